@@ -1,0 +1,337 @@
+/*
+ * tova.h: the one public header of tova_runtime.
+ *
+ * tova_runtime runs WebAssembly functions as lightweight concurrent tasks over a
+ * few worker threads, talking through Go-style channels. Layers, top to bottom:
+ *
+ *   runtime   worker pool, tasks (park/resume), channels       tova_runtime_*, tova_task_*, tova_chan_*
+ *   engine    decode, validate, compile, instantiate, execute  tova_module_*, tova_store_*, tova_instance_*,
+ *                                                              tova_exec_*, tova_func_*, tova_linker_*
+ *   common    status codes and error values                    tova_status, tova_error
+ *
+ * Conventions (as in libuv): every name starts with tova_ / TOVA_; functions that
+ * can fail return a tova_status (TOVA_OK == 0) and, where a message helps, fill a
+ * caller-provided tova_error; objects are opaque and created/freed in pairs.
+ */
+#ifndef TOVA_H
+#define TOVA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TOVA_EXTERN __attribute__((visibility("default")))
+#else
+#define TOVA_EXTERN
+#endif
+
+/* ========================================================================== */
+/* Common: status codes and errors                                            */
+/* ========================================================================== */
+
+typedef enum tova_status {
+  TOVA_OK = 0,
+  TOVA_ERR_NOMEM,          /* allocation failed */
+  TOVA_ERR_BAD_ARGUMENT,   /* wrong argument count/type/range from the caller */
+  TOVA_ERR_NOT_FOUND,      /* unknown handle, export or import */
+  TOVA_ERR_INVALID_MODULE, /* malformed or invalid WebAssembly binary */
+  TOVA_ERR_UNLINKABLE,     /* imports do not match what the module needs */
+  TOVA_ERR_TRAP,           /* WebAssembly trap (message says which) */
+  TOVA_ERR_CLOSED,         /* channel closed */
+  TOVA_ERR_FULL,           /* try-send on a full channel (not an error in JS) */
+  TOVA_ERR_EMPTY,          /* try-receive on an empty channel (not an error in JS) */
+  TOVA_ERR_CANCELLED,      /* task cancelled through its interrupt flag */
+  TOVA_ERR_TIMEOUT,        /* deadline passed */
+  TOVA_ERR_UNSUPPORTED,    /* valid WebAssembly this engine does not run (SIMD) */
+  TOVA_ERR_SHUTDOWN,       /* the runtime is stopping */
+  TOVA_SUSPENDED,          /* not an error: execution parked in a host call */
+  TOVA_PENDING             /* not an error: operation queued, completion later */
+} tova_status;
+
+/* Stable string for a status: "TOVA_TRAP", "TOVA_NOT_FOUND", ... (JS error codes). */
+TOVA_EXTERN const char *tova_status_code(tova_status s);
+
+#define TOVA_ERROR_MAX 256
+typedef struct tova_error {
+  tova_status status;
+  char message[TOVA_ERROR_MAX]; /* NUL-terminated, says what and where */
+} tova_error;
+
+/* Fill err (may be NULL) and return status. printf-style. */
+TOVA_EXTERN tova_status tova_error_set(tova_error *err, tova_status status, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* ========================================================================== */
+/* Engine: values and types                                                   */
+/* ========================================================================== */
+
+/* Value types use their binary-format encodings. */
+typedef enum tova_valtype {
+  TOVA_I32 = 0x7F,
+  TOVA_I64 = 0x7E,
+  TOVA_F32 = 0x7D,
+  TOVA_F64 = 0x7C,
+  TOVA_V128 = 0x7B, /* decoded only to be rejected as unsupported */
+  TOVA_FUNCREF = 0x70,
+  TOVA_EXTERNREF = 0x6F
+} tova_valtype;
+
+/* One value. The type is known from context (a signature). Floats are stored
+ * by bits so NaN payloads survive. References: funcref is a tova_func* (NULL is
+ * ref.null), externref is an opaque host pointer (NULL is ref.null). */
+typedef union tova_val {
+  int32_t i32;
+  int64_t i64;
+  uint32_t f32_bits;
+  uint64_t f64_bits;
+  void *ref;
+  uint64_t raw;
+} tova_val;
+
+typedef struct tova_functype {
+  uint32_t nparams;
+  uint32_t nresults;
+  const uint8_t *params;  /* tova_valtype each */
+  const uint8_t *results; /* tova_valtype each */
+} tova_functype;
+
+typedef enum tova_extern_kind {
+  TOVA_EXTERN_FUNC = 0,
+  TOVA_EXTERN_TABLE = 1,
+  TOVA_EXTERN_MEMORY = 2,
+  TOVA_EXTERN_GLOBAL = 3
+} tova_extern_kind;
+
+/* ========================================================================== */
+/* Engine: modules                                                            */
+/* ========================================================================== */
+
+/* A decoded, validated, compiled module: immutable, reference-counted and safe
+ * to share between threads. */
+typedef struct tova_module tova_module;
+
+/* Decode + validate + compile. Malformed/invalid input gives
+ * TOVA_ERR_INVALID_MODULE (or TOVA_ERR_UNSUPPORTED for SIMD) with a message
+ * naming section, byte offset and rule. The bytes are copied. */
+TOVA_EXTERN tova_status tova_module_compile(const uint8_t *bytes, size_t len, tova_module **out,
+                                            tova_error *err);
+/* Decode + validate only (no code generated): for `tova validate`. */
+TOVA_EXTERN tova_status tova_module_validate(const uint8_t *bytes, size_t len, tova_error *err);
+TOVA_EXTERN void tova_module_retain(tova_module *m);
+TOVA_EXTERN void tova_module_release(tova_module *m);
+
+typedef struct tova_export_info {
+  const char *name; /* not NUL-terminated in general: use name_len */
+  uint32_t name_len;
+  tova_extern_kind kind;
+  uint32_t index; /* in the module's index space of that kind */
+} tova_export_info;
+
+TOVA_EXTERN uint32_t tova_module_export_count(const tova_module *m);
+TOVA_EXTERN void tova_module_export_at(const tova_module *m, uint32_t i, tova_export_info *out);
+/* Signature of an exported function by name; TOVA_ERR_NOT_FOUND if absent or
+ * not a function. The functype points into the module (valid while it lives). */
+TOVA_EXTERN tova_status tova_module_export_functype(const tova_module *m, const char *name,
+                                                    tova_functype *out);
+
+typedef struct tova_import_info {
+  const char *module;
+  uint32_t module_len;
+  const char *name;
+  uint32_t name_len;
+  tova_extern_kind kind;
+  tova_functype functype; /* kind == FUNC */
+} tova_import_info;
+TOVA_EXTERN uint32_t tova_module_import_count(const tova_module *m);
+TOVA_EXTERN void tova_module_import_at(const tova_module *m, uint32_t i, tova_import_info *out);
+
+/* ========================================================================== */
+/* Engine: stores, instances, runtime objects                                 */
+/* ========================================================================== */
+
+/* A store owns instances and every function, table, memory and global they
+ * create; all are freed together with the store. A store is used by one thread
+ * at a time (a task may move between threads while parked). */
+typedef struct tova_store tova_store;
+typedef struct tova_instance tova_instance;
+typedef struct tova_func tova_func;
+typedef struct tova_table tova_table;
+typedef struct tova_memory tova_memory;
+typedef struct tova_global tova_global;
+typedef struct tova_exec tova_exec;
+
+typedef struct tova_store_config {
+  uint32_t max_memory_pages; /* per memory, 0 = default (16384 = 1 GiB) */
+  uint32_t max_table_elems;  /* per table, 0 = default (10,000,000) */
+} tova_store_config;
+
+TOVA_EXTERN tova_store *tova_store_new(const tova_store_config *cfg /* may be NULL */);
+TOVA_EXTERN void tova_store_free(tova_store *s);
+
+typedef struct tova_extern {
+  tova_extern_kind kind;
+  union {
+    tova_func *func;
+    tova_table *table;
+    tova_memory *memory;
+    tova_global *global;
+  } of;
+} tova_extern;
+
+/* Host functions. A host function returns TOVA_OK with results written, or
+ * TOVA_SUSPENDED to park the calling WebAssembly execution (tova_exec_call then
+ * returns TOVA_SUSPENDED, and tova_exec_resume later supplies the results, on
+ * any thread), or the status of tova_host_trap(). */
+typedef struct tova_host_call tova_host_call;
+typedef tova_status (*tova_host_fn)(tova_host_call *call, void *userdata, const tova_val *args,
+                                    tova_val *results);
+/* Trap the calling execution with a message; return its value from the host fn. */
+TOVA_EXTERN tova_status tova_host_trap(tova_host_call *call, const char *message);
+/* The execution and instance making the call (instance NULL if called from C). */
+TOVA_EXTERN tova_exec *tova_host_call_exec(tova_host_call *call);
+TOVA_EXTERN tova_instance *tova_host_call_instance(tova_host_call *call);
+
+TOVA_EXTERN tova_func *tova_func_new_host(tova_store *s, const tova_functype *type, tova_host_fn fn,
+                                          void *userdata);
+TOVA_EXTERN const tova_functype *tova_func_type(const tova_func *f);
+
+TOVA_EXTERN tova_table *tova_table_new(tova_store *s, tova_valtype elem, uint32_t min, uint32_t max,
+                                       bool has_max);
+TOVA_EXTERN tova_memory *tova_memory_new(tova_store *s, uint32_t min_pages, uint32_t max_pages,
+                                         bool has_max);
+TOVA_EXTERN tova_global *tova_global_new(tova_store *s, tova_valtype type, bool mutable_,
+                                         tova_val value);
+TOVA_EXTERN tova_val tova_global_get(const tova_global *g);
+TOVA_EXTERN tova_valtype tova_global_type(const tova_global *g);
+TOVA_EXTERN uint8_t *tova_memory_data(tova_memory *m, uint64_t *size_bytes);
+TOVA_EXTERN uint32_t tova_memory_pages(const tova_memory *m);
+TOVA_EXTERN uint32_t tova_table_size(const tova_table *t);
+
+/* Instantiate with imports given in the module's import order. Runs segment
+ * initialisation and the start function; a trap there gives TOVA_ERR_TRAP. */
+TOVA_EXTERN tova_status tova_instance_new(tova_store *s, tova_module *m, const tova_extern *imports,
+                                          size_t nimports, tova_instance **out, tova_error *err);
+TOVA_EXTERN tova_status tova_instance_export(tova_instance *inst, const char *name,
+                                             tova_extern *out);
+TOVA_EXTERN tova_module *tova_instance_module(tova_instance *inst);
+
+/* Linker: resolves imports by (module, name). */
+typedef struct tova_linker tova_linker;
+TOVA_EXTERN tova_linker *tova_linker_new(void);
+TOVA_EXTERN void tova_linker_free(tova_linker *l);
+TOVA_EXTERN tova_status tova_linker_define(tova_linker *l, const char *module, const char *name,
+                                           tova_extern ext);
+/* Define every export of inst under module name (the spec's "register"). */
+TOVA_EXTERN tova_status tova_linker_define_instance(tova_linker *l, const char *module,
+                                                    tova_instance *inst);
+/* Missing or mismatched imports give TOVA_ERR_UNLINKABLE naming the import. */
+TOVA_EXTERN tova_status tova_linker_instantiate(tova_linker *l, tova_store *s, tova_module *m,
+                                                tova_instance **out, tova_error *err);
+
+/* ========================================================================== */
+/* Engine: execution                                                          */
+/* ========================================================================== */
+
+/* An execution context: the WebAssembly call stack of one task, held in memory
+ * the task owns (not the C stack), growable up to max_stack_bytes. */
+TOVA_EXTERN tova_exec *tova_exec_new(size_t max_stack_bytes /* 0 = default 1 MiB */);
+TOVA_EXTERN void tova_exec_free(tova_exec *e);
+TOVA_EXTERN void tova_exec_set_userdata(tova_exec *e, void *userdata);
+TOVA_EXTERN void *tova_exec_userdata(const tova_exec *e);
+
+/* Call f. Returns TOVA_OK (results written), TOVA_SUSPENDED (a host function
+ * parked; call tova_exec_resume later), TOVA_ERR_TRAP (err->message is the
+ * spec's trap message, e.g. "integer divide by zero", "call stack exhausted"),
+ * or TOVA_ERR_CANCELLED (interrupted). args/results follow tova_func_type(f). */
+TOVA_EXTERN tova_status tova_exec_call(tova_exec *e, tova_func *f, const tova_val *args,
+                                       tova_val *results, tova_error *err);
+/* Resume a suspended execution: host_results are the parked host function's
+ * results; results/err as for tova_exec_call (it may suspend again). */
+TOVA_EXTERN tova_status tova_exec_resume(tova_exec *e, const tova_val *host_results,
+                                         tova_val *results, tova_error *err);
+/* Abandon a suspended execution (frees nothing the store owns). */
+TOVA_EXTERN void tova_exec_reset(tova_exec *e);
+/* Thread-safe: the execution stops at its next loop back-edge or call with
+ * TOVA_ERR_CANCELLED. Cleared by the next tova_exec_call. */
+TOVA_EXTERN void tova_exec_interrupt(tova_exec *e);
+
+/* ========================================================================== */
+/* Runtime: worker pool and tasks                                             */
+/* ========================================================================== */
+
+typedef struct tova_runtime tova_runtime;
+
+typedef struct tova_runtime_config {
+  uint32_t workers; /* 0 = one per core */
+} tova_runtime_config;
+
+TOVA_EXTERN tova_status tova_runtime_new(const tova_runtime_config *cfg /* may be NULL */,
+                                         tova_runtime **out);
+/* Stops the workers (running tasks finish their current step, queued tasks are
+ * completed with TOVA_ERR_SHUTDOWN) and joins them. */
+TOVA_EXTERN void tova_runtime_free(tova_runtime *rt);
+TOVA_EXTERN uint32_t tova_runtime_worker_count(const tova_runtime *rt);
+
+/* A task is a resumable unit of work. Its step function runs on a worker and
+ * returns TOVA_OK when the task is finished, or TOVA_SUSPENDED when it parked
+ * (it must have arranged for tova_task_wake to be called later). */
+typedef struct tova_task tova_task;
+typedef tova_status (*tova_task_step_fn)(tova_task *t, void *userdata);
+/* Called once, on a worker, when the task is finished (or cancelled by
+ * shutdown with status TOVA_ERR_SHUTDOWN). The task is freed after it returns. */
+typedef void (*tova_task_done_fn)(tova_task *t, void *userdata, tova_status status);
+
+TOVA_EXTERN tova_status tova_task_spawn(tova_runtime *rt, tova_task_step_fn step,
+                                        tova_task_done_fn done, void *userdata, tova_task **out);
+/* Make a parked task runnable again. Safe from any thread, also while the
+ * parking step is still returning (the wake is not lost). */
+TOVA_EXTERN void tova_task_wake(tova_task *t);
+TOVA_EXTERN void *tova_task_userdata(const tova_task *t);
+
+/* ========================================================================== */
+/* Runtime: channels                                                          */
+/* ========================================================================== */
+
+/* Channels carry int64 values with Go's semantics. Handles are small integers
+ * valid from every thread, task and JS environment of the process. */
+typedef uint32_t tova_chan_id;
+
+TOVA_EXTERN tova_status tova_chan_create(uint32_t capacity, tova_chan_id *out);
+/* Try-operations never block: TOVA_OK, TOVA_ERR_FULL / TOVA_ERR_EMPTY,
+ * TOVA_ERR_CLOSED (send after close; receive when closed and drained),
+ * TOVA_ERR_NOT_FOUND. */
+TOVA_EXTERN tova_status tova_chan_try_send(tova_chan_id id, int64_t value);
+TOVA_EXTERN tova_status tova_chan_try_recv(tova_chan_id id, int64_t *value);
+/* Close: wakes every waiter (receivers see TOVA_ERR_CLOSED once drained,
+ * senders TOVA_ERR_CLOSED). Closing twice gives TOVA_ERR_CLOSED. */
+TOVA_EXTERN tova_status tova_chan_close(tova_chan_id id);
+
+/* Waiting operations. A waiter is a parked task or a JS promise alike: the
+ * caller embeds a tova_chan_waiter and gets exactly one completion callback.
+ * If the operation can complete at once the call returns its status and the
+ * callback is NOT called; otherwise it returns TOVA_PENDING and the callback
+ * runs later (on whatever thread completes it) with TOVA_OK (value filled for
+ * receives) or TOVA_ERR_CLOSED. */
+typedef struct tova_chan_waiter tova_chan_waiter;
+typedef void (*tova_chan_complete_fn)(tova_chan_waiter *w, tova_status status);
+struct tova_chan_waiter {
+  tova_chan_complete_fn complete;
+  void *userdata;
+  int64_t value;                /* value to send / value received */
+  tova_chan_waiter *next, *prev; /* owned by the channel while queued */
+};
+TOVA_EXTERN tova_status tova_chan_send_wait(tova_chan_id id, tova_chan_waiter *w);
+TOVA_EXTERN tova_status tova_chan_recv_wait(tova_chan_id id, tova_chan_waiter *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TOVA_H */

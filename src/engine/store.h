@@ -1,0 +1,78 @@
+/*
+ * store.h: runtime objects of the engine (functions, tables, memories,
+ * globals, instances) and the store that owns them.
+ *
+ * Written by instantiation (instance.c, store.c, memory.c, table.c) and read on
+ * the interpreter's hot path (interp.c), so layouts favour the interpreter:
+ * the instance keeps flat arrays of pointers it indexes directly.
+ */
+#ifndef TOVA_ENGINE_STORE_H
+#define TOVA_ENGINE_STORE_H
+
+#include "module.h"
+
+#define WASM_PAGE_SIZE 65536u
+#define WASM_DEFAULT_MAX_PAGES 16384u        /* 1 GiB per memory unless configured */
+#define WASM_DEFAULT_MAX_TABLE 10000000u
+
+/* A function: either defined in an instance (code != NULL) or a host function. */
+struct tova_func {
+  const tova_functype *type;
+  tova_instance *instance; /* defining instance; NULL for host functions */
+  uint32_t index;          /* index in the defining module's function space */
+  wasm_code *code;         /* compiled body; NULL for host functions */
+  tova_host_fn host;
+  void *host_userdata;
+};
+
+/* Table elements are references: tova_func* for funcref, host pointer for
+ * externref; NULL is ref.null. */
+struct tova_table {
+  uint8_t elem; /* TOVA_FUNCREF / TOVA_EXTERNREF */
+  uint32_t size;
+  uint32_t max; /* effective maximum (declared max, clamped by the store limit) */
+  bool has_max;
+  void **elems;
+};
+
+/* Linear memory. `base` stays valid until the next grow of this memory; the
+ * interpreter reloads base/size after every call and memory.grow. Pages beyond
+ * `size` are never touched; memory is mapped lazily (untouched zero pages cost
+ * no RAM). */
+struct tova_memory {
+  uint8_t *base;
+  uint64_t size;     /* bytes = pages * WASM_PAGE_SIZE */
+  uint32_t pages;
+  uint32_t max_pages; /* effective maximum */
+  bool has_max;
+  uint64_t reserved; /* bytes of address space reserved at base */
+};
+
+struct tova_global {
+  uint8_t type; /* tova_valtype */
+  bool mutable_;
+  tova_val value;
+};
+
+struct tova_instance {
+  tova_module *module; /* retained */
+  tova_store *store;
+  tova_func **funcs;     /* module->nfuncs */
+  tova_table **tables;   /* module->ntables */
+  tova_memory **memories;/* module->nmemories */
+  tova_global **globals; /* module->nglobals */
+  uint8_t *elem_dropped; /* module->nelems flags (elem.drop, and active/declarative after init) */
+  uint8_t *data_dropped; /* module->ndatas flags */
+  /* Cached for the interpreter: memory 0 if any. */
+  tova_memory *mem0;
+};
+
+/* Grow helpers shared by memory.grow/table.grow and the C API. Return the old
+ * size, or -1 (as uint32_t 0xFFFFFFFF) when the grow is refused. */
+uint32_t wasm_memory_grow(tova_memory *m, uint32_t delta_pages);
+uint32_t wasm_table_grow(tova_table *t, uint32_t delta, void *init);
+
+/* The store's allocator for objects it owns (freed by tova_store_free). */
+void *wasm_store_alloc(tova_store *s, size_t size);
+
+#endif /* TOVA_ENGINE_STORE_H */
