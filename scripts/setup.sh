@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what tova_runtime needs on a fresh Debian machine (as root, or with
+# sudo), then builds the addon through `npm install`. Safe to run again: it
+# installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v cmake >/dev/null || need+=(cmake)
+command -v cc >/dev/null || need+=(gcc)
+command -v make >/dev/null || need+=(make)
+command -v clang >/dev/null || need+=(clang)
+# libFuzzer and the sanitizer runtimes for clang.
+[ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || \
+  ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
+if [ "${TOVA_SETUP_BENCH:-0}" = 1 ]; then
+  command -v go >/dev/null || need+=(golang-go)
+  command -v wat2wasm >/dev/null || need+=(wabt)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# npm install brings the pinned node-api-headers and Bun, then builds the C
+# core and the addon (scripts/build-addon.js) into build/.
+npm install --no-audit --no-fund

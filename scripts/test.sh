@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every test of the project:
+#   C unit tests (ctest), ASan+UBSan and TSan builds of the C tests,
+#   the WebAssembly conformance suite (when ../shared/wasm-spec-2.0 exists),
+#   the Bun tests of the JS API and a Node smoke test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+JOBS=$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
+
+bash scripts/setup.sh
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "C tests (Release)"
+ctest --test-dir build --output-on-failure -j"$JOBS"
+
+step "C tests under ASan+UBSan"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTOVA_BUILD_ADDON=OFF \
+  -DTOVA_SANITIZE=address,undefined >/dev/null
+cmake --build build-asan -j"$JOBS" >/dev/null
+ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+
+step "C tests of the pool and channels under TSan"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTOVA_BUILD_ADDON=OFF \
+  -DTOVA_SANITIZE=thread >/dev/null
+cmake --build build-tsan -j"$JOBS" >/dev/null
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R 'test_(pool|chan|rt_)'
+
+step "WebAssembly conformance"
+node scripts/conformance.js --baseline test/conformance/baseline.txt
+
+step "Bun tests"
+node_modules/.bin/bun test test/js
+
+step "Node smoke test"
+node test/node/smoke.js
