@@ -285,14 +285,28 @@ TOVA_EXTERN uint32_t tova_runtime_worker_count(const tova_runtime *rt);
  * (it must have arranged for tova_task_wake to be called later). */
 typedef struct tova_task tova_task;
 typedef tova_status (*tova_task_step_fn)(tova_task *t, void *userdata);
-/* Called once, on a worker, when the task is finished (or cancelled by
- * shutdown with status TOVA_ERR_SHUTDOWN). The task is freed after it returns. */
+/* Called once when the task is finished, normally on a worker. Shutdown
+ * completes tasks with status TOVA_ERR_SHUTDOWN: queued ones on the thread
+ * calling tova_runtime_free, parked ones on the thread that wakes them after
+ * the runtime was freed (a parked task keeps a small shell of its runtime
+ * alive until then; a task never woken is leaked, like a goroutine blocked
+ * forever). The task is freed after done returns. done may be NULL. */
 typedef void (*tova_task_done_fn)(tova_task *t, void *userdata, tova_status status);
 
+/* Spawn one task (one small allocation). *out (may be NULL) is only valid
+ * until done has returned. TOVA_ERR_SHUTDOWN if the runtime is stopping. */
 TOVA_EXTERN tova_status tova_task_spawn(tova_runtime *rt, tova_task_step_fn step,
                                         tova_task_done_fn done, void *userdata, tova_task **out);
+/* Spawn n tasks sharing step and done, task i with userdata[i], in one
+ * allocation and one queue operation (e.g. 1M tasks from the JS thread).
+ * out (may be NULL) receives n task pointers. */
+TOVA_EXTERN tova_status tova_task_spawn_batch(tova_runtime *rt, size_t n, tova_task_step_fn step,
+                                              tova_task_done_fn done, void *const *userdata,
+                                              tova_task **out);
 /* Make a parked task runnable again. Safe from any thread, also while the
- * parking step is still returning (the wake is not lost). */
+ * parking step is still returning (the wake is not lost). Waking a task that
+ * is queued or running just makes sure its step runs again; waking a task
+ * after its done callback has returned is undefined (it is freed). */
 TOVA_EXTERN void tova_task_wake(tova_task *t);
 TOVA_EXTERN void *tova_task_userdata(const tova_task *t);
 
@@ -304,6 +318,11 @@ TOVA_EXTERN void *tova_task_userdata(const tova_task *t);
  * valid from every thread, task and JS environment of the process. */
 typedef uint32_t tova_chan_id;
 
+/* Ids start at 1 (0 is never a channel) and are never reused in a process.
+ * A closed channel whose buffer has been drained frees its memory at once;
+ * its id stays a tombstone on which every operation gives TOVA_ERR_CLOSED
+ * (never TOVA_ERR_NOT_FOUND). The buffer grows on demand up to capacity.
+ * TOVA_ERR_NOMEM when memory (or, after 64M channels, ids) run out. */
 TOVA_EXTERN tova_status tova_chan_create(uint32_t capacity, tova_chan_id *out);
 /* Try-operations never block: TOVA_OK, TOVA_ERR_FULL / TOVA_ERR_EMPTY,
  * TOVA_ERR_CLOSED (send after close; receive when closed and drained),
@@ -328,8 +347,18 @@ struct tova_chan_waiter {
   int64_t value;                /* value to send / value received */
   tova_chan_waiter *next, *prev; /* owned by the channel while queued */
 };
+/* The *_wait calls reset next/prev themselves; a waiter passed to
+ * tova_chan_cancel_wait must have been zero-initialised or used by a *_wait
+ * call before. Completion callbacks run with no channel lock held, so they
+ * may call any tova_chan_* function or tova_task_wake. */
 TOVA_EXTERN tova_status tova_chan_send_wait(tova_chan_id id, tova_chan_waiter *w);
 TOVA_EXTERN tova_status tova_chan_recv_wait(tova_chan_id id, tova_chan_waiter *w);
+/* Remove w from channel id's wait queues (it must have been queued there by a
+ * *_wait call that returned TOVA_PENDING). Returns true if it was still queued:
+ * its callback will never run. Returns false if it was already completed (its
+ * callback has run or is running on another thread right now), or if id is
+ * unknown. Used to cancel parked tasks and to time out waits. */
+TOVA_EXTERN bool tova_chan_cancel_wait(tova_chan_id id, tova_chan_waiter *w);
 
 #ifdef __cplusplus
 }

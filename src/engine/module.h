@@ -39,8 +39,14 @@ typedef enum wasm_const_kind {
   WASM_CONST_VALUE,      /* i32/i64/f32/f64.const: `value` holds the bits */
   WASM_CONST_REF_NULL,   /* ref.null: `type` holds the reftype */
   WASM_CONST_REF_FUNC,   /* ref.func `index` */
-  WASM_CONST_GLOBAL_GET  /* global.get `index` (an imported global in 2.0) */
+  WASM_CONST_GLOBAL_GET, /* global.get `index` (an imported global in 2.0) */
+  /* Not a valid 2.0 constant expression. Found by the decoder, reported by the
+   * validator: `index` is WASM_CONST_ERR_*, `value.raw` the byte offset. */
+  WASM_CONST_INVALID
 } wasm_const_kind;
+
+#define WASM_CONST_ERR_NOT_CONST 0 /* a non-constant instruction: "constant expression required" */
+#define WASM_CONST_ERR_ARITY 1     /* not exactly one value: "type mismatch" */
 
 typedef struct wasm_constexpr {
   uint8_t kind; /* wasm_const_kind */

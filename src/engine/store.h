@@ -74,5 +74,11 @@ uint32_t wasm_table_grow(tova_table *t, uint32_t delta, void *init);
 
 /* The store's allocator for objects it owns (freed by tova_store_free). */
 void *wasm_store_alloc(tova_store *s, size_t size);
+/* Same, zero-filled, with a destructor run on the object when the store is
+ * freed (for objects that own more than their block: mappings, arrays). */
+void *wasm_store_alloc_dtor(tova_store *s, size_t size, void (*dtor)(void *obj));
+/* The store's configured limits (defaults applied). */
+uint32_t wasm_store_max_memory_pages(const tova_store *s);
+uint32_t wasm_store_max_table_elems(const tova_store *s);
 
 #endif /* TOVA_ENGINE_STORE_H */

@@ -1,0 +1,174 @@
+'use strict';
+// Concurrency benchmark: many tiny WebAssembly tasks and channel throughput,
+// tova beside Go (goroutines, buffered channels) and Bun Workers.
+//
+//   bun bench/concurrency.js       (BENCH_QUICK=1 for small sizes)
+//
+// Every timed section runs from "inputs known" to "all results in hand" in
+// the caller: building the task list or typed arrays is included, because a
+// user pays for it too. Results are checked element by element.
+const { loadWasm } = require('./lib/wasm');
+const { best, Table, check, withTimeout, now } = require('./lib/report');
+const tovaLib = require('./lib/tova');
+const { runGo } = require('./lib/go');
+const { AddPool } = require('./workers/pool');
+const { firstLine } = tovaLib;
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const RUNS = Number(process.env.BENCH_RUNS || 3);
+const LIMIT_MS = Number(process.env.BENCH_CALL_LIMIT_MS || 60000);
+const TASKS = QUICK ? 10000 : 100000;
+const MESSAGES = QUICK ? 100000 : 1000000;
+const CAPACITY = 1024;
+const BATCH = 5000; // Bun Workers: calls per message
+const WORKERS = 2;
+
+const expectedAddSum = BigInt(TASKS) * BigInt(TASKS - 1); // sum of add(i, i)
+const expectedMsgSum = BigInt(MESSAGES) * BigInt(MESSAGES - 1) / 2n; // sum of 0..N-1
+
+// Sum of a result list after checking each element: results[i] must be 2i.
+function checkAdds(results) {
+  if (!results || results.length !== TASKS) return `WRONG: ${results ? results.length : results} results`;
+  let sum = 0n;
+  for (let i = 0; i < TASKS; i++) {
+    if (BigInt(results[i]) !== 2n * BigInt(i)) return `WRONG: add(${i},${i}) gave ${results[i]}`;
+    sum += BigInt(results[i]);
+  }
+  return check('sum', sum, expectedAddSum);
+}
+
+// Runs a tova measurement, turning "missing API" and failures into a skip.
+async function tovaRun(tova, needs, fn) {
+  for (const name of needs) {
+    const why = tovaLib.need(tova, name);
+    if (why) return { side: { skip: why } };
+  }
+  try {
+    const r = await best(RUNS, () => withTimeout(Promise.resolve(fn()), LIMIT_MS, needs.join('+')));
+    return { side: { ms: r.ms }, value: r.value };
+  } catch (e) {
+    return { side: { skip: `${needs.join('+')} failed: ${firstLine(e.message)}` } };
+  }
+}
+
+function goSide(name, args, what) {
+  try {
+    const r = runGo(name, args, LIMIT_MS);
+    return { side: { name: 'Go ' + what, ms: Number(r.ms) }, fields: r };
+  } catch (e) {
+    return { side: { skip: firstLine(e.message) }, fields: null };
+  }
+}
+
+async function taskRows(table, tova) {
+  const add = loadWasm('add');
+  const addBuf = Buffer.from(add);
+  const go = goSide('spawn', [TASKS], `${TASKS / 1000}K goroutines`);
+  const goCheck = go.fields ? 'go ' + check('sum', go.fields.sum, expectedAddSum) : '';
+
+  // 1. The seed API: an array of task objects, one instance per task.
+  const shared = await tovaRun(tova, ['concurrentWasmShared'], async () => {
+    const tasks = new Array(TASKS);
+    for (let i = 0; i < TASKS; i++) tasks[i] = { wasm: addBuf, func: 'add', args: [i, i] };
+    return tova.api.concurrentWasmShared(tasks);
+  });
+  table.add({
+    name: `${TASKS / 1000}K add tasks: concurrentWasmShared`, count: TASKS, tova: shared.side, peer: go.side,
+    check: [shared.value ? 'tova ' + checkAdds(shared.value) : '', goCheck].filter(Boolean).join(', '),
+  });
+
+  // 2. Bun Workers peer (warm pool, batched typed-array messages).
+  let workers;
+  try {
+    const pool = await AddPool.start(add, WORKERS);
+    const mk = () => { const a = new BigInt64Array(TASKS); for (let i = 0; i < TASKS; i++) a[i] = BigInt(i); return a; };
+    await pool.run(mk(), mk(), BATCH); // warm-up round
+    const r = await best(RUNS, () => { const a = mk(); return pool.run(a, a.slice(), BATCH); });
+    await pool.stop();
+    workers = { side: { name: `Bun ${WORKERS} Workers, batches of ${BATCH}`, ms: r.ms }, check: 'bun ' + checkAdds(r.value) };
+  } catch (e) {
+    workers = { side: { skip: `Bun Workers: ${firstLine(e.message)}` }, check: '' };
+  }
+  table.add({
+    name: `${TASKS / 1000}K add tasks: concurrentWasmShared`, count: TASKS, tova: shared.side, peer: workers.side,
+    check: workers.check,
+  });
+}
+
+async function channelRows(table, tova) {
+  const go = goSide('chan', [MESSAGES, CAPACITY], `buffered chan(${CAPACITY})`);
+  const goCheck = go.fields ? 'go ' + check('sum', go.fields.sum, expectedMsgSum) : '';
+
+  // 1. From JS: try-send a channel's worth, then try-receive it, repeated.
+  const js = await tovaRun(tova, ['channelCreate', 'channelSend', 'channelReceive', 'channelClose'], () => {
+    const api = tova.api;
+    const ch = api.channelCreate(CAPACITY);
+    let sum = 0n;
+    let got = 0;
+    for (let start = 0; start < MESSAGES; start += CAPACITY) {
+      const end = Math.min(MESSAGES, start + CAPACITY);
+      for (let i = start; i < end; i++) {
+        if (api.channelSend(ch, i) === false) throw new Error(`channelSend(${i}) found the channel full`);
+      }
+      for (let i = start; i < end; i++) {
+        const v = api.channelReceive(ch);
+        if (v === null || v === undefined) throw new Error(`channelReceive found the channel empty at ${i}`);
+        sum += BigInt(v);
+        got++;
+      }
+    }
+    api.channelClose(ch);
+    if (api.channelReceive(ch) !== null) throw new Error('receive after close and drain is not null');
+    return { sum, got };
+  });
+  table.add({
+    name: `${MESSAGES / 1e6}M msgs: JS try-send/receive, ${CAPACITY} at a time`, count: MESSAGES, tova: js.side, peer: go.side,
+    check: [js.value ? 'tova ' + check('sum', js.value.sum, expectedMsgSum) : '', goCheck].filter(Boolean).join(', '),
+  });
+
+  // 2. Between two WebAssembly tasks: producer -> chan(CAPACITY) -> consumer,
+  //    the same shape as the Go program.
+  const chanWasm = Buffer.from(loadWasm('channels'));
+  const wasm = await tovaRun(tova, ['channelCreate', 'concurrentWasmWithChannels'], async () => {
+    const ch = tova.api.channelCreate(CAPACITY);
+    const r = await tova.api.concurrentWasmWithChannels([
+      { wasm: chanWasm, func: 'producer', args: [ch, MESSAGES] },
+      { wasm: chanWasm, func: 'consumer', args: [ch, MESSAGES] },
+    ]);
+    tova.api.channelClose(ch);
+    return r;
+  });
+  let wasmCheck = '';
+  if (wasm.value) {
+    wasmCheck = 'tova ' + check('sent', wasm.value[0], MESSAGES) + ' ' + check('sum', wasm.value[1], expectedMsgSum);
+  }
+  table.add({
+    name: `${MESSAGES / 1e6}M msgs: wasm producer task -> consumer task`, count: MESSAGES, tova: wasm.side, peer: go.side,
+    check: wasmCheck,
+  });
+}
+
+async function main() {
+  const tova = tovaLib.loadApi();
+  const t0 = now();
+  if (tova.api && typeof tova.api.concurrentWasmShared === 'function') {
+    // Start the worker pool and touch every path once before timing.
+    try {
+      const add = Buffer.from(loadWasm('add'));
+      await withTimeout(Promise.resolve(tova.api.concurrentWasmShared([{ wasm: add, func: 'add', args: [1, 2] }])), LIMIT_MS, 'warm-up');
+    } catch (e) {
+      console.log('  warm-up call failed: ' + firstLine(e.message));
+    }
+  }
+  const table = new Table(`Concurrency: tova vs Go and Bun Workers (best of ${RUNS} runs; rates in parentheses)`);
+  await taskRows(table, tova);
+  await channelRows(table, tova);
+  table.print();
+  console.log(`  (concurrency benchmarks took ${((now() - t0) / 1000).toFixed(1)} s)`);
+  if (table.rows.some((r) => /WRONG/.test(r.check))) {
+    console.log('  at least one result is WRONG: its time means nothing');
+    process.exitCode = 1;
+  }
+}
+
+main().then(() => process.exit(), (e) => { console.error(e); process.exit(1); });

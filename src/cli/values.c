@@ -1,0 +1,136 @@
+/*
+ * values.c: command-line text <-> WebAssembly values for `tova run`.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+const char *cli_type_name(uint8_t type) {
+  switch (type) {
+    case TOVA_I32: return "i32";
+    case TOVA_I64: return "i64";
+    case TOVA_F32: return "f32";
+    case TOVA_F64: return "f64";
+    case TOVA_V128: return "v128";
+    case TOVA_FUNCREF: return "funcref";
+    case TOVA_EXTERNREF: return "externref";
+  }
+  return "?";
+}
+
+/* Integers: "-5", "42", or the unsigned form "4294967295" of the same bits. */
+static bool parse_int(const char *s, int bits, uint64_t *out) {
+  if (!*s) return false;
+  char *end;
+  errno = 0;
+  if (s[0] == '-') {
+    long long v = strtoll(s, &end, 0);
+    if (*end || errno) return false;
+    if (bits == 32 && v < INT32_MIN) return false;
+    *out = (uint64_t)v;
+  } else {
+    unsigned long long v = strtoull(s, &end, 0);
+    if (*end || errno) return false;
+    if (bits == 32 && v > UINT32_MAX) return false;
+    *out = v;
+  }
+  return true;
+}
+
+bool cli_parse_value(const char *text, uint8_t type, tova_val *out) {
+  char *end;
+  uint64_t u;
+  out->raw = 0;
+  switch (type) {
+    case TOVA_I32:
+      if (!parse_int(text, 32, &u)) return false;
+      out->i32 = (int32_t)(uint32_t)u;
+      return true;
+    case TOVA_I64:
+      if (!parse_int(text, 64, &u)) return false;
+      out->i64 = (int64_t)u;
+      return true;
+    case TOVA_F32: {
+      errno = 0;
+      float f = strtof(text, &end);
+      if (!*text || *end) return false;
+      memcpy(&out->f32_bits, &f, sizeof f);
+      return true;
+    }
+    case TOVA_F64: {
+      double d = strtod(text, &end);
+      if (!*text || *end) return false;
+      memcpy(&out->f64_bits, &d, sizeof d);
+      return true;
+    }
+    case TOVA_FUNCREF:
+    case TOVA_EXTERNREF:
+      return strcmp(text, "null") == 0; /* only null can be written on a command line */
+  }
+  return false;
+}
+
+/* Shortest decimal digits that read back as the same float, then written
+ * without an exponent (as Rust's Display, which wasmtime uses, does). */
+static void print_float(FILE *to, double v, bool single) {
+  if (isnan(v)) { fputs("NaN", to); return; }
+  if (isinf(v)) { fputs(v < 0 ? "-inf" : "inf", to); return; }
+  char buf[64];
+  int max_digits = single ? 9 : 17;
+  for (int p = 1; p <= max_digits; p++) {
+    snprintf(buf, sizeof buf, "%.*e", p - 1, v);
+    bool same = single ? (float)strtod(buf, NULL) == (float)v : strtod(buf, NULL) == v;
+    if (same) break;
+  }
+  /* buf is [-]d[.ddd]e[+-]X: collect the digits and the exponent. */
+  const char *s = buf;
+  if (*s == '-') { fputc('-', to); s++; }
+  char digits[32];
+  int n = 0;
+  for (; *s && *s != 'e'; s++)
+    if (*s != '.') digits[n++] = *s;
+  int exp = atoi(s + 1);
+  while (n > 1 && digits[n - 1] == '0') n--; /* trailing zeros of the mantissa */
+  digits[n] = '\0';
+  int point = exp + 1; /* digits before the decimal point */
+  if (point <= 0) {
+    fputs("0.", to);
+    for (int i = 0; i < -point; i++) fputc('0', to);
+    fputs(digits, to);
+  } else if (point >= n) {
+    fputs(digits, to);
+    for (int i = n; i < point; i++) fputc('0', to);
+  } else {
+    fprintf(to, "%.*s.%s", point, digits, digits + point);
+  }
+}
+
+void cli_print_value(FILE *to, uint8_t type, tova_val v) {
+  switch (type) {
+    case TOVA_I32: fprintf(to, "%" PRId32, v.i32); break;
+    case TOVA_I64: fprintf(to, "%" PRId64, v.i64); break;
+    case TOVA_F32: {
+      float f;
+      memcpy(&f, &v.f32_bits, sizeof f);
+      print_float(to, f, true);
+      break;
+    }
+    case TOVA_F64: {
+      double d;
+      memcpy(&d, &v.f64_bits, sizeof d);
+      print_float(to, d, false);
+      break;
+    }
+    case TOVA_FUNCREF:
+    case TOVA_EXTERNREF:
+      fputs(v.ref ? "ref" : "null", to);
+      break;
+    default:
+      fputs("?", to);
+  }
+  fputc('\n', to);
+}

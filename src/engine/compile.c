@@ -1,0 +1,1020 @@
+/*
+ * compile.c: validated WebAssembly bodies -> internal code (format: compile.h).
+ *
+ * One pass per body. The compiler keeps a compile-time model of the operand
+ * stack where each entry says where its value lives:
+ *   HOME   in its own stack slot (nlocals + position),
+ *   LOCAL  still in local slot L (local.get emits nothing),
+ *   CONST  a known constant (i32.const etc. emit nothing yet).
+ * An instruction names the slots of its inputs directly; constants become the
+ * immediate of an `_I` form when the op has one, otherwise they are written to
+ * their home slot first ("materialised"). Results go to the home slot.
+ *
+ * Rules that keep the lazy entries correct:
+ *   - before local.set/tee L, every pending LOCAL(L) entry is materialised
+ *     (it must keep the old value);
+ *   - at every control instruction (block, loop, if, else, end, br*, call,
+ *     return) all entries are materialised, so at labels and calls every value
+ *     is in its home slot and branches only have to move values between home
+ *     slots.
+ * Fusions: `op; local.set L` rewrites op's destination to L; `cmp; br_if` and
+ * `cmp; if` become one compare-and-branch instruction. Both are only done when
+ * the op is the very last thing emitted and no label lies between the two
+ * (a label means another path may deliver the value).
+ *
+ * Unreachable code (after br, br_table, return, unreachable) is skipped up to
+ * the matching else/end: it can never run, and validation already typed it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/compile.h"
+#include "engine/instr.h"
+
+enum { SV_HOME, SV_LOCAL, SV_CONST };
+
+typedef struct sv {
+  uint8_t kind;
+  uint32_t local;
+  uint64_t value;
+} sv;
+
+enum { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF };
+
+typedef struct ctl {
+  uint8_t kind;
+  bool dead;        /* the whole construct is in unreachable code: nothing emitted */
+  bool unreachable; /* the rest of the current arm is unreachable */
+  bool has_else;
+  uint32_t height;  /* stack height below the block's parameters */
+  uint32_t nparams, nresults;
+  uint32_t start;   /* loop: first cell of the body */
+  int32_t patches;  /* forward branches to the end: list in c->patch */
+  int32_t else_patch;
+} ctl;
+
+typedef struct patch {
+  uint32_t at;   /* cell holding the offset */
+  uint32_t base; /* first cell of the branching instruction */
+  int32_t next;
+} patch;
+
+/* A branch condition, possibly a fused comparison. */
+enum { COND_SLOT, COND_CMP, COND_EQZ };
+typedef struct cond {
+  uint8_t kind;
+  bool w64, imm;
+  uint8_t idx; /* comparison index in WASM_CMP_LIST order */
+  uint64_t a, b;
+} cond;
+
+typedef struct compiler {
+  const tova_module *m;
+  const void *const *h; /* handler addresses */
+  wasm_cell *code;
+  uint32_t len, cap;
+  sv *vs;
+  uint32_t nvs, vcap;
+  ctl *cs;
+  uint32_t ncs, ccap;
+  patch *patch;
+  uint32_t npatch, pcap;
+  uint32_t nlocals;
+  uint32_t max_height;
+  bool oom;
+  /* Fusion candidates: valid while len equals their end. */
+  uint32_t fuse_end, fuse_dst_at, fuse_pos;
+  uint32_t cmp_start, cmp_end, cmp_pos;
+  cond cmp;
+} compiler;
+
+#define NO_FUSE UINT32_MAX
+
+/* ---------------- emission ---------------- */
+
+static bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
+  if (need <= *cap) return true;
+  uint32_t ncap = *cap ? *cap * 2 : 64;
+  while (ncap < need) ncap *= 2;
+  void *np = realloc(*p, (size_t)ncap * elem);
+  if (!np) return false;
+  *p = np;
+  *cap = ncap;
+  return true;
+}
+
+static void emit_u(compiler *c, uint64_t v) {
+  if (c->oom) return;
+  if (!grow((void **)&c->code, &c->cap, c->len + 1, sizeof(wasm_cell))) {
+    c->oom = true;
+    return;
+  }
+  c->code[c->len++].u = v;
+}
+
+/* Starts an instruction; returns the index of its first cell. */
+static uint32_t emit_op(compiler *c, wasm_iop op) {
+  uint32_t at = c->len;
+  if (c->oom) return at;
+  if (!grow((void **)&c->code, &c->cap, c->len + 1, sizeof(wasm_cell))) {
+    c->oom = true;
+    return at;
+  }
+  c->code[c->len++].h = c->h[op];
+  return at;
+}
+
+static void set_off(compiler *c, uint32_t at, uint32_t base, uint32_t target) {
+  if (c->oom) return;
+  c->code[at].i = (int64_t)target - (int64_t)base;
+}
+
+/* A label is bound here: nothing emitted before may be fused with what follows. */
+static void mark_label(compiler *c) {
+  c->fuse_end = NO_FUSE;
+  c->cmp_end = NO_FUSE;
+}
+
+static void add_patch(compiler *c, int32_t *list, uint32_t at, uint32_t base) {
+  if (!grow((void **)&c->patch, &c->pcap, c->npatch + 1, sizeof(patch))) {
+    c->oom = true;
+    return;
+  }
+  c->patch[c->npatch] = (patch){at, base, *list};
+  *list = (int32_t)c->npatch++;
+}
+
+static void bind_list(compiler *c, int32_t list) {
+  if (list < 0) return; /* nobody jumps here: not a label */
+  for (int32_t i = list; i >= 0; i = c->patch[i].next)
+    set_off(c, c->patch[i].at, c->patch[i].base, c->len);
+  mark_label(c);
+}
+
+/* ---------------- the value stack model ---------------- */
+
+static uint64_t home(const compiler *c, uint32_t pos) { return (uint64_t)c->nlocals + pos; }
+
+static void push(compiler *c, sv v) {
+  if (!grow((void **)&c->vs, &c->vcap, c->nvs + 1, sizeof(sv))) {
+    c->oom = true;
+    return;
+  }
+  c->vs[c->nvs++] = v;
+  if (c->nvs > c->max_height) c->max_height = c->nvs;
+}
+
+/* Push a result computed into its home slot; returns that slot. */
+static uint64_t push_home(compiler *c) {
+  push(c, (sv){SV_HOME, 0, 0});
+  return home(c, c->nvs - 1);
+}
+
+static void materialize(compiler *c, uint32_t pos) {
+  sv *v = &c->vs[pos];
+  if (v->kind == SV_LOCAL) {
+    emit_op(c, WASM_IOP_COPY);
+    emit_u(c, home(c, pos));
+    emit_u(c, v->local);
+  } else if (v->kind == SV_CONST) {
+    emit_op(c, WASM_IOP_CONST);
+    emit_u(c, home(c, pos));
+    emit_u(c, v->value);
+  }
+  v->kind = SV_HOME;
+}
+
+static void materialize_all(compiler *c) {
+  for (uint32_t i = 0; i < c->nvs; i++)
+    if (c->vs[i].kind != SV_HOME) materialize(c, i);
+}
+
+static void materialize_local(compiler *c, uint32_t local, uint32_t below) {
+  for (uint32_t i = 0; i < below; i++)
+    if (c->vs[i].kind == SV_LOCAL && c->vs[i].local == local) materialize(c, i);
+}
+
+/* Pop an operand and return the slot holding it. */
+static uint64_t pop_slot(compiler *c) {
+  uint32_t pos = c->nvs - 1;
+  sv *v = &c->vs[pos];
+  uint64_t slot;
+  if (v->kind == SV_LOCAL) slot = v->local;
+  else {
+    if (v->kind == SV_CONST) materialize(c, pos);
+    slot = home(c, pos);
+  }
+  c->nvs--;
+  return slot;
+}
+
+static bool top_is_const(const compiler *c) { return c->nvs && c->vs[c->nvs - 1].kind == SV_CONST; }
+
+/* The last instruction wrote its result to the home slot of the top entry. */
+static void note_result(compiler *c, uint32_t dst_at) {
+  c->fuse_end = c->len;
+  c->fuse_dst_at = dst_at;
+  c->fuse_pos = c->nvs - 1;
+}
+
+/* ---------------- plain instruction shapes ---------------- */
+
+static void unary(compiler *c, wasm_iop op) {
+  uint64_t a = pop_slot(c);
+  uint64_t d = push_home(c);
+  emit_op(c, op);
+  uint32_t at = c->len;
+  emit_u(c, d);
+  emit_u(c, a);
+  note_result(c, at);
+}
+
+/* Binary op; op_i (or -1) is its constant-right-operand form. */
+static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
+  uint64_t a, b;
+  bool imm = false;
+  if (op_i >= 0 && top_is_const(c)) {
+    b = c->vs[--c->nvs].value;
+    if (!w64) b = (uint32_t)b;
+    imm = true;
+  } else {
+    b = pop_slot(c);
+  }
+  a = pop_slot(c);
+  uint64_t d = push_home(c);
+  emit_op(c, imm ? (wasm_iop)op_i : op);
+  uint32_t at = c->len;
+  emit_u(c, d);
+  emit_u(c, a);
+  emit_u(c, b);
+  note_result(c, at);
+}
+
+/* Integer comparison idx (WASM_CMP_LIST order); remembered for branch fusion. */
+static void compare(compiler *c, bool w64, unsigned idx) {
+  wasm_iop op = (wasm_iop)((w64 ? WASM_IOP_I64_EQ : WASM_IOP_I32_EQ) + idx);
+  wasm_iop op_i = (wasm_iop)((w64 ? WASM_IOP_I64_EQ_I : WASM_IOP_I32_EQ_I) + idx);
+  bool imm = top_is_const(c);
+  uint64_t b = imm ? c->vs[c->nvs - 1].value : 0;
+  if (imm) {
+    c->nvs--;
+    if (!w64) b = (uint32_t)b;
+  } else {
+    b = pop_slot(c);
+  }
+  uint64_t a = pop_slot(c);
+  /* Materialising a constant `a` emitted code: the compare starts after it. */
+  uint32_t start = c->len;
+  uint64_t d = push_home(c);
+  emit_op(c, imm ? op_i : op);
+  uint32_t at = c->len;
+  emit_u(c, d);
+  emit_u(c, a);
+  emit_u(c, b);
+  note_result(c, at);
+  c->cmp = (cond){COND_CMP, w64, imm, (uint8_t)idx, a, b};
+  c->cmp_start = start;
+  c->cmp_end = c->len;
+  c->cmp_pos = c->nvs - 1;
+}
+
+static void eqz(compiler *c, bool w64) {
+  uint64_t a = pop_slot(c);
+  uint32_t start = c->len;
+  uint64_t d = push_home(c);
+  emit_op(c, w64 ? WASM_IOP_I64_EQZ : WASM_IOP_I32_EQZ);
+  uint32_t at = c->len;
+  emit_u(c, d);
+  emit_u(c, a);
+  note_result(c, at);
+  c->cmp = (cond){COND_EQZ, w64, false, 0, a, 0};
+  c->cmp_start = start;
+  c->cmp_end = c->len;
+  c->cmp_pos = c->nvs - 1;
+}
+
+/* Pop a branch condition, taking back a just-emitted comparison to fuse it. */
+static cond pop_cond(compiler *c) {
+  if (c->cmp_end == c->len && c->nvs && c->cmp_pos == c->nvs - 1 &&
+      c->vs[c->nvs - 1].kind == SV_HOME) {
+    c->len = c->cmp_start;
+    c->nvs--;
+    c->fuse_end = c->cmp_end = NO_FUSE;
+    return c->cmp;
+  }
+  return (cond){COND_SLOT, false, false, 0, pop_slot(c), 0};
+}
+
+static const uint8_t cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+
+/* Emit "jump if k (or !k)"; returns the instruction start, the offset is the
+ * last cell written. */
+static uint32_t emit_cond_jump(compiler *c, const cond *k, bool negate) {
+  uint32_t start;
+  switch (k->kind) {
+    case COND_SLOT:
+      start = emit_op(c, negate ? WASM_IOP_BR_EQZ : WASM_IOP_BR_NEZ);
+      emit_u(c, k->a);
+      break;
+    case COND_EQZ: {
+      wasm_iop op = k->w64 ? (negate ? WASM_IOP_BR_I64_NEZ : WASM_IOP_BR_I64_EQZ)
+                           : (negate ? WASM_IOP_BR_NEZ : WASM_IOP_BR_EQZ);
+      start = emit_op(c, op);
+      emit_u(c, k->a);
+      break;
+    }
+    default: {
+      unsigned idx = negate ? cmp_negate[k->idx] : k->idx;
+      wasm_iop base = k->w64 ? (k->imm ? WASM_IOP_BR_I64_EQ_I : WASM_IOP_BR_I64_EQ)
+                             : (k->imm ? WASM_IOP_BR_I32_EQ_I : WASM_IOP_BR_I32_EQ);
+      start = emit_op(c, (wasm_iop)(base + idx));
+      emit_u(c, k->a);
+      emit_u(c, k->b);
+      break;
+    }
+  }
+  emit_u(c, 0); /* offset, set by the caller */
+  return start;
+}
+
+/* ---------------- branches ---------------- */
+
+static uint32_t label_arity(const ctl *t) { return t->kind == CTL_LOOP ? t->nparams : t->nresults; }
+
+/* Results are the top n entries, all in home slots. */
+static void emit_return_from(compiler *c, uint32_t n) {
+  uint64_t src = home(c, c->nvs - n);
+  if (n == 0) emit_op(c, WASM_IOP_RETURN0);
+  else if (n == 1) {
+    emit_op(c, WASM_IOP_RETURN1);
+    emit_u(c, src);
+  } else {
+    emit_op(c, WASM_IOP_RETURN);
+    emit_u(c, src);
+    emit_u(c, n);
+  }
+}
+
+static bool needs_move(const compiler *c, const ctl *t) {
+  uint32_t n = label_arity(t);
+  return n && c->nvs - n != t->height;
+}
+
+static void emit_moves(compiler *c, const ctl *t) {
+  uint32_t n = label_arity(t);
+  for (uint32_t i = 0; i < n; i++) {
+    emit_op(c, WASM_IOP_COPY);
+    emit_u(c, home(c, t->height + i));
+    emit_u(c, home(c, c->nvs - n + i));
+  }
+}
+
+/* Point the offset cell `at` of the instruction at `base` to label t. */
+static void target(compiler *c, ctl *t, uint32_t at, uint32_t base) {
+  if (t->kind == CTL_LOOP) set_off(c, at, base, t->start);
+  else add_patch(c, &t->patches, at, base);
+}
+
+/* Unconditional branch to t (stack materialised). */
+static void emit_br(compiler *c, ctl *t) {
+  if (t->kind == CTL_FUNC) {
+    emit_return_from(c, t->nresults);
+    return;
+  }
+  emit_moves(c, t);
+  uint32_t start = emit_op(c, WASM_IOP_BR);
+  emit_u(c, 0);
+  target(c, t, c->len - 1, start);
+}
+
+static void emit_br_if(compiler *c, ctl *t, const cond *k) {
+  if (t->kind != CTL_FUNC && !needs_move(c, t)) {
+    uint32_t start = emit_cond_jump(c, k, false);
+    target(c, t, c->len - 1, start);
+    return;
+  }
+  /* Values must move (or return): jump over the move + branch when false. */
+  uint32_t skip = emit_cond_jump(c, k, true);
+  uint32_t skip_at = c->len - 1;
+  emit_br(c, t);
+  set_off(c, skip_at, skip, c->len);
+  mark_label(c);
+}
+
+/* ---------------- control frames ---------------- */
+
+static ctl *push_ctl(compiler *c, uint8_t kind, uint32_t nparams, uint32_t nresults) {
+  if (!grow((void **)&c->cs, &c->ccap, c->ncs + 1, sizeof(ctl))) {
+    c->oom = true;
+    return NULL;
+  }
+  ctl *t = &c->cs[c->ncs++];
+  memset(t, 0, sizeof *t);
+  t->kind = kind;
+  t->nparams = nparams;
+  t->nresults = nresults;
+  t->height = c->nvs - nparams;
+  t->patches = -1;
+  t->else_patch = -1;
+  return t;
+}
+
+static void block_arity(const compiler *c, const wasm_instr *in, uint32_t *np, uint32_t *nr) {
+  switch (in->bt_kind) {
+    case WASM_BT_EMPTY: *np = 0, *nr = 0; break;
+    case WASM_BT_VALUE: *np = 0, *nr = 1; break;
+    default:
+      *np = c->m->types[in->bt_index].nparams;
+      *nr = c->m->types[in->bt_index].nresults;
+  }
+}
+
+static void set_unreachable(compiler *c) {
+  ctl *t = &c->cs[c->ncs - 1];
+  t->unreachable = true;
+  c->nvs = t->height;
+  mark_label(c);
+}
+
+/* Pops the stack to the frame's height and pushes its n home results. */
+static void reset_stack(compiler *c, const ctl *t, uint32_t n) {
+  c->nvs = t->height;
+  for (uint32_t i = 0; i < n; i++) push_home(c);
+}
+
+/* ---------------- calls ---------------- */
+
+static void emit_call(compiler *c, uint32_t fidx) {
+  const tova_functype *ft = wasm_func_type(c->m, fidx);
+  materialize_all(c);
+  uint64_t argbase = home(c, c->nvs - ft->nparams);
+  c->nvs -= ft->nparams;
+  if (fidx >= c->m->nimported_funcs) {
+    emit_op(c, WASM_IOP_CALL);
+    emit_u(c, argbase);
+    emit_u(c, 0);
+    if (!c->oom) c->code[c->len - 1].p = c->m->func_defs[fidx - c->m->nimported_funcs].code;
+  } else {
+    emit_op(c, WASM_IOP_CALL_FUNC);
+    emit_u(c, argbase);
+    emit_u(c, fidx);
+  }
+  for (uint32_t i = 0; i < ft->nresults; i++) push_home(c);
+  mark_label(c);
+}
+
+static void emit_call_indirect(compiler *c, uint32_t typeidx, uint32_t table) {
+  const tova_functype *ft = &c->m->types[typeidx];
+  uint64_t idx = pop_slot(c);
+  materialize_all(c);
+  uint64_t argbase = home(c, c->nvs - ft->nparams);
+  c->nvs -= ft->nparams;
+  emit_op(c, WASM_IOP_CALL_INDIRECT);
+  emit_u(c, argbase);
+  emit_u(c, idx);
+  emit_u(c, typeidx);
+  emit_u(c, table);
+  for (uint32_t i = 0; i < ft->nresults; i++) push_home(c);
+  mark_label(c);
+}
+
+/* ---------------- locals ---------------- */
+
+static void local_set(compiler *c, uint32_t l, bool tee) {
+  uint32_t top = c->nvs - 1;
+  sv v = c->vs[top];
+  if (v.kind == SV_LOCAL && v.local == l) { /* x = x */
+    if (!tee) c->nvs--;
+    return;
+  }
+  bool pending = false;
+  for (uint32_t i = 0; i < top; i++)
+    if (c->vs[i].kind == SV_LOCAL && c->vs[i].local == l) pending = true;
+  if (v.kind == SV_HOME && !pending && c->fuse_end == c->len && c->fuse_pos == top) {
+    /* The value was just computed: compute it straight into the local. */
+    if (!c->oom) c->code[c->fuse_dst_at].u = l;
+    c->fuse_end = c->cmp_end = NO_FUSE;
+    if (tee) c->vs[top] = (sv){SV_LOCAL, l, 0};
+    else c->nvs--;
+    return;
+  }
+  if (pending) materialize_local(c, l, top);
+  if (v.kind == SV_CONST) {
+    emit_op(c, WASM_IOP_CONST);
+    emit_u(c, l);
+    emit_u(c, v.value);
+  } else {
+    emit_op(c, WASM_IOP_COPY);
+    emit_u(c, l);
+    emit_u(c, v.kind == SV_LOCAL ? v.local : home(c, top));
+  }
+  if (!tee) c->nvs--;
+  /* a tee keeps the entry as it is: the value is still where it was */
+}
+
+/* ---------------- one instruction ---------------- */
+
+static wasm_iop load_op(uint8_t op) {
+  switch (op) {
+    case WASM_OP_I32_LOAD: case WASM_OP_F32_LOAD: return WASM_IOP_I32_LOAD;
+    case WASM_OP_I64_LOAD: case WASM_OP_F64_LOAD: return WASM_IOP_I64_LOAD;
+    case WASM_OP_I32_LOAD8_S: return WASM_IOP_I32_LOAD8_S;
+    case WASM_OP_I32_LOAD8_U: return WASM_IOP_I32_LOAD8_U;
+    case WASM_OP_I32_LOAD16_S: return WASM_IOP_I32_LOAD16_S;
+    case WASM_OP_I32_LOAD16_U: return WASM_IOP_I32_LOAD16_U;
+    case WASM_OP_I64_LOAD8_S: return WASM_IOP_I64_LOAD8_S;
+    case WASM_OP_I64_LOAD8_U: return WASM_IOP_I64_LOAD8_U;
+    case WASM_OP_I64_LOAD16_S: return WASM_IOP_I64_LOAD16_S;
+    case WASM_OP_I64_LOAD16_U: return WASM_IOP_I64_LOAD16_U;
+    case WASM_OP_I64_LOAD32_S: return WASM_IOP_I64_LOAD32_S;
+    default: return WASM_IOP_I64_LOAD32_U;
+  }
+}
+
+static wasm_iop store_op(uint8_t op) {
+  switch (op) {
+    case WASM_OP_I32_STORE: case WASM_OP_F32_STORE: return WASM_IOP_I32_STORE;
+    case WASM_OP_I64_STORE: case WASM_OP_F64_STORE: return WASM_IOP_I64_STORE;
+    case WASM_OP_I32_STORE8: return WASM_IOP_I32_STORE8;
+    case WASM_OP_I32_STORE16: return WASM_IOP_I32_STORE16;
+    case WASM_OP_I64_STORE8: return WASM_IOP_I64_STORE8;
+    case WASM_OP_I64_STORE16: return WASM_IOP_I64_STORE16;
+    default: return WASM_IOP_I64_STORE32;
+  }
+}
+
+/* Plain numeric opcodes (0x45..0xC4) that map one to one; 0 = not plain. */
+static int numeric_op(uint8_t op, int *op_i, bool *w64, int *kind) {
+  /* kind: 1 unary, 2 binary, 3 compare (idx in *op_i), 4 eqz, 5 nothing (reinterpret) */
+  *op_i = -1;
+  *w64 = false;
+#define UN(o, io) case WASM_OP_##o: *kind = 1; return WASM_IOP_##io;
+#define BI(o, io) case WASM_OP_##o: *kind = 2; return WASM_IOP_##io;
+#define BII(o, io, w) case WASM_OP_##o: *kind = 2; *w64 = w; *op_i = WASM_IOP_##io##_I; return WASM_IOP_##io;
+#define CM(o, w, i) case WASM_OP_##o: *kind = 3; *w64 = w; *op_i = i; return 0;
+  switch (op) {
+    case WASM_OP_I32_EQZ: *kind = 4; return 0;
+    case WASM_OP_I64_EQZ: *kind = 4; *w64 = true; return 0;
+    CM(I32_EQ, false, 0) CM(I32_NE, false, 1) CM(I32_LT_S, false, 2) CM(I32_LT_U, false, 3)
+    CM(I32_GT_S, false, 4) CM(I32_GT_U, false, 5) CM(I32_LE_S, false, 6) CM(I32_LE_U, false, 7)
+    CM(I32_GE_S, false, 8) CM(I32_GE_U, false, 9)
+    CM(I64_EQ, true, 0) CM(I64_NE, true, 1) CM(I64_LT_S, true, 2) CM(I64_LT_U, true, 3)
+    CM(I64_GT_S, true, 4) CM(I64_GT_U, true, 5) CM(I64_LE_S, true, 6) CM(I64_LE_U, true, 7)
+    CM(I64_GE_S, true, 8) CM(I64_GE_U, true, 9)
+    BI(F32_EQ, F32_EQ) BI(F32_NE, F32_NE) BI(F32_LT, F32_LT) BI(F32_GT, F32_GT)
+    BI(F32_LE, F32_LE) BI(F32_GE, F32_GE)
+    BI(F64_EQ, F64_EQ) BI(F64_NE, F64_NE) BI(F64_LT, F64_LT) BI(F64_GT, F64_GT)
+    BI(F64_LE, F64_LE) BI(F64_GE, F64_GE)
+    UN(I32_CLZ, I32_CLZ) UN(I32_CTZ, I32_CTZ) UN(I32_POPCNT, I32_POPCNT)
+    BII(I32_ADD, I32_ADD, false) BII(I32_SUB, I32_SUB, false) BII(I32_MUL, I32_MUL, false)
+    BI(I32_DIV_S, I32_DIV_S) BI(I32_DIV_U, I32_DIV_U) BI(I32_REM_S, I32_REM_S)
+    BI(I32_REM_U, I32_REM_U)
+    BII(I32_AND, I32_AND, false) BII(I32_OR, I32_OR, false) BII(I32_XOR, I32_XOR, false)
+    BII(I32_SHL, I32_SHL, false) BII(I32_SHR_S, I32_SHR_S, false)
+    BII(I32_SHR_U, I32_SHR_U, false) BII(I32_ROTL, I32_ROTL, false)
+    BII(I32_ROTR, I32_ROTR, false)
+    UN(I64_CLZ, I64_CLZ) UN(I64_CTZ, I64_CTZ) UN(I64_POPCNT, I64_POPCNT)
+    BII(I64_ADD, I64_ADD, true) BII(I64_SUB, I64_SUB, true) BII(I64_MUL, I64_MUL, true)
+    BI(I64_DIV_S, I64_DIV_S) BI(I64_DIV_U, I64_DIV_U) BI(I64_REM_S, I64_REM_S)
+    BI(I64_REM_U, I64_REM_U)
+    BII(I64_AND, I64_AND, true) BII(I64_OR, I64_OR, true) BII(I64_XOR, I64_XOR, true)
+    BII(I64_SHL, I64_SHL, true) BII(I64_SHR_S, I64_SHR_S, true)
+    BII(I64_SHR_U, I64_SHR_U, true) BII(I64_ROTL, I64_ROTL, true)
+    BII(I64_ROTR, I64_ROTR, true)
+    UN(F32_ABS, F32_ABS) UN(F32_NEG, F32_NEG) UN(F32_CEIL, F32_CEIL) UN(F32_FLOOR, F32_FLOOR)
+    UN(F32_TRUNC, F32_TRUNC) UN(F32_NEAREST, F32_NEAREST) UN(F32_SQRT, F32_SQRT)
+    BI(F32_ADD, F32_ADD) BI(F32_SUB, F32_SUB) BI(F32_MUL, F32_MUL) BI(F32_DIV, F32_DIV)
+    BI(F32_MIN, F32_MIN) BI(F32_MAX, F32_MAX) BI(F32_COPYSIGN, F32_COPYSIGN)
+    UN(F64_ABS, F64_ABS) UN(F64_NEG, F64_NEG) UN(F64_CEIL, F64_CEIL) UN(F64_FLOOR, F64_FLOOR)
+    UN(F64_TRUNC, F64_TRUNC) UN(F64_NEAREST, F64_NEAREST) UN(F64_SQRT, F64_SQRT)
+    BI(F64_ADD, F64_ADD) BI(F64_SUB, F64_SUB) BI(F64_MUL, F64_MUL) BI(F64_DIV, F64_DIV)
+    BI(F64_MIN, F64_MIN) BI(F64_MAX, F64_MAX) BI(F64_COPYSIGN, F64_COPYSIGN)
+    UN(I32_WRAP_I64, I32_WRAP_I64)
+    UN(I32_TRUNC_F32_S, I32_TRUNC_F32_S) UN(I32_TRUNC_F32_U, I32_TRUNC_F32_U)
+    UN(I32_TRUNC_F64_S, I32_TRUNC_F64_S) UN(I32_TRUNC_F64_U, I32_TRUNC_F64_U)
+    UN(I64_EXTEND_I32_S, I64_EXTEND_I32_S) UN(I64_EXTEND_I32_U, I64_EXTEND_I32_U)
+    UN(I64_TRUNC_F32_S, I64_TRUNC_F32_S) UN(I64_TRUNC_F32_U, I64_TRUNC_F32_U)
+    UN(I64_TRUNC_F64_S, I64_TRUNC_F64_S) UN(I64_TRUNC_F64_U, I64_TRUNC_F64_U)
+    UN(F32_CONVERT_I32_S, F32_CONVERT_I32_S) UN(F32_CONVERT_I32_U, F32_CONVERT_I32_U)
+    UN(F32_CONVERT_I64_S, F32_CONVERT_I64_S) UN(F32_CONVERT_I64_U, F32_CONVERT_I64_U)
+    UN(F32_DEMOTE_F64, F32_DEMOTE_F64)
+    UN(F64_CONVERT_I32_S, F64_CONVERT_I32_S) UN(F64_CONVERT_I32_U, F64_CONVERT_I32_U)
+    UN(F64_CONVERT_I64_S, F64_CONVERT_I64_S) UN(F64_CONVERT_I64_U, F64_CONVERT_I64_U)
+    UN(F64_PROMOTE_F32, F64_PROMOTE_F32)
+    UN(I32_EXTEND8_S, I32_EXTEND8_S) UN(I32_EXTEND16_S, I32_EXTEND16_S)
+    UN(I64_EXTEND8_S, I64_EXTEND8_S) UN(I64_EXTEND16_S, I64_EXTEND16_S)
+    UN(I64_EXTEND32_S, I64_EXTEND32_S)
+    case WASM_OP_I32_REINTERPRET_F32: case WASM_OP_I64_REINTERPRET_F64:
+    case WASM_OP_F32_REINTERPRET_I32: case WASM_OP_F64_REINTERPRET_I64:
+      *kind = 5;
+      return 0;
+    default:
+      *kind = 0;
+      return 0;
+  }
+#undef UN
+#undef BI
+#undef BII
+#undef CM
+}
+
+static void fc_instr(compiler *c, const wasm_instr *in) {
+  static const wasm_iop sat[8] = {
+      WASM_IOP_I32_TRUNC_SAT_F32_S, WASM_IOP_I32_TRUNC_SAT_F32_U, WASM_IOP_I32_TRUNC_SAT_F64_S,
+      WASM_IOP_I32_TRUNC_SAT_F64_U, WASM_IOP_I64_TRUNC_SAT_F32_S, WASM_IOP_I64_TRUNC_SAT_F32_U,
+      WASM_IOP_I64_TRUNC_SAT_F64_S, WASM_IOP_I64_TRUNC_SAT_F64_U};
+  if (in->sub <= 7) {
+    unary(c, sat[in->sub]);
+    return;
+  }
+  uint64_t x, y, z, d;
+  switch (in->sub) {
+    case WASM_FC_MEMORY_INIT:
+      z = pop_slot(c), y = pop_slot(c), x = pop_slot(c);
+      emit_op(c, WASM_IOP_MEMORY_INIT);
+      emit_u(c, in->a), emit_u(c, x), emit_u(c, y), emit_u(c, z);
+      break;
+    case WASM_FC_DATA_DROP:
+      emit_op(c, WASM_IOP_DATA_DROP);
+      emit_u(c, in->a);
+      break;
+    case WASM_FC_MEMORY_COPY:
+    case WASM_FC_MEMORY_FILL:
+      z = pop_slot(c), y = pop_slot(c), x = pop_slot(c);
+      emit_op(c, in->sub == WASM_FC_MEMORY_COPY ? WASM_IOP_MEMORY_COPY : WASM_IOP_MEMORY_FILL);
+      emit_u(c, x), emit_u(c, y), emit_u(c, z);
+      break;
+    case WASM_FC_TABLE_INIT:
+      z = pop_slot(c), y = pop_slot(c), x = pop_slot(c);
+      emit_op(c, WASM_IOP_TABLE_INIT);
+      emit_u(c, in->a), emit_u(c, in->b), emit_u(c, x), emit_u(c, y), emit_u(c, z);
+      break;
+    case WASM_FC_ELEM_DROP:
+      emit_op(c, WASM_IOP_ELEM_DROP);
+      emit_u(c, in->a);
+      break;
+    case WASM_FC_TABLE_COPY:
+      z = pop_slot(c), y = pop_slot(c), x = pop_slot(c);
+      emit_op(c, WASM_IOP_TABLE_COPY);
+      emit_u(c, in->a), emit_u(c, in->b), emit_u(c, x), emit_u(c, y), emit_u(c, z);
+      break;
+    case WASM_FC_TABLE_GROW:
+      y = pop_slot(c), x = pop_slot(c); /* x = init value, y = delta */
+      d = push_home(c);
+      emit_op(c, WASM_IOP_TABLE_GROW);
+      emit_u(c, d), emit_u(c, in->a), emit_u(c, x), emit_u(c, y);
+      break;
+    case WASM_FC_TABLE_SIZE:
+      d = push_home(c);
+      emit_op(c, WASM_IOP_TABLE_SIZE);
+      emit_u(c, d), emit_u(c, in->a);
+      break;
+    case WASM_FC_TABLE_FILL:
+      z = pop_slot(c), y = pop_slot(c), x = pop_slot(c); /* i, value, n */
+      emit_op(c, WASM_IOP_TABLE_FILL);
+      emit_u(c, in->a), emit_u(c, x), emit_u(c, y), emit_u(c, z);
+      break;
+  }
+}
+
+static void br_table(compiler *c, const wasm_instr *in) {
+  uint64_t a = pop_slot(c);
+  materialize_all(c);
+  uint32_t n = in->ntargets;
+  uint32_t *labels = malloc(sizeof(uint32_t) * ((size_t)n + 1));
+  if (!labels) {
+    c->oom = true;
+    return;
+  }
+  wasm_reader r;
+  wasm_reader_init(&r, in->targets, in->targets, in->targets + 5 * ((size_t)n + 1));
+  for (uint32_t i = 0; i < n; i++) rd_u32(&r, &labels[i]);
+  labels[n] = in->a;
+  uint32_t start = emit_op(c, WASM_IOP_BR_TABLE);
+  emit_u(c, a);
+  emit_u(c, n);
+  uint32_t first = c->len;
+  for (uint32_t i = 0; i <= n; i++) emit_u(c, 0);
+  /* Targets whose values must move (or that return) get a stub after the table. */
+  for (uint32_t i = 0; i <= n; i++) {
+    ctl *t = &c->cs[c->ncs - 1 - labels[i]];
+    if (t->kind == CTL_FUNC || needs_move(c, t)) {
+      set_off(c, first + i, start, c->len);
+      emit_br(c, t);
+    } else {
+      target(c, t, first + i, start);
+    }
+  }
+  free(labels);
+}
+
+static void instr(compiler *c, const wasm_instr *in) {
+  ctl *top = &c->cs[c->ncs - 1];
+  uint32_t np, nr;
+  if (top->unreachable) {
+    /* Skip dead code, keeping track of its nesting. */
+    switch (in->op) {
+      case WASM_OP_BLOCK: case WASM_OP_LOOP: case WASM_OP_IF: {
+        ctl *t = push_ctl(c, CTL_BLOCK, 0, 0);
+        if (t) t->dead = t->unreachable = true;
+        return;
+      }
+      case WASM_OP_ELSE: case WASM_OP_END: break;
+      default: return;
+    }
+  }
+  switch (in->op) {
+    case WASM_OP_UNREACHABLE:
+      emit_op(c, WASM_IOP_UNREACHABLE);
+      set_unreachable(c);
+      break;
+    case WASM_OP_NOP:
+      break;
+    case WASM_OP_BLOCK:
+      block_arity(c, in, &np, &nr);
+      materialize_all(c);
+      push_ctl(c, CTL_BLOCK, np, nr);
+      break;
+    case WASM_OP_LOOP: {
+      block_arity(c, in, &np, &nr);
+      materialize_all(c);
+      ctl *t = push_ctl(c, CTL_LOOP, np, nr);
+      if (t) t->start = c->len;
+      mark_label(c);
+      break;
+    }
+    case WASM_OP_IF: {
+      block_arity(c, in, &np, &nr);
+      cond k = pop_cond(c);
+      materialize_all(c);
+      uint32_t start = emit_cond_jump(c, &k, true);
+      ctl *t = push_ctl(c, CTL_IF, np, nr);
+      if (t) add_patch(c, &t->else_patch, c->len - 1, start);
+      break;
+    }
+    case WASM_OP_ELSE: {
+      if (top->dead) break;
+      if (!top->unreachable) {
+        materialize_all(c);
+        uint32_t start = emit_op(c, WASM_IOP_BR);
+        emit_u(c, 0);
+        add_patch(c, &top->patches, c->len - 1, start);
+      }
+      bind_list(c, top->else_patch);
+      top->else_patch = -1;
+      top->has_else = true;
+      top->unreachable = false;
+      reset_stack(c, top, top->nparams);
+      break;
+    }
+    case WASM_OP_END: {
+      if (top->dead) {
+        c->ncs--;
+        break;
+      }
+      if (top->kind == CTL_FUNC) {
+        if (!top->unreachable) {
+          if (top->nresults == 1) {
+            emit_op(c, WASM_IOP_RETURN1);
+            emit_u(c, pop_slot(c));
+          } else {
+            materialize_all(c);
+            emit_return_from(c, top->nresults);
+          }
+        } else {
+          emit_op(c, WASM_IOP_UNREACHABLE);
+        }
+        c->ncs--;
+        break;
+      }
+      if (!top->unreachable) materialize_all(c);
+      bind_list(c, top->else_patch);
+      bind_list(c, top->patches);
+      ctl t = *top;
+      c->ncs--;
+      reset_stack(c, &t, t.nresults);
+      break;
+    }
+    case WASM_OP_BR: {
+      materialize_all(c);
+      emit_br(c, &c->cs[c->ncs - 1 - in->a]);
+      set_unreachable(c);
+      break;
+    }
+    case WASM_OP_BR_IF: {
+      cond k = pop_cond(c);
+      materialize_all(c);
+      emit_br_if(c, &c->cs[c->ncs - 1 - in->a], &k);
+      break;
+    }
+    case WASM_OP_BR_TABLE:
+      br_table(c, in);
+      set_unreachable(c);
+      break;
+    case WASM_OP_RETURN: {
+      uint32_t n = c->cs[0].nresults;
+      if (n == 1) {
+        emit_op(c, WASM_IOP_RETURN1);
+        emit_u(c, pop_slot(c));
+      } else {
+        materialize_all(c);
+        emit_return_from(c, n);
+      }
+      set_unreachable(c);
+      break;
+    }
+    case WASM_OP_CALL:
+      emit_call(c, in->a);
+      break;
+    case WASM_OP_CALL_INDIRECT:
+      emit_call_indirect(c, in->a, in->b);
+      break;
+    case WASM_OP_DROP: {
+      c->nvs--;
+      break;
+    }
+    case WASM_OP_SELECT:
+    case WASM_OP_SELECT_T: {
+      uint64_t k = pop_slot(c), b = pop_slot(c), a = pop_slot(c);
+      uint64_t d = push_home(c);
+      emit_op(c, WASM_IOP_SELECT);
+      uint32_t at = c->len;
+      emit_u(c, d), emit_u(c, k), emit_u(c, a), emit_u(c, b);
+      note_result(c, at);
+      break;
+    }
+    case WASM_OP_LOCAL_GET:
+      push(c, (sv){SV_LOCAL, in->a, 0});
+      break;
+    case WASM_OP_LOCAL_SET:
+      local_set(c, in->a, false);
+      break;
+    case WASM_OP_LOCAL_TEE:
+      local_set(c, in->a, true);
+      break;
+    case WASM_OP_GLOBAL_GET: {
+      uint64_t d = push_home(c);
+      emit_op(c, WASM_IOP_GLOBAL_GET);
+      uint32_t at = c->len;
+      emit_u(c, d), emit_u(c, in->a);
+      note_result(c, at);
+      break;
+    }
+    case WASM_OP_GLOBAL_SET: {
+      uint64_t s = pop_slot(c);
+      emit_op(c, WASM_IOP_GLOBAL_SET);
+      emit_u(c, in->a), emit_u(c, s);
+      break;
+    }
+    case WASM_OP_TABLE_GET: {
+      uint64_t i = pop_slot(c);
+      uint64_t d = push_home(c);
+      emit_op(c, WASM_IOP_TABLE_GET);
+      emit_u(c, d), emit_u(c, in->a), emit_u(c, i);
+      break;
+    }
+    case WASM_OP_TABLE_SET: {
+      uint64_t v = pop_slot(c), i = pop_slot(c);
+      emit_op(c, WASM_IOP_TABLE_SET);
+      emit_u(c, in->a), emit_u(c, i), emit_u(c, v);
+      break;
+    }
+    case WASM_OP_I32_LOAD: case WASM_OP_I64_LOAD: case WASM_OP_F32_LOAD: case WASM_OP_F64_LOAD:
+    case WASM_OP_I32_LOAD8_S: case WASM_OP_I32_LOAD8_U: case WASM_OP_I32_LOAD16_S:
+    case WASM_OP_I32_LOAD16_U: case WASM_OP_I64_LOAD8_S: case WASM_OP_I64_LOAD8_U:
+    case WASM_OP_I64_LOAD16_S: case WASM_OP_I64_LOAD16_U: case WASM_OP_I64_LOAD32_S:
+    case WASM_OP_I64_LOAD32_U: {
+      uint64_t a = pop_slot(c);
+      uint64_t d = push_home(c);
+      emit_op(c, load_op(in->op));
+      uint32_t at = c->len;
+      emit_u(c, d), emit_u(c, a), emit_u(c, in->offset);
+      note_result(c, at);
+      break;
+    }
+    case WASM_OP_I32_STORE: case WASM_OP_I64_STORE: case WASM_OP_F32_STORE:
+    case WASM_OP_F64_STORE: case WASM_OP_I32_STORE8: case WASM_OP_I32_STORE16:
+    case WASM_OP_I64_STORE8: case WASM_OP_I64_STORE16: case WASM_OP_I64_STORE32: {
+      uint64_t v = pop_slot(c), a = pop_slot(c);
+      emit_op(c, store_op(in->op));
+      emit_u(c, a), emit_u(c, v), emit_u(c, in->offset);
+      break;
+    }
+    case WASM_OP_MEMORY_SIZE: {
+      uint64_t d = push_home(c);
+      emit_op(c, WASM_IOP_MEMORY_SIZE);
+      emit_u(c, d);
+      break;
+    }
+    case WASM_OP_MEMORY_GROW: {
+      uint64_t a = pop_slot(c);
+      uint64_t d = push_home(c);
+      emit_op(c, WASM_IOP_MEMORY_GROW);
+      emit_u(c, d), emit_u(c, a);
+      break;
+    }
+    case WASM_OP_I32_CONST:
+      push(c, (sv){SV_CONST, 0, (uint32_t)in->value});
+      break;
+    case WASM_OP_I64_CONST: case WASM_OP_F32_CONST: case WASM_OP_F64_CONST:
+      push(c, (sv){SV_CONST, 0, in->value});
+      break;
+    case WASM_OP_REF_NULL:
+      push(c, (sv){SV_CONST, 0, 0});
+      break;
+    case WASM_OP_REF_IS_NULL:
+      unary(c, WASM_IOP_REF_IS_NULL);
+      break;
+    case WASM_OP_REF_FUNC: {
+      uint64_t d = push_home(c);
+      emit_op(c, WASM_IOP_REF_FUNC);
+      uint32_t at = c->len;
+      emit_u(c, d), emit_u(c, in->a);
+      note_result(c, at);
+      break;
+    }
+    case WASM_OP_PREFIX_FC:
+      fc_instr(c, in);
+      break;
+    default: {
+      int op_i, kind;
+      bool w64;
+      int op = numeric_op(in->op, &op_i, &w64, &kind);
+      switch (kind) {
+        case 1: unary(c, (wasm_iop)op); break;
+        case 2: binary(c, (wasm_iop)op, op_i, w64); break;
+        case 3: compare(c, w64, (unsigned)op_i); break;
+        case 4: eqz(c, w64); break;
+        default: break; /* reinterpret: same bits, nothing to do */
+      }
+    }
+  }
+}
+
+static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
+  const tova_module *m = c->m;
+  const wasm_func_def *fd = &m->func_defs[def];
+  const tova_functype *ft = &m->types[fd->type_index];
+  wasm_code *code = fd->code;
+  c->len = 0;
+  c->nvs = c->ncs = c->npatch = 0;
+  c->max_height = 0;
+  c->oom = false;
+  c->fuse_end = c->cmp_end = NO_FUSE;
+  c->nlocals = ft->nparams + fd->nlocals;
+  ctl *f = push_ctl(c, CTL_FUNC, 0, ft->nresults);
+  if (!f) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
+
+  wasm_reader r;
+  wasm_reader_init(&r, m->bytes, fd->body, fd->body + fd->body_len);
+  while (c->ncs > 0 && !c->oom) {
+    wasm_instr in;
+    if (!wasm_read_instr(&r, &in))
+      return tova_error_set(err, TOVA_ERR_INVALID_MODULE,
+                            "compile: function %u at offset %zu: %s", m->nimported_funcs + def,
+                            r.error_at, r.error ? r.error : "bad instruction");
+    instr(c, &in);
+  }
+  if (c->oom) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
+
+  code->cells = malloc(sizeof(wasm_cell) * (c->len ? c->len : 1));
+  if (!code->cells) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
+  memcpy(code->cells, c->code, sizeof(wasm_cell) * c->len);
+  code->ncells = c->len;
+  code->nparams = ft->nparams;
+  code->nlocals = c->nlocals;
+  code->nresults = ft->nresults;
+  /* +1: results of a call may extend past the last operand slot in use */
+  uint64_t slots = (uint64_t)c->nlocals + c->max_height + ft->nresults + 1;
+  if (slots > UINT32_MAX) return tova_error_set(err, TOVA_ERR_UNSUPPORTED, "compile: frame too large");
+  code->frame_slots = (uint32_t)slots;
+  code->func_index = m->nimported_funcs + def;
+  return TOVA_OK;
+}
+
+tova_status wasm_compile(tova_module *m, tova_error *err) {
+  uint32_t ndefs = m->nfuncs - m->nimported_funcs;
+  /* Every wasm_code exists before any body is compiled, so direct calls can
+   * point at their callee's code whatever the order. */
+  for (uint32_t i = 0; i < ndefs; i++) {
+    m->func_defs[i].code = calloc(1, sizeof(wasm_code));
+    if (!m->func_defs[i].code) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
+  }
+  compiler c;
+  memset(&c, 0, sizeof c);
+  c.m = m;
+  c.h = wasm_interp_handlers();
+  tova_status st = TOVA_OK;
+  for (uint32_t i = 0; i < ndefs && st == TOVA_OK; i++) st = compile_body(&c, i, err);
+  free(c.code);
+  free(c.vs);
+  free(c.cs);
+  free(c.patch);
+  return st;
+}
+
+void wasm_code_free(wasm_code *code) {
+  if (!code) return;
+  free(code->cells);
+  free(code);
+}

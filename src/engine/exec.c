@@ -1,0 +1,199 @@
+/*
+ * exec.c: the public execution API (tova_exec_*) and host-call helpers.
+ *
+ * The interpreter loop itself is interp.c; this file sets up the outermost
+ * frame, converts between tova_val arrays and stack slots, turns the loop's
+ * outcome into a status + tova_error, and implements suspend/resume.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/exec.h"
+
+#define DEFAULT_STACK_BYTES (1u << 20)
+#define INITIAL_SLOTS 1024u
+#define INITIAL_FRAMES 64u
+
+tova_exec *tova_exec_new(size_t max_stack_bytes) {
+  if (max_stack_bytes == 0) max_stack_bytes = DEFAULT_STACK_BYTES;
+  tova_exec *e = calloc(1, sizeof *e);
+  if (!e) return NULL;
+  /* Half of the budget for value slots, half for frame records. */
+  e->stack_max = max_stack_bytes / 2 / sizeof(uint64_t);
+  e->frames_max = max_stack_bytes / 2 / sizeof(wasm_frame);
+  if (e->stack_max < 64) e->stack_max = 64;
+  if (e->frames_max < 4) e->frames_max = 4;
+  e->stack_cap = e->stack_max < INITIAL_SLOTS ? e->stack_max : INITIAL_SLOTS;
+  e->frames_cap = e->frames_max < INITIAL_FRAMES ? e->frames_max : INITIAL_FRAMES;
+  e->stack = malloc(e->stack_cap * sizeof(uint64_t));
+  e->frames = malloc(e->frames_cap * sizeof(wasm_frame));
+  if (!e->stack || !e->frames) {
+    tova_exec_free(e);
+    return NULL;
+  }
+  atomic_init(&e->interrupt, 0);
+  return e;
+}
+
+void tova_exec_free(tova_exec *e) {
+  if (!e) return;
+  free(e->stack);
+  free(e->frames);
+  free(e);
+}
+
+void tova_exec_set_userdata(tova_exec *e, void *userdata) {
+  if (e) e->userdata = userdata;
+}
+void *tova_exec_userdata(const tova_exec *e) { return e ? e->userdata : NULL; }
+
+void tova_exec_interrupt(tova_exec *e) {
+  if (e) atomic_store_explicit(&e->interrupt, 1, memory_order_relaxed);
+}
+
+void tova_exec_reset(tova_exec *e) {
+  if (!e) return;
+  e->state = WASM_EXEC_IDLE;
+  e->nframes = 0;
+}
+
+bool wasm_exec_grow_stack(tova_exec *e, size_t need) {
+  if (need <= e->stack_cap) return true;
+  if (need > e->stack_max) return false;
+  size_t cap = e->stack_cap * 2;
+  if (cap < need) cap = need;
+  if (cap > e->stack_max) cap = e->stack_max;
+  uint64_t *s = realloc(e->stack, cap * sizeof(uint64_t));
+  if (!s) return false;
+  e->stack = s;
+  e->stack_cap = cap;
+  return true;
+}
+
+bool wasm_exec_grow_frames(tova_exec *e, size_t need) {
+  if (need <= e->frames_cap) return true;
+  if (need > e->frames_max) return false;
+  size_t cap = e->frames_cap * 2;
+  if (cap < need) cap = need;
+  if (cap > e->frames_max) cap = e->frames_max;
+  wasm_frame *f = realloc(e->frames, cap * sizeof(wasm_frame));
+  if (!f) return false;
+  e->frames = f;
+  e->frames_cap = cap;
+  return true;
+}
+
+bool wasm_functype_equal(const tova_functype *a, const tova_functype *b) {
+  if (a == b) return true;
+  if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
+  if (a->nparams && memcmp(a->params, b->params, a->nparams)) return false;
+  if (a->nresults && memcmp(a->results, b->results, a->nresults)) return false;
+  return true;
+}
+
+tova_status tova_host_trap(tova_host_call *call, const char *message) {
+  if (call && call->exec) {
+    snprintf(call->exec->trap_buf, sizeof call->exec->trap_buf, "%s",
+             message ? message : "host function trapped");
+    call->exec->trap_msg = call->exec->trap_buf;
+  }
+  return TOVA_ERR_TRAP;
+}
+
+tova_exec *tova_host_call_exec(tova_host_call *call) { return call ? call->exec : NULL; }
+tova_instance *tova_host_call_instance(tova_host_call *call) {
+  return call ? call->instance : NULL;
+}
+
+/* Turn the loop's outcome into the API's. */
+static tova_status finish(tova_exec *e, tova_status st, tova_val *results, tova_error *err) {
+  switch (st) {
+    case TOVA_OK: {
+      uint32_t n = e->entry_type->nresults;
+      for (uint32_t i = 0; i < n; i++) results[i].raw = e->stack[i];
+      e->state = WASM_EXEC_IDLE;
+      if (err) {
+        err->status = TOVA_OK;
+        err->message[0] = 0;
+      }
+      return TOVA_OK;
+    }
+    case TOVA_SUSPENDED:
+      return TOVA_SUSPENDED;
+    case TOVA_ERR_CANCELLED:
+      e->state = WASM_EXEC_IDLE;
+      return tova_error_set(err, st, "cancelled");
+    default:
+      e->state = WASM_EXEC_IDLE;
+      e->nframes = 0;
+      return tova_error_set(err, st, "%s", e->trap_msg ? e->trap_msg : "execution failed");
+  }
+}
+
+static tova_status call_host_top(tova_exec *e, tova_func *f, const tova_val *args,
+                                 tova_val *results, tova_error *err) {
+  tova_host_call call = {e, NULL};
+  e->trap_msg = NULL;
+  tova_val dummy;
+  tova_status st = f->host(&call, f->host_userdata, args ? args : &dummy,
+                           results ? results : &dummy);
+  if (st == TOVA_SUSPENDED) {
+    e->state = WASM_EXEC_SUSPENDED_TOP;
+    return st;
+  }
+  if (st == TOVA_OK) return TOVA_OK;
+  return finish(e, st, results, err);
+}
+
+tova_status tova_exec_call(tova_exec *e, tova_func *f, const tova_val *args, tova_val *results,
+                           tova_error *err) {
+  if (!e || !f) return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "exec_call: missing exec or func");
+  if (e->state != WASM_EXEC_IDLE)
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
+                          "exec_call: this execution is suspended (resume or reset it first)");
+  const tova_functype *ft = f->type;
+  if ((ft->nparams && !args) || (ft->nresults && !results))
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
+                          "exec_call: function takes %u arguments and gives %u results",
+                          ft->nparams, ft->nresults);
+  atomic_store_explicit(&e->interrupt, 0, memory_order_relaxed);
+  e->entry_type = ft;
+  if (f->host) return call_host_top(e, f, args, results, err);
+
+  const wasm_code *c = f->code;
+  if (!c) return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "exec_call: function has no code");
+  if (!wasm_exec_grow_stack(e, c->frame_slots) || e->frames_cap < 1)
+    return tova_error_set(err, TOVA_ERR_TRAP, "call stack exhausted");
+  for (uint32_t i = 0; i < c->nparams; i++) e->stack[i] = args[i].raw;
+  for (uint32_t i = c->nparams; i < c->nlocals; i++) e->stack[i] = 0;
+  e->frames[0] = (wasm_frame){NULL, 0, NULL};
+  e->nframes = 1;
+  e->pc = c->cells;
+  e->fp_off = 0;
+  e->inst = f->instance;
+  return finish(e, wasm_interp_run(e), results, err);
+}
+
+tova_status tova_exec_resume(tova_exec *e, const tova_val *host_results, tova_val *results,
+                             tova_error *err) {
+  if (!e) return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "exec_resume: missing exec");
+  if (e->state == WASM_EXEC_SUSPENDED_TOP) {
+    uint32_t n = e->entry_type->nresults;
+    if (n && (!host_results || !results))
+      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "exec_resume: %u results expected", n);
+    for (uint32_t i = 0; i < n; i++) results[i] = host_results[i];
+    e->state = WASM_EXEC_IDLE;
+    return TOVA_OK;
+  }
+  if (e->state != WASM_EXEC_SUSPENDED_WASM)
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "exec_resume: execution is not suspended");
+  uint32_t n = e->host_type->nresults;
+  if (n && !host_results)
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "exec_resume: %u host results expected", n);
+  if (e->entry_type->nresults && !results)
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "exec_resume: missing results array");
+  for (uint32_t i = 0; i < n; i++) e->stack[e->host_results_off + i] = host_results[i].raw;
+  e->state = WASM_EXEC_IDLE;
+  return finish(e, wasm_interp_run(e), results, err);
+}

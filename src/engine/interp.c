@@ -1,0 +1,734 @@
+/*
+ * interp.c: the interpreter loop over the internal code of compile.h.
+ *
+ * Direct threading: each instruction starts with the address of its handler
+ * label, and every handler ends with `goto *pc->h`, so dispatch is one load and
+ * one indirect jump, with a separate jump site per handler (better branch
+ * prediction than a central switch). The hot registers (pc, fp, memory base
+ * and size) are locals; memory base/size are reloaded after anything that can
+ * move or resize the memory (calls, returns, memory.grow, host calls).
+ *
+ * The loop is stackless: a WebAssembly call pushes a wasm_frame on the exec's
+ * frame array and jumps to the callee; return pops it. Arguments are already
+ * in the caller's top stack slots and become the callee's first locals in
+ * place (the callee's fp points at them), results come back the same way.
+ *
+ * The handler table is built by the same function (`interp` called with a
+ * table pointer), since label addresses only exist inside their function;
+ * noinline/noclone keep the compiler from making a copy whose labels differ.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/compile.h"
+#include "engine/exec.h"
+#include "engine/numeric.h"
+
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF /* gcc ignores this pragma: CMake adds -ffp-contract=off */
+#endif
+
+#define MSG_UNREACHABLE "unreachable"
+#define MSG_OVERFLOW "integer overflow"
+#define MSG_DIV_ZERO "integer divide by zero"
+#define MSG_BAD_CONV "invalid conversion to integer"
+#define MSG_OOB_MEM "out of bounds memory access"
+#define MSG_OOB_TABLE "out of bounds table access"
+#define MSG_UNDEF_ELEM "undefined element"
+#define MSG_UNINIT_ELEM "uninitialized element"
+#define MSG_SIG_MISMATCH "indirect call type mismatch"
+#define MSG_EXHAUSTED "call stack exhausted"
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define INTERP_NOCLONE __attribute__((noinline, noclone))
+#else
+#define INTERP_NOCLONE __attribute__((noinline))
+#endif
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Call a host function with arguments taken from (and results written back
+ * to) the value stack at `slots`. Kept out of the loop: host calls are rare
+ * compared to the instructions around them. */
+static tova_status call_host(tova_exec *e, tova_instance *inst, tova_func *f, uint64_t *slots) {
+  const tova_functype *ft = f->type;
+  tova_val small_args[16], small_res[16];
+  tova_val *args = small_args, *res = small_res;
+  if (ft->nparams > 16) args = malloc(sizeof(tova_val) * ft->nparams);
+  if (ft->nresults > 16) res = calloc(ft->nresults, sizeof(tova_val));
+  if (!args || !res) {
+    if (args != small_args) free(args);
+    if (res != small_res) free(res);
+    e->trap_msg = "out of memory in a host call";
+    return TOVA_ERR_NOMEM;
+  }
+  for (uint32_t i = 0; i < ft->nparams; i++) args[i].raw = slots[i];
+  if (res == small_res) memset(small_res, 0, sizeof small_res);
+  tova_host_call call = {e, inst};
+  e->trap_msg = NULL;
+  tova_status st = f->host(&call, f->host_userdata, args, res);
+  if (st == TOVA_OK) {
+    for (uint32_t i = 0; i < ft->nresults; i++) slots[i] = res[i].raw;
+  }
+  if (args != small_args) free(args);
+  if (res != small_res) free(res);
+  return st;
+}
+
+INTERP_NOCLONE static tova_status interp(tova_exec *e, const void *const **table_out) {
+  static const void *const handlers[WASM_IOP_COUNT] = {
+#define WASM_IOP_LABEL(name) &&L_##name,
+      WASM_IOP_LIST(WASM_IOP_LABEL)
+#undef WASM_IOP_LABEL
+  };
+  if (table_out) {
+    *table_out = handlers;
+    return TOVA_OK;
+  }
+
+  const wasm_cell *pc = e->pc;
+  uint64_t *stack = e->stack;
+  uint64_t *fp = stack + e->fp_off;
+  tova_instance *inst = e->inst;
+  uint8_t *mbase = NULL;
+  uint64_t msize = 0;
+  atomic_uint *intr = &e->interrupt;
+  const char *trap_msg = NULL;
+
+  /* Call state shared by the three call instructions. */
+  tova_func *cf;
+  uint64_t cargbase;
+  const wasm_cell *cret;
+  const wasm_code *cc;
+
+#define RELOAD_MEM()                  \
+  do {                                \
+    tova_memory *m_ = inst->mem0;     \
+    if (m_) {                         \
+      mbase = m_->base;               \
+      msize = m_->size;               \
+    } else {                          \
+      mbase = NULL;                   \
+      msize = 0;                      \
+    }                                 \
+  } while (0)
+#define NEXT() goto *pc->h
+#define U(k) (pc[k].u)
+#define S(k) fp[pc[k].u]
+#define I32(k) ((uint32_t)S(k))
+#define F32(k) wasm_f32_from_bits((uint32_t)S(k))
+#define F64(k) wasm_f64_from_bits(S(k))
+#define CHECK_INTR() \
+  if (UNLIKELY(atomic_load_explicit(intr, memory_order_relaxed))) goto cancelled
+#define TAKE(k)          \
+  do {                   \
+    pc += pc[k].i;       \
+    CHECK_INTR();        \
+    NEXT();              \
+  } while (0)
+#define TRAP(msg)     \
+  do {                \
+    trap_msg = (msg); \
+    goto trap;        \
+  } while (0)
+
+  RELOAD_MEM();
+  CHECK_INTR();
+  NEXT();
+
+  /* ---------------- control ---------------- */
+L_UNREACHABLE:
+  TRAP(MSG_UNREACHABLE);
+L_BR: /* off */
+  TAKE(1);
+L_BR_NEZ: /* a off */
+  if (I32(1)) TAKE(2);
+  pc += 3;
+  NEXT();
+L_BR_EQZ: /* a off */
+  if (!I32(1)) TAKE(2);
+  pc += 3;
+  NEXT();
+L_BR_I64_NEZ:
+  if (S(1)) TAKE(2);
+  pc += 3;
+  NEXT();
+L_BR_I64_EQZ:
+  if (!S(1)) TAKE(2);
+  pc += 3;
+  NEXT();
+L_BR_TABLE: { /* a n off_0 .. off_{n-1} off_default */
+  uint64_t i = I32(1), n = U(2);
+  if (i > n) i = n;
+  TAKE(3 + i);
+}
+L_RETURN: { /* src n: results from fp[src..src+n) to fp[0..n) */
+  uint64_t src = U(1), n = U(2);
+  for (uint64_t i = 0; i < n; i++) fp[i] = fp[src + i];
+  goto do_return;
+}
+L_RETURN1: /* src */
+  fp[0] = S(1);
+  goto do_return;
+L_RETURN0:
+do_return : {
+  wasm_frame *fr = &e->frames[--e->nframes];
+  if (!fr->ret_pc) {
+    e->state = WASM_EXEC_IDLE;
+    return TOVA_OK;
+  }
+  pc = fr->ret_pc;
+  fp = stack + fr->fp_off;
+  inst = fr->inst;
+  RELOAD_MEM();
+  NEXT();
+}
+L_CALL: /* argbase code: a function of this module (same instance) */
+  cc = (const wasm_code *)pc[2].p;
+  cargbase = U(1);
+  cret = pc + 3;
+  goto call_wasm;
+L_CALL_FUNC: /* argbase funcidx: an imported function, maybe host or of another instance */
+  cf = inst->funcs[U(2)];
+  cargbase = U(1);
+  cret = pc + 3;
+  goto call_func;
+L_CALL_INDIRECT: { /* argbase idxslot typeidx tableidx */
+  tova_table *t = inst->tables[U(4)];
+  uint32_t i = I32(2);
+  if (i >= t->size) TRAP(MSG_UNDEF_ELEM);
+  cf = (tova_func *)t->elems[i];
+  if (!cf) TRAP(MSG_UNINIT_ELEM);
+  const tova_functype *want = &inst->module->types[U(3)];
+  if (cf->type != want && !wasm_functype_equal(cf->type, want)) TRAP(MSG_SIG_MISMATCH);
+  cargbase = U(1);
+  cret = pc + 5;
+  goto call_func;
+}
+call_func:
+  if (cf->host) {
+    size_t fo = (size_t)(fp - stack);
+    tova_status st = call_host(e, inst, cf, fp + cargbase);
+    if (st == TOVA_OK) {
+      pc = cret;
+      RELOAD_MEM();
+      CHECK_INTR();
+      NEXT();
+    }
+    if (st == TOVA_SUSPENDED) {
+      e->pc = cret;
+      e->fp_off = fo;
+      e->inst = inst;
+      e->host_results_off = fo + cargbase;
+      e->host_type = cf->type;
+      e->state = WASM_EXEC_SUSPENDED_WASM;
+      return TOVA_SUSPENDED;
+    }
+    if (st == TOVA_ERR_CANCELLED) goto cancelled;
+    if (st == TOVA_ERR_TRAP) TRAP(e->trap_msg ? e->trap_msg : "host function trapped");
+    e->state = WASM_EXEC_IDLE;
+    e->nframes = 0;
+    if (!e->trap_msg) e->trap_msg = "host function failed";
+    return st;
+  }
+  if (cf->instance != inst) {
+    /* Cross-instance call: the frame remembers our instance, the callee
+     * runs with its own (and its own memory). */
+    cc = cf->code;
+    uint64_t *nfp = fp + cargbase;
+    size_t need = (size_t)(nfp - stack) + cc->frame_slots;
+    if (UNLIKELY(need > e->stack_cap)) {
+      size_t fo = (size_t)(fp - stack);
+      if (!wasm_exec_grow_stack(e, need)) TRAP(MSG_EXHAUSTED);
+      stack = e->stack;
+      fp = stack + fo;
+      nfp = fp + cargbase;
+    }
+    if (UNLIKELY(e->nframes == e->frames_cap) && !wasm_exec_grow_frames(e, e->nframes + 1))
+      TRAP(MSG_EXHAUSTED);
+    wasm_frame *fr = &e->frames[e->nframes++];
+    fr->ret_pc = cret;
+    fr->fp_off = (size_t)(fp - stack);
+    fr->inst = inst;
+    for (uint32_t i = cc->nparams; i < cc->nlocals; i++) nfp[i] = 0;
+    fp = nfp;
+    inst = cf->instance;
+    RELOAD_MEM();
+    pc = cc->cells;
+    CHECK_INTR();
+    NEXT();
+  }
+  cc = cf->code;
+  /* fall through: same instance */
+call_wasm : {
+  uint64_t *nfp = fp + cargbase;
+  size_t need = (size_t)(nfp - stack) + cc->frame_slots;
+  if (UNLIKELY(need > e->stack_cap)) {
+    size_t fo = (size_t)(fp - stack);
+    if (!wasm_exec_grow_stack(e, need)) TRAP(MSG_EXHAUSTED);
+    stack = e->stack;
+    fp = stack + fo;
+    nfp = fp + cargbase;
+  }
+  if (UNLIKELY(e->nframes == e->frames_cap) && !wasm_exec_grow_frames(e, e->nframes + 1))
+    TRAP(MSG_EXHAUSTED);
+  wasm_frame *fr = &e->frames[e->nframes++];
+  fr->ret_pc = cret;
+  fr->fp_off = (size_t)(fp - stack);
+  fr->inst = inst;
+  for (uint32_t i = cc->nparams; i < cc->nlocals; i++) nfp[i] = 0;
+  fp = nfp;
+  pc = cc->cells;
+  CHECK_INTR();
+  NEXT();
+}
+
+  /* ---------------- moves ---------------- */
+L_COPY: /* d s */
+  S(1) = S(2);
+  pc += 3;
+  NEXT();
+L_CONST: /* d imm */
+  S(1) = U(2);
+  pc += 3;
+  NEXT();
+L_SELECT: /* d c a b */
+  S(1) = I32(2) ? S(3) : S(4);
+  pc += 5;
+  NEXT();
+L_GLOBAL_GET: /* d idx */
+  S(1) = inst->globals[U(2)]->value.raw;
+  pc += 3;
+  NEXT();
+L_GLOBAL_SET: /* idx s */
+  inst->globals[U(1)]->value.raw = S(2);
+  pc += 3;
+  NEXT();
+
+  /* ---------------- integer comparisons ---------------- */
+#define C32_EQ(x, y) ((uint32_t)(x) == (uint32_t)(y))
+#define C32_NE(x, y) ((uint32_t)(x) != (uint32_t)(y))
+#define C32_LT_S(x, y) ((int32_t)(uint32_t)(x) < (int32_t)(uint32_t)(y))
+#define C32_LT_U(x, y) ((uint32_t)(x) < (uint32_t)(y))
+#define C32_GT_S(x, y) ((int32_t)(uint32_t)(x) > (int32_t)(uint32_t)(y))
+#define C32_GT_U(x, y) ((uint32_t)(x) > (uint32_t)(y))
+#define C32_LE_S(x, y) ((int32_t)(uint32_t)(x) <= (int32_t)(uint32_t)(y))
+#define C32_LE_U(x, y) ((uint32_t)(x) <= (uint32_t)(y))
+#define C32_GE_S(x, y) ((int32_t)(uint32_t)(x) >= (int32_t)(uint32_t)(y))
+#define C32_GE_U(x, y) ((uint32_t)(x) >= (uint32_t)(y))
+#define C64_EQ(x, y) ((uint64_t)(x) == (uint64_t)(y))
+#define C64_NE(x, y) ((uint64_t)(x) != (uint64_t)(y))
+#define C64_LT_S(x, y) ((int64_t)(x) < (int64_t)(y))
+#define C64_LT_U(x, y) ((uint64_t)(x) < (uint64_t)(y))
+#define C64_GT_S(x, y) ((int64_t)(x) > (int64_t)(y))
+#define C64_GT_U(x, y) ((uint64_t)(x) > (uint64_t)(y))
+#define C64_LE_S(x, y) ((int64_t)(x) <= (int64_t)(y))
+#define C64_LE_U(x, y) ((uint64_t)(x) <= (uint64_t)(y))
+#define C64_GE_S(x, y) ((int64_t)(x) >= (int64_t)(y))
+#define C64_GE_U(x, y) ((uint64_t)(x) >= (uint64_t)(y))
+  /* OP d a b | OP_I d a imm | BR_OP a b off | BR_OP_I a imm off */
+#define CMP_HANDLERS(W, c)                      \
+  L_I##W##_##c : S(1) = C##W##_##c(S(2), S(3)); \
+  pc += 4;                                      \
+  NEXT();                                       \
+  L_I##W##_##c##_I : S(1) = C##W##_##c(S(2), U(3)); \
+  pc += 4;                                      \
+  NEXT();                                       \
+  L_BR_I##W##_##c : if (C##W##_##c(S(1), S(2))) TAKE(3); \
+  pc += 4;                                      \
+  NEXT();                                       \
+  L_BR_I##W##_##c##_I : if (C##W##_##c(S(1), U(2))) TAKE(3); \
+  pc += 4;                                      \
+  NEXT();
+#define CMP32(c) CMP_HANDLERS(32, c)
+#define CMP64(c) CMP_HANDLERS(64, c)
+  WASM_CMP_LIST(CMP32)
+  WASM_CMP_LIST(CMP64)
+L_I32_EQZ:
+  S(1) = I32(2) == 0;
+  pc += 3;
+  NEXT();
+L_I64_EQZ:
+  S(1) = S(2) == 0;
+  pc += 3;
+  NEXT();
+
+  /* ---------------- integer arithmetic ---------------- */
+#define A32_ADD(x, y) ((uint32_t)(x) + (uint32_t)(y))
+#define A32_SUB(x, y) ((uint32_t)(x) - (uint32_t)(y))
+#define A32_MUL(x, y) ((uint32_t)(x) * (uint32_t)(y))
+#define A32_AND(x, y) ((uint32_t)(x) & (uint32_t)(y))
+#define A32_OR(x, y) ((uint32_t)(x) | (uint32_t)(y))
+#define A32_XOR(x, y) ((uint32_t)(x) ^ (uint32_t)(y))
+#define A32_SHL(x, y) ((uint32_t)(x) << ((uint32_t)(y)&31))
+#define A32_SHR_S(x, y) wasm_i32_shr_s((uint32_t)(x), (uint32_t)(y))
+#define A32_SHR_U(x, y) ((uint32_t)(x) >> ((uint32_t)(y)&31))
+#define A32_ROTL(x, y) wasm_i32_rotl((uint32_t)(x), (uint32_t)(y))
+#define A32_ROTR(x, y) wasm_i32_rotr((uint32_t)(x), (uint32_t)(y))
+#define A64_ADD(x, y) ((uint64_t)(x) + (uint64_t)(y))
+#define A64_SUB(x, y) ((uint64_t)(x) - (uint64_t)(y))
+#define A64_MUL(x, y) ((uint64_t)(x) * (uint64_t)(y))
+#define A64_AND(x, y) ((uint64_t)(x) & (uint64_t)(y))
+#define A64_OR(x, y) ((uint64_t)(x) | (uint64_t)(y))
+#define A64_XOR(x, y) ((uint64_t)(x) ^ (uint64_t)(y))
+#define A64_SHL(x, y) ((uint64_t)(x) << ((uint64_t)(y)&63))
+#define A64_SHR_S(x, y) wasm_i64_shr_s((uint64_t)(x), (uint64_t)(y))
+#define A64_SHR_U(x, y) ((uint64_t)(x) >> ((uint64_t)(y)&63))
+#define A64_ROTL(x, y) wasm_i64_rotl((uint64_t)(x), (uint64_t)(y))
+#define A64_ROTR(x, y) wasm_i64_rotr((uint64_t)(x), (uint64_t)(y))
+  /* OP d a b | OP_I d a imm */
+#define ARITH_HANDLERS(W, o)                         \
+  L_I##W##_##o : S(1) = (uint##W##_t)A##W##_##o(S(2), S(3)); \
+  pc += 4;                                           \
+  NEXT();                                            \
+  L_I##W##_##o##_I : S(1) = (uint##W##_t)A##W##_##o(S(2), U(3)); \
+  pc += 4;                                           \
+  NEXT();
+#define ARITH32(o) ARITH_HANDLERS(32, o)
+#define ARITH64(o) ARITH_HANDLERS(64, o)
+  WASM_IBIN_LIST(ARITH32)
+  WASM_IBIN_LIST(ARITH64)
+
+L_I32_DIV_S: {
+  int32_t a = (int32_t)I32(2), b = (int32_t)I32(3);
+  if (b == 0) TRAP(MSG_DIV_ZERO);
+  if (a == INT32_MIN && b == -1) TRAP(MSG_OVERFLOW);
+  S(1) = (uint32_t)(a / b);
+  pc += 4;
+  NEXT();
+}
+L_I32_DIV_U: {
+  uint32_t a = I32(2), b = I32(3);
+  if (b == 0) TRAP(MSG_DIV_ZERO);
+  S(1) = a / b;
+  pc += 4;
+  NEXT();
+}
+L_I32_REM_S: {
+  int32_t a = (int32_t)I32(2), b = (int32_t)I32(3);
+  if (b == 0) TRAP(MSG_DIV_ZERO);
+  S(1) = b == -1 ? 0 : (uint32_t)(a % b);
+  pc += 4;
+  NEXT();
+}
+L_I32_REM_U: {
+  uint32_t a = I32(2), b = I32(3);
+  if (b == 0) TRAP(MSG_DIV_ZERO);
+  S(1) = a % b;
+  pc += 4;
+  NEXT();
+}
+L_I64_DIV_S: {
+  int64_t a = (int64_t)S(2), b = (int64_t)S(3);
+  if (b == 0) TRAP(MSG_DIV_ZERO);
+  if (a == INT64_MIN && b == -1) TRAP(MSG_OVERFLOW);
+  S(1) = (uint64_t)(a / b);
+  pc += 4;
+  NEXT();
+}
+L_I64_DIV_U: {
+  uint64_t a = S(2), b = S(3);
+  if (b == 0) TRAP(MSG_DIV_ZERO);
+  S(1) = a / b;
+  pc += 4;
+  NEXT();
+}
+L_I64_REM_S: {
+  int64_t a = (int64_t)S(2), b = (int64_t)S(3);
+  if (b == 0) TRAP(MSG_DIV_ZERO);
+  S(1) = b == -1 ? 0 : (uint64_t)(a % b);
+  pc += 4;
+  NEXT();
+}
+L_I64_REM_U: {
+  uint64_t a = S(2), b = S(3);
+  if (b == 0) TRAP(MSG_DIV_ZERO);
+  S(1) = a % b;
+  pc += 4;
+  NEXT();
+}
+
+  /* unary: OP d a */
+#define UNARY(name, expr) \
+  L_##name : S(1) = (expr); \
+  pc += 3;                \
+  NEXT();
+  UNARY(I32_CLZ, wasm_i32_clz(I32(2)))
+  UNARY(I32_CTZ, wasm_i32_ctz(I32(2)))
+  UNARY(I32_POPCNT, wasm_i32_popcnt(I32(2)))
+  UNARY(I64_CLZ, wasm_i64_clz(S(2)))
+  UNARY(I64_CTZ, wasm_i64_ctz(S(2)))
+  UNARY(I64_POPCNT, wasm_i64_popcnt(S(2)))
+  UNARY(I32_EXTEND8_S, (uint32_t)(int32_t)(int8_t)(uint8_t)S(2))
+  UNARY(I32_EXTEND16_S, (uint32_t)(int32_t)(int16_t)(uint16_t)S(2))
+  UNARY(I64_EXTEND8_S, (uint64_t)(int64_t)(int8_t)(uint8_t)S(2))
+  UNARY(I64_EXTEND16_S, (uint64_t)(int64_t)(int16_t)(uint16_t)S(2))
+  UNARY(I64_EXTEND32_S, (uint64_t)(int64_t)(int32_t)(uint32_t)S(2))
+  UNARY(I32_WRAP_I64, (uint32_t)S(2))
+  UNARY(I64_EXTEND_I32_S, (uint64_t)(int64_t)(int32_t)I32(2))
+  UNARY(I64_EXTEND_I32_U, (uint64_t)I32(2))
+
+  /* ---------------- floats ---------------- */
+  /* comparisons: OP d a b */
+#define FBIN(name, expr)  \
+  L_##name : S(1) = (expr); \
+  pc += 4;                \
+  NEXT();
+  FBIN(F32_EQ, F32(2) == F32(3))
+  FBIN(F32_NE, F32(2) != F32(3))
+  FBIN(F32_LT, F32(2) < F32(3))
+  FBIN(F32_GT, F32(2) > F32(3))
+  FBIN(F32_LE, F32(2) <= F32(3))
+  FBIN(F32_GE, F32(2) >= F32(3))
+  FBIN(F64_EQ, F64(2) == F64(3))
+  FBIN(F64_NE, F64(2) != F64(3))
+  FBIN(F64_LT, F64(2) < F64(3))
+  FBIN(F64_GT, F64(2) > F64(3))
+  FBIN(F64_LE, F64(2) <= F64(3))
+  FBIN(F64_GE, F64(2) >= F64(3))
+#define B32(f) ((uint64_t)wasm_f32_bits(f))
+#define B64(f) wasm_f64_bits(f)
+  UNARY(F32_ABS, I32(2) & ~WASM_F32_SIGN)
+  UNARY(F32_NEG, I32(2) ^ WASM_F32_SIGN)
+  UNARY(F32_CEIL, B32(wasm_f32_ceil(F32(2))))
+  UNARY(F32_FLOOR, B32(wasm_f32_floor(F32(2))))
+  UNARY(F32_TRUNC, B32(wasm_f32_trunc(F32(2))))
+  UNARY(F32_NEAREST, B32(wasm_f32_nearest(F32(2))))
+  UNARY(F32_SQRT, B32(sqrtf(F32(2))))
+  FBIN(F32_ADD, B32(F32(2) + F32(3)))
+  FBIN(F32_SUB, B32(F32(2) - F32(3)))
+  FBIN(F32_MUL, B32(F32(2) * F32(3)))
+  FBIN(F32_DIV, B32(F32(2) / F32(3)))
+  FBIN(F32_MIN, B32(wasm_f32_min(F32(2), F32(3))))
+  FBIN(F32_MAX, B32(wasm_f32_max(F32(2), F32(3))))
+  FBIN(F32_COPYSIGN, (I32(2) & ~WASM_F32_SIGN) | (I32(3) & WASM_F32_SIGN))
+  UNARY(F64_ABS, S(2) & ~WASM_F64_SIGN)
+  UNARY(F64_NEG, S(2) ^ WASM_F64_SIGN)
+  UNARY(F64_CEIL, B64(wasm_f64_ceil(F64(2))))
+  UNARY(F64_FLOOR, B64(wasm_f64_floor(F64(2))))
+  UNARY(F64_TRUNC, B64(wasm_f64_trunc(F64(2))))
+  UNARY(F64_NEAREST, B64(wasm_f64_nearest(F64(2))))
+  UNARY(F64_SQRT, B64(sqrt(F64(2))))
+  FBIN(F64_ADD, B64(F64(2) + F64(3)))
+  FBIN(F64_SUB, B64(F64(2) - F64(3)))
+  FBIN(F64_MUL, B64(F64(2) * F64(3)))
+  FBIN(F64_DIV, B64(F64(2) / F64(3)))
+  FBIN(F64_MIN, B64(wasm_f64_min(F64(2), F64(3))))
+  FBIN(F64_MAX, B64(wasm_f64_max(F64(2), F64(3))))
+  FBIN(F64_COPYSIGN, (S(2) & ~WASM_F64_SIGN) | (S(3) & WASM_F64_SIGN))
+
+  /* trapping truncations: OP d a */
+#define TRUNC(name, fn, T, arg)                   \
+  L_##name : {                                    \
+    T r_;                                         \
+    wasm_trunc_result t_ = fn(arg, &r_);          \
+    if (UNLIKELY(t_ != WASM_TRUNC_OK))            \
+      TRAP(t_ == WASM_TRUNC_NAN ? MSG_BAD_CONV : MSG_OVERFLOW); \
+    S(1) = r_;                                    \
+    pc += 3;                                      \
+    NEXT();                                       \
+  }
+  TRUNC(I32_TRUNC_F32_S, wasm_i32_trunc_f32_s, uint32_t, F32(2))
+  TRUNC(I32_TRUNC_F32_U, wasm_i32_trunc_f32_u, uint32_t, F32(2))
+  TRUNC(I32_TRUNC_F64_S, wasm_i32_trunc_f64_s, uint32_t, F64(2))
+  TRUNC(I32_TRUNC_F64_U, wasm_i32_trunc_f64_u, uint32_t, F64(2))
+  TRUNC(I64_TRUNC_F32_S, wasm_i64_trunc_f32_s, uint64_t, F32(2))
+  TRUNC(I64_TRUNC_F32_U, wasm_i64_trunc_f32_u, uint64_t, F32(2))
+  TRUNC(I64_TRUNC_F64_S, wasm_i64_trunc_f64_s, uint64_t, F64(2))
+  TRUNC(I64_TRUNC_F64_U, wasm_i64_trunc_f64_u, uint64_t, F64(2))
+  UNARY(I32_TRUNC_SAT_F32_S, wasm_i32_trunc_sat_f32_s(F32(2)))
+  UNARY(I32_TRUNC_SAT_F32_U, wasm_i32_trunc_sat_f32_u(F32(2)))
+  UNARY(I32_TRUNC_SAT_F64_S, wasm_i32_trunc_sat_f64_s(F64(2)))
+  UNARY(I32_TRUNC_SAT_F64_U, wasm_i32_trunc_sat_f64_u(F64(2)))
+  UNARY(I64_TRUNC_SAT_F32_S, wasm_i64_trunc_sat_f32_s(F32(2)))
+  UNARY(I64_TRUNC_SAT_F32_U, wasm_i64_trunc_sat_f32_u(F32(2)))
+  UNARY(I64_TRUNC_SAT_F64_S, wasm_i64_trunc_sat_f64_s(F64(2)))
+  UNARY(I64_TRUNC_SAT_F64_U, wasm_i64_trunc_sat_f64_u(F64(2)))
+  UNARY(F32_CONVERT_I32_S, B32((float)(int32_t)I32(2)))
+  UNARY(F32_CONVERT_I32_U, B32((float)I32(2)))
+  UNARY(F32_CONVERT_I64_S, B32((float)(int64_t)S(2)))
+  UNARY(F32_CONVERT_I64_U, B32((float)S(2)))
+  UNARY(F64_CONVERT_I32_S, B64((double)(int32_t)I32(2)))
+  UNARY(F64_CONVERT_I32_U, B64((double)I32(2)))
+  UNARY(F64_CONVERT_I64_S, B64((double)(int64_t)S(2)))
+  UNARY(F64_CONVERT_I64_U, B64((double)S(2)))
+  UNARY(F32_DEMOTE_F64, B32((float)F64(2)))
+  UNARY(F64_PROMOTE_F32, B64((double)F32(2)))
+
+  /* ---------------- memory ---------------- */
+  /* load: OP d addr offset. The effective address is computed in 64 bits so
+   * base + offset + size cannot wrap. */
+#define LOAD(name, T, conv)                                    \
+  L_##name : {                                                 \
+    uint64_t ea_ = (uint64_t)I32(2) + U(3);                    \
+    if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
+    T v_;                                                      \
+    memcpy(&v_, mbase + ea_, sizeof(T));                       \
+    S(1) = conv(v_);                                           \
+    pc += 4;                                                   \
+    NEXT();                                                    \
+  }
+#define CV_U(v) ((uint64_t)(v))
+#define CV_S32(v) ((uint64_t)(uint32_t)(int32_t)(v))
+#define CV_S64(v) ((uint64_t)(int64_t)(v))
+  LOAD(I32_LOAD, uint32_t, CV_U)
+  LOAD(I64_LOAD, uint64_t, CV_U)
+  LOAD(I32_LOAD8_S, int8_t, CV_S32)
+  LOAD(I32_LOAD8_U, uint8_t, CV_U)
+  LOAD(I32_LOAD16_S, int16_t, CV_S32)
+  LOAD(I32_LOAD16_U, uint16_t, CV_U)
+  LOAD(I64_LOAD8_S, int8_t, CV_S64)
+  LOAD(I64_LOAD8_U, uint8_t, CV_U)
+  LOAD(I64_LOAD16_S, int16_t, CV_S64)
+  LOAD(I64_LOAD16_U, uint16_t, CV_U)
+  LOAD(I64_LOAD32_S, int32_t, CV_S64)
+  LOAD(I64_LOAD32_U, uint32_t, CV_U)
+  /* store: OP addr value offset */
+#define STORE(name, T)                                         \
+  L_##name : {                                                 \
+    uint64_t ea_ = (uint64_t)I32(1) + U(3);                    \
+    if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
+    T v_ = (T)S(2);                                            \
+    memcpy(mbase + ea_, &v_, sizeof(T));                       \
+    pc += 4;                                                   \
+    NEXT();                                                    \
+  }
+  STORE(I32_STORE, uint32_t)
+  STORE(I64_STORE, uint64_t)
+  STORE(I32_STORE8, uint8_t)
+  STORE(I32_STORE16, uint16_t)
+  STORE(I64_STORE8, uint8_t)
+  STORE(I64_STORE16, uint16_t)
+  STORE(I64_STORE32, uint32_t)
+
+L_MEMORY_SIZE: /* d */
+  S(1) = inst->mem0->pages;
+  pc += 2;
+  NEXT();
+L_MEMORY_GROW: /* d delta */
+  S(1) = wasm_memory_grow(inst->mem0, I32(2));
+  RELOAD_MEM();
+  pc += 3;
+  NEXT();
+L_MEMORY_INIT: { /* dataidx dst src n */
+  uint32_t idx = (uint32_t)U(1);
+  const wasm_data_segment *seg = &inst->module->datas[idx];
+  uint64_t len = inst->data_dropped[idx] ? 0 : seg->len;
+  uint64_t d = I32(2), s = I32(3), n = I32(4);
+  if (s + n > len || d + n > msize) TRAP(MSG_OOB_MEM);
+  if (n) memcpy(mbase + d, seg->bytes + s, n);
+  pc += 5;
+  NEXT();
+}
+L_DATA_DROP: /* dataidx */
+  inst->data_dropped[U(1)] = 1;
+  pc += 2;
+  NEXT();
+L_MEMORY_COPY: { /* dst src n */
+  uint64_t d = I32(1), s = I32(2), n = I32(3);
+  if (s + n > msize || d + n > msize) TRAP(MSG_OOB_MEM);
+  if (n) memmove(mbase + d, mbase + s, n);
+  pc += 4;
+  NEXT();
+}
+L_MEMORY_FILL: { /* dst value n */
+  uint64_t d = I32(1), n = I32(3);
+  if (d + n > msize) TRAP(MSG_OOB_MEM);
+  if (n) memset(mbase + d, (int)(uint8_t)S(2), n);
+  pc += 4;
+  NEXT();
+}
+
+  /* ---------------- references and tables ---------------- */
+L_REF_IS_NULL: /* d a */
+  S(1) = S(2) == 0;
+  pc += 3;
+  NEXT();
+L_REF_FUNC: /* d funcidx */
+  S(1) = (uint64_t)(uintptr_t)inst->funcs[U(2)];
+  pc += 3;
+  NEXT();
+L_TABLE_GET: { /* d table i */
+  tova_table *t = inst->tables[U(2)];
+  uint32_t i = I32(3);
+  if (i >= t->size) TRAP(MSG_OOB_TABLE);
+  S(1) = (uint64_t)(uintptr_t)t->elems[i];
+  pc += 4;
+  NEXT();
+}
+L_TABLE_SET: { /* table i v */
+  tova_table *t = inst->tables[U(1)];
+  uint32_t i = I32(2);
+  if (i >= t->size) TRAP(MSG_OOB_TABLE);
+  t->elems[i] = (void *)(uintptr_t)S(3);
+  pc += 4;
+  NEXT();
+}
+L_TABLE_SIZE: /* d table */
+  S(1) = inst->tables[U(2)]->size;
+  pc += 3;
+  NEXT();
+L_TABLE_GROW: /* d table init n */
+  S(1) = wasm_table_grow(inst->tables[U(2)], I32(4), (void *)(uintptr_t)S(3));
+  pc += 5;
+  NEXT();
+L_TABLE_FILL: { /* table i v n */
+  tova_table *t = inst->tables[U(1)];
+  uint64_t i = I32(2), n = I32(4);
+  if (i + n > t->size) TRAP(MSG_OOB_TABLE);
+  void *v = (void *)(uintptr_t)S(3);
+  for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
+  pc += 5;
+  NEXT();
+}
+L_TABLE_COPY: { /* dsttable srctable d s n */
+  tova_table *td = inst->tables[U(1)], *ts = inst->tables[U(2)];
+  uint64_t d = I32(3), s = I32(4), n = I32(5);
+  if (s + n > ts->size || d + n > td->size) TRAP(MSG_OOB_TABLE);
+  if (n) memmove(td->elems + d, ts->elems + s, n * sizeof(void *));
+  pc += 6;
+  NEXT();
+}
+L_TABLE_INIT: { /* elemidx table d s n */
+  uint32_t idx = (uint32_t)U(1);
+  const wasm_elem_segment *seg = &inst->module->elems[idx];
+  tova_table *t = inst->tables[U(2)];
+  uint64_t len = inst->elem_dropped[idx] ? 0 : seg->count;
+  uint64_t d = I32(3), s = I32(4), n = I32(5);
+  if (s + n > len || d + n > t->size) TRAP(MSG_OOB_TABLE);
+  for (uint64_t k = 0; k < n; k++) {
+    const wasm_constexpr *ce = &seg->items[s + k];
+    void *v = NULL;
+    if (ce->kind == WASM_CONST_REF_FUNC) v = inst->funcs[ce->index];
+    else if (ce->kind == WASM_CONST_GLOBAL_GET) v = inst->globals[ce->index]->value.ref;
+    t->elems[d + k] = v;
+  }
+  pc += 6;
+  NEXT();
+}
+L_ELEM_DROP: /* elemidx */
+  inst->elem_dropped[U(1)] = 1;
+  pc += 2;
+  NEXT();
+
+  /* ---------------- exits ---------------- */
+trap:
+  e->trap_msg = trap_msg;
+  e->state = WASM_EXEC_IDLE;
+  e->nframes = 0;
+  return TOVA_ERR_TRAP;
+cancelled:
+  e->trap_msg = "cancelled";
+  e->state = WASM_EXEC_IDLE;
+  e->nframes = 0;
+  return TOVA_ERR_CANCELLED;
+}
+
+const void *const *wasm_interp_handlers(void) {
+  const void *const *t = NULL;
+  interp(NULL, &t);
+  return t;
+}
+
+tova_status wasm_interp_run(tova_exec *e) { return interp(e, NULL); }

@@ -1,0 +1,115 @@
+/*
+ * module.c: the public module API of tova.h: compile (decode + validate +
+ * compile), validate only, reference counting, and export/import queries.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "module.h"
+
+void wasm_module_free(tova_module *m) {
+  if (!m) return;
+  uint32_t ndefs = m->nfuncs >= m->nimported_funcs ? m->nfuncs - m->nimported_funcs : 0;
+  if (m->func_defs) {
+    for (uint32_t i = 0; i < ndefs; i++) {
+      free(m->func_defs[i].local_types);
+      if (m->func_defs[i].code) wasm_code_free(m->func_defs[i].code);
+    }
+  }
+  if (m->elems)
+    for (uint32_t i = 0; i < m->nelems; i++) free(m->elems[i].items);
+  free(m->types); /* param/result arrays point into bytes */
+  free(m->imports);
+  free(m->func_types);
+  free(m->func_defs);
+  free(m->tables);
+  free(m->memories);
+  free(m->global_types);
+  free(m->global_defs);
+  free(m->exports);
+  free(m->elems);
+  free(m->datas);
+  free(m->func_declared);
+  free(m->bytes);
+  free(m);
+}
+
+tova_status tova_module_compile(const uint8_t *bytes, size_t len, tova_module **out,
+                                tova_error *err) {
+  if (!out || (!bytes && len))
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "tova_module_compile: NULL argument");
+  *out = NULL;
+  tova_module *m;
+  tova_status st = wasm_decode(bytes, len, &m, err);
+  if (st != TOVA_OK) return st;
+  if ((st = wasm_validate(m, err)) != TOVA_OK || (st = wasm_compile(m, err)) != TOVA_OK) {
+    wasm_module_free(m);
+    return st;
+  }
+  *out = m;
+  return TOVA_OK;
+}
+
+tova_status tova_module_validate(const uint8_t *bytes, size_t len, tova_error *err) {
+  if (!bytes && len)
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "tova_module_validate: NULL bytes");
+  tova_module *m;
+  tova_status st = wasm_decode(bytes, len, &m, err);
+  if (st != TOVA_OK) return st;
+  st = wasm_validate(m, err);
+  wasm_module_free(m);
+  return st;
+}
+
+void tova_module_retain(tova_module *m) {
+  if (m) atomic_fetch_add_explicit(&m->refcount, 1, memory_order_relaxed);
+}
+
+void tova_module_release(tova_module *m) {
+  /* acq_rel: the thread that frees must see every other thread's last use. */
+  if (m && atomic_fetch_sub_explicit(&m->refcount, 1, memory_order_acq_rel) == 1)
+    wasm_module_free(m);
+}
+
+uint32_t tova_module_export_count(const tova_module *m) { return m ? m->nexports : 0; }
+
+void tova_module_export_at(const tova_module *m, uint32_t i, tova_export_info *out) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (!m || i >= m->nexports) return;
+  const wasm_export *ex = &m->exports[i];
+  out->name = ex->name;
+  out->name_len = ex->name_len;
+  out->kind = (tova_extern_kind)ex->kind;
+  out->index = ex->index;
+}
+
+tova_status tova_module_export_functype(const tova_module *m, const char *name,
+                                        tova_functype *out) {
+  if (!m || !name || !out) return TOVA_ERR_BAD_ARGUMENT;
+  size_t len = strlen(name);
+  for (uint32_t i = 0; i < m->nexports; i++) {
+    const wasm_export *ex = &m->exports[i];
+    if (ex->name_len == len && memcmp(ex->name, name, len) == 0) {
+      if (ex->kind != TOVA_EXTERN_FUNC) return TOVA_ERR_NOT_FOUND;
+      *out = *wasm_func_type(m, ex->index);
+      return TOVA_OK;
+    }
+  }
+  return TOVA_ERR_NOT_FOUND;
+}
+
+uint32_t tova_module_import_count(const tova_module *m) { return m ? m->nimports : 0; }
+
+void tova_module_import_at(const tova_module *m, uint32_t i, tova_import_info *out) {
+  if (!out) return;
+  memset(out, 0, sizeof *out);
+  if (!m || i >= m->nimports) return;
+  const wasm_import *im = &m->imports[i];
+  out->module = im->module;
+  out->module_len = im->module_len;
+  out->name = im->name;
+  out->name_len = im->name_len;
+  out->kind = (tova_extern_kind)im->kind;
+  if (im->kind == TOVA_EXTERN_FUNC) out->functype = m->types[im->desc.type_index];
+}

@@ -1,0 +1,181 @@
+/*
+ * addon.h: internals shared by the files of the N-API addon (tova_runtime.node).
+ *
+ * The addon only converts arguments, creates promises and settles them; all
+ * runtime logic lives behind include/tova.h. One file per job:
+ *
+ *   module.c      registration, per-environment state, cleanup hook, healthCheck
+ *   completion.c  the completion queue + the one threadsafe function per env
+ *   errors.c      JS Errors with a stable `code`
+ *   values.c      int64 <-> JS number/BigInt, argument reading
+ *   tasks.c       spawnTask, concurrentAll
+ *   channels.c    channelCreate/Send/Receive/Close/SendAsync/Recv
+ *   wasm_cache.c  compiled-module cache keyed by content hash (process-wide)
+ *   wasm_values.c WebAssembly values <-> JS by signature
+ *   wasm.c        compile, execWasm, concurrentWasm, concurrentWasmShared
+ *   wasm_bulk.c   callBulk (one export over many typed-array rows)
+ *
+ * Threading model. Every JS environment (main thread, each worker_thread) gets
+ * its own state: its own worker pool (tova_runtime, created on first use) and
+ * its own completion queue. A pool per environment keeps teardown simple and
+ * certain: when an environment goes away its cleanup hook frees its pool, which
+ * finishes every task of that environment, so no worker ever touches state of a
+ * dead environment. Channels are process-wide (ids valid in every environment).
+ *
+ * Completions. Workers never call into JS. A finished operation (tova_napi_op)
+ * is pushed onto its environment's queue; only the push that makes the queue
+ * non-empty calls the threadsafe function, whose JS-thread callback drains the
+ * whole queue and settles every promise in it: many settlements per wake-up.
+ */
+#ifndef TOVA_NAPI_ADDON_H
+#define TOVA_NAPI_ADDON_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <node_api.h>
+
+#include "tova.h"
+
+/* ------------------------------------------------------------------------- */
+/* Operations and the completion queue                                        */
+/* ------------------------------------------------------------------------- */
+
+typedef struct tova_napi_env tova_napi_env;
+typedef struct tova_napi_cq tova_napi_cq;
+typedef struct tova_napi_op tova_napi_op;
+
+/* JS thread: settle the promise of op and free op. Called inside a handle scope. */
+typedef void (*tova_napi_settle_fn)(napi_env env, tova_napi_env *st, tova_napi_op *op);
+/* Any thread, environment gone: free op without touching JS. */
+typedef void (*tova_napi_discard_fn)(tova_napi_op *op);
+
+/* Header embedded first in every pending operation. */
+struct tova_napi_op {
+  tova_napi_op *next;
+  tova_napi_settle_fn settle;
+  tova_napi_discard_fn discard;
+  napi_deferred deferred;
+  /* True while this op holds one count of st->keepalive (task work: the
+   * process stays alive for its result). Channel waits never do. */
+  bool keeps_alive;
+};
+
+/* The completion queue outlives its environment while channel waits that may
+ * still complete point at it (reference-counted); once `dead`, pushes discard. */
+struct tova_napi_cq {
+  pthread_mutex_t mu;
+  tova_napi_op *head, *tail;
+  bool dead;
+  napi_threadsafe_function tsfn;
+  tova_napi_env *st; /* valid while !dead (read on the JS thread only) */
+  uint32_t refs;     /* under mu */
+};
+
+tova_napi_cq *tova_napi_cq_new(void);
+void tova_napi_cq_retain(tova_napi_cq *cq);
+void tova_napi_cq_release(tova_napi_cq *cq);
+/* Any thread. Queue op for settlement on the JS thread (or discard it). */
+void tova_napi_cq_push(tova_napi_cq *cq, tova_napi_op *op);
+/* JS thread, at init: create the threadsafe function (unref'd). */
+napi_status tova_napi_cq_start(napi_env env, tova_napi_env *st);
+/* Cleanup: no more JS calls; discard everything queued. */
+void tova_napi_cq_kill(tova_napi_cq *cq);
+
+/* JS thread. An operation that keeps the process alive until settled. */
+void tova_napi_keepalive_begin(tova_napi_env *st, tova_napi_op *op);
+void tova_napi_keepalive_end(tova_napi_env *st, tova_napi_op *op);
+
+/* ------------------------------------------------------------------------- */
+/* Per-environment state                                                      */
+/* ------------------------------------------------------------------------- */
+
+/* A running WebAssembly execution, listed so teardown can interrupt it. */
+typedef struct tova_napi_running {
+  tova_exec *exec;
+  struct tova_napi_running *next, *prev;
+} tova_napi_running;
+
+struct tova_napi_env {
+  napi_env env;
+  tova_napi_cq *cq;
+  tova_runtime *rt;   /* created on first task, freed by the cleanup hook */
+  uint32_t keepalive; /* JS thread only: ops keeping the loop alive */
+  bool closing;       /* cleanup started: no new work */
+  pthread_mutex_t running_mu;
+  tova_napi_running *running; /* executions to interrupt at teardown */
+};
+
+tova_napi_env *tova_napi_state(napi_env env);
+/* The environment's pool, created on first use; NULL (err filled) on failure. */
+tova_runtime *tova_napi_runtime(tova_napi_env *st, tova_error *err);
+void tova_napi_running_add(tova_napi_env *st, tova_napi_running *r);
+void tova_napi_running_remove(tova_napi_env *st, tova_napi_running *r);
+
+/* ------------------------------------------------------------------------- */
+/* Errors                                                                     */
+/* ------------------------------------------------------------------------- */
+
+/* An Error (TypeError for TOVA_BAD_ARGUMENT) with .code = tova_status_code(s). */
+napi_value tova_napi_error_value(napi_env env, tova_status s, const char *message);
+/* Throw err as a JS Error; returns NULL for the callback to return. */
+napi_value tova_napi_throw(napi_env env, const tova_error *err);
+napi_value tova_napi_throwf(napi_env env, tova_status s, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* A promise already rejected with err (async functions reject, never throw). */
+napi_value tova_napi_rejected(napi_env env, const tova_error *err);
+void tova_napi_reject(napi_env env, napi_deferred d, tova_status s, const char *message);
+/* A failed napi_* call: leave a pending JS exception as is, else throw one. */
+napi_value tova_napi_fail(napi_env env, napi_status s, const char *where);
+/* If a JS exception is pending, take it (so it can become a rejection). */
+bool tova_napi_take_exception(napi_env env, napi_value *out);
+
+#define TOVA_NAPI_CALL(env, call, where)                                 \
+  do {                                                                   \
+    napi_status tova_napi_s_ = (call);                                   \
+    if (tova_napi_s_ != napi_ok) return tova_napi_fail((env), tova_napi_s_, (where)); \
+  } while (0)
+
+/* ------------------------------------------------------------------------- */
+/* Values                                                                     */
+/* ------------------------------------------------------------------------- */
+
+#define TOVA_NAPI_MAX_SAFE_INT 9007199254740991LL /* 2^53 - 1 */
+
+/* int64 as a JS number when exact (|v| <= 2^53-1), else a BigInt. */
+napi_status tova_napi_from_i64(napi_env env, int64_t v, napi_value *out);
+/* A JS integer number within the safe range or a BigInt within int64.
+ * `what` names the argument for the message ("channelSend: value"). */
+tova_status tova_napi_to_i64(napi_env env, napi_value v, int64_t *out, tova_error *err,
+                             const char *what);
+/* A non-negative integer number <= max (handles, capacities, counts). */
+tova_status tova_napi_to_index(napi_env env, napi_value v, uint64_t max, uint64_t *out,
+                               tova_error *err, const char *what);
+/* Short name of a JS value's type for messages ("string", "bigint", ...). */
+const char *tova_napi_type_name(napi_env env, napi_value v);
+/* Read the callback's arguments; *argc in/out. */
+napi_status tova_napi_args(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv);
+/* A JS string argument copied into a malloc'd NUL-terminated buffer. */
+tova_status tova_napi_to_string(napi_env env, napi_value v, char **out, tova_error *err,
+                                const char *what);
+
+/* ------------------------------------------------------------------------- */
+/* Exported functions (each file registers its own)                           */
+/* ------------------------------------------------------------------------- */
+
+typedef struct tova_napi_export {
+  const char *name;
+  napi_callback fn;
+} tova_napi_export;
+
+napi_status tova_napi_define(napi_env env, napi_value exports, const tova_napi_export *list);
+napi_status tova_napi_register_tasks(napi_env env, napi_value exports);
+napi_status tova_napi_register_channels(napi_env env, napi_value exports);
+napi_status tova_napi_register_wasm(napi_env env, napi_value exports);
+napi_status tova_napi_register_bulk(napi_env env, napi_value exports);
+
+#endif /* TOVA_NAPI_ADDON_H */

@@ -1,0 +1,232 @@
+/* channels.c: channelCreate/Send/Receive/Close and the waiting forms
+ * channelSendAsync/channelRecv.
+ *
+ * The JS thread never blocks: channelSend/channelReceive are try-operations
+ * (false when full, null when empty); the waiting forms park a waiter in the
+ * channel and return a promise settled through the completion queue.
+ *
+ * A parked waiter may be completed by any thread at any later time, also
+ * after its JS environment is gone, so it holds a reference on the
+ * environment's completion queue, which then simply discards it. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "addon.h"
+
+static tova_status read_id(napi_env env, napi_value v, tova_chan_id *id, tova_error *err,
+                           const char *fn) {
+  uint64_t x;
+  char what[64];
+  snprintf(what, sizeof what, "%s: channel id", fn);
+  tova_status s = tova_napi_to_index(env, v, UINT32_MAX, &x, err, what);
+  if (s == TOVA_OK) *id = (tova_chan_id)x;
+  return s;
+}
+
+/* The error of a failed channel operation, with a message naming fn and id. */
+static void chan_error(tova_error *err, tova_status s, const char *fn, tova_chan_id id) {
+  switch (s) {
+    case TOVA_ERR_NOT_FOUND:
+      tova_error_set(err, s, "%s: no channel with id %u", fn, id);
+      break;
+    case TOVA_ERR_CLOSED:
+      tova_error_set(err, s, "%s: channel %u is closed", fn, id);
+      break;
+    default:
+      tova_error_set(err, s, "%s: channel %u: %s", fn, id, tova_status_code(s));
+      break;
+  }
+}
+
+static napi_value channel_create(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  tova_error err;
+  uint64_t cap;
+  tova_chan_id id;
+  TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), "channelCreate");
+  if (tova_napi_to_index(env, argv[0], UINT32_MAX, &cap, &err, "channelCreate: capacity") != TOVA_OK) {
+    return tova_napi_throw(env, &err);
+  }
+  tova_status s = tova_chan_create((uint32_t)cap, &id);
+  if (s != TOVA_OK) {
+    return tova_napi_throwf(env, s, "channelCreate: cannot create a channel of capacity %llu (%s)",
+                            (unsigned long long)cap, tova_status_code(s));
+  }
+  TOVA_NAPI_CALL(env, napi_create_uint32(env, id, &out), "channelCreate");
+  return out;
+}
+
+static napi_value channel_send(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], out;
+  tova_error err;
+  tova_chan_id id;
+  int64_t value;
+  TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), "channelSend");
+  if (read_id(env, argv[0], &id, &err, "channelSend") != TOVA_OK ||
+      tova_napi_to_i64(env, argv[1], &value, &err, "channelSend: value") != TOVA_OK) {
+    return tova_napi_throw(env, &err);
+  }
+  tova_status s = tova_chan_try_send(id, value);
+  if (s != TOVA_OK && s != TOVA_ERR_FULL) {
+    chan_error(&err, s, "channelSend", id);
+    return tova_napi_throw(env, &err);
+  }
+  TOVA_NAPI_CALL(env, napi_get_boolean(env, s == TOVA_OK, &out), "channelSend");
+  return out;
+}
+
+static napi_value channel_receive(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  tova_error err;
+  tova_chan_id id;
+  int64_t value;
+  TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), "channelReceive");
+  if (read_id(env, argv[0], &id, &err, "channelReceive") != TOVA_OK) return tova_napi_throw(env, &err);
+  tova_status s = tova_chan_try_recv(id, &value);
+  if (s == TOVA_OK) {
+    TOVA_NAPI_CALL(env, tova_napi_from_i64(env, value, &out), "channelReceive");
+    return out;
+  }
+  if (s == TOVA_ERR_EMPTY || s == TOVA_ERR_CLOSED) {
+    TOVA_NAPI_CALL(env, napi_get_null(env, &out), "channelReceive");
+    return out;
+  }
+  chan_error(&err, s, "channelReceive", id);
+  return tova_napi_throw(env, &err);
+}
+
+static napi_value channel_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  tova_error err;
+  tova_chan_id id;
+  TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), "channelClose");
+  if (read_id(env, argv[0], &id, &err, "channelClose") != TOVA_OK) return tova_napi_throw(env, &err);
+  tova_status s = tova_chan_close(id);
+  if (s == TOVA_ERR_CLOSED) {
+    return tova_napi_throwf(env, s, "channelClose: channel %u is already closed", id);
+  }
+  if (s != TOVA_OK) {
+    chan_error(&err, s, "channelClose", id);
+    return tova_napi_throw(env, &err);
+  }
+  TOVA_NAPI_CALL(env, napi_get_undefined(env, &out), "channelClose");
+  return out;
+}
+
+/* ---- waiting forms ------------------------------------------------------- */
+
+typedef struct wait_op {
+  tova_napi_op op;
+  tova_chan_waiter w;
+  tova_napi_cq *cq; /* retained while parked */
+  tova_chan_id id;
+  bool is_send;
+  tova_status status;
+} wait_op;
+
+static void wait_free(wait_op *op) {
+  tova_napi_cq *cq = op->cq;
+  free(op);
+  if (cq) tova_napi_cq_release(cq);
+}
+
+static void wait_discard(tova_napi_op *base) { wait_free((wait_op *)base); }
+
+/* Settle a waiting operation from its final status (JS thread). */
+static void wait_resolve(napi_env env, napi_deferred d, bool is_send, tova_chan_id id,
+                         tova_status s, int64_t value) {
+  napi_value v = NULL;
+  if (s == TOVA_OK) {
+    if (is_send) {
+      napi_get_undefined(env, &v);
+    } else {
+      tova_napi_from_i64(env, value, &v);
+    }
+  } else if (s == TOVA_ERR_CLOSED && !is_send) {
+    napi_get_null(env, &v); /* closed and drained: the end of the stream */
+  }
+  if (v) {
+    napi_resolve_deferred(env, d, v);
+  } else {
+    tova_error err;
+    chan_error(&err, s, is_send ? "channelSendAsync" : "channelRecv", id);
+    tova_napi_reject(env, d, err.status, err.message);
+  }
+}
+
+static void wait_settle(napi_env env, tova_napi_env *st, tova_napi_op *base) {
+  wait_op *op = (wait_op *)base;
+  wait_resolve(env, base->deferred, op->is_send, op->id, op->status, op->w.value);
+  wait_free(op);
+}
+
+/* Any thread: the channel completed a parked waiter. */
+static void wait_complete(tova_chan_waiter *w, tova_status status) {
+  wait_op *op = w->userdata;
+  op->status = status;
+  tova_napi_cq_push(op->cq, &op->op);
+}
+
+static napi_value channel_wait(napi_env env, napi_callback_info info, bool is_send) {
+  const char *fn = is_send ? "channelSendAsync" : "channelRecv";
+  size_t argc = 2;
+  napi_value argv[2], promise;
+  tova_error err;
+  tova_chan_id id;
+  int64_t value = 0;
+  TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), fn);
+  if (read_id(env, argv[0], &id, &err, fn) != TOVA_OK) return tova_napi_rejected(env, &err);
+  if (is_send && tova_napi_to_i64(env, argv[1], &value, &err, "channelSendAsync: value") != TOVA_OK) {
+    return tova_napi_rejected(env, &err);
+  }
+  tova_napi_env *st = tova_napi_state(env);
+  wait_op *op = calloc(1, sizeof *op);
+  if (!op) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+  if (napi_create_promise(env, &op->op.deferred, &promise) != napi_ok) {
+    free(op);
+    return tova_napi_fail(env, napi_generic_failure, fn);
+  }
+  op->op.settle = wait_settle;
+  op->op.discard = wait_discard;
+  op->id = id;
+  op->is_send = is_send;
+  op->w.complete = wait_complete;
+  op->w.userdata = op;
+  op->w.value = value;
+  /* Retain before parking: the completion may run on another thread before
+   * the wait call even returns. */
+  tova_napi_cq_retain(st->cq);
+  op->cq = st->cq;
+  tova_status s = is_send ? tova_chan_send_wait(id, &op->w) : tova_chan_recv_wait(id, &op->w);
+  if (s != TOVA_PENDING) {
+    /* Completed at once: the callback will not run, settle here. */
+    wait_resolve(env, op->op.deferred, is_send, id, s, op->w.value);
+    wait_free(op);
+  }
+  return promise;
+}
+
+static napi_value channel_send_async(napi_env env, napi_callback_info info) {
+  return channel_wait(env, info, true);
+}
+
+static napi_value channel_recv(napi_env env, napi_callback_info info) {
+  return channel_wait(env, info, false);
+}
+
+napi_status tova_napi_register_channels(napi_env env, napi_value exports) {
+  static const tova_napi_export list[] = {
+      {"channelCreate", channel_create},
+      {"channelSend", channel_send},
+      {"channelReceive", channel_receive},
+      {"channelClose", channel_close},
+      {"channelSendAsync", channel_send_async},
+      {"channelRecv", channel_recv},
+      {NULL, NULL},
+  };
+  return tova_napi_define(env, exports, list);
+}

@@ -1,0 +1,139 @@
+/* completion.c: the completion queue and the one threadsafe function per JS
+ * environment.
+ *
+ * Workers push finished operations; only the push that makes the queue
+ * non-empty wakes the JS thread (napi_call_threadsafe_function), and the JS
+ * callback takes the whole list at once, so a burst of N completions costs one
+ * wake-up, not N.
+ *
+ * Liveness: the threadsafe function is unref'd whenever no task work is
+ * pending, so an idle environment never keeps the process alive. Channel waits
+ * (channelRecv/channelSendAsync) never ref it: a promise nobody can settle
+ * must not stop the process from exiting, just like a plain JS promise. */
+#include <stdlib.h>
+
+#include "addon.h"
+
+tova_napi_cq *tova_napi_cq_new(void) {
+  tova_napi_cq *cq = calloc(1, sizeof *cq);
+  if (!cq) return NULL;
+  if (pthread_mutex_init(&cq->mu, NULL) != 0) {
+    free(cq);
+    return NULL;
+  }
+  cq->refs = 1;
+  return cq;
+}
+
+void tova_napi_cq_retain(tova_napi_cq *cq) {
+  pthread_mutex_lock(&cq->mu);
+  cq->refs++;
+  pthread_mutex_unlock(&cq->mu);
+}
+
+void tova_napi_cq_release(tova_napi_cq *cq) {
+  pthread_mutex_lock(&cq->mu);
+  uint32_t left = --cq->refs;
+  pthread_mutex_unlock(&cq->mu);
+  if (left == 0) {
+    pthread_mutex_destroy(&cq->mu);
+    free(cq);
+  }
+}
+
+void tova_napi_cq_push(tova_napi_cq *cq, tova_napi_op *op) {
+  op->next = NULL;
+  pthread_mutex_lock(&cq->mu);
+  if (cq->dead) {
+    pthread_mutex_unlock(&cq->mu);
+    op->discard(op);
+    return;
+  }
+  bool was_empty = cq->head == NULL;
+  if (was_empty) {
+    cq->head = op;
+  } else {
+    cq->tail->next = op;
+  }
+  cq->tail = op;
+  /* Called under mu so teardown (which sets dead under mu) can never race
+   * with a call on a finalized threadsafe function. Non-blocking with an
+   * unbounded queue: this never waits for the JS thread. */
+  if (was_empty) napi_call_threadsafe_function(cq->tsfn, NULL, napi_tsfn_nonblocking);
+  pthread_mutex_unlock(&cq->mu);
+}
+
+/* JS thread: settle everything queued. */
+static void cq_drain(napi_env env, napi_value js_cb, void *context, void *data) {
+  tova_napi_cq *cq = context;
+  if (!env) return; /* threadsafe function being torn down */
+  pthread_mutex_lock(&cq->mu);
+  if (cq->dead) {
+    pthread_mutex_unlock(&cq->mu);
+    return;
+  }
+  tova_napi_op *op = cq->head;
+  cq->head = cq->tail = NULL;
+  tova_napi_env *st = cq->st;
+  pthread_mutex_unlock(&cq->mu);
+
+  while (op) {
+    tova_napi_op *next = op->next;
+    napi_handle_scope scope;
+    bool scoped = napi_open_handle_scope(env, &scope) == napi_ok;
+    if (op->keeps_alive) tova_napi_keepalive_end(st, op);
+    op->settle(env, st, op);
+    if (scoped) napi_close_handle_scope(env, scope);
+    op = next;
+  }
+}
+
+static void cq_finalize(napi_env env, void *finalize_data, void *finalize_hint) {
+  tova_napi_cq *cq = finalize_data;
+  pthread_mutex_lock(&cq->mu);
+  cq->dead = true;
+  cq->tsfn = NULL;
+  pthread_mutex_unlock(&cq->mu);
+  tova_napi_cq_kill(cq); /* discard anything still queued */
+  tova_napi_cq_release(cq);
+}
+
+napi_status tova_napi_cq_start(napi_env env, tova_napi_env *st) {
+  tova_napi_cq *cq = st->cq;
+  napi_value name;
+  napi_status s = napi_create_string_utf8(env, "tova_runtime completions", NAPI_AUTO_LENGTH, &name);
+  if (s != napi_ok) return s;
+  cq->st = st;
+  tova_napi_cq_retain(cq); /* owned by the threadsafe function until finalized */
+  s = napi_create_threadsafe_function(env, NULL, NULL, name, 0 /* unbounded */, 1, cq, cq_finalize,
+                                      cq, cq_drain, &cq->tsfn);
+  if (s != napi_ok) {
+    tova_napi_cq_release(cq);
+    return s;
+  }
+  return napi_unref_threadsafe_function(env, cq->tsfn);
+}
+
+void tova_napi_cq_kill(tova_napi_cq *cq) {
+  pthread_mutex_lock(&cq->mu);
+  cq->dead = true;
+  tova_napi_op *op = cq->head;
+  cq->head = cq->tail = NULL;
+  pthread_mutex_unlock(&cq->mu);
+  while (op) {
+    tova_napi_op *next = op->next;
+    op->discard(op);
+    op = next;
+  }
+}
+
+void tova_napi_keepalive_begin(tova_napi_env *st, tova_napi_op *op) {
+  op->keeps_alive = true;
+  if (st->keepalive++ == 0 && st->cq->tsfn) napi_ref_threadsafe_function(st->env, st->cq->tsfn);
+}
+
+void tova_napi_keepalive_end(tova_napi_env *st, tova_napi_op *op) {
+  if (!op->keeps_alive) return;
+  op->keeps_alive = false;
+  if (--st->keepalive == 0 && st->cq->tsfn) napi_unref_threadsafe_function(st->env, st->cq->tsfn);
+}

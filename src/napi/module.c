@@ -1,0 +1,157 @@
+/* module.c: addon registration, per-environment state and its teardown.
+ *
+ * Each JS environment (the main thread and every worker_thread that loads the
+ * addon) gets one tova_napi_env, stored as N-API instance data. Its worker pool
+ * is created on first use, so loading the addon only for channels starts no
+ * threads. The env cleanup hook stops the pool without waiting for queued
+ * tasks (they complete with TOVA_ERR_SHUTDOWN and are discarded), which lets
+ * the process, or a terminated worker_thread, exit promptly. */
+#include <stdlib.h>
+#include <time.h>
+
+#include "addon.h"
+
+tova_napi_env *tova_napi_state(napi_env env) {
+  void *data = NULL;
+  if (napi_get_instance_data(env, &data) != napi_ok) return NULL;
+  return data;
+}
+
+tova_runtime *tova_napi_runtime(tova_napi_env *st, tova_error *err) {
+  if (st->closing) {
+    tova_error_set(err, TOVA_ERR_SHUTDOWN, "tova_runtime: the JS environment is shutting down");
+    return NULL;
+  }
+  if (!st->rt) {
+    tova_status s = tova_runtime_new(NULL, &st->rt);
+    if (s != TOVA_OK) {
+      st->rt = NULL;
+      tova_error_set(err, s, "tova_runtime: cannot start the worker pool (%s)", tova_status_code(s));
+      return NULL;
+    }
+  }
+  return st->rt;
+}
+
+void tova_napi_running_add(tova_napi_env *st, tova_napi_running *r) {
+  pthread_mutex_lock(&st->running_mu);
+  r->prev = NULL;
+  r->next = st->running;
+  if (st->running) st->running->prev = r;
+  st->running = r;
+  pthread_mutex_unlock(&st->running_mu);
+}
+
+void tova_napi_running_remove(tova_napi_env *st, tova_napi_running *r) {
+  pthread_mutex_lock(&st->running_mu);
+  if (r->prev) {
+    r->prev->next = r->next;
+  } else {
+    st->running = r->next;
+  }
+  if (r->next) r->next->prev = r->prev;
+  r->next = r->prev = NULL;
+  pthread_mutex_unlock(&st->running_mu);
+}
+
+/* Teardown helper thread: keeps interrupting every running execution until
+ * the pool is stopped. One interrupt is not enough because tova_exec_call
+ * clears the flag when it starts, so a task starting right after a single
+ * interrupt would run on (possibly forever). */
+typedef struct interrupter {
+  tova_napi_env *st;
+  pthread_mutex_t mu;
+  bool stop;
+} interrupter;
+
+static void *interrupter_main(void *arg) {
+  interrupter *it = arg;
+  for (;;) {
+    pthread_mutex_lock(&it->mu);
+    bool stop = it->stop;
+    pthread_mutex_unlock(&it->mu);
+    if (stop) break;
+    pthread_mutex_lock(&it->st->running_mu);
+    for (tova_napi_running *r = it->st->running; r; r = r->next) tova_exec_interrupt(r->exec);
+    pthread_mutex_unlock(&it->st->running_mu);
+    struct timespec ts = {0, 1000000}; /* 1 ms */
+    nanosleep(&ts, NULL);
+  }
+  return NULL;
+}
+
+static void env_cleanup(void *arg) {
+  tova_napi_env *st = arg;
+  st->closing = true;
+  /* From here on completions are discarded instead of reaching JS. */
+  tova_napi_cq_kill(st->cq);
+  if (st->rt) {
+    interrupter it = {st, PTHREAD_MUTEX_INITIALIZER, false};
+    pthread_t th;
+    bool started = pthread_create(&th, NULL, interrupter_main, &it) == 0;
+    tova_runtime_free(st->rt); /* finishes or discards every task of this env */
+    st->rt = NULL;
+    if (started) {
+      pthread_mutex_lock(&it.mu);
+      it.stop = true;
+      pthread_mutex_unlock(&it.mu);
+      pthread_join(th, NULL);
+    }
+  }
+  tova_napi_cq_release(st->cq);
+  pthread_mutex_destroy(&st->running_mu);
+  free(st);
+}
+
+static napi_value health_check(napi_env env, napi_callback_info info) {
+  napi_value out;
+  TOVA_NAPI_CALL(env, napi_create_string_utf8(env, "tova_runtime ok", NAPI_AUTO_LENGTH, &out),
+                 "healthCheck");
+  return out;
+}
+
+napi_status tova_napi_define(napi_env env, napi_value exports, const tova_napi_export *list) {
+  for (; list->name; list++) {
+    napi_value fn;
+    napi_status s = napi_create_function(env, list->name, NAPI_AUTO_LENGTH, list->fn, NULL, &fn);
+    if (s != napi_ok) return s;
+    s = napi_set_named_property(env, exports, list->name, fn);
+    if (s != napi_ok) return s;
+  }
+  return napi_ok;
+}
+
+static tova_napi_env *env_state_new(napi_env env) {
+  tova_napi_env *st = calloc(1, sizeof *st);
+  if (!st) return NULL;
+  st->env = env;
+  st->cq = tova_napi_cq_new();
+  if (!st->cq || pthread_mutex_init(&st->running_mu, NULL) != 0) {
+    if (st->cq) tova_napi_cq_release(st->cq);
+    free(st);
+    return NULL;
+  }
+  return st;
+}
+
+NAPI_MODULE_INIT() {
+  /* Loading a second copy of the addon into the same environment reuses the
+   * state of the first, so one env never has two pools or two queues. */
+  tova_napi_env *st = tova_napi_state(env);
+  if (!st) {
+    st = env_state_new(env);
+    if (!st) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "tova_runtime: out of memory at load");
+    if (napi_set_instance_data(env, st, NULL, NULL) != napi_ok ||
+        tova_napi_cq_start(env, st) != napi_ok ||
+        napi_add_env_cleanup_hook(env, env_cleanup, st) != napi_ok) {
+      return tova_napi_fail(env, napi_generic_failure, "tova_runtime: load");
+    }
+  }
+  static const tova_napi_export list[] = {{"healthCheck", health_check}, {NULL, NULL}};
+  TOVA_NAPI_CALL(env, tova_napi_define(env, exports, list), "tova_runtime: load");
+  TOVA_NAPI_CALL(env, tova_napi_register_tasks(env, exports), "tova_runtime: load");
+  TOVA_NAPI_CALL(env, tova_napi_register_channels(env, exports), "tova_runtime: load");
+  TOVA_NAPI_CALL(env, tova_napi_register_wasm(env, exports), "tova_runtime: load");
+  TOVA_NAPI_CALL(env, tova_napi_register_bulk(env, exports), "tova_runtime: load");
+  return exports;
+}

@@ -1,0 +1,111 @@
+/* values.c: int64 <-> JS and argument reading.
+ *
+ * i64 crosses as a JS number when that is exact (|v| <= 2^53-1) and as a BigInt
+ * otherwise; input accepts both. Nothing is rounded silently: a fractional,
+ * non-finite or unsafe number is a TOVA_BAD_ARGUMENT error. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "addon.h"
+
+napi_status tova_napi_from_i64(napi_env env, int64_t v, napi_value *out) {
+  if (v >= -TOVA_NAPI_MAX_SAFE_INT && v <= TOVA_NAPI_MAX_SAFE_INT) {
+    return napi_create_double(env, (double)v, out);
+  }
+  return napi_create_bigint_int64(env, v, out);
+}
+
+const char *tova_napi_type_name(napi_env env, napi_value v) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return "unknown";
+  switch (t) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return "boolean";
+    case napi_number: return "number";
+    case napi_string: return "string";
+    case napi_symbol: return "symbol";
+    case napi_object: return "object";
+    case napi_function: return "function";
+    case napi_external: return "external";
+    case napi_bigint: return "bigint";
+  }
+  return "unknown";
+}
+
+tova_status tova_napi_to_i64(napi_env env, napi_value v, int64_t *out, tova_error *err,
+                             const char *what) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) {
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: cannot read the value", what);
+  }
+  if (t == napi_number) {
+    double d;
+    napi_get_value_double(env, v, &d);
+    if (!isfinite(d) || d != trunc(d)) {
+      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be an integer, got %.17g", what, d);
+    }
+    if (fabs(d) > (double)TOVA_NAPI_MAX_SAFE_INT) {
+      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
+                            "%s %.17g is outside the safe integer range (+-(2^53-1)); pass a BigInt",
+                            what, d);
+    }
+    *out = (int64_t)d;
+    return TOVA_OK;
+  }
+  if (t == napi_bigint) {
+    bool lossless = false;
+    int64_t x;
+    if (napi_get_value_bigint_int64(env, v, &x, &lossless) != napi_ok || !lossless) {
+      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
+                            "%s: BigInt is outside the int64 range [-2^63, 2^63-1]", what);
+    }
+    *out = x;
+    return TOVA_OK;
+  }
+  return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be an integer number or BigInt, got %s",
+                        what, tova_napi_type_name(env, v));
+}
+
+tova_status tova_napi_to_index(napi_env env, napi_value v, uint64_t max, uint64_t *out,
+                               tova_error *err, const char *what) {
+  int64_t x;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || (t != napi_number && t != napi_bigint)) {
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be a non-negative integer, got %s",
+                          what, tova_napi_type_name(env, v));
+  }
+  tova_status s = tova_napi_to_i64(env, v, &x, err, what);
+  if (s != TOVA_OK) return s;
+  if (x < 0 || (uint64_t)x > max) {
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be an integer in [0, %llu], got %lld",
+                          what, (unsigned long long)max, (long long)x);
+  }
+  *out = (uint64_t)x;
+  return TOVA_OK;
+}
+
+napi_status tova_napi_args(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+  size_t want = *argc;
+  napi_status s = napi_get_cb_info(env, info, argc, argv, NULL, NULL);
+  if (s != napi_ok) return s;
+  /* Missing arguments read as undefined so checks give one clear message. */
+  for (size_t i = *argc; i < want; i++) napi_get_undefined(env, &argv[i]);
+  return napi_ok;
+}
+
+tova_status tova_napi_to_string(napi_env env, napi_value v, char **out, tova_error *err,
+                                const char *what) {
+  napi_valuetype t;
+  size_t len = 0;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) {
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be a string, got %s", what,
+                          tova_napi_type_name(env, v));
+  }
+  napi_get_value_string_utf8(env, v, NULL, 0, &len);
+  char *s = malloc(len + 1);
+  if (!s) return tova_error_set(err, TOVA_ERR_NOMEM, "%s: out of memory", what);
+  napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  *out = s;
+  return TOVA_OK;
+}

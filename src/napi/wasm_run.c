@@ -1,0 +1,83 @@
+/* wasm_run.c: the worker side of a WebAssembly task: a fresh store and
+ * instance, one call, everything freed. Runs on pool workers, never touches JS. */
+#include <stdio.h>
+#include <string.h>
+
+#include "wasm_internal.h"
+
+tova_status tova_napi_inst_new(tova_module *m, const char *func, tova_napi_inst *out,
+                               tova_error *err) {
+  tova_instance *inst = NULL;
+  tova_status s;
+  memset(out, 0, sizeof *out);
+  out->store = tova_store_new(NULL);
+  if (!out->store) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a store");
+  if (tova_module_import_count(m) == 0) {
+    s = tova_instance_new(out->store, m, NULL, 0, &inst, err);
+  } else {
+    /* No host imports are offered yet: the linker names the missing import. */
+    tova_linker *l = tova_linker_new();
+    if (!l) {
+      s = tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a linker");
+    } else {
+      s = tova_linker_instantiate(l, out->store, m, &inst, err);
+      tova_linker_free(l);
+    }
+  }
+  if (s != TOVA_OK) {
+    char why[TOVA_ERROR_MAX];
+    snprintf(why, sizeof why, "%s", err->message);
+    tova_error_set(err, s, "instantiating the module: %s", why);
+    tova_napi_inst_free(out);
+    return s;
+  }
+  tova_extern ext;
+  if (tova_instance_export(inst, func, &ext) != TOVA_OK || ext.kind != TOVA_EXTERN_FUNC) {
+    tova_napi_inst_free(out);
+    return tova_error_set(err, TOVA_ERR_NOT_FOUND, "the module has no exported function '%s'", func);
+  }
+  out->func = ext.of.func;
+  return TOVA_OK;
+}
+
+void tova_napi_inst_free(tova_napi_inst *inst) {
+  if (inst->store) tova_store_free(inst->store);
+  inst->store = NULL;
+  inst->func = NULL;
+}
+
+tova_status tova_napi_inst_call(tova_napi_env *st, tova_exec *exec, tova_napi_inst *inst,
+                                const char *func, const tova_val *args, tova_val *results,
+                                tova_error *err) {
+  tova_napi_running running = {exec, NULL, NULL};
+  tova_napi_running_add(st, &running);
+  tova_status s = tova_exec_call(exec, inst->func, args, results, err);
+  tova_napi_running_remove(st, &running);
+  if (s == TOVA_OK) return TOVA_OK;
+  char why[TOVA_ERROR_MAX];
+  snprintf(why, sizeof why, "%s", err->message);
+  switch (s) {
+    case TOVA_ERR_TRAP:
+      return tova_error_set(err, s, "trap in %s: %s", func, why);
+    case TOVA_ERR_CANCELLED:
+      return tova_error_set(err, s, "%s was cancelled (%s)", func, why);
+    case TOVA_SUSPENDED:
+      /* Only host imports suspend, and none are linked here. */
+      tova_exec_reset(exec);
+      return tova_error_set(err, TOVA_ERR_UNSUPPORTED,
+                            "%s suspended in a host call, which this function does not support", func);
+    default:
+      return tova_error_set(err, s, "%s failed: %s", func, why);
+  }
+}
+
+tova_status tova_napi_wasm_call(tova_napi_env *st, tova_exec *exec, tova_module *m,
+                                const char *func, const tova_val *args, tova_val *results,
+                                tova_error *err) {
+  tova_napi_inst inst;
+  tova_status s = tova_napi_inst_new(m, func, &inst, err);
+  if (s != TOVA_OK) return s;
+  s = tova_napi_inst_call(st, exec, &inst, func, args, results, err);
+  tova_napi_inst_free(&inst);
+  return s;
+}

@@ -1,0 +1,45 @@
+/* thread.c: OS threads and the CPU count (pthreads). */
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "platform/platform.h"
+
+/* pthreads wants void *(*)(void *); our threads return nothing. The start
+ * record is heap-allocated because the creating frame may be gone before the
+ * new thread reads it. */
+typedef struct thread_start {
+  tova_plat_thread_fn fn;
+  void *arg;
+} thread_start;
+
+static void *thread_trampoline(void *p) {
+  thread_start s = *(thread_start *)p;
+  free(p);
+  s.fn(s.arg);
+  return NULL;
+}
+
+bool tova_plat_thread_start(tova_plat_thread *t, tova_plat_thread_fn fn, void *arg) {
+  thread_start *s = malloc(sizeof *s);
+  if (!s) return false;
+  s->fn = fn;
+  s->arg = arg;
+  if (pthread_create(&t->handle, NULL, thread_trampoline, s) != 0) {
+    free(s);
+    return false;
+  }
+  return true;
+}
+
+void tova_plat_thread_join(tova_plat_thread *t) { pthread_join(t->handle, NULL); }
+
+void tova_plat_thread_yield(void) { sched_yield(); }
+
+uint32_t tova_plat_cpu_count(void) {
+  /* _SC_NPROCESSORS_ONLN exists on Linux, macOS and the BSDs. */
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  if (n < 1) return 1;
+  if (n > 1024) return 1024;
+  return (uint32_t)n;
+}

@@ -1,0 +1,178 @@
+/*
+ * sched.h: internals of the worker pool and of tasks (runtime layer only).
+ *
+ * Shape (after Go's scheduler, simplified):
+ *
+ *   - N workers, each an OS thread with its own FIFO run queue (`local`).
+ *   - One global inject queue for tasks made runnable by threads that are not
+ *     workers of this runtime (the JS thread, a timer thread, a worker of
+ *     another runtime).
+ *   - A worker looks for work in this order: its own queue, the inject queue
+ *     (taking a batch), then stealing half of another worker's queue.
+ *   - A worker that finds nothing spins briefly ("searching"), then sleeps on
+ *     the runtime condvar. Whoever queues work wakes one sleeper, but only if
+ *     no worker is already searching (that one will find the work).
+ *
+ * Queues are intrusive singly linked lists through tova_task.next, each
+ * guarded by its own mutex: a push or pop is a few pointer writes under an
+ * uncontended lock, and a batch (spawn_batch, inject grab, steal) moves a
+ * whole chain under one lock.
+ *
+ * Sleeping without lost wake-ups (a Dekker pattern over seq_cst atomics):
+ *   producer: queued += n;  then reads searching and sleepers
+ *   sleeper:  sleepers += 1 (under sleep_mu); searching -= 1; then reads queued
+ * In the single total order of seq_cst operations, either the producer sees
+ * the sleeper (and signals it under sleep_mu, which the sleeper holds until
+ * it is inside cond_wait, so the signal cannot fall between check and wait),
+ * or the sleeper sees `queued > 0` and does not sleep. The same argument
+ * covers "producer saw a searcher and did not signal": that searcher
+ * decrements `searching` before it reads `queued`, so it sees the work.
+ *
+ * Lifetime: rt->refs counts one reference for the owner (dropped by
+ * tova_runtime_free) plus one per live task. So a task parked when the
+ * runtime is freed keeps a small shell of the runtime alive; waking it later
+ * completes it with TOVA_ERR_SHUTDOWN on the waking thread, and the last such
+ * task frees the shell. Nothing ever touches freed runtime memory.
+ */
+#ifndef TOVA_RT_SCHED_H
+#define TOVA_RT_SCHED_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform/platform.h"
+#include "tova.h"
+
+/* Task states. Transitions (who makes them):
+ *   QUEUED   -> RUNNING   worker pops it
+ *   RUNNING  -> NOTIFIED  tova_task_wake while the step runs (CAS)
+ *   RUNNING  -> PARKED    worker, step returned SUSPENDED (CAS; fails if NOTIFIED)
+ *   NOTIFIED -> QUEUED    worker, step returned SUSPENDED: the wake already came,
+ *                         so it re-queues instead of parking
+ *   PARKED   -> QUEUED    tova_task_wake (CAS; the winner queues it, exactly once)
+ *   RUNNING/NOTIFIED -> DONE   step returned anything but SUSPENDED
+ *   QUEUED   -> DONE      shutdown drains the queues
+ * A wake on a QUEUED or NOTIFIED task is absorbed: the step will run again
+ * after it anyway, which is all a wake promises. */
+enum {
+  TOVA_RT_TASK_QUEUED = 0,
+  TOVA_RT_TASK_RUNNING,
+  TOVA_RT_TASK_NOTIFIED,
+  TOVA_RT_TASK_PARKED,
+  TOVA_RT_TASK_DONE
+};
+
+typedef struct tova_rt_task_block tova_rt_task_block;
+
+struct tova_task {
+  _Atomic uint32_t state;
+  tova_task *next; /* run-queue link; owned by whichever queue holds the task */
+  tova_runtime *rt;
+  tova_task_step_fn step;
+  tova_task_done_fn done;
+  void *userdata;
+  tova_rt_task_block *block; /* NULL: allocated alone; else freed with its batch */
+};
+
+/* tova_task_spawn_batch allocates its n tasks in one block; the block is freed
+ * when the last of them finishes. */
+struct tova_rt_task_block {
+  _Atomic size_t remaining;
+  tova_task tasks[];
+};
+
+/* Intrusive FIFO of tasks. */
+typedef struct tova_rt_taskq {
+  tova_task *head, *tail;
+  size_t len;
+} tova_rt_taskq;
+
+typedef struct tova_rt_worker {
+  tova_runtime *rt;
+  uint32_t index;
+  uint32_t rng; /* victim choice for stealing */
+  tova_plat_mutex mu; /* guards local (owner pushes/pops, thieves steal) */
+  tova_rt_taskq local;
+  size_t finished; /* tasks finished on this worker, settled into rt->refs at exit */
+  tova_plat_thread thread;
+} tova_rt_worker;
+
+struct tova_runtime {
+  uint32_t nworkers;
+  tova_rt_worker *workers;
+
+  tova_plat_mutex inject_mu;
+  tova_rt_taskq inject;
+  bool inject_closed; /* under inject_mu: set once shutdown drained it */
+
+  /* Work accounting and sleep protocol (see the comment at the top). */
+  _Atomic size_t queued;     /* tasks in any run queue of this runtime */
+  _Atomic uint32_t searching; /* workers spinning for work */
+  _Atomic uint32_t sleepers;  /* workers in (or about to enter) cond_wait */
+  _Atomic bool stopping;
+  tova_plat_mutex sleep_mu;
+  tova_plat_cond sleep_cv;
+
+  _Atomic size_t refs; /* 1 (owner) + live tasks */
+};
+
+/* Queue a runnable task (state already QUEUED): on the current worker's own
+ * queue when called from a worker of t->rt, else on the inject queue. If the
+ * runtime has shut down, completes it with TOVA_ERR_SHUTDOWN instead. */
+void tova_rt_schedule(tova_task *t);
+/* Queue a prepared chain of `n` QUEUED tasks (batch spawn). */
+void tova_rt_schedule_chain(tova_runtime *rt, tova_task *head, tova_task *tail, size_t n);
+/* Run one step of t on worker w (state RUNNING) and act on its result. */
+void tova_rt_task_run(tova_rt_worker *w, tova_task *t);
+/* Finish t: call done(status), free the task, drop its runtime reference.
+ * `w` is the worker it finished on, or NULL off-worker. */
+void tova_rt_task_finish(tova_rt_worker *w, tova_task *t, tova_status status);
+/* Drop one reference to rt; the last one frees it. */
+void tova_rt_runtime_unref(tova_runtime *rt, size_t n);
+
+/* Queue helpers (caller holds the lock guarding q). */
+static inline void tova_rt_taskq_push(tova_rt_taskq *q, tova_task *t) {
+  t->next = NULL;
+  if (q->tail) q->tail->next = t;
+  else q->head = t;
+  q->tail = t;
+  q->len++;
+}
+
+static inline void tova_rt_taskq_append(tova_rt_taskq *q, tova_task *head, tova_task *tail, size_t n) {
+  if (!n) return;
+  tail->next = NULL;
+  if (q->tail) q->tail->next = head;
+  else q->head = head;
+  q->tail = tail;
+  q->len += n;
+}
+
+static inline tova_task *tova_rt_taskq_pop(tova_rt_taskq *q) {
+  tova_task *t = q->head;
+  if (!t) return NULL;
+  q->head = t->next;
+  if (!q->head) q->tail = NULL;
+  q->len--;
+  t->next = NULL;
+  return t;
+}
+
+/* Detach up to n tasks from the front of q as a chain; returns the count. */
+static inline size_t tova_rt_taskq_take(tova_rt_taskq *q, size_t n, tova_task **head,
+                                        tova_task **tail) {
+  if (n > q->len) n = q->len;
+  if (!n) return 0;
+  tova_task *h = q->head, *t = h;
+  for (size_t i = 1; i < n; i++) t = t->next;
+  q->head = t->next;
+  if (!q->head) q->tail = NULL;
+  q->len -= n;
+  t->next = NULL;
+  *head = h;
+  *tail = t;
+  return n;
+}
+
+#endif /* TOVA_RT_SCHED_H */

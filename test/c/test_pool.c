@@ -1,0 +1,399 @@
+/* test_pool.c: the worker pool and tasks: many tasks, spawning from workers,
+ * parking and waking (from other threads, and before the parking step has
+ * returned), shutdown with work queued or parked, several runtimes at once. */
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "rt_test_util.h"
+#include "runtime/sched.h" /* white-box: rt->stopping in the shutdown test */
+#include "tova.h"
+
+/* ---- many trivial tasks ------------------------------------------------- */
+
+typedef struct sq_job {
+  int64_t input;
+  int64_t output;
+  int steps;
+} sq_job;
+
+static latch g_done;
+static _Atomic int64_t g_status_bad;
+
+static tova_status square_step(tova_task *t, void *ud) {
+  sq_job *j = ud;
+  CHECK(tova_task_userdata(t) == ud);
+  j->steps++;
+  j->output = j->input * j->input;
+  return TOVA_OK;
+}
+
+static void count_done(tova_task *t, void *ud, tova_status st) {
+  if (st != TOVA_OK) atomic_fetch_add(&g_status_bad, 1);
+  latch_add(&g_done, 1);
+}
+
+static void test_million_tasks(void) {
+  const size_t n = RT_SCALE(1000000);
+  const size_t n_single = n / 10; /* some through tova_task_spawn one by one */
+  sq_job *jobs = calloc(n, sizeof *jobs);
+  void **uds = malloc(n * sizeof *uds);
+  CHECK(jobs && uds);
+  for (size_t i = 0; i < n; i++) {
+    jobs[i].input = (int64_t)i - 1000;
+    uds[i] = &jobs[i];
+  }
+  latch_init(&g_done);
+  atomic_store(&g_status_bad, 0);
+  tova_runtime *rt = NULL;
+  CHECK(tova_runtime_new(NULL, &rt) == TOVA_OK);
+  CHECK(tova_runtime_worker_count(rt) >= 1);
+
+  for (size_t i = 0; i < n_single; i++)
+    CHECK(tova_task_spawn(rt, square_step, count_done, uds[i], NULL) == TOVA_OK);
+  /* The rest in a few batches, as the addon's concurrentAll would. */
+  size_t left = n - n_single, at = n_single;
+  while (left) {
+    size_t k = left < 300000 ? left : 300000;
+    CHECK(tova_task_spawn_batch(rt, k, square_step, count_done, uds + at, NULL) == TOVA_OK);
+    at += k;
+    left -= k;
+  }
+  latch_wait(&g_done, (int64_t)n);
+  tova_runtime_free(rt);
+
+  CHECK_EQ_I64(latch_get(&g_done), n);
+  CHECK_EQ_I64(atomic_load(&g_status_bad), 0);
+  size_t wrong = 0;
+  for (size_t i = 0; i < n; i++) {
+    int64_t x = (int64_t)i - 1000;
+    if (jobs[i].steps != 1 || jobs[i].output != x * x) wrong++;
+  }
+  CHECK_EQ_I64(wrong, 0);
+  free(jobs);
+  free(uds);
+  latch_destroy(&g_done);
+}
+
+/* ---- spawning from inside tasks (worker-local queues, stealing) --------- */
+
+typedef struct tree_ctx {
+  tova_runtime *rt;
+  int depth;
+} tree_ctx;
+
+static _Atomic int64_t g_tree_nodes;
+
+static void tree_done(tova_task *t, void *ud, tova_status st) {
+  CHECK(st == TOVA_OK);
+  free(ud);
+  latch_add(&g_done, 1);
+}
+
+/* Each node spawns two children until depth 0: 2^(d+1)-1 nodes in all. */
+static tova_status tree_step(tova_task *t, void *ud) {
+  tree_ctx *c = ud;
+  atomic_fetch_add(&g_tree_nodes, 1);
+  for (int i = 0; i < 2 && c->depth > 0; i++) {
+    tree_ctx *k = malloc(sizeof *k);
+    k->rt = c->rt;
+    k->depth = c->depth - 1;
+    CHECK(tova_task_spawn(c->rt, tree_step, tree_done, k, NULL) == TOVA_OK);
+  }
+  return TOVA_OK;
+}
+
+static void test_spawn_from_tasks(void) {
+  latch_init(&g_done);
+  atomic_store(&g_tree_nodes, 0);
+  tova_runtime_config cfg = {.workers = 3};
+  tova_runtime *rt = NULL;
+  CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
+  CHECK_EQ_I64(tova_runtime_worker_count(rt), 3);
+  const int depth = RT_SCALE(160) / 10; /* 16 normally, 1 under sanitizers */
+  tree_ctx *root = malloc(sizeof *root);
+  root->rt = rt;
+  root->depth = depth;
+  CHECK(tova_task_spawn(rt, tree_step, tree_done, root, NULL) == TOVA_OK);
+  int64_t total = ((int64_t)1 << (depth + 1)) - 1;
+  latch_wait(&g_done, total);
+  tova_runtime_free(rt);
+  CHECK_EQ_I64(atomic_load(&g_tree_nodes), total);
+  CHECK_EQ_I64(latch_get(&g_done), total);
+  latch_destroy(&g_done);
+}
+
+/* ---- parking and waking ------------------------------------------------- */
+
+/* A mailbox of parked tasks that a separate "waker" thread wakes. */
+typedef struct park_ctx {
+  tova_task *self;
+  int steps;  /* touched only by the task's own steps */
+  int target; /* finish on this step */
+  int wake_before_return; /* 1: the step wakes itself before returning */
+} park_ctx;
+
+typedef struct mailbox {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  park_ctx **items;
+  size_t len, cap;
+  bool quit;
+} mailbox;
+
+static mailbox g_box;
+
+static void box_put(park_ctx *c) {
+  pthread_mutex_lock(&g_box.mu);
+  if (g_box.len == g_box.cap) {
+    g_box.cap = g_box.cap ? g_box.cap * 2 : 64;
+    g_box.items = realloc(g_box.items, g_box.cap * sizeof *g_box.items);
+  }
+  g_box.items[g_box.len++] = c;
+  pthread_cond_signal(&g_box.cv);
+  pthread_mutex_unlock(&g_box.mu);
+}
+
+static void *waker_main(void *arg) {
+  pthread_mutex_lock(&g_box.mu);
+  for (;;) {
+    while (g_box.len == 0 && !g_box.quit) pthread_cond_wait(&g_box.cv, &g_box.mu);
+    if (g_box.len == 0 && g_box.quit) break;
+    park_ctx *c = g_box.items[--g_box.len];
+    pthread_mutex_unlock(&g_box.mu);
+    /* The task may not even have returned SUSPENDED yet: the wake must
+     * still not be lost. */
+    tova_task_wake(c->self);
+    pthread_mutex_lock(&g_box.mu);
+  }
+  pthread_mutex_unlock(&g_box.mu);
+  return NULL;
+}
+
+static tova_status park_step(tova_task *t, void *ud) {
+  park_ctx *c = ud;
+  c->self = t;
+  if (++c->steps == c->target) return TOVA_OK;
+  if (c->wake_before_return) tova_task_wake(t);
+  else box_put(c);
+  return TOVA_SUSPENDED;
+}
+
+static void park_done(tova_task *t, void *ud, tova_status st) {
+  park_ctx *c = ud;
+  CHECK(st == TOVA_OK);
+  CHECK_EQ_I64(c->steps, c->target);
+  latch_add(&g_done, 1);
+}
+
+static void run_park_test(int wake_before_return) {
+  const int ntasks = RT_SCALE(2000), steps = 20;
+  latch_init(&g_done);
+  pthread_mutex_init(&g_box.mu, NULL);
+  pthread_cond_init(&g_box.cv, NULL);
+  g_box.items = NULL;
+  g_box.len = g_box.cap = 0;
+  g_box.quit = false;
+  pthread_t waker;
+  pthread_create(&waker, NULL, waker_main, NULL);
+
+  tova_runtime_config cfg = {.workers = 2};
+  tova_runtime *rt = NULL;
+  CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
+  park_ctx *ctx = calloc((size_t)ntasks, sizeof *ctx);
+  for (int i = 0; i < ntasks; i++) {
+    ctx[i].target = steps;
+    ctx[i].wake_before_return = wake_before_return;
+    CHECK(tova_task_spawn(rt, park_step, park_done, &ctx[i], NULL) == TOVA_OK);
+  }
+  latch_wait(&g_done, ntasks);
+  tova_runtime_free(rt);
+
+  pthread_mutex_lock(&g_box.mu);
+  g_box.quit = true;
+  pthread_cond_signal(&g_box.cv);
+  pthread_mutex_unlock(&g_box.mu);
+  pthread_join(waker, NULL);
+
+  int wrong = 0;
+  for (int i = 0; i < ntasks; i++) wrong += ctx[i].steps != steps;
+  CHECK_EQ_I64(wrong, 0);
+  CHECK_EQ_I64(latch_get(&g_done), ntasks);
+  free(ctx);
+  free(g_box.items);
+  pthread_mutex_destroy(&g_box.mu);
+  pthread_cond_destroy(&g_box.cv);
+  latch_destroy(&g_done);
+}
+
+static void test_park_woken_by_other_thread(void) { run_park_test(0); }
+static void test_park_woken_before_step_returns(void) { run_park_test(1); }
+
+/* ---- shutdown ----------------------------------------------------------- */
+
+static _Atomic int g_blocker_started;
+static _Atomic int64_t g_ok, g_shutdown, g_other;
+
+static void tally_done(tova_task *t, void *ud, tova_status st) {
+  if (st == TOVA_OK) atomic_fetch_add(&g_ok, 1);
+  else if (st == TOVA_ERR_SHUTDOWN) atomic_fetch_add(&g_shutdown, 1);
+  else atomic_fetch_add(&g_other, 1);
+}
+
+/* Occupies its worker until tova_runtime_free has begun, so that the tasks
+ * queued behind it are certainly still queued when shutdown starts. */
+static tova_status blocker_step(tova_task *t, void *ud) {
+  tova_runtime *rt = ud;
+  atomic_fetch_add(&g_blocker_started, 1);
+  while (!atomic_load(&rt->stopping)) sched_yield();
+  return TOVA_OK;
+}
+
+static tova_status never_step(tova_task *t, void *ud) {
+  atomic_fetch_add(&g_other, 1000000); /* must never run */
+  return TOVA_OK;
+}
+
+static void test_shutdown_with_queued_tasks(void) {
+  const uint32_t nworkers = 2;
+  atomic_store(&g_blocker_started, 0);
+  atomic_store(&g_ok, 0);
+  atomic_store(&g_shutdown, 0);
+  atomic_store(&g_other, 0);
+  tova_runtime_config cfg = {.workers = nworkers};
+  tova_runtime *rt = NULL;
+  CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
+  for (uint32_t i = 0; i < nworkers; i++)
+    CHECK(tova_task_spawn(rt, blocker_step, tally_done, rt, NULL) == TOVA_OK);
+  while (atomic_load(&g_blocker_started) < (int)nworkers) sched_yield();
+  /* Every worker is busy: these stay queued. */
+  const int queued = 1000;
+  void *uds[500] = {0};
+  for (int i = 0; i < queued / 2; i++)
+    CHECK(tova_task_spawn(rt, never_step, tally_done, NULL, NULL) == TOVA_OK);
+  CHECK(tova_task_spawn_batch(rt, 500, never_step, tally_done, uds, NULL) == TOVA_OK);
+  tova_runtime_free(rt);
+  CHECK_EQ_I64(atomic_load(&g_ok), nworkers);
+  CHECK_EQ_I64(atomic_load(&g_shutdown), queued);
+  CHECK_EQ_I64(atomic_load(&g_other), 0);
+}
+
+/* A task parked when its runtime is freed: waking it later completes it with
+ * TOVA_ERR_SHUTDOWN on the waking thread and frees the runtime shell. */
+static _Atomic(tova_task *) g_parked;
+
+static tova_status park_forever_step(tova_task *t, void *ud) {
+  atomic_store(&g_parked, t);
+  return TOVA_SUSPENDED;
+}
+
+static void test_shutdown_with_parked_task(void) {
+  atomic_store(&g_parked, NULL);
+  atomic_store(&g_ok, 0);
+  atomic_store(&g_shutdown, 0);
+  atomic_store(&g_other, 0);
+  tova_runtime_config cfg = {.workers = 1};
+  tova_runtime *rt = NULL;
+  CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
+  CHECK(tova_task_spawn(rt, park_forever_step, tally_done, NULL, NULL) == TOVA_OK);
+  tova_task *t;
+  while (!(t = atomic_load(&g_parked))) sched_yield();
+  /* The step has stored t but may not have returned yet; free joins the
+   * worker, so after it the task is certainly PARKED. */
+  tova_runtime_free(rt);
+  CHECK_EQ_I64(atomic_load(&g_shutdown), 0);
+  tova_task_wake(t);
+  CHECK_EQ_I64(atomic_load(&g_shutdown), 1);
+  CHECK_EQ_I64(atomic_load(&g_ok) + atomic_load(&g_other), 0);
+}
+
+static void test_free_idle_runtime(void) {
+  for (int i = 0; i < 20; i++) {
+    tova_runtime *rt = NULL;
+    tova_runtime_config cfg = {.workers = (uint32_t)(i % 4) + 1};
+    CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
+    CHECK_EQ_I64(tova_runtime_worker_count(rt), cfg.workers);
+    tova_runtime_free(rt);
+  }
+  tova_runtime_free(NULL); /* allowed, like free(NULL) */
+  CHECK(tova_runtime_new(NULL, NULL) == TOVA_ERR_BAD_ARGUMENT);
+  CHECK(tova_task_spawn(NULL, square_step, NULL, NULL, NULL) == TOVA_ERR_BAD_ARGUMENT);
+}
+
+/* ---- several runtimes at once ------------------------------------------- */
+
+typedef struct hop_ctx {
+  tova_runtime *other; /* spawn one task here, from a worker of another runtime */
+  int64_t value;
+} hop_ctx;
+
+static _Atomic int64_t g_sum;
+
+static tova_status add_step(tova_task *t, void *ud) {
+  atomic_fetch_add(&g_sum, (int64_t)(intptr_t)ud);
+  return TOVA_OK;
+}
+
+static tova_status hop_step(tova_task *t, void *ud) {
+  hop_ctx *h = ud;
+  CHECK(tova_task_spawn(h->other, add_step, count_done, (void *)(intptr_t)h->value, NULL) ==
+        TOVA_OK);
+  return TOVA_OK;
+}
+
+typedef struct feeder_arg {
+  tova_runtime *rt, *other;
+  hop_ctx *hops;
+  int n;
+} feeder_arg;
+
+static void *feeder_main(void *p) {
+  feeder_arg *a = p;
+  for (int i = 0; i < a->n; i++) {
+    a->hops[i].other = a->other;
+    a->hops[i].value = i + 1;
+    CHECK(tova_task_spawn(a->rt, hop_step, count_done, &a->hops[i], NULL) == TOVA_OK);
+  }
+  return NULL;
+}
+
+static void test_several_runtimes(void) {
+  enum { NRT = 3 };
+  const int n = RT_SCALE(20000);
+  latch_init(&g_done);
+  atomic_store(&g_sum, 0);
+  tova_runtime *rts[NRT];
+  for (int i = 0; i < NRT; i++) {
+    tova_runtime_config cfg = {.workers = (uint32_t)i + 1};
+    CHECK(tova_runtime_new(&cfg, &rts[i]) == TOVA_OK);
+  }
+  /* One feeder thread per runtime; each task spawns a task on the next
+   * runtime (cross-runtime spawn from a worker uses the inject queue). */
+  pthread_t th[NRT];
+  feeder_arg args[NRT];
+  hop_ctx *hops = calloc((size_t)n * NRT, sizeof *hops);
+  for (int i = 0; i < NRT; i++) {
+    args[i] = (feeder_arg){rts[i], rts[(i + 1) % NRT], hops + (size_t)i * n, n};
+    pthread_create(&th[i], NULL, feeder_main, &args[i]);
+  }
+  for (int i = 0; i < NRT; i++) pthread_join(th[i], NULL);
+  latch_wait(&g_done, 2 * (int64_t)n * NRT);
+  for (int i = 0; i < NRT; i++) tova_runtime_free(rts[i]);
+  CHECK_EQ_I64(atomic_load(&g_sum), (int64_t)NRT * n * (n + 1) / 2);
+  CHECK_EQ_I64(latch_get(&g_done), 2 * (int64_t)n * NRT);
+  free(hops);
+  latch_destroy(&g_done);
+}
+
+int main(void) {
+  RUN(test_free_idle_runtime);
+  RUN(test_million_tasks);
+  RUN(test_spawn_from_tasks);
+  RUN(test_park_woken_by_other_thread);
+  RUN(test_park_woken_before_step_returns);
+  RUN(test_shutdown_with_queued_tasks);
+  RUN(test_shutdown_with_parked_task);
+  RUN(test_several_runtimes);
+  return CHECK_DONE();
+}
