@@ -77,7 +77,20 @@ async function taskRows(table, tova) {
     check: [shared.value ? 'tova ' + checkAdds(shared.value) : '', goCheck].filter(Boolean).join(', '),
   });
 
-  // 2. Bun Workers peer (warm pool, batched typed-array messages).
+  // 2. The bulk call: one export over the rows of a typed array (row-major
+  //    [a0, b0, a1, b1, ...]), results as a BigInt64Array.
+  const compiled = tova.api && typeof tova.api.compile === 'function' ? tova.api.compile(addBuf) : null;
+  const bulk = await tovaRun(tova, ['callBulk', 'compile'], async () => {
+    const args = new BigInt64Array(2 * TASKS);
+    for (let i = 0; i < TASKS; i++) { const v = BigInt(i); args[2 * i] = v; args[2 * i + 1] = v; }
+    return tova.api.callBulk(compiled, 'add', args);
+  });
+  table.add({
+    name: `${TASKS / 1000}K add tasks: callBulk (typed arrays)`, count: TASKS, tova: bulk.side, peer: go.side,
+    check: bulk.value ? 'tova ' + checkAdds(bulk.value) : '',
+  });
+
+  // 3. Bun Workers peer (warm pool, batched typed-array messages).
   let workers;
   try {
     const pool = await AddPool.start(add, WORKERS);
@@ -93,6 +106,15 @@ async function taskRows(table, tova) {
     name: `${TASKS / 1000}K add tasks: concurrentWasmShared`, count: TASKS, tova: shared.side, peer: workers.side,
     check: workers.check,
   });
+  table.add({
+    name: `${TASKS / 1000}K add tasks: callBulk (typed arrays)`, count: TASKS, tova: bulk.side, peer: workers.side,
+    check: workers.check,
+  });
+}
+
+// Closing wakes any waiter a failed run left behind; a second close is fine here.
+function closeQuietly(api, ch) {
+  try { api.channelClose(ch); } catch (_) { /* already closed */ }
 }
 
 async function channelRows(table, tova) {
@@ -126,17 +148,49 @@ async function channelRows(table, tova) {
     check: [js.value ? 'tova ' + check('sum', js.value.sum, expectedMsgSum) : '', goCheck].filter(Boolean).join(', '),
   });
 
+  // 1b. From JS with the waiting forms only: an async producer awaiting every
+  //     channelSendAsync and an async consumer awaiting every channelRecv,
+  //     both on the JS thread, interleaved by the event loop.
+  const jsAsync = await tovaRun(tova, ['channelCreate', 'channelSendAsync', 'channelRecv'], async () => {
+    const api = tova.api;
+    const ch = api.channelCreate(CAPACITY);
+    try {
+      const producer = (async () => {
+        for (let i = 0; i < MESSAGES; i++) await api.channelSendAsync(ch, i);
+      })();
+      const consumer = (async () => {
+        let sum = 0n;
+        for (let i = 0; i < MESSAGES; i++) {
+          const v = await api.channelRecv(ch);
+          if (v === null) throw new Error(`channel closed after ${i} values`);
+          sum += BigInt(v);
+        }
+        return sum;
+      })();
+      const [, sum] = await Promise.all([producer, consumer]);
+      return sum;
+    } finally {
+      closeQuietly(api, ch);
+    }
+  });
+  table.add({
+    name: `${MESSAGES / 1e6}M msgs: JS await channelSendAsync / channelRecv`, count: MESSAGES, tova: jsAsync.side, peer: go.side,
+    check: jsAsync.value != null ? 'tova ' + check('sum', jsAsync.value, expectedMsgSum) : '',
+  });
+
   // 2. Between two WebAssembly tasks: producer -> chan(CAPACITY) -> consumer,
   //    the same shape as the Go program.
   const chanWasm = Buffer.from(loadWasm('channels'));
   const wasm = await tovaRun(tova, ['channelCreate', 'concurrentWasmWithChannels'], async () => {
     const ch = tova.api.channelCreate(CAPACITY);
-    const r = await tova.api.concurrentWasmWithChannels([
-      { wasm: chanWasm, func: 'producer', args: [ch, MESSAGES] },
-      { wasm: chanWasm, func: 'consumer', args: [ch, MESSAGES] },
-    ]);
-    tova.api.channelClose(ch);
-    return r;
+    try {
+      return await tova.api.concurrentWasmWithChannels([
+        { wasm: chanWasm, func: 'producer', args: [ch, MESSAGES] },
+        { wasm: chanWasm, func: 'consumer', args: [ch, MESSAGES] },
+      ]);
+    } finally {
+      closeQuietly(tova.api, ch);
+    }
   });
   let wasmCheck = '';
   if (wasm.value) {
@@ -146,7 +200,61 @@ async function channelRows(table, tova) {
     name: `${MESSAGES / 1e6}M msgs: wasm producer task -> consumer task`, count: MESSAGES, tova: wasm.side, peer: go.side,
     check: wasmCheck,
   });
+
+  // 3. JS producer -> wasm consumer task: try-send, and await the waiting form
+  //    only when the channel is full (how JS feeds a task without blocking).
+  const jsToWasm = await tovaRun(tova, ['channelCreate', 'channelSendAsync', 'execWasmWithChannels'], async () => {
+    const api = tova.api;
+    const ch = api.channelCreate(CAPACITY);
+    const consumer = api.execWasmWithChannels(chanWasm, 'consumer', [ch, MESSAGES]);
+    // A consumer that fails (or ends early) must stop the sends, not strand them.
+    const stop = consumer.then(() => { throw new Error('consumer finished before every value was sent'); });
+    stop.catch(() => {});
+    try {
+      for (let i = 0; i < MESSAGES; i++) {
+        if (api.channelSend(ch, i) === false) await Promise.race([api.channelSendAsync(ch, i), stop]);
+      }
+      return await consumer;
+    } finally {
+      closeQuietly(api, ch);
+    }
+  });
+  table.add({
+    name: `${MESSAGES / 1e6}M msgs: JS send (async when full) -> wasm task`, count: MESSAGES, tova: jsToWasm.side, peer: go.side,
+    check: jsToWasm.value != null ? 'tova ' + check('sum', jsToWasm.value, expectedMsgSum) : '',
+  });
+
+  // 4. wasm producer task -> JS consumer: try-receive, and await the waiting
+  //    form only when the channel is empty.
+  const wasmToJs = await tovaRun(tova, ['channelCreate', 'channelRecv', 'execWasmWithChannels'], async () => {
+    const api = tova.api;
+    const ch = api.channelCreate(CAPACITY);
+    const producer = api.execWasmWithChannels(chanWasm, 'producer', [ch, MESSAGES]);
+    // A producer that fails must stop the receives; one that finishes is normal.
+    const failed = producer.then(() => new Promise(() => {}));
+    failed.catch(() => {});
+    try {
+      let sum = 0n;
+      for (let i = 0; i < MESSAGES; i++) {
+        let v = api.channelReceive(ch);
+        if (v === null) v = await Promise.race([api.channelRecv(ch), failed]);
+        if (v === null) throw new Error(`channel closed after ${i} values`);
+        sum += BigInt(v);
+      }
+      return { sum, sent: await producer };
+    } finally {
+      closeQuietly(api, ch);
+    }
+  });
+  table.add({
+    name: `${MESSAGES / 1e6}M msgs: wasm task -> JS receive (async when empty)`, count: MESSAGES, tova: wasmToJs.side, peer: go.side,
+    check: wasmToJs.value ? 'tova ' + check('sent', wasmToJs.value.sent, MESSAGES) + ' ' + check('sum', wasmToJs.value.sum, expectedMsgSum) : '',
+  });
 }
+
+// A rejection nobody awaited (e.g. a task that failed while JS was busy) is
+// reported, not allowed to end the program before its table is printed.
+process.on('unhandledRejection', (e) => console.log('  unhandled rejection: ' + firstLine(e && e.message)));
 
 async function main() {
   const tova = tovaLib.loadApi();

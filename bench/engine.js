@@ -161,6 +161,10 @@ async function computeRows(table, tova, cli) {
     row.check = checks.join(', ');
     table.add(row);
   }
+  if (tova.api && typeof tova.api.execWasm === 'function') {
+    const where = typeof tova.api.runtimePath === 'function' ? tova.api.runtimePath() : null;
+    table.note(`tova side: execWasm from the JS API${where ? ' (addon ' + where + ')' : ''}; its time includes compiling and instantiating the module.`);
+  }
   if (usedCli) {
     table.note('tova side ran through the CLI (`tova run ... --invoke`): its time includes process start, compile and instantiate.');
   }

@@ -276,7 +276,9 @@ typedef struct tova_runtime_config {
 TOVA_EXTERN tova_status tova_runtime_new(const tova_runtime_config *cfg /* may be NULL */,
                                          tova_runtime **out);
 /* Stops the workers (running tasks finish their current step, queued tasks are
- * completed with TOVA_ERR_SHUTDOWN) and joins them. */
+ * completed with TOVA_ERR_SHUTDOWN) and joins them. Must not be called from a
+ * task of the same runtime (it then does nothing). Several runtimes may live
+ * in one process (e.g. one per JS environment); channels are shared by all. */
 TOVA_EXTERN void tova_runtime_free(tova_runtime *rt);
 TOVA_EXTERN uint32_t tova_runtime_worker_count(const tova_runtime *rt);
 
@@ -305,9 +307,14 @@ TOVA_EXTERN tova_status tova_task_spawn_batch(tova_runtime *rt, size_t n, tova_t
                                               tova_task **out);
 /* Make a parked task runnable again. Safe from any thread, also while the
  * parking step is still returning (the wake is not lost). Waking a task that
- * is queued or running just makes sure its step runs again; waking a task
- * after its done callback has returned is undefined (it is freed). */
+ * is queued or running just makes sure its step runs again; waking a finished
+ * task is a no-op provided its memory is still referenced (see retain), and
+ * undefined otherwise (it is freed once done has returned). */
 TOVA_EXTERN void tova_task_wake(tova_task *t);
+/* Keep a task's memory valid past its done callback, e.g. for a canceller
+ * that may wake a task racing to finish. Each retain needs one release. */
+TOVA_EXTERN void tova_task_retain(tova_task *t);
+TOVA_EXTERN void tova_task_release(tova_task *t);
 TOVA_EXTERN void *tova_task_userdata(const tova_task *t);
 
 /* ========================================================================== */
@@ -326,7 +333,7 @@ typedef uint32_t tova_chan_id;
 TOVA_EXTERN tova_status tova_chan_create(uint32_t capacity, tova_chan_id *out);
 /* Try-operations never block: TOVA_OK, TOVA_ERR_FULL / TOVA_ERR_EMPTY,
  * TOVA_ERR_CLOSED (send after close; receive when closed and drained),
- * TOVA_ERR_NOT_FOUND. */
+ * TOVA_ERR_NOT_FOUND (TOVA_ERR_NOMEM if the buffer cannot grow). */
 TOVA_EXTERN tova_status tova_chan_try_send(tova_chan_id id, int64_t value);
 TOVA_EXTERN tova_status tova_chan_try_recv(tova_chan_id id, int64_t *value);
 /* Close: wakes every waiter (receivers see TOVA_ERR_CLOSED once drained,

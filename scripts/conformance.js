@@ -5,8 +5,8 @@
 // it is absent there is nothing to run: say so and succeed. Options are passed
 // to test/conformance's tova_conformance (--baseline FILE, --write-baseline
 // FILE, --update-docs FILE, --verbose, --no-fork, --timeout SEC). The runner
-// is taken from build/ (TOVA_CONFORMANCE_BIN overrides), built there with
-// CMake if missing.
+// is built (or brought up to date) in build/ with CMake first;
+// TOVA_CONFORMANCE_BIN=path runs that binary instead.
 'use strict';
 const { spawnSync } = require('child_process');
 const { existsSync } = require('fs');
@@ -39,8 +39,9 @@ function run(cmd, args) {
   return r.status === null ? 1 : r.status;
 }
 
-let bin = process.env.TOVA_CONFORMANCE_BIN || join(build, 'tova_conformance');
-if (!existsSync(bin)) {
+// Build (or bring up to date) the runner in build/ unless one is given.
+let bin = process.env.TOVA_CONFORMANCE_BIN;
+if (!bin) {
   const jobs = String(Math.min(2, os.cpus().length || 1));
   try {
     if (!existsSync(join(build, 'CMakeCache.txt')) &&

@@ -22,18 +22,21 @@ const char *cli_type_name(uint8_t type) {
   return "?";
 }
 
-/* Integers: "-5", "42", or the unsigned form "4294967295" of the same bits. */
+/* Integers: "-5", "42", "0x2a", or the unsigned form "4294967295" of the
+ * same bits. A leading 0 is decimal, not octal. */
 static bool parse_int(const char *s, int bits, uint64_t *out) {
   if (!*s) return false;
+  const char *digits = s[0] == '-' || s[0] == '+' ? s + 1 : s;
+  int base = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X') ? 16 : 10;
   char *end;
   errno = 0;
   if (s[0] == '-') {
-    long long v = strtoll(s, &end, 0);
+    long long v = strtoll(s, &end, base);
     if (*end || errno) return false;
     if (bits == 32 && v < INT32_MIN) return false;
     *out = (uint64_t)v;
   } else {
-    unsigned long long v = strtoull(s, &end, 0);
+    unsigned long long v = strtoull(s, &end, base);
     if (*end || errno) return false;
     if (bits == 32 && v > UINT32_MAX) return false;
     *out = v;

@@ -39,6 +39,15 @@ typedef struct sv {
   uint64_t value;
 } sv;
 
+/* A branch condition, possibly a fused comparison. */
+enum { COND_SLOT, COND_CMP, COND_EQZ };
+typedef struct cond {
+  uint8_t kind;
+  bool w64, imm;
+  uint8_t idx; /* comparison index in WASM_CMP_LIST order */
+  uint64_t a, b;
+} cond;
+
 enum { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF };
 
 typedef struct ctl {
@@ -51,6 +60,13 @@ typedef struct ctl {
   uint32_t start;   /* loop: first cell of the body */
   int32_t patches;  /* forward branches to the end: list in c->patch */
   int32_t else_patch;
+  /* loop whose first instruction is `br_if <outer label>` on a condition of
+   * locals/constants (a while loop): `br` back to it is emitted as the inverted
+   * test jumping straight into the body, saving one dispatch per iteration. */
+  bool head_valid;
+  uint32_t head_end;    /* first cell after the head test */
+  uint32_t head_target; /* index in c->cs of the exit label */
+  cond head_cond;
 } ctl;
 
 typedef struct patch {
@@ -58,15 +74,6 @@ typedef struct patch {
   uint32_t base; /* first cell of the branching instruction */
   int32_t next;
 } patch;
-
-/* A branch condition, possibly a fused comparison. */
-enum { COND_SLOT, COND_CMP, COND_EQZ };
-typedef struct cond {
-  uint8_t kind;
-  bool w64, imm;
-  uint8_t idx; /* comparison index in WASM_CMP_LIST order */
-  uint64_t a, b;
-} cond;
 
 typedef struct compiler {
   const tova_module *m;
@@ -86,6 +93,9 @@ typedef struct compiler {
   uint32_t fuse_end, fuse_dst_at, fuse_pos;
   uint32_t cmp_start, cmp_end, cmp_pos;
   cond cmp;
+  /* A just-emitted `local = src + imm` (ADD_I into a local), for loop-step fusion. */
+  uint32_t addi_start, addi_end, addi_local;
+  bool addi_w64;
 } compiler;
 
 #define NO_FUSE UINT32_MAX
@@ -133,6 +143,7 @@ static void set_off(compiler *c, uint32_t at, uint32_t base, uint32_t target) {
 static void mark_label(compiler *c) {
   c->fuse_end = NO_FUSE;
   c->cmp_end = NO_FUSE;
+  c->addi_end = NO_FUSE;
 }
 
 static void add_patch(compiler *c, int32_t *list, uint32_t at, uint32_t base) {
@@ -237,6 +248,11 @@ static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
     b = c->vs[--c->nvs].value;
     if (!w64) b = (uint32_t)b;
     imm = true;
+    /* x - k is x + (-k): one form for loop-step fusion to recognise */
+    if (op == WASM_IOP_I32_SUB || op == WASM_IOP_I64_SUB) {
+      op_i = w64 ? WASM_IOP_I64_ADD_I : WASM_IOP_I32_ADD_I;
+      b = w64 ? (uint64_t)0 - b : (uint32_t)(0u - (uint32_t)b);
+    }
   } else {
     b = pop_slot(c);
   }
@@ -375,10 +391,26 @@ static void target(compiler *c, ctl *t, uint32_t at, uint32_t base) {
   else add_patch(c, &t->patches, at, base);
 }
 
+static bool emit_addi_branch(compiler *c, const cond *k, uint32_t *startp);
+
 /* Unconditional branch to t (stack materialised). */
 static void emit_br(compiler *c, ctl *t) {
   if (t->kind == CTL_FUNC) {
     emit_return_from(c, t->nresults);
+    return;
+  }
+  if (t->kind == CTL_LOOP && t->head_valid && t->nparams == 0) {
+    /* Run the loop's head test here: stay in the loop -> jump past the test. */
+    uint32_t s;
+    cond neg = t->head_cond;
+    if (neg.kind == COND_CMP) neg.idx = cmp_negate[neg.idx];
+    if (neg.kind != COND_CMP || !emit_addi_branch(c, &neg, &s))
+      s = emit_cond_jump(c, &t->head_cond, true);
+    set_off(c, c->len - 1, s, t->head_end);
+    ctl *exit = &c->cs[t->head_target];
+    s = emit_op(c, WASM_IOP_BR);
+    emit_u(c, 0);
+    target(c, exit, c->len - 1, s);
     return;
   }
   emit_moves(c, t);
@@ -387,10 +419,52 @@ static void emit_br(compiler *c, ctl *t) {
   target(c, t, c->len - 1, start);
 }
 
+/* `l = src + imm` immediately followed by a branch on l: one instruction.
+ * Emits it (jump if k) and returns its start, the offset is the last cell. */
+static bool emit_addi_branch(compiler *c, const cond *k, uint32_t *startp) {
+  if (c->addi_end != c->len || c->oom) return false;
+  uint32_t l = c->addi_local;
+  wasm_iop op;
+  if (k->kind == COND_SLOT) {
+    if (c->addi_w64 || k->a != l) return false;
+    op = WASM_IOP_ADDI_BR_NEZ;
+  } else if (k->kind == COND_CMP) {
+    static const int8_t which[10] = {-1, 0, 1, 2, 3, -1, -1, -1, -1, -1}; /* NE LT_S LT_U GT_S */
+    if (k->w64 != c->addi_w64 || k->a != l || which[k->idx] < 0) return false;
+    op = (wasm_iop)((k->w64 ? WASM_IOP_ADDI_BR_I64_NE : WASM_IOP_ADDI_BR_I32_NE) +
+                    (k->imm ? 4 : 0) + which[k->idx]);
+  } else {
+    return false;
+  }
+  uint64_t src = c->code[c->addi_start + 2].u, imm = c->code[c->addi_start + 3].u;
+  c->len = c->addi_start;
+  c->addi_end = NO_FUSE;
+  uint32_t start = emit_op(c, op);
+  emit_u(c, l);
+  emit_u(c, src);
+  emit_u(c, imm);
+  if (k->kind == COND_CMP) emit_u(c, k->b);
+  emit_u(c, 0);
+  *startp = start;
+  return true;
+}
+
 static void emit_br_if(compiler *c, ctl *t, const cond *k) {
   if (t->kind != CTL_FUNC && !needs_move(c, t)) {
-    uint32_t start = emit_cond_jump(c, k, false);
+    uint32_t start;
+    if (emit_addi_branch(c, k, &start)) {
+      target(c, t, c->len - 1, start);
+      return;
+    }
+    start = emit_cond_jump(c, k, false);
     target(c, t, c->len - 1, start);
+    ctl *inner = &c->cs[c->ncs - 1];
+    if (inner->kind == CTL_LOOP && inner != t && start == inner->start) {
+      inner->head_valid = true;
+      inner->head_cond = *k;
+      inner->head_end = c->len;
+      inner->head_target = (uint32_t)(t - c->cs);
+    }
     return;
   }
   /* Values must move (or return): jump over the move + branch when false. */
@@ -492,7 +566,16 @@ static void local_set(compiler *c, uint32_t l, bool tee) {
     if (c->vs[i].kind == SV_LOCAL && c->vs[i].local == l) pending = true;
   if (v.kind == SV_HOME && !pending && c->fuse_end == c->len && c->fuse_pos == top) {
     /* The value was just computed: compute it straight into the local. */
-    if (!c->oom) c->code[c->fuse_dst_at].u = l;
+    if (!c->oom) {
+      c->code[c->fuse_dst_at].u = l;
+      const void *h = c->code[c->fuse_dst_at - 1].h;
+      if (h == c->h[WASM_IOP_I32_ADD_I] || h == c->h[WASM_IOP_I64_ADD_I]) {
+        c->addi_start = c->fuse_dst_at - 1;
+        c->addi_end = c->len;
+        c->addi_local = l;
+        c->addi_w64 = h == c->h[WASM_IOP_I64_ADD_I];
+      }
+    }
     c->fuse_end = c->cmp_end = NO_FUSE;
     if (tee) c->vs[top] = (sv){SV_LOCAL, l, 0};
     else c->nvs--;
@@ -540,6 +623,16 @@ static wasm_iop store_op(uint8_t op) {
     case WASM_OP_I64_STORE8: return WASM_IOP_I64_STORE8;
     case WASM_OP_I64_STORE16: return WASM_IOP_I64_STORE16;
     default: return WASM_IOP_I64_STORE32;
+  }
+}
+
+/* Same store with a constant value: only the width matters. */
+static wasm_iop store_imm_op(uint8_t op) {
+  switch (op) {
+    case WASM_OP_I64_STORE: case WASM_OP_F64_STORE: return WASM_IOP_I64_STORE_I;
+    case WASM_OP_I32_STORE8: case WASM_OP_I64_STORE8: return WASM_IOP_I32_STORE8_I;
+    case WASM_OP_I32_STORE16: case WASM_OP_I64_STORE16: return WASM_IOP_I32_STORE16_I;
+    default: return WASM_IOP_I32_STORE_I; /* i32.store, f32.store, i64.store32 */
   }
 }
 
@@ -775,8 +868,9 @@ static void instr(compiler *c, const wasm_instr *in) {
       if (top->kind == CTL_FUNC) {
         if (!top->unreachable) {
           if (top->nresults == 1) {
+            uint64_t src = pop_slot(c); /* may emit: before the op */
             emit_op(c, WASM_IOP_RETURN1);
-            emit_u(c, pop_slot(c));
+            emit_u(c, src);
           } else {
             materialize_all(c);
             emit_return_from(c, top->nresults);
@@ -814,8 +908,9 @@ static void instr(compiler *c, const wasm_instr *in) {
     case WASM_OP_RETURN: {
       uint32_t n = c->cs[0].nresults;
       if (n == 1) {
+        uint64_t src = pop_slot(c); /* may emit: before the op */
         emit_op(c, WASM_IOP_RETURN1);
-        emit_u(c, pop_slot(c));
+        emit_u(c, src);
       } else {
         materialize_all(c);
         emit_return_from(c, n);
@@ -895,6 +990,13 @@ static void instr(compiler *c, const wasm_instr *in) {
     case WASM_OP_I32_STORE: case WASM_OP_I64_STORE: case WASM_OP_F32_STORE:
     case WASM_OP_F64_STORE: case WASM_OP_I32_STORE8: case WASM_OP_I32_STORE16:
     case WASM_OP_I64_STORE8: case WASM_OP_I64_STORE16: case WASM_OP_I64_STORE32: {
+      if (top_is_const(c)) { /* constant value: the _I form, no slot needed */
+        uint64_t v = c->vs[--c->nvs].value;
+        uint64_t a = pop_slot(c);
+        emit_op(c, store_imm_op(in->op));
+        emit_u(c, a), emit_u(c, v), emit_u(c, in->offset);
+        break;
+      }
       uint64_t v = pop_slot(c), a = pop_slot(c);
       emit_op(c, store_op(in->op));
       emit_u(c, a), emit_u(c, v), emit_u(c, in->offset);
@@ -960,7 +1062,7 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
   c->nvs = c->ncs = c->npatch = 0;
   c->max_height = 0;
   c->oom = false;
-  c->fuse_end = c->cmp_end = NO_FUSE;
+  c->fuse_end = c->cmp_end = c->addi_end = NO_FUSE;
   c->nlocals = ft->nparams + fd->nlocals;
   ctl *f = push_ctl(c, CTL_FUNC, 0, ft->nresults);
   if (!f) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");

@@ -25,6 +25,9 @@
  *                                   BR_NEZ a off / BR_EQZ a off
  *   call       CALL argbase code    (callee's frame starts at fp + argbase; its
  *                                    results come back in slots argbase..)
+ *   loop step  ADDI_BR_<cmp> l src imm b off: fp[l] = fp[src] + imm, then
+ *              branch if fp[l] <cmp> fp[b] (or b itself in the _I forms)
+ *   store imm  <STORE>_I a imm offset (the stored value is a constant)
  * The exact operand list of each op is documented where compile.c emits it and
  * where interp.c reads it (the two are written side by side per family).
  *
@@ -34,6 +37,8 @@
  */
 #ifndef TOVA_ENGINE_COMPILE_H
 #define TOVA_ENGINE_COMPILE_H
+
+#include <stdio.h>
 
 #include "engine/module.h"
 
@@ -89,6 +94,12 @@ struct wasm_code {
   X(BR_I64_EQ_I) X(BR_I64_NE_I) X(BR_I64_LT_S_I) X(BR_I64_LT_U_I) X(BR_I64_GT_S_I)            \
   X(BR_I64_GT_U_I) X(BR_I64_LE_S_I) X(BR_I64_LE_U_I) X(BR_I64_GE_S_I) X(BR_I64_GE_U_I)        \
   X(I32_EQZ) X(I64_EQZ)                                                                       \
+  /* loop counters: local += imm, then compare-and-branch on the new value */                \
+  X(ADDI_BR_I32_NE) X(ADDI_BR_I32_LT_S) X(ADDI_BR_I32_LT_U) X(ADDI_BR_I32_GT_S)              \
+  X(ADDI_BR_I32_NE_I) X(ADDI_BR_I32_LT_S_I) X(ADDI_BR_I32_LT_U_I) X(ADDI_BR_I32_GT_S_I)      \
+  X(ADDI_BR_I64_NE) X(ADDI_BR_I64_LT_S) X(ADDI_BR_I64_LT_U) X(ADDI_BR_I64_GT_S)              \
+  X(ADDI_BR_I64_NE_I) X(ADDI_BR_I64_LT_S_I) X(ADDI_BR_I64_LT_U_I) X(ADDI_BR_I64_GT_S_I)      \
+  X(ADDI_BR_NEZ)                                                                              \
   /* integer arithmetic */                                                                    \
   X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_AND) X(I32_OR) X(I32_XOR) X(I32_SHL) X(I32_SHR_S)    \
   X(I32_SHR_U) X(I32_ROTL) X(I32_ROTR)                                                        \
@@ -122,6 +133,7 @@ struct wasm_code {
   X(I64_LOAD8_S) X(I64_LOAD8_U) X(I64_LOAD16_S) X(I64_LOAD16_U) X(I64_LOAD32_S)               \
   X(I64_LOAD32_U) X(I32_STORE) X(I64_STORE) X(I32_STORE8) X(I32_STORE16) X(I64_STORE8)        \
   X(I64_STORE16) X(I64_STORE32)                                                               \
+  X(I32_STORE_I) X(I64_STORE_I) X(I32_STORE8_I) X(I32_STORE16_I)                              \
   X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT) X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL)     \
   /* references and tables */                                                                 \
   X(REF_IS_NULL) X(REF_FUNC) X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW)            \
@@ -136,5 +148,9 @@ typedef enum wasm_iop {
 
 /* Handler addresses of the interpreter, indexed by wasm_iop (interp.c). */
 const void *const *wasm_interp_handlers(void);
+
+/* Debugging aid: print a compiled body, one instruction per line
+ * (compile_dump.c). */
+void wasm_code_dump(const wasm_code *code, FILE *out);
 
 #endif /* TOVA_ENGINE_COMPILE_H */

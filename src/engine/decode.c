@@ -111,7 +111,11 @@ static bool read_globaltype(wasm_decoder *d, wasm_globaltype *g) {
 /* A vector of value types; the bytes stay in the module copy, so the functype
  * points at them directly. */
 static bool read_valtypes(wasm_decoder *d, uint32_t *n, const uint8_t **types) {
+  const uint8_t *at = d->r.p;
   if (!wasm_decode_count(d, n, 1)) return false;
+  if (*n > WASM_MAX_TYPE_ARITY)
+    return rd_failf(&d->r, at, "function type with %u parameters or results (implementation limit %u)",
+                    *n, WASM_MAX_TYPE_ARITY);
   *types = d->r.p;
   uint8_t t;
   for (uint32_t i = 0; i < *n; i++)

@@ -17,6 +17,9 @@
 
 /* Implementation limit: declared locals per function (as V8 and others). */
 #define WASM_MAX_LOCALS 50000u
+/* Implementation limit: parameters and results per function type (as V8).
+ * Keeps per-instruction validation work (block params, calls) bounded. */
+#define WASM_MAX_TYPE_ARITY 1000u
 
 typedef struct wasm_decoder {
   tova_module *m;

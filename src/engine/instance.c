@@ -213,9 +213,9 @@ static tova_status init_data(tova_instance *inst, uint32_t idx, tova_error *err)
   return TOVA_OK;
 }
 
-static tova_status run_start(tova_instance *inst, tova_error *err) {
+static tova_status run_start(tova_instance *inst, tova_exec *given, tova_error *err) {
   tova_func *f = inst->funcs[inst->module->start];
-  tova_exec *e = tova_exec_new(0);
+  tova_exec *e = given ? given : tova_exec_new(0);
   if (!e) return tova_error_set(err, TOVA_ERR_NOMEM, "start function: out of memory");
   tova_status st = tova_exec_call(e, f, NULL, NULL, err);
   if (st == TOVA_SUSPENDED) {
@@ -225,7 +225,7 @@ static tova_status run_start(tova_instance *inst, tova_error *err) {
                         "start function %u called a host function that suspends",
                         inst->module->start);
   }
-  tova_exec_free(e);
+  if (!given) tova_exec_free(e);
   return st;
 }
 
@@ -233,6 +233,12 @@ static tova_status run_start(tova_instance *inst, tova_error *err) {
 
 tova_status tova_instance_new(tova_store *s, tova_module *m, const tova_extern *imports,
                               size_t nimports, tova_instance **out, tova_error *err) {
+  return wasm_instance_new_exec(s, m, imports, nimports, NULL, out, err);
+}
+
+tova_status wasm_instance_new_exec(tova_store *s, tova_module *m, const tova_extern *imports,
+                                   size_t nimports, tova_exec *exec, tova_instance **out,
+                                   tova_error *err) {
   if (out) *out = NULL;
   if (!s || !m || !out || (nimports && !imports))
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "instantiate: missing store/module/out");
@@ -317,7 +323,7 @@ tova_status tova_instance_new(tova_store *s, tova_module *m, const tova_extern *
     if (m->start >= m->nfuncs)
       return tova_error_set(err, TOVA_ERR_INVALID_MODULE, "start function %u out of range",
                             m->start);
-    tova_status st = run_start(inst, err);
+    tova_status st = run_start(inst, exec, err);
     if (st != TOVA_OK) return st;
   }
   *out = inst;

@@ -17,6 +17,7 @@
  * table pointer), since label addresses only exist inside their function;
  * noinline/noclone keep the compiler from making a copy whose labels differ.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,9 +198,16 @@ L_CALL_FUNC: /* argbase funcidx: an imported function, maybe host or of another 
 L_CALL_INDIRECT: { /* argbase idxslot typeidx tableidx */
   tova_table *t = inst->tables[U(4)];
   uint32_t i = I32(2);
-  if (i >= t->size) TRAP(MSG_UNDEF_ELEM);
+  /* The reference interpreter names the element: "uninitialized element 2". */
+  if (i >= t->size) {
+    snprintf(e->trap_buf, sizeof e->trap_buf, MSG_UNDEF_ELEM " %u", i);
+    TRAP(e->trap_buf);
+  }
   cf = (tova_func *)t->elems[i];
-  if (!cf) TRAP(MSG_UNINIT_ELEM);
+  if (!cf) {
+    snprintf(e->trap_buf, sizeof e->trap_buf, MSG_UNINIT_ELEM " %u", i);
+    TRAP(e->trap_buf);
+  }
   const tova_functype *want = &inst->module->types[U(3)];
   if (cf->type != want && !wasm_functype_equal(cf->type, want)) TRAP(MSG_SIG_MISMATCH);
   cargbase = U(1);
@@ -345,6 +353,38 @@ L_GLOBAL_SET: /* idx s */
 #define CMP64(c) CMP_HANDLERS(64, c)
   WASM_CMP_LIST(CMP32)
   WASM_CMP_LIST(CMP64)
+  /* ADDI_BR_<cmp> l src imm b off: the counter update is written before the
+   * compare reads it, as in the instruction sequence this replaces. */
+#define ADDI_BR(W, c)                                        \
+  L_ADDI_BR_I##W##_##c : {                                   \
+    uint##W##_t v_ = (uint##W##_t)(S(2) + U(3));             \
+    S(1) = v_;                                               \
+    if (C##W##_##c(v_, S(4))) TAKE(5);                       \
+    pc += 6;                                                 \
+    NEXT();                                                  \
+  }                                                          \
+  L_ADDI_BR_I##W##_##c##_I : {                               \
+    uint##W##_t v_ = (uint##W##_t)(S(2) + U(3));             \
+    S(1) = v_;                                               \
+    if (C##W##_##c(v_, U(4))) TAKE(5);                       \
+    pc += 6;                                                 \
+    NEXT();                                                  \
+  }
+  ADDI_BR(32, NE)
+  ADDI_BR(32, LT_S)
+  ADDI_BR(32, LT_U)
+  ADDI_BR(32, GT_S)
+  ADDI_BR(64, NE)
+  ADDI_BR(64, LT_S)
+  ADDI_BR(64, LT_U)
+  ADDI_BR(64, GT_S)
+L_ADDI_BR_NEZ: { /* l src imm off */
+  uint32_t v = (uint32_t)(S(2) + U(3));
+  S(1) = v;
+  if (v) TAKE(4);
+  pc += 5;
+  NEXT();
+}
 L_I32_EQZ:
   S(1) = I32(2) == 0;
   pc += 3;
@@ -601,6 +641,20 @@ L_I64_REM_U: {
   STORE(I64_STORE8, uint8_t)
   STORE(I64_STORE16, uint16_t)
   STORE(I64_STORE32, uint32_t)
+  /* store of a constant: OP addr imm offset */
+#define STORE_I(name, T)                                       \
+  L_##name : {                                                 \
+    uint64_t ea_ = (uint64_t)I32(1) + U(3);                    \
+    if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
+    T v_ = (T)U(2);                                            \
+    memcpy(mbase + ea_, &v_, sizeof(T));                       \
+    pc += 4;                                                   \
+    NEXT();                                                    \
+  }
+  STORE_I(I32_STORE_I, uint32_t)
+  STORE_I(I64_STORE_I, uint64_t)
+  STORE_I(I32_STORE8_I, uint8_t)
+  STORE_I(I32_STORE16_I, uint16_t)
 
 L_MEMORY_SIZE: /* d */
   S(1) = inst->mem0->pages;

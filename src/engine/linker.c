@@ -1,10 +1,11 @@
 /*
  * linker.c: resolves a module's imports by (module name, field name).
  *
- * Definitions are kept in a flat array searched linearly: a linker holds a
- * few host modules and registered instances, and instantiation looks up each
- * import once. Names are copied with their lengths because WebAssembly names
- * may contain NUL bytes. Defining a name again replaces the old definition.
+ * Definitions live in an array indexed by an open-addressing hash table of
+ * (module, name), so registering an instance with many exports and resolving
+ * many imports stay linear. Names are copied with their lengths because
+ * WebAssembly names may contain NUL bytes. Defining a name again replaces the
+ * old definition.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,37 @@ typedef struct linker_def {
 struct tova_linker {
   linker_def *defs;
   size_t count, capacity;
+  uint32_t *slots; /* def index + 1, 0 = empty; nslots is a power of two */
+  size_t nslots;
 };
+
+static uint64_t hash_name(const char *module, size_t module_len, const char *name,
+                          size_t name_len) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (size_t i = 0; i < module_len; i++) h = (h ^ (uint8_t)module[i]) * 1099511628211ull;
+  h = (h ^ 0xFFu) * 1099511628211ull; /* separator no UTF-8 byte equals */
+  for (size_t i = 0; i < name_len; i++) h = (h ^ (uint8_t)name[i]) * 1099511628211ull;
+  return h;
+}
+
+/* Rebuild the index with room for `count` definitions at most half full. */
+static bool reindex(tova_linker *l, size_t count) {
+  size_t n = 16;
+  while (n < count * 2) n *= 2;
+  if (n <= l->nslots) return true;
+  uint32_t *slots = calloc(n, sizeof *slots);
+  if (!slots) return false;
+  for (size_t i = 0; i < l->count; i++) {
+    const linker_def *d = &l->defs[i];
+    size_t at = (size_t)hash_name(d->module, d->module_len, d->name, d->name_len) & (n - 1);
+    while (slots[at]) at = (at + 1) & (n - 1);
+    slots[at] = (uint32_t)i + 1;
+  }
+  free(l->slots);
+  l->slots = slots;
+  l->nslots = n;
+  return true;
+}
 
 tova_linker *tova_linker_new(void) { return calloc(1, sizeof(tova_linker)); }
 
@@ -33,6 +64,7 @@ void tova_linker_free(tova_linker *l) {
     free(l->defs[i].name);
   }
   free(l->defs);
+  free(l->slots);
   free(l);
 }
 
@@ -46,8 +78,11 @@ static char *copy_name(const char *s, size_t len) {
 
 static linker_def *find(const tova_linker *l, const char *module, size_t module_len,
                         const char *name, size_t name_len) {
-  for (size_t i = 0; i < l->count; i++) {
-    linker_def *d = &l->defs[i];
+  if (!l->nslots) return NULL;
+  size_t mask = l->nslots - 1;
+  size_t at = (size_t)hash_name(module, module_len, name, name_len) & mask;
+  for (; l->slots[at]; at = (at + 1) & mask) {
+    linker_def *d = &l->defs[l->slots[at] - 1];
     if (d->module_len == module_len && d->name_len == name_len &&
         memcmp(d->module, module, module_len) == 0 && memcmp(d->name, name, name_len) == 0)
       return d;
@@ -65,6 +100,7 @@ tova_status wasm_linker_define_n(tova_linker *l, const char *module, size_t modu
     d->ext = ext;
     return TOVA_OK;
   }
+  if (l->count >= UINT32_MAX - 1 || !reindex(l, l->count + 1)) return TOVA_ERR_NOMEM;
   if (l->count == l->capacity) {
     size_t cap = l->capacity ? l->capacity * 2 : 16;
     linker_def *defs = realloc(l->defs, cap * sizeof *defs);
@@ -83,6 +119,10 @@ tova_status wasm_linker_define_n(tova_linker *l, const char *module, size_t modu
   d->module_len = module_len;
   d->name_len = name_len;
   d->ext = ext;
+  size_t mask = l->nslots - 1;
+  size_t at = (size_t)hash_name(d->module, module_len, d->name, name_len) & mask;
+  while (l->slots[at]) at = (at + 1) & mask;
+  l->slots[at] = (uint32_t)l->count + 1;
   l->count++;
   return TOVA_OK;
 }
@@ -109,6 +149,11 @@ tova_status tova_linker_define_instance(tova_linker *l, const char *module, tova
 
 tova_status tova_linker_instantiate(tova_linker *l, tova_store *s, tova_module *m,
                                     tova_instance **out, tova_error *err) {
+  return wasm_linker_instantiate_exec(l, s, m, NULL, out, err);
+}
+
+tova_status wasm_linker_instantiate_exec(tova_linker *l, tova_store *s, tova_module *m,
+                                         tova_exec *exec, tova_instance **out, tova_error *err) {
   if (out) *out = NULL;
   if (!l || !s || !m || !out)
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "linker: missing linker/store/module/out");
@@ -127,7 +172,7 @@ tova_status tova_linker_instantiate(tova_linker *l, tova_store *s, tova_module *
     }
     imports[i] = d->ext;
   }
-  tova_status st = tova_instance_new(s, m, imports, m->nimports, out, err);
+  tova_status st = wasm_instance_new_exec(s, m, imports, m->nimports, exec, out, err);
   free(imports);
   return st;
 }

@@ -111,5 +111,6 @@ void tova_module_import_at(const tova_module *m, uint32_t i, tova_import_info *o
   out->name = im->name;
   out->name_len = im->name_len;
   out->kind = (tova_extern_kind)im->kind;
-  if (im->kind == TOVA_EXTERN_FUNC) out->functype = m->types[im->desc.type_index];
+  if (im->kind == TOVA_EXTERN_FUNC && im->desc.type_index < m->ntypes)
+    out->functype = m->types[im->desc.type_index];
 }

@@ -24,6 +24,15 @@ tova_status wasm_table_create(tova_store *s, uint8_t elem, uint32_t min, uint32_
 tova_status wasm_instance_export_n(tova_instance *inst, const char *name, size_t len,
                                    tova_extern *out);
 
+/* tova_instance_new / tova_linker_instantiate running the start function on
+ * the caller's execution context (so it can be interrupted, e.g. by a
+ * timeout); exec NULL makes a temporary one. */
+tova_status wasm_instance_new_exec(tova_store *s, tova_module *m, const tova_extern *imports,
+                                   size_t nimports, tova_exec *exec, tova_instance **out,
+                                   tova_error *err);
+tova_status wasm_linker_instantiate_exec(tova_linker *l, tova_store *s, tova_module *m,
+                                         tova_exec *exec, tova_instance **out, tova_error *err);
+
 /* Linker definition by names that may contain NUL bytes. */
 tova_status wasm_linker_define_n(tova_linker *l, const char *module, size_t module_len,
                                  const char *name, size_t name_len, tova_extern ext);

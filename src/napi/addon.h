@@ -62,14 +62,28 @@ struct tova_napi_op {
   bool keeps_alive;
 };
 
+/* An operation parked outside the runtime's pool (a JS channel wait), listed
+ * on its queue so teardown can withdraw it. */
+typedef struct tova_napi_parked tova_napi_parked;
+struct tova_napi_parked {
+  tova_napi_parked *next, *prev;
+  bool linked;
+  /* Called at teardown under cq->mu: withdraw the wait. True if its
+   * completion will never run (the op is then discarded by teardown). */
+  bool (*cancel)(tova_napi_parked *p);
+  tova_napi_op *op;
+};
+
 /* The completion queue outlives its environment while channel waits that may
  * still complete point at it (reference-counted); once `dead`, pushes discard. */
 struct tova_napi_cq {
   pthread_mutex_t mu;
   tova_napi_op *head, *tail;
+  tova_napi_parked *parked; /* channel waits of this env, for teardown */
   bool dead;
   napi_threadsafe_function tsfn;
   tova_napi_env *st; /* valid while !dead (read on the JS thread only) */
+  pthread_t js_thread; /* the environment's JS thread */
   uint32_t refs;     /* under mu */
 };
 
@@ -80,8 +94,12 @@ void tova_napi_cq_release(tova_napi_cq *cq);
 void tova_napi_cq_push(tova_napi_cq *cq, tova_napi_op *op);
 /* JS thread, at init: create the threadsafe function (unref'd). */
 napi_status tova_napi_cq_start(napi_env env, tova_napi_env *st);
-/* Cleanup: no more JS calls; discard everything queued. */
+/* Cleanup: no more JS calls; discard everything queued and withdraw (then
+ * discard) every parked wait that has not completed yet. */
 void tova_napi_cq_kill(tova_napi_cq *cq);
+/* Any thread. List / unlist a parked wait (unpark is idempotent). */
+void tova_napi_cq_park(tova_napi_cq *cq, tova_napi_parked *p);
+void tova_napi_cq_unpark(tova_napi_cq *cq, tova_napi_parked *p);
 
 /* JS thread. An operation that keeps the process alive until settled. */
 void tova_napi_keepalive_begin(tova_napi_env *st, tova_napi_op *op);

@@ -7,7 +7,9 @@
  *
  * A parked waiter may be completed by any thread at any later time, also
  * after its JS environment is gone, so it holds a reference on the
- * environment's completion queue, which then simply discards it. */
+ * environment's completion queue, which then simply discards it. Teardown
+ * withdraws the waits still parked (tova_chan_cancel_wait), so a worker_thread
+ * that ends with pending channelRecv promises leaks nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -16,11 +18,16 @@
 static tova_status read_id(napi_env env, napi_value v, tova_chan_id *id, tova_error *err,
                            const char *fn) {
   uint64_t x;
-  char what[64];
-  snprintf(what, sizeof what, "%s: channel id", fn);
-  tova_status s = tova_napi_to_index(env, v, UINT32_MAX, &x, err, what);
-  if (s == TOVA_OK) *id = (tova_chan_id)x;
-  return s;
+  tova_status s = tova_napi_to_index(env, v, UINT32_MAX, &x, err, "channel id");
+  if (s != TOVA_OK) {
+    /* Rare path: prefix the function name only now, not on every call. */
+    char why[TOVA_ERROR_MAX];
+    snprintf(why, sizeof why, "%s", err->message);
+    tova_error_set(err, s, "%s: %s", fn, why);
+    return s;
+  }
+  *id = (tova_chan_id)x;
+  return TOVA_OK;
 }
 
 /* The error of a failed channel operation, with a message naming fn and id. */
@@ -121,6 +128,7 @@ static napi_value channel_close(napi_env env, napi_callback_info info) {
 
 typedef struct wait_op {
   tova_napi_op op;
+  tova_napi_parked parked;
   tova_chan_waiter w;
   tova_napi_cq *cq; /* retained while parked */
   tova_chan_id id;
@@ -130,6 +138,7 @@ typedef struct wait_op {
 
 static void wait_free(wait_op *op) {
   tova_napi_cq *cq = op->cq;
+  if (cq) tova_napi_cq_unpark(cq, &op->parked);
   free(op);
   if (cq) tova_napi_cq_release(cq);
 }
@@ -162,6 +171,12 @@ static void wait_settle(napi_env env, tova_napi_env *st, tova_napi_op *base) {
   wait_op *op = (wait_op *)base;
   wait_resolve(env, base->deferred, op->is_send, op->id, op->status, op->w.value);
   wait_free(op);
+}
+
+/* Teardown (under cq->mu): take the waiter out of its channel. */
+static bool wait_cancel(tova_napi_parked *p) {
+  wait_op *op = (wait_op *)p->op;
+  return tova_chan_cancel_wait(op->id, &op->w);
 }
 
 /* Any thread: the channel completed a parked waiter. */
@@ -201,6 +216,9 @@ static napi_value channel_wait(napi_env env, napi_callback_info info, bool is_se
    * the wait call even returns. */
   tova_napi_cq_retain(st->cq);
   op->cq = st->cq;
+  op->parked.cancel = wait_cancel;
+  op->parked.op = &op->op;
+  tova_napi_cq_park(st->cq, &op->parked);
   tova_status s = is_send ? tova_chan_send_wait(id, &op->w) : tova_chan_recv_wait(id, &op->w);
   if (s != TOVA_PENDING) {
     /* Completed at once: the callback will not run, settle here. */

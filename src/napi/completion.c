@@ -41,12 +41,33 @@ void tova_napi_cq_release(tova_napi_cq *cq) {
   }
 }
 
+/* JS thread: settle one op in its own handle scope. */
+static void settle_one(napi_env env, tova_napi_env *st, tova_napi_op *op) {
+  napi_handle_scope scope;
+  bool scoped = napi_open_handle_scope(env, &scope) == napi_ok;
+  if (op->keeps_alive) tova_napi_keepalive_end(st, op);
+  op->settle(env, st, op);
+  if (scoped) napi_close_handle_scope(env, scope);
+}
+
 void tova_napi_cq_push(tova_napi_cq *cq, tova_napi_op *op) {
   op->next = NULL;
   pthread_mutex_lock(&cq->mu);
   if (cq->dead) {
     pthread_mutex_unlock(&cq->mu);
     op->discard(op);
+    return;
+  }
+  if (pthread_equal(pthread_self(), cq->js_thread)) {
+    /* Completed on the JS thread itself (e.g. channelSend handing a value to
+     * a pending channelRecv): settle now. Going through the threadsafe
+     * function would cost a loop turn, and, with the function unref'd, the
+     * loop could even exit with the completion still in flight. The JS
+     * thread only runs addon code inside N-API callbacks (the cleanup hook
+     * marks the queue dead first), so the env is usable here. */
+    tova_napi_env *st = cq->st;
+    pthread_mutex_unlock(&cq->mu);
+    settle_one(st->env, st, op);
     return;
   }
   bool was_empty = cq->head == NULL;
@@ -79,11 +100,7 @@ static void cq_drain(napi_env env, napi_value js_cb, void *context, void *data) 
 
   while (op) {
     tova_napi_op *next = op->next;
-    napi_handle_scope scope;
-    bool scoped = napi_open_handle_scope(env, &scope) == napi_ok;
-    if (op->keeps_alive) tova_napi_keepalive_end(st, op);
-    op->settle(env, st, op);
-    if (scoped) napi_close_handle_scope(env, scope);
+    settle_one(env, st, op);
     op = next;
   }
 }
@@ -104,6 +121,7 @@ napi_status tova_napi_cq_start(napi_env env, tova_napi_env *st) {
   napi_status s = napi_create_string_utf8(env, "tova_runtime completions", NAPI_AUTO_LENGTH, &name);
   if (s != napi_ok) return s;
   cq->st = st;
+  cq->js_thread = pthread_self();
   tova_napi_cq_retain(cq); /* owned by the threadsafe function until finalized */
   s = napi_create_threadsafe_function(env, NULL, NULL, name, 0 /* unbounded */, 1, cq, cq_finalize,
                                       cq, cq_drain, &cq->tsfn);
@@ -114,16 +132,64 @@ napi_status tova_napi_cq_start(napi_env env, tova_napi_env *st) {
   return napi_unref_threadsafe_function(env, cq->tsfn);
 }
 
+static void unlink_parked(tova_napi_cq *cq, tova_napi_parked *p) {
+  if (!p->linked) return;
+  if (p->prev) {
+    p->prev->next = p->next;
+  } else {
+    cq->parked = p->next;
+  }
+  if (p->next) p->next->prev = p->prev;
+  p->next = p->prev = NULL;
+  p->linked = false;
+}
+
+void tova_napi_cq_park(tova_napi_cq *cq, tova_napi_parked *p) {
+  pthread_mutex_lock(&cq->mu);
+  p->prev = NULL;
+  p->next = cq->parked;
+  if (cq->parked) cq->parked->prev = p;
+  cq->parked = p;
+  p->linked = true;
+  pthread_mutex_unlock(&cq->mu);
+}
+
+void tova_napi_cq_unpark(tova_napi_cq *cq, tova_napi_parked *p) {
+  pthread_mutex_lock(&cq->mu);
+  unlink_parked(cq, p);
+  pthread_mutex_unlock(&cq->mu);
+}
+
 void tova_napi_cq_kill(tova_napi_cq *cq) {
   pthread_mutex_lock(&cq->mu);
   cq->dead = true;
   tova_napi_op *op = cq->head;
   cq->head = cq->tail = NULL;
+  /* Withdraw parked waits. A wait whose cancel fails is completing on some
+   * thread right now; its push will find the queue dead and discard it. Lock
+   * order cq->mu -> channel lock is safe: channels call completions with no
+   * lock held, and a completion takes only cq->mu. */
+  tova_napi_op *cancelled = NULL;
+  tova_napi_parked *p = cq->parked;
+  while (p) {
+    tova_napi_parked *next = p->next;
+    if (p->cancel(p)) {
+      unlink_parked(cq, p);
+      p->op->next = cancelled;
+      cancelled = p->op;
+    }
+    p = next;
+  }
   pthread_mutex_unlock(&cq->mu);
   while (op) {
     tova_napi_op *next = op->next;
     op->discard(op);
     op = next;
+  }
+  while (cancelled) {
+    tova_napi_op *next = cancelled->next;
+    cancelled->discard(cancelled);
+    cancelled = next;
   }
 }
 

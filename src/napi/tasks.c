@@ -4,7 +4,9 @@
  * batch: one promise, one allocation holding every slot, one task per value,
  * an atomic countdown, and a single completion pushed by whichever task
  * finishes last; no promise or async work per value. */
+#include <math.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +92,8 @@ typedef struct batch_slot {
 struct batch_op {
   tova_napi_op op;
   tova_napi_cq *cq;
+  const char *fn; /* JS function name for messages */
+  bool typed;     /* settle with a typed array (concurrentAllTyped) */
   size_t n;
   /* Tasks still to finish, plus one held by the spawning thread so the batch
    * cannot complete while it is still being spawned. */
@@ -114,32 +118,125 @@ static void batch_done(tova_task *t, void *userdata, tova_status status) {
   batch_finish_one(b, 1);
 }
 
+/* Handle scopes per block bound the handles a 1M-element conversion creates
+ * (one scope for all of them makes V8 slower per element as it grows). */
+#define SCOPE_BLOCK 4096
+
+static napi_status batch_array(napi_env env, batch_op *b, napi_value *arr) {
+  napi_status s = napi_create_array_with_length(env, b->n, arr);
+  for (size_t lo = 0; s == napi_ok && lo < b->n; lo += SCOPE_BLOCK) {
+    napi_handle_scope scope;
+    s = napi_open_handle_scope(env, &scope);
+    if (s != napi_ok) break;
+    size_t hi = lo + SCOPE_BLOCK < b->n ? lo + SCOPE_BLOCK : b->n;
+    for (size_t i = lo; s == napi_ok && i < hi; i++) {
+      napi_value v;
+      s = tova_napi_from_i64(env, b->slots[i].value, &v);
+      if (s == napi_ok) s = napi_set_element(env, *arr, (uint32_t)i, v);
+    }
+    napi_close_handle_scope(env, scope);
+  }
+  return s;
+}
+
+/* Float64Array when every result is an exact number, else BigInt64Array. */
+static napi_status batch_typed(napi_env env, batch_op *b, napi_value *out) {
+  bool safe = true;
+  for (size_t i = 0; safe && i < b->n; i++) {
+    int64_t v = b->slots[i].value;
+    safe = v >= -TOVA_NAPI_MAX_SAFE_INT && v <= TOVA_NAPI_MAX_SAFE_INT;
+  }
+  void *data;
+  napi_value ab;
+  napi_status s = napi_create_arraybuffer(env, b->n * 8, &data, &ab);
+  if (s != napi_ok) return s;
+  for (size_t i = 0; i < b->n; i++) {
+    if (safe) {
+      ((double *)data)[i] = (double)b->slots[i].value;
+    } else {
+      ((int64_t *)data)[i] = b->slots[i].value;
+    }
+  }
+  return napi_create_typedarray(env, safe ? napi_float64_array : napi_bigint64_array, b->n, ab, 0, out);
+}
+
 static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *base) {
   batch_op *b = (batch_op *)base;
   int failed = atomic_load(&b->first_error);
   if (failed != TOVA_OK) {
     char msg[128];
-    snprintf(msg, sizeof msg, "concurrentAll: a task ended with %s", tova_status_code((tova_status)failed));
+    snprintf(msg, sizeof msg, "%s: a task ended with %s", b->fn, tova_status_code((tova_status)failed));
     tova_napi_reject(env, base->deferred, (tova_status)failed, msg);
     free(b);
     return;
   }
-  napi_value arr, v;
-  napi_status s = napi_create_array_with_length(env, b->n, &arr);
-  for (size_t i = 0; s == napi_ok && i < b->n; i++) {
-    s = tova_napi_from_i64(env, b->slots[i].value, &v);
-    if (s == napi_ok) s = napi_set_element(env, arr, (uint32_t)i, v);
-  }
+  napi_value out;
+  napi_status s = b->typed ? batch_typed(env, b, &out) : batch_array(env, b, &out);
   if (s == napi_ok) {
-    napi_resolve_deferred(env, base->deferred, arr);
+    napi_resolve_deferred(env, base->deferred, out);
   } else {
     napi_value e;
-    if (!tova_napi_take_exception(env, &e)) e = tova_napi_error_value(env, TOVA_ERR_NOMEM, "concurrentAll: cannot build the result array");
+    if (!tova_napi_take_exception(env, &e)) {
+      e = tova_napi_error_value(env, TOVA_ERR_NOMEM, "concurrentAll: cannot build the results");
+    }
     napi_reject_deferred(env, base->deferred, e);
   }
   free(b);
 }
 
+static batch_op *batch_new(size_t n, const char *fn, bool typed) {
+  if (n > (SIZE_MAX - sizeof(batch_op)) / sizeof(batch_slot)) return NULL;
+  batch_op *b = malloc(sizeof *b + n * sizeof(batch_slot));
+  if (!b) return NULL;
+  memset(&b->op, 0, sizeof b->op);
+  b->op.settle = batch_settle;
+  b->op.discard = free_op;
+  b->n = n;
+  b->fn = fn;
+  b->typed = typed;
+  for (size_t i = 0; i < n; i++) b->slots[i].batch = b;
+  return b;
+}
+
+/* Spawn one task per slot in one batch; the promise settles once, after the
+ * last task. Takes ownership of b. */
+static napi_value batch_start(napi_env env, batch_op *b) {
+  tova_error err;
+  napi_value promise;
+  tova_napi_env *st = tova_napi_state(env);
+  tova_runtime *rt = tova_napi_runtime(st, &err);
+  if (!rt) {
+    free(b);
+    return tova_napi_rejected(env, &err);
+  }
+  if (napi_create_promise(env, &b->op.deferred, &promise) != napi_ok) {
+    const char *fn = b->fn;
+    free(b);
+    return tova_napi_fail(env, napi_generic_failure, fn);
+  }
+  size_t n = b->n;
+  b->cq = st->cq;
+  atomic_init(&b->remaining, n + 1);
+  atomic_init(&b->first_error, TOVA_OK);
+  tova_napi_keepalive_begin(st, &b->op);
+  /* One allocation and one queue operation for all n tasks. */
+  void **userdata = malloc((n ? n : 1) * sizeof *userdata);
+  tova_status s = userdata ? TOVA_OK : TOVA_ERR_NOMEM;
+  if (userdata) {
+    for (size_t i = 0; i < n; i++) userdata[i] = &b->slots[i];
+    s = tova_task_spawn_batch(rt, n, identity_step, batch_done, userdata, NULL);
+    free(userdata);
+  }
+  if (s != TOVA_OK) {
+    /* None of them runs: fail the batch. */
+    atomic_store(&b->first_error, (int)s);
+    batch_finish_one(b, n);
+  }
+  batch_finish_one(b, 1); /* drop the spawner's hold */
+  return promise;
+}
+
+/* concurrentAll(values: Array<number|bigint>) -> Promise<Array<number|bigint>> */
 static napi_value concurrent_all(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -153,61 +250,79 @@ static napi_value concurrent_all(napi_env env, napi_callback_info info) {
     return tova_napi_rejected(env, &err);
   }
   TOVA_NAPI_CALL(env, napi_get_array_length(env, argv[0], &n), "concurrentAll");
-  tova_napi_env *st = tova_napi_state(env);
-  tova_runtime *rt = tova_napi_runtime(st, &err);
-  if (!rt) return tova_napi_rejected(env, &err);
-
-  batch_op *b = malloc(sizeof *b + (size_t)n * sizeof(batch_slot));
+  batch_op *b = batch_new(n, "concurrentAll", false);
   if (!b) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "concurrentAll: out of memory for %u values", n);
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value v;
-    if (napi_get_element(env, argv[0], i, &v) != napi_ok) {
-      free(b);
-      return tova_napi_fail(env, napi_generic_failure, "concurrentAll");
+  tova_status s = TOVA_OK;
+  for (uint32_t lo = 0; s == TOVA_OK && lo < n; lo += SCOPE_BLOCK) {
+    napi_handle_scope scope;
+    napi_open_handle_scope(env, &scope);
+    uint32_t hi = n - lo > SCOPE_BLOCK ? lo + SCOPE_BLOCK : n;
+    for (uint32_t i = lo; s == TOVA_OK && i < hi; i++) {
+      napi_value v;
+      if (napi_get_element(env, argv[0], i, &v) != napi_ok) {
+        s = tova_error_set(&err, TOVA_ERR_BAD_ARGUMENT, "concurrentAll: cannot read values[%u]", i);
+      } else if (tova_napi_to_i64(env, v, &b->slots[i].value, &err, "concurrentAll: value") != TOVA_OK) {
+        char what[64];
+        snprintf(what, sizeof what, "concurrentAll: values[%u]", i);
+        s = tova_napi_to_i64(env, v, &b->slots[i].value, &err, what);
+      }
     }
-    if (tova_napi_to_i64(env, v, &b->slots[i].value, &err, "concurrentAll: value") != TOVA_OK) {
-      char what[64];
-      snprintf(what, sizeof what, "concurrentAll: values[%u]", i);
-      tova_napi_to_i64(env, v, &b->slots[i].value, &err, what);
-      free(b);
-      return tova_napi_rejected(env, &err);
-    }
-    b->slots[i].batch = b;
+    napi_close_handle_scope(env, scope);
   }
-
-  napi_value promise;
-  memset(&b->op, 0, sizeof b->op);
-  if (napi_create_promise(env, &b->op.deferred, &promise) != napi_ok) {
+  if (s != TOVA_OK) {
     free(b);
-    return tova_napi_fail(env, napi_generic_failure, "concurrentAll");
+    return tova_napi_rejected(env, &err);
   }
-  b->op.settle = batch_settle;
-  b->op.discard = free_op;
-  b->cq = st->cq;
-  b->n = n;
-  atomic_init(&b->remaining, (size_t)n + 1);
-  atomic_init(&b->first_error, TOVA_OK);
-  tova_napi_keepalive_begin(st, &b->op);
-  for (uint32_t i = 0; i < n; i++) {
-    tova_task *task;
-    tova_status s = tova_task_spawn(rt, identity_step, batch_done, &b->slots[i], &task);
-    if (s != TOVA_OK) {
-      /* The rest never run: account for them as failed, then let the tasks
-       * already spawned finish; the last one settles the batch. */
-      int expected = TOVA_OK;
-      atomic_compare_exchange_strong(&b->first_error, &expected, (int)s);
-      batch_finish_one(b, (size_t)(n - i));
-      break;
+  return batch_start(env, b);
+}
+
+/* concurrentAllTyped(values: Float64Array|BigInt64Array|Int32Array)
+ *   -> Promise<Float64Array (all results exact numbers) | BigInt64Array>
+ * The bulk form: no JS value per element on either side. */
+static napi_value concurrent_all_typed(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], ab;
+  tova_error err;
+  bool is_ta = false;
+  napi_typedarray_type type;
+  size_t n = 0, offset;
+  void *data = NULL;
+  TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), "concurrentAllTyped");
+  if (napi_is_typedarray(env, argv[0], &is_ta) == napi_ok && is_ta) {
+    napi_get_typedarray_info(env, argv[0], &type, &n, &data, &ab, &offset);
+  }
+  if (!is_ta || (type != napi_float64_array && type != napi_bigint64_array && type != napi_int32_array)) {
+    tova_error_set(&err, TOVA_ERR_BAD_ARGUMENT,
+                   "concurrentAllTyped: values must be a Float64Array, BigInt64Array or Int32Array, got %s",
+                   is_ta ? "another typed array" : tova_napi_type_name(env, argv[0]));
+    return tova_napi_rejected(env, &err);
+  }
+  batch_op *b = batch_new(n, "concurrentAllTyped", true);
+  if (!b) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "concurrentAllTyped: out of memory for %zu values", n);
+  for (size_t i = 0; i < n; i++) {
+    if (type == napi_int32_array) {
+      b->slots[i].value = ((const int32_t *)data)[i];
+    } else if (type == napi_bigint64_array) {
+      b->slots[i].value = ((const int64_t *)data)[i];
+    } else {
+      double d = ((const double *)data)[i];
+      if (!isfinite(d) || d != trunc(d) || fabs(d) > (double)TOVA_NAPI_MAX_SAFE_INT) {
+        tova_error_set(&err, TOVA_ERR_BAD_ARGUMENT,
+                       "concurrentAllTyped: values[%zu] must be a safe integer, got %.17g", i, d);
+        free(b);
+        return tova_napi_rejected(env, &err);
+      }
+      b->slots[i].value = (int64_t)d;
     }
   }
-  batch_finish_one(b, 1); /* drop the spawner's hold */
-  return promise;
+  return batch_start(env, b);
 }
 
 napi_status tova_napi_register_tasks(napi_env env, napi_value exports) {
   static const tova_napi_export list[] = {
       {"spawnTask", spawn_task},
       {"concurrentAll", concurrent_all},
+      {"concurrentAllTyped", concurrent_all_typed},
       {NULL, NULL},
   };
   return tova_napi_define(env, exports, list);

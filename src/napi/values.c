@@ -35,13 +35,9 @@ const char *tova_napi_type_name(napi_env env, napi_value v) {
 
 tova_status tova_napi_to_i64(napi_env env, napi_value v, int64_t *out, tova_error *err,
                              const char *what) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok) {
-    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: cannot read the value", what);
-  }
-  if (t == napi_number) {
-    double d;
-    napi_get_value_double(env, v, &d);
+  /* Hot path (every channelSend): one N-API call when v is a number. */
+  double d;
+  if (napi_get_value_double(env, v, &d) == napi_ok) {
     if (!isfinite(d) || d != trunc(d)) {
       return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be an integer, got %.17g", what, d);
     }
@@ -53,10 +49,11 @@ tova_status tova_napi_to_i64(napi_env env, napi_value v, int64_t *out, tova_erro
     *out = (int64_t)d;
     return TOVA_OK;
   }
-  if (t == napi_bigint) {
-    bool lossless = false;
-    int64_t x;
-    if (napi_get_value_bigint_int64(env, v, &x, &lossless) != napi_ok || !lossless) {
+  bool lossless = false;
+  int64_t x;
+  napi_status s = napi_get_value_bigint_int64(env, v, &x, &lossless);
+  if (s == napi_ok) {
+    if (!lossless) {
       return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
                             "%s: BigInt is outside the int64 range [-2^63, 2^63-1]", what);
     }
@@ -69,6 +66,11 @@ tova_status tova_napi_to_i64(napi_env env, napi_value v, int64_t *out, tova_erro
 
 tova_status tova_napi_to_index(napi_env env, napi_value v, uint64_t max, uint64_t *out,
                                tova_error *err, const char *what) {
+  double d;
+  if (napi_get_value_double(env, v, &d) == napi_ok && d >= 0 && d <= (double)max && d == trunc(d)) {
+    *out = (uint64_t)d; /* hot path: handles on every channel call */
+    return TOVA_OK;
+  }
   int64_t x;
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok || (t != napi_number && t != napi_bigint)) {

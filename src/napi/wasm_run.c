@@ -1,5 +1,6 @@
 /* wasm_run.c: the worker side of a WebAssembly task: a fresh store and
  * instance, one call, everything freed. Runs on pool workers, never touches JS. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,4 +81,27 @@ tova_status tova_napi_wasm_call(tova_napi_env *st, tova_exec *exec, tova_module 
   s = tova_napi_inst_call(st, exec, &inst, func, args, results, err);
   tova_napi_inst_free(&inst);
   return s;
+}
+
+/* ---- execution context per worker thread --------------------------------- */
+
+/* Pool threads reuse one execution context (its stack memory) across calls;
+ * freed by the key's destructor when the thread exits. */
+static pthread_key_t exec_key;
+static pthread_once_t exec_key_once = PTHREAD_ONCE_INIT;
+
+static void exec_key_free(void *p) { tova_exec_free(p); }
+static void exec_key_make(void) { pthread_key_create(&exec_key, exec_key_free); }
+
+tova_exec *tova_napi_thread_exec(void) {
+  pthread_once(&exec_key_once, exec_key_make);
+  tova_exec *e = pthread_getspecific(exec_key);
+  if (!e) {
+    e = tova_exec_new(0);
+    if (e && pthread_setspecific(exec_key, e) != 0) {
+      tova_exec_free(e);
+      e = NULL;
+    }
+  }
+  return e;
 }

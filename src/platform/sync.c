@@ -4,6 +4,11 @@
  * so a wall-clock jump does not stretch or cut a timeout. macOS has no
  * condattr_setclock but offers pthread_cond_timedwait_relative_np, which takes
  * a relative timeout and is likewise immune to clock changes. */
+/* The build defines _POSIX_C_SOURCE; on macOS that hides Darwin extensions
+ * we use (_SC_NPROCESSORS_ONLN, pthread_cond_timedwait_relative_np). */
+#if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
+#define _DARWIN_C_SOURCE
+#endif
 #include <errno.h>
 #include <time.h>
 
@@ -33,6 +38,9 @@ void tova_plat_cond_signal(tova_plat_cond *c) { pthread_cond_signal(&c->c); }
 void tova_plat_cond_broadcast(tova_plat_cond *c) { pthread_cond_broadcast(&c->c); }
 
 bool tova_plat_cond_timedwait(tova_plat_cond *c, tova_plat_mutex *m, uint64_t timeout_ns) {
+  /* Clamp to ~31 years so the deadline arithmetic cannot overflow time_t;
+   * callers loop on their predicate anyway. */
+  if (timeout_ns > 1000000000000000000ull) timeout_ns = 1000000000000000000ull;
 #if defined(__APPLE__)
   struct timespec rel;
   rel.tv_sec = (time_t)(timeout_ns / 1000000000u);

@@ -1,4 +1,9 @@
 /* thread.c: OS threads and the CPU count (pthreads). */
+/* The build defines _POSIX_C_SOURCE; on macOS that hides Darwin extensions
+ * we use (_SC_NPROCESSORS_ONLN, pthread_cond_timedwait_relative_np). */
+#if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
+#define _DARWIN_C_SOURCE
+#endif
 #include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>

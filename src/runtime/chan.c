@@ -93,9 +93,12 @@ static tova_chan_waiter *waitq_pop(waitq *q) {
   return w;
 }
 
-/* Is w queued in q? A queued waiter is q's head or has a predecessor; an
- * unqueued one has prev == NULL (the *_wait calls and every unlink set it). */
-static bool waitq_contains_head_or_linked(const waitq *q, const tova_chan_waiter *w) {
+/* Is w queued in q (given it is queued in this channel, if anywhere)? A
+ * queued waiter is q's head or has a predecessor; an unqueued one has
+ * prev == NULL (the *_wait calls and every unlink set it). A middle element
+ * (prev and next set) answers yes for either queue, which is harmless:
+ * unlinking it touches neither queue's head nor tail. */
+static bool waitq_has(const waitq *q, const tova_chan_waiter *w) {
   return q->head == w || (w->prev != NULL && (q->tail == w || w->next != NULL));
 }
 
@@ -322,8 +325,8 @@ bool tova_chan_cancel_wait(tova_chan_id id, tova_chan_waiter *w) {
   if (!s) return false; /* unknown, or a tombstone: nothing can be queued there */
   tova_rt_chan *c = s->chan;
   bool found = true;
-  if (waitq_contains_head_or_linked(&c->sendq, w)) waitq_unlink(&c->sendq, w);
-  else if (waitq_contains_head_or_linked(&c->recvq, w)) waitq_unlink(&c->recvq, w);
+  if (waitq_has(&c->sendq, w)) waitq_unlink(&c->sendq, w);
+  else if (waitq_has(&c->recvq, w)) waitq_unlink(&c->recvq, w);
   else found = false;
   tova_plat_mutex_unlock(&s->mu);
   return found;

@@ -15,6 +15,11 @@
 /* Bounded spin before sleeping: rounds of "look everywhere, then pause". */
 #define SPIN_ROUNDS 8
 #define SPIN_PAUSES 64
+/* Fairness: a worker whose own queue never empties (tasks waking each other)
+ * would never look at the inject queue, starving work from other threads.
+ * So every INJECT_EVERY-th task is taken from the inject queue first (Go uses
+ * 61 too: prime, so it does not fall into step with application patterns). */
+#define INJECT_EVERY 61
 
 /* The worker running on this thread, or NULL (JS thread, timer thread...). */
 static _Thread_local tova_rt_worker *tls_worker;
@@ -154,7 +159,9 @@ static tova_task *find_work(tova_rt_worker *w) {
      * re-reads `queued` with seq_cst before actually sleeping. */
     return NULL;
   }
-  tova_task *t = local_pop(w);
+  tova_task *t = NULL;
+  if (++w->tick % INJECT_EVERY == 0) t = inject_grab(w);
+  if (!t) t = local_pop(w);
   if (!t) t = inject_grab(w);
   if (!t) t = steal(w);
   if (t) {
@@ -320,6 +327,9 @@ tova_status tova_runtime_new(const tova_runtime_config *cfg, tova_runtime **out)
 
 void tova_runtime_free(tova_runtime *rt) {
   if (!rt) return;
+  /* From one of its own tasks it would have to join its own thread: refuse
+   * (documented as a caller error) rather than deadlock. */
+  if (tls_worker && tls_worker->rt == rt) return;
   stop_workers(rt, rt->nworkers, rt->nworkers);
   /* Drop the owner's reference; tasks still parked keep the shell alive. */
   tova_rt_runtime_unref(rt, 1);

@@ -67,6 +67,10 @@ typedef struct tova_rt_task_block tova_rt_task_block;
 
 struct tova_task {
   _Atomic uint32_t state;
+  /* Memory references: 1 held by the runtime until done has returned, plus
+   * tova_task_retain()s. The memory is freed at zero; a wake on a DONE task
+   * whose memory is still referenced is a harmless no-op. */
+  _Atomic uint32_t refs;
   tova_task *next; /* run-queue link; owned by whichever queue holds the task */
   tova_runtime *rt;
   tova_task_step_fn step;
@@ -91,7 +95,8 @@ typedef struct tova_rt_taskq {
 typedef struct tova_rt_worker {
   tova_runtime *rt;
   uint32_t index;
-  uint32_t rng; /* victim choice for stealing */
+  uint32_t rng;  /* victim choice for stealing */
+  uint32_t tick; /* tasks started; every INJECT_EVERY-th looks at inject first */
   tova_plat_mutex mu; /* guards local (owner pushes/pops, thieves steal) */
   tova_rt_taskq local;
   size_t finished; /* tasks finished on this worker, settled into rt->refs at exit */

@@ -16,6 +16,7 @@
 static void task_init(tova_task *t, tova_runtime *rt, tova_task_step_fn step,
                       tova_task_done_fn done, void *userdata, tova_rt_task_block *block) {
   atomic_init(&t->state, TOVA_RT_TASK_QUEUED);
+  atomic_init(&t->refs, 1);
   t->next = NULL;
   t->rt = rt;
   t->step = step;
@@ -88,6 +89,17 @@ void tova_task_wake(tova_task *t) {
 
 void *tova_task_userdata(const tova_task *t) { return t ? t->userdata : NULL; }
 
+void tova_task_retain(tova_task *t) {
+  if (t) atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+}
+
+void tova_task_release(tova_task *t) {
+  if (!t || atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1) return;
+  tova_rt_task_block *b = t->block;
+  if (!b) free(t);
+  else if (atomic_fetch_sub(&b->remaining, 1) == 1) free(b);
+}
+
 void tova_rt_task_run(tova_rt_worker *w, tova_task *t) {
   tova_status st = t->step(t, t->userdata);
   if (st != TOVA_SUSPENDED) {
@@ -109,9 +121,7 @@ void tova_rt_task_finish(tova_rt_worker *w, tova_task *t, tova_status status) {
   tova_runtime *rt = t->rt;
   atomic_store(&t->state, TOVA_RT_TASK_DONE);
   if (t->done) t->done(t, t->userdata, status);
-  tova_rt_task_block *b = t->block;
-  if (!b) free(t);
-  else if (atomic_fetch_sub(&b->remaining, 1) == 1) free(b);
+  tova_task_release(t);
   /* On a worker, count locally: the owner's reference keeps rt alive until
    * the workers are joined, where the counts are settled (pool.c). */
   if (w) w->finished++;

@@ -401,6 +401,17 @@ static void test_type_and_import_errors(void) {
   /* A v128 parameter: valid 2.0, unsupported here. */
   expect_error(BYTES(0, 'a', 's', 'm', 1, 0, 0, 0, 0x01, 0x05, 0x01, 0x60, 0x01, 0x7B, 0x00),
                TOVA_ERR_UNSUPPORTED, "SIMD");
+  /* A type with 1001 parameters exceeds the implementation limit. */
+  wbuf big = {0}, sec = {0};
+  emit_header(&big);
+  emit(&sec, BYTES(0x01, 0x60));
+  emit_u32(&sec, 1001);
+  for (int i = 0; i < 1001; i++) emit_byte(&sec, 0x7F);
+  emit_byte(&sec, 0x00);
+  emit_section(&big, 1, &sec);
+  expect_error(big.d, big.n, TOVA_ERR_INVALID_MODULE, "implementation limit");
+  free(big.d);
+  free(sec.d);
   /* Huge declared counts with no bytes behind them: a clean error, no huge allocation. */
   expect_error(BYTES(0, 'a', 's', 'm', 1, 0, 0, 0, 0x01, 0x05, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F),
                TOVA_ERR_INVALID_MODULE, "unexpected end");

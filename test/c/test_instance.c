@@ -328,6 +328,47 @@ static void test_grown_memory_matches_by_current_size(void) {
   tova_store_free(s);
 }
 
+static void test_linker_many_definitions(void) {
+  /* Imports global env.g500 (i32) and re-exports it as "g". */
+  buf o = {.n = 0}, sec;
+  header(&o);
+  sec.n = 0; BYTES(&sec, 0x01, 0x03, 'e', 'n', 'v', 0x04, 'g', '5', '0', '0', 0x03, 0x7f, 0x00);
+  section(&o, 2, &sec);
+  sec.n = 0; BYTES(&sec, 0x01, 0x01, 'g', 0x03, 0x00); section(&o, 7, &sec);
+  tova_module *m = compile(&o);
+  tova_store *s = tova_store_new(NULL);
+  tova_linker *l = tova_linker_new();
+  for (int i = 0; i < 1000; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "g%d", i);
+    tova_val v = {.raw = 0};
+    v.i32 = i;
+    tova_extern e = {.kind = TOVA_EXTERN_GLOBAL};
+    e.of.global = tova_global_new(s, TOVA_I32, false, v);
+    CHECK(tova_linker_define(l, "env", name, e) == TOVA_OK);
+    CHECK(tova_linker_define(l, "other", name, e) == TOVA_OK);
+  }
+  tova_instance *inst = NULL;
+  tova_error err = {0};
+  CHECK(tova_linker_instantiate(l, s, m, &inst, &err) == TOVA_OK);
+  tova_extern g;
+  CHECK(inst && tova_instance_export(inst, "g", &g) == TOVA_OK);
+  if (inst) CHECK_EQ_I64(tova_global_get(g.of.global).i32, 500);
+
+  /* Registering the instance makes "g" importable as reg.g. */
+  CHECK(tova_linker_define_instance(l, "reg", inst) == TOVA_OK);
+  o.n = 0;
+  header(&o);
+  sec.n = 0; BYTES(&sec, 0x01, 0x03, 'r', 'e', 'g', 0x01, 'g', 0x03, 0x7f, 0x00);
+  section(&o, 2, &sec);
+  tova_module *m2 = compile(&o);
+  CHECK(tova_linker_instantiate(l, s, m2, &inst, &err) == TOVA_OK);
+  tova_module_release(m);
+  tova_module_release(m2);
+  tova_linker_free(l);
+  tova_store_free(s);
+}
+
 static void test_start_function(void) {
   /* Global 0 (mutable i32, 0, exported "g"); start func sets it to 5.
    * A second module's start is `unreachable`. */
@@ -370,6 +411,7 @@ int main(void) {
   RUN(test_elem_segments_and_failed_instance);
   RUN(test_import_matching);
   RUN(test_grown_memory_matches_by_current_size);
+  RUN(test_linker_many_definitions);
   RUN(test_start_function);
   return CHECK_DONE();
 }

@@ -20,7 +20,7 @@ typedef struct wb {
   size_t n, cap;
 } wb;
 
-static void wb_byte(wb *b, uint8_t v) {
+static inline void wb_byte(wb *b, uint8_t v) {
   if (b->n == b->cap) {
     b->cap = b->cap ? b->cap * 2 : 64;
     b->p = realloc(b->p, b->cap);
@@ -28,17 +28,17 @@ static void wb_byte(wb *b, uint8_t v) {
   }
   b->p[b->n++] = v;
 }
-static void wb_bytes(wb *b, const void *p, size_t n) {
+static inline void wb_bytes(wb *b, const void *p, size_t n) {
   for (size_t i = 0; i < n; i++) wb_byte(b, ((const uint8_t *)p)[i]);
 }
-static void wb_u(wb *b, uint64_t v) {
+static inline void wb_u(wb *b, uint64_t v) {
   do {
     uint8_t x = v & 0x7F;
     v >>= 7;
     wb_byte(b, (uint8_t)(x | (v ? 0x80 : 0)));
   } while (v);
 }
-static void wb_s(wb *b, int64_t v) {
+static inline void wb_s(wb *b, int64_t v) {
   for (;;) {
     uint8_t x = v & 0x7F;
     v >>= 7; /* arithmetic on gcc/clang */
@@ -47,17 +47,17 @@ static void wb_s(wb *b, int64_t v) {
     if (done) break;
   }
 }
-static void wb_name(wb *b, const char *s) {
+static inline void wb_name(wb *b, const char *s) {
   wb_u(b, strlen(s));
   wb_bytes(b, s, strlen(s));
 }
-static void wb_free(wb *b) {
+static inline void wb_free(wb *b) {
   free(b->p);
   b->p = NULL;
   b->n = b->cap = 0;
 }
 
-static uint8_t vt_of(char c) {
+static inline uint8_t vt_of(char c) {
   switch (c) {
     case 'i': return TOVA_I32;
     case 'I': return TOVA_I64;
@@ -69,42 +69,42 @@ static uint8_t vt_of(char c) {
 }
 
 /* Body emitters. */
-static void e_op(wb *b, uint8_t op) { wb_byte(b, op); }
-static void e_opu(wb *b, uint8_t op, uint64_t imm) {
+static inline void e_op(wb *b, uint8_t op) { wb_byte(b, op); }
+static inline void e_opu(wb *b, uint8_t op, uint64_t imm) {
   wb_byte(b, op);
   wb_u(b, imm);
 }
-static void e_fc(wb *b, uint32_t sub) {
+static inline void e_fc(wb *b, uint32_t sub) {
   wb_byte(b, WASM_OP_PREFIX_FC);
   wb_u(b, sub);
 }
-static void e_i32(wb *b, int32_t v) {
+static inline void e_i32(wb *b, int32_t v) {
   wb_byte(b, WASM_OP_I32_CONST);
   wb_s(b, v);
 }
-static void e_i64(wb *b, int64_t v) {
+static inline void e_i64(wb *b, int64_t v) {
   wb_byte(b, WASM_OP_I64_CONST);
   wb_s(b, v);
 }
-static void e_f32(wb *b, float f) {
+static inline void e_f32(wb *b, float f) {
   wb_byte(b, WASM_OP_F32_CONST);
   wb_bytes(b, &f, 4);
 }
-static void e_f64(wb *b, double d) {
+static inline void e_f64(wb *b, double d) {
   wb_byte(b, WASM_OP_F64_CONST);
   wb_bytes(b, &d, 8);
 }
-static void e_get(wb *b, uint32_t l) { e_opu(b, WASM_OP_LOCAL_GET, l); }
-static void e_set(wb *b, uint32_t l) { e_opu(b, WASM_OP_LOCAL_SET, l); }
-static void e_tee(wb *b, uint32_t l) { e_opu(b, WASM_OP_LOCAL_TEE, l); }
+static inline void e_get(wb *b, uint32_t l) { e_opu(b, WASM_OP_LOCAL_GET, l); }
+static inline void e_set(wb *b, uint32_t l) { e_opu(b, WASM_OP_LOCAL_SET, l); }
+static inline void e_tee(wb *b, uint32_t l) { e_opu(b, WASM_OP_LOCAL_TEE, l); }
 /* block/loop/if with a value-type letter, 0 for empty, or a type index + 1000. */
-static void e_block(wb *b, uint8_t op, int bt) {
+static inline void e_block(wb *b, uint8_t op, int bt) {
   wb_byte(b, op);
   if (bt == 0) wb_byte(b, WASM_BLOCKTYPE_EMPTY);
   else if (bt >= 1000) wb_s(b, bt - 1000);
   else wb_byte(b, vt_of((char)bt));
 }
-static void e_mem(wb *b, uint8_t op, uint32_t align, uint32_t offset) {
+static inline void e_mem(wb *b, uint8_t op, uint32_t align, uint32_t offset) {
   wb_byte(b, op);
   wb_u(b, align);
   wb_u(b, offset);
@@ -116,7 +116,7 @@ typedef struct mod {
   uint32_t nimport_funcs;
 } mod;
 
-static uint32_t mod_type(mod *m, const char *params, const char *results) {
+static inline uint32_t mod_type(mod *m, const char *params, const char *results) {
   wb_byte(&m->type, 0x60);
   wb_u(&m->type, strlen(params));
   for (const char *p = params; *p; p++) wb_byte(&m->type, vt_of(*p));
@@ -125,14 +125,14 @@ static uint32_t mod_type(mod *m, const char *params, const char *results) {
   return m->ntype++;
 }
 
-static void mod_export(mod *m, const char *name, uint8_t kind, uint32_t idx) {
+static inline void mod_export(mod *m, const char *name, uint8_t kind, uint32_t idx) {
   wb_name(&m->export, name);
   wb_byte(&m->export, kind);
   wb_u(&m->export, idx);
   m->nexport++;
 }
 
-static uint32_t mod_import_func(mod *m, const char *module, const char *name, uint32_t type) {
+static inline uint32_t mod_import_func(mod *m, const char *module, const char *name, uint32_t type) {
   wb_name(&m->import, module);
   wb_name(&m->import, name);
   wb_byte(&m->import, 0x00);
@@ -142,7 +142,7 @@ static uint32_t mod_import_func(mod *m, const char *module, const char *name, ui
 }
 
 /* locals: one letter per local. body: without the final end. */
-static uint32_t mod_func(mod *m, uint32_t type, const char *locals, const wb *body,
+static inline uint32_t mod_func(mod *m, uint32_t type, const char *locals, const wb *body,
                          const char *export_name) {
   uint32_t idx = m->nimport_funcs + m->nfunc++;
   wb_u(&m->func, type);
@@ -162,7 +162,7 @@ static uint32_t mod_func(mod *m, uint32_t type, const char *locals, const wb *bo
   return idx;
 }
 
-static void mod_memory(mod *m, uint32_t min, uint32_t max) {
+static inline void mod_memory(mod *m, uint32_t min, uint32_t max) {
   wb_byte(&m->mem, 0x01);
   wb_u(&m->mem, min);
   wb_u(&m->mem, max);
@@ -170,7 +170,7 @@ static void mod_memory(mod *m, uint32_t min, uint32_t max) {
   mod_export(m, "mem", 2, 0);
 }
 
-static void mod_table(mod *m, uint32_t min) {
+static inline void mod_table(mod *m, uint32_t min) {
   wb_byte(&m->table, TOVA_FUNCREF);
   wb_byte(&m->table, 0x00);
   wb_u(&m->table, min);
@@ -178,7 +178,7 @@ static void mod_table(mod *m, uint32_t min) {
 }
 
 /* Active element segment for table 0 at a constant offset. */
-static void mod_elem(mod *m, int32_t offset, uint32_t n, const uint32_t *funcs) {
+static inline void mod_elem(mod *m, int32_t offset, uint32_t n, const uint32_t *funcs) {
   wb_u(&m->elem, 0);
   e_i32(&m->elem, offset);
   wb_byte(&m->elem, WASM_OP_END);
@@ -187,7 +187,7 @@ static void mod_elem(mod *m, int32_t offset, uint32_t n, const uint32_t *funcs) 
   m->nelem++;
 }
 
-static void mod_data(mod *m, int32_t offset, const void *bytes, uint32_t n) {
+static inline void mod_data(mod *m, int32_t offset, const void *bytes, uint32_t n) {
   wb_u(&m->data, 0);
   e_i32(&m->data, offset);
   wb_byte(&m->data, WASM_OP_END);
@@ -196,7 +196,7 @@ static void mod_data(mod *m, int32_t offset, const void *bytes, uint32_t n) {
   m->ndata++;
 }
 
-static void mod_section(wb *out, uint8_t id, uint32_t count, wb *content) {
+static inline void mod_section(wb *out, uint8_t id, uint32_t count, wb *content) {
   if (!count) return;
   wb s = {0};
   wb_u(&s, count);
@@ -208,7 +208,7 @@ static void mod_section(wb *out, uint8_t id, uint32_t count, wb *content) {
 }
 
 /* Returns the module bytes (caller frees) and frees the builder. */
-static uint8_t *mod_finish(mod *m, size_t *len) {
+static inline uint8_t *mod_finish(mod *m, size_t *len) {
   wb out = {0};
   static const uint8_t hdr[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
   wb_bytes(&out, hdr, 8);
@@ -235,7 +235,7 @@ typedef struct inst_t {
   tova_instance *inst;
 } inst_t;
 
-static bool inst_make(inst_t *t, mod *m, const tova_extern *imports, size_t nimports,
+static inline bool inst_make(inst_t *t, mod *m, const tova_extern *imports, size_t nimports,
                       tova_error *err) {
   size_t len;
   uint8_t *bytes = mod_finish(m, &len);
@@ -248,12 +248,12 @@ static bool inst_make(inst_t *t, mod *m, const tova_extern *imports, size_t nimp
   return st == TOVA_OK;
 }
 
-static void inst_free(inst_t *t) {
+static inline void inst_free(inst_t *t) {
   if (t->module) tova_module_release(t->module);
   if (t->store) tova_store_free(t->store);
 }
 
-static tova_func *inst_func(inst_t *t, const char *name) {
+static inline tova_func *inst_func(inst_t *t, const char *name) {
   tova_extern ext;
   if (!t->inst || tova_instance_export(t->inst, name, &ext) != TOVA_OK ||
       ext.kind != TOVA_EXTERN_FUNC)

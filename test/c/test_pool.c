@@ -10,6 +10,16 @@
 #include "runtime/sched.h" /* white-box: rt->stopping in the shutdown test */
 #include "tova.h"
 
+/* Outcome counters shared by several tests. */
+static _Atomic int g_blocker_started;
+static _Atomic int64_t g_ok, g_shutdown, g_other;
+
+static void tally_done(tova_task *t, void *ud, tova_status st) {
+  if (st == TOVA_OK) atomic_fetch_add(&g_ok, 1);
+  else if (st == TOVA_ERR_SHUTDOWN) atomic_fetch_add(&g_shutdown, 1);
+  else atomic_fetch_add(&g_other, 1);
+}
+
 /* ---- many trivial tasks ------------------------------------------------- */
 
 typedef struct sq_job {
@@ -111,7 +121,11 @@ static void test_spawn_from_tasks(void) {
   tova_runtime *rt = NULL;
   CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
   CHECK_EQ_I64(tova_runtime_worker_count(rt), 3);
-  const int depth = RT_SCALE(160) / 10; /* 16 normally, 1 under sanitizers */
+#ifdef RT_TEST_SANITIZED
+  const int depth = 12;
+#else
+  const int depth = 16;
+#endif
   tree_ctx *root = malloc(sizeof *root);
   root->rt = rt;
   root->depth = depth;
@@ -230,16 +244,120 @@ static void run_park_test(int wake_before_return) {
 static void test_park_woken_by_other_thread(void) { run_park_test(0); }
 static void test_park_woken_before_step_returns(void) { run_park_test(1); }
 
+/* Several threads post events to the same tasks and wake them, all at once:
+ * wakes coalesce but are never lost, so every task sees every event. A lost
+ * wake would leave a task parked forever (the test would hang). */
+typedef struct event_ctx {
+  _Atomic int64_t events;
+  int64_t expect;
+  _Atomic(tova_task *) self;
+  int steps;
+} event_ctx;
+
+static tova_status event_step(tova_task *t, void *ud) {
+  event_ctx *c = ud;
+  /* Posters may still wake the task after it finished: they hold a
+   * reference (taken once, on the first step) so that is a safe no-op. */
+  if (!atomic_load(&c->self)) {
+    tova_task_retain(t);
+    atomic_store(&c->self, t);
+  }
+  c->steps++;
+  return atomic_load(&c->events) == c->expect ? TOVA_OK : TOVA_SUSPENDED;
+}
+
+typedef struct poster_arg {
+  event_ctx *ctx;
+  int ntasks, per_thread;
+} poster_arg;
+
+static void *poster_main(void *p) {
+  poster_arg *a = p;
+  for (int k = 0; k < a->per_thread; k++)
+    for (int i = 0; i < a->ntasks; i++) {
+      event_ctx *c = &a->ctx[i];
+      tova_task *t;
+      while (!(t = atomic_load(&c->self))) sched_yield(); /* first step ran */
+      atomic_fetch_add(&c->events, 1);
+      tova_task_wake(t);
+    }
+  return NULL;
+}
+
+static void test_concurrent_wakers(void) {
+  enum { NPOST = 3 };
+  const int ntasks = 64, per_thread = RT_SCALE(500);
+  latch_init(&g_done);
+  atomic_store(&g_status_bad, 0);
+  event_ctx *ctx = calloc((size_t)ntasks, sizeof *ctx);
+  tova_runtime_config cfg = {.workers = 2};
+  tova_runtime *rt = NULL;
+  CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
+  for (int i = 0; i < ntasks; i++) {
+    ctx[i].expect = (int64_t)NPOST * per_thread;
+    CHECK(tova_task_spawn(rt, event_step, count_done, &ctx[i], NULL) == TOVA_OK);
+  }
+  pthread_t th[NPOST];
+  poster_arg pa = {ctx, ntasks, per_thread};
+  for (int i = 0; i < NPOST; i++) pthread_create(&th[i], NULL, poster_main, &pa);
+  for (int i = 0; i < NPOST; i++) pthread_join(th[i], NULL);
+  latch_wait(&g_done, ntasks);
+  tova_runtime_free(rt);
+  for (int i = 0; i < ntasks; i++) {
+    tova_task_wake(ctx[i].self); /* finished: a no-op */
+    tova_task_release(ctx[i].self);
+  }
+  CHECK_EQ_I64(atomic_load(&g_status_bad), 0);
+  int bad = 0;
+  for (int i = 0; i < ntasks; i++)
+    bad += ctx[i].steps < 1 || ctx[i].steps > 1 + NPOST * per_thread;
+  CHECK_EQ_I64(bad, 0);
+  free(ctx);
+  latch_destroy(&g_done);
+}
+
+/* Fairness: on one worker, a task that keeps yielding (wakes itself, parks)
+ * always has its worker's own queue non-empty; a task spawned from another
+ * thread (inject queue) must still get to run. The yielder gives up after a
+ * bound and reports failure rather than hanging. */
+static _Atomic int g_flag;
+
+static tova_status yielder_step(tova_task *t, void *ud) {
+  int *rounds = ud;
+  atomic_store(&g_blocker_started, 1);
+  if (atomic_load(&g_flag)) return TOVA_OK;
+  if (++*rounds > 1000000) return TOVA_ERR_TIMEOUT;
+  tova_task_wake(t); /* yield: runnable again at once */
+  return TOVA_SUSPENDED;
+}
+
+static tova_status set_flag_step(tova_task *t, void *ud) {
+  atomic_store(&g_flag, 1);
+  return TOVA_OK;
+}
+
+static void test_yielding_task_does_not_starve_inject(void) {
+  atomic_store(&g_flag, 0);
+  atomic_store(&g_blocker_started, 0);
+  atomic_store(&g_ok, 0);
+  atomic_store(&g_shutdown, 0);
+  atomic_store(&g_other, 0);
+  tova_runtime_config cfg = {.workers = 1};
+  tova_runtime *rt = NULL;
+  CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
+  int rounds[2] = {0, 0};
+  CHECK(tova_task_spawn(rt, yielder_step, tally_done, &rounds[0], NULL) == TOVA_OK);
+  CHECK(tova_task_spawn(rt, yielder_step, tally_done, &rounds[1], NULL) == TOVA_OK);
+  while (!atomic_load(&g_blocker_started)) sched_yield(); /* yielding has begun */
+  CHECK(tova_task_spawn(rt, set_flag_step, tally_done, NULL, NULL) == TOVA_OK);
+  while (atomic_load(&g_ok) + atomic_load(&g_other) < 3) sched_yield();
+  tova_runtime_free(rt);
+  CHECK_EQ_I64(atomic_load(&g_ok), 3);
+  CHECK_EQ_I64(atomic_load(&g_other), 0);
+}
+
 /* ---- shutdown ----------------------------------------------------------- */
 
-static _Atomic int g_blocker_started;
-static _Atomic int64_t g_ok, g_shutdown, g_other;
-
-static void tally_done(tova_task *t, void *ud, tova_status st) {
-  if (st == TOVA_OK) atomic_fetch_add(&g_ok, 1);
-  else if (st == TOVA_ERR_SHUTDOWN) atomic_fetch_add(&g_shutdown, 1);
-  else atomic_fetch_add(&g_other, 1);
-}
 
 /* Occupies its worker until tova_runtime_free has begun, so that the tasks
  * queued behind it are certainly still queued when shutdown starts. */
@@ -392,6 +510,8 @@ int main(void) {
   RUN(test_spawn_from_tasks);
   RUN(test_park_woken_by_other_thread);
   RUN(test_park_woken_before_step_returns);
+  RUN(test_concurrent_wakers);
+  RUN(test_yielding_task_does_not_starve_inject);
   RUN(test_shutdown_with_queued_tasks);
   RUN(test_shutdown_with_parked_task);
   RUN(test_several_runtimes);

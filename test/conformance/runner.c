@@ -272,9 +272,17 @@ static tova_status compile_file(file_state *fs, const json_value *cmd, tova_modu
   return st;
 }
 
+/* Start functions run on the watched execution, so a runaway one times out. */
 static tova_status instantiate(file_state *fs, tova_module *m, tova_instance **out,
                                tova_error *err) {
-  return tova_linker_instantiate(fs->linker, fs->store, m, out, err);
+  watchdog_arm(fs->dog, fs->exec, fs->opt->timeout_sec);
+  tova_status st = wasm_linker_instantiate_exec(fs->linker, fs->store, m, fs->exec, out, err);
+  if (watchdog_disarm(fs->dog) && st == TOVA_ERR_CANCELLED) {
+    tova_error_set(err, TOVA_ERR_TIMEOUT, "start function timed out after %u s",
+                   fs->opt->timeout_sec);
+    st = TOVA_ERR_TIMEOUT;
+  }
+  return st;
 }
 
 /* ---- actions ---- */

@@ -3,7 +3,10 @@
  * instantiation of whatever compiles (modules without imports only, so no
  * host objects are needed). Any crash, sanitizer report, leak or hang is a bug.
  *
- *   CC=clang cmake -S . -B build-fuzz -DTOVA_BUILD_FUZZ=ON -DTOVA_BUILD_ADDON=OFF
+ *   CC=clang cmake -S . -B build-fuzz -DTOVA_BUILD_FUZZ=ON -DTOVA_BUILD_ADDON=OFF \
+ *     -DTOVA_SANITIZE=address,undefined -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link
+ * (fuzzer-no-link instruments the library itself for coverage feedback; seed
+ * the corpus with the spec tests' .wasm files)
  *   cmake --build build-fuzz --target fuzz_module && ./build-fuzz/fuzz_module -max_len=4096
  */
 #include <stddef.h>

@@ -1,0 +1,127 @@
+// Types of the tova_runtime package (index.js, the bridge over the native addon).
+//
+// Integers: an i64 arrives as a number when exact (|v| <= 2^53-1), else as a
+// bigint; both are accepted on input. Numbers must be integers within the safe
+// range: anything else is rejected with code TOVA_BAD_ARGUMENT (never rounded).
+
+/** An i64 as it crosses the JS boundary. */
+export type Int64 = number | bigint;
+
+/** Stable error codes carried by every Error the package throws or rejects with. */
+export type TovaErrorCode =
+  | 'TOVA_UNAVAILABLE'
+  | 'TOVA_BAD_ARGUMENT'
+  | 'TOVA_NOT_FOUND'
+  | 'TOVA_INVALID_MODULE'
+  | 'TOVA_UNLINKABLE'
+  | 'TOVA_TRAP'
+  | 'TOVA_CLOSED'
+  | 'TOVA_CANCELLED'
+  | 'TOVA_TIMEOUT'
+  | 'TOVA_UNSUPPORTED'
+  | 'TOVA_SHUTDOWN'
+  | 'TOVA_NOMEM';
+
+export interface TovaError extends Error {
+  code: TovaErrorCode;
+}
+
+// ---- availability ----------------------------------------------------------
+
+/** True when the native addon loaded. Never throws. */
+export function isRuntimeAvailable(): boolean;
+/** File the addon was loaded from, or null. */
+export function runtimePath(): string | null;
+/** Why the addon is not available (how to build it, what was tried), or null. */
+export function runtimeLoadError(): string | null;
+/** 'tova_runtime ok' */
+export function healthCheck(): string;
+
+// ---- tasks -----------------------------------------------------------------
+
+/** Runs a task on the worker pool; resolves to its value. */
+export function spawnTask(value: Int64): Promise<Int64>;
+/** Runs one task per value (as one batch); resolves to the values in order. */
+export function concurrentAll(values: readonly Int64[]): Promise<Int64[]>;
+/** Typed form of concurrentAll: Float64Array (all results exact numbers) or BigInt64Array. */
+export function concurrentAllTyped(
+  values: Float64Array | BigInt64Array | Int32Array,
+): Promise<Float64Array | BigInt64Array>;
+
+// ---- channels ----------------------------------------------------------------
+
+/** Channel handle: a small integer valid in every thread and worker of the process. */
+export type ChannelId = number;
+
+/** Creates a channel of int64 values (capacity 0 = unbuffered rendezvous). */
+export function channelCreate(capacity: number): ChannelId;
+/** Try-send: true if sent, false if full. Never blocks. Throws TOVA_CLOSED after close. */
+export function channelSend(id: ChannelId, value: Int64): boolean;
+/** Try-receive: the value, or null when empty or closed and drained. Never blocks. */
+export function channelReceive(id: ChannelId): Int64 | null;
+/** Closes the channel: waiters wake; receivers drain what is buffered. Throws TOVA_CLOSED if already closed. */
+export function channelClose(id: ChannelId): void;
+/** Sends, waiting for room; settles when the value is taken or buffered. Rejects TOVA_CLOSED on close. */
+export function channelSendAsync(id: ChannelId, value: Int64): Promise<void>;
+/** Receives, waiting for a value; resolves null once the channel is closed and drained. */
+export function channelRecv(id: ChannelId): Promise<Int64 | null>;
+/** Async iterator over the channel's values until it is closed and drained. */
+export function channelValues(id: ChannelId): AsyncGenerator<Int64, void, void>;
+
+// ---- WebAssembly -------------------------------------------------------------
+
+export type WasmValueType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128' | 'funcref' | 'externref';
+
+export interface WasmExport {
+  name: string;
+  kind: 'function' | 'table' | 'memory' | 'global';
+  /** For functions. */
+  params?: WasmValueType[];
+  results?: WasmValueType[];
+}
+
+/** A compiled module (from compile()); reusable by every function below. */
+export interface WasmModule {
+  readonly exports: WasmExport[];
+}
+
+/** WebAssembly bytes, or a compiled module. */
+export type WasmSource = Uint8Array | ArrayBuffer | ArrayBufferView | number[] | WasmModule;
+
+/** Argument: i32/i64 take integer numbers (or bigint), f32/f64 take numbers. */
+export type WasmArg = number | bigint;
+/** undefined (no results), one value, or an array (several results). */
+export type WasmResult = undefined | number | bigint | Array<number | bigint>;
+
+export interface WasmTask {
+  wasm: WasmSource;
+  func: string;
+  args?: WasmArg[];
+}
+
+/** Compiles (or fetches from the content-keyed cache) a module. Throws TOVA_INVALID_MODULE. */
+export function compile(wasm: WasmSource): WasmModule;
+/** Runs one export on a fresh instance, as a task on the pool. */
+export function execWasm(wasm: WasmSource, func: string, args?: WasmArg[]): Promise<WasmResult>;
+/** Runs every task concurrently (one pool task each); results in order. */
+export function concurrentWasm(tasks: readonly WasmTask[]): Promise<WasmResult[]>;
+/** Like concurrentWasm, in a few chunks per worker: cheaper for many small calls. */
+export function concurrentWasmShared(tasks: readonly WasmTask[]): Promise<WasmResult[]>;
+/**
+ * Runs `func` once per row of `args` (row-major, nparams values per row), split
+ * across the workers; rows of one chunk share an instance (use pure functions).
+ * Results: Int32Array (i32 results), BigInt64Array (i64) or Float64Array (f32/f64),
+ * rows * nresults long; undefined if the function returns nothing.
+ * `rowCount` is needed only for functions without parameters.
+ */
+export function callBulk(
+  module: WasmSource,
+  func: string,
+  args: Int32Array | Float64Array | Float32Array | BigInt64Array | null,
+  rowCount?: number,
+): Promise<Int32Array | BigInt64Array | Float64Array | undefined>;
+
+/** Runs one export with the channel host imports tova.chan_send / tova.chan_receive. */
+export function execWasmWithChannels(wasm: WasmSource, func: string, args?: WasmArg[]): Promise<WasmResult>;
+/** concurrentWasm with the channel host imports. */
+export function concurrentWasmWithChannels(tasks: readonly WasmTask[]): Promise<WasmResult[]>;

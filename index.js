@@ -1,0 +1,283 @@
+'use strict';
+// tova_runtime: the package's main export (the "bridge").
+//
+// Finds and loads the native addon (tova_runtime.node, built from the C
+// sources by `npm install` / `npm run build`) and exposes its API with the
+// conveniences that belong in JS. Where the addon is looked for, in order:
+//   1. <package>/build/tova_runtime.node, <package>/build/Release/tova_runtime.node
+//   2. $TOVA_RUNTIME_PATH: the .node file itself, or a directory holding it
+//   3. ~/.tova/lib/tova_runtime.node
+// When none loads, isRuntimeAvailable() is false and every other function
+// throws an Error with code TOVA_UNAVAILABLE saying how to build the addon and
+// why each candidate failed.
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const ADDON_NAME = 'tova_runtime.node';
+
+let native = null; // the addon's exports once loaded
+let nativePath = null; // the file it came from
+let loadError = null; // why it is not available (string), once tried
+
+function candidates() {
+  const list = [
+    path.join(__dirname, 'build', ADDON_NAME),
+    path.join(__dirname, 'build', 'Release', ADDON_NAME),
+  ];
+  const fromEnv = process.env.TOVA_RUNTIME_PATH;
+  if (fromEnv) {
+    let isDir = false;
+    try { isDir = fs.statSync(fromEnv).isDirectory(); } catch (_) { /* reported below */ }
+    list.push(isDir ? path.join(fromEnv, ADDON_NAME) : fromEnv);
+  }
+  list.push(path.join(os.homedir(), '.tova', 'lib', ADDON_NAME));
+  return list;
+}
+
+function load() {
+  if (native || loadError) return native;
+  const tried = [];
+  for (const file of candidates()) {
+    if (!fs.existsSync(file)) {
+      tried.push(`${file}: not found`);
+      continue;
+    }
+    try {
+      const addon = require(file);
+      if (typeof addon.healthCheck !== 'function') throw new Error('not a tova_runtime addon');
+      native = addon;
+      nativePath = file;
+      return native;
+    } catch (e) {
+      tried.push(`${file}: ${String(e && e.message).split('\n')[0]}`);
+    }
+  }
+  loadError =
+    `tova_runtime: the native addon is not available. Build it with \`npm install\` or ` +
+    `\`npm run build\` in ${__dirname} (needs cmake and a C compiler), or point ` +
+    `TOVA_RUNTIME_PATH at a built ${ADDON_NAME}. Tried: ${tried.join('; ')}`;
+  return null;
+}
+
+function unavailable() {
+  const e = new Error(loadError);
+  e.code = 'TOVA_UNAVAILABLE';
+  return e;
+}
+
+// The addon, or throw TOVA_UNAVAILABLE.
+function rt() {
+  if (native || load()) return native;
+  throw unavailable();
+}
+
+function badArgument(message) {
+  const e = new TypeError(message);
+  e.code = 'TOVA_BAD_ARGUMENT';
+  return e;
+}
+
+// ---- availability -------------------------------------------------------
+
+/** True when the native addon loaded. Never throws. */
+function isRuntimeAvailable() {
+  return load() !== null;
+}
+
+/** Where the addon was loaded from, or null. */
+function runtimePath() {
+  return load() ? nativePath : null;
+}
+
+/** Why the addon is not available, or null when it is. */
+function runtimeLoadError() {
+  load();
+  return loadError;
+}
+
+function healthCheck() {
+  return rt().healthCheck();
+}
+
+// ---- tasks -----------------------------------------------------------------
+
+function spawnTask(value) {
+  return rt().spawnTask(value);
+}
+
+// The JS side converts plain arrays of safe integers to a Float64Array and
+// back: a tight JS loop is much cheaper than one N-API call per element, and
+// the addon then works on raw memory. Anything else (BigInts, bad values) goes
+// through the addon's general path, which also produces the error messages.
+function concurrentAll(values) {
+  const addon = rt();
+  if (!Array.isArray(values) || values.length < 64 || typeof addon.concurrentAllTyped !== 'function') {
+    return addon.concurrentAll(values);
+  }
+  const n = values.length;
+  const typed = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (!Number.isSafeInteger(v)) return addon.concurrentAll(values);
+    typed[i] = v;
+  }
+  return addon.concurrentAllTyped(typed).then(toArray);
+}
+
+function toArray(typed) {
+  const n = typed.length;
+  const out = new Array(n);
+  if (typed instanceof Float64Array) {
+    for (let i = 0; i < n; i++) out[i] = typed[i];
+  } else {
+    for (let i = 0; i < n; i++) {
+      const b = typed[i];
+      out[i] = b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
+    }
+  }
+  return out;
+}
+
+/** Typed-array form of concurrentAll: Float64Array/BigInt64Array/Int32Array in,
+ * Float64Array (all results exact numbers) or BigInt64Array out. */
+function concurrentAllTyped(values) {
+  return rt().concurrentAllTyped(values);
+}
+
+// ---- channels ------------------------------------------------------------
+
+function channelCreate(capacity) {
+  return rt().channelCreate(capacity);
+}
+function channelSend(id, value) {
+  return rt().channelSend(id, value);
+}
+function channelReceive(id) {
+  return rt().channelReceive(id);
+}
+function channelClose(id) {
+  return rt().channelClose(id);
+}
+function channelSendAsync(id, value) {
+  return rt().channelSendAsync(id, value);
+}
+function channelRecv(id) {
+  return rt().channelRecv(id);
+}
+
+/** Async iterator over a channel: yields values until it is closed and drained. */
+async function* channelValues(id) {
+  const addon = rt();
+  for (;;) {
+    const v = await addon.channelRecv(id);
+    if (v === null) return;
+    yield v;
+  }
+}
+
+// ---- WebAssembly ---------------------------------------------------------
+
+// WebAssembly bytes may come as Buffer/Uint8Array/any TypedArray, ArrayBuffer,
+// DataView, a plain array of byte values, or a module from compile().
+function wasmArg(wasm, fn) {
+  if (Array.isArray(wasm)) {
+    for (let i = 0; i < wasm.length; i++) {
+      const b = wasm[i];
+      if (!Number.isInteger(b) || b < 0 || b > 255) {
+        throw badArgument(`${fn}: wasm[${i}] is not a byte (0..255): ${String(b)}`);
+      }
+    }
+    return Uint8Array.from(wasm);
+  }
+  return wasm;
+}
+
+function compile(wasm) {
+  return rt().compile(wasmArg(wasm, 'compile'));
+}
+
+function execWasm(wasm, func, args) {
+  const addon = rt();
+  try {
+    return addon.execWasm(wasmArg(wasm, 'execWasm'), func, args === undefined ? [] : args);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function tasksArg(tasks, fn) {
+  if (!Array.isArray(tasks)) return tasks; // the addon rejects with the message
+  let copy = null;
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i];
+    if (t && typeof t === 'object' && (Array.isArray(t.wasm) || t.args === undefined)) {
+      if (!copy) copy = tasks.slice();
+      copy[i] = { wasm: wasmArg(t.wasm, `${fn}: tasks[${i}]`), func: t.func, args: t.args === undefined ? [] : t.args };
+    }
+  }
+  return copy || tasks;
+}
+
+function concurrentWasm(tasks) {
+  const addon = rt();
+  try {
+    return addon.concurrentWasm(tasksArg(tasks, 'concurrentWasm'));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function concurrentWasmShared(tasks) {
+  const addon = rt();
+  try {
+    return addon.concurrentWasmShared(tasksArg(tasks, 'concurrentWasmShared'));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** Run export `func` over many argument rows (row-major typed array). */
+function callBulk(module, func, args, rowCount) {
+  const addon = rt();
+  try {
+    return addon.callBulk(wasmArg(module, 'callBulk'), func, args, rowCount);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function notBuiltYet(name) {
+  return function () {
+    const addon = rt();
+    if (typeof addon[name] === 'function') return addon[name].apply(addon, arguments);
+    const e = new Error(`${name}: channel host imports (tova.chan_send / tova.chan_receive) are not in this build of tova_runtime yet`);
+    e.code = 'TOVA_UNSUPPORTED';
+    return Promise.reject(e);
+  };
+}
+
+module.exports = {
+  isRuntimeAvailable,
+  runtimePath,
+  runtimeLoadError,
+  healthCheck,
+  spawnTask,
+  concurrentAll,
+  concurrentAllTyped,
+  channelCreate,
+  channelSend,
+  channelReceive,
+  channelClose,
+  channelSendAsync,
+  channelRecv,
+  channelValues,
+  compile,
+  execWasm,
+  concurrentWasm,
+  concurrentWasmShared,
+  callBulk,
+  execWasmWithChannels: notBuiltYet('execWasmWithChannels'),
+  concurrentWasmWithChannels: notBuiltYet('concurrentWasmWithChannels'),
+};

@@ -1,0 +1,382 @@
+/* wasm_bulk.c: callBulk(module, func, args, rowCount?) runs one export over
+ * many argument rows and returns a typed array of results.
+ *
+ * The hot path has no JS objects at all: the arguments come as one typed array
+ * (row-major, nparams per row), are converted once on the JS thread into a
+ * private buffer (so JS may reuse or detach its array at once), and the rows
+ * are split into a few chunks per worker. A chunk instantiates the module
+ * ONCE and calls the export for each of its rows, so rows of one chunk share
+ * the instance (globals, memory): callBulk is meant for pure functions.
+ *
+ * Arguments: Int32Array, Float64Array, Float32Array or BigInt64Array; each
+ * element converted to its parameter's type with the usual checks (no silent
+ * rounding of integers). Results: Int32Array (all results i32),
+ * BigInt64Array (all i64) or Float64Array (all f32/f64), rows * nresults long;
+ * undefined when the export returns nothing. */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm_internal.h"
+
+typedef enum out_kind { OUT_NONE, OUT_I32, OUT_I64, OUT_F64 } out_kind;
+
+typedef struct bulk_op bulk_op;
+typedef struct bulk_chunk {
+  bulk_op *bulk;
+  size_t lo, hi; /* rows */
+} bulk_chunk;
+
+struct bulk_op {
+  tova_napi_op op;
+  tova_napi_cq *cq;
+  tova_napi_env *st;
+  tova_module *module; /* retained */
+  char *func;
+  tova_functype ft;
+  out_kind out;
+  size_t rows;
+  tova_val *args;    /* rows * nparams */
+  tova_val *results; /* rows * nresults */
+  bulk_chunk *chunks;
+  atomic_size_t remaining;
+  pthread_mutex_t err_mu;
+  size_t err_row; /* lowest failed row, rows when none */
+  tova_error err;
+};
+
+static void bulk_free(bulk_op *b) {
+  if (b->module) tova_module_release(b->module);
+  free(b->func);
+  free(b->args);
+  free(b->results);
+  free(b->chunks);
+  pthread_mutex_destroy(&b->err_mu);
+  free(b);
+}
+
+static void bulk_discard(tova_napi_op *op) { bulk_free((bulk_op *)op); }
+
+static void bulk_error(bulk_op *b, size_t row, const tova_error *err) {
+  pthread_mutex_lock(&b->err_mu);
+  if (row < b->err_row) {
+    b->err_row = row;
+    b->err = *err;
+  }
+  pthread_mutex_unlock(&b->err_mu);
+}
+
+static void bulk_finish(bulk_op *b, size_t count) {
+  if (atomic_fetch_sub_explicit(&b->remaining, count, memory_order_acq_rel) == count) {
+    tova_napi_cq_push(b->cq, &b->op);
+  }
+}
+
+static tova_status chunk_step(tova_task *t, void *userdata) {
+  bulk_chunk *c = userdata;
+  bulk_op *b = c->bulk;
+  tova_error err;
+  tova_napi_inst inst;
+  tova_exec *exec = tova_napi_thread_exec();
+  if (!exec) {
+    tova_error_set(&err, TOVA_ERR_NOMEM, "out of memory for an execution context");
+    bulk_error(b, c->lo, &err);
+    return TOVA_OK;
+  }
+  if (tova_napi_inst_new(b->module, b->func, &inst, &err) != TOVA_OK) {
+    bulk_error(b, c->lo, &err);
+    return TOVA_OK;
+  }
+  uint32_t np = b->ft.nparams, nr = b->ft.nresults;
+  for (size_t row = c->lo; row < c->hi; row++) {
+    if (tova_napi_inst_call(b->st, exec, &inst, b->func, b->args + row * np, b->results + row * nr,
+                            &err) != TOVA_OK) {
+      bulk_error(b, row, &err);
+      break;
+    }
+  }
+  tova_napi_inst_free(&inst);
+  return TOVA_OK;
+}
+
+static void chunk_done(tova_task *t, void *userdata, tova_status status) {
+  bulk_chunk *c = userdata;
+  if (status != TOVA_OK) {
+    tova_error err;
+    tova_error_set(&err, status, "the task ended with %s", tova_status_code(status));
+    bulk_error(c->bulk, c->lo, &err);
+  }
+  bulk_finish(c->bulk, 1);
+}
+
+static napi_status make_output(napi_env env, bulk_op *b, napi_value *out) {
+  size_t n = b->rows * b->ft.nresults;
+  void *data = NULL;
+  napi_value ab;
+  napi_typedarray_type type = b->out == OUT_I32 ? napi_int32_array
+                              : b->out == OUT_I64 ? napi_bigint64_array
+                                                  : napi_float64_array;
+  size_t elem = b->out == OUT_I32 ? 4 : 8;
+  napi_status s = napi_create_arraybuffer(env, n * elem, &data, &ab);
+  if (s != napi_ok) return s;
+  for (size_t i = 0; i < n; i++) {
+    tova_val v = b->results[i];
+    uint8_t rt = b->ft.results[i % b->ft.nresults];
+    if (b->out == OUT_I32) {
+      ((int32_t *)data)[i] = v.i32;
+    } else if (b->out == OUT_I64) {
+      ((int64_t *)data)[i] = v.i64;
+    } else if (rt == TOVA_F32) {
+      float f;
+      memcpy(&f, &v.f32_bits, sizeof f);
+      ((double *)data)[i] = (double)f;
+    } else {
+      memcpy((double *)data + i, &v.f64_bits, sizeof(double));
+    }
+  }
+  return napi_create_typedarray(env, type, n, ab, 0, out);
+}
+
+static void bulk_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
+  bulk_op *b = (bulk_op *)op;
+  napi_value out;
+  if (b->err_row < b->rows) {
+    char msg[TOVA_ERROR_MAX + 64];
+    snprintf(msg, sizeof msg, "callBulk: row %zu: %s", b->err_row, b->err.message);
+    tova_napi_reject(env, op->deferred, b->err.status, msg);
+  } else if ((b->out == OUT_NONE ? napi_get_undefined(env, &out) : make_output(env, b, &out)) == napi_ok) {
+    napi_resolve_deferred(env, op->deferred, out);
+  } else {
+    napi_value e;
+    if (!tova_napi_take_exception(env, &e)) {
+      e = tova_napi_error_value(env, TOVA_ERR_NOMEM, "callBulk: cannot allocate the result array");
+    }
+    napi_reject_deferred(env, op->deferred, e);
+  }
+  bulk_free(b);
+}
+
+/* Result array kind from the signature: one kind for all results. */
+static tova_status output_kind(const tova_functype *ft, out_kind *out, tova_error *err,
+                               const char *func) {
+  *out = OUT_NONE;
+  for (uint32_t i = 0; i < ft->nresults; i++) {
+    uint8_t t = ft->results[i];
+    out_kind k = t == TOVA_I32 ? OUT_I32 : t == TOVA_I64 ? OUT_I64
+               : (t == TOVA_F32 || t == TOVA_F64) ? OUT_F64 : OUT_NONE;
+    if (k == OUT_NONE) {
+      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "callBulk: %s returns a %s, which has no typed array",
+                            func, tova_napi_valtype_name(t));
+    }
+    if (*out != OUT_NONE && *out != k) {
+      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
+                            "callBulk: %s returns results of mixed types; one typed array cannot hold them",
+                            func);
+    }
+    *out = k;
+  }
+  return TOVA_OK;
+}
+
+/* One element of the argument array converted to parameter type `t`. */
+static tova_status convert(napi_typedarray_type src, const void *data, size_t i, uint8_t t,
+                           tova_val *out, tova_error *err, const char *func, uint32_t np) {
+  out->raw = 0;
+  char where[128];
+  snprintf(where, sizeof where, "callBulk: args[%zu] (row %zu, argument %zu of %s, %s)", i,
+           np ? i / np : 0, np ? i % np : 0, func, tova_napi_valtype_name(t));
+  if (src == napi_bigint64_array) {
+    int64_t x = ((const int64_t *)data)[i];
+    if (t == TOVA_I64) {
+      out->i64 = x;
+    } else if (t == TOVA_I32 && x >= -2147483648LL && x <= 4294967295LL) {
+      out->i32 = (int32_t)(uint32_t)(uint64_t)x;
+    } else if (t == TOVA_I32) {
+      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be in [-2^31, 2^32-1], got %lld", where,
+                            (long long)x);
+    } else {
+      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: a BigInt64Array cannot feed a float parameter",
+                            where);
+    }
+    return TOVA_OK;
+  }
+  if (src == napi_int32_array) {
+    int32_t x = ((const int32_t *)data)[i];
+    switch (t) {
+      case TOVA_I32: out->i32 = x; return TOVA_OK;
+      case TOVA_I64: out->i64 = x; return TOVA_OK;
+      case TOVA_F32: { float f = (float)x; memcpy(&out->f32_bits, &f, sizeof f); return TOVA_OK; }
+      case TOVA_F64: { double d = x; memcpy(&out->f64_bits, &d, sizeof d); return TOVA_OK; }
+    }
+  } else {
+    double d = src == napi_float32_array ? (double)((const float *)data)[i] : ((const double *)data)[i];
+    switch (t) {
+      case TOVA_F32: { float f = (float)d; memcpy(&out->f32_bits, &f, sizeof f); return TOVA_OK; }
+      case TOVA_F64: memcpy(&out->f64_bits, &d, sizeof d); return TOVA_OK;
+      case TOVA_I32:
+      case TOVA_I64:
+        if (!isfinite(d) || d != trunc(d)) {
+          return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be an integer, got %.17g", where, d);
+        }
+        if (t == TOVA_I32) {
+          if (d < -2147483648.0 || d > 4294967295.0) {
+            return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be in [-2^31, 2^32-1], got %.17g",
+                                  where, d);
+          }
+          out->i32 = (int32_t)(uint32_t)(int64_t)d;
+        } else {
+          if (fabs(d) > (double)TOVA_NAPI_MAX_SAFE_INT) {
+            return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
+                                  "%s %.17g is outside the safe integer range; use a BigInt64Array", where, d);
+          }
+          out->i64 = (int64_t)d;
+        }
+        return TOVA_OK;
+    }
+  }
+  return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: parameters of this type cannot be passed", where);
+}
+
+static tova_status read_args(napi_env env, napi_value v, bulk_op *b, bool have_rows, tova_error *err) {
+  uint32_t np = b->ft.nparams;
+  napi_valuetype vt;
+  bool is_ta = false;
+  napi_typeof(env, v, &vt);
+  if ((vt == napi_undefined || vt == napi_null) && np == 0) {
+    if (!have_rows) {
+      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "callBulk: %s takes no arguments: pass rowCount",
+                            b->func);
+    }
+    return TOVA_OK;
+  }
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) {
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
+                          "callBulk: args must be an Int32Array, Float64Array, Float32Array or "
+                          "BigInt64Array, got %s",
+                          tova_napi_type_name(env, v));
+  }
+  napi_typedarray_type type;
+  size_t length, offset;
+  void *data;
+  napi_value ab;
+  napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset);
+  if (type != napi_int32_array && type != napi_float64_array && type != napi_float32_array &&
+      type != napi_bigint64_array) {
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
+                          "callBulk: args must be an Int32Array, Float64Array, Float32Array or "
+                          "BigInt64Array");
+  }
+  if (np == 0) {
+    if (length != 0) {
+      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "callBulk: %s takes no arguments, got %zu values",
+                            b->func, length);
+    }
+    if (!have_rows) {
+      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "callBulk: %s takes no arguments: pass rowCount",
+                            b->func);
+    }
+    return TOVA_OK;
+  }
+  if (!have_rows) {
+    if (length % np != 0) {
+      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
+                            "callBulk: %s takes %u arguments per row, but args has %zu values (not a multiple)",
+                            b->func, np, length);
+    }
+    b->rows = length / np;
+  } else if (b->rows > SIZE_MAX / np || length != b->rows * np) {
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
+                          "callBulk: %zu rows of %u arguments need %zu values, args has %zu", b->rows, np,
+                          b->rows * np, length);
+  }
+  b->args = malloc((length ? length : 1) * sizeof *b->args);
+  if (!b->args) return tova_error_set(err, TOVA_ERR_NOMEM, "callBulk: out of memory for %zu values", length);
+  for (size_t i = 0; i < length; i++) {
+    tova_status s = convert(type, data, i, b->ft.params[i % np], &b->args[i], err, b->func, np);
+    if (s != TOVA_OK) return s;
+  }
+  return TOVA_OK;
+}
+
+static napi_value call_bulk(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4], promise;
+  tova_error err;
+  napi_valuetype t;
+  TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), "callBulk");
+  tova_napi_env *st = tova_napi_state(env);
+  bulk_op *b = calloc(1, sizeof *b);
+  if (!b || pthread_mutex_init(&b->err_mu, NULL) != 0) {
+    free(b);
+    return tova_napi_throwf(env, TOVA_ERR_NOMEM, "callBulk: out of memory");
+  }
+  b->op.settle = bulk_settle;
+  b->op.discard = bulk_discard;
+  b->cq = st->cq;
+  b->st = st;
+  bool have_rows = false;
+  uint64_t rows = 0;
+  napi_typeof(env, argv[3], &t);
+  tova_status s = tova_napi_module_arg(env, argv[0], &b->module, &err, "callBulk");
+  if (s == TOVA_OK) s = tova_napi_to_string(env, argv[1], &b->func, &err, "callBulk: func");
+  if (s == TOVA_OK) s = tova_napi_export_type(b->module, b->func, &b->ft, &err, "callBulk");
+  if (s == TOVA_OK) s = output_kind(&b->ft, &b->out, &err, b->func);
+  if (s == TOVA_OK && t != napi_undefined && t != napi_null) {
+    s = tova_napi_to_index(env, argv[3], UINT32_MAX, &rows, &err, "callBulk: rowCount");
+    have_rows = true;
+    b->rows = (size_t)rows;
+  }
+  if (s == TOVA_OK) s = read_args(env, argv[2], b, have_rows, &err);
+  if (s == TOVA_OK && b->ft.nresults && b->rows > SIZE_MAX / b->ft.nresults / sizeof(tova_val)) {
+    s = tova_error_set(&err, TOVA_ERR_BAD_ARGUMENT, "callBulk: too many rows");
+  }
+  if (s == TOVA_OK) {
+    b->results = calloc(b->rows * b->ft.nresults + 1, sizeof *b->results);
+    if (!b->results) s = tova_error_set(&err, TOVA_ERR_NOMEM, "callBulk: out of memory for the results");
+  }
+  tova_runtime *rt = s == TOVA_OK ? tova_napi_runtime(st, &err) : NULL;
+  if (!rt) {
+    bulk_free(b);
+    return tova_napi_rejected(env, &err);
+  }
+  b->err_row = b->rows;
+
+  size_t want = (size_t)tova_runtime_worker_count(rt) * 4;
+  if (want == 0) want = 4;
+  size_t nchunks = b->rows < want ? b->rows : want;
+  b->chunks = calloc(nchunks ? nchunks : 1, sizeof *b->chunks);
+  if (!b->chunks) {
+    bulk_free(b);
+    return tova_napi_throwf(env, TOVA_ERR_NOMEM, "callBulk: out of memory");
+  }
+  for (size_t c = 0; c < nchunks; c++) {
+    b->chunks[c].bulk = b;
+    b->chunks[c].lo = b->rows * c / nchunks;
+    b->chunks[c].hi = b->rows * (c + 1) / nchunks;
+  }
+  if (napi_create_promise(env, &b->op.deferred, &promise) != napi_ok) {
+    bulk_free(b);
+    return tova_napi_fail(env, napi_generic_failure, "callBulk");
+  }
+  atomic_init(&b->remaining, nchunks + 1);
+  tova_napi_keepalive_begin(st, &b->op);
+  for (size_t c = 0; c < nchunks; c++) {
+    tova_task *task;
+    tova_status ss = tova_task_spawn(rt, chunk_step, chunk_done, &b->chunks[c], &task);
+    if (ss != TOVA_OK) {
+      tova_error_set(&err, ss, "cannot spawn a task (%s)", tova_status_code(ss));
+      bulk_error(b, b->chunks[c].lo, &err);
+      bulk_finish(b, nchunks - c);
+      break;
+    }
+  }
+  bulk_finish(b, 1);
+  return promise;
+}
+
+napi_status tova_napi_register_bulk(napi_env env, napi_value exports) {
+  static const tova_napi_export list[] = {{"callBulk", call_bulk}, {NULL, NULL}};
+  return tova_napi_define(env, exports, list);
+}

@@ -1,0 +1,42 @@
+// Processes using tova_runtime exit by themselves: no referenced handle while
+// idle, pending channel waits do not keep the loop alive, teardown stops the
+// workers (and interrupts running WebAssembly) without waiting for queued work.
+// Each script runs under bun and under node; the assertion is on the exit code
+// and output. The timeout is only a safety net against a hang.
+import { describe, test, expect } from 'bun:test';
+import { spawnSync } from 'child_process';
+import { join } from 'path';
+
+const SAFETY_NET_MS = 10000;
+const runtimes = [
+  ['bun', process.execPath],
+  ['node', 'node'],
+];
+const scripts = ['exit-channels.js', 'exit-wasm.js', 'exit-workers.js'];
+
+function haveNode() {
+  const r = spawnSync('node', ['--version'], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+describe('processes exit by themselves', () => {
+  for (const [name, bin] of runtimes) {
+    for (const script of scripts) {
+      test(`${name} ${script}`, () => {
+        if (name === 'node' && !haveNode()) {
+          console.warn('node not on PATH: skipped');
+          return;
+        }
+        const r = spawnSync(bin, [join(__dirname, script)], {
+          encoding: 'utf8',
+          timeout: SAFETY_NET_MS,
+          env: { ...process.env },
+        });
+        if (r.status !== 0) console.error(`${name} ${script}: signal=${r.signal}\n${r.stdout}\n${r.stderr}`);
+        expect(r.signal).toBeNull();
+        expect(r.status).toBe(0);
+        expect(r.stdout).toContain('done');
+      }, SAFETY_NET_MS + 5000);
+    }
+  }
+});

@@ -1,0 +1,27 @@
+// Body of the worker_threads used by workers.test.js and exit-workers.js.
+'use strict';
+const { parentPort, workerData } = require('worker_threads');
+const tova = require('../..');
+const { mathModule } = require('./wasm-builder.js');
+
+(async () => {
+  const { index, results, spin } = workerData;
+  const math = mathModule();
+  if (spin) {
+    tova.execWasm(math, 'spin', []).catch(() => {});
+    parentPort.postMessage({ ok: true, spinning: true });
+    return;
+  }
+  const n = 20000;
+  const all = await tova.concurrentAll(Array.from({ length: n }, (_, i) => i + index));
+  if (all.length !== n || all[n - 1] !== n - 1 + index) throw new Error('concurrentAll mismatch');
+  const fib = await tova.execWasm(math, 'fib', [20 + index]);
+  const local = tova.channelCreate(2);
+  tova.channelSend(local, index);
+  const back = tova.channelReceive(local);
+  // Left pending on purpose: teardown must withdraw it.
+  tova.channelRecv(tova.channelCreate(1));
+  // Channels are process-wide: report through the parent's channel.
+  await tova.channelSendAsync(results, 100 + index);
+  parentPort.postMessage({ ok: true, index, fib, back, health: tova.healthCheck() });
+})().catch((e) => parentPort.postMessage({ ok: false, error: String(e && e.stack) }));
