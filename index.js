@@ -107,37 +107,9 @@ function spawnTask(value) {
   return rt().spawnTask(value);
 }
 
-// The JS side converts plain arrays of safe integers to a Float64Array and
-// back: a tight JS loop is much cheaper than one N-API call per element, and
-// the addon then works on raw memory. Anything else (BigInts, bad values) goes
-// through the addon's general path, which also produces the error messages.
+/** Runs one task per value (one batch, one promise); resolves to the values in order. */
 function concurrentAll(values) {
-  const addon = rt();
-  if (!Array.isArray(values) || values.length < 64 || typeof addon.concurrentAllTyped !== 'function') {
-    return addon.concurrentAll(values);
-  }
-  const n = values.length;
-  const typed = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (!Number.isSafeInteger(v)) return addon.concurrentAll(values);
-    typed[i] = v;
-  }
-  return addon.concurrentAllTyped(typed).then(toArray);
-}
-
-function toArray(typed) {
-  const n = typed.length;
-  const out = new Array(n);
-  if (typed instanceof Float64Array) {
-    for (let i = 0; i < n; i++) out[i] = typed[i];
-  } else {
-    for (let i = 0; i < n; i++) {
-      const b = typed[i];
-      out[i] = b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
-    }
-  }
-  return out;
+  return rt().concurrentAll(values);
 }
 
 /** Typed-array form of concurrentAll: Float64Array/BigInt64Array/Int32Array in,

@@ -53,7 +53,7 @@ void tova_exec_interrupt(tova_exec *e) {
 }
 
 void tova_exec_reset(tova_exec *e) {
-  if (!e) return;
+  if (!e || e->state == WASM_EXEC_RUNNING) return; /* only a parked execution can be abandoned */
   e->state = WASM_EXEC_IDLE;
   e->nframes = 0;
 }
@@ -135,6 +135,7 @@ static tova_status call_host_top(tova_exec *e, tova_func *f, const tova_val *arg
                                  tova_val *results, tova_error *err) {
   tova_host_call call = {e, NULL};
   e->trap_msg = NULL;
+  e->state = WASM_EXEC_RUNNING;
   tova_val dummy;
   tova_status st = f->host(&call, f->host_userdata, args ? args : &dummy,
                            results ? results : &dummy);
@@ -142,13 +143,20 @@ static tova_status call_host_top(tova_exec *e, tova_func *f, const tova_val *arg
     e->state = WASM_EXEC_SUSPENDED_TOP;
     return st;
   }
-  if (st == TOVA_OK) return TOVA_OK;
+  if (st == TOVA_OK) {
+    e->state = WASM_EXEC_IDLE;
+    return TOVA_OK;
+  }
   return finish(e, st, results, err);
 }
 
 tova_status tova_exec_call(tova_exec *e, tova_func *f, const tova_val *args, tova_val *results,
                            tova_error *err) {
   if (!e || !f) return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "exec_call: missing exec or func");
+  if (e->state == WASM_EXEC_RUNNING)
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
+                          "exec_call: this execution is already running (a host function may "
+                          "not re-enter the exec that called it; use another tova_exec)");
   if (e->state != WASM_EXEC_IDLE)
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
                           "exec_call: this execution is suspended (resume or reset it first)");
@@ -172,6 +180,7 @@ tova_status tova_exec_call(tova_exec *e, tova_func *f, const tova_val *args, tov
   e->pc = c->cells;
   e->fp_off = 0;
   e->inst = f->instance;
+  e->state = WASM_EXEC_RUNNING;
   return finish(e, wasm_interp_run(e), results, err);
 }
 
@@ -194,6 +203,6 @@ tova_status tova_exec_resume(tova_exec *e, const tova_val *host_results, tova_va
   if (e->entry_type->nresults && !results)
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "exec_resume: missing results array");
   for (uint32_t i = 0; i < n; i++) e->stack[e->host_results_off + i] = host_results[i].raw;
-  e->state = WASM_EXEC_IDLE;
+  e->state = WASM_EXEC_RUNNING;
   return finish(e, wasm_interp_run(e), results, err);
 }

@@ -25,7 +25,8 @@ typedef struct wasm_frame {
 typedef enum wasm_exec_state {
   WASM_EXEC_IDLE = 0,
   WASM_EXEC_SUSPENDED_WASM, /* parked in a host call made by WebAssembly code */
-  WASM_EXEC_SUSPENDED_TOP   /* tova_exec_call itself called a host function that parked */
+  WASM_EXEC_SUSPENDED_TOP,  /* tova_exec_call itself called a host function that parked */
+  WASM_EXEC_RUNNING         /* inside tova_exec_call/resume: a nested call on it is refused */
 } wasm_exec_state;
 
 struct tova_host_call {

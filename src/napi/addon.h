@@ -123,6 +123,9 @@ struct tova_napi_env {
   bool closing;       /* cleanup started: no new work */
   pthread_mutex_t running_mu;
   tova_napi_running *running; /* executions to interrupt at teardown */
+  /* js_helpers.c: 0 not compiled yet, 1 ready, -1 unavailable */
+  int js_helpers;
+  napi_ref js_to_f64, js_to_array;
 };
 
 tova_napi_env *tova_napi_state(napi_env env);
@@ -180,6 +183,16 @@ napi_status tova_napi_args(napi_env env, napi_callback_info info, size_t *argc, 
 /* A JS string argument copied into a malloc'd NUL-terminated buffer. */
 tova_status tova_napi_to_string(napi_env env, napi_value v, char **out, tova_error *err,
                                 const char *what);
+
+/* Bulk conversions through small JS helpers (js_helpers.c). False means "use
+ * the per-element path" (not an error: no exception is left pending). */
+/* values -> *data (n doubles, valid during this call) when every element is a
+ * safe integer number. */
+bool tova_napi_js_to_f64(napi_env env, tova_napi_env *st, napi_value values, const double **data,
+                         size_t *n);
+/* n int64 values (stride bytes apart) -> a plain JS array, if all are exact. */
+bool tova_napi_js_to_array(napi_env env, tova_napi_env *st, const int64_t *values, size_t stride,
+                           size_t n, napi_value *out);
 
 /* ------------------------------------------------------------------------- */
 /* Exported functions (each file registers its own)                           */

@@ -121,8 +121,13 @@ static void batch_done(tova_task *t, void *userdata, tova_status status) {
 /* Handle scopes per block bound the handles a 1M-element conversion creates
  * (one scope for all of them makes V8 slower per element as it grows). */
 #define SCOPE_BLOCK 4096
+/* From this many values on, convert through the JS helpers (js_helpers.c). */
+#define BULK_MIN 64
 
-static napi_status batch_array(napi_env env, batch_op *b, napi_value *arr) {
+static napi_status batch_array(napi_env env, tova_napi_env *st, batch_op *b, napi_value *arr) {
+  if (b->n >= BULK_MIN && tova_napi_js_to_array(env, st, &b->slots[0].value, sizeof(batch_slot), b->n, arr)) {
+    return napi_ok;
+  }
   napi_status s = napi_create_array_with_length(env, b->n, arr);
   for (size_t lo = 0; s == napi_ok && lo < b->n; lo += SCOPE_BLOCK) {
     napi_handle_scope scope;
@@ -171,7 +176,7 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *base) {
     return;
   }
   napi_value out;
-  napi_status s = b->typed ? batch_typed(env, b, &out) : batch_array(env, b, &out);
+  napi_status s = b->typed ? batch_typed(env, b, &out) : batch_array(env, st, b, &out);
   if (s == napi_ok) {
     napi_resolve_deferred(env, base->deferred, out);
   } else {
@@ -252,6 +257,13 @@ static napi_value concurrent_all(napi_env env, napi_callback_info info) {
   TOVA_NAPI_CALL(env, napi_get_array_length(env, argv[0], &n), "concurrentAll");
   batch_op *b = batch_new(n, "concurrentAll", false);
   if (!b) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "concurrentAll: out of memory for %u values", n);
+  const double *fast = NULL;
+  size_t fast_n = 0;
+  if (n >= BULK_MIN && tova_napi_js_to_f64(env, tova_napi_state(env), argv[0], &fast, &fast_n) &&
+      fast_n == n) {
+    for (uint32_t i = 0; i < n; i++) b->slots[i].value = (int64_t)fast[i];
+    return batch_start(env, b);
+  }
   tova_status s = TOVA_OK;
   for (uint32_t lo = 0; s == TOVA_OK && lo < n; lo += SCOPE_BLOCK) {
     napi_handle_scope scope;

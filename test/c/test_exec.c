@@ -59,8 +59,20 @@ static tova_status host_sum20(tova_host_call *call, void *ud, const tova_val *ar
 typedef struct fixture {
   inst_t t;
   host_state hs;
-  tova_func *fadd, *ftrap, *fwait, *fsum;
+  tova_func *fadd, *ftrap, *fwait, *fsum, *freenter;
 } fixture;
+
+/* Tries to run another function on the exec that is calling it: refused. */
+static tova_status host_reenter(tova_host_call *call, void *ud, const tova_val *args,
+                                tova_val *results) {
+  fixture *fx = ud;
+  (void)args;
+  tova_val a[2] = {{.i32 = 1}, {.i32 = 2}}, r;
+  tova_error err;
+  tova_status st = tova_exec_call(tova_host_call_exec(call), fx->fadd, a, &r, &err);
+  results[0].i32 = st == TOVA_ERR_BAD_ARGUMENT ? 1 : 0;
+  return TOVA_OK;
+}
 
 /* Module importing env.add, env.trap, env.wait, env.sum20 with functions:
  *   add3(a, b) = add(a, b) + 3     trapper() = trap(1, 2)
@@ -78,6 +90,8 @@ static bool fixture_make(fixture *fx) {
   fx->ftrap = tova_func_new_host(s, &ft2, host_trap, &fx->hs);
   fx->fwait = tova_func_new_host(s, &ft1, host_wait, &fx->hs);
   fx->fsum = tova_func_new_host(s, &ft20, host_sum20, &fx->hs);
+  tova_functype ft0 = {0, 1, NULL, I32x2};
+  fx->freenter = tova_func_new_host(s, &ft0, host_reenter, fx);
 
   mod m = {0};
   uint32_t t_iii = mod_type(&m, "ii", "i");
@@ -90,6 +104,7 @@ static bool fixture_make(fixture *fx) {
   uint32_t h_trap = mod_import_func(&m, "env", "trap", t_iii);
   uint32_t h_wait = mod_import_func(&m, "env", "wait", t_ii);
   uint32_t h_sum = mod_import_func(&m, "env", "sum20", t_sum);
+  uint32_t h_reenter = mod_import_func(&m, "env", "reenter", t_vi);
   wb b = {0};
   e_get(&b, 0);
   e_get(&b, 1);
@@ -118,6 +133,9 @@ static bool fixture_make(fixture *fx) {
   e_opu(&b, WASM_OP_CALL, h_sum);
   mod_func(&m, t_vI, "", &b, "sum20");
   wb_free(&b);
+  e_opu(&b, WASM_OP_CALL, h_reenter);
+  mod_func(&m, t_vi, "", &b, "reenter");
+  wb_free(&b);
   e_block(&b, WASM_OP_LOOP, 0);
   e_opu(&b, WASM_OP_BR, 0);
   e_op(&b, WASM_OP_END);
@@ -138,16 +156,17 @@ static bool fixture_make(fixture *fx) {
   mod_func(&m, t_ii, "", &b, "depth");
   wb_free(&b);
 
-  tova_extern imports[4] = {{TOVA_EXTERN_FUNC, {.func = fx->fadd}},
+  tova_extern imports[5] = {{TOVA_EXTERN_FUNC, {.func = fx->fadd}},
                             {TOVA_EXTERN_FUNC, {.func = fx->ftrap}},
                             {TOVA_EXTERN_FUNC, {.func = fx->fwait}},
-                            {TOVA_EXTERN_FUNC, {.func = fx->fsum}}};
+                            {TOVA_EXTERN_FUNC, {.func = fx->fsum}},
+                            {TOVA_EXTERN_FUNC, {.func = fx->freenter}}};
   size_t len;
   uint8_t *bytes = mod_finish(&m, &len);
   tova_error err = {0};
   fx->t.store = s;
   bool ok = tova_module_compile(bytes, len, &fx->t.module, &err) == TOVA_OK &&
-            tova_instance_new(s, fx->t.module, imports, 4, &fx->t.inst, &err) == TOVA_OK;
+            tova_instance_new(s, fx->t.module, imports, 5, &fx->t.inst, &err) == TOVA_OK;
   free(bytes);
   if (!ok) fprintf(stderr, "fixture: %s\n", err.message);
   return ok;
@@ -170,6 +189,9 @@ static void test_host_calls(void) {
 
   CHECK(tova_exec_call(e, inst_func(&fx.t, "sum20"), NULL, res, &err) == TOVA_OK);
   CHECK_EQ_I64(res[0].i64, 2870); /* sum of i*i for i = 1..20 */
+
+  CHECK(tova_exec_call(e, inst_func(&fx.t, "reenter"), NULL, res, &err) == TOVA_OK);
+  CHECK_EQ_I64(res[0].i32, 1);
 
   /* A host function called straight from C. */
   fx.hs.seen_inst = fx.t.inst;
