@@ -250,7 +250,9 @@ TOVA_EXTERN void *tova_exec_userdata(const tova_exec *e);
 /* Call f. Returns TOVA_OK (results written), TOVA_SUSPENDED (a host function
  * parked; call tova_exec_resume later), TOVA_ERR_TRAP (err->message is the
  * spec's trap message, e.g. "integer divide by zero", "call stack exhausted"),
- * or TOVA_ERR_CANCELLED (interrupted). args/results follow tova_func_type(f). */
+ * or TOVA_ERR_CANCELLED (interrupted). args/results follow tova_func_type(f).
+ * TOVA_ERR_BAD_ARGUMENT if e is suspended or already running (a host function
+ * cannot re-enter the exec that called it: use another tova_exec). */
 TOVA_EXTERN tova_status tova_exec_call(tova_exec *e, tova_func *f, const tova_val *args,
                                        tova_val *results, tova_error *err);
 /* Resume a suspended execution: host_results are the parked host function's

@@ -96,6 +96,9 @@ typedef struct compiler {
   /* A just-emitted `local = src + imm` (ADD_I into a local), for loop-step fusion. */
   uint32_t addi_start, addi_end, addi_local;
   bool addi_w64;
+  /* Unconditional BRs, for jump threading once all labels are bound. */
+  uint32_t *brs;
+  uint32_t nbrs, brcap;
 } compiler;
 
 #define NO_FUSE UINT32_MAX
@@ -132,6 +135,38 @@ static uint32_t emit_op(compiler *c, wasm_iop op) {
   }
   c->code[c->len++].h = c->h[op];
   return at;
+}
+
+/* An unconditional BR with its offset still to set (last cell). */
+static uint32_t emit_jump(compiler *c) {
+  uint32_t start = emit_op(c, WASM_IOP_BR);
+  emit_u(c, 0);
+  if (!grow((void **)&c->brs, &c->brcap, c->nbrs + 1, sizeof(uint32_t))) c->oom = true;
+  else c->brs[c->nbrs++] = start;
+  return start;
+}
+
+/* Once every label is bound: a BR to a return becomes the return, a BR to a BR
+ * jumps straight to the final target. Saves dispatches on common paths (the
+ * then-arm of an if at the end of a function). */
+static void thread_jumps(compiler *c) {
+  const void *br = c->h[WASM_IOP_BR], *r0 = c->h[WASM_IOP_RETURN0], *r1 = c->h[WASM_IOP_RETURN1];
+  for (uint32_t i = 0; i < c->nbrs; i++) {
+    uint32_t p = c->brs[i];
+    for (int hops = 0; hops < 8; hops++) {
+      uint32_t t = (uint32_t)((int64_t)p + c->code[p + 1].i);
+      if (t == p || c->code[t].h != br) break;
+      uint32_t t2 = (uint32_t)((int64_t)t + c->code[t + 1].i);
+      c->code[p + 1].i = (int64_t)t2 - (int64_t)p;
+    }
+    uint32_t t = (uint32_t)((int64_t)p + c->code[p + 1].i);
+    if (c->code[t].h == r1) {
+      c->code[p] = c->code[t];
+      c->code[p + 1] = c->code[t + 1];
+    } else if (c->code[t].h == r0) {
+      c->code[p] = c->code[t];
+    }
+  }
 }
 
 static void set_off(compiler *c, uint32_t at, uint32_t base, uint32_t target) {
@@ -408,14 +443,12 @@ static void emit_br(compiler *c, ctl *t) {
       s = emit_cond_jump(c, &t->head_cond, true);
     set_off(c, c->len - 1, s, t->head_end);
     ctl *exit = &c->cs[t->head_target];
-    s = emit_op(c, WASM_IOP_BR);
-    emit_u(c, 0);
+    s = emit_jump(c);
     target(c, exit, c->len - 1, s);
     return;
   }
   emit_moves(c, t);
-  uint32_t start = emit_op(c, WASM_IOP_BR);
-  emit_u(c, 0);
+  uint32_t start = emit_jump(c);
   target(c, t, c->len - 1, start);
 }
 
@@ -849,8 +882,7 @@ static void instr(compiler *c, const wasm_instr *in) {
       if (top->dead) break;
       if (!top->unreachable) {
         materialize_all(c);
-        uint32_t start = emit_op(c, WASM_IOP_BR);
-        emit_u(c, 0);
+        uint32_t start = emit_jump(c);
         add_patch(c, &top->patches, c->len - 1, start);
       }
       bind_list(c, top->else_patch);
@@ -1059,7 +1091,7 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
   const tova_functype *ft = &m->types[fd->type_index];
   wasm_code *code = fd->code;
   c->len = 0;
-  c->nvs = c->ncs = c->npatch = 0;
+  c->nvs = c->ncs = c->npatch = c->nbrs = 0;
   c->max_height = 0;
   c->oom = false;
   c->fuse_end = c->cmp_end = c->addi_end = NO_FUSE;
@@ -1078,6 +1110,7 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
     instr(c, &in);
   }
   if (c->oom) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
+  thread_jumps(c);
 
   code->cells = malloc(sizeof(wasm_cell) * (c->len ? c->len : 1));
   if (!code->cells) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
@@ -1112,6 +1145,7 @@ tova_status wasm_compile(tova_module *m, tova_error *err) {
   free(c.vs);
   free(c.cs);
   free(c.patch);
+  free(c.brs);
   return st;
 }
 

@@ -96,6 +96,12 @@ INTERP_NOCLONE static tova_status interp(tova_exec *e, const void *const **table
   uint64_t msize = 0;
   atomic_uint *intr = &e->interrupt;
   const char *trap_msg = NULL;
+  /* Stack and frame limits in registers: a call only compares pointers.
+   * e->nframes is written back on every exit from the loop. */
+  uint64_t *slimit = stack + e->stack_cap;
+  wasm_frame *frames = e->frames;
+  wasm_frame *fsp = frames + e->nframes; /* next free frame */
+  wasm_frame *fend = frames + e->frames_cap;
 
   /* Call state shared by the three call instructions. */
   tova_func *cf;
@@ -127,6 +133,31 @@ INTERP_NOCLONE static tova_status interp(tova_exec *e, const void *const **table
     pc += pc[k].i;       \
     CHECK_INTR();        \
     NEXT();              \
+  } while (0)
+/* Check room for the callee (cc, frame at nfp) and push the caller's frame.
+ * Growing moves the arrays: every pointer into them is rebased. */
+#define PUSH_FRAME()                                                           \
+  do {                                                                         \
+    if (UNLIKELY(nfp + cc->frame_slots > slimit)) {                            \
+      size_t fo_ = (size_t)(fp - stack);                                       \
+      if (!wasm_exec_grow_stack(e, fo_ + cargbase + cc->frame_slots))          \
+        TRAP(MSG_EXHAUSTED);                                                   \
+      stack = e->stack;                                                        \
+      slimit = stack + e->stack_cap;                                           \
+      fp = stack + fo_;                                                        \
+      nfp = fp + cargbase;                                                     \
+    }                                                                          \
+    if (UNLIKELY(fsp == fend)) {                                               \
+      size_t n_ = (size_t)(fsp - frames);                                      \
+      if (!wasm_exec_grow_frames(e, n_ + 1)) TRAP(MSG_EXHAUSTED);              \
+      frames = e->frames;                                                      \
+      fsp = frames + n_;                                                       \
+      fend = frames + e->frames_cap;                                           \
+    }                                                                          \
+    fsp->ret_pc = cret;                                                        \
+    fsp->fp_off = (size_t)(fp - stack);                                        \
+    fsp->inst = inst;                                                          \
+    fsp++;                                                                     \
   } while (0)
 #define TRAP(msg)     \
   do {                \
@@ -174,8 +205,9 @@ L_RETURN1: /* src */
   goto do_return;
 L_RETURN0:
 do_return : {
-  wasm_frame *fr = &e->frames[--e->nframes];
+  wasm_frame *fr = --fsp;
   if (!fr->ret_pc) {
+    e->nframes = (size_t)(fsp - frames);
     e->state = WASM_EXEC_IDLE;
     return TOVA_OK;
   }
@@ -225,6 +257,7 @@ call_func:
       NEXT();
     }
     if (st == TOVA_SUSPENDED) {
+      e->nframes = (size_t)(fsp - frames);
       e->pc = cret;
       e->fp_off = fo;
       e->inst = inst;
@@ -245,20 +278,7 @@ call_func:
      * runs with its own (and its own memory). */
     cc = cf->code;
     uint64_t *nfp = fp + cargbase;
-    size_t need = (size_t)(nfp - stack) + cc->frame_slots;
-    if (UNLIKELY(need > e->stack_cap)) {
-      size_t fo = (size_t)(fp - stack);
-      if (!wasm_exec_grow_stack(e, need)) TRAP(MSG_EXHAUSTED);
-      stack = e->stack;
-      fp = stack + fo;
-      nfp = fp + cargbase;
-    }
-    if (UNLIKELY(e->nframes == e->frames_cap) && !wasm_exec_grow_frames(e, e->nframes + 1))
-      TRAP(MSG_EXHAUSTED);
-    wasm_frame *fr = &e->frames[e->nframes++];
-    fr->ret_pc = cret;
-    fr->fp_off = (size_t)(fp - stack);
-    fr->inst = inst;
+    PUSH_FRAME();
     for (uint32_t i = cc->nparams; i < cc->nlocals; i++) nfp[i] = 0;
     fp = nfp;
     inst = cf->instance;
@@ -271,20 +291,7 @@ call_func:
   /* fall through: same instance */
 call_wasm : {
   uint64_t *nfp = fp + cargbase;
-  size_t need = (size_t)(nfp - stack) + cc->frame_slots;
-  if (UNLIKELY(need > e->stack_cap)) {
-    size_t fo = (size_t)(fp - stack);
-    if (!wasm_exec_grow_stack(e, need)) TRAP(MSG_EXHAUSTED);
-    stack = e->stack;
-    fp = stack + fo;
-    nfp = fp + cargbase;
-  }
-  if (UNLIKELY(e->nframes == e->frames_cap) && !wasm_exec_grow_frames(e, e->nframes + 1))
-    TRAP(MSG_EXHAUSTED);
-  wasm_frame *fr = &e->frames[e->nframes++];
-  fr->ret_pc = cret;
-  fr->fp_off = (size_t)(fp - stack);
-  fr->inst = inst;
+  PUSH_FRAME();
   for (uint32_t i = cc->nparams; i < cc->nlocals; i++) nfp[i] = 0;
   fp = nfp;
   pc = cc->cells;

@@ -219,7 +219,7 @@ static bool pop_any(validator *v, const uint8_t *at, uint8_t *out) {
 }
 
 static bool pop_expect(validator *v, const uint8_t *at, uint8_t expect, uint8_t *out) {
-  uint8_t t;
+  uint8_t t = 0;
   if (!pop_any(v, at, &t)) return false;
   if (t != expect && t != WASM_T_UNKNOWN && expect != WASM_T_UNKNOWN)
     return fail(v, at, "type mismatch");
@@ -369,7 +369,7 @@ static bool unop(validator *v, const uint8_t *at, uint8_t in, uint8_t out) {
 static bool br_table(validator *v, const wasm_instr *in, uint64_t stamp) {
   const uint8_t *at = in->at;
   if (!pop_expect(v, at, TOVA_I32, NULL)) return false;
-  ctl_frame *def;
+  ctl_frame *def = NULL;
   if (!get_label(v, at, in->a, &def)) return false;
   uint32_t arity = label_arity(def);
   wasm_reader tr;
@@ -377,7 +377,7 @@ static bool br_table(validator *v, const wasm_instr *in, uint64_t stamp) {
   for (uint32_t i = 0; i < in->ntargets; i++) {
     uint32_t depth;
     if (!rd_u32(&tr, &depth)) return fail(v, at, "malformed br_table");
-    ctl_frame *f;
+    ctl_frame *f = NULL;
     if (!get_label(v, at, depth, &f)) return false;
     if (label_arity(f) != arity) return fail(v, at, "type mismatch (br_table arities differ)");
     /* Checking the same label twice changes nothing: do it once per br_table. */
@@ -391,7 +391,7 @@ static bool br_table(validator *v, const wasm_instr *in, uint64_t stamp) {
     if (!popped) return nomem(v);
     bool ok = true;
     for (uint32_t k = n; ok && k-- > 0;) {
-      uint8_t t;
+      uint8_t t = 0;
       ok = pop_any(v, at, &t);
       if (ok && t != types[k] && t != WASM_T_UNKNOWN) ok = fail(v, at, "type mismatch");
       if (ok) popped[k] = t;
@@ -407,7 +407,7 @@ static bool br_table(validator *v, const wasm_instr *in, uint64_t stamp) {
 
 static bool fc_instr(validator *v, const wasm_instr *in) {
   const uint8_t *at = in->at;
-  uint8_t e1, e2;
+  uint8_t e1 = 0, e2 = 0;
   switch (in->sub) {
     case WASM_FC_I32_TRUNC_SAT_F32_S: case WASM_FC_I32_TRUNC_SAT_F32_U:
       return unop(v, at, TOVA_F32, TOVA_I32);
@@ -454,7 +454,7 @@ static bool memop(validator *v, const wasm_instr *in) {
   if (!need_memory(v, at)) return false;
   int natural = wasm_memop_natural_align(in->op);
   if ((int)in->align > natural) return fail(v, at, "alignment must not be larger than natural");
-  uint8_t t;
+  uint8_t t = 0;
   switch (in->op) {
     case WASM_OP_I32_LOAD: case WASM_OP_I32_LOAD8_S: case WASM_OP_I32_LOAD8_U:
     case WASM_OP_I32_LOAD16_S: case WASM_OP_I32_LOAD16_U:
@@ -478,10 +478,10 @@ static bool memop(validator *v, const wasm_instr *in) {
 static bool step(validator *v, const wasm_instr *in, uint64_t stamp, bool *done) {
   const tova_module *m = v->m;
   const uint8_t *at = in->at;
-  uint8_t t, t1, t2;
-  uint32_t np, nr;
-  const uint8_t *p, *res;
-  ctl_frame *f, popped;
+  uint8_t t = 0, t1 = 0, t2 = 0;
+  uint32_t np = 0, nr = 0;
+  const uint8_t *p = NULL, *res = NULL;
+  ctl_frame *f = NULL, popped;
   switch (in->op) {
     case WASM_OP_UNREACHABLE:
       set_unreachable(v);
