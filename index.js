@@ -173,20 +173,29 @@ function compile(wasm) {
 function execWasm(wasm, func, args) {
   const addon = rt();
   try {
-    return addon.execWasm(wasmArg(wasm, 'execWasm'), func, args === undefined ? [] : args);
+    return addon.execWasm(wasmArg(wasm, 'execWasm'), func, args);
   } catch (e) {
     return Promise.reject(e);
   }
 }
 
+// Tasks whose wasm is a plain byte array get a Uint8Array (one per distinct
+// array, so 1000 tasks of one array still share one buffer). Everything else
+// is passed as is; the addon checks it and names the failing task.
 function tasksArg(tasks, fn) {
-  if (!Array.isArray(tasks)) return tasks; // the addon rejects with the message
+  if (!Array.isArray(tasks)) return tasks;
   let copy = null;
+  let converted = null;
   for (let i = 0; i < tasks.length; i++) {
     const t = tasks[i];
-    if (t && typeof t === 'object' && (Array.isArray(t.wasm) || t.args === undefined)) {
-      if (!copy) copy = tasks.slice();
-      copy[i] = { wasm: wasmArg(t.wasm, `${fn}: tasks[${i}]`), func: t.func, args: t.args === undefined ? [] : t.args };
+    if (t && typeof t === 'object' && Array.isArray(t.wasm)) {
+      if (!copy) { copy = tasks.slice(); converted = new Map(); }
+      let bytes = converted.get(t.wasm);
+      if (!bytes) {
+        bytes = wasmArg(t.wasm, `${fn}: tasks[${i}]`);
+        converted.set(t.wasm, bytes);
+      }
+      copy[i] = { wasm: bytes, func: t.func, args: t.args };
     }
   }
   return copy || tasks;

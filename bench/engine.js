@@ -12,7 +12,7 @@ const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { loadWasm, buildWasm } = require('./lib/wasm');
-const { best, Table, check, withTimeout, now } = require('./lib/report');
+const { best, Table, check, withTimeout, now, JS_HOST, JS_HOST_VERSION } = require('./lib/report');
 const tovaLib = require('./lib/tova');
 const { firstLine } = tovaLib;
 
@@ -142,8 +142,8 @@ async function computeRows(table, tova, cli) {
     const bun = bunSide(bytes, c.func, c.arg);
     bun(); // warm the JIT tiers once before timing
     const p = await best(PEER_RUNS, bun);
-    row.peer = { name: 'Bun', ms: p.ms };
-    let checks = [check('bun ' + c.label, p.value, expected)];
+    row.peer = { name: JS_HOST, ms: p.ms };
+    let checks = [check(JS_HOST.toLowerCase() + ' ' + c.label, p.value, expected)];
 
     const side = tovaSide(tova, cli, c.wasm, bytes, c.func, c.arg);
     if (!side) {
@@ -189,10 +189,10 @@ async function instantiateRow(table) {
     for (let i = 0; i < n; i++) last = new WebAssembly.Instance(mod, {});
     return last;
   });
-  row.peer = { name: 'Bun', ms: p.ms };
+  row.peer = { name: JS_HOST, ms: p.ms };
   const bunAdd = last.exports.add(2n, 3n);
   const bunPeek = last.exports.peek();
-  const checks = [check('bun add', bunAdd, 5) + ' ' + check('peek', bunPeek, 116)];
+  const checks = [check(JS_HOST.toLowerCase() + ' add', bunAdd, 5) + ' ' + check('peek', bunPeek, 116)];
 
   const exe = findInstantiateExe();
   if (!exe) {
@@ -222,7 +222,7 @@ async function instantiateRow(table) {
 async function main() {
   const tova = tovaLib.loadApi();
   const cli = tovaLib.findCli();
-  const table = new Table(`Engine: tova interpreter vs Bun ${typeof Bun !== 'undefined' ? Bun.version : process.version} WebAssembly (same .wasm, best of ${PEER_RUNS} peer / ${TOVA_RUNS} tova runs)`);
+  const table = new Table(`Engine: tova interpreter vs ${JS_HOST_VERSION} WebAssembly (same .wasm, best of ${PEER_RUNS} peer / ${TOVA_RUNS} tova runs)`);
   const t0 = now();
   await computeRows(table, tova, cli);
   await instantiateRow(table);

@@ -5,6 +5,10 @@
 
 function now() { return performance.now(); }
 
+// The JS runtime we are in, for labels: the peer is its WebAssembly / Workers.
+const JS_HOST = typeof Bun !== 'undefined' ? 'Bun' : 'Node';
+const JS_HOST_VERSION = typeof Bun !== 'undefined' ? `Bun ${Bun.version}` : `Node ${process.version}`;
+
 // Runs fn `runs` times (awaiting it if it returns a promise) and keeps the
 // fastest run: on a shared, noisy machine the minimum is the most stable figure.
 async function best(runs, fn) {
@@ -91,4 +95,4 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, t]).finally(() => clearTimeout(timer));
 }
 
-module.exports = { now, best, fmtMs, fmtRate, Table, check, withTimeout };
+module.exports = { JS_HOST, JS_HOST_VERSION, now, best, fmtMs, fmtRate, Table, check, withTimeout };

@@ -18,9 +18,16 @@
  *     is in its home slot and branches only have to move values between home
  *     slots.
  * Fusions: `op; local.set L` rewrites op's destination to L; `cmp; br_if` and
- * `cmp; if` become one compare-and-branch instruction. Both are only done when
- * the op is the very last thing emitted and no label lies between the two
- * (a label means another path may deliver the value).
+ * `cmp; if` become one compare-and-branch instruction; `L = x + k` followed by
+ * a branch on L becomes one ADDI_BR (loop counters; x - k is compiled as
+ * x + (-k) so both fit); a store of a constant uses a store-immediate form.
+ * Fusions are only done when the first op is the very last thing emitted and
+ * no label lies between the two (a label means another path may deliver the
+ * value).
+ * Loops: a loop whose first instruction is `br_if <exit>` (a while loop) gets
+ * that test duplicated, inverted, at each `br` back to it, so an iteration
+ * runs one branch instead of two. After a body is compiled, a BR to a BR is
+ * threaded to the final target and a BR to a return becomes the return.
  *
  * Unreachable code (after br, br_table, return, unreachable) is skipped up to
  * the matching else/end: it can never run, and validation already typed it.
@@ -95,10 +102,12 @@ typedef struct compiler {
   cond cmp;
   /* A just-emitted `local = src + imm` (ADD_I into a local), for loop-step fusion. */
   uint32_t addi_start, addi_end, addi_local;
-  bool addi_w64;
-  /* Unconditional BRs, for jump threading once all labels are bound. */
-  uint32_t *brs;
+  bool addi_w64, addi_reg; /* reg: an ADD of two slots (ADD_BR), else ADD_I (ADDI_BR) */
+  /* Unconditional BRs, for jump threading once all labels are bound, each
+   * with the COPY that falls into it (or NO_FUSE). */
+  struct jump { uint32_t br, copy; } *brs;
   uint32_t nbrs, brcap;
+  uint32_t last_copy_start, last_copy_end;
 } compiler;
 
 #define NO_FUSE UINT32_MAX
@@ -128,6 +137,7 @@ static void emit_u(compiler *c, uint64_t v) {
 /* Starts an instruction; returns the index of its first cell. */
 static uint32_t emit_op(compiler *c, wasm_iop op) {
   uint32_t at = c->len;
+  c->last_copy_end = NO_FUSE;
   if (c->oom) return at;
   if (!grow((void **)&c->code, &c->cap, c->len + 1, sizeof(wasm_cell))) {
     c->oom = true;
@@ -139,11 +149,20 @@ static uint32_t emit_op(compiler *c, wasm_iop op) {
 
 /* An unconditional BR with its offset still to set (last cell). */
 static uint32_t emit_jump(compiler *c) {
+  uint32_t copy = c->last_copy_end == c->len ? c->last_copy_start : NO_FUSE;
   uint32_t start = emit_op(c, WASM_IOP_BR);
   emit_u(c, 0);
-  if (!grow((void **)&c->brs, &c->brcap, c->nbrs + 1, sizeof(uint32_t))) c->oom = true;
-  else c->brs[c->nbrs++] = start;
+  if (!grow((void **)&c->brs, &c->brcap, c->nbrs + 1, sizeof(struct jump))) c->oom = true;
+  else c->brs[c->nbrs++] = (struct jump){start, copy};
   return start;
+}
+
+static void emit_copy(compiler *c, uint64_t d, uint64_t s) {
+  uint32_t start = emit_op(c, WASM_IOP_COPY);
+  emit_u(c, d);
+  emit_u(c, s);
+  c->last_copy_start = start;
+  c->last_copy_end = c->len;
 }
 
 /* Once every label is bound: a BR to a return becomes the return, a BR to a BR
@@ -152,7 +171,7 @@ static uint32_t emit_jump(compiler *c) {
 static void thread_jumps(compiler *c) {
   const void *br = c->h[WASM_IOP_BR], *r0 = c->h[WASM_IOP_RETURN0], *r1 = c->h[WASM_IOP_RETURN1];
   for (uint32_t i = 0; i < c->nbrs; i++) {
-    uint32_t p = c->brs[i];
+    uint32_t p = c->brs[i].br, copy = c->brs[i].copy;
     for (int hops = 0; hops < 8; hops++) {
       uint32_t t = (uint32_t)((int64_t)p + c->code[p + 1].i);
       if (t == p || c->code[t].h != br) break;
@@ -163,6 +182,11 @@ static void thread_jumps(compiler *c) {
     if (c->code[t].h == r1) {
       c->code[p] = c->code[t];
       c->code[p + 1] = c->code[t + 1];
+      /* `COPY d s; BR -> RETURN1 d` is `RETURN1 s` (the frame dies anyway). */
+      if (copy != NO_FUSE && c->code[copy + 1].u == c->code[p + 1].u) {
+        c->code[copy].h = r1;
+        c->code[copy + 1].u = c->code[copy + 2].u;
+      }
     } else if (c->code[t].h == r0) {
       c->code[p] = c->code[t];
     }
@@ -219,9 +243,7 @@ static uint64_t push_home(compiler *c) {
 static void materialize(compiler *c, uint32_t pos) {
   sv *v = &c->vs[pos];
   if (v->kind == SV_LOCAL) {
-    emit_op(c, WASM_IOP_COPY);
-    emit_u(c, home(c, pos));
-    emit_u(c, v->local);
+    emit_copy(c, home(c, pos), v->local);
   } else if (v->kind == SV_CONST) {
     emit_op(c, WASM_IOP_CONST);
     emit_u(c, home(c, pos));
@@ -413,11 +435,7 @@ static bool needs_move(const compiler *c, const ctl *t) {
 
 static void emit_moves(compiler *c, const ctl *t) {
   uint32_t n = label_arity(t);
-  for (uint32_t i = 0; i < n; i++) {
-    emit_op(c, WASM_IOP_COPY);
-    emit_u(c, home(c, t->height + i));
-    emit_u(c, home(c, c->nvs - n + i));
-  }
+  for (uint32_t i = 0; i < n; i++) emit_copy(c, home(c, t->height + i), home(c, c->nvs - n + i));
 }
 
 /* Point the offset cell `at` of the instruction at `base` to label t. */
@@ -459,13 +477,13 @@ static bool emit_addi_branch(compiler *c, const cond *k, uint32_t *startp) {
   uint32_t l = c->addi_local;
   wasm_iop op;
   if (k->kind == COND_SLOT) {
-    if (c->addi_w64 || k->a != l) return false;
+    if (c->addi_w64 || c->addi_reg || k->a != l) return false;
     op = WASM_IOP_ADDI_BR_NEZ;
   } else if (k->kind == COND_CMP) {
-    static const int8_t which[10] = {-1, 0, 1, 2, 3, -1, -1, -1, -1, -1}; /* NE LT_S LT_U GT_S */
-    if (k->w64 != c->addi_w64 || k->a != l || which[k->idx] < 0) return false;
-    op = (wasm_iop)((k->w64 ? WASM_IOP_ADDI_BR_I64_NE : WASM_IOP_ADDI_BR_I32_NE) +
-                    (k->imm ? 4 : 0) + which[k->idx]);
+    if (k->w64 != c->addi_w64 || k->a != l) return false;
+    wasm_iop base = c->addi_reg ? (k->w64 ? WASM_IOP_ADD_BR_I64_EQ : WASM_IOP_ADD_BR_I32_EQ)
+                                : (k->w64 ? WASM_IOP_ADDI_BR_I64_EQ : WASM_IOP_ADDI_BR_I32_EQ);
+    op = (wasm_iop)(base + (k->imm ? 10 : 0) + k->idx);
   } else {
     return false;
   }
@@ -602,11 +620,13 @@ static void local_set(compiler *c, uint32_t l, bool tee) {
     if (!c->oom) {
       c->code[c->fuse_dst_at].u = l;
       const void *h = c->code[c->fuse_dst_at - 1].h;
-      if (h == c->h[WASM_IOP_I32_ADD_I] || h == c->h[WASM_IOP_I64_ADD_I]) {
+      bool reg = h == c->h[WASM_IOP_I32_ADD] || h == c->h[WASM_IOP_I64_ADD];
+      if (reg || h == c->h[WASM_IOP_I32_ADD_I] || h == c->h[WASM_IOP_I64_ADD_I]) {
         c->addi_start = c->fuse_dst_at - 1;
         c->addi_end = c->len;
         c->addi_local = l;
-        c->addi_w64 = h == c->h[WASM_IOP_I64_ADD_I];
+        c->addi_reg = reg;
+        c->addi_w64 = h == c->h[WASM_IOP_I64_ADD_I] || h == c->h[WASM_IOP_I64_ADD];
       }
     }
     c->fuse_end = c->cmp_end = NO_FUSE;

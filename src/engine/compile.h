@@ -26,7 +26,8 @@
  *   call       CALL argbase code    (callee's frame starts at fp + argbase; its
  *                                    results come back in slots argbase..)
  *   loop step  ADDI_BR_<cmp> l src imm b off: fp[l] = fp[src] + imm, then
- *              branch if fp[l] <cmp> fp[b] (or b itself in the _I forms)
+ *              branch if fp[l] <cmp> fp[b] (or b itself in the _I forms);
+ *              ADD_BR_<cmp> l src x b off: the same with fp[l] = fp[src] + fp[x]
  *   store imm  <STORE>_I a imm offset (the stored value is a constant)
  * The exact operand list of each op is documented where compile.c emits it and
  * where interp.c reads it (the two are written side by side per family).
@@ -62,6 +63,10 @@ struct wasm_code {
 
 /* Integer comparisons, in the order used by every comparison family. */
 #define WASM_CMP_LIST(X) X(EQ) X(NE) X(LT_S) X(LT_U) X(GT_S) X(GT_U) X(LE_S) X(LE_U) X(GE_S) X(GE_U)
+/* X(prefix##cmp##suffix) for every comparison, in WASM_CMP_LIST order. */
+#define WASM_CMP_OPS(X, P, S)                                                           \
+  X(P##EQ##S) X(P##NE##S) X(P##LT_S##S) X(P##LT_U##S) X(P##GT_S##S) X(P##GT_U##S) \
+  X(P##LE_S##S) X(P##LE_U##S) X(P##GE_S##S) X(P##GE_U##S)
 /* Binary integer ops that never trap and have a constant-right-operand form. */
 #define WASM_IBIN_LIST(X) \
   X(ADD) X(SUB) X(MUL) X(AND) X(OR) X(XOR) X(SHL) X(SHR_S) X(SHR_U) X(ROTL) X(ROTR)
@@ -95,11 +100,11 @@ struct wasm_code {
   X(BR_I64_GT_U_I) X(BR_I64_LE_S_I) X(BR_I64_LE_U_I) X(BR_I64_GE_S_I) X(BR_I64_GE_U_I)        \
   X(I32_EQZ) X(I64_EQZ)                                                                       \
   /* loop counters: local += imm, then compare-and-branch on the new value */                \
-  X(ADDI_BR_I32_NE) X(ADDI_BR_I32_LT_S) X(ADDI_BR_I32_LT_U) X(ADDI_BR_I32_GT_S)              \
-  X(ADDI_BR_I32_NE_I) X(ADDI_BR_I32_LT_S_I) X(ADDI_BR_I32_LT_U_I) X(ADDI_BR_I32_GT_S_I)      \
-  X(ADDI_BR_I64_NE) X(ADDI_BR_I64_LT_S) X(ADDI_BR_I64_LT_U) X(ADDI_BR_I64_GT_S)              \
-  X(ADDI_BR_I64_NE_I) X(ADDI_BR_I64_LT_S_I) X(ADDI_BR_I64_LT_U_I) X(ADDI_BR_I64_GT_S_I)      \
+  WASM_CMP_OPS(X, ADDI_BR_I32_, ) WASM_CMP_OPS(X, ADDI_BR_I32_, _I)                           \
+  WASM_CMP_OPS(X, ADDI_BR_I64_, ) WASM_CMP_OPS(X, ADDI_BR_I64_, _I)                           \
   X(ADDI_BR_NEZ)                                                                              \
+  WASM_CMP_OPS(X, ADD_BR_I32_, ) WASM_CMP_OPS(X, ADD_BR_I32_, _I)                             \
+  WASM_CMP_OPS(X, ADD_BR_I64_, ) WASM_CMP_OPS(X, ADD_BR_I64_, _I)                             \
   /* integer arithmetic */                                                                    \
   X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_AND) X(I32_OR) X(I32_XOR) X(I32_SHL) X(I32_SHR_S)    \
   X(I32_SHR_U) X(I32_ROTL) X(I32_ROTR)                                                        \

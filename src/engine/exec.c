@@ -12,8 +12,10 @@
 #include "engine/exec.h"
 
 #define DEFAULT_STACK_BYTES (1u << 20)
-#define INITIAL_SLOTS 1024u
-#define INITIAL_FRAMES 64u
+/* Small to start with: a runtime may keep 100K parked executions, most of
+ * them shallow; the arrays double on demand up to the limit. */
+#define INITIAL_SLOTS 128u
+#define INITIAL_FRAMES 16u
 
 tova_exec *tova_exec_new(size_t max_stack_bytes) {
   if (max_stack_bytes == 0) max_stack_bytes = DEFAULT_STACK_BYTES;

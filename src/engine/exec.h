@@ -41,6 +41,11 @@ struct tova_exec {
   wasm_frame *frames;
   size_t frames_cap, frames_max;
   size_t nframes;
+  /* The interpreter's view while it runs (kept here rather than in locals so
+   * the dispatch loop has few live variables: clang spills badly otherwise). */
+  uint64_t *slimit;   /* stack + stack_cap */
+  wasm_frame *fsp;    /* next free frame */
+  wasm_frame *fend;   /* frames + frames_cap */
 
   atomic_uint interrupt; /* set by tova_exec_interrupt from any thread */
   void *userdata;

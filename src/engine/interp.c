@@ -89,25 +89,23 @@ INTERP_NOCLONE static tova_status interp(tova_exec *e, const void *const **table
   }
 
   const wasm_cell *pc = e->pc;
-  uint64_t *stack = e->stack;
-  uint64_t *fp = stack + e->fp_off;
+  uint64_t *fp = e->stack + e->fp_off;
   tova_instance *inst = e->inst;
   uint8_t *mbase = NULL;
   uint64_t msize = 0;
-  atomic_uint *intr = &e->interrupt;
   const char *trap_msg = NULL;
-  /* Stack and frame limits in registers: a call only compares pointers.
-   * e->nframes is written back on every exit from the loop. */
-  uint64_t *slimit = stack + e->stack_cap;
-  wasm_frame *frames = e->frames;
-  wasm_frame *fsp = frames + e->nframes; /* next free frame */
-  wasm_frame *fend = frames + e->frames_cap;
+  /* Only pc, fp, inst, mbase, msize (and e) live across dispatch; the stack
+   * and frame pointers are e's fields. e->nframes is written back on every
+   * exit from the loop. */
+  e->slimit = e->stack + e->stack_cap;
+  e->fsp = e->frames + e->nframes;
+  e->fend = e->frames + e->frames_cap;
 
-  /* Call state shared by the three call instructions. */
-  tova_func *cf;
-  uint64_t cargbase;
-  const wasm_cell *cret;
-  const wasm_code *cc;
+  /* A host call that did not return TOVA_OK, handed to host_not_ok. */
+  tova_status host_status = TOVA_OK;
+  tova_func *host_func = NULL;
+  uint64_t host_argbase = 0;
+  const wasm_cell *host_ret = NULL;
 
 #define RELOAD_MEM()                  \
   do {                                \
@@ -127,7 +125,7 @@ INTERP_NOCLONE static tova_status interp(tova_exec *e, const void *const **table
 #define F32(k) wasm_f32_from_bits((uint32_t)S(k))
 #define F64(k) wasm_f64_from_bits(S(k))
 #define CHECK_INTR() \
-  if (UNLIKELY(atomic_load_explicit(intr, memory_order_relaxed))) goto cancelled
+  if (UNLIKELY(atomic_load_explicit(&e->interrupt, memory_order_relaxed))) goto cancelled
 #define TAKE(k)          \
   do {                   \
     pc += pc[k].i;       \
@@ -138,26 +136,24 @@ INTERP_NOCLONE static tova_status interp(tova_exec *e, const void *const **table
  * Growing moves the arrays: every pointer into them is rebased. */
 #define PUSH_FRAME()                                                           \
   do {                                                                         \
-    if (UNLIKELY(nfp + cc->frame_slots > slimit)) {                            \
-      size_t fo_ = (size_t)(fp - stack);                                       \
+    if (UNLIKELY(nfp + cc->frame_slots > e->slimit)) {                         \
+      size_t fo_ = (size_t)(fp - e->stack);                                    \
       if (!wasm_exec_grow_stack(e, fo_ + cargbase + cc->frame_slots))          \
         TRAP(MSG_EXHAUSTED);                                                   \
-      stack = e->stack;                                                        \
-      slimit = stack + e->stack_cap;                                           \
-      fp = stack + fo_;                                                        \
+      e->slimit = e->stack + e->stack_cap;                                     \
+      fp = e->stack + fo_;                                                     \
       nfp = fp + cargbase;                                                     \
     }                                                                          \
-    if (UNLIKELY(fsp == fend)) {                                               \
-      size_t n_ = (size_t)(fsp - frames);                                      \
+    if (UNLIKELY(e->fsp == e->fend)) {                                         \
+      size_t n_ = (size_t)(e->fsp - e->frames);                                \
       if (!wasm_exec_grow_frames(e, n_ + 1)) TRAP(MSG_EXHAUSTED);              \
-      frames = e->frames;                                                      \
-      fsp = frames + n_;                                                       \
-      fend = frames + e->frames_cap;                                           \
+      e->fsp = e->frames + n_;                                                 \
+      e->fend = e->frames + e->frames_cap;                                     \
     }                                                                          \
-    fsp->ret_pc = cret;                                                        \
-    fsp->fp_off = (size_t)(fp - stack);                                        \
-    fsp->inst = inst;                                                          \
-    fsp++;                                                                     \
+    wasm_frame *f_ = e->fsp++;                                                 \
+    f_->ret_pc = cret;                                                         \
+    f_->fp_off = (size_t)(fp - e->stack);                                      \
+    f_->inst = inst;                                                           \
   } while (0)
 #define TRAP(msg)     \
   do {                \
@@ -205,28 +201,68 @@ L_RETURN1: /* src */
   goto do_return;
 L_RETURN0:
 do_return : {
-  wasm_frame *fr = --fsp;
+  wasm_frame *fr = --e->fsp;
   if (!fr->ret_pc) {
-    e->nframes = (size_t)(fsp - frames);
+    e->nframes = (size_t)(e->fsp - e->frames);
     e->state = WASM_EXEC_IDLE;
     return TOVA_OK;
   }
   pc = fr->ret_pc;
-  fp = stack + fr->fp_off;
-  inst = fr->inst;
-  RELOAD_MEM();
+  fp = e->stack + fr->fp_off;
+  /* Same instance: mbase/msize are still right (a memory.grow in the callee
+   * updated these very locals, host calls reload them). */
+  if (UNLIKELY(fr->inst != inst)) {
+    inst = fr->inst;
+    RELOAD_MEM();
+  }
   NEXT();
 }
+  /* Calls. The call state (callee, argument base, return pc) lives in block
+   * locals of each handler, not in function-wide variables: fewer values live
+   * across dispatch (clang otherwise shuffles them at every handler). */
+#define ENTER_WASM(code_, argbase_, ret_)                     \
+  do {                                                        \
+    const wasm_code *cc = (code_);                            \
+    uint64_t cargbase = (argbase_);                           \
+    const wasm_cell *cret = (ret_);                           \
+    uint64_t *nfp = fp + cargbase;                            \
+    PUSH_FRAME();                                             \
+    for (uint32_t i_ = cc->nparams; i_ < cc->nlocals; i_++) nfp[i_] = 0; \
+    fp = nfp;                                                 \
+    pc = cc->cells;                                           \
+  } while (0)
+#define CALL_FUNC(cf, cargbase, cret)                                      \
+  do {                                                                     \
+    if (cf->host) {                                                        \
+      tova_status st_ = call_host(e, inst, cf, fp + (cargbase));           \
+      if (st_ != TOVA_OK) {                                                \
+        host_status = st_;                                                 \
+        host_func = cf;                                                    \
+        host_argbase = (cargbase);                                         \
+        host_ret = (cret);                                                 \
+        goto host_not_ok;                                                  \
+      }                                                                    \
+      pc = (cret);                                                         \
+      RELOAD_MEM();                                                        \
+    } else if (cf->instance != inst) {                                     \
+      /* The frame remembers our instance; the callee runs with its own. */\
+      ENTER_WASM(cf->code, cargbase, cret);                                \
+      inst = cf->instance;                                                 \
+      RELOAD_MEM();                                                        \
+    } else {                                                               \
+      ENTER_WASM(cf->code, cargbase, cret);                                \
+    }                                                                      \
+    CHECK_INTR();                                                          \
+    NEXT();                                                                \
+  } while (0)
 L_CALL: /* argbase code: a function of this module (same instance) */
-  cc = (const wasm_code *)pc[2].p;
-  cargbase = U(1);
-  cret = pc + 3;
-  goto call_wasm;
-L_CALL_FUNC: /* argbase funcidx: an imported function, maybe host or of another instance */
-  cf = inst->funcs[U(2)];
-  cargbase = U(1);
-  cret = pc + 3;
-  goto call_func;
+  ENTER_WASM((const wasm_code *)pc[2].p, U(1), pc + 3);
+  CHECK_INTR();
+  NEXT();
+L_CALL_FUNC: { /* argbase funcidx: an imported function, maybe host or of another instance */
+  tova_func *cf = inst->funcs[U(2)];
+  CALL_FUNC(cf, U(1), pc + 3);
+}
 L_CALL_INDIRECT: { /* argbase idxslot typeidx tableidx */
   tova_table *t = inst->tables[U(4)];
   uint32_t i = I32(2);
@@ -235,68 +271,33 @@ L_CALL_INDIRECT: { /* argbase idxslot typeidx tableidx */
     snprintf(e->trap_buf, sizeof e->trap_buf, MSG_UNDEF_ELEM " %u", i);
     TRAP(e->trap_buf);
   }
-  cf = (tova_func *)t->elems[i];
+  tova_func *cf = (tova_func *)t->elems[i];
   if (!cf) {
     snprintf(e->trap_buf, sizeof e->trap_buf, MSG_UNINIT_ELEM " %u", i);
     TRAP(e->trap_buf);
   }
   const tova_functype *want = &inst->module->types[U(3)];
   if (cf->type != want && !wasm_functype_equal(cf->type, want)) TRAP(MSG_SIG_MISMATCH);
-  cargbase = U(1);
-  cret = pc + 5;
-  goto call_func;
+  CALL_FUNC(cf, U(1), pc + 5);
 }
-call_func:
-  if (cf->host) {
-    size_t fo = (size_t)(fp - stack);
-    tova_status st = call_host(e, inst, cf, fp + cargbase);
-    if (st == TOVA_OK) {
-      pc = cret;
-      RELOAD_MEM();
-      CHECK_INTR();
-      NEXT();
-    }
-    if (st == TOVA_SUSPENDED) {
-      e->nframes = (size_t)(fsp - frames);
-      e->pc = cret;
-      e->fp_off = fo;
-      e->inst = inst;
-      e->host_results_off = fo + cargbase;
-      e->host_type = cf->type;
-      e->state = WASM_EXEC_SUSPENDED_WASM;
-      return TOVA_SUSPENDED;
-    }
-    if (st == TOVA_ERR_CANCELLED) goto cancelled;
-    if (st == TOVA_ERR_TRAP) TRAP(e->trap_msg ? e->trap_msg : "host function trapped");
-    e->state = WASM_EXEC_IDLE;
-    e->nframes = 0;
-    if (!e->trap_msg) e->trap_msg = "host function failed";
-    return st;
+host_not_ok: { /* a host function parked, trapped or failed */
+  size_t fo = (size_t)(fp - e->stack);
+  if (host_status == TOVA_SUSPENDED) {
+    e->nframes = (size_t)(e->fsp - e->frames);
+    e->pc = host_ret;
+    e->fp_off = fo;
+    e->inst = inst;
+    e->host_results_off = fo + host_argbase;
+    e->host_type = host_func->type;
+    e->state = WASM_EXEC_SUSPENDED_WASM;
+    return TOVA_SUSPENDED;
   }
-  if (cf->instance != inst) {
-    /* Cross-instance call: the frame remembers our instance, the callee
-     * runs with its own (and its own memory). */
-    cc = cf->code;
-    uint64_t *nfp = fp + cargbase;
-    PUSH_FRAME();
-    for (uint32_t i = cc->nparams; i < cc->nlocals; i++) nfp[i] = 0;
-    fp = nfp;
-    inst = cf->instance;
-    RELOAD_MEM();
-    pc = cc->cells;
-    CHECK_INTR();
-    NEXT();
-  }
-  cc = cf->code;
-  /* fall through: same instance */
-call_wasm : {
-  uint64_t *nfp = fp + cargbase;
-  PUSH_FRAME();
-  for (uint32_t i = cc->nparams; i < cc->nlocals; i++) nfp[i] = 0;
-  fp = nfp;
-  pc = cc->cells;
-  CHECK_INTR();
-  NEXT();
+  if (host_status == TOVA_ERR_CANCELLED) goto cancelled;
+  if (host_status == TOVA_ERR_TRAP) TRAP(e->trap_msg ? e->trap_msg : "host function trapped");
+  e->state = WASM_EXEC_IDLE;
+  e->nframes = 0;
+  if (!e->trap_msg) e->trap_msg = "host function failed";
+  return host_status;
 }
 
   /* ---------------- moves ---------------- */
@@ -377,14 +378,29 @@ L_GLOBAL_SET: /* idx s */
     pc += 6;                                                 \
     NEXT();                                                  \
   }
-  ADDI_BR(32, NE)
-  ADDI_BR(32, LT_S)
-  ADDI_BR(32, LT_U)
-  ADDI_BR(32, GT_S)
-  ADDI_BR(64, NE)
-  ADDI_BR(64, LT_S)
-  ADDI_BR(64, LT_U)
-  ADDI_BR(64, GT_S)
+#define ADD_BR(W, c)                                         \
+  L_ADD_BR_I##W##_##c : {                                    \
+    uint##W##_t v_ = (uint##W##_t)(S(2) + S(3));             \
+    S(1) = v_;                                               \
+    if (C##W##_##c(v_, S(4))) TAKE(5);                       \
+    pc += 6;                                                 \
+    NEXT();                                                  \
+  }                                                          \
+  L_ADD_BR_I##W##_##c##_I : {                                \
+    uint##W##_t v_ = (uint##W##_t)(S(2) + S(3));             \
+    S(1) = v_;                                               \
+    if (C##W##_##c(v_, U(4))) TAKE(5);                       \
+    pc += 6;                                                 \
+    NEXT();                                                  \
+  }
+#define ADD_BR32(c) ADD_BR(32, c)
+#define ADD_BR64(c) ADD_BR(64, c)
+  WASM_CMP_LIST(ADD_BR32)
+  WASM_CMP_LIST(ADD_BR64)
+#define ADDI_BR32(c) ADDI_BR(32, c)
+#define ADDI_BR64(c) ADDI_BR(64, c)
+  WASM_CMP_LIST(ADDI_BR32)
+  WASM_CMP_LIST(ADDI_BR64)
 L_ADDI_BR_NEZ: { /* l src imm off */
   uint32_t v = (uint32_t)(S(2) + U(3));
   S(1) = v;

@@ -1,7 +1,8 @@
 /*
  * objects.h: helpers shared by the files that create runtime objects
- * (memory.c, table.c, global.c, instance.c, linker.c). Not used by the
- * interpreter, which reads the structs of store.h directly.
+ * (memory.c, table.c, global.c, instance.c, linker.c), also used by the
+ * conformance runner (names with NUL bytes, interruptible start functions).
+ * The interpreter reads the structs of store.h directly instead.
  */
 #ifndef TOVA_ENGINE_OBJECTS_H
 #define TOVA_ENGINE_OBJECTS_H

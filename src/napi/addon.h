@@ -8,11 +8,14 @@
  *   completion.c  the completion queue + the one threadsafe function per env
  *   errors.c      JS Errors with a stable `code`
  *   values.c      int64 <-> JS number/BigInt, argument reading
- *   tasks.c       spawnTask, concurrentAll
+ *   tasks.c       spawnTask, concurrentAll, concurrentAllTyped
  *   channels.c    channelCreate/Send/Receive/Close/SendAsync/Recv
  *   wasm_cache.c  compiled-module cache keyed by content hash (process-wide)
  *   wasm_values.c WebAssembly values <-> JS by signature
- *   wasm.c        compile, execWasm, concurrentWasm, concurrentWasmShared
+ *   js_helpers.c  bulk array conversions through two tiny JS functions
+ *   wasm_module.c compile() and module arguments (bytes or compiled module)
+ *   wasm_run.c    worker side of a WebAssembly call (store, instance, exec)
+ *   wasm.c        execWasm, concurrentWasm, concurrentWasmShared
  *   wasm_bulk.c   callBulk (one export over many typed-array rows)
  *
  * Threading model. Every JS environment (main thread, each worker_thread) gets
@@ -26,6 +29,13 @@
  * is pushed onto its environment's queue; only the push that makes the queue
  * non-empty calls the threadsafe function, whose JS-thread callback drains the
  * whole queue and settles every promise in it: many settlements per wake-up.
+ * An operation completed on its own JS thread (channelSend handing a value to
+ * a pending channelRecv) is settled at once instead.
+ *
+ * Liveness. Pending task work (spawnTask, concurrentAll, the wasm calls) keeps
+ * the process alive until its promise settles, like a pending fs request;
+ * pending channel waits do not, like a promise nobody resolves. Idle, the
+ * addon holds no referenced handle, so a script exits after its last line.
  */
 #ifndef TOVA_NAPI_ADDON_H
 #define TOVA_NAPI_ADDON_H
@@ -207,6 +217,7 @@ napi_status tova_napi_define(napi_env env, napi_value exports, const tova_napi_e
 napi_status tova_napi_register_tasks(napi_env env, napi_value exports);
 napi_status tova_napi_register_channels(napi_env env, napi_value exports);
 napi_status tova_napi_register_wasm(napi_env env, napi_value exports);
+napi_status tova_napi_register_module(napi_env env, napi_value exports);
 napi_status tova_napi_register_bulk(napi_env env, napi_value exports);
 
 #endif /* TOVA_NAPI_ADDON_H */

@@ -98,6 +98,11 @@ static void env_cleanup(void *arg) {
       pthread_join(th, NULL);
     }
   }
+  /* References are the environment's memory; give them back (no JS runs). */
+  if (st->js_helpers == 1) {
+    napi_delete_reference(st->env, st->js_to_f64);
+    napi_delete_reference(st->env, st->js_to_array);
+  }
   tova_napi_cq_release(st->cq);
   pthread_mutex_destroy(&st->running_mu);
   free(st);
@@ -151,6 +156,7 @@ NAPI_MODULE_INIT() {
   TOVA_NAPI_CALL(env, tova_napi_define(env, exports, list), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_tasks(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_channels(env, exports), "tova_runtime: load");
+  TOVA_NAPI_CALL(env, tova_napi_register_module(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_wasm(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_bulk(env, exports), "tova_runtime: load");
   return exports;

@@ -90,13 +90,16 @@ static tova_status chunk_step(tova_task *t, void *userdata) {
     return TOVA_OK;
   }
   uint32_t np = b->ft.nparams, nr = b->ft.nresults;
+  tova_napi_running running = {exec, NULL, NULL};
+  tova_napi_running_add(b->st, &running);
   for (size_t row = c->lo; row < c->hi; row++) {
-    if (tova_napi_inst_call(b->st, exec, &inst, b->func, b->args + row * np, b->results + row * nr,
-                            &err) != TOVA_OK) {
+    if (tova_napi_inst_call(exec, &inst, b->func, b->args + row * np, b->results + row * nr, &err) !=
+        TOVA_OK) {
       bulk_error(b, row, &err);
       break;
     }
   }
+  tova_napi_running_remove(b->st, &running);
   tova_napi_inst_free(&inst);
   return TOVA_OK;
 }
@@ -180,13 +183,19 @@ static tova_status output_kind(const tova_functype *ft, out_kind *out, tova_erro
   return TOVA_OK;
 }
 
+/* Why element i cannot be converted (rare path: formats the message). */
+static tova_status convert_error(tova_error *err, size_t i, uint8_t t, const char *func, uint32_t np,
+                                 const char *fmt_what, double got) {
+  char where[160];
+  snprintf(where, sizeof where, "callBulk: args[%zu] (row %zu, argument %zu of %s, %s)", i, i / np,
+           i % np, func, tova_napi_valtype_name(t));
+  return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s %s%.17g", where, fmt_what, got);
+}
+
 /* One element of the argument array converted to parameter type `t`. */
 static tova_status convert(napi_typedarray_type src, const void *data, size_t i, uint8_t t,
                            tova_val *out, tova_error *err, const char *func, uint32_t np) {
   out->raw = 0;
-  char where[128];
-  snprintf(where, sizeof where, "callBulk: args[%zu] (row %zu, argument %zu of %s, %s)", i,
-           np ? i / np : 0, np ? i % np : 0, func, tova_napi_valtype_name(t));
   if (src == napi_bigint64_array) {
     int64_t x = ((const int64_t *)data)[i];
     if (t == TOVA_I64) {
@@ -194,11 +203,9 @@ static tova_status convert(napi_typedarray_type src, const void *data, size_t i,
     } else if (t == TOVA_I32 && x >= -2147483648LL && x <= 4294967295LL) {
       out->i32 = (int32_t)(uint32_t)(uint64_t)x;
     } else if (t == TOVA_I32) {
-      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be in [-2^31, 2^32-1], got %lld", where,
-                            (long long)x);
+      return convert_error(err, i, t, func, np, "must be in [-2^31, 2^32-1], got ", (double)x);
     } else {
-      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: a BigInt64Array cannot feed a float parameter",
-                            where);
+      return convert_error(err, i, t, func, np, "cannot come from a BigInt64Array; got ", (double)x);
     }
     return TOVA_OK;
   }
@@ -218,25 +225,24 @@ static tova_status convert(napi_typedarray_type src, const void *data, size_t i,
       case TOVA_I32:
       case TOVA_I64:
         if (!isfinite(d) || d != trunc(d)) {
-          return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be an integer, got %.17g", where, d);
+          return convert_error(err, i, t, func, np, "must be an integer, got ", d);
         }
         if (t == TOVA_I32) {
           if (d < -2147483648.0 || d > 4294967295.0) {
-            return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be in [-2^31, 2^32-1], got %.17g",
-                                  where, d);
+            return convert_error(err, i, t, func, np, "must be in [-2^31, 2^32-1], got ", d);
           }
           out->i32 = (int32_t)(uint32_t)(int64_t)d;
         } else {
           if (fabs(d) > (double)TOVA_NAPI_MAX_SAFE_INT) {
-            return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
-                                  "%s %.17g is outside the safe integer range; use a BigInt64Array", where, d);
+            return convert_error(err, i, t, func, np,
+                                 "is outside the safe integer range (use a BigInt64Array): ", d);
           }
           out->i64 = (int64_t)d;
         }
         return TOVA_OK;
     }
   }
-  return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: parameters of this type cannot be passed", where);
+  return convert_error(err, i, t, func, np, "has a type that cannot be passed from JS; got ", 0);
 }
 
 static tova_status read_args(napi_env env, napi_value v, bulk_op *b, bool have_rows, tova_error *err) {

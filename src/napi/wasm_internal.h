@@ -43,17 +43,17 @@ typedef struct tova_napi_inst {
 tova_status tova_napi_inst_new(tova_module *m, const char *func, tova_napi_inst *out,
                                tova_error *err);
 void tova_napi_inst_free(tova_napi_inst *inst);
-/* Call inst's function on exec, listed as running so teardown can interrupt
- * it. Error messages name the function ("trap in div: integer divide by zero"). */
-tova_status tova_napi_inst_call(tova_napi_env *st, tova_exec *exec, tova_napi_inst *inst,
-                                const char *func, const tova_val *args, tova_val *results,
-                                tova_error *err);
+/* Call inst's function on exec. Error messages name the function ("trap in
+ * div: integer divide by zero"). The caller lists exec as running (once per
+ * task step, not per call: the list is a shared lock) so teardown can
+ * interrupt it. */
+tova_status tova_napi_inst_call(tova_exec *exec, tova_napi_inst *inst, const char *func,
+                                const tova_val *args, tova_val *results, tova_error *err);
 /* The calling pool thread's execution context (created on first use, freed
  * when the thread exits); NULL when out of memory. */
 tova_exec *tova_napi_thread_exec(void);
 /* New instance + call + free: one WebAssembly task. */
-tova_status tova_napi_wasm_call(tova_napi_env *st, tova_exec *exec, tova_module *m,
-                                const char *func, const tova_val *args, tova_val *results,
-                                tova_error *err);
+tova_status tova_napi_wasm_call(tova_exec *exec, tova_module *m, const char *func,
+                                const tova_val *args, tova_val *results, tova_error *err);
 
 #endif /* TOVA_NAPI_WASM_INTERNAL_H */

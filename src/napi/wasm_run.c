@@ -47,13 +47,9 @@ void tova_napi_inst_free(tova_napi_inst *inst) {
   inst->func = NULL;
 }
 
-tova_status tova_napi_inst_call(tova_napi_env *st, tova_exec *exec, tova_napi_inst *inst,
-                                const char *func, const tova_val *args, tova_val *results,
-                                tova_error *err) {
-  tova_napi_running running = {exec, NULL, NULL};
-  tova_napi_running_add(st, &running);
+tova_status tova_napi_inst_call(tova_exec *exec, tova_napi_inst *inst, const char *func,
+                                const tova_val *args, tova_val *results, tova_error *err) {
   tova_status s = tova_exec_call(exec, inst->func, args, results, err);
-  tova_napi_running_remove(st, &running);
   if (s == TOVA_OK) return TOVA_OK;
   char why[TOVA_ERROR_MAX];
   snprintf(why, sizeof why, "%s", err->message);
@@ -72,13 +68,12 @@ tova_status tova_napi_inst_call(tova_napi_env *st, tova_exec *exec, tova_napi_in
   }
 }
 
-tova_status tova_napi_wasm_call(tova_napi_env *st, tova_exec *exec, tova_module *m,
-                                const char *func, const tova_val *args, tova_val *results,
-                                tova_error *err) {
+tova_status tova_napi_wasm_call(tova_exec *exec, tova_module *m, const char *func,
+                                const tova_val *args, tova_val *results, tova_error *err) {
   tova_napi_inst inst;
   tova_status s = tova_napi_inst_new(m, func, &inst, err);
   if (s != TOVA_OK) return s;
-  s = tova_napi_inst_call(st, exec, &inst, func, args, results, err);
+  s = tova_napi_inst_call(exec, &inst, func, args, results, err);
   tova_napi_inst_free(&inst);
   return s;
 }

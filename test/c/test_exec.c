@@ -127,7 +127,18 @@ static bool fixture_make(fixture *fx) {
   e_i32(&b, 100);
   e_op(&b, WASM_OP_I32_MUL);
   e_op(&b, WASM_OP_I32_ADD);
-  mod_func(&m, t_ii, "", &b, "waiter");
+  uint32_t f_waiter = mod_func(&m, t_ii, "", &b, "waiter");
+  wb_free(&b);
+  /* nested(x) = 1000 * (x + 1) + waiter(x): parks two frames deep */
+  e_get(&b, 0);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_i32(&b, 1000);
+  e_op(&b, WASM_OP_I32_MUL);
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL, f_waiter);
+  e_op(&b, WASM_OP_I32_ADD);
+  mod_func(&m, t_ii, "", &b, "nested");
   wb_free(&b);
   for (int i = 1; i <= 20; i++) e_i64(&b, i);
   e_opu(&b, WASM_OP_CALL, h_sum);
@@ -220,6 +231,17 @@ static void test_suspend_resume(void) {
   CHECK(tova_exec_resume(e, &h, &res, &err) == TOVA_OK);
   CHECK_EQ_I64(res.i32, 5 + 300);
   CHECK(tova_exec_resume(e, &h, &res, &err) == TOVA_ERR_BAD_ARGUMENT); /* nothing parked */
+
+  /* Parked two frames deep: the caller's pending value survives. */
+  arg.i32 = 2;
+  CHECK(tova_exec_call(e, inst_func(&fx.t, "nested"), &arg, &res, &err) == TOVA_SUSPENDED);
+  h.i32 = 1;
+  CHECK(tova_exec_resume(e, &h, &res, &err) == TOVA_SUSPENDED);
+  CHECK_EQ_I64(fx.hs.last_arg, 3);
+  h.i32 = 2;
+  CHECK(tova_exec_resume(e, &h, &res, &err) == TOVA_OK);
+  CHECK_EQ_I64(res.i32, 3000 + 1 + 200);
+  arg.i32 = 7;
 
   /* Abandon a parked execution, then reuse the exec. */
   CHECK(tova_exec_call(e, waiter, &arg, &res, &err) == TOVA_SUSPENDED);

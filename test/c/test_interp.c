@@ -568,6 +568,33 @@ static void test_control(void) {
   mod_func(&m, t_ii, "", &b, "step_lt_u");
   wb_free(&b);
 
+  /* iterative fib over i64: a, b = b, a + b while i < n (the seed's loop shape) */
+  uint32_t t_II = mod_type(&m, "I", "I");
+  e_i64(&b, 1);
+  e_set(&b, 2);
+  e_block(&b, WASM_OP_BLOCK, 0);
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 3);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I64_GE_S);
+  e_opu(&b, WASM_OP_BR_IF, 1);
+  e_get(&b, 1);
+  e_get(&b, 2);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_get(&b, 2);
+  e_set(&b, 1);
+  e_set(&b, 2);
+  e_get(&b, 3);
+  e_i64(&b, 1);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_set(&b, 3);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 1);
+  mod_func(&m, t_II, "III", &b, "fib_iter");
+  wb_free(&b);
+
   /* unreachable */
   e_op(&b, WASM_OP_UNREACHABLE);
   mod_func(&m, t_ii, "", &b, "unreachable");
@@ -608,6 +635,9 @@ static void test_control(void) {
   CHECK_EQ_I64(call_ok(&t, "countdown64", 9, 0), 3);
   CHECK_EQ_I64(call_ok(&t, "countdown64", u32(-1), 0), 1);
   CHECK_EQ_I64(call_ok(&t, "step_ne", 10, 0), 10);
+  CHECK_EQ_I64(call_ok(&t, "fib_iter", 10, 0), 55);
+  CHECK_EQ_I64(call_ok(&t, "fib_iter", 0, 0), 0);
+  CHECK_EQ_I64(call_ok(&t, "fib_iter", 90, 0), 2880067194370816120ll);
   CHECK_EQ_I64((uint32_t)call_ok(&t, "step_lt_u", 0xfffffff0, 0), 0xfffffff1);
   CHECK_EQ_I64(call_ok(&t, "step_lt_u", 1, 0), 5);
   tova_val arg = {.i32 = 5}, res[3];
@@ -766,6 +796,25 @@ static void test_memory(void) {
   wb_byte(&b, 0);
   mod_func(&m, t_iii_v, "", &b, "copy");
   wb_free(&b);
+  /* stores of constants (the store-immediate forms), each a different width */
+  uint32_t t_iv = mod_type(&m, "i", "");
+  e_get(&b, 0);
+  e_i64(&b, 0x1122334455667788ll);
+  e_mem(&b, WASM_OP_I64_STORE32, 2, 0);
+  e_get(&b, 0);
+  e_i32(&b, (int32_t)0xabcd1234);
+  e_mem(&b, WASM_OP_I32_STORE16, 1, 4);
+  e_get(&b, 0);
+  e_i64(&b, 0x1ff);
+  e_mem(&b, WASM_OP_I64_STORE8, 0, 6);
+  e_get(&b, 0);
+  e_f64(&b, 1.0);
+  e_mem(&b, WASM_OP_F64_STORE, 3, 8);
+  e_get(&b, 0);
+  e_i32(&b, 7);
+  e_mem(&b, WASM_OP_I32_STORE, 2, 16);
+  mod_func(&m, t_iv, "", &b, "store_consts");
+  wb_free(&b);
   static const uint8_t init[4] = {0x11, 0x22, 0x33, 0x84};
   mod_data(&m, 100, init, 4);
 
@@ -792,6 +841,13 @@ static void test_memory(void) {
   CHECK_EQ_I64(call_ok(&t, "load", 65535, 0), 0xff); /* now in bounds */
   CHECK_EQ_I64(call_ok(&t, "grow", 5, 0), 0xffffffff); /* over max: refused */
   CHECK_EQ_I64(call_ok(&t, "grow", 0, 0), 2);
+  call_ok(&t, "store_consts", 1000, 0);
+  CHECK_EQ_I64(call_ok(&t, "load", 1000, 0), 0x55667788);
+  CHECK_EQ_I64(call_ok(&t, "load", 1004, 0), 0x00ff1234);
+  CHECK_EQ_I64(call_ok(&t, "load", 1008, 0), 0);
+  CHECK_EQ_I64(call_ok(&t, "load", 1012, 0), 0x3ff00000);
+  CHECK_EQ_I64(call_ok(&t, "load", 1016, 0), 7);
+  expect_trap(&t, "store_consts", 131060, 0, "out of bounds memory access");
   tova_val a3[3] = {{.i32 = 200}, {.i32 = 0xab}, {.i32 = 4}};
   CHECK(call(&t, "fill", a3, NULL, &err) == TOVA_OK);
   CHECK_EQ_I64(call_ok(&t, "load", 200, 0), 0xabababab);

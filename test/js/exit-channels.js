@@ -10,9 +10,13 @@ let sum = 0;
 for (let v; (v = tova.channelReceive(ch)) !== null;) sum += v;
 if (sum !== (64 * 63) / 2) throw new Error(`bad sum ${sum}`);
 
-// Tasks left queued, results never awaited.
+// Tasks left queued, results never awaited...
 tova.spawnTask(1);
 tova.concurrentAll(Array.from({ length: 100000 }, (_, i) => i));
+// ...and some whose results arrive after the last line: pending task work
+// keeps the process alive until it is delivered.
+tova.spawnTask(7).then((v) => console.log(`late spawnTask ${v}`));
+tova.concurrentAll([1, 2, 3]).then((v) => console.log(`late concurrentAll ${v.join(',')}`));
 
 // Waits that can never complete: they must not keep the process alive.
 tova.channelRecv(tova.channelCreate(1));

@@ -36,6 +36,10 @@ describe('processes exit by themselves', () => {
         expect(r.signal).toBeNull();
         expect(r.status).toBe(0);
         expect(r.stdout).toContain('done');
+        if (script === 'exit-channels.js') {
+          expect(r.stdout).toContain('late spawnTask 7');
+          expect(r.stdout).toContain('late concurrentAll 1,2,3');
+        }
       }, SAFETY_NET_MS + 5000);
     }
   }

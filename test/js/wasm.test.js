@@ -178,8 +178,9 @@ describe('concurrentWasm / concurrentWasmShared', () => {
         { wasm: constModule(9), func: 'k', args: [] },
         { wasm: math, func: 'swap', args: [3, 4] },
         { wasm: math, func: 'nothing' },
+        { wasm: Array.from(math), func: 'add', args: [20, 22] },
       ]);
-      expect(rs).toEqual([55, 9, [4, 3], undefined]);
+      expect(rs).toEqual([55, 9, [4, 3], undefined, 42]);
     });
 
     test(`${fn}: the first failing task (by index) rejects the call`, async () => {

@@ -5,8 +5,14 @@ const tova = require('../..');
 const { mathModule } = require('./wasm-builder.js');
 
 (async () => {
-  const { index, results, spin } = workerData;
+  const { index, results, spin, sendTo, count } = workerData;
   const math = mathModule();
+  if (sendTo !== undefined) {
+    // Cross-thread completions: every send wakes a channelRecv of the parent.
+    for (let i = 0; i < count; i++) await tova.channelSendAsync(sendTo, index * count + i);
+    parentPort.postMessage({ ok: true, sent: count });
+    return;
+  }
   if (spin) {
     tova.execWasm(math, 'spin', []).catch(() => {});
     parentPort.postMessage({ ok: true, spinning: true });

@@ -37,6 +37,18 @@ describe('worker_threads', () => {
     await Promise.all(runs.map((r) => r.w.terminate()));
   }, 30000);
 
+  test('workers wake the main thread\'s pending channelRecv promises', async () => {
+    const ch = tova.channelCreate(0);
+    const count = 500;
+    const pending = Array.from({ length: 2 * count }, () => tova.channelRecv(ch));
+    const runs = [0, 1].map((index) => run({ index, sendTo: ch, count }));
+    const values = await Promise.all(pending);
+    const msgs = await Promise.all(runs.map((r) => r.msg));
+    msgs.forEach((m) => expect(m.sent).toBe(count));
+    expect(values.slice().sort((a, b) => a - b)).toEqual(Array.from({ length: 2 * count }, (_, i) => i));
+    await Promise.all(runs.map((r) => r.w.terminate()));
+  }, 30000);
+
   test('terminating a worker that spins in WebAssembly works, the main thread carries on', async () => {
     const { w, msg } = run({ index: 0, results: tova.channelCreate(1), spin: true });
     expect((await msg).spinning).toBe(true);
