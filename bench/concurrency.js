@@ -83,8 +83,9 @@ async function taskRows(table, tova) {
 
   // 2. The bulk call: one export over the rows of a typed array (row-major
   //    [a0, b0, a1, b1, ...]), results as a BigInt64Array.
-  const compiled = tova.api && typeof tova.api.compile === 'function' ? tova.api.compile(addBuf) : null;
+  let compiled = null;
   const bulk = await tovaRun(tova, ['callBulk', 'compile'], async () => {
+    if (!compiled) compiled = tova.api.compile(addBuf); // once; cached by content anyway
     const args = new BigInt64Array(2 * TASKS);
     for (let i = 0; i < TASKS; i++) { const v = BigInt(i); args[2 * i] = v; args[2 * i + 1] = v; }
     return tova.api.callBulk(compiled, 'add', args);

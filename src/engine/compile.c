@@ -20,7 +20,8 @@
  * Fusions: `op; local.set L` rewrites op's destination to L; `cmp; br_if` and
  * `cmp; if` become one compare-and-branch instruction; `L = x + k` followed by
  * a branch on L becomes one ADDI_BR (loop counters; x - k is compiled as
- * x + (-k) so both fit); a store of a constant uses a store-immediate form.
+ * x + (-k) so both fit); a store of a constant uses a store-immediate form;
+ * `i32.load(8_u); [i32.eqz]; br_if/if` tests memory directly (BR_LD*).
  * Fusions are only done when the first op is the very last thing emitted and
  * no label lies between the two (a label means another path may deliver the
  * value).
@@ -47,12 +48,13 @@ typedef struct sv {
 } sv;
 
 /* A branch condition, possibly a fused comparison. */
-enum { COND_SLOT, COND_CMP, COND_EQZ };
+enum { COND_SLOT, COND_CMP, COND_EQZ, COND_LOAD };
 typedef struct cond {
   uint8_t kind;
   bool w64, imm;
-  uint8_t idx; /* comparison index in WASM_CMP_LIST order */
-  uint64_t a, b;
+  uint16_t idx; /* comparison index in WASM_CMP_LIST order; COND_LOAD: the
+                   BR_LD*_NEZ op, and imm means "taken when zero" instead */
+  uint64_t a, b; /* COND_LOAD: address slot, memarg offset */
 } cond;
 
 enum { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF };
@@ -103,6 +105,9 @@ typedef struct compiler {
   /* A just-emitted `local = src + imm` (ADD_I into a local), for loop-step fusion. */
   uint32_t addi_start, addi_end, addi_local;
   bool addi_w64, addi_reg; /* reg: an ADD of two slots (ADD_BR), else ADD_I (ADDI_BR) */
+  /* A just-emitted i32.load / i32.load8_u into a home slot, for load-test fusion. */
+  uint32_t ld_start, ld_end;
+  wasm_iop ld_op;
   /* Unconditional BRs, for jump threading once all labels are bound, each
    * with the COPY that falls into it (or NO_FUSE). */
   struct jump { uint32_t br, copy; } *brs;
@@ -203,6 +208,7 @@ static void mark_label(compiler *c) {
   c->fuse_end = NO_FUSE;
   c->cmp_end = NO_FUSE;
   c->addi_end = NO_FUSE;
+  c->ld_end = NO_FUSE;
 }
 
 static void add_patch(compiler *c, int32_t *list, uint32_t at, uint32_t base) {
@@ -345,7 +351,7 @@ static void compare(compiler *c, bool w64, unsigned idx) {
   emit_u(c, a);
   emit_u(c, b);
   note_result(c, at);
-  c->cmp = (cond){COND_CMP, w64, imm, (uint8_t)idx, a, b};
+  c->cmp = (cond){COND_CMP, w64, imm, (uint16_t)idx, a, b};
   c->cmp_start = start;
   c->cmp_end = c->len;
   c->cmp_pos = c->nvs - 1;
@@ -394,6 +400,12 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool negate) {
                            : (negate ? WASM_IOP_BR_NEZ : WASM_IOP_BR_EQZ);
       start = emit_op(c, op);
       emit_u(c, k->a);
+      break;
+    }
+    case COND_LOAD: { /* NEZ and EQZ forms are adjacent: op + 1 tests zero */
+      start = emit_op(c, (wasm_iop)(k->idx + (k->imm != negate ? 1 : 0)));
+      emit_u(c, k->a);
+      emit_u(c, k->b);
       break;
     }
     default: {
@@ -445,6 +457,21 @@ static void target(compiler *c, ctl *t, uint32_t at, uint32_t base) {
 }
 
 static bool emit_addi_branch(compiler *c, const cond *k, uint32_t *startp);
+
+/* A branch on (the eqz of) a value just loaded into a home slot: take the load
+ * back and test memory directly (the value has no other use: it was popped). */
+static void fuse_load(compiler *c, cond *k) {
+  if (c->ld_end != c->len || c->oom || (k->kind != COND_SLOT && k->kind != COND_EQZ) || k->w64)
+    return;
+  uint64_t dst = c->code[c->ld_start + 1].u;
+  if (k->a != dst || dst < c->nlocals) return; /* not the load's own home slot */
+  uint64_t addr = c->code[c->ld_start + 2].u, off = c->code[c->ld_start + 3].u;
+  wasm_iop op = c->ld_op == WASM_IOP_I32_LOAD8_U ? WASM_IOP_BR_LD8U_NEZ : WASM_IOP_BR_LD32_NEZ;
+  c->len = c->ld_start;
+  c->ld_end = c->fuse_end = c->cmp_end = c->addi_end = NO_FUSE;
+  bool eqz = k->kind == COND_EQZ;
+  *k = (cond){COND_LOAD, false, eqz, (uint16_t)op, addr, off}; /* imm: tests zero */
+}
 
 /* Unconditional branch to t (stack materialised). */
 static void emit_br(compiler *c, ctl *t) {
@@ -510,7 +537,7 @@ static void emit_br_if(compiler *c, ctl *t, const cond *k) {
     start = emit_cond_jump(c, k, false);
     target(c, t, c->len - 1, start);
     ctl *inner = &c->cs[c->ncs - 1];
-    if (inner->kind == CTL_LOOP && inner != t && start == inner->start) {
+    if (inner->kind == CTL_LOOP && inner != t && start == inner->start && label_arity(t) == 0) {
       inner->head_valid = true;
       inner->head_cond = *k;
       inner->head_end = c->len;
@@ -575,10 +602,25 @@ static void emit_call(compiler *c, uint32_t fidx) {
   uint64_t argbase = home(c, c->nvs - ft->nparams);
   c->nvs -= ft->nparams;
   if (fidx >= c->m->nimported_funcs) {
-    emit_op(c, WASM_IOP_CALL);
-    emit_u(c, argbase);
-    emit_u(c, 0);
-    if (!c->oom) c->code[c->len - 1].p = c->m->func_defs[fidx - c->m->nimported_funcs].code;
+    const void *code = c->m->func_defs[fidx - c->m->nimported_funcs].code;
+    const void *h = c->oom || c->fuse_end != c->len ? NULL : c->code[c->fuse_dst_at - 1].h;
+    if (ft->nparams && c->fuse_pos == c->nvs + ft->nparams - 1 &&
+        (h == c->h[WASM_IOP_I32_ADD_I] || h == c->h[WASM_IOP_I64_ADD_I])) {
+      /* The last argument was just computed as x + k: do it in the call. */
+      uint32_t start = c->fuse_dst_at - 1;
+      uint64_t d = c->code[start + 1].u, src = c->code[start + 2].u, imm = c->code[start + 3].u;
+      c->len = start;
+      emit_op(c, h == c->h[WASM_IOP_I32_ADD_I] ? WASM_IOP_CALL_ADDI32 : WASM_IOP_CALL_ADDI64);
+      emit_u(c, argbase);
+      emit_u(c, 0);
+      if (!c->oom) c->code[c->len - 1].p = code;
+      emit_u(c, d), emit_u(c, src), emit_u(c, imm);
+    } else {
+      emit_op(c, WASM_IOP_CALL);
+      emit_u(c, argbase);
+      emit_u(c, 0);
+      if (!c->oom) c->code[c->len - 1].p = code;
+    }
   } else {
     emit_op(c, WASM_IOP_CALL_FUNC);
     emit_u(c, argbase);
@@ -893,6 +935,7 @@ static void instr(compiler *c, const wasm_instr *in) {
       block_arity(c, in, &np, &nr);
       cond k = pop_cond(c);
       materialize_all(c);
+      fuse_load(c, &k);
       uint32_t start = emit_cond_jump(c, &k, true);
       ctl *t = push_ctl(c, CTL_IF, np, nr);
       if (t) add_patch(c, &t->else_patch, c->len - 1, start);
@@ -950,6 +993,7 @@ static void instr(compiler *c, const wasm_instr *in) {
     case WASM_OP_BR_IF: {
       cond k = pop_cond(c);
       materialize_all(c);
+      fuse_load(c, &k);
       emit_br_if(c, &c->cs[c->ncs - 1 - in->a], &k);
       break;
     }
@@ -1033,10 +1077,16 @@ static void instr(compiler *c, const wasm_instr *in) {
     case WASM_OP_I64_LOAD32_U: {
       uint64_t a = pop_slot(c);
       uint64_t d = push_home(c);
-      emit_op(c, load_op(in->op));
+      wasm_iop op = load_op(in->op);
+      uint32_t start = emit_op(c, op);
       uint32_t at = c->len;
       emit_u(c, d), emit_u(c, a), emit_u(c, in->offset);
       note_result(c, at);
+      if (op == WASM_IOP_I32_LOAD8_U || (op == WASM_IOP_I32_LOAD && in->op == WASM_OP_I32_LOAD)) {
+        c->ld_start = start;
+        c->ld_end = c->len;
+        c->ld_op = op;
+      }
       break;
     }
     case WASM_OP_I32_STORE: case WASM_OP_I64_STORE: case WASM_OP_F32_STORE:
@@ -1114,7 +1164,7 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
   c->nvs = c->ncs = c->npatch = c->nbrs = 0;
   c->max_height = 0;
   c->oom = false;
-  c->fuse_end = c->cmp_end = c->addi_end = NO_FUSE;
+  c->fuse_end = c->cmp_end = c->addi_end = c->ld_end = NO_FUSE;
   c->nlocals = ft->nparams + fd->nlocals;
   ctl *f = push_ctl(c, CTL_FUNC, 0, ft->nresults);
   if (!f) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");

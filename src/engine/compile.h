@@ -25,10 +25,14 @@
  *                                   BR_NEZ a off / BR_EQZ a off
  *   call       CALL argbase code    (callee's frame starts at fp + argbase; its
  *                                    results come back in slots argbase..)
+ *   call step  CALL_ADDI32/64 argbase code d src imm: fp[d] = fp[src] + imm (the
+ *              last argument, `f(n - 1)`), then CALL argbase code
  *   loop step  ADDI_BR_<cmp> l src imm b off: fp[l] = fp[src] + imm, then
  *              branch if fp[l] <cmp> fp[b] (or b itself in the _I forms);
  *              ADD_BR_<cmp> l src x b off: the same with fp[l] = fp[src] + fp[x]
  *   store imm  <STORE>_I a imm offset (the stored value is a constant)
+ *   load test  BR_LD8U_NEZ a offset off: branch if the byte at a + offset is
+ *              nonzero (and _EQZ, and LD32 for i32.load): `load; if`/`br_if`
  * The exact operand list of each op is documented where compile.c emits it and
  * where interp.c reads it (the two are written side by side per family).
  *
@@ -77,7 +81,7 @@ struct wasm_code {
   /* control */                                                                               \
   X(UNREACHABLE) X(BR) X(BR_NEZ) X(BR_EQZ) X(BR_I64_NEZ) X(BR_I64_EQZ) X(BR_TABLE)            \
   X(RETURN) X(RETURN0) X(RETURN1)                                                             \
-  X(CALL) X(CALL_FUNC) X(CALL_INDIRECT)                                                       \
+  X(CALL) X(CALL_FUNC) X(CALL_INDIRECT) X(CALL_ADDI32) X(CALL_ADDI64)                        \
   /* moves */                                                                                 \
   X(COPY) X(CONST) X(SELECT)                                                                  \
   X(GLOBAL_GET) X(GLOBAL_SET)                                                                 \
@@ -103,6 +107,7 @@ struct wasm_code {
   WASM_CMP_OPS(X, ADDI_BR_I32_, ) WASM_CMP_OPS(X, ADDI_BR_I32_, _I)                           \
   WASM_CMP_OPS(X, ADDI_BR_I64_, ) WASM_CMP_OPS(X, ADDI_BR_I64_, _I)                           \
   X(ADDI_BR_NEZ)                                                                              \
+  X(BR_LD8U_NEZ) X(BR_LD8U_EQZ) X(BR_LD32_NEZ) X(BR_LD32_EQZ)                                 \
   WASM_CMP_OPS(X, ADD_BR_I32_, ) WASM_CMP_OPS(X, ADD_BR_I32_, _I)                             \
   WASM_CMP_OPS(X, ADD_BR_I64_, ) WASM_CMP_OPS(X, ADD_BR_I64_, _I)                             \
   /* integer arithmetic */                                                                    \

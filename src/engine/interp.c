@@ -4,9 +4,12 @@
  * Direct threading: each instruction starts with the address of its handler
  * label, and every handler ends with `goto *pc->h`, so dispatch is one load and
  * one indirect jump, with a separate jump site per handler (better branch
- * prediction than a central switch). The hot registers (pc, fp, memory base
- * and size) are locals; memory base/size are reloaded after anything that can
- * move or resize the memory (calls, returns, memory.grow, host calls).
+ * prediction than a central switch). The hot registers (pc, fp, instance,
+ * memory base and size) are locals and nothing else is live across dispatch
+ * (stack/frame pointers sit in the exec, call state in handler-local blocks):
+ * with more, clang spills and shuffles registers in every handler. Memory
+ * base/size are reloaded after anything that can move or resize the memory
+ * (memory.grow, host calls, calls and returns that change instance).
  *
  * The loop is stackless: a WebAssembly call pushes a wasm_frame on the exec's
  * frame array and jumps to the callee; return pops it. Arguments are already
@@ -259,6 +262,16 @@ L_CALL: /* argbase code: a function of this module (same instance) */
   ENTER_WASM((const wasm_code *)pc[2].p, U(1), pc + 3);
   CHECK_INTR();
   NEXT();
+L_CALL_ADDI32: /* argbase code d src imm */
+  S(3) = (uint32_t)(S(4) + U(5));
+  ENTER_WASM((const wasm_code *)pc[2].p, U(1), pc + 6);
+  CHECK_INTR();
+  NEXT();
+L_CALL_ADDI64:
+  S(3) = S(4) + U(5);
+  ENTER_WASM((const wasm_code *)pc[2].p, U(1), pc + 6);
+  CHECK_INTR();
+  NEXT();
 L_CALL_FUNC: { /* argbase funcidx: an imported function, maybe host or of another instance */
   tova_func *cf = inst->funcs[U(2)];
   CALL_FUNC(cf, U(1), pc + 3);
@@ -408,6 +421,21 @@ L_ADDI_BR_NEZ: { /* l src imm off */
   pc += 5;
   NEXT();
 }
+  /* BR_LD*_NEZ/EQZ a offset off: a load whose only use is a branch test */
+#define BR_LOAD(name, T, test)                                 \
+  L_##name : {                                                 \
+    uint64_t ea_ = (uint64_t)I32(1) + U(2);                    \
+    if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
+    T v_;                                                      \
+    memcpy(&v_, mbase + ea_, sizeof(T));                       \
+    if (test v_) TAKE(3);                                      \
+    pc += 4;                                                   \
+    NEXT();                                                    \
+  }
+  BR_LOAD(BR_LD8U_NEZ, uint8_t, )
+  BR_LOAD(BR_LD8U_EQZ, uint8_t, !)
+  BR_LOAD(BR_LD32_NEZ, uint32_t, )
+  BR_LOAD(BR_LD32_EQZ, uint32_t, !)
 L_I32_EQZ:
   S(1) = I32(2) == 0;
   pc += 3;

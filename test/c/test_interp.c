@@ -568,6 +568,32 @@ static void test_control(void) {
   mod_func(&m, t_ii, "", &b, "step_lt_u");
   wb_free(&b);
 
+  /* strided while loops: j = 0; while (j < n) { count++; j += step } (head test
+   * + a register-operand step), and the same against the constant 100 */
+  for (int konst = 0; konst < 2; konst++) {
+    e_block(&b, WASM_OP_BLOCK, 0);
+    e_block(&b, WASM_OP_LOOP, 0);
+    e_get(&b, 2);
+    if (konst) e_i32(&b, 100);
+    else e_get(&b, 0);
+    e_op(&b, WASM_OP_I32_GE_S);
+    e_opu(&b, WASM_OP_BR_IF, 1);
+    e_get(&b, 3);
+    e_i32(&b, 1);
+    e_op(&b, WASM_OP_I32_ADD);
+    e_set(&b, 3);
+    e_get(&b, 2);
+    e_get(&b, 1);
+    e_op(&b, WASM_OP_I32_ADD);
+    e_set(&b, 2);
+    e_opu(&b, WASM_OP_BR, 0);
+    e_op(&b, WASM_OP_END);
+    e_op(&b, WASM_OP_END);
+    e_get(&b, 3);
+    mod_func(&m, t_iii, "ii", &b, konst ? "stride100" : "stride");
+    wb_free(&b);
+  }
+
   /* iterative fib over i64: a, b = b, a + b while i < n (the seed's loop shape) */
   uint32_t t_II = mod_type(&m, "I", "I");
   e_i64(&b, 1);
@@ -635,6 +661,10 @@ static void test_control(void) {
   CHECK_EQ_I64(call_ok(&t, "countdown64", 9, 0), 3);
   CHECK_EQ_I64(call_ok(&t, "countdown64", u32(-1), 0), 1);
   CHECK_EQ_I64(call_ok(&t, "step_ne", 10, 0), 10);
+  CHECK_EQ_I64(call_ok(&t, "stride", 10, 3), 4);
+  CHECK_EQ_I64(call_ok(&t, "stride", 9, 3), 3);
+  CHECK_EQ_I64(call_ok(&t, "stride", 0, 3), 0);
+  CHECK_EQ_I64(call_ok(&t, "stride100", 0, 7), 15);
   CHECK_EQ_I64(call_ok(&t, "fib_iter", 10, 0), 55);
   CHECK_EQ_I64(call_ok(&t, "fib_iter", 0, 0), 0);
   CHECK_EQ_I64(call_ok(&t, "fib_iter", 90, 0), 2880067194370816120ll);
@@ -815,6 +845,48 @@ static void test_memory(void) {
   e_mem(&b, WASM_OP_I32_STORE, 2, 16);
   mod_func(&m, t_iv, "", &b, "store_consts");
   wb_free(&b);
+  /* loads consumed by a branch (load-test fusion): count zero bytes in [0, n) */
+  e_block(&b, WASM_OP_BLOCK, 0);
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 1);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_GE_U);
+  e_opu(&b, WASM_OP_BR_IF, 1);
+  e_get(&b, 1);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  e_op(&b, WASM_OP_I32_EQZ);
+  e_block(&b, WASM_OP_IF, 0);
+  e_get(&b, 2);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 2);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 1);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 1);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 2);
+  mod_func(&m, t_ii, "ii", &b, "count_zero8");
+  wb_free(&b);
+  /* first 4-byte word at or after x that is nonzero (i32.load; br_if) */
+  e_block(&b, WASM_OP_BLOCK, 0);
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD, 2, 0);
+  e_opu(&b, WASM_OP_BR_IF, 1);
+  e_get(&b, 0);
+  e_i32(&b, 4);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 0);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 0);
+  mod_func(&m, t_ii, "", &b, "find_nz32");
+  wb_free(&b);
   static const uint8_t init[4] = {0x11, 0x22, 0x33, 0x84};
   mod_data(&m, 100, init, 4);
 
@@ -827,6 +899,11 @@ static void test_memory(void) {
     return;
   }
   CHECK_EQ_I64(call_ok(&t, "load", 100, 0), 0x84332211);
+  CHECK_EQ_I64(call_ok(&t, "count_zero8", 200, 0), 196); /* 4 data bytes at 100 */
+  CHECK_EQ_I64(call_ok(&t, "count_zero8", 100, 0), 100);
+  CHECK_EQ_I64(call_ok(&t, "find_nz32", 0, 0), 100);
+  CHECK_EQ_I64(call_ok(&t, "find_nz32", 98, 0), 98); /* bytes 100, 101 inside */
+  expect_trap(&t, "find_nz32", 104, 0, "out of bounds memory access");
   CHECK_EQ_I64((int32_t)call_ok(&t, "load8_s_off1", 102, 0), -124);
   CHECK_EQ_I64(call_ok(&t, "load16_u64", 102, 0), 0x8433);
   call_ok(&t, "store", 65532, 0xdeadbeef);
