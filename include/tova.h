@@ -84,6 +84,9 @@ typedef enum tova_valtype {
   TOVA_EXTERNREF = 0x6F
 } tova_valtype;
 
+/* "i32", "i64", "f32", "f64", "v128", "funcref", "externref" ("unknown" else). */
+TOVA_EXTERN const char *tova_valtype_name(uint8_t type);
+
 /* One value. The type is known from context (a signature). Floats are stored
  * by bits so NaN payloads survive. References: funcref is a tova_func* (NULL is
  * ref.null), externref is an opaque host pointer (NULL is ref.null). */

@@ -21,6 +21,5 @@ bool cli_parse_value(const char *text, uint8_t type, tova_val *out);
 /* Print a value the way `wasmtime run --invoke` does (integers signed
  * decimal, floats shortest round-trip without exponent). */
 void cli_print_value(FILE *to, uint8_t type, tova_val v);
-const char *cli_type_name(uint8_t type);
 
 #endif

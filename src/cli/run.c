@@ -36,7 +36,7 @@ static int call_export(tova_instance *inst, const char *name, int argc, char **a
   for (uint32_t i = 0; i < ft->nparams; i++) {
     if (!cli_parse_value(argv[i], ft->params[i], &args[i])) {
       fprintf(stderr, "tova: argument %u '%s' is not a valid %s\n", i + 1, argv[i],
-              cli_type_name(ft->params[i]));
+              tova_valtype_name(ft->params[i]));
       goto out;
     }
   }

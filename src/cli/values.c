@@ -9,19 +9,6 @@
 
 #include "cli/cli.h"
 
-const char *cli_type_name(uint8_t type) {
-  switch (type) {
-    case TOVA_I32: return "i32";
-    case TOVA_I64: return "i64";
-    case TOVA_F32: return "f32";
-    case TOVA_F64: return "f64";
-    case TOVA_V128: return "v128";
-    case TOVA_FUNCREF: return "funcref";
-    case TOVA_EXTERNREF: return "externref";
-  }
-  return "?";
-}
-
 /* Integers: "-5", "42", "0x2a", or the unsigned form "4294967295" of the
  * same bits. A leading 0 is decimal, not octal. */
 static bool parse_int(const char *s, int bits, uint64_t *out) {

@@ -171,7 +171,7 @@ static tova_status output_kind(const tova_functype *ft, out_kind *out, tova_erro
                : (t == TOVA_F32 || t == TOVA_F64) ? OUT_F64 : OUT_NONE;
     if (k == OUT_NONE) {
       return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "callBulk: %s returns a %s, which has no typed array",
-                            func, tova_napi_valtype_name(t));
+                            func, tova_valtype_name(t));
     }
     if (*out != OUT_NONE && *out != k) {
       return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
@@ -188,7 +188,7 @@ static tova_status convert_error(tova_error *err, size_t i, uint8_t t, const cha
                                  const char *fmt_what, double got) {
   char where[160];
   snprintf(where, sizeof where, "callBulk: args[%zu] (row %zu, argument %zu of %s, %s)", i, i / np,
-           i % np, func, tova_napi_valtype_name(t));
+           i % np, func, tova_valtype_name(t));
   return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s %s%.17g", where, fmt_what, got);
 }
 

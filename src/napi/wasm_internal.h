@@ -32,9 +32,6 @@ napi_status tova_napi_wasm_value(napi_env env, uint8_t type, tova_val v, napi_va
 /* A call's results as JS: undefined (none), the value (one), or an array. */
 napi_status tova_napi_wasm_results(napi_env env, const tova_functype *ft, const tova_val *vals,
                                    napi_value *out);
-/* Name of a value type for messages ("i32", ...). */
-const char *tova_napi_valtype_name(uint8_t type);
-
 /* Worker side. A fresh store + instance of m, and its export `func`. */
 typedef struct tova_napi_inst {
   tova_store *store;

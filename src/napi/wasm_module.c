@@ -37,7 +37,7 @@ static napi_status type_list(napi_env env, const uint8_t *types, uint32_t n, nap
   napi_status s = napi_create_array_with_length(env, n, out);
   for (uint32_t i = 0; s == napi_ok && i < n; i++) {
     napi_value t;
-    s = napi_create_string_utf8(env, tova_napi_valtype_name(types[i]), NAPI_AUTO_LENGTH, &t);
+    s = napi_create_string_utf8(env, tova_valtype_name(types[i]), NAPI_AUTO_LENGTH, &t);
     if (s == napi_ok) s = napi_set_element(env, *out, i, t);
   }
   return s;

@@ -11,19 +11,6 @@
 
 #include "wasm_internal.h"
 
-const char *tova_napi_valtype_name(uint8_t type) {
-  switch (type) {
-    case TOVA_I32: return "i32";
-    case TOVA_I64: return "i64";
-    case TOVA_F32: return "f32";
-    case TOVA_F64: return "f64";
-    case TOVA_V128: return "v128";
-    case TOVA_FUNCREF: return "funcref";
-    case TOVA_EXTERNREF: return "externref";
-  }
-  return "unknown";
-}
-
 static tova_status arg_i32(napi_env env, napi_value v, tova_val *out, tova_error *err,
                            const char *what) {
   napi_valuetype t;
@@ -72,7 +59,7 @@ static tova_status arg_float(napi_env env, napi_value v, uint8_t type, tova_val 
   napi_typeof(env, v, &t);
   if (t != napi_number) {
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s (%s) must be a number, got %s", what,
-                          tova_napi_valtype_name(type), tova_napi_type_name(env, v));
+                          tova_valtype_name(type), tova_napi_type_name(env, v));
   }
   napi_get_value_double(env, v, &d);
   if (type == TOVA_F32) {
@@ -94,7 +81,7 @@ tova_status tova_napi_wasm_arg(napi_env env, napi_value v, uint8_t type, tova_va
     case TOVA_F64: return arg_float(env, v, type, out, err, what);
   }
   return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: parameters of type %s cannot be passed from JS",
-                        what, tova_napi_valtype_name(type));
+                        what, tova_valtype_name(type));
 }
 
 tova_status tova_napi_wasm_args(napi_env env, napi_value args, const tova_functype *ft,

@@ -2,24 +2,7 @@
 import { describe, test, expect } from 'bun:test';
 
 const tova = require('../..');
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
-
-function thrown(fn) {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
+const { rejection, thrown } = require('./helpers.js');
 
 // Resolves true if p settles within a few event-loop turns, else false.
 async function settlesSoon(p) {

@@ -3,16 +3,8 @@
 import { describe, test, expect } from 'bun:test';
 
 const tova = require('../..');
+const { rejection } = require('./helpers.js');
 const MAX_SAFE = Number.MAX_SAFE_INTEGER; // 2^53 - 1
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('spawnTask', () => {
   test('resolves to its value', async () => {

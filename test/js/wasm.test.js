@@ -2,18 +2,10 @@
 import { describe, test, expect } from 'bun:test';
 
 const tova = require('../..');
+const { rejection } = require('./helpers.js');
 const { buildModule, mathModule, importingModule } = require('./wasm-builder.js');
 
 const math = mathModule();
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
 
 // A module whose `k` returns the i32 constant c (same size for every c < 64).
 function constModule(c) {
