@@ -106,8 +106,12 @@ function bunSide(bytes, func, arg) {
 }
 
 // tova through the JS API (preferred) or, failing that, the CLI.
+// BENCH_TOVA_SIDE=cli forces the CLI (e.g. to measure a freshly built engine
+// while the addon is older).
+const FORCE_CLI = process.env.BENCH_TOVA_SIDE === 'cli';
+
 function tovaSide(tova, cli, wasmName, bytes, func, arg) {
-  if (tova.api && typeof tova.api.execWasm === 'function') {
+  if (!FORCE_CLI && tova.api && typeof tova.api.execWasm === 'function') {
     const buf = Buffer.from(bytes);
     return {
       how: 'execWasm',
@@ -161,12 +165,12 @@ async function computeRows(table, tova, cli) {
     row.check = checks.join(', ');
     table.add(row);
   }
-  if (tova.api && typeof tova.api.execWasm === 'function') {
+  if (!FORCE_CLI && tova.api && typeof tova.api.execWasm === 'function') {
     const where = typeof tova.api.runtimePath === 'function' ? tova.api.runtimePath() : null;
     table.note(`tova side: execWasm from the JS API${where ? ' (addon ' + where + ')' : ''}; its time includes compiling and instantiating the module.`);
   }
   if (usedCli) {
-    table.note('tova side ran through the CLI (`tova run ... --invoke`): its time includes process start, compile and instantiate.');
+    table.note(`tova side ran through the CLI (${cli.cli} run ... --invoke): its time includes process start, compile and instantiate.`);
   }
 }
 

@@ -21,7 +21,10 @@
  * `cmp; if` become one compare-and-branch instruction; `L = x + k` followed by
  * a branch on L becomes one ADDI_BR (loop counters; x - k is compiled as
  * x + (-k) so both fit); a store of a constant uses a store-immediate form;
- * `i32.load(8_u); [i32.eqz]; br_if/if` tests memory directly (BR_LD*).
+ * `i32.load(8_u); [i32.eqz]; br_if/if` tests memory directly (BR_LD*); a shift
+ * by a constant whose result is an operand of the next add/sub/and/or/xor is
+ * folded into it (<OP>_<SHIFT>, e.g. `acc ^ (acc >> 13)`); division by a
+ * constant that cannot trap uses a check-free _I form.
  * Fusions are only done when the first op is the very last thing emitted and
  * no label lies between the two (a label means another path may deliver the
  * value).
@@ -303,11 +306,49 @@ static void unary(compiler *c, wasm_iop op) {
   note_result(c, at);
 }
 
+/* Division and remainder by a constant use their _I form only when the
+ * constant cannot trap (0, or -1 for the signed ones: INT_MIN / -1). */
+static bool divisor_ok(wasm_iop op, uint64_t k, bool w64) {
+  bool sign = op == WASM_IOP_I32_DIV_S || op == WASM_IOP_I32_REM_S ||
+              op == WASM_IOP_I64_DIV_S || op == WASM_IOP_I64_REM_S;
+  bool div = sign || op == WASM_IOP_I32_DIV_U || op == WASM_IOP_I32_REM_U ||
+             op == WASM_IOP_I64_DIV_U || op == WASM_IOP_I64_REM_U;
+  if (!div) return true;
+  if (!w64) k = (uint32_t)k;
+  if (k == 0) return false;
+  return !sign || k != (w64 ? UINT64_MAX : (uint64_t)UINT32_MAX);
+}
+
+/* Index of op among ADD, SUB, AND, OR, XOR of width w64 (the shifted-operand
+ * families of compile.h), or -1. */
+static int shifted_family(wasm_iop op, bool w64) {
+  static const wasm_iop o32[5] = {WASM_IOP_I32_ADD, WASM_IOP_I32_SUB, WASM_IOP_I32_AND,
+                                  WASM_IOP_I32_OR, WASM_IOP_I32_XOR};
+  static const wasm_iop o64[5] = {WASM_IOP_I64_ADD, WASM_IOP_I64_SUB, WASM_IOP_I64_AND,
+                                  WASM_IOP_I64_OR, WASM_IOP_I64_XOR};
+  for (int i = 0; i < 5; i++)
+    if (op == (w64 ? o64 : o32)[i]) return i;
+  return -1;
+}
+
+/* If the last instruction emitted is a shift by a constant into the home slot
+ * of stack position pos, returns its index (0 SHL, 1 SHR_S, 2 SHR_U), else -1. */
+static int last_shift_into(const compiler *c, uint32_t pos, bool w64) {
+  if (c->oom || c->fuse_end != c->len || c->fuse_pos != pos) return -1;
+  uint32_t start = c->fuse_dst_at - 1;
+  if (c->code[start + 1].u != home(c, pos)) return -1;
+  static const wasm_iop s32[3] = {WASM_IOP_I32_SHL_I, WASM_IOP_I32_SHR_S_I, WASM_IOP_I32_SHR_U_I};
+  static const wasm_iop s64[3] = {WASM_IOP_I64_SHL_I, WASM_IOP_I64_SHR_S_I, WASM_IOP_I64_SHR_U_I};
+  for (int i = 0; i < 3; i++)
+    if (c->code[start].h == c->h[(w64 ? s64 : s32)[i]]) return i;
+  return -1;
+}
+
 /* Binary op; op_i (or -1) is its constant-right-operand form. */
 static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
   uint64_t a, b;
   bool imm = false;
-  if (op_i >= 0 && top_is_const(c)) {
+  if (op_i >= 0 && top_is_const(c) && divisor_ok(op, c->vs[c->nvs - 1].value, w64)) {
     b = c->vs[--c->nvs].value;
     if (!w64) b = (uint32_t)b;
     imm = true;
@@ -317,6 +358,43 @@ static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
       b = w64 ? (uint64_t)0 - b : (uint32_t)(0u - (uint32_t)b);
     }
   } else {
+    /* `x OP (s SHIFT k)`: when the shift was the last thing emitted and its
+     * result (a home slot, dead after this op) is an operand, the shift is
+     * folded into this op, which reads s directly. */
+    int fam = shifted_family(op, w64);
+    uint32_t pb = c->nvs - 1;
+    int sh = -1;
+    bool shift_left = false;
+    if (fam >= 0 && c->nvs >= 2 && c->vs[pb].kind != SV_CONST) {
+      sh = c->vs[pb].kind == SV_HOME ? last_shift_into(c, pb, w64) : -1;
+      if (sh < 0 && fam != 1 && c->vs[pb - 1].kind == SV_HOME) { /* SUB is not commutative */
+        sh = last_shift_into(c, pb - 1, w64);
+        shift_left = sh >= 0;
+      }
+    }
+    if (sh >= 0) {
+      uint64_t other = pop_slot(c); /* a LOCAL or HOME entry: emits nothing */
+      uint64_t shifted = pop_slot(c);
+      if (!shift_left) {
+        uint64_t t = other;
+        other = shifted;
+        shifted = t;
+      }
+      (void)shifted; /* the shift's own destination: no longer written */
+      uint32_t start = c->fuse_dst_at - 1;
+      uint64_t src = c->code[start + 2].u, k = c->code[start + 3].u;
+      c->len = start;
+      mark_label(c); /* candidates that ended where the shift began are stale */
+      uint64_t d = push_home(c);
+      emit_op(c, (wasm_iop)((w64 ? WASM_IOP_I64_ADD_SHL : WASM_IOP_I32_ADD_SHL) + sh * 5 + fam));
+      uint32_t at = c->len;
+      emit_u(c, d);
+      emit_u(c, other);
+      emit_u(c, src);
+      emit_u(c, k);
+      note_result(c, at);
+      return;
+    }
     b = pop_slot(c);
   }
   a = pop_slot(c);
@@ -755,16 +833,16 @@ static int numeric_op(uint8_t op, int *op_i, bool *w64, int *kind) {
     BI(F64_LE, F64_LE) BI(F64_GE, F64_GE)
     UN(I32_CLZ, I32_CLZ) UN(I32_CTZ, I32_CTZ) UN(I32_POPCNT, I32_POPCNT)
     BII(I32_ADD, I32_ADD, false) BII(I32_SUB, I32_SUB, false) BII(I32_MUL, I32_MUL, false)
-    BI(I32_DIV_S, I32_DIV_S) BI(I32_DIV_U, I32_DIV_U) BI(I32_REM_S, I32_REM_S)
-    BI(I32_REM_U, I32_REM_U)
+    BII(I32_DIV_S, I32_DIV_S, false) BII(I32_DIV_U, I32_DIV_U, false)
+    BII(I32_REM_S, I32_REM_S, false) BII(I32_REM_U, I32_REM_U, false)
     BII(I32_AND, I32_AND, false) BII(I32_OR, I32_OR, false) BII(I32_XOR, I32_XOR, false)
     BII(I32_SHL, I32_SHL, false) BII(I32_SHR_S, I32_SHR_S, false)
     BII(I32_SHR_U, I32_SHR_U, false) BII(I32_ROTL, I32_ROTL, false)
     BII(I32_ROTR, I32_ROTR, false)
     UN(I64_CLZ, I64_CLZ) UN(I64_CTZ, I64_CTZ) UN(I64_POPCNT, I64_POPCNT)
     BII(I64_ADD, I64_ADD, true) BII(I64_SUB, I64_SUB, true) BII(I64_MUL, I64_MUL, true)
-    BI(I64_DIV_S, I64_DIV_S) BI(I64_DIV_U, I64_DIV_U) BI(I64_REM_S, I64_REM_S)
-    BI(I64_REM_U, I64_REM_U)
+    BII(I64_DIV_S, I64_DIV_S, true) BII(I64_DIV_U, I64_DIV_U, true)
+    BII(I64_REM_S, I64_REM_S, true) BII(I64_REM_U, I64_REM_U, true)
     BII(I64_AND, I64_AND, true) BII(I64_OR, I64_OR, true) BII(I64_XOR, I64_XOR, true)
     BII(I64_SHL, I64_SHL, true) BII(I64_SHR_S, I64_SHR_S, true)
     BII(I64_SHR_U, I64_SHR_U, true) BII(I64_ROTL, I64_ROTL, true)

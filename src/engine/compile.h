@@ -31,6 +31,9 @@
  *              branch if fp[l] <cmp> fp[b] (or b itself in the _I forms);
  *              ADD_BR_<cmp> l src x b off: the same with fp[l] = fp[src] + fp[x]
  *   store imm  <STORE>_I a imm offset (the stored value is a constant)
+ *   div imm    <DIV/REM>_I d a imm: constant divisor that cannot trap
+ *   shifted    <OP>_<SHIFT> d x s k: fp[d] = fp[x] OP (fp[s] SHIFT k), a shift by
+ *              a constant whose only use is the next add/sub/and/or/xor
  *   load test  BR_LD8U_NEZ a offset off: branch if the byte at a + offset is
  *              nonzero (and _EQZ, and LD32 for i32.load): `load; if`/`br_if`
  * The exact operand list of each op is documented where compile.c emits it and
@@ -74,6 +77,12 @@ struct wasm_code {
 /* Binary integer ops that never trap and have a constant-right-operand form. */
 #define WASM_IBIN_LIST(X) \
   X(ADD) X(SUB) X(MUL) X(AND) X(OR) X(XOR) X(SHL) X(SHR_S) X(SHR_U) X(ROTL) X(ROTR)
+
+/* Shifted-operand forms: OP_<SHIFT> d x s k computes fp[d] = fp[x] OP (fp[s] SHIFT k)
+ * (as ARM's shifted register operand): `y ^ (x >> 13)` in one dispatch. Order:
+ * by shift (SHL, SHR_S, SHR_U), then by op (ADD, SUB, AND, OR, XOR). */
+#define WASM_SH_OPS(X, W, SH) \
+  X(I##W##_ADD_##SH) X(I##W##_SUB_##SH) X(I##W##_AND_##SH) X(I##W##_OR_##SH) X(I##W##_XOR_##SH)
 
 /* Every internal opcode. The interpreter has one label per entry (a missing
  * handler is a compile error), the compiler emits them by enum value. */
@@ -121,6 +130,11 @@ struct wasm_code {
   X(I64_SHR_S_I) X(I64_SHR_U_I) X(I64_ROTL_I) X(I64_ROTR_I)                                   \
   X(I32_DIV_S) X(I32_DIV_U) X(I32_REM_S) X(I32_REM_U)                                         \
   X(I64_DIV_S) X(I64_DIV_U) X(I64_REM_S) X(I64_REM_U)                                         \
+  /* constant divisor, never 0 (nor -1 for the signed ones): cannot trap */                   \
+  X(I32_DIV_S_I) X(I32_DIV_U_I) X(I32_REM_S_I) X(I32_REM_U_I)                                 \
+  X(I64_DIV_S_I) X(I64_DIV_U_I) X(I64_REM_S_I) X(I64_REM_U_I)                                 \
+  WASM_SH_OPS(X, 32, SHL) WASM_SH_OPS(X, 32, SHR_S) WASM_SH_OPS(X, 32, SHR_U)                 \
+  WASM_SH_OPS(X, 64, SHL) WASM_SH_OPS(X, 64, SHR_S) WASM_SH_OPS(X, 64, SHR_U)                 \
   X(I32_CLZ) X(I32_CTZ) X(I32_POPCNT) X(I64_CLZ) X(I64_CTZ) X(I64_POPCNT)                     \
   X(I32_EXTEND8_S) X(I32_EXTEND16_S) X(I64_EXTEND8_S) X(I64_EXTEND16_S) X(I64_EXTEND32_S)     \
   X(I32_WRAP_I64) X(I64_EXTEND_I32_S) X(I64_EXTEND_I32_U)                                     \

@@ -539,6 +539,54 @@ L_I64_REM_U: {
   pc += 4;
   NEXT();
 }
+  /* OP_I d a imm: the compiler only uses these for a divisor that is neither 0
+   * nor (signed) -1, so they cannot trap. */
+L_I32_DIV_S_I:
+  S(1) = (uint32_t)((int32_t)I32(2) / (int32_t)(uint32_t)U(3));
+  pc += 4;
+  NEXT();
+L_I32_DIV_U_I:
+  S(1) = I32(2) / (uint32_t)U(3);
+  pc += 4;
+  NEXT();
+L_I32_REM_S_I:
+  S(1) = (uint32_t)((int32_t)I32(2) % (int32_t)(uint32_t)U(3));
+  pc += 4;
+  NEXT();
+L_I32_REM_U_I:
+  S(1) = I32(2) % (uint32_t)U(3);
+  pc += 4;
+  NEXT();
+L_I64_DIV_S_I:
+  S(1) = (uint64_t)((int64_t)S(2) / (int64_t)U(3));
+  pc += 4;
+  NEXT();
+L_I64_DIV_U_I:
+  S(1) = S(2) / U(3);
+  pc += 4;
+  NEXT();
+L_I64_REM_S_I:
+  S(1) = (uint64_t)((int64_t)S(2) % (int64_t)U(3));
+  pc += 4;
+  NEXT();
+L_I64_REM_U_I:
+  S(1) = S(2) % U(3);
+  pc += 4;
+  NEXT();
+  /* OP_SHIFT d x s k: fp[d] = fp[x] OP (fp[s] SHIFT k). All reads happen
+   * before the write (d may be x or s). */
+#define SH_HANDLER(W, o, sh)                                                   \
+  L_I##W##_##o##_##sh : {                                                      \
+    uint##W##_t t_ = (uint##W##_t)A##W##_##sh(S(3), U(4));                     \
+    S(1) = (uint##W##_t)A##W##_##o(S(2), t_);                                  \
+    pc += 5;                                                                   \
+    NEXT();                                                                    \
+  }
+#define SH_OPS(W, sh) \
+  SH_HANDLER(W, ADD, sh) SH_HANDLER(W, SUB, sh) SH_HANDLER(W, AND, sh) SH_HANDLER(W, OR, sh) \
+  SH_HANDLER(W, XOR, sh)
+  SH_OPS(32, SHL) SH_OPS(32, SHR_S) SH_OPS(32, SHR_U)
+  SH_OPS(64, SHL) SH_OPS(64, SHR_S) SH_OPS(64, SHR_U)
 
   /* unary: OP d a */
 #define UNARY(name, expr) \

@@ -942,6 +942,126 @@ static void test_memory(void) {
   inst_free(&t);
 }
 
+/* Forms the compiler fuses: division by a constant (only when it cannot trap;
+ * 0 and -1 must still trap / behave as the spec says) and a shift by a
+ * constant feeding add/sub/and/or/xor (shift on either side; sub must keep
+ * its operand order). Expected values are the spec's integer semantics. */
+typedef struct fused_case {
+  const char *name;
+  bool w64;
+  int shape; /* 0: x OP k; 1: y OP (x SH k); 2: (x SH k) OP y; 3: y OP (x SH k) OP2 done into a local */
+  uint8_t op, sh;
+  int64_t k;
+} fused_case;
+
+static void test_fused_forms(void) {
+  static const fused_case cases[] = {
+      {"div_s7", false, 0, WASM_OP_I32_DIV_S, 0, 7},
+      {"div_u7", false, 0, WASM_OP_I32_DIV_U, 0, 7},
+      {"rem_s7", false, 0, WASM_OP_I32_REM_S, 0, -7},
+      {"rem_u7", false, 0, WASM_OP_I32_REM_U, 0, 7},
+      {"rem_s_m1", false, 0, WASM_OP_I32_REM_S, 0, -1},
+      {"div_s_m1", false, 0, WASM_OP_I32_DIV_S, 0, -1},
+      {"div_u0", false, 0, WASM_OP_I32_DIV_U, 0, 0},
+      {"div_u_m1", false, 0, WASM_OP_I32_DIV_U, 0, -1},
+      {"d64_s", true, 0, WASM_OP_I64_DIV_S, 0, -3},
+      {"r64_u", true, 0, WASM_OP_I64_REM_U, 0, 1000003},
+      {"r64_s_m1", true, 0, WASM_OP_I64_REM_S, 0, -1},
+      {"d64_s_m1", true, 0, WASM_OP_I64_DIV_S, 0, -1},
+      {"r64_u0", true, 0, WASM_OP_I64_REM_U, 0, 0},
+      {"xor_shru", false, 1, WASM_OP_I32_XOR, WASM_OP_I32_SHR_U, 3},
+      {"add_shrs_l", false, 2, WASM_OP_I32_ADD, WASM_OP_I32_SHR_S, 13},
+      {"sub_shl", false, 1, WASM_OP_I32_SUB, WASM_OP_I32_SHL, 4},
+      {"sub_shl_l", false, 2, WASM_OP_I32_SUB, WASM_OP_I32_SHL, 4},
+      {"and_shl33", false, 1, WASM_OP_I32_AND, WASM_OP_I32_SHL, 33},
+      {"or64_shru", true, 1, WASM_OP_I64_OR, WASM_OP_I64_SHR_U, 60},
+      {"sub64_shrs_l", true, 2, WASM_OP_I64_SUB, WASM_OP_I64_SHR_S, 7},
+      {"xor64_shl", true, 3, WASM_OP_I64_XOR, WASM_OP_I64_SHL, 17},
+  };
+  mod m = {0};
+  uint32_t t32 = mod_type(&m, "ii", "i"), t64 = mod_type(&m, "II", "I");
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const fused_case *fc = &cases[i];
+    wb b = {0};
+#define K(b_) (fc->w64 ? e_i64((b_), fc->k) : e_i32((b_), (int32_t)fc->k))
+    if (fc->shape == 0) {
+      e_get(&b, 0);
+      K(&b);
+      e_op(&b, fc->op);
+    } else if (fc->shape == 1) {
+      e_get(&b, 1);
+      e_get(&b, 0);
+      K(&b);
+      e_op(&b, fc->sh);
+      e_op(&b, fc->op);
+    } else if (fc->shape == 2) {
+      e_get(&b, 0);
+      K(&b);
+      e_op(&b, fc->sh);
+      e_get(&b, 1);
+      e_op(&b, fc->op);
+    } else { /* y = y OP (x SH k); y = y OP (y SH k); return y: the local is both input and output */
+      e_get(&b, 1);
+      e_get(&b, 0);
+      K(&b);
+      e_op(&b, fc->sh);
+      e_op(&b, fc->op);
+      e_set(&b, 1);
+      e_get(&b, 1);
+      e_get(&b, 1);
+      K(&b);
+      e_op(&b, fc->sh);
+      e_op(&b, fc->op);
+      e_set(&b, 1);
+      e_get(&b, 1);
+    }
+#undef K
+    mod_func(&m, fc->w64 ? t64 : t32, "", &b, fc->name);
+    wb_free(&b);
+  }
+  inst_t t;
+  tova_error err = {0};
+  CHECK(inst_make(&t, &m, NULL, 0, &err));
+  if (!t.inst) {
+    fprintf(stderr, "%s\n", err.message);
+    inst_free(&t);
+    return;
+  }
+  CHECK_EQ_I64((int32_t)call_ok(&t, "div_s7", u32(-50), 0), -7);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "div_u7", u32(-50), 0), 0xffffffceu / 7);
+  CHECK_EQ_I64((int32_t)call_ok(&t, "rem_s7", u32(-50), 0), -1);
+  CHECK_EQ_I64((int32_t)call_ok(&t, "rem_s7", u32(INT32_MIN), 0), -2);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "rem_u7", 50, 0), 1);
+  CHECK_EQ_I64((int32_t)call_ok(&t, "rem_s_m1", u32(INT32_MIN), 0), 0);
+  CHECK_EQ_I64((int32_t)call_ok(&t, "div_s_m1", 5, 0), -5);
+  expect_trap(&t, "div_s_m1", u32(INT32_MIN), 0, "integer overflow");
+  expect_trap(&t, "div_u0", 5, 0, "integer divide by zero");
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "div_u_m1", u32(-1), 0), 1);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "div_u_m1", u32(-2), 0), 0);
+  CHECK_EQ_I64((int64_t)call_ok(&t, "d64_s", (uint64_t)INT64_MIN, 0), INT64_MIN / -3);
+  CHECK_EQ_I64((int64_t)call_ok(&t, "r64_u", UINT64_MAX, 0), (int64_t)(UINT64_MAX % 1000003u));
+  CHECK_EQ_I64((int64_t)call_ok(&t, "r64_s_m1", (uint64_t)INT64_MIN, 0), 0);
+  expect_trap(&t, "d64_s_m1", (uint64_t)INT64_MIN, 0, "integer overflow");
+  expect_trap(&t, "r64_u0", 5, 0, "integer divide by zero");
+  /* shifted operands: x = first argument, y = second */
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "xor_shru", 0xf0000008u, 0x0f), 0x0f ^ (0xf0000008u >> 3));
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "add_shrs_l", 0x80000000u, 5), (uint32_t)(0xfffc0000u + 5));
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "sub_shl", 0x10000001u, 100), (uint32_t)(100 - 0x10u));
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "sub_shl_l", 0x10000001u, 100), (uint32_t)(0x10u - 100));
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "and_shl33", 0x3, 0xffffffffu), 0x6);
+  CHECK_EQ_I64((int64_t)call_ok(&t, "or64_shru", 0xa000000000000000u, 0x100), 0x10a);
+  CHECK_EQ_I64((int64_t)call_ok(&t, "sub64_shrs_l", (uint64_t)INT64_MIN, 1),
+               (int64_t)(0xff00000000000000u - 1));
+  {
+    uint64_t x = 0x123456789abcdefu, y = 0xfedcba9876543210u;
+    y ^= x << 17;
+    y ^= y << 17;
+    CHECK_EQ_I64((int64_t)call_ok(&t, "xor64_shl", 0x123456789abcdefu, 0xfedcba9876543210u),
+                 (int64_t)y);
+  }
+  inst_free(&t);
+}
+
 int main(void) {
   ex = tova_exec_new(0);
   RUN(test_i32_arith);
@@ -950,6 +1070,7 @@ int main(void) {
   RUN(test_control);
   RUN(test_calls);
   RUN(test_memory);
+  RUN(test_fused_forms);
   tova_exec_free(ex);
   return CHECK_DONE();
 }
