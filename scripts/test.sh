@@ -21,11 +21,11 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTOVA_BUILD_ADDON=OFF \
 cmake --build build-asan -j"$JOBS" >/dev/null
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j"$JOBS"
 
-step "C tests of the pool and channels under TSan"
+step "C tests of the pool, channels and cross-thread executions under TSan"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTOVA_BUILD_ADDON=OFF \
   -DTOVA_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j"$JOBS" >/dev/null
-TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R 'test_(pool|chan|rt_)'
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R 'test_(pool|chan|rt_|exec)'
 
 step "WebAssembly conformance"
 node scripts/conformance.js --baseline test/conformance/baseline.txt
