@@ -24,7 +24,11 @@
  * `i32.load(8_u); [i32.eqz]; br_if/if` tests memory directly (BR_LD*); a shift
  * by a constant whose result is an operand of the next add/sub/and/or/xor is
  * folded into it (<OP>_<SHIFT>, e.g. `acc ^ (acc >> 13)`); division by a
- * constant that cannot trap uses a check-free _I form.
+ * constant that cannot trap uses a check-free _I form. Loop bodies ending in
+ * a step: a constant byte store right before it joins it (ST8I_ADD(I)_BR,
+ * `mem[j] = 1; j += i; br_if j < n`), as does an i32.add into a local before
+ * an ADDI step (ADD32_ADDI_BR, `acc += x; i++; br_if i < n`); the eqz of a
+ * just-loaded byte is one LD8U_EQZ (still a BR_LD8U_EQZ when branched on).
  * Fusions are only done when the first op is the very last thing emitted and
  * no label lies between the two (a label means another path may deliver the
  * value).
@@ -111,6 +115,10 @@ typedef struct compiler {
   /* A just-emitted i32.load / i32.load8_u into a home slot, for load-test fusion. */
   uint32_t ld_start, ld_end;
   wasm_iop ld_op;
+  /* A just-emitted i32.store8 of a constant, for store + loop-step fusion. */
+  uint32_t st_start, st_end;
+  /* A just-emitted i32.add into a local (kept while a loop step follows it). */
+  uint32_t add_start, add_end;
   /* Unconditional BRs, for jump threading once all labels are bound, each
    * with the COPY that falls into it (or NO_FUSE). */
   struct jump { uint32_t br, copy; } *brs;
@@ -212,6 +220,8 @@ static void mark_label(compiler *c) {
   c->cmp_end = NO_FUSE;
   c->addi_end = NO_FUSE;
   c->ld_end = NO_FUSE;
+  c->st_end = NO_FUSE;
+  c->add_end = NO_FUSE;
 }
 
 static void add_patch(compiler *c, int32_t *list, uint32_t at, uint32_t base) {
@@ -437,6 +447,25 @@ static void compare(compiler *c, bool w64, unsigned idx) {
 
 static void eqz(compiler *c, bool w64) {
   uint64_t a = pop_slot(c);
+  if (!w64 && c->ld_end == c->len && !c->oom && c->ld_op == WASM_IOP_I32_LOAD8_U &&
+      c->code[c->ld_start + 1].u == a && a >= c->nlocals) {
+    /* eqz of a byte just loaded into its home slot: one LD8U_EQZ. A branch on
+     * it still becomes BR_LD8U_EQZ (the condition is the load test). */
+    uint32_t start = c->ld_start;
+    uint64_t addr = c->code[start + 2].u, off = c->code[start + 3].u;
+    c->len = start;
+    c->ld_end = c->fuse_end = c->cmp_end = c->addi_end = c->st_end = c->add_end = NO_FUSE;
+    uint64_t d = push_home(c);
+    emit_op(c, WASM_IOP_LD8U_EQZ);
+    uint32_t at = c->len;
+    emit_u(c, d), emit_u(c, addr), emit_u(c, off);
+    note_result(c, at);
+    c->cmp = (cond){COND_LOAD, false, true, (uint16_t)WASM_IOP_BR_LD8U_NEZ, addr, off};
+    c->cmp_start = start;
+    c->cmp_end = c->len;
+    c->cmp_pos = c->nvs - 1;
+    return;
+  }
   uint32_t start = c->len;
   uint64_t d = push_home(c);
   emit_op(c, w64 ? WASM_IOP_I64_EQZ : WASM_IOP_I32_EQZ);
@@ -593,9 +622,29 @@ static bool emit_addi_branch(compiler *c, const cond *k, uint32_t *startp) {
     return false;
   }
   uint64_t src = c->code[c->addi_start + 2].u, imm = c->code[c->addi_start + 3].u;
-  c->len = c->addi_start;
-  c->addi_end = NO_FUSE;
+  /* A constant byte store right before the step (nothing between, no label):
+   * the whole loop body `mem[a] = v; l = src + x; br_if l <cmp> b` in one. */
+  bool st = c->st_end == c->addi_start && k->kind == COND_CMP && !k->imm && !k->w64 &&
+            c->code[c->st_start].h == c->h[WASM_IOP_I32_STORE8_I];
+  uint64_t st_a = 0, st_v = 0, st_off = 0;
+  if (st) {
+    st_a = c->code[c->st_start + 1].u, st_v = c->code[c->st_start + 2].u;
+    st_off = c->code[c->st_start + 3].u;
+    op = (wasm_iop)((c->addi_reg ? WASM_IOP_ST8I_ADD_BR_I32_EQ : WASM_IOP_ST8I_ADDI_BR_I32_EQ) +
+                    k->idx);
+  }
+  /* An accumulation right before the step: `acc += x; i += k; br_if i <cmp> b`. */
+  bool ad = !st && !c->addi_reg && c->add_end == c->addi_start && k->kind == COND_CMP &&
+            !k->imm && !k->w64 && c->code[c->add_start].h == c->h[WASM_IOP_I32_ADD];
+  if (ad) {
+    st_a = c->code[c->add_start + 1].u, st_v = c->code[c->add_start + 2].u;
+    st_off = c->code[c->add_start + 3].u;
+    op = (wasm_iop)(WASM_IOP_ADD32_ADDI_BR_I32_EQ + k->idx);
+  }
+  c->len = st ? c->st_start : ad ? c->add_start : c->addi_start;
+  c->addi_end = c->st_end = c->add_end = NO_FUSE;
   uint32_t start = emit_op(c, op);
+  if (st || ad) emit_u(c, st_a), emit_u(c, st_v), emit_u(c, st_off);
   emit_u(c, l);
   emit_u(c, src);
   emit_u(c, imm);
@@ -747,6 +796,7 @@ static void local_set(compiler *c, uint32_t l, bool tee) {
         c->addi_local = l;
         c->addi_reg = reg;
         c->addi_w64 = h == c->h[WASM_IOP_I64_ADD_I] || h == c->h[WASM_IOP_I64_ADD];
+        if (h == c->h[WASM_IOP_I32_ADD]) c->add_start = c->addi_start, c->add_end = c->len;
       }
     }
     c->fuse_end = c->cmp_end = NO_FUSE;
@@ -1173,8 +1223,12 @@ static void instr(compiler *c, const wasm_instr *in) {
       if (top_is_const(c)) { /* constant value: the _I form, no slot needed */
         uint64_t v = c->vs[--c->nvs].value;
         uint64_t a = pop_slot(c);
-        emit_op(c, store_imm_op(in->op));
+        uint32_t start = emit_op(c, store_imm_op(in->op));
         emit_u(c, a), emit_u(c, v), emit_u(c, in->offset);
+        if (in->op == WASM_OP_I32_STORE8 || in->op == WASM_OP_I64_STORE8) {
+          c->st_start = start;
+          c->st_end = c->len;
+        }
         break;
       }
       uint64_t v = pop_slot(c), a = pop_slot(c);
@@ -1242,7 +1296,7 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
   c->nvs = c->ncs = c->npatch = c->nbrs = 0;
   c->max_height = 0;
   c->oom = false;
-  c->fuse_end = c->cmp_end = c->addi_end = c->ld_end = NO_FUSE;
+  c->fuse_end = c->cmp_end = c->addi_end = c->ld_end = c->st_end = c->add_end = NO_FUSE;
   c->nlocals = ft->nparams + fd->nlocals;
   ctl *f = push_ctl(c, CTL_FUNC, 0, ft->nresults);
   if (!f) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");

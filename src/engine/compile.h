@@ -31,6 +31,12 @@
  *              branch if fp[l] <cmp> fp[b] (or b itself in the _I forms);
  *              ADD_BR_<cmp> l src x b off: the same with fp[l] = fp[src] + fp[x]
  *   store imm  <STORE>_I a imm offset (the stored value is a constant)
+ *   store step ST8I_ADD(I)_BR_I32_<cmp> a v offset l src x b off: I32_STORE8_I a v
+ *              offset (bounds-checked first, traps before l changes), then the
+ *              ADD(I)_BR_I32_<cmp> l src x b off loop step: `mem[j] = 1; j += i`
+ *   add step   ADD32_ADDI_BR_I32_<cmp> d x y l src imm b off: fp[d] = fp[x] + fp[y]
+ *              (i32.add into a local), then ADDI_BR_I32_<cmp> l src imm b off
+ *   load eqz   LD8U_EQZ d a offset: fp[d] = (i32.load8_u a offset) == 0
  *   div imm    <DIV/REM>_I d a imm: constant divisor that cannot trap
  *   shifted    <OP>_<SHIFT> d x s k: fp[d] = fp[x] OP (fp[s] SHIFT k), a shift by
  *              a constant whose only use is the next add/sub/and/or/xor
@@ -119,6 +125,11 @@ struct wasm_code {
   X(BR_LD8U_NEZ) X(BR_LD8U_EQZ) X(BR_LD32_NEZ) X(BR_LD32_EQZ)                                 \
   WASM_CMP_OPS(X, ADD_BR_I32_, ) WASM_CMP_OPS(X, ADD_BR_I32_, _I)                             \
   WASM_CMP_OPS(X, ADD_BR_I64_, ) WASM_CMP_OPS(X, ADD_BR_I64_, _I)                             \
+  /* i32.store8 of a constant, then a loop step (slot bound): one dispatch */                 \
+  WASM_CMP_OPS(X, ST8I_ADD_BR_I32_, ) WASM_CMP_OPS(X, ST8I_ADDI_BR_I32_, )                     \
+  /* an i32.add into a local, then a loop step (slot bound): one dispatch */                  \
+  WASM_CMP_OPS(X, ADD32_ADDI_BR_I32_, )                                                       \
+  X(LD8U_EQZ)                                                                                 \
   /* integer arithmetic */                                                                    \
   X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_AND) X(I32_OR) X(I32_XOR) X(I32_SHL) X(I32_SHR_S)    \
   X(I32_SHR_U) X(I32_ROTL) X(I32_ROTR)                                                        \

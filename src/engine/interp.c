@@ -414,6 +414,66 @@ L_GLOBAL_SET: /* idx s */
 #define ADDI_BR64(c) ADDI_BR(64, c)
   WASM_CMP_LIST(ADDI_BR32)
   WASM_CMP_LIST(ADDI_BR64)
+  /* ST8I_ADD(I)_BR_I32_<cmp> a v offset l src x b off: a constant byte store
+   * (checked and done first, as in the sequence it replaces), then the step.
+   * When the branch targets this very instruction and the counter is the
+   * address (a == l == src, x and b other slots: `mem[j] = v; j += x` while
+   * j <cmp> b), the loop runs here with j in a register: a byte store may
+   * alias anything, so re-reading the frame each time would chain every
+   * iteration through memory. Each iteration still checks bounds, writes the
+   * local and polls the interrupt flag, as the back-edge would. */
+#define ST8I_STEP(name, c, rhs, rhs_slot)                                  \
+  L_##name##_##c : {                                                       \
+    uint64_t ea_ = (uint64_t)I32(1) + U(3);                                \
+    if (UNLIKELY(ea_ + 1 > msize)) TRAP(MSG_OOB_MEM);                      \
+    mbase[ea_] = (uint8_t)U(2);                                            \
+    uint32_t v_ = (uint32_t)(S(5) + rhs);                                  \
+    S(4) = v_;                                                             \
+    if (C32_##c(v_, S(7))) {                                               \
+      if (pc[8].i == 0 && U(1) == U(4) && U(5) == U(4) && U(7) != U(4) &&  \
+          (rhs_slot) != U(4)) {                                            \
+        const uint32_t step_ = (uint32_t)(rhs);                            \
+        const uint64_t bound_ = S(7), off_ = U(3);                         \
+        const uint8_t byte_ = (uint8_t)U(2);                               \
+        uint64_t *lp_ = &S(4);                                             \
+        do {                                                               \
+          CHECK_INTR();                                                    \
+          ea_ = (uint64_t)v_ + off_;                                       \
+          if (UNLIKELY(ea_ + 1 > msize)) TRAP(MSG_OOB_MEM);                \
+          mbase[ea_] = byte_;                                              \
+          v_ += step_;                                                     \
+          *lp_ = v_;                                                       \
+        } while (C32_##c(v_, bound_));                                     \
+        pc += 9;                                                           \
+        NEXT();                                                            \
+      }                                                                    \
+      TAKE(8);                                                             \
+    }                                                                      \
+    pc += 9;                                                               \
+    NEXT();                                                                \
+  }
+#define ST8I_ADD(c) ST8I_STEP(ST8I_ADD_BR_I32, c, S(6), U(6))
+#define ST8I_ADDI(c) ST8I_STEP(ST8I_ADDI_BR_I32, c, U(6), UINT64_MAX)
+  WASM_CMP_LIST(ST8I_ADD)
+  WASM_CMP_LIST(ST8I_ADDI)
+  /* ADD32_ADDI_BR_I32_<cmp> d x y l src imm b off: an i32.add, then the step. */
+#define ADD32_ADDI(c)                                          \
+  L_ADD32_ADDI_BR_I32_##c : {                                  \
+    S(1) = (uint32_t)(S(2) + S(3));                            \
+    uint32_t v_ = (uint32_t)(S(5) + U(6));                     \
+    S(4) = v_;                                                 \
+    if (C32_##c(v_, S(7))) TAKE(8);                            \
+    pc += 9;                                                   \
+    NEXT();                                                    \
+  }
+  WASM_CMP_LIST(ADD32_ADDI)
+L_LD8U_EQZ: { /* d a offset */
+  uint64_t ea_ = (uint64_t)I32(2) + U(3);
+  if (UNLIKELY(ea_ + 1 > msize)) TRAP(MSG_OOB_MEM);
+  S(1) = mbase[ea_] == 0;
+  pc += 4;
+  NEXT();
+}
 L_ADDI_BR_NEZ: { /* l src imm off */
   uint32_t v = (uint32_t)(S(2) + U(3));
   S(1) = v;

@@ -6,6 +6,8 @@
  * messages of the spec test suite), never from running this engine.
  */
 #include <math.h>
+#include <pthread.h>
+#include <time.h>
 
 #include "check.h"
 #include "test_interp_builder.h"
@@ -1062,6 +1064,151 @@ static void test_fused_forms(void) {
   inst_free(&t);
 }
 
+static void *interrupt_later(void *p) {
+  struct timespec ts = {0, 20 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  tova_exec_interrupt(p);
+  return NULL;
+}
+
+static uint64_t call3(inst_t *t, const char *name, uint64_t a, uint64_t b, uint64_t c,
+                      tova_status *st, tova_error *err) {
+  tova_val args[3] = {{.raw = a}, {.raw = b}, {.raw = c}}, res[1] = {{0}};
+  *st = call(t, name, args, res, err);
+  return res[0].raw;
+}
+
+/* Loop bodies that fuse a memory access with the loop step (store8 of a
+ * constant + j += step + compare-and-branch; eqz(load8_u) + acc += ... +
+ * i += 1 + compare-and-branch): results, exits, wrap-around and the
+ * out-of-bounds trap raised from inside the fused instruction. */
+static void test_fused_memory_loops(void) {
+  mod m = {0};
+  mod_memory(&m, 1, 1);
+  uint32_t t3 = mod_type(&m, "iii", "i"), t2 = mod_type(&m, "ii", "i"), t1 = mod_type(&m, "i", "i");
+  wb b = {0};
+  /* mark(j, step, n): while (j <u n) { mem[j] = 1; j += step; } return j */
+  e_block(&b, WASM_OP_BLOCK, 0);
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 0), e_get(&b, 2), e_op(&b, WASM_OP_I32_GE_U), e_opu(&b, WASM_OP_BR_IF, 1);
+  e_get(&b, 0), e_i32(&b, 1), e_mem(&b, WASM_OP_I32_STORE8, 0, 0);
+  e_get(&b, 0), e_get(&b, 1), e_op(&b, WASM_OP_I32_ADD), e_set(&b, 0);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END), e_op(&b, WASM_OP_END);
+  e_get(&b, 0);
+  mod_func(&m, t3, "", &b, "mark");
+  wb_free(&b);
+  b = (wb){0};
+  /* down(j, n, _): do { mem[j + 2] = 7; j += -1; } while (j >=s n); return j */
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 0), e_i32(&b, 7), e_mem(&b, WASM_OP_I32_STORE8, 0, 2);
+  e_get(&b, 0), e_i32(&b, -1), e_op(&b, WASM_OP_I32_ADD), e_set(&b, 0);
+  e_get(&b, 0), e_get(&b, 1), e_op(&b, WASM_OP_I32_GE_S), e_opu(&b, WASM_OP_BR_IF, 0);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 0);
+  mod_func(&m, t3, "", &b, "down");
+  wb_free(&b);
+  b = (wb){0};
+  /* zeros(i, n): count = 0; while (i <u n) { count += eqz(mem[i]); i++; } return count */
+  e_block(&b, WASM_OP_BLOCK, 0);
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 0), e_get(&b, 1), e_op(&b, WASM_OP_I32_GE_U), e_opu(&b, WASM_OP_BR_IF, 1);
+  e_get(&b, 2), e_get(&b, 0), e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0), e_op(&b, WASM_OP_I32_EQZ);
+  e_op(&b, WASM_OP_I32_ADD), e_set(&b, 2);
+  e_get(&b, 0), e_i32(&b, 1), e_op(&b, WASM_OP_I32_ADD), e_set(&b, 0);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END), e_op(&b, WASM_OP_END);
+  e_get(&b, 2);
+  mod_func(&m, t2, "i", &b, "zeros");
+  wb_free(&b);
+  b = (wb){0};
+  /* iszero(a) = eqz(mem[a + 1]) as a value; isset(a) branches on it */
+  e_get(&b, 0), e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 1), e_op(&b, WASM_OP_I32_EQZ);
+  mod_func(&m, t1, "", &b, "iszero");
+  wb_free(&b);
+  b = (wb){0};
+  e_block(&b, WASM_OP_BLOCK, 0);
+  e_get(&b, 0), e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0), e_op(&b, WASM_OP_I32_EQZ);
+  e_opu(&b, WASM_OP_BR_IF, 0);
+  e_i32(&b, 1), e_op(&b, WASM_OP_RETURN);
+  e_op(&b, WASM_OP_END);
+  e_i32(&b, 0);
+  mod_func(&m, t1, "", &b, "isset");
+  wb_free(&b);
+  b = (wb){0};
+  e_get(&b, 0), e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  mod_func(&m, t1, "", &b, "peek");
+  wb_free(&b);
+
+  inst_t t;
+  tova_error err = {0};
+  tova_status st;
+  CHECK(inst_make(&t, &m, NULL, 0, &err));
+  if (!t.inst) {
+    fprintf(stderr, "%s\n", err.message);
+    inst_free(&t);
+    return;
+  }
+  /* memory starts zeroed: 0..29 has 30 zero bytes; marking 0,3,..,27 leaves 20 */
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "zeros", 0, 30), 30);
+  CHECK_EQ_I64((uint32_t)call3(&t, "mark", 0, 3, 30, &st, &err), 30);
+  CHECK_EQ_I64(st, TOVA_OK);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "zeros", 0, 30), 20);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "isset", 27, 0), 1);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "isset", 28, 0), 0);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "iszero", 26, 0), 0); /* reads mem[27] */
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "iszero", 27, 0), 1);
+  /* no iteration when j >= n already; empty count range */
+  CHECK_EQ_I64((uint32_t)call3(&t, "mark", 50, 1, 10, &st, &err), 50);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "zeros", 31, 60), 29);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "zeros", 60, 31), 0);
+  /* exit exactly at n, and a step that wraps j past 2^32 (then j <u n fails) */
+  CHECK_EQ_I64((uint32_t)call3(&t, "mark", 40, 5, 45, &st, &err), 45);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "zeros", 40, 46), 5);
+  /* j = 1 - 16 wraps to 0xfffffff1, which is not <u 10: one store only */
+  CHECK_EQ_I64((uint32_t)call3(&t, "mark", 1, u32(-16), 10, &st, &err), 0xfffffff1u);
+  CHECK_EQ_I64(st, TOVA_OK);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "isset", 1, 0), 1);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "zeros", 0, 8), 4); /* 0, 1, 3, 6 marked */
+  /* signed do-while: stores mem[j + 2] = 7 for j = 5..0, exits with j = -1 */
+  CHECK_EQ_I64((int32_t)call3(&t, "down", 5, 0, 0, &st, &err), -1);
+  CHECK_EQ_I64(st, TOVA_OK);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "zeros", 0, 8), 0); /* 0, 1 marked, 2..7 = 7 */
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "zeros", 0, 9), 1);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "iszero", 6, 0), 0); /* mem[7] = 7, mem[8] = 0 */
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "iszero", 7, 0), 1);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "peek", 0, 0), 1); /* the stored constants themselves */
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "peek", 27, 0), 1);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "peek", 7, 0), 7);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "peek", 2, 0), 7);
+  /* out of bounds inside the fused forms: bytes before the page end are written, then trap */
+  call3(&t, "mark", 65530, 2, 70000, &st, &err);
+  CHECK_EQ_I64(st, TOVA_ERR_TRAP);
+  CHECK(strcmp(err.message, "out of bounds memory access") == 0);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "zeros", 65530, 65536), 3);
+  call3(&t, "down", 65534, 0, 0, &st, &err); /* first store at 65536 */
+  CHECK_EQ_I64(st, TOVA_ERR_TRAP);
+  CHECK(strcmp(err.message, "out of bounds memory access") == 0);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "zeros", 65534, 65536), 1); /* 65535 still zero */
+  /* j + offset is computed in 64 bits: 0xfffffffe + 2 does not wrap to 0 */
+  call3(&t, "down", u32(-2), u32(-10), 0, &st, &err);
+  CHECK_EQ_I64(st, TOVA_ERR_TRAP);
+  CHECK(strcmp(err.message, "out of bounds memory access") == 0);
+  expect_trap(&t, "zeros", 65530, 65537, "out of bounds memory access");
+  expect_trap(&t, "zeros", u32(-2), u32(-1), "out of bounds memory access");
+  expect_trap(&t, "iszero", 65535, 0, "out of bounds memory access");
+  expect_trap(&t, "iszero", u32(-1), 0, "out of bounds memory access");
+  expect_trap(&t, "isset", 65536, 0, "out of bounds memory access");
+  /* step 0 never leaves the loop: the fused back-edge must still see an interrupt */
+  pthread_t th;
+  CHECK(pthread_create(&th, NULL, interrupt_later, ex) == 0);
+  call3(&t, "mark", 0, 0, 10, &st, &err);
+  CHECK_EQ_I64(st, TOVA_ERR_CANCELLED);
+  pthread_join(th, NULL);
+  CHECK_EQ_I64((uint32_t)call_ok(&t, "peek", 0, 0), 1);
+  inst_free(&t);
+}
+
 int main(void) {
   ex = tova_exec_new(0);
   RUN(test_i32_arith);
@@ -1071,6 +1218,7 @@ int main(void) {
   RUN(test_calls);
   RUN(test_memory);
   RUN(test_fused_forms);
+  RUN(test_fused_memory_loops);
   tova_exec_free(ex);
   return CHECK_DONE();
 }
