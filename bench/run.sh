@@ -46,6 +46,11 @@ fi
 say "Setup"
 echo "bun $("$BUN" --version), $(wat2wasm --version | head -1 | sed 's/^/wabt /')"
 if command -v go >/dev/null; then go version; else echo "go: not found, Go peers will be skipped"; fi
+# Bring the addon up to date with the sources first: a stale build/ would
+# measure old code.
+if [ -f build/CMakeCache.txt ] && command -v cmake >/dev/null; then
+  cmake --build build --target tova_addon -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+fi
 if [ -e build/tova_runtime.node ] || ls build*/tova_runtime.node >/dev/null 2>&1; then
   echo "addon: $(ls -t build*/tova_runtime.node | head -1)"
 else
