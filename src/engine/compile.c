@@ -1011,7 +1011,8 @@ static void br_table(compiler *c, const wasm_instr *in) {
   emit_u(c, n);
   uint32_t first = c->len;
   for (uint32_t i = 0; i <= n; i++) emit_u(c, 0);
-  /* Targets whose values must move (or that return) get a stub after the table. */
+  /* Targets whose values must move (or that return) get a small
+   * move-and-branch trampoline emitted after the table. */
   for (uint32_t i = 0; i <= n; i++) {
     ctl *t = &c->cs[c->ncs - 1 - labels[i]];
     if (t->kind == CTL_FUNC || needs_move(c, t)) {

@@ -22,7 +22,8 @@ typedef struct single_op {
   tova_status status;
 } single_op;
 
-/* The task's work: its result is its value (the seed's placeholder task). */
+/* The task's work: the plan's spawnTask contract is that a task resolves to its own
+ * value, so the step has nothing to compute (WebAssembly tasks live in wasm*.c). */
 static tova_status identity_step(tova_task *t, void *userdata) { return TOVA_OK; }
 
 static void single_done(tova_task *t, void *userdata, tova_status status) {
