@@ -216,6 +216,8 @@ static void worker_main(void *arg) {
 /* ---- lifetime ----------------------------------------------------------- */
 
 static void runtime_destroy(tova_runtime *rt) {
+  tova_rt_timers_destroy(&rt->timers);
+  tova_plat_mutex_destroy(&rt->wasm_mu);
   tova_plat_mutex_destroy(&rt->inject_mu);
   tova_plat_mutex_destroy(&rt->sleep_mu);
   tova_plat_cond_destroy(&rt->sleep_cv);
@@ -295,6 +297,24 @@ tova_status tova_runtime_new(const tova_runtime_config *cfg, tova_runtime **out)
     free(rt);
     return TOVA_ERR_NOMEM;
   }
+  if (!tova_plat_mutex_init(&rt->wasm_mu)) {
+    tova_plat_cond_destroy(&rt->sleep_cv);
+    tova_plat_mutex_destroy(&rt->sleep_mu);
+    tova_plat_mutex_destroy(&rt->inject_mu);
+    free(rt->workers);
+    free(rt);
+    return TOVA_ERR_NOMEM;
+  }
+  if (!tova_rt_timers_init(&rt->timers)) {
+    tova_plat_mutex_destroy(&rt->wasm_mu);
+    tova_plat_cond_destroy(&rt->sleep_cv);
+    tova_plat_mutex_destroy(&rt->sleep_mu);
+    tova_plat_mutex_destroy(&rt->inject_mu);
+    free(rt->workers);
+    free(rt);
+    return TOVA_ERR_NOMEM;
+  }
+  atomic_init(&rt->wasm_active, 0);
   rt->nworkers = n;
   atomic_init(&rt->refs, 1);
   atomic_init(&rt->queued, 0);
@@ -318,6 +338,7 @@ tova_status tova_runtime_new(const tova_runtime_config *cfg, tova_runtime **out)
   if (started < n) {
     /* Partial start: undo exactly what was done. */
     stop_workers(rt, started, inited);
+    tova_rt_timers_stop(&rt->timers);
     tova_rt_runtime_unref(rt, 1);
     return TOVA_ERR_NOMEM;
   }
@@ -330,7 +351,12 @@ void tova_runtime_free(tova_runtime *rt) {
   /* From one of its own tasks it would have to join its own thread: refuse
    * (documented as a caller error) rather than deadlock. */
   if (tls_worker && tls_worker->rt == rt) return;
+  /* WebAssembly tasks first: running ones stop at their next back-edge or
+   * call, parked ones are woken; all end with TOVA_ERR_SHUTDOWN. Then the
+   * workers, then the timers (what is still armed fires now). */
+  tova_rt_wasm_shutdown(rt);
   stop_workers(rt, rt->nworkers, rt->nworkers);
+  tova_rt_timers_stop(&rt->timers);
   /* Drop the owner's reference; tasks still parked keep the shell alive. */
   tova_rt_runtime_unref(rt, 1);
 }

@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "platform/platform.h"
+#include "runtime/timer.h"
 #include "tova.h"
 
 /* Task states. Transitions (who makes them):
@@ -120,7 +121,24 @@ struct tova_runtime {
   tova_plat_cond sleep_cv;
 
   _Atomic size_t refs; /* 1 (owner) + live tasks */
+
+  tova_rt_timers timers; /* sleeps, select timeouts, deadlines (timer.h) */
+
+  /* WebAssembly tasks (wasm_task.c). wasm_mu guards the list of live ones
+   * (for cancel-at-shutdown and deadlock reports). wasm_active counts live
+   * tasks not parked on channel operations only; its transitions between
+   * zero and non-zero call activity_fn. */
+  tova_plat_mutex wasm_mu;
+  struct tova_wasm_task *wasm_live;
+  size_t wasm_nlive;             /* under wasm_mu */
+  _Atomic int64_t wasm_active;
+  tova_runtime_activity_fn activity_fn;
+  void *activity_ud;
 };
+
+/* wasm_task.c: end every live WebAssembly task with TOVA_ERR_SHUTDOWN (called
+ * by tova_runtime_free before the workers stop). */
+void tova_rt_wasm_shutdown(tova_runtime *rt);
 
 /* Queue a runnable task (state already QUEUED): on the current worker's own
  * queue when called from a worker of t->rt, else on the inject queue. If the
