@@ -41,6 +41,7 @@
 #define TOVA_NAPI_ADDON_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -114,6 +115,9 @@ void tova_napi_cq_unpark(tova_napi_cq *cq, tova_napi_parked *p);
 /* JS thread. An operation that keeps the process alive until settled. */
 void tova_napi_keepalive_begin(tova_napi_env *st, tova_napi_op *op);
 void tova_napi_keepalive_end(tova_napi_env *st, tova_napi_op *op);
+/* JS thread. Reference or unreference the threadsafe function as keepalive
+ * and the runtime's activity say. */
+void tova_napi_update_ref(tova_napi_env *st);
 
 /* ------------------------------------------------------------------------- */
 /* Per-environment state                                                      */
@@ -133,6 +137,15 @@ struct tova_napi_env {
   bool closing;       /* cleanup started: no new work */
   pthread_mutex_t running_mu;
   tova_napi_running *running; /* executions to interrupt at teardown */
+  /* Liveness of WebAssembly tasks (wasm.c): the threadsafe function is
+   * referenced while keepalive > 0 or some task of the runtime can progress
+   * on its own (tova_runtime_wasm_active); `reffed` is its current state.
+   * The runtime reports activity changes from any thread; off the JS thread
+   * they are carried over by recheck_op (queued at most once at a time). */
+  bool reffed;
+  _Atomic bool recheck_queued;
+  tova_napi_op recheck_op;
+  bool exit_hook; /* process.on('beforeExit') installed for deadlock reports */
   /* js_helpers.c: 0 not compiled yet, 1 ready, -1 unavailable */
   int js_helpers;
   napi_ref js_to_f64, js_to_array;
