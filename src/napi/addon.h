@@ -10,12 +10,13 @@
  *   values.c      int64 <-> JS number/BigInt, argument reading
  *   tasks.c       spawnTask, concurrentAll, concurrentAllTyped
  *   channels.c    channelCreate/Send/Receive/Close/SendAsync/Recv
+ *   channel_select.c  channelSelect, channelSendBatch, channelReceiveBatch
  *   wasm_cache.c  compiled-module cache keyed by content hash (process-wide)
  *   wasm_values.c WebAssembly values <-> JS by signature
  *   js_helpers.c  bulk array conversions through two tiny JS functions
  *   wasm_module.c compile() and module arguments (bytes or compiled module)
- *   wasm_run.c    worker side of a WebAssembly call (store, instance, exec)
- *   wasm.c        execWasm, concurrentWasm, concurrentWasmShared
+ *   wasm_run.c    worker side of callBulk (store, instance, exec per chunk)
+ *   wasm.c        execWasm*, concurrentWasm* (all block modes), spawnWasm: runtime tasks
  *   wasm_bulk.c   callBulk (one export over many typed-array rows)
  *
  * Threading model. Every JS environment (main thread, each worker_thread) gets
@@ -143,6 +144,7 @@ struct tova_napi_env {
    * The runtime reports activity changes from any thread; off the JS thread
    * they are carried over by recheck_op (queued at most once at a time). */
   bool reffed;
+  _Atomic uint32_t inflight; /* finished WebAssembly batches not yet settled */
   _Atomic bool recheck_queued;
   tova_napi_op recheck_op;
   bool exit_hook; /* process.on('beforeExit') installed for deadlock reports */
@@ -229,6 +231,7 @@ typedef struct tova_napi_export {
 napi_status tova_napi_define(napi_env env, napi_value exports, const tova_napi_export *list);
 napi_status tova_napi_register_tasks(napi_env env, napi_value exports);
 napi_status tova_napi_register_channels(napi_env env, napi_value exports);
+napi_status tova_napi_register_channel_select(napi_env env, napi_value exports);
 napi_status tova_napi_register_wasm(napi_env env, napi_value exports);
 napi_status tova_napi_register_module(napi_env env, napi_value exports);
 napi_status tova_napi_register_bulk(napi_env env, napi_value exports);

@@ -195,7 +195,8 @@ void tova_napi_cq_kill(tova_napi_cq *cq) {
 
 void tova_napi_update_ref(tova_napi_env *st) {
   if (st->closing || !st->cq->tsfn) return;
-  bool want = st->keepalive > 0 || (st->rt && tova_runtime_wasm_active(st->rt));
+  bool want = st->keepalive > 0 || atomic_load(&st->inflight) > 0 ||
+              (st->rt && tova_runtime_wasm_active(st->rt));
   if (want == st->reffed) return;
   st->reffed = want;
   if (want) napi_ref_threadsafe_function(st->env, st->cq->tsfn);

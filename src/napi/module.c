@@ -185,6 +185,7 @@ NAPI_MODULE_INIT() {
   TOVA_NAPI_CALL(env, tova_napi_define(env, exports, list), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_tasks(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_channels(env, exports), "tova_runtime: load");
+  TOVA_NAPI_CALL(env, tova_napi_register_channel_select(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_module(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_wasm(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_bulk(env, exports), "tova_runtime: load");

@@ -98,8 +98,12 @@ static void record_error(wasm_batch *b, size_t i, const tova_error *err, bool lo
 }
 
 static void finish(wasm_batch *b, size_t count) {
-  if (atomic_fetch_sub_explicit(&b->remaining, count, memory_order_acq_rel) == count)
+  if (atomic_fetch_sub_explicit(&b->remaining, count, memory_order_acq_rel) == count) {
+    /* In flight to JS: keeps the event loop alive until settled (the
+     * runtime may report "nothing active" before the JS thread drains). */
+    atomic_fetch_add(&b->st->inflight, 1);
     tova_napi_cq_push(b->cq, &b->op);
+  }
 }
 
 /* Runtime, any thread: task i ended. */
@@ -147,8 +151,8 @@ static napi_status item_result(napi_env env, wasm_item *it, napi_value *out) {
 }
 
 static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
-  (void)st;
   wasm_batch *b = (wasm_batch *)op;
+  atomic_fetch_sub(&st->inflight, 1);
   napi_value out = NULL;
   napi_status s = napi_ok;
   size_t win = atomic_load(&b->winner);
@@ -172,6 +176,7 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
     }
     tova_napi_reject(env, op->deferred, code, msg);
     batch_free(b);
+    tova_napi_update_ref(st);
     return;
   } else if (b->single) {
     s = item_result(env, &b->items[0], &out);
@@ -192,6 +197,7 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
     napi_reject_deferred(env, op->deferred, e);
   }
   batch_free(b);
+  tova_napi_update_ref(st);
 }
 
 /* ---- building a batch from JS arguments ------------------------------------ */

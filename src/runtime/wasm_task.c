@@ -175,8 +175,11 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
   rt->wasm_nlive--;
   tova_plat_mutex_unlock(&rt->wasm_mu);
   t->task = NULL;
-  tova_rt_wasm_active_add(rt, -1);
+  /* done first, then the activity drop: an embedder that stops waiting when
+   * nothing is active (the addon unrefs the JS event loop) has then already
+   * been handed this result. */
   if (t->done) t->done(t, t->userdata);
+  tova_rt_wasm_active_add(rt, -1);
   tova_wasm_task_release(t); /* the runtime's reference */
 }
 
