@@ -129,13 +129,24 @@ static tova_status h_chan_create(tova_host_call *call, void *ud, const tova_val 
 /* A blocking channel operation: send (value) or receive. */
 static tova_status chan_wait(tova_host_call *call, tova_wasm_task *t, bool send, tova_chan_id ch,
                              int64_t value, tova_val *results) {
+  /* Fast path: the operation completes now (room in the buffer, a value
+   * buffered, a parked peer). No waiter, no task lock. A cancel that lands
+   * now is seen at the next back-edge or call (the interrupt flag). */
+  int64_t got = 0;
+  tova_status st = send ? tova_chan_try_send(ch, value) : tova_chan_try_recv(ch, &got);
+  if (st != TOVA_ERR_FULL && st != TOVA_ERR_EMPTY) {
+    if (st == TOVA_ERR_NOMEM) return tova_host_trap(call, "out of memory in a channel");
+    if (send) results[0].i32 = st == TOVA_OK ? 0 : -1;
+    else results[0].i64 = st == TOVA_OK ? got : CLOSED_VALUE;
+    return TOVA_OK;
+  }
   tova_plat_mutex_lock(&t->mu);
   if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
   wait_begin(t, send ? WT_WAIT_SEND : WT_WAIT_RECV, ch);
   t->waiter.complete = chan_waiter_done;
   t->waiter.userdata = t;
   t->waiter.value = value;
-  tova_status st = send ? tova_chan_send_wait(ch, &t->waiter) : tova_chan_recv_wait(ch, &t->waiter);
+  st = send ? tova_chan_send_wait(ch, &t->waiter) : tova_chan_recv_wait(ch, &t->waiter);
   if (st == TOVA_PENDING) {
     tova_rt_wasm_wait_parked(t, true);
     tova_plat_mutex_unlock(&t->mu);

@@ -98,8 +98,17 @@ typedef struct tova_rt_worker {
   uint32_t index;
   uint32_t rng;  /* victim choice for stealing */
   uint32_t tick; /* tasks started; every INJECT_EVERY-th looks at inject first */
-  tova_plat_mutex mu; /* guards local (owner pushes/pops, thieves steal) */
+  tova_plat_mutex mu; /* guards local and next (owner pushes/pops, thieves steal) */
   tova_rt_taskq local;
+  /* runnext (as Go's): the task most recently woken by a task running on
+   * this worker, run as soon as the running task parks. A producer and a
+   * consumer handing values over a channel then take turns on one worker
+   * without waking another thread each time. Thieves take it only after
+   * spinning a while (the owner usually runs it first); after NEXT_STREAK
+   * runs in a row from it, the owner goes to its FIFO queue instead, so a
+   * ping-ponging pair cannot starve the queue. Counted in rt->queued. */
+  tova_task *next;
+  uint32_t next_streak;
   size_t finished; /* tasks finished on this worker, settled into rt->refs at exit */
   tova_plat_thread thread;
 } tova_rt_worker;
@@ -144,6 +153,9 @@ void tova_rt_wasm_shutdown(tova_runtime *rt);
  * queue when called from a worker of t->rt, else on the inject queue. If the
  * runtime has shut down, completes it with TOVA_ERR_SHUTDOWN instead. */
 void tova_rt_schedule(tova_task *t);
+/* The same for a task being woken: on a worker of t->rt it becomes that
+ * worker's runnext (the task it displaces goes to the queue). */
+void tova_rt_schedule_woken(tova_task *t);
 /* Queue a prepared chain of `n` QUEUED tasks (batch spawn). */
 void tova_rt_schedule_chain(tova_runtime *rt, tova_task *head, tova_task *tail, size_t n);
 /* Run one step of t on worker w (state RUNNING) and act on its result. */

@@ -160,9 +160,13 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
   t->store = NULL;
   t->inst = NULL;
   t->fn = NULL;
+  /* A select withdrawn by a cancel was never resumed: drop our reference. */
+  tova_select *sel = t->sel;
+  t->sel = NULL;
   free(t->sel_cases);
   t->sel_cases = NULL;
   tova_plat_mutex_unlock(&t->mu);
+  if (sel) tova_select_release(sel);
   if (t->deadline_armed && tova_rt_timer_disarm(&t->rt->timers, &t->deadline))
     tova_wasm_task_release(t); /* the deadline's reference */
 
