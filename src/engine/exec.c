@@ -14,8 +14,8 @@
 #define DEFAULT_STACK_BYTES (1u << 20)
 /* Small to start with: a runtime may keep 100K parked executions, most of
  * them shallow; the arrays double on demand up to the limit. */
-#define INITIAL_SLOTS 128u
-#define INITIAL_FRAMES 16u
+#define INITIAL_SLOTS 32u
+#define INITIAL_FRAMES 4u
 
 tova_exec *tova_exec_new(size_t max_stack_bytes) {
   if (max_stack_bytes == 0) max_stack_bytes = DEFAULT_STACK_BYTES;

@@ -4,6 +4,7 @@
  * object and its protocols are described in wasm_task.h.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,61 @@ static _Atomic uint64_t next_task_id = 1;
 static _Atomic int64_t process_active = 0;
 
 #define IMPORTS_ON_STACK 16
+
+/* ---- executions ------------------------------------------------------------ */
+
+/* A task gets its execution when it first runs, and a task that ends gives it
+ * back to a small per-thread cache: a stream of short tasks on a worker
+ * allocates no execution at all, and a queued task holds none. Only
+ * executions with the default stack budget are cached. */
+#define EXEC_CACHE_MAX 8
+
+typedef struct exec_cache {
+  uint32_t n;
+  tova_exec *e[EXEC_CACHE_MAX];
+} exec_cache;
+
+static pthread_key_t exec_cache_key;
+static pthread_once_t exec_cache_once = PTHREAD_ONCE_INIT;
+
+static void exec_cache_free(void *p) {
+  exec_cache *c = p;
+  for (uint32_t i = 0; i < c->n; i++) tova_exec_free(c->e[i]);
+  free(c);
+}
+
+static void exec_cache_init(void) { pthread_key_create(&exec_cache_key, exec_cache_free); }
+
+static tova_exec *exec_take(size_t max_stack_bytes) {
+  if (max_stack_bytes == 0) {
+    pthread_once(&exec_cache_once, exec_cache_init);
+    exec_cache *c = pthread_getspecific(exec_cache_key);
+    if (c && c->n) {
+      tova_exec *e = c->e[--c->n];
+      tova_exec_clear_interrupt(e);
+      return e;
+    }
+  }
+  return tova_exec_new(max_stack_bytes);
+}
+
+static void exec_give(tova_exec *e, size_t max_stack_bytes) {
+  if (!e) return;
+  if (max_stack_bytes == 0) {
+    pthread_once(&exec_cache_once, exec_cache_init);
+    exec_cache *c = pthread_getspecific(exec_cache_key);
+    if (!c && (c = calloc(1, sizeof *c)) != NULL && pthread_setspecific(exec_cache_key, c) != 0) {
+      free(c);
+      c = NULL;
+    }
+    if (c && c->n < EXEC_CACHE_MAX) {
+      tova_exec_reset(e); /* a parked-then-cancelled execution is abandoned */
+      c->e[c->n++] = e;
+      return;
+    }
+  }
+  tova_exec_free(e);
+}
 
 /* ---- activity ------------------------------------------------------------ */
 
@@ -154,7 +210,7 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
   }
   tova_plat_mutex_lock(&t->mu);
   t->ended = true;
-  tova_exec_free(t->exec);
+  tova_exec *exec = t->exec;
   t->exec = NULL;
   if (t->store) tova_store_free(t->store);
   t->store = NULL;
@@ -167,6 +223,7 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
   t->sel_cases = NULL;
   tova_plat_mutex_unlock(&t->mu);
   if (sel) tova_select_release(sel);
+  exec_give(exec, t->max_stack_bytes);
   if (t->deadline_armed && tova_rt_timer_disarm(&t->rt->timers, &t->deadline))
     tova_wasm_task_release(t); /* the deadline's reference */
 
@@ -229,6 +286,21 @@ static tova_status wt_step(tova_task *task, void *userdata) {
     return why;
   }
   if (!t->fn) {
+    tova_exec *e = exec_take(t->max_stack_bytes);
+    if (!e) {
+      set_result(t, TOVA_ERR_NOMEM, "%.*s: out of memory for an execution",
+                 (int)(t->func_len > 64 ? 64 : t->func_len), t->func);
+      return TOVA_ERR_NOMEM;
+    }
+    tova_plat_mutex_lock(&t->mu);
+    t->exec = e;
+    tova_plat_mutex_unlock(&t->mu);
+    /* A cancel that came before t->exec was set could not interrupt it. */
+    why = (tova_status)atomic_load(&t->cancel);
+    if (why) {
+      set_cancelled(t, why);
+      return why;
+    }
     st = instantiate(t, &err);
     if (st == TOVA_OK) st = tova_exec_call(t->exec, t->fn, t->args, t->results, &err);
     else if (st != TOVA_ERR_CANCELLED) {
@@ -316,12 +388,7 @@ tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *
     free(t);
     return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a task");
   }
-  t->exec = tova_exec_new(cfg->max_stack_bytes);
-  if (!t->exec) {
-    tova_plat_mutex_destroy(&t->mu);
-    free(t);
-    return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for an execution");
-  }
+  t->max_stack_bytes = cfg->max_stack_bytes;
   tova_module_retain(cfg->module);
   t->module = cfg->module;
   t->rt = rt;
@@ -369,7 +436,7 @@ void tova_wasm_task_cancel(tova_wasm_task *t, tova_status why) {
   if (!atomic_compare_exchange_strong(&t->cancel, &none, (uint32_t)why)) return; /* first wins */
   tova_plat_mutex_lock(&t->mu);
   if (!t->ended) {
-    tova_exec_interrupt(t->exec);
+    if (t->exec) tova_exec_interrupt(t->exec); /* else the step sees the flag first */
     if (t->wait != WT_WAIT_NONE && tova_rt_tova_wait_withdraw(t)) {
       tova_plat_mutex_unlock(&t->mu);
       tova_rt_wasm_wait_complete(t, TOVA_ERR_CANCELLED);

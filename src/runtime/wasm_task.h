@@ -68,7 +68,8 @@ struct tova_wasm_task {
   tova_store *store;
   tova_instance *inst;
   tova_func *fn;
-  tova_exec *exec; /* from spawn until ended (cancel interrupts it) */
+  tova_exec *exec; /* from the first step until ended, under mu (cancel interrupts it) */
+  size_t max_stack_bytes;
 
   tova_status status; /* final, once ended */
   char *message;      /* final error message (malloc'd), NULL on success */
