@@ -378,6 +378,14 @@ typedef struct tova_wasm_task_config {
   size_t max_stack_bytes; /* 0: the engine's default */
   tova_wasm_task_done_fn done; /* may be NULL */
   void *userdata;
+  /* Bulk (nrows > 0): call the export nrows times, one after the other on the
+   * task's one instance: row r takes rows_args[r * nparams ...] and writes
+   * rows_results[r * nresults ...] (both owned by the caller, valid until
+   * done; args/nargs are then unused). The task ends at the first failing
+   * row: tova_wasm_task_rows_done says how many rows completed. */
+  size_t nrows;
+  const tova_val *rows_args;
+  tova_val *rows_results;
 } tova_wasm_task_config;
 
 /* Validate the call (export exists, argument count) and queue the task. The
@@ -402,6 +410,7 @@ TOVA_EXTERN uint64_t tova_wasm_task_id(const tova_wasm_task *t);
 TOVA_EXTERN tova_status tova_wasm_task_status(const tova_wasm_task *t, tova_error *err);
 TOVA_EXTERN const tova_val *tova_wasm_task_results(const tova_wasm_task *t,
                                                    tova_functype *type);
+TOVA_EXTERN size_t tova_wasm_task_rows_done(const tova_wasm_task *t);
 
 /* Activity of the runtime's WebAssembly tasks, for an embedder that must know
  * whether waiting makes sense (the addon keeps the JS event loop alive only

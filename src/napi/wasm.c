@@ -368,8 +368,9 @@ static void install_exit_hook(napi_env env, tova_napi_env *st) {
 
 static tova_status spawn_item(tova_runtime *rt, wasm_batch *b, size_t i, tova_error *err) {
   wasm_item *it = &b->items[i];
-  tova_wasm_task_config cfg = {it->module, it->func, it->func_len, b->vals + it->args_off,
-                               it->ft.nparams, b->timeout_ms, 0, item_done, it};
+  tova_wasm_task_config cfg = {.module = it->module, .func = it->func, .func_len = it->func_len,
+                               .args = b->vals + it->args_off, .nargs = it->ft.nparams,
+                               .timeout_ms = b->timeout_ms, .done = item_done, .userdata = it};
   tova_wasm_task *t = NULL;
   tova_status s = tova_wasm_task_spawn(rt, &cfg, &t, err);
   if (s != TOVA_OK) return s;

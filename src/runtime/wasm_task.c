@@ -140,6 +140,10 @@ tova_status tova_wasm_task_status(const tova_wasm_task *t, tova_error *err) {
   return tova_error_set(err, t->status, "%s", t->message ? t->message : tova_status_code(t->status));
 }
 
+size_t tova_wasm_task_rows_done(const tova_wasm_task *t) {
+  return !t ? 0 : t->status == TOVA_OK ? t->nrows : t->row;
+}
+
 const tova_val *tova_wasm_task_results(const tova_wasm_task *t, tova_functype *type) {
   if (!t) return NULL;
   if (type) *type = t->ft;
@@ -302,8 +306,9 @@ static tova_status wt_step(tova_task *task, void *userdata) {
       return why;
     }
     st = instantiate(t, &err);
-    if (st == TOVA_OK) st = tova_exec_call(t->exec, t->fn, t->args, t->results, &err);
-    else if (st != TOVA_ERR_CANCELLED) {
+    if (st == TOVA_OK) {
+      st = tova_exec_call(t->exec, t->fn, t->rows_args, t->rows_results, &err);
+    } else if (st != TOVA_ERR_CANCELLED) {
       char why_msg[TOVA_ERROR_MAX];
       snprintf(why_msg, sizeof why_msg, "%s", err.message);
       tova_error_set(&err, st, "instantiating the module: %s", why_msg);
@@ -311,7 +316,16 @@ static tova_status wt_step(tova_task *task, void *userdata) {
   } else {
     tova_val host[1] = {{0}};
     tova_rt_tova_wait_results(t, host);
-    st = tova_exec_resume(t->exec, host, t->results, &err);
+    st = tova_exec_resume(t->exec, host, t->rows_results + t->row * t->ft.nresults, &err);
+  }
+  /* Bulk: the next rows, on the same instance and execution. */
+  while (st == TOVA_OK && ++t->row < t->nrows) {
+    if (atomic_load(&t->cancel)) {
+      st = TOVA_ERR_CANCELLED;
+      break;
+    }
+    st = tova_exec_call(t->exec, t->fn, t->rows_args + t->row * t->ft.nparams,
+                        t->rows_results + t->row * t->ft.nresults, &err);
   }
   if (st == TOVA_SUSPENDED) return TOVA_SUSPENDED;
   /* A cancel wins over whatever the interrupted code was doing (a host call
@@ -323,6 +337,9 @@ static tova_status wt_step(tova_task *task, void *userdata) {
     st = why;
   } else if (st == TOVA_OK) {
     set_result(t, TOVA_OK, NULL);
+  } else if (t->nrows > 1) {
+    set_result(t, st, "%s in %.*s (row %zu): %s", st == TOVA_ERR_TRAP ? "trap" : "failure", fl,
+               t->func, t->row, err.message);
   } else if (st == TOVA_ERR_TRAP) {
     set_result(t, st, "trap in %.*s: %s", fl, t->func, err.message);
   } else {
@@ -367,7 +384,10 @@ tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *
   if (tova_module_export_functype_n(cfg->module, cfg->func, cfg->func_len, &ft) != TOVA_OK)
     return tova_error_set(err, TOVA_ERR_NOT_FOUND, "the module has no exported function '%.*s'",
                           fl, cfg->func);
-  if (cfg->nargs != ft.nparams)
+  if (cfg->nrows && ((ft.nparams && !cfg->rows_args) || (ft.nresults && !cfg->rows_results)))
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "wasm task: %zu rows without their arrays",
+                          cfg->nrows);
+  if (!cfg->nrows && cfg->nargs != ft.nparams)
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%.*s takes %u argument(s), %u given", fl,
                           cfg->func, ft.nparams, cfg->nargs);
   tova_status st = check_imports(cfg->module, err);
@@ -382,7 +402,16 @@ tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *
   if (cfg->func_len) memcpy(name, cfg->func, cfg->func_len);
   t->func = name;
   t->func_len = cfg->func_len;
-  for (uint32_t i = 0; i < ft.nparams; i++) t->args[i] = cfg->args[i];
+  if (cfg->nrows) {
+    t->nrows = cfg->nrows;
+    t->rows_args = cfg->rows_args;
+    t->rows_results = cfg->rows_results;
+  } else {
+    for (uint32_t i = 0; i < ft.nparams; i++) t->args[i] = cfg->args[i];
+    t->nrows = 1;
+    t->rows_args = t->args;
+    t->rows_results = t->results;
+  }
   t->ft = ft;
   if (!tova_plat_mutex_init(&t->mu)) {
     free(t);

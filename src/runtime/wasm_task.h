@@ -62,6 +62,10 @@ struct tova_wasm_task {
   size_t func_len;
   tova_functype ft; /* the export's signature (points into module) */
   tova_val *args, *results;
+  /* The calls: nrows rows of arguments/results (one row: args/results). */
+  size_t nrows, row;
+  const tova_val *rows_args;
+  tova_val *rows_results;
   tova_wasm_task_done_fn done;
   void *userdata;
 

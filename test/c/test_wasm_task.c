@@ -20,7 +20,8 @@ static void count_done(tova_wasm_task *t, void *ud) {
 
 static tova_wasm_task *spawn(tova_runtime *rt, tova_module *m, const char *func, const tova_val *args,
                              uint32_t nargs, int64_t timeout_ms, latch *done) {
-  tova_wasm_task_config cfg = {m, func, strlen(func), args, nargs, timeout_ms, 0, count_done, done};
+  tova_wasm_task_config cfg = {.module = m, .func = func, .func_len = strlen(func), .args = args,
+                              .nargs = nargs, .timeout_ms = timeout_ms, .done = count_done, .userdata = done};
   tova_wasm_task *t = NULL;
   tova_error err;
   tova_status st = tova_wasm_task_spawn(rt, &cfg, &t, &err);
@@ -418,7 +419,7 @@ static void test_shutdown_ends_everything(void) {
 static void test_spawn_errors(void) {
   tova_runtime *rt = new_rt(1);
   tova_error err;
-  tova_wasm_task_config cfg = {M, "nope", 4, NULL, 0, 0, 0, NULL, NULL};
+  tova_wasm_task_config cfg = {.module = M, .func = "nope", .func_len = 4};
   CHECK(tova_wasm_task_spawn(rt, &cfg, NULL, &err) == TOVA_ERR_NOT_FOUND);
   CHECK_STR_CONTAINS(err.message, "nope");
   cfg.func = "producer";
@@ -437,7 +438,7 @@ static void test_spawn_errors(void) {
   mod_func(&m, mod_type(&m, "", "i"), "", &b, "f");
   wb_free(&b);
   tova_module *mm = compile_mod(&m);
-  tova_wasm_task_config c2 = {mm, "f", 1, NULL, 0, 0, 0, NULL, NULL};
+  tova_wasm_task_config c2 = {.module = mm, .func = "f", .func_len = 1};
   CHECK(tova_wasm_task_spawn(rt, &c2, NULL, &err) == TOVA_ERR_UNLINKABLE);
   CHECK_STR_CONTAINS(err.message, "chan_send");
   tova_module_release(mm);
@@ -452,6 +453,56 @@ static void test_spawn_errors(void) {
   CHECK_STR_CONTAINS(err.message, "env.thing");
   tova_module_release(mm);
   tova_runtime_free(rt);
+}
+
+/* Bulk rows: one instance, many calls; stops at the first failing row. */
+static void test_bulk_rows(void) {
+  tova_runtime *rt = new_rt(2);
+  latch done;
+  latch_init(&done);
+  tova_chan_id ch;
+  CHECK(tova_chan_create(1000, &ch) == TOVA_OK);
+  size_t n = 500;
+  tova_val *args = calloc(n * 2, sizeof *args), *res = calloc(n, sizeof *res);
+  for (size_t r = 0; r < n; r++) {
+    args[2 * r].i32 = (int32_t)ch;
+    args[2 * r + 1].i64 = (int64_t)r;
+  }
+  tova_wasm_task_config cfg = {.module = M, .func = "send_one", .func_len = 8, .done = count_done,
+                              .userdata = &done, .nrows = n, .rows_args = args, .rows_results = res};
+  tova_wasm_task *t = NULL;
+  CHECK(tova_wasm_task_spawn(rt, &cfg, &t, NULL) == TOVA_OK);
+  latch_wait(&done, 1);
+  CHECK(tova_wasm_task_status(t, NULL) == TOVA_OK);
+  CHECK_EQ_I64(tova_wasm_task_rows_done(t), n);
+  for (size_t r = 0; r < n; r++) {
+    int64_t v = -1;
+    CHECK_EQ_I64(res[r].i32, 0);
+    CHECK(tova_chan_try_recv(ch, &v) == TOVA_OK);
+    CHECK_EQ_I64(v, (int64_t)r);
+  }
+  tova_wasm_task_release(t);
+  /* Row 3 parks (the channel is full after 3 values) and resumes when the
+   * consumer drains: rows keep going after a park. */
+  tova_chan_id small;
+  CHECK(tova_chan_create(3, &small) == TOVA_OK);
+  for (size_t r = 0; r < 10; r++) args[2 * r].i32 = (int32_t)small;
+  cfg.nrows = 10;
+  CHECK(tova_wasm_task_spawn(rt, &cfg, &t, NULL) == TOVA_OK);
+  wait_all_blocked(rt);
+  int64_t sum = 0, v;
+  for (int k = 0; k < 10; k++) {
+    while (tova_chan_try_recv(small, &v) != TOVA_OK) nap_ms(1);
+    sum += v;
+  }
+  latch_wait(&done, 2);
+  CHECK_EQ_I64(sum, 45);
+  CHECK_EQ_I64(tova_wasm_task_rows_done(t), 10);
+  tova_wasm_task_release(t);
+  free(args);
+  free(res);
+  tova_runtime_free(rt);
+  latch_destroy(&done);
 }
 
 int main(void) {
@@ -469,6 +520,7 @@ int main(void) {
   RUN(test_close_races_parked_tasks);
   RUN(test_shutdown_ends_everything);
   RUN(test_spawn_errors);
+  RUN(test_bulk_rows);
   tova_module_release(M);
   return CHECK_DONE();
 }
