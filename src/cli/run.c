@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 #define MAX_ARGS 1000 /* the spec's limit on parameters and results */
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 /* Integers: "-5", "42", "0x2a", or the unsigned form "4294967295" of the
  * same bits. A leading 0 is decimal, not octal. */
