@@ -107,6 +107,9 @@ tova_status tova_wasi_set_stdio(tova_wasi *w, int in_fd, int out_fd, int err_fd)
     f->filetype = filetype_of_host(host[i]);
     f->rights_base = WASI_RIGHTS_ALL;
     f->rights_inheriting = WASI_RIGHTS_ALL;
+    /* wasi-libc's isatty() is "a character device without seek/tell rights". */
+    if (f->filetype == WASI_FILETYPE_CHARACTER_DEVICE)
+      f->rights_base &= ~(WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL);
   }
   return TOVA_OK;
 }

@@ -62,6 +62,7 @@ enum { WASI_SUBCLOCK_ABSTIME = 1 };
 #define WASI_RIGHT_FD_DATASYNC (1ull << 0)
 #define WASI_RIGHT_FD_READ (1ull << 1)
 #define WASI_RIGHT_FD_SEEK (1ull << 2)
+#define WASI_RIGHT_FD_TELL (1ull << 5)
 #define WASI_RIGHT_FD_WRITE (1ull << 6)
 #define WASI_RIGHT_FD_ALLOCATE (1ull << 8)
 #define WASI_RIGHT_FD_READDIR (1ull << 14)

@@ -38,6 +38,8 @@ WASI_HOST(path_open) {
   bool rd = base & (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_READDIR);
   bool wr = base & (WASI_RIGHT_FD_DATASYNC | WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ALLOCATE |
                     WASI_RIGHT_FD_FILESTAT_SET_SIZE);
+  /* A directory is only ever opened for reading (writing one is EISDIR). */
+  if (oflags & WASI_O_DIRECTORY) wr = false;
   int flags = (wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW;
   if (oflags & WASI_O_CREAT) flags |= O_CREAT;
   if (oflags & WASI_O_DIRECTORY) flags |= O_DIRECTORY;
@@ -53,7 +55,7 @@ WASI_HOST(path_open) {
   wasi_resolved r;
   int rc = resolve(w, &mem, dir, U32(2), U32(3), lookup & WASI_LOOKUP_SYMLINK_FOLLOW, &r);
   if (rc != WASI_ESUCCESS) WASI_RETURN(rc);
-  if (r.trailing_slash) flags |= O_DIRECTORY;
+  if (r.trailing_slash) flags = (flags & ~O_ACCMODE) | O_RDONLY | O_DIRECTORY;
   int fd = openat(r.dirfd, r.name, flags, 0666);
   rc = fd < 0 ? HOST_ERR() : WASI_ESUCCESS;
   wasi_resolved_free(&r);
