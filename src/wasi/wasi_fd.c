@@ -6,6 +6,9 @@
  * call touches them; reads and writes then go straight between the host file
  * and linear memory.
  */
+#if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
+#define _DARWIN_C_SOURCE /* st_atimespec and DT_* are hidden under strict POSIX on macOS */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
