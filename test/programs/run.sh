@@ -6,7 +6,9 @@
 # identical. Prints one line per program and "N passed, M failed"; exits
 # non-zero on any difference.
 #   bash test/programs/run.sh [NAME...]      (default: every *.c here)
-# Environment: TOVA (default build/tova), KEEP=1 keeps the work directory.
+# Environment: TOVA (default build/tova), WASM_OPT (clang's optimisation level
+# for the .wasm, default -O2: other levels give other code shapes), KEEP=1
+# keeps the work directory.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -31,8 +33,11 @@ for name in "${names[@]}"; do
   src=$HERE/$name.c
   w=$WORK/$name
   mkdir -p "$w"
-  if ! gcc -O2 -std=c11 -D_DEFAULT_SOURCE -o "$w/native" "$src" -lm 2>"$w/build.log" ||
-     ! clang --target=wasm32-wasi -O2 -o "$w/prog.wasm" "$src" 2>>"$w/build.log"; then
+  # -ffp-contract=off: a compiler may otherwise fuse a*b+c into one rounding
+  # (clang does when it folds constants), and the runs would differ by design.
+  # The wasm stack (in linear memory) gets the 8 MiB a native main thread has.
+  if ! gcc -O2 -std=c11 -D_DEFAULT_SOURCE -ffp-contract=off -o "$w/native" "$src" -lm 2>"$w/build.log" ||
+     ! clang --target=wasm32-wasi "${WASM_OPT:--O2}" -ffp-contract=off -Wl,-z,stack-size=8388608 -o "$w/prog.wasm" "$src" 2>>"$w/build.log"; then
     echo "FAIL $name (build)"; sed 's/^/    /' "$w/build.log"; failed=$((failed + 1)); continue
   fi
   for how in native node tova; do
