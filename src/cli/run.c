@@ -4,8 +4,9 @@
  * Every run gets a WASI context (wasi_snapshot_preview1 defined in the
  * linker), so a WASI command runs as under `wasmtime run` and an invoked
  * function may use WASI too; a module that imports nothing else links as
- * before. The program sees only the directories given with --dir and the
- * variables given with --env. Its exit status is the process's.
+ * before. A reactor's _initialize runs before the invoked function. The
+ * program sees only the directories given with --dir and the variables given
+ * with --env. Its exit status is the process's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,15 @@ out:
   return rc;
 }
 
+/* A WASI reactor exports _initialize instead of _start: call it before the
+ * invoked function, as wasmtime does. Returns 0 or an exit status. */
+static int initialize(tova_instance *inst, const run_opts *o, tova_wasi *w) {
+  tova_extern ext;
+  if (tova_instance_export(inst, "_initialize", &ext) != TOVA_OK || ext.kind != TOVA_EXTERN_FUNC)
+    return 0;
+  return call(ext.of.func, "_initialize", NULL, 0, o, w, false);
+}
+
 static int run(const run_opts *o) {
   size_t len;
   unsigned char *bytes = cli_read_module(o->path, &len);
@@ -217,6 +227,8 @@ static int run(const run_opts *o) {
       else fprintf(stderr, "tova: %s: %s\n", tova_status_code(st), err.message);
       rc = 1;
     }
+  } else if ((rc = initialize(inst, o, w)) != 0) {
+    /* _initialize failed or exited: its status is the run's */
   } else {
     const char *name = o->invoke ? o->invoke : "_start";
     tova_extern ext;

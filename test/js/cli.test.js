@@ -172,6 +172,14 @@ describe('tova CLI', () => {
     expect(tova('run', '--invoke', 'exit_with', hello, '9').code).toBe(9);
   });
 
+  test('a reactor\'s _initialize runs before the invoked function', () => {
+    const reactor = wat('reactor', `(module
+      (global $g (mut i32) (i32.const 1))
+      (func (export "_initialize") (global.set $g (i32.const 41)))
+      (func (export "get") (result i32) (i32.add (global.get $g) (i32.const 1))))`);
+    expect(tova('run', reactor, '--invoke', 'get')).toEqual({ code: 0, out: '42\n', err: '' });
+  });
+
   test('--dir, --env and unknown options are checked', () => {
     const hello = wat('hello', helloWat);
     const data = join(dir, 'data');
