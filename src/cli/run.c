@@ -253,6 +253,13 @@ static int run(const run_opts *o) {
 }
 
 int cli_run(int argc, char **argv) {
+  if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+    fputs("usage: tova run [--dir HOST[::GUEST]] [--env K=V] [--timeout MS] FILE.wasm [ARGS...]\n"
+          "       tova run [OPTIONS] FILE.wasm --invoke NAME [ARGS...]\n"
+          "(tova --help says more)\n",
+          stdout);
+    return 0;
+  }
   run_opts o;
   int rc = parse_opts(argc, argv, &o);
   if (rc == 0) rc = run(&o);
