@@ -29,6 +29,8 @@ static void usage(FILE *to) {
         "                           (default GUEST = HOST); nothing else is reachable\n"
         "      --env KEY=VALUE      set an environment variable (none are inherited)\n"
         "      --timeout MS         stop the program after MS milliseconds (exit 124)\n"
+        "      --max-memory MIB     limit each linear memory to MIB MiB (default 1024);\n"
+        "                           memory.grow beyond it fails as the spec allows\n"
         "      --invoke NAME        as above\n"
         "  validate FILE.wasm\n"
         "      Decode and validate FILE.wasm; print \"ok\" or the error (exit status 1).\n"

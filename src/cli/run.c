@@ -28,11 +28,13 @@ typedef struct run_opts {
   const char **envs; /* KEY=VALUE */
   int nenvs;
   uint64_t timeout_ms; /* 0: none */
+  uint32_t max_memory_pages; /* per memory; 0: the store's default */
 } run_opts;
 
 static int usage_error(const char *why) {
   fprintf(stderr, "tova run: %s\nusage: tova run [--dir HOST[::GUEST]] [--env K=V] [--timeout MS] "
-                  "FILE.wasm [ARGS...]\n       tova run [OPTIONS] FILE.wasm --invoke NAME [ARGS...]\n",
+                  "[--max-memory MIB] FILE.wasm [ARGS...]\n"
+                  "       tova run [OPTIONS] FILE.wasm --invoke NAME [ARGS...]\n",
           why);
   return 2;
 }
@@ -55,7 +57,8 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
     size_t name_len = eq ? (size_t)(eq - opt) : strlen(opt);
     const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
 #define IS(name) (name_len == strlen(name) && !strncmp(opt, name, name_len))
-    if (!IS("--dir") && !IS("--env") && !IS("--timeout") && !IS("--invoke")) {
+    if (!IS("--dir") && !IS("--env") && !IS("--timeout") && !IS("--invoke") &&
+        !IS("--max-memory")) {
       fprintf(stderr, "tova run: unknown option '%s'\n", opt);
       return 2;
     }
@@ -74,6 +77,11 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
       if (!cli_parse_value(val, TOVA_I64, &v) || v.i64 <= 0)
         return usage_error("--timeout takes a positive number of milliseconds");
       o->timeout_ms = (uint64_t)v.i64;
+    } else if (IS("--max-memory")) {
+      tova_val v;
+      if (!cli_parse_value(val, TOVA_I64, &v) || v.i64 <= 0 || v.i64 > 4096)
+        return usage_error("--max-memory takes a size in MiB, 1 to 4096");
+      o->max_memory_pages = (uint32_t)v.i64 * 16; /* 64 KiB pages */
     } else {
       o->invoke = val;
     }
@@ -206,7 +214,8 @@ static int run(const run_opts *o) {
     fprintf(stderr, "tova: %s: %s\n", tova_status_code(st), err.message);
     return 1;
   }
-  tova_store *s = tova_store_new(NULL);
+  tova_store_config cfg = {.max_memory_pages = o->max_memory_pages};
+  tova_store *s = tova_store_new(&cfg);
   tova_linker *l = tova_linker_new();
   tova_wasi *w = tova_wasi_new();
   tova_instance *inst = NULL;
@@ -254,7 +263,8 @@ static int run(const run_opts *o) {
 
 int cli_run(int argc, char **argv) {
   if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
-    fputs("usage: tova run [--dir HOST[::GUEST]] [--env K=V] [--timeout MS] FILE.wasm [ARGS...]\n"
+    fputs("usage: tova run [--dir HOST[::GUEST]] [--env K=V] [--timeout MS] [--max-memory MIB]\n"
+          "                FILE.wasm [ARGS...]\n"
           "       tova run [OPTIONS] FILE.wasm --invoke NAME [ARGS...]\n"
           "(tova --help says more)\n",
           stdout);

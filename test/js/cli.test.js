@@ -196,6 +196,15 @@ describe('tova CLI', () => {
     expect(tova('run', '--dir').code).toBe(2);
   });
 
+  test('--max-memory bounds memory.grow', () => {
+    const grow = wat('grow', '(module (memory 1) (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))');
+    expect(tova('run', grow, '--invoke', 'grow', '100').out).toBe('1\n'); // old size in pages
+    expect(tova('run', '--max-memory', '2', grow, '--invoke', 'grow', '31').out).toBe('1\n'); // 32 pages = 2 MiB
+    expect(tova('run', '--max-memory', '2', grow, '--invoke', 'grow', '32').out).toBe('-1\n');
+    expect(tova('run', '--max-memory', '0', grow, '--invoke', 'grow', '1').code).toBe(2);
+    expect(tova('run', '--max-memory', '5000', grow, '--invoke', 'grow', '1').code).toBe(2);
+  });
+
   test('--timeout stops a runaway program, and a sleeping one', () => {
     const spin = wat('spin', spinWat);
     const a = tova('run', '--timeout', '200', spin);
