@@ -8,7 +8,8 @@ import { tmpdir } from 'os';
 
 const { mathModule } = require('./wasm-builder.js');
 
-const CLI = join(__dirname, '..', '..', 'build', 'tova');
+// TOVA_CLI runs the same tests against another build (e.g. build-asan/tova).
+const CLI = process.env.TOVA_CLI || join(__dirname, '..', '..', 'build', 'tova');
 let dir;
 let mathPath;
 
