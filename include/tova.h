@@ -527,6 +527,46 @@ TOVA_EXTERN void tova_select_release(tova_select *sel);
 /* Milliseconds of a monotonic clock (the runtime's timers and tova.now_ms). */
 TOVA_EXTERN int64_t tova_now_ms(void);
 
+/* ========================================================================== */
+/* WASI preview 1 (wasi_snapshot_preview1)                                    */
+/* ========================================================================== */
+
+/* A WASI context: the arguments, environment, standard streams and preopened
+ * directories one WASI program sees. tova_wasi_define puts every
+ * wasi_snapshot_preview1 function into a linker; the functions find the
+ * calling instance's exported "memory" and bounds-check every guest pointer
+ * (EFAULT). The guest reaches host files only below its preopened
+ * directories: paths are resolved one component at a time, ".." may not climb
+ * above a preopen, absolute paths and symlinks leading out are refused
+ * (ENOTCAPABLE). A context serves one execution at a time (like a store);
+ * only tova_wasi_interrupt may be called from another thread. */
+typedef struct tova_wasi tova_wasi;
+
+TOVA_EXTERN tova_wasi *tova_wasi_new(void);
+/* Closes the files the guest opened and the preopened directories; the
+ * standard streams given by tova_wasi_set_stdio are not closed. */
+TOVA_EXTERN void tova_wasi_free(tova_wasi *w);
+/* argv[0] is the program name, as in C. The strings are copied. */
+TOVA_EXTERN tova_status tova_wasi_set_args(tova_wasi *w, size_t argc, const char *const *argv);
+/* Each entry "KEY=VALUE". The strings are copied. */
+TOVA_EXTERN tova_status tova_wasi_set_env(tova_wasi *w, size_t envc, const char *const *env);
+/* Host file descriptors for the guest's fds 0, 1, 2 (-1: that stream is
+ * closed). Default: the process's own 0, 1, 2. They stay owned by the caller. */
+TOVA_EXTERN tova_status tova_wasi_set_stdio(tova_wasi *w, int in_fd, int out_fd, int err_fd);
+/* Make host directory host_path reachable by the guest as guest_path (e.g.
+ * "." or "/data"). Preopens get guest fds 3, 4, ... in the order given. */
+TOVA_EXTERN tova_status tova_wasi_preopen(tova_wasi *w, const char *host_path,
+                                          const char *guest_path, tova_error *err);
+/* Define every wasi_snapshot_preview1 function, created in store s, in l. */
+TOVA_EXTERN tova_status tova_wasi_define(tova_wasi *w, tova_store *s, tova_linker *l);
+/* proc_exit ends the execution with TOVA_ERR_TRAP (message "wasi proc_exit
+ * N"); it is not a failure: after a trap, this returns true and the exit
+ * status N if the program exited through proc_exit. */
+TOVA_EXTERN bool tova_wasi_exit_status(const tova_wasi *w, int *status);
+/* Thread-safe: wake a guest sleeping in poll_oneoff, which then traps with
+ * "interrupted" (pair it with tova_exec_interrupt to stop a running program). */
+TOVA_EXTERN void tova_wasi_interrupt(tova_wasi *w);
+
 #ifdef __cplusplus
 }
 #endif

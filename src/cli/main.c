@@ -1,66 +1,44 @@
 /*
  * main.c: the `tova` command-line tool.
  *
- *   tova run FILE.wasm [--invoke NAME [ARGS...]]   run a function, print its results
+ *   tova run [OPTIONS] FILE.wasm [ARGS...]          run a WASI command (_start)
+ *   tova run [OPTIONS] FILE.wasm --invoke NAME ARGS  call a function, print its results
  *   tova validate FILE.wasm                         check a module, print "ok" or the error
  *   tova version                                    print the version
  *   tova --help                                     this text
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static void usage(FILE *to) {
   fputs("usage: tova <command> [arguments]\n"
         "\n"
         "commands:\n"
-        "  run FILE.wasm [--invoke NAME [ARGS...]]\n"
-        "      Instantiate FILE.wasm (running its start function) and call the exported\n"
-        "      function NAME (default: _start, if exported) with ARGS parsed by its\n"
-        "      parameter types (integers in decimal, floats like 1.5, nan, inf).\n"
-        "      Prints each result on its own line. A trap prints its message on stderr\n"
-        "      and exits with status 1.\n"
+        "  run [OPTIONS] FILE.wasm [ARGS...]\n"
+        "      Run a WASI command: call its _start export with ARGS as its arguments.\n"
+        "      The exit status is the program's (proc_exit), 0 if _start returns.\n"
+        "      A trap prints its message on stderr and exits with status 1.\n"
+        "  run [OPTIONS] FILE.wasm --invoke NAME [ARGS...]\n"
+        "      Call the exported function NAME with ARGS parsed by its parameter types\n"
+        "      (integers in decimal or 0x hex, floats like 1.5, nan, inf) and print each\n"
+        "      result on its own line. WASI imports are available here too.\n"
+        "    options (before FILE.wasm):\n"
+        "      --dir HOST[::GUEST]  let the program reach directory HOST as GUEST\n"
+        "                           (default GUEST = HOST); nothing else is reachable\n"
+        "      --env KEY=VALUE      set an environment variable (none are inherited)\n"
+        "      --timeout MS         stop the program after MS milliseconds (exit 124)\n"
+        "      --max-memory MIB     limit each linear memory to MIB MiB (default 1024);\n"
+        "                           memory.grow beyond it fails as the spec allows\n"
+        "      --invoke NAME        as above\n"
         "  validate FILE.wasm\n"
         "      Decode and validate FILE.wasm; print \"ok\" or the error (exit status 1).\n"
-        "  version\n"
+        "  version, --version\n"
         "      Print the version.\n"
         "  --help\n"
         "      Print this text.\n",
         to);
-}
-
-unsigned char *cli_read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  unsigned char *buf = NULL;
-  size_t cap = 0, n = 0;
-  for (;;) {
-    if (n == cap) {
-      cap = cap ? cap * 2 : 1 << 16;
-      unsigned char *b = realloc(buf, cap);
-      if (!b) {
-        free(buf);
-        fclose(f);
-        errno = ENOMEM;
-        return NULL;
-      }
-      buf = b;
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) break;
-  }
-  int bad = ferror(f);
-  fclose(f);
-  if (bad) {
-    free(buf);
-    errno = EIO;
-    return NULL;
-  }
-  *len = n;
-  return buf;
 }
 
 int cli_validate(int argc, char **argv) {
@@ -69,11 +47,8 @@ int cli_validate(int argc, char **argv) {
     return 2;
   }
   size_t len;
-  unsigned char *bytes = cli_read_file(argv[0], &len);
-  if (!bytes) {
-    fprintf(stderr, "tova: cannot read %s: %s\n", argv[0], strerror(errno));
-    return 1;
-  }
+  unsigned char *bytes = cli_read_module(argv[0], &len);
+  if (!bytes) return 1;
   tova_error err = {0};
   tova_status st = tova_module_validate(bytes, len, &err);
   free(bytes);

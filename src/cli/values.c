@@ -1,40 +1,59 @@
 /*
  * values.c: command-line text <-> WebAssembly values for `tova run`.
  */
-#include <errno.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
-/* Integers: "-5", "42", "0x2a", or the unsigned form "4294967295" of the
- * same bits. A leading 0 is decimal, not octal. */
+/* Integers: [+-] then decimal digits or 0x and hex digits; "42", "-5",
+ * "0x2a", or the unsigned form "4294967295" of the same bits. A leading 0 is
+ * decimal, not octal. Written by hand rather than with strtoull so that the
+ * rules are the same for every width (strtoull skips leading whitespace and
+ * accepts "-1" as 2^64-1). */
 static bool parse_int(const char *s, int bits, uint64_t *out) {
-  if (!*s) return false;
-  const char *digits = s[0] == '-' || s[0] == '+' ? s + 1 : s;
-  int base = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X') ? 16 : 10;
-  char *end;
-  errno = 0;
-  if (s[0] == '-') {
-    long long v = strtoll(s, &end, base);
-    if (*end || errno) return false;
-    if (bits == 32 && v < INT32_MIN) return false;
-    *out = (uint64_t)v;
-  } else {
-    unsigned long long v = strtoull(s, &end, base);
-    if (*end || errno) return false;
-    if (bits == 32 && v > UINT32_MAX) return false;
-    *out = v;
+  bool neg = *s == '-';
+  if (*s == '-' || *s == '+') s++;
+  unsigned base = 10;
+  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    base = 16;
+    s += 2;
   }
+  if (!*s) return false;
+  uint64_t limit = bits == 32 ? UINT32_MAX : UINT64_MAX; /* largest magnitude */
+  if (neg) limit = bits == 32 ? (uint64_t)1 << 31 : (uint64_t)1 << 63;
+  uint64_t v = 0;
+  for (; *s; s++) {
+    unsigned d;
+    if (*s >= '0' && *s <= '9') d = (unsigned)(*s - '0');
+    else if (base == 16 && *s >= 'a' && *s <= 'f') d = (unsigned)(*s - 'a' + 10);
+    else if (base == 16 && *s >= 'A' && *s <= 'F') d = (unsigned)(*s - 'A' + 10);
+    else return false;
+    if (v > (limit - d) / base) return false;
+    v = v * base + d;
+  }
+  *out = neg ? (uint64_t)0 - v : v;
   return true;
 }
 
-bool cli_parse_value(const char *text, uint8_t type, tova_val *out) {
+/* Floats: strtod's syntax minus its leading whitespace. */
+static bool parse_float(const char *s, double *out) {
   char *end;
-  uint64_t u;
+  *out = strtod(s, &end);
+  return *end == '\0';
+}
+
+bool cli_parse_value(const char *text, uint8_t type, tova_val *out) {
   out->raw = 0;
+  /* One rule for every type: no whitespace anywhere, not empty. */
+  if (!*text) return false;
+  for (const char *p = text; *p; p++)
+    if (isspace((unsigned char)*p)) return false;
+  uint64_t u;
+  double d;
   switch (type) {
     case TOVA_I32:
       if (!parse_int(text, 32, &u)) return false;
@@ -45,18 +64,17 @@ bool cli_parse_value(const char *text, uint8_t type, tova_val *out) {
       out->i64 = (int64_t)u;
       return true;
     case TOVA_F32: {
-      errno = 0;
+      /* Parsed as float directly: rounding through double could round twice. */
+      char *end;
       float f = strtof(text, &end);
-      if (!*text || *end) return false;
+      if (*end) return false;
       memcpy(&out->f32_bits, &f, sizeof f);
       return true;
     }
-    case TOVA_F64: {
-      double d = strtod(text, &end);
-      if (!*text || *end) return false;
+    case TOVA_F64:
+      if (!parse_float(text, &d)) return false;
       memcpy(&out->f64_bits, &d, sizeof d);
       return true;
-    }
     case TOVA_FUNCREF:
     case TOVA_EXTERNREF:
       return strcmp(text, "null") == 0; /* only null can be written on a command line */

@@ -1,13 +1,15 @@
-// The `tova` command (build/tova): run --invoke, validate, traps, bad input.
+// The `tova` command (build/tova): run --invoke, validate, traps, bad input,
+// WASI commands (exit status, args, env, --dir), --timeout, bounded input.
 import { describe, test, expect, beforeAll, afterAll } from 'bun:test';
 import { spawnSync } from 'child_process';
-import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'fs';
+import { mkdtempSync, writeFileSync, rmSync, existsSync, mkdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { tmpdir } from 'os';
 
 const { mathModule } = require('./wasm-builder.js');
 
-const CLI = join(__dirname, '..', '..', 'build', 'tova');
+// TOVA_CLI runs the same tests against another build (e.g. build-asan/tova).
+const CLI = process.env.TOVA_CLI || join(__dirname, '..', '..', 'build', 'tova');
 let dir;
 let mathPath;
 
@@ -15,6 +17,57 @@ function tova(...args) {
   const r = spawnSync(CLI, args, { encoding: 'utf8', timeout: 20000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+
+// WASI test modules are written in the text format (wabt's wat2wasm, which
+// scripts/setup.sh installs).
+function wat(name, text) {
+  const src = join(dir, `${name}.wat`);
+  const out = join(dir, `${name}.wasm`);
+  writeFileSync(src, text);
+  const r = spawnSync('wat2wasm', [src, '-o', out], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wat2wasm ${name}: ${r.stderr || r.error}`);
+  return out;
+}
+
+const WASI = (name, params, results = '(result i32)') =>
+  `(import "wasi_snapshot_preview1" "${name}" (func $${name} (param ${params}) ${results}))`;
+
+// Writes "hello" and "E<number of environment variables>" on stdout, then exits with
+// argc + 40 through proc_exit, or returns from _start when argc == 1.
+const helloWat = `(module
+  ${WASI('fd_write', 'i32 i32 i32 i32')}
+  ${WASI('args_sizes_get', 'i32 i32')}
+  ${WASI('environ_sizes_get', 'i32 i32')}
+  ${WASI('proc_exit', 'i32', '')}
+  (memory (export "memory") 1)
+  (data (i32.const 100) "hello\\n")
+  (func $write (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_start")
+    (call $write (i32.const 100) (i32.const 6))
+    (drop (call $args_sizes_get (i32.const 200) (i32.const 204)))
+    (drop (call $environ_sizes_get (i32.const 208) (i32.const 212)))
+    ;; "E<count>\\n": the number of environment variables, as one digit
+    (i32.store8 (i32.const 300) (i32.const 69))
+    (i32.store8 (i32.const 301) (i32.add (i32.const 48) (i32.load (i32.const 208))))
+    (i32.store8 (i32.const 302) (i32.const 10))
+    (call $write (i32.const 300) (i32.const 3))
+    (if (i32.gt_u (i32.load (i32.const 200)) (i32.const 1))
+      (then (call $proc_exit (i32.add (i32.const 40) (i32.load (i32.const 200)))))))
+  (func (export "exit_with") (param i32) (call $proc_exit (local.get 0))))`;
+
+// Sleeps an hour in poll_oneoff (one relative monotonic clock subscription).
+const sleeperWat = `(module
+  ${WASI('poll_oneoff', 'i32 i32 i32 i32')}
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (i32.store (i32.const 16) (i32.const 1))
+    (i64.store (i32.const 24) (i64.const 3600000000000))
+    (drop (call $poll_oneoff (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200)))))`;
+
+const spinWat = `(module (func (export "_start") (loop (br 0))))`;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tova-cli-'));
@@ -63,5 +116,108 @@ describe('tova CLI', () => {
     expect(r.out + r.err).toMatch(/offset \d+/);
     const missingFile = tova('validate', join(dir, 'absent.wasm'));
     expect(missingFile.code).not.toBe(0);
+  });
+
+  test('--version prints the package version', () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    expect(tova('--version')).toEqual({ code: 0, out: `tova ${version}\n`, err: '' });
+    expect(tova('version').out).toBe(`tova ${version}\n`);
+  });
+
+  test('every type rejects whitespace and out-of-range text alike', () => {
+    for (const bad of [' 1', '1 ', '\t1', '', '+', '-', '0x', '1x', '--1', '+-1']) {
+      for (const [fn, other] of [['add32', '1'], ['add', '1'], ['fadd', '1']]) {
+        const r = tova('run', mathPath, '--invoke', fn, bad, other);
+        expect({ fn, bad, code: r.code }).toEqual({ fn, bad, code: 1 });
+        expect(r.err).toContain('is not a valid');
+      }
+    }
+    expect(tova('run', mathPath, '--invoke', 'add32', '+5', '0x10').out).toBe('21\n');
+    expect(tova('run', mathPath, '--invoke', 'add', '+5', '0x10').out).toBe('21\n');
+    expect(tova('run', mathPath, '--invoke', 'add32', '4294967295', '0').out).toBe('-1\n');
+    expect(tova('run', mathPath, '--invoke', 'add32', '-2147483648', '0').out).toBe('-2147483648\n');
+    expect(tova('run', mathPath, '--invoke', 'add32', '4294967296', '0').code).toBe(1);
+    expect(tova('run', mathPath, '--invoke', 'add32', '-2147483649', '0').code).toBe(1);
+    expect(tova('run', mathPath, '--invoke', 'add', '18446744073709551615', '0').out).toBe('-1\n');
+    expect(tova('run', mathPath, '--invoke', 'add', '-9223372036854775808', '0').out).toBe('-9223372036854775808\n');
+    expect(tova('run', mathPath, '--invoke', 'add', '18446744073709551616', '0').code).toBe(1);
+    expect(tova('run', mathPath, '--invoke', 'add', '-9223372036854775809', '0').code).toBe(1);
+    expect(tova('run', mathPath, '--invoke', 'fmul32', ' 2', '3').code).toBe(1);
+    expect(tova('run', mathPath, '--invoke', 'fmul32', '2', '3').out).toBe('6\n');
+  });
+
+  test('validate and run refuse directories and special files clearly', () => {
+    for (const cmd of [['validate'], ['run']]) {
+      const d = tova(...cmd, dir);
+      expect(d.code).toBe(1);
+      expect(d.err).toContain('is a directory');
+      const z = tova(...cmd, '/dev/zero'); // would never end if read
+      expect(z.code).toBe(1);
+      expect(z.err).toContain('not a regular file');
+    }
+    const missing = tova('validate', join(dir, 'absent.wasm'));
+    expect(missing.err).toContain('absent.wasm');
+  });
+
+  test('a WASI command: output, arguments, environment, exit status', () => {
+    const hello = wat('hello', helloWat);
+    // _start returning normally is exit status 0
+    expect(tova('run', hello)).toEqual({ code: 0, out: 'hello\nE0\n', err: '' });
+    // proc_exit(40 + argc); argv[0] is the module
+    expect(tova('run', hello, 'a', 'b')).toEqual({ code: 43, out: 'hello\nE0\n', err: '' });
+    // options before the file; arguments after it belong to the program, even option-like ones
+    const r = tova('run', '--env', 'A=1', '--env=B=2', hello, '--env', 'C=3');
+    expect(r).toEqual({ code: 43, out: 'hello\nE2\n', err: '' });
+    // --invoke also links WASI, and proc_exit there is the exit status too
+    expect(tova('run', hello, '--invoke', 'exit_with', '7')).toEqual({ code: 7, out: '', err: '' });
+    expect(tova('run', '--invoke', 'exit_with', hello, '9').code).toBe(9);
+  });
+
+  test('a reactor\'s _initialize runs before the invoked function', () => {
+    const reactor = wat('reactor', `(module
+      (global $g (mut i32) (i32.const 1))
+      (func (export "_initialize") (global.set $g (i32.const 41)))
+      (func (export "get") (result i32) (i32.add (global.get $g) (i32.const 1))))`);
+    expect(tova('run', reactor, '--invoke', 'get')).toEqual({ code: 0, out: '42\n', err: '' });
+  });
+
+  test('--dir, --env and unknown options are checked', () => {
+    const hello = wat('hello', helloWat);
+    const data = join(dir, 'data');
+    mkdirSync(data, { recursive: true });
+    expect(tova('run', '--dir', `${data}::/data`, hello).code).toBe(0);
+    expect(tova('run', '--dir', data, hello).code).toBe(0);
+    const absent = tova('run', '--dir', join(dir, 'nowhere'), hello);
+    expect(absent.code).toBe(1);
+    expect(absent.err).toContain('nowhere');
+    expect(tova('run', '--env', 'NOEQUALS', hello).code).toBe(2);
+    expect(tova('run', '--bogus', hello).code).toBe(2);
+    expect(tova('run', '--timeout', '0', hello).code).toBe(2);
+    expect(tova('run', '--timeout', ' 5', hello).code).toBe(2);
+    expect(tova('run', '--dir').code).toBe(2);
+  });
+
+  test('--max-memory bounds memory.grow', () => {
+    const grow = wat('grow', '(module (memory 1) (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))');
+    expect(tova('run', grow, '--invoke', 'grow', '100').out).toBe('1\n'); // old size in pages
+    expect(tova('run', '--max-memory', '2', grow, '--invoke', 'grow', '31').out).toBe('1\n'); // 32 pages = 2 MiB
+    expect(tova('run', '--max-memory', '2', grow, '--invoke', 'grow', '32').out).toBe('-1\n');
+    expect(tova('run', '--max-memory', '0', grow, '--invoke', 'grow', '1').code).toBe(2);
+    expect(tova('run', '--max-memory', '5000', grow, '--invoke', 'grow', '1').code).toBe(2);
+  });
+
+  test('--timeout stops a runaway program, and a sleeping one', () => {
+    const spin = wat('spin', spinWat);
+    const a = tova('run', '--timeout', '200', spin);
+    expect(a.code).toBe(124);
+    expect(a.err).toContain('timed out after 200 ms');
+    const b = tova('run', '--timeout', '200', mathPath, '--invoke', 'spin');
+    expect(b.code).toBe(124);
+    const sleeper = wat('sleeper', sleeperWat);
+    const c = tova('run', '--timeout', '200', sleeper);
+    expect(c.code).toBe(124);
+    expect(c.err).toContain('timed out');
+    // a program that finishes in time is not affected
+    expect(tova('run', '--timeout', '60000', mathPath, '--invoke', 'add', '1', '2')).toEqual({ code: 0, out: '3\n', err: '' });
   });
 });
