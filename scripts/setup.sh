@@ -15,8 +15,12 @@ command -v clang >/dev/null || need+=(clang)
   ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
-# wabt assembles the WAT fixtures of the JS tests.
+# wabt assembles the WAT fixtures of the JS tests; clang + lld + wasi-libc +
+# the wasm32 compiler runtime build the C programs and CoreMark for WASI.
 command -v wat2wasm >/dev/null || need+=(wabt)
+command -v wasm-ld >/dev/null || command -v wasm-ld-14 >/dev/null || need+=(lld)
+[ -e /usr/include/wasm32-wasi/stdio.h ] || need+=(wasi-libc)
+ls /usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev-wasm32)
 if [ "${TOVA_SETUP_BENCH:-0}" = 1 ]; then
   command -v go >/dev/null || need+=(golang-go)
 fi

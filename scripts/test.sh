@@ -30,6 +30,12 @@ TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"
 step "WebAssembly conformance"
 node scripts/conformance.js --baseline test/conformance/baseline.txt
 
+step "C programs: native vs node:wasi vs tova run"
+bash test/programs/run.sh
+
+step "CoreMark correctness under tova, Node and Bun"
+bash bench/coremark.sh --check
+
 step "Bun tests"
 node_modules/.bin/bun test test/js
 
