@@ -169,3 +169,18 @@ export function channelSendBatch(id: number, values: ArrayLike<number | bigint> 
 /** Up to max values ready now (BigInt64Array if one is not a safe integer);
  *  null once the channel is closed and drained. */
 export function channelReceiveBatch(id: number, max: number): Float64Array | BigInt64Array | null;
+
+export interface WasiOptions {
+  /** argv, program name first (default ['wasi']). */
+  args?: string[];
+  env?: Record<string, string>;
+  /** guest path -> host directory; nothing else of the host is reachable. */
+  preopens?: Record<string, string>;
+  stdin?: 'inherit' | number;
+  stdout?: 'inherit' | 'pipe' | number;
+  stderr?: 'inherit' | 'pipe' | number;
+  timeout?: number;
+}
+/** A WASI preview 1 command run as a runtime task; resolves with its exit
+ *  status (and the captured streams for 'pipe'). */
+export function runWasi(wasm: WasmSource, options?: WasiOptions): Promise<{ exitCode: number; stdout?: Buffer; stderr?: Buffer }>;

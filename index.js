@@ -206,6 +206,14 @@ function execWasmWithChannels(wasm, func, args, opts) {
   return asPromise(() => addon.execWasmWithChannels(wasmArg(wasm, 'execWasmWithChannels'), func, args, opts));
 }
 
+/** A WASI command (its _start) as a task: options {args, env, preopens, stdin,
+ *  stdout, stderr ('inherit' | 'pipe' | fd), timeout}; Promise of
+ *  {exitCode, stdout?, stderr?}. */
+function runWasi(wasm, options) {
+  const addon = rt();
+  return asPromise(() => addon.runWasi(wasmArg(wasm, 'runWasi'), options));
+}
+
 /** One task with a handle: {id, result: Promise, cancel()}. */
 function spawnWasm(wasm, func, args, opts) {
   const addon = rt();
@@ -286,6 +294,7 @@ module.exports = {
   concurrentWasmTimeout,
   concurrentWasmCancelOnError,
   spawnWasm,
+  runWasi,
   channelSelect,
   channelSendBatch,
   channelReceiveBatch,

@@ -252,6 +252,9 @@ TOVA_EXTERN tova_status tova_linker_define(tova_linker *l, const char *module, c
 /* Define every export of inst under module name (the spec's "register"). */
 TOVA_EXTERN tova_status tova_linker_define_instance(tova_linker *l, const char *module,
                                                     tova_instance *inst);
+/* The definition of (module, name), or TOVA_ERR_NOT_FOUND. */
+TOVA_EXTERN tova_status tova_linker_get(tova_linker *l, const char *module, size_t module_len,
+                                        const char *name, size_t name_len, tova_extern *out);
 /* Missing or mismatched imports give TOVA_ERR_UNLINKABLE naming the import. */
 TOVA_EXTERN tova_status tova_linker_instantiate(tova_linker *l, tova_store *s, tova_module *m,
                                                 tova_instance **out, tova_error *err);
@@ -366,6 +369,7 @@ TOVA_EXTERN void *tova_task_userdata(const tova_task *t);
  * the timer thread, or the thread that cancelled it); the result can be read
  * from then on. Every reference is dropped with tova_wasm_task_release. */
 typedef struct tova_wasm_task tova_wasm_task;
+typedef struct tova_wasi tova_wasi; /* see WASI below */
 typedef void (*tova_wasm_task_done_fn)(tova_wasm_task *t, void *userdata);
 
 typedef struct tova_wasm_task_config {
@@ -386,6 +390,13 @@ typedef struct tova_wasm_task_config {
   size_t nrows;
   const tova_val *rows_args;
   tova_val *rows_results;
+  /* WASI: imports of wasi_snapshot_preview1 are served by this context, which
+   * the task takes over once the spawn succeeds (freed when it ends; NULL: no
+   * WASI). A program that exits through proc_exit ends the task with
+   * TOVA_OK, and tova_wasm_task_exit_code gives its status (0 when _start
+   * returns). WASI calls that block (fd_read of a pipe, poll_oneoff) hold
+   * their worker while they wait; a cancel interrupts poll_oneoff. */
+  tova_wasi *wasi;
 } tova_wasm_task_config;
 
 /* Validate the call (export exists, argument count) and queue the task. The
@@ -411,6 +422,8 @@ TOVA_EXTERN tova_status tova_wasm_task_status(const tova_wasm_task *t, tova_erro
 TOVA_EXTERN const tova_val *tova_wasm_task_results(const tova_wasm_task *t,
                                                    tova_functype *type);
 TOVA_EXTERN size_t tova_wasm_task_rows_done(const tova_wasm_task *t);
+/* A WASI task that ended with TOVA_OK: true and its exit status. */
+TOVA_EXTERN bool tova_wasm_task_exit_code(const tova_wasm_task *t, int *code);
 
 /* Activity of the runtime's WebAssembly tasks, for an embedder that must know
  * whether waiting makes sense (the addon keeps the JS event loop alive only
@@ -540,8 +553,6 @@ TOVA_EXTERN int64_t tova_now_ms(void);
  * above a preopen, absolute paths and symlinks leading out are refused
  * (ENOTCAPABLE). A context serves one execution at a time (like a store);
  * only tova_wasi_interrupt may be called from another thread. */
-typedef struct tova_wasi tova_wasi;
-
 TOVA_EXTERN tova_wasi *tova_wasi_new(void);
 /* Closes the files the guest opened and the preopened directories; the
  * standard streams given by tova_wasi_set_stdio are not closed. */

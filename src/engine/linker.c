@@ -176,3 +176,12 @@ tova_status wasm_linker_instantiate_exec(tova_linker *l, tova_store *s, tova_mod
   free(imports);
   return st;
 }
+
+tova_status tova_linker_get(tova_linker *l, const char *module, size_t module_len,
+                            const char *name, size_t name_len, tova_extern *out) {
+  if (!l || !out || (!module && module_len) || (!name && name_len)) return TOVA_ERR_BAD_ARGUMENT;
+  const linker_def *d = find(l, module, (uint32_t)module_len, name, (uint32_t)name_len);
+  if (!d) return TOVA_ERR_NOT_FOUND;
+  *out = d->ext;
+  return TOVA_OK;
+}

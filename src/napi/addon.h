@@ -18,6 +18,7 @@
  *   wasm_run.c    worker side of callBulk (store, instance, exec per chunk)
  *   wasm.c        execWasm*, concurrentWasm* (all block modes), spawnWasm: runtime tasks
  *   wasm_bulk.c   callBulk (one export over many typed-array rows)
+ *   wasi.c        runWasi (a WASI command as a runtime task)
  *
  * Threading model. Every JS environment (main thread, each worker_thread) gets
  * its own state: its own worker pool (tova_runtime, created on first use) and
@@ -235,5 +236,6 @@ napi_status tova_napi_register_channel_select(napi_env env, napi_value exports);
 napi_status tova_napi_register_wasm(napi_env env, napi_value exports);
 napi_status tova_napi_register_module(napi_env env, napi_value exports);
 napi_status tova_napi_register_bulk(napi_env env, napi_value exports);
+napi_status tova_napi_register_wasi(napi_env env, napi_value exports);
 
 #endif /* TOVA_NAPI_ADDON_H */

@@ -121,6 +121,7 @@ void tova_wasm_task_retain(tova_wasm_task *t) {
 void tova_wasm_task_release(tova_wasm_task *t) {
   if (!t || atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1) return;
   tova_module_release(t->module);
+  if (t->wasi) tova_wasi_free(t->wasi);
   free(t->message);
   tova_plat_mutex_destroy(&t->mu);
   free(t);
@@ -138,6 +139,12 @@ tova_status tova_wasm_task_status(const tova_wasm_task *t, tova_error *err) {
     return TOVA_OK;
   }
   return tova_error_set(err, t->status, "%s", t->message ? t->message : tova_status_code(t->status));
+}
+
+bool tova_wasm_task_exit_code(const tova_wasm_task *t, int *code) {
+  if (!t || !t->wasi || t->status != TOVA_OK) return false;
+  if (code) *code = t->exited ? t->exit_code : 0;
+  return true;
 }
 
 size_t tova_wasm_task_rows_done(const tova_wasm_task *t) {
@@ -258,10 +265,25 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
   tova_extern *ext = n <= IMPORTS_ON_STACK ? on_stack : malloc(n * sizeof *ext);
   if (!ext) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for imports");
   tova_status st = TOVA_OK;
+  tova_linker *wl = NULL;
+  if (t->wasi) {
+    wl = tova_linker_new();
+    st = wl ? tova_wasi_define(t->wasi, t->store, wl)
+            : tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for WASI");
+    if (st != TOVA_OK && st != TOVA_ERR_NOMEM) tova_error_set(err, st, "cannot define WASI");
+  }
   for (uint32_t i = 0; i < n && st == TOVA_OK; i++) {
     tova_import_info im;
     tova_module_import_at(t->module, i, &im);
-    /* Checked at spawn: every import is a known `tova` function. */
+    if (wl && !(im.module_len == 4 && memcmp(im.module, "tova", 4) == 0)) {
+      /* Checked at spawn: a WASI import (its type is checked by instantiation). */
+      if (tova_linker_get(wl, im.module, im.module_len, im.name, im.name_len, &ext[i]) != TOVA_OK)
+        st = tova_error_set(err, TOVA_ERR_UNLINKABLE, "unknown import %.*s.%.*s",
+                            (int)(im.module_len > 64 ? 64 : im.module_len), im.module,
+                            (int)(im.name_len > 64 ? 64 : im.name_len), im.name);
+      continue;
+    }
+    /* Checked at spawn: every other import is a known `tova` function. */
     tova_host_fn fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, err);
     tova_func *f = fn ? tova_func_new_host(t->store, &im.functype, fn, t) : NULL;
     if (!f) st = fn ? tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for imports") : err->status;
@@ -269,6 +291,7 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
     ext[i].of.func = f;
   }
   if (st == TOVA_OK) st = tova_instance_new_on(t->store, t->module, ext, n, t->exec, &t->inst, err);
+  if (wl) tova_linker_free(wl); /* the functions themselves live in the store */
   if (ext != on_stack) free(ext);
   if (st != TOVA_OK) return st;
   tova_extern out;
@@ -332,6 +355,10 @@ static tova_status wt_step(tova_task *task, void *userdata) {
    * refused because of it traps, an interrupted loop reports CANCELLED). */
   why = (tova_status)atomic_load(&t->cancel);
   int fl = (int)(t->func_len > 64 ? 64 : t->func_len);
+  if (st == TOVA_ERR_TRAP && t->wasi && tova_wasi_exit_status(t->wasi, &t->exit_code)) {
+    t->exited = true; /* proc_exit: the program ended, with a status */
+    st = TOVA_OK;
+  }
   if (st != TOVA_OK && why) {
     set_cancelled(t, why);
     st = why;
@@ -358,15 +385,17 @@ static void deadline_fired(tova_rt_timer *timer, void *userdata) {
 }
 
 /* Every import must be a `tova` function we provide, with its signature. */
-static tova_status check_imports(tova_module *m, tova_error *err) {
+static tova_status check_imports(tova_module *m, bool wasi, tova_error *err) {
   uint32_t n = tova_module_import_count(m);
   for (uint32_t i = 0; i < n; i++) {
     tova_import_info im;
     tova_module_import_at(m, i, &im);
+    if (wasi && im.module_len == 22 && memcmp(im.module, "wasi_snapshot_preview1", 22) == 0) continue;
     if (im.module_len != 4 || memcmp(im.module, "tova", 4) != 0 || im.kind != TOVA_EXTERN_FUNC)
       return tova_error_set(err, TOVA_ERR_UNLINKABLE,
                             "unknown import %.*s.%.*s: a task can import only the functions of "
-                            "module \"tova\" (see docs/host-imports.md)",
+                            "module \"tova\" (docs/host-imports.md), and of WASI when run as a "
+                            "WASI program",
                             (int)(im.module_len > 64 ? 64 : im.module_len), im.module,
                             (int)(im.name_len > 64 ? 64 : im.name_len), im.name);
     if (!tova_rt_tova_import(im.name, im.name_len, &im.functype, err)) return err->status;
@@ -390,7 +419,7 @@ tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *
   if (!cfg->nrows && cfg->nargs != ft.nparams)
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%.*s takes %u argument(s), %u given", fl,
                           cfg->func, ft.nparams, cfg->nargs);
-  tova_status st = check_imports(cfg->module, err);
+  tova_status st = check_imports(cfg->module, cfg->wasi != NULL, err);
   if (st != TOVA_OK) return st;
 
   size_t nvals = (size_t)ft.nparams + ft.nresults;
@@ -418,6 +447,7 @@ tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *
     return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a task");
   }
   t->max_stack_bytes = cfg->max_stack_bytes;
+  t->wasi = cfg->wasi; /* taken over from here on */
   tova_module_retain(cfg->module);
   t->module = cfg->module;
   t->rt = rt;
@@ -466,6 +496,7 @@ void tova_wasm_task_cancel(tova_wasm_task *t, tova_status why) {
   tova_plat_mutex_lock(&t->mu);
   if (!t->ended) {
     if (t->exec) tova_exec_interrupt(t->exec); /* else the step sees the flag first */
+    if (t->wasi) tova_wasi_interrupt(t->wasi);    /* a guest blocked in poll_oneoff */
     if (t->wait != WT_WAIT_NONE && tova_rt_tova_wait_withdraw(t)) {
       tova_plat_mutex_unlock(&t->mu);
       tova_rt_wasm_wait_complete(t, TOVA_ERR_CANCELLED);

@@ -69,6 +69,10 @@ struct tova_wasm_task {
   tova_wasm_task_done_fn done;
   void *userdata;
 
+  tova_wasi *wasi;     /* owned; NULL without WASI */
+  tova_linker *wasi_linker; /* the WASI functions, while instantiating */
+  int exit_code;
+  bool exited;         /* a WASI program's exit status is in exit_code */
   tova_store *store;
   tova_instance *inst;
   tova_func *fn;

@@ -1,0 +1,47 @@
+// runWasi: a WASI command as a runtime task, with its arguments, environment
+// and captured standard streams; its exit status is its result.
+import { describe, test, expect, beforeAll } from 'bun:test';
+import { execFileSync } from 'child_process';
+import { mkdtempSync, readFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+const rt = require('../../index.js');
+const { rejection } = require('./helpers.js');
+
+let HELLO;
+beforeAll(() => {
+  const dir = mkdtempSync(join(tmpdir(), 'tova-wasi-'));
+  execFileSync('wat2wasm', [join(__dirname, 'fixtures', 'wasi-hello.wat'), '-o', join(dir, 'h.wasm')]);
+  HELLO = readFileSync(join(dir, 'h.wasm'));
+});
+
+describe('runWasi', () => {
+  test('arguments, environment, captured stdout and stderr, exit status', async () => {
+    const r = await rt.runWasi(HELLO, {
+      args: ['hello', 'first-arg'],
+      env: { GREETING: 'hi' },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout.toString()).toBe('first-argGREETING=hi');
+    expect(r.stderr.toString()).toBe('err\n');
+  });
+
+  test('many WASI programs at once, each with its own streams', async () => {
+    const runs = [];
+    for (let i = 0; i < 20; i++) runs.push(rt.runWasi(HELLO, { args: ['p', `n${i}`], stdout: 'pipe', stderr: 'pipe' }));
+    const out = await Promise.all(runs);
+    out.forEach((r, i) => {
+      expect(r.exitCode).toBe(3);
+      expect(r.stdout.toString()).toBe(`n${i}`);
+    });
+  });
+
+  test('bad input rejects with a code', async () => {
+    expect((await rejection(rt.runWasi(HELLO, { stdout: 'elsewhere' }))).code).toBe('TOVA_BAD_ARGUMENT');
+    expect((await rejection(rt.runWasi(HELLO, { preopens: { '/d': '/no/such/dir' } }))).code).toBeDefined();
+    const noStart = Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+    expect((await rejection(rt.runWasi(noStart, {}))).code).toBe('TOVA_NOT_FOUND');
+  });
+});
