@@ -404,6 +404,15 @@ typedef struct tova_wasm_task_config {
  * cancelled like the call itself. */
 TOVA_EXTERN tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *cfg,
                                              tova_wasm_task **out, tova_error *err);
+/* Spawn n tasks at once (Tova's concurrent blocks): one queue operation, and
+ * the checks made once for a run of configs with the same module and export.
+ * out[i] receives task i (one reference for the caller each). All or none:
+ * on failure nothing is spawned, *failed (may be NULL) is the index of the
+ * config that failed and err says why. */
+TOVA_EXTERN tova_status tova_wasm_task_spawn_batch(tova_runtime *rt, size_t n,
+                                                   const tova_wasm_task_config *cfgs,
+                                                   tova_wasm_task **out, size_t *failed,
+                                                   tova_error *err);
 /* Stop the task: it ends with `why` (TOVA_ERR_CANCELLED, TOVA_ERR_TIMEOUT or
  * TOVA_ERR_SHUTDOWN) at its next loop back-edge or call, or at once if it is
  * parked (its channel wait, sleep or select is withdrawn, and the channels

@@ -400,18 +400,52 @@ static napi_value batch_start(napi_env env, wasm_batch *b) {
   }
   install_exit_hook(env, b->st);
   atomic_init(&b->remaining, b->n + 1);
-  for (size_t i = 0; i < b->n; i++) {
-    tova_status s = spawn_item(rt, b, i, &err);
+  if (b->n == 1) {
+    tova_status s = spawn_item(rt, b, 0, &err);
     if (s != TOVA_OK) {
-      /* Spawning checks what the JS thread checked already, so this is a
-       * shutdown or out of memory: report it, cancel what runs. */
-      record_error(b, i, &err, true);
-      cancel_rest(b, b->n);
-      finish(b, b->n - i);
-      break;
+      record_error(b, 0, &err, true);
+      finish(b, 1);
     }
+    finish(b, 1);
+    return promise;
   }
-  finish(b, 1);
+  /* Many tasks: one batch spawn (one queue operation, checks made once). */
+  tova_wasm_task_config *cfgs = b->n ? calloc(b->n, sizeof *cfgs) : NULL;
+  tova_wasm_task **tasks = b->n ? calloc(b->n, sizeof *tasks) : NULL;
+  if (b->n && (!cfgs || !tasks)) {
+    free(cfgs);
+    free(tasks);
+    tova_error_set(&err, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+    record_error(b, 0, &err, true);
+    finish(b, b->n + 1);
+    return promise;
+  }
+  for (size_t i = 0; i < b->n; i++) {
+    wasm_item *it = &b->items[i];
+    cfgs[i] = (tova_wasm_task_config){.module = it->module, .func = it->func, .func_len = it->func_len,
+                                      .args = b->vals + it->args_off, .nargs = it->ft.nparams,
+                                      .timeout_ms = b->timeout_ms, .done = item_done, .userdata = it};
+  }
+  size_t failed = 0;
+  tova_status s = tova_wasm_task_spawn_batch(rt, b->n, cfgs, tasks, &failed, &err);
+  if (s != TOVA_OK) {
+    /* What the JS thread checked already passed, so this is out of memory
+     * or a shutdown: nothing was spawned. */
+    record_error(b, failed, &err, true);
+    finish(b, b->n + 1);
+  } else {
+    for (size_t i = 0; i < b->n; i++) atomic_store(&b->items[i].task, tasks[i]);
+    /* A winner or first error may have come before the task pointers were
+     * stored: cancel_rest could not see them. */
+    if (atomic_load(&b->cancelling)) {
+      size_t win = atomic_load(&b->winner);
+      for (size_t i = 0; i < b->n; i++)
+        if (win != i + 1) tova_wasm_task_cancel(tasks[i], TOVA_ERR_CANCELLED);
+    }
+    finish(b, 1);
+  }
+  free(cfgs);
+  free(tasks);
   return promise;
 }
 
@@ -469,6 +503,15 @@ static napi_value concurrent(napi_env env, napi_callback_info info, const char *
   wasm_batch *b = batch_new(tova_napi_state(env), fn, n, mode);
   if (!b) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
   b->timeout_ms = timeout_ms;
+  /* The three keys as values made once: a lookup by C string interns it
+   * again on every call. */
+  napi_value k_wasm, k_func, k_args;
+  if (napi_create_string_utf8(env, "wasm", 4, &k_wasm) != napi_ok ||
+      napi_create_string_utf8(env, "func", 4, &k_func) != napi_ok ||
+      napi_create_string_utf8(env, "args", 4, &k_args) != napi_ok) {
+    batch_free(b);
+    return tova_napi_fail(env, napi_generic_failure, fn);
+  }
   napi_handle_scope scope = NULL;
   for (uint32_t i = 0; i < n; i++) {
     /* A handle scope per block of items bounds the handles a big batch
@@ -482,9 +525,9 @@ static napi_value concurrent(napi_env env, napi_callback_info info, const char *
     napi_valuetype t = napi_undefined;
     if (napi_get_element(env, argv[0], i, &task) == napi_ok) napi_typeof(env, task, &t);
     tova_status s;
-    if (t != napi_object || napi_get_named_property(env, task, "wasm", &wasm) != napi_ok ||
-        napi_get_named_property(env, task, "func", &func) != napi_ok ||
-        napi_get_named_property(env, task, "args", &args) != napi_ok) {
+    if (t != napi_object || napi_get_property(env, task, k_wasm, &wasm) != napi_ok ||
+        napi_get_property(env, task, k_func, &func) != napi_ok ||
+        napi_get_property(env, task, k_args, &args) != napi_ok) {
       napi_value pending;
       tova_napi_take_exception(env, &pending); /* a throwing getter: reported as bad input */
       s = tova_error_set(&err, TOVA_ERR_BAD_ARGUMENT, "%s: must be an object {wasm, func, args}", fn);

@@ -304,7 +304,7 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
 
 static tova_status wt_step(tova_task *task, void *userdata) {
   tova_wasm_task *t = userdata;
-  (void)task;
+  t->task = task; /* for the wake-ups of the waits this step registers */
   tova_error err;
   tova_status st;
   tova_status why = (tova_status)atomic_load(&t->cancel);
@@ -403,31 +403,34 @@ static tova_status check_imports(tova_module *m, bool wasi, tova_error *err) {
   return TOVA_OK;
 }
 
-tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *cfg,
-                                 tova_wasm_task **out, tova_error *err) {
-  if (out) *out = NULL;
+/* Validate cfg (export, arguments, imports; `same` skips the checks already
+ * made for the previous config of a batch) and build the task, not yet live. */
+static tova_status prepare(tova_runtime *rt, const tova_wasm_task_config *cfg, bool same,
+                           tova_functype *ft, tova_wasm_task **out, tova_error *err) {
+  *out = NULL;
   if (!rt || !cfg || !cfg->module || (!cfg->func && cfg->func_len) || (cfg->nargs && !cfg->args))
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "wasm task: missing runtime, module or func");
   int fl = (int)(cfg->func_len > 64 ? 64 : cfg->func_len);
-  tova_functype ft;
-  if (tova_module_export_functype_n(cfg->module, cfg->func, cfg->func_len, &ft) != TOVA_OK)
-    return tova_error_set(err, TOVA_ERR_NOT_FOUND, "the module has no exported function '%.*s'",
-                          fl, cfg->func);
-  if (cfg->nrows && ((ft.nparams && !cfg->rows_args) || (ft.nresults && !cfg->rows_results)))
+  if (!same) {
+    if (tova_module_export_functype_n(cfg->module, cfg->func, cfg->func_len, ft) != TOVA_OK)
+      return tova_error_set(err, TOVA_ERR_NOT_FOUND, "the module has no exported function '%.*s'",
+                            fl, cfg->func);
+    tova_status st = check_imports(cfg->module, cfg->wasi != NULL, err);
+    if (st != TOVA_OK) return st;
+  }
+  if (cfg->nrows && ((ft->nparams && !cfg->rows_args) || (ft->nresults && !cfg->rows_results)))
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "wasm task: %zu rows without their arrays",
                           cfg->nrows);
-  if (!cfg->nrows && cfg->nargs != ft.nparams)
+  if (!cfg->nrows && cfg->nargs != ft->nparams)
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%.*s takes %u argument(s), %u given", fl,
-                          cfg->func, ft.nparams, cfg->nargs);
-  tova_status st = check_imports(cfg->module, cfg->wasi != NULL, err);
-  if (st != TOVA_OK) return st;
+                          cfg->func, ft->nparams, cfg->nargs);
 
-  size_t nvals = (size_t)ft.nparams + ft.nresults;
+  size_t nvals = (size_t)ft->nparams + ft->nresults;
   tova_wasm_task *t = calloc(1, sizeof *t + nvals * sizeof(tova_val) + cfg->func_len + 1);
   if (!t) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a task");
   t->args = (tova_val *)(t + 1);
-  t->results = t->args + ft.nparams;
-  char *name = (char *)(t->results + ft.nresults);
+  t->results = t->args + ft->nparams;
+  char *name = (char *)(t->results + ft->nresults);
   if (cfg->func_len) memcpy(name, cfg->func, cfg->func_len);
   t->func = name;
   t->func_len = cfg->func_len;
@@ -436,18 +439,17 @@ tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *
     t->rows_args = cfg->rows_args;
     t->rows_results = cfg->rows_results;
   } else {
-    for (uint32_t i = 0; i < ft.nparams; i++) t->args[i] = cfg->args[i];
+    for (uint32_t i = 0; i < ft->nparams; i++) t->args[i] = cfg->args[i];
     t->nrows = 1;
     t->rows_args = t->args;
     t->rows_results = t->results;
   }
-  t->ft = ft;
+  t->ft = *ft;
   if (!tova_plat_mutex_init(&t->mu)) {
     free(t);
     return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a task");
   }
   t->max_stack_bytes = cfg->max_stack_bytes;
-  t->wasi = cfg->wasi; /* taken over from here on */
   tova_module_retain(cfg->module);
   t->module = cfg->module;
   t->rt = rt;
@@ -458,30 +460,89 @@ tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *
   atomic_init(&t->refs, 2); /* the caller + the runtime until ended */
   atomic_init(&t->cancel, 0);
   atomic_init(&t->wstate, WT_WS_IDLE);
+  *out = t;
+  return TOVA_OK;
+}
 
+/* Undo prepare() for a task that never went live. */
+static void unprepare(tova_wasm_task *t) {
+  atomic_store(&t->refs, 1);
+  tova_wasm_task_release(t);
+}
+
+/* List tasks[0..n) as live, count them active, arm their deadlines. */
+static void go_live(tova_runtime *rt, tova_wasm_task *const *tasks, size_t n,
+                    const tova_wasm_task_config *cfgs, size_t cfg_stride) {
   tova_plat_mutex_lock(&rt->wasm_mu);
-  t->next = rt->wasm_live;
-  if (rt->wasm_live) rt->wasm_live->prev = t;
-  rt->wasm_live = t;
-  rt->wasm_nlive++;
+  for (size_t i = 0; i < n; i++) {
+    tova_wasm_task *t = tasks[i];
+    t->next = rt->wasm_live;
+    if (rt->wasm_live) rt->wasm_live->prev = t;
+    rt->wasm_live = t;
+  }
+  rt->wasm_nlive += n;
   tova_plat_mutex_unlock(&rt->wasm_mu);
-  tova_rt_wasm_active_add(rt, 1);
-
-  if (cfg->timeout_ms > 0) {
-    tova_rt_timer_init(&t->deadline, deadline_fired, t);
-    atomic_fetch_add(&t->refs, 1);
-    t->deadline_armed = true;
-    if (!tova_rt_timer_arm(&rt->timers, &t->deadline, cfg->timeout_ms)) {
-      t->deadline_armed = false;
-      atomic_fetch_sub(&t->refs, 1);
+  tova_rt_wasm_active_add(rt, (int64_t)n);
+  for (size_t i = 0; i < n; i++) {
+    const tova_wasm_task_config *cfg = cfg_stride ? &cfgs[i] : cfgs;
+    tova_wasm_task *t = tasks[i];
+    t->wasi = cfg->wasi; /* taken over from here on */
+    if (cfg->timeout_ms > 0) {
+      tova_rt_timer_init(&t->deadline, deadline_fired, t);
+      atomic_fetch_add(&t->refs, 1);
+      t->deadline_armed = true;
+      if (!tova_rt_timer_arm(&rt->timers, &t->deadline, cfg->timeout_ms)) {
+        t->deadline_armed = false;
+        atomic_fetch_sub(&t->refs, 1);
+      }
     }
   }
+}
+
+tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *cfg,
+                                 tova_wasm_task **out, tova_error *err) {
+  if (out) *out = NULL;
+  tova_functype ft;
+  tova_wasm_task *t;
+  tova_status st = prepare(rt, cfg, false, &ft, &t, err);
+  if (st != TOVA_OK) return st;
+  go_live(rt, &t, 1, cfg, 0);
   /* From here the task may end (and call done) at any moment: the caller's
-   * reference keeps it valid for *out. */
+   * reference keeps it valid for *out. The pool task is recorded by the
+   * step itself (t->task), so nothing here races with it. */
   if (out) *out = t;
-  st = tova_task_spawn(rt, wt_step, wt_done, t, &t->task);
+  st = tova_task_spawn(rt, wt_step, wt_done, t, NULL);
   if (st != TOVA_OK) wt_done(NULL, t, st); /* never queued: end it as the pool would */
   if (!out) tova_wasm_task_release(t);     /* no handle wanted */
+  return TOVA_OK;
+}
+
+tova_status tova_wasm_task_spawn_batch(tova_runtime *rt, size_t n, const tova_wasm_task_config *cfgs,
+                                       tova_wasm_task **out, size_t *failed, tova_error *err) {
+  if (failed) *failed = 0;
+  if (!out || (n && !cfgs)) return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "wasm task batch: missing arrays");
+  if (n == 0) return TOVA_OK;
+  tova_functype ft = {0, 0, NULL, NULL};
+  for (size_t i = 0; i < n; i++) {
+    const tova_wasm_task_config *c = &cfgs[i];
+    /* Tova's compiler sends the same module and name for every task: check once. */
+    bool same = i > 0 && c->module == cfgs[i - 1].module && c->func_len == cfgs[i - 1].func_len &&
+                (c->func == cfgs[i - 1].func ||
+                 (c->func_len && memcmp(c->func, cfgs[i - 1].func, c->func_len) == 0)) &&
+                (c->wasi != NULL) == (cfgs[i - 1].wasi != NULL);
+    tova_status st = prepare(rt, c, same, &ft, &out[i], err);
+    if (st != TOVA_OK) {
+      for (size_t k = 0; k < i; k++) unprepare(out[k]);
+      for (size_t k = 0; k < n; k++) out[k] = NULL;
+      if (failed) *failed = i;
+      return st;
+    }
+  }
+  go_live(rt, out, n, cfgs, 1);
+  /* One allocation for the n pool tasks and one queue operation. */
+  tova_status st = tova_task_spawn_batch(rt, n, wt_step, wt_done, (void *const *)out, NULL);
+  if (st != TOVA_OK)
+    for (size_t i = 0; i < n; i++) wt_done(NULL, out[i], st); /* never queued */
   return TOVA_OK;
 }
 
