@@ -15,10 +15,11 @@
  *   I4  closed  =>  sendq and recvq empty (close completes every waiter, and
  *       no operation parks on a closed channel).
  *   I5  closed and len == 0  =>  the channel object is freed and its slot is
- *       a TOMBSTONE: later sends and receives get TOVA_ERR_CLOSED (JS: null /
- *       "closed"), never TOVA_ERR_NOT_FOUND. So "a closed, drained channel
- *       that nothing references frees its memory", and all that remains is
- *       its slot in the registry (a few dozen bytes; ids are never reused).
+ *       released for reuse with a new generation: later sends and receives
+ *       on the old id get TOVA_ERR_CLOSED (JS: null / "closed"), never
+ *       TOVA_ERR_NOT_FOUND and never the slot's next channel. So a closed,
+ *       drained channel that nothing references costs nothing (see
+ *       chan_registry.h for how long an old id stays distinct).
  *
  * Operations (Go's order of checks):
  *   send v:  closed -> CLOSED.  A parked receiver -> hand v to it directly.
@@ -159,30 +160,27 @@ static void ring_pop(tova_rt_chan *c, chan_elem *out) {
 /* ---- slots -------------------------------------------------------------- */
 
 /* Look id up and lock it. Returns the slot (locked, state LIVE) and sets *st
- * to TOVA_OK; or returns NULL with *st = NOT_FOUND / CLOSED (tombstone). */
+ * to TOVA_OK; or returns NULL with *st = NOT_FOUND / CLOSED (freed). */
 static tova_rt_chan_slot *lock_live(tova_chan_id id, tova_status *st) {
-  tova_rt_chan_slot *s = tova_rt_chan_slot_lock(id);
-  if (!s) {
-    *st = TOVA_ERR_NOT_FOUND;
-    return NULL;
-  }
+  tova_rt_chan_slot *s = tova_rt_chan_slot_lock(id, st);
+  if (!s) return NULL; /* *st: CLOSED (freed) or NOT_FOUND */
   if (s->state == TOVA_RT_SLOT_LIVE) {
     *st = TOVA_OK;
     return s;
   }
-  *st = s->state == TOVA_RT_SLOT_TOMBSTONE ? TOVA_ERR_CLOSED : TOVA_ERR_NOT_FOUND;
+  *st = TOVA_ERR_NOT_FOUND; /* UNBORN: handed out, not yet created */
   tova_plat_mutex_unlock(&s->mu);
   return NULL;
 }
 
-/* I5: free a closed channel once it is drained (its queues are empty by I4). */
+/* I5: free a closed channel once it is drained (its queues are empty by I4),
+ * and release its slot. */
 static void bury_if_drained(tova_rt_chan_slot *s) {
   tova_rt_chan *c = s->chan;
   if (!c->closed || c->len != 0) return;
   free(c->buf);
   free(c);
-  s->chan = NULL;
-  s->state = TOVA_RT_SLOT_TOMBSTONE;
+  tova_rt_chan_slot_release(s);
 }
 
 /* ---- operations --------------------------------------------------------- */
