@@ -43,8 +43,12 @@ function loads(file) {
   return r.status === 0;
 }
 
+function forced() {
+  return truthy(process.env.TOVA_BUILD_FROM_SOURCE) || truthy(process.env.npm_config_build_from_source);
+}
+
 function usablePrebuild() {
-  if (truthy(process.env.TOVA_BUILD_FROM_SOURCE) || truthy(process.env.npm_config_build_from_source)) return null;
+  if (forced()) return null;
   if (fs.existsSync(addon)) return null; /* a from-source checkout: keep it current */
   return prebuilds.matchingAddons(root).find(loads) || null;
 }
@@ -80,7 +84,7 @@ if (!fs.existsSync(join(include, 'node_api.h'))) fail(`${include}/node_api.h is 
 if (!have('cmake')) {
   fail('cmake is not installed (needs cmake >= 3.18 and a C11 compiler: e.g. ' +
     '`apt-get install cmake gcc`, `brew install cmake` with the Xcode command line tools); ' +
-    `no prebuilt addon fits ${process.platform}-${process.arch}`);
+    (forced() ? 'TOVA_BUILD_FROM_SOURCE is set' : `no prebuilt addon fits ${process.platform}-${process.arch}`));
 }
 const jobs = String(Math.max(1, Math.min(os.cpus().length, 8)));
 try {
