@@ -17,6 +17,9 @@
  * whole input RUN_BUDGET_NS, so an input costs at most about 100 ms whatever
  * its code does. Exports are called with zero arguments (0 / 0.0 / null).
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
