@@ -101,12 +101,34 @@ export interface WasmTask {
 
 /** Compiles (or fetches from the content-keyed cache) a module. Throws TOVA_INVALID_MODULE. */
 export function compile(wasm: WasmSource): WasmModule;
-/** Runs one export on a fresh instance, as a task on the pool. */
-export function execWasm(wasm: WasmSource, func: string, args?: WasmArg[]): Promise<WasmResult>;
-/** Runs every task concurrently (one pool task each); results in order. */
-export function concurrentWasm(tasks: readonly WasmTask[]): Promise<WasmResult[]>;
-/** Like concurrentWasm, in a few chunks per worker: cheaper for many small calls. */
-export function concurrentWasmShared(tasks: readonly WasmTask[]): Promise<WasmResult[]>;
+/** Per-call options: a deadline after which the task is cancelled with TOVA_TIMEOUT. */
+export interface WasmOptions {
+  timeout?: number;
+}
+/** Runs one export on a fresh instance, as a task on the pool (it may park on
+ *  the `tova` host imports: docs/host-imports.md). */
+export function execWasm(wasm: WasmSource, func: string, args?: WasmArg[], opts?: WasmOptions): Promise<WasmResult>;
+/** Runs every task concurrently (one runtime task each); results in order; the
+ *  lowest-index failure rejects. */
+export function concurrentWasm(tasks: readonly WasmTask[], opts?: WasmOptions): Promise<WasmResult[]>;
+/** The same as concurrentWasm (the call shape Tova's compiler emits). */
+export function concurrentWasmShared(tasks: readonly WasmTask[], opts?: WasmOptions): Promise<WasmResult[]>;
+/** Tova's `concurrent first`: the first success; the other tasks are cancelled.
+ *  If every task fails: rejects with the last error. No tasks: null. */
+export function concurrentWasmFirst(tasks: readonly WasmTask[], opts?: WasmOptions): Promise<WasmResult | null>;
+/** Tova's `concurrent timeout(ms)`: all results, or at the deadline every
+ *  unfinished task is cancelled and it rejects with TOVA_TIMEOUT. */
+export function concurrentWasmTimeout(tasks: readonly WasmTask[], ms: number): Promise<WasmResult[]>;
+/** Tova's `concurrent cancel_on_error`: the first error cancels the rest and rejects with it. */
+export function concurrentWasmCancelOnError(tasks: readonly WasmTask[], opts?: WasmOptions): Promise<WasmResult[]>;
+/** One task with a handle. cancel() makes `result` reject with TOVA_CANCELLED
+ *  (unless it has ended): spinning, deep in recursion, parked or sleeping alike. */
+export interface WasmTaskHandle {
+  id: number;
+  result: Promise<WasmResult>;
+  cancel(): void;
+}
+export function spawnWasm(wasm: WasmSource, func: string, args?: WasmArg[], opts?: WasmOptions): WasmTaskHandle;
 /**
  * Runs `func` once per row of `args` (row-major, nparams values per row), split
  * across the workers; rows of one chunk share an instance (use pure functions).
@@ -121,7 +143,29 @@ export function callBulk(
   rowCount?: number,
 ): Promise<Int32Array | BigInt64Array | Float64Array | undefined>;
 
-/** Runs one export with the channel host imports tova.chan_send / tova.chan_receive. */
-export function execWasmWithChannels(wasm: WasmSource, func: string, args?: WasmArg[]): Promise<WasmResult>;
-/** concurrentWasm with the channel host imports. */
-export function concurrentWasmWithChannels(tasks: readonly WasmTask[]): Promise<WasmResult[]>;
+/** The plan's names: the same as execWasm / concurrentWasm (every task links the
+ *  `tova` host imports its module imports). */
+export function execWasmWithChannels(wasm: WasmSource, func: string, args?: WasmArg[], opts?: WasmOptions): Promise<WasmResult>;
+export function concurrentWasmWithChannels(tasks: readonly WasmTask[], opts?: WasmOptions): Promise<WasmResult[]>;
+
+export interface SelectCase {
+  chan: number;
+  op: 'recv' | 'send';
+  value?: number | bigint;
+}
+export interface SelectResult {
+  /** The case that fired, -1 for the timeout or the default case. */
+  index: number;
+  /** The received value (receive cases); null when the channel was closed. */
+  value: number | bigint | null;
+  /** The fired case's channel was closed (or unknown). */
+  closed: boolean;
+}
+/** Go's select over runtime channels: fair among ready cases; options.timeout
+ *  (ms) or options.default (do not wait). */
+export function channelSelect(cases: readonly SelectCase[], options?: { timeout?: number; default?: boolean }): Promise<SelectResult>;
+/** Try-sends the values in order until the channel is full; returns how many were taken. */
+export function channelSendBatch(id: number, values: ArrayLike<number | bigint> | BigInt64Array): number;
+/** Up to max values ready now (BigInt64Array if one is not a safe integer);
+ *  null once the channel is closed and drained. */
+export function channelReceiveBatch(id: number, max: number): Float64Array | BigInt64Array | null;

@@ -149,6 +149,21 @@ function channelRecv(id) {
   return rt().channelRecv(id);
 }
 
+/** Go's select: cases [{chan, op: 'recv'|'send', value}], options {timeout} or {default: true};
+ *  Promise of {index, value, closed} (index -1: timeout or default). */
+function channelSelect(cases, options) {
+  const addon = rt();
+  return asPromise(() => addon.channelSelect(cases, options));
+}
+/** Try-send many values (array or typed array) in one call; returns how many were taken. */
+function channelSendBatch(id, values) {
+  return rt().channelSendBatch(id, values);
+}
+/** Up to max ready values (Float64Array, or BigInt64Array for unsafe integers); null once closed and drained. */
+function channelReceiveBatch(id, max) {
+  return rt().channelReceiveBatch(id, max);
+}
+
 /** Async iterator over a channel: yields values until it is closed and drained. */
 async function* channelValues(id) {
   const addon = rt();
@@ -180,13 +195,31 @@ function compile(wasm) {
   return rt().compile(wasmArg(wasm, 'compile'));
 }
 
-function execWasm(wasm, func, args) {
-  const addon = rt();
+// Promise-returning calls reject, never throw (bad input included).
+function asPromise(call) {
   try {
-    return addon.execWasm(wasmArg(wasm, 'execWasm'), func, args);
+    return call();
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+/** Run export `func` as one task; opts.timeout (ms) cancels it with TOVA_TIMEOUT. */
+function execWasm(wasm, func, args, opts) {
+  const addon = rt();
+  return asPromise(() => addon.execWasm(wasmArg(wasm, 'execWasm'), func, args, opts));
+}
+
+/** The plan's name for execWasm of a module importing tova.chan_* (every task links them). */
+function execWasmWithChannels(wasm, func, args, opts) {
+  const addon = rt();
+  return asPromise(() => addon.execWasmWithChannels(wasmArg(wasm, 'execWasmWithChannels'), func, args, opts));
+}
+
+/** One task with a handle: {id, result: Promise, cancel()}. */
+function spawnWasm(wasm, func, args, opts) {
+  const addon = rt();
+  return addon.spawnWasm(wasmArg(wasm, 'spawnWasm'), func, args, opts);
 }
 
 // Tasks whose wasm is a plain byte array get a Uint8Array (one per distinct
@@ -211,23 +244,21 @@ function tasksArg(tasks, fn) {
   return copy || tasks;
 }
 
-function concurrentWasm(tasks) {
+function batchCall(name, tasks, extra) {
   const addon = rt();
-  try {
-    return addon.concurrentWasm(tasksArg(tasks, 'concurrentWasm'));
-  } catch (e) {
-    return Promise.reject(e);
-  }
+  return asPromise(() => addon[name](tasksArg(tasks, name), extra));
 }
 
-function concurrentWasmShared(tasks) {
-  const addon = rt();
-  try {
-    return addon.concurrentWasmShared(tasksArg(tasks, 'concurrentWasmShared'));
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
+/** All results in order; the lowest-index failure rejects. opts.timeout per task. */
+const concurrentWasm = (tasks, opts) => batchCall('concurrentWasm', tasks, opts);
+const concurrentWasmShared = (tasks, opts) => batchCall('concurrentWasmShared', tasks, opts);
+const concurrentWasmWithChannels = (tasks, opts) => batchCall('concurrentWasmWithChannels', tasks, opts);
+/** Tova's `concurrent first`: the first success; the rest are cancelled. */
+const concurrentWasmFirst = (tasks, opts) => batchCall('concurrentWasmFirst', tasks, opts);
+/** Tova's `concurrent timeout(ms)`: all results, or TOVA_TIMEOUT with every task cancelled. */
+const concurrentWasmTimeout = (tasks, ms) => batchCall('concurrentWasmTimeout', tasks, ms);
+/** Tova's `concurrent cancel_on_error`: the first error cancels the rest and rejects. */
+const concurrentWasmCancelOnError = (tasks, opts) => batchCall('concurrentWasmCancelOnError', tasks, opts);
 
 /** Run export `func` over many argument rows (row-major typed array). */
 function callBulk(module, func, args, rowCount) {
@@ -237,16 +268,6 @@ function callBulk(module, func, args, rowCount) {
   } catch (e) {
     return Promise.reject(e);
   }
-}
-
-function notBuiltYet(name) {
-  return function () {
-    const addon = rt();
-    if (typeof addon[name] === 'function') return addon[name].apply(addon, arguments);
-    const e = new Error(`${name}: channel host imports (tova.chan_send / tova.chan_receive) are not in this build of tova_runtime yet`);
-    e.code = 'TOVA_UNSUPPORTED';
-    return Promise.reject(e);
-  };
 }
 
 module.exports = {
@@ -269,6 +290,13 @@ module.exports = {
   concurrentWasm,
   concurrentWasmShared,
   callBulk,
-  execWasmWithChannels: notBuiltYet('execWasmWithChannels'),
-  concurrentWasmWithChannels: notBuiltYet('concurrentWasmWithChannels'),
+  execWasmWithChannels,
+  concurrentWasmWithChannels,
+  concurrentWasmFirst,
+  concurrentWasmTimeout,
+  concurrentWasmCancelOnError,
+  spawnWasm,
+  channelSelect,
+  channelSendBatch,
+  channelReceiveBatch,
 };

@@ -49,6 +49,7 @@ typedef enum tova_status {
   TOVA_ERR_TIMEOUT,        /* deadline passed */
   TOVA_ERR_UNSUPPORTED,    /* valid WebAssembly this engine does not run (SIMD) */
   TOVA_ERR_SHUTDOWN,       /* the runtime is stopping */
+  TOVA_ERR_DEADLOCK,       /* every task is asleep on channels and nothing can wake one */
   TOVA_SUSPENDED,          /* not an error: execution parked in a host call */
   TOVA_PENDING             /* not an error: operation queued, completion later */
 } tova_status;
@@ -144,6 +145,9 @@ TOVA_EXTERN void tova_module_export_at(const tova_module *m, uint32_t i, tova_ex
  * not a function. The functype points into the module (valid while it lives). */
 TOVA_EXTERN tova_status tova_module_export_functype(const tova_module *m, const char *name,
                                                     tova_functype *out);
+/* The same by (name, length): names may contain any byte, NUL included. */
+TOVA_EXTERN tova_status tova_module_export_functype_n(const tova_module *m, const char *name,
+                                                      size_t name_len, tova_functype *out);
 
 typedef struct tova_import_info {
   const char *module;
@@ -222,9 +226,22 @@ TOVA_EXTERN uint32_t tova_table_size(const tova_table *t);
  * initialisation and the start function; a trap there gives TOVA_ERR_TRAP. */
 TOVA_EXTERN tova_status tova_instance_new(tova_store *s, tova_module *m, const tova_extern *imports,
                                           size_t nimports, tova_instance **out, tova_error *err);
+/* The same, running the start function on exec (so another thread can stop a
+ * runaway start function with tova_exec_interrupt). A start function whose
+ * host call suspends fails: start functions cannot park. */
+TOVA_EXTERN tova_status tova_instance_new_on(tova_store *s, tova_module *m,
+                                             const tova_extern *imports, size_t nimports,
+                                             tova_exec *exec, tova_instance **out,
+                                             tova_error *err);
 TOVA_EXTERN tova_status tova_instance_export(tova_instance *inst, const char *name,
                                              tova_extern *out);
+/* Export by (name, length): names may contain any byte, NUL included. */
+TOVA_EXTERN tova_status tova_instance_export_n(tova_instance *inst, const char *name,
+                                               size_t name_len, tova_extern *out);
 TOVA_EXTERN tova_module *tova_instance_module(tova_instance *inst);
+/* The instance's memory `index` (imported or defined), or NULL: how a host
+ * function reaches the caller's linear memory (tova_memory_data). */
+TOVA_EXTERN tova_memory *tova_instance_memory(tova_instance *inst, uint32_t index);
 
 /* Linker: resolves imports by (module, name). */
 typedef struct tova_linker tova_linker;
@@ -265,8 +282,12 @@ TOVA_EXTERN tova_status tova_exec_resume(tova_exec *e, const tova_val *host_resu
 /* Abandon a suspended execution (frees nothing the store owns). */
 TOVA_EXTERN void tova_exec_reset(tova_exec *e);
 /* Thread-safe: the execution stops at its next loop back-edge or call with
- * TOVA_ERR_CANCELLED. Cleared by the next tova_exec_call. */
+ * TOVA_ERR_CANCELLED. The flag is sticky: it stays set (so every later call
+ * or resume on e is cancelled at once) until tova_exec_clear_interrupt. So an
+ * interrupt sent just before a call starts is never lost. */
 TOVA_EXTERN void tova_exec_interrupt(tova_exec *e);
+TOVA_EXTERN void tova_exec_clear_interrupt(tova_exec *e);
+TOVA_EXTERN bool tova_exec_interrupted(const tova_exec *e);
 
 /* ========================================================================== */
 /* Runtime: worker pool and tasks                                             */
@@ -323,6 +344,87 @@ TOVA_EXTERN void tova_task_release(tova_task *t);
 TOVA_EXTERN void *tova_task_userdata(const tova_task *t);
 
 /* ========================================================================== */
+/* Runtime: WebAssembly tasks                                                 */
+/* ========================================================================== */
+
+/* A WebAssembly task is one call of a module's export, run as a task of the
+ * pool. The runtime owns its whole life (libuv's uv_queue_work is the model):
+ * a store and instance of its own, its execution, its parking on channels,
+ * timers and selects, its cancellation and its result. The embedder only
+ * converts arguments and reads the result.
+ *
+ * Host imports: a module may import functions of module "tova" (chan_send,
+ * chan_receive, chan_close, chan_try_send, chan_try_receive, sleep, yield,
+ * now_ms, select: see docs/host-imports.md); the task links them. Any other
+ * import, or a "tova" import with the wrong signature, fails the spawn with
+ * TOVA_ERR_UNLINKABLE naming the import. A task blocked in chan_send,
+ * chan_receive, sleep or select PARKS: its worker runs other tasks, and the
+ * operation that unblocks it makes it runnable on any worker.
+ *
+ * Lifetime: tova_wasm_task_spawn returns the task with one reference for the
+ * caller. `done` is called exactly once, when the task has ended (on a worker,
+ * the timer thread, or the thread that cancelled it); the result can be read
+ * from then on. Every reference is dropped with tova_wasm_task_release. */
+typedef struct tova_wasm_task tova_wasm_task;
+typedef void (*tova_wasm_task_done_fn)(tova_wasm_task *t, void *userdata);
+
+typedef struct tova_wasm_task_config {
+  tova_module *module;   /* retained by the task */
+  const char *func;      /* the export to call; name_len bytes (any byte) */
+  size_t func_len;
+  const tova_val *args;  /* copied; count and types follow the export's signature */
+  uint32_t nargs;
+  int64_t timeout_ms;    /* > 0: cancelled with TOVA_ERR_TIMEOUT that long after spawn */
+  size_t max_stack_bytes; /* 0: the engine's default */
+  tova_wasm_task_done_fn done; /* may be NULL */
+  void *userdata;
+} tova_wasm_task_config;
+
+/* Validate the call (export exists, argument count) and queue the task. The
+ * instance is made on the worker, so a runaway start function can be
+ * cancelled like the call itself. */
+TOVA_EXTERN tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *cfg,
+                                             tova_wasm_task **out, tova_error *err);
+/* Stop the task: it ends with `why` (TOVA_ERR_CANCELLED, TOVA_ERR_TIMEOUT or
+ * TOVA_ERR_SHUTDOWN) at its next loop back-edge or call, or at once if it is
+ * parked (its channel wait, sleep or select is withdrawn, and the channels
+ * stay consistent), and releases its instance and memory. The first reason
+ * wins and stays set until the task has ended. No-op on an ended task.
+ * Thread-safe; the caller must hold a reference. */
+TOVA_EXTERN void tova_wasm_task_cancel(tova_wasm_task *t, tova_status why);
+TOVA_EXTERN void tova_wasm_task_retain(tova_wasm_task *t);
+TOVA_EXTERN void tova_wasm_task_release(tova_wasm_task *t);
+/* Process-unique id (from 1), for messages and JS handles. */
+TOVA_EXTERN uint64_t tova_wasm_task_id(const tova_wasm_task *t);
+/* After done: TOVA_OK with the results (tova_wasm_task_results, typed by the
+ * export's signature, which *type receives if not NULL), or the failure with
+ * its message in err ("trap in f: integer divide by zero", "cancelled", ...). */
+TOVA_EXTERN tova_status tova_wasm_task_status(const tova_wasm_task *t, tova_error *err);
+TOVA_EXTERN const tova_val *tova_wasm_task_results(const tova_wasm_task *t,
+                                                   tova_functype *type);
+
+/* Activity of the runtime's WebAssembly tasks, for an embedder that must know
+ * whether waiting makes sense (the addon keeps the JS event loop alive only
+ * while some task can progress on its own). A task is "active" from spawn to
+ * end, except while parked on channel operations only (a sleeping task, or a
+ * select with a timeout, is active: its timer will wake it). `fn` is called
+ * on whichever thread changes the number of active tasks between zero and
+ * non-zero; it must be quick and call no tova_* function but
+ * tova_runtime_wasm_active. */
+typedef void (*tova_runtime_activity_fn)(void *userdata);
+TOVA_EXTERN void tova_runtime_on_activity(tova_runtime *rt, tova_runtime_activity_fn fn,
+                                          void *userdata);
+TOVA_EXTERN bool tova_runtime_wasm_active(const tova_runtime *rt);
+/* Deadlock check, as Go's "all goroutines are asleep": if WebAssembly tasks
+ * are alive and every one of them is parked on channel operations (nothing
+ * but the caller could wake one), each is ended with TOVA_ERR_DEADLOCK and a
+ * message naming it (id, export) and the channels it waits on. Returns how
+ * many were ended (0: no deadlock). `report` (may be NULL) receives a
+ * summary naming up to a few tasks. Call it only when the caller itself will
+ * not touch the channels any more (the addon calls it when JS is done). */
+TOVA_EXTERN size_t tova_runtime_deadlock(tova_runtime *rt, char *report, size_t report_cap);
+
+/* ========================================================================== */
 /* Runtime: channels                                                          */
 /* ========================================================================== */
 
@@ -352,12 +454,17 @@ TOVA_EXTERN tova_status tova_chan_close(tova_chan_id id);
  * runs later (on whatever thread completes it) with TOVA_OK (value filled for
  * receives) or TOVA_ERR_CLOSED. */
 typedef struct tova_chan_waiter tova_chan_waiter;
+typedef struct tova_select tova_select; /* see select below */
 typedef void (*tova_chan_complete_fn)(tova_chan_waiter *w, tova_status status);
 struct tova_chan_waiter {
   tova_chan_complete_fn complete;
   void *userdata;
   int64_t value;                /* value to send / value received */
   tova_chan_waiter *next, *prev; /* owned by the channel while queued */
+  /* NULL for a plain wait. Set by tova_select_start on its case waiters: a
+   * channel takes such a waiter only if it wins the select's one-time claim,
+   * so a select fires once however many of its channels become ready. */
+  tova_select *select;
 };
 /* The *_wait calls reset next/prev themselves; a waiter passed to
  * tova_chan_cancel_wait must have been zero-initialised or used by a *_wait
@@ -371,6 +478,45 @@ TOVA_EXTERN tova_status tova_chan_recv_wait(tova_chan_id id, tova_chan_waiter *w
  * callback has run or is running on another thread right now), or if id is
  * unknown. Used to cancel parked tasks and to time out waits. */
 TOVA_EXTERN bool tova_chan_cancel_wait(tova_chan_id id, tova_chan_waiter *w);
+
+/* Select over several channel operations, as Go's select: among the cases
+ * that are ready one is chosen at random (fair); if none is ready the select
+ * waits on all of them and the first that becomes ready fires, exactly once:
+ * the other cases are withdrawn and take nothing from their channels. */
+typedef enum tova_select_op { TOVA_SELECT_RECV = 0, TOVA_SELECT_SEND = 1 } tova_select_op;
+typedef struct tova_select_case {
+  tova_chan_id chan;
+  tova_select_op op;
+  int64_t value; /* the value to send / the value received (fired recv case) */
+  tova_status status; /* fired case: TOVA_OK, or TOVA_ERR_CLOSED (closed channel; a
+                       * closed channel is always ready, as in Go) or
+                       * TOVA_ERR_NOT_FOUND (unknown channel, also always ready) */
+} tova_select_case;
+/* Called once when a waiting select ends: `index` is the case that fired
+ * (its status/value filled in cases[index]) or -1 for the timeout or a
+ * cancel (status TOVA_ERR_TIMEOUT / TOVA_ERR_CANCELLED). Runs on the thread
+ * that completed it, with no lock held. */
+typedef void (*tova_select_done_fn)(tova_select *sel, void *userdata, int index,
+                                    tova_status status);
+/* Start a select over cases[0..n) (the array must stay valid until done or a
+ * successful cancel). timeout_ms < 0: wait for ever; 0: do not wait (Go's
+ * default case); > 0: give up after that long (needs rt for the timer; rt may
+ * be NULL otherwise). If a case is ready now it fires at once: returns
+ * TOVA_OK with *index set and `done` is NOT called; with timeout_ms == 0 and
+ * nothing ready: TOVA_OK and *index = -1. Otherwise TOVA_PENDING with *out
+ * set, holding one reference for the caller (tova_select_release, once done
+ * has been called or a cancel succeeded), and `done` is called once, on the
+ * thread that fires it: possibly before tova_select_start has returned. */
+TOVA_EXTERN tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t n,
+                                          int64_t timeout_ms, tova_select_done_fn done,
+                                          void *userdata, int *index, tova_select **out);
+/* Withdraw a pending select. True: it was still waiting, done will never be
+ * called and the select is freed. False: it has fired or is firing right now
+ * (done runs or has run, and frees it). */
+TOVA_EXTERN bool tova_select_cancel(tova_select *sel);
+TOVA_EXTERN void tova_select_release(tova_select *sel);
+/* Milliseconds of a monotonic clock (the runtime's timers and tova.now_ms). */
+TOVA_EXTERN int64_t tova_now_ms(void);
 
 #ifdef __cplusplus
 }

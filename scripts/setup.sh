@@ -15,9 +15,10 @@ command -v clang >/dev/null || need+=(clang)
   ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
+# wabt assembles the WAT fixtures of the JS tests.
+command -v wat2wasm >/dev/null || need+=(wabt)
 if [ "${TOVA_SETUP_BENCH:-0}" = 1 ]; then
   command -v go >/dev/null || need+=(golang-go)
-  command -v wat2wasm >/dev/null || need+=(wabt)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"

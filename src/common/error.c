@@ -20,6 +20,7 @@ const char *tova_status_code(tova_status s) {
     case TOVA_ERR_TIMEOUT: return "TOVA_TIMEOUT";
     case TOVA_ERR_UNSUPPORTED: return "TOVA_UNSUPPORTED";
     case TOVA_ERR_SHUTDOWN: return "TOVA_SHUTDOWN";
+    case TOVA_ERR_DEADLOCK: return "TOVA_DEADLOCK";
     case TOVA_SUSPENDED: return "TOVA_SUSPENDED";
     case TOVA_PENDING: return "TOVA_PENDING";
   }

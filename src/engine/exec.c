@@ -14,8 +14,8 @@
 #define DEFAULT_STACK_BYTES (1u << 20)
 /* Small to start with: a runtime may keep 100K parked executions, most of
  * them shallow; the arrays double on demand up to the limit. */
-#define INITIAL_SLOTS 128u
-#define INITIAL_FRAMES 16u
+#define INITIAL_SLOTS 32u
+#define INITIAL_FRAMES 4u
 
 tova_exec *tova_exec_new(size_t max_stack_bytes) {
   if (max_stack_bytes == 0) max_stack_bytes = DEFAULT_STACK_BYTES;
@@ -52,6 +52,14 @@ void *tova_exec_userdata(const tova_exec *e) { return e ? e->userdata : NULL; }
 
 void tova_exec_interrupt(tova_exec *e) {
   if (e) atomic_store_explicit(&e->interrupt, 1, memory_order_relaxed);
+}
+
+void tova_exec_clear_interrupt(tova_exec *e) {
+  if (e) atomic_store_explicit(&e->interrupt, 0, memory_order_relaxed);
+}
+
+bool tova_exec_interrupted(const tova_exec *e) {
+  return e && atomic_load_explicit(&((tova_exec *)e)->interrupt, memory_order_relaxed) != 0;
 }
 
 void tova_exec_reset(tova_exec *e) {
@@ -167,7 +175,8 @@ tova_status tova_exec_call(tova_exec *e, tova_func *f, const tova_val *args, tov
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
                           "exec_call: function takes %u arguments and gives %u results",
                           ft->nparams, ft->nresults);
-  atomic_store_explicit(&e->interrupt, 0, memory_order_relaxed);
+  /* The interrupt flag is sticky (tova.h): an interrupt that arrived before
+   * this call cancels it at its first back-edge or call. */
   e->entry_type = ft;
   if (f->host) return call_host_top(e, f, args, results, err);
 

@@ -353,3 +353,19 @@ tova_status wasm_instance_export_n(tova_instance *inst, const char *name, size_t
 }
 
 tova_module *tova_instance_module(tova_instance *inst) { return inst ? inst->module : NULL; }
+
+tova_status tova_instance_new_on(tova_store *s, tova_module *m, const tova_extern *imports,
+                                 size_t nimports, tova_exec *exec, tova_instance **out,
+                                 tova_error *err) {
+  return wasm_instance_new_exec(s, m, imports, nimports, exec, out, err);
+}
+
+tova_status tova_instance_export_n(tova_instance *inst, const char *name, size_t name_len,
+                                   tova_extern *out) {
+  return wasm_instance_export_n(inst, name, name_len, out);
+}
+
+tova_memory *tova_instance_memory(tova_instance *inst, uint32_t index) {
+  if (!inst || index >= inst->module->nmemories) return NULL;
+  return inst->memories[index];
+}

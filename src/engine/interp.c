@@ -57,25 +57,25 @@
  * compared to the instructions around them. */
 static tova_status call_host(tova_exec *e, tova_instance *inst, tova_func *f, uint64_t *slots) {
   const tova_functype *ft = f->type;
-  tova_val small_args[16], small_res[16];
-  tova_val *args = small_args, *res = small_res;
-  if (ft->nparams > 16) args = malloc(sizeof(tova_val) * ft->nparams);
-  if (ft->nresults > 16) res = calloc(ft->nresults, sizeof(tova_val));
-  if (!args || !res) {
-    if (args != small_args) free(args);
-    if (res != small_res) free(res);
+  /* The arguments are read in place: a tova_val is one 64-bit slot (a union
+   * with a uint64_t member may alias it). Results go to a buffer first,
+   * because they land on the argument slots and a host function may still
+   * read its arguments after writing a result. */
+  tova_val small_res[8];
+  tova_val *res = small_res;
+  uint32_t nres = ft->nresults;
+  if (nres > 8) res = calloc(nres, sizeof(tova_val));
+  if (!res) {
     e->trap_msg = "out of memory in a host call";
     return TOVA_ERR_NOMEM;
   }
-  for (uint32_t i = 0; i < ft->nparams; i++) args[i].raw = slots[i];
-  if (res == small_res) memset(small_res, 0, sizeof small_res);
+  if (res == small_res)
+    for (uint32_t i = 0; i < nres; i++) small_res[i].raw = 0;
   tova_host_call call = {e, inst};
   e->trap_msg = NULL;
-  tova_status st = f->host(&call, f->host_userdata, args, res);
-  if (st == TOVA_OK) {
-    for (uint32_t i = 0; i < ft->nresults; i++) slots[i] = res[i].raw;
-  }
-  if (args != small_args) free(args);
+  tova_status st = f->host(&call, f->host_userdata, (const tova_val *)slots, res);
+  if (st == TOVA_OK)
+    for (uint32_t i = 0; i < nres; i++) slots[i] = res[i].raw;
   if (res != small_res) free(res);
   return st;
 }

@@ -132,3 +132,17 @@ void tova_module_import_at(const tova_module *m, uint32_t i, tova_import_info *o
   if (im->kind == TOVA_EXTERN_FUNC && im->desc.type_index < m->ntypes)
     out->functype = m->types[im->desc.type_index];
 }
+
+tova_status tova_module_export_functype_n(const tova_module *m, const char *name, size_t name_len,
+                                          tova_functype *out) {
+  if (!m || (!name && name_len) || !out) return TOVA_ERR_BAD_ARGUMENT;
+  for (uint32_t i = 0; i < m->nexports; i++) {
+    const wasm_export *ex = &m->exports[i];
+    if (ex->name_len == name_len && (name_len == 0 || memcmp(ex->name, name, name_len) == 0)) {
+      if (ex->kind != TOVA_EXTERN_FUNC) return TOVA_ERR_NOT_FOUND;
+      *out = *wasm_func_type(m, ex->index);
+      return TOVA_OK;
+    }
+  }
+  return TOVA_ERR_NOT_FOUND;
+}

@@ -10,12 +10,13 @@
  *   values.c      int64 <-> JS number/BigInt, argument reading
  *   tasks.c       spawnTask, concurrentAll, concurrentAllTyped
  *   channels.c    channelCreate/Send/Receive/Close/SendAsync/Recv
+ *   channel_select.c  channelSelect, channelSendBatch, channelReceiveBatch
  *   wasm_cache.c  compiled-module cache keyed by content hash (process-wide)
  *   wasm_values.c WebAssembly values <-> JS by signature
  *   js_helpers.c  bulk array conversions through two tiny JS functions
  *   wasm_module.c compile() and module arguments (bytes or compiled module)
- *   wasm_run.c    worker side of a WebAssembly call (store, instance, exec)
- *   wasm.c        execWasm, concurrentWasm, concurrentWasmShared
+ *   wasm_run.c    worker side of callBulk (store, instance, exec per chunk)
+ *   wasm.c        execWasm*, concurrentWasm* (all block modes), spawnWasm: runtime tasks
  *   wasm_bulk.c   callBulk (one export over many typed-array rows)
  *
  * Threading model. Every JS environment (main thread, each worker_thread) gets
@@ -41,6 +42,7 @@
 #define TOVA_NAPI_ADDON_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -114,6 +116,9 @@ void tova_napi_cq_unpark(tova_napi_cq *cq, tova_napi_parked *p);
 /* JS thread. An operation that keeps the process alive until settled. */
 void tova_napi_keepalive_begin(tova_napi_env *st, tova_napi_op *op);
 void tova_napi_keepalive_end(tova_napi_env *st, tova_napi_op *op);
+/* JS thread. Reference or unreference the threadsafe function as keepalive
+ * and the runtime's activity say. */
+void tova_napi_update_ref(tova_napi_env *st);
 
 /* ------------------------------------------------------------------------- */
 /* Per-environment state                                                      */
@@ -133,6 +138,16 @@ struct tova_napi_env {
   bool closing;       /* cleanup started: no new work */
   pthread_mutex_t running_mu;
   tova_napi_running *running; /* executions to interrupt at teardown */
+  /* Liveness of WebAssembly tasks (wasm.c): the threadsafe function is
+   * referenced while keepalive > 0 or some task of the runtime can progress
+   * on its own (tova_runtime_wasm_active); `reffed` is its current state.
+   * The runtime reports activity changes from any thread; off the JS thread
+   * they are carried over by recheck_op (queued at most once at a time). */
+  bool reffed;
+  _Atomic uint32_t inflight; /* finished WebAssembly batches not yet settled */
+  _Atomic bool recheck_queued;
+  tova_napi_op recheck_op;
+  bool exit_hook; /* process.on('beforeExit') installed for deadlock reports */
   /* js_helpers.c: 0 not compiled yet, 1 ready, -1 unavailable */
   int js_helpers;
   napi_ref js_to_f64, js_to_array;
@@ -216,6 +231,7 @@ typedef struct tova_napi_export {
 napi_status tova_napi_define(napi_env env, napi_value exports, const tova_napi_export *list);
 napi_status tova_napi_register_tasks(napi_env env, napi_value exports);
 napi_status tova_napi_register_channels(napi_env env, napi_value exports);
+napi_status tova_napi_register_channel_select(napi_env env, napi_value exports);
 napi_status tova_napi_register_wasm(napi_env env, napi_value exports);
 napi_status tova_napi_register_module(napi_env env, napi_value exports);
 napi_status tova_napi_register_bulk(napi_env env, napi_value exports);

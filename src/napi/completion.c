@@ -193,13 +193,25 @@ void tova_napi_cq_kill(tova_napi_cq *cq) {
   }
 }
 
+void tova_napi_update_ref(tova_napi_env *st) {
+  if (st->closing || !st->cq->tsfn) return;
+  bool want = st->keepalive > 0 || atomic_load(&st->inflight) > 0 ||
+              (st->rt && tova_runtime_wasm_active(st->rt));
+  if (want == st->reffed) return;
+  st->reffed = want;
+  if (want) napi_ref_threadsafe_function(st->env, st->cq->tsfn);
+  else napi_unref_threadsafe_function(st->env, st->cq->tsfn);
+}
+
 void tova_napi_keepalive_begin(tova_napi_env *st, tova_napi_op *op) {
   op->keeps_alive = true;
-  if (st->keepalive++ == 0 && st->cq->tsfn) napi_ref_threadsafe_function(st->env, st->cq->tsfn);
+  st->keepalive++;
+  tova_napi_update_ref(st);
 }
 
 void tova_napi_keepalive_end(tova_napi_env *st, tova_napi_op *op) {
   if (!op->keeps_alive) return;
   op->keeps_alive = false;
-  if (--st->keepalive == 0 && st->cq->tsfn) napi_unref_threadsafe_function(st->env, st->cq->tsfn);
+  st->keepalive--;
+  tova_napi_update_ref(st);
 }

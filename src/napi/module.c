@@ -6,6 +6,7 @@
  * threads. The env cleanup hook stops the pool without waiting for queued
  * tasks (they complete with TOVA_ERR_SHUTDOWN and are discarded), which lets
  * the process, or a terminated worker_thread, exit promptly. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -15,6 +16,31 @@ tova_napi_env *tova_napi_state(napi_env env) {
   void *data = NULL;
   if (napi_get_instance_data(env, &data) != napi_ok) return NULL;
   return data;
+}
+
+/* JS thread: a queued activity change (see addon.h). */
+static void recheck_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
+  (void)env;
+  (void)op;
+  atomic_store(&st->recheck_queued, false);
+  tova_napi_update_ref(st);
+}
+
+static void recheck_discard(tova_napi_op *op) { (void)op; }
+
+/* Runtime, any thread: the number of WebAssembly tasks that can progress on
+ * their own went to or from zero. */
+static void on_activity(void *userdata) {
+  tova_napi_env *st = userdata;
+  if (pthread_equal(pthread_self(), st->cq->js_thread)) {
+    /* On the JS thread the runtime only runs inside our N-API calls (or the
+     * cleanup hook, where update_ref does nothing): N-API is usable. */
+    tova_napi_update_ref(st);
+    return;
+  }
+  bool expected = false;
+  if (atomic_compare_exchange_strong(&st->recheck_queued, &expected, true))
+    tova_napi_cq_push(st->cq, &st->recheck_op);
 }
 
 tova_runtime *tova_napi_runtime(tova_napi_env *st, tova_error *err) {
@@ -29,6 +55,9 @@ tova_runtime *tova_napi_runtime(tova_napi_env *st, tova_error *err) {
       tova_error_set(err, s, "tova_runtime: cannot start the worker pool (%s)", tova_status_code(s));
       return NULL;
     }
+    st->recheck_op.settle = recheck_settle;
+    st->recheck_op.discard = recheck_discard;
+    tova_runtime_on_activity(st->rt, on_activity, st);
   }
   return st->rt;
 }
@@ -156,6 +185,7 @@ NAPI_MODULE_INIT() {
   TOVA_NAPI_CALL(env, tova_napi_define(env, exports, list), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_tasks(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_channels(env, exports), "tova_runtime: load");
+  TOVA_NAPI_CALL(env, tova_napi_register_channel_select(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_module(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_wasm(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_bulk(env, exports), "tova_runtime: load");

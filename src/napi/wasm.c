@@ -1,14 +1,24 @@
-/* wasm.c: execWasm, concurrentWasm, concurrentWasmShared.
+/* wasm.c: the WebAssembly task calls of the JS API.
  *
- * On the JS thread: find the module (cache or compile), look up the export's
- * signature and convert the arguments by it, so bad input fails before any
- * work is queued. On workers: each item gets a fresh store + instance, is
- * called, and everything is freed. One promise and one completion per call,
- * however many items.
+ *   execWasm(wasm, func, args, opts?)             one task, Promise of its result
+ *   execWasmWithChannels(...)                     the same (every task links the
+ *                                                 `tova` host imports it imports)
+ *   concurrentWasm(tasks, opts?)                  all results in order; the lowest
+ *   concurrentWasmWithChannels(tasks, opts?)      failed index rejects
+ *   concurrentWasmShared(tasks, opts?)            the same (the call shape Tova emits)
+ *   concurrentWasmFirst(tasks, opts?)             the first success; the rest are
+ *                                                 cancelled; all failed: the last error
+ *   concurrentWasmCancelOnError(tasks, opts?)     the first error cancels the rest and
+ *                                                 rejects with that error
+ *   concurrentWasmTimeout(tasks, ms)              all results, or at the deadline every
+ *                                                 task is cancelled: TOVA_TIMEOUT
+ *   spawnWasm(wasm, func, args, opts?)            {id, result: Promise, cancel()}
+ *   opts = {timeout: ms}: a deadline per task (TOVA_TIMEOUT).
  *
- * concurrentWasm runs one task per item. concurrentWasmShared runs the items
- * in a few chunks (a handful per worker), each chunk one task reusing its
- * worker's execution context: less scheduling for many small calls. */
+ * Only conversion lives here: the runtime owns each task's instance,
+ * execution, parking, cancellation and result (tova_wasm_task_*). On the JS
+ * thread, bad input fails before any task is spawned (module, export,
+ * arguments); a batch is one promise settled by one completion. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +26,7 @@
 
 #include "wasm_internal.h"
 
-/* ---- a batch of calls ---------------------------------------------------- */
+typedef enum batch_mode { MODE_ALL, MODE_FIRST, MODE_CANCEL_ON_ERROR, MODE_TIMEOUT } batch_mode;
 
 typedef struct wasm_batch wasm_batch;
 
@@ -24,51 +34,64 @@ typedef struct wasm_item {
   wasm_batch *batch;
   tova_module *module; /* retained */
   char *func;          /* owned unless shared with the previous item */
+  size_t func_len;
   bool owns_func;
-  tova_functype ft; /* points into module */
-  size_t args_off, results_off; /* into batch->vals */
+  tova_functype ft;
+  size_t args_off; /* into batch->vals */
+  tova_wasm_task *_Atomic task; /* retained once spawned */
 } wasm_item;
-
-typedef struct wasm_chunk {
-  wasm_batch *batch;
-  size_t lo, hi;
-} wasm_chunk;
 
 struct wasm_batch {
   tova_napi_op op;
   tova_napi_cq *cq;
   tova_napi_env *st;
   const char *fn; /* JS function name for messages */
-  bool single;    /* execWasm: resolve with the one result itself */
+  batch_mode mode;
+  bool single; /* execWasm: resolve with the one result itself */
+  int64_t timeout_ms;
   size_t n;
   wasm_item *items;
   tova_val *vals;
   size_t nvals, cap_vals;
-  wasm_chunk *chunks;
-  atomic_size_t remaining; /* tasks to finish + 1 held while spawning */
+  atomic_size_t remaining;   /* tasks to finish + 1 held while spawning */
+  atomic_bool cancelling;    /* FIRST / CANCEL_ON_ERROR decided: cancel the rest */
+  atomic_size_t winner;      /* FIRST: index + 1 of the first success */
   pthread_mutex_t err_mu;
-  size_t err_index; /* lowest failed item, n when none */
+  size_t err_index; /* the error to report (by mode), n when none */
   tova_error err;
+  tova_wasm_task **handle_out; /* spawnWasm: receives a retained task */
 };
 
 static void batch_free(wasm_batch *b) {
   for (size_t i = 0; i < b->n; i++) {
-    if (b->items[i].module) tova_module_release(b->items[i].module);
-    if (b->items[i].owns_func) free(b->items[i].func);
+    wasm_item *it = &b->items[i];
+    if (it->task) tova_wasm_task_release(it->task);
+    if (it->module) tova_module_release(it->module);
+    if (it->owns_func) free(it->func);
   }
   free(b->items);
   free(b->vals);
-  free(b->chunks);
   pthread_mutex_destroy(&b->err_mu);
   free(b);
 }
 
 static void batch_discard(tova_napi_op *op) { batch_free((wasm_batch *)op); }
 
-static void record_error(wasm_batch *b, size_t index, const tova_error *err) {
+/* Cancel every task of the batch but `keep` (spawned so far; the spawner
+ * cancels later ones itself once it sees `cancelling`). */
+static void cancel_rest(wasm_batch *b, size_t keep) {
+  atomic_store(&b->cancelling, true);
+  for (size_t j = 0; j < b->n; j++) {
+    if (j == keep) continue;
+    tova_wasm_task *t = atomic_load(&b->items[j].task);
+    if (t) tova_wasm_task_cancel(t, TOVA_ERR_CANCELLED);
+  }
+}
+
+static void record_error(wasm_batch *b, size_t i, const tova_error *err, bool lowest_only) {
   pthread_mutex_lock(&b->err_mu);
-  if (index < b->err_index) {
-    b->err_index = index;
+  if (!lowest_only || b->err_index == b->n || i < b->err_index) {
+    b->err_index = i;
     b->err = *err;
   }
   pthread_mutex_unlock(&b->err_mu);
@@ -76,86 +99,92 @@ static void record_error(wasm_batch *b, size_t index, const tova_error *err) {
 
 static void finish(wasm_batch *b, size_t count) {
   if (atomic_fetch_sub_explicit(&b->remaining, count, memory_order_acq_rel) == count) {
+    /* In flight to JS: keeps the event loop alive until settled (the
+     * runtime may report "nothing active" before the JS thread drains). */
+    atomic_fetch_add(&b->st->inflight, 1);
     tova_napi_cq_push(b->cq, &b->op);
   }
 }
 
-static void run_item(wasm_batch *b, size_t i, tova_exec *exec) {
-  wasm_item *it = &b->items[i];
+/* Runtime, any thread: task i ended. */
+static void item_done(tova_wasm_task *t, void *userdata) {
+  wasm_item *it = userdata;
+  wasm_batch *b = it->batch;
+  size_t i = (size_t)(it - b->items);
   tova_error err;
-  tova_status s;
-  if (!exec) {
-    s = tova_error_set(&err, TOVA_ERR_NOMEM, "out of memory for an execution context");
-  } else {
-    s = tova_napi_wasm_call(exec, it->module, it->func, b->vals + it->args_off,
-                            b->vals + it->results_off, &err);
+  tova_status st = tova_wasm_task_status(t, &err);
+  switch (b->mode) {
+    case MODE_FIRST:
+      if (st == TOVA_OK) {
+        size_t none = 0;
+        if (atomic_compare_exchange_strong(&b->winner, &none, i + 1)) cancel_rest(b, i);
+      } else if (st != TOVA_ERR_CANCELLED || !atomic_load(&b->cancelling)) {
+        record_error(b, i, &err, false); /* the last error, by time */
+      }
+      break;
+    case MODE_CANCEL_ON_ERROR:
+      if (st != TOVA_OK) {
+        /* The first error wins; the cancellations it causes are not errors. */
+        pthread_mutex_lock(&b->err_mu);
+        bool first = b->err_index == b->n && !atomic_load(&b->cancelling);
+        if (first) {
+          b->err_index = i;
+          b->err = err;
+        }
+        pthread_mutex_unlock(&b->err_mu);
+        if (first) cancel_rest(b, i);
+      }
+      break;
+    default:
+      if (st != TOVA_OK) record_error(b, i, &err, true);
+      break;
   }
-  if (s != TOVA_OK) record_error(b, i, &err);
+  finish(b, 1);
 }
 
-static tova_status item_step(tova_task *t, void *userdata) {
-  wasm_item *it = userdata;
-  tova_exec *exec = tova_napi_thread_exec();
-  tova_napi_running running = {exec, NULL, NULL};
-  if (exec) tova_napi_running_add(it->batch->st, &running);
-  run_item(it->batch, (size_t)(it - it->batch->items), exec);
-  if (exec) tova_napi_running_remove(it->batch->st, &running);
-  return TOVA_OK;
-}
+/* ---- settling --------------------------------------------------------------- */
 
-static void item_done(tova_task *t, void *userdata, tova_status status) {
-  wasm_item *it = userdata;
-  if (status != TOVA_OK) {
-    tova_error err;
-    tova_error_set(&err, status, "the task ended with %s", tova_status_code(status));
-    record_error(it->batch, (size_t)(it - it->batch->items), &err);
-  }
-  finish(it->batch, 1);
-}
-
-static tova_status chunk_step(tova_task *t, void *userdata) {
-  wasm_chunk *c = userdata;
-  tova_exec *exec = tova_napi_thread_exec();
-  tova_napi_running running = {exec, NULL, NULL};
-  if (exec) tova_napi_running_add(c->batch->st, &running);
-  for (size_t i = c->lo; i < c->hi; i++) run_item(c->batch, i, exec);
-  if (exec) tova_napi_running_remove(c->batch->st, &running);
-  return TOVA_OK;
-}
-
-static void chunk_done(tova_task *t, void *userdata, tova_status status) {
-  wasm_chunk *c = userdata;
-  if (status != TOVA_OK) {
-    tova_error err;
-    tova_error_set(&err, status, "the task ended with %s", tova_status_code(status));
-    record_error(c->batch, c->lo, &err);
-  }
-  finish(c->batch, 1);
+static napi_status item_result(napi_env env, wasm_item *it, napi_value *out) {
+  tova_functype ft;
+  const tova_val *vals = tova_wasm_task_results(it->task, &ft);
+  return tova_napi_wasm_results(env, &ft, vals, out);
 }
 
 static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
   wasm_batch *b = (wasm_batch *)op;
-  napi_value out;
+  atomic_fetch_sub(&st->inflight, 1);
+  napi_value out = NULL;
   napi_status s = napi_ok;
-  if (b->err_index < b->n) {
-    char msg[TOVA_ERROR_MAX + 96];
-    if (b->single) {
+  size_t win = atomic_load(&b->winner);
+  if (b->mode == MODE_FIRST && win) {
+    s = item_result(env, &b->items[win - 1], &out);
+  } else if (b->mode == MODE_FIRST && b->n == 0) {
+    s = napi_get_null(env, &out);
+  } else if (b->err_index < b->n) {
+    char msg[TOVA_ERROR_MAX + 160];
+    tova_status code = b->err.status;
+    wasm_item *it = &b->items[b->err_index];
+    int fl = (int)(it->func_len > 64 ? 64 : it->func_len);
+    if (b->mode == MODE_TIMEOUT && code == TOVA_ERR_TIMEOUT) {
+      snprintf(msg, sizeof msg, "%s: the deadline of %lld ms passed; every unfinished task was cancelled",
+               b->fn, (long long)b->timeout_ms);
+    } else if (b->single) {
       snprintf(msg, sizeof msg, "%s: %s", b->fn, b->err.message);
     } else {
-      snprintf(msg, sizeof msg, "%s: task %zu (%s): %s", b->fn, b->err_index,
-               b->items[b->err_index].func, b->err.message);
+      snprintf(msg, sizeof msg, "%s: task %zu (%.*s): %s", b->fn, b->err_index, fl, it->func,
+               b->err.message);
     }
-    tova_napi_reject(env, op->deferred, b->err.status, msg);
+    tova_napi_reject(env, op->deferred, code, msg);
     batch_free(b);
+    tova_napi_update_ref(st);
     return;
-  }
-  if (b->single) {
-    s = tova_napi_wasm_results(env, &b->items[0].ft, b->vals + b->items[0].results_off, &out);
+  } else if (b->single) {
+    s = item_result(env, &b->items[0], &out);
   } else {
     s = napi_create_array_with_length(env, b->n, &out);
     for (size_t i = 0; s == napi_ok && i < b->n; i++) {
       napi_value v;
-      s = tova_napi_wasm_results(env, &b->items[i].ft, b->vals + b->items[i].results_off, &v);
+      s = item_result(env, &b->items[i], &v);
       if (s == napi_ok) s = napi_set_element(env, out, (uint32_t)i, v);
     }
   }
@@ -163,15 +192,17 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
     napi_resolve_deferred(env, op->deferred, out);
   } else {
     napi_value e;
-    if (!tova_napi_take_exception(env, &e)) {
+    if (!tova_napi_take_exception(env, &e))
       e = tova_napi_error_value(env, TOVA_ERR_NOMEM, "cannot build the results");
-    }
     napi_reject_deferred(env, op->deferred, e);
   }
   batch_free(b);
+  tova_napi_update_ref(st);
 }
 
-static wasm_batch *batch_new(tova_napi_env *st, const char *fn, size_t n) {
+/* ---- building a batch from JS arguments ------------------------------------ */
+
+static wasm_batch *batch_new(tova_napi_env *st, const char *fn, size_t n, batch_mode mode) {
   wasm_batch *b = calloc(1, sizeof *b);
   if (!b) return NULL;
   b->items = calloc(n ? n : 1, sizeof *b->items);
@@ -186,11 +217,13 @@ static wasm_batch *batch_new(tova_napi_env *st, const char *fn, size_t n) {
   b->st = st;
   b->fn = fn;
   b->n = n;
+  b->mode = mode;
   b->err_index = n;
+  atomic_init(&b->cancelling, false);
+  atomic_init(&b->winner, 0);
   return b;
 }
 
-/* Reserve count values in b->vals; false when out of memory. */
 static bool batch_vals(wasm_batch *b, size_t count, size_t *off) {
   if (b->nvals + count > b->cap_vals || !b->vals) {
     size_t cap = b->cap_vals ? b->cap_vals * 2 : 64;
@@ -205,13 +238,30 @@ static bool batch_vals(wasm_batch *b, size_t count, size_t *off) {
   return true;
 }
 
-/* Memo of the previous item, so 1000 tasks of one Buffer and one name hash
- * and copy once. */
+/* A JS string as UTF-8 bytes with its exact length (a NUL is part of the
+ * name, never its end). */
+static tova_status name_arg(napi_env env, napi_value v, char **out, size_t *len, tova_error *err,
+                            const char *fn) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string)
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: func must be a string, got %s", fn,
+                          tova_napi_type_name(env, v));
+  size_t n = 0;
+  napi_get_value_string_utf8(env, v, NULL, 0, &n);
+  char *s = malloc(n + 1);
+  if (!s) return tova_error_set(err, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+  napi_get_value_string_utf8(env, v, s, n + 1, &n);
+  *out = s;
+  *len = n;
+  return TOVA_OK;
+}
+
 typedef struct item_memo {
   napi_value wasm;
   tova_module *module;
   napi_value func_v;
   char *func;
+  size_t func_len;
 } item_memo;
 
 static tova_status fill_item(napi_env env, wasm_batch *b, size_t i, napi_value wasm, napi_value func,
@@ -232,29 +282,109 @@ static tova_status fill_item(napi_env env, wasm_batch *b, size_t i, napi_value w
   same = false;
   if (memo->func && napi_strict_equals(env, memo->func_v, func, &same) == napi_ok && same) {
     it->func = memo->func;
+    it->func_len = memo->func_len;
   } else {
-    char what[64];
-    snprintf(what, sizeof what, "%s: func", b->fn);
-    s = tova_napi_to_string(env, func, &it->func, err, what);
+    s = name_arg(env, func, &it->func, &it->func_len, err, b->fn);
     if (s != TOVA_OK) return s;
     it->owns_func = true;
     memo->func_v = func;
     memo->func = it->func;
+    memo->func_len = it->func_len;
   }
-  s = tova_napi_export_type(it->module, it->func, &it->ft, err, b->fn);
-  if (s != TOVA_OK) return s;
-  /* Offsets, not pointers: vals may move while it grows. */
-  size_t args_off, res_off;
-  if (!batch_vals(b, it->ft.nparams, &args_off) || !batch_vals(b, it->ft.nresults, &res_off)) {
+  if (tova_module_export_functype_n(it->module, it->func, it->func_len, &it->ft) != TOVA_OK)
+    return tova_error_set(err, TOVA_ERR_NOT_FOUND, "%s: the module has no exported function '%.*s'",
+                          b->fn, (int)(it->func_len > 64 ? 64 : it->func_len), it->func);
+  size_t off;
+  if (!batch_vals(b, it->ft.nparams, &off))
     return tova_error_set(err, TOVA_ERR_NOMEM, "%s: out of memory", b->fn);
-  }
-  it->args_off = args_off;
-  it->results_off = res_off;
-  return tova_napi_wasm_args(env, args, &it->ft, b->vals + args_off, err, b->fn, it->func);
+  it->args_off = off;
+  return tova_napi_wasm_args(env, args, &it->ft, b->vals + off, err, b->fn, it->func);
 }
 
-/* Spawn the batch: one task per item, or (chunked) a few tasks per worker. */
-static napi_value batch_start(napi_env env, wasm_batch *b, bool chunked) {
+/* opts: undefined, or {timeout: ms} (a positive integer). */
+static tova_status read_opts(napi_env env, napi_value opts, int64_t *timeout_ms, tova_error *err,
+                             const char *fn) {
+  napi_valuetype t = napi_undefined;
+  *timeout_ms = 0;
+  if (!opts || napi_typeof(env, opts, &t) != napi_ok || t == napi_undefined || t == napi_null)
+    return TOVA_OK;
+  if (t != napi_object)
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: options must be an object, got %s", fn,
+                          tova_napi_type_name(env, opts));
+  napi_value v;
+  bool has = false;
+  if (napi_has_named_property(env, opts, "timeout", &has) != napi_ok || !has) return TOVA_OK;
+  napi_get_named_property(env, opts, "timeout", &v);
+  napi_typeof(env, v, &t);
+  if (t == napi_undefined) return TOVA_OK;
+  char what[64];
+  snprintf(what, sizeof what, "%s: options.timeout", fn);
+  uint64_t ms;
+  tova_status s = tova_napi_to_index(env, v, (uint64_t)1 << 40, &ms, err, what);
+  if (s != TOVA_OK) return s;
+  *timeout_ms = ms == 0 ? 1 : (int64_t)ms;
+  return TOVA_OK;
+}
+
+/* ---- exit hook: deadlock reports ------------------------------------------- */
+
+/* process.on('beforeExit'): JS has nothing left to do. If every WebAssembly
+ * task is asleep on channels, nothing can ever wake one: end them with
+ * TOVA_DEADLOCK (their promises reject, which gives the loop work again). */
+static napi_value before_exit(napi_env env, napi_callback_info info) {
+  (void)info;
+  tova_napi_env *st = tova_napi_state(env);
+  if (st && st->rt && !st->closing) {
+    char report[512];
+    if (tova_runtime_deadlock(st->rt, report, sizeof report)) tova_napi_update_ref(st);
+  }
+  return NULL;
+}
+
+static void install_exit_hook(napi_env env, tova_napi_env *st) {
+  if (st->exit_hook) return;
+  st->exit_hook = true;
+  napi_value global, process, on, fn, name, argv[2];
+  napi_valuetype t;
+  if (napi_get_global(env, &global) != napi_ok ||
+      napi_get_named_property(env, global, "process", &process) != napi_ok ||
+      napi_typeof(env, process, &t) != napi_ok || t != napi_object ||
+      napi_get_named_property(env, process, "on", &on) != napi_ok ||
+      napi_typeof(env, on, &t) != napi_ok || t != napi_function)
+    return;
+  if (napi_create_function(env, "tovaDeadlockCheck", NAPI_AUTO_LENGTH, before_exit, NULL, &fn) != napi_ok ||
+      napi_create_string_utf8(env, "beforeExit", NAPI_AUTO_LENGTH, &name) != napi_ok)
+    return;
+  argv[0] = name;
+  argv[1] = fn;
+  napi_value ignored;
+  if (napi_call_function(env, process, on, 2, argv, &ignored) != napi_ok) {
+    napi_value e;
+    tova_napi_take_exception(env, &e); /* a host without process.on: no reports */
+  }
+}
+
+/* ---- spawning --------------------------------------------------------------- */
+
+static tova_status spawn_item(tova_runtime *rt, wasm_batch *b, size_t i, tova_error *err) {
+  wasm_item *it = &b->items[i];
+  tova_wasm_task_config cfg = {it->module, it->func, it->func_len, b->vals + it->args_off,
+                               it->ft.nparams, b->timeout_ms, 0, item_done, it};
+  tova_wasm_task *t = NULL;
+  tova_status s = tova_wasm_task_spawn(rt, &cfg, &t, err);
+  if (s != TOVA_OK) return s;
+  atomic_store(&it->task, t);
+  if (b->handle_out) {
+    tova_wasm_task_retain(t);
+    *b->handle_out = t;
+  }
+  /* A winner or first error may have come before this task existed. */
+  if (atomic_load(&b->cancelling) && atomic_load(&b->winner) != i + 1)
+    tova_wasm_task_cancel(t, TOVA_ERR_CANCELLED);
+  return TOVA_OK;
+}
+
+static napi_value batch_start(napi_env env, wasm_batch *b) {
   tova_error err;
   napi_value promise;
   tova_runtime *rt = tova_napi_runtime(b->st, &err);
@@ -262,37 +392,21 @@ static napi_value batch_start(napi_env env, wasm_batch *b, bool chunked) {
     batch_free(b);
     return tova_napi_rejected(env, &err);
   }
-  const char *fn = b->fn; /* static string: still valid after batch_free */
-  size_t ntasks = b->n;
-  if (chunked) {
-    size_t want = (size_t)tova_runtime_worker_count(rt) * 4;
-    if (want == 0) want = 4;
-    ntasks = b->n < want ? b->n : want;
-    b->chunks = calloc(ntasks ? ntasks : 1, sizeof *b->chunks);
-    if (!b->chunks) {
-      batch_free(b);
-      return tova_napi_throwf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
-    }
-    for (size_t c = 0; c < ntasks; c++) {
-      b->chunks[c].batch = b;
-      b->chunks[c].lo = b->n * c / ntasks;
-      b->chunks[c].hi = b->n * (c + 1) / ntasks;
-    }
-  }
+  const char *fn = b->fn;
   if (napi_create_promise(env, &b->op.deferred, &promise) != napi_ok) {
     batch_free(b);
     return tova_napi_fail(env, napi_generic_failure, fn);
   }
-  atomic_init(&b->remaining, ntasks + 1);
-  tova_napi_keepalive_begin(b->st, &b->op);
-  for (size_t i = 0; i < ntasks; i++) {
-    tova_task *task;
-    tova_status s = chunked ? tova_task_spawn(rt, chunk_step, chunk_done, &b->chunks[i], &task)
-                            : tova_task_spawn(rt, item_step, item_done, &b->items[i], &task);
+  install_exit_hook(env, b->st);
+  atomic_init(&b->remaining, b->n + 1);
+  for (size_t i = 0; i < b->n; i++) {
+    tova_status s = spawn_item(rt, b, i, &err);
     if (s != TOVA_OK) {
-      tova_error_set(&err, s, "cannot spawn a task (%s)", tova_status_code(s));
-      record_error(b, chunked ? b->chunks[i].lo : i, &err);
-      finish(b, ntasks - i);
+      /* Spawning checks what the JS thread checked already, so this is a
+       * shutdown or out of memory: report it, cancel what runs. */
+      record_error(b, i, &err, true);
+      cancel_rest(b, b->n);
+      finish(b, b->n - i);
       break;
     }
   }
@@ -300,25 +414,35 @@ static napi_value batch_start(napi_env env, wasm_batch *b, bool chunked) {
   return promise;
 }
 
-static napi_value exec_wasm(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+static napi_value exec_one(napi_env env, napi_callback_info info, const char *fn,
+                           tova_wasm_task **handle_out) {
+  size_t argc = 4;
+  napi_value argv[4];
   tova_error err;
   item_memo memo = {0};
-  TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), "execWasm");
-  wasm_batch *b = batch_new(tova_napi_state(env), "execWasm", 1);
-  if (!b) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "execWasm: out of memory");
+  TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), fn);
+  wasm_batch *b = batch_new(tova_napi_state(env), fn, 1, MODE_ALL);
+  if (!b) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
   b->single = true;
-  if (fill_item(env, b, 0, argv[0], argv[1], argv[2], &memo, &err) != TOVA_OK) {
+  b->handle_out = handle_out;
+  if (read_opts(env, argc > 3 ? argv[3] : NULL, &b->timeout_ms, &err, fn) != TOVA_OK ||
+      fill_item(env, b, 0, argv[0], argv[1], argv[2], &memo, &err) != TOVA_OK) {
     batch_free(b);
     return tova_napi_rejected(env, &err);
   }
-  return batch_start(env, b, false);
+  return batch_start(env, b);
 }
 
-static napi_value concurrent(napi_env env, napi_callback_info info, const char *fn, bool chunked) {
-  size_t argc = 1;
-  napi_value argv[1];
+static napi_value exec_wasm(napi_env env, napi_callback_info info) {
+  return exec_one(env, info, "execWasm", NULL);
+}
+static napi_value exec_wasm_with_channels(napi_env env, napi_callback_info info) {
+  return exec_one(env, info, "execWasmWithChannels", NULL);
+}
+
+static napi_value concurrent(napi_env env, napi_callback_info info, const char *fn, batch_mode mode) {
+  size_t argc = 2;
+  napi_value argv[2];
   tova_error err;
   bool is_array = false;
   uint32_t n = 0;
@@ -329,9 +453,21 @@ static napi_value concurrent(napi_env env, napi_callback_info info, const char *
                    fn, tova_napi_type_name(env, argv[0]));
     return tova_napi_rejected(env, &err);
   }
+  int64_t timeout_ms = 0;
+  if (mode == MODE_TIMEOUT) {
+    uint64_t ms;
+    char what[64];
+    snprintf(what, sizeof what, "%s: ms", fn);
+    if (tova_napi_to_index(env, argv[1], (uint64_t)1 << 40, &ms, &err, what) != TOVA_OK)
+      return tova_napi_rejected(env, &err);
+    timeout_ms = ms == 0 ? 1 : (int64_t)ms;
+  } else if (read_opts(env, argc > 1 ? argv[1] : NULL, &timeout_ms, &err, fn) != TOVA_OK) {
+    return tova_napi_rejected(env, &err);
+  }
   napi_get_array_length(env, argv[0], &n);
-  wasm_batch *b = batch_new(tova_napi_state(env), fn, n);
+  wasm_batch *b = batch_new(tova_napi_state(env), fn, n, mode);
   if (!b) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+  b->timeout_ms = timeout_ms;
   napi_handle_scope scope = NULL;
   for (uint32_t i = 0; i < n; i++) {
     /* A handle scope per block of items bounds the handles a big batch
@@ -348,13 +484,14 @@ static napi_value concurrent(napi_env env, napi_callback_info info, const char *
     if (t != napi_object || napi_get_named_property(env, task, "wasm", &wasm) != napi_ok ||
         napi_get_named_property(env, task, "func", &func) != napi_ok ||
         napi_get_named_property(env, task, "args", &args) != napi_ok) {
+      napi_value pending;
+      tova_napi_take_exception(env, &pending); /* a throwing getter: reported as bad input */
       s = tova_error_set(&err, TOVA_ERR_BAD_ARGUMENT, "%s: must be an object {wasm, func, args}", fn);
     } else {
       s = fill_item(env, b, i, wasm, func, args, &memo, &err);
     }
     if (s != TOVA_OK) {
       if (scope) napi_close_handle_scope(env, scope);
-      /* Name the failing task: "<fn>: tasks[i]: <what>". */
       char why[TOVA_ERROR_MAX];
       size_t fl = strlen(fn);
       const char *rest = err.message;
@@ -366,22 +503,90 @@ static napi_value concurrent(napi_env env, napi_callback_info info, const char *
     }
   }
   if (scope) napi_close_handle_scope(env, scope);
-  return batch_start(env, b, chunked);
+  return batch_start(env, b);
 }
 
 static napi_value concurrent_wasm(napi_env env, napi_callback_info info) {
-  return concurrent(env, info, "concurrentWasm", false);
+  return concurrent(env, info, "concurrentWasm", MODE_ALL);
+}
+static napi_value concurrent_wasm_shared(napi_env env, napi_callback_info info) {
+  return concurrent(env, info, "concurrentWasmShared", MODE_ALL);
+}
+static napi_value concurrent_wasm_with_channels(napi_env env, napi_callback_info info) {
+  return concurrent(env, info, "concurrentWasmWithChannels", MODE_ALL);
+}
+static napi_value concurrent_wasm_first(napi_env env, napi_callback_info info) {
+  return concurrent(env, info, "concurrentWasmFirst", MODE_FIRST);
+}
+static napi_value concurrent_wasm_cancel_on_error(napi_env env, napi_callback_info info) {
+  return concurrent(env, info, "concurrentWasmCancelOnError", MODE_CANCEL_ON_ERROR);
+}
+static napi_value concurrent_wasm_timeout(napi_env env, napi_callback_info info) {
+  return concurrent(env, info, "concurrentWasmTimeout", MODE_TIMEOUT);
 }
 
-static napi_value concurrent_wasm_shared(napi_env env, napi_callback_info info) {
-  return concurrent(env, info, "concurrentWasmShared", true);
+/* ---- one task with a handle ------------------------------------------------- */
+
+typedef struct task_handle {
+  tova_wasm_task *task; /* retained until the JS handle is collected */
+} task_handle;
+
+static void handle_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  task_handle *h = data;
+  if (h->task) tova_wasm_task_release(h->task);
+  free(h);
+}
+
+static napi_value handle_cancel(napi_env env, napi_callback_info info) {
+  void *data = NULL;
+  size_t argc = 0;
+  napi_get_cb_info(env, info, &argc, NULL, NULL, &data);
+  task_handle *h = data;
+  if (h && h->task) tova_wasm_task_cancel(h->task, TOVA_ERR_CANCELLED);
+  return NULL;
+}
+
+/* spawnWasm(wasm, func, args, opts?) -> {id, result, cancel}: the task's
+ * promise and a way to stop it (cancel() makes `result` reject with
+ * TOVA_CANCELLED unless the task has already ended). */
+static napi_value spawn_wasm(napi_env env, napi_callback_info info) {
+  tova_wasm_task *t = NULL;
+  napi_value promise = exec_one(env, info, "spawnWasm", &t);
+  if (!promise || !t) return promise; /* bad input: a rejected promise, or an exception */
+  task_handle *h = malloc(sizeof *h);
+  napi_value obj, id, cancel;
+  if (!h) {
+    tova_wasm_task_release(t);
+    return tova_napi_throwf(env, TOVA_ERR_NOMEM, "spawnWasm: out of memory");
+  }
+  h->task = t;
+  if (napi_create_object(env, &obj) != napi_ok ||
+      napi_create_int64(env, (int64_t)tova_wasm_task_id(t), &id) != napi_ok ||
+      napi_create_function(env, "cancel", NAPI_AUTO_LENGTH, handle_cancel, h, &cancel) != napi_ok ||
+      napi_add_finalizer(env, cancel, h, handle_finalize, NULL, NULL) != napi_ok) {
+    tova_wasm_task_release(t);
+    free(h);
+    return tova_napi_fail(env, napi_generic_failure, "spawnWasm");
+  }
+  napi_set_named_property(env, obj, "id", id);
+  napi_set_named_property(env, obj, "result", promise);
+  napi_set_named_property(env, obj, "cancel", cancel);
+  return obj;
 }
 
 napi_status tova_napi_register_wasm(napi_env env, napi_value exports) {
   static const tova_napi_export list[] = {
       {"execWasm", exec_wasm},
+      {"execWasmWithChannels", exec_wasm_with_channels},
       {"concurrentWasm", concurrent_wasm},
       {"concurrentWasmShared", concurrent_wasm_shared},
+      {"concurrentWasmWithChannels", concurrent_wasm_with_channels},
+      {"concurrentWasmFirst", concurrent_wasm_first},
+      {"concurrentWasmCancelOnError", concurrent_wasm_cancel_on_error},
+      {"concurrentWasmTimeout", concurrent_wasm_timeout},
+      {"spawnWasm", spawn_wasm},
       {NULL, NULL},
   };
   return tova_napi_define(env, exports, list);

@@ -49,8 +49,4 @@ tova_status tova_napi_inst_call(tova_exec *exec, tova_napi_inst *inst, const cha
 /* The calling pool thread's execution context (created on first use, freed
  * when the thread exits); NULL when out of memory. */
 tova_exec *tova_napi_thread_exec(void);
-/* New instance + call + free: one WebAssembly task. */
-tova_status tova_napi_wasm_call(tova_exec *exec, tova_module *m, const char *func,
-                                const tova_val *args, tova_val *results, tova_error *err);
-
 #endif /* TOVA_NAPI_WASM_INTERNAL_H */

@@ -1,5 +1,6 @@
-/* wasm_run.c: the worker side of a WebAssembly task: a fresh store and
- * instance, one call, everything freed. Runs on pool workers, never touches JS. */
+/* wasm_run.c: the worker side of callBulk: a store and instance per chunk of
+ * rows, calls on the worker's reusable execution. Runs on pool workers, never
+ * touches JS. (WebAssembly tasks proper are the runtime's: tova_wasm_task_*.) */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,16 +67,6 @@ tova_status tova_napi_inst_call(tova_exec *exec, tova_napi_inst *inst, const cha
     default:
       return tova_error_set(err, s, "%s failed: %s", func, why);
   }
-}
-
-tova_status tova_napi_wasm_call(tova_exec *exec, tova_module *m, const char *func,
-                                const tova_val *args, tova_val *results, tova_error *err) {
-  tova_napi_inst inst;
-  tova_status s = tova_napi_inst_new(m, func, &inst, err);
-  if (s != TOVA_OK) return s;
-  s = tova_napi_inst_call(exec, &inst, func, args, results, err);
-  tova_napi_inst_free(&inst);
-  return s;
 }
 
 /* ---- execution context per worker thread --------------------------------- */

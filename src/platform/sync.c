@@ -16,7 +16,18 @@
 
 bool tova_plat_mutex_init(tova_plat_mutex *m) { return pthread_mutex_init(&m->m, NULL) == 0; }
 void tova_plat_mutex_destroy(tova_plat_mutex *m) { pthread_mutex_destroy(&m->m); }
-void tova_plat_mutex_lock(tova_plat_mutex *m) { pthread_mutex_lock(&m->m); }
+/* Locks guard a few pointer writes (a channel operation, a queue push), so a
+ * contended lock is usually free again within nanoseconds: spin briefly
+ * before sleeping in the kernel, as an adaptive mutex would (glibc's default
+ * mutex goes to futex at once; macOS has no adaptive type). */
+#define MUTEX_SPINS 100
+void tova_plat_mutex_lock(tova_plat_mutex *m) {
+  for (int i = 0; i < MUTEX_SPINS; i++) {
+    if (pthread_mutex_trylock(&m->m) == 0) return;
+    tova_plat_cpu_relax();
+  }
+  pthread_mutex_lock(&m->m);
+}
 void tova_plat_mutex_unlock(tova_plat_mutex *m) { pthread_mutex_unlock(&m->m); }
 
 bool tova_plat_cond_init(tova_plat_cond *c) {

@@ -49,139 +49,7 @@
  */
 #include <stdlib.h>
 
-#include "runtime/chan_registry.h"
-
-typedef struct waitq {
-  tova_chan_waiter *head, *tail;
-} waitq;
-
-typedef int64_t chan_elem;
-
-struct tova_rt_chan {
-  uint32_t cap;   /* capacity as created */
-  uint32_t alloc; /* allocated ring slots, <= cap */
-  uint32_t head;  /* index of the oldest element */
-  uint32_t len;   /* buffered elements */
-  bool closed;
-  waitq sendq, recvq;
-  chan_elem *buf;
-};
-
-#define RING_INITIAL 16u
-
-/* ---- elements ----------------------------------------------------------- */
-
-/* The one place an element is copied (buffer <-> waiter <-> caller). */
-static inline void elem_store(chan_elem *dst, const chan_elem *src) { *dst = *src; }
-
-/* ---- wait queues (caller holds the channel lock) ------------------------ */
-
-static void waitq_push(waitq *q, tova_chan_waiter *w) {
-  w->next = NULL;
-  w->prev = q->tail;
-  if (q->tail) q->tail->next = w;
-  else q->head = w;
-  q->tail = w;
-}
-
-static tova_chan_waiter *waitq_pop(waitq *q) {
-  tova_chan_waiter *w = q->head;
-  if (!w) return NULL;
-  q->head = w->next;
-  if (q->head) q->head->prev = NULL;
-  else q->tail = NULL;
-  w->next = w->prev = NULL;
-  return w;
-}
-
-/* Is w queued in q (given it is queued in this channel, if anywhere)? A
- * queued waiter is q's head or has a predecessor; an unqueued one has
- * prev == NULL (the *_wait calls and every unlink set it). A middle element
- * (prev and next set) answers yes for either queue, which is harmless:
- * unlinking it touches neither queue's head nor tail. */
-static bool waitq_has(const waitq *q, const tova_chan_waiter *w) {
-  return q->head == w || (w->prev != NULL && (q->tail == w || w->next != NULL));
-}
-
-static void waitq_unlink(waitq *q, tova_chan_waiter *w) {
-  if (w->prev) w->prev->next = w->next;
-  else q->head = w->next;
-  if (w->next) w->next->prev = w->prev;
-  else q->tail = w->prev;
-  w->next = w->prev = NULL;
-}
-
-/* Detach the whole queue as a chain linked by next (prev cleared on each, so
- * cancel_wait sees them as no longer queued). */
-static tova_chan_waiter *waitq_detach(waitq *q) {
-  tova_chan_waiter *h = q->head;
-  for (tova_chan_waiter *w = h; w; w = w->next) w->prev = NULL;
-  q->head = q->tail = NULL;
-  return h;
-}
-
-/* Complete a detached chain (lock NOT held). next is read before the
- * callback because the callback may free or reuse the waiter. */
-static void complete_chain(tova_chan_waiter *w, tova_status st) {
-  while (w) {
-    tova_chan_waiter *next = w->next;
-    w->next = NULL;
-    w->complete(w, st);
-    w = next;
-  }
-}
-
-/* ---- ring buffer (caller holds the channel lock) ------------------------ */
-
-static bool ring_push(tova_rt_chan *c, const chan_elem *v) {
-  if (c->len == c->alloc) {
-    /* Grow (len < cap here): double, capped at cap, and unwrap. */
-    uint64_t want = c->alloc ? (uint64_t)c->alloc * 2 : RING_INITIAL;
-    if (want > c->cap) want = c->cap;
-    chan_elem *nb = malloc((size_t)want * sizeof *nb);
-    if (!nb) return false;
-    for (uint32_t i = 0; i < c->len; i++) elem_store(&nb[i], &c->buf[(c->head + i) % c->alloc]);
-    free(c->buf);
-    c->buf = nb;
-    c->alloc = (uint32_t)want;
-    c->head = 0;
-  }
-  elem_store(&c->buf[(c->head + c->len) % c->alloc], v);
-  c->len++;
-  return true;
-}
-
-static void ring_pop(tova_rt_chan *c, chan_elem *out) {
-  elem_store(out, &c->buf[c->head]);
-  c->head = (c->head + 1) % c->alloc;
-  c->len--;
-}
-
-/* ---- slots -------------------------------------------------------------- */
-
-/* Look id up and lock it. Returns the slot (locked, state LIVE) and sets *st
- * to TOVA_OK; or returns NULL with *st = NOT_FOUND / CLOSED (freed). */
-static tova_rt_chan_slot *lock_live(tova_chan_id id, tova_status *st) {
-  tova_rt_chan_slot *s = tova_rt_chan_slot_lock(id, st);
-  if (!s) return NULL; /* *st: CLOSED (freed) or NOT_FOUND */
-  if (s->state == TOVA_RT_SLOT_LIVE) {
-    *st = TOVA_OK;
-    return s;
-  }
-  *st = TOVA_ERR_NOT_FOUND; /* UNBORN: handed out, not yet created */
-  tova_plat_mutex_unlock(&s->mu);
-  return NULL;
-}
-
-/* I5: free a closed channel once it is drained (its queues are empty by I4),
- * and release its slot. */
-static void bury_if_drained(tova_rt_chan_slot *s) {
-  tova_rt_chan *c = s->chan;
-  if (!c->closed || c->len != 0) return;
-  free(c->buf);
-  free(c);
-  tova_rt_chan_slot_release(s);
-}
+#include "runtime/chan_internal.h"
 
 /* ---- operations --------------------------------------------------------- */
 
@@ -213,7 +81,7 @@ static tova_status chan_send(tova_chan_id id, const chan_elem *v, tova_chan_wait
     tova_plat_mutex_unlock(&s->mu);
     return TOVA_ERR_CLOSED;
   }
-  tova_chan_waiter *r = waitq_pop(&c->recvq);
+  tova_chan_waiter *r = waitq_pop_claimable(&c->recvq);
   if (r) {
     /* Direct hand-off to the oldest parked receiver (buffer empty by I2). */
     elem_store(&r->value, v);
@@ -243,7 +111,7 @@ static tova_status chan_recv(tova_chan_id id, chan_elem *out, tova_chan_waiter *
   tova_chan_waiter *snd = NULL;
   if (c->len > 0) {
     ring_pop(c, out);
-    snd = waitq_pop(&c->sendq);
+    snd = waitq_pop_claimable(&c->sendq);
     if (snd) {
       /* The buffer was full (I3); its slot just freed takes the parked
        * sender's value. Cannot fail: no growth needed (len < alloc). */
@@ -251,7 +119,7 @@ static tova_status chan_recv(tova_chan_id id, chan_elem *out, tova_chan_waiter *
     }
     bury_if_drained(s);
     st = TOVA_OK;
-  } else if ((snd = waitq_pop(&c->sendq)) != NULL) {
+  } else if ((snd = waitq_pop_claimable(&c->sendq)) != NULL) {
     /* Unbuffered: take the value straight from the parked sender. */
     elem_store(out, &snd->value);
     st = TOVA_OK;
@@ -282,6 +150,7 @@ tova_status tova_chan_try_recv(tova_chan_id id, int64_t *value) {
 tova_status tova_chan_send_wait(tova_chan_id id, tova_chan_waiter *w) {
   if (!w || !w->complete) return TOVA_ERR_BAD_ARGUMENT;
   w->next = w->prev = NULL;
+  w->select = NULL;
   chan_elem v = w->value;
   return chan_send(id, &v, w);
 }
@@ -289,6 +158,7 @@ tova_status tova_chan_send_wait(tova_chan_id id, tova_chan_waiter *w) {
 tova_status tova_chan_recv_wait(tova_chan_id id, tova_chan_waiter *w) {
   if (!w || !w->complete) return TOVA_ERR_BAD_ARGUMENT;
   w->next = w->prev = NULL;
+  w->select = NULL;
   /* Received into a local, stored into w only when completing at once: once
    * parked, w belongs to the channel and its completer fills w->value. */
   chan_elem v = 0;

@@ -11,6 +11,7 @@
 #define INDEX_MASK (INDEX_LIMIT - 1u)
 #define SEG_COUNT (INDEX_LIMIT / SEG_SIZE)
 #define GEN_MASK ((1u << TOVA_RT_ID_GEN_BITS) - 1u)
+_Static_assert(TOVA_RT_ID_INDEX_BITS + TOVA_RT_ID_GEN_BITS <= 31, "ids must stay non-negative as i32");
 /* Free slots kept back before reuse (see the header: how long an old id stays
  * distinct). 2^16 slots of ~64 bytes: 4 MiB at most, once that many
  * channels have been freed. */
@@ -87,7 +88,7 @@ tova_status tova_rt_chan_slot_new(tova_chan_id *id, tova_rt_chan_slot **slot) {
   if (index == NO_INDEX) {
     index = take_fresh();
     if (index == NO_INDEX) index = pop_free(false); /* raced to the limit */
-    if (index == NO_INDEX) return TOVA_ERR_NOMEM;    /* 2^22 - 1 channels open */
+    if (index == NO_INDEX) return TOVA_ERR_NOMEM;    /* 2^21 - 1 channels open */
     /* A fresh index whose segment cannot be made stays unused for good:
      * lookups of it find no segment or a FREE slot ("not found"). */
     if (!segment_get_or_make(index >> SEG_BITS)) return TOVA_ERR_NOMEM;
@@ -104,7 +105,7 @@ tova_status tova_rt_chan_slot_new(tova_chan_id *id, tova_rt_chan_slot **slot) {
 tova_rt_chan_slot *tova_rt_chan_slot_lock(tova_chan_id id, tova_status *why) {
   uint32_t index = id & INDEX_MASK, gen = id >> TOVA_RT_ID_INDEX_BITS;
   *why = TOVA_ERR_NOT_FOUND;
-  if (index == NO_INDEX) return NULL;
+  if (index == NO_INDEX || gen > GEN_MASK) return NULL;
   tova_rt_chan_slot *seg = atomic_load_explicit(&segments[index >> SEG_BITS], memory_order_acquire);
   if (!seg) return NULL;
   tova_rt_chan_slot *s = &seg[index & (SEG_SIZE - 1)];

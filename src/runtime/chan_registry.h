@@ -1,8 +1,9 @@
 /*
  * chan_registry.h: the process-global table of channel handles.
  *
- * A handle (tova_chan_id, 32 bits) is a slot index (low ID_INDEX_BITS bits)
- * plus that slot's generation (high bits). Slots are reused: when a channel
+ * A handle (tova_chan_id) is a slot index (low ID_INDEX_BITS bits) plus that
+ * slot's generation (the ID_GEN_BITS above). Ids fit in 31 bits, so they are
+ * non-negative as an i32 in WebAssembly (where -1 means failure). Slots are reused: when a channel
  * is closed and drained its memory is freed and its slot goes back to a free
  * list with the generation advanced, so the old id no longer matches and
  * every operation on it gives TOVA_ERR_CLOSED (a generation the slot has
@@ -36,8 +37,8 @@
 #include "platform/platform.h"
 #include "tova.h"
 
-#define TOVA_RT_ID_INDEX_BITS 22u
-#define TOVA_RT_ID_GEN_BITS (32u - TOVA_RT_ID_INDEX_BITS)
+#define TOVA_RT_ID_INDEX_BITS 21u
+#define TOVA_RT_ID_GEN_BITS 10u
 
 typedef struct tova_rt_chan tova_rt_chan;
 

@@ -73,6 +73,24 @@ static void inject_push_chain(tova_runtime *rt, tova_task *head, tova_task *tail
   tova_plat_mutex_unlock(&rt->inject_mu);
 }
 
+void tova_rt_schedule_woken(tova_task *t) {
+  tova_rt_worker *w = tls_worker;
+  if (!w || w->rt != t->rt) {
+    inject_push_chain(t->rt, t, t, 1);
+    return;
+  }
+  tova_runtime *rt = w->rt;
+  atomic_fetch_add(&rt->queued, 1);
+  tova_plat_mutex_lock(&w->mu);
+  tova_task *old = w->next;
+  w->next = t;
+  if (old) tova_rt_taskq_push(&w->local, old);
+  tova_plat_mutex_unlock(&w->mu);
+  /* Still tell an idle worker: the running task may not park soon, and a
+   * thief that spins long enough takes runnext too. */
+  notify(rt, false);
+}
+
 void tova_rt_schedule(tova_task *t) {
   tova_rt_worker *w = tls_worker;
   if (w && w->rt == t->rt) local_push(w, t);
@@ -92,9 +110,23 @@ void tova_rt_schedule_chain(tova_runtime *rt, tova_task *head, tova_task *tail, 
 
 /* ---- finding work ------------------------------------------------------- */
 
+#define NEXT_STREAK 61
+
 static tova_task *local_pop(tova_rt_worker *w) {
   tova_plat_mutex_lock(&w->mu);
-  tova_task *t = tova_rt_taskq_pop(&w->local);
+  tova_task *t = NULL;
+  if (w->next && w->next_streak < NEXT_STREAK) {
+    t = w->next;
+    w->next = NULL;
+    w->next_streak++;
+  } else {
+    if (w->next) { /* streak used up: runnext waits its turn in the queue */
+      tova_rt_taskq_push(&w->local, w->next);
+      w->next = NULL;
+    }
+    w->next_streak = 0;
+    t = tova_rt_taskq_pop(&w->local);
+  }
   tova_plat_mutex_unlock(&w->mu);
   return t;
 }
@@ -131,7 +163,7 @@ static uint32_t next_rand(tova_rt_worker *w) {
   return w->rng = x;
 }
 
-static tova_task *steal(tova_rt_worker *w) {
+static tova_task *steal(tova_rt_worker *w, bool take_next) {
   tova_runtime *rt = w->rt;
   uint32_t nw = rt->nworkers;
   if (nw < 2) return NULL;
@@ -144,6 +176,11 @@ static tova_task *steal(tova_rt_worker *w) {
     size_t want = (v->local.len + 1) / 2; /* half, rounded up: a lone task too */
     if (want > GRAB_MAX) want = GRAB_MAX;
     size_t n = tova_rt_taskq_take(&v->local, want, &head, &tail);
+    if (!n && take_next && v->next) {
+      head = tail = v->next;
+      v->next = NULL;
+      n = 1;
+    }
     tova_plat_mutex_unlock(&v->mu);
     if (n) return keep_rest(w, head, tail, n);
   }
@@ -152,7 +189,7 @@ static tova_task *steal(tova_rt_worker *w) {
 
 /* One look everywhere. On success the task is RUNNING and no longer counted
  * in rt->queued. */
-static tova_task *find_work(tova_rt_worker *w) {
+static tova_task *find_work(tova_rt_worker *w, bool take_next) {
   tova_runtime *rt = w->rt;
   if (atomic_load_explicit(&rt->queued, memory_order_relaxed) == 0) {
     /* Cheap early out; a stale zero is fine because the sleep protocol
@@ -163,7 +200,7 @@ static tova_task *find_work(tova_rt_worker *w) {
   if (++w->tick % INJECT_EVERY == 0) t = inject_grab(w);
   if (!t) t = local_pop(w);
   if (!t) t = inject_grab(w);
-  if (!t) t = steal(w);
+  if (!t) t = steal(w, take_next);
   if (t) {
     atomic_fetch_sub(&rt->queued, 1);
     atomic_store_explicit(&t->state, TOVA_RT_TASK_RUNNING, memory_order_relaxed);
@@ -179,7 +216,9 @@ static tova_task *search(tova_rt_worker *w) {
   tova_task *t = NULL;
   for (int round = 0; round < SPIN_ROUNDS && !t; round++) {
     if (atomic_load(&rt->stopping)) break;
-    t = find_work(w);
+    /* Another worker's runnext only in the second half of the spin: its
+     * owner usually runs it first. */
+    t = find_work(w, round >= SPIN_ROUNDS / 2);
     if (!t)
       for (int i = 0; i < SPIN_PAUSES; i++) tova_plat_cpu_relax();
   }
@@ -206,7 +245,7 @@ static void worker_main(void *arg) {
   tova_runtime *rt = w->rt;
   tls_worker = w;
   while (!atomic_load_explicit(&rt->stopping, memory_order_relaxed)) {
-    tova_task *t = find_work(w);
+    tova_task *t = find_work(w, false);
     if (!t) t = search(w);
     if (t) tova_rt_task_run(w, t);
   }
@@ -216,6 +255,8 @@ static void worker_main(void *arg) {
 /* ---- lifetime ----------------------------------------------------------- */
 
 static void runtime_destroy(tova_runtime *rt) {
+  tova_rt_timers_destroy(&rt->timers);
+  tova_plat_mutex_destroy(&rt->wasm_mu);
   tova_plat_mutex_destroy(&rt->inject_mu);
   tova_plat_mutex_destroy(&rt->sleep_mu);
   tova_plat_cond_destroy(&rt->sleep_cv);
@@ -243,6 +284,10 @@ static void stop_workers(tova_runtime *rt, uint32_t started, uint32_t inited) {
     tova_rt_worker *w = &rt->workers[i];
     finished += w->finished;
     tova_task *t;
+    if (w->next) {
+      tova_rt_taskq_push(&w->local, w->next);
+      w->next = NULL;
+    }
     while ((t = tova_rt_taskq_pop(&w->local))) {
       atomic_fetch_sub(&rt->queued, 1);
       tova_rt_task_finish(NULL, t, TOVA_ERR_SHUTDOWN);
@@ -295,6 +340,24 @@ tova_status tova_runtime_new(const tova_runtime_config *cfg, tova_runtime **out)
     free(rt);
     return TOVA_ERR_NOMEM;
   }
+  if (!tova_plat_mutex_init(&rt->wasm_mu)) {
+    tova_plat_cond_destroy(&rt->sleep_cv);
+    tova_plat_mutex_destroy(&rt->sleep_mu);
+    tova_plat_mutex_destroy(&rt->inject_mu);
+    free(rt->workers);
+    free(rt);
+    return TOVA_ERR_NOMEM;
+  }
+  if (!tova_rt_timers_init(&rt->timers)) {
+    tova_plat_mutex_destroy(&rt->wasm_mu);
+    tova_plat_cond_destroy(&rt->sleep_cv);
+    tova_plat_mutex_destroy(&rt->sleep_mu);
+    tova_plat_mutex_destroy(&rt->inject_mu);
+    free(rt->workers);
+    free(rt);
+    return TOVA_ERR_NOMEM;
+  }
+  atomic_init(&rt->wasm_active, 0);
   rt->nworkers = n;
   atomic_init(&rt->refs, 1);
   atomic_init(&rt->queued, 0);
@@ -318,6 +381,7 @@ tova_status tova_runtime_new(const tova_runtime_config *cfg, tova_runtime **out)
   if (started < n) {
     /* Partial start: undo exactly what was done. */
     stop_workers(rt, started, inited);
+    tova_rt_timers_stop(&rt->timers);
     tova_rt_runtime_unref(rt, 1);
     return TOVA_ERR_NOMEM;
   }
@@ -330,7 +394,12 @@ void tova_runtime_free(tova_runtime *rt) {
   /* From one of its own tasks it would have to join its own thread: refuse
    * (documented as a caller error) rather than deadlock. */
   if (tls_worker && tls_worker->rt == rt) return;
+  /* WebAssembly tasks first: running ones stop at their next back-edge or
+   * call, parked ones are woken; all end with TOVA_ERR_SHUTDOWN. Then the
+   * workers, then the timers (what is still armed fires now). */
+  tova_rt_wasm_shutdown(rt);
   stop_workers(rt, rt->nworkers, rt->nworkers);
+  tova_rt_timers_stop(&rt->timers);
   /* Drop the owner's reference; tasks still parked keep the shell alive. */
   tova_rt_runtime_unref(rt, 1);
 }

@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "platform/platform.h"
+#include "runtime/timer.h"
 #include "tova.h"
 
 /* Task states. Transitions (who makes them):
@@ -97,8 +98,17 @@ typedef struct tova_rt_worker {
   uint32_t index;
   uint32_t rng;  /* victim choice for stealing */
   uint32_t tick; /* tasks started; every INJECT_EVERY-th looks at inject first */
-  tova_plat_mutex mu; /* guards local (owner pushes/pops, thieves steal) */
+  tova_plat_mutex mu; /* guards local and next (owner pushes/pops, thieves steal) */
   tova_rt_taskq local;
+  /* runnext (as Go's): the task most recently woken by a task running on
+   * this worker, run as soon as the running task parks. A producer and a
+   * consumer handing values over a channel then take turns on one worker
+   * without waking another thread each time. Thieves take it only after
+   * spinning a while (the owner usually runs it first); after NEXT_STREAK
+   * runs in a row from it, the owner goes to its FIFO queue instead, so a
+   * ping-ponging pair cannot starve the queue. Counted in rt->queued. */
+  tova_task *next;
+  uint32_t next_streak;
   size_t finished; /* tasks finished on this worker, settled into rt->refs at exit */
   tova_plat_thread thread;
 } tova_rt_worker;
@@ -120,12 +130,32 @@ struct tova_runtime {
   tova_plat_cond sleep_cv;
 
   _Atomic size_t refs; /* 1 (owner) + live tasks */
+
+  tova_rt_timers timers; /* sleeps, select timeouts, deadlines (timer.h) */
+
+  /* WebAssembly tasks (wasm_task.c). wasm_mu guards the list of live ones
+   * (for cancel-at-shutdown and deadlock reports). wasm_active counts live
+   * tasks not parked on channel operations only; its transitions between
+   * zero and non-zero call activity_fn. */
+  tova_plat_mutex wasm_mu;
+  struct tova_wasm_task *wasm_live;
+  size_t wasm_nlive;             /* under wasm_mu */
+  _Atomic int64_t wasm_active;
+  tova_runtime_activity_fn activity_fn;
+  void *activity_ud;
 };
+
+/* wasm_task.c: end every live WebAssembly task with TOVA_ERR_SHUTDOWN (called
+ * by tova_runtime_free before the workers stop). */
+void tova_rt_wasm_shutdown(tova_runtime *rt);
 
 /* Queue a runnable task (state already QUEUED): on the current worker's own
  * queue when called from a worker of t->rt, else on the inject queue. If the
  * runtime has shut down, completes it with TOVA_ERR_SHUTDOWN instead. */
 void tova_rt_schedule(tova_task *t);
+/* The same for a task being woken: on a worker of t->rt it becomes that
+ * worker's runnext (the task it displaces goes to the queue). */
+void tova_rt_schedule_woken(tova_task *t);
 /* Queue a prepared chain of `n` QUEUED tasks (batch spawn). */
 void tova_rt_schedule_chain(tova_runtime *rt, tova_task *head, tova_task *tail, size_t n);
 /* Run one step of t on worker w (state RUNNING) and act on its result. */

@@ -72,7 +72,7 @@ void tova_task_wake(tova_task *t) {
          * publishes what the waker wrote (e.g. a received value) to the
          * worker that runs the next step (the queue mutex does that too). */
         if (atomic_compare_exchange_weak(&t->state, &s, TOVA_RT_TASK_QUEUED)) {
-          tova_rt_schedule(t);
+          tova_rt_schedule_woken(t);
           return;
         }
         break; /* s was reloaded: retry */

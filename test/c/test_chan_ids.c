@@ -60,6 +60,7 @@ static void test_unknown_and_stale(void) {
   int64_t v;
   CHECK(tova_chan_try_send(0, 1) == TOVA_ERR_NOT_FOUND);
   CHECK(tova_chan_try_send(INDEX_MASK, 1) == TOVA_ERR_NOT_FOUND); /* index never used */
+  CHECK(tova_chan_try_send(UINT32_MAX, 1) == TOVA_ERR_NOT_FOUND);  /* beyond the id space */
   tova_chan_id a = make(1);
   /* The same slot, a generation not handed out yet. */
   CHECK(tova_chan_try_send(a + (1u << TOVA_RT_ID_INDEX_BITS), 1) == TOVA_ERR_NOT_FOUND);
@@ -84,6 +85,7 @@ static void test_reuse_keeps_old_ids_closed(void) {
   for (uint32_t i = 0; i < N; i++) {
     tova_chan_id id = make(0);
     if (id == old || id == live) aliases++;
+    if (id > INT32_MAX) aliases++; /* ids are non-negative as a WebAssembly i32 */
     if (!seen_index[id & INDEX_MASK]++) distinct++;
     CHECK(tova_chan_close(id) == TOVA_OK);
     CHECK(tova_chan_close(id) == TOVA_ERR_CLOSED);

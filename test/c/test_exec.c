@@ -313,8 +313,12 @@ static void test_interrupt(void) {
   CHECK(tova_exec_call(e, inst_func(&fx.t, "spin"), NULL, NULL, &err) == TOVA_ERR_CANCELLED);
   CHECK(strcmp(err.message, "cancelled") == 0);
   pthread_join(th, NULL);
-  /* The flag is cleared by the next call. */
+  /* The flag is sticky: the next call is cancelled too, until cleared. */
   tova_val args[2] = {{.i32 = 2}, {.i32 = 2}}, res;
+  CHECK(tova_exec_interrupted(e));
+  CHECK(tova_exec_call(e, inst_func(&fx.t, "spin"), NULL, NULL, &err) == TOVA_ERR_CANCELLED);
+  tova_exec_clear_interrupt(e);
+  CHECK(!tova_exec_interrupted(e));
   CHECK(tova_exec_call(e, inst_func(&fx.t, "add3"), args, &res, &err) == TOVA_OK);
   CHECK_EQ_I64(res.i32, 7);
   tova_exec_free(e);

@@ -1205,6 +1205,7 @@ static void test_fused_memory_loops(void) {
   call3(&t, "mark", 0, 0, 10, &st, &err);
   CHECK_EQ_I64(st, TOVA_ERR_CANCELLED);
   pthread_join(th, NULL);
+  tova_exec_clear_interrupt(ex); /* sticky until cleared */
   CHECK_EQ_I64((uint32_t)call_ok(&t, "peek", 0, 0), 1);
   inst_free(&t);
 }

@@ -355,6 +355,7 @@ static bool run_action(file_state *fs, const json_value *action, action_result *
   r->nresults = ft->nresults;
   if (ft->nresults) memcpy(r->types, ft->results, ft->nresults);
   watchdog_arm(fs->dog, fs->exec, fs->opt->timeout_sec);
+  tova_exec_clear_interrupt(fs->exec); /* sticky: a watchdog hit on an earlier call stays set */
   r->status = tova_exec_call(fs->exec, ext.of.func, argv, r->results, &r->err);
   bool fired = watchdog_disarm(fs->dog);
   if (r->status == TOVA_SUSPENDED) {

@@ -12,7 +12,8 @@ const runtimes = [
   ['bun', process.execPath],
   ['node', 'node'],
 ];
-const scripts = ['exit-channels.js', 'exit-wasm.js', 'exit-workers.js'];
+const scripts = ['exit-channels.js', 'exit-wasm.js', 'exit-workers.js', 'exit-parked.js',
+  'exit-deadlock.js', 'exit-process-exit.js'];
 
 function haveNode() {
   const r = spawnSync('node', ['--version'], { encoding: 'utf8' });
@@ -36,6 +37,14 @@ describe('processes exit by themselves', () => {
         expect(r.signal).toBeNull();
         expect(r.status).toBe(0);
         expect(r.stdout).toContain('done');
+        if (script === 'exit-parked.js') expect(r.stdout).toContain('TOVA_CANCELLED TOVA_TIMEOUT 5');
+        if (script === 'exit-deadlock.js') {
+          expect(r.stdout).toContain('TOVA_DEADLOCK');
+          expect(r.stdout).toContain('recv_one');
+          expect(r.stdout).toContain(`send_one`);
+          expect(r.stdout).toMatch(/waits to receive on channel \d+/);
+          expect(r.stdout).toMatch(/waits to send on channel \d+/);
+        }
         if (script === 'exit-channels.js') {
           expect(r.stdout).toContain('late spawnTask 7');
           expect(r.stdout).toContain('late concurrentAll 1,2,3');

@@ -1,0 +1,174 @@
+/*
+ * chan_internal.h: the channel object and its helpers, shared by the
+ * single-channel operations (chan.c) and select (select.c), runtime layer
+ * only. The invariants are stated at the top of chan.c; every helper here
+ * expects the channel's lock (its registry slot's mutex) to be held.
+ */
+#ifndef TOVA_RT_CHAN_INTERNAL_H
+#define TOVA_RT_CHAN_INTERNAL_H
+
+#include <stdlib.h>
+
+#include "runtime/chan_registry.h"
+#include "runtime/select.h"
+
+typedef struct waitq {
+  tova_chan_waiter *head, *tail;
+} waitq;
+
+typedef int64_t chan_elem;
+
+struct tova_rt_chan {
+  uint32_t cap;   /* capacity as created */
+  uint32_t alloc; /* allocated ring slots, <= cap */
+  uint32_t head;  /* index of the oldest element */
+  uint32_t len;   /* buffered elements */
+  bool closed;
+  waitq sendq, recvq;
+  chan_elem *buf;
+};
+
+#define RING_INITIAL 16u
+
+/* ---- elements ----------------------------------------------------------- */
+
+/* The one place an element is copied (buffer <-> waiter <-> caller). */
+static inline void elem_store(chan_elem *dst, const chan_elem *src) { *dst = *src; }
+
+/* ---- wait queues (caller holds the channel lock) ------------------------ */
+
+static inline void waitq_push(waitq *q, tova_chan_waiter *w) {
+  w->next = NULL;
+  w->prev = q->tail;
+  if (q->tail) q->tail->next = w;
+  else q->head = w;
+  q->tail = w;
+}
+
+static inline tova_chan_waiter *waitq_pop(waitq *q) {
+  tova_chan_waiter *w = q->head;
+  if (!w) return NULL;
+  q->head = w->next;
+  if (q->head) q->head->prev = NULL;
+  else q->tail = NULL;
+  w->next = w->prev = NULL;
+  return w;
+}
+
+/* Pop the oldest waiter that may still be completed. A waiter that belongs
+ * to a select is taken only if this channel wins the select's one-time claim
+ * (made under this channel's lock); the case waiters of a select that fired
+ * elsewhere are dropped here: the select's winner withdraws them from every
+ * other channel, and it cannot free them while we hold this lock. */
+static inline tova_chan_waiter *waitq_pop_claimable(waitq *q) {
+  tova_chan_waiter *w;
+  while ((w = waitq_pop(q)) != NULL) {
+    if (!w->select || tova_rt_select_claim(w->select)) return w;
+  }
+  return NULL;
+}
+
+/* Is w queued in q (given it is queued in this channel, if anywhere)? A
+ * queued waiter is q's head or has a predecessor; an unqueued one has
+ * prev == NULL (the *_wait calls and every unlink set it). A middle element
+ * (prev and next set) answers yes for either queue, which is harmless:
+ * unlinking it touches neither queue's head nor tail. */
+static inline bool waitq_has(const waitq *q, const tova_chan_waiter *w) {
+  return q->head == w || (w->prev != NULL && (q->tail == w || w->next != NULL));
+}
+
+static inline void waitq_unlink(waitq *q, tova_chan_waiter *w) {
+  if (w->prev) w->prev->next = w->next;
+  else q->head = w->next;
+  if (w->next) w->next->prev = w->prev;
+  else q->tail = w->prev;
+  w->next = w->prev = NULL;
+}
+
+/* Detach the whole queue as a chain linked by next (prev cleared on each, so
+ * cancel_wait sees them as no longer queued). */
+static inline tova_chan_waiter *waitq_detach(waitq *q) {
+  tova_chan_waiter *h = NULL, **link = &h;
+  tova_chan_waiter *w = q->head;
+  while (w) {
+    tova_chan_waiter *next = w->next;
+    w->prev = NULL;
+    w->next = NULL;
+    /* As waitq_pop_claimable: a select's case joins the chain only if this
+     * channel wins its claim. */
+    if (!w->select || tova_rt_select_claim(w->select)) {
+      *link = w;
+      link = &w->next;
+    }
+    w = next;
+  }
+  q->head = q->tail = NULL;
+  return h;
+}
+
+/* Complete a detached chain (lock NOT held). next is read before the
+ * callback because the callback may free or reuse the waiter. */
+static inline void complete_chain(tova_chan_waiter *w, tova_status st) {
+  while (w) {
+    tova_chan_waiter *next = w->next;
+    w->next = NULL;
+    w->complete(w, st);
+    w = next;
+  }
+}
+
+/* ---- ring buffer (caller holds the channel lock) ------------------------ */
+
+static inline bool ring_push(tova_rt_chan *c, const chan_elem *v) {
+  if (c->len == c->alloc) {
+    /* Grow (len < cap here): double, capped at cap, and unwrap. */
+    uint64_t want = c->alloc ? (uint64_t)c->alloc * 2 : RING_INITIAL;
+    if (want > c->cap) want = c->cap;
+    chan_elem *nb = malloc((size_t)want * sizeof *nb);
+    if (!nb) return false;
+    for (uint32_t i = 0; i < c->len; i++) elem_store(&nb[i], &c->buf[(c->head + i) % c->alloc]);
+    free(c->buf);
+    c->buf = nb;
+    c->alloc = (uint32_t)want;
+    c->head = 0;
+  }
+  elem_store(&c->buf[(c->head + c->len) % c->alloc], v);
+  c->len++;
+  return true;
+}
+
+static inline void ring_pop(tova_rt_chan *c, chan_elem *out) {
+  elem_store(out, &c->buf[c->head]);
+  c->head = (c->head + 1) % c->alloc;
+  c->len--;
+}
+
+/* ---- slots -------------------------------------------------------------- */
+
+/* Look id up and lock it. Returns the slot (locked, state LIVE) and sets *st
+ * to TOVA_OK; or returns NULL with *st = NOT_FOUND / CLOSED (freed). */
+static inline tova_rt_chan_slot *lock_live(tova_chan_id id, tova_status *st) {
+  tova_rt_chan_slot *s = tova_rt_chan_slot_lock(id, st);
+  if (!s) return NULL; /* *st: CLOSED (freed) or NOT_FOUND */
+  if (s->state == TOVA_RT_SLOT_LIVE) {
+    *st = TOVA_OK;
+    return s;
+  }
+  *st = TOVA_ERR_NOT_FOUND; /* UNBORN: handed out, not yet created */
+  tova_plat_mutex_unlock(&s->mu);
+  return NULL;
+}
+
+/* I5: free a closed channel once it is drained (its queues are empty by I4)
+ * and release its slot (new generation, back on the free list). The slot
+ * stays locked: the caller unlocks it as usual. */
+static inline void bury_if_drained(tova_rt_chan_slot *s) {
+  tova_rt_chan *c = s->chan;
+  if (!c->closed || c->len != 0) return;
+  free(c->buf);
+  free(c);
+  tova_rt_chan_slot_release(s);
+}
+
+
+#endif /* TOVA_RT_CHAN_INTERNAL_H */

@@ -1,0 +1,391 @@
+/*
+ * host_tova.c: the host imports of module "tova", linked into every
+ * WebAssembly task whose module imports them (ABI: docs/host-imports.md).
+ *
+ *   chan_create(cap i32) -> i32           new channel id, -1 on failure
+ *   chan_send(ch i32, v i64) -> i32       0 taken; -1 closed/unknown; PARKS while full
+ *   chan_receive(ch i32) -> i64           the value; i64 min once closed and drained
+ *                                         or unknown; PARKS while empty
+ *   chan_close(ch i32) -> i32             0 closed now; -1 already closed/unknown
+ *   chan_try_send(ch i32, v i64) -> i32   0 sent, 1 full, -1 closed/unknown
+ *   chan_try_receive(ch i32, out i32) -> i32
+ *                                         0 received (i64 stored at out), 1 empty,
+ *                                         -1 closed and drained/unknown
+ *   sleep(ms i64)                         PARKS for ms milliseconds (<= 0: yield)
+ *   yield()                               lets other tasks run
+ *   now_ms() -> i64                       monotonic milliseconds
+ *   select(cases i32, n i32, timeout_ms i64) -> i32
+ *                                         n cases of 16 bytes at `cases`:
+ *                                         {ch i32, op i32 (0 recv, 1 send), value i64};
+ *                                         returns the index that fired, -1 for the
+ *                                         timeout (timeout_ms > 0) or when nothing is
+ *                                         ready (timeout_ms == 0, Go's default);
+ *                                         timeout_ms < 0 waits for ever. The fired
+ *                                         case gets the received value, and op |= 2
+ *                                         when its channel was closed or unknown.
+ *
+ * Parking follows wasm_task.h: under t->mu, refuse if cancelled, register
+ * the wait, return TOVA_SUSPENDED; the completer records the outcome and
+ * wakes the task; tova_rt_tova_wait_results turns the outcome into the
+ * import's result when the step resumes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/wasm_task.h"
+
+#define I32 TOVA_I32
+#define I64 TOVA_I64
+#define CLOSED_VALUE INT64_MIN /* chan_receive's "closed and drained" (Tova's convention) */
+#define SELECT_CASE_BYTES 16u
+#define SELECT_MAX_CASES 4096u
+
+/* ---- linear memory ----------------------------------------------------------- */
+
+static uint8_t *inst_ptr(tova_instance *inst, uint64_t addr, uint64_t len) {
+  tova_memory *m = tova_instance_memory(inst, 0);
+  if (!m) return NULL;
+  uint64_t size = 0;
+  uint8_t *base = tova_memory_data(m, &size);
+  if (!base || addr > size || len > size - addr) return NULL;
+  return base + addr;
+}
+
+static uint8_t *guest_ptr(tova_host_call *call, uint64_t addr, uint64_t len) {
+  return inst_ptr(tova_host_call_instance(call), addr, len);
+}
+
+static void store_i64(uint8_t *p, int64_t v) {
+  uint64_t u = (uint64_t)v;
+  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(u >> (8 * i)); /* little-endian, as wasm */
+}
+
+static int64_t load_i64(const uint8_t *p) {
+  uint64_t u = 0;
+  for (int i = 7; i >= 0; i--) u = (u << 8) | p[i];
+  return (int64_t)u;
+}
+
+static void store_i32(uint8_t *p, int32_t v) {
+  uint32_t u = (uint32_t)v;
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(u >> (8 * i));
+}
+
+static int32_t load_i32(const uint8_t *p) {
+  uint32_t u = 0;
+  for (int i = 3; i >= 0; i--) u = (u << 8) | p[i];
+  return (int32_t)u;
+}
+
+/* ---- parking helpers ----------------------------------------------------------- */
+
+static tova_status refuse_cancelled(tova_host_call *call, tova_wasm_task *t) {
+  tova_plat_mutex_unlock(&t->mu);
+  return tova_host_trap(call, "cancelled");
+}
+
+static void chan_waiter_done(tova_chan_waiter *w, tova_status status) {
+  tova_rt_wasm_wait_complete((tova_wasm_task *)w->userdata, status);
+}
+
+static void sleep_timer_fired(tova_rt_timer *timer, void *userdata) {
+  (void)timer;
+  tova_rt_wasm_wait_complete((tova_wasm_task *)userdata, TOVA_OK);
+}
+
+static void select_done(tova_select *sel, void *userdata, int index, tova_status status) {
+  tova_wasm_task *t = userdata;
+  (void)sel;
+  t->sel_index = index;
+  tova_rt_wasm_wait_complete(t, status);
+}
+
+/* Begin a wait (t->mu held): reset the hand-over state. */
+static void wait_begin(tova_wasm_task *t, wt_wait_kind kind, tova_chan_id ch) {
+  t->wait = kind;
+  t->wait_chan = ch;
+  t->wait_status = TOVA_PENDING;
+  atomic_store(&t->wstate, WT_WS_IDLE);
+  if (kind == WT_WAIT_SEND || kind == WT_WAIT_RECV || kind == WT_WAIT_SELECT) {
+    t->last_wait = kind;
+    t->last_chan = ch;
+  }
+}
+
+/* ---- the imports --------------------------------------------------------------- */
+
+static tova_status h_chan_create(tova_host_call *call, void *ud, const tova_val *args,
+                                 tova_val *results) {
+  (void)call;
+  (void)ud;
+  tova_chan_id id;
+  results[0].i32 = args[0].i32 < 0 || tova_chan_create((uint32_t)args[0].i32, &id) != TOVA_OK
+                       ? -1
+                       : (int32_t)id;
+  return TOVA_OK;
+}
+
+/* A blocking channel operation: send (value) or receive. */
+static tova_status chan_wait(tova_host_call *call, tova_wasm_task *t, bool send, tova_chan_id ch,
+                             int64_t value, tova_val *results) {
+  /* Fast path: the operation completes now (room in the buffer, a value
+   * buffered, a parked peer). No waiter, no task lock. A cancel that lands
+   * now is seen at the next back-edge or call (the interrupt flag). */
+  int64_t got = 0;
+  tova_status st = send ? tova_chan_try_send(ch, value) : tova_chan_try_recv(ch, &got);
+  if (st != TOVA_ERR_FULL && st != TOVA_ERR_EMPTY) {
+    if (st == TOVA_ERR_NOMEM) return tova_host_trap(call, "out of memory in a channel");
+    if (send) results[0].i32 = st == TOVA_OK ? 0 : -1;
+    else results[0].i64 = st == TOVA_OK ? got : CLOSED_VALUE;
+    return TOVA_OK;
+  }
+  tova_plat_mutex_lock(&t->mu);
+  if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
+  wait_begin(t, send ? WT_WAIT_SEND : WT_WAIT_RECV, ch);
+  t->waiter.complete = chan_waiter_done;
+  t->waiter.userdata = t;
+  t->waiter.value = value;
+  st = send ? tova_chan_send_wait(ch, &t->waiter) : tova_chan_recv_wait(ch, &t->waiter);
+  if (st == TOVA_PENDING) {
+    tova_rt_wasm_wait_parked(t, true);
+    tova_plat_mutex_unlock(&t->mu);
+    return TOVA_SUSPENDED;
+  }
+  t->wait = WT_WAIT_NONE;
+  tova_plat_mutex_unlock(&t->mu);
+  if (st == TOVA_ERR_NOMEM) return tova_host_trap(call, "out of memory in a channel");
+  if (send) results[0].i32 = st == TOVA_OK ? 0 : -1;
+  else results[0].i64 = st == TOVA_OK ? t->waiter.value : CLOSED_VALUE;
+  return TOVA_OK;
+}
+
+static tova_status h_chan_send(tova_host_call *call, void *ud, const tova_val *args,
+                               tova_val *results) {
+  return chan_wait(call, ud, true, (tova_chan_id)args[0].i32, args[1].i64, results);
+}
+
+static tova_status h_chan_receive(tova_host_call *call, void *ud, const tova_val *args,
+                                  tova_val *results) {
+  return chan_wait(call, ud, false, (tova_chan_id)args[0].i32, 0, results);
+}
+
+static tova_status h_chan_close(tova_host_call *call, void *ud, const tova_val *args,
+                                tova_val *results) {
+  (void)call;
+  (void)ud;
+  results[0].i32 = tova_chan_close((tova_chan_id)args[0].i32) == TOVA_OK ? 0 : -1;
+  return TOVA_OK;
+}
+
+static tova_status h_chan_try_send(tova_host_call *call, void *ud, const tova_val *args,
+                                   tova_val *results) {
+  (void)ud;
+  tova_status st = tova_chan_try_send((tova_chan_id)args[0].i32, args[1].i64);
+  if (st == TOVA_ERR_NOMEM) return tova_host_trap(call, "out of memory in a channel");
+  results[0].i32 = st == TOVA_OK ? 0 : st == TOVA_ERR_FULL ? 1 : -1;
+  return TOVA_OK;
+}
+
+static tova_status h_chan_try_receive(tova_host_call *call, void *ud, const tova_val *args,
+                                      tova_val *results) {
+  (void)ud;
+  uint8_t *out = guest_ptr(call, (uint32_t)args[1].i32, 8);
+  if (!out) return tova_host_trap(call, "out of bounds memory access");
+  int64_t v = 0;
+  tova_status st = tova_chan_try_recv((tova_chan_id)args[0].i32, &v);
+  if (st == TOVA_OK) store_i64(out, v);
+  results[0].i32 = st == TOVA_OK ? 0 : st == TOVA_ERR_EMPTY ? 1 : -1;
+  return TOVA_OK;
+}
+
+static tova_status h_yield(tova_host_call *call, void *ud, const tova_val *args, tova_val *results) {
+  (void)args;
+  (void)results;
+  tova_wasm_task *t = ud;
+  tova_plat_mutex_lock(&t->mu);
+  if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
+  wait_begin(t, WT_WAIT_YIELD, 0);
+  tova_plat_mutex_unlock(&t->mu);
+  /* The task is running: this wake marks it NOTIFIED, so the pool re-queues
+   * it behind what is already queued instead of parking it. */
+  tova_task_wake(t->task);
+  return TOVA_SUSPENDED;
+}
+
+static tova_status h_sleep(tova_host_call *call, void *ud, const tova_val *args, tova_val *results) {
+  tova_wasm_task *t = ud;
+  if (args[0].i64 <= 0) return h_yield(call, ud, args, results);
+  tova_plat_mutex_lock(&t->mu);
+  if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
+  wait_begin(t, WT_WAIT_SLEEP, 0);
+  tova_rt_timer_init(&t->timer, sleep_timer_fired, t);
+  if (!tova_rt_timer_arm(&t->rt->timers, &t->timer, args[0].i64)) {
+    t->wait = WT_WAIT_NONE;
+    tova_plat_mutex_unlock(&t->mu);
+    return tova_host_trap(call, "sleep: the runtime's timer is unavailable");
+  }
+  tova_plat_mutex_unlock(&t->mu);
+  return TOVA_SUSPENDED;
+}
+
+static tova_status h_now_ms(tova_host_call *call, void *ud, const tova_val *args,
+                            tova_val *results) {
+  (void)call;
+  (void)ud;
+  (void)args;
+  results[0].i64 = tova_now_ms();
+  return TOVA_OK;
+}
+
+/* Write the fired case back to linear memory (value, and op |= 2 if its
+ * channel was closed or unknown). The memory is re-read: it may have moved
+ * (grown) while the task was parked. */
+static void select_write_back(tova_wasm_task *t, int index) {
+  if (index < 0 || (uint32_t)index >= t->sel_n) return;
+  tova_select_case *c = &t->sel_cases[index];
+  uint8_t *p = inst_ptr(t->inst, (uint64_t)t->sel_addr + (uint64_t)index * SELECT_CASE_BYTES,
+                        SELECT_CASE_BYTES);
+  if (!p) return;
+  if (c->status != TOVA_OK) store_i32(p + 4, (int32_t)c->op | 2);
+  else if (c->op == TOVA_SELECT_RECV) store_i64(p + 8, c->value);
+}
+
+static tova_status h_select(tova_host_call *call, void *ud, const tova_val *args,
+                            tova_val *results) {
+  tova_wasm_task *t = ud;
+  uint32_t addr = (uint32_t)args[0].i32, n = (uint32_t)args[1].i32;
+  int64_t timeout = args[2].i64;
+  if (n > SELECT_MAX_CASES) return tova_host_trap(call, "select: too many cases");
+  const uint8_t *p = guest_ptr(call, addr, (uint64_t)n * SELECT_CASE_BYTES);
+  if (!p) return tova_host_trap(call, "out of bounds memory access");
+  tova_select_case *cases = calloc(n ? n : 1, sizeof *cases);
+  if (!cases) return tova_host_trap(call, "select: out of memory");
+  for (uint32_t i = 0; i < n; i++) {
+    const uint8_t *c = p + (size_t)i * SELECT_CASE_BYTES;
+    int32_t op = load_i32(c + 4) & 1; /* bit 1 is the "closed" flag of an earlier select */
+    cases[i].chan = (tova_chan_id)load_i32(c);
+    cases[i].op = op ? TOVA_SELECT_SEND : TOVA_SELECT_RECV;
+    cases[i].value = load_i64(c + 8);
+  }
+  tova_plat_mutex_lock(&t->mu);
+  if (atomic_load(&t->cancel)) {
+    free(cases);
+    return refuse_cancelled(call, t);
+  }
+  free(t->sel_cases);
+  t->sel_cases = cases;
+  t->sel_n = n;
+  t->sel_addr = addr;
+  t->sel_index = -1;
+  t->sel_blocks = timeout < 0;
+  wait_begin(t, WT_WAIT_SELECT, n ? cases[0].chan : 0);
+  int index = -1;
+  tova_status st = tova_select_start(t->rt, cases, n, timeout, select_done, t, &index, &t->sel);
+  if (st == TOVA_PENDING) {
+    tova_rt_wasm_wait_parked(t, t->sel_blocks);
+    tova_plat_mutex_unlock(&t->mu);
+    return TOVA_SUSPENDED;
+  }
+  t->wait = WT_WAIT_NONE;
+  tova_plat_mutex_unlock(&t->mu);
+  if (st != TOVA_OK) return tova_host_trap(call, st == TOVA_ERR_NOMEM ? "select: out of memory"
+                                                                       : "select: invalid cases");
+  select_write_back(t, index);
+  results[0].i32 = index;
+  return TOVA_OK;
+}
+
+/* ---- resuming and withdrawing --------------------------------------------------- */
+
+void tova_rt_tova_wait_results(tova_wasm_task *t, tova_val *out) {
+  tova_plat_mutex_lock(&t->mu);
+  wt_wait_kind k = t->wait;
+  tova_status st = t->wait_status;
+  t->wait = WT_WAIT_NONE;
+  tova_select *sel = t->sel;
+  t->sel = NULL;
+  tova_plat_mutex_unlock(&t->mu);
+  switch (k) {
+    case WT_WAIT_SEND: out[0].i32 = st == TOVA_OK ? 0 : -1; break;
+    case WT_WAIT_RECV: out[0].i64 = st == TOVA_OK ? t->waiter.value : CLOSED_VALUE; break;
+    case WT_WAIT_SELECT:
+      if (sel) tova_select_release(sel);
+      /* Fired (OK, or a closed/unknown channel, which is ready as in Go):
+       * the case index; timeout or cancel: -1. */
+      if (st == TOVA_OK || st == TOVA_ERR_CLOSED || st == TOVA_ERR_NOT_FOUND) {
+        select_write_back(t, t->sel_index);
+        out[0].i32 = t->sel_index;
+      } else {
+        out[0].i32 = -1;
+      }
+      break;
+    default: break;
+  }
+}
+
+bool tova_rt_tova_wait_withdraw(tova_wasm_task *t) {
+  switch (t->wait) {
+    case WT_WAIT_SEND:
+    case WT_WAIT_RECV: return tova_chan_cancel_wait(t->wait_chan, &t->waiter);
+    case WT_WAIT_SLEEP: return tova_rt_timer_disarm(&t->rt->timers, &t->timer);
+    case WT_WAIT_SELECT: return t->sel && tova_select_cancel(t->sel);
+    default: return false; /* yield: already queued, the step sees the cancel */
+  }
+}
+
+/* ---- the table ------------------------------------------------------------------- */
+
+typedef struct import_def {
+  const char *name;
+  tova_host_fn fn;
+  uint8_t nparams, nresults;
+  uint8_t params[3], results[1];
+} import_def;
+
+static const import_def IMPORTS[] = {
+    {"chan_create", h_chan_create, 1, 1, {I32}, {I32}},
+    {"chan_send", h_chan_send, 2, 1, {I32, I64}, {I32}},
+    {"chan_receive", h_chan_receive, 1, 1, {I32}, {I64}},
+    {"chan_close", h_chan_close, 1, 1, {I32}, {I32}},
+    {"chan_try_send", h_chan_try_send, 2, 1, {I32, I64}, {I32}},
+    {"chan_try_receive", h_chan_try_receive, 2, 1, {I32, I32}, {I32}},
+    {"sleep", h_sleep, 1, 0, {I64}, {0}},
+    {"yield", h_yield, 0, 0, {0}, {0}},
+    {"now_ms", h_now_ms, 0, 1, {0}, {I64}},
+    {"select", h_select, 3, 1, {I32, I32, I64}, {I32}},
+};
+
+static void sig_text(char *buf, size_t cap, const uint8_t *p, uint32_t np, const uint8_t *r,
+                     uint32_t nr) {
+  size_t used = (size_t)snprintf(buf, cap, "(");
+  for (uint32_t i = 0; i < np && used < cap; i++)
+    used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", tova_valtype_name(p[i]));
+  if (used < cap) used += (size_t)snprintf(buf + used, cap - used, ") -> (");
+  for (uint32_t i = 0; i < nr && used < cap; i++)
+    used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", tova_valtype_name(r[i]));
+  if (used < cap) snprintf(buf + used, cap - used, ")");
+}
+
+tova_host_fn tova_rt_tova_import(const char *name, size_t name_len, const tova_functype *type,
+                                 tova_error *err) {
+  int nl = (int)(name_len > 64 ? 64 : name_len);
+  for (size_t i = 0; i < sizeof IMPORTS / sizeof IMPORTS[0]; i++) {
+    const import_def *d = &IMPORTS[i];
+    if (strlen(d->name) != name_len || memcmp(d->name, name, name_len) != 0) continue;
+    if (type->nparams == d->nparams && type->nresults == d->nresults &&
+        (d->nparams == 0 || memcmp(type->params, d->params, d->nparams) == 0) &&
+        (d->nresults == 0 || memcmp(type->results, d->results, d->nresults) == 0))
+      return d->fn;
+    char want[96], got[96];
+    sig_text(want, sizeof want, d->params, d->nparams, d->results, d->nresults);
+    sig_text(got, sizeof got, type->params, type->nparams, type->results, type->nresults);
+    tova_error_set(err, TOVA_ERR_UNLINKABLE,
+                   "import tova.%.*s has the wrong signature: expected %s, got %s", nl, name, want,
+                   got);
+    return NULL;
+  }
+  tova_error_set(err, TOVA_ERR_UNLINKABLE, "unknown import tova.%.*s (see docs/host-imports.md)", nl,
+                 name);
+  return NULL;
+}

@@ -1,0 +1,489 @@
+/*
+ * wasm_task.c: WebAssembly tasks: spawn, the step that instantiates, runs
+ * and resumes, cancel, end, activity accounting and deadlock detection. The
+ * object and its protocols are described in wasm_task.h.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/wasm_task.h"
+
+/* Process-wide: ids for messages and JS handles; the number of active tasks
+ * over every runtime (a deadlock needs every runtime of the process asleep,
+ * since their tasks share channels). */
+static _Atomic uint64_t next_task_id = 1;
+static _Atomic int64_t process_active = 0;
+
+#define IMPORTS_ON_STACK 16
+
+/* ---- executions ------------------------------------------------------------ */
+
+/* A task gets its execution when it first runs, and a task that ends gives it
+ * back to a small per-thread cache: a stream of short tasks on a worker
+ * allocates no execution at all, and a queued task holds none. Only
+ * executions with the default stack budget are cached. */
+#define EXEC_CACHE_MAX 8
+
+typedef struct exec_cache {
+  uint32_t n;
+  tova_exec *e[EXEC_CACHE_MAX];
+} exec_cache;
+
+static pthread_key_t exec_cache_key;
+static pthread_once_t exec_cache_once = PTHREAD_ONCE_INIT;
+
+static void exec_cache_free(void *p) {
+  exec_cache *c = p;
+  for (uint32_t i = 0; i < c->n; i++) tova_exec_free(c->e[i]);
+  free(c);
+}
+
+static void exec_cache_init(void) { pthread_key_create(&exec_cache_key, exec_cache_free); }
+
+static tova_exec *exec_take(size_t max_stack_bytes) {
+  if (max_stack_bytes == 0) {
+    pthread_once(&exec_cache_once, exec_cache_init);
+    exec_cache *c = pthread_getspecific(exec_cache_key);
+    if (c && c->n) {
+      tova_exec *e = c->e[--c->n];
+      tova_exec_clear_interrupt(e);
+      return e;
+    }
+  }
+  return tova_exec_new(max_stack_bytes);
+}
+
+static void exec_give(tova_exec *e, size_t max_stack_bytes) {
+  if (!e) return;
+  if (max_stack_bytes == 0) {
+    pthread_once(&exec_cache_once, exec_cache_init);
+    exec_cache *c = pthread_getspecific(exec_cache_key);
+    if (!c && (c = calloc(1, sizeof *c)) != NULL && pthread_setspecific(exec_cache_key, c) != 0) {
+      free(c);
+      c = NULL;
+    }
+    if (c && c->n < EXEC_CACHE_MAX) {
+      tova_exec_reset(e); /* a parked-then-cancelled execution is abandoned */
+      c->e[c->n++] = e;
+      return;
+    }
+  }
+  tova_exec_free(e);
+}
+
+/* ---- activity ------------------------------------------------------------ */
+
+void tova_rt_wasm_active_add(tova_runtime *rt, int64_t delta) {
+  atomic_fetch_add(&process_active, delta);
+  int64_t before = atomic_fetch_add(&rt->wasm_active, delta);
+  int64_t after = before + delta;
+  if ((before == 0) != (after == 0) && rt->activity_fn) rt->activity_fn(rt->activity_ud);
+}
+
+void tova_runtime_on_activity(tova_runtime *rt, tova_runtime_activity_fn fn, void *userdata) {
+  if (!rt) return;
+  rt->activity_ud = userdata;
+  rt->activity_fn = fn;
+}
+
+bool tova_runtime_wasm_active(const tova_runtime *rt) {
+  return rt && atomic_load(&((tova_runtime *)rt)->wasm_active) != 0;
+}
+
+void tova_rt_wasm_wait_parked(tova_wasm_task *t, bool blocks) {
+  if (!blocks) return;
+  uint32_t expected = WT_WS_IDLE;
+  if (atomic_compare_exchange_strong(&t->wstate, &expected, WT_WS_BLOCKED))
+    tova_rt_wasm_active_add(t->rt, -1);
+}
+
+void tova_rt_wasm_wait_complete(tova_wasm_task *t, tova_status status) {
+  t->wait_status = status;
+  uint32_t expected = WT_WS_IDLE;
+  if (!atomic_compare_exchange_strong(&t->wstate, &expected, WT_WS_COMPLETED)) {
+    /* It was BLOCKED: it counts again from now on. */
+    atomic_store(&t->wstate, WT_WS_COMPLETED);
+    tova_rt_wasm_active_add(t->rt, 1);
+  }
+  tova_task_wake(t->task);
+}
+
+/* ---- references ---------------------------------------------------------- */
+
+void tova_wasm_task_retain(tova_wasm_task *t) {
+  if (t) atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+}
+
+void tova_wasm_task_release(tova_wasm_task *t) {
+  if (!t || atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1) return;
+  tova_module_release(t->module);
+  free(t->message);
+  tova_plat_mutex_destroy(&t->mu);
+  free(t);
+}
+
+uint64_t tova_wasm_task_id(const tova_wasm_task *t) { return t ? t->id : 0; }
+
+tova_status tova_wasm_task_status(const tova_wasm_task *t, tova_error *err) {
+  if (!t) return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "no task");
+  if (t->status == TOVA_OK) {
+    if (err) {
+      err->status = TOVA_OK;
+      err->message[0] = 0;
+    }
+    return TOVA_OK;
+  }
+  return tova_error_set(err, t->status, "%s", t->message ? t->message : tova_status_code(t->status));
+}
+
+const tova_val *tova_wasm_task_results(const tova_wasm_task *t, tova_functype *type) {
+  if (!t) return NULL;
+  if (type) *type = t->ft;
+  return t->results;
+}
+
+/* ---- ending -------------------------------------------------------------- */
+
+static const char *wait_text(wt_wait_kind k) {
+  switch (k) {
+    case WT_WAIT_SEND: return "to send on";
+    case WT_WAIT_RECV: return "to receive on";
+    case WT_WAIT_SELECT: return "in a select on";
+    default: return "on";
+  }
+}
+
+/* Set the final status and message (once). */
+static void set_result(tova_wasm_task *t, tova_status st, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void set_result(tova_wasm_task *t, tova_status st, const char *fmt, ...) {
+  t->status = st;
+  free(t->message);
+  t->message = NULL;
+  if (st == TOVA_OK || !fmt) return;
+  char buf[TOVA_ERROR_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  t->message = strdup(buf);
+}
+
+/* The final status of a task that was cancelled with `why`. */
+static void set_cancelled(tova_wasm_task *t, tova_status why) {
+  const char *f = t->func;
+  int fl = (int)(t->func_len > 64 ? 64 : t->func_len);
+  switch (why) {
+    case TOVA_ERR_TIMEOUT:
+      set_result(t, why, "%.*s timed out (task %" PRIu64 ")", fl, f, t->id);
+      break;
+    case TOVA_ERR_SHUTDOWN:
+      set_result(t, why, "%.*s was stopped: the runtime is shutting down (task %" PRIu64 ")", fl,
+                 f, t->id);
+      break;
+    case TOVA_ERR_DEADLOCK:
+      set_result(t, why,
+                 "deadlock: all tasks are asleep; task %" PRIu64 " (%.*s) waits %s channel %u",
+                 t->id, fl, f, wait_text(t->last_wait), (unsigned)t->last_chan);
+      break;
+    default:
+      set_result(t, why, "%.*s was cancelled (task %" PRIu64 ")", fl, f, t->id);
+      break;
+  }
+}
+
+/* The pool's done callback: runs once, on a worker, or on the thread that
+ * drained the task at shutdown (status SHUTDOWN, step maybe never run). */
+static void wt_done(tova_task *task, void *userdata, tova_status status) {
+  tova_wasm_task *t = userdata;
+  (void)task;
+  if (status != TOVA_OK && t->status == TOVA_PENDING) {
+    tova_status why = (tova_status)atomic_load(&t->cancel);
+    set_cancelled(t, why ? why : status);
+  }
+  tova_plat_mutex_lock(&t->mu);
+  t->ended = true;
+  tova_exec *exec = t->exec;
+  t->exec = NULL;
+  if (t->store) tova_store_free(t->store);
+  t->store = NULL;
+  t->inst = NULL;
+  t->fn = NULL;
+  /* A select withdrawn by a cancel was never resumed: drop our reference. */
+  tova_select *sel = t->sel;
+  t->sel = NULL;
+  free(t->sel_cases);
+  t->sel_cases = NULL;
+  tova_plat_mutex_unlock(&t->mu);
+  if (sel) tova_select_release(sel);
+  exec_give(exec, t->max_stack_bytes);
+  if (t->deadline_armed && tova_rt_timer_disarm(&t->rt->timers, &t->deadline))
+    tova_wasm_task_release(t); /* the deadline's reference */
+
+  tova_runtime *rt = t->rt;
+  tova_plat_mutex_lock(&rt->wasm_mu);
+  if (t->prev) t->prev->next = t->next;
+  else rt->wasm_live = t->next;
+  if (t->next) t->next->prev = t->prev;
+  t->next = t->prev = NULL;
+  rt->wasm_nlive--;
+  tova_plat_mutex_unlock(&rt->wasm_mu);
+  t->task = NULL;
+  /* done first, then the activity drop: an embedder that stops waiting when
+   * nothing is active (the addon unrefs the JS event loop) has then already
+   * been handed this result. */
+  if (t->done) t->done(t, t->userdata);
+  tova_rt_wasm_active_add(rt, -1);
+  tova_wasm_task_release(t); /* the runtime's reference */
+}
+
+/* ---- the step ------------------------------------------------------------ */
+
+static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
+  t->store = tova_store_new(NULL);
+  if (!t->store) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a store");
+  uint32_t n = tova_module_import_count(t->module);
+  tova_extern on_stack[IMPORTS_ON_STACK];
+  tova_extern *ext = n <= IMPORTS_ON_STACK ? on_stack : malloc(n * sizeof *ext);
+  if (!ext) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for imports");
+  tova_status st = TOVA_OK;
+  for (uint32_t i = 0; i < n && st == TOVA_OK; i++) {
+    tova_import_info im;
+    tova_module_import_at(t->module, i, &im);
+    /* Checked at spawn: every import is a known `tova` function. */
+    tova_host_fn fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, err);
+    tova_func *f = fn ? tova_func_new_host(t->store, &im.functype, fn, t) : NULL;
+    if (!f) st = fn ? tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for imports") : err->status;
+    ext[i].kind = TOVA_EXTERN_FUNC;
+    ext[i].of.func = f;
+  }
+  if (st == TOVA_OK) st = tova_instance_new_on(t->store, t->module, ext, n, t->exec, &t->inst, err);
+  if (ext != on_stack) free(ext);
+  if (st != TOVA_OK) return st;
+  tova_extern out;
+  if (tova_instance_export_n(t->inst, t->func, t->func_len, &out) != TOVA_OK ||
+      out.kind != TOVA_EXTERN_FUNC)
+    return tova_error_set(err, TOVA_ERR_NOT_FOUND, "no exported function");
+  t->fn = out.of.func;
+  return TOVA_OK;
+}
+
+static tova_status wt_step(tova_task *task, void *userdata) {
+  tova_wasm_task *t = userdata;
+  (void)task;
+  tova_error err;
+  tova_status st;
+  tova_status why = (tova_status)atomic_load(&t->cancel);
+  if (why) {
+    set_cancelled(t, why);
+    return why;
+  }
+  if (!t->fn) {
+    tova_exec *e = exec_take(t->max_stack_bytes);
+    if (!e) {
+      set_result(t, TOVA_ERR_NOMEM, "%.*s: out of memory for an execution",
+                 (int)(t->func_len > 64 ? 64 : t->func_len), t->func);
+      return TOVA_ERR_NOMEM;
+    }
+    tova_plat_mutex_lock(&t->mu);
+    t->exec = e;
+    tova_plat_mutex_unlock(&t->mu);
+    /* A cancel that came before t->exec was set could not interrupt it. */
+    why = (tova_status)atomic_load(&t->cancel);
+    if (why) {
+      set_cancelled(t, why);
+      return why;
+    }
+    st = instantiate(t, &err);
+    if (st == TOVA_OK) st = tova_exec_call(t->exec, t->fn, t->args, t->results, &err);
+    else if (st != TOVA_ERR_CANCELLED) {
+      char why_msg[TOVA_ERROR_MAX];
+      snprintf(why_msg, sizeof why_msg, "%s", err.message);
+      tova_error_set(&err, st, "instantiating the module: %s", why_msg);
+    }
+  } else {
+    tova_val host[1] = {{0}};
+    tova_rt_tova_wait_results(t, host);
+    st = tova_exec_resume(t->exec, host, t->results, &err);
+  }
+  if (st == TOVA_SUSPENDED) return TOVA_SUSPENDED;
+  /* A cancel wins over whatever the interrupted code was doing (a host call
+   * refused because of it traps, an interrupted loop reports CANCELLED). */
+  why = (tova_status)atomic_load(&t->cancel);
+  int fl = (int)(t->func_len > 64 ? 64 : t->func_len);
+  if (st != TOVA_OK && why) {
+    set_cancelled(t, why);
+    st = why;
+  } else if (st == TOVA_OK) {
+    set_result(t, TOVA_OK, NULL);
+  } else if (st == TOVA_ERR_TRAP) {
+    set_result(t, st, "trap in %.*s: %s", fl, t->func, err.message);
+  } else {
+    set_result(t, st, "%.*s failed: %s", fl, t->func, err.message);
+  }
+  return st;
+}
+
+/* ---- spawn --------------------------------------------------------------- */
+
+static void deadline_fired(tova_rt_timer *timer, void *userdata) {
+  tova_wasm_task *t = userdata;
+  (void)timer;
+  tova_wasm_task_cancel(t, TOVA_ERR_TIMEOUT);
+  tova_wasm_task_release(t); /* the deadline's reference */
+}
+
+/* Every import must be a `tova` function we provide, with its signature. */
+static tova_status check_imports(tova_module *m, tova_error *err) {
+  uint32_t n = tova_module_import_count(m);
+  for (uint32_t i = 0; i < n; i++) {
+    tova_import_info im;
+    tova_module_import_at(m, i, &im);
+    if (im.module_len != 4 || memcmp(im.module, "tova", 4) != 0 || im.kind != TOVA_EXTERN_FUNC)
+      return tova_error_set(err, TOVA_ERR_UNLINKABLE,
+                            "unknown import %.*s.%.*s: a task can import only the functions of "
+                            "module \"tova\" (see docs/host-imports.md)",
+                            (int)(im.module_len > 64 ? 64 : im.module_len), im.module,
+                            (int)(im.name_len > 64 ? 64 : im.name_len), im.name);
+    if (!tova_rt_tova_import(im.name, im.name_len, &im.functype, err)) return err->status;
+  }
+  return TOVA_OK;
+}
+
+tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *cfg,
+                                 tova_wasm_task **out, tova_error *err) {
+  if (out) *out = NULL;
+  if (!rt || !cfg || !cfg->module || (!cfg->func && cfg->func_len) || (cfg->nargs && !cfg->args))
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "wasm task: missing runtime, module or func");
+  int fl = (int)(cfg->func_len > 64 ? 64 : cfg->func_len);
+  tova_functype ft;
+  if (tova_module_export_functype_n(cfg->module, cfg->func, cfg->func_len, &ft) != TOVA_OK)
+    return tova_error_set(err, TOVA_ERR_NOT_FOUND, "the module has no exported function '%.*s'",
+                          fl, cfg->func);
+  if (cfg->nargs != ft.nparams)
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%.*s takes %u argument(s), %u given", fl,
+                          cfg->func, ft.nparams, cfg->nargs);
+  tova_status st = check_imports(cfg->module, err);
+  if (st != TOVA_OK) return st;
+
+  size_t nvals = (size_t)ft.nparams + ft.nresults;
+  tova_wasm_task *t = calloc(1, sizeof *t + nvals * sizeof(tova_val) + cfg->func_len + 1);
+  if (!t) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a task");
+  t->args = (tova_val *)(t + 1);
+  t->results = t->args + ft.nparams;
+  char *name = (char *)(t->results + ft.nresults);
+  if (cfg->func_len) memcpy(name, cfg->func, cfg->func_len);
+  t->func = name;
+  t->func_len = cfg->func_len;
+  for (uint32_t i = 0; i < ft.nparams; i++) t->args[i] = cfg->args[i];
+  t->ft = ft;
+  if (!tova_plat_mutex_init(&t->mu)) {
+    free(t);
+    return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a task");
+  }
+  t->max_stack_bytes = cfg->max_stack_bytes;
+  tova_module_retain(cfg->module);
+  t->module = cfg->module;
+  t->rt = rt;
+  t->id = atomic_fetch_add(&next_task_id, 1);
+  t->done = cfg->done;
+  t->userdata = cfg->userdata;
+  t->status = TOVA_PENDING;
+  atomic_init(&t->refs, 2); /* the caller + the runtime until ended */
+  atomic_init(&t->cancel, 0);
+  atomic_init(&t->wstate, WT_WS_IDLE);
+
+  tova_plat_mutex_lock(&rt->wasm_mu);
+  t->next = rt->wasm_live;
+  if (rt->wasm_live) rt->wasm_live->prev = t;
+  rt->wasm_live = t;
+  rt->wasm_nlive++;
+  tova_plat_mutex_unlock(&rt->wasm_mu);
+  tova_rt_wasm_active_add(rt, 1);
+
+  if (cfg->timeout_ms > 0) {
+    tova_rt_timer_init(&t->deadline, deadline_fired, t);
+    atomic_fetch_add(&t->refs, 1);
+    t->deadline_armed = true;
+    if (!tova_rt_timer_arm(&rt->timers, &t->deadline, cfg->timeout_ms)) {
+      t->deadline_armed = false;
+      atomic_fetch_sub(&t->refs, 1);
+    }
+  }
+  /* From here the task may end (and call done) at any moment: the caller's
+   * reference keeps it valid for *out. */
+  if (out) *out = t;
+  st = tova_task_spawn(rt, wt_step, wt_done, t, &t->task);
+  if (st != TOVA_OK) wt_done(NULL, t, st); /* never queued: end it as the pool would */
+  if (!out) tova_wasm_task_release(t);     /* no handle wanted */
+  return TOVA_OK;
+}
+
+/* ---- cancel --------------------------------------------------------------- */
+
+void tova_wasm_task_cancel(tova_wasm_task *t, tova_status why) {
+  if (!t) return;
+  if (why != TOVA_ERR_TIMEOUT && why != TOVA_ERR_SHUTDOWN && why != TOVA_ERR_DEADLOCK)
+    why = TOVA_ERR_CANCELLED;
+  uint32_t none = 0;
+  if (!atomic_compare_exchange_strong(&t->cancel, &none, (uint32_t)why)) return; /* first wins */
+  tova_plat_mutex_lock(&t->mu);
+  if (!t->ended) {
+    if (t->exec) tova_exec_interrupt(t->exec); /* else the step sees the flag first */
+    if (t->wait != WT_WAIT_NONE && tova_rt_tova_wait_withdraw(t)) {
+      tova_plat_mutex_unlock(&t->mu);
+      tova_rt_wasm_wait_complete(t, TOVA_ERR_CANCELLED);
+      return;
+    }
+  }
+  tova_plat_mutex_unlock(&t->mu);
+}
+
+/* ---- shutdown and deadlock ------------------------------------------------ */
+
+/* Cancel every live task with `why`; the list lock is not held while
+ * cancelling (a cancel may complete a task, whose end takes that lock). */
+static size_t cancel_all(tova_runtime *rt, tova_status why) {
+  tova_plat_mutex_lock(&rt->wasm_mu);
+  size_t n = rt->wasm_nlive, k = 0;
+  tova_wasm_task **list = n ? malloc(n * sizeof *list) : NULL;
+  for (tova_wasm_task *t = rt->wasm_live; t && list; t = t->next) {
+    tova_wasm_task_retain(t);
+    list[k++] = t;
+  }
+  tova_plat_mutex_unlock(&rt->wasm_mu);
+  for (size_t i = 0; i < k; i++) {
+    tova_wasm_task_cancel(list[i], why);
+    tova_wasm_task_release(list[i]);
+  }
+  free(list);
+  return k;
+}
+
+void tova_rt_wasm_shutdown(tova_runtime *rt) { cancel_all(rt, TOVA_ERR_SHUTDOWN); }
+
+size_t tova_runtime_deadlock(tova_runtime *rt, char *report, size_t report_cap) {
+  if (report && report_cap) report[0] = 0;
+  if (!rt) return 0;
+  tova_plat_mutex_lock(&rt->wasm_mu);
+  bool dead = rt->wasm_nlive > 0 && atomic_load(&rt->wasm_active) == 0 &&
+              atomic_load(&process_active) == 0;
+  if (dead && report && report_cap) {
+    size_t used = (size_t)snprintf(report, report_cap,
+                                   "deadlock: all %zu tasks are asleep on channels:", rt->wasm_nlive);
+    int shown = 0;
+    for (tova_wasm_task *t = rt->wasm_live; t && used < report_cap && shown < 8; t = t->next, shown++)
+      used += (size_t)snprintf(report + used, report_cap - used, " task %" PRIu64 " (%.*s) waits %s channel %u;",
+                               t->id, (int)(t->func_len > 32 ? 32 : t->func_len), t->func,
+                               wait_text(t->last_wait), (unsigned)t->last_chan);
+  }
+  tova_plat_mutex_unlock(&rt->wasm_mu);
+  return dead ? cancel_all(rt, TOVA_ERR_DEADLOCK) : 0;
+}

@@ -1,0 +1,474 @@
+/* test_wasm_task.c: WebAssembly tasks of the runtime: parking on channels,
+ * sleeps, selects, cancellation of every kind, deadlines, deadlock reports,
+ * shutdown. Each test reads like the behaviour it specifies. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "check.h"
+#include "rt_test_util.h"
+#include "wasm_task_modules.h"
+
+static tova_module *M; /* channel_module() */
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static void count_done(tova_wasm_task *t, void *ud) {
+  (void)t;
+  latch_add(ud, 1);
+}
+
+static tova_wasm_task *spawn(tova_runtime *rt, tova_module *m, const char *func, const tova_val *args,
+                             uint32_t nargs, int64_t timeout_ms, latch *done) {
+  tova_wasm_task_config cfg = {m, func, strlen(func), args, nargs, timeout_ms, 0, count_done, done};
+  tova_wasm_task *t = NULL;
+  tova_error err;
+  tova_status st = tova_wasm_task_spawn(rt, &cfg, &t, &err);
+  if (st != TOVA_OK) fprintf(stderr, "spawn %s: %s\n", func, err.message);
+  CHECK(st == TOVA_OK);
+  return t;
+}
+
+static int64_t result_i64(tova_wasm_task *t) {
+  tova_error err;
+  tova_status st = tova_wasm_task_status(t, &err);
+  if (st != TOVA_OK) {
+    fprintf(stderr, "task %s failed: %s\n", t ? "" : "(null)", err.message);
+    return INT64_MIN + 1;
+  }
+  return tova_wasm_task_results(t, NULL)[0].i64;
+}
+
+static void nap_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* Until every live task of rt is parked on channels (no timing assumption:
+ * it polls the runtime's own accounting). */
+static void wait_all_blocked(tova_runtime *rt) {
+  while (tova_runtime_wasm_active(rt)) nap_ms(1);
+}
+/* Note: a task's done callback runs just before it stops counting as active
+ * (so an embedder never stops waiting before it has the result). */
+
+static tova_runtime *new_rt(uint32_t workers) {
+  tova_runtime *rt = NULL;
+  tova_runtime_config cfg = {workers};
+  CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
+  return rt;
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void producer_consumer(uint32_t capacity) {
+  tova_runtime *rt = new_rt(2);
+  tova_chan_id ch;
+  CHECK(tova_chan_create(capacity, &ch) == TOVA_OK);
+  int64_t n = RT_SCALE(20000);
+  latch done;
+  latch_init(&done);
+  tova_val args[2] = {{.i32 = (int32_t)ch}, {.i64 = n}};
+  tova_wasm_task *c = spawn(rt, M, "consumer", args, 2, 0, &done);
+  tova_wasm_task *p = spawn(rt, M, "producer", args, 2, 0, &done);
+  latch_wait(&done, 2);
+  CHECK_EQ_I64(result_i64(p), n);
+  CHECK_EQ_I64(result_i64(c), n * (n - 1) / 2);
+  tova_wasm_task_release(p);
+  tova_wasm_task_release(c);
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+}
+
+static void test_producer_consumer_capacity_1(void) { producer_consumer(1); }
+static void test_producer_consumer_unbuffered(void) { producer_consumer(0); }
+
+/* 10,000 tasks each parked on its own channel, on 2 workers, released one by
+ * one in reverse order: each gets exactly its own value. */
+static void test_many_parked_released_in_reverse(void) {
+  tova_runtime *rt = new_rt(2);
+  size_t n = RT_SCALE(10000);
+  tova_chan_id *ch = calloc(n, sizeof *ch);
+  tova_wasm_task **t = calloc(n, sizeof *t);
+  latch done;
+  latch_init(&done);
+  for (size_t i = 0; i < n; i++) {
+    CHECK(tova_chan_create(0, &ch[i]) == TOVA_OK);
+    tova_val a = {.i32 = (int32_t)ch[i]};
+    t[i] = spawn(rt, M, "recv_one", &a, 1, 0, &done);
+  }
+  wait_all_blocked(rt);
+  CHECK_EQ_I64(latch_get(&done), 0);
+  for (size_t i = n; i-- > 0;) {
+    /* Unbuffered: the try-send succeeds only because the task is parked. */
+    CHECK(tova_chan_try_send(ch[i], (int64_t)i * 3) == TOVA_OK);
+  }
+  latch_wait(&done, (int64_t)n);
+  for (size_t i = 0; i < n; i++) {
+    CHECK_EQ_I64(result_i64(t[i]), (int64_t)i * 3);
+    tova_wasm_task_release(t[i]);
+  }
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+  free(ch);
+  free(t);
+}
+
+/* A ring of 1,000 tasks passes a token 100 times round: each hop adds one. */
+static void test_ring_of_tasks(void) {
+  tova_runtime *rt = new_rt(2);
+  size_t n = RT_SCALE(1000);
+  int32_t rounds = 100;
+  tova_chan_id *ch = calloc(n, sizeof *ch);
+  tova_wasm_task **t = calloc(n, sizeof *t);
+  latch done;
+  latch_init(&done);
+  for (size_t i = 0; i < n; i++) CHECK(tova_chan_create(i == 0 ? 1 : 0, &ch[i]) == TOVA_OK);
+  for (size_t i = 0; i < n; i++) {
+    tova_val a[3] = {{.i32 = (int32_t)ch[i]}, {.i32 = (int32_t)ch[(i + 1) % n]}, {.i32 = rounds}};
+    t[i] = spawn(rt, M, "relay", a, 3, 0, &done);
+  }
+  CHECK(tova_chan_try_send(ch[0], 0) == TOVA_OK);
+  latch_wait(&done, (int64_t)n);
+  int64_t token = -1;
+  CHECK(tova_chan_try_recv(ch[0], &token) == TOVA_OK);
+  CHECK_EQ_I64(token, (int64_t)n * rounds);
+  for (size_t i = 0; i < n; i++) {
+    CHECK_EQ_I64(tova_wasm_task_results(t[i], NULL)[0].i32, rounds);
+    tova_wasm_task_release(t[i]);
+  }
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+  free(ch);
+  free(t);
+}
+
+/* Select over 3 always-ready channels picks each about a third of the time
+ * (binomial: within 6 standard deviations, a bound that fails only when the
+ * choice is biased). */
+static void test_select_fairness(void) {
+  tova_chan_id ch[3];
+  int trials = 30000, hits[3] = {0, 0, 0};
+  for (int k = 0; k < 3; k++) CHECK(tova_chan_create((uint32_t)trials, &ch[k]) == TOVA_OK);
+  for (int i = 0; i < trials; i++)
+    for (int k = 0; k < 3; k++) CHECK(tova_chan_try_send(ch[k], k) == TOVA_OK);
+  for (int i = 0; i < trials; i++) {
+    tova_select_case c[3];
+    for (int k = 0; k < 3; k++) c[k] = (tova_select_case){ch[k], TOVA_SELECT_RECV, -1, TOVA_PENDING};
+    int index = -2;
+    CHECK(tova_select_start(NULL, c, 3, 0, NULL, NULL, &index, NULL) == TOVA_OK);
+    if (index < 0 || index > 2) {
+      CHECK(index >= 0 && index <= 2);
+      break;
+    }
+    CHECK_EQ_I64(c[index].value, index);
+    hits[index]++;
+  }
+  double mean = trials / 3.0, sd = 81.65; /* sqrt(30000 * 1/3 * 2/3) */
+  for (int k = 0; k < 3; k++) {
+    if (hits[k] < mean - 6 * sd || hits[k] > mean + 6 * sd)
+      fprintf(stderr, "select picked case %d %d times of %d\n", k, hits[k], trials);
+    CHECK(hits[k] >= mean - 6 * sd && hits[k] <= mean + 6 * sd);
+  }
+  for (int k = 0; k < 3; k++) tova_chan_close(ch[k]);
+}
+
+/* A WebAssembly select: parks until one channel is ready, gets that value;
+ * times out with -1; sees a closed channel as ready, flagged. */
+static void test_wasm_select(void) {
+  tova_runtime *rt = new_rt(2);
+  tova_chan_id a, b, c;
+  CHECK(tova_chan_create(0, &a) == TOVA_OK);
+  CHECK(tova_chan_create(0, &b) == TOVA_OK);
+  CHECK(tova_chan_create(0, &c) == TOVA_OK);
+  latch done;
+  latch_init(&done);
+  tova_val args[4] = {{.i32 = (int32_t)a}, {.i32 = (int32_t)b}, {.i32 = (int32_t)c}, {.i64 = -1}};
+  tova_wasm_task *t = spawn(rt, M, "select3", args, 4, 0, &done);
+  wait_all_blocked(rt);
+  CHECK(tova_chan_try_send(b, 42) == TOVA_OK); /* the parked select takes it */
+  latch_wait(&done, 1);
+  CHECK_EQ_I64(result_i64(t), 2 * 1000000 + 42);
+  tova_wasm_task_release(t);
+  /* Its other cases were withdrawn: nobody is left receiving on a or c. */
+  CHECK(tova_chan_try_send(a, 1) == TOVA_ERR_FULL);
+  CHECK(tova_chan_try_send(c, 1) == TOVA_ERR_FULL);
+
+  args[3].i64 = 20; /* nothing will come: timeout */
+  t = spawn(rt, M, "select3", args, 4, 0, &done);
+  latch_wait(&done, 2);
+  CHECK_EQ_I64(result_i64(t), -1);
+  tova_wasm_task_release(t);
+
+  args[3].i64 = -1;
+  t = spawn(rt, M, "select3", args, 4, 0, &done);
+  wait_all_blocked(rt);
+  CHECK(tova_chan_close(c) == TOVA_OK);
+  latch_wait(&done, 3);
+  CHECK_EQ_I64(result_i64(t), 3 * 1000000 + 500000);
+  tova_wasm_task_release(t);
+  tova_chan_close(a);
+  tova_chan_close(b);
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+}
+
+static void test_sleep_and_yield(void) {
+  tova_runtime *rt = new_rt(2);
+  latch done;
+  latch_init(&done);
+  tova_val ms = {.i64 = 30};
+  int64_t t0 = tova_now_ms();
+  tova_wasm_task *s = spawn(rt, M, "sleeper", &ms, 1, 0, &done);
+  tova_val n = {.i32 = 1000};
+  tova_wasm_task *y = spawn(rt, M, "yielder", &n, 1, 0, &done);
+  latch_wait(&done, 2);
+  CHECK_EQ_I64(tova_wasm_task_results(s, NULL)[0].i32, 7);
+  CHECK_EQ_I64(tova_wasm_task_results(y, NULL)[0].i32, 1000);
+  /* A sleep never ends early (a lower bound, not a timing assertion). */
+  CHECK(tova_now_ms() - t0 >= 30);
+  tova_wasm_task_release(s);
+  tova_wasm_task_release(y);
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+}
+
+/* Every kind of task stops when cancelled, with TOVA_ERR_CANCELLED. */
+static void test_cancel_every_kind(void) {
+  tova_runtime *rt = new_rt(2);
+  tova_module *start_spin = spinning_start_module();
+  tova_chan_id ch, sel_ch;
+  CHECK(tova_chan_create(0, &ch) == TOVA_OK);
+  CHECK(tova_chan_create(0, &sel_ch) == TOVA_OK);
+  latch done;
+  latch_init(&done);
+  tova_val a_ch = {.i32 = (int32_t)ch};
+  tova_val a_deep = {.i32 = 5000};
+  tova_val a_sleep = {.i64 = 1000000000};
+  tova_val a_sel[4] = {{.i32 = (int32_t)sel_ch}, {.i32 = (int32_t)sel_ch}, {.i32 = (int32_t)sel_ch}, {.i64 = -1}};
+  tova_wasm_task *t[6];
+  t[0] = spawn(rt, M, "spin", NULL, 0, 0, &done);
+  t[1] = spawn(rt, M, "deep", &a_deep, 1, 0, &done);
+  t[2] = spawn(rt, M, "recv_one", &a_ch, 1, 0, &done);
+  t[3] = spawn(rt, M, "sleeper", &a_sleep, 1, 0, &done);
+  t[4] = spawn(rt, M, "select3", a_sel, 4, 0, &done);
+  t[5] = spawn(rt, start_spin, "f", NULL, 0, 0, &done);
+  nap_ms(50); /* let them start, spin, recurse and park (no assertion depends on it) */
+  CHECK_EQ_I64(latch_get(&done), 0);
+  for (int i = 0; i < 6; i++) tova_wasm_task_cancel(t[i], TOVA_ERR_CANCELLED);
+  latch_wait(&done, 6);
+  for (int i = 0; i < 6; i++) {
+    tova_error err;
+    CHECK(tova_wasm_task_status(t[i], &err) == TOVA_ERR_CANCELLED);
+    CHECK_STR_CONTAINS(err.message, "cancelled");
+    tova_wasm_task_release(t[i]);
+  }
+  /* The channels stay consistent: the withdrawn receivers take nothing. */
+  CHECK(tova_chan_try_send(ch, 1) == TOVA_ERR_FULL);
+  CHECK(tova_chan_try_send(sel_ch, 1) == TOVA_ERR_FULL);
+  /* done runs just before a task stops counting as active: poll briefly. */
+  for (int i = 0; i < 5000 && tova_runtime_wasm_active(rt); i++) nap_ms(1);
+  CHECK(!tova_runtime_wasm_active(rt));
+  tova_module_release(start_spin);
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+}
+
+static void test_deadline(void) {
+  tova_runtime *rt = new_rt(2);
+  latch done;
+  latch_init(&done);
+  tova_chan_id ch;
+  CHECK(tova_chan_create(0, &ch) == TOVA_OK);
+  tova_val a_ch = {.i32 = (int32_t)ch};
+  tova_wasm_task *spin = spawn(rt, M, "spin", NULL, 0, 20, &done);
+  tova_wasm_task *parked = spawn(rt, M, "recv_one", &a_ch, 1, 20, &done);
+  tova_wasm_task *quick = spawn(rt, M, "send_one", (tova_val[]){{.i32 = 999999}, {.i64 = 0}}, 2, 10000, &done);
+  latch_wait(&done, 3);
+  tova_error err;
+  CHECK(tova_wasm_task_status(spin, &err) == TOVA_ERR_TIMEOUT);
+  CHECK_STR_CONTAINS(err.message, "timed out");
+  CHECK(tova_wasm_task_status(parked, &err) == TOVA_ERR_TIMEOUT);
+  /* An unknown channel: chan_send gives -1, and a finished task's deadline
+   * never fires. */
+  CHECK(tova_wasm_task_status(quick, &err) == TOVA_OK);
+  CHECK_EQ_I64(tova_wasm_task_results(quick, NULL)[0].i32, -1);
+  tova_wasm_task_release(spin);
+  tova_wasm_task_release(parked);
+  tova_wasm_task_release(quick);
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+}
+
+/* All tasks asleep on channels: reported, each task named with its channel. */
+static void test_deadlock_report(void) {
+  tova_runtime *rt = new_rt(2);
+  latch done;
+  latch_init(&done);
+  tova_chan_id ch;
+  CHECK(tova_chan_create(0, &ch) == TOVA_OK);
+  tova_val args[2] = {{.i32 = (int32_t)ch}, {.i64 = 3}};
+  tova_wasm_task *c = spawn(rt, M, "consumer", args, 2, 0, &done);
+  wait_all_blocked(rt);
+  char report[512];
+  CHECK_EQ_I64(tova_runtime_deadlock(rt, report, sizeof report), 1);
+  CHECK_STR_CONTAINS(report, "consumer");
+  latch_wait(&done, 1);
+  tova_error err;
+  CHECK(tova_wasm_task_status(c, &err) == TOVA_ERR_DEADLOCK);
+  CHECK_STR_CONTAINS(err.message, "consumer");
+  CHECK_STR_CONTAINS(err.message, "receive");
+  char chname[32];
+  snprintf(chname, sizeof chname, "channel %u", (unsigned)ch);
+  CHECK_STR_CONTAINS(err.message, chname);
+  tova_wasm_task_release(c);
+
+  /* A sleeping task is not asleep on channels: no deadlock. */
+  tova_val ms = {.i64 = 50};
+  tova_wasm_task *s = spawn(rt, M, "sleeper", &ms, 1, 0, &done);
+  CHECK_EQ_I64(tova_runtime_deadlock(rt, NULL, 0), 0);
+  latch_wait(&done, 2);
+  CHECK(tova_wasm_task_status(s, NULL) == TOVA_OK);
+  tova_wasm_task_release(s);
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+}
+
+/* Close racing with parked senders and receivers: every value taken by a
+ * receiver was sent by exactly one sender that saw success, none twice. */
+static void test_close_races_parked_tasks(void) {
+  tova_runtime *rt = new_rt(2);
+  int n = RT_SCALE(400);
+  for (int round = 0; round < 5; round++) {
+    tova_chan_id ch;
+    CHECK(tova_chan_create((uint32_t)(round % 2), &ch) == TOVA_OK);
+    latch done;
+    latch_init(&done);
+    tova_wasm_task **snd = calloc((size_t)n, sizeof *snd), **rcv = calloc((size_t)n, sizeof *rcv);
+    for (int i = 0; i < n; i++) {
+      tova_val s[2] = {{.i32 = (int32_t)ch}, {.i64 = i + 1}};
+      snd[i] = spawn(rt, M, "send_one", s, 2, 0, &done);
+      tova_val r = {.i32 = (int32_t)ch};
+      if (i % 2 == 0) rcv[i] = spawn(rt, M, "recv_one", &r, 1, 0, &done);
+    }
+    nap_ms(round); /* vary how much has happened when the close lands */
+    CHECK(tova_chan_close(ch) == TOVA_OK);
+    int expected = n + (n + 1) / 2;
+    latch_wait(&done, expected);
+    char *seen = calloc((size_t)n + 1, 1);
+    int sent_ok = 0, received = 0;
+    for (int i = 0; i < n; i++) {
+      int32_t s = tova_wasm_task_results(snd[i], NULL)[0].i32;
+      CHECK(s == 0 || s == -1);
+      sent_ok += s == 0;
+      tova_wasm_task_release(snd[i]);
+      if (rcv[i]) {
+        int64_t v = tova_wasm_task_results(rcv[i], NULL)[0].i64;
+        if (v != INT64_MIN) {
+          CHECK(v >= 1 && v <= n);
+          if (v >= 1 && v <= n) {
+            CHECK(!seen[v]);
+            seen[v] = 1;
+          }
+          received++;
+        }
+        tova_wasm_task_release(rcv[i]);
+      }
+    }
+    /* What is still buffered was sent too. */
+    int64_t v;
+    while (tova_chan_try_recv(ch, &v) == TOVA_OK) {
+      CHECK(v >= 1 && v <= n && !seen[v]);
+      if (v >= 1 && v <= n) seen[v] = 1;
+      received++;
+    }
+    CHECK_EQ_I64(sent_ok, received);
+    free(seen);
+    free(snd);
+    free(rcv);
+    latch_destroy(&done);
+  }
+  tova_runtime_free(rt);
+}
+
+/* Freeing the runtime ends parked and spinning tasks with TOVA_ERR_SHUTDOWN. */
+static void test_shutdown_ends_everything(void) {
+  tova_runtime *rt = new_rt(2);
+  latch done;
+  latch_init(&done);
+  tova_chan_id ch;
+  CHECK(tova_chan_create(0, &ch) == TOVA_OK);
+  tova_val a = {.i32 = (int32_t)ch};
+  tova_wasm_task *t[4];
+  t[0] = spawn(rt, M, "spin", NULL, 0, 0, &done);
+  t[1] = spawn(rt, M, "spin", NULL, 0, 0, &done);
+  t[2] = spawn(rt, M, "recv_one", &a, 1, 0, &done);
+  t[3] = spawn(rt, M, "spin", NULL, 0, 0, &done); /* queued behind two spinners */
+  nap_ms(20);
+  tova_runtime_free(rt);
+  CHECK_EQ_I64(latch_get(&done), 4);
+  for (int i = 0; i < 4; i++) {
+    CHECK(tova_wasm_task_status(t[i], NULL) == TOVA_ERR_SHUTDOWN);
+    tova_wasm_task_release(t[i]);
+  }
+  CHECK(tova_chan_try_send(ch, 1) == TOVA_ERR_FULL); /* the receiver was withdrawn */
+  latch_destroy(&done);
+}
+
+static void test_spawn_errors(void) {
+  tova_runtime *rt = new_rt(1);
+  tova_error err;
+  tova_wasm_task_config cfg = {M, "nope", 4, NULL, 0, 0, 0, NULL, NULL};
+  CHECK(tova_wasm_task_spawn(rt, &cfg, NULL, &err) == TOVA_ERR_NOT_FOUND);
+  CHECK_STR_CONTAINS(err.message, "nope");
+  cfg.func = "producer";
+  cfg.func_len = 8;
+  CHECK(tova_wasm_task_spawn(rt, &cfg, NULL, &err) == TOVA_ERR_BAD_ARGUMENT);
+  /* A NUL inside the name is part of it. */
+  cfg.func = "spin\0x";
+  cfg.func_len = 6;
+  CHECK(tova_wasm_task_spawn(rt, &cfg, NULL, &err) == TOVA_ERR_NOT_FOUND);
+  /* Wrong signature for a tova import: unlinkable, naming it. */
+  mod m = {0};
+  uint32_t bad = mod_import_func(&m, "tova", "chan_send", mod_type(&m, "ii", "i"));
+  (void)bad;
+  wb b = {0};
+  e_i32(&b, 0);
+  mod_func(&m, mod_type(&m, "", "i"), "", &b, "f");
+  wb_free(&b);
+  tova_module *mm = compile_mod(&m);
+  tova_wasm_task_config c2 = {mm, "f", 1, NULL, 0, 0, 0, NULL, NULL};
+  CHECK(tova_wasm_task_spawn(rt, &c2, NULL, &err) == TOVA_ERR_UNLINKABLE);
+  CHECK_STR_CONTAINS(err.message, "chan_send");
+  tova_module_release(mm);
+  mod m2 = {0};
+  mod_import_func(&m2, "env", "thing", mod_type(&m2, "", ""));
+  e_i32(&b, 0);
+  mod_func(&m2, mod_type(&m2, "", "i"), "", &b, "f");
+  wb_free(&b);
+  mm = compile_mod(&m2);
+  c2.module = mm;
+  CHECK(tova_wasm_task_spawn(rt, &c2, NULL, &err) == TOVA_ERR_UNLINKABLE);
+  CHECK_STR_CONTAINS(err.message, "env.thing");
+  tova_module_release(mm);
+  tova_runtime_free(rt);
+}
+
+int main(void) {
+  M = channel_module();
+  RUN(test_producer_consumer_capacity_1);
+  RUN(test_producer_consumer_unbuffered);
+  RUN(test_many_parked_released_in_reverse);
+  RUN(test_ring_of_tasks);
+  RUN(test_select_fairness);
+  RUN(test_wasm_select);
+  RUN(test_sleep_and_yield);
+  RUN(test_cancel_every_kind);
+  RUN(test_deadline);
+  RUN(test_deadlock_report);
+  RUN(test_close_races_parked_tasks);
+  RUN(test_shutdown_ends_everything);
+  RUN(test_spawn_errors);
+  tova_module_release(M);
+  return CHECK_DONE();
+}

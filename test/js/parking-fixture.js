@@ -1,0 +1,16 @@
+// The bytes of fixtures/parking.wat, assembled with wabt's wat2wasm at test
+// time (scripts/setup.sh installs wabt).
+'use strict';
+const { execFileSync } = require('child_process');
+const { mkdtempSync, readFileSync } = require('fs');
+const { tmpdir } = require('os');
+const { join } = require('path');
+
+function parkingModule() {
+  const dir = mkdtempSync(join(tmpdir(), 'tova-parking-'));
+  const out = join(dir, 'parking.wasm');
+  execFileSync('wat2wasm', [join(__dirname, 'fixtures', 'parking.wat'), '-o', out]);
+  return readFileSync(out);
+}
+
+module.exports = { parkingModule };
