@@ -190,7 +190,7 @@ bool tova_chan_cancel_wait(tova_chan_id id, tova_chan_waiter *w) {
   if (!w) return false;
   tova_status st;
   tova_rt_chan_slot *s = lock_live(id, &st);
-  if (!s) return false; /* unknown, or a tombstone: nothing can be queued there */
+  if (!s) return false; /* unknown, or freed: nothing can be queued there */
   tova_rt_chan *c = s->chan;
   bool found = true;
   if (waitq_has(&c->sendq, w)) waitq_unlink(&c->sendq, w);
