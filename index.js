@@ -1,12 +1,15 @@
 'use strict';
 // tova_runtime: the package's main export (the "bridge").
 //
-// Finds and loads the native addon (tova_runtime.node, built from the C
-// sources by `npm install` / `npm run build`) and exposes its API with the
-// conveniences that belong in JS. Where the addon is looked for, in order:
+// Finds and loads the native addon and exposes its API with the conveniences
+// that belong in JS. Where the addon is looked for, in order:
 //   1. <package>/build/tova_runtime.node, <package>/build/Release/tova_runtime.node
-//   2. $TOVA_RUNTIME_PATH: the .node file itself, or a directory holding it
-//   3. ~/.tova/lib/tova_runtime.node
+//      (a from-source build: `npm run build`, or the install script when no
+//      prebuild fits)
+//   2. <package>/prebuilds/<platform>-<arch>/tova_runtime.napi[.glibc|.musl].node
+//      (shipped in the npm package; see lib/prebuilds.js)
+//   3. $TOVA_RUNTIME_PATH: the .node file itself, or a directory holding it
+//   4. ~/.tova/lib/tova_runtime.node
 // When none loads, isRuntimeAvailable() is false and every other function
 // throws an Error with code TOVA_UNAVAILABLE saying how to build the addon and
 // why each candidate failed.
@@ -14,6 +17,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const prebuilds = require('./lib/prebuilds.js');
 
 const ADDON_NAME = 'tova_runtime.node';
 
@@ -26,6 +30,9 @@ function candidates() {
     path.join(__dirname, 'build', ADDON_NAME),
     path.join(__dirname, 'build', 'Release', ADDON_NAME),
   ];
+  const prebuilt = prebuilds.matchingAddons(__dirname);
+  if (prebuilt.length) list.push(...prebuilt);
+  else list.push(path.join(prebuilds.prebuildDir(__dirname), prebuilds.addonFileName()));
   const fromEnv = process.env.TOVA_RUNTIME_PATH;
   if (fromEnv) {
     let isDir = false;
@@ -54,9 +61,12 @@ function load() {
       tried.push(`${file}: ${String(e && e.message).split('\n')[0]}`);
     }
   }
+  const libc = prebuilds.libc();
   loadError =
-    `tova_runtime: the native addon is not available. Build it with \`npm install\` or ` +
-    `\`npm run build\` in ${__dirname} (needs cmake and a C compiler), or point ` +
+    `tova_runtime: the native addon is not available for ${process.platform}-${process.arch}` +
+    `${libc ? ' (' + libc + ')' : ''}: no from-source build and no prebuilt addon loaded. Build it ` +
+    `from source with \`npm install\` / \`npm rebuild tova_runtime\` (install scripts enabled), or ` +
+    `\`npm run build\` in ${__dirname} (needs cmake and a C11 compiler), or point ` +
     `TOVA_RUNTIME_PATH at a built ${ADDON_NAME}. Tried: ${tried.join('; ')}`;
   return null;
 }

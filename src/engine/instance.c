@@ -339,20 +339,17 @@ tova_status wasm_instance_export_n(tova_instance *inst, const char *name, size_t
                                    tova_extern *out) {
   if (!inst || (!name && len) || !out) return TOVA_ERR_BAD_ARGUMENT;
   const tova_module *m = inst->module;
-  for (uint32_t i = 0; i < m->nexports; i++) {
-    const wasm_export *ex = &m->exports[i];
-    if (ex->name_len != len || (len && memcmp(ex->name, name, len) != 0)) continue;
-    out->kind = (tova_extern_kind)ex->kind;
-    switch (ex->kind) {
-      case TOVA_EXTERN_FUNC: out->of.func = inst->funcs[ex->index]; break;
-      case TOVA_EXTERN_TABLE: out->of.table = inst->tables[ex->index]; break;
-      case TOVA_EXTERN_MEMORY: out->of.memory = inst->memories[ex->index]; break;
-      case TOVA_EXTERN_GLOBAL: out->of.global = inst->globals[ex->index]; break;
-      default: return TOVA_ERR_NOT_FOUND;
-    }
-    return TOVA_OK;
+  const wasm_export *ex = wasm_module_find_export(m, name, len);
+  if (!ex) return TOVA_ERR_NOT_FOUND;
+  out->kind = (tova_extern_kind)ex->kind;
+  switch (ex->kind) {
+    case TOVA_EXTERN_FUNC: out->of.func = inst->funcs[ex->index]; break;
+    case TOVA_EXTERN_TABLE: out->of.table = inst->tables[ex->index]; break;
+    case TOVA_EXTERN_MEMORY: out->of.memory = inst->memories[ex->index]; break;
+    case TOVA_EXTERN_GLOBAL: out->of.global = inst->globals[ex->index]; break;
+    default: return TOVA_ERR_NOT_FOUND;
   }
-  return TOVA_ERR_NOT_FOUND;
+  return TOVA_OK;
 }
 
 tova_module *tova_instance_module(tova_instance *inst) { return inst ? inst->module : NULL; }

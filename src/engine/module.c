@@ -27,6 +27,7 @@ void wasm_module_free(tova_module *m) {
   free(m->global_types);
   free(m->global_defs);
   free(m->exports);
+  free(m->export_slots);
   free(m->elems);
   free(m->datas);
   free(m->func_declared);
@@ -84,19 +85,36 @@ void tova_module_export_at(const tova_module *m, uint32_t i, tova_export_info *o
   out->index = ex->index;
 }
 
+uint64_t wasm_export_name_hash(const char *name, size_t len) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)name[i]) * 1099511628211ull;
+  return h;
+}
+
+const wasm_export *wasm_module_find_export(const tova_module *m, const char *name, size_t len) {
+  if (!m->export_slots) { /* not validated yet: scan */
+    for (uint32_t i = 0; i < m->nexports; i++) {
+      const wasm_export *ex = &m->exports[i];
+      if (ex->name_len == len && (len == 0 || memcmp(ex->name, name, len) == 0)) return ex;
+    }
+    return NULL;
+  }
+  size_t mask = m->export_cap - 1;
+  for (size_t h = (size_t)wasm_export_name_hash(name, len) & mask;; h = (h + 1) & mask) {
+    uint32_t i = m->export_slots[h];
+    if (i == UINT32_MAX) return NULL;
+    const wasm_export *ex = &m->exports[i];
+    if (ex->name_len == len && (len == 0 || memcmp(ex->name, name, len) == 0)) return ex;
+  }
+}
+
 tova_status tova_module_export_functype(const tova_module *m, const char *name,
                                         tova_functype *out) {
   if (!m || !name || !out) return TOVA_ERR_BAD_ARGUMENT;
-  size_t len = strlen(name);
-  for (uint32_t i = 0; i < m->nexports; i++) {
-    const wasm_export *ex = &m->exports[i];
-    if (ex->name_len == len && memcmp(ex->name, name, len) == 0) {
-      if (ex->kind != TOVA_EXTERN_FUNC) return TOVA_ERR_NOT_FOUND;
-      *out = *wasm_func_type(m, ex->index);
-      return TOVA_OK;
-    }
-  }
-  return TOVA_ERR_NOT_FOUND;
+  const wasm_export *ex = wasm_module_find_export(m, name, strlen(name));
+  if (!ex || ex->kind != TOVA_EXTERN_FUNC) return TOVA_ERR_NOT_FOUND;
+  *out = *wasm_func_type(m, ex->index);
+  return TOVA_OK;
 }
 
 uint32_t tova_module_import_count(const tova_module *m) { return m ? m->nimports : 0; }

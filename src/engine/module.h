@@ -150,6 +150,13 @@ struct tova_module {
 
   uint32_t nexports;
   wasm_export *exports;
+  /* Export names hashed for O(1) lookup by name (wasm_module_find_export):
+   * open addressing, linear probing, export indices or UINT32_MAX when free.
+   * Built by wasm_validate (which rejects duplicates while building it);
+   * NULL before that, and then lookups scan. export_cap is a power of two
+   * >= 2 * nexports, so a probe always ends at a free slot. */
+  size_t export_cap;
+  uint32_t *export_slots;
 
   bool has_start;
   uint32_t start;
@@ -177,6 +184,10 @@ tova_status wasm_compile(tova_module *m, tova_error *err);
 void wasm_code_free(wasm_code *code);
 /* Frees everything the module owns (called when refcount drops to 0). */
 void wasm_module_free(tova_module *m);
+/* The export named name[0..len) (exact bytes: a NUL is just a byte), or NULL. */
+const wasm_export *wasm_module_find_export(const tova_module *m, const char *name, size_t len);
+/* Hash of an export name, for export_slots. */
+uint64_t wasm_export_name_hash(const char *name, size_t len);
 
 static inline const tova_functype *wasm_func_type(const tova_module *m, uint32_t func_index) {
   return &m->types[m->func_types[func_index]];

@@ -72,40 +72,36 @@ static tova_status check_const(tova_module *m, wasm_constexpr *e, uint8_t expect
   return TOVA_OK;
 }
 
-static uint64_t name_hash(const char *s, uint32_t n) {
-  uint64_t h = 1469598103934665603ull; /* FNV-1a */
-  for (uint32_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-  return h;
-}
-
-/* Export names must be unique: open-addressing hash set of export indices. */
-static tova_status check_export_names(const tova_module *m, tova_error *err) {
-  if (m->nexports < 2) return TOVA_OK;
+/* Export names must be unique. The hash set that checks it is kept in the
+ * module as its export index (module.h: export_slots), so lookups by name
+ * cost O(1) and a module with n exports validates and lists them in O(n). */
+static tova_status index_export_names(tova_module *m, tova_error *err) {
   size_t cap = 4;
   while (cap < (size_t)m->nexports * 2) cap *= 2;
   uint32_t *slots = malloc(cap * sizeof *slots);
   if (!slots) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory validating exports");
   memset(slots, 0xFF, cap * sizeof *slots);
-  tova_status st = TOVA_OK;
-  for (uint32_t i = 0; i < m->nexports && st == TOVA_OK; i++) {
+  for (uint32_t i = 0; i < m->nexports; i++) {
     const wasm_export *ex = &m->exports[i];
-    size_t h = (size_t)name_hash(ex->name, ex->name_len) & (cap - 1);
+    size_t h = (size_t)wasm_export_name_hash(ex->name, ex->name_len) & (cap - 1);
     while (slots[h] != UINT32_MAX) {
       const wasm_export *o = &m->exports[slots[h]];
       if (o->name_len == ex->name_len && memcmp(o->name, ex->name, ex->name_len) == 0) {
-        st = tova_error_set(err, TOVA_ERR_INVALID_MODULE, "export %u \"%.*s\": duplicate export name",
-                            i, (int)(ex->name_len > 64 ? 64 : ex->name_len), ex->name);
-        break;
+        free(slots);
+        return tova_error_set(err, TOVA_ERR_INVALID_MODULE, "export %u \"%.*s\": duplicate export name",
+                              i, (int)(ex->name_len > 64 ? 64 : ex->name_len), ex->name);
       }
       h = (h + 1) & (cap - 1);
     }
     slots[h] = i;
   }
-  free(slots);
-  return st;
+  free(m->export_slots);
+  m->export_slots = slots;
+  m->export_cap = cap;
+  return TOVA_OK;
 }
 
-static tova_status check_exports(const tova_module *m, tova_error *err) {
+static tova_status check_exports(tova_module *m, tova_error *err) {
   static const char *const kinds[] = {"function", "table", "memory", "global"};
   for (uint32_t i = 0; i < m->nexports; i++) {
     const wasm_export *ex = &m->exports[i];
@@ -117,7 +113,7 @@ static tova_status check_exports(const tova_module *m, tova_error *err) {
       return tova_error_set(err, TOVA_ERR_INVALID_MODULE, "export %u: unknown %s %u", i,
                             kinds[ex->kind], ex->index);
   }
-  return check_export_names(m, err);
+  return index_export_names(m, err);
 }
 
 static tova_status check_elems(tova_module *m, tova_error *err) {

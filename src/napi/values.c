@@ -5,8 +5,10 @@
  * non-finite or unsafe number is a TOVA_BAD_ARGUMENT error. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "addon.h"
+#include "js_number.h"
 
 napi_status tova_napi_from_i64(napi_env env, int64_t v, napi_value *out) {
   if (v >= -TOVA_NAPI_MAX_SAFE_INT && v <= TOVA_NAPI_MAX_SAFE_INT) {
@@ -38,13 +40,15 @@ tova_status tova_napi_to_i64(napi_env env, napi_value v, int64_t *out, tova_erro
   /* Hot path (every channelSend): one N-API call when v is a number. */
   double d;
   if (napi_get_value_double(env, v, &d) == napi_ok) {
+    char text[TOVA_JS_NUMBER_MAX];
     if (!isfinite(d) || d != trunc(d)) {
-      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be an integer, got %.17g", what, d);
+      return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be an integer, got %s", what,
+                            tova_js_number(d, text));
     }
     if (fabs(d) > (double)TOVA_NAPI_MAX_SAFE_INT) {
       return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
-                            "%s %.17g is outside the safe integer range (+-(2^53-1)); pass a BigInt",
-                            what, d);
+                            "%s %s is outside the safe integer range (+-(2^53-1)); pass a BigInt",
+                            what, tova_js_number(d, text));
     }
     *out = (int64_t)d;
     return TOVA_OK;
@@ -108,6 +112,13 @@ tova_status tova_napi_to_string(napi_env env, napi_value v, char **out, tova_err
   char *s = malloc(len + 1);
   if (!s) return tova_error_set(err, TOVA_ERR_NOMEM, "%s: out of memory", what);
   napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  /* The result is used as a C string (export names): a NUL inside would cut
+   * it, and 'a\0b' would silently mean 'a'. Refuse rather than guess. */
+  if (strlen(s) != len) {
+    free(s);
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must not contain a NUL character (\\0)",
+                          what);
+  }
   *out = s;
   return TOVA_OK;
 }

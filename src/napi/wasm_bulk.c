@@ -19,7 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "js_number.h"
 #include "wasm_internal.h"
+
+/* At most this many rows, and this many argument or result values, per call
+ * (each value is a tova_val of 8 bytes here, plus the JS array's copy: 1 GiB
+ * each at the limit). A bigger request is a mistake or an attack, refused
+ * with TOVA_BAD_ARGUMENT before anything is reserved. */
+#define BULK_MAX_VALUES ((size_t)1 << 27)
 
 typedef enum out_kind { OUT_NONE, OUT_I32, OUT_I64, OUT_F64 } out_kind;
 
@@ -183,18 +190,26 @@ static tova_status output_kind(const tova_functype *ft, out_kind *out, tova_erro
   return TOVA_OK;
 }
 
-/* Why element i cannot be converted (rare path: formats the message). */
+/* Why element i cannot be converted (rare path: formats the message). got is
+ * the element as JS prints it. */
 static tova_status convert_error(tova_error *err, size_t i, uint8_t t, const char *func, uint32_t np,
-                                 const char *fmt_what, double got) {
+                                 const char *fmt_what, const char *got) {
   char where[160];
   snprintf(where, sizeof where, "callBulk: args[%zu] (row %zu, argument %zu of %s, %s)", i, i / np,
            i % np, func, tova_valtype_name(t));
-  return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s %s%.17g", where, fmt_what, got);
+  return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s %s%s", where, fmt_what, got);
+}
+
+/* A BigInt64Array element as JS prints it (String(123n) is "123"). */
+static const char *int64_text(int64_t x, char text[TOVA_JS_NUMBER_MAX]) {
+  snprintf(text, TOVA_JS_NUMBER_MAX, "%lld", (long long)x);
+  return text;
 }
 
 /* One element of the argument array converted to parameter type `t`. */
 static tova_status convert(napi_typedarray_type src, const void *data, size_t i, uint8_t t,
                            tova_val *out, tova_error *err, const char *func, uint32_t np) {
+  char text[TOVA_JS_NUMBER_MAX];
   out->raw = 0;
   if (src == napi_bigint64_array) {
     int64_t x = ((const int64_t *)data)[i];
@@ -203,9 +218,11 @@ static tova_status convert(napi_typedarray_type src, const void *data, size_t i,
     } else if (t == TOVA_I32 && x >= -2147483648LL && x <= 4294967295LL) {
       out->i32 = (int32_t)(uint32_t)(uint64_t)x;
     } else if (t == TOVA_I32) {
-      return convert_error(err, i, t, func, np, "must be in [-2^31, 2^32-1], got ", (double)x);
+      return convert_error(err, i, t, func, np, "must be in [-2^31, 2^32-1], got ",
+                           int64_text(x, text));
     } else {
-      return convert_error(err, i, t, func, np, "cannot come from a BigInt64Array; got ", (double)x);
+      return convert_error(err, i, t, func, np, "cannot come from a BigInt64Array; got ",
+                           int64_text(x, text));
     }
     return TOVA_OK;
   }
@@ -225,24 +242,38 @@ static tova_status convert(napi_typedarray_type src, const void *data, size_t i,
       case TOVA_I32:
       case TOVA_I64:
         if (!isfinite(d) || d != trunc(d)) {
-          return convert_error(err, i, t, func, np, "must be an integer, got ", d);
+          return convert_error(err, i, t, func, np, "must be an integer, got ",
+                               tova_js_number(d, text));
         }
         if (t == TOVA_I32) {
           if (d < -2147483648.0 || d > 4294967295.0) {
-            return convert_error(err, i, t, func, np, "must be in [-2^31, 2^32-1], got ", d);
+            return convert_error(err, i, t, func, np, "must be in [-2^31, 2^32-1], got ",
+                                 tova_js_number(d, text));
           }
           out->i32 = (int32_t)(uint32_t)(int64_t)d;
         } else {
           if (fabs(d) > (double)TOVA_NAPI_MAX_SAFE_INT) {
             return convert_error(err, i, t, func, np,
-                                 "is outside the safe integer range (use a BigInt64Array): ", d);
+                                 "is outside the safe integer range (use a BigInt64Array): ",
+                                 tova_js_number(d, text));
           }
           out->i64 = (int64_t)d;
         }
         return TOVA_OK;
     }
   }
-  return convert_error(err, i, t, func, np, "has a type that cannot be passed from JS; got ", 0);
+  return convert_error(err, i, t, func, np, "has a type that cannot be passed from JS", "");
+}
+
+/* b->rows within BULK_MAX_VALUES for its signature. */
+static tova_status check_size(const bulk_op *b, tova_error *err) {
+  size_t per_row = b->ft.nparams > b->ft.nresults ? b->ft.nparams : b->ft.nresults;
+  if (per_row == 0) per_row = 1;
+  if (b->rows <= BULK_MAX_VALUES / per_row) return TOVA_OK;
+  return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT,
+                        "callBulk: %zu rows of %s (%u arguments, %u results per row) exceed the limit "
+                        "of %zu values per call; split the rows over several calls",
+                        b->rows, b->func, b->ft.nparams, b->ft.nresults, BULK_MAX_VALUES);
 }
 
 static tova_status read_args(napi_env env, napi_value v, bulk_op *b, bool have_rows, tova_error *err) {
@@ -297,6 +328,8 @@ static tova_status read_args(napi_env env, napi_value v, bulk_op *b, bool have_r
                           "callBulk: %zu rows of %u arguments need %zu values, args has %zu", b->rows, np,
                           b->rows * np, length);
   }
+  tova_status sized = check_size(b, err);
+  if (sized != TOVA_OK) return sized;
   b->args = malloc((length ? length : 1) * sizeof *b->args);
   if (!b->args) return tova_error_set(err, TOVA_ERR_NOMEM, "callBulk: out of memory for %zu values", length);
   for (size_t i = 0; i < length; i++) {
@@ -333,6 +366,7 @@ static napi_value call_bulk(napi_env env, napi_callback_info info) {
     s = tova_napi_to_index(env, argv[3], UINT32_MAX, &rows, &err, "callBulk: rowCount");
     have_rows = true;
     b->rows = (size_t)rows;
+    if (s == TOVA_OK) s = check_size(b, &err);
   }
   if (s == TOVA_OK) s = read_args(env, argv[2], b, have_rows, &err);
   if (s == TOVA_OK && b->ft.nresults && b->rows > SIZE_MAX / b->ft.nresults / sizeof(tova_val)) {

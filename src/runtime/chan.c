@@ -15,10 +15,11 @@
  *   I4  closed  =>  sendq and recvq empty (close completes every waiter, and
  *       no operation parks on a closed channel).
  *   I5  closed and len == 0  =>  the channel object is freed and its slot is
- *       a TOMBSTONE: later sends and receives get TOVA_ERR_CLOSED (JS: null /
- *       "closed"), never TOVA_ERR_NOT_FOUND. So "a closed, drained channel
- *       that nothing references frees its memory", and all that remains is
- *       its slot in the registry (a few dozen bytes; ids are never reused).
+ *       released for reuse with a new generation: later sends and receives
+ *       on the old id get TOVA_ERR_CLOSED (JS: null / "closed"), never
+ *       TOVA_ERR_NOT_FOUND and never the slot's next channel. So a closed,
+ *       drained channel that nothing references costs nothing (see
+ *       chan_registry.h for how long an old id stays distinct).
  *
  * Operations (Go's order of checks):
  *   send v:  closed -> CLOSED.  A parked receiver -> hand v to it directly.
@@ -189,7 +190,7 @@ bool tova_chan_cancel_wait(tova_chan_id id, tova_chan_waiter *w) {
   if (!w) return false;
   tova_status st;
   tova_rt_chan_slot *s = lock_live(id, &st);
-  if (!s) return false; /* unknown, or a tombstone: nothing can be queued there */
+  if (!s) return false; /* unknown, or freed: nothing can be queued there */
   tova_rt_chan *c = s->chan;
   bool found = true;
   if (waitq_has(&c->sendq, w)) waitq_unlink(&c->sendq, w);

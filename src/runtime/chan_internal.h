@@ -146,30 +146,28 @@ static inline void ring_pop(tova_rt_chan *c, chan_elem *out) {
 /* ---- slots -------------------------------------------------------------- */
 
 /* Look id up and lock it. Returns the slot (locked, state LIVE) and sets *st
- * to TOVA_OK; or returns NULL with *st = NOT_FOUND / CLOSED (tombstone). */
+ * to TOVA_OK; or returns NULL with *st = NOT_FOUND / CLOSED (freed). */
 static inline tova_rt_chan_slot *lock_live(tova_chan_id id, tova_status *st) {
-  tova_rt_chan_slot *s = tova_rt_chan_slot_lock(id);
-  if (!s) {
-    *st = TOVA_ERR_NOT_FOUND;
-    return NULL;
-  }
+  tova_rt_chan_slot *s = tova_rt_chan_slot_lock(id, st);
+  if (!s) return NULL; /* *st: CLOSED (freed) or NOT_FOUND */
   if (s->state == TOVA_RT_SLOT_LIVE) {
     *st = TOVA_OK;
     return s;
   }
-  *st = s->state == TOVA_RT_SLOT_TOMBSTONE ? TOVA_ERR_CLOSED : TOVA_ERR_NOT_FOUND;
+  *st = TOVA_ERR_NOT_FOUND; /* UNBORN: handed out, not yet created */
   tova_plat_mutex_unlock(&s->mu);
   return NULL;
 }
 
-/* I5: free a closed channel once it is drained (its queues are empty by I4). */
+/* I5: free a closed channel once it is drained (its queues are empty by I4)
+ * and release its slot (new generation, back on the free list). The slot
+ * stays locked: the caller unlocks it as usual. */
 static inline void bury_if_drained(tova_rt_chan_slot *s) {
   tova_rt_chan *c = s->chan;
   if (!c->closed || c->len != 0) return;
   free(c->buf);
   free(c);
-  s->chan = NULL;
-  s->state = TOVA_RT_SLOT_TOMBSTONE;
+  tova_rt_chan_slot_release(s);
 }
 
 

@@ -1,18 +1,35 @@
 /*
  * chan_registry.h: the process-global table of channel handles.
  *
- * A handle (tova_chan_id) is an index into a table of slots. Ids start at 1
- * (0 is never a valid channel) and are never reused, so a stale handle can
- * never reach a newer channel by accident. The table is a fixed array of
- * pointers to segments of slots; a segment, once published, is never freed or
- * moved, so a slot's address is stable for the life of the process. Each
- * slot carries the channel's own mutex, which is what makes "unknown or
- * destroyed handle" safe: the slot (and its lock) outlives the channel it
- * guards, so looking up a handle concurrently with its channel being freed
- * finds the slot, takes its lock, and sees the tombstone.
+ * A handle (tova_chan_id) is a slot index (low ID_INDEX_BITS bits) plus that
+ * slot's generation (the ID_GEN_BITS above). Ids fit in 31 bits, so they are
+ * non-negative as an i32 in WebAssembly (where -1 means failure). Slots are reused: when a channel
+ * is closed and drained its memory is freed and its slot goes back to a free
+ * list with the generation advanced, so the old id no longer matches and
+ * every operation on it gives TOVA_ERR_CLOSED (a generation the slot has
+ * already passed) or TOVA_ERR_NOT_FOUND (never handed out); it never reaches
+ * the slot's next channel. So ids never run out, and a channel that is
+ * closed, drained and dropped costs nothing but its slot on the free list.
+ *
+ * Generations wrap after 2^ID_GEN_BITS reuses of a slot, and the free list
+ * is a FIFO that only hands a slot out again once FREE_RESERVE other slots
+ * are free (until then fresh slots are used). So an old id can only alias a
+ * newer channel after at least FREE_RESERVE * 2^ID_GEN_BITS (2^26, about 67
+ * million) channels have been closed after it, and then only if it lands on
+ * its own slot's exact generation. At most 2^ID_INDEX_BITS - 1 channels are
+ * open at once (TOVA_ERR_NOMEM beyond).
+ *
+ * The table is a fixed array of pointers to segments of slots; a segment,
+ * once published, is never freed or moved, so a slot's address is stable for
+ * the life of the process. Each slot carries the channel's own mutex, which
+ * is what makes "unknown, stale or destroyed handle" safe: the slot (and its
+ * lock) outlives every channel it guards, so looking up a handle
+ * concurrently with its channel being freed finds the slot, takes its lock,
+ * and sees a generation that no longer matches.
  *
  * The hot path (every send and receive) is: one acquire load of the segment
- * pointer, then the slot's own mutex. No global lock.
+ * pointer, then the slot's own mutex. The free-list lock is taken only by
+ * create and by the close/receive that frees a channel.
  */
 #ifndef TOVA_RT_CHAN_REGISTRY_H
 #define TOVA_RT_CHAN_REGISTRY_H
@@ -20,26 +37,37 @@
 #include "platform/platform.h"
 #include "tova.h"
 
+#define TOVA_RT_ID_INDEX_BITS 21u
+#define TOVA_RT_ID_GEN_BITS 10u
+
 typedef struct tova_rt_chan tova_rt_chan;
 
 enum {
-  TOVA_RT_SLOT_UNBORN = 0, /* id handed out, channel not yet stored (or never) */
-  TOVA_RT_SLOT_LIVE,       /* chan points at the channel */
-  TOVA_RT_SLOT_TOMBSTONE   /* channel closed and drained, memory freed */
+  TOVA_RT_SLOT_FREE = 0, /* no channel; the current generation not handed out */
+  TOVA_RT_SLOT_UNBORN,   /* id handed out, channel not yet stored */
+  TOVA_RT_SLOT_LIVE      /* chan points at the channel */
 };
 
 typedef struct tova_rt_chan_slot {
-  tova_plat_mutex mu; /* the channel's lock; guards everything below and *chan */
+  tova_plat_mutex mu; /* the channel's lock; guards everything below but next_free */
   uint32_t state;
+  uint32_t gen;       /* times this slot was released; its id carries the low bits */
   tova_rt_chan *chan;
+  uint32_t next_free; /* free-list link (index), guarded by the free-list lock */
+  uint32_t index;     /* this slot's index: immutable */
 } tova_rt_chan_slot;
 
-/* Reserve a fresh id; its slot is returned UNLOCKED in state UNBORN. The
- * caller stores the channel under the slot lock. TOVA_ERR_NOMEM when memory
- * or ids run out. */
+/* Reserve an id; its slot is returned UNLOCKED in state UNBORN. The caller
+ * stores the channel under the slot lock. TOVA_ERR_NOMEM when memory runs out
+ * or 2^ID_INDEX_BITS - 1 channels are open. */
 tova_status tova_rt_chan_slot_new(tova_chan_id *id, tova_rt_chan_slot **slot);
-/* The slot of id, LOCKED, or NULL if id was never handed out. The caller
- * still checks state (an UNBORN slot is also "not found"). */
-tova_rt_chan_slot *tova_rt_chan_slot_lock(tova_chan_id id);
+/* The slot of id, LOCKED, when id is its current generation; else NULL and
+ * *why = TOVA_ERR_CLOSED (the id's channel has been freed) or
+ * TOVA_ERR_NOT_FOUND (never handed out). The caller still checks state (an
+ * UNBORN slot is also "not found"). */
+tova_rt_chan_slot *tova_rt_chan_slot_lock(tova_chan_id id, tova_status *why);
+/* Called with s LOCKED, its channel already freed: advance the generation and
+ * put the slot on the free list. s stays locked (the caller unlocks). */
+void tova_rt_chan_slot_release(tova_rt_chan_slot *s);
 
 #endif /* TOVA_RT_CHAN_REGISTRY_H */

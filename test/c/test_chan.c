@@ -247,16 +247,17 @@ static void test_close_wakes_waiters(void) {
 }
 
 static void test_tombstone(void) {
+  tova_status why;
   tova_chan_id id = make(2);
   CHECK(tova_chan_try_send(id, 1) == TOVA_OK);
   CHECK(tova_chan_close(id) == TOVA_OK);
-  tova_rt_chan_slot *s = tova_rt_chan_slot_lock(id);
+  tova_rt_chan_slot *s = tova_rt_chan_slot_lock(id, &why);
   CHECK(s && s->state == TOVA_RT_SLOT_LIVE && s->chan != NULL); /* still holds data */
   if (s) tova_plat_mutex_unlock(&s->mu);
   int64_t v;
   CHECK(tova_chan_try_recv(id, &v) == TOVA_OK);
-  s = tova_rt_chan_slot_lock(id);
-  CHECK(s && s->state == TOVA_RT_SLOT_TOMBSTONE && s->chan == NULL); /* memory freed */
+  s = tova_rt_chan_slot_lock(id, &why);
+  CHECK(!s && why == TOVA_ERR_CLOSED); /* memory freed, slot released */
   if (s) tova_plat_mutex_unlock(&s->mu);
   /* Closed, not "not found". */
   CHECK(tova_chan_try_recv(id, &v) == TOVA_ERR_CLOSED);
@@ -270,10 +271,10 @@ static void test_tombstone(void) {
   /* Closing an empty channel frees it at once. */
   tova_chan_id e = make(0);
   CHECK(tova_chan_close(e) == TOVA_OK);
-  s = tova_rt_chan_slot_lock(e);
-  CHECK(s && s->state == TOVA_RT_SLOT_TOMBSTONE);
+  s = tova_rt_chan_slot_lock(e, &why);
+  CHECK(!s && why == TOVA_ERR_CLOSED);
   if (s) tova_plat_mutex_unlock(&s->mu);
-  /* Ids are not reused. */
+  /* A new channel never gets an id in use before. */
   tova_chan_id f = make(0);
   CHECK(f != id && f != e);
   CHECK(tova_chan_close(f) == TOVA_OK);

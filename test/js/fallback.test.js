@@ -38,6 +38,8 @@ function runProbe(env) {
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tova-fallback-'));
   copyFileSync(join(ROOT, 'index.js'), join(dir, 'index.js'));
+  mkdirSync(join(dir, 'lib'));
+  copyFileSync(join(ROOT, 'lib', 'prebuilds.js'), join(dir, 'lib', 'prebuilds.js'));
   writeFileSync(join(dir, 'probe.js'), probe);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
