@@ -463,11 +463,14 @@ TOVA_EXTERN size_t tova_runtime_deadlock(tova_runtime *rt, char *report, size_t 
  * valid from every thread, task and JS environment of the process. */
 typedef uint32_t tova_chan_id;
 
-/* Ids start at 1 (0 is never a channel) and are never reused in a process.
- * A closed channel whose buffer has been drained frees its memory at once;
- * its id stays a tombstone on which every operation gives TOVA_ERR_CLOSED
- * (never TOVA_ERR_NOT_FOUND). The buffer grows on demand up to capacity.
- * TOVA_ERR_NOMEM when memory (or, after 64M channels, ids) run out. */
+/* Ids start at 1 (0 is never a channel) and fit in 31 bits (non-negative as a
+ * WebAssembly i32). An id is a slot plus a generation: a closed channel whose
+ * buffer has been drained frees its memory at once, and its slot is reused by
+ * later channels under a new generation, so ids never run out and a closed,
+ * drained channel costs nothing. Every operation on the old id gives
+ * TOVA_ERR_CLOSED (never another channel, until at least 2^26 later channels
+ * have been freed). The buffer grows on demand up to capacity.
+ * TOVA_ERR_NOMEM when memory runs out or 2^21 - 1 channels are open at once. */
 TOVA_EXTERN tova_status tova_chan_create(uint32_t capacity, tova_chan_id *out);
 /* Try-operations never block: TOVA_OK, TOVA_ERR_FULL / TOVA_ERR_EMPTY,
  * TOVA_ERR_CLOSED (send after close; receive when closed and drained),
