@@ -15,7 +15,6 @@
  *   wasm_values.c WebAssembly values <-> JS by signature
  *   js_helpers.c  bulk array conversions through two tiny JS functions
  *   wasm_module.c compile() and module arguments (bytes or compiled module)
- *   wasm_run.c    worker side of callBulk (store, instance, exec per chunk)
  *   wasm.c        execWasm*, concurrentWasm* (all block modes), spawnWasm: runtime tasks
  *   wasm_bulk.c   callBulk (one export over many typed-array rows)
  *   wasi.c        runWasi (a WASI command as a runtime task)
@@ -125,20 +124,12 @@ void tova_napi_update_ref(tova_napi_env *st);
 /* Per-environment state                                                      */
 /* ------------------------------------------------------------------------- */
 
-/* A running WebAssembly execution, listed so teardown can interrupt it. */
-typedef struct tova_napi_running {
-  tova_exec *exec;
-  struct tova_napi_running *next, *prev;
-} tova_napi_running;
-
 struct tova_napi_env {
   napi_env env;
   tova_napi_cq *cq;
   tova_runtime *rt;   /* created on first task, freed by the cleanup hook */
   uint32_t keepalive; /* JS thread only: ops keeping the loop alive */
   bool closing;       /* cleanup started: no new work */
-  pthread_mutex_t running_mu;
-  tova_napi_running *running; /* executions to interrupt at teardown */
   /* Liveness of WebAssembly tasks (wasm.c): the threadsafe function is
    * referenced while keepalive > 0 or some task of the runtime can progress
    * on its own (tova_runtime_wasm_active); `reffed` is its current state.
@@ -157,8 +148,6 @@ struct tova_napi_env {
 tova_napi_env *tova_napi_state(napi_env env);
 /* The environment's pool, created on first use; NULL (err filled) on failure. */
 tova_runtime *tova_napi_runtime(tova_napi_env *st, tova_error *err);
-void tova_napi_running_add(tova_napi_env *st, tova_napi_running *r);
-void tova_napi_running_remove(tova_napi_env *st, tova_napi_running *r);
 
 /* ------------------------------------------------------------------------- */
 /* Errors                                                                     */

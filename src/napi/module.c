@@ -5,10 +5,11 @@
  * is created on first use, so loading the addon only for channels starts no
  * threads. The env cleanup hook stops the pool without waiting for queued
  * tasks (they complete with TOVA_ERR_SHUTDOWN and are discarded), which lets
- * the process, or a terminated worker_thread, exit promptly. */
+ * the process, or a terminated worker_thread, exit promptly: the runtime
+ * stops running WebAssembly at its next back-edge or call and ends parked
+ * tasks at once (tova_runtime_free). */
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "addon.h"
 
@@ -62,70 +63,16 @@ tova_runtime *tova_napi_runtime(tova_napi_env *st, tova_error *err) {
   return st->rt;
 }
 
-void tova_napi_running_add(tova_napi_env *st, tova_napi_running *r) {
-  pthread_mutex_lock(&st->running_mu);
-  r->prev = NULL;
-  r->next = st->running;
-  if (st->running) st->running->prev = r;
-  st->running = r;
-  pthread_mutex_unlock(&st->running_mu);
-}
-
-void tova_napi_running_remove(tova_napi_env *st, tova_napi_running *r) {
-  pthread_mutex_lock(&st->running_mu);
-  if (r->prev) {
-    r->prev->next = r->next;
-  } else {
-    st->running = r->next;
-  }
-  if (r->next) r->next->prev = r->prev;
-  r->next = r->prev = NULL;
-  pthread_mutex_unlock(&st->running_mu);
-}
-
-/* Teardown helper thread: keeps interrupting every running execution until
- * the pool is stopped. One interrupt is not enough because tova_exec_call
- * clears the flag when it starts, so a task starting right after a single
- * interrupt would run on (possibly forever). */
-typedef struct interrupter {
-  tova_napi_env *st;
-  pthread_mutex_t mu;
-  bool stop;
-} interrupter;
-
-static void *interrupter_main(void *arg) {
-  interrupter *it = arg;
-  for (;;) {
-    pthread_mutex_lock(&it->mu);
-    bool stop = it->stop;
-    pthread_mutex_unlock(&it->mu);
-    if (stop) break;
-    pthread_mutex_lock(&it->st->running_mu);
-    for (tova_napi_running *r = it->st->running; r; r = r->next) tova_exec_interrupt(r->exec);
-    pthread_mutex_unlock(&it->st->running_mu);
-    struct timespec ts = {0, 1000000}; /* 1 ms */
-    nanosleep(&ts, NULL);
-  }
-  return NULL;
-}
-
 static void env_cleanup(void *arg) {
   tova_napi_env *st = arg;
   st->closing = true;
   /* From here on completions are discarded instead of reaching JS. */
   tova_napi_cq_kill(st->cq);
   if (st->rt) {
-    interrupter it = {st, PTHREAD_MUTEX_INITIALIZER, false};
-    pthread_t th;
-    bool started = pthread_create(&th, NULL, interrupter_main, &it) == 0;
-    tova_runtime_free(st->rt); /* finishes or discards every task of this env */
+    /* The runtime ends every WebAssembly task (running ones stop at their
+     * next back-edge or call, parked ones at once) and joins its workers. */
+    tova_runtime_free(st->rt);
     st->rt = NULL;
-    if (started) {
-      pthread_mutex_lock(&it.mu);
-      it.stop = true;
-      pthread_mutex_unlock(&it.mu);
-      pthread_join(th, NULL);
-    }
   }
   /* References are the environment's memory; give them back (no JS runs). */
   if (st->js_helpers == 1) {
@@ -133,7 +80,6 @@ static void env_cleanup(void *arg) {
     napi_delete_reference(st->env, st->js_to_array);
   }
   tova_napi_cq_release(st->cq);
-  pthread_mutex_destroy(&st->running_mu);
   free(st);
 }
 
@@ -160,7 +106,7 @@ static tova_napi_env *env_state_new(napi_env env) {
   if (!st) return NULL;
   st->env = env;
   st->cq = tova_napi_cq_new();
-  if (!st->cq || pthread_mutex_init(&st->running_mu, NULL) != 0) {
+  if (!st->cq) {
     if (st->cq) tova_napi_cq_release(st->cq);
     free(st);
     return NULL;

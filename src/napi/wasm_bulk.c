@@ -4,9 +4,12 @@
  * The hot path has no JS objects at all: the arguments come as one typed array
  * (row-major, nparams per row), are converted once on the JS thread into a
  * private buffer (so JS may reuse or detach its array at once), and the rows
- * are split into a few chunks per worker. A chunk instantiates the module
- * ONCE and calls the export for each of its rows, so rows of one chunk share
- * the instance (globals, memory): callBulk is meant for pure functions.
+ * are split into a few chunks per worker. A chunk is one WebAssembly task of
+ * the runtime in bulk mode (tova_wasm_task_config.nrows): it instantiates the
+ * module ONCE and calls the export for each of its rows, so rows of one chunk
+ * share the instance (globals, memory): callBulk is meant for pure functions.
+ * Like every task it can park on the `tova` imports and is stopped at
+ * teardown by the runtime.
  *
  * Arguments: Int32Array, Float64Array, Float32Array or BigInt64Array; each
  * element converted to its parameter's type with the usual checks (no silent
@@ -34,6 +37,7 @@ typedef struct bulk_op bulk_op;
 typedef struct bulk_chunk {
   bulk_op *bulk;
   size_t lo, hi; /* rows */
+  tova_wasm_task *task;
 } bulk_chunk;
 
 struct bulk_op {
@@ -48,6 +52,7 @@ struct bulk_op {
   tova_val *args;    /* rows * nparams */
   tova_val *results; /* rows * nresults */
   bulk_chunk *chunks;
+  size_t nchunks;
   atomic_size_t remaining;
   pthread_mutex_t err_mu;
   size_t err_row; /* lowest failed row, rows when none */
@@ -59,6 +64,9 @@ static void bulk_free(bulk_op *b) {
   free(b->func);
   free(b->args);
   free(b->results);
+  if (b->chunks)
+    for (size_t c = 0; c < b->nchunks; c++)
+      if (b->chunks[c].task) tova_wasm_task_release(b->chunks[c].task);
   free(b->chunks);
   pthread_mutex_destroy(&b->err_mu);
   free(b);
@@ -77,47 +85,17 @@ static void bulk_error(bulk_op *b, size_t row, const tova_error *err) {
 
 static void bulk_finish(bulk_op *b, size_t count) {
   if (atomic_fetch_sub_explicit(&b->remaining, count, memory_order_acq_rel) == count) {
+    atomic_fetch_add(&b->st->inflight, 1); /* keeps the loop alive until settled */
     tova_napi_cq_push(b->cq, &b->op);
   }
 }
 
-static tova_status chunk_step(tova_task *t, void *userdata) {
+/* Runtime, any thread: chunk c's task ended. */
+static void chunk_done(tova_wasm_task *t, void *userdata) {
   bulk_chunk *c = userdata;
-  bulk_op *b = c->bulk;
   tova_error err;
-  tova_napi_inst inst;
-  tova_exec *exec = tova_napi_thread_exec();
-  if (!exec) {
-    tova_error_set(&err, TOVA_ERR_NOMEM, "out of memory for an execution context");
-    bulk_error(b, c->lo, &err);
-    return TOVA_OK;
-  }
-  if (tova_napi_inst_new(b->module, b->func, &inst, &err) != TOVA_OK) {
-    bulk_error(b, c->lo, &err);
-    return TOVA_OK;
-  }
-  uint32_t np = b->ft.nparams, nr = b->ft.nresults;
-  tova_napi_running running = {exec, NULL, NULL};
-  tova_napi_running_add(b->st, &running);
-  for (size_t row = c->lo; row < c->hi; row++) {
-    if (tova_napi_inst_call(exec, &inst, b->func, b->args + row * np, b->results + row * nr, &err) !=
-        TOVA_OK) {
-      bulk_error(b, row, &err);
-      break;
-    }
-  }
-  tova_napi_running_remove(b->st, &running);
-  tova_napi_inst_free(&inst);
-  return TOVA_OK;
-}
-
-static void chunk_done(tova_task *t, void *userdata, tova_status status) {
-  bulk_chunk *c = userdata;
-  if (status != TOVA_OK) {
-    tova_error err;
-    tova_error_set(&err, status, "the task ended with %s", tova_status_code(status));
-    bulk_error(c->bulk, c->lo, &err);
-  }
+  if (tova_wasm_task_status(t, &err) != TOVA_OK)
+    bulk_error(c->bulk, c->lo + tova_wasm_task_rows_done(t), &err);
   bulk_finish(c->bulk, 1);
 }
 
@@ -152,6 +130,7 @@ static napi_status make_output(napi_env env, bulk_op *b, napi_value *out) {
 static void bulk_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
   bulk_op *b = (bulk_op *)op;
   napi_value out;
+  atomic_fetch_sub(&st->inflight, 1);
   if (b->err_row < b->rows) {
     char msg[TOVA_ERROR_MAX + 64];
     snprintf(msg, sizeof msg, "callBulk: row %zu: %s", b->err_row, b->err.message);
@@ -166,6 +145,7 @@ static void bulk_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
     napi_reject_deferred(env, op->deferred, e);
   }
   bulk_free(b);
+  tova_napi_update_ref(st);
 }
 
 /* Result array kind from the signature: one kind for all results. */
@@ -400,14 +380,18 @@ static napi_value call_bulk(napi_env env, napi_callback_info info) {
     bulk_free(b);
     return tova_napi_fail(env, napi_generic_failure, "callBulk");
   }
+  b->nchunks = nchunks;
   atomic_init(&b->remaining, nchunks + 1);
-  tova_napi_keepalive_begin(st, &b->op);
+  uint32_t np = b->ft.nparams, nr = b->ft.nresults;
   for (size_t c = 0; c < nchunks; c++) {
-    tova_task *task;
-    tova_status ss = tova_task_spawn(rt, chunk_step, chunk_done, &b->chunks[c], &task);
+    bulk_chunk *ch = &b->chunks[c];
+    tova_wasm_task_config cfg = {.module = b->module, .func = b->func, .func_len = strlen(b->func),
+                                 .done = chunk_done, .userdata = ch, .nrows = ch->hi - ch->lo,
+                                 .rows_args = b->args + ch->lo * np,
+                                 .rows_results = b->results + ch->lo * nr};
+    tova_status ss = tova_wasm_task_spawn(rt, &cfg, &ch->task, &err);
     if (ss != TOVA_OK) {
-      tova_error_set(&err, ss, "cannot spawn a task (%s)", tova_status_code(ss));
-      bulk_error(b, b->chunks[c].lo, &err);
+      bulk_error(b, ch->lo, &err);
       bulk_finish(b, nchunks - c);
       break;
     }

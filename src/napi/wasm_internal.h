@@ -32,21 +32,4 @@ napi_status tova_napi_wasm_value(napi_env env, uint8_t type, tova_val v, napi_va
 /* A call's results as JS: undefined (none), the value (one), or an array. */
 napi_status tova_napi_wasm_results(napi_env env, const tova_functype *ft, const tova_val *vals,
                                    napi_value *out);
-/* Worker side. A fresh store + instance of m, and its export `func`. */
-typedef struct tova_napi_inst {
-  tova_store *store;
-  tova_func *func;
-} tova_napi_inst;
-tova_status tova_napi_inst_new(tova_module *m, const char *func, tova_napi_inst *out,
-                               tova_error *err);
-void tova_napi_inst_free(tova_napi_inst *inst);
-/* Call inst's function on exec. Error messages name the function ("trap in
- * div: integer divide by zero"). The caller lists exec as running (once per
- * task step, not per call: the list is a shared lock) so teardown can
- * interrupt it. */
-tova_status tova_napi_inst_call(tova_exec *exec, tova_napi_inst *inst, const char *func,
-                                const tova_val *args, tova_val *results, tova_error *err);
-/* The calling pool thread's execution context (created on first use, freed
- * when the thread exits); NULL when out of memory. */
-tova_exec *tova_napi_thread_exec(void);
 #endif /* TOVA_NAPI_WASM_INTERNAL_H */

@@ -364,10 +364,7 @@ static tova_status wt_step(tova_task *task, void *userdata) {
     st = why;
   } else if (st == TOVA_OK) {
     set_result(t, TOVA_OK, NULL);
-  } else if (t->nrows > 1) {
-    set_result(t, st, "%s in %.*s (row %zu): %s", st == TOVA_ERR_TRAP ? "trap" : "failure", fl,
-               t->func, t->row, err.message);
-  } else if (st == TOVA_ERR_TRAP) {
+  } else if (st == TOVA_ERR_TRAP) { /* bulk: tova_wasm_task_rows_done says which row */
     set_result(t, st, "trap in %.*s: %s", fl, t->func, err.message);
   } else {
     set_result(t, st, "%.*s failed: %s", fl, t->func, err.message);
