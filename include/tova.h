@@ -34,24 +34,32 @@ extern "C" {
 /* Common: status codes and errors                                            */
 /* ========================================================================== */
 
+/* Every status, defined once: enum name, the stable code string JS errors
+ * carry, and what it means (libuv's UV_ERRNO_MAP is the model). The enum and
+ * tova_status_code are generated from this list. */
+#define TOVA_STATUS_MAP(X)                                                                 \
+  X(TOVA_OK, "TOVA_OK", "success")                                                        \
+  X(TOVA_ERR_NOMEM, "TOVA_NOMEM", "allocation failed")                                    \
+  X(TOVA_ERR_BAD_ARGUMENT, "TOVA_BAD_ARGUMENT", "wrong argument count, type or range")    \
+  X(TOVA_ERR_NOT_FOUND, "TOVA_NOT_FOUND", "unknown handle, export or import")             \
+  X(TOVA_ERR_INVALID_MODULE, "TOVA_INVALID_MODULE", "malformed or invalid WebAssembly")   \
+  X(TOVA_ERR_UNLINKABLE, "TOVA_UNLINKABLE", "imports do not match what the module needs") \
+  X(TOVA_ERR_TRAP, "TOVA_TRAP", "WebAssembly trap (the message says which)")              \
+  X(TOVA_ERR_CLOSED, "TOVA_CLOSED", "channel closed")                                     \
+  X(TOVA_ERR_FULL, "TOVA_FULL", "try-send on a full channel")                             \
+  X(TOVA_ERR_EMPTY, "TOVA_EMPTY", "try-receive on an empty channel")                      \
+  X(TOVA_ERR_CANCELLED, "TOVA_CANCELLED", "task cancelled")                               \
+  X(TOVA_ERR_TIMEOUT, "TOVA_TIMEOUT", "deadline passed")                                  \
+  X(TOVA_ERR_UNSUPPORTED, "TOVA_UNSUPPORTED", "valid WebAssembly this engine does not run") \
+  X(TOVA_ERR_SHUTDOWN, "TOVA_SHUTDOWN", "the runtime is stopping")                        \
+  X(TOVA_ERR_DEADLOCK, "TOVA_DEADLOCK", "every task is asleep on channels")               \
+  X(TOVA_SUSPENDED, "TOVA_SUSPENDED", "not an error: execution parked in a host call")    \
+  X(TOVA_PENDING, "TOVA_PENDING", "not an error: queued, completion later")
+
 typedef enum tova_status {
-  TOVA_OK = 0,
-  TOVA_ERR_NOMEM,          /* allocation failed */
-  TOVA_ERR_BAD_ARGUMENT,   /* wrong argument count/type/range from the caller */
-  TOVA_ERR_NOT_FOUND,      /* unknown handle, export or import */
-  TOVA_ERR_INVALID_MODULE, /* malformed or invalid WebAssembly binary */
-  TOVA_ERR_UNLINKABLE,     /* imports do not match what the module needs */
-  TOVA_ERR_TRAP,           /* WebAssembly trap (message says which) */
-  TOVA_ERR_CLOSED,         /* channel closed */
-  TOVA_ERR_FULL,           /* try-send on a full channel (not an error in JS) */
-  TOVA_ERR_EMPTY,          /* try-receive on an empty channel (not an error in JS) */
-  TOVA_ERR_CANCELLED,      /* task cancelled through its interrupt flag */
-  TOVA_ERR_TIMEOUT,        /* deadline passed */
-  TOVA_ERR_UNSUPPORTED,    /* valid WebAssembly this engine does not run (SIMD) */
-  TOVA_ERR_SHUTDOWN,       /* the runtime is stopping */
-  TOVA_ERR_DEADLOCK,       /* every task is asleep on channels and nothing can wake one */
-  TOVA_SUSPENDED,          /* not an error: execution parked in a host call */
-  TOVA_PENDING             /* not an error: operation queued, completion later */
+#define TOVA_STATUS_ENUM(name, code, meaning) name,
+  TOVA_STATUS_MAP(TOVA_STATUS_ENUM)
+#undef TOVA_STATUS_ENUM
 } tova_status;
 
 /* Stable string for a status: "TOVA_TRAP", "TOVA_NOT_FOUND", ... (JS error codes). */
