@@ -7,6 +7,7 @@
  *   module.c      registration, per-environment state, cleanup hook, healthCheck
  *   completion.c  the completion queue + the one threadsafe function per env
  *   errors.c      JS Errors with a stable `code`
+ *   request.c     the request base: countdown, kept failure, in-flight count
  *   values.c      int64 <-> JS number/BigInt, argument reading
  *   tasks.c       spawnTask, concurrentAll, concurrentAllTyped
  *   channels.c    channelCreate/Send/Receive/Close/SendAsync/Recv
@@ -73,6 +74,39 @@ struct tova_napi_op {
    * process stays alive for its result). Channel waits never do. */
   bool keeps_alive;
 };
+
+/* The request base (request.c): one promise over parts of work done on
+ * other threads; a countdown, the failure to report, and the in-flight count
+ * that keeps the event loop alive until the JS thread has settled it. Embed
+ * it first in a request struct. */
+typedef enum tova_napi_req_rule {
+  TOVA_NAPI_REQ_LOWEST, /* keep the failure of the lowest item index */
+  TOVA_NAPI_REQ_FIRST,  /* keep the first failure in time */
+  TOVA_NAPI_REQ_LAST    /* keep the last failure in time */
+} tova_napi_req_rule;
+
+typedef struct tova_napi_req {
+  tova_napi_op op;
+  tova_napi_env *st;
+  size_t n;                 /* items, for err_index */
+  atomic_size_t remaining;  /* parts still to finish, + 1 while starting */
+  pthread_mutex_t err_mu;
+  size_t err_index;         /* the kept failure's item, n when none */
+  tova_error err;
+} tova_napi_req;
+
+bool tova_napi_req_init(tova_napi_req *r, tova_napi_env *st, size_t n, tova_napi_settle_fn settle,
+                        tova_napi_discard_fn discard);
+void tova_napi_req_destroy(tova_napi_req *r);
+/* JS thread, before starting the parts. */
+void tova_napi_req_start(tova_napi_req *r, size_t parts);
+/* Any thread. True if this failure is the one kept under rule. */
+bool tova_napi_req_fail(tova_napi_req *r, size_t index, const tova_error *err, tova_napi_req_rule rule);
+bool tova_napi_req_failed(tova_napi_req *r);
+/* Any thread: parts finished; the last one queues the request for settling. */
+void tova_napi_req_done(tova_napi_req *r, size_t parts);
+/* JS thread, at the end of the settle function. */
+void tova_napi_req_settled(tova_napi_env *st);
 
 /* An operation parked outside the runtime's pool (a JS channel wait), listed
  * on its queue so teardown can withdraw it. */

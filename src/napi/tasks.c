@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "addon.h"
+#include "js_number.h"
 
 /* ---- spawnTask ----------------------------------------------------------- */
 
@@ -91,33 +92,30 @@ typedef struct batch_slot {
 } batch_slot;
 
 struct batch_op {
-  tova_napi_op op;
-  tova_napi_cq *cq;
-  const char *fn; /* JS function name for messages */
-  bool typed;     /* settle with a typed array (concurrentAllTyped) */
+  tova_napi_req req; /* first: the request base (the first failure is kept) */
+  const char *fn;    /* JS function name for messages */
+  bool typed;        /* settle with a typed array (concurrentAllTyped) */
   size_t n;
-  /* Tasks still to finish, plus one held by the spawning thread so the batch
-   * cannot complete while it is still being spawned. */
-  atomic_size_t remaining;
-  _Atomic int first_error; /* tova_status of the first failed task, or TOVA_OK */
   batch_slot slots[];
 };
-
-static void batch_finish_one(batch_op *b, size_t count) {
-  if (atomic_fetch_sub_explicit(&b->remaining, count, memory_order_acq_rel) == count) {
-    tova_napi_cq_push(b->cq, &b->op);
-  }
-}
 
 static void batch_done(tova_task *t, void *userdata, tova_status status) {
   batch_slot *slot = userdata;
   batch_op *b = slot->batch;
   if (status != TOVA_OK) {
-    int expected = TOVA_OK;
-    atomic_compare_exchange_strong(&b->first_error, &expected, (int)status);
+    tova_error err;
+    tova_error_set(&err, status, "%s: a task ended with %s", b->fn, tova_status_code(status));
+    tova_napi_req_fail(&b->req, (size_t)(slot - b->slots), &err, TOVA_NAPI_REQ_FIRST);
   }
-  batch_finish_one(b, 1);
+  tova_napi_req_done(&b->req, 1);
 }
+
+static void batch_free(batch_op *b) {
+  tova_napi_req_destroy(&b->req);
+  free(b);
+}
+
+static void batch_discard(tova_napi_op *op) { batch_free((batch_op *)op); }
 
 /* Handle scopes per block bound the handles a 1M-element conversion creates
  * (one scope for all of them makes V8 slower per element as it grows). */
@@ -168,12 +166,10 @@ static napi_status batch_typed(napi_env env, batch_op *b, napi_value *out) {
 
 static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *base) {
   batch_op *b = (batch_op *)base;
-  int failed = atomic_load(&b->first_error);
-  if (failed != TOVA_OK) {
-    char msg[128];
-    snprintf(msg, sizeof msg, "%s: a task ended with %s", b->fn, tova_status_code((tova_status)failed));
-    tova_napi_reject(env, base->deferred, (tova_status)failed, msg);
-    free(b);
+  if (b->req.err_index < b->n) {
+    tova_napi_reject(env, base->deferred, b->req.err.status, b->req.err.message);
+    batch_free(b);
+    tova_napi_req_settled(st);
     return;
   }
   napi_value out;
@@ -187,16 +183,18 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *base) {
     }
     napi_reject_deferred(env, base->deferred, e);
   }
-  free(b);
+  batch_free(b);
+  tova_napi_req_settled(st);
 }
 
-static batch_op *batch_new(size_t n, const char *fn, bool typed) {
+static batch_op *batch_new(tova_napi_env *st, size_t n, const char *fn, bool typed) {
   if (n > (SIZE_MAX - sizeof(batch_op)) / sizeof(batch_slot)) return NULL;
   batch_op *b = malloc(sizeof *b + n * sizeof(batch_slot));
   if (!b) return NULL;
-  memset(&b->op, 0, sizeof b->op);
-  b->op.settle = batch_settle;
-  b->op.discard = free_op;
+  if (!tova_napi_req_init(&b->req, st, n, batch_settle, batch_discard)) {
+    free(b);
+    return NULL;
+  }
   b->n = n;
   b->fn = fn;
   b->typed = typed;
@@ -212,19 +210,19 @@ static napi_value batch_start(napi_env env, batch_op *b) {
   tova_napi_env *st = tova_napi_state(env);
   tova_runtime *rt = tova_napi_runtime(st, &err);
   if (!rt) {
-    free(b);
+    batch_free(b);
     return tova_napi_rejected(env, &err);
   }
-  if (napi_create_promise(env, &b->op.deferred, &promise) != napi_ok) {
+  if (napi_create_promise(env, &b->req.op.deferred, &promise) != napi_ok) {
     const char *fn = b->fn;
-    free(b);
+    batch_free(b);
     return tova_napi_fail(env, napi_generic_failure, fn);
   }
   size_t n = b->n;
-  b->cq = st->cq;
-  atomic_init(&b->remaining, n + 1);
-  atomic_init(&b->first_error, TOVA_OK);
-  tova_napi_keepalive_begin(st, &b->op);
+  tova_napi_req_start(&b->req, n);
+  /* Plain tasks are work in progress from the start: they keep the event
+   * loop alive until settled (settle_one ends the keepalive). */
+  tova_napi_keepalive_begin(st, &b->req.op);
   /* One allocation and one queue operation for all n tasks. */
   void **userdata = malloc((n ? n : 1) * sizeof *userdata);
   tova_status s = userdata ? TOVA_OK : TOVA_ERR_NOMEM;
@@ -235,10 +233,11 @@ static napi_value batch_start(napi_env env, batch_op *b) {
   }
   if (s != TOVA_OK) {
     /* None of them runs: fail the batch. */
-    atomic_store(&b->first_error, (int)s);
-    batch_finish_one(b, n);
+    tova_error_set(&err, s, "%s: cannot spawn the tasks (%s)", b->fn, tova_status_code(s));
+    tova_napi_req_fail(&b->req, 0, &err, TOVA_NAPI_REQ_FIRST);
+    tova_napi_req_done(&b->req, n);
   }
-  batch_finish_one(b, 1); /* drop the spawner's hold */
+  tova_napi_req_done(&b->req, 1); /* drop the spawner's hold */
   return promise;
 }
 
@@ -256,7 +255,7 @@ static napi_value concurrent_all(napi_env env, napi_callback_info info) {
     return tova_napi_rejected(env, &err);
   }
   TOVA_NAPI_CALL(env, napi_get_array_length(env, argv[0], &n), "concurrentAll");
-  batch_op *b = batch_new(n, "concurrentAll", false);
+  batch_op *b = batch_new(tova_napi_state(env), n, "concurrentAll", false);
   if (!b) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "concurrentAll: out of memory for %u values", n);
   const double *fast = NULL;
   size_t fast_n = 0;
@@ -283,7 +282,7 @@ static napi_value concurrent_all(napi_env env, napi_callback_info info) {
     napi_close_handle_scope(env, scope);
   }
   if (s != TOVA_OK) {
-    free(b);
+    batch_free(b);
     return tova_napi_rejected(env, &err);
   }
   return batch_start(env, b);
@@ -310,7 +309,7 @@ static napi_value concurrent_all_typed(napi_env env, napi_callback_info info) {
                    is_ta ? "another typed array" : tova_napi_type_name(env, argv[0]));
     return tova_napi_rejected(env, &err);
   }
-  batch_op *b = batch_new(n, "concurrentAllTyped", true);
+  batch_op *b = batch_new(tova_napi_state(env), n, "concurrentAllTyped", true);
   if (!b) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "concurrentAllTyped: out of memory for %zu values", n);
   for (size_t i = 0; i < n; i++) {
     if (type == napi_int32_array) {
@@ -320,9 +319,11 @@ static napi_value concurrent_all_typed(napi_env env, napi_callback_info info) {
     } else {
       double d = ((const double *)data)[i];
       if (!isfinite(d) || d != trunc(d) || fabs(d) > (double)TOVA_NAPI_MAX_SAFE_INT) {
+        char num[TOVA_JS_NUMBER_MAX];
         tova_error_set(&err, TOVA_ERR_BAD_ARGUMENT,
-                       "concurrentAllTyped: values[%zu] must be a safe integer, got %.17g", i, d);
-        free(b);
+                       "concurrentAllTyped: values[%zu] must be a safe integer, got %s", i,
+                       tova_js_number(d, num));
+        batch_free(b);
         return tova_napi_rejected(env, &err);
       }
       b->slots[i].value = (int64_t)d;

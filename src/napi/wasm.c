@@ -42,10 +42,8 @@ typedef struct wasm_item {
 } wasm_item;
 
 struct wasm_batch {
-  tova_napi_op op;
-  tova_napi_cq *cq;
-  tova_napi_env *st;
-  const char *fn; /* JS function name for messages */
+  tova_napi_req req; /* first: the request base (countdown, kept failure) */
+  const char *fn;    /* JS function name for messages */
   batch_mode mode;
   bool single; /* execWasm: resolve with the one result itself */
   int64_t timeout_ms;
@@ -53,12 +51,8 @@ struct wasm_batch {
   wasm_item *items;
   tova_val *vals;
   size_t nvals, cap_vals;
-  atomic_size_t remaining;   /* tasks to finish + 1 held while spawning */
   atomic_bool cancelling;    /* FIRST / CANCEL_ON_ERROR decided: cancel the rest */
   atomic_size_t winner;      /* FIRST: index + 1 of the first success */
-  pthread_mutex_t err_mu;
-  size_t err_index; /* the error to report (by mode), n when none */
-  tova_error err;
   tova_wasm_task **handle_out; /* spawnWasm: receives a retained task */
 };
 
@@ -71,7 +65,7 @@ static void batch_free(wasm_batch *b) {
   }
   free(b->items);
   free(b->vals);
-  pthread_mutex_destroy(&b->err_mu);
+  tova_napi_req_destroy(&b->req);
   free(b);
 }
 
@@ -88,23 +82,11 @@ static void cancel_rest(wasm_batch *b, size_t keep) {
   }
 }
 
-static void record_error(wasm_batch *b, size_t i, const tova_error *err, bool lowest_only) {
-  pthread_mutex_lock(&b->err_mu);
-  if (!lowest_only || b->err_index == b->n || i < b->err_index) {
-    b->err_index = i;
-    b->err = *err;
-  }
-  pthread_mutex_unlock(&b->err_mu);
+static void record_error(wasm_batch *b, size_t i, const tova_error *err) {
+  tova_napi_req_fail(&b->req, i, err, TOVA_NAPI_REQ_LOWEST);
 }
 
-static void finish(wasm_batch *b, size_t count) {
-  if (atomic_fetch_sub_explicit(&b->remaining, count, memory_order_acq_rel) == count) {
-    /* In flight to JS: keeps the event loop alive until settled (the
-     * runtime may report "nothing active" before the JS thread drains). */
-    atomic_fetch_add(&b->st->inflight, 1);
-    tova_napi_cq_push(b->cq, &b->op);
-  }
-}
+static void finish(wasm_batch *b, size_t count) { tova_napi_req_done(&b->req, count); }
 
 /* Runtime, any thread: task i ended. */
 static void item_done(tova_wasm_task *t, void *userdata) {
@@ -119,24 +101,17 @@ static void item_done(tova_wasm_task *t, void *userdata) {
         size_t none = 0;
         if (atomic_compare_exchange_strong(&b->winner, &none, i + 1)) cancel_rest(b, i);
       } else if (st != TOVA_ERR_CANCELLED || !atomic_load(&b->cancelling)) {
-        record_error(b, i, &err, false); /* the last error, by time */
+        tova_napi_req_fail(&b->req, i, &err, TOVA_NAPI_REQ_LAST);
       }
       break;
     case MODE_CANCEL_ON_ERROR:
-      if (st != TOVA_OK) {
-        /* The first error wins; the cancellations it causes are not errors. */
-        pthread_mutex_lock(&b->err_mu);
-        bool first = b->err_index == b->n && !atomic_load(&b->cancelling);
-        if (first) {
-          b->err_index = i;
-          b->err = err;
-        }
-        pthread_mutex_unlock(&b->err_mu);
-        if (first) cancel_rest(b, i);
-      }
+      /* The first error wins; the cancellations it causes are not errors. */
+      if (st != TOVA_OK && !atomic_load(&b->cancelling) &&
+          tova_napi_req_fail(&b->req, i, &err, TOVA_NAPI_REQ_FIRST))
+        cancel_rest(b, i);
       break;
     default:
-      if (st != TOVA_OK) record_error(b, i, &err, true);
+      if (st != TOVA_OK) record_error(b, i, &err);
       break;
   }
   finish(b, 1);
@@ -152,7 +127,6 @@ static napi_status item_result(napi_env env, wasm_item *it, napi_value *out) {
 
 static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
   wasm_batch *b = (wasm_batch *)op;
-  atomic_fetch_sub(&st->inflight, 1);
   napi_value out = NULL;
   napi_status s = napi_ok;
   size_t win = atomic_load(&b->winner);
@@ -160,23 +134,23 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
     s = item_result(env, &b->items[win - 1], &out);
   } else if (b->mode == MODE_FIRST && b->n == 0) {
     s = napi_get_null(env, &out);
-  } else if (b->err_index < b->n) {
+  } else if (b->req.err_index < b->n) {
     char msg[TOVA_ERROR_MAX + 160];
-    tova_status code = b->err.status;
-    wasm_item *it = &b->items[b->err_index];
+    tova_status code = b->req.err.status;
+    wasm_item *it = &b->items[b->req.err_index];
     int fl = (int)(it->func_len > 64 ? 64 : it->func_len);
     if (b->mode == MODE_TIMEOUT && code == TOVA_ERR_TIMEOUT) {
       snprintf(msg, sizeof msg, "%s: the deadline of %lld ms passed; every unfinished task was cancelled",
                b->fn, (long long)b->timeout_ms);
     } else if (b->single) {
-      snprintf(msg, sizeof msg, "%s: %s", b->fn, b->err.message);
+      snprintf(msg, sizeof msg, "%s: %s", b->fn, b->req.err.message);
     } else {
-      snprintf(msg, sizeof msg, "%s: task %zu (%.*s): %s", b->fn, b->err_index, fl, it->func,
-               b->err.message);
+      snprintf(msg, sizeof msg, "%s: task %zu (%.*s): %s", b->fn, b->req.err_index, fl, it->func,
+               b->req.err.message);
     }
     tova_napi_reject(env, op->deferred, code, msg);
     batch_free(b);
-    tova_napi_update_ref(st);
+    tova_napi_req_settled(st);
     return;
   } else if (b->single) {
     s = item_result(env, &b->items[0], &out);
@@ -197,7 +171,7 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
     napi_reject_deferred(env, op->deferred, e);
   }
   batch_free(b);
-  tova_napi_update_ref(st);
+  tova_napi_req_settled(st);
 }
 
 /* ---- building a batch from JS arguments ------------------------------------ */
@@ -206,19 +180,14 @@ static wasm_batch *batch_new(tova_napi_env *st, const char *fn, size_t n, batch_
   wasm_batch *b = calloc(1, sizeof *b);
   if (!b) return NULL;
   b->items = calloc(n ? n : 1, sizeof *b->items);
-  if (!b->items || pthread_mutex_init(&b->err_mu, NULL) != 0) {
+  if (!b->items || !tova_napi_req_init(&b->req, st, n, batch_settle, batch_discard)) {
     free(b->items);
     free(b);
     return NULL;
   }
-  b->op.settle = batch_settle;
-  b->op.discard = batch_discard;
-  b->cq = st->cq;
-  b->st = st;
   b->fn = fn;
   b->n = n;
   b->mode = mode;
-  b->err_index = n;
   atomic_init(&b->cancelling, false);
   atomic_init(&b->winner, 0);
   return b;
@@ -388,22 +357,22 @@ static tova_status spawn_item(tova_runtime *rt, wasm_batch *b, size_t i, tova_er
 static napi_value batch_start(napi_env env, wasm_batch *b) {
   tova_error err;
   napi_value promise;
-  tova_runtime *rt = tova_napi_runtime(b->st, &err);
+  tova_runtime *rt = tova_napi_runtime(b->req.st, &err);
   if (!rt) {
     batch_free(b);
     return tova_napi_rejected(env, &err);
   }
   const char *fn = b->fn;
-  if (napi_create_promise(env, &b->op.deferred, &promise) != napi_ok) {
+  if (napi_create_promise(env, &b->req.op.deferred, &promise) != napi_ok) {
     batch_free(b);
     return tova_napi_fail(env, napi_generic_failure, fn);
   }
-  install_exit_hook(env, b->st);
-  atomic_init(&b->remaining, b->n + 1);
+  install_exit_hook(env, b->req.st);
+  tova_napi_req_start(&b->req, b->n);
   if (b->n == 1) {
     tova_status s = spawn_item(rt, b, 0, &err);
     if (s != TOVA_OK) {
-      record_error(b, 0, &err, true);
+      record_error(b, 0, &err);
       finish(b, 1);
     }
     finish(b, 1);
@@ -416,7 +385,7 @@ static napi_value batch_start(napi_env env, wasm_batch *b) {
     free(cfgs);
     free(tasks);
     tova_error_set(&err, TOVA_ERR_NOMEM, "%s: out of memory", fn);
-    record_error(b, 0, &err, true);
+    record_error(b, 0, &err);
     finish(b, b->n + 1);
     return promise;
   }
@@ -431,7 +400,7 @@ static napi_value batch_start(napi_env env, wasm_batch *b) {
   if (s != TOVA_OK) {
     /* What the JS thread checked already passed, so this is out of memory
      * or a shutdown: nothing was spawned. */
-    record_error(b, failed, &err, true);
+    record_error(b, failed, &err);
     finish(b, b->n + 1);
   } else {
     for (size_t i = 0; i < b->n; i++) atomic_store(&b->items[i].task, tasks[i]);

@@ -41,9 +41,7 @@ typedef struct bulk_chunk {
 } bulk_chunk;
 
 struct bulk_op {
-  tova_napi_op op;
-  tova_napi_cq *cq;
-  tova_napi_env *st;
+  tova_napi_req req; /* first: the request base (items are rows) */
   tova_module *module; /* retained */
   char *func;
   tova_functype ft;
@@ -53,10 +51,6 @@ struct bulk_op {
   tova_val *results; /* rows * nresults */
   bulk_chunk *chunks;
   size_t nchunks;
-  atomic_size_t remaining;
-  pthread_mutex_t err_mu;
-  size_t err_row; /* lowest failed row, rows when none */
-  tova_error err;
 };
 
 static void bulk_free(bulk_op *b) {
@@ -68,27 +62,17 @@ static void bulk_free(bulk_op *b) {
     for (size_t c = 0; c < b->nchunks; c++)
       if (b->chunks[c].task) tova_wasm_task_release(b->chunks[c].task);
   free(b->chunks);
-  pthread_mutex_destroy(&b->err_mu);
+  tova_napi_req_destroy(&b->req);
   free(b);
 }
 
 static void bulk_discard(tova_napi_op *op) { bulk_free((bulk_op *)op); }
 
 static void bulk_error(bulk_op *b, size_t row, const tova_error *err) {
-  pthread_mutex_lock(&b->err_mu);
-  if (row < b->err_row) {
-    b->err_row = row;
-    b->err = *err;
-  }
-  pthread_mutex_unlock(&b->err_mu);
+  tova_napi_req_fail(&b->req, row, err, TOVA_NAPI_REQ_LOWEST);
 }
 
-static void bulk_finish(bulk_op *b, size_t count) {
-  if (atomic_fetch_sub_explicit(&b->remaining, count, memory_order_acq_rel) == count) {
-    atomic_fetch_add(&b->st->inflight, 1); /* keeps the loop alive until settled */
-    tova_napi_cq_push(b->cq, &b->op);
-  }
-}
+static void bulk_finish(bulk_op *b, size_t count) { tova_napi_req_done(&b->req, count); }
 
 /* Runtime, any thread: chunk c's task ended. */
 static void chunk_done(tova_wasm_task *t, void *userdata) {
@@ -130,11 +114,10 @@ static napi_status make_output(napi_env env, bulk_op *b, napi_value *out) {
 static void bulk_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
   bulk_op *b = (bulk_op *)op;
   napi_value out;
-  atomic_fetch_sub(&st->inflight, 1);
-  if (b->err_row < b->rows) {
+  if (b->req.err_index < b->rows) {
     char msg[TOVA_ERROR_MAX + 64];
-    snprintf(msg, sizeof msg, "callBulk: row %zu: %s", b->err_row, b->err.message);
-    tova_napi_reject(env, op->deferred, b->err.status, msg);
+    snprintf(msg, sizeof msg, "callBulk: row %zu: %s", b->req.err_index, b->req.err.message);
+    tova_napi_reject(env, op->deferred, b->req.err.status, msg);
   } else if ((b->out == OUT_NONE ? napi_get_undefined(env, &out) : make_output(env, b, &out)) == napi_ok) {
     napi_resolve_deferred(env, op->deferred, out);
   } else {
@@ -145,7 +128,7 @@ static void bulk_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
     napi_reject_deferred(env, op->deferred, e);
   }
   bulk_free(b);
-  tova_napi_update_ref(st);
+  tova_napi_req_settled(st);
 }
 
 /* Result array kind from the signature: one kind for all results. */
@@ -327,14 +310,10 @@ static napi_value call_bulk(napi_env env, napi_callback_info info) {
   TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), "callBulk");
   tova_napi_env *st = tova_napi_state(env);
   bulk_op *b = calloc(1, sizeof *b);
-  if (!b || pthread_mutex_init(&b->err_mu, NULL) != 0) {
+  if (!b || !tova_napi_req_init(&b->req, st, SIZE_MAX, bulk_settle, bulk_discard)) {
     free(b);
     return tova_napi_throwf(env, TOVA_ERR_NOMEM, "callBulk: out of memory");
   }
-  b->op.settle = bulk_settle;
-  b->op.discard = bulk_discard;
-  b->cq = st->cq;
-  b->st = st;
   bool have_rows = false;
   uint64_t rows = 0;
   napi_typeof(env, argv[3], &t);
@@ -361,7 +340,8 @@ static napi_value call_bulk(napi_env env, napi_callback_info info) {
     bulk_free(b);
     return tova_napi_rejected(env, &err);
   }
-  b->err_row = b->rows;
+  b->req.n = b->rows; /* failures are kept by row */
+  b->req.err_index = b->rows;
 
   size_t want = (size_t)tova_runtime_worker_count(rt) * 4;
   if (want == 0) want = 4;
@@ -376,12 +356,12 @@ static napi_value call_bulk(napi_env env, napi_callback_info info) {
     b->chunks[c].lo = b->rows * c / nchunks;
     b->chunks[c].hi = b->rows * (c + 1) / nchunks;
   }
-  if (napi_create_promise(env, &b->op.deferred, &promise) != napi_ok) {
+  if (napi_create_promise(env, &b->req.op.deferred, &promise) != napi_ok) {
     bulk_free(b);
     return tova_napi_fail(env, napi_generic_failure, "callBulk");
   }
   b->nchunks = nchunks;
-  atomic_init(&b->remaining, nchunks + 1);
+  tova_napi_req_start(&b->req, nchunks);
   uint32_t np = b->ft.nparams, nr = b->ft.nresults;
   for (size_t c = 0; c < nchunks; c++) {
     bulk_chunk *ch = &b->chunks[c];
