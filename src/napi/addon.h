@@ -196,8 +196,15 @@ napi_value tova_napi_throwf(napi_env env, tova_status s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-/* A promise already rejected with err (async functions reject, never throw). */
+/* A promise already rejected with err. The rule of the addon: a function
+ * that returns a promise rejects, never throws (bad input and out of memory
+ * included); only a failure to create the promise itself throws. */
 napi_value tova_napi_rejected(napi_env env, const tova_error *err);
+napi_value tova_napi_rejectf(napi_env env, tova_status s, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 void tova_napi_reject(napi_env env, napi_deferred d, tova_status s, const char *message);
 /* A failed napi_* call: leave a pending JS exception as is, else throw one. */
 napi_value tova_napi_fail(napi_env env, napi_status s, const char *where);

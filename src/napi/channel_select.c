@@ -168,7 +168,7 @@ static napi_value channel_select(napi_env env, napi_callback_info info) {
   tova_runtime *rt = NULL;
   if (timeout_ms > 0 && !(rt = tova_napi_runtime(st, &err))) return tova_napi_rejected(env, &err);
   select_op *op = calloc(1, sizeof *op + (n ? n : 1) * sizeof(tova_select_case));
-  if (!op) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "channelSelect: out of memory");
+  if (!op) return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "channelSelect: out of memory");
   op->n = n;
   for (uint32_t i = 0; i < n; i++) {
     napi_value c;

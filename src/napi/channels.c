@@ -200,7 +200,7 @@ static napi_value channel_wait(napi_env env, napi_callback_info info, bool is_se
   }
   tova_napi_env *st = tova_napi_state(env);
   wait_op *op = calloc(1, sizeof *op);
-  if (!op) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+  if (!op) return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
   if (napi_create_promise(env, &op->op.deferred, &promise) != napi_ok) {
     free(op);
     return tova_napi_fail(env, napi_generic_failure, fn);

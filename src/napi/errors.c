@@ -67,3 +67,13 @@ napi_value tova_napi_fail(napi_env env, napi_status s, const char *where) {
   return tova_napi_throwf(env, TOVA_ERR_BAD_ARGUMENT, "%s: N-API call failed (status %d: %s)", where,
                           (int)s, why);
 }
+
+napi_value tova_napi_rejectf(napi_env env, tova_status s, const char *fmt, ...) {
+  tova_error err;
+  va_list ap;
+  va_start(ap, fmt);
+  err.status = s;
+  vsnprintf(err.message, sizeof err.message, fmt, ap);
+  va_end(ap);
+  return tova_napi_rejected(env, &err);
+}

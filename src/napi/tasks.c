@@ -62,7 +62,7 @@ static napi_value spawn_task(napi_env env, napi_callback_info info) {
   if (!rt) return tova_napi_rejected(env, &err);
 
   single_op *op = calloc(1, sizeof *op);
-  if (!op) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "spawnTask: out of memory");
+  if (!op) return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "spawnTask: out of memory");
   napi_value promise;
   if (napi_create_promise(env, &op->op.deferred, &promise) != napi_ok) {
     free(op);
@@ -256,7 +256,7 @@ static napi_value concurrent_all(napi_env env, napi_callback_info info) {
   }
   TOVA_NAPI_CALL(env, napi_get_array_length(env, argv[0], &n), "concurrentAll");
   batch_op *b = batch_new(tova_napi_state(env), n, "concurrentAll", false);
-  if (!b) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "concurrentAll: out of memory for %u values", n);
+  if (!b) return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "concurrentAll: out of memory for %u values", n);
   const double *fast = NULL;
   size_t fast_n = 0;
   if (n >= BULK_MIN && tova_napi_js_to_f64(env, tova_napi_state(env), argv[0], &fast, &fast_n) &&
@@ -310,7 +310,7 @@ static napi_value concurrent_all_typed(napi_env env, napi_callback_info info) {
     return tova_napi_rejected(env, &err);
   }
   batch_op *b = batch_new(tova_napi_state(env), n, "concurrentAllTyped", true);
-  if (!b) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "concurrentAllTyped: out of memory for %zu values", n);
+  if (!b) return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "concurrentAllTyped: out of memory for %zu values", n);
   for (size_t i = 0; i < n; i++) {
     if (type == napi_int32_array) {
       b->slots[i].value = ((const int32_t *)data)[i];

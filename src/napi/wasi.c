@@ -221,7 +221,7 @@ static napi_value run_wasi(napi_env env, napi_callback_info info) {
   if (!w || !ctx) {
     free(w);
     tova_wasi_free(ctx);
-    return tova_napi_throwf(env, TOVA_ERR_NOMEM, "runWasi: out of memory");
+    return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "runWasi: out of memory");
   }
   w->st = st;
   w->cq = st->cq;

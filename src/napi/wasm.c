@@ -426,7 +426,7 @@ static napi_value exec_one(napi_env env, napi_callback_info info, const char *fn
   item_memo memo = {0};
   TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), fn);
   wasm_batch *b = batch_new(tova_napi_state(env), fn, 1, MODE_ALL);
-  if (!b) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+  if (!b) return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
   b->single = true;
   b->handle_out = handle_out;
   if (read_opts(env, argc > 3 ? argv[3] : NULL, &b->timeout_ms, &err, fn) != TOVA_OK ||
@@ -470,7 +470,7 @@ static napi_value concurrent(napi_env env, napi_callback_info info, const char *
   }
   napi_get_array_length(env, argv[0], &n);
   wasm_batch *b = batch_new(tova_napi_state(env), fn, n, mode);
-  if (!b) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+  if (!b) return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
   b->timeout_ms = timeout_ms;
   /* The three keys as values made once: a lookup by C string interns it
    * again on every call. */

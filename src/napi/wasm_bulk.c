@@ -312,7 +312,7 @@ static napi_value call_bulk(napi_env env, napi_callback_info info) {
   bulk_op *b = calloc(1, sizeof *b);
   if (!b || !tova_napi_req_init(&b->req, st, SIZE_MAX, bulk_settle, bulk_discard)) {
     free(b);
-    return tova_napi_throwf(env, TOVA_ERR_NOMEM, "callBulk: out of memory");
+    return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "callBulk: out of memory");
   }
   bool have_rows = false;
   uint64_t rows = 0;
@@ -349,7 +349,7 @@ static napi_value call_bulk(napi_env env, napi_callback_info info) {
   b->chunks = calloc(nchunks ? nchunks : 1, sizeof *b->chunks);
   if (!b->chunks) {
     bulk_free(b);
-    return tova_napi_throwf(env, TOVA_ERR_NOMEM, "callBulk: out of memory");
+    return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "callBulk: out of memory");
   }
   for (size_t c = 0; c < nchunks; c++) {
     b->chunks[c].bulk = b;
