@@ -238,13 +238,20 @@ function tasksArg(tasks, fn) {
   let copy = null;
   let converted = null;
   for (let i = 0; i < tasks.length; i++) {
-    const t = tasks[i];
-    if (t && typeof t === 'object' && Array.isArray(t.wasm)) {
+    let t, wasm;
+    try {
+      t = tasks[i];
+      wasm = t && typeof t === 'object' ? t.wasm : undefined;
+    } catch (e) {
+      // A throwing getter is bad input like any other: coded, never raw.
+      throw badArgument(`${fn}: tasks[${i}]: reading it threw: ${e && e.message}`);
+    }
+    if (Array.isArray(wasm)) {
       if (!copy) { copy = tasks.slice(); converted = new Map(); }
-      let bytes = converted.get(t.wasm);
+      let bytes = converted.get(wasm);
       if (!bytes) {
-        bytes = wasmArg(t.wasm, `${fn}: tasks[${i}]`);
-        converted.set(t.wasm, bytes);
+        bytes = wasmArg(wasm, `${fn}: tasks[${i}]`);
+        converted.set(wasm, bytes);
       }
       copy[i] = { wasm: bytes, func: t.func, args: t.args };
     }

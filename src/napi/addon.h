@@ -236,6 +236,13 @@ tova_status tova_napi_to_index(napi_env env, napi_value v, uint64_t max, uint64_
 const char *tova_napi_type_name(napi_env env, napi_value v);
 /* Read the callback's arguments; *argc in/out. */
 napi_status tova_napi_args(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv);
+/* An array, or an array-like object (a Proxy over an array), and its
+ * elements: a throwing getter becomes a TOVA_ERR_BAD_ARGUMENT naming what
+ * (and what the getter threw), never a pending exception. */
+tova_status tova_napi_list_length(napi_env env, napi_value v, uint32_t *n, tova_error *err,
+                                  const char *what);
+tova_status tova_napi_list_get(napi_env env, napi_value list, uint32_t i, napi_value *out,
+                               tova_error *err, const char *what);
 /* A JS string argument copied into a malloc'd NUL-terminated buffer. */
 tova_status tova_napi_to_string(napi_env env, napi_value v, char **out, tova_error *err,
                                 const char *what);

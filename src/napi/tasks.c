@@ -249,12 +249,9 @@ static napi_value concurrent_all(napi_env env, napi_callback_info info) {
   bool is_array = false;
   uint32_t n = 0;
   TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), "concurrentAll");
-  if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array) {
-    tova_error_set(&err, TOVA_ERR_BAD_ARGUMENT, "concurrentAll: values must be an array, got %s",
-                   tova_napi_type_name(env, argv[0]));
+  if (tova_napi_list_length(env, argv[0], &n, &err, "concurrentAll: values") != TOVA_OK)
     return tova_napi_rejected(env, &err);
-  }
-  TOVA_NAPI_CALL(env, napi_get_array_length(env, argv[0], &n), "concurrentAll");
+  (void)is_array;
   batch_op *b = batch_new(tova_napi_state(env), n, "concurrentAll", false);
   if (!b) return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "concurrentAll: out of memory for %u values", n);
   const double *fast = NULL;
@@ -271,8 +268,8 @@ static napi_value concurrent_all(napi_env env, napi_callback_info info) {
     uint32_t hi = n - lo > SCOPE_BLOCK ? lo + SCOPE_BLOCK : n;
     for (uint32_t i = lo; s == TOVA_OK && i < hi; i++) {
       napi_value v;
-      if (napi_get_element(env, argv[0], i, &v) != napi_ok) {
-        s = tova_error_set(&err, TOVA_ERR_BAD_ARGUMENT, "concurrentAll: cannot read values[%u]", i);
+      if ((s = tova_napi_list_get(env, argv[0], i, &v, &err, "concurrentAll: values")) != TOVA_OK) {
+        break;
       } else if (tova_napi_to_i64(env, v, &b->slots[i].value, &err, "concurrentAll: value") != TOVA_OK) {
         char what[64];
         snprintf(what, sizeof what, "concurrentAll: values[%u]", i);

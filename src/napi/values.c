@@ -122,3 +122,58 @@ tova_status tova_napi_to_string(napi_env env, napi_value v, char **out, tova_err
   *out = s;
   return TOVA_OK;
 }
+
+/* The pending JS exception, cleared, as a message (for "the getter threw"). */
+static void take_exception_text(napi_env env, char *buf, size_t cap) {
+  napi_value e, str;
+  size_t len = 0;
+  buf[0] = 0;
+  if (!tova_napi_take_exception(env, &e)) return;
+  napi_value msg;
+  napi_valuetype t = napi_undefined;
+  if (napi_typeof(env, e, &t) == napi_ok && t == napi_object &&
+      napi_get_named_property(env, e, "message", &msg) == napi_ok)
+    e = msg;
+  if (napi_coerce_to_string(env, e, &str) == napi_ok)
+    napi_get_value_string_utf8(env, str, buf, cap, &len);
+  else
+    tova_napi_take_exception(env, &e);
+}
+
+tova_status tova_napi_list_length(napi_env env, napi_value v, uint32_t *n, tova_error *err,
+                                  const char *what) {
+  bool is_array = false;
+  *n = 0;
+  if (napi_is_array(env, v, &is_array) == napi_ok && is_array) {
+    napi_get_array_length(env, v, n);
+    return TOVA_OK;
+  }
+  /* Array-likes too: a Proxy over an array is not an Array to N-API. */
+  napi_valuetype t = napi_undefined;
+  napi_value len;
+  double d = -1;
+  bool has = false;
+  if (napi_typeof(env, v, &t) == napi_ok && t == napi_object &&
+      napi_has_named_property(env, v, "length", &has) == napi_ok && has &&
+      napi_get_named_property(env, v, "length", &len) == napi_ok &&
+      napi_get_value_double(env, len, &d) == napi_ok && d >= 0 && d <= 4294967295.0 &&
+      d == (double)(uint32_t)d) {
+    *n = (uint32_t)d;
+    return TOVA_OK;
+  }
+  char why[160];
+  take_exception_text(env, why, sizeof why);
+  if (why[0])
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: reading it threw: %s", what, why);
+  return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s must be an array, got %s", what,
+                        tova_napi_type_name(env, v));
+}
+
+tova_status tova_napi_list_get(napi_env env, napi_value list, uint32_t i, napi_value *out,
+                               tova_error *err, const char *what) {
+  if (napi_get_element(env, list, i, out) == napi_ok) return TOVA_OK;
+  char why[160];
+  take_exception_text(env, why, sizeof why);
+  return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s[%u]: reading it %s%s", what, i,
+                        why[0] ? "threw: " : "failed", why);
+}

@@ -452,11 +452,11 @@ static napi_value concurrent(napi_env env, napi_callback_info info, const char *
   uint32_t n = 0;
   item_memo memo = {0};
   TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), fn);
-  if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array) {
-    tova_error_set(&err, TOVA_ERR_BAD_ARGUMENT, "%s: tasks must be an array of {wasm, func, args}, got %s",
-                   fn, tova_napi_type_name(env, argv[0]));
+  char what[64];
+  snprintf(what, sizeof what, "%s: tasks", fn);
+  if (tova_napi_list_length(env, argv[0], &n, &err, what) != TOVA_OK)
     return tova_napi_rejected(env, &err);
-  }
+  (void)is_array;
   int64_t timeout_ms = 0;
   if (mode == MODE_TIMEOUT) {
     uint64_t ms;
@@ -468,7 +468,6 @@ static napi_value concurrent(napi_env env, napi_callback_info info, const char *
   } else if (read_opts(env, argc > 1 ? argv[1] : NULL, &timeout_ms, &err, fn) != TOVA_OK) {
     return tova_napi_rejected(env, &err);
   }
-  napi_get_array_length(env, argv[0], &n);
   wasm_batch *b = batch_new(tova_napi_state(env), fn, n, mode);
   if (!b) return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
   b->timeout_ms = timeout_ms;
@@ -492,9 +491,11 @@ static napi_value concurrent(napi_env env, napi_callback_info info, const char *
     }
     napi_value task, wasm, func, args;
     napi_valuetype t = napi_undefined;
-    if (napi_get_element(env, argv[0], i, &task) == napi_ok) napi_typeof(env, task, &t);
-    tova_status s;
-    if (t != napi_object || napi_get_property(env, task, k_wasm, &wasm) != napi_ok ||
+    tova_status s = tova_napi_list_get(env, argv[0], i, &task, &err, what);
+    if (s == TOVA_OK) napi_typeof(env, task, &t);
+    if (s != TOVA_OK) {
+      /* err says what the getter threw */
+    } else if (t != napi_object || napi_get_property(env, task, k_wasm, &wasm) != napi_ok ||
         napi_get_property(env, task, k_func, &func) != napi_ok ||
         napi_get_property(env, task, k_args, &args) != napi_ok) {
       napi_value pending;

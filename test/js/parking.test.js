@@ -200,3 +200,26 @@ describe('channelSelect and batches from JS', () => {
     expect(() => rt.channelSendBatch(small, [1])).toThrow();
   });
 });
+
+describe('one error rule: promise calls reject with a code', () => {
+  test('a throwing getter inside the array rejects TOVA_BAD_ARGUMENT naming the element', async () => {
+    const values = [1, 2, 3];
+    Object.defineProperty(values, 1, { get() { throw new Error('boom from getter'); } });
+    const e = await rejection(rt.concurrentAll(values));
+    expect(e.code).toBe('TOVA_BAD_ARGUMENT');
+    expect(e.message).toContain('values[1]');
+    expect(e.message).toContain('boom from getter');
+    const tasks = [{ wasm: W, func: 'quick', args: [1] }];
+    Object.defineProperty(tasks, 0, { get() { throw new Error('task getter'); } });
+    const e2 = await rejection(rt.concurrentWasm(tasks));
+    expect(e2.code).toBe('TOVA_BAD_ARGUMENT');
+    expect(e2.message).toContain('task getter');
+    const t3 = { func: 'quick', args: [1], get wasm() { throw new Error('wasm getter'); } };
+    expect((await rejection(rt.concurrentWasm([t3]))).code).toBe('TOVA_BAD_ARGUMENT');
+  });
+
+  test('a Proxy over an array is an array', async () => {
+    expect(await rt.concurrentAll(new Proxy([4, 5], {}))).toEqual([4, 5]);
+    expect(await rt.concurrentWasm(new Proxy([{ wasm: W, func: 'quick', args: [3] }], {}))).toEqual([6]);
+  });
+});
