@@ -69,11 +69,20 @@ static tova_status call_host(tova_exec *e, tova_instance *inst, tova_func *f, ui
     e->trap_msg = "out of memory in a host call";
     return TOVA_ERR_NOMEM;
   }
-  if (res == small_res)
-    for (uint32_t i = 0; i < nres; i++) small_res[i].raw = 0;
   tova_host_call call = {e, inst};
   e->trap_msg = NULL;
-  tova_status st = f->host(&call, f->host_userdata, (const tova_val *)slots, res);
+  tova_status st;
+  if (nres <= 1) {
+    /* The common shape (one result or none), without the loops that
+     * compilers turn into memset/memcpy calls. */
+    small_res[0].raw = 0;
+    st = f->host(&call, f->host_userdata, (const tova_val *)slots, small_res);
+    if (st == TOVA_OK && nres) slots[0] = small_res[0].raw;
+    return st;
+  }
+  if (res == small_res)
+    for (uint32_t i = 0; i < nres; i++) small_res[i].raw = 0;
+  st = f->host(&call, f->host_userdata, (const tova_val *)slots, res);
   if (st == TOVA_OK)
     for (uint32_t i = 0; i < nres; i++) slots[i] = res[i].raw;
   if (res != small_res) free(res);

@@ -12,6 +12,7 @@
 #define TOVA_PLATFORM_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -57,6 +58,26 @@ void tova_plat_cond_wait(tova_plat_cond *c, tova_plat_mutex *m);
 bool tova_plat_cond_timedwait(tova_plat_cond *c, tova_plat_mutex *m, uint64_t timeout_ns);
 void tova_plat_cond_signal(tova_plat_cond *c);
 void tova_plat_cond_broadcast(tova_plat_cond *c);
+
+/* ---- spin lock ----------------------------------------------------------- */
+
+/* For critical sections of a few dozen instructions that never block (a
+ * channel operation): an uncontended lock is one atomic exchange, a contended
+ * one spins briefly, then yields the CPU (a preempted holder gets to run).
+ * Not for anything that may wait. */
+typedef struct tova_plat_spinlock {
+  atomic_uint held;
+} tova_plat_spinlock;
+
+static inline void tova_plat_spin_init(tova_plat_spinlock *l) { atomic_init(&l->held, 0); }
+void tova_plat_spin_lock_slow(tova_plat_spinlock *l);
+static inline void tova_plat_spin_lock(tova_plat_spinlock *l) {
+  if (!atomic_exchange_explicit(&l->held, 1, memory_order_acquire)) return;
+  tova_plat_spin_lock_slow(l);
+}
+static inline void tova_plat_spin_unlock(tova_plat_spinlock *l) {
+  atomic_store_explicit(&l->held, 0, memory_order_release);
+}
 
 /* ---- clock -------------------------------------------------------------- */
 

@@ -66,3 +66,15 @@ bool tova_plat_cond_timedwait(tova_plat_cond *c, tova_plat_mutex *m, uint64_t ti
   return pthread_cond_timedwait(&c->c, &m->m, &abs) != ETIMEDOUT;
 #endif
 }
+
+void tova_plat_spin_lock_slow(tova_plat_spinlock *l) {
+  for (unsigned spins = 0;; spins++) {
+    /* Test before test-and-set: waiters read a shared line, they do not
+     * bounce it between cores with writes. */
+    while (atomic_load_explicit(&l->held, memory_order_relaxed)) {
+      if (spins++ < 128) tova_plat_cpu_relax();
+      else tova_plat_thread_yield();
+    }
+    if (!atomic_exchange_explicit(&l->held, 1, memory_order_acquire)) return;
+  }
+}

@@ -155,7 +155,7 @@ static inline tova_rt_chan_slot *lock_live(tova_chan_id id, tova_status *st) {
     return s;
   }
   *st = TOVA_ERR_NOT_FOUND; /* UNBORN: handed out, not yet created */
-  tova_plat_mutex_unlock(&s->mu);
+  tova_rt_slot_unlock(s);
   return NULL;
 }
 

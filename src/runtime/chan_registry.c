@@ -36,18 +36,13 @@ static tova_rt_chan_slot *segment_get_or_make(uint32_t si) {
   if (!fresh) return NULL;
   for (uint32_t i = 0; i < SEG_SIZE; i++) {
     fresh[i].index = si * SEG_SIZE + i;
-    if (!tova_plat_mutex_init(&fresh[i].mu)) {
-      while (i--) tova_plat_mutex_destroy(&fresh[i].mu);
-      free(fresh);
-      return NULL;
-    }
+    tova_plat_spin_init(&fresh[i].mu);
   }
   tova_rt_chan_slot *expected = NULL;
   if (atomic_compare_exchange_strong_explicit(&segments[si], &expected, fresh,
                                               memory_order_acq_rel, memory_order_acquire))
     return fresh;
   /* Another thread published this segment first: use theirs. */
-  for (uint32_t i = 0; i < SEG_SIZE; i++) tova_plat_mutex_destroy(&fresh[i].mu);
   free(fresh);
   return expected;
 }
@@ -94,10 +89,10 @@ tova_status tova_rt_chan_slot_new(tova_chan_id *id, tova_rt_chan_slot **slot) {
     if (!segment_get_or_make(index >> SEG_BITS)) return TOVA_ERR_NOMEM;
   }
   tova_rt_chan_slot *s = slot_at(index);
-  tova_plat_mutex_lock(&s->mu);
+  tova_rt_slot_lock(s);
   s->state = TOVA_RT_SLOT_UNBORN;
   *id = ((s->gen & GEN_MASK) << TOVA_RT_ID_INDEX_BITS) | index;
-  tova_plat_mutex_unlock(&s->mu);
+  tova_rt_slot_unlock(s);
   *slot = s;
   return TOVA_OK;
 }
@@ -109,13 +104,13 @@ tova_rt_chan_slot *tova_rt_chan_slot_lock(tova_chan_id id, tova_status *why) {
   tova_rt_chan_slot *seg = atomic_load_explicit(&segments[index >> SEG_BITS], memory_order_acquire);
   if (!seg) return NULL;
   tova_rt_chan_slot *s = &seg[index & (SEG_SIZE - 1)];
-  tova_plat_mutex_lock(&s->mu);
+  tova_rt_slot_lock(s);
   if ((s->gen & GEN_MASK) == gen && s->state != TOVA_RT_SLOT_FREE) return s;
   /* A generation the slot has passed was handed out and its channel freed
    * (a slot is released only then). Once the counter has wrapped, every
    * generation has been handed out at least once. */
   if ((s->gen & GEN_MASK) != gen && (s->gen > GEN_MASK || gen < s->gen)) *why = TOVA_ERR_CLOSED;
-  tova_plat_mutex_unlock(&s->mu);
+  tova_rt_slot_unlock(s);
   return NULL;
 }
 

@@ -49,7 +49,8 @@ enum {
 };
 
 typedef struct tova_rt_chan_slot {
-  tova_plat_mutex mu; /* the channel's lock; guards everything below but next_free */
+  tova_plat_spinlock mu; /* the channel's lock (short, never held across a wait);
+                          * guards everything below but next_free */
   uint32_t state;
   uint32_t gen;       /* times this slot was released; its id carries the low bits */
   tova_rt_chan *chan;
@@ -69,5 +70,8 @@ tova_rt_chan_slot *tova_rt_chan_slot_lock(tova_chan_id id, tova_status *why);
 /* Called with s LOCKED, its channel already freed: advance the generation and
  * put the slot on the free list. s stays locked (the caller unlocks). */
 void tova_rt_chan_slot_release(tova_rt_chan_slot *s);
+
+static inline void tova_rt_slot_lock(tova_rt_chan_slot *s) { tova_plat_spin_lock(&s->mu); }
+static inline void tova_rt_slot_unlock(tova_rt_chan_slot *s) { tova_plat_spin_unlock(&s->mu); }
 
 #endif /* TOVA_RT_CHAN_REGISTRY_H */

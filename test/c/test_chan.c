@@ -253,12 +253,12 @@ static void test_tombstone(void) {
   CHECK(tova_chan_close(id) == TOVA_OK);
   tova_rt_chan_slot *s = tova_rt_chan_slot_lock(id, &why);
   CHECK(s && s->state == TOVA_RT_SLOT_LIVE && s->chan != NULL); /* still holds data */
-  if (s) tova_plat_mutex_unlock(&s->mu);
+  if (s) tova_rt_slot_unlock(s);
   int64_t v;
   CHECK(tova_chan_try_recv(id, &v) == TOVA_OK);
   s = tova_rt_chan_slot_lock(id, &why);
   CHECK(!s && why == TOVA_ERR_CLOSED); /* memory freed, slot released */
-  if (s) tova_plat_mutex_unlock(&s->mu);
+  if (s) tova_rt_slot_unlock(s);
   /* Closed, not "not found". */
   CHECK(tova_chan_try_recv(id, &v) == TOVA_ERR_CLOSED);
   CHECK(tova_chan_try_send(id, 1) == TOVA_ERR_CLOSED);
@@ -273,7 +273,7 @@ static void test_tombstone(void) {
   CHECK(tova_chan_close(e) == TOVA_OK);
   s = tova_rt_chan_slot_lock(e, &why);
   CHECK(!s && why == TOVA_ERR_CLOSED);
-  if (s) tova_plat_mutex_unlock(&s->mu);
+  if (s) tova_rt_slot_unlock(s);
   /* A new channel never gets an id in use before. */
   tova_chan_id f = make(0);
   CHECK(f != id && f != e);
