@@ -81,7 +81,7 @@ static int32_t load_i32(const uint8_t *p) {
 /* ---- parking helpers ----------------------------------------------------------- */
 
 static tova_status refuse_cancelled(tova_host_call *call, tova_wasm_task *t) {
-  tova_plat_mutex_unlock(&t->mu);
+  tova_plat_spin_unlock(&t->mu);
   return tova_host_trap(call, "cancelled");
 }
 
@@ -140,7 +140,7 @@ static tova_status chan_wait(tova_host_call *call, tova_wasm_task *t, bool send,
     else results[0].i64 = st == TOVA_OK ? got : CLOSED_VALUE;
     return TOVA_OK;
   }
-  tova_plat_mutex_lock(&t->mu);
+  tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
   wait_begin(t, send ? WT_WAIT_SEND : WT_WAIT_RECV, ch);
   t->waiter.complete = chan_waiter_done;
@@ -149,11 +149,11 @@ static tova_status chan_wait(tova_host_call *call, tova_wasm_task *t, bool send,
   st = send ? tova_chan_send_wait(ch, &t->waiter) : tova_chan_recv_wait(ch, &t->waiter);
   if (st == TOVA_PENDING) {
     tova_rt_wasm_wait_parked(t, true);
-    tova_plat_mutex_unlock(&t->mu);
+    tova_plat_spin_unlock(&t->mu);
     return TOVA_SUSPENDED;
   }
   t->wait = WT_WAIT_NONE;
-  tova_plat_mutex_unlock(&t->mu);
+  tova_plat_spin_unlock(&t->mu);
   if (st == TOVA_ERR_NOMEM) return tova_host_trap(call, "out of memory in a channel");
   if (send) results[0].i32 = st == TOVA_OK ? 0 : -1;
   else results[0].i64 = st == TOVA_OK ? t->waiter.value : CLOSED_VALUE;
@@ -203,10 +203,10 @@ static tova_status h_yield(tova_host_call *call, void *ud, const tova_val *args,
   (void)args;
   (void)results;
   tova_wasm_task *t = ud;
-  tova_plat_mutex_lock(&t->mu);
+  tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
   wait_begin(t, WT_WAIT_YIELD, 0);
-  tova_plat_mutex_unlock(&t->mu);
+  tova_plat_spin_unlock(&t->mu);
   /* The task is running: this wake marks it NOTIFIED, so the pool re-queues
    * it behind what is already queued instead of parking it. */
   tova_task_wake(t->task);
@@ -216,16 +216,16 @@ static tova_status h_yield(tova_host_call *call, void *ud, const tova_val *args,
 static tova_status h_sleep(tova_host_call *call, void *ud, const tova_val *args, tova_val *results) {
   tova_wasm_task *t = ud;
   if (args[0].i64 <= 0) return h_yield(call, ud, args, results);
-  tova_plat_mutex_lock(&t->mu);
+  tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
   wait_begin(t, WT_WAIT_SLEEP, 0);
   tova_rt_timer_init(&t->timer, sleep_timer_fired, t);
   if (!tova_rt_timer_arm(&t->rt->timers, &t->timer, args[0].i64)) {
     t->wait = WT_WAIT_NONE;
-    tova_plat_mutex_unlock(&t->mu);
+    tova_plat_spin_unlock(&t->mu);
     return tova_host_trap(call, "sleep: the runtime's timer is unavailable");
   }
-  tova_plat_mutex_unlock(&t->mu);
+  tova_plat_spin_unlock(&t->mu);
   return TOVA_SUSPENDED;
 }
 
@@ -268,7 +268,7 @@ static tova_status h_select(tova_host_call *call, void *ud, const tova_val *args
     cases[i].op = op ? TOVA_SELECT_SEND : TOVA_SELECT_RECV;
     cases[i].value = load_i64(c + 8);
   }
-  tova_plat_mutex_lock(&t->mu);
+  tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) {
     free(cases);
     return refuse_cancelled(call, t);
@@ -284,11 +284,11 @@ static tova_status h_select(tova_host_call *call, void *ud, const tova_val *args
   tova_status st = tova_select_start(t->rt, cases, n, timeout, select_done, t, &index, &t->sel);
   if (st == TOVA_PENDING) {
     tova_rt_wasm_wait_parked(t, t->sel_blocks);
-    tova_plat_mutex_unlock(&t->mu);
+    tova_plat_spin_unlock(&t->mu);
     return TOVA_SUSPENDED;
   }
   t->wait = WT_WAIT_NONE;
-  tova_plat_mutex_unlock(&t->mu);
+  tova_plat_spin_unlock(&t->mu);
   if (st != TOVA_OK) return tova_host_trap(call, st == TOVA_ERR_NOMEM ? "select: out of memory"
                                                                        : "select: invalid cases");
   select_write_back(t, index);
@@ -299,13 +299,13 @@ static tova_status h_select(tova_host_call *call, void *ud, const tova_val *args
 /* ---- resuming and withdrawing --------------------------------------------------- */
 
 void tova_rt_tova_wait_results(tova_wasm_task *t, tova_val *out) {
-  tova_plat_mutex_lock(&t->mu);
+  tova_plat_spin_lock(&t->mu);
   wt_wait_kind k = t->wait;
   tova_status st = t->wait_status;
   t->wait = WT_WAIT_NONE;
   tova_select *sel = t->sel;
   t->sel = NULL;
-  tova_plat_mutex_unlock(&t->mu);
+  tova_plat_spin_unlock(&t->mu);
   switch (k) {
     case WT_WAIT_SEND: out[0].i32 = st == TOVA_OK ? 0 : -1; break;
     case WT_WAIT_RECV: out[0].i64 = st == TOVA_OK ? t->waiter.value : CLOSED_VALUE; break;

@@ -4,7 +4,7 @@
  * shutdown. The design and the no-lost-wake-up argument are in sched.h.
  *
  * Lock order (never violated, so no deadlock): inject_mu -> sleep_mu.
- * A worker mutex is never held together with any other lock.
+ * A worker's queue lock (a spin lock) is never held together with any other lock.
  */
 #include <stdlib.h>
 
@@ -45,9 +45,9 @@ static void local_push(tova_rt_worker *w, tova_task *t) {
   /* Count before publishing, so `queued` never undercounts a queued task
    * (a transiently high count only costs a sleeper one more look). */
   atomic_fetch_add(&rt->queued, 1);
-  tova_plat_mutex_lock(&w->mu);
+  tova_plat_spin_lock(&w->mu);
   tova_rt_taskq_push(&w->local, t);
-  tova_plat_mutex_unlock(&w->mu);
+  tova_plat_spin_unlock(&w->mu);
   notify(rt, false);
 }
 
@@ -81,11 +81,11 @@ void tova_rt_schedule_woken(tova_task *t) {
   }
   tova_runtime *rt = w->rt;
   atomic_fetch_add(&rt->queued, 1);
-  tova_plat_mutex_lock(&w->mu);
+  tova_plat_spin_lock(&w->mu);
   tova_task *old = w->next;
   w->next = t;
   if (old) tova_rt_taskq_push(&w->local, old);
-  tova_plat_mutex_unlock(&w->mu);
+  tova_plat_spin_unlock(&w->mu);
   /* Still tell an idle worker: the running task may not park soon, and a
    * thief that spins long enough takes runnext too. */
   notify(rt, false);
@@ -113,7 +113,7 @@ void tova_rt_schedule_chain(tova_runtime *rt, tova_task *head, tova_task *tail, 
 #define NEXT_STREAK 61
 
 static tova_task *local_pop(tova_rt_worker *w) {
-  tova_plat_mutex_lock(&w->mu);
+  tova_plat_spin_lock(&w->mu);
   tova_task *t = NULL;
   if (w->next && w->next_streak < NEXT_STREAK) {
     t = w->next;
@@ -127,16 +127,16 @@ static tova_task *local_pop(tova_rt_worker *w) {
     w->next_streak = 0;
     t = tova_rt_taskq_pop(&w->local);
   }
-  tova_plat_mutex_unlock(&w->mu);
+  tova_plat_spin_unlock(&w->mu);
   return t;
 }
 
 /* Run the first task of a grabbed chain, keep the rest in our own queue. */
 static tova_task *keep_rest(tova_rt_worker *w, tova_task *head, tova_task *tail, size_t n) {
   if (n > 1) {
-    tova_plat_mutex_lock(&w->mu);
+    tova_plat_spin_lock(&w->mu);
     tova_rt_taskq_append(&w->local, head->next, tail, n - 1);
-    tova_plat_mutex_unlock(&w->mu);
+    tova_plat_spin_unlock(&w->mu);
   }
   head->next = NULL;
   return head;
@@ -172,7 +172,7 @@ static tova_task *steal(tova_rt_worker *w, bool take_next) {
     tova_rt_worker *v = &rt->workers[(start + i) % nw];
     if (v == w) continue;
     tova_task *head = NULL, *tail = NULL;
-    tova_plat_mutex_lock(&v->mu);
+    tova_plat_spin_lock(&v->mu);
     size_t want = (v->local.len + 1) / 2; /* half, rounded up: a lone task too */
     if (want > GRAB_MAX) want = GRAB_MAX;
     size_t n = tova_rt_taskq_take(&v->local, want, &head, &tail);
@@ -181,7 +181,7 @@ static tova_task *steal(tova_rt_worker *w, bool take_next) {
       v->next = NULL;
       n = 1;
     }
-    tova_plat_mutex_unlock(&v->mu);
+    tova_plat_spin_unlock(&v->mu);
     if (n) return keep_rest(w, head, tail, n);
   }
   return NULL;
@@ -268,7 +268,7 @@ void tova_rt_runtime_unref(tova_runtime *rt, size_t n) {
 }
 
 /* Stop and join the first `started` workers, then finish what is queued.
- * `inited`: how many worker mutexes exist (all of them, except when
+ * `inited`: how many workers were initialised (all of them, except when
  * tova_runtime_new failed half-way). */
 static void stop_workers(tova_runtime *rt, uint32_t started, uint32_t inited) {
   tova_plat_mutex_lock(&rt->sleep_mu);
@@ -292,7 +292,6 @@ static void stop_workers(tova_runtime *rt, uint32_t started, uint32_t inited) {
       atomic_fetch_sub(&rt->queued, 1);
       tova_rt_task_finish(NULL, t, TOVA_ERR_SHUTDOWN);
     }
-    tova_plat_mutex_destroy(&w->mu);
   }
   free(rt->workers);
   rt->workers = NULL;
@@ -371,7 +370,7 @@ tova_status tova_runtime_new(const tova_runtime_config *cfg, tova_runtime **out)
     w->rt = rt;
     w->index = inited;
     w->rng = 0x9E3779B9u * (inited + 1);
-    if (!tova_plat_mutex_init(&w->mu)) break;
+    tova_plat_spin_init(&w->mu);
   }
   uint32_t started = 0;
   if (inited == n)

@@ -98,7 +98,8 @@ typedef struct tova_rt_worker {
   uint32_t index;
   uint32_t rng;  /* victim choice for stealing */
   uint32_t tick; /* tasks started; every INJECT_EVERY-th looks at inject first */
-  tova_plat_mutex mu; /* guards local and next (owner pushes/pops, thieves steal) */
+  tova_plat_spinlock mu; /* guards local and next (owner pushes/pops, thieves steal):
+                          * a few pointer writes, never held across a wait */
   tova_rt_taskq local;
   /* runnext (as Go's): the task most recently woken by a task running on
    * this worker, run as soon as the running task parks. A producer and a

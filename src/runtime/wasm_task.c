@@ -123,7 +123,6 @@ void tova_wasm_task_release(tova_wasm_task *t) {
   tova_module_release(t->module);
   if (t->wasi) tova_wasi_free(t->wasi);
   free(t->message);
-  tova_plat_mutex_destroy(&t->mu);
   free(t);
 }
 
@@ -219,7 +218,7 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
     tova_status why = (tova_status)atomic_load(&t->cancel);
     set_cancelled(t, why ? why : status);
   }
-  tova_plat_mutex_lock(&t->mu);
+  tova_plat_spin_lock(&t->mu);
   t->ended = true;
   tova_exec *exec = t->exec;
   t->exec = NULL;
@@ -232,7 +231,7 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
   t->sel = NULL;
   free(t->sel_cases);
   t->sel_cases = NULL;
-  tova_plat_mutex_unlock(&t->mu);
+  tova_plat_spin_unlock(&t->mu);
   if (sel) tova_select_release(sel);
   exec_give(exec, t->max_stack_bytes);
   if (t->deadline_armed && tova_rt_timer_disarm(&t->rt->timers, &t->deadline))
@@ -319,9 +318,9 @@ static tova_status wt_step(tova_task *task, void *userdata) {
                  (int)(t->func_len > 64 ? 64 : t->func_len), t->func);
       return TOVA_ERR_NOMEM;
     }
-    tova_plat_mutex_lock(&t->mu);
+    tova_plat_spin_lock(&t->mu);
     t->exec = e;
-    tova_plat_mutex_unlock(&t->mu);
+    tova_plat_spin_unlock(&t->mu);
     /* A cancel that came before t->exec was set could not interrupt it. */
     why = (tova_status)atomic_load(&t->cancel);
     if (why) {
@@ -442,10 +441,7 @@ static tova_status prepare(tova_runtime *rt, const tova_wasm_task_config *cfg, b
     t->rows_results = t->results;
   }
   t->ft = *ft;
-  if (!tova_plat_mutex_init(&t->mu)) {
-    free(t);
-    return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a task");
-  }
+  tova_plat_spin_init(&t->mu);
   t->max_stack_bytes = cfg->max_stack_bytes;
   tova_module_retain(cfg->module);
   t->module = cfg->module;
@@ -551,17 +547,17 @@ void tova_wasm_task_cancel(tova_wasm_task *t, tova_status why) {
     why = TOVA_ERR_CANCELLED;
   uint32_t none = 0;
   if (!atomic_compare_exchange_strong(&t->cancel, &none, (uint32_t)why)) return; /* first wins */
-  tova_plat_mutex_lock(&t->mu);
+  tova_plat_spin_lock(&t->mu);
   if (!t->ended) {
     if (t->exec) tova_exec_interrupt(t->exec); /* else the step sees the flag first */
     if (t->wasi) tova_wasi_interrupt(t->wasi);    /* a guest blocked in poll_oneoff */
     if (t->wait != WT_WAIT_NONE && tova_rt_tova_wait_withdraw(t)) {
-      tova_plat_mutex_unlock(&t->mu);
+      tova_plat_spin_unlock(&t->mu);
       tova_rt_wasm_wait_complete(t, TOVA_ERR_CANCELLED);
       return;
     }
   }
-  tova_plat_mutex_unlock(&t->mu);
+  tova_plat_spin_unlock(&t->mu);
 }
 
 /* ---- shutdown and deadlock ------------------------------------------------ */

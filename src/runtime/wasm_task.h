@@ -83,7 +83,7 @@ struct tova_wasm_task {
   char *message;      /* final error message (malloc'd), NULL on success */
 
   _Atomic uint32_t cancel; /* 0, or the first cancel reason */
-  tova_plat_mutex mu;      /* wait registration vs cancel; `ended` */
+  tova_plat_spinlock mu;   /* wait registration vs cancel; `ended` (short sections) */
   bool ended;              /* under mu: exec and store are gone */
 
   /* The current wait (see the comment at the top). */
