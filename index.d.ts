@@ -141,6 +141,7 @@ export function callBulk(
   func: string,
   args: Int32Array | Float64Array | Float32Array | BigInt64Array | null,
   rowCount?: number,
+  opts?: WasmOptions,
 ): Promise<Int32Array | BigInt64Array | Float64Array | undefined>;
 
 /** The plan's names: the same as execWasm / concurrentWasm (every task links the

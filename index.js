@@ -276,13 +276,9 @@ const concurrentWasmTimeout = (tasks, ms) => batchCall('concurrentWasmTimeout', 
 const concurrentWasmCancelOnError = (tasks, opts) => batchCall('concurrentWasmCancelOnError', tasks, opts);
 
 /** Run export `func` over many argument rows (row-major typed array). */
-function callBulk(module, func, args, rowCount) {
+function callBulk(module, func, args, rowCount, opts) {
   const addon = rt();
-  try {
-    return addon.callBulk(wasmArg(module, 'callBulk'), func, args, rowCount);
-  } catch (e) {
-    return Promise.reject(e);
-  }
+  return asPromise(() => addon.callBulk(wasmArg(module, 'callBulk'), func, args, rowCount, opts));
 }
 
 module.exports = {

@@ -303,8 +303,8 @@ static tova_status read_args(napi_env env, napi_value v, bulk_op *b, bool have_r
 }
 
 static napi_value call_bulk(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4], promise;
+  size_t argc = 5;
+  napi_value argv[5], promise;
   tova_error err;
   napi_valuetype t;
   TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), "callBulk");
@@ -340,6 +340,28 @@ static napi_value call_bulk(napi_env env, napi_callback_info info) {
     bulk_free(b);
     return tova_napi_rejected(env, &err);
   }
+  /* opts.timeout (ms): every chunk is cancelled with TOVA_TIMEOUT then. */
+  int64_t timeout_ms = 0;
+  napi_valuetype ot = napi_undefined;
+  if (argc > 4) napi_typeof(env, argv[4], &ot);
+  if (ot == napi_object) {
+    napi_value tv;
+    bool has = false;
+    napi_valuetype tt = napi_undefined;
+    if (napi_has_named_property(env, argv[4], "timeout", &has) == napi_ok && has &&
+        napi_get_named_property(env, argv[4], "timeout", &tv) == napi_ok &&
+        napi_typeof(env, tv, &tt) == napi_ok && tt != napi_undefined) {
+      uint64_t ms;
+      if (tova_napi_to_index(env, tv, (uint64_t)1 << 40, &ms, &err, "callBulk: options.timeout") != TOVA_OK) {
+        bulk_free(b);
+        return tova_napi_rejected(env, &err);
+      }
+      timeout_ms = ms ? (int64_t)ms : 1;
+    }
+  } else if (ot != napi_undefined && ot != napi_null) {
+    bulk_free(b);
+    return tova_napi_rejectf(env, TOVA_ERR_BAD_ARGUMENT, "callBulk: options must be an object");
+  }
   b->req.n = b->rows; /* failures are kept by row */
   b->req.err_index = b->rows;
 
@@ -366,7 +388,8 @@ static napi_value call_bulk(napi_env env, napi_callback_info info) {
   for (size_t c = 0; c < nchunks; c++) {
     bulk_chunk *ch = &b->chunks[c];
     tova_wasm_task_config cfg = {.module = b->module, .func = b->func, .func_len = strlen(b->func),
-                                 .done = chunk_done, .userdata = ch, .nrows = ch->hi - ch->lo,
+                                 .timeout_ms = timeout_ms, .done = chunk_done, .userdata = ch,
+                                 .nrows = ch->hi - ch->lo,
                                  .rows_args = b->args + ch->lo * np,
                                  .rows_results = b->results + ch->lo * nr};
     tova_status ss = tova_wasm_task_spawn(rt, &cfg, &ch->task, &err);

@@ -223,3 +223,12 @@ describe('one error rule: promise calls reject with a code', () => {
     expect(await rt.concurrentWasm(new Proxy([{ wasm: W, func: 'quick', args: [3] }], {}))).toEqual([6]);
   });
 });
+
+describe('callBulk is bounded in time', () => {
+  test('a runaway row is stopped by the timeout', async () => {
+    const e = await rejection(rt.callBulk(W, 'spin', null, 8, { timeout: 30 }));
+    expect(e.code).toBe('TOVA_TIMEOUT');
+    expect(Array.from(await rt.callBulk(W, 'quick', new Int32Array([1, 2, 3]), undefined, { timeout: 5000 })))
+      .toEqual([2, 4, 6]);
+  });
+});
