@@ -12,7 +12,7 @@
 #include "module.h"
 
 #define WASM_PAGE_SIZE 65536u
-#define WASM_DEFAULT_MAX_PAGES 16384u        /* 1 GiB per memory unless configured */
+#define WASM_DEFAULT_MAX_PAGES 65536u        /* 4 GiB (all a 32-bit memory can address), mapped lazily */
 #define WASM_DEFAULT_MAX_TABLE 10000000u
 
 /* A function: either defined in an instance (code != NULL) or a host function. */
