@@ -34,21 +34,18 @@
 typedef struct memory_obj {
   tova_memory pub; /* first, so a tova_memory* is a memory_obj* */
   uint32_t declared_max;
-  bool in_slot; /* home is a pool slot (else its own mapping, or none) */
+  tova_vslot slot; /* the home when it is a pool slot: slot.base == pub.base */
 } memory_obj;
 
 static void release_home(memory_obj *mo) {
   tova_memory *m = &mo->pub;
   if (!m->base) return;
-  if (mo->in_slot) {
-    tova_vslot slot = {m->base, (size_t)m->reserved};
-    tova_vslot_free(&slot, (size_t)m->size);
-  } else {
+  if (mo->slot.base)
+    tova_vslot_free(&mo->slot, (size_t)m->size); /* clears mo->slot */
+  else
     tova_vmem_release(m->base, (size_t)m->reserved);
-  }
   m->base = NULL;
   m->reserved = 0;
-  mo->in_slot = false;
 }
 
 static void memory_dtor(void *obj) { release_home(obj); }
@@ -79,11 +76,11 @@ static bool resize(memory_obj *mo, uint32_t pages) {
   uint64_t bytes = (uint64_t)pages * WASM_PAGE_SIZE;
   if (bytes <= m->reserved) {
     /* A slot is accessible throughout; an own mapping opens up the new pages. */
-    if (!mo->in_slot && !tova_vmem_commit(m->base + m->size, (size_t)(bytes - m->size)))
+    if (!mo->slot.base && !tova_vmem_commit(m->base + m->size, (size_t)(bytes - m->size)))
       return false;
   } else {
     uint64_t max_bytes = (uint64_t)m->max_pages * WASM_PAGE_SIZE;
-    tova_vslot slot = {NULL, 0};
+    tova_vslot slot = {NULL, 0, 0};
     uint8_t *base = NULL;
     uint64_t reserved = 0;
     if (bytes <= TOVA_VSLOT_MAX_BYTES &&
@@ -101,7 +98,7 @@ static bool resize(memory_obj *mo, uint32_t pages) {
     }
     m->base = base;
     m->reserved = reserved;
-    mo->in_slot = slot.base != NULL;
+    mo->slot = slot;
   }
   m->pages = pages;
   m->size = bytes;

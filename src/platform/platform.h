@@ -110,14 +110,17 @@ void tova_vmem_discard(void *at, size_t bytes);
 
 typedef struct tova_vslot {
   uint8_t *base;
-  size_t bytes; /* the class size, >= what was asked for */
+  size_t bytes;    /* the class size, >= what was asked for */
+  size_t resident; /* leading bytes that may already be resident (zero) */
 } tova_vslot;
 
 /* A slot of at least `bytes` (at most TOVA_VSLOT_MAX_BYTES). False if the
  * OS refused the address space. */
 bool tova_vslot_alloc(size_t bytes, tova_vslot *out);
 /* Give a slot back. Its first `dirty` bytes may have been written (nothing
- * beyond them was touched); before the slot can be handed out again they are
+ * beyond them was touched; the pool counts slot->resident as dirty too, so
+ * pages it zeroed by hand go back to the OS with the rest); before the slot
+ * can be handed out again they are
  * returned to the OS, or, for a few small slots kept warm, zeroed by hand
  * (a bounded cache of resident pages; see vslot.c). */
 void tova_vslot_free(tova_vslot *slot, size_t dirty);

@@ -121,17 +121,19 @@ static size_t carved_slots(const vslot_class *k) {
 
 bool tova_vslot_alloc(size_t bytes, tova_vslot *out) {
   out->base = NULL;
-  out->bytes = 0;
+  out->bytes = out->resident = 0;
   int c = class_of(bytes);
   if (c < 0) return false;
   size_t slot_bytes = class_bytes(c);
   vslot_class *k = &classes[c];
   uint8_t *p = NULL;
+  size_t resident = 0;
   tova_plat_mutex_lock(&k->lock);
   if (k->nwarm) {
     warm_slot *w = &k->warm[--k->nwarm];
     k->warm_bytes -= w->dirty;
     p = w->base;
+    resident = w->dirty;
   } else if (k->ncold) {
     p = k->cold[--k->ncold];
   } else if (reserve_cold(k, carved_slots(k) + 1)) {
@@ -145,6 +147,7 @@ bool tova_vslot_alloc(size_t bytes, tova_vslot *out) {
   if (!p) return false;
   out->base = p;
   out->bytes = slot_bytes;
+  out->resident = resident;
   return true;
 }
 
@@ -152,13 +155,14 @@ void tova_vslot_free(tova_vslot *slot, size_t dirty) {
   if (!slot || !slot->base) return;
   int c = class_of(slot->bytes);
   if (c < 0) return; /* not one of ours: nothing sensible to do */
+  if (dirty < slot->resident) dirty = slot->resident;
   if (dirty > slot->bytes) dirty = slot->bytes;
   size_t page = tova_vmem_page_size();
   dirty = (dirty + page - 1) / page * page;
   vslot_class *k = &classes[c];
   uint8_t *base = slot->base;
   slot->base = NULL;
-  slot->bytes = 0;
+  slot->bytes = slot->resident = 0;
 
   bool warm = false;
   if (dirty <= WARM_MAX_DIRTY) {
