@@ -10,6 +10,8 @@
  *   - 100K one-page memories live at once (more than two kernel mappings
  *     each would allow under vm.max_map_count's default 65530), each
  *     instantiated from a module with a data segment;
+ *   - freed pages really go back to the OS, also those a warm slot had
+ *     zeroed by hand for a user that touched less of it (Linux: mincore);
  *   - freeing everything returns the pool to empty;
  *   - create/grow/free from several threads at once (also run under TSan).
  *
@@ -19,6 +21,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/mman.h>
 
 #include "check.h"
 #include "engine/store.h" /* wasm_memory_grow, WASM_PAGE_SIZE */
@@ -92,6 +95,52 @@ static void test_reuse_warm_and_cold(void) {
   for (int i = 0; i < N; i++) tova_store_free(s[i]);
   CHECK_EQ_I64(pool_live(), 0);
 }
+
+#if defined(__linux__)
+/* Pages of [p, p+n) resident in RAM. */
+static size_t resident_pages(const uint8_t *p, size_t n) {
+  size_t page = tova_vmem_page_size(), count = n / page, res = 0;
+  unsigned char *vec = malloc(count);
+  if (!vec || mincore((void *)p, n, vec) != 0) abort();
+  for (size_t i = 0; i < count; i++) res += vec[i] & 1;
+  free(vec);
+  return res;
+}
+
+static void test_freed_pages_leave_ram(void) {
+  tova_vslot_trim(); /* no warm slots left over from the tests before */
+  const size_t SLOT = (size_t)256 << 10;
+  tova_vslot x;
+  CHECK(tova_vslot_alloc(SLOT, &x));
+  if (!x.base) return;
+  uint8_t *xbase = x.base;
+  memset(x.base, 1, SLOT);
+  CHECK_EQ_I64(resident_pages(xbase, SLOT), SLOT / tova_vmem_page_size());
+  tova_vslot_free(&x, SLOT); /* small enough to be kept warm: zeroed, resident */
+  CHECK(tova_vslot_alloc(SLOT, &x));
+  CHECK(x.base == xbase);
+  CHECK(all_zero(x.base, SLOT));
+  /* Fill the warm stack with other slots, so X's next free goes cold. */
+  enum { OTHERS = 16 };
+  tova_vslot others[OTHERS];
+  for (int i = 0; i < OTHERS; i++) {
+    CHECK(tova_vslot_alloc(SLOT, &others[i]));
+    if (others[i].base) memset(others[i].base, 2, SLOT);
+  }
+  for (int i = 0; i < OTHERS; i++) tova_vslot_free(&others[i], SLOT);
+  /* Its new user touched one page only, but the whole hand-zeroed part goes
+   * back to the OS, not just that page. */
+  x.base[0] = 3;
+  tova_vslot_free(&x, 1);
+  CHECK_EQ_I64(resident_pages(xbase, SLOT), 0);
+  /* And trimming returns the warm ones too. */
+  tova_vslot_trim();
+  tova_vslot_stats st;
+  tova_vslot_stats_get(&st);
+  CHECK_EQ_I64(st.warm_bytes, 0);
+  CHECK_EQ_I64(pool_live(), 0);
+}
+#endif
 
 /* Byte i of the memory holds (i * 7 + i / 65536) & 0xFF over `bytes`. */
 static void fill(uint8_t *p, size_t bytes) {
@@ -291,6 +340,9 @@ static void test_concurrent_churn(void) {
 int main(void) {
   RUN(test_reuse_warm_and_cold);
   RUN(test_growth_across_slots);
+#if defined(__linux__)
+  RUN(test_freed_pages_leave_ram);
+#endif
   RUN(test_100k_live_then_empty);
   RUN(test_concurrent_churn);
   return CHECK_DONE();
