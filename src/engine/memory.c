@@ -11,7 +11,7 @@
  *     slot cost no RAM. The slot is as large as the declared maximum when that
  *     fits a slot class (such a memory never moves), else the smallest class
  *     that holds the current size (4x steps, so a memory that keeps growing
- *     is copied a bounded number of times, at most 1.34x its final size).
+ *     moves at most 6 times, copying less than 4/3 of its final size in all).
  *   - its own mapping, for larger memories: address space for the whole
  *     effective maximum is reserved inaccessible (no RAM, no swap) and pages
  *     are made accessible as the memory grows, so it never moves again. If
