@@ -11,7 +11,10 @@
 
 #include "engine/exec.h"
 
-#define DEFAULT_STACK_BYTES (1u << 20)
+/* The default budget: at least the depth V8 and JavaScriptCore allow (10K-50K
+ * frames, about 100K values on one operand stack), with room to spare. Only
+ * a budget: the arrays start small and double as a call gets deeper. */
+#define DEFAULT_STACK_BYTES ((size_t)64 << 20)
 /* Small to start with: a runtime may keep 100K parked executions, most of
  * them shallow; the arrays double on demand up to the limit. */
 #define INITIAL_SLOTS 32u

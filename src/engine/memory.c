@@ -1,82 +1,104 @@
 /*
  * memory.c: linear memories.
  *
- * A memory reserves address space for its whole effective maximum up front
- * (PROT_NONE, no swap reserved) and makes pages accessible as it grows, so
- * memory.grow rarely moves the data and untouched zero pages cost no RAM:
- * the kernel hands out zero-filled pages on first touch. A memory with no
- * pages maps nothing until it first grows.
- *
- * If the big reservation is refused (address space exhausted by many
- * instances, or a ulimit), the memory falls back to mapping exactly its
- * current size and moving to a larger mapping on grow; `base` may then change
+ * Where a memory lives (its "home"), chosen when it is created or moves:
+ *   - a pool slot (platform vslot: carved out of large shared mappings,
+ *     readable and writable over the whole slot, zero when handed out) when
+ *     the memory fits in TOVA_VSLOT_MAX_BYTES. This is the common case, and
+ *     the reason 100K small memories cost a few kernel mappings instead of two
+ *     each, and instantiation makes no system call once the pool is warm.
+ *     Growing within the slot is only bookkeeping; untouched pages of the
+ *     slot cost no RAM. The slot is as large as the declared maximum when that
+ *     fits a slot class (such a memory never moves), else the smallest class
+ *     that holds the current size (4x steps, so a memory that keeps growing
+ *     moves at most 6 times, copying less than 4/3 of its final size in all).
+ *   - its own mapping, for larger memories: address space for the whole
+ *     effective maximum is reserved inaccessible (no RAM, no swap) and pages
+ *     are made accessible as the memory grows, so it never moves again. If
+ *     that reservation is refused (address space exhausted, ulimit -v) it maps
+ *     exactly its current size and moves to a larger mapping on each grow.
+ * A memory with no pages has no home until it first grows. `base` may change
  * on grow, which store.h allows.
+ *
+ * Nothing beyond `size` is ever touched (the interpreter bounds-checks every
+ * access against size; slots have no guard pages), so when a memory leaves
+ * a slot only its first `size` bytes need to be returned to the OS.
  */
-#if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
-#define _DARWIN_C_SOURCE /* MAP_ANON is hidden under plain _POSIX_C_SOURCE */
-#endif
-
 #include <string.h>
-#include <sys/mman.h>
 
 #include "engine/objects.h"
-
-#if !defined(MAP_ANONYMOUS) && defined(MAP_ANON)
-#define MAP_ANONYMOUS MAP_ANON
-#endif
-#ifndef MAP_NORESERVE
-#define MAP_NORESERVE 0
-#endif
+#include "platform/platform.h"
 
 #define WASM_MAX_PAGES_32 65536u /* 4 GiB: all a 32-bit memory can address */
 
 typedef struct memory_obj {
   tova_memory pub; /* first, so a tova_memory* is a memory_obj* */
   uint32_t declared_max;
+  tova_vslot slot; /* the home when it is a pool slot: slot.base == pub.base */
 } memory_obj;
 
-static uint8_t *reserve(uint64_t bytes) {
-  if (bytes == 0 || bytes > SIZE_MAX) return NULL;
-  void *p = mmap(NULL, (size_t)bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return p == MAP_FAILED ? NULL : p;
-}
-
-static bool commit(uint8_t *at, uint64_t bytes) {
-  return bytes == 0 || mprotect(at, (size_t)bytes, PROT_READ | PROT_WRITE) == 0;
-}
-
-static void memory_dtor(void *obj) {
-  tova_memory *m = obj;
-  if (m->base) munmap(m->base, (size_t)m->reserved);
+static void release_home(memory_obj *mo) {
+  tova_memory *m = &mo->pub;
+  if (!m->base) return;
+  if (mo->slot.base)
+    tova_vslot_free(&mo->slot, (size_t)m->size); /* clears mo->slot */
+  else
+    tova_vmem_release(m->base, (size_t)m->reserved);
   m->base = NULL;
+  m->reserved = 0;
+}
+
+static void memory_dtor(void *obj) { release_home(obj); }
+
+/* An own mapping for `bytes` now and up to max_pages later; returns the
+ * address and sets *reserved, or NULL. */
+static uint8_t *map_own(uint64_t bytes, uint32_t max_pages, uint64_t *reserved) {
+  uint64_t want = (uint64_t)max_pages * WASM_PAGE_SIZE;
+  if (want > SIZE_MAX || bytes > SIZE_MAX) return NULL;
+  uint8_t *base = want > bytes ? tova_vmem_reserve((size_t)want) : NULL;
+  if (base) {
+    if (tova_vmem_commit(base, (size_t)bytes)) {
+      *reserved = want;
+      return base;
+    }
+    tova_vmem_release(base, (size_t)want);
+  }
+  /* Exactly the current size: accessible (and zero) from the start. */
+  base = tova_vmem_map_lazy((size_t)bytes);
+  if (base) *reserved = bytes;
+  return base;
 }
 
 /* Make the memory `pages` pages long (pages > m->pages), moving it if its
- * reservation is too small. On failure nothing changes. */
-static bool resize(tova_memory *m, uint32_t pages) {
+ * home is too small. On failure nothing changes. */
+static bool resize(memory_obj *mo, uint32_t pages) {
+  tova_memory *m = &mo->pub;
   uint64_t bytes = (uint64_t)pages * WASM_PAGE_SIZE;
   if (bytes <= m->reserved) {
-    if (!commit(m->base + m->size, bytes - m->size)) return false;
-  } else {
-    /* First mapping, or the fallback path: reserve the whole maximum if we
-     * can, else exactly what is needed now. */
-    uint64_t want = (uint64_t)m->max_pages * WASM_PAGE_SIZE;
-    uint8_t *base = reserve(want);
-    if (!base) {
-      want = bytes;
-      base = reserve(want);
-      if (!base) return false;
-    }
-    if (!commit(base, bytes)) {
-      munmap(base, (size_t)want);
+    /* A slot is accessible throughout; an own mapping opens up the new pages. */
+    if (!mo->slot.base && !tova_vmem_commit(m->base + m->size, (size_t)(bytes - m->size)))
       return false;
+  } else {
+    uint64_t max_bytes = (uint64_t)m->max_pages * WASM_PAGE_SIZE;
+    tova_vslot slot = {NULL, 0, 0};
+    uint8_t *base = NULL;
+    uint64_t reserved = 0;
+    if (bytes <= TOVA_VSLOT_MAX_BYTES &&
+        tova_vslot_alloc(max_bytes <= TOVA_VSLOT_MAX_BYTES ? (size_t)max_bytes : (size_t)bytes,
+                         &slot)) {
+      base = slot.base;
+      reserved = slot.bytes;
+    } else {
+      base = map_own(bytes, m->max_pages, &reserved);
+      if (!base) return false;
     }
     if (m->base) {
       memcpy(base, m->base, (size_t)m->size);
-      munmap(m->base, (size_t)m->reserved);
+      release_home(mo);
     }
     m->base = base;
-    m->reserved = want;
+    m->reserved = reserved;
+    mo->slot = slot;
   }
   m->pages = pages;
   m->size = bytes;
@@ -88,7 +110,7 @@ uint32_t wasm_memory_grow(tova_memory *m, uint32_t delta_pages) {
   if (delta_pages == 0) return old;
   uint64_t pages = (uint64_t)old + delta_pages;
   if (pages > m->max_pages) return UINT32_MAX;
-  if (!resize(m, (uint32_t)pages)) return UINT32_MAX;
+  if (!resize((memory_obj *)m, (uint32_t)pages)) return UINT32_MAX;
   return old;
 }
 
@@ -113,7 +135,7 @@ tova_status wasm_memory_create(tova_store *s, uint32_t min, uint32_t max, bool h
   m->has_max = has_max;
   m->max_pages = has_max && max < limit ? max : limit;
   mo->declared_max = has_max ? max : 0;
-  if (min > 0 && !resize(m, min))
+  if (min > 0 && !resize(mo, min))
     return tova_error_set(err, TOVA_ERR_NOMEM, "memory: cannot map %u pages", min);
   *out = m;
   return TOVA_OK;

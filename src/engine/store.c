@@ -4,10 +4,19 @@
  *
  * Objects are never freed one by one: WebAssembly references between them
  * (exports imported elsewhere, funcrefs in tables) make individual lifetimes
- * unknowable, so everything lives until tova_store_free. Each allocation
- * carries a small header linking it into the store's list; objects that own
- * more than their block (a memory mapping, a growable table array, a retained
- * module) register a destructor that runs when the store goes.
+ * unknowable, so everything lives until tova_store_free. That makes the store
+ * an arena: objects are bump-allocated, first from a small space inside the
+ * store itself (so a task whose module has no memory, or a small one, costs
+ * one malloc for its store and instance together: instantiation is on the
+ * spawn path), then from chunks that double up to CHUNK_MAX (a store that
+ * keeps growing, like the conformance runner's, costs O(log n) mallocs plus
+ * one per big object). Objects that own more than their bytes (a memory's
+ * slot, a growable table array, a retained module) carry a header linking
+ * them into a destructor list run, newest first, when the store goes.
+ *
+ * Packing objects together means ASan no longer sees an overflow from one
+ * store object into the next; each object's bounds are checked by its users
+ * (the validator and the instance layout), as before.
  */
 #include <stdalign.h>
 #include <stdlib.h>
@@ -15,24 +24,46 @@
 
 #include "engine/store.h"
 
-typedef struct store_block {
-  struct store_block *next;
+#define ALIGN alignof(max_align_t)
+#define ALIGN_UP(n) (((n) + ALIGN - 1) / ALIGN * ALIGN)
+/* Room inside the store for its first objects: an instance of a module with
+ * a few functions, its globals and one memory's bookkeeping. */
+#define STORE_INLINE_BYTES 256u
+#define CHUNK_MIN 512u
+#define CHUNK_MAX (64u << 10)
+
+typedef struct dtor_header {
+  struct dtor_header *next; /* newer to older */
   void (*dtor)(void *obj);
-} store_block;
+} dtor_header;
 
-/* The object starts after the header, rounded up so it is aligned for any type. */
-#define BLOCK_HEADER_SIZE \
-  ((sizeof(store_block) + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t))
+typedef struct chunk_header {
+  struct chunk_header *next;
+} chunk_header;
 
+#define DTOR_HEADER_SIZE ALIGN_UP(sizeof(dtor_header))
+#define CHUNK_HEADER_SIZE ALIGN_UP(sizeof(chunk_header))
+
+/* Invariant: [bump, end) is free space inside inline_space or one of the
+ * chunks; everything handed out lies before bump in one of them. */
 struct tova_store {
-  store_block *blocks; /* newest first */
+  dtor_header *dtors;
+  chunk_header *chunks;
+  uint8_t *bump, *end;
+  size_t next_chunk; /* bytes of the next chunk (doubling, up to CHUNK_MAX) */
   uint32_t max_memory_pages;
   uint32_t max_table_elems;
+  alignas(max_align_t) uint8_t inline_space[STORE_INLINE_BYTES];
 };
 
 tova_store *tova_store_new(const tova_store_config *cfg) {
-  tova_store *s = calloc(1, sizeof *s);
+  tova_store *s = malloc(sizeof *s); /* inline_space is zeroed as it is handed out */
   if (!s) return NULL;
+  s->dtors = NULL;
+  s->chunks = NULL;
+  s->bump = s->inline_space;
+  s->end = s->inline_space + STORE_INLINE_BYTES;
+  s->next_chunk = CHUNK_MIN;
   s->max_memory_pages = WASM_DEFAULT_MAX_PAGES;
   s->max_table_elems = WASM_DEFAULT_MAX_TABLE;
   if (cfg && cfg->max_memory_pages) {
@@ -45,24 +76,47 @@ tova_store *tova_store_new(const tova_store_config *cfg) {
 
 void tova_store_free(tova_store *s) {
   if (!s) return;
-  store_block *b = s->blocks;
-  while (b) {
-    store_block *next = b->next;
-    if (b->dtor) b->dtor((char *)b + BLOCK_HEADER_SIZE);
-    free(b);
-    b = next;
+  for (dtor_header *h = s->dtors; h; h = h->next) h->dtor((uint8_t *)h + DTOR_HEADER_SIZE);
+  chunk_header *c = s->chunks;
+  while (c) {
+    chunk_header *next = c->next;
+    free(c);
+    c = next;
   }
   free(s);
 }
 
 void *wasm_store_alloc_dtor(tova_store *s, size_t size, void (*dtor)(void *obj)) {
-  if (!s || size > SIZE_MAX - BLOCK_HEADER_SIZE) return NULL;
-  store_block *b = calloc(1, BLOCK_HEADER_SIZE + size);
-  if (!b) return NULL;
-  b->dtor = dtor;
-  b->next = s->blocks;
-  s->blocks = b;
-  return (char *)b + BLOCK_HEADER_SIZE;
+  if (!s || size > SIZE_MAX / 2) return NULL;
+  size_t need = (dtor ? DTOR_HEADER_SIZE : 0) + ALIGN_UP(size);
+  uint8_t *p;
+  if (need <= (size_t)(s->end - s->bump)) {
+    p = s->bump;
+    s->bump += need;
+  } else {
+    /* A new chunk; an object bigger than the next chunk gets one of its own. */
+    size_t cap = need > s->next_chunk ? need : s->next_chunk;
+    chunk_header *c = malloc(CHUNK_HEADER_SIZE + cap);
+    if (!c) return NULL;
+    c->next = s->chunks;
+    s->chunks = c;
+    p = (uint8_t *)c + CHUNK_HEADER_SIZE;
+    /* Carry on from whichever has more room left: the new chunk or the old. */
+    if (cap - need > (size_t)(s->end - s->bump)) {
+      s->bump = p + need;
+      s->end = p + cap;
+    }
+    if (s->next_chunk < CHUNK_MAX) s->next_chunk *= 2;
+  }
+  memset(p, 0, need);
+  if (dtor) {
+    dtor_header *h = (dtor_header *)p;
+    h->dtor = dtor;
+    h->next = s->dtors;
+    s->dtors = h;
+    p += DTOR_HEADER_SIZE;
+  }
+  return p;
 }
 
 void *wasm_store_alloc(tova_store *s, size_t size) { return wasm_store_alloc_dtor(s, size, NULL); }

@@ -12,7 +12,7 @@
 #include "module.h"
 
 #define WASM_PAGE_SIZE 65536u
-#define WASM_DEFAULT_MAX_PAGES 16384u        /* 1 GiB per memory unless configured */
+#define WASM_DEFAULT_MAX_PAGES 65536u        /* 4 GiB (all a 32-bit memory can address), mapped lazily */
 #define WASM_DEFAULT_MAX_TABLE 10000000u
 
 /* A function: either defined in an instance (code != NULL) or a host function. */
@@ -72,10 +72,11 @@ struct tova_instance {
 uint32_t wasm_memory_grow(tova_memory *m, uint32_t delta_pages);
 uint32_t wasm_table_grow(tova_table *t, uint32_t delta, void *init);
 
-/* The store's allocator for objects it owns (freed by tova_store_free). */
+/* The store's allocator for objects it owns (freed by tova_store_free, never
+ * one by one): zero-filled, aligned for any type. */
 void *wasm_store_alloc(tova_store *s, size_t size);
-/* Same, zero-filled, with a destructor run on the object when the store is
- * freed (for objects that own more than their block: mappings, arrays). */
+/* Same, with a destructor run on the object when the store is freed (for
+ * objects that own more than their block: mappings, arrays). */
 void *wasm_store_alloc_dtor(tova_store *s, size_t size, void (*dtor)(void *obj));
 /* The store's configured limits (defaults applied). */
 uint32_t wasm_store_max_memory_pages(const tova_store *s);

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* ---- threads ------------------------------------------------------------ */
@@ -96,5 +97,66 @@ static inline void tova_plat_cpu_relax(void) {
   /* No hint available: an empty statement is still a correct spin. */
 #endif
 }
+
+/* ---- virtual memory (vmem.c) -------------------------------------------- */
+
+/* Address space that costs no RAM until touched. Sizes are multiples of
+ * tova_vmem_page_size(). Every function reports failure instead of aborting:
+ * callers fall back (smaller reservations, or an error to the user). */
+size_t tova_vmem_page_size(void);
+/* Inaccessible address space (no RAM, no swap reserved); NULL if refused. */
+void *tova_vmem_reserve(size_t bytes);
+/* Readable and writable address space whose pages are zero-filled on first
+ * touch (no swap reserved where the OS allows); NULL if refused. */
+void *tova_vmem_map_lazy(size_t bytes);
+/* Make part of a reservation readable and writable. */
+bool tova_vmem_commit(void *at, size_t bytes);
+/* Give a whole mapping (as returned above) back. */
+void tova_vmem_release(void *at, size_t bytes);
+/* Return the pages of [at, at+bytes) to the OS, keeping them readable and
+ * writable: afterwards they read as zero and cost no RAM until touched again.
+ * Never leaves old contents behind, whatever the OS (see vmem.c). */
+void tova_vmem_discard(void *at, size_t bytes);
+
+/* ---- slot pool (vslot.c) -------------------------------------------------- */
+
+/* Many small lazily-mapped regions ("slots") carved out of few large
+ * mappings, so that 100K of them cost a few kernel mappings instead of 100K,
+ * and taking one is a pop off a free list (no system call once warm).
+ * Slot sizes come in classes from TOVA_VSLOT_MIN_BYTES to TOVA_VSLOT_MAX_BYTES
+ * (each 4x the previous one). A slot is readable and writable over all its
+ * bytes and reads as zero when handed out. Thread-safe. */
+#define TOVA_VSLOT_MIN_BYTES ((size_t)64 << 10)
+#define TOVA_VSLOT_MAX_BYTES ((size_t)64 << 20)
+
+typedef struct tova_vslot {
+  uint8_t *base;
+  size_t bytes;    /* the class size, >= what was asked for */
+  size_t resident; /* leading bytes that may already be resident (zero) */
+} tova_vslot;
+
+/* A slot of at least `bytes` (at most TOVA_VSLOT_MAX_BYTES). False if the
+ * OS refused the address space. */
+bool tova_vslot_alloc(size_t bytes, tova_vslot *out);
+/* Give a slot back. Its first `dirty` bytes may have been written (nothing
+ * beyond them was touched; the pool counts slot->resident as dirty too, so
+ * pages it zeroed by hand go back to the OS with the rest); before the slot
+ * can be handed out again they are
+ * returned to the OS, or, for a few small slots kept warm, zeroed by hand
+ * (a bounded cache of resident pages; see vslot.c). */
+void tova_vslot_free(tova_vslot *slot, size_t dirty);
+
+typedef struct tova_vslot_stats {
+  size_t live;           /* slots handed out and not freed */
+  size_t cached;         /* freed slots kept for reuse (all read as zero) */
+  size_t warm_bytes;     /* of which zeroed by hand and kept resident (bounded) */
+  size_t reserved_bytes; /* address space held by the pool */
+  size_t mappings;       /* large mappings the slots are carved from */
+} tova_vslot_stats;
+void tova_vslot_stats_get(tova_vslot_stats *out);
+/* Return the pages of warm slots to the OS, and unmap the large mappings of
+ * every class that has no live slot (the pool keeps them otherwise, so a
+ * create/free cycle makes no system call). */
+void tova_vslot_trim(void);
 
 #endif /* TOVA_PLATFORM_H */
