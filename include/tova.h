@@ -184,7 +184,7 @@ typedef struct tova_global tova_global;
 typedef struct tova_exec tova_exec;
 
 typedef struct tova_store_config {
-  uint32_t max_memory_pages; /* per memory, 0 = default (16384 = 1 GiB) */
+  uint32_t max_memory_pages; /* per memory, 0 = default (65536 = 4 GiB, mapped lazily) */
   uint32_t max_table_elems;  /* per table, 0 = default (10,000,000) */
 } tova_store_config;
 
@@ -273,7 +273,7 @@ TOVA_EXTERN tova_status tova_linker_instantiate(tova_linker *l, tova_store *s, t
 
 /* An execution context: the WebAssembly call stack of one task, held in memory
  * the task owns (not the C stack), growable up to max_stack_bytes. */
-TOVA_EXTERN tova_exec *tova_exec_new(size_t max_stack_bytes /* 0 = default 1 MiB */);
+TOVA_EXTERN tova_exec *tova_exec_new(size_t max_stack_bytes /* 0 = default 64 MiB, grown on demand */);
 TOVA_EXTERN void tova_exec_free(tova_exec *e);
 TOVA_EXTERN void tova_exec_set_userdata(tova_exec *e, void *userdata);
 TOVA_EXTERN void *tova_exec_userdata(const tova_exec *e);
@@ -292,6 +292,9 @@ TOVA_EXTERN tova_status tova_exec_resume(tova_exec *e, const tova_val *host_resu
                                          tova_val *results, tova_error *err);
 /* Abandon a suspended execution (frees nothing the store owns). */
 TOVA_EXTERN void tova_exec_reset(tova_exec *e);
+/* Shrink an idle execution's stacks back to their starting size (they grow
+ * on demand up to max_stack_bytes during a call and stay grown otherwise). */
+TOVA_EXTERN void tova_exec_trim(tova_exec *e);
 /* Thread-safe: the execution stops at its next loop back-edge or call with
  * TOVA_ERR_CANCELLED. The flag is sticky: it stays set (so every later call
  * or resume on e is cancelled at once) until tova_exec_clear_interrupt. So an

@@ -65,6 +65,26 @@ bool tova_exec_interrupted(const tova_exec *e) {
   return e && atomic_load_explicit(&((tova_exec *)e)->interrupt, memory_order_relaxed) != 0;
 }
 
+void tova_exec_trim(tova_exec *e) {
+  if (!e || e->state != WASM_EXEC_IDLE) return;
+  /* Back to the starting sizes: a deep call once must not make an idle
+   * (cached or parked-then-reused) execution keep megabytes. */
+  if (e->stack_cap > INITIAL_SLOTS && e->stack_max >= INITIAL_SLOTS) {
+    uint64_t *st = realloc(e->stack, INITIAL_SLOTS * sizeof(uint64_t));
+    if (st) {
+      e->stack = st;
+      e->stack_cap = INITIAL_SLOTS;
+    }
+  }
+  if (e->frames_cap > INITIAL_FRAMES && e->frames_max >= INITIAL_FRAMES) {
+    wasm_frame *fr = realloc(e->frames, INITIAL_FRAMES * sizeof(wasm_frame));
+    if (fr) {
+      e->frames = fr;
+      e->frames_cap = INITIAL_FRAMES;
+    }
+  }
+}
+
 void tova_exec_reset(tova_exec *e) {
   if (!e || e->state == WASM_EXEC_RUNNING) return; /* only a parked execution can be abandoned */
   e->state = WASM_EXEC_IDLE;

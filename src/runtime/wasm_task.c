@@ -68,6 +68,7 @@ static void exec_give(tova_exec *e, size_t max_stack_bytes) {
     }
     if (c && c->n < EXEC_CACHE_MAX) {
       tova_exec_reset(e); /* a parked-then-cancelled execution is abandoned */
+      tova_exec_trim(e);  /* a deep call once must not keep megabytes cached */
       c->e[c->n++] = e;
       return;
     }
