@@ -45,6 +45,7 @@ void tova_exec_free(tova_exec *e) {
   if (!e) return;
   free(e->stack);
   free(e->frames);
+  free(e->host_trap_text);
   free(e);
 }
 
@@ -127,9 +128,14 @@ bool wasm_functype_equal(const tova_functype *a, const tova_functype *b) {
 
 tova_status tova_host_trap(tova_host_call *call, const char *message) {
   if (call && call->exec) {
-    snprintf(call->exec->trap_buf, sizeof call->exec->trap_buf, "%s",
-             message ? message : "host function trapped");
-    call->exec->trap_msg = call->exec->trap_buf;
+    tova_exec *e = call->exec;
+    if (!e->host_trap_text) e->host_trap_text = malloc(TOVA_ERROR_MAX);
+    if (e->host_trap_text) {
+      snprintf(e->host_trap_text, TOVA_ERROR_MAX, "%s", message ? message : "host function trapped");
+      e->trap_msg = e->host_trap_text;
+    } else {
+      e->trap_msg = "host function trapped (out of memory for its message)";
+    }
   }
   return TOVA_ERR_TRAP;
 }

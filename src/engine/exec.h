@@ -61,7 +61,12 @@ struct tova_exec {
 
   /* A trap's message (a spec string, or one given to tova_host_trap). */
   const char *trap_msg;
-  char trap_buf[TOVA_ERROR_MAX];
+  /* Room for the interpreter's own messages that carry a number
+   * ("uninitialized element 4294967295"); a host function's message
+   * (tova_host_trap) goes to host_trap_text, allocated on first use, so a
+   * parked execution does not carry 256 bytes for a message it never has. */
+  char trap_buf[40];
+  char *host_trap_text;
 };
 
 /* Runs from e->pc / e->fp_off / e->inst until the outermost frame returns

@@ -70,7 +70,6 @@ struct tova_wasm_task {
   void *userdata;
 
   tova_wasi *wasi;     /* owned; NULL without WASI */
-  tova_linker *wasi_linker; /* the WASI functions, while instantiating */
   int exit_code;
   bool exited;         /* a WASI program's exit status is in exit_code */
   tova_store *store;
