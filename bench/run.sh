@@ -81,4 +81,10 @@ if [ -f bench/tasks-channels.js ]; then
   say "Tasks and channels: bun bench/tasks-channels.js"
   bounded "$LIMIT" "$BUN" bench/tasks-channels.js || status=1
 fi
+say "Tasks that park (WebAssembly on channels) beside Go: bun bench/parking.js"
+bounded "$LIMIT" "$BUN" bench/parking.js || status=1
+if [ -f bench/coremark.sh ]; then
+  say "CoreMark: bash bench/coremark.sh"
+  bounded "$LIMIT" bash bench/coremark.sh || status=1
+fi
 exit $status
