@@ -118,6 +118,7 @@ struct tova_napi_parked {
    * completion will never run (the op is then discarded by teardown). */
   bool (*cancel)(tova_napi_parked *p);
   tova_napi_op *op;
+  tova_status *status; /* where a withdrawn wait's outcome is written (deadlock) */
 };
 
 /* The completion queue outlives its environment while channel waits that may
@@ -144,6 +145,10 @@ napi_status tova_napi_cq_start(napi_env env, tova_napi_env *st);
  * discard) every parked wait that has not completed yet. */
 void tova_napi_cq_kill(tova_napi_cq *cq);
 /* Any thread. List / unlist a parked wait (unpark is idempotent). */
+/* JS thread, JS done (beforeExit) and nothing else can complete them: end
+ * every parked wait of this env with `status`, settling its promise now.
+ * Returns how many. */
+size_t tova_napi_cq_abort_parked(tova_napi_cq *cq, tova_status status);
 void tova_napi_cq_park(tova_napi_cq *cq, tova_napi_parked *p);
 void tova_napi_cq_unpark(tova_napi_cq *cq, tova_napi_parked *p);
 
@@ -153,6 +158,9 @@ void tova_napi_keepalive_end(tova_napi_env *st, tova_napi_op *op);
 /* JS thread. Reference or unreference the threadsafe function as keepalive
  * and the runtime's activity say. */
 void tova_napi_update_ref(tova_napi_env *st);
+/* JS thread: process.on('beforeExit', ...) once per env (wasm.c), for
+ * deadlock reports when JS is done. */
+void tova_napi_install_exit_hook(napi_env env, tova_napi_env *st);
 
 /* ------------------------------------------------------------------------- */
 /* Per-environment state                                                      */

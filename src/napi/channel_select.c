@@ -62,6 +62,10 @@ static void select_settle(napi_env env, tova_napi_env *st, tova_napi_op *base) {
       op->status == TOVA_ERR_TIMEOUT) {
     if (op->status == TOVA_ERR_TIMEOUT) op->index = -1;
     select_resolve(env, base->deferred, op);
+  } else if (op->status == TOVA_ERR_DEADLOCK) {
+    tova_napi_reject(env, base->deferred, op->status,
+                     "channelSelect: deadlock: JS is done and no case can become ready any more "
+                     "(all tasks are asleep)");
   } else {
     tova_napi_reject(env, base->deferred, op->status, "channelSelect: the select was stopped");
   }
@@ -191,6 +195,7 @@ static napi_value channel_select(napi_env env, napi_callback_info info) {
   op->cq = st->cq;
   op->parked.cancel = select_cancel;
   op->parked.op = &op->op;
+  op->parked.status = &op->status;
   tova_napi_cq_park(st->cq, &op->parked);
   int index = -1;
   tova_status s = tova_select_start(rt, op->cases, n, timeout_ms, select_done, op, &index, &op->sel);

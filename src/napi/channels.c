@@ -160,6 +160,14 @@ static void wait_resolve(napi_env env, napi_deferred d, bool is_send, tova_chan_
   }
   if (v) {
     napi_resolve_deferred(env, d, v);
+  } else if (s == TOVA_ERR_DEADLOCK) {
+    tova_error err;
+    tova_error_set(&err, s,
+                   "%s: deadlock: JS is done and nothing can %s channel %u any more (all tasks "
+                   "are asleep)",
+                   is_send ? "channelSendAsync" : "channelRecv", is_send ? "receive from" : "send on",
+                   id);
+    tova_napi_reject(env, d, err.status, err.message);
   } else {
     tova_error err;
     chan_error(&err, s, is_send ? "channelSendAsync" : "channelRecv", id);
@@ -218,6 +226,7 @@ static napi_value channel_wait(napi_env env, napi_callback_info info, bool is_se
   op->cq = st->cq;
   op->parked.cancel = wait_cancel;
   op->parked.op = &op->op;
+  op->parked.status = &op->status;
   tova_napi_cq_park(st->cq, &op->parked);
   tova_status s = is_send ? tova_chan_send_wait(id, &op->w) : tova_chan_recv_wait(id, &op->w);
   if (s != TOVA_PENDING) {

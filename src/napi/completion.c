@@ -160,6 +160,33 @@ void tova_napi_cq_unpark(tova_napi_cq *cq, tova_napi_parked *p) {
   pthread_mutex_unlock(&cq->mu);
 }
 
+size_t tova_napi_cq_abort_parked(tova_napi_cq *cq, tova_status status) {
+  tova_napi_op *aborted = NULL;
+  size_t n = 0;
+  pthread_mutex_lock(&cq->mu);
+  tova_napi_parked *p = cq->parked;
+  while (p) {
+    tova_napi_parked *next = p->next;
+    /* A wait whose cancel fails is completing right now: it settles itself. */
+    if (p->status && p->cancel(p)) {
+      unlink_parked(cq, p);
+      *p->status = status;
+      p->op->next = aborted;
+      aborted = p->op;
+      n++;
+    }
+    p = next;
+  }
+  tova_napi_env *st = cq->st;
+  pthread_mutex_unlock(&cq->mu);
+  while (aborted) {
+    tova_napi_op *next = aborted->next;
+    settle_one(st->env, st, aborted);
+    aborted = next;
+  }
+  return n;
+}
+
 void tova_napi_cq_kill(tova_napi_cq *cq) {
   pthread_mutex_lock(&cq->mu);
   cq->dead = true;

@@ -303,14 +303,21 @@ static tova_status read_opts(napi_env env, napi_value opts, int64_t *timeout_ms,
 static napi_value before_exit(napi_env env, napi_callback_info info) {
   (void)info;
   tova_napi_env *st = tova_napi_state(env);
-  if (st && st->rt && !st->closing) {
-    char report[512];
-    if (tova_runtime_deadlock(st->rt, report, sizeof report)) tova_napi_update_ref(st);
+  if (!st || st->closing) return NULL;
+  /* Every WebAssembly task asleep on channels and JS done: a deadlock. The
+   * channel waits JS left pending can then never complete either: they are
+   * part of it, as Go's main goroutine is. (Without such tasks, a pending JS
+   * wait stays what it is in JS, a promise nobody settles: no error.) */
+  char report[512];
+  size_t ended = st->rt ? tova_runtime_deadlock(st->rt, report, sizeof report) : 0;
+  if (ended) {
+    tova_napi_cq_abort_parked(st->cq, TOVA_ERR_DEADLOCK);
+    tova_napi_update_ref(st);
   }
   return NULL;
 }
 
-static void install_exit_hook(napi_env env, tova_napi_env *st) {
+void tova_napi_install_exit_hook(napi_env env, tova_napi_env *st) {
   if (st->exit_hook) return;
   st->exit_hook = true;
   napi_value global, process, on, fn, name, argv[2];
@@ -367,7 +374,7 @@ static napi_value batch_start(napi_env env, wasm_batch *b) {
     batch_free(b);
     return tova_napi_fail(env, napi_generic_failure, fn);
   }
-  install_exit_hook(env, b->req.st);
+  tova_napi_install_exit_hook(env, b->req.st);
   tova_napi_req_start(&b->req, b->n);
   if (b->n == 1) {
     tova_status s = spawn_item(rt, b, 0, &err);

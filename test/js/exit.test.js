@@ -13,7 +13,7 @@ const runtimes = [
   ['node', 'node'],
 ];
 const scripts = ['exit-channels.js', 'exit-wasm.js', 'exit-workers.js', 'exit-parked.js',
-  'exit-deadlock.js', 'exit-process-exit.js'];
+  'exit-deadlock.js', 'exit-deadlock-js.js', 'exit-process-exit.js'];
 
 function haveNode() {
   const r = spawnSync('node', ['--version'], { encoding: 'utf8' });
@@ -44,6 +44,10 @@ describe('processes exit by themselves', () => {
           expect(r.stdout).toContain(`send_one`);
           expect(r.stdout).toMatch(/waits to receive on channel \d+/);
           expect(r.stdout).toMatch(/waits to send on channel \d+/);
+        }
+        if (script === 'exit-deadlock-js.js') {
+          expect(r.stdout).toMatch(/TOVA_DEADLOCK execWasm: deadlock/);
+          expect(r.stdout).toMatch(/TOVA_DEADLOCK channelRecv: deadlock/);
         }
         if (script === 'exit-channels.js') {
           expect(r.stdout).toContain('late spawnTask 7');
