@@ -251,6 +251,11 @@ tova_status tova_napi_list_length(napi_env env, napi_value v, uint32_t *n, tova_
                                   const char *what);
 tova_status tova_napi_list_get(napi_env env, napi_value list, uint32_t i, napi_value *out,
                                tova_error *err, const char *what);
+/* options.<name> as milliseconds (a non-negative integer). *ms = -1 when
+ * options or the property is absent; TOVA_ERR_BAD_ARGUMENT when options is
+ * not an object or the value is not such a number. */
+tova_status tova_napi_opt_ms(napi_env env, napi_value opts, const char *name, int64_t *ms,
+                             tova_error *err, const char *fn);
 /* A JS string argument copied into a malloc'd NUL-terminated buffer. */
 tova_status tova_napi_to_string(napi_env env, napi_value v, char **out, tova_error *err,
                                 const char *what);

@@ -135,16 +135,10 @@ static tova_status read_select_opts(napi_env env, napi_value opts, int64_t *time
     *timeout_ms = 0;
     return TOVA_OK;
   }
-  if (napi_has_named_property(env, opts, "timeout", &has) == napi_ok && has) {
-    napi_get_named_property(env, opts, "timeout", &v);
-    napi_typeof(env, v, &t);
-    if (t == napi_undefined) return TOVA_OK;
-    uint64_t ms;
-    if (tova_napi_to_index(env, v, (uint64_t)1 << 40, &ms, err, "channelSelect: options.timeout") !=
-        TOVA_OK)
-      return TOVA_ERR_BAD_ARGUMENT;
-    *timeout_ms = (int64_t)ms;
-  }
+  int64_t ms;
+  if (tova_napi_opt_ms(env, opts, "timeout", &ms, err, "channelSelect") != TOVA_OK)
+    return TOVA_ERR_BAD_ARGUMENT;
+  if (ms >= 0) *timeout_ms = ms;
   return TOVA_OK;
 }
 

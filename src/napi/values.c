@@ -4,6 +4,7 @@
  * otherwise; input accepts both. Nothing is rounded silently: a fractional,
  * non-finite or unsafe number is a TOVA_BAD_ARGUMENT error. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,4 +177,27 @@ tova_status tova_napi_list_get(napi_env env, napi_value list, uint32_t i, napi_v
   take_exception_text(env, why, sizeof why);
   return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s[%u]: reading it %s%s", what, i,
                         why[0] ? "threw: " : "failed", why);
+}
+
+tova_status tova_napi_opt_ms(napi_env env, napi_value opts, const char *name, int64_t *ms,
+                             tova_error *err, const char *fn) {
+  napi_valuetype t = napi_undefined;
+  *ms = -1;
+  if (!opts || napi_typeof(env, opts, &t) != napi_ok || t == napi_undefined || t == napi_null)
+    return TOVA_OK;
+  if (t != napi_object)
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: options must be an object, got %s", fn,
+                          tova_napi_type_name(env, opts));
+  napi_value v;
+  bool has = false;
+  if (napi_has_named_property(env, opts, name, &has) != napi_ok || !has ||
+      napi_get_named_property(env, opts, name, &v) != napi_ok ||
+      napi_typeof(env, v, &t) != napi_ok || t == napi_undefined)
+    return TOVA_OK;
+  char what[80];
+  snprintf(what, sizeof what, "%s: options.%s", fn, name);
+  uint64_t x;
+  tova_status s = tova_napi_to_index(env, v, (uint64_t)1 << 40, &x, err, what);
+  if (s == TOVA_OK) *ms = (int64_t)x;
+  return s;
 }

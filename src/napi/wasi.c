@@ -277,10 +277,9 @@ static napi_value run_wasi(napi_env env, napi_callback_info info) {
   }
   if (ok) tova_wasi_set_stdio(ctx, fds[0], fds[1], fds[2]);
   int64_t timeout_ms = 0;
-  if (ok && has_opts && named(env, opts, "timeout", &v)) {
-    uint64_t ms;
-    ok = tova_napi_to_index(env, v, (uint64_t)1 << 40, &ms, &err, "runWasi: options.timeout") == TOVA_OK;
-    timeout_ms = ms ? (int64_t)ms : 1;
+  if (ok) {
+    ok = tova_napi_opt_ms(env, opts, "timeout", &timeout_ms, &err, "runWasi") == TOVA_OK;
+    timeout_ms = timeout_ms < 0 ? 0 : timeout_ms == 0 ? 1 : timeout_ms;
   }
   tova_runtime *rt = ok ? tova_napi_runtime(st, &err) : NULL;
   if (!rt) {

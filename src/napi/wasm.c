@@ -270,29 +270,14 @@ static tova_status fill_item(napi_env env, wasm_batch *b, size_t i, napi_value w
   return tova_napi_wasm_args(env, args, &it->ft, b->vals + off, err, b->fn, it->func);
 }
 
-/* opts: undefined, or {timeout: ms} (a positive integer). */
+/* opts: undefined, or {timeout: ms}; 0 ms still gives the task a (past)
+ * deadline. *timeout_ms = 0: none. */
 static tova_status read_opts(napi_env env, napi_value opts, int64_t *timeout_ms, tova_error *err,
                              const char *fn) {
-  napi_valuetype t = napi_undefined;
-  *timeout_ms = 0;
-  if (!opts || napi_typeof(env, opts, &t) != napi_ok || t == napi_undefined || t == napi_null)
-    return TOVA_OK;
-  if (t != napi_object)
-    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: options must be an object, got %s", fn,
-                          tova_napi_type_name(env, opts));
-  napi_value v;
-  bool has = false;
-  if (napi_has_named_property(env, opts, "timeout", &has) != napi_ok || !has) return TOVA_OK;
-  napi_get_named_property(env, opts, "timeout", &v);
-  napi_typeof(env, v, &t);
-  if (t == napi_undefined) return TOVA_OK;
-  char what[64];
-  snprintf(what, sizeof what, "%s: options.timeout", fn);
-  uint64_t ms;
-  tova_status s = tova_napi_to_index(env, v, (uint64_t)1 << 40, &ms, err, what);
-  if (s != TOVA_OK) return s;
-  *timeout_ms = ms == 0 ? 1 : (int64_t)ms;
-  return TOVA_OK;
+  int64_t ms;
+  tova_status s = tova_napi_opt_ms(env, opts, "timeout", &ms, err, fn);
+  *timeout_ms = ms < 0 ? 0 : ms == 0 ? 1 : ms;
+  return s;
 }
 
 /* ---- exit hook: deadlock reports ------------------------------------------- */

@@ -342,26 +342,12 @@ static napi_value call_bulk(napi_env env, napi_callback_info info) {
   }
   /* opts.timeout (ms): every chunk is cancelled with TOVA_TIMEOUT then. */
   int64_t timeout_ms = 0;
-  napi_valuetype ot = napi_undefined;
-  if (argc > 4) napi_typeof(env, argv[4], &ot);
-  if (ot == napi_object) {
-    napi_value tv;
-    bool has = false;
-    napi_valuetype tt = napi_undefined;
-    if (napi_has_named_property(env, argv[4], "timeout", &has) == napi_ok && has &&
-        napi_get_named_property(env, argv[4], "timeout", &tv) == napi_ok &&
-        napi_typeof(env, tv, &tt) == napi_ok && tt != napi_undefined) {
-      uint64_t ms;
-      if (tova_napi_to_index(env, tv, (uint64_t)1 << 40, &ms, &err, "callBulk: options.timeout") != TOVA_OK) {
-        bulk_free(b);
-        return tova_napi_rejected(env, &err);
-      }
-      timeout_ms = ms ? (int64_t)ms : 1;
-    }
-  } else if (ot != napi_undefined && ot != napi_null) {
+  if (tova_napi_opt_ms(env, argc > 4 ? argv[4] : NULL, "timeout", &timeout_ms, &err, "callBulk") !=
+      TOVA_OK) {
     bulk_free(b);
-    return tova_napi_rejectf(env, TOVA_ERR_BAD_ARGUMENT, "callBulk: options must be an object");
+    return tova_napi_rejected(env, &err);
   }
+  timeout_ms = timeout_ms < 0 ? 0 : timeout_ms == 0 ? 1 : timeout_ms;
   b->req.n = b->rows; /* failures are kept by row */
   b->req.err_index = b->rows;
 

@@ -320,42 +320,14 @@ tova_status tova_runtime_new(const tova_runtime_config *cfg, tova_runtime **out)
 
   tova_runtime *rt = calloc(1, sizeof *rt);
   if (!rt) return TOVA_ERR_NOMEM;
+  /* Each step undone in reverse if a later one fails. */
   rt->workers = calloc(n, sizeof *rt->workers);
-  if (!rt->workers || !tova_plat_mutex_init(&rt->inject_mu)) {
-    free(rt->workers);
-    free(rt);
-    return TOVA_ERR_NOMEM;
-  }
-  if (!tova_plat_mutex_init(&rt->sleep_mu)) {
-    tova_plat_mutex_destroy(&rt->inject_mu);
-    free(rt->workers);
-    free(rt);
-    return TOVA_ERR_NOMEM;
-  }
-  if (!tova_plat_cond_init(&rt->sleep_cv)) {
-    tova_plat_mutex_destroy(&rt->sleep_mu);
-    tova_plat_mutex_destroy(&rt->inject_mu);
-    free(rt->workers);
-    free(rt);
-    return TOVA_ERR_NOMEM;
-  }
-  if (!tova_plat_mutex_init(&rt->wasm_mu)) {
-    tova_plat_cond_destroy(&rt->sleep_cv);
-    tova_plat_mutex_destroy(&rt->sleep_mu);
-    tova_plat_mutex_destroy(&rt->inject_mu);
-    free(rt->workers);
-    free(rt);
-    return TOVA_ERR_NOMEM;
-  }
-  if (!tova_rt_timers_init(&rt->timers)) {
-    tova_plat_mutex_destroy(&rt->wasm_mu);
-    tova_plat_cond_destroy(&rt->sleep_cv);
-    tova_plat_mutex_destroy(&rt->sleep_mu);
-    tova_plat_mutex_destroy(&rt->inject_mu);
-    free(rt->workers);
-    free(rt);
-    return TOVA_ERR_NOMEM;
-  }
+  if (!rt->workers) goto no_workers;
+  if (!tova_plat_mutex_init(&rt->inject_mu)) goto no_workers;
+  if (!tova_plat_mutex_init(&rt->sleep_mu)) goto no_sleep_mu;
+  if (!tova_plat_cond_init(&rt->sleep_cv)) goto no_sleep_cv;
+  if (!tova_plat_mutex_init(&rt->wasm_mu)) goto no_wasm_mu;
+  if (!tova_rt_timers_init(&rt->timers)) goto no_timers;
   atomic_init(&rt->wasm_active, 0);
   rt->nworkers = n;
   atomic_init(&rt->refs, 1);
@@ -386,6 +358,19 @@ tova_status tova_runtime_new(const tova_runtime_config *cfg, tova_runtime **out)
   }
   *out = rt;
   return TOVA_OK;
+
+no_timers:
+  tova_plat_mutex_destroy(&rt->wasm_mu);
+no_wasm_mu:
+  tova_plat_cond_destroy(&rt->sleep_cv);
+no_sleep_cv:
+  tova_plat_mutex_destroy(&rt->sleep_mu);
+no_sleep_mu:
+  tova_plat_mutex_destroy(&rt->inject_mu);
+no_workers:
+  free(rt->workers);
+  free(rt);
+  return TOVA_ERR_NOMEM;
 }
 
 void tova_runtime_free(tova_runtime *rt) {
