@@ -925,6 +925,17 @@ L_ELEM_DROP: /* elemidx */
   pc += 2;
   NEXT();
 
+  /* ---- native tier hook (src/engine/native): see wasm_native_entry ---- */
+L_NATIVE_ENTER: { /* entry fn */
+  tova_status st_ = ((wasm_native_entry)pc[1].p)(e, inst, fp, pc[2].p);
+  if (UNLIKELY(st_ != TOVA_OK)) {
+    if (st_ == TOVA_ERR_CANCELLED) goto cancelled;
+    TRAP(e->trap_msg);
+  }
+  RELOAD_MEM(); /* native code may have grown the memory */
+  goto do_return;
+}
+
   /* ---------------- exits ---------------- */
 trap:
   e->trap_msg = trap_msg;
