@@ -4,11 +4,12 @@
  * nothing here exists and every function runs in the interpreter.
  *
  * TIERS (TOVA_TIER in the environment, read once per process):
- *   interp  every function runs in the interpreter.
+ *   interp  (the default for now) every function runs in the interpreter.
  *   native  tova_module_compile translates every eligible function of the
  *           module to native code before it returns (synchronously), so the
  *           module never runs those functions interpreted.
- *   tiered  (the default) the module is returned at once, interpreted, and a
+ *   tiered  (opt-in until exit is safe, see tier.c) the module is returned
+ *           at once, interpreted, and a
  *           background thread compiles its eligible functions; each one
  *           switches to native code when the whole module is ready.
  * A function switches by having its code's cells replaced by the two-cell body

@@ -62,9 +62,15 @@ tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, c
   c.mem_base = m ? m->base : NULL;
   c.mem_size = m ? m->size : 0;
   c.interrupt = &e->interrupt;
+  /* Native frames may use as much C stack as the execution's own stack
+   * budget allows the interpreter (tova_exec_new's max_stack_bytes), and
+   * never more than the thread has. */
   uintptr_t here = (uintptr_t)&jb;
+  size_t budget = e->stack_max * sizeof(uint64_t) + e->frames_max * sizeof(wasm_frame);
   uintptr_t low = thread_stack_low();
-  c.stack_limit = low && low < here ? low : (here > STACK_FALLBACK ? here - STACK_FALLBACK : 0);
+  if (!low) low = here > STACK_FALLBACK ? here - STACK_FALLBACK : 0;
+  uintptr_t by_budget = here > budget ? here - budget : 0;
+  c.stack_limit = by_budget > low ? by_budget : low;
   c.inst = inst;
   c.exec = e;
   c.trap_jmp = &jb;

@@ -385,6 +385,17 @@ static void binary_intr(tr *t, const char *name, LLVMTypeRef ty) {
   args[0] = pop(t);
   push(t, intrinsic(t, name, &ty, 1, args, 2));
 }
+/* WebAssembly min/max: llvm.minimum/maximum order -0 below +0 and return a
+ * NaN for a NaN operand, but may pass a signalling NaN through; a + b gives
+ * the quiet (arithmetic) NaN the spec asks for, as the interpreter does. */
+static void minmax(tr *t, const char *name, LLVMTypeRef ty) {
+  LLVMValueRef args[2];
+  args[1] = pop(t);
+  args[0] = pop(t);
+  LLVMValueRef r = intrinsic(t, name, &ty, 1, args, 2);
+  LLVMValueRef nan = LLVMBuildFCmp(t->b, LLVMRealUNO, args[0], args[1], "");
+  push(t, LLVMBuildSelect(t->b, nan, LLVMBuildFAdd(t->b, args[0], args[1], ""), r, ""));
+}
 static void bitcount(tr *t, const char *name, LLVMTypeRef ty) {
   LLVMValueRef args[2] = {pop(t), LLVMConstInt(t->i1, 0, 0)}; /* zero input is defined */
   push(t, intrinsic(t, name, &ty, 1, args, 2));
@@ -525,10 +536,10 @@ static bool emit_numeric(tr *t, const wasm_instr *in) {
     case WASM_OP_F32_SUB: case WASM_OP_F64_SUB: binop(t, LLVMFSub); return true;
     case WASM_OP_F32_MUL: case WASM_OP_F64_MUL: binop(t, LLVMFMul); return true;
     case WASM_OP_F32_DIV: case WASM_OP_F64_DIV: binop(t, LLVMFDiv); return true;
-    case WASM_OP_F32_MIN: binary_intr(t, "llvm.minimum", F32); return true;
-    case WASM_OP_F64_MIN: binary_intr(t, "llvm.minimum", F64); return true;
-    case WASM_OP_F32_MAX: binary_intr(t, "llvm.maximum", F32); return true;
-    case WASM_OP_F64_MAX: binary_intr(t, "llvm.maximum", F64); return true;
+    case WASM_OP_F32_MIN: minmax(t, "llvm.minimum", F32); return true;
+    case WASM_OP_F64_MIN: minmax(t, "llvm.minimum", F64); return true;
+    case WASM_OP_F32_MAX: minmax(t, "llvm.maximum", F32); return true;
+    case WASM_OP_F64_MAX: minmax(t, "llvm.maximum", F64); return true;
     case WASM_OP_F32_COPYSIGN: binary_intr(t, "llvm.copysign", F32); return true;
     case WASM_OP_F64_COPYSIGN: binary_intr(t, "llvm.copysign", F64); return true;
 
@@ -845,6 +856,9 @@ static void emit_call(tr *t, uint32_t func) {
   args[0] = t->ctx;
   for (uint32_t i = ft->nparams; i > 0; i--) args[i] = pop(t);
   LLVMValueRef r = LLVMBuildCall2(t->b, t->fntys[def], t->fns[def], args, ft->nparams + 1, "");
+  /* Never a tail call: tail-recursion elimination would turn runaway
+   * recursion into an endless loop where WebAssembly exhausts the stack. */
+  LLVMSetTailCallKind(r, LLVMTailCallKindNoTail);
   if (ft->nresults == 1) push(t, r);
   else
     for (uint32_t i = 0; i < ft->nresults; i++) push(t, LLVMBuildExtractValue(t->b, r, i, ""));
