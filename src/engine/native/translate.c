@@ -62,6 +62,7 @@ typedef struct tr {
   LLVMValueRef md_empty;
   /* Current function. */
   LLVMValueRef fn, ctx, inst;
+  LLVMBasicBlockRef entry_bb;
   LLVMValueRef *locals;
   uint8_t *local_types;
   uint32_t nlocals;
@@ -465,6 +466,33 @@ static void binop(tr *t, LLVMOpcode op) {
   push(t, LLVMBuildBinOp(t->b, op, a, b, ""));
 }
 
+/* A value LLVM cannot see through: a volatile load of a module global. */
+static LLVMValueRef opaque(tr *t, LLVMValueRef c) {
+  LLVMValueRef g = LLVMAddGlobal(t->mod, LLVMTypeOf(c), "opaque");
+  LLVMSetInitializer(g, c);
+  LLVMSetLinkage(g, LLVMInternalLinkage);
+  LLVMValueRef v = LLVMBuildLoad2(t->b, LLVMTypeOf(c), g, "");
+  LLVMSetVolatile(v, 1);
+  return v;
+}
+
+/* LLVM folds x - 0, x * 1, x / 1, x * -1, -0 - x and fptrunc(fpext x) to x or
+ * -x, which passes a signalling NaN through where WebAssembly must return a
+ * quiet (arithmetic) NaN. Such a constant operand is hidden from LLVM; the
+ * cost is one load in code that multiplies by one. */
+static bool identity_const(LLVMValueRef v) {
+  if (!LLVMIsAConstantFP(v)) return false;
+  LLVMBool loses;
+  double d = LLVMConstRealGetDouble(v, &loses);
+  return d == 0.0 || d == 1.0 || d == -1.0;
+}
+static void fbinop(tr *t, LLVMOpcode op) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  if (identity_const(a)) a = opaque(t, a);
+  if (identity_const(b)) b = opaque(t, b);
+  push(t, LLVMBuildBinOp(t->b, op, a, b, ""));
+}
+
 /* 0x45..0xC4 and the 0xFC saturating truncations. False for anything else. */
 static bool emit_numeric(tr *t, const wasm_instr *in) {
   LLVMTypeRef I32 = t->i32, I64 = t->i64, F32 = t->f32, F64 = t->f64;
@@ -532,10 +560,10 @@ static bool emit_numeric(tr *t, const wasm_instr *in) {
     case WASM_OP_F64_NEAREST: unary_intr(t, "llvm.roundeven", F64); return true;
     case WASM_OP_F32_SQRT: unary_intr(t, "llvm.sqrt", F32); return true;
     case WASM_OP_F64_SQRT: unary_intr(t, "llvm.sqrt", F64); return true;
-    case WASM_OP_F32_ADD: case WASM_OP_F64_ADD: binop(t, LLVMFAdd); return true;
-    case WASM_OP_F32_SUB: case WASM_OP_F64_SUB: binop(t, LLVMFSub); return true;
-    case WASM_OP_F32_MUL: case WASM_OP_F64_MUL: binop(t, LLVMFMul); return true;
-    case WASM_OP_F32_DIV: case WASM_OP_F64_DIV: binop(t, LLVMFDiv); return true;
+    case WASM_OP_F32_ADD: case WASM_OP_F64_ADD: fbinop(t, LLVMFAdd); return true;
+    case WASM_OP_F32_SUB: case WASM_OP_F64_SUB: fbinop(t, LLVMFSub); return true;
+    case WASM_OP_F32_MUL: case WASM_OP_F64_MUL: fbinop(t, LLVMFMul); return true;
+    case WASM_OP_F32_DIV: case WASM_OP_F64_DIV: fbinop(t, LLVMFDiv); return true;
     case WASM_OP_F32_MIN: minmax(t, "llvm.minimum", F32); return true;
     case WASM_OP_F64_MIN: minmax(t, "llvm.minimum", F64); return true;
     case WASM_OP_F32_MAX: minmax(t, "llvm.maximum", F32); return true;
@@ -570,7 +598,21 @@ static bool emit_numeric(tr *t, const wasm_instr *in) {
     case WASM_OP_F64_CONVERT_I32_U: case WASM_OP_F64_CONVERT_I64_U:
       push(t, LLVMBuildUIToFP(t->b, pop(t), F64, ""));
       return true;
-    case WASM_OP_F32_DEMOTE_F64: push(t, LLVMBuildFPTrunc(t->b, pop(t), F32, "")); return true;
+    case WASM_OP_F32_DEMOTE_F64: {
+      LLVMValueRef x = pop(t);
+      if (LLVMIsAFPExtInst(x)) { /* see identity_const: keep the NaN quieting */
+        /* A stack slot (per activation: threads share the module's globals). */
+        LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->b);
+        LLVMPositionBuilder(t->b, t->entry_bb, LLVMGetFirstInstruction(t->entry_bb));
+        LLVMValueRef g = LLVMBuildAlloca(t->b, F64, "");
+        LLVMPositionBuilderAtEnd(t->b, cur);
+        LLVMSetVolatile(LLVMBuildStore(t->b, x, g), 1);
+        x = LLVMBuildLoad2(t->b, F64, g, "");
+        LLVMSetVolatile(x, 1);
+      }
+      push(t, LLVMBuildFPTrunc(t->b, x, F32, ""));
+      return true;
+    }
     case WASM_OP_F64_PROMOTE_F32: push(t, LLVMBuildFPExt(t->b, pop(t), F64, "")); return true;
     case WASM_OP_I32_REINTERPRET_F32: push(t, LLVMBuildBitCast(t->b, pop(t), I32, "")); return true;
     case WASM_OP_I64_REINTERPRET_F64: push(t, LLVMBuildBitCast(t->b, pop(t), I64, "")); return true;
@@ -631,6 +673,7 @@ static void emit_function(tr *t, uint32_t def) {
   t->dead = false;
 
   LLVMBasicBlockRef entry = new_bb(t, "entry");
+  t->entry_bb = entry;
   LLVMPositionBuilderAtEnd(t->b, entry);
   t->ctx = LLVMGetParam(t->fn, 0);
   t->nlocals = ft->nparams + fd->nlocals;
