@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Native tier vs interpreter vs Node's WebAssembly on the bench/wasm kernels.
+#   bench/native.sh [BUILD_DIR]     (default build/, needs build/tova built with LLVM)
+#   QUICK=1 bench/native.sh         (small inputs, for a smoke run)
+# Each kernel file is compiled with wat2wasm and run three ways, one process
+# each, best of RUNS (default 3) wall-clock times:
+#   interp  TOVA_TIER=interp tova run K.wasm --invoke F N
+#   native  TOVA_TIER=native tova run K.wasm --invoke F N   (includes LLVM compile)
+#   node    node: WebAssembly.instantiate + the same call (includes node startup)
+# plus "compile" = TOVA_TIER=native tova run with a trivial argument (process
+# start + LLVM compile of the module, ~no execution) and "node-call" = the
+# call alone timed inside node. All results must agree or the script fails.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-$root/build}"
+tova="$build/tova"
+runs="${RUNS:-3}"
+[ -x "$tova" ] || { echo "no $tova (build the tova_cli target)"; exit 1; }
+command -v wat2wasm > /dev/null || { echo "wat2wasm (wabt) is needed"; exit 1; }
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+if [ -n "${QUICK:-}" ]; then
+  kernels=("fib fib 25 1" "loop sum_sq_mod 1000000 1" "loop mix 1000000 1" "sieve sieve 100000 2"
+           "matmul matmul 32 1")
+else
+  kernels=("fib fib 35 1" "loop sum_sq_mod 100000000 1" "loop mix 100000000 1"
+           "sieve sieve 10000000 2" "matmul matmul 256 1")
+fi
+
+now_ms() { date +%s%N | awk '{printf "%.1f", $1 / 1e6}'; }
+# best_of CMD...: prints "ms output" of the fastest of $runs runs.
+best_of() {
+  local best="" out=""
+  for _ in $(seq "$runs"); do
+    local t0 t1 o
+    t0=$(now_ms)
+    o=$("$@")
+    t1=$(now_ms)
+    local d
+    d=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}')
+    if [ -z "$best" ] || awk -v d="$d" -v b="$best" 'BEGIN{exit !(d < b)}'; then best=$d; fi
+    out=$o
+  done
+  echo "$best $out"
+}
+
+cat > "$tmp/run.js" << 'EOF'
+const fs = require('fs');
+const [file, fn, arg] = process.argv.slice(2);
+const instance = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(file)));
+const t0 = process.hrtime.bigint();
+const r = instance.exports[fn](BigInt(arg));
+const t1 = process.hrtime.bigint();
+console.log(`${r} ${(Number(t1 - t0) / 1e6).toFixed(1)}`);
+EOF
+
+printf "%-22s %10s %10s %10s %10s %10s %8s\n" kernel interp_ms native_ms compile_ms node_ms node_call interp/nat
+for k in "${kernels[@]}"; do
+  set -- $k
+  file=$1 fn=$2 n=$3 small=$4
+  wasm="$tmp/$file.wasm"
+  [ -f "$wasm" ] || wat2wasm "$root/bench/wasm/$file.wat" -o "$wasm"
+  read -r ti ri < <(best_of env TOVA_TIER=interp "$tova" run "$wasm" --invoke "$fn" "$n")
+  read -r tn rn < <(best_of env TOVA_TIER=native "$tova" run "$wasm" --invoke "$fn" "$n")
+  read -r tc _ < <(best_of env TOVA_TIER=native "$tova" run "$wasm" --invoke "$fn" "$small")
+  read -r tj rj tcall < <(best_of node "$tmp/run.js" "$wasm" "$fn" "$n")
+  if [ "$ri" != "$rn" ] || [ "$ri" != "$rj" ]; then
+    echo "MISMATCH $fn($n): interp $ri, native $rn, node $rj"
+    exit 1
+  fi
+  ratio=$(awk -v a="$ti" -v b="$tn" 'BEGIN{printf "%.1fx", a / b}')
+  printf "%-22s %10s %10s %10s %10s %10s %8s\n" "$fn($n)" "$ti" "$tn" "$tc" "$tj" "$tcall" "$ratio"
+done
