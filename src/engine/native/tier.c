@@ -175,11 +175,7 @@ void wasm_native_module_free(tova_module *m) {
 /* ---------------- tiered: a background compile per module ---------------- */
 
 /* Background compiles still running; exit waits for them (LLVM's own static
- * destructors must not run under a thread that is still using LLVM).
- * KNOWN ISSUE (why tiered is not the default yet): function-local statics
- * LLVM constructs lazily during the first compiles register their
- * destructors after this handler, so they run before it; a process exiting
- * during its first background compile can crash in LLVM. */
+ * destructors must not run under a thread that is still using LLVM). */
 static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t bg_done = PTHREAD_COND_INITIALIZER;
 static unsigned bg_running;
@@ -190,7 +186,26 @@ static void wait_background(void) {
   while (bg_running) pthread_cond_wait(&bg_done, &bg_lock);
   pthread_mutex_unlock(&bg_lock);
 }
-static void register_atexit(void) { atexit(wait_background); }
+
+/* The smallest module with one function: (func (result i32) i32.const 1). */
+static const uint8_t warmup_wasm[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05,
+                                      0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a,
+                                      0x06, 0x01, 0x04, 0x00, 0x41, 0x01, 0x0b};
+
+/* Once per process, before the first background compile: compile a tiny
+ * module here, so LLVM constructs its lazily-built statics (which register
+ * their destructors with atexit) now, then register wait_background after
+ * them: at exit it runs first and waits for running compiles before LLVM
+ * tears itself down. Costs the first tiered module one small compile. */
+static void warm_up_then_register(void) {
+  tova_module *w = NULL;
+  tova_error err;
+  if (wasm_decode(warmup_wasm, sizeof warmup_wasm, &w, &err) == TOVA_OK &&
+      wasm_validate(w, &err) == TOVA_OK && wasm_compile(w, &err) == TOVA_OK)
+    wasm_native_compile_module(w);
+  if (w) wasm_module_free(w);
+  atexit(wait_background);
+}
 
 static void *bg_compile(void *arg) {
   tova_module *m = arg;
@@ -209,7 +224,7 @@ void wasm_native_module_compiled(tova_module *m) {
     case WASM_TIER_NATIVE: wasm_native_compile_module(m); return;
     default: break;
   }
-  pthread_once(&atexit_once, register_atexit);
+  pthread_once(&atexit_once, warm_up_then_register);
   tova_module_retain(m);
   pthread_mutex_lock(&bg_lock);
   bg_running++;
