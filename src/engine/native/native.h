@@ -20,9 +20,11 @@
  * ELIGIBILITY (one rule, eligible.c): native frames live on the C stack and
  * cannot park, so a function that may reach a suspending host import stays
  * interpreted. Conservatively: a function is eligible unless it calls an
- * imported function, does call_indirect, or calls (transitively) a function
- * that is not eligible. In Tova terms: a producer loop that calls chan_send
- * runs interpreted; the pure function it calls per value runs native.
+ * imported function, does call_indirect through a table other code could
+ * fill (imported, exported, or written with computed references), or calls
+ * (transitively, call_indirect targets included) a function that is not
+ * eligible. In Tova terms: a producer loop that calls chan_send runs
+ * interpreted; the pure function it calls per value runs native.
  */
 #ifndef TOVA_ENGINE_NATIVE_NATIVE_H
 #define TOVA_ENGINE_NATIVE_NATIVE_H
@@ -59,5 +61,8 @@ void wasm_native_module_free(tova_module *m);
 /* Eligibility of every function (eligible.c): out[i] for defined function i
  * (index minus nimported_funcs) is true when it may run native. */
 void wasm_native_eligible(const tova_module *m, bool *out);
+/* out[t] (ntables entries): whether only this module's own functions can ever
+ * be in table t (eligible.c). */
+void wasm_native_closed_tables(const tova_module *m, bool *out);
 
 #endif /* TOVA_ENGINE_NATIVE_NATIVE_H */

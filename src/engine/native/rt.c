@@ -20,6 +20,8 @@ static const char *const trap_messages[WASM_NT_COUNT] = {
     [WASM_NT_OOB_TABLE] = "out of bounds table access",
     [WASM_NT_EXHAUSTED] = "call stack exhausted",
     [WASM_NT_CANCELLED] = "cancelled",
+    [WASM_NT_SIG_MISMATCH] = "indirect call type mismatch",
+    [WASM_NT_MESSAGE] = NULL, /* exec->trap_buf */
 };
 
 /* Native code may use the C stack down to this far above the thread's stack
@@ -85,7 +87,7 @@ tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, c
 
 _Noreturn void wasm_native_trap(wasm_native_ctx *c, uint32_t kind) {
   if (kind >= WASM_NT_COUNT) kind = WASM_NT_UNREACHABLE;
-  c->exec->trap_msg = trap_messages[kind];
+  c->exec->trap_msg = kind == WASM_NT_MESSAGE ? c->exec->trap_buf : trap_messages[kind];
   longjmp(*c->trap_jmp, (int)kind + 1);
 }
 
@@ -171,3 +173,22 @@ void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, ui
 void wasm_native_elem_drop(wasm_native_ctx *c, uint32_t seg) { c->inst->elem_dropped[seg] = 1; }
 
 void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func) { return c->inst->funcs[func]; }
+
+const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32_t i,
+                                      uint32_t type_index) {
+  tova_table *t = c->inst->tables[table];
+  /* The reference interpreter names the element: "uninitialized element 2". */
+  if (i >= t->size) {
+    snprintf(c->exec->trap_buf, sizeof c->exec->trap_buf, "undefined element %u", i);
+    wasm_native_trap(c, WASM_NT_MESSAGE);
+  }
+  const tova_func *f = t->elems[i];
+  if (!f) {
+    snprintf(c->exec->trap_buf, sizeof c->exec->trap_buf, "uninitialized element %u", i);
+    wasm_native_trap(c, WASM_NT_MESSAGE);
+  }
+  const tova_functype *want = &c->inst->module->types[type_index];
+  if (f->type != want && !wasm_functype_equal(f->type, want))
+    wasm_native_trap(c, WASM_NT_SIG_MISMATCH);
+  return f;
+}

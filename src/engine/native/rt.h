@@ -38,6 +38,8 @@ typedef enum wasm_native_trap_kind {
   WASM_NT_OOB_TABLE,
   WASM_NT_EXHAUSTED,
   WASM_NT_CANCELLED,
+  WASM_NT_SIG_MISMATCH,
+  WASM_NT_MESSAGE, /* the message is already in exec->trap_buf */
   WASM_NT_COUNT
 } wasm_native_trap_kind;
 
@@ -64,5 +66,8 @@ void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, ui
                             uint32_t s, uint32_t n);
 void wasm_native_elem_drop(wasm_native_ctx *c, uint32_t seg);
 void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func);
+/* call_indirect's checks, with the interpreter's messages: the callee. */
+const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32_t i,
+                                      uint32_t type_index);
 
 #endif /* TOVA_ENGINE_NATIVE_RT_H */

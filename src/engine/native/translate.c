@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "engine/instr.h"
+#include "engine/native/native.h"
 #include "engine/native/rt.h"
 #include "engine/native/translate.h"
 
@@ -57,6 +58,8 @@ typedef struct tr {
   LLVMBuilderRef b;
   LLVMTypeRef i1, i8, i32, i64, f32, f64, ptr, vd;
   LLVMValueRef *fns;    /* per defined function (NULL when not eligible) */
+  LLVMValueRef fntab;   /* [ndefs x ptr] of fns, made on first call_indirect */
+  bool *closed;         /* per table, computed on first call_indirect */
   LLVMTypeRef *fntys;
   unsigned md_invariant;
   LLVMValueRef md_empty;
@@ -888,6 +891,68 @@ static void emit_br_table(tr *t, const wasm_instr *in) {
   t->dead = true;
 }
 
+/* The table of every native function by defined index (for call_indirect). */
+static LLVMValueRef fn_table(tr *t) {
+  if (t->fntab) return t->fntab;
+  uint32_t ndefs = t->m->nfuncs - t->m->nimported_funcs;
+  LLVMValueRef *vals = malloc(((size_t)ndefs + 1) * sizeof *vals);
+  if (!vals) {
+    fail(t, "out of memory");
+    return NULL;
+  }
+  for (uint32_t d = 0; d < ndefs; d++) vals[d] = t->fns[d] ? t->fns[d] : LLVMConstNull(t->ptr);
+  LLVMTypeRef aty = LLVMArrayType2(t->ptr, ndefs);
+  t->fntab = LLVMAddGlobal(t->mod, aty, "wasm_fntab");
+  LLVMSetInitializer(t->fntab, LLVMConstArray2(t->ptr, vals, ndefs));
+  LLVMSetGlobalConstant(t->fntab, 1);
+  LLVMSetLinkage(t->fntab, LLVMInternalLinkage);
+  free(vals);
+  return t->fntab;
+}
+
+/* call_indirect through a closed table (eligible.c): the helper checks the
+ * element and the type, and every possible callee is a native function of
+ * this instance, found by its index. */
+static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
+  if (!t->closed) {
+    t->closed = calloc((size_t)t->m->ntables + 1, sizeof *t->closed);
+    if (!t->closed) {
+      fail(t, "out of memory");
+      return;
+    }
+    wasm_native_closed_tables(t->m, t->closed);
+  }
+  if (table >= t->m->ntables || !t->closed[table]) {
+    fail(t, "call_indirect through an open table");
+    return;
+  }
+  const tova_functype *ft = &t->m->types[type_index];
+  LLVMValueRef idx = pop(t);
+  LLVMTypeRef hpt[4] = {t->ptr, t->i32, t->i32, t->i32};
+  LLVMValueRef hargs[4] = {t->ctx, c32(t, table), idx, c32(t, type_index)};
+  LLVMValueRef f = call_c(t, (void *)wasm_native_indirect, t->ptr, hpt, 4, hargs);
+  LLVMValueRef fi = LLVMBuildLoad2(t->b, t->i32, gep8(t, f, c64(t, offsetof(tova_func, index))), "");
+  LLVMValueRef def = LLVMBuildZExt(t->b, LLVMBuildSub(t->b, fi, c32(t, t->m->nimported_funcs), ""),
+                                   t->i64, "");
+  LLVMValueRef tab = fn_table(t);
+  if (!tab) return;
+  LLVMValueRef slot = LLVMBuildInBoundsGEP2(t->b, t->ptr, tab, &def, 1, "");
+  LLVMValueRef callee = LLVMBuildLoad2(t->b, t->ptr, slot, "");
+  LLVMTypeRef pt[ft->nparams + 1];
+  LLVMValueRef args[ft->nparams + 1];
+  pt[0] = t->ptr;
+  args[0] = t->ctx;
+  for (uint32_t i = 0; i < ft->nparams; i++) pt[i + 1] = vt(t, ft->params[i]);
+  for (uint32_t i = ft->nparams; i > 0; i--) args[i] = pop(t);
+  LLVMTypeRef fty = LLVMFunctionType(ret_type(t, ft), pt, ft->nparams + 1, 0);
+  LLVMValueRef r = LLVMBuildCall2(t->b, fty, callee, args, ft->nparams + 1, "");
+  LLVMSetTailCallKind(r, LLVMTailCallKindNoTail);
+  if (ft->nresults == 1) push(t, r);
+  else
+    for (uint32_t i = 0; i < ft->nresults; i++) push(t, LLVMBuildExtractValue(t->b, r, i, ""));
+  reload_mem(t);
+}
+
 static void emit_call(tr *t, uint32_t func) {
   uint32_t def = func - t->m->nimported_funcs;
   if (func < t->m->nimported_funcs || !t->fns[def]) {
@@ -944,7 +1009,7 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
       t->dead = true;
       return true;
     case WASM_OP_CALL: emit_call(t, in->a); return !t->failed;
-    case WASM_OP_CALL_INDIRECT: fail(t, "call_indirect is not native"); return false;
+    case WASM_OP_CALL_INDIRECT: emit_call_indirect(t, in->a, in->b); return !t->failed;
     case WASM_OP_DROP: pop(t); return true;
     case WASM_OP_SELECT: case WASM_OP_SELECT_T: {
       LLVMValueRef c = pop(t), b = pop(t), a = pop(t);
@@ -1164,6 +1229,7 @@ bool wasm_native_translate(const tova_module *m, const bool *eligible, LLVMConte
     if (!t.failed) emit_entry(&t, d);
   }
   free(t.stack);
+  free(t.closed);
   free(t.ctls);
   free(t.fns);
   free(t.fntys);
