@@ -281,6 +281,64 @@ static void test_depth_follows_exec_budget(void) {
   inst_free(&tn);
 }
 
+/* dispatch(i, x) = table[i](x) over {double, square, a wrong-typed function,
+ * null}; with export_table the host could put anything in the table. */
+static bool make_dispatch(inst_t *t, bool export_table) {
+  mod m = {0};
+  uint32_t t_ii = mod_type(&m, "i", "i");
+  uint32_t t_iii = mod_type(&m, "ii", "i");
+  uint32_t t_II = mod_type(&m, "I", "I");
+  mod_table(&m, 4);
+  if (export_table) mod_export(&m, "table", TOVA_EXTERN_TABLE, 0);
+  wb b = {0};
+  e_get(&b, 0);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_ADD);
+  uint32_t f_double = mod_func(&m, t_ii, "", &b, NULL);
+  wb_free(&b);
+  e_get(&b, 0);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_MUL);
+  uint32_t f_square = mod_func(&m, t_ii, "", &b, NULL);
+  wb_free(&b);
+  e_get(&b, 0);
+  uint32_t f_wrong = mod_func(&m, t_II, "", &b, NULL);
+  wb_free(&b);
+  e_get(&b, 1);
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL_INDIRECT, t_ii);
+  wb_byte(&b, 0);
+  mod_func(&m, t_iii, "", &b, "dispatch"); /* 3 */
+  wb_free(&b);
+  uint32_t elems[3] = {f_double, f_square, f_wrong};
+  mod_elem(&m, 0, 3, elems);
+  tova_error err = {0};
+  CHECK(inst_make(t, &m, NULL, 0, &err));
+  if (!t->inst) fprintf(stderr, "%s\n", err.message);
+  return t->inst != NULL;
+}
+
+static void test_call_indirect(void) {
+  inst_t ti, tn, to;
+  if (!make_dispatch(&ti, false) || !make_dispatch(&tn, false) || !make_dispatch(&to, true)) return;
+  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 4);
+  CHECK(wasm_native_func_is_native(tn.module, 3));
+  /* An exported table may get any function from outside: dispatch stays interpreted. */
+  CHECK_EQ_I64(wasm_native_compile_module(to.module), 3);
+  CHECK(!wasm_native_func_is_native(to.module, 3));
+  for (uint64_t i = 0; i < 6; i++) {
+    same(&ti, &tn, "dispatch", i, 7, 0xffffffffu);
+    same(&ti, &to, "dispatch", i, 7, 0xffffffffu);
+  }
+  CHECK_EQ_I64(run(&tn, "dispatch", 1, 7).raw & 0xffffffffu, 49);
+  CHECK_STR_CONTAINS(run(&tn, "dispatch", 2, 7).msg, "indirect call type mismatch");
+  CHECK_STR_CONTAINS(run(&tn, "dispatch", 3, 7).msg, "uninitialized element 3");
+  CHECK_STR_CONTAINS(run(&tn, "dispatch", 5, 7).msg, "undefined element 5");
+  inst_free(&ti);
+  inst_free(&tn);
+  inst_free(&to);
+}
+
 /* Host import that parks on its first call and returns at once afterwards. */
 static int host_calls;
 static tova_status host_park(tova_host_call *call, void *ud, const tova_val *args,
@@ -340,6 +398,7 @@ int main(void) {
   RUN(test_cancel_native_loop);
   RUN(test_depth_follows_exec_budget);
   RUN(test_import_callers_stay_interpreted);
+  RUN(test_call_indirect);
   tova_exec_free(ex);
   return CHECK_DONE();
 }
