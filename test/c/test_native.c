@@ -392,8 +392,27 @@ static void test_import_callers_stay_interpreted(void) {
   tova_store_free(s0);
 }
 
+static void test_describe(void) {
+  char line[160];
+  wasm_native_describe(line, sizeof line);
+  CHECK_STR_CONTAINS(line, "native (LLVM ");
+  wasm_tier before = wasm_native_tier();
+  wasm_native_set_tier(WASM_TIER_NATIVE);
+  CHECK_EQ_I64(wasm_native_tier(), WASM_TIER_NATIVE);
+  /* Now tova_module_compile itself switches eligible functions to native. */
+  inst_t t;
+  mod m = {0};
+  build_pure(&m);
+  tova_error err = {0};
+  CHECK(inst_make(&t, &m, NULL, 0, &err));
+  CHECK(t.module && wasm_native_func_is_native(t.module, 0));
+  inst_free(&t);
+  wasm_native_set_tier(before);
+}
+
 int main(void) {
   ex = tova_exec_new(0);
+  RUN(test_describe);
   RUN(test_same_results);
   RUN(test_cancel_native_loop);
   RUN(test_depth_follows_exec_budget);

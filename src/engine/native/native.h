@@ -41,6 +41,12 @@ typedef enum wasm_tier {
 wasm_tier wasm_native_tier(void);
 /* "interp", "native" or "tiered". */
 const char *wasm_native_tier_name(wasm_tier t);
+/* Override TOVA_TIER for this process (for a C API / `tova run --tier`
+ * option); applies to modules compiled afterwards. */
+void wasm_native_set_tier(wasm_tier t);
+/* One line for `tova --version` / a runtime-info call, e.g.
+ * "tiers: interp, native (LLVM 19.1.7); policy interp". */
+void wasm_native_describe(char *buf, size_t len);
 
 /* Called by tova_module_compile once the module is compiled and before it is
  * returned: applies the tier policy to it. Never fails: a module that cannot

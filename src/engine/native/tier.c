@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <llvm-c/Core.h>
+
 #include "engine/compile.h"
 #include "engine/native/jit.h"
 #include "engine/native/native.h"
@@ -51,7 +53,19 @@ static void read_tier(void) {
 
 wasm_tier wasm_native_tier(void) {
   pthread_once(&tier_once, read_tier);
-  return tier_policy;
+  return __atomic_load_n(&tier_policy, __ATOMIC_RELAXED);
+}
+
+void wasm_native_set_tier(wasm_tier t) {
+  pthread_once(&tier_once, read_tier);
+  __atomic_store_n(&tier_policy, t, __ATOMIC_RELAXED);
+}
+
+void wasm_native_describe(char *buf, size_t len) {
+  unsigned major = 0, minor = 0, patch = 0;
+  LLVMGetVersion(&major, &minor, &patch);
+  snprintf(buf, len, "tiers: interp, native (LLVM %u.%u.%u); policy %s", major, minor, patch,
+           wasm_native_tier_name(wasm_native_tier()));
 }
 
 const char *wasm_native_tier_name(wasm_tier t) {
