@@ -72,3 +72,56 @@ for k in "${kernels[@]}"; do
   ratio=$(awk -v a="$ti" -v b="$tn" 'BEGIN{printf "%.1fx", a / b}')
   printf "%-22s %10s %10s %10s %10s %10s %8s\n" "$fn($n)" "$ti" "$tn" "$tc" "$tj" "$tcall" "$ratio"
 done
+
+# CoreMark (../shared/programs/coremark, when present): the barebones port
+# built for wasm32-wasi with no imports (its output goes to a buffer; "run"
+# returns an FNV-1a hash of the text, which must be the same on every engine).
+# Timing: the native run is (full run) - (instantiate + compile only).
+cm_src="$root/../shared/programs/coremark"
+if [ -d "$cm_src/barebones" ] && clang --target=wasm32-wasi -x c -c /dev/null -o /dev/null 2> /dev/null; then
+  iters="${CM_ITERATIONS:-30000}"
+  [ -n "${QUICK:-}" ] && iters=300
+  cm="$tmp/coremark"
+  mkdir -p "$cm"
+  cp "$cm_src"/*.c "$cm_src"/*.h "$cm_src"/barebones/* "$cm"/
+  # The port's three placeholders: an output sink, a clock, no board init.
+  sed -i 's|#error "You must implement the method uart_send_char to use this file!\\n";|extern void out_char(char c); out_char(c);|' "$cm/ee_printf.c"
+  perl -0pi -e 's/#error \\\n\s*"You must implement a method to measure time[^\n]*\n/static CORETIMETYPE t = 0; return t += 1000;\n/; s/#error \\\n\s*"Call board initialization[^\n]*\n//' "$cm/core_portme.c"
+  cat > "$cm/glue.c" << 'GLUE'
+static char out[8192];
+static unsigned out_n;
+void out_char(char c) { if (out_n < sizeof out) out[out_n++] = c; }
+int main(void);
+__attribute__((export_name("run"))) long long run(long long unused) {
+  (void)unused;
+  out_n = 0;
+  main();
+  unsigned long long h = 1469598103934665603ull;
+  for (unsigned i = 0; i < out_n; i++) h = (h ^ (unsigned char)out[i]) * 1099511628211ull;
+  return (long long)h;
+}
+__attribute__((export_name("idle"))) long long idle(long long x) { return x; }
+GLUE
+  (cd "$cm" && clang --target=wasm32-wasi -O2 -nostartfiles -include stddef.h -Wno-macro-redefined \
+    -Wl,--no-entry -DCLOCKS_PER_SEC=1000 -DITERATIONS="$iters" -DPERFORMANCE_RUN=1 \
+    -DMAIN_HAS_NOARGC=1 -DFLAGS_STR='"-O2"' -I. core_list_join.c core_main.c core_matrix.c \
+    core_state.c core_util.c core_portme.c cvt.c ee_printf.c glue.c -o coremark.wasm)
+  cat > "$tmp/cm.js" << 'CMJS'
+const fs = require('fs');
+const inst = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(process.argv[2])));
+const t0 = process.hrtime.bigint();
+const h = inst.exports.run(0n);
+console.log(`${h} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)}`);
+CMJS
+  wasm="$cm/coremark.wasm"
+  kb=$(awk -v b="$(stat -c %s "$wasm")" 'BEGIN{printf "%.1f", b / 1024}')
+  read -r tn rn < <(best_of env TOVA_TIER=native "$tova" run "$wasm" --invoke run 0)
+  read -r tc _ < <(best_of env TOVA_TIER=native "$tova" run "$wasm" --invoke idle 0)
+  read -r tj rj tcall < <(best_of node "$tmp/cm.js" "$wasm")
+  [ "$rn" = "$rj" ] || { echo "MISMATCH coremark: native $rn, node $rj"; exit 1; }
+  run_ms=$(awk -v a="$tn" -v b="$tc" 'BEGIN{printf "%.1f", a - b}')
+  echo
+  echo "coremark ($iters iterations, ${kb} KB of wasm; output hash $rn on both):"
+  echo "  native: ${tn} ms total, ${tc} ms start + compile ($(awk -v c="$tc" -v k="$kb" 'BEGIN{printf "%.0f", c / k}') ms/KB), ${run_ms} ms run = $(awk -v n="$iters" -v t="$run_ms" 'BEGIN{printf "%.0f", n / t * 1000}') iterations/s"
+  echo "  node:   ${tj} ms total, ${tcall} ms run = $(awk -v n="$iters" -v t="$tcall" 'BEGIN{printf "%.0f", n / t * 1000}') iterations/s"
+fi

@@ -57,7 +57,9 @@ static bool optimise(LLVMModuleRef mod, const char *triple, char *err, size_t er
     return false;
   }
   LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-  LLVMErrorRef e = LLVMRunPasses(mod, "default<O2>", tm, opts);
+  /* TOVA_NATIVE_PASSES overrides the pipeline (for measuring compile time). */
+  const char *passes = getenv("TOVA_NATIVE_PASSES");
+  LLVMErrorRef e = LLVMRunPasses(mod, passes && *passes ? passes : "default<O2>", tm, opts);
   LLVMDisposePassBuilderOptions(opts);
   LLVMDisposeTargetMachine(tm);
   if (e) {
