@@ -39,8 +39,10 @@ best_of() {
     t1=$(now_ms)
     local d
     d=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}')
-    if [ -z "$best" ] || awk -v d="$d" -v b="$best" 'BEGIN{exit !(d < b)}'; then best=$d; fi
-    out=$o
+    if [ -z "$best" ] || awk -v d="$d" -v b="$best" 'BEGIN{exit !(d < b)}'; then
+      best=$d
+      out=$o
+    fi
   done
   echo "$best $out"
 }
