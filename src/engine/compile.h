@@ -188,7 +188,9 @@ typedef enum wasm_iop {
  * entry(e, inst, fp, fn), which runs the whole function with its arguments in
  * fp[0..nparams) and leaves its results in fp[0..nresults), then returns as
  * RETURN does. TOVA_OK, TOVA_ERR_TRAP (message in e->trap_msg) or
- * TOVA_ERR_CANCELLED; native code never suspends. */
+ * TOVA_ERR_CANCELLED; native code never suspends. A background compile may
+ * replace a code's `cells` while other threads run it, so entries read
+ * `cells` with an acquire load (interp.c ENTER_WASM, exec.c). */
 typedef tova_status (*wasm_native_entry)(tova_exec *e, tova_instance *inst, uint64_t *fp,
                                          const void *fn);
 

@@ -232,7 +232,8 @@ do_return : {
     PUSH_FRAME();                                             \
     for (uint32_t i_ = cc->nparams; i_ < cc->nlocals; i_++) nfp[i_] = 0; \
     fp = nfp;                                                 \
-    pc = cc->cells;                                           \
+    /* native tier hook: cells may be switched by another thread */ \
+    pc = __atomic_load_n(&cc->cells, __ATOMIC_ACQUIRE);       \
   } while (0)
 #define CALL_FUNC(cf, cargbase, cret)                                      \
   do {                                                                     \
