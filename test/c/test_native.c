@@ -410,8 +410,34 @@ static void test_describe(void) {
   wasm_native_set_tier(before);
 }
 
+/* Tiered: the module starts interpreted, a background thread compiles it and
+ * switches it while it is being called; every call gives the same answer. */
+static void test_tiered_switch(void) {
+  wasm_tier before = wasm_native_tier();
+  wasm_native_set_tier(WASM_TIER_TIERED);
+  inst_t t;
+  mod m = {0};
+  build_pure(&m);
+  tova_error err = {0};
+  CHECK(inst_make(&t, &m, NULL, 0, &err));
+  wasm_native_set_tier(before);
+  if (!t.inst) return;
+  bool switched = false;
+  /* Bounded wait (10 minutes) only so a broken build cannot hang ctest. */
+  for (int i = 0; i < 60000 && !switched; i++) {
+    CHECK_EQ_I64(run(&t, "fib", 20, 0).raw, 6765);
+    switched = wasm_native_func_is_native(t.module, 0);
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    if (!switched) nanosleep(&ts, NULL);
+  }
+  CHECK(switched);
+  CHECK_EQ_I64(run(&t, "fib", 20, 0).raw, 6765);
+  inst_free(&t);
+}
+
 int main(void) {
   ex = tova_exec_new(0);
+  RUN(test_tiered_switch);
   RUN(test_describe);
   RUN(test_same_results);
   RUN(test_cancel_native_loop);
