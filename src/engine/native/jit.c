@@ -84,8 +84,31 @@ bool wasm_jit_compile(const tova_module *m, const bool *eligible, wasm_jit *out,
     return false;
   }
 
+  /* Code generation for the host CPU at TOVA_NATIVE_CG (0-3, default 2). */
   LLVMOrcLLJITRef jit = NULL;
-  LLVMErrorRef e = LLVMOrcCreateLLJIT(&jit, NULL);
+  LLVMOrcLLJITBuilderRef builder = NULL;
+  const char *cg = getenv("TOVA_NATIVE_CG");
+  if (cg && *cg >= '0' && *cg <= '3') {
+    char *triple0 = LLVMGetDefaultTargetTriple();
+    LLVMTargetRef target;
+    char *msg = NULL;
+    if (!LLVMGetTargetFromTriple(triple0, &target, &msg)) {
+      char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+      LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
+          target, triple0, cpu, features, (LLVMCodeGenOptLevel)(*cg - '0'), LLVMRelocDefault,
+          LLVMCodeModelJITDefault);
+      LLVMDisposeMessage(cpu);
+      LLVMDisposeMessage(features);
+      if (tm) {
+        builder = LLVMOrcCreateLLJITBuilder();
+        LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(
+            builder, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(tm));
+      }
+    }
+    if (msg) LLVMDisposeMessage(msg);
+    LLVMDisposeMessage(triple0);
+  }
+  LLVMErrorRef e = LLVMOrcCreateLLJIT(&jit, builder);
   if (e) {
     take_error(e, err, errlen, "LLJIT");
     goto fail;

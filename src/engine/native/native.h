@@ -12,6 +12,12 @@
  *           at once, interpreted, and a
  *           background thread compiles its eligible functions; each one
  *           switches to native code when the whole module is ready.
+ * Diagnostics (environment): TOVA_NATIVE_DEBUG=1 prints per module how many
+ * functions went native or why it stayed interpreted; TOVA_NATIVE_DUMP=1
+ * prints the IR before and after optimisation; TOVA_NATIVE_PASSES overrides
+ * the "default<O2>" pipeline and TOVA_NATIVE_CG=0..3 the code generation
+ * level (for measuring compile time against code speed).
+ *
  * A function switches by having its code's cells replaced by the two-cell body
  * NATIVE_ENTER entry fn (compile.h), so every caller (interpreted call, import
  * call from another instance, tova_exec_call) reaches the native code through
