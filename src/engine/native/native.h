@@ -8,7 +8,7 @@
  *   native  tova_module_compile translates every eligible function of the
  *           module to native code before it returns (synchronously), so the
  *           module never runs those functions interpreted.
- *   tiered  (opt-in until exit is safe, see tier.c) the module is returned
+ *   tiered  (opt-in for now, see read_tier in tier.c) the module is returned
  *           at once, interpreted, and a
  *           background thread compiles its eligible functions; each one
  *           switches to native code when the whole module is ready.

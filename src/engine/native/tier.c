@@ -42,8 +42,10 @@ static bool debug;
 
 static void read_tier(void) {
   const char *s = getenv("TOVA_TIER");
-  /* Default: the interpreter, until the tiered mode is safe at process exit
-   * (see wait_background); TOVA_TIER=tiered opts in. */
+  /* Default: the interpreter; TOVA_TIER=tiered opts in. Tiered is not the
+   * default yet because every module compile then starts an LLVM compile on
+   * a thread of its own, and a process exits only once running compiles
+   * finish (wait_background): a short run of a large module waits for LLVM. */
   tier_policy = WASM_TIER_INTERP;
   if (s && strcmp(s, "tiered") == 0) tier_policy = WASM_TIER_TIERED;
   else if (s && strcmp(s, "native") == 0) tier_policy = WASM_TIER_NATIVE;
