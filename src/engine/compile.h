@@ -172,7 +172,9 @@ struct wasm_code {
   X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT) X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL)     \
   /* references and tables */                                                                 \
   X(REF_IS_NULL) X(REF_FUNC) X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW)            \
-  X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT) X(ELEM_DROP)
+  X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT) X(ELEM_DROP)                                     \
+  /* native tier hook (src/engine/native): NATIVE_ENTER entry fn */                           \
+  X(NATIVE_ENTER)
 
 typedef enum wasm_iop {
 #define WASM_IOP_ENUM(name) WASM_IOP_##name,
@@ -180,6 +182,17 @@ typedef enum wasm_iop {
 #undef WASM_IOP_ENUM
   WASM_IOP_COUNT
 } wasm_iop;
+
+/* Native tier hook (src/engine/native/native.h). A function compiled to native
+ * code gets a two-instruction body NATIVE_ENTER entry fn: the interpreter calls
+ * entry(e, inst, fp, fn), which runs the whole function with its arguments in
+ * fp[0..nparams) and leaves its results in fp[0..nresults), then returns as
+ * RETURN does. TOVA_OK, TOVA_ERR_TRAP (message in e->trap_msg) or
+ * TOVA_ERR_CANCELLED; native code never suspends. A background compile may
+ * replace a code's `cells` while other threads run it, so entries read
+ * `cells` with an acquire load (interp.c ENTER_WASM, exec.c). */
+typedef tova_status (*wasm_native_entry)(tova_exec *e, tova_instance *inst, uint64_t *fp,
+                                         const void *fn);
 
 /* Handler addresses of the interpreter, indexed by wasm_iop (interp.c). */
 const void *const *wasm_interp_handlers(void);

@@ -217,7 +217,7 @@ tova_status tova_exec_call(tova_exec *e, tova_func *f, const tova_val *args, tov
   for (uint32_t i = c->nparams; i < c->nlocals; i++) e->stack[i] = 0;
   e->frames[0] = (wasm_frame){NULL, 0, NULL};
   e->nframes = 1;
-  e->pc = c->cells;
+  e->pc = __atomic_load_n(&c->cells, __ATOMIC_ACQUIRE); /* native tier hook: see compile.h */
   e->fp_off = 0;
   e->inst = f->instance;
   e->state = WASM_EXEC_RUNNING;

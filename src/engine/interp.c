@@ -241,7 +241,8 @@ do_return : {
     PUSH_FRAME();                                             \
     for (uint32_t i_ = cc->nparams; i_ < cc->nlocals; i_++) nfp[i_] = 0; \
     fp = nfp;                                                 \
-    pc = cc->cells;                                           \
+    /* native tier hook: cells may be switched by another thread */ \
+    pc = __atomic_load_n(&cc->cells, __ATOMIC_ACQUIRE);       \
   } while (0)
 #define CALL_FUNC(cf, cargbase, cret)                                      \
   do {                                                                     \
@@ -933,6 +934,17 @@ L_ELEM_DROP: /* elemidx */
   inst->elem_dropped[U(1)] = 1;
   pc += 2;
   NEXT();
+
+  /* ---- native tier hook (src/engine/native): see wasm_native_entry ---- */
+L_NATIVE_ENTER: { /* entry fn */
+  tova_status st_ = ((wasm_native_entry)pc[1].p)(e, inst, fp, pc[2].p);
+  if (UNLIKELY(st_ != TOVA_OK)) {
+    if (st_ == TOVA_ERR_CANCELLED) goto cancelled;
+    TRAP(e->trap_msg);
+  }
+  RELOAD_MEM(); /* native code may have grown the memory */
+  goto do_return;
+}
 
   /* ---------------- exits ---------------- */
 trap:

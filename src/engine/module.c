@@ -6,9 +6,15 @@
 #include <string.h>
 
 #include "module.h"
+#ifdef TOVA_HAVE_NATIVE
+#include "native/native.h" /* native tier hook */
+#endif
 
 void wasm_module_free(tova_module *m) {
   if (!m) return;
+#ifdef TOVA_HAVE_NATIVE
+  wasm_native_module_free(m); /* native tier hook: before the codes it patched */
+#endif
   uint32_t ndefs = m->nfuncs >= m->nimported_funcs ? m->nfuncs - m->nimported_funcs : 0;
   if (m->func_defs) {
     for (uint32_t i = 0; i < ndefs; i++) {
@@ -47,6 +53,9 @@ tova_status tova_module_compile(const uint8_t *bytes, size_t len, tova_module **
     wasm_module_free(m);
     return st;
   }
+#ifdef TOVA_HAVE_NATIVE
+  wasm_native_module_compiled(m); /* native tier hook: per TOVA_TIER */
+#endif
   *out = m;
   return TOVA_OK;
 }

@@ -171,6 +171,9 @@ struct tova_module {
 
   /* Functions that may be referenced by ref.func inside bodies (C.refs). */
   uint8_t *func_declared; /* nfuncs flags */
+
+  /* Native tier hook: its state for this module (src/engine/native), or NULL. */
+  void *native;
 };
 
 /* Decoder: binary -> module (no body validation). Allocates *out with

@@ -1,0 +1,83 @@
+'use strict';
+// The Tova-shaped workload of issue 9 (the Tova language's example
+// 09_wasm_concurrent.tova): recursive fib calls as WebAssembly tasks through
+// concurrentWasmShared, with the interpreter and with the native tier, beside
+// the same calls run one after another by this JS engine's own WebAssembly on
+// its main thread.
+//
+//   bun bench/engine-native.js      (or node; BENCH_QUICK=1 for small sizes)
+//
+// The tier is chosen per process (TOVA_TIER), so each tova configuration runs
+// in a child process; the time is from the call to all results in hand,
+// module compile (and, native, the LLVM compile) included, best of RUNS.
+const { spawnSync } = require('child_process');
+const { loadWasm } = require('./lib/wasm');
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const RUNS = Number(process.env.BENCH_RUNS || 3);
+const ARGS = QUICK ? [20, 22, 20, 22] : [30, 35, 30, 35];
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+function fibRef(n) {
+  let a = 0n, b = 1n;
+  for (let i = 0; i < n; i++) [a, b] = [b, a + b];
+  return a;
+}
+const expected = ARGS.map(fibRef);
+
+function check(results, who) {
+  for (let i = 0; i < ARGS.length; i++) {
+    if (BigInt(results[i]) !== expected[i]) {
+      throw new Error(`${who}: fib(${ARGS[i]}) = ${results[i]}, expected ${expected[i]}`);
+    }
+  }
+}
+
+async function child() {
+  const tova = require('..');
+  const wasm = loadWasm('fib');
+  let best = Infinity, first = 0;
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = now();
+    const res = await tova.concurrentWasmShared(ARGS.map((n) => ({ wasm, func: 'fib', args: [BigInt(n)] })));
+    const t = now() - t0;
+    check(res, `tova ${process.env.TOVA_TIER}`);
+    if (r === 0) first = t;
+    best = Math.min(best, t);
+  }
+  console.log(`${best.toFixed(1)} ${first.toFixed(1)}`);
+}
+
+function main() {
+  const wasm = loadWasm('fib');
+  let best = Infinity, first = 0;
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = now();
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm));
+    const res = ARGS.map((n) => instance.exports.fib(BigInt(n)));
+    const t = now() - t0;
+    check(res, 'js engine');
+    if (r === 0) first = t;
+    best = Math.min(best, t);
+  }
+  const host = typeof Bun !== 'undefined' ? `Bun ${Bun.version}` : `Node ${process.version}`;
+  const row = (name, ms, firstMs) =>
+    console.log(`${name.padEnd(44)} ${ms.padStart(9)} ms   (first run ${firstMs} ms)`);
+  console.log(`fib(${ARGS.join(', ')}) as ${ARGS.length} tasks, best of ${RUNS}; the first run ` +
+    'includes compiling the module (and its LLVM compile when native)');
+  for (const tier of ['interp', 'native']) {
+    const r = spawnSync(process.execPath, [__filename, '--child'], {
+      env: { ...process.env, TOVA_TIER: tier }, encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`child ${tier} failed: ${r.stderr}`);
+    const [b, f] = r.stdout.trim().split(' ');
+    row(`tova concurrentWasmShared, TOVA_TIER=${tier}`, b, f);
+  }
+  row(`${host} WebAssembly, main thread, one by one`, best.toFixed(1), first.toFixed(1));
+}
+
+if (process.argv.includes('--child')) {
+  child().catch((e) => { console.error(e); process.exit(1); });
+} else {
+  main();
+}

@@ -1,0 +1,167 @@
+/*
+ * eligible.c: which functions may run as native code (the rule of native.h,
+ * kept in this one place).
+ *
+ * Native frames live on the C stack, so native code can never park in a host
+ * call. A function is therefore NOT eligible when it
+ *   - calls an imported function (it may be a suspending host import such as a
+ *     channel operation, sleep or select; we cannot know which are not),
+ *   - does call_indirect through a table that is not CLOSED (below), or
+ *   - calls, directly or through call_indirect, a function of its module that
+ *     is not eligible (fixed point below).
+ * Everything else (arithmetic, memory, globals, tables, direct calls among
+ * eligible functions) is eligible.
+ *
+ * A table is closed when only this module's own functions can ever be in it:
+ * it is neither imported nor exported (no one else can write it), no
+ * instruction stores a computed reference into it (table.set, table.grow,
+ * table.fill, or table.copy into it), and every element segment holds only
+ * ref.func of defined functions or ref.null (table.init may copy any segment
+ * into it). A call_indirect through a closed table can then only reach the
+ * segments' functions of its type (others trap), so it counts as calls to
+ * those. This is what a C program's function pointers look like (wasm-ld
+ * does not export the table by default).
+ */
+#include <stdlib.h>
+
+#include "engine/exec.h"
+#include "engine/instr.h"
+#include "engine/native/native.h"
+
+static bool push_callee(uint32_t **callees, uint32_t *ncallees, uint32_t *cap, uint32_t def) {
+  if (*ncallees == *cap) {
+    uint32_t nc = *cap ? *cap * 2 : 16;
+    uint32_t *p = realloc(*callees, nc * sizeof *p);
+    if (!p) return false;
+    *callees = p;
+    *cap = nc;
+  }
+  (*callees)[(*ncallees)++] = def;
+  return true;
+}
+
+/* Which tables are closed (see the top of this file), and the defined
+ * functions the element segments name (targets[0..*ntargets), defined
+ * indices, duplicates possible). */
+static void closed_tables(const tova_module *m, bool *closed, uint32_t **targets,
+                          uint32_t *ntargets, uint32_t *tcap) {
+  for (uint32_t t = 0; t < m->ntables; t++) closed[t] = t >= m->nimported_tables;
+  for (uint32_t i = 0; i < m->nexports; i++)
+    if (m->exports[i].kind == TOVA_EXTERN_TABLE && m->exports[i].index < m->ntables)
+      closed[m->exports[i].index] = false;
+  bool segments_ok = true;
+  for (uint32_t i = 0; i < m->nelems && segments_ok; i++) {
+    const wasm_elem_segment *es = &m->elems[i];
+    for (uint32_t k = 0; k < es->count; k++) {
+      const wasm_constexpr *ce = &es->items[k];
+      if (ce->kind == WASM_CONST_REF_NULL) continue;
+      if (ce->kind != WASM_CONST_REF_FUNC || ce->index < m->nimported_funcs ||
+          !push_callee(targets, ntargets, tcap, ce->index - m->nimported_funcs)) {
+        segments_ok = false;
+        break;
+      }
+    }
+  }
+  if (!segments_ok)
+    for (uint32_t t = 0; t < m->ntables; t++) closed[t] = false;
+  /* Instructions that store computed references. */
+  uint32_t ndefs = m->nfuncs - m->nimported_funcs;
+  for (uint32_t d = 0; d < ndefs; d++) {
+    const wasm_func_def *fd = &m->func_defs[d];
+    wasm_reader r;
+    wasm_reader_init(&r, m->bytes, fd->body, fd->body + fd->body_len);
+    wasm_instr in;
+    while (!rd_eof(&r)) {
+      if (!wasm_read_instr(&r, &in)) {
+        for (uint32_t t = 0; t < m->ntables; t++) closed[t] = false;
+        return;
+      }
+      if (in.op == WASM_OP_TABLE_SET && in.a < m->ntables) closed[in.a] = false;
+      if (in.op == WASM_OP_PREFIX_FC &&
+          (in.sub == WASM_FC_TABLE_GROW || in.sub == WASM_FC_TABLE_FILL ||
+           in.sub == WASM_FC_TABLE_COPY) &&
+          in.a < m->ntables)
+        closed[in.a] = false;
+    }
+  }
+}
+
+/* Scan one body: *bad when it calls an import or does call_indirect through
+ * an open table; the module's own callees go to callees[0..*ncallees). */
+static void scan_body(const tova_module *m, const wasm_func_def *fd, const bool *closed,
+                      const uint32_t *targets, uint32_t ntargets, bool *bad, uint32_t **callees,
+                      uint32_t *ncallees, uint32_t *cap) {
+  wasm_reader r;
+  wasm_reader_init(&r, m->bytes, fd->body, fd->body + fd->body_len);
+  wasm_instr in;
+  while (!rd_eof(&r)) {
+    if (!wasm_read_instr(&r, &in)) { /* cannot happen after validation: stay interpreted */
+      *bad = true;
+      return;
+    }
+    if (in.op == WASM_OP_CALL_INDIRECT) {
+      if (in.b >= m->ntables || !closed[in.b]) {
+        *bad = true;
+        continue;
+      }
+      const tova_functype *want = &m->types[in.a];
+      for (uint32_t k = 0; k < ntargets; k++) {
+        const tova_functype *ft = &m->types[m->func_defs[targets[k]].type_index];
+        if (wasm_functype_equal(ft, want) && !push_callee(callees, ncallees, cap, targets[k]))
+          *bad = true;
+      }
+    }
+    if (in.op == WASM_OP_CALL) {
+      if (in.a < m->nimported_funcs) *bad = true;
+      else if (!push_callee(callees, ncallees, cap, in.a - m->nimported_funcs)) *bad = true;
+    }
+  }
+}
+
+void wasm_native_eligible(const tova_module *m, bool *out) {
+  uint32_t n = m->nfuncs - m->nimported_funcs;
+  /* Call edges as one flat array: callees of function i at [start[i], start[i+1]). */
+  uint32_t *start = calloc((size_t)n + 1, sizeof *start);
+  uint32_t *edges = NULL, nedges = 0, cap = 0;
+  uint32_t *targets = NULL, ntargets = 0, tcap = 0;
+  bool *closed = calloc((size_t)m->ntables + 1, sizeof *closed);
+  if (!start || !closed) {
+    for (uint32_t i = 0; i < n; i++) out[i] = false;
+    free(start);
+    free(closed);
+    return;
+  }
+  closed_tables(m, closed, &targets, &ntargets, &tcap);
+  for (uint32_t i = 0; i < n; i++) {
+    bool bad = false;
+    start[i] = nedges;
+    scan_body(m, &m->func_defs[i], closed, targets, ntargets, &bad, &edges, &nedges, &cap);
+    out[i] = !bad;
+  }
+  start[n] = nedges;
+  /* Fixed point: a caller of an ineligible function is ineligible. Each pass
+   * is linear; at most n passes change anything. */
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (uint32_t i = 0; i < n; i++) {
+      if (!out[i]) continue;
+      for (uint32_t k = start[i]; k < start[i + 1]; k++) {
+        if (!out[edges[k]]) {
+          out[i] = false;
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  free(edges);
+  free(start);
+  free(targets);
+  free(closed);
+}
+
+void wasm_native_closed_tables(const tova_module *m, bool *out) {
+  uint32_t *targets = NULL, ntargets = 0, tcap = 0;
+  closed_tables(m, out, &targets, &ntargets, &tcap);
+  free(targets);
+}

@@ -1,0 +1,178 @@
+/*
+ * jit.c: one module's LLVM IR -> optimised native code in an ORC LLJIT.
+ *
+ * Each tova_module with native code owns one LLJIT (its code lives as long as
+ * the module: compile once per process, shared by every instance). The IR is
+ * verified (a translator bug then costs speed, not correctness: the module
+ * stays interpreted), optimised with the default O2 pipeline for the host CPU,
+ * and compiled eagerly by the lookups.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/Error.h>
+#include <llvm-c/LLJIT.h>
+#include <llvm-c/Orc.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "engine/native/jit.h"
+#include "engine/native/translate.h"
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static bool init_ok;
+
+static void init_llvm(void) {
+  init_ok = !LLVMInitializeNativeTarget() && !LLVMInitializeNativeAsmPrinter();
+}
+
+static void take_error(LLVMErrorRef e, char *err, size_t errlen, const char *what) {
+  char *msg = LLVMGetErrorMessage(e);
+  snprintf(err, errlen, "%s: %s", what, msg);
+  LLVMDisposeErrorMessage(msg);
+}
+
+/* O2 for the host CPU (the same triple, CPU and features LLJIT generates for). */
+static bool optimise(LLVMModuleRef mod, const char *triple, char *err, size_t errlen) {
+  LLVMTargetRef target;
+  char *msg = NULL;
+  if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
+    snprintf(err, errlen, "target %s: %s", triple, msg ? msg : "?");
+    LLVMDisposeMessage(msg);
+    return false;
+  }
+  char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+  LLVMTargetMachineRef tm =
+      LLVMCreateTargetMachine(target, triple, cpu, features, LLVMCodeGenLevelDefault,
+                              LLVMRelocDefault, LLVMCodeModelJITDefault);
+  LLVMDisposeMessage(cpu);
+  LLVMDisposeMessage(features);
+  if (!tm) {
+    snprintf(err, errlen, "no target machine for %s", triple);
+    return false;
+  }
+  LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+  /* TOVA_NATIVE_PASSES overrides the pipeline (for measuring compile time). */
+  const char *passes = getenv("TOVA_NATIVE_PASSES");
+  LLVMErrorRef e = LLVMRunPasses(mod, passes && *passes ? passes : "default<O2>", tm, opts);
+  LLVMDisposePassBuilderOptions(opts);
+  LLVMDisposeTargetMachine(tm);
+  if (e) {
+    take_error(e, err, errlen, "passes");
+    return false;
+  }
+  return true;
+}
+
+bool wasm_jit_compile(const tova_module *m, const bool *eligible, wasm_jit *out, char *err,
+                      size_t errlen) {
+  pthread_once(&init_once, init_llvm);
+  memset(out, 0, sizeof *out);
+  if (!init_ok) {
+    snprintf(err, errlen, "LLVM has no native target");
+    return false;
+  }
+  uint32_t ndefs = m->nfuncs - m->nimported_funcs;
+  out->entries = calloc(ndefs + 1, sizeof *out->entries);
+  if (!out->entries) {
+    snprintf(err, errlen, "out of memory");
+    return false;
+  }
+
+  /* Code generation for the host CPU at TOVA_NATIVE_CG (0-3, default 2). */
+  LLVMOrcLLJITRef jit = NULL;
+  LLVMOrcLLJITBuilderRef builder = NULL;
+  const char *cg = getenv("TOVA_NATIVE_CG");
+  if (cg && *cg >= '0' && *cg <= '3') {
+    char *triple0 = LLVMGetDefaultTargetTriple();
+    LLVMTargetRef target;
+    char *msg = NULL;
+    if (!LLVMGetTargetFromTriple(triple0, &target, &msg)) {
+      char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+      LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
+          target, triple0, cpu, features, (LLVMCodeGenOptLevel)(*cg - '0'), LLVMRelocDefault,
+          LLVMCodeModelJITDefault);
+      LLVMDisposeMessage(cpu);
+      LLVMDisposeMessage(features);
+      if (tm) {
+        builder = LLVMOrcCreateLLJITBuilder();
+        LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(
+            builder, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(tm));
+      }
+    }
+    if (msg) LLVMDisposeMessage(msg);
+    LLVMDisposeMessage(triple0);
+  }
+  LLVMErrorRef e = LLVMOrcCreateLLJIT(&jit, builder);
+  if (e) {
+    take_error(e, err, errlen, "LLJIT");
+    goto fail;
+  }
+  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+  LLVMContextRef cx = LLVMOrcThreadSafeContextGetContext(tsc);
+  LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("tova", cx);
+  const char *triple = LLVMOrcLLJITGetTripleString(jit);
+  LLVMSetTarget(mod, triple);
+  LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr(jit));
+
+  bool ok = wasm_native_translate(m, eligible, cx, mod, err, errlen);
+  char *vmsg = NULL;
+  if (ok && LLVMVerifyModule(mod, LLVMReturnStatusAction, &vmsg)) {
+    snprintf(err, errlen, "invalid IR: %.200s", vmsg ? vmsg : "?");
+    ok = false;
+  }
+  if (vmsg) LLVMDisposeMessage(vmsg);
+  if (ok && getenv("TOVA_NATIVE_DUMP")) LLVMDumpModule(mod);
+  if (ok) ok = optimise(mod, triple, err, errlen);
+  if (ok && getenv("TOVA_NATIVE_DUMP")) LLVMDumpModule(mod);
+  if (!ok) {
+    LLVMDisposeModule(mod);
+    LLVMOrcDisposeThreadSafeContext(tsc);
+    goto fail;
+  }
+  LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(mod, tsc);
+  LLVMOrcDisposeThreadSafeContext(tsc); /* the module keeps the context alive */
+  e = LLVMOrcLLJITAddLLVMIRModule(jit, LLVMOrcLLJITGetMainJITDylib(jit), tsm);
+  if (e) {
+    LLVMOrcDisposeThreadSafeModule(tsm);
+    take_error(e, err, errlen, "add module");
+    goto fail;
+  }
+  for (uint32_t d = 0; d < ndefs; d++) {
+    if (!eligible[d]) continue;
+    char name[32];
+    snprintf(name, sizeof name, WASM_NATIVE_ENTRY_FMT, d);
+    LLVMOrcExecutorAddress addr = 0;
+    e = LLVMOrcLLJITLookup(jit, &addr, name);
+    if (e) {
+      take_error(e, err, errlen, "lookup");
+      goto fail;
+    }
+    out->entries[d] = (const void *)(uintptr_t)addr;
+  }
+  out->jit = jit;
+  return true;
+
+fail:
+  if (jit) {
+    LLVMErrorRef de = LLVMOrcDisposeLLJIT(jit);
+    if (de) LLVMConsumeError(de);
+  }
+  free(out->entries);
+  out->entries = NULL;
+  return false;
+}
+
+void wasm_jit_free(wasm_jit *j) {
+  if (j->jit) {
+    LLVMErrorRef e = LLVMOrcDisposeLLJIT((LLVMOrcLLJITRef)j->jit);
+    if (e) LLVMConsumeError(e);
+  }
+  free(j->entries);
+  memset(j, 0, sizeof *j);
+}

@@ -1,0 +1,80 @@
+/*
+ * native.h: the native-code tier (LLVM ORC LLJIT) as the rest of the engine
+ * sees it. Built only when CMake finds LLVM (TOVA_HAVE_NATIVE); without it
+ * nothing here exists and every function runs in the interpreter.
+ *
+ * TIERS (TOVA_TIER in the environment, read once per process):
+ *   interp  (the default for now) every function runs in the interpreter.
+ *   native  tova_module_compile translates every eligible function of the
+ *           module to native code before it returns (synchronously), so the
+ *           module never runs those functions interpreted.
+ *   tiered  (opt-in for now, see read_tier in tier.c) the module is returned
+ *           at once, interpreted, and a
+ *           background thread compiles its eligible functions; each one
+ *           switches to native code when the whole module is ready.
+ * Diagnostics (environment): TOVA_NATIVE_DEBUG=1 prints per module how many
+ * functions went native or why it stayed interpreted; TOVA_NATIVE_DUMP=1
+ * prints the IR before and after optimisation; TOVA_NATIVE_PASSES overrides
+ * the "default<O2>" pipeline and TOVA_NATIVE_CG=0..3 the code generation
+ * level (for measuring compile time against code speed).
+ *
+ * A function switches by having its code's cells replaced by the two-cell body
+ * NATIVE_ENTER entry fn (compile.h), so every caller (interpreted call, import
+ * call from another instance, tova_exec_call) reaches the native code through
+ * the same path and the interpreter's hot loop has no extra check.
+ *
+ * ELIGIBILITY (one rule, eligible.c): native frames live on the C stack and
+ * cannot park, so a function that may reach a suspending host import stays
+ * interpreted. Conservatively: a function is eligible unless it calls an
+ * imported function, does call_indirect through a table other code could
+ * fill (imported, exported, or written with computed references), or calls
+ * (transitively, call_indirect targets included) a function that is not
+ * eligible. In Tova terms: a producer loop that calls chan_send runs
+ * interpreted; the pure function it calls per value runs native.
+ */
+#ifndef TOVA_ENGINE_NATIVE_NATIVE_H
+#define TOVA_ENGINE_NATIVE_NATIVE_H
+
+#include "engine/module.h"
+
+typedef enum wasm_tier {
+  WASM_TIER_TIERED = 0,
+  WASM_TIER_INTERP = 1,
+  WASM_TIER_NATIVE = 2
+} wasm_tier;
+
+/* The tier policy of this process (TOVA_TIER, read once). */
+wasm_tier wasm_native_tier(void);
+/* "interp", "native" or "tiered". */
+const char *wasm_native_tier_name(wasm_tier t);
+/* Override TOVA_TIER for this process (for a C API / `tova run --tier`
+ * option); applies to modules compiled afterwards. */
+void wasm_native_set_tier(wasm_tier t);
+/* One line for `tova --version` / a runtime-info call, e.g.
+ * "tiers: interp, native (LLVM 19.1.7); policy interp". */
+void wasm_native_describe(char *buf, size_t len);
+
+/* Called by tova_module_compile once the module is compiled and before it is
+ * returned: applies the tier policy to it. Never fails: a module that cannot
+ * be compiled natively keeps running in the interpreter. */
+void wasm_native_module_compiled(tova_module *m);
+
+/* Compile the module's eligible functions now (synchronously) and switch them
+ * to native code. Returns the number of functions switched. Idempotent. */
+uint32_t wasm_native_compile_module(tova_module *m);
+
+/* Whether function `func_index` (a defined function) currently runs native. */
+bool wasm_native_func_is_native(const tova_module *m, uint32_t func_index);
+
+/* Frees the module's native state and restores its codes (module free). Waits
+ * for a background compile of this module to finish first. */
+void wasm_native_module_free(tova_module *m);
+
+/* Eligibility of every function (eligible.c): out[i] for defined function i
+ * (index minus nimported_funcs) is true when it may run native. */
+void wasm_native_eligible(const tova_module *m, bool *out);
+/* out[t] (ntables entries): whether only this module's own functions can ever
+ * be in table t (eligible.c). */
+void wasm_native_closed_tables(const tova_module *m, bool *out);
+
+#endif /* TOVA_ENGINE_NATIVE_NATIVE_H */

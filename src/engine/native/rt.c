@@ -1,0 +1,194 @@
+/*
+ * rt.c: the C side of native execution: the entry from the interpreter (sets
+ * up the context and the trap landing point), traps, and the helpers for the
+ * instructions native code does not inline (memory.grow, bulk memory, tables).
+ * Each helper checks bounds exactly as the interpreter's handler does and
+ * traps with the same message.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/native/rt.h"
+
+static const char *const trap_messages[WASM_NT_COUNT] = {
+    [WASM_NT_UNREACHABLE] = "unreachable",
+    [WASM_NT_DIV_ZERO] = "integer divide by zero",
+    [WASM_NT_OVERFLOW] = "integer overflow",
+    [WASM_NT_BAD_CONV] = "invalid conversion to integer",
+    [WASM_NT_OOB_MEM] = "out of bounds memory access",
+    [WASM_NT_OOB_TABLE] = "out of bounds table access",
+    [WASM_NT_EXHAUSTED] = "call stack exhausted",
+    [WASM_NT_CANCELLED] = "cancelled",
+    [WASM_NT_SIG_MISMATCH] = "indirect call type mismatch",
+    [WASM_NT_MESSAGE] = NULL, /* exec->trap_buf */
+};
+
+/* Native code may use the C stack down to this far above the thread's stack
+ * end; the rest is left for the helpers, libc and signal handlers. */
+#define STACK_MARGIN (128u * 1024u)
+/* When the thread's stack bounds are unknown: allow this much below the entry. */
+#define STACK_FALLBACK (256u * 1024u)
+
+/* Lowest usable address of this thread's stack (+ margin), 0 if unknown.
+ * Cached per thread: finding it may read /proc on Linux's main thread. */
+static uintptr_t thread_stack_low(void) {
+  static _Thread_local uintptr_t cached;
+  static _Thread_local int known;
+  if (known) return cached;
+  uintptr_t low = 0;
+#if defined(__APPLE__)
+  pthread_t self = pthread_self();
+  uintptr_t top = (uintptr_t)pthread_get_stackaddr_np(self);
+  size_t size = pthread_get_stacksize_np(self);
+  if (top && size > STACK_MARGIN * 2) low = top - size + STACK_MARGIN;
+#elif defined(__linux__)
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void *addr;
+    size_t size;
+    if (pthread_attr_getstack(&attr, &addr, &size) == 0 && size > STACK_MARGIN * 2)
+      low = (uintptr_t)addr + STACK_MARGIN;
+    pthread_attr_destroy(&attr);
+  }
+#endif
+  cached = low;
+  known = 1;
+  return low;
+}
+
+tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn) {
+  jmp_buf jb;
+  wasm_native_ctx c;
+  tova_memory *m = inst->mem0;
+  c.mem_base = m ? m->base : NULL;
+  c.mem_size = m ? m->size : 0;
+  c.interrupt = &e->interrupt;
+  /* Native frames may use as much C stack as the execution's own stack
+   * budget allows the interpreter (tova_exec_new's max_stack_bytes), and
+   * never more than the thread has. */
+  uintptr_t here = (uintptr_t)&jb;
+  size_t budget = e->stack_max * sizeof(uint64_t) + e->frames_max * sizeof(wasm_frame);
+  uintptr_t low = thread_stack_low();
+  if (!low) low = here > STACK_FALLBACK ? here - STACK_FALLBACK : 0;
+  uintptr_t by_budget = here > budget ? here - budget : 0;
+  c.stack_limit = by_budget > low ? by_budget : low;
+  c.inst = inst;
+  c.exec = e;
+  c.trap_jmp = &jb;
+  /* The trap path reads nothing but e (set by wasm_native_trap before the
+   * jump), so no local needs to be volatile. */
+  int k = setjmp(jb);
+  if (k) return k - 1 == WASM_NT_CANCELLED ? TOVA_ERR_CANCELLED : TOVA_ERR_TRAP;
+  void (*f)(wasm_native_ctx *, uint64_t *) = (void (*)(wasm_native_ctx *, uint64_t *))fn;
+  f(&c, fp);
+  return TOVA_OK;
+}
+
+_Noreturn void wasm_native_trap(wasm_native_ctx *c, uint32_t kind) {
+  if (kind >= WASM_NT_COUNT) kind = WASM_NT_UNREACHABLE;
+  c->exec->trap_msg = kind == WASM_NT_MESSAGE ? c->exec->trap_buf : trap_messages[kind];
+  longjmp(*c->trap_jmp, (int)kind + 1);
+}
+
+uint32_t wasm_native_memory_grow(wasm_native_ctx *c, uint32_t delta) {
+  tova_memory *m = c->inst->mem0;
+  uint32_t r = wasm_memory_grow(m, delta);
+  c->mem_base = m->base;
+  c->mem_size = m->size;
+  return r;
+}
+
+void wasm_native_memory_fill(wasm_native_ctx *c, uint32_t d, uint32_t v, uint32_t n) {
+  if ((uint64_t)d + n > c->mem_size) wasm_native_trap(c, WASM_NT_OOB_MEM);
+  if (n) memset(c->mem_base + d, (int)(uint8_t)v, n);
+}
+
+void wasm_native_memory_copy(wasm_native_ctx *c, uint32_t d, uint32_t s, uint32_t n) {
+  if ((uint64_t)s + n > c->mem_size || (uint64_t)d + n > c->mem_size)
+    wasm_native_trap(c, WASM_NT_OOB_MEM);
+  if (n) memmove(c->mem_base + d, c->mem_base + s, n);
+}
+
+void wasm_native_memory_init(wasm_native_ctx *c, uint32_t seg, uint32_t d, uint32_t s, uint32_t n) {
+  tova_instance *inst = c->inst;
+  const wasm_data_segment *ds = &inst->module->datas[seg];
+  uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+  if ((uint64_t)s + n > len || (uint64_t)d + n > c->mem_size) wasm_native_trap(c, WASM_NT_OOB_MEM);
+  if (n) memcpy(c->mem_base + d, ds->bytes + s, n);
+}
+
+void wasm_native_data_drop(wasm_native_ctx *c, uint32_t seg) { c->inst->data_dropped[seg] = 1; }
+
+void *wasm_native_table_get(wasm_native_ctx *c, uint32_t table, uint32_t i) {
+  tova_table *t = c->inst->tables[table];
+  if (i >= t->size) wasm_native_trap(c, WASM_NT_OOB_TABLE);
+  return t->elems[i];
+}
+
+void wasm_native_table_set(wasm_native_ctx *c, uint32_t table, uint32_t i, void *v) {
+  tova_table *t = c->inst->tables[table];
+  if (i >= t->size) wasm_native_trap(c, WASM_NT_OOB_TABLE);
+  t->elems[i] = v;
+}
+
+uint32_t wasm_native_table_size(wasm_native_ctx *c, uint32_t table) {
+  return c->inst->tables[table]->size;
+}
+
+uint32_t wasm_native_table_grow(wasm_native_ctx *c, uint32_t table, void *init, uint32_t n) {
+  return wasm_table_grow(c->inst->tables[table], n, init);
+}
+
+void wasm_native_table_fill(wasm_native_ctx *c, uint32_t table, uint32_t i, void *v, uint32_t n) {
+  tova_table *t = c->inst->tables[table];
+  if ((uint64_t)i + n > t->size) wasm_native_trap(c, WASM_NT_OOB_TABLE);
+  for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
+}
+
+void wasm_native_table_copy(wasm_native_ctx *c, uint32_t dt, uint32_t st, uint32_t d, uint32_t s,
+                            uint32_t n) {
+  tova_table *td = c->inst->tables[dt], *ts = c->inst->tables[st];
+  if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size)
+    wasm_native_trap(c, WASM_NT_OOB_TABLE);
+  if (n) memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(void *));
+}
+
+void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, uint32_t d,
+                            uint32_t s, uint32_t n) {
+  tova_instance *inst = c->inst;
+  const wasm_elem_segment *es = &inst->module->elems[seg];
+  tova_table *t = inst->tables[table];
+  uint64_t len = inst->elem_dropped[seg] ? 0 : es->count;
+  if ((uint64_t)s + n > len || (uint64_t)d + n > t->size) wasm_native_trap(c, WASM_NT_OOB_TABLE);
+  for (uint32_t k = 0; k < n; k++) {
+    const wasm_constexpr *ce = &es->items[s + k];
+    void *v = NULL;
+    if (ce->kind == WASM_CONST_REF_FUNC) v = inst->funcs[ce->index];
+    else if (ce->kind == WASM_CONST_GLOBAL_GET) v = inst->globals[ce->index]->value.ref;
+    t->elems[d + k] = v;
+  }
+}
+
+void wasm_native_elem_drop(wasm_native_ctx *c, uint32_t seg) { c->inst->elem_dropped[seg] = 1; }
+
+void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func) { return c->inst->funcs[func]; }
+
+const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32_t i,
+                                      uint32_t type_index) {
+  tova_table *t = c->inst->tables[table];
+  /* The reference interpreter names the element: "uninitialized element 2". */
+  if (i >= t->size) {
+    snprintf(c->exec->trap_buf, sizeof c->exec->trap_buf, "undefined element %u", i);
+    wasm_native_trap(c, WASM_NT_MESSAGE);
+  }
+  const tova_func *f = t->elems[i];
+  if (!f) {
+    snprintf(c->exec->trap_buf, sizeof c->exec->trap_buf, "uninitialized element %u", i);
+    wasm_native_trap(c, WASM_NT_MESSAGE);
+  }
+  const tova_functype *want = &c->inst->module->types[type_index];
+  if (f->type != want && !wasm_functype_equal(f->type, want))
+    wasm_native_trap(c, WASM_NT_SIG_MISMATCH);
+  return f;
+}

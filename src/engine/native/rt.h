@@ -1,0 +1,73 @@
+/*
+ * rt.h: the contract between native code and the C runtime around it:
+ * the per-entry context native functions receive as their first argument,
+ * the trap kinds, and the C helpers native code calls (rt.c).
+ *
+ * Native code reads the context's fields at the offsets given here
+ * (translate.c uses offsetof on this struct), so this struct is the one
+ * definition of that layout.
+ */
+#ifndef TOVA_ENGINE_NATIVE_RT_H
+#define TOVA_ENGINE_NATIVE_RT_H
+
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "engine/exec.h"
+
+typedef struct wasm_native_ctx {
+  /* Memory 0 as last seen: native code caches these and reloads them after
+   * every call and memory.grow (helpers that grow update them here). */
+  uint8_t *mem_base;
+  uint64_t mem_size;
+  atomic_uint *interrupt; /* &exec->interrupt: polled at loop headers and function entry */
+  uintptr_t stack_limit;  /* native code traps "call stack exhausted" below this */
+  tova_instance *inst;
+  tova_exec *exec;
+  jmp_buf *trap_jmp; /* where a trap unwinds to (native frames need no cleanup) */
+} wasm_native_ctx;
+
+/* Trap kinds passed to wasm_native_trap; messages are the interpreter's. */
+typedef enum wasm_native_trap_kind {
+  WASM_NT_UNREACHABLE,
+  WASM_NT_DIV_ZERO,
+  WASM_NT_OVERFLOW,
+  WASM_NT_BAD_CONV,
+  WASM_NT_OOB_MEM,
+  WASM_NT_OOB_TABLE,
+  WASM_NT_EXHAUSTED,
+  WASM_NT_CANCELLED,
+  WASM_NT_SIG_MISMATCH,
+  WASM_NT_MESSAGE, /* the message is already in exec->trap_buf */
+  WASM_NT_COUNT
+} wasm_native_trap_kind;
+
+/* The entry every NATIVE_ENTER cell names (wasm_native_entry of compile.h):
+ * fn is a JIT-compiled wrapper void fn(ctx *, uint64_t *fp). */
+tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn);
+
+/* Helpers called from native code (by address, see translate.c). Those that
+ * trap do not return (they longjmp to the entry). */
+_Noreturn void wasm_native_trap(wasm_native_ctx *c, uint32_t kind);
+uint32_t wasm_native_memory_grow(wasm_native_ctx *c, uint32_t delta);
+void wasm_native_memory_fill(wasm_native_ctx *c, uint32_t d, uint32_t v, uint32_t n);
+void wasm_native_memory_copy(wasm_native_ctx *c, uint32_t d, uint32_t s, uint32_t n);
+void wasm_native_memory_init(wasm_native_ctx *c, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
+void wasm_native_data_drop(wasm_native_ctx *c, uint32_t seg);
+void *wasm_native_table_get(wasm_native_ctx *c, uint32_t table, uint32_t i);
+void wasm_native_table_set(wasm_native_ctx *c, uint32_t table, uint32_t i, void *v);
+uint32_t wasm_native_table_size(wasm_native_ctx *c, uint32_t table);
+uint32_t wasm_native_table_grow(wasm_native_ctx *c, uint32_t table, void *init, uint32_t n);
+void wasm_native_table_fill(wasm_native_ctx *c, uint32_t table, uint32_t i, void *v, uint32_t n);
+void wasm_native_table_copy(wasm_native_ctx *c, uint32_t dt, uint32_t st, uint32_t d, uint32_t s,
+                            uint32_t n);
+void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, uint32_t d,
+                            uint32_t s, uint32_t n);
+void wasm_native_elem_drop(wasm_native_ctx *c, uint32_t seg);
+void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func);
+/* call_indirect's checks, with the interpreter's messages: the callee. */
+const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32_t i,
+                                      uint32_t type_index);
+
+#endif /* TOVA_ENGINE_NATIVE_RT_H */

@@ -1,0 +1,1238 @@
+/*
+ * translate.c: WebAssembly function bodies -> LLVM IR, as WebAssembly
+ * compilers do it: one pass over the (already validated) bytes with an SSA
+ * value stack and a control stack.
+ *
+ * - Values: i32/i64/f32/f64 as LLVM's types, references as `ptr`.
+ * - Locals: allocas in the entry block, promoted to SSA by mem2reg (O2).
+ * - Control: block/if end in a basic block whose phis receive the results of
+ *   every branch to it; a loop's header has phis for its parameters. After
+ *   br/return/unreachable the code is dead until the matching else/end: only
+ *   the nesting is tracked there, nothing is emitted.
+ * - Memory: every access is bounds-checked explicitly against the cached
+ *   memory size (no guard pages or signal handlers: the JS engines around us
+ *   own those). Base and size live in two allocas (SSA after mem2reg),
+ *   reloaded from the context after every call and memory.grow.
+ * - Traps call wasm_native_trap (noreturn, longjmps to the entry). Each kind
+ *   has one block per function; LLVM sees them as cold.
+ * - Function entry checks the C stack against ctx->stack_limit ("call stack
+ *   exhausted") and polls the interrupt flag; loop headers poll it too, with
+ *   an atomic (monotonic) load LLVM cannot hoist out of the loop.
+ * - Calls among native functions are direct LLVM calls with typed parameters
+ *   and the context first: ret f(ctx, params...). Multiple results come back
+ *   as a struct.
+ * Float semantics: llvm.minimum/maximum are WebAssembly's min/max (NaN wins,
+ * -0 < +0), roundeven is nearest, trunc_sat is fptosi/fptoui.sat; trapping
+ * truncations test the same exclusive bounds as numeric.h.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/instr.h"
+#include "engine/native/native.h"
+#include "engine/native/rt.h"
+#include "engine/native/translate.h"
+
+enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_FUNC };
+
+typedef struct tr_ctl {
+  uint8_t kind;
+  bool live;       /* entered in reachable code: its blocks exist */
+  uint32_t height; /* value stack height below the parameters */
+  uint32_t nparams, nresults;
+  const uint8_t *params, *results;
+  LLVMBasicBlockRef end_bb;  /* after the construct (block/if/func) */
+  LLVMBasicBlockRef loop_bb; /* loop header */
+  LLVMBasicBlockRef else_bb; /* if: the false edge, until `else` uses it */
+  LLVMValueRef *phis;        /* loop: nparams at loop_bb; else nresults at end_bb */
+  LLVMValueRef *if_args;     /* if: the parameters again for the else arm */
+  uint32_t npreds;           /* edges into end_bb */
+} tr_ctl;
+
+typedef struct tr {
+  const tova_module *m;
+  LLVMContextRef cx;
+  LLVMModuleRef mod;
+  LLVMBuilderRef b;
+  LLVMTypeRef i1, i8, i32, i64, f32, f64, ptr, vd;
+  LLVMValueRef *fns;    /* per defined function (NULL when not eligible) */
+  LLVMValueRef fntab;   /* [ndefs x ptr] of fns, made on first call_indirect */
+  bool *closed;         /* per table, computed on first call_indirect */
+  LLVMTypeRef *fntys;
+  unsigned md_invariant;
+  LLVMValueRef md_empty;
+  /* Current function. */
+  LLVMValueRef fn, ctx, inst;
+  LLVMBasicBlockRef entry_bb;
+  LLVMValueRef *locals;
+  uint8_t *local_types;
+  uint32_t nlocals;
+  LLVMValueRef mb_slot, ms_slot;
+  LLVMBasicBlockRef trap_bb[WASM_NT_COUNT];
+  LLVMValueRef *stack;
+  uint32_t sp, stack_cap;
+  tr_ctl *ctls;
+  uint32_t nctl, ctl_cap;
+  bool dead;
+  bool failed;
+  char *err;
+  size_t errlen;
+} tr;
+
+static void fail(tr *t, const char *msg) {
+  if (!t->failed) snprintf(t->err, t->errlen, "%s", msg);
+  t->failed = true;
+}
+
+/* ---------------- types and values ---------------- */
+
+static LLVMTypeRef vt(tr *t, uint8_t type) {
+  switch (type) {
+    case TOVA_I32: return t->i32;
+    case TOVA_I64: return t->i64;
+    case TOVA_F32: return t->f32;
+    case TOVA_F64: return t->f64;
+    default: return t->ptr; /* funcref, externref */
+  }
+}
+
+static LLVMTypeRef ret_type(tr *t, const tova_functype *ft) {
+  if (ft->nresults == 0) return t->vd;
+  if (ft->nresults == 1) return vt(t, ft->results[0]);
+  LLVMTypeRef el[ft->nresults];
+  for (uint32_t i = 0; i < ft->nresults; i++) el[i] = vt(t, ft->results[i]);
+  return LLVMStructTypeInContext(t->cx, el, ft->nresults, 0);
+}
+
+/* A value from its 64-bit slot form (compile.h VALUES) and back. */
+static LLVMValueRef from_raw(tr *t, LLVMValueRef v, uint8_t type) {
+  switch (type) {
+    case TOVA_I32: return LLVMBuildTrunc(t->b, v, t->i32, "");
+    case TOVA_I64: return v;
+    case TOVA_F32: return LLVMBuildBitCast(t->b, LLVMBuildTrunc(t->b, v, t->i32, ""), t->f32, "");
+    case TOVA_F64: return LLVMBuildBitCast(t->b, v, t->f64, "");
+    default: return LLVMBuildIntToPtr(t->b, v, t->ptr, "");
+  }
+}
+static LLVMValueRef to_raw(tr *t, LLVMValueRef v, uint8_t type) {
+  switch (type) {
+    case TOVA_I32: return LLVMBuildZExt(t->b, v, t->i64, "");
+    case TOVA_I64: return v;
+    case TOVA_F32: return LLVMBuildZExt(t->b, LLVMBuildBitCast(t->b, v, t->i32, ""), t->i64, "");
+    case TOVA_F64: return LLVMBuildBitCast(t->b, v, t->i64, "");
+    default: return LLVMBuildPtrToInt(t->b, v, t->i64, "");
+  }
+}
+
+static LLVMValueRef c32(tr *t, uint64_t v) { return LLVMConstInt(t->i32, v, 0); }
+static LLVMValueRef c64(tr *t, uint64_t v) { return LLVMConstInt(t->i64, v, 0); }
+
+/* ---------------- value and control stacks ---------------- */
+
+static void push(tr *t, LLVMValueRef v) {
+  if (t->sp == t->stack_cap) {
+    uint32_t nc = t->stack_cap ? t->stack_cap * 2 : 64;
+    LLVMValueRef *s = realloc(t->stack, nc * sizeof *s);
+    if (!s) {
+      fail(t, "out of memory");
+      return;
+    }
+    t->stack = s;
+    t->stack_cap = nc;
+  }
+  t->stack[t->sp++] = v;
+}
+static LLVMValueRef pop(tr *t) {
+  if (t->sp == 0) {
+    fail(t, "value stack underflow");
+    return LLVMConstNull(t->i32);
+  }
+  return t->stack[--t->sp];
+}
+
+static tr_ctl *push_ctl(tr *t) {
+  if (t->nctl == t->ctl_cap) {
+    uint32_t nc = t->ctl_cap ? t->ctl_cap * 2 : 16;
+    tr_ctl *c = realloc(t->ctls, nc * sizeof *c);
+    if (!c) {
+      fail(t, "out of memory");
+      return NULL;
+    }
+    t->ctls = c;
+    t->ctl_cap = nc;
+  }
+  tr_ctl *c = &t->ctls[t->nctl++];
+  memset(c, 0, sizeof *c);
+  return c;
+}
+static void free_ctl(tr_ctl *c) {
+  free(c->phis);
+  free(c->if_args);
+}
+
+/* ---------------- helpers: loads from the context, calls, traps ---------------- */
+
+static LLVMValueRef gep8(tr *t, LLVMValueRef base, LLVMValueRef off) {
+  return LLVMBuildInBoundsGEP2(t->b, t->i8, base, &off, 1, "");
+}
+/* A load of something that does not change while native code runs. */
+static LLVMValueRef load_inv(tr *t, LLVMTypeRef ty, LLVMValueRef base, size_t off) {
+  LLVMValueRef p = off ? gep8(t, base, c64(t, off)) : base;
+  LLVMValueRef v = LLVMBuildLoad2(t->b, ty, p, "");
+  LLVMSetMetadata(v, t->md_invariant, t->md_empty);
+  return v;
+}
+static LLVMValueRef ctx_field(tr *t, LLVMTypeRef ty, size_t off) {
+  LLVMValueRef p = off ? gep8(t, t->ctx, c64(t, off)) : t->ctx;
+  return LLVMBuildLoad2(t->b, ty, p, "");
+}
+
+/* Call a C helper by its address (no symbol lookup needed at link time). */
+static LLVMValueRef call_c(tr *t, void *fnaddr, LLVMTypeRef ret, LLVMTypeRef *ptys, unsigned n,
+                           LLVMValueRef *args) {
+  LLVMTypeRef fty = LLVMFunctionType(ret, ptys, n, 0);
+  LLVMValueRef callee = LLVMConstIntToPtr(c64(t, (uint64_t)(uintptr_t)fnaddr), t->ptr);
+  return LLVMBuildCall2(t->b, fty, callee, args, n, "");
+}
+
+static LLVMValueRef intrinsic(tr *t, const char *name, LLVMTypeRef *over, size_t nover,
+                              LLVMValueRef *args, unsigned nargs) {
+  unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+  LLVMValueRef f = LLVMGetIntrinsicDeclaration(t->mod, id, over, nover);
+  LLVMTypeRef fty = LLVMIntrinsicGetType(t->cx, id, over, nover);
+  return LLVMBuildCall2(t->b, fty, f, args, nargs, "");
+}
+
+static LLVMBasicBlockRef new_bb(tr *t, const char *name) {
+  return LLVMAppendBasicBlockInContext(t->cx, t->fn, name);
+}
+
+static LLVMBasicBlockRef trap_block(tr *t, wasm_native_trap_kind kind) {
+  if (t->trap_bb[kind]) return t->trap_bb[kind];
+  LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->b);
+  LLVMBasicBlockRef bb = new_bb(t, "trap");
+  LLVMPositionBuilderAtEnd(t->b, bb);
+  LLVMTypeRef pt[2] = {t->ptr, t->i32};
+  LLVMValueRef args[2] = {t->ctx, c32(t, kind)};
+  LLVMValueRef call = call_c(t, (void *)wasm_native_trap, t->vd, pt, 2, args);
+  LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+                           LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("noreturn", 8), 0));
+  LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+                           LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("cold", 4), 0));
+  LLVMBuildUnreachable(t->b);
+  LLVMPositionBuilderAtEnd(t->b, cur);
+  t->trap_bb[kind] = bb;
+  return bb;
+}
+
+/* Branch weights: the trap edge is never expected. */
+static void set_unlikely(tr *t, LLVMValueRef br) {
+  LLVMMetadataRef ops[3] = {LLVMMDStringInContext2(t->cx, "branch_weights", 14),
+                            LLVMValueAsMetadata(c32(t, 1)), LLVMValueAsMetadata(c32(t, 1u << 20))};
+  LLVMSetMetadata(br, LLVMGetMDKindIDInContext(t->cx, "prof", 4),
+                  LLVMMetadataAsValue(t->cx, LLVMMDNodeInContext2(t->cx, ops, 3)));
+}
+
+static void trap_if(tr *t, LLVMValueRef cond, wasm_native_trap_kind kind) {
+  LLVMBasicBlockRef tb = trap_block(t, kind);
+  LLVMBasicBlockRef cont = new_bb(t, "ok");
+  set_unlikely(t, LLVMBuildCondBr(t->b, cond, tb, cont));
+  LLVMPositionBuilderAtEnd(t->b, cont);
+}
+
+static void poll_interrupt(tr *t) {
+  LLVMValueRef flagp = load_inv(t, t->ptr, t->ctx, offsetof(wasm_native_ctx, interrupt));
+  LLVMValueRef flag = LLVMBuildLoad2(t->b, t->i32, flagp, "");
+  LLVMSetOrdering(flag, LLVMAtomicOrderingMonotonic);
+  LLVMSetAlignment(flag, 4);
+  trap_if(t, LLVMBuildICmp(t->b, LLVMIntNE, flag, c32(t, 0), ""), WASM_NT_CANCELLED);
+}
+
+static void reload_mem(tr *t) {
+  LLVMBuildStore(t->b, ctx_field(t, t->ptr, offsetof(wasm_native_ctx, mem_base)), t->mb_slot);
+  LLVMBuildStore(t->b, ctx_field(t, t->i64, offsetof(wasm_native_ctx, mem_size)), t->ms_slot);
+}
+
+/* ---------------- branches ---------------- */
+
+/* Branch from the current block to label `c` with the values on top of the
+ * stack (the loop's parameters or the block's results). */
+static void add_incoming(tr *t, tr_ctl *c) {
+  LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->b);
+  uint32_t n = c->kind == CTL_LOOP ? c->nparams : c->nresults;
+  if (t->sp < n) {
+    fail(t, "branch values missing");
+    return;
+  }
+  for (uint32_t i = 0; i < n; i++) LLVMAddIncoming(c->phis[i], &t->stack[t->sp - n + i], &cur, 1);
+  if (c->kind != CTL_LOOP) c->npreds++;
+}
+static LLVMBasicBlockRef label_bb(tr_ctl *c) { return c->kind == CTL_LOOP ? c->loop_bb : c->end_bb; }
+static void br_to(tr *t, tr_ctl *c) {
+  add_incoming(t, c);
+  LLVMBuildBr(t->b, label_bb(c));
+}
+
+/* Phis at the start of bb (which must be empty), one per type. */
+static LLVMValueRef *make_phis(tr *t, LLVMBasicBlockRef bb, uint32_t n, const uint8_t *types) {
+  if (n == 0) return NULL;
+  LLVMValueRef *ph = malloc(n * sizeof *ph);
+  if (!ph) {
+    fail(t, "out of memory");
+    return NULL;
+  }
+  LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->b);
+  LLVMPositionBuilderAtEnd(t->b, bb);
+  for (uint32_t i = 0; i < n; i++) ph[i] = LLVMBuildPhi(t->b, vt(t, types[i]), "");
+  LLVMPositionBuilderAtEnd(t->b, cur);
+  return ph;
+}
+
+static void blocktype(tr *t, const wasm_instr *in, uint32_t *np, const uint8_t **p, uint32_t *nr,
+                      const uint8_t **r) {
+  static const uint8_t single[256] = {[TOVA_I32] = TOVA_I32, [TOVA_I64] = TOVA_I64,
+                                      [TOVA_F32] = TOVA_F32, [TOVA_F64] = TOVA_F64,
+                                      [TOVA_FUNCREF] = TOVA_FUNCREF,
+                                      [TOVA_EXTERNREF] = TOVA_EXTERNREF};
+  *np = *nr = 0;
+  *p = *r = NULL;
+  if (in->bt_kind == WASM_BT_VALUE) {
+    *nr = 1;
+    *r = &single[in->bt_value];
+  } else if (in->bt_kind == WASM_BT_INDEX) {
+    const tova_functype *ft = &t->m->types[in->bt_index];
+    *np = ft->nparams;
+    *p = ft->params;
+    *nr = ft->nresults;
+    *r = ft->results;
+  }
+}
+
+/* ---------------- memory ---------------- */
+
+/* Address of `size` bytes at addr + offset, trapping when out of bounds. */
+static LLVMValueRef mem_at(tr *t, LLVMValueRef addr, uint32_t offset, uint32_t size) {
+  LLVMValueRef ea = LLVMBuildZExt(t->b, addr, t->i64, "");
+  if (offset) ea = LLVMBuildAdd(t->b, ea, c64(t, offset), "");
+  LLVMValueRef end = LLVMBuildAdd(t->b, ea, c64(t, size), "");
+  LLVMValueRef ms = LLVMBuildLoad2(t->b, t->i64, t->ms_slot, "");
+  trap_if(t, LLVMBuildICmp(t->b, LLVMIntUGT, end, ms, ""), WASM_NT_OOB_MEM);
+  LLVMValueRef mb = LLVMBuildLoad2(t->b, t->ptr, t->mb_slot, "");
+  return gep8(t, mb, ea);
+}
+
+static void emit_load(tr *t, const wasm_instr *in) {
+  LLVMTypeRef mt, rt;
+  bool sign = false;
+  uint32_t size;
+  switch (in->op) {
+    case WASM_OP_I32_LOAD: mt = rt = t->i32; size = 4; break;
+    case WASM_OP_I64_LOAD: mt = rt = t->i64; size = 8; break;
+    case WASM_OP_F32_LOAD: mt = rt = t->f32; size = 4; break;
+    case WASM_OP_F64_LOAD: mt = rt = t->f64; size = 8; break;
+    case WASM_OP_I32_LOAD8_S: sign = true; /* fall through */
+    case WASM_OP_I32_LOAD8_U: mt = t->i8; rt = t->i32; size = 1; break;
+    case WASM_OP_I32_LOAD16_S: sign = true; /* fall through */
+    case WASM_OP_I32_LOAD16_U: mt = LLVMInt16TypeInContext(t->cx); rt = t->i32; size = 2; break;
+    case WASM_OP_I64_LOAD8_S: sign = true; /* fall through */
+    case WASM_OP_I64_LOAD8_U: mt = t->i8; rt = t->i64; size = 1; break;
+    case WASM_OP_I64_LOAD16_S: sign = true; /* fall through */
+    case WASM_OP_I64_LOAD16_U: mt = LLVMInt16TypeInContext(t->cx); rt = t->i64; size = 2; break;
+    case WASM_OP_I64_LOAD32_S: sign = true; /* fall through */
+    default: mt = t->i32; rt = t->i64; size = 4; break; /* I64_LOAD32_U */
+  }
+  LLVMValueRef p = mem_at(t, pop(t), in->offset, size);
+  LLVMValueRef v = LLVMBuildLoad2(t->b, mt, p, "");
+  LLVMSetAlignment(v, 1);
+  if (mt != rt) v = sign ? LLVMBuildSExt(t->b, v, rt, "") : LLVMBuildZExt(t->b, v, rt, "");
+  push(t, v);
+}
+
+static void emit_store(tr *t, const wasm_instr *in) {
+  LLVMTypeRef mt = NULL;
+  uint32_t size;
+  switch (in->op) {
+    case WASM_OP_I32_STORE: case WASM_OP_F32_STORE: size = 4; break;
+    case WASM_OP_I64_STORE: case WASM_OP_F64_STORE: size = 8; break;
+    case WASM_OP_I32_STORE8: case WASM_OP_I64_STORE8: mt = t->i8; size = 1; break;
+    case WASM_OP_I32_STORE16: case WASM_OP_I64_STORE16: mt = LLVMInt16TypeInContext(t->cx); size = 2; break;
+    default: mt = t->i32; size = 4; break; /* I64_STORE32 */
+  }
+  LLVMValueRef v = pop(t);
+  LLVMValueRef p = mem_at(t, pop(t), in->offset, size);
+  if (mt) v = LLVMBuildTrunc(t->b, v, mt, "");
+  LLVMValueRef st = LLVMBuildStore(t->b, v, p);
+  LLVMSetAlignment(st, 1);
+}
+
+/* ---------------- numeric ---------------- */
+
+static LLVMValueRef bool_i32(tr *t, LLVMValueRef c) { return LLVMBuildZExt(t->b, c, t->i32, ""); }
+
+static void icmp(tr *t, LLVMIntPredicate p) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  push(t, bool_i32(t, LLVMBuildICmp(t->b, p, a, b, "")));
+}
+static void fcmp(tr *t, LLVMRealPredicate p) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  push(t, bool_i32(t, LLVMBuildFCmp(t->b, p, a, b, "")));
+}
+static void unary_intr(tr *t, const char *name, LLVMTypeRef ty) {
+  LLVMValueRef a = pop(t);
+  push(t, intrinsic(t, name, &ty, 1, &a, 1));
+}
+static void binary_intr(tr *t, const char *name, LLVMTypeRef ty) {
+  LLVMValueRef args[2];
+  args[1] = pop(t);
+  args[0] = pop(t);
+  push(t, intrinsic(t, name, &ty, 1, args, 2));
+}
+/* WebAssembly min/max: llvm.minimum/maximum order -0 below +0 and return a
+ * NaN for a NaN operand, but may pass a signalling NaN through; a + b gives
+ * the quiet (arithmetic) NaN the spec asks for, as the interpreter does. */
+static void minmax(tr *t, const char *name, LLVMTypeRef ty) {
+  LLVMValueRef args[2];
+  args[1] = pop(t);
+  args[0] = pop(t);
+  LLVMValueRef r = intrinsic(t, name, &ty, 1, args, 2);
+  LLVMValueRef nan = LLVMBuildFCmp(t->b, LLVMRealUNO, args[0], args[1], "");
+  push(t, LLVMBuildSelect(t->b, nan, LLVMBuildFAdd(t->b, args[0], args[1], ""), r, ""));
+}
+static void bitcount(tr *t, const char *name, LLVMTypeRef ty) {
+  LLVMValueRef args[2] = {pop(t), LLVMConstInt(t->i1, 0, 0)}; /* zero input is defined */
+  push(t, intrinsic(t, name, &ty, 1, args, 2));
+}
+static void rotate(tr *t, const char *name, LLVMTypeRef ty) {
+  LLVMValueRef n = pop(t), x = pop(t);
+  LLVMValueRef args[3] = {x, x, n}; /* funnel shift of x with itself: count taken modulo width */
+  push(t, intrinsic(t, name, &ty, 1, args, 3));
+}
+static void shift(tr *t, LLVMOpcode op, LLVMTypeRef ty, unsigned bits) {
+  LLVMValueRef n = pop(t), x = pop(t);
+  n = LLVMBuildAnd(t->b, n, LLVMConstInt(ty, bits - 1, 0), "");
+  push(t, LLVMBuildBinOp(t->b, op, x, n, ""));
+}
+
+static void divrem(tr *t, uint8_t op, LLVMTypeRef ty, unsigned bits) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  LLVMValueRef zero = LLVMConstInt(ty, 0, 0), minus1 = LLVMConstAllOnes(ty);
+  trap_if(t, LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, ""), WASM_NT_DIV_ZERO);
+  bool is32 = bits == 32;
+  uint8_t base = is32 ? WASM_OP_I32_DIV_S : WASM_OP_I64_DIV_S;
+  switch (op - base) {
+    case 0: { /* div_s: INT_MIN / -1 overflows */
+      LLVMValueRef min = LLVMConstInt(ty, 1ull << (bits - 1), 0);
+      LLVMValueRef ovf = LLVMBuildAnd(t->b, LLVMBuildICmp(t->b, LLVMIntEQ, a, min, ""),
+                                      LLVMBuildICmp(t->b, LLVMIntEQ, b, minus1, ""), "");
+      trap_if(t, ovf, WASM_NT_OVERFLOW);
+      push(t, LLVMBuildSDiv(t->b, a, b, ""));
+      break;
+    }
+    case 1: push(t, LLVMBuildUDiv(t->b, a, b, "")); break;
+    case 2: { /* rem_s: x rem -1 is 0 (srem would overflow on INT_MIN) */
+      LLVMValueRef m1 = LLVMBuildICmp(t->b, LLVMIntEQ, b, minus1, "");
+      LLVMValueRef bb = LLVMBuildSelect(t->b, m1, LLVMConstInt(ty, 1, 0), b, "");
+      push(t, LLVMBuildSelect(t->b, m1, zero, LLVMBuildSRem(t->b, a, bb, ""), ""));
+      break;
+    }
+    default: push(t, LLVMBuildURem(t->b, a, b, "")); break;
+  }
+}
+
+/* Trapping float -> int: NaN traps "invalid conversion", then x must lie
+ * strictly between lo and hi (numeric.h's bounds, exact in the source type). */
+static void trunc_trap(tr *t, LLVMTypeRef dst, bool sign, double lo, double hi) {
+  LLVMValueRef x = pop(t);
+  LLVMTypeRef st = LLVMTypeOf(x);
+  trap_if(t, LLVMBuildFCmp(t->b, LLVMRealUNO, x, x, ""), WASM_NT_BAD_CONV);
+  LLVMValueRef in = LLVMBuildAnd(t->b, LLVMBuildFCmp(t->b, LLVMRealOGT, x, LLVMConstReal(st, lo), ""),
+                                 LLVMBuildFCmp(t->b, LLVMRealOLT, x, LLVMConstReal(st, hi), ""), "");
+  trap_if(t, LLVMBuildNot(t->b, in, ""), WASM_NT_OVERFLOW);
+  push(t, sign ? LLVMBuildFPToSI(t->b, x, dst, "") : LLVMBuildFPToUI(t->b, x, dst, ""));
+}
+static void trunc_sat(tr *t, LLVMTypeRef dst, bool sign) {
+  LLVMValueRef x = pop(t);
+  LLVMTypeRef over[2] = {dst, LLVMTypeOf(x)};
+  push(t, intrinsic(t, sign ? "llvm.fptosi.sat" : "llvm.fptoui.sat", over, 2, &x, 1));
+}
+
+static void sext_from(tr *t, unsigned bits, LLVMTypeRef ty) {
+  LLVMValueRef x = pop(t);
+  LLVMValueRef n = LLVMBuildTrunc(t->b, x, LLVMIntTypeInContext(t->cx, bits), "");
+  push(t, LLVMBuildSExt(t->b, n, ty, ""));
+}
+
+static void binop(tr *t, LLVMOpcode op) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  push(t, LLVMBuildBinOp(t->b, op, a, b, ""));
+}
+
+/* A value LLVM cannot see through: a volatile load of a module global. */
+static LLVMValueRef opaque(tr *t, LLVMValueRef c) {
+  LLVMValueRef g = LLVMAddGlobal(t->mod, LLVMTypeOf(c), "opaque");
+  LLVMSetInitializer(g, c);
+  LLVMSetLinkage(g, LLVMInternalLinkage);
+  LLVMValueRef v = LLVMBuildLoad2(t->b, LLVMTypeOf(c), g, "");
+  LLVMSetVolatile(v, 1);
+  return v;
+}
+
+/* LLVM folds x - 0, x * 1, x / 1, x * -1, -0 - x and fptrunc(fpext x) to x or
+ * -x, which passes a signalling NaN through where WebAssembly must return a
+ * quiet (arithmetic) NaN. Such a constant operand is hidden from LLVM; the
+ * cost is one load in code that multiplies by one. */
+static bool identity_const(LLVMValueRef v) {
+  if (!LLVMIsAConstantFP(v)) return false;
+  LLVMBool loses;
+  double d = LLVMConstRealGetDouble(v, &loses);
+  return d == 0.0 || d == 1.0 || d == -1.0;
+}
+static void fbinop(tr *t, LLVMOpcode op) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  if (identity_const(a)) a = opaque(t, a);
+  if (identity_const(b)) b = opaque(t, b);
+  push(t, LLVMBuildBinOp(t->b, op, a, b, ""));
+}
+
+/* 0x45..0xC4 and the 0xFC saturating truncations. False for anything else. */
+static bool emit_numeric(tr *t, const wasm_instr *in) {
+  LLVMTypeRef I32 = t->i32, I64 = t->i64, F32 = t->f32, F64 = t->f64;
+  switch (in->op) {
+    case WASM_OP_I32_EQZ:
+      push(t, bool_i32(t, LLVMBuildICmp(t->b, LLVMIntEQ, pop(t), c32(t, 0), "")));
+      return true;
+    case WASM_OP_I64_EQZ:
+      push(t, bool_i32(t, LLVMBuildICmp(t->b, LLVMIntEQ, pop(t), c64(t, 0), "")));
+      return true;
+    case WASM_OP_I32_EQ: case WASM_OP_I64_EQ: icmp(t, LLVMIntEQ); return true;
+    case WASM_OP_I32_NE: case WASM_OP_I64_NE: icmp(t, LLVMIntNE); return true;
+    case WASM_OP_I32_LT_S: case WASM_OP_I64_LT_S: icmp(t, LLVMIntSLT); return true;
+    case WASM_OP_I32_LT_U: case WASM_OP_I64_LT_U: icmp(t, LLVMIntULT); return true;
+    case WASM_OP_I32_GT_S: case WASM_OP_I64_GT_S: icmp(t, LLVMIntSGT); return true;
+    case WASM_OP_I32_GT_U: case WASM_OP_I64_GT_U: icmp(t, LLVMIntUGT); return true;
+    case WASM_OP_I32_LE_S: case WASM_OP_I64_LE_S: icmp(t, LLVMIntSLE); return true;
+    case WASM_OP_I32_LE_U: case WASM_OP_I64_LE_U: icmp(t, LLVMIntULE); return true;
+    case WASM_OP_I32_GE_S: case WASM_OP_I64_GE_S: icmp(t, LLVMIntSGE); return true;
+    case WASM_OP_I32_GE_U: case WASM_OP_I64_GE_U: icmp(t, LLVMIntUGE); return true;
+    case WASM_OP_F32_EQ: case WASM_OP_F64_EQ: fcmp(t, LLVMRealOEQ); return true;
+    case WASM_OP_F32_NE: case WASM_OP_F64_NE: fcmp(t, LLVMRealUNE); return true;
+    case WASM_OP_F32_LT: case WASM_OP_F64_LT: fcmp(t, LLVMRealOLT); return true;
+    case WASM_OP_F32_GT: case WASM_OP_F64_GT: fcmp(t, LLVMRealOGT); return true;
+    case WASM_OP_F32_LE: case WASM_OP_F64_LE: fcmp(t, LLVMRealOLE); return true;
+    case WASM_OP_F32_GE: case WASM_OP_F64_GE: fcmp(t, LLVMRealOGE); return true;
+
+    case WASM_OP_I32_CLZ: bitcount(t, "llvm.ctlz", I32); return true;
+    case WASM_OP_I32_CTZ: bitcount(t, "llvm.cttz", I32); return true;
+    case WASM_OP_I32_POPCNT: unary_intr(t, "llvm.ctpop", I32); return true;
+    case WASM_OP_I64_CLZ: bitcount(t, "llvm.ctlz", I64); return true;
+    case WASM_OP_I64_CTZ: bitcount(t, "llvm.cttz", I64); return true;
+    case WASM_OP_I64_POPCNT: unary_intr(t, "llvm.ctpop", I64); return true;
+    case WASM_OP_I32_ADD: case WASM_OP_I64_ADD: binop(t, LLVMAdd); return true;
+    case WASM_OP_I32_SUB: case WASM_OP_I64_SUB: binop(t, LLVMSub); return true;
+    case WASM_OP_I32_MUL: case WASM_OP_I64_MUL: binop(t, LLVMMul); return true;
+    case WASM_OP_I32_AND: case WASM_OP_I64_AND: binop(t, LLVMAnd); return true;
+    case WASM_OP_I32_OR: case WASM_OP_I64_OR: binop(t, LLVMOr); return true;
+    case WASM_OP_I32_XOR: case WASM_OP_I64_XOR: binop(t, LLVMXor); return true;
+    case WASM_OP_I32_DIV_S: case WASM_OP_I32_DIV_U: case WASM_OP_I32_REM_S:
+    case WASM_OP_I32_REM_U: divrem(t, in->op, I32, 32); return true;
+    case WASM_OP_I64_DIV_S: case WASM_OP_I64_DIV_U: case WASM_OP_I64_REM_S:
+    case WASM_OP_I64_REM_U: divrem(t, in->op, I64, 64); return true;
+    case WASM_OP_I32_SHL: shift(t, LLVMShl, I32, 32); return true;
+    case WASM_OP_I32_SHR_S: shift(t, LLVMAShr, I32, 32); return true;
+    case WASM_OP_I32_SHR_U: shift(t, LLVMLShr, I32, 32); return true;
+    case WASM_OP_I64_SHL: shift(t, LLVMShl, I64, 64); return true;
+    case WASM_OP_I64_SHR_S: shift(t, LLVMAShr, I64, 64); return true;
+    case WASM_OP_I64_SHR_U: shift(t, LLVMLShr, I64, 64); return true;
+    case WASM_OP_I32_ROTL: rotate(t, "llvm.fshl", I32); return true;
+    case WASM_OP_I32_ROTR: rotate(t, "llvm.fshr", I32); return true;
+    case WASM_OP_I64_ROTL: rotate(t, "llvm.fshl", I64); return true;
+    case WASM_OP_I64_ROTR: rotate(t, "llvm.fshr", I64); return true;
+
+    case WASM_OP_F32_ABS: unary_intr(t, "llvm.fabs", F32); return true;
+    case WASM_OP_F64_ABS: unary_intr(t, "llvm.fabs", F64); return true;
+    case WASM_OP_F32_NEG: case WASM_OP_F64_NEG: push(t, LLVMBuildFNeg(t->b, pop(t), "")); return true;
+    case WASM_OP_F32_CEIL: unary_intr(t, "llvm.ceil", F32); return true;
+    case WASM_OP_F64_CEIL: unary_intr(t, "llvm.ceil", F64); return true;
+    case WASM_OP_F32_FLOOR: unary_intr(t, "llvm.floor", F32); return true;
+    case WASM_OP_F64_FLOOR: unary_intr(t, "llvm.floor", F64); return true;
+    case WASM_OP_F32_TRUNC: unary_intr(t, "llvm.trunc", F32); return true;
+    case WASM_OP_F64_TRUNC: unary_intr(t, "llvm.trunc", F64); return true;
+    case WASM_OP_F32_NEAREST: unary_intr(t, "llvm.roundeven", F32); return true;
+    case WASM_OP_F64_NEAREST: unary_intr(t, "llvm.roundeven", F64); return true;
+    case WASM_OP_F32_SQRT: unary_intr(t, "llvm.sqrt", F32); return true;
+    case WASM_OP_F64_SQRT: unary_intr(t, "llvm.sqrt", F64); return true;
+    case WASM_OP_F32_ADD: case WASM_OP_F64_ADD: fbinop(t, LLVMFAdd); return true;
+    case WASM_OP_F32_SUB: case WASM_OP_F64_SUB: fbinop(t, LLVMFSub); return true;
+    case WASM_OP_F32_MUL: case WASM_OP_F64_MUL: fbinop(t, LLVMFMul); return true;
+    case WASM_OP_F32_DIV: case WASM_OP_F64_DIV: fbinop(t, LLVMFDiv); return true;
+    case WASM_OP_F32_MIN: minmax(t, "llvm.minimum", F32); return true;
+    case WASM_OP_F64_MIN: minmax(t, "llvm.minimum", F64); return true;
+    case WASM_OP_F32_MAX: minmax(t, "llvm.maximum", F32); return true;
+    case WASM_OP_F64_MAX: minmax(t, "llvm.maximum", F64); return true;
+    case WASM_OP_F32_COPYSIGN: binary_intr(t, "llvm.copysign", F32); return true;
+    case WASM_OP_F64_COPYSIGN: binary_intr(t, "llvm.copysign", F64); return true;
+
+    case WASM_OP_I32_WRAP_I64: push(t, LLVMBuildTrunc(t->b, pop(t), I32, "")); return true;
+    case WASM_OP_I64_EXTEND_I32_S: push(t, LLVMBuildSExt(t->b, pop(t), I64, "")); return true;
+    case WASM_OP_I64_EXTEND_I32_U: push(t, LLVMBuildZExt(t->b, pop(t), I64, "")); return true;
+    case WASM_OP_I32_TRUNC_F32_S: trunc_trap(t, I32, true, -2147483904.0, 2147483648.0); return true;
+    case WASM_OP_I32_TRUNC_F32_U: trunc_trap(t, I32, false, -1.0, 4294967296.0); return true;
+    case WASM_OP_I32_TRUNC_F64_S: trunc_trap(t, I32, true, -2147483649.0, 2147483648.0); return true;
+    case WASM_OP_I32_TRUNC_F64_U: trunc_trap(t, I32, false, -1.0, 4294967296.0); return true;
+    case WASM_OP_I64_TRUNC_F32_S:
+      trunc_trap(t, I64, true, -9223373136366403584.0, 9223372036854775808.0);
+      return true;
+    case WASM_OP_I64_TRUNC_F32_U: trunc_trap(t, I64, false, -1.0, 18446744073709551616.0); return true;
+    case WASM_OP_I64_TRUNC_F64_S:
+      trunc_trap(t, I64, true, -9223372036854777856.0, 9223372036854775808.0);
+      return true;
+    case WASM_OP_I64_TRUNC_F64_U: trunc_trap(t, I64, false, -1.0, 18446744073709551616.0); return true;
+    case WASM_OP_F32_CONVERT_I32_S: case WASM_OP_F32_CONVERT_I64_S:
+      push(t, LLVMBuildSIToFP(t->b, pop(t), F32, ""));
+      return true;
+    case WASM_OP_F32_CONVERT_I32_U: case WASM_OP_F32_CONVERT_I64_U:
+      push(t, LLVMBuildUIToFP(t->b, pop(t), F32, ""));
+      return true;
+    case WASM_OP_F64_CONVERT_I32_S: case WASM_OP_F64_CONVERT_I64_S:
+      push(t, LLVMBuildSIToFP(t->b, pop(t), F64, ""));
+      return true;
+    case WASM_OP_F64_CONVERT_I32_U: case WASM_OP_F64_CONVERT_I64_U:
+      push(t, LLVMBuildUIToFP(t->b, pop(t), F64, ""));
+      return true;
+    case WASM_OP_F32_DEMOTE_F64: {
+      LLVMValueRef x = pop(t);
+      if (LLVMIsAFPExtInst(x)) { /* see identity_const: keep the NaN quieting */
+        /* A stack slot (per activation: threads share the module's globals). */
+        LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->b);
+        LLVMPositionBuilder(t->b, t->entry_bb, LLVMGetFirstInstruction(t->entry_bb));
+        LLVMValueRef g = LLVMBuildAlloca(t->b, F64, "");
+        LLVMPositionBuilderAtEnd(t->b, cur);
+        LLVMSetVolatile(LLVMBuildStore(t->b, x, g), 1);
+        x = LLVMBuildLoad2(t->b, F64, g, "");
+        LLVMSetVolatile(x, 1);
+      }
+      push(t, LLVMBuildFPTrunc(t->b, x, F32, ""));
+      return true;
+    }
+    case WASM_OP_F64_PROMOTE_F32: push(t, LLVMBuildFPExt(t->b, pop(t), F64, "")); return true;
+    case WASM_OP_I32_REINTERPRET_F32: push(t, LLVMBuildBitCast(t->b, pop(t), I32, "")); return true;
+    case WASM_OP_I64_REINTERPRET_F64: push(t, LLVMBuildBitCast(t->b, pop(t), I64, "")); return true;
+    case WASM_OP_F32_REINTERPRET_I32: push(t, LLVMBuildBitCast(t->b, pop(t), F32, "")); return true;
+    case WASM_OP_F64_REINTERPRET_I64: push(t, LLVMBuildBitCast(t->b, pop(t), F64, "")); return true;
+    case WASM_OP_I32_EXTEND8_S: sext_from(t, 8, I32); return true;
+    case WASM_OP_I32_EXTEND16_S: sext_from(t, 16, I32); return true;
+    case WASM_OP_I64_EXTEND8_S: sext_from(t, 8, I64); return true;
+    case WASM_OP_I64_EXTEND16_S: sext_from(t, 16, I64); return true;
+    case WASM_OP_I64_EXTEND32_S: sext_from(t, 32, I64); return true;
+    default: break;
+  }
+  if (in->op == WASM_OP_PREFIX_FC && in->sub <= WASM_FC_I64_TRUNC_SAT_F64_U) {
+    static const bool sign[8] = {true, false, true, false, true, false, true, false};
+    trunc_sat(t, in->sub < 4 ? I32 : I64, sign[in->sub]);
+    return true;
+  }
+  return false;
+}
+
+/* ---------------- globals, tables, bulk memory ---------------- */
+
+static LLVMValueRef global_ptr(tr *t, uint32_t idx) {
+  LLVMValueRef globals = load_inv(t, t->ptr, t->inst, offsetof(tova_instance, globals));
+  LLVMValueRef g = load_inv(t, t->ptr, globals, (size_t)idx * sizeof(void *));
+  return gep8(t, g, c64(t, offsetof(tova_global, value)));
+}
+
+static void call_helper(tr *t, void *fn, LLVMTypeRef ret, unsigned nargs, const char *argtypes,
+                        bool push_result) {
+  /* argtypes: one letter per argument after ctx: i = i32, p = ptr, taken
+   * from the stack (last letter = top of stack), or k = constant from the
+   * immediates handed in through t->stack beforehand. */
+  LLVMTypeRef pt[8];
+  LLVMValueRef args[8];
+  pt[0] = t->ptr;
+  args[0] = t->ctx;
+  for (unsigned i = nargs; i > 0; i--) {
+    pt[i] = argtypes[i - 1] == 'p' ? t->ptr : t->i32;
+    args[i] = pop(t);
+  }
+  LLVMValueRef r = call_c(t, fn, ret, pt, nargs + 1, args);
+  if (push_result) push(t, r);
+}
+
+/* ---------------- one function ---------------- */
+
+static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r);
+
+static void emit_function(tr *t, uint32_t def) {
+  const tova_module *m = t->m;
+  const wasm_func_def *fd = &m->func_defs[def];
+  const tova_functype *ft = &m->types[fd->type_index];
+  t->fn = t->fns[def];
+  memset(t->trap_bb, 0, sizeof t->trap_bb);
+  t->sp = 0;
+  t->nctl = 0;
+  t->dead = false;
+
+  LLVMBasicBlockRef entry = new_bb(t, "entry");
+  t->entry_bb = entry;
+  LLVMPositionBuilderAtEnd(t->b, entry);
+  t->ctx = LLVMGetParam(t->fn, 0);
+  t->nlocals = ft->nparams + fd->nlocals;
+  t->locals = malloc(((size_t)t->nlocals + 1) * sizeof *t->locals);
+  t->local_types = malloc((size_t)t->nlocals + 1);
+  if (!t->locals || !t->local_types) {
+    fail(t, "out of memory");
+    return;
+  }
+  for (uint32_t i = 0; i < t->nlocals; i++) {
+    uint8_t ty = i < ft->nparams ? ft->params[i] : fd->local_types[i - ft->nparams];
+    t->local_types[i] = ty;
+    t->locals[i] = LLVMBuildAlloca(t->b, vt(t, ty), "");
+  }
+  t->mb_slot = LLVMBuildAlloca(t->b, t->ptr, "mb");
+  t->ms_slot = LLVMBuildAlloca(t->b, t->i64, "ms");
+  for (uint32_t i = 0; i < t->nlocals; i++) {
+    LLVMValueRef v = i < ft->nparams ? LLVMGetParam(t->fn, i + 1)
+                                     : LLVMConstNull(vt(t, t->local_types[i]));
+    LLVMBuildStore(t->b, v, t->locals[i]);
+  }
+  reload_mem(t);
+  t->inst = load_inv(t, t->ptr, t->ctx, offsetof(wasm_native_ctx, inst));
+  /* Bounded depth: the C stack must stay above ctx->stack_limit. */
+  LLVMValueRef sp = intrinsic(t, "llvm.stacksave", &t->ptr, 1, NULL, 0);
+  LLVMValueRef limit = load_inv(t, t->i64, t->ctx, offsetof(wasm_native_ctx, stack_limit));
+  trap_if(t, LLVMBuildICmp(t->b, LLVMIntULT, LLVMBuildPtrToInt(t->b, sp, t->i64, ""), limit, ""),
+          WASM_NT_EXHAUSTED);
+  poll_interrupt(t);
+
+  tr_ctl *fc = push_ctl(t);
+  if (!fc) return;
+  fc->kind = CTL_FUNC;
+  fc->live = true;
+  fc->nresults = ft->nresults;
+  fc->results = ft->results;
+  fc->end_bb = new_bb(t, "return");
+  fc->phis = make_phis(t, fc->end_bb, ft->nresults, ft->results);
+
+  wasm_reader r;
+  wasm_reader_init(&r, m->bytes, fd->body, fd->body + fd->body_len);
+  wasm_instr in;
+  while (t->nctl > 0 && !t->failed) {
+    if (rd_eof(&r) || !wasm_read_instr(&r, &in)) {
+      fail(t, "cannot read the body");
+      break;
+    }
+    if (!emit_instr(t, &in, &r)) break;
+  }
+  free(t->locals);
+  free(t->local_types);
+  t->locals = NULL;
+  t->local_types = NULL;
+}
+
+/* `end` of the function's own frame: the return block. */
+static void emit_return_block(tr *t, tr_ctl *c) {
+  LLVMPositionBuilderAtEnd(t->b, c->end_bb);
+  if (c->npreds == 0) {
+    LLVMBuildUnreachable(t->b);
+    return;
+  }
+  if (c->nresults == 0) {
+    LLVMBuildRetVoid(t->b);
+  } else if (c->nresults == 1) {
+    LLVMBuildRet(t->b, c->phis[0]);
+  } else {
+    LLVMValueRef agg = LLVMGetUndef(LLVMGetReturnType(LLVMGlobalGetValueType(t->fn)));
+    for (uint32_t i = 0; i < c->nresults; i++)
+      agg = LLVMBuildInsertValue(t->b, agg, c->phis[i], i, "");
+    LLVMBuildRet(t->b, agg);
+  }
+}
+
+static void emit_end(tr *t) {
+  tr_ctl *c = &t->ctls[t->nctl - 1];
+  if (c->live) {
+    if (c->kind == CTL_LOOP) {
+      /* Falls through with its results on the stack; nothing to join. */
+      if (!t->dead) {
+        LLVMValueRef res[c->nresults ? c->nresults : 1];
+        for (uint32_t i = 0; i < c->nresults; i++) res[i] = t->stack[t->sp - c->nresults + i];
+        t->sp = c->height;
+        for (uint32_t i = 0; i < c->nresults; i++) push(t, res[i]);
+      }
+    } else {
+      if (!t->dead) br_to(t, c);
+      if (c->kind == CTL_IF && c->else_bb) { /* no else: the false edge passes the params on */
+        LLVMPositionBuilderAtEnd(t->b, c->else_bb);
+        t->sp = c->height;
+        for (uint32_t i = 0; i < c->nparams; i++) push(t, c->if_args[i]);
+        br_to(t, c);
+        c->else_bb = NULL;
+      }
+      if (c->kind == CTL_FUNC) {
+        emit_return_block(t, c);
+      } else {
+        LLVMPositionBuilderAtEnd(t->b, c->end_bb);
+        t->sp = c->height;
+        if (c->npreds == 0) {
+          LLVMBuildUnreachable(t->b);
+          t->dead = true;
+        } else {
+          t->dead = false;
+          for (uint32_t i = 0; i < c->nresults; i++) push(t, c->phis[i]);
+        }
+      }
+    }
+  }
+  free_ctl(c);
+  t->nctl--;
+}
+
+static void emit_block_start(tr *t, const wasm_instr *in) {
+  uint32_t np, nr;
+  const uint8_t *p, *rs;
+  blocktype(t, in, &np, &p, &nr, &rs);
+  bool live = !t->dead;
+  LLVMValueRef cond = NULL;
+  if (live && in->op == WASM_OP_IF) cond = pop(t);
+  tr_ctl *c = push_ctl(t);
+  if (!c) return;
+  c->kind = in->op == WASM_OP_BLOCK ? CTL_BLOCK : in->op == WASM_OP_LOOP ? CTL_LOOP : CTL_IF;
+  c->live = live;
+  c->nparams = np;
+  c->params = p;
+  c->nresults = nr;
+  c->results = rs;
+  if (!live) return;
+  if (t->sp < np) {
+    fail(t, "block parameters missing");
+    return;
+  }
+  c->height = t->sp - np;
+  if (c->kind == CTL_LOOP) {
+    c->loop_bb = new_bb(t, "loop");
+    c->phis = make_phis(t, c->loop_bb, np, p);
+    add_incoming(t, c);
+    LLVMBuildBr(t->b, c->loop_bb);
+    LLVMPositionBuilderAtEnd(t->b, c->loop_bb);
+    t->sp = c->height;
+    for (uint32_t i = 0; i < np; i++) push(t, c->phis[i]);
+    poll_interrupt(t);
+    return;
+  }
+  c->end_bb = new_bb(t, c->kind == CTL_IF ? "endif" : "endblock");
+  c->phis = make_phis(t, c->end_bb, nr, rs);
+  if (c->kind == CTL_IF) {
+    LLVMBasicBlockRef then_bb = new_bb(t, "then");
+    c->else_bb = new_bb(t, "else");
+    if (np) {
+      c->if_args = malloc(np * sizeof *c->if_args);
+      if (!c->if_args) {
+        fail(t, "out of memory");
+        return;
+      }
+      memcpy(c->if_args, &t->stack[c->height], np * sizeof *c->if_args);
+    }
+    LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, cond, c32(t, 0), ""), then_bb,
+                    c->else_bb);
+    LLVMPositionBuilderAtEnd(t->b, then_bb);
+  }
+}
+
+static void emit_else(tr *t) {
+  tr_ctl *c = &t->ctls[t->nctl - 1];
+  if (!c->live) return;
+  if (!t->dead) br_to(t, c);
+  LLVMPositionBuilderAtEnd(t->b, c->else_bb);
+  c->else_bb = NULL;
+  t->sp = c->height;
+  for (uint32_t i = 0; i < c->nparams; i++) push(t, c->if_args[i]);
+  t->dead = false;
+}
+
+static void emit_br_table(tr *t, const wasm_instr *in) {
+  LLVMValueRef idx = pop(t);
+  uint32_t n = in->ntargets;
+  uint32_t *labels = malloc(((size_t)n + 1) * sizeof *labels);
+  LLVMBasicBlockRef *via = calloc(t->nctl, sizeof *via);
+  if (!labels || !via) {
+    free(labels);
+    free(via);
+    fail(t, "out of memory");
+    return;
+  }
+  wasm_reader lr;
+  wasm_reader_init(&lr, in->targets, in->targets, t->m->bytes + t->m->len);
+  for (uint32_t i = 0; i < n; i++) rd_u32(&lr, &labels[i]);
+  labels[n] = in->a;
+  /* One small block per distinct target, each branching with the values:
+   * phis then see one edge per block even when many cases share a label. */
+  LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->b);
+  for (uint32_t i = 0; i <= n; i++) {
+    uint32_t d = labels[i];
+    if (d >= t->nctl) {
+      fail(t, "bad br_table label");
+      break;
+    }
+    if (via[d]) continue;
+    via[d] = new_bb(t, "brt");
+    LLVMPositionBuilderAtEnd(t->b, via[d]);
+    br_to(t, &t->ctls[t->nctl - 1 - d]);
+  }
+  LLVMPositionBuilderAtEnd(t->b, cur);
+  if (!t->failed) {
+    LLVMValueRef sw = LLVMBuildSwitch(t->b, idx, via[labels[n]], n);
+    for (uint32_t i = 0; i < n; i++) LLVMAddCase(sw, c32(t, i), via[labels[i]]);
+  }
+  free(labels);
+  free(via);
+  t->dead = true;
+}
+
+/* The table of every native function by defined index (for call_indirect). */
+static LLVMValueRef fn_table(tr *t) {
+  if (t->fntab) return t->fntab;
+  uint32_t ndefs = t->m->nfuncs - t->m->nimported_funcs;
+  LLVMValueRef *vals = malloc(((size_t)ndefs + 1) * sizeof *vals);
+  if (!vals) {
+    fail(t, "out of memory");
+    return NULL;
+  }
+  for (uint32_t d = 0; d < ndefs; d++) vals[d] = t->fns[d] ? t->fns[d] : LLVMConstNull(t->ptr);
+  LLVMTypeRef aty = LLVMArrayType2(t->ptr, ndefs);
+  t->fntab = LLVMAddGlobal(t->mod, aty, "wasm_fntab");
+  LLVMSetInitializer(t->fntab, LLVMConstArray2(t->ptr, vals, ndefs));
+  LLVMSetGlobalConstant(t->fntab, 1);
+  LLVMSetLinkage(t->fntab, LLVMInternalLinkage);
+  free(vals);
+  return t->fntab;
+}
+
+/* call_indirect through a closed table (eligible.c): the helper checks the
+ * element and the type, and every possible callee is a native function of
+ * this instance, found by its index. */
+static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
+  if (!t->closed) {
+    t->closed = calloc((size_t)t->m->ntables + 1, sizeof *t->closed);
+    if (!t->closed) {
+      fail(t, "out of memory");
+      return;
+    }
+    wasm_native_closed_tables(t->m, t->closed);
+  }
+  if (table >= t->m->ntables || !t->closed[table]) {
+    fail(t, "call_indirect through an open table");
+    return;
+  }
+  const tova_functype *ft = &t->m->types[type_index];
+  LLVMValueRef idx = pop(t);
+  LLVMTypeRef hpt[4] = {t->ptr, t->i32, t->i32, t->i32};
+  LLVMValueRef hargs[4] = {t->ctx, c32(t, table), idx, c32(t, type_index)};
+  LLVMValueRef f = call_c(t, (void *)wasm_native_indirect, t->ptr, hpt, 4, hargs);
+  LLVMValueRef fi = LLVMBuildLoad2(t->b, t->i32, gep8(t, f, c64(t, offsetof(tova_func, index))), "");
+  LLVMValueRef def = LLVMBuildZExt(t->b, LLVMBuildSub(t->b, fi, c32(t, t->m->nimported_funcs), ""),
+                                   t->i64, "");
+  LLVMValueRef tab = fn_table(t);
+  if (!tab) return;
+  LLVMValueRef slot = LLVMBuildInBoundsGEP2(t->b, t->ptr, tab, &def, 1, "");
+  LLVMValueRef callee = LLVMBuildLoad2(t->b, t->ptr, slot, "");
+  LLVMTypeRef pt[ft->nparams + 1];
+  LLVMValueRef args[ft->nparams + 1];
+  pt[0] = t->ptr;
+  args[0] = t->ctx;
+  for (uint32_t i = 0; i < ft->nparams; i++) pt[i + 1] = vt(t, ft->params[i]);
+  for (uint32_t i = ft->nparams; i > 0; i--) args[i] = pop(t);
+  LLVMTypeRef fty = LLVMFunctionType(ret_type(t, ft), pt, ft->nparams + 1, 0);
+  LLVMValueRef r = LLVMBuildCall2(t->b, fty, callee, args, ft->nparams + 1, "");
+  LLVMSetTailCallKind(r, LLVMTailCallKindNoTail);
+  if (ft->nresults == 1) push(t, r);
+  else
+    for (uint32_t i = 0; i < ft->nresults; i++) push(t, LLVMBuildExtractValue(t->b, r, i, ""));
+  reload_mem(t);
+}
+
+static void emit_call(tr *t, uint32_t func) {
+  uint32_t def = func - t->m->nimported_funcs;
+  if (func < t->m->nimported_funcs || !t->fns[def]) {
+    fail(t, "call to a function that is not native");
+    return;
+  }
+  const tova_functype *ft = wasm_func_type(t->m, func);
+  LLVMValueRef args[ft->nparams + 1];
+  args[0] = t->ctx;
+  for (uint32_t i = ft->nparams; i > 0; i--) args[i] = pop(t);
+  LLVMValueRef r = LLVMBuildCall2(t->b, t->fntys[def], t->fns[def], args, ft->nparams + 1, "");
+  /* Never a tail call: tail-recursion elimination would turn runaway
+   * recursion into an endless loop where WebAssembly exhausts the stack. */
+  LLVMSetTailCallKind(r, LLVMTailCallKindNoTail);
+  if (ft->nresults == 1) push(t, r);
+  else
+    for (uint32_t i = 0; i < ft->nresults; i++) push(t, LLVMBuildExtractValue(t->b, r, i, ""));
+  reload_mem(t); /* the callee may have grown the memory */
+}
+
+/* One instruction. False stops the function (failure recorded). */
+static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
+  (void)r;
+  switch (in->op) {
+    case WASM_OP_BLOCK: case WASM_OP_LOOP: case WASM_OP_IF: emit_block_start(t, in); return true;
+    case WASM_OP_ELSE: emit_else(t); return true;
+    case WASM_OP_END: emit_end(t); return true;
+    default: break;
+  }
+  if (t->dead) return true; /* dead code: only the nesting matters */
+  switch (in->op) {
+    case WASM_OP_UNREACHABLE:
+      LLVMBuildBr(t->b, trap_block(t, WASM_NT_UNREACHABLE));
+      t->dead = true;
+      return true;
+    case WASM_OP_NOP: return true;
+    case WASM_OP_BR:
+      br_to(t, &t->ctls[t->nctl - 1 - in->a]);
+      t->dead = true;
+      return true;
+    case WASM_OP_BR_IF: {
+      LLVMValueRef c = pop(t);
+      tr_ctl *target = &t->ctls[t->nctl - 1 - in->a];
+      add_incoming(t, target);
+      LLVMBasicBlockRef cont = new_bb(t, "brif");
+      LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, c, c32(t, 0), ""), label_bb(target),
+                      cont);
+      LLVMPositionBuilderAtEnd(t->b, cont);
+      return true;
+    }
+    case WASM_OP_BR_TABLE: emit_br_table(t, in); return true;
+    case WASM_OP_RETURN:
+      br_to(t, &t->ctls[0]);
+      t->dead = true;
+      return true;
+    case WASM_OP_CALL: emit_call(t, in->a); return !t->failed;
+    case WASM_OP_CALL_INDIRECT: emit_call_indirect(t, in->a, in->b); return !t->failed;
+    case WASM_OP_DROP: pop(t); return true;
+    case WASM_OP_SELECT: case WASM_OP_SELECT_T: {
+      LLVMValueRef c = pop(t), b = pop(t), a = pop(t);
+      push(t, LLVMBuildSelect(t->b, LLVMBuildICmp(t->b, LLVMIntNE, c, c32(t, 0), ""), a, b, ""));
+      return true;
+    }
+    case WASM_OP_LOCAL_GET:
+      push(t, LLVMBuildLoad2(t->b, vt(t, t->local_types[in->a]), t->locals[in->a], ""));
+      return true;
+    case WASM_OP_LOCAL_SET: LLVMBuildStore(t->b, pop(t), t->locals[in->a]); return true;
+    case WASM_OP_LOCAL_TEE: LLVMBuildStore(t->b, t->stack[t->sp - 1], t->locals[in->a]); return true;
+    case WASM_OP_GLOBAL_GET: {
+      uint8_t ty = t->m->global_types[in->a].type;
+      push(t, LLVMBuildLoad2(t->b, vt(t, ty), global_ptr(t, in->a), ""));
+      return true;
+    }
+    case WASM_OP_GLOBAL_SET: {
+      uint8_t ty = t->m->global_types[in->a].type;
+      LLVMValueRef v = to_raw(t, pop(t), ty); /* the whole slot, as the interpreter writes it */
+      LLVMBuildStore(t->b, v, global_ptr(t, in->a));
+      return true;
+    }
+    case WASM_OP_TABLE_GET:
+    { /* i -> helper(table, i) */
+      LLVMValueRef i = pop(t);
+      push(t, c32(t, in->a));
+      push(t, i);
+      call_helper(t, (void *)wasm_native_table_get, t->ptr, 2, "ii", true);
+      return true;
+    }
+    case WASM_OP_TABLE_SET: { /* i v -> helper(table, i, v) */
+      LLVMValueRef v = pop(t), i = pop(t);
+      push(t, c32(t, in->a));
+      push(t, i);
+      push(t, v);
+      call_helper(t, (void *)wasm_native_table_set, t->vd, 3, "iip", false);
+      return true;
+    }
+    case WASM_OP_I32_LOAD: case WASM_OP_I64_LOAD: case WASM_OP_F32_LOAD: case WASM_OP_F64_LOAD:
+    case WASM_OP_I32_LOAD8_S: case WASM_OP_I32_LOAD8_U: case WASM_OP_I32_LOAD16_S:
+    case WASM_OP_I32_LOAD16_U: case WASM_OP_I64_LOAD8_S: case WASM_OP_I64_LOAD8_U:
+    case WASM_OP_I64_LOAD16_S: case WASM_OP_I64_LOAD16_U: case WASM_OP_I64_LOAD32_S:
+    case WASM_OP_I64_LOAD32_U:
+      emit_load(t, in);
+      return true;
+    case WASM_OP_I32_STORE: case WASM_OP_I64_STORE: case WASM_OP_F32_STORE: case WASM_OP_F64_STORE:
+    case WASM_OP_I32_STORE8: case WASM_OP_I32_STORE16: case WASM_OP_I64_STORE8:
+    case WASM_OP_I64_STORE16: case WASM_OP_I64_STORE32:
+      emit_store(t, in);
+      return true;
+    case WASM_OP_MEMORY_SIZE: {
+      LLVMValueRef ms = LLVMBuildLoad2(t->b, t->i64, t->ms_slot, "");
+      push(t, LLVMBuildTrunc(t->b, LLVMBuildLShr(t->b, ms, c64(t, 16), ""), t->i32, ""));
+      return true;
+    }
+    case WASM_OP_MEMORY_GROW:
+      call_helper(t, (void *)wasm_native_memory_grow, t->i32, 1, "i", true);
+      reload_mem(t);
+      return true;
+    case WASM_OP_I32_CONST: push(t, c32(t, (uint32_t)in->value)); return true;
+    case WASM_OP_I64_CONST: push(t, c64(t, in->value)); return true;
+    case WASM_OP_F32_CONST:
+      push(t, LLVMConstBitCast(c32(t, (uint32_t)in->value), t->f32));
+      return true;
+    case WASM_OP_F64_CONST: push(t, LLVMConstBitCast(c64(t, in->value), t->f64)); return true;
+    case WASM_OP_REF_NULL: push(t, LLVMConstNull(t->ptr)); return true;
+    case WASM_OP_REF_IS_NULL:
+      push(t, bool_i32(t, LLVMBuildIsNull(t->b, pop(t), "")));
+      return true;
+    case WASM_OP_REF_FUNC:
+      push(t, c32(t, in->a));
+      call_helper(t, (void *)wasm_native_ref_func, t->ptr, 1, "i", true);
+      return true;
+    default: break;
+  }
+  if (emit_numeric(t, in)) return true;
+  if (in->op != WASM_OP_PREFIX_FC) {
+    fail(t, "unsupported instruction");
+    return false;
+  }
+  switch (in->sub) {
+    case WASM_FC_MEMORY_INIT: { /* d s n -> helper(seg, d, s, n) */
+      LLVMValueRef n = pop(t), s = pop(t), d = pop(t);
+      push(t, c32(t, in->a));
+      push(t, d);
+      push(t, s);
+      push(t, n);
+      call_helper(t, (void *)wasm_native_memory_init, t->vd, 4, "iiii", false);
+      return true;
+    }
+    case WASM_FC_DATA_DROP:
+      push(t, c32(t, in->a));
+      call_helper(t, (void *)wasm_native_data_drop, t->vd, 1, "i", false);
+      return true;
+    case WASM_FC_MEMORY_COPY:
+      call_helper(t, (void *)wasm_native_memory_copy, t->vd, 3, "iii", false);
+      return true;
+    case WASM_FC_MEMORY_FILL:
+      call_helper(t, (void *)wasm_native_memory_fill, t->vd, 3, "iii", false);
+      return true;
+    case WASM_FC_TABLE_INIT: { /* d s n -> helper(seg, table, d, s, n) */
+      LLVMValueRef n = pop(t), s = pop(t), d = pop(t);
+      push(t, c32(t, in->a));
+      push(t, c32(t, in->b));
+      push(t, d);
+      push(t, s);
+      push(t, n);
+      call_helper(t, (void *)wasm_native_table_init, t->vd, 5, "iiiii", false);
+      return true;
+    }
+    case WASM_FC_ELEM_DROP:
+      push(t, c32(t, in->a));
+      call_helper(t, (void *)wasm_native_elem_drop, t->vd, 1, "i", false);
+      return true;
+    case WASM_FC_TABLE_COPY: { /* d s n -> helper(dt, st, d, s, n) */
+      LLVMValueRef n = pop(t), s = pop(t), d = pop(t);
+      push(t, c32(t, in->a));
+      push(t, c32(t, in->b));
+      push(t, d);
+      push(t, s);
+      push(t, n);
+      call_helper(t, (void *)wasm_native_table_copy, t->vd, 5, "iiiii", false);
+      return true;
+    }
+    case WASM_FC_TABLE_GROW: { /* init n -> helper(table, init, n) */
+      LLVMValueRef n = pop(t), v = pop(t);
+      push(t, c32(t, in->a));
+      push(t, v);
+      push(t, n);
+      call_helper(t, (void *)wasm_native_table_grow, t->i32, 3, "ipi", true);
+      return true;
+    }
+    case WASM_FC_TABLE_SIZE:
+      push(t, c32(t, in->a));
+      call_helper(t, (void *)wasm_native_table_size, t->i32, 1, "i", true);
+      return true;
+    case WASM_FC_TABLE_FILL: { /* i v n -> helper(table, i, v, n) */
+      LLVMValueRef n = pop(t), v = pop(t), i = pop(t);
+      push(t, c32(t, in->a));
+      push(t, i);
+      push(t, v);
+      push(t, n);
+      call_helper(t, (void *)wasm_native_table_fill, t->vd, 4, "iipi", false);
+      return true;
+    }
+    default:
+      fail(t, "unsupported instruction");
+      return false;
+  }
+}
+
+/* void entry(ctx, uint64_t *fp): arguments from fp[0..), results to fp[0..). */
+static void emit_entry(tr *t, uint32_t def) {
+  const tova_functype *ft = &t->m->types[t->m->func_defs[def].type_index];
+  char name[32];
+  snprintf(name, sizeof name, WASM_NATIVE_ENTRY_FMT, def);
+  LLVMTypeRef pt[2] = {t->ptr, t->ptr};
+  LLVMValueRef e = LLVMAddFunction(t->mod, name, LLVMFunctionType(t->vd, pt, 2, 0));
+  LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->cx, e, "entry"));
+  LLVMValueRef ctx = LLVMGetParam(e, 0), fp = LLVMGetParam(e, 1);
+  LLVMValueRef args[ft->nparams + 1];
+  args[0] = ctx;
+  for (uint32_t i = 0; i < ft->nparams; i++) {
+    LLVMValueRef p = gep8(t, fp, c64(t, (uint64_t)i * 8));
+    args[i + 1] = from_raw(t, LLVMBuildLoad2(t->b, t->i64, p, ""), ft->params[i]);
+  }
+  LLVMValueRef r = LLVMBuildCall2(t->b, t->fntys[def], t->fns[def], args, ft->nparams + 1, "");
+  for (uint32_t i = 0; i < ft->nresults; i++) {
+    LLVMValueRef v = ft->nresults == 1 ? r : LLVMBuildExtractValue(t->b, r, i, "");
+    LLVMBuildStore(t->b, to_raw(t, v, ft->results[i]), gep8(t, fp, c64(t, (uint64_t)i * 8)));
+  }
+  LLVMBuildRetVoid(t->b);
+}
+
+bool wasm_native_translate(const tova_module *m, const bool *eligible, LLVMContextRef cx,
+                           LLVMModuleRef mod, char *err, size_t errlen) {
+  tr t;
+  memset(&t, 0, sizeof t);
+  t.m = m;
+  t.cx = cx;
+  t.mod = mod;
+  t.err = err;
+  t.errlen = errlen;
+  t.b = LLVMCreateBuilderInContext(cx);
+  t.i1 = LLVMInt1TypeInContext(cx);
+  t.i8 = LLVMInt8TypeInContext(cx);
+  t.i32 = LLVMInt32TypeInContext(cx);
+  t.i64 = LLVMInt64TypeInContext(cx);
+  t.f32 = LLVMFloatTypeInContext(cx);
+  t.f64 = LLVMDoubleTypeInContext(cx);
+  t.ptr = LLVMPointerTypeInContext(cx, 0);
+  t.vd = LLVMVoidTypeInContext(cx);
+  t.md_invariant = LLVMGetMDKindIDInContext(cx, "invariant.load", 14);
+  t.md_empty = LLVMMetadataAsValue(cx, LLVMMDNodeInContext2(cx, NULL, 0));
+  uint32_t ndefs = m->nfuncs - m->nimported_funcs;
+  t.fns = calloc(ndefs + 1, sizeof *t.fns);
+  t.fntys = calloc(ndefs + 1, sizeof *t.fntys);
+  if (!t.fns || !t.fntys) fail(&t, "out of memory");
+  /* Declare first: bodies call each other in any order. */
+  for (uint32_t d = 0; d < ndefs && !t.failed; d++) {
+    if (!eligible[d]) continue;
+    const tova_functype *ft = &m->types[m->func_defs[d].type_index];
+    LLVMTypeRef pt[ft->nparams + 1];
+    pt[0] = t.ptr;
+    for (uint32_t i = 0; i < ft->nparams; i++) pt[i + 1] = vt(&t, ft->params[i]);
+    char name[32];
+    snprintf(name, sizeof name, "wasm_f%u", d);
+    t.fntys[d] = LLVMFunctionType(ret_type(&t, ft), pt, ft->nparams + 1, 0);
+    t.fns[d] = LLVMAddFunction(mod, name, t.fntys[d]);
+    LLVMSetLinkage(t.fns[d], LLVMInternalLinkage);
+  }
+  for (uint32_t d = 0; d < ndefs && !t.failed; d++) {
+    if (!eligible[d]) continue;
+    emit_function(&t, d);
+    for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
+    t.nctl = 0;
+    if (!t.failed) emit_entry(&t, d);
+  }
+  free(t.stack);
+  free(t.closed);
+  free(t.ctls);
+  free(t.fns);
+  free(t.fntys);
+  LLVMDisposeBuilder(t.b);
+  return !t.failed;
+}

@@ -1,0 +1,22 @@
+/*
+ * translate.h: WebAssembly function bodies -> one LLVM IR module (translate.c).
+ */
+#ifndef TOVA_ENGINE_NATIVE_TRANSLATE_H
+#define TOVA_ENGINE_NATIVE_TRANSLATE_H
+
+#include <llvm-c/Core.h>
+
+#include "engine/module.h"
+
+/* Name of the entry wrapper of defined function `def` (index minus the
+ * imported functions): void name(wasm_native_ctx *, uint64_t *fp). */
+#define WASM_NATIVE_ENTRY_FMT "tova_entry_%u"
+
+/* Adds to `mod` (created in `cx`) one function per defined function with
+ * eligible[def] set, plus its entry wrapper. False (with a message in err,
+ * and `mod` unusable) when a body uses something the translator refuses;
+ * the caller then leaves the whole module interpreted. */
+bool wasm_native_translate(const tova_module *m, const bool *eligible, LLVMContextRef cx,
+                           LLVMModuleRef mod, char *err, size_t errlen);
+
+#endif /* TOVA_ENGINE_NATIVE_TRANSLATE_H */

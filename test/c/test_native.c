@@ -1,0 +1,462 @@
+/*
+ * test_native.c: the native-code tier (src/engine/native) against the
+ * interpreter. The same module bytes are compiled twice, one copy switched to
+ * native code with wasm_native_compile_module; every call must give the same
+ * result or the same trap message on both. Also: which functions may run
+ * native (a caller of an import stays interpreted and can still suspend),
+ * cancellation of a native loop, and bounded native recursion.
+ * Without LLVM (no TOVA_HAVE_NATIVE) there is no native tier to test.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "test_interp_builder.h"
+
+#ifdef TOVA_HAVE_NATIVE
+#include "engine/native/native.h"
+
+static tova_exec *ex;
+
+/* The pure module: nothing in it calls an import or does call_indirect. */
+static void build_pure(mod *m) {
+  uint32_t t_II = mod_type(m, "I", "I");
+  uint32_t t_ii = mod_type(m, "i", "i");
+  uint32_t t_iii = mod_type(m, "ii", "i");
+  uint32_t t_v = mod_type(m, "", "");
+  uint32_t t_Fi = mod_type(m, "F", "i");
+  uint32_t t_FFF = mod_type(m, "FF", "F");
+  uint32_t t_ff = mod_type(m, "f", "f");
+  mod_memory(m, 1, 4);
+  wb b = {0};
+  /* 0 fib(n) = n < 2 ? n : fib(n-1) + fib(n-2) */
+  e_get(&b, 0);
+  e_i64(&b, 2);
+  e_op(&b, WASM_OP_I64_LT_S);
+  e_block(&b, WASM_OP_IF, 'I');
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_ELSE);
+  e_get(&b, 0);
+  e_i64(&b, 1);
+  e_op(&b, WASM_OP_I64_SUB);
+  e_opu(&b, WASM_OP_CALL, 0);
+  e_get(&b, 0);
+  e_i64(&b, 2);
+  e_op(&b, WASM_OP_I64_SUB);
+  e_opu(&b, WASM_OP_CALL, 0);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_op(&b, WASM_OP_END);
+  mod_func(m, t_II, "", &b, "fib");
+  wb_free(&b);
+  /* 1 sumsq(n): for i < n: mem[4i] = i*i; acc += mem[4i] (traps past the memory) */
+  e_block(&b, WASM_OP_BLOCK, 0);
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 1);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_GE_S);
+  e_opu(&b, WASM_OP_BR_IF, 1);
+  e_get(&b, 1);
+  e_i32(&b, 2);
+  e_op(&b, WASM_OP_I32_SHL);
+  e_get(&b, 1);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_I32_MUL);
+  e_mem(&b, WASM_OP_I32_STORE, 2, 0);
+  e_get(&b, 2);
+  e_get(&b, 1);
+  e_i32(&b, 2);
+  e_op(&b, WASM_OP_I32_SHL);
+  e_mem(&b, WASM_OP_I32_LOAD, 2, 0);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 2);
+  e_get(&b, 1);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 1);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 2);
+  mod_func(m, t_ii, "ii", &b, "sumsq");
+  wb_free(&b);
+  /* 2 div_s, 3 rem_s */
+  e_get(&b, 0);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_I32_DIV_S);
+  mod_func(m, t_iii, "", &b, "div_s");
+  wb_free(&b);
+  e_get(&b, 0);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_I32_REM_S);
+  mod_func(m, t_iii, "", &b, "rem_s");
+  wb_free(&b);
+  /* 4 runaway: calls itself forever */
+  e_opu(&b, WASM_OP_CALL, 4);
+  mod_func(m, t_v, "", &b, "runaway");
+  wb_free(&b);
+  /* 5 spin: loops forever */
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END);
+  mod_func(m, t_v, "", &b, "spin");
+  wb_free(&b);
+  /* 6 trunc: i32.trunc_f64_s */
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_TRUNC_F64_S);
+  mod_func(m, t_Fi, "", &b, "trunc");
+  wb_free(&b);
+  /* 7 fmin, 8 fmax */
+  e_get(&b, 0);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_F64_MIN);
+  mod_func(m, t_FFF, "", &b, "fmin");
+  wb_free(&b);
+  e_get(&b, 0);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_F64_MAX);
+  mod_func(m, t_FFF, "", &b, "fmax");
+  wb_free(&b);
+  /* 9 grow(n): memory.grow n, then memory.size * 1000 + the grow's result */
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_MEMORY_GROW);
+  wb_byte(&b, 0);
+  e_op(&b, WASM_OP_MEMORY_SIZE);
+  wb_byte(&b, 0);
+  e_i32(&b, 1000);
+  e_op(&b, WASM_OP_I32_MUL);
+  e_op(&b, WASM_OP_I32_ADD);
+  mod_func(m, t_ii, "", &b, "grow");
+  wb_free(&b);
+  /* 10 nearest_mul1: f32.nearest(x) * 1.0 (a signalling NaN must come out quiet) */
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_F32_NEAREST);
+  e_f32(&b, 1.0f);
+  e_op(&b, WASM_OP_F32_MUL);
+  mod_func(m, t_ff, "", &b, "nearest_mul1");
+  wb_free(&b);
+  /* 11 unreach */
+  e_op(&b, WASM_OP_UNREACHABLE);
+  mod_func(m, t_v, "", &b, "unreach");
+  wb_free(&b);
+}
+
+typedef struct outcome {
+  tova_status st;
+  uint64_t raw;
+  char msg[TOVA_ERROR_MAX];
+} outcome;
+
+static outcome run(inst_t *t, const char *name, uint64_t a, uint64_t b) {
+  outcome o;
+  memset(&o, 0, sizeof o);
+  tova_val args[2] = {{.raw = a}, {.raw = b}}, res[2] = {{0}};
+  tova_error err = {0};
+  tova_func *f = inst_func(t, name);
+  CHECK(f != NULL);
+  if (!f) return o;
+  o.st = tova_exec_call(ex, f, args, res, &err);
+  o.raw = res[0].raw;
+  if (o.st != TOVA_OK) snprintf(o.msg, sizeof o.msg, "%s", err.message);
+  return o;
+}
+
+/* Same status, same message, same result bits (masked to the result width). */
+static void same(inst_t *interp, inst_t *native, const char *name, uint64_t a, uint64_t b,
+                 uint64_t mask) {
+  outcome x = run(interp, name, a, b), y = run(native, name, a, b);
+  if (x.st != y.st || strcmp(x.msg, y.msg) != 0 || (x.st == TOVA_OK && (x.raw & mask) != (y.raw & mask))) {
+    fprintf(stderr, "%s(%llx, %llx): interp %d %llx \"%s\", native %d %llx \"%s\"\n", name,
+            (unsigned long long)a, (unsigned long long)b, x.st, (unsigned long long)x.raw, x.msg,
+            y.st, (unsigned long long)y.raw, y.msg);
+    CHECK(0);
+  }
+}
+
+static uint64_t f64b(double d) {
+  uint64_t u;
+  memcpy(&u, &d, 8);
+  return u;
+}
+
+static bool make_pair(inst_t *interp, inst_t *native) {
+  tova_error err = {0};
+  mod m1 = {0}, m2 = {0};
+  build_pure(&m1);
+  build_pure(&m2);
+  CHECK(inst_make(interp, &m1, NULL, 0, &err));
+  CHECK(inst_make(native, &m2, NULL, 0, &err));
+  if (!interp->inst || !native->inst) {
+    fprintf(stderr, "%s\n", err.message);
+    return false;
+  }
+  return true;
+}
+
+static void test_same_results(void) {
+  inst_t ti, tn;
+  if (!make_pair(&ti, &tn)) return;
+  /* Every function of the pure module may run native, and does once compiled. */
+  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 12);
+  CHECK(wasm_native_func_is_native(tn.module, 0));
+  CHECK(wasm_native_func_is_native(tn.module, 11));
+  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 12); /* idempotent */
+  const uint64_t M32 = 0xffffffffu, M64 = ~0ull;
+  for (uint64_t n = 0; n < 25; n += 3) same(&ti, &tn, "fib", n, 0, M64);
+  CHECK_EQ_I64(run(&tn, "fib", 20, 0).raw, 6765); /* the 20th Fibonacci number */
+  same(&ti, &tn, "sumsq", 0, 0, M32);
+  same(&ti, &tn, "sumsq", 1000, 0, M32);
+  same(&ti, &tn, "sumsq", 16384, 0, M32);  /* the last word of the page */
+  same(&ti, &tn, "sumsq", 16385, 0, M32);  /* one word past: out of bounds */
+  static const int32_t ints[] = {0, 1, -1, 7, -7, 3, INT32_MIN, INT32_MAX};
+  for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
+    for (size_t j = 0; j < sizeof ints / sizeof *ints; j++) {
+      same(&ti, &tn, "div_s", (uint32_t)ints[i], (uint32_t)ints[j], M32);
+      same(&ti, &tn, "rem_s", (uint32_t)ints[i], (uint32_t)ints[j], M32);
+    }
+  static const double ds[] = {0.0, -0.0, 1.5, -2.5, 2147483647.0, 2147483648.0, -2147483648.0,
+                              -2147483649.0, 1e300, -1e300};
+  for (size_t i = 0; i < sizeof ds / sizeof *ds; i++) {
+    same(&ti, &tn, "trunc", f64b(ds[i]), 0, M32);
+    for (size_t j = 0; j < sizeof ds / sizeof *ds; j++) {
+      same(&ti, &tn, "fmin", f64b(ds[i]), f64b(ds[j]), M64);
+      same(&ti, &tn, "fmax", f64b(ds[i]), f64b(ds[j]), M64);
+    }
+  }
+  same(&ti, &tn, "trunc", 0x7ff8000000000000ull, 0, M32); /* NaN: invalid conversion */
+  /* A NaN result only has to be a quiet NaN: compare that, not the payload. */
+  uint32_t q = (uint32_t)run(&tn, "nearest_mul1", 0x7fa00000u, 0).raw;
+  CHECK((q & 0x7fc00000u) == 0x7fc00000u);
+  q = (uint32_t)run(&tn, "nearest_mul1", 0x40200000u /* 2.5f */, 0).raw;
+  CHECK_EQ_I64(q, 0x40000000u); /* 2.0f: half to even */
+  same(&ti, &tn, "unreach", 0, 0, M64);
+  same(&ti, &tn, "runaway", 0, 0, M64);
+  CHECK_STR_CONTAINS(run(&tn, "runaway", 0, 0).msg, "call stack exhausted");
+  same(&ti, &tn, "grow", 1, 0, M32);
+  same(&ti, &tn, "grow", 1, 0, M32);
+  same(&ti, &tn, "grow", 5, 0, M32); /* refused: over the maximum */
+  same(&ti, &tn, "sumsq", 40000, 0, M32); /* the grown memory is in bounds */
+  inst_free(&ti);
+  inst_free(&tn);
+}
+
+static void *interrupt_later(void *p) {
+  struct timespec ts = {0, 20 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  tova_exec_interrupt(p);
+  return NULL;
+}
+
+static void test_cancel_native_loop(void) {
+  inst_t ti, tn;
+  if (!make_pair(&ti, &tn)) return;
+  wasm_native_compile_module(tn.module);
+  CHECK(wasm_native_func_is_native(tn.module, 5));
+  pthread_t th;
+  CHECK(pthread_create(&th, NULL, interrupt_later, ex) == 0);
+  outcome o = run(&tn, "spin", 0, 0);
+  pthread_join(th, NULL);
+  CHECK_EQ_I64(o.st, TOVA_ERR_CANCELLED);
+  /* The flag is sticky: the next call is cancelled at once, until cleared. */
+  CHECK_EQ_I64(run(&tn, "fib", 10, 0).st, TOVA_ERR_CANCELLED);
+  tova_exec_clear_interrupt(ex);
+  /* The execution is usable again afterwards. */
+  CHECK_EQ_I64(run(&tn, "fib", 10, 0).raw, 55);
+  inst_free(&ti);
+  inst_free(&tn);
+}
+
+static void test_depth_follows_exec_budget(void) {
+  inst_t ti, tn;
+  if (!make_pair(&ti, &tn)) return;
+  wasm_native_compile_module(tn.module);
+  tova_exec *small = tova_exec_new(4096);
+  tova_val arg = {.i64 = 15}, res;
+  tova_error err = {0};
+  CHECK_EQ_I64(tova_exec_call(small, inst_func(&tn, "fib"), &arg, &res, &err), TOVA_OK);
+  CHECK_EQ_I64(res.i64, 610);
+  CHECK_EQ_I64(tova_exec_call(small, inst_func(&tn, "runaway"), NULL, NULL, &err), TOVA_ERR_TRAP);
+  CHECK_STR_CONTAINS(err.message, "call stack exhausted");
+  tova_exec_free(small);
+  inst_free(&ti);
+  inst_free(&tn);
+}
+
+/* dispatch(i, x) = table[i](x) over {double, square, a wrong-typed function,
+ * null}; with export_table the host could put anything in the table. */
+static bool make_dispatch(inst_t *t, bool export_table) {
+  mod m = {0};
+  uint32_t t_ii = mod_type(&m, "i", "i");
+  uint32_t t_iii = mod_type(&m, "ii", "i");
+  uint32_t t_II = mod_type(&m, "I", "I");
+  mod_table(&m, 4);
+  if (export_table) mod_export(&m, "table", TOVA_EXTERN_TABLE, 0);
+  wb b = {0};
+  e_get(&b, 0);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_ADD);
+  uint32_t f_double = mod_func(&m, t_ii, "", &b, NULL);
+  wb_free(&b);
+  e_get(&b, 0);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_MUL);
+  uint32_t f_square = mod_func(&m, t_ii, "", &b, NULL);
+  wb_free(&b);
+  e_get(&b, 0);
+  uint32_t f_wrong = mod_func(&m, t_II, "", &b, NULL);
+  wb_free(&b);
+  e_get(&b, 1);
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL_INDIRECT, t_ii);
+  wb_byte(&b, 0);
+  mod_func(&m, t_iii, "", &b, "dispatch"); /* 3 */
+  wb_free(&b);
+  uint32_t elems[3] = {f_double, f_square, f_wrong};
+  mod_elem(&m, 0, 3, elems);
+  tova_error err = {0};
+  CHECK(inst_make(t, &m, NULL, 0, &err));
+  if (!t->inst) fprintf(stderr, "%s\n", err.message);
+  return t->inst != NULL;
+}
+
+static void test_call_indirect(void) {
+  inst_t ti, tn, to;
+  if (!make_dispatch(&ti, false) || !make_dispatch(&tn, false) || !make_dispatch(&to, true)) return;
+  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 4);
+  CHECK(wasm_native_func_is_native(tn.module, 3));
+  /* An exported table may get any function from outside: dispatch stays interpreted. */
+  CHECK_EQ_I64(wasm_native_compile_module(to.module), 3);
+  CHECK(!wasm_native_func_is_native(to.module, 3));
+  for (uint64_t i = 0; i < 6; i++) {
+    same(&ti, &tn, "dispatch", i, 7, 0xffffffffu);
+    same(&ti, &to, "dispatch", i, 7, 0xffffffffu);
+  }
+  CHECK_EQ_I64(run(&tn, "dispatch", 1, 7).raw & 0xffffffffu, 49);
+  CHECK_STR_CONTAINS(run(&tn, "dispatch", 2, 7).msg, "indirect call type mismatch");
+  CHECK_STR_CONTAINS(run(&tn, "dispatch", 3, 7).msg, "uninitialized element 3");
+  CHECK_STR_CONTAINS(run(&tn, "dispatch", 5, 7).msg, "undefined element 5");
+  inst_free(&ti);
+  inst_free(&tn);
+  inst_free(&to);
+}
+
+/* Host import that parks on its first call and returns at once afterwards. */
+static int host_calls;
+static tova_status host_park(tova_host_call *call, void *ud, const tova_val *args,
+                             tova_val *results) {
+  (void)call, (void)ud, (void)args, (void)results;
+  return host_calls++ == 0 ? TOVA_SUSPENDED : TOVA_OK;
+}
+
+static void test_import_callers_stay_interpreted(void) {
+  mod m = {0};
+  uint32_t t_v = mod_type(&m, "", "");
+  uint32_t t_ii = mod_type(&m, "i", "i");
+  mod_import_func(&m, "env", "park", t_v); /* 0 */
+  wb b = {0};
+  e_opu(&b, WASM_OP_CALL, 0);
+  mod_func(&m, t_v, "", &b, "impure"); /* 1: calls the import */
+  wb_free(&b);
+  e_get(&b, 0);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  mod_func(&m, t_ii, "", &b, "pure"); /* 2 */
+  wb_free(&b);
+  e_opu(&b, WASM_OP_CALL, 1);
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL, 2);
+  mod_func(&m, t_ii, "", &b, "caller"); /* 3: calls impure, so may reach the import */
+  wb_free(&b);
+  inst_t t;
+  tova_error err = {0};
+  tova_store *s0 = tova_store_new(NULL);
+  tova_functype ft = {0, 0, NULL, NULL};
+  tova_func *hf = tova_func_new_host(s0, &ft, host_park, NULL);
+  tova_extern imp = {.kind = TOVA_EXTERN_FUNC, .of.func = hf};
+  CHECK(inst_make(&t, &m, &imp, 1, &err));
+  if (!t.inst) {
+    fprintf(stderr, "%s\n", err.message);
+    tova_store_free(s0);
+    return;
+  }
+  CHECK_EQ_I64(wasm_native_compile_module(t.module), 1);
+  CHECK(!wasm_native_func_is_native(t.module, 1));
+  CHECK(wasm_native_func_is_native(t.module, 2));
+  CHECK(!wasm_native_func_is_native(t.module, 3));
+  /* caller parks inside the import (interpreted), resumes, then calls pure (native). */
+  host_calls = 0;
+  tova_val arg = {.i32 = 41}, res = {0};
+  CHECK_EQ_I64(tova_exec_call(ex, inst_func(&t, "caller"), &arg, &res, &err), TOVA_SUSPENDED);
+  CHECK_EQ_I64(tova_exec_resume(ex, NULL, &res, &err), TOVA_OK);
+  CHECK_EQ_I64(res.i32, 42);
+  inst_free(&t);
+  tova_store_free(s0);
+}
+
+static void test_describe(void) {
+  char line[160];
+  wasm_native_describe(line, sizeof line);
+  CHECK_STR_CONTAINS(line, "native (LLVM ");
+  wasm_tier before = wasm_native_tier();
+  wasm_native_set_tier(WASM_TIER_NATIVE);
+  CHECK_EQ_I64(wasm_native_tier(), WASM_TIER_NATIVE);
+  /* Now tova_module_compile itself switches eligible functions to native. */
+  inst_t t;
+  mod m = {0};
+  build_pure(&m);
+  tova_error err = {0};
+  CHECK(inst_make(&t, &m, NULL, 0, &err));
+  CHECK(t.module && wasm_native_func_is_native(t.module, 0));
+  inst_free(&t);
+  wasm_native_set_tier(before);
+}
+
+/* Tiered: the module starts interpreted, a background thread compiles it and
+ * switches it while it is being called; every call gives the same answer. */
+static void test_tiered_switch(void) {
+  wasm_tier before = wasm_native_tier();
+  wasm_native_set_tier(WASM_TIER_TIERED);
+  inst_t t;
+  mod m = {0};
+  build_pure(&m);
+  tova_error err = {0};
+  CHECK(inst_make(&t, &m, NULL, 0, &err));
+  wasm_native_set_tier(before);
+  if (!t.inst) return;
+  bool switched = false;
+  /* Bounded wait (10 minutes) only so a broken build cannot hang ctest. */
+  for (int i = 0; i < 60000 && !switched; i++) {
+    CHECK_EQ_I64(run(&t, "fib", 20, 0).raw, 6765);
+    switched = wasm_native_func_is_native(t.module, 0);
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    if (!switched) nanosleep(&ts, NULL);
+  }
+  CHECK(switched);
+  CHECK_EQ_I64(run(&t, "fib", 20, 0).raw, 6765);
+  inst_free(&t);
+}
+
+int main(void) {
+  ex = tova_exec_new(0);
+  RUN(test_tiered_switch);
+  RUN(test_describe);
+  RUN(test_same_results);
+  RUN(test_cancel_native_loop);
+  RUN(test_depth_follows_exec_budget);
+  RUN(test_import_callers_stay_interpreted);
+  RUN(test_call_indirect);
+  tova_exec_free(ex);
+  return CHECK_DONE();
+}
+
+#else
+
+int main(void) {
+  /* Built without LLVM: the engine has the interpreter only. */
+  printf("test_native: no native tier in this build (LLVM not found)\n");
+  return CHECK_DONE();
+}
+
+#endif
