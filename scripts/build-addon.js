@@ -20,7 +20,9 @@ const os = require('os');
 const prebuilds = require('../lib/prebuilds.js');
 
 const root = join(__dirname, '..');
-const build = join(root, 'build');
+// TOVA_BUILD_DIR: another build folder (the prebuild uses its own, so the
+// development build/ keeps its configuration).
+const build = process.env.TOVA_BUILD_DIR ? join(root, process.env.TOVA_BUILD_DIR) : join(root, 'build');
 const addon = join(build, 'tova_runtime.node');
 const args = process.argv.slice(2);
 const installing = args.includes('--install');
@@ -88,7 +90,9 @@ if (!have('cmake')) {
 }
 const jobs = String(Math.max(1, Math.min(os.cpus().length, 8)));
 try {
-  run('cmake', ['-S', root, '-B', build, '-DCMAKE_BUILD_TYPE=Release', `-DTOVA_NAPI_INCLUDE=${include}`]);
+  // TOVA_NATIVE=AUTO|ON|OFF: the LLVM native tier (AUTO: when LLVM 19+ is found).
+  const native = process.env.TOVA_NATIVE ? [`-DTOVA_NATIVE=${process.env.TOVA_NATIVE}`] : [];
+  run('cmake', ['-S', root, '-B', build, '-DCMAKE_BUILD_TYPE=Release', `-DTOVA_NAPI_INCLUDE=${include}`, ...native]);
   const which = targets.length ? ['--target', ...targets] : [];
   run('cmake', ['--build', build, '--parallel', jobs, ...which]);
 } catch (e) {

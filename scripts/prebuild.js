@@ -13,10 +13,14 @@ const { join } = require('path');
 const prebuilds = require('../lib/prebuilds.js');
 
 const root = join(__dirname, '..');
-const build = join(root, 'build');
+// Its own build folder, without the LLVM native tier: a prebuilt addon must
+// load on machines without LLVM's shared library (a from-source build gets
+// the native tier wherever LLVM 19+ is installed).
+const build = join(root, 'build-prebuild');
 
 execFileSync(process.execPath, [join(__dirname, 'build-addon.js'), '--targets', 'tova_addon,tova_cli'],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, TOVA_BUILD_FROM_SOURCE: '1' } });
+  { cwd: root, stdio: 'inherit',
+    env: { ...process.env, TOVA_BUILD_FROM_SOURCE: '1', TOVA_BUILD_DIR: 'build-prebuild', TOVA_NATIVE: 'OFF' } });
 
 const dir = prebuilds.prebuildDir(root);
 fs.mkdirSync(dir, { recursive: true });

@@ -25,10 +25,23 @@ step "C tests of the pool, channels and cross-thread executions under TSan"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTOVA_BUILD_ADDON=OFF \
   -DTOVA_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j"$JOBS" >/dev/null
-TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R 'test_(pool|chan|rt_|exec|wasm_task|memory_pool)'
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R 'test_(pool|chan|rt_|exec|wasm_task|memory_pool|native)'
 
 step "WebAssembly conformance"
 node scripts/conformance.js --baseline test/conformance/baseline.txt
+
+if [ -d build/CMakeFiles/tova_native.dir ]; then  # built with LLVM: the native tier exists
+  step "Native tier: C tests and conformance with every function native"
+  TOVA_TIER=native ctest --test-dir build --output-on-failure -j"$JOBS"
+  TOVA_TIER=native node scripts/conformance.js --baseline test/conformance/baseline.txt
+  step "Tiered (background compiles): C tests"
+  TOVA_TIER=tiered ctest --test-dir build --output-on-failure -j"$JOBS"
+fi
+
+step "Without LLVM: the interpreter-only build and its C tests"
+cmake -S . -B build-nollvm -DTOVA_NATIVE=OFF -DTOVA_BUILD_ADDON=OFF >/dev/null
+cmake --build build-nollvm -j"$JOBS" >/dev/null
+ctest --test-dir build-nollvm --output-on-failure -j"$JOBS"
 
 step "C programs: native vs node:wasi vs tova run"
 bash test/programs/run.sh
