@@ -185,3 +185,7 @@ export interface WasiOptions {
 /** A WASI preview 1 command run as a runtime task; resolves with its exit
  *  status (and the captured streams for 'pipe'). */
 export function runWasi(wasm: WasmSource, options?: WasiOptions): Promise<{ exitCode: number; stdout?: Buffer; stderr?: Buffer }>;
+
+/** Which execution tiers this build has and the policy (TOVA_TIER), e.g.
+ *  'tiers: interp, native (LLVM 19.1.7); policy interp'. */
+export function runtimeInfo(): string;

@@ -113,6 +113,12 @@ function healthCheck() {
 
 // ---- tasks -----------------------------------------------------------------
 
+/** Which execution tiers this build has and the policy, e.g.
+ *  'tiers: interp, native (LLVM 19.1.7); policy interp'. */
+function runtimeInfo() {
+  return rt().runtimeInfo();
+}
+
 function spawnTask(value) {
   return rt().spawnTask(value);
 }
@@ -286,6 +292,7 @@ module.exports = {
   runtimePath,
   runtimeLoadError,
   healthCheck,
+  runtimeInfo,
   spawnTask,
   concurrentAll,
   concurrentAllTyped,

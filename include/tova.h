@@ -268,6 +268,26 @@ TOVA_EXTERN tova_status tova_linker_instantiate(tova_linker *l, tova_store *s, t
                                                 tova_instance **out, tova_error *err);
 
 /* ========================================================================== */
+/* Engine: tiers                                                              */
+/* ========================================================================== */
+
+/* Functions run in the interpreter, or as native code compiled with LLVM
+ * (when built with it). A function that can reach an import stays in the
+ * interpreter (only interpreted code can park); see docs/native-tier.md.
+ * The process-wide policy comes from TOVA_TIER=interp|native|tiered, or from
+ * tova_set_tier, and applies to modules compiled afterwards:
+ *   interp  every function interpreted;
+ *   native  every eligible function compiled when the module is compiled;
+ *   tiered  modules start interpreted, a background thread compiles them and
+ *           functions switch to native code when it is ready. */
+typedef enum tova_tier { TOVA_TIER_INTERP = 1, TOVA_TIER_NATIVE = 2, TOVA_TIER_TIERED = 3 } tova_tier;
+/* TOVA_ERR_UNSUPPORTED for native/tiered in a build without LLVM. */
+TOVA_EXTERN tova_status tova_set_tier(tova_tier tier);
+/* One line saying which tiers this build has and the policy, e.g.
+ * "tiers: interp, native (LLVM 19.1.7); policy interp". */
+TOVA_EXTERN void tova_runtime_info(char *buf, size_t len);
+
+/* ========================================================================== */
 /* Engine: execution                                                          */
 /* ========================================================================== */
 

@@ -71,7 +71,9 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-    printf("tova %s\n", TOVA_CLI_VERSION);
+    char info[160];
+    tova_runtime_info(info, sizeof info);
+    printf("tova %s\n%s\n", TOVA_CLI_VERSION, info);
     return 0;
   }
   if (!strcmp(cmd, "run")) return cli_run(argc - 2, argv + 2);

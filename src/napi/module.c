@@ -83,6 +83,16 @@ static void env_cleanup(void *arg) {
   free(st);
 }
 
+/* runtimeInfo(): which execution tiers this build has, and the policy. */
+static napi_value runtime_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  char buf[160];
+  napi_value out;
+  tova_runtime_info(buf, sizeof buf);
+  TOVA_NAPI_CALL(env, napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &out), "runtimeInfo");
+  return out;
+}
+
 static napi_value health_check(napi_env env, napi_callback_info info) {
   napi_value out;
   TOVA_NAPI_CALL(env, napi_create_string_utf8(env, "tova_runtime ok", NAPI_AUTO_LENGTH, &out),
@@ -127,7 +137,8 @@ NAPI_MODULE_INIT() {
       return tova_napi_fail(env, napi_generic_failure, "tova_runtime: load");
     }
   }
-  static const tova_napi_export list[] = {{"healthCheck", health_check}, {NULL, NULL}};
+  static const tova_napi_export list[] = {
+      {"healthCheck", health_check}, {"runtimeInfo", runtime_info}, {NULL, NULL}};
   TOVA_NAPI_CALL(env, tova_napi_define(env, exports, list), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_tasks(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_channels(env, exports), "tova_runtime: load");

@@ -120,8 +120,14 @@ describe('tova CLI', () => {
 
   test('--version prints the package version', () => {
     const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
-    expect(tova('--version')).toEqual({ code: 0, out: `tova ${version}\n`, err: '' });
-    expect(tova('version').out).toBe(`tova ${version}\n`);
+    const r = tova('--version');
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    const lines = r.out.split('\n');
+    expect(lines[0]).toBe(`tova ${version}`);
+    // The second line names the tiers of this build and the policy.
+    expect(lines[1]).toMatch(/^tiers: interp.*; policy (interp|native|tiered)$/);
+    expect(tova('version').out).toBe(r.out);
   });
 
   test('every type rejects whitespace and out-of-range text alike', () => {

@@ -1,0 +1,31 @@
+/* tier.c: the public face of the execution tiers (tova_set_tier,
+ * tova_runtime_info), with or without the LLVM native tier compiled in. */
+#include <stdio.h>
+
+#include "tova.h"
+#ifdef TOVA_HAVE_NATIVE
+#include "engine/native/native.h"
+#endif
+
+tova_status tova_set_tier(tova_tier tier) {
+#ifdef TOVA_HAVE_NATIVE
+  switch (tier) {
+    case TOVA_TIER_INTERP: wasm_native_set_tier(WASM_TIER_INTERP); return TOVA_OK;
+    case TOVA_TIER_NATIVE: wasm_native_set_tier(WASM_TIER_NATIVE); return TOVA_OK;
+    case TOVA_TIER_TIERED: wasm_native_set_tier(WASM_TIER_TIERED); return TOVA_OK;
+  }
+  return TOVA_ERR_BAD_ARGUMENT;
+#else
+  /* Only the interpreter is built in. */
+  return tier == TOVA_TIER_INTERP ? TOVA_OK : TOVA_ERR_UNSUPPORTED;
+#endif
+}
+
+void tova_runtime_info(char *buf, size_t len) {
+  if (!buf || !len) return;
+#ifdef TOVA_HAVE_NATIVE
+  wasm_native_describe(buf, len);
+#else
+  snprintf(buf, len, "tiers: interp (built without LLVM: no native tier); policy interp");
+#endif
+}
