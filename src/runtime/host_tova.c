@@ -259,22 +259,31 @@ static tova_status h_select(tova_host_call *call, void *ud, const tova_val *args
   if (n > SELECT_MAX_CASES) return tova_host_trap(call, "select: too many cases");
   const uint8_t *p = guest_ptr(call, addr, (uint64_t)n * SELECT_CASE_BYTES);
   if (!p) return tova_host_trap(call, "out of bounds memory access");
-  tova_select_case *cases = calloc(n ? n : 1, sizeof *cases);
-  if (!cases) return tova_host_trap(call, "select: out of memory");
+  /* The cases array outlives this call (a parked select writes into it), so
+   * it belongs to the task and is reused by its next select. */
+  tova_select_case *cases = t->sel_cases;
+  if (!cases || t->sel_cap < n) {
+    cases = malloc((n ? n : 1) * sizeof *cases);
+    if (!cases) return tova_host_trap(call, "select: out of memory");
+  }
   for (uint32_t i = 0; i < n; i++) {
     const uint8_t *c = p + (size_t)i * SELECT_CASE_BYTES;
     int32_t op = load_i32(c + 4) & 1; /* bit 1 is the "closed" flag of an earlier select */
     cases[i].chan = (tova_chan_id)load_i32(c);
     cases[i].op = op ? TOVA_SELECT_SEND : TOVA_SELECT_RECV;
     cases[i].value = load_i64(c + 8);
+    cases[i].status = TOVA_PENDING;
   }
   tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) {
-    free(cases);
+    if (cases != t->sel_cases) free(cases);
     return refuse_cancelled(call, t);
   }
-  free(t->sel_cases);
-  t->sel_cases = cases;
+  if (cases != t->sel_cases) {
+    free(t->sel_cases);
+    t->sel_cases = cases;
+    t->sel_cap = n ? n : 1;
+  }
   t->sel_n = n;
   t->sel_addr = addr;
   t->sel_index = -1;

@@ -21,12 +21,15 @@
  */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "runtime/chan_internal.h"
 #include "runtime/sched.h"
 #include "runtime/select.h"
 
 enum { SEL_WAITING = 0, SEL_FIRED = 1 };
+/* Up to this many cases, a select's scratch arrays live on the stack. */
+#define SMALL_SELECT 16
 
 struct tova_select {
   _Atomic uint32_t state;
@@ -178,17 +181,25 @@ tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t 
     if (cases[i].op != TOVA_SELECT_RECV && cases[i].op != TOVA_SELECT_SEND)
       return TOVA_ERR_BAD_ARGUMENT;
 
-  /* Everything that can fail is allocated before any lock is taken. */
-  locked_case *lc = calloc(n ? n : 1, sizeof *lc);
-  size_t *order = malloc((n ? n : 1) * sizeof *order);
+  /* Everything that can fail is allocated before any lock is taken; the
+   * scratch arrays of a small select live on the stack. */
+  locked_case lc_small[SMALL_SELECT];
+  size_t order_small[SMALL_SELECT], perm_small[SMALL_SELECT];
+  bool small = n <= SMALL_SELECT;
+  locked_case *lc = small ? lc_small : calloc(n, sizeof *lc);
+  size_t *order = small ? order_small : malloc(n * sizeof *order);
+  size_t *perm = small ? perm_small : malloc(n * sizeof *perm);
   tova_select *sel = NULL;
-  if (timeout_ms != 0) sel = calloc(1, sizeof *sel + n * sizeof(tova_chan_waiter));
-  if (!lc || !order || (timeout_ms != 0 && !sel)) {
-    free(lc);
-    free(order);
+  if (!lc || !order || !perm) {
+    if (!small) {
+      free(lc);
+      free(order);
+      free(perm);
+    }
     free(sel);
     return TOVA_ERR_NOMEM;
   }
+  if (small) memset(lc_small, 0, sizeof lc_small);
 
   /* Lock each distinct channel once, in ascending id order. */
   for (size_t i = 0; i < n; i++) order[i] = i;
@@ -208,6 +219,14 @@ tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t 
     }
     lc[k].slot = lock_live(cases[k].chan, &lc[k].st);
   }
+#define FREE_SCRATCH()                                                         \
+  do {                                                                         \
+    if (!small) {                                                              \
+      free(lc);                                                                \
+      free(order);                                                             \
+      free(perm);                                                              \
+    }                                                                          \
+  } while (0)
 #define UNLOCK_ALL()                                                           \
   for (size_t i_ = 0; i_ < n; i_++) {                                          \
     size_t k_ = order[i_];                                                     \
@@ -217,14 +236,6 @@ tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t 
 
   /* Pass 1: a random permutation of the cases (Fisher-Yates over order[],
    * which the unlock below no longer needs sorted: it was copied). */
-  size_t *perm = malloc((n ? n : 1) * sizeof *perm);
-  if (!perm) {
-    UNLOCK_ALL();
-    free(lc);
-    free(order);
-    free(sel);
-    return TOVA_ERR_NOMEM;
-  }
   for (size_t i = 0; i < n; i++) perm[i] = i;
   for (size_t i = n; i > 1; i--) {
     size_t j = rand_below((uint32_t)i);
@@ -242,21 +253,25 @@ tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t 
     UNLOCK_ALL();
     if (peer) peer->complete(peer, TOVA_OK);
     *index = (int)i;
-    free(perm);
-    free(lc);
-    free(order);
+    FREE_SCRATCH();
     free(sel);
     return TOVA_OK;
   }
-  free(perm);
   if (timeout_ms == 0) { /* Go's default case */
     UNLOCK_ALL();
-    free(lc);
-    free(order);
+    FREE_SCRATCH();
     return TOVA_OK;
   }
 
-  /* Pass 2: queue a waiter on every case's channel. */
+  /* Pass 2: queue a waiter on every case's channel. The select object is
+   * made only now (most selects find a ready case): a short allocation while
+   * the channel locks are held. */
+  sel = calloc(1, sizeof *sel + n * sizeof(tova_chan_waiter));
+  if (!sel) {
+    UNLOCK_ALL();
+    FREE_SCRATCH();
+    return TOVA_ERR_NOMEM;
+  }
   atomic_init(&sel->state, SEL_WAITING);
   atomic_init(&sel->refs, 2); /* the caller + the pending completion */
   sel->cases = cases;
@@ -297,16 +312,15 @@ tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t 
         if (waitq_has(q, &sel->waiters[i])) waitq_unlink(q, &sel->waiters[i]);
       }
       UNLOCK_ALL();
-      free(lc);
-      free(order);
+      FREE_SCRATCH();
       free(sel);
       return TOVA_ERR_SHUTDOWN;
     }
   }
   UNLOCK_ALL();
 #undef UNLOCK_ALL
-  free(lc);
-  free(order);
+  FREE_SCRATCH();
+#undef FREE_SCRATCH
   *out = sel;
   return TOVA_PENDING;
 }

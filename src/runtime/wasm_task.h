@@ -94,7 +94,7 @@ struct tova_wasm_task {
   tova_rt_timer timer; /* sleep */
   tova_select *sel;
   tova_select_case *sel_cases;
-  uint32_t sel_n, sel_addr;
+  uint32_t sel_n, sel_addr, sel_cap;
   int sel_index;
   bool sel_blocks; /* a select without timeout counts as blocked */
   /* The last blocking wait, for deadlock messages. */
