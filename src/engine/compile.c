@@ -383,18 +383,22 @@ static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
       }
     }
     if (sh >= 0) {
-      uint64_t other = pop_slot(c); /* a LOCAL or HOME entry: emits nothing */
-      uint64_t shifted = pop_slot(c);
-      if (!shift_left) {
-        uint64_t t = other;
-        other = shifted;
-        shifted = t;
-      }
-      (void)shifted; /* the shift's own destination: no longer written */
+      /* Take the shift back BEFORE popping the other operand: popping a
+       * constant materialises it, and that code must stay (it is emitted
+       * in the shift's place; it cannot clobber the shift's source, which is
+       * a local or the home slot of the shift's own position). */
       uint32_t start = c->fuse_dst_at - 1;
       uint64_t src = c->code[start + 2].u, k = c->code[start + 3].u;
       c->len = start;
       mark_label(c); /* candidates that ended where the shift began are stale */
+      uint64_t other;
+      if (shift_left) {
+        other = pop_slot(c); /* the right operand, above the shift's result */
+        c->nvs--;            /* the shift's result: no longer written */
+      } else {
+        c->nvs--;
+        other = pop_slot(c); /* the left operand, below the shift's result */
+      }
       uint64_t d = push_home(c);
       emit_op(c, (wasm_iop)((w64 ? WASM_IOP_I64_ADD_SHL : WASM_IOP_I32_ADD_SHL) + sh * 5 + fam));
       uint32_t at = c->len;
