@@ -21,14 +21,15 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
+const { generate: genStack } = require('../test/diff/gen_stack.js');
 // Features of the generated modules: everything Node 20 runs without flags
 // except reference types (binaryen 108 writes them in a form V8 rejects) and
 // SIMD (the engine does not run it).
 const FEATURES = ['--enable-sign-ext', '--enable-mutable-globals',
   '--enable-nontrapping-float-to-int', '--enable-bulk-memory', '--enable-multivalue'];
 
-// Passes run after -ttf, by module index.
-const OPT_FLAVORS = [[], ['-O2'], [], ['-O3'], [], ['-Os'], [], ['--flatten', '--rereloop', '-O1']];
+// Passes run after -ttf, by module index (i % 3 === 2 never comes here).
+const OPT_FLAVORS = [[], ['-O2'], [], ['-O3'], ['-Os'], [], ['--flatten', '--rereloop', '-O1'], []];
 
 const opts = { bin: path.join(root, 'build', 'diff_run'), reduce: true, keepGoing: false,
   timeoutMs: 2000, mode: 'random', n: 0, seed: 1, files: [] };
@@ -152,6 +153,23 @@ function compileCPrograms(tmp) {
   }
 }
 
+// Module i of this seed into `file`. Every third module comes from
+// test/diff/gen_stack.js (stack shapes aimed at the compiler), the others
+// from binaryen; of those, one in two is also optimized: binaryen's raw output
+// is expression trees, optimized code (locals, folded constants, loops) is
+// what compiled programs look like and reaches other compiler paths.
+function generate(i, input, file) {
+  if (i % 3 === 2) {
+    const wat = file.replace(/\.wasm$/, '.wat');
+    fs.writeFileSync(wat, genStack((opts.seed * 100003 + i) >>> 0));
+    return spawnSync('wat2wasm', [wat, '-o', file], { encoding: 'utf8' }).status === 0;
+  }
+  fs.writeFileSync(input, randomBytes(opts.seed, i));
+  const flavor = OPT_FLAVORS[i % OPT_FLAVORS.length];
+  return spawnSync('wasm-opt', [input, '-ttf', '-o', file, ...FEATURES, ...flavor],
+    { encoding: 'utf8' }).status === 0;
+}
+
 function main() {
   ensureBin();
   if (opts.mode === 'check') {
@@ -171,14 +189,8 @@ function main() {
       const input = path.join(tmp, 'in.bin');
       file = path.join(tmp, 'm.wasm');
       fs.writeFileSync(input, randomBytes(opts.seed, it.i));
-      // Odd modules are also optimized: binaryen's raw output is tree-shaped
-      // expressions; optimized code (locals, folded constants, loops) is
-      // what compiled programs look like, and reaches other compiler paths.
-      const flavor = OPT_FLAVORS[it.i % OPT_FLAVORS.length];
-      const g = spawnSync('wasm-opt', [input, '-ttf', '-o', file, ...FEATURES, ...flavor],
-        { encoding: 'utf8' });
-      if (g.status !== 0) { skipped++; continue; }
       it.name = `diff-${opts.seed}-${it.i}.wasm`;
+      if (!generate(it.i, input, file)) { skipped++; continue; }
     }
     const r = compare(file);
     if (r.skip) { skipped++; continue; }

@@ -1,0 +1,220 @@
+#!/usr/bin/env node
+// gen_stack.js: random straight-line and structured stack code aimed at the
+// compiler's operand-stack model (constants and local.gets left pending,
+// fused and immediate forms, local.set/tee under pending values, branches
+// carrying values, calls with pending arguments). binaryen's -ttf output is
+// mostly expression trees; this writes the shapes compiled C is made of:
+// base + (index << k), counters stepped in loops, loads tested by branches.
+//   node test/diff/gen_stack.js SEED > m.wat      (then wat2wasm)
+// Every module is valid by construction (a typed stack is tracked) and
+// terminates (loops are counted by a local the body never writes).
+'use strict';
+
+function rng(seed) {
+  let s = (seed >>> 0) || 1;
+  return (n) => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return n === undefined ? s : s % n;
+  };
+}
+
+function generate(seed) {
+  const r = rng(seed * 2654435761 + 7);
+  const pick = (a) => a[r(a.length)];
+  const I32K = [0, 1, 2, 3, 4, 5, 7, 8, 16, 31, 32, 33, 100, 255, 1024, 4096, 65535, -1, -2, -8,
+    -100, 0x7fffffff, -0x80000000];
+  const I64K = ['0', '1', '2', '3', '7', '63', '64', '65', '4096', '-1', '-2', '0x7fffffffffffffff',
+    '0x8000000000000000', '0xffffffff', '0x100000000'];
+  const SH = ['shl', 'shr_s', 'shr_u'];
+  const FOLD = ['add', 'sub', 'and', 'or', 'xor'];
+  const BIN = ['add', 'sub', 'mul', 'and', 'or', 'xor', 'shl', 'shr_s', 'shr_u', 'rotl', 'rotr',
+    'div_s', 'div_u', 'rem_s', 'rem_u'];
+  const CMP = ['eq', 'ne', 'lt_s', 'lt_u', 'gt_s', 'gt_u', 'le_s', 'le_u', 'ge_s', 'ge_u'];
+  const funcs = [];
+  const nfuncs = 2 + r(4);
+  for (let f = 0; f < nfuncs; f++) {
+    // params: i32 x, i32 y, i64 z; locals: i32 a b c (c: loop counter), i64 d
+    const L32 = [0, 1, 3, 4], L64 = [2, 6];
+    const lines = [];
+    const st = []; // types on the stack
+    let depth = 0; // nesting (for structured ops)
+    const emit = (s) => lines.push('    '.repeat(1 + depth) + s);
+    const push32 = () => {
+      const k = r(10);
+      if (k < 4) emit(`i32.const ${pick(I32K)}`);
+      else if (k < 9) emit(`local.get ${pick(L32)}`);
+      else emit(`i32.const ${r(1 << 20) - (1 << 19)}`);
+      st.push('i32');
+    };
+    const push64 = () => {
+      if (r(2)) emit(`i64.const ${pick(I64K)}`); else emit(`local.get ${pick(L64)}`);
+      st.push('i64');
+    };
+    const need = (t, n) => {
+      // make the top n entries of type t (pushing fresh ones on top)
+      for (let i = 0; i < n; i++) (t === 'i32' ? push32 : push64)();
+    };
+    const top = () => st[st.length - 1];
+    function step(budget) {
+      const k = r(24);
+      if (st.length > 8) { emit('drop'); st.pop(); return; }
+      switch (k) {
+        case 0: case 1: case 2: push32(); break;
+        case 3: push64(); break;
+        case 4: case 5: { // base OP (x SH k): the folded shift with values pending
+          const w = r(3) ? 'i32' : 'i64';
+          need(w, 2);
+          emit(`${w}.const ${r(40)}`);
+          emit(`${w}.${pick(SH)}`);
+          emit(`${w}.${pick(FOLD)}`);
+          st.pop();
+          break;
+        }
+        case 6: case 7: { // binary on fresh operands, the left one maybe pending deep
+          const w = r(3) ? 'i32' : 'i64';
+          const op = pick(BIN);
+          need(w, 1);
+          if (r(2)) emit(`${w}.const ${w === 'i32' ? pick(I32K) : pick(I64K)}`);
+          else (w === 'i32' ? push32 : push64)(), st.pop();
+          emit(`${w}.${op}`);
+          break;
+        }
+        case 8: { // compare
+          const w = r(3) ? 'i32' : 'i64';
+          need(w, 1);
+          if (r(2)) emit(`${w}.const ${w === 'i32' ? pick(I32K) : pick(I64K)}`);
+          else (w === 'i32' ? push32 : push64)(), st.pop();
+          emit(`${w}.${pick(CMP)}`);
+          st.pop(); st.push('i32');
+          break;
+        }
+        case 9: if (top() === 'i32') emit(r(2) ? 'i32.eqz' : 'i32.popcnt'); else if (top() === 'i64') { emit('i64.eqz'); st.pop(); st.push('i32'); } break;
+        case 10: case 11: { // local.set / tee of the top
+          const t = top();
+          if (!t) break;
+          const l = t === 'i32' ? pick([0, 1, 3, 4]) : pick(L64);
+          if (r(2)) { emit(`local.set ${l}`); st.pop(); } else emit(`local.tee ${l}`);
+          break;
+        }
+        case 12: { // load (address masked into the page, sometimes not)
+          need('i32', 1);
+          if (r(8)) { emit('i32.const 0xfff0'); emit('i32.and'); }
+          const ld = pick(['i32.load8_u', 'i32.load', 'i32.load16_s', 'i64.load', 'i64.load32_u', 'i32.load8_s']);
+          emit(`${ld} offset=${pick([0, 1, 4, 8])}`);
+          st.pop(); st.push(ld.slice(0, 3));
+          if (r(2) && top() === 'i32') { emit('i32.eqz'); }
+          break;
+        }
+        case 13: { // store: constant or computed value
+          need('i32', 1);
+          emit('i32.const 0xfff0'); emit('i32.and');
+          const w = r(3) ? 'i32' : 'i64';
+          if (r(2)) emit(`${w}.const ${w === 'i32' ? pick(I32K) : pick(I64K)}`);
+          else (w === 'i32' ? push32 : push64)(), st.pop();
+          emit(`${w}.${pick(['store', 'store8', 'store16'])} offset=${pick([0, 2, 16])}`);
+          st.pop();
+          break;
+        }
+        case 14: { // if/else with a result, condition maybe a fused compare
+          if (budget < 4 || depth > 3) break;
+          need('i32', 1);
+          emit('if (result i32)'); st.pop();
+          const save = st.splice(0);
+          depth++;
+          body(budget >> 1, 'i32');
+          depth--; emit('else'); depth++;
+          body(budget >> 1, 'i32');
+          depth--; emit('end');
+          st.push(...save, 'i32');
+          break;
+        }
+        case 15: { // block with a br_if carrying a value out
+          if (budget < 4 || depth > 3) break;
+          emit('block (result i32)');
+          const save = st.splice(0);
+          depth++;
+          need('i32', 1);
+          need('i32', 1); emit(`i32.const ${pick(I32K)}`); emit(`i32.${pick(CMP)}`);
+          emit('br_if 0'); st.pop();
+          emit('drop'); st.pop();
+          body(budget >> 1, 'i32');
+          depth--; emit('end');
+          st.push(...save, 'i32');
+          break;
+        }
+        case 16: { // counted loop (local 5 is the counter, never written elsewhere)
+          if (budget < 4 || depth > 2 || lines.some((l) => l.includes(';; loop'))) break;
+          emit(`i32.const ${r(12)}`); emit('local.set 5');
+          emit('loop ;; loop');
+          const save = st.splice(0);
+          depth++;
+          body(budget >> 1, null);
+          emit('local.get 5'); emit(`i32.const ${pick([1, 1, 2, 3])}`); emit('i32.add'); emit('local.tee 5');
+          emit(`i32.const ${10 + r(20)}`); emit(`i32.${pick(['lt_s', 'lt_u', 'le_s'])}`); emit('br_if 0');
+          depth--; emit('end');
+          st.push(...save);
+          break;
+        }
+        case 17: { // call an earlier function with arguments pending
+          if (!funcs.length) break;
+          const callee = r(funcs.length);
+          need('i32', 2);
+          if (r(2)) { emit(`i32.const ${pick(I32K)}`); emit('i32.add'); } // `f(a, b + k, ...)`
+          need('i64', 1);
+          emit(`call ${callee}`);
+          st.pop(); st.pop(); st.pop();
+          st.push('i32');
+          break;
+        }
+        case 18: { // select
+          const t = top() || 'i32';
+          need(t, 2); need('i32', 1);
+          emit('select'); st.pop(); st.pop();
+          break;
+        }
+        case 19: if (st.length) { emit('drop'); st.pop(); } break;
+        case 20: { // conversions
+          if (top() === 'i64') { emit('i32.wrap_i64'); st.pop(); st.push('i32'); }
+          else if (top() === 'i32') { emit(pick(['i64.extend_i32_s', 'i64.extend_i32_u'])); st.pop(); st.push('i64'); }
+          break;
+        }
+        case 21: { // float round trip through a pending constant
+          need('i32', 1);
+          emit('f64.convert_i32_s'); emit('f64.const 0.5'); emit('f64.mul');
+          emit('i32.trunc_sat_f64_s'); // total: no trap
+          break;
+        }
+        case 22: if (top() === 'i32') emit(pick(['i32.extend8_s', 'i32.extend16_s', 'i32.clz', 'i32.ctz'])); break;
+        default: { // a constant under a unary/binary chain
+          need('i32', 1); emit(`i32.const ${pick(I32K)}`); emit('i32.add');
+          break;
+        }
+      }
+    }
+    function body(budget, result) {
+      const base = st.length;
+      const n = 2 + r(Math.max(2, budget));
+      for (let i = 0; i < n; i++) step(budget);
+      // reduce to the result type
+      while (st.length > base + (result ? 1 : 0)) { emit('drop'); st.pop(); }
+      if (result && st.length === base) need('i32', 1);
+      if (result && top() !== 'i32') { emit('i32.wrap_i64'); st.pop(); st.push('i32'); }
+      if (result) st.pop();
+    }
+    body(24, 'i32');
+    funcs.push(lines);
+  }
+  const out = ['(module', '  (memory (export "memory") 1)',
+    '  (data (i32.const 0) "\\01\\00\\05\\ff\\00\\80\\7f\\10\\00\\00\\00\\03")',
+    '  (type $t (func (param i32 i32 i64) (result i32)))'];
+  funcs.forEach((lines, i) => {
+    out.push(`  (func $f${i} (export "f${i}") (type $t) (local i32 i32 i32 i64)`);
+    out.push(...lines);
+    out.push('  )');
+  });
+  out.push(')');
+  return out.join('\n') + '\n';
+}
+
+if (require.main === module) process.stdout.write(generate(Number(process.argv[2] || 1)));
+module.exports = { generate };
