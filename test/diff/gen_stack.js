@@ -56,7 +56,7 @@ function generate(seed) {
     };
     const top = () => st[st.length - 1];
     function step(budget) {
-      const k = r(24);
+      const k = r(27);
       if (st.length > 8) { emit('drop'); st.pop(); return; }
       switch (k) {
         case 0: case 1: case 2: push32(); break;
@@ -142,17 +142,92 @@ function generate(seed) {
           st.push(...save, 'i32');
           break;
         }
-        case 16: { // counted loop (local 5 is the counter, never written elsewhere)
+        case 16: { // a counted loop (local 5 is the counter, never written elsewhere)
           if (budget < 4 || depth > 2 || lines.some((l) => l.includes(';; loop'))) break;
-          emit(`i32.const ${r(12)}`); emit('local.set 5');
-          emit('loop ;; loop');
           const save = st.splice(0);
-          depth++;
-          body(budget >> 1, null);
-          emit('local.get 5'); emit(`i32.const ${pick([1, 1, 2, 3])}`); emit('i32.add'); emit('local.tee 5');
-          emit(`i32.const ${10 + r(20)}`); emit(`i32.${pick(['lt_s', 'lt_u', 'le_s'])}`); emit('br_if 0');
-          depth--; emit('end');
+          const bound = 10 + r(20), stepK = pick([1, 1, 2, 3]);
+          const cmp = pick(['lt_s', 'lt_u', 'le_s']);
+          emit(`i32.const ${r(12)}`); emit('local.set 5');
+          const shape = r(4);
+          if (shape === 0) { // do-while: body, step, br_if back (ADDI_BR fusions)
+            emit('loop ;; loop'); depth++;
+            body(budget >> 1, null);
+            emit('local.get 5'); emit(`i32.const ${stepK}`); emit('i32.add'); emit('local.tee 5');
+            emit(`i32.const ${bound}`); emit(`i32.${cmp}`); emit('br_if 0');
+            depth--; emit('end');
+          } else if (shape === 1) { // while: the exit test first (head test duplicated at br)
+            emit('block'); emit('loop ;; loop'); depth += 2;
+            emit('local.get 5'); emit(`i32.const ${bound}`); emit(`i32.${pick(['ge_s', 'ge_u', 'gt_s'])}`);
+            emit('br_if 1');
+            body(budget >> 1, null);
+            emit('local.get 5'); emit(`i32.const ${stepK}`); emit('i32.add'); emit('local.set 5');
+            emit('br 0');
+            depth -= 2; emit('end'); emit('end');
+          } else if (shape === 2) { // sieve: mem[c + off] = k; c += step; while c < bound
+            const off = pick([0, 3, 100]);
+            emit('loop ;; loop'); depth++;
+            emit('local.get 5'); emit(`i32.const ${pick([1, 0, 255, 7])}`); emit(`i32.store8 offset=${off}`);
+            if (r(2)) { emit('local.get 5'); emit(`i32.const ${stepK}`); emit('i32.add'); emit('local.set 5'); }
+            else { emit('local.get 5'); emit('local.get 1'); emit('i32.const 3'); emit('i32.and');
+              emit('i32.const 1'); emit('i32.add'); emit('i32.add'); emit('local.set 5'); }
+            emit('local.get 5'); emit(`i32.const ${bound}`); emit(`i32.${cmp}`); emit('br_if 0');
+            depth--; emit('end');
+          } else { // accumulate: acc += x; c += step; br_if c < bound
+            emit('loop ;; loop'); depth++;
+            if (r(2)) body(budget >> 2, null);
+            emit('local.get 3'); emit(`local.get ${pick([0, 1, 4])}`); emit('i32.add'); emit('local.set 3');
+            emit('local.get 5'); emit(`i32.const ${stepK}`); emit('i32.add'); emit('local.set 5');
+            emit('local.get 5'); emit(`i32.const ${bound}`); emit(`i32.${cmp}`); emit('br_if 0');
+            depth--; emit('end');
+          }
           st.push(...save);
+          break;
+        }
+        case 24: { // early return under pending values
+          if (depth > 3) break;
+          need('i32', 1);
+          emit('if'); st.pop(); depth++;
+          emit(`local.get ${pick([0, 1, 3])}`); emit(`i32.const ${pick(I32K)}`); emit('i32.sub'); emit('return');
+          depth--; emit('end');
+          break;
+        }
+        case 25: { // br_table, the index maybe a pending constant
+          if (budget < 4 || depth > 2) break;
+          const save = st.splice(0);
+          const index = () => {
+            if (r(3)) emit(`local.get ${pick([0, 1, 3])}`); else emit(`i32.const ${r(4)}`);
+            emit('i32.const 3'); emit('i32.and');
+          };
+          if (r(2)) { // targets without values; one sets the result by a br past the other
+            emit('block (result i32)'); emit('block'); emit('block'); depth += 3;
+            index(); emit('br_table 0 1 0 1');
+            depth--; emit('end'); emit(`i32.const ${pick(I32K)}`); emit('br 1');
+            depth--; emit('end'); emit(`local.get ${pick([0, 1, 3])}`); emit('i32.const 5'); emit('i32.shl');
+            depth--; emit('end');
+          } else { // targets carrying a value, other values pending below it
+            emit('block (result i32)'); emit('block (result i32)'); depth += 2;
+            emit(`i32.const ${pick(I32K)}`); emit(`local.get ${pick([0, 1])}`);
+            index(); emit('br_table 0 1 0');
+            depth--; emit('end'); emit('i32.const 1'); emit('i32.add');
+            depth--; emit('end');
+          }
+          st.push(...save, 'i32');
+          break;
+        }
+        case 26: { // a value carried out of nested blocks past pending values (moves)
+          if (budget < 4 || depth > 2) break;
+          const save = st.splice(0);
+          emit('block (result i32)'); depth++;
+          need('i32', 2);
+          emit('block (result i32)'); depth++;
+          const inner = st.splice(0);
+          need('i32', 1);
+          emit(`local.get ${pick([0, 1])}`); emit('br_if 1'); // carries the top out two levels
+          depth--; emit('end');
+          st.splice(0); st.push(...inner, 'i32');
+          emit('i32.add'); emit('i32.add'); st.splice(0);
+          depth--; emit('end');
+          st.push(...save, 'i32');
           break;
         }
         case 17: { // call an earlier function with arguments pending
