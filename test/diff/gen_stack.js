@@ -33,7 +33,9 @@ function generate(seed) {
   const funcs = [];
   const nfuncs = 2 + r(4);
   for (let f = 0; f < nfuncs; f++) {
-    // params: i32 x, i32 y, i64 z; locals: i32 a b c (c: loop counter), i64 d
+    // params: i32 x, i32 y, i64 z; locals: i32 a b, i32 c (loop counter), i64 d,
+    // i64 e (loop counter), i32 s (loop step), i32 n (loop bound): counters,
+    // step and bound are written by the loop shapes only
     const L32 = [0, 1, 3, 4], L64 = [2, 6];
     const lines = [];
     const st = []; // types on the stack
@@ -148,12 +150,16 @@ function generate(seed) {
           const bound = 10 + r(20), stepK = pick([1, 1, 2, 3]);
           const cmp = pick(['lt_s', 'lt_u', 'le_s']);
           emit(`i32.const ${r(12)}`); emit('local.set 5');
-          const shape = r(4);
+          // the bound as a constant (_I forms) or in local 9 (slot forms)
+          const inLocal = r(2) === 1;
+          if (inLocal) { emit(`i32.const ${bound}`); emit('local.set 9'); }
+          const boundExpr = () => emit(inLocal ? 'local.get 9' : `i32.const ${bound}`);
+          const shape = r(8);
           if (shape === 0) { // do-while: body, step, br_if back (ADDI_BR fusions)
             emit('loop ;; loop'); depth++;
             body(budget >> 1, null);
             emit('local.get 5'); emit(`i32.const ${stepK}`); emit('i32.add'); emit('local.tee 5');
-            emit(`i32.const ${bound}`); emit(`i32.${cmp}`); emit('br_if 0');
+            boundExpr(); emit(`i32.${cmp}`); emit('br_if 0');
             depth--; emit('end');
           } else if (shape === 1) { // while: the exit test first (head test duplicated at br)
             emit('block'); emit('loop ;; loop'); depth += 2;
@@ -170,14 +176,49 @@ function generate(seed) {
             if (r(2)) { emit('local.get 5'); emit(`i32.const ${stepK}`); emit('i32.add'); emit('local.set 5'); }
             else { emit('local.get 5'); emit('local.get 1'); emit('i32.const 3'); emit('i32.and');
               emit('i32.const 1'); emit('i32.add'); emit('i32.add'); emit('local.set 5'); }
-            emit('local.get 5'); emit(`i32.const ${bound}`); emit(`i32.${cmp}`); emit('br_if 0');
+            emit('local.get 5'); boundExpr(); emit(`i32.${cmp}`); emit('br_if 0');
             depth--; emit('end');
+          } else if (shape === 4) { // countdown: br_if on the tee'd counter (ADDI_BR_NEZ)
+            emit(`i32.const ${1 + r(20)}`); emit('local.set 5');
+            emit('loop ;; loop'); depth++;
+            body(budget >> 1, null);
+            emit('local.get 5'); emit('i32.const -1'); emit('i32.add'); emit('local.tee 5'); emit('br_if 0');
+            depth--; emit('end');
+          } else if (shape === 5) { // bound in a local, step in a local (ADD_BR, slot forms)
+            emit('local.get 1'); emit('i32.const 3'); emit('i32.and'); emit('i32.const 1'); emit('i32.add');
+            emit('local.set 8');
+            emit('local.get 0'); emit('i32.const 31'); emit('i32.and'); emit('local.set 9');
+            emit('loop ;; loop'); depth++;
+            body(budget >> 1, null);
+            emit('local.get 5'); emit('local.get 8'); emit('i32.add'); emit('local.set 5');
+            emit('local.get 5'); emit('local.get 9'); emit(`i32.${cmp}`); emit('br_if 0');
+            depth--; emit('end');
+          } else if (shape === 6) { // an i64 counter (ADDI_BR_I64 forms), the bound maybe a local
+            emit(`i64.const ${r(5)}`); emit('local.set 7');
+            emit('loop ;; loop'); depth++;
+            body(budget >> 1, null);
+            emit('local.get 7'); emit(`i64.const ${stepK}`); emit('i64.add'); emit('local.set 7');
+            emit('local.get 7');
+            if (r(2)) emit(`i64.const ${bound}`); else { emit('local.get 2'); emit('i64.const 15'); emit('i64.and'); }
+            emit(`i64.${pick(['lt_s', 'lt_u', 'le_s'])}`); emit('br_if 0');
+            depth--; emit('end');
+          } else if (shape === 7) { // a while loop testing memory (BR_LD*), also bounded by the counter
+            const ld = pick(['i32.load8_u', 'i32.load']);
+            emit('block'); emit('loop ;; loop'); depth += 2;
+            emit('local.get 5'); emit(`${ld} offset=${pick([0, 1, 2, 5])}`);
+            if (r(2)) emit('i32.eqz');
+            emit('br_if 1');
+            emit('local.get 5'); emit(`i32.const ${bound}`); emit('i32.ge_u'); emit('br_if 1');
+            body(budget >> 2, null);
+            emit('local.get 5'); emit(`i32.const ${stepK}`); emit('i32.add'); emit('local.set 5');
+            emit('br 0');
+            depth -= 2; emit('end'); emit('end');
           } else { // accumulate: acc += x; c += step; br_if c < bound
             emit('loop ;; loop'); depth++;
             if (r(2)) body(budget >> 2, null);
             emit('local.get 3'); emit(`local.get ${pick([0, 1, 4])}`); emit('i32.add'); emit('local.set 3');
             emit('local.get 5'); emit(`i32.const ${stepK}`); emit('i32.add'); emit('local.set 5');
-            emit('local.get 5'); emit(`i32.const ${bound}`); emit(`i32.${cmp}`); emit('br_if 0');
+            emit('local.get 5'); boundExpr(); emit(`i32.${cmp}`); emit('br_if 0');
             depth--; emit('end');
           }
           st.push(...save);
@@ -236,6 +277,7 @@ function generate(seed) {
           need('i32', 2);
           if (r(2)) { emit(`i32.const ${pick(I32K)}`); emit('i32.add'); } // `f(a, b + k, ...)`
           need('i64', 1);
+          if (r(2)) { emit(`i64.const ${pick(I64K)}`); emit('i64.add'); } // the last argument `z + k`
           emit(`call ${callee}`);
           st.pop(); st.pop(); st.pop();
           st.push('i32');
@@ -283,7 +325,7 @@ function generate(seed) {
     '  (data (i32.const 0) "\\01\\00\\05\\ff\\00\\80\\7f\\10\\00\\00\\00\\03")',
     '  (type $t (func (param i32 i32 i64) (result i32)))'];
   funcs.forEach((lines, i) => {
-    out.push(`  (func $f${i} (export "f${i}") (type $t) (local i32 i32 i32 i64)`);
+    out.push(`  (func $f${i} (export "f${i}") (type $t) (local i32 i32 i32 i64 i64 i32 i32)`);
     out.push(...lines);
     out.push('  )');
   });
