@@ -43,8 +43,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "engine/compile.h"
 #include "engine/instr.h"
+
+/* The enum-order arithmetic below (a family's base op plus a comparison,
+ * shift or op index; an _I form a fixed distance from its slot form), checked
+ * against iops.h. */
+#define IOP_FAMILY_OF_10(first, last) \
+  _Static_assert(WASM_IOP_##last - WASM_IOP_##first == 9, #first " .. " #last " are contiguous")
+IOP_FAMILY_OF_10(I32_EQ, I32_GE_U);
+IOP_FAMILY_OF_10(I32_EQ_I, I32_GE_U_I);
+IOP_FAMILY_OF_10(I64_EQ, I64_GE_U);
+IOP_FAMILY_OF_10(I64_EQ_I, I64_GE_U_I);
+IOP_FAMILY_OF_10(BR_I32_EQ, BR_I32_GE_U);
+IOP_FAMILY_OF_10(BR_I32_EQ_I, BR_I32_GE_U_I);
+IOP_FAMILY_OF_10(BR_I64_EQ, BR_I64_GE_U);
+IOP_FAMILY_OF_10(BR_I64_EQ_I, BR_I64_GE_U_I);
+IOP_FAMILY_OF_10(ST8I_ADD_BR_I32_EQ, ST8I_ADD_BR_I32_GE_U);
+IOP_FAMILY_OF_10(ST8I_ADDI_BR_I32_EQ, ST8I_ADDI_BR_I32_GE_U);
+IOP_FAMILY_OF_10(ADD32_ADDI_BR_I32_EQ, ADD32_ADDI_BR_I32_GE_U);
+/* emit_addi_branch: base + (imm ? 10 : 0) + cmp */
+IOP_FAMILY_OF_10(ADDI_BR_I32_EQ, ADDI_BR_I32_GE_U);
+IOP_FAMILY_OF_10(ADDI_BR_I64_EQ, ADDI_BR_I64_GE_U);
+IOP_FAMILY_OF_10(ADD_BR_I32_EQ, ADD_BR_I32_GE_U);
+IOP_FAMILY_OF_10(ADD_BR_I64_EQ, ADD_BR_I64_GE_U);
+_Static_assert(WASM_IOP_ADDI_BR_I32_EQ_I == WASM_IOP_ADDI_BR_I32_EQ + 10, "ADDI_BR _I forms");
+_Static_assert(WASM_IOP_ADDI_BR_I64_EQ_I == WASM_IOP_ADDI_BR_I64_EQ + 10, "ADDI_BR _I forms");
+_Static_assert(WASM_IOP_ADD_BR_I32_EQ_I == WASM_IOP_ADD_BR_I32_EQ + 10, "ADD_BR _I forms");
+_Static_assert(WASM_IOP_ADD_BR_I64_EQ_I == WASM_IOP_ADD_BR_I64_EQ + 10, "ADD_BR _I forms");
+/* emit_cond_jump: a load test's EQZ form is its NEZ form + 1 */
+_Static_assert(WASM_IOP_BR_LD8U_EQZ == WASM_IOP_BR_LD8U_NEZ + 1, "BR_LD8U EQZ after NEZ");
+_Static_assert(WASM_IOP_BR_LD32_EQZ == WASM_IOP_BR_LD32_NEZ + 1, "BR_LD32 EQZ after NEZ");
+/* binary: <OP>_<SHIFT> = base + shift * 5 + op (ADD SUB AND OR XOR) */
+_Static_assert(WASM_IOP_I32_XOR_SHR_U == WASM_IOP_I32_ADD_SHL + 2 * 5 + 4, "I32 shifted forms");
+_Static_assert(WASM_IOP_I32_ADD_SHR_S == WASM_IOP_I32_ADD_SHL + 5, "I32 shifted forms");
+_Static_assert(WASM_IOP_I64_XOR_SHR_U == WASM_IOP_I64_ADD_SHL + 2 * 5 + 4, "I64 shifted forms");
+_Static_assert(WASM_IOP_I64_ADD_SHR_S == WASM_IOP_I64_ADD_SHL + 5, "I64 shifted forms");
+_Static_assert(WASM_IOP_I32_SUB_SHL == WASM_IOP_I32_ADD_SHL + 1 && WASM_IOP_I32_XOR_SHL == WASM_IOP_I32_ADD_SHL + 4,
+               "shifted forms ordered ADD SUB AND OR XOR");
 
 enum { SV_HOME, SV_LOCAL, SV_CONST };
 
@@ -202,9 +239,13 @@ static void thread_jumps(compiler *c) {
       if (copy != NO_FUSE && c->code[copy + 1].u == c->code[p + 1].u) {
         c->code[copy].h = r1;
         c->code[copy + 1].u = c->code[copy + 2].u;
+        /* the COPY's third cell is left over: a 1-cell op that never runs,
+         * so the body stays a sequence of whole instructions */
+        c->code[copy + 2].h = c->h[WASM_IOP_UNREACHABLE];
       }
     } else if (c->code[t].h == r0) {
       c->code[p] = c->code[t];
+      c->code[p + 1].h = c->h[WASM_IOP_UNREACHABLE]; /* the BR's offset cell: never runs */
     }
   }
 }
@@ -283,6 +324,7 @@ static void materialize_local(compiler *c, uint32_t local, uint32_t below) {
 
 /* Pop an operand and return the slot holding it. */
 static uint64_t pop_slot(compiler *c) {
+  TOVA_ASSERT(c->nvs > 0); /* validated code never pops an empty stack */
   uint32_t pos = c->nvs - 1;
   sv *v = &c->vs[pos];
   uint64_t slot;
@@ -388,6 +430,7 @@ static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
        * in the shift's place; it cannot clobber the shift's source, which is
        * a local or the home slot of the shift's own position). */
       uint32_t start = c->fuse_dst_at - 1;
+      TOVA_ASSERT(start + 4 == c->len); /* SHIFT_I d s k is the last instruction */
       uint64_t src = c->code[start + 2].u, k = c->code[start + 3].u;
       c->len = start;
       mark_label(c); /* candidates that ended where the shift began are stale */
@@ -456,6 +499,7 @@ static void eqz(compiler *c, bool w64) {
     /* eqz of a byte just loaded into its home slot: one LD8U_EQZ. A branch on
      * it still becomes BR_LD8U_EQZ (the condition is the load test). */
     uint32_t start = c->ld_start;
+    TOVA_ASSERT(c->code[start].h == c->h[WASM_IOP_I32_LOAD8_U] && start + 4 == c->len);
     uint64_t addr = c->code[start + 2].u, off = c->code[start + 3].u;
     c->len = start;
     c->ld_end = c->fuse_end = c->cmp_end = c->addi_end = c->st_end = c->add_end = NO_FUSE;
@@ -487,6 +531,8 @@ static void eqz(compiler *c, bool w64) {
 static cond pop_cond(compiler *c) {
   if (c->cmp_end == c->len && c->nvs && c->cmp_pos == c->nvs - 1 &&
       c->vs[c->nvs - 1].kind == SV_HOME) {
+    /* the compare (or eqz, or LD8U_EQZ) is the last instruction emitted */
+    TOVA_ASSERT(c->oom || c->cmp_start + wasm_code_instr_cells(c->code, c->cmp_start) == c->len);
     c->len = c->cmp_start;
     c->nvs--;
     c->fuse_end = c->cmp_end = NO_FUSE;
@@ -576,6 +622,7 @@ static void fuse_load(compiler *c, cond *k) {
     return;
   uint64_t dst = c->code[c->ld_start + 1].u;
   if (k->a != dst || dst < c->nlocals) return; /* not the load's own home slot */
+  TOVA_ASSERT(c->code[c->ld_start].h == c->h[c->ld_op] && c->ld_start + 4 == c->len);
   uint64_t addr = c->code[c->ld_start + 2].u, off = c->code[c->ld_start + 3].u;
   wasm_iop op = c->ld_op == WASM_IOP_I32_LOAD8_U ? WASM_IOP_BR_LD8U_NEZ : WASM_IOP_BR_LD32_NEZ;
   c->len = c->ld_start;
@@ -625,6 +672,8 @@ static bool emit_addi_branch(compiler *c, const cond *k, uint32_t *startp) {
   } else {
     return false;
   }
+  /* ADD(_I) l src x is the last instruction; a fused store or add right before it */
+  TOVA_ASSERT(c->addi_start + 4 == c->len && c->code[c->addi_start + 1].u == l);
   uint64_t src = c->code[c->addi_start + 2].u, imm = c->code[c->addi_start + 3].u;
   /* A constant byte store right before the step (nothing between, no label):
    * the whole loop body `mem[a] = v; l = src + x; br_if l <cmp> b` in one. */
@@ -739,6 +788,7 @@ static void emit_call(compiler *c, uint32_t fidx) {
         (h == c->h[WASM_IOP_I32_ADD_I] || h == c->h[WASM_IOP_I64_ADD_I])) {
       /* The last argument was just computed as x + k: do it in the call. */
       uint32_t start = c->fuse_dst_at - 1;
+      TOVA_ASSERT(start + 4 == c->len && c->code[start + 1].u == argbase + ft->nparams - 1);
       uint64_t d = c->code[start + 1].u, src = c->code[start + 2].u, imm = c->code[start + 3].u;
       c->len = start;
       emit_op(c, h == c->h[WASM_IOP_I32_ADD_I] ? WASM_IOP_CALL_ADDI32 : WASM_IOP_CALL_ADDI64);
@@ -1318,6 +1368,8 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
   }
   if (c->oom) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
   thread_jumps(c);
+  /* The emitter agrees with iops.h: whole instructions, branches landing on them. */
+  TOVA_ASSERT(wasm_code_check(c->code, c->len) == NULL);
 
   code->cells = malloc(sizeof(wasm_cell) * (c->len ? c->len : 1));
   if (!code->cells) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");

@@ -82,7 +82,7 @@ static tova_status call_host(tova_exec *e, tova_instance *inst, tova_func *f, ui
 
 INTERP_NOCLONE static tova_status interp(tova_exec *e, const void *const **table_out) {
   static const void *const handlers[WASM_IOP_COUNT] = {
-#define WASM_IOP_LABEL(name) &&L_##name,
+#define WASM_IOP_LABEL(name, cells, operands) &&L_##name,
       WASM_IOP_LIST(WASM_IOP_LABEL)
 #undef WASM_IOP_LABEL
   };
