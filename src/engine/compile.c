@@ -317,6 +317,13 @@ static void materialize_all(compiler *c) {
     if (c->vs[i].kind != SV_HOME) materialize(c, i);
 }
 
+/* The rule for labels and calls (header comment): every value in its home slot. */
+static inline bool all_home(const compiler *c) {
+  for (uint32_t i = 0; i < c->nvs; i++)
+    if (c->vs[i].kind != SV_HOME) return false;
+  return true;
+}
+
 static void materialize_local(compiler *c, uint32_t local, uint32_t below) {
   for (uint32_t i = 0; i < below; i++)
     if (c->vs[i].kind == SV_LOCAL && c->vs[i].local == local) materialize(c, i);
@@ -633,6 +640,7 @@ static void fuse_load(compiler *c, cond *k) {
 
 /* Unconditional branch to t (stack materialised). */
 static void emit_br(compiler *c, ctl *t) {
+  TOVA_ASSERT(c->oom || all_home(c));
   if (t->kind == CTL_FUNC) {
     emit_return_from(c, t->nresults);
     return;
@@ -779,6 +787,7 @@ static void reset_stack(compiler *c, const ctl *t, uint32_t n) {
 static void emit_call(compiler *c, uint32_t fidx) {
   const tova_functype *ft = wasm_func_type(c->m, fidx);
   materialize_all(c);
+  TOVA_ASSERT(c->oom || all_home(c));
   uint64_t argbase = home(c, c->nvs - ft->nparams);
   c->nvs -= ft->nparams;
   if (fidx >= c->m->nimported_funcs) {
@@ -815,6 +824,7 @@ static void emit_call_indirect(compiler *c, uint32_t typeidx, uint32_t table) {
   const tova_functype *ft = &c->m->types[typeidx];
   uint64_t idx = pop_slot(c);
   materialize_all(c);
+  TOVA_ASSERT(c->oom || all_home(c));
   uint64_t argbase = home(c, c->nvs - ft->nparams);
   c->nvs -= ft->nparams;
   emit_op(c, WASM_IOP_CALL_INDIRECT);
@@ -859,6 +869,9 @@ static void local_set(compiler *c, uint32_t l, bool tee) {
     return;
   }
   if (pending) materialize_local(c, l, top);
+  /* the rule for local.set/tee (header comment): no pending read of the old value */
+  for (uint32_t i = 0; TOVA_DEBUG && i < top; i++)
+    TOVA_ASSERT(c->vs[i].kind != SV_LOCAL || c->vs[i].local != l);
   if (v.kind == SV_CONST) {
     emit_op(c, WASM_IOP_CONST);
     emit_u(c, l);
@@ -1160,6 +1173,7 @@ static void instr(compiler *c, const wasm_instr *in) {
         break;
       }
       if (!top->unreachable) materialize_all(c);
+      TOVA_ASSERT(c->oom || top->unreachable || all_home(c)); /* a label follows */
       bind_list(c, top->else_patch);
       bind_list(c, top->patches);
       ctl t = *top;
