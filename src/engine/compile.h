@@ -84,6 +84,14 @@ typedef enum wasm_iop {
   WASM_IOP_COUNT
 } wasm_iop;
 
+/* Length in cells of each op (0: variable), from iops.h: the interpreter's
+ * handlers advance by these (`pc += WASM_CELLS_<op>`), never by a literal. */
+enum wasm_iop_cells {
+#define WASM_IOP_CELLS_ENUM(name, cells, operands) WASM_CELLS_##name = cells,
+  WASM_IOP_LIST(WASM_IOP_CELLS_ENUM)
+#undef WASM_IOP_CELLS_ENUM
+};
+
 /* Handler addresses of the interpreter, indexed by wasm_iop (interp.c). */
 const void *const *wasm_interp_handlers(void);
 

@@ -12,11 +12,12 @@
  *     o     a memarg offset           n               a count
  *     idx   an index (function, global, type, table, data, element)
  *     code  a callee's wasm_code pointer              argbase  a slot
- * Everything that walks code is derived from this list: the enum (compile.h),
- * the interpreter's handler table (interp.c), the dump and the code checker
- * (compile_dump.c, which also checks that every branch lands on an
- * instruction). The handlers' own `pc += CELLS` are written by hand next to
- * their code; the code checker runs on every compiled body in Debug builds.
+ * Everything that walks code is derived from this list: the enum and the
+ * WASM_CELLS_<op> lengths (compile.h), the interpreter's handler table and
+ * every handler's advance (`pc += WASM_CELLS_<op>`, interp.c), the dump and
+ * the code checker (compile_dump.c, which also checks that every branch lands
+ * on an instruction; it runs on every compiled body in Debug builds, so the
+ * emitter is checked against this list too).
  * The enum-order arithmetic compile.c relies on (families indexed by
  * comparison, by shift, `_I` forms ten after their slot forms) is asserted
  * at compile time where compile.c uses it.
