@@ -291,6 +291,9 @@ int main(int argc, char **argv) {
     tova_module_import_at(r.m, i, &info);
     if (info.kind != TOVA_EXTERN_FUNC) {
       printf("imports unsupported\n");
+      for (uint32_t k = 0; k < i; k++) free(r.stubs[k].name);
+      free(r.stubs);
+      tova_module_release(r.m);
       return 0;
     }
     size_t n = (size_t)info.module_len + info.name_len + 2;
