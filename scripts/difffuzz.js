@@ -207,6 +207,8 @@ function main() {
       if (!generate(it.i, input, file)) { skipped++; continue; }
     }
     const r = compare(file);
+    if (items.length >= 1000 && (ran + skipped) % 500 === 499) // long offline runs: a sign of life
+      console.error(`difffuzz: ${ran + skipped + 1} of ${items.length}, ${bad} mismatching so far`);
     if (r.skip) { skipped++; continue; }
     ran++;
     timeouts += r.timeouts || 0;
