@@ -29,9 +29,15 @@
  * `mem[j] = 1; j += i; br_if j < n`), as does an i32.add into a local before
  * an ADDI step (ADD32_ADDI_BR, `acc += x; i++; br_if i < n`); the eqz of a
  * just-loaded byte is one LD8U_EQZ (still a BR_LD8U_EQZ when branched on).
- * Fusions are only done when the first op is the very last thing emitted and
- * no label lies between the two (a label means another path may deliver the
- * value).
+ * One peephole window serves every fusion: the last few instructions emitted
+ * since the last label (c->win, newest first). A fusion reads its first
+ * instruction's op and operands from the code itself (the operand layouts of
+ * iops.h), takes it back and emits the combined one. So fusions are only done
+ * when the first op is the very last thing emitted (or the one before, for
+ * the loop-body forms) and no label lies between (a label means another path
+ * may deliver the value). An instruction's result may be redirected or folded
+ * only if it went to the home slot of the entry being consumed (see
+ * last_result_into): that is how a value "just computed" is recognised.
  * Loops: a loop whose first instruction is `br_if <exit>` (a while loop) gets
  * that test duplicated, inverted, at each `br` back to it, so an iteration
  * runs one branch instead of two. After a body is compiled, a BR to a BR is
@@ -43,8 +49,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "engine/compile.h"
 #include "engine/instr.h"
+
+/* The enum-order arithmetic below (a family's base op plus a comparison,
+ * shift or op index; an _I form a fixed distance from its slot form), checked
+ * against iops.h. */
+#define IOP_FAMILY_OF_10(first, last) \
+  _Static_assert(WASM_IOP_##last - WASM_IOP_##first == 9, #first " .. " #last " are contiguous")
+IOP_FAMILY_OF_10(I32_EQ, I32_GE_U);
+IOP_FAMILY_OF_10(I32_EQ_I, I32_GE_U_I);
+IOP_FAMILY_OF_10(I64_EQ, I64_GE_U);
+IOP_FAMILY_OF_10(I64_EQ_I, I64_GE_U_I);
+IOP_FAMILY_OF_10(BR_I32_EQ, BR_I32_GE_U);
+IOP_FAMILY_OF_10(BR_I32_EQ_I, BR_I32_GE_U_I);
+IOP_FAMILY_OF_10(BR_I64_EQ, BR_I64_GE_U);
+IOP_FAMILY_OF_10(BR_I64_EQ_I, BR_I64_GE_U_I);
+IOP_FAMILY_OF_10(ST8I_ADD_BR_I32_EQ, ST8I_ADD_BR_I32_GE_U);
+IOP_FAMILY_OF_10(ST8I_ADDI_BR_I32_EQ, ST8I_ADDI_BR_I32_GE_U);
+IOP_FAMILY_OF_10(ADD32_ADDI_BR_I32_EQ, ADD32_ADDI_BR_I32_GE_U);
+/* emit_addi_branch: base + (imm ? 10 : 0) + cmp */
+IOP_FAMILY_OF_10(ADDI_BR_I32_EQ, ADDI_BR_I32_GE_U);
+IOP_FAMILY_OF_10(ADDI_BR_I64_EQ, ADDI_BR_I64_GE_U);
+IOP_FAMILY_OF_10(ADD_BR_I32_EQ, ADD_BR_I32_GE_U);
+IOP_FAMILY_OF_10(ADD_BR_I64_EQ, ADD_BR_I64_GE_U);
+_Static_assert(WASM_IOP_ADDI_BR_I32_EQ_I == WASM_IOP_ADDI_BR_I32_EQ + 10, "ADDI_BR _I forms");
+_Static_assert(WASM_IOP_ADDI_BR_I64_EQ_I == WASM_IOP_ADDI_BR_I64_EQ + 10, "ADDI_BR _I forms");
+_Static_assert(WASM_IOP_ADD_BR_I32_EQ_I == WASM_IOP_ADD_BR_I32_EQ + 10, "ADD_BR _I forms");
+_Static_assert(WASM_IOP_ADD_BR_I64_EQ_I == WASM_IOP_ADD_BR_I64_EQ + 10, "ADD_BR _I forms");
+/* emit_cond_jump: a load test's EQZ form is its NEZ form + 1 */
+_Static_assert(WASM_IOP_BR_LD8U_EQZ == WASM_IOP_BR_LD8U_NEZ + 1, "BR_LD8U EQZ after NEZ");
+_Static_assert(WASM_IOP_BR_LD32_EQZ == WASM_IOP_BR_LD32_NEZ + 1, "BR_LD32 EQZ after NEZ");
+/* binary: <OP>_<SHIFT> = base + shift * 5 + op (ADD SUB AND OR XOR) */
+_Static_assert(WASM_IOP_I32_XOR_SHR_U == WASM_IOP_I32_ADD_SHL + 2 * 5 + 4, "I32 shifted forms");
+_Static_assert(WASM_IOP_I32_ADD_SHR_S == WASM_IOP_I32_ADD_SHL + 5, "I32 shifted forms");
+_Static_assert(WASM_IOP_I64_XOR_SHR_U == WASM_IOP_I64_ADD_SHL + 2 * 5 + 4, "I64 shifted forms");
+_Static_assert(WASM_IOP_I64_ADD_SHR_S == WASM_IOP_I64_ADD_SHL + 5, "I64 shifted forms");
+_Static_assert(WASM_IOP_I32_SUB_SHL == WASM_IOP_I32_ADD_SHL + 1 && WASM_IOP_I32_XOR_SHL == WASM_IOP_I32_ADD_SHL + 4,
+               "shifted forms ordered ADD SUB AND OR XOR");
 
 enum { SV_HOME, SV_LOCAL, SV_CONST };
 
@@ -91,6 +134,8 @@ typedef struct patch {
   int32_t next;
 } patch;
 
+enum { WIN = 3 }; /* the deepest fusion takes back two instructions, plus one revived */
+
 typedef struct compiler {
   const tova_module *m;
   const void *const *h; /* handler addresses */
@@ -105,20 +150,14 @@ typedef struct compiler {
   uint32_t nlocals;
   uint32_t max_height;
   bool oom;
-  /* Fusion candidates: valid while len equals their end. */
-  uint32_t fuse_end, fuse_dst_at, fuse_pos;
-  uint32_t cmp_start, cmp_end, cmp_pos;
-  cond cmp;
-  /* A just-emitted `local = src + imm` (ADD_I into a local), for loop-step fusion. */
-  uint32_t addi_start, addi_end, addi_local;
-  bool addi_w64, addi_reg; /* reg: an ADD of two slots (ADD_BR), else ADD_I (ADDI_BR) */
-  /* A just-emitted i32.load / i32.load8_u into a home slot, for load-test fusion. */
-  uint32_t ld_start, ld_end;
-  wasm_iop ld_op;
-  /* A just-emitted i32.store8 of a constant, for store + loop-step fusion. */
-  uint32_t st_start, st_end;
-  /* A just-emitted i32.add into a local (kept while a loop step follows it). */
-  uint32_t add_start, add_end;
+  /* The peephole window: the last instructions emitted since the last label,
+   * newest first (win[0] is the last one). Every fusion reads what it needs
+   * from these instructions themselves (op, operands), as Lua's
+   * previousinstruction() does. A label empties the window: another path
+   * may arrive there, so nothing before it may be fused with what follows.
+   * Taking an instruction back pops it, and the one before is last again. */
+  struct win { uint32_t at; wasm_iop op; } win[WIN];
+  uint32_t nwin;
   /* Unconditional BRs, for jump threading once all labels are bound, each
    * with the COPY that falls into it (or NO_FUSE). */
   struct jump { uint32_t br, copy; } *brs;
@@ -160,7 +199,28 @@ static uint32_t emit_op(compiler *c, wasm_iop op) {
     return at;
   }
   c->code[c->len++].h = c->h[op];
+  memmove(&c->win[1], &c->win[0], sizeof c->win[0] * (WIN - 1));
+  c->win[0] = (struct win){at, op};
+  if (c->nwin < WIN) c->nwin++;
   return at;
+}
+
+/* The k-th last instruction since the last label (0: the last one), or NULL. */
+static const struct win *last_instr(const compiler *c, uint32_t k) {
+  return !c->oom && k < c->nwin ? &c->win[k] : NULL;
+}
+
+/* Operand cell i (1-based) of a windowed instruction. */
+static uint64_t operand(const compiler *c, const struct win *w, uint32_t i) {
+  return c->code[w->at + i].u;
+}
+
+/* Remove the last instruction (a fusion re-emits it combined). */
+static void take_back(compiler *c) {
+  TOVA_ASSERT(c->nwin > 0 && c->win[0].at + wasm_code_instr_cells(c->code, c->win[0].at) == c->len);
+  c->len = c->win[0].at;
+  memmove(&c->win[0], &c->win[1], sizeof c->win[0] * (WIN - 1));
+  c->nwin--;
 }
 
 /* An unconditional BR with its offset still to set (last cell). */
@@ -202,9 +262,13 @@ static void thread_jumps(compiler *c) {
       if (copy != NO_FUSE && c->code[copy + 1].u == c->code[p + 1].u) {
         c->code[copy].h = r1;
         c->code[copy + 1].u = c->code[copy + 2].u;
+        /* the COPY's third cell is left over: a 1-cell op that never runs,
+         * so the body stays a sequence of whole instructions */
+        c->code[copy + 2].h = c->h[WASM_IOP_UNREACHABLE];
       }
     } else if (c->code[t].h == r0) {
       c->code[p] = c->code[t];
+      c->code[p + 1].h = c->h[WASM_IOP_UNREACHABLE]; /* the BR's offset cell: never runs */
     }
   }
 }
@@ -215,14 +279,7 @@ static void set_off(compiler *c, uint32_t at, uint32_t base, uint32_t target) {
 }
 
 /* A label is bound here: nothing emitted before may be fused with what follows. */
-static void mark_label(compiler *c) {
-  c->fuse_end = NO_FUSE;
-  c->cmp_end = NO_FUSE;
-  c->addi_end = NO_FUSE;
-  c->ld_end = NO_FUSE;
-  c->st_end = NO_FUSE;
-  c->add_end = NO_FUSE;
-}
+static void mark_label(compiler *c) { c->nwin = 0; }
 
 static void add_patch(compiler *c, int32_t *list, uint32_t at, uint32_t base) {
   if (!grow((void **)&c->patch, &c->pcap, c->npatch + 1, sizeof(patch))) {
@@ -276,6 +333,13 @@ static void materialize_all(compiler *c) {
     if (c->vs[i].kind != SV_HOME) materialize(c, i);
 }
 
+/* The rule for labels and calls (header comment): every value in its home slot. */
+static inline bool all_home(const compiler *c) {
+  for (uint32_t i = 0; i < c->nvs; i++)
+    if (c->vs[i].kind != SV_HOME) return false;
+  return true;
+}
+
 static void materialize_local(compiler *c, uint32_t local, uint32_t below) {
   for (uint32_t i = 0; i < below; i++)
     if (c->vs[i].kind == SV_LOCAL && c->vs[i].local == local) materialize(c, i);
@@ -283,6 +347,7 @@ static void materialize_local(compiler *c, uint32_t local, uint32_t below) {
 
 /* Pop an operand and return the slot holding it. */
 static uint64_t pop_slot(compiler *c) {
+  TOVA_ASSERT(c->nvs > 0); /* validated code never pops an empty stack */
   uint32_t pos = c->nvs - 1;
   sv *v = &c->vs[pos];
   uint64_t slot;
@@ -297,11 +362,21 @@ static uint64_t pop_slot(compiler *c) {
 
 static bool top_is_const(const compiler *c) { return c->nvs && c->vs[c->nvs - 1].kind == SV_CONST; }
 
-/* The last instruction wrote its result to the home slot of the top entry. */
-static void note_result(compiler *c, uint32_t dst_at) {
-  c->fuse_end = c->len;
-  c->fuse_dst_at = dst_at;
-  c->fuse_pos = c->nvs - 1;
+static const char *const iop_operands[WASM_IOP_COUNT] = {
+#define WASM_IOP_OPERANDS(name, cells, operands) operands,
+    WASM_IOP_LIST(WASM_IOP_OPERANDS)
+#undef WASM_IOP_OPERANDS
+};
+
+/* The last instruction, if it computed the value of stack position pos into
+ * pos's home slot (its first operand is a destination, iops.h): its result
+ * can be redirected, or the instruction folded into the one consuming it. */
+static const struct win *last_result_into(const compiler *c, uint32_t pos) {
+  const struct win *w = last_instr(c, 0);
+  if (!w || pos >= c->nvs || c->vs[pos].kind != SV_HOME) return NULL;
+  const char *ops = iop_operands[w->op];
+  if (ops[0] != 'd' || (ops[1] != ' ' && ops[1] != 0)) return NULL;
+  return operand(c, w, 1) == home(c, pos) ? w : NULL;
 }
 
 /* ---------------- plain instruction shapes ---------------- */
@@ -310,10 +385,8 @@ static void unary(compiler *c, wasm_iop op) {
   uint64_t a = pop_slot(c);
   uint64_t d = push_home(c);
   emit_op(c, op);
-  uint32_t at = c->len;
   emit_u(c, d);
   emit_u(c, a);
-  note_result(c, at);
 }
 
 /* Division and remainder by a constant use their _I form only when the
@@ -344,13 +417,12 @@ static int shifted_family(wasm_iop op, bool w64) {
 /* If the last instruction emitted is a shift by a constant into the home slot
  * of stack position pos, returns its index (0 SHL, 1 SHR_S, 2 SHR_U), else -1. */
 static int last_shift_into(const compiler *c, uint32_t pos, bool w64) {
-  if (c->oom || c->fuse_end != c->len || c->fuse_pos != pos) return -1;
-  uint32_t start = c->fuse_dst_at - 1;
-  if (c->code[start + 1].u != home(c, pos)) return -1;
+  const struct win *w = last_result_into(c, pos);
+  if (!w) return -1;
   static const wasm_iop s32[3] = {WASM_IOP_I32_SHL_I, WASM_IOP_I32_SHR_S_I, WASM_IOP_I32_SHR_U_I};
   static const wasm_iop s64[3] = {WASM_IOP_I64_SHL_I, WASM_IOP_I64_SHR_S_I, WASM_IOP_I64_SHR_U_I};
   for (int i = 0; i < 3; i++)
-    if (c->code[start].h == c->h[(w64 ? s64 : s32)[i]]) return i;
+    if (w->op == (w64 ? s64 : s32)[i]) return i;
   return -1;
 }
 
@@ -383,26 +455,27 @@ static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
       }
     }
     if (sh >= 0) {
-      uint64_t other = pop_slot(c); /* a LOCAL or HOME entry: emits nothing */
-      uint64_t shifted = pop_slot(c);
-      if (!shift_left) {
-        uint64_t t = other;
-        other = shifted;
-        shifted = t;
+      /* Take the shift back BEFORE popping the other operand: popping a
+       * constant materialises it, and that code must stay (it is emitted
+       * in the shift's place; it cannot clobber the shift's source, which is
+       * a local or the home slot of the shift's own position). */
+      const struct win *w = last_instr(c, 0); /* SHIFT_I d s k */
+      uint64_t src = operand(c, w, 2), k = operand(c, w, 3);
+      take_back(c);
+      uint64_t other;
+      if (shift_left) {
+        other = pop_slot(c); /* the right operand, above the shift's result */
+        c->nvs--;            /* the shift's result: no longer written */
+      } else {
+        c->nvs--;
+        other = pop_slot(c); /* the left operand, below the shift's result */
       }
-      (void)shifted; /* the shift's own destination: no longer written */
-      uint32_t start = c->fuse_dst_at - 1;
-      uint64_t src = c->code[start + 2].u, k = c->code[start + 3].u;
-      c->len = start;
-      mark_label(c); /* candidates that ended where the shift began are stale */
       uint64_t d = push_home(c);
       emit_op(c, (wasm_iop)((w64 ? WASM_IOP_I64_ADD_SHL : WASM_IOP_I32_ADD_SHL) + sh * 5 + fam));
-      uint32_t at = c->len;
       emit_u(c, d);
       emit_u(c, other);
       emit_u(c, src);
       emit_u(c, k);
-      note_result(c, at);
       return;
     }
     b = pop_slot(c);
@@ -410,11 +483,9 @@ static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
   a = pop_slot(c);
   uint64_t d = push_home(c);
   emit_op(c, imm ? (wasm_iop)op_i : op);
-  uint32_t at = c->len;
   emit_u(c, d);
   emit_u(c, a);
   emit_u(c, b);
-  note_result(c, at);
 }
 
 /* Integer comparison idx (WASM_CMP_LIST order); remembered for branch fusion. */
@@ -430,63 +501,62 @@ static void compare(compiler *c, bool w64, unsigned idx) {
     b = pop_slot(c);
   }
   uint64_t a = pop_slot(c);
-  /* Materialising a constant `a` emitted code: the compare starts after it. */
-  uint32_t start = c->len;
   uint64_t d = push_home(c);
   emit_op(c, imm ? op_i : op);
-  uint32_t at = c->len;
   emit_u(c, d);
   emit_u(c, a);
   emit_u(c, b);
-  note_result(c, at);
-  c->cmp = (cond){COND_CMP, w64, imm, (uint16_t)idx, a, b};
-  c->cmp_start = start;
-  c->cmp_end = c->len;
-  c->cmp_pos = c->nvs - 1;
 }
 
 static void eqz(compiler *c, bool w64) {
+  const struct win *ld = w64 ? NULL : last_result_into(c, c->nvs - 1);
   uint64_t a = pop_slot(c);
-  if (!w64 && c->ld_end == c->len && !c->oom && c->ld_op == WASM_IOP_I32_LOAD8_U &&
-      c->code[c->ld_start + 1].u == a && a >= c->nlocals) {
+  if (ld && ld->op == WASM_IOP_I32_LOAD8_U) {
     /* eqz of a byte just loaded into its home slot: one LD8U_EQZ. A branch on
      * it still becomes BR_LD8U_EQZ (the condition is the load test). */
-    uint32_t start = c->ld_start;
-    uint64_t addr = c->code[start + 2].u, off = c->code[start + 3].u;
-    c->len = start;
-    c->ld_end = c->fuse_end = c->cmp_end = c->addi_end = c->st_end = c->add_end = NO_FUSE;
+    uint64_t addr = operand(c, ld, 2), off = operand(c, ld, 3);
+    take_back(c);
     uint64_t d = push_home(c);
     emit_op(c, WASM_IOP_LD8U_EQZ);
-    uint32_t at = c->len;
     emit_u(c, d), emit_u(c, addr), emit_u(c, off);
-    note_result(c, at);
-    c->cmp = (cond){COND_LOAD, false, true, (uint16_t)WASM_IOP_BR_LD8U_NEZ, addr, off};
-    c->cmp_start = start;
-    c->cmp_end = c->len;
-    c->cmp_pos = c->nvs - 1;
     return;
   }
-  uint32_t start = c->len;
   uint64_t d = push_home(c);
   emit_op(c, w64 ? WASM_IOP_I64_EQZ : WASM_IOP_I32_EQZ);
-  uint32_t at = c->len;
   emit_u(c, d);
   emit_u(c, a);
-  note_result(c, at);
-  c->cmp = (cond){COND_EQZ, w64, false, 0, a, 0};
-  c->cmp_start = start;
-  c->cmp_end = c->len;
-  c->cmp_pos = c->nvs - 1;
 }
+
+/* The condition the last instruction computed into the top entry's home, if
+ * it is a comparison, an eqz or an LD8U_EQZ (COND_SLOT if none). */
+static cond cond_of_last(const compiler *c) {
+  const struct win *w = last_result_into(c, c->nvs - 1);
+  cond k = {COND_SLOT, false, false, 0, 0, 0};
+  if (!w) return k;
+  wasm_iop op = w->op;
+  uint64_t a = operand(c, w, 2);
+  if (op >= WASM_IOP_I32_EQ && op <= WASM_IOP_I32_GE_U_I) /* slot forms, then _I forms */
+    k = (cond){COND_CMP, false, op >= WASM_IOP_I32_EQ_I, (uint16_t)((op - WASM_IOP_I32_EQ) % 10), a,
+               operand(c, w, 3)};
+  else if (op >= WASM_IOP_I64_EQ && op <= WASM_IOP_I64_GE_U_I)
+    k = (cond){COND_CMP, true, op >= WASM_IOP_I64_EQ_I, (uint16_t)((op - WASM_IOP_I64_EQ) % 10), a,
+               operand(c, w, 3)};
+  else if (op == WASM_IOP_I32_EQZ || op == WASM_IOP_I64_EQZ)
+    k = (cond){COND_EQZ, op == WASM_IOP_I64_EQZ, false, 0, a, 0};
+  else if (op == WASM_IOP_LD8U_EQZ) /* imm: taken when the byte is zero */
+    k = (cond){COND_LOAD, false, true, (uint16_t)WASM_IOP_BR_LD8U_NEZ, a, operand(c, w, 3)};
+  return k;
+}
+_Static_assert(WASM_IOP_I32_EQ_I == WASM_IOP_I32_EQ + 10 && WASM_IOP_I64_EQ_I == WASM_IOP_I64_EQ + 10,
+               "cond_of_last: _I compare forms follow the slot forms");
 
 /* Pop a branch condition, taking back a just-emitted comparison to fuse it. */
 static cond pop_cond(compiler *c) {
-  if (c->cmp_end == c->len && c->nvs && c->cmp_pos == c->nvs - 1 &&
-      c->vs[c->nvs - 1].kind == SV_HOME) {
-    c->len = c->cmp_start;
+  cond k = cond_of_last(c);
+  if (k.kind != COND_SLOT) {
+    take_back(c);
     c->nvs--;
-    c->fuse_end = c->cmp_end = NO_FUSE;
-    return c->cmp;
+    return k;
   }
   return (cond){COND_SLOT, false, false, 0, pop_slot(c), 0};
 }
@@ -568,20 +638,22 @@ static bool emit_addi_branch(compiler *c, const cond *k, uint32_t *startp);
 /* A branch on (the eqz of) a value just loaded into a home slot: take the load
  * back and test memory directly (the value has no other use: it was popped). */
 static void fuse_load(compiler *c, cond *k) {
-  if (c->ld_end != c->len || c->oom || (k->kind != COND_SLOT && k->kind != COND_EQZ) || k->w64)
+  const struct win *ld = last_instr(c, 0);
+  if (!ld || (ld->op != WASM_IOP_I32_LOAD && ld->op != WASM_IOP_I32_LOAD8_U) ||
+      (k->kind != COND_SLOT && k->kind != COND_EQZ) || k->w64)
     return;
-  uint64_t dst = c->code[c->ld_start + 1].u;
+  uint64_t dst = operand(c, ld, 1);
   if (k->a != dst || dst < c->nlocals) return; /* not the load's own home slot */
-  uint64_t addr = c->code[c->ld_start + 2].u, off = c->code[c->ld_start + 3].u;
-  wasm_iop op = c->ld_op == WASM_IOP_I32_LOAD8_U ? WASM_IOP_BR_LD8U_NEZ : WASM_IOP_BR_LD32_NEZ;
-  c->len = c->ld_start;
-  c->ld_end = c->fuse_end = c->cmp_end = c->addi_end = NO_FUSE;
+  uint64_t addr = operand(c, ld, 2), off = operand(c, ld, 3);
+  wasm_iop op = ld->op == WASM_IOP_I32_LOAD8_U ? WASM_IOP_BR_LD8U_NEZ : WASM_IOP_BR_LD32_NEZ;
+  take_back(c);
   bool eqz = k->kind == COND_EQZ;
   *k = (cond){COND_LOAD, false, eqz, (uint16_t)op, addr, off}; /* imm: tests zero */
 }
 
 /* Unconditional branch to t (stack materialised). */
 static void emit_br(compiler *c, ctl *t) {
+  TOVA_ASSERT(c->oom || all_home(c));
   if (t->kind == CTL_FUNC) {
     emit_return_from(c, t->nresults);
     return;
@@ -607,42 +679,45 @@ static void emit_br(compiler *c, ctl *t) {
 /* `l = src + imm` immediately followed by a branch on l: one instruction.
  * Emits it (jump if k) and returns its start, the offset is the last cell. */
 static bool emit_addi_branch(compiler *c, const cond *k, uint32_t *startp) {
-  if (c->addi_end != c->len || c->oom) return false;
-  uint32_t l = c->addi_local;
+  /* the step: the last instruction is an add into a local (a `local.set`
+   * redirected it there, see local_set) */
+  const struct win *step = last_instr(c, 0);
+  if (!step) return false;
+  bool reg = step->op == WASM_IOP_I32_ADD || step->op == WASM_IOP_I64_ADD;
+  bool w64 = step->op == WASM_IOP_I64_ADD || step->op == WASM_IOP_I64_ADD_I;
+  if (!reg && step->op != WASM_IOP_I32_ADD_I && step->op != WASM_IOP_I64_ADD_I) return false;
+  uint64_t l = operand(c, step, 1);
+  if (l >= c->nlocals) return false;
   wasm_iop op;
   if (k->kind == COND_SLOT) {
-    if (c->addi_w64 || c->addi_reg || k->a != l) return false;
+    if (w64 || reg || k->a != l) return false;
     op = WASM_IOP_ADDI_BR_NEZ;
   } else if (k->kind == COND_CMP) {
-    if (k->w64 != c->addi_w64 || k->a != l) return false;
-    wasm_iop base = c->addi_reg ? (k->w64 ? WASM_IOP_ADD_BR_I64_EQ : WASM_IOP_ADD_BR_I32_EQ)
-                                : (k->w64 ? WASM_IOP_ADDI_BR_I64_EQ : WASM_IOP_ADDI_BR_I32_EQ);
+    if (k->w64 != w64 || k->a != l) return false;
+    wasm_iop base = reg ? (k->w64 ? WASM_IOP_ADD_BR_I64_EQ : WASM_IOP_ADD_BR_I32_EQ)
+                        : (k->w64 ? WASM_IOP_ADDI_BR_I64_EQ : WASM_IOP_ADDI_BR_I32_EQ);
     op = (wasm_iop)(base + (k->imm ? 10 : 0) + k->idx);
   } else {
     return false;
   }
-  uint64_t src = c->code[c->addi_start + 2].u, imm = c->code[c->addi_start + 3].u;
-  /* A constant byte store right before the step (nothing between, no label):
-   * the whole loop body `mem[a] = v; l = src + x; br_if l <cmp> b` in one. */
-  bool st = c->st_end == c->addi_start && k->kind == COND_CMP && !k->imm && !k->w64 &&
-            c->code[c->st_start].h == c->h[WASM_IOP_I32_STORE8_I];
+  uint64_t src = operand(c, step, 2), imm = operand(c, step, 3);
+  /* The instruction before the step (nothing between, no label): a constant
+   * byte store makes the whole loop body `mem[a] = v; l = src + x; br_if l
+   * <cmp> b` one instruction; an i32.add into a local (`acc += x; i += k;
+   * br_if i <cmp> b`) joins an ADDI step. */
+  const struct win *before = last_instr(c, 1);
+  bool slot_cmp = k->kind == COND_CMP && !k->imm && !k->w64;
+  bool st = before && slot_cmp && before->op == WASM_IOP_I32_STORE8_I;
+  bool ad = before && slot_cmp && !reg && before->op == WASM_IOP_I32_ADD &&
+            operand(c, before, 1) < c->nlocals;
   uint64_t st_a = 0, st_v = 0, st_off = 0;
-  if (st) {
-    st_a = c->code[c->st_start + 1].u, st_v = c->code[c->st_start + 2].u;
-    st_off = c->code[c->st_start + 3].u;
-    op = (wasm_iop)((c->addi_reg ? WASM_IOP_ST8I_ADD_BR_I32_EQ : WASM_IOP_ST8I_ADDI_BR_I32_EQ) +
-                    k->idx);
+  if (st || ad) { /* a v offset (store) or d x y (add) */
+    st_a = operand(c, before, 1), st_v = operand(c, before, 2), st_off = operand(c, before, 3);
+    op = st ? (wasm_iop)((reg ? WASM_IOP_ST8I_ADD_BR_I32_EQ : WASM_IOP_ST8I_ADDI_BR_I32_EQ) + k->idx)
+            : (wasm_iop)(WASM_IOP_ADD32_ADDI_BR_I32_EQ + k->idx);
   }
-  /* An accumulation right before the step: `acc += x; i += k; br_if i <cmp> b`. */
-  bool ad = !st && !c->addi_reg && c->add_end == c->addi_start && k->kind == COND_CMP &&
-            !k->imm && !k->w64 && c->code[c->add_start].h == c->h[WASM_IOP_I32_ADD];
-  if (ad) {
-    st_a = c->code[c->add_start + 1].u, st_v = c->code[c->add_start + 2].u;
-    st_off = c->code[c->add_start + 3].u;
-    op = (wasm_iop)(WASM_IOP_ADD32_ADDI_BR_I32_EQ + k->idx);
-  }
-  c->len = st ? c->st_start : ad ? c->add_start : c->addi_start;
-  c->addi_end = c->st_end = c->add_end = NO_FUSE;
+  take_back(c);
+  if (st || ad) take_back(c);
   uint32_t start = emit_op(c, op);
   if (st || ad) emit_u(c, st_a), emit_u(c, st_v), emit_u(c, st_off);
   emit_u(c, l);
@@ -726,18 +801,20 @@ static void reset_stack(compiler *c, const ctl *t, uint32_t n) {
 static void emit_call(compiler *c, uint32_t fidx) {
   const tova_functype *ft = wasm_func_type(c->m, fidx);
   materialize_all(c);
+  TOVA_ASSERT(c->oom || all_home(c));
   uint64_t argbase = home(c, c->nvs - ft->nparams);
+  /* the instruction that computed the last argument, if it was the last one */
+  const struct win *last_arg = ft->nparams ? last_result_into(c, c->nvs - 1) : NULL;
   c->nvs -= ft->nparams;
   if (fidx >= c->m->nimported_funcs) {
     const void *code = c->m->func_defs[fidx - c->m->nimported_funcs].code;
-    const void *h = c->oom || c->fuse_end != c->len ? NULL : c->code[c->fuse_dst_at - 1].h;
-    if (ft->nparams && c->fuse_pos == c->nvs + ft->nparams - 1 &&
-        (h == c->h[WASM_IOP_I32_ADD_I] || h == c->h[WASM_IOP_I64_ADD_I])) {
+    if (last_arg && (last_arg->op == WASM_IOP_I32_ADD_I || last_arg->op == WASM_IOP_I64_ADD_I)) {
       /* The last argument was just computed as x + k: do it in the call. */
-      uint32_t start = c->fuse_dst_at - 1;
-      uint64_t d = c->code[start + 1].u, src = c->code[start + 2].u, imm = c->code[start + 3].u;
-      c->len = start;
-      emit_op(c, h == c->h[WASM_IOP_I32_ADD_I] ? WASM_IOP_CALL_ADDI32 : WASM_IOP_CALL_ADDI64);
+      bool w64 = last_arg->op == WASM_IOP_I64_ADD_I;
+      uint64_t d = operand(c, last_arg, 1), src = operand(c, last_arg, 2),
+               imm = operand(c, last_arg, 3);
+      take_back(c);
+      emit_op(c, w64 ? WASM_IOP_CALL_ADDI64 : WASM_IOP_CALL_ADDI32);
       emit_u(c, argbase);
       emit_u(c, 0);
       if (!c->oom) c->code[c->len - 1].p = code;
@@ -761,6 +838,7 @@ static void emit_call_indirect(compiler *c, uint32_t typeidx, uint32_t table) {
   const tova_functype *ft = &c->m->types[typeidx];
   uint64_t idx = pop_slot(c);
   materialize_all(c);
+  TOVA_ASSERT(c->oom || all_home(c));
   uint64_t argbase = home(c, c->nvs - ft->nparams);
   c->nvs -= ft->nparams;
   emit_op(c, WASM_IOP_CALL_INDIRECT);
@@ -784,27 +862,20 @@ static void local_set(compiler *c, uint32_t l, bool tee) {
   bool pending = false;
   for (uint32_t i = 0; i < top; i++)
     if (c->vs[i].kind == SV_LOCAL && c->vs[i].local == l) pending = true;
-  if (v.kind == SV_HOME && !pending && c->fuse_end == c->len && c->fuse_pos == top) {
-    /* The value was just computed: compute it straight into the local. */
-    if (!c->oom) {
-      c->code[c->fuse_dst_at].u = l;
-      const void *h = c->code[c->fuse_dst_at - 1].h;
-      bool reg = h == c->h[WASM_IOP_I32_ADD] || h == c->h[WASM_IOP_I64_ADD];
-      if (reg || h == c->h[WASM_IOP_I32_ADD_I] || h == c->h[WASM_IOP_I64_ADD_I]) {
-        c->addi_start = c->fuse_dst_at - 1;
-        c->addi_end = c->len;
-        c->addi_local = l;
-        c->addi_reg = reg;
-        c->addi_w64 = h == c->h[WASM_IOP_I64_ADD_I] || h == c->h[WASM_IOP_I64_ADD];
-        if (h == c->h[WASM_IOP_I32_ADD]) c->add_start = c->addi_start, c->add_end = c->len;
-      }
-    }
-    c->fuse_end = c->cmp_end = NO_FUSE;
+  const struct win *w = v.kind == SV_HOME && !pending ? last_result_into(c, top) : NULL;
+  if (w) {
+    /* The value was just computed: compute it straight into the local. (An
+     * add into a local is what a loop step is made of: emit_addi_branch
+     * finds it in the window.) */
+    c->code[w->at + 1].u = l;
     if (tee) c->vs[top] = (sv){SV_LOCAL, l, 0};
     else c->nvs--;
     return;
   }
   if (pending) materialize_local(c, l, top);
+  /* the rule for local.set/tee (header comment): no pending read of the old value */
+  for (uint32_t i = 0; TOVA_DEBUG && i < top; i++)
+    TOVA_ASSERT(c->vs[i].kind != SV_LOCAL || c->vs[i].local != l);
   if (v.kind == SV_CONST) {
     emit_op(c, WASM_IOP_CONST);
     emit_u(c, l);
@@ -1106,6 +1177,7 @@ static void instr(compiler *c, const wasm_instr *in) {
         break;
       }
       if (!top->unreachable) materialize_all(c);
+      TOVA_ASSERT(c->oom || top->unreachable || all_home(c)); /* a label follows */
       bind_list(c, top->else_patch);
       bind_list(c, top->patches);
       ctl t = *top;
@@ -1158,9 +1230,7 @@ static void instr(compiler *c, const wasm_instr *in) {
       uint64_t k = pop_slot(c), b = pop_slot(c), a = pop_slot(c);
       uint64_t d = push_home(c);
       emit_op(c, WASM_IOP_SELECT);
-      uint32_t at = c->len;
       emit_u(c, d), emit_u(c, k), emit_u(c, a), emit_u(c, b);
-      note_result(c, at);
       break;
     }
     case WASM_OP_LOCAL_GET:
@@ -1175,9 +1245,7 @@ static void instr(compiler *c, const wasm_instr *in) {
     case WASM_OP_GLOBAL_GET: {
       uint64_t d = push_home(c);
       emit_op(c, WASM_IOP_GLOBAL_GET);
-      uint32_t at = c->len;
       emit_u(c, d), emit_u(c, in->a);
-      note_result(c, at);
       break;
     }
     case WASM_OP_GLOBAL_SET: {
@@ -1207,15 +1275,8 @@ static void instr(compiler *c, const wasm_instr *in) {
       uint64_t a = pop_slot(c);
       uint64_t d = push_home(c);
       wasm_iop op = load_op(in->op);
-      uint32_t start = emit_op(c, op);
-      uint32_t at = c->len;
+      emit_op(c, op);
       emit_u(c, d), emit_u(c, a), emit_u(c, in->offset);
-      note_result(c, at);
-      if (op == WASM_IOP_I32_LOAD8_U || (op == WASM_IOP_I32_LOAD && in->op == WASM_OP_I32_LOAD)) {
-        c->ld_start = start;
-        c->ld_end = c->len;
-        c->ld_op = op;
-      }
       break;
     }
     case WASM_OP_I32_STORE: case WASM_OP_I64_STORE: case WASM_OP_F32_STORE:
@@ -1224,12 +1285,8 @@ static void instr(compiler *c, const wasm_instr *in) {
       if (top_is_const(c)) { /* constant value: the _I form, no slot needed */
         uint64_t v = c->vs[--c->nvs].value;
         uint64_t a = pop_slot(c);
-        uint32_t start = emit_op(c, store_imm_op(in->op));
+        emit_op(c, store_imm_op(in->op));
         emit_u(c, a), emit_u(c, v), emit_u(c, in->offset);
-        if (in->op == WASM_OP_I32_STORE8 || in->op == WASM_OP_I64_STORE8) {
-          c->st_start = start;
-          c->st_end = c->len;
-        }
         break;
       }
       uint64_t v = pop_slot(c), a = pop_slot(c);
@@ -1265,9 +1322,7 @@ static void instr(compiler *c, const wasm_instr *in) {
     case WASM_OP_REF_FUNC: {
       uint64_t d = push_home(c);
       emit_op(c, WASM_IOP_REF_FUNC);
-      uint32_t at = c->len;
       emit_u(c, d), emit_u(c, in->a);
-      note_result(c, at);
       break;
     }
     case WASM_OP_PREFIX_FC:
@@ -1297,7 +1352,7 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
   c->nvs = c->ncs = c->npatch = c->nbrs = 0;
   c->max_height = 0;
   c->oom = false;
-  c->fuse_end = c->cmp_end = c->addi_end = c->ld_end = c->st_end = c->add_end = NO_FUSE;
+  c->nwin = 0;
   c->nlocals = ft->nparams + fd->nlocals;
   ctl *f = push_ctl(c, CTL_FUNC, 0, ft->nresults);
   if (!f) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
@@ -1314,6 +1369,8 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
   }
   if (c->oom) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
   thread_jumps(c);
+  /* The emitter agrees with iops.h: whole instructions, branches landing on them. */
+  TOVA_ASSERT(wasm_code_check(c->code, c->len) == NULL);
 
   code->cells = malloc(sizeof(wasm_cell) * (c->len ? c->len : 1));
   if (!code->cells) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");

@@ -91,7 +91,7 @@ static tova_status call_host(tova_exec *e, tova_instance *inst, tova_func *f, ui
 
 INTERP_NOCLONE static tova_status interp(tova_exec *e, const void *const **table_out) {
   static const void *const handlers[WASM_IOP_COUNT] = {
-#define WASM_IOP_LABEL(name) &&L_##name,
+#define WASM_IOP_LABEL(name, cells, operands) &&L_##name,
       WASM_IOP_LIST(WASM_IOP_LABEL)
 #undef WASM_IOP_LABEL
   };
@@ -184,19 +184,19 @@ L_BR: /* off */
   TAKE(1);
 L_BR_NEZ: /* a off */
   if (I32(1)) TAKE(2);
-  pc += 3;
+  pc += WASM_CELLS_BR_NEZ;
   NEXT();
 L_BR_EQZ: /* a off */
   if (!I32(1)) TAKE(2);
-  pc += 3;
+  pc += WASM_CELLS_BR_EQZ;
   NEXT();
 L_BR_I64_NEZ:
   if (S(1)) TAKE(2);
-  pc += 3;
+  pc += WASM_CELLS_BR_I64_NEZ;
   NEXT();
 L_BR_I64_EQZ:
   if (!S(1)) TAKE(2);
-  pc += 3;
+  pc += WASM_CELLS_BR_I64_EQZ;
   NEXT();
 L_BR_TABLE: { /* a n off_0 .. off_{n-1} off_default */
   uint64_t i = I32(1), n = U(2);
@@ -269,22 +269,22 @@ do_return : {
     NEXT();                                                                \
   } while (0)
 L_CALL: /* argbase code: a function of this module (same instance) */
-  ENTER_WASM((const wasm_code *)pc[2].p, U(1), pc + 3);
+  ENTER_WASM((const wasm_code *)pc[2].p, U(1), pc + WASM_CELLS_CALL);
   CHECK_INTR();
   NEXT();
 L_CALL_ADDI32: /* argbase code d src imm */
   S(3) = (uint32_t)(S(4) + U(5));
-  ENTER_WASM((const wasm_code *)pc[2].p, U(1), pc + 6);
+  ENTER_WASM((const wasm_code *)pc[2].p, U(1), pc + WASM_CELLS_CALL_ADDI32);
   CHECK_INTR();
   NEXT();
 L_CALL_ADDI64:
   S(3) = S(4) + U(5);
-  ENTER_WASM((const wasm_code *)pc[2].p, U(1), pc + 6);
+  ENTER_WASM((const wasm_code *)pc[2].p, U(1), pc + WASM_CELLS_CALL_ADDI64);
   CHECK_INTR();
   NEXT();
 L_CALL_FUNC: { /* argbase funcidx: an imported function, maybe host or of another instance */
   tova_func *cf = inst->funcs[U(2)];
-  CALL_FUNC(cf, U(1), pc + 3);
+  CALL_FUNC(cf, U(1), pc + WASM_CELLS_CALL_FUNC);
 }
 L_CALL_INDIRECT: { /* argbase idxslot typeidx tableidx */
   tova_table *t = inst->tables[U(4)];
@@ -301,7 +301,7 @@ L_CALL_INDIRECT: { /* argbase idxslot typeidx tableidx */
   }
   const tova_functype *want = &inst->module->types[U(3)];
   if (cf->type != want && !wasm_functype_equal(cf->type, want)) TRAP(MSG_SIG_MISMATCH);
-  CALL_FUNC(cf, U(1), pc + 5);
+  CALL_FUNC(cf, U(1), pc + WASM_CELLS_CALL_INDIRECT);
 }
 host_not_ok: { /* a host function parked, trapped or failed */
   size_t fo = (size_t)(fp - e->stack);
@@ -326,23 +326,23 @@ host_not_ok: { /* a host function parked, trapped or failed */
   /* ---------------- moves ---------------- */
 L_COPY: /* d s */
   S(1) = S(2);
-  pc += 3;
+  pc += WASM_CELLS_COPY;
   NEXT();
 L_CONST: /* d imm */
   S(1) = U(2);
-  pc += 3;
+  pc += WASM_CELLS_CONST;
   NEXT();
 L_SELECT: /* d c a b */
   S(1) = I32(2) ? S(3) : S(4);
-  pc += 5;
+  pc += WASM_CELLS_SELECT;
   NEXT();
 L_GLOBAL_GET: /* d idx */
   S(1) = inst->globals[U(2)]->value.raw;
-  pc += 3;
+  pc += WASM_CELLS_GLOBAL_GET;
   NEXT();
 L_GLOBAL_SET: /* idx s */
   inst->globals[U(1)]->value.raw = S(2);
-  pc += 3;
+  pc += WASM_CELLS_GLOBAL_SET;
   NEXT();
 
   /* ---------------- integer comparisons ---------------- */
@@ -369,16 +369,16 @@ L_GLOBAL_SET: /* idx s */
   /* OP d a b | OP_I d a imm | BR_OP a b off | BR_OP_I a imm off */
 #define CMP_HANDLERS(W, c)                      \
   L_I##W##_##c : S(1) = C##W##_##c(S(2), S(3)); \
-  pc += 4;                                      \
+  pc += WASM_CELLS_I##W##_##c;                  \
   NEXT();                                       \
   L_I##W##_##c##_I : S(1) = C##W##_##c(S(2), U(3)); \
-  pc += 4;                                      \
+  pc += WASM_CELLS_I##W##_##c##_I;              \
   NEXT();                                       \
   L_BR_I##W##_##c : if (C##W##_##c(S(1), S(2))) TAKE(3); \
-  pc += 4;                                      \
+  pc += WASM_CELLS_BR_I##W##_##c;               \
   NEXT();                                       \
   L_BR_I##W##_##c##_I : if (C##W##_##c(S(1), U(2))) TAKE(3); \
-  pc += 4;                                      \
+  pc += WASM_CELLS_BR_I##W##_##c##_I;           \
   NEXT();
 #define CMP32(c) CMP_HANDLERS(32, c)
 #define CMP64(c) CMP_HANDLERS(64, c)
@@ -391,14 +391,14 @@ L_GLOBAL_SET: /* idx s */
     uint##W##_t v_ = (uint##W##_t)(S(2) + U(3));             \
     S(1) = v_;                                               \
     if (C##W##_##c(v_, S(4))) TAKE(5);                       \
-    pc += 6;                                                 \
+    pc += WASM_CELLS_ADDI_BR_I##W##_##c;                     \
     NEXT();                                                  \
   }                                                          \
   L_ADDI_BR_I##W##_##c##_I : {                               \
     uint##W##_t v_ = (uint##W##_t)(S(2) + U(3));             \
     S(1) = v_;                                               \
     if (C##W##_##c(v_, U(4))) TAKE(5);                       \
-    pc += 6;                                                 \
+    pc += WASM_CELLS_ADDI_BR_I##W##_##c##_I;                 \
     NEXT();                                                  \
   }
 #define ADD_BR(W, c)                                         \
@@ -406,14 +406,14 @@ L_GLOBAL_SET: /* idx s */
     uint##W##_t v_ = (uint##W##_t)(S(2) + S(3));             \
     S(1) = v_;                                               \
     if (C##W##_##c(v_, S(4))) TAKE(5);                       \
-    pc += 6;                                                 \
+    pc += WASM_CELLS_ADD_BR_I##W##_##c;                      \
     NEXT();                                                  \
   }                                                          \
   L_ADD_BR_I##W##_##c##_I : {                                \
     uint##W##_t v_ = (uint##W##_t)(S(2) + S(3));             \
     S(1) = v_;                                               \
     if (C##W##_##c(v_, U(4))) TAKE(5);                       \
-    pc += 6;                                                 \
+    pc += WASM_CELLS_ADD_BR_I##W##_##c##_I;                  \
     NEXT();                                                  \
   }
 #define ADD_BR32(c) ADD_BR(32, c)
@@ -454,12 +454,12 @@ L_GLOBAL_SET: /* idx s */
           v_ += step_;                                                     \
           *lp_ = v_;                                                       \
         } while (C32_##c(v_, bound_));                                     \
-        pc += 9;                                                           \
+        pc += WASM_CELLS_##name##_##c;                                     \
         NEXT();                                                            \
       }                                                                    \
       TAKE(8);                                                             \
     }                                                                      \
-    pc += 9;                                                               \
+    pc += WASM_CELLS_##name##_##c;                                         \
     NEXT();                                                                \
   }
 #define ST8I_ADD(c) ST8I_STEP(ST8I_ADD_BR_I32, c, S(6), U(6))
@@ -473,7 +473,7 @@ L_GLOBAL_SET: /* idx s */
     uint32_t v_ = (uint32_t)(S(5) + U(6));                     \
     S(4) = v_;                                                 \
     if (C32_##c(v_, S(7))) TAKE(8);                            \
-    pc += 9;                                                   \
+    pc += WASM_CELLS_ADD32_ADDI_BR_I32_##c;                    \
     NEXT();                                                    \
   }
   WASM_CMP_LIST(ADD32_ADDI)
@@ -481,14 +481,14 @@ L_LD8U_EQZ: { /* d a offset */
   uint64_t ea_ = (uint64_t)I32(2) + U(3);
   if (UNLIKELY(ea_ + 1 > msize)) TRAP(MSG_OOB_MEM);
   S(1) = mbase[ea_] == 0;
-  pc += 4;
+  pc += WASM_CELLS_LD8U_EQZ;
   NEXT();
 }
 L_ADDI_BR_NEZ: { /* l src imm off */
   uint32_t v = (uint32_t)(S(2) + U(3));
   S(1) = v;
   if (v) TAKE(4);
-  pc += 5;
+  pc += WASM_CELLS_ADDI_BR_NEZ;
   NEXT();
 }
   /* BR_LD*_NEZ/EQZ a offset off: a load whose only use is a branch test */
@@ -499,7 +499,7 @@ L_ADDI_BR_NEZ: { /* l src imm off */
     T v_;                                                      \
     memcpy(&v_, mbase + ea_, sizeof(T));                       \
     if (test v_) TAKE(3);                                      \
-    pc += 4;                                                   \
+    pc += WASM_CELLS_##name;                                   \
     NEXT();                                                    \
   }
   BR_LOAD(BR_LD8U_NEZ, uint8_t, )
@@ -508,11 +508,11 @@ L_ADDI_BR_NEZ: { /* l src imm off */
   BR_LOAD(BR_LD32_EQZ, uint32_t, !)
 L_I32_EQZ:
   S(1) = I32(2) == 0;
-  pc += 3;
+  pc += WASM_CELLS_I32_EQZ;
   NEXT();
 L_I64_EQZ:
   S(1) = S(2) == 0;
-  pc += 3;
+  pc += WASM_CELLS_I64_EQZ;
   NEXT();
 
   /* ---------------- integer arithmetic ---------------- */
@@ -541,10 +541,10 @@ L_I64_EQZ:
   /* OP d a b | OP_I d a imm */
 #define ARITH_HANDLERS(W, o)                         \
   L_I##W##_##o : S(1) = (uint##W##_t)A##W##_##o(S(2), S(3)); \
-  pc += 4;                                           \
+  pc += WASM_CELLS_I##W##_##o;                       \
   NEXT();                                            \
   L_I##W##_##o##_I : S(1) = (uint##W##_t)A##W##_##o(S(2), U(3)); \
-  pc += 4;                                           \
+  pc += WASM_CELLS_I##W##_##o##_I;                   \
   NEXT();
 #define ARITH32(o) ARITH_HANDLERS(32, o)
 #define ARITH64(o) ARITH_HANDLERS(64, o)
@@ -556,28 +556,28 @@ L_I32_DIV_S: {
   if (b == 0) TRAP(MSG_DIV_ZERO);
   if (a == INT32_MIN && b == -1) TRAP(MSG_OVERFLOW);
   S(1) = (uint32_t)(a / b);
-  pc += 4;
+  pc += WASM_CELLS_I32_DIV_S;
   NEXT();
 }
 L_I32_DIV_U: {
   uint32_t a = I32(2), b = I32(3);
   if (b == 0) TRAP(MSG_DIV_ZERO);
   S(1) = a / b;
-  pc += 4;
+  pc += WASM_CELLS_I32_DIV_U;
   NEXT();
 }
 L_I32_REM_S: {
   int32_t a = (int32_t)I32(2), b = (int32_t)I32(3);
   if (b == 0) TRAP(MSG_DIV_ZERO);
   S(1) = b == -1 ? 0 : (uint32_t)(a % b);
-  pc += 4;
+  pc += WASM_CELLS_I32_REM_S;
   NEXT();
 }
 L_I32_REM_U: {
   uint32_t a = I32(2), b = I32(3);
   if (b == 0) TRAP(MSG_DIV_ZERO);
   S(1) = a % b;
-  pc += 4;
+  pc += WASM_CELLS_I32_REM_U;
   NEXT();
 }
 L_I64_DIV_S: {
@@ -585,63 +585,63 @@ L_I64_DIV_S: {
   if (b == 0) TRAP(MSG_DIV_ZERO);
   if (a == INT64_MIN && b == -1) TRAP(MSG_OVERFLOW);
   S(1) = (uint64_t)(a / b);
-  pc += 4;
+  pc += WASM_CELLS_I64_DIV_S;
   NEXT();
 }
 L_I64_DIV_U: {
   uint64_t a = S(2), b = S(3);
   if (b == 0) TRAP(MSG_DIV_ZERO);
   S(1) = a / b;
-  pc += 4;
+  pc += WASM_CELLS_I64_DIV_U;
   NEXT();
 }
 L_I64_REM_S: {
   int64_t a = (int64_t)S(2), b = (int64_t)S(3);
   if (b == 0) TRAP(MSG_DIV_ZERO);
   S(1) = b == -1 ? 0 : (uint64_t)(a % b);
-  pc += 4;
+  pc += WASM_CELLS_I64_REM_S;
   NEXT();
 }
 L_I64_REM_U: {
   uint64_t a = S(2), b = S(3);
   if (b == 0) TRAP(MSG_DIV_ZERO);
   S(1) = a % b;
-  pc += 4;
+  pc += WASM_CELLS_I64_REM_U;
   NEXT();
 }
   /* OP_I d a imm: the compiler only uses these for a divisor that is neither 0
    * nor (signed) -1, so they cannot trap. */
 L_I32_DIV_S_I:
   S(1) = (uint32_t)((int32_t)I32(2) / (int32_t)(uint32_t)U(3));
-  pc += 4;
+  pc += WASM_CELLS_I32_DIV_S_I;
   NEXT();
 L_I32_DIV_U_I:
   S(1) = I32(2) / (uint32_t)U(3);
-  pc += 4;
+  pc += WASM_CELLS_I32_DIV_U_I;
   NEXT();
 L_I32_REM_S_I:
   S(1) = (uint32_t)((int32_t)I32(2) % (int32_t)(uint32_t)U(3));
-  pc += 4;
+  pc += WASM_CELLS_I32_REM_S_I;
   NEXT();
 L_I32_REM_U_I:
   S(1) = I32(2) % (uint32_t)U(3);
-  pc += 4;
+  pc += WASM_CELLS_I32_REM_U_I;
   NEXT();
 L_I64_DIV_S_I:
   S(1) = (uint64_t)((int64_t)S(2) / (int64_t)U(3));
-  pc += 4;
+  pc += WASM_CELLS_I64_DIV_S_I;
   NEXT();
 L_I64_DIV_U_I:
   S(1) = S(2) / U(3);
-  pc += 4;
+  pc += WASM_CELLS_I64_DIV_U_I;
   NEXT();
 L_I64_REM_S_I:
   S(1) = (uint64_t)((int64_t)S(2) % (int64_t)U(3));
-  pc += 4;
+  pc += WASM_CELLS_I64_REM_S_I;
   NEXT();
 L_I64_REM_U_I:
   S(1) = S(2) % U(3);
-  pc += 4;
+  pc += WASM_CELLS_I64_REM_U_I;
   NEXT();
   /* OP_SHIFT d x s k: fp[d] = fp[x] OP (fp[s] SHIFT k). All reads happen
    * before the write (d may be x or s). */
@@ -649,7 +649,7 @@ L_I64_REM_U_I:
   L_I##W##_##o##_##sh : {                                                      \
     uint##W##_t t_ = (uint##W##_t)A##W##_##sh(S(3), U(4));                     \
     S(1) = (uint##W##_t)A##W##_##o(S(2), t_);                                  \
-    pc += 5;                                                                   \
+    pc += WASM_CELLS_I##W##_##o##_##sh;                                        \
     NEXT();                                                                    \
   }
 #define SH_OPS(W, sh) \
@@ -661,7 +661,7 @@ L_I64_REM_U_I:
   /* unary: OP d a */
 #define UNARY(name, expr) \
   L_##name : S(1) = (expr); \
-  pc += 3;                \
+  pc += WASM_CELLS_##name; \
   NEXT();
   UNARY(I32_CLZ, wasm_i32_clz(I32(2)))
   UNARY(I32_CTZ, wasm_i32_ctz(I32(2)))
@@ -682,7 +682,7 @@ L_I64_REM_U_I:
   /* comparisons: OP d a b */
 #define FBIN(name, expr)  \
   L_##name : S(1) = (expr); \
-  pc += 4;                \
+  pc += WASM_CELLS_##name; \
   NEXT();
   FBIN(F32_EQ, F32(2) == F32(3))
   FBIN(F32_NE, F32(2) != F32(3))
@@ -735,7 +735,7 @@ L_I64_REM_U_I:
     if (UNLIKELY(t_ != WASM_TRUNC_OK))            \
       TRAP(t_ == WASM_TRUNC_NAN ? MSG_BAD_CONV : MSG_OVERFLOW); \
     S(1) = r_;                                    \
-    pc += 3;                                      \
+    pc += WASM_CELLS_##name;                      \
     NEXT();                                       \
   }
   TRUNC(I32_TRUNC_F32_S, wasm_i32_trunc_f32_s, uint32_t, F32(2))
@@ -775,7 +775,7 @@ L_I64_REM_U_I:
     T v_;                                                      \
     memcpy(&v_, mbase + ea_, sizeof(T));                       \
     S(1) = conv(v_);                                           \
-    pc += 4;                                                   \
+    pc += WASM_CELLS_##name;                                   \
     NEXT();                                                    \
   }
 #define CV_U(v) ((uint64_t)(v))
@@ -800,7 +800,7 @@ L_I64_REM_U_I:
     if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
     T v_ = (T)S(2);                                            \
     memcpy(mbase + ea_, &v_, sizeof(T));                       \
-    pc += 4;                                                   \
+    pc += WASM_CELLS_##name;                                   \
     NEXT();                                                    \
   }
   STORE(I32_STORE, uint32_t)
@@ -817,7 +817,7 @@ L_I64_REM_U_I:
     if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
     T v_ = (T)U(2);                                            \
     memcpy(mbase + ea_, &v_, sizeof(T));                       \
-    pc += 4;                                                   \
+    pc += WASM_CELLS_##name;                                   \
     NEXT();                                                    \
   }
   STORE_I(I32_STORE_I, uint32_t)
@@ -827,12 +827,12 @@ L_I64_REM_U_I:
 
 L_MEMORY_SIZE: /* d */
   S(1) = inst->mem0->pages;
-  pc += 2;
+  pc += WASM_CELLS_MEMORY_SIZE;
   NEXT();
 L_MEMORY_GROW: /* d delta */
   S(1) = wasm_memory_grow(inst->mem0, I32(2));
   RELOAD_MEM();
-  pc += 3;
+  pc += WASM_CELLS_MEMORY_GROW;
   NEXT();
 L_MEMORY_INIT: { /* dataidx dst src n */
   uint32_t idx = (uint32_t)U(1);
@@ -841,43 +841,43 @@ L_MEMORY_INIT: { /* dataidx dst src n */
   uint64_t d = I32(2), s = I32(3), n = I32(4);
   if (s + n > len || d + n > msize) TRAP(MSG_OOB_MEM);
   if (n) memcpy(mbase + d, seg->bytes + s, n);
-  pc += 5;
+  pc += WASM_CELLS_MEMORY_INIT;
   NEXT();
 }
 L_DATA_DROP: /* dataidx */
   inst->data_dropped[U(1)] = 1;
-  pc += 2;
+  pc += WASM_CELLS_DATA_DROP;
   NEXT();
 L_MEMORY_COPY: { /* dst src n */
   uint64_t d = I32(1), s = I32(2), n = I32(3);
   if (s + n > msize || d + n > msize) TRAP(MSG_OOB_MEM);
   if (n) memmove(mbase + d, mbase + s, n);
-  pc += 4;
+  pc += WASM_CELLS_MEMORY_COPY;
   NEXT();
 }
 L_MEMORY_FILL: { /* dst value n */
   uint64_t d = I32(1), n = I32(3);
   if (d + n > msize) TRAP(MSG_OOB_MEM);
   if (n) memset(mbase + d, (int)(uint8_t)S(2), n);
-  pc += 4;
+  pc += WASM_CELLS_MEMORY_FILL;
   NEXT();
 }
 
   /* ---------------- references and tables ---------------- */
 L_REF_IS_NULL: /* d a */
   S(1) = S(2) == 0;
-  pc += 3;
+  pc += WASM_CELLS_REF_IS_NULL;
   NEXT();
 L_REF_FUNC: /* d funcidx */
   S(1) = (uint64_t)(uintptr_t)inst->funcs[U(2)];
-  pc += 3;
+  pc += WASM_CELLS_REF_FUNC;
   NEXT();
 L_TABLE_GET: { /* d table i */
   tova_table *t = inst->tables[U(2)];
   uint32_t i = I32(3);
   if (i >= t->size) TRAP(MSG_OOB_TABLE);
   S(1) = (uint64_t)(uintptr_t)t->elems[i];
-  pc += 4;
+  pc += WASM_CELLS_TABLE_GET;
   NEXT();
 }
 L_TABLE_SET: { /* table i v */
@@ -885,16 +885,16 @@ L_TABLE_SET: { /* table i v */
   uint32_t i = I32(2);
   if (i >= t->size) TRAP(MSG_OOB_TABLE);
   t->elems[i] = (void *)(uintptr_t)S(3);
-  pc += 4;
+  pc += WASM_CELLS_TABLE_SET;
   NEXT();
 }
 L_TABLE_SIZE: /* d table */
   S(1) = inst->tables[U(2)]->size;
-  pc += 3;
+  pc += WASM_CELLS_TABLE_SIZE;
   NEXT();
 L_TABLE_GROW: /* d table init n */
   S(1) = wasm_table_grow(inst->tables[U(2)], I32(4), (void *)(uintptr_t)S(3));
-  pc += 5;
+  pc += WASM_CELLS_TABLE_GROW;
   NEXT();
 L_TABLE_FILL: { /* table i v n */
   tova_table *t = inst->tables[U(1)];
@@ -902,7 +902,7 @@ L_TABLE_FILL: { /* table i v n */
   if (i + n > t->size) TRAP(MSG_OOB_TABLE);
   void *v = (void *)(uintptr_t)S(3);
   for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
-  pc += 5;
+  pc += WASM_CELLS_TABLE_FILL;
   NEXT();
 }
 L_TABLE_COPY: { /* dsttable srctable d s n */
@@ -910,7 +910,7 @@ L_TABLE_COPY: { /* dsttable srctable d s n */
   uint64_t d = I32(3), s = I32(4), n = I32(5);
   if (s + n > ts->size || d + n > td->size) TRAP(MSG_OOB_TABLE);
   if (n) memmove(td->elems + d, ts->elems + s, n * sizeof(void *));
-  pc += 6;
+  pc += WASM_CELLS_TABLE_COPY;
   NEXT();
 }
 L_TABLE_INIT: { /* elemidx table d s n */
@@ -927,12 +927,12 @@ L_TABLE_INIT: { /* elemidx table d s n */
     else if (ce->kind == WASM_CONST_GLOBAL_GET) v = inst->globals[ce->index]->value.ref;
     t->elems[d + k] = v;
   }
-  pc += 6;
+  pc += WASM_CELLS_TABLE_INIT;
   NEXT();
 }
 L_ELEM_DROP: /* elemidx */
   inst->elem_dropped[U(1)] = 1;
-  pc += 2;
+  pc += WASM_CELLS_ELEM_DROP;
   NEXT();
 
   /* ---- native tier hook (src/engine/native): see wasm_native_entry ---- */

@@ -1,0 +1,233 @@
+#!/usr/bin/env node
+// Differential fuzzing of the engine against Node's WebAssembly
+// (test/diff/README.md). Usage:
+//   node scripts/difffuzz.js N [SEED]      N modules from `wasm-opt -ttf` over
+//                                          bytes drawn from SEED (default 1)
+//   node scripts/difffuzz.js --dir DIR     every DIR/*.wasm (e.g. clang output)
+//   node scripts/difffuzz.js --regressions test/diff/regressions/*.wasm
+//   node scripts/difffuzz.js --c-programs  test/diff/c/*.c compiled by clang
+//                                          (wasm32, no libc) at several -O levels
+//   node scripts/difffuzz.js --check FILE  prints "mismatch" or "same" (the
+//                                          test command given to wasm-reduce)
+// Options: --bin PATH (diff_run; default build/diff_run, built if absent),
+//   --no-reduce (keep mismatching modules unminimized), --keep-going,
+//   --timeout-ms N (per call, tova side; default 2000).
+// Exit status: 0 when every compared module agrees, 1 on any mismatch.
+// A mismatching module is saved as fuzz-crashes/diff-<seed>-<i>.wasm and
+// minimized with wasm-reduce into test/diff/regressions/ (commit it with the fix).
+'use strict';
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.join(__dirname, '..');
+const { generate: genStack } = require('../test/diff/gen_stack.js');
+// Features of the generated modules: everything Node 20 runs without flags
+// except reference types (binaryen 108 writes them in a form V8 rejects) and
+// SIMD (the engine does not run it).
+const FEATURES = ['--enable-sign-ext', '--enable-mutable-globals',
+  '--enable-nontrapping-float-to-int', '--enable-bulk-memory', '--enable-multivalue'];
+
+// Passes run after -ttf, by module index (i % 3 === 2 never comes here).
+const OPT_FLAVORS = [[], ['-O2'], [], ['-O3'], ['-Os'], [], ['--flatten', '--rereloop', '-O1'], []];
+
+const opts = { bin: path.join(root, 'build', 'diff_run'), reduce: true, keepGoing: false,
+  timeoutMs: 2000, mode: 'random', n: 0, seed: 1, files: [] };
+{
+  const a = process.argv.slice(2);
+  const pos = [];
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === '--bin') opts.bin = path.resolve(a[++i]);
+    else if (a[i] === '--no-reduce') opts.reduce = false;
+    else if (a[i] === '--keep-going') opts.keepGoing = true;
+    else if (a[i] === '--timeout-ms') opts.timeoutMs = Number(a[++i]);
+    else if (a[i] === '--dir') { opts.mode = 'files'; opts.dir = a[++i]; }
+    else if (a[i] === '--regressions') {
+      opts.mode = 'files'; opts.reduce = false; opts.keepGoing = true; opts.regressions = true;
+    }
+    else if (a[i] === '--c-programs') { opts.mode = 'files'; opts.cPrograms = true; }
+    else if (a[i] === '--check') { opts.mode = 'check'; opts.files.push(a[++i]); }
+    else if (a[i].startsWith('-')) { console.error(`difffuzz: unknown option ${a[i]}`); process.exit(2); }
+    else pos.push(a[i]);
+  }
+  if (opts.mode === 'random') {
+    opts.n = Number(pos[0] || 0);
+    opts.seed = Number(pos[1] || 1);
+    if (!(opts.n > 0)) { console.error('usage: difffuzz.js N [SEED] | --dir DIR | --regressions FILES | --check FILE'); process.exit(2); }
+  } else if (opts.mode === 'files') {
+    if (opts.dir) for (const f of fs.readdirSync(opts.dir).sort()) if (f.endsWith('.wasm')) opts.files.push(path.join(opts.dir, f));
+    opts.files.push(...pos);
+    if (opts.regressions && !pos.length) {
+      const dir = path.join(root, 'test', 'diff', 'regressions');
+      for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.wasm')) opts.files.push(path.join(dir, f));
+    }
+  }
+}
+
+function ensureBin() {
+  if (fs.existsSync(opts.bin)) return;
+  const build = path.dirname(opts.bin);
+  const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit' }).status === 0;
+  if (!fs.existsSync(path.join(build, 'CMakeCache.txt')) &&
+      !run('cmake', ['-S', root, '-B', build, '-DCMAKE_BUILD_TYPE=Release', '-DTOVA_BUILD_ADDON=OFF'])) process.exit(2);
+  if (!run('cmake', ['--build', build, '--target', 'diff_run', '--parallel', '2'])) process.exit(2);
+}
+
+function lines(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120000, maxBuffer: 64 << 20 });
+  if (r.error || r.status !== 0) return null; // crashed or hung: reported by the caller
+  return r.stdout.split('\n').filter((l) => l.length);
+}
+
+// Compare the two runs of one module: returns { skip } or { diffs: [...] }.
+function compare(file) {
+  const n = lines(process.execPath, [path.join(root, 'test', 'diff', 'node_run.js'), file]);
+  if (!n) return { skip: 'node failed or hung' };
+  if (n[0] !== 'compile ok') return { skip: 'node rejects the module' };
+  if (n[1] === 'imports unsupported') return { skip: 'imports unsupported' };
+  const t = lines(opts.bin, ['--timeout-ms', String(opts.timeoutMs), file]);
+  if (!t) return { diffs: ['diff_run crashed or hung'] };
+  const diffs = [];
+  const timedOut = new Set();
+  for (const l of t) {
+    const m = /^call (\S+) \d+ timeout/.exec(l);
+    if (m) timedOut.add(m[1]);
+  }
+  if (t.length !== n.length) diffs.push(`line count: tova ${t.length}, node ${n.length}`);
+  for (let i = 0; i < Math.min(t.length, n.length); i++) {
+    if (t[i] === n[i]) continue;
+    const m = /^call (\S+) /.exec(t[i]);
+    if (m && timedOut.has(m[1])) continue;
+    diffs.push(`tova: ${t[i]}\nnode: ${n[i]}`);
+  }
+  return { diffs, timeouts: timedOut.size };
+}
+
+// A mismatch may come only from NaN bits, which the spec leaves open (an
+// arithmetic NaN's sign and payload): a NaN stored to memory changes the
+// memory hash, and a NaN reinterpreted as an integer changes results. If the
+// same module with every float result de-NaN-ed (binaryen --denan: a NaN
+// becomes 0) agrees, the mismatch was NaN bits only and is not counted.
+function nanOnly(file) {
+  const d = file.replace(/(\.wasm)?$/, '.denan.wasm');
+  const g = spawnSync('wasm-opt', [file, '--denan', '-o', d, ...FEATURES], { encoding: 'utf8' });
+  if (g.status !== 0) return false;
+  const r = compare(d);
+  fs.rmSync(d, { force: true });
+  return !r.skip && r.diffs.length === 0;
+}
+
+// xorshift32 stream: the bytes binaryen turns into a module.
+function randomBytes(seed, i) {
+  let s = (Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0 || 1;
+  const next = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+  for (let k = 0; k < 8; k++) next();
+  const len = 1024 + (next() % 7168);
+  const b = Buffer.alloc(len);
+  for (let k = 0; k < len; k++) b[k] = next() & 0xff;
+  return b;
+}
+
+function reduce(file, name) {
+  const out = path.join(root, 'test', 'diff', 'regressions', name);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const work = path.join(root, 'fuzz-crashes', 'reduce-' + process.pid);
+  fs.mkdirSync(work, { recursive: true });
+  const t = path.join(work, 't.wasm'), w = path.join(work, 'w.wasm');
+  const cmd = `${process.execPath} ${__filename} --bin ${opts.bin} --check ${t}`;
+  // -b: where wasm-reduce finds wasm-opt (it runs it on every candidate)
+  const binDir = path.dirname(spawnSync('sh', ['-c', 'command -v wasm-opt'], { encoding: 'utf8' }).stdout.trim());
+  const r = spawnSync('wasm-reduce', [file, `--command=${cmd}`, '-t', t, '-w', w, '-b', binDir + '/',
+    ...FEATURES],
+    { cwd: work, encoding: 'utf8', timeout: 600000 });
+  if (r.status === 0 && fs.existsSync(w)) {
+    fs.copyFileSync(w, out);
+    console.log(`  minimized: ${path.relative(root, out)} (${fs.statSync(out).size} bytes)`);
+  } else {
+    console.log(`  wasm-reduce failed (${r.status}): keeping ${file}`);
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+// test/diff/c/*.c -> <tmp>/<name>-O<level>.wasm (SIMD-free: no -msimd128).
+function compileCPrograms(tmp) {
+  const dir = path.join(root, 'test', 'diff', 'c');
+  for (const f of fs.readdirSync(dir).sort()) {
+    if (!f.endsWith('.c')) continue;
+    for (const o of ['-O0', '-O1', '-O2', '-Os']) {
+      const out = path.join(tmp, f.replace(/\.c$/, '') + o + '.wasm');
+      const r = spawnSync('clang', ['--target=wasm32', '-nostdlib', o, '-Wl,--no-entry',
+        '-Wl,--export-dynamic', '-o', out, path.join(dir, f)], { encoding: 'utf8' });
+      if (r.status !== 0) {
+        console.error(`difffuzz: clang failed on ${f} ${o}:\n${r.stderr || r.error}`);
+        process.exit(2);
+      }
+      opts.files.push(out);
+    }
+  }
+}
+
+// Module i of this seed into `file`. Every third module comes from
+// test/diff/gen_stack.js (stack shapes aimed at the compiler), the others
+// from binaryen; of those, one in two is also optimized: binaryen's raw output
+// is expression trees, optimized code (locals, folded constants, loops) is
+// what compiled programs look like and reaches other compiler paths.
+function generate(i, input, file) {
+  if (i % 3 === 2) {
+    const wat = file.replace(/\.wasm$/, '.wat');
+    fs.writeFileSync(wat, genStack((opts.seed * 100003 + i) >>> 0));
+    return spawnSync('wat2wasm', [wat, '-o', file], { encoding: 'utf8' }).status === 0;
+  }
+  fs.writeFileSync(input, randomBytes(opts.seed, i));
+  const flavor = OPT_FLAVORS[i % OPT_FLAVORS.length];
+  return spawnSync('wasm-opt', [input, '-ttf', '-o', file, ...FEATURES, ...flavor],
+    { encoding: 'utf8' }).status === 0;
+}
+
+function main() {
+  ensureBin();
+  if (opts.mode === 'check') {
+    const r = compare(opts.files[0]);
+    console.log(r.diffs && r.diffs.length && !nanOnly(opts.files[0]) ? 'mismatch' : 'same');
+    return 0;
+  }
+  let ran = 0, skipped = 0, bad = 0, timeouts = 0, nanDiffs = 0;
+  const started = Date.now();
+  const tmp = fs.mkdtempSync(path.join(require('os').tmpdir(), 'difffuzz-'));
+  if (opts.cPrograms) compileCPrograms(tmp);
+  const items = opts.mode === 'files' ? opts.files.map((f) => ({ file: f, name: path.basename(f) }))
+    : Array.from({ length: opts.n }, (_, i) => ({ i }));
+  for (const it of items) {
+    let file = it.file;
+    if (file === undefined) {
+      const input = path.join(tmp, 'in.bin');
+      file = path.join(tmp, 'm.wasm');
+      fs.writeFileSync(input, randomBytes(opts.seed, it.i));
+      it.name = `diff-${opts.seed}-${it.i}.wasm`;
+      if (!generate(it.i, input, file)) { skipped++; continue; }
+    }
+    const r = compare(file);
+    if (items.length >= 1000 && (ran + skipped) % 500 === 499) // long offline runs: a sign of life
+      console.error(`difffuzz: ${ran + skipped + 1} of ${items.length}, ${bad} mismatching so far`);
+    if (r.skip) { skipped++; continue; }
+    ran++;
+    timeouts += r.timeouts || 0;
+    if (!r.diffs.length) continue;
+    if (nanOnly(file)) { nanDiffs++; continue; }
+    bad++;
+    fs.mkdirSync(path.join(root, 'fuzz-crashes'), { recursive: true });
+    const saved = path.join(root, 'fuzz-crashes', it.name);
+    if (path.resolve(file) !== path.resolve(saved)) fs.copyFileSync(file, saved);
+    console.log(`MISMATCH ${it.name}: saved ${path.relative(root, saved)}`);
+    for (const d of r.diffs.slice(0, 4)) console.log('  ' + d.replace(/\n/g, '\n  '));
+    if (opts.reduce) reduce(saved, it.name);
+    if (!opts.keepGoing) break;
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`difffuzz: ${ran} modules compared, ${bad} mismatching, ${nanDiffs} differing in ` +
+    `NaN bits only, ${skipped} skipped, ${timeouts} exports timed out, ${secs}s`);
+  return bad ? 1 : 0;
+}
+
+process.exit(main());
