@@ -18,6 +18,8 @@ command -v npm >/dev/null || need+=(npm)
 # wabt assembles the WAT fixtures of the JS tests; clang + lld + wasi-libc +
 # the wasm32 compiler runtime build the C programs and CoreMark for WASI.
 command -v wat2wasm >/dev/null || need+=(wabt)
+# binaryen's wasm-opt -ttf makes the differential fuzzer's modules.
+command -v wasm-opt >/dev/null || need+=(binaryen)
 # LLVM 19 for the native tier (the build works without it: interpreter only).
 command -v llvm-config-19 >/dev/null || ls /usr/lib/llvm-*/lib/cmake/llvm/LLVMConfig.cmake >/dev/null 2>&1 || need+=(llvm-19-dev)
 command -v wasm-ld >/dev/null || command -v wasm-ld-14 >/dev/null || need+=(lld)
