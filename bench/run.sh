@@ -61,7 +61,7 @@ fi
 # build-bench/ (its own build directory, Release).
 if command -v cmake >/dev/null; then
   if bounded 120 cmake -S bench -B build-bench -DCMAKE_BUILD_TYPE=Release >build-bench.log 2>&1 &&
-     bounded 600 cmake --build build-bench --target bench_instantiate tova_cli -j2 >>build-bench.log 2>&1; then
+     bounded 600 cmake --build build-bench --target bench_instantiate bench_parked tova_cli -j2 >>build-bench.log 2>&1; then
     echo "built build-bench/bench_instantiate and build-bench/project/tova"
   else
     echo "could not build bench_instantiate / the CLI (tova side of those rows skipped); last lines of the log:"
@@ -80,6 +80,11 @@ bounded "$LIMIT" "$BUN" bench/concurrency.js || status=1
 if [ -f bench/tasks-channels.js ]; then
   say "Tasks and channels: bun bench/tasks-channels.js"
   bounded "$LIMIT" "$BUN" bench/tasks-channels.js || status=1
+fi
+if [ -x build-bench/bench_parked ]; then
+  say "Parked WebAssembly tasks, C API (100K and 1M): build-bench/bench_parked"
+  bounded "$LIMIT" build-bench/bench_parked 100000 || status=1
+  bounded "$LIMIT" build-bench/bench_parked 1000000 || status=1
 fi
 say "Tasks that park (WebAssembly on channels) beside Go: bun bench/parking.js"
 bounded "$LIMIT" "$BUN" bench/parking.js || status=1
