@@ -65,10 +65,10 @@ function main() {
     console.log(`${name.padEnd(44)} ${ms.padStart(9)} ms   (first run ${firstMs} ms)`);
   console.log(`fib(${ARGS.join(', ')}) as ${ARGS.length} tasks, best of ${RUNS}; the first run ` +
     'includes compiling the module (and its LLVM compile when native)');
-  for (const tier of ['interp', 'native']) {
-    const r = spawnSync(process.execPath, [__filename, '--child'], {
-      env: { ...process.env, TOVA_TIER: tier }, encoding: 'utf8',
-    });
+  for (const tier of ['interp', 'native', 'auto (default)']) {
+    const env = { ...process.env, TOVA_TIER: tier };
+    if (tier.startsWith('auto')) delete env.TOVA_TIER; // the default policy
+    const r = spawnSync(process.execPath, [__filename, '--child'], { env, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`child ${tier} failed: ${r.stderr}`);
     const [b, f] = r.stdout.trim().split(' ');
     row(`tova concurrentWasmShared, TOVA_TIER=${tier}`, b, f);

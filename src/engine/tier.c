@@ -13,11 +13,12 @@ tova_status tova_set_tier(tova_tier tier) {
     case TOVA_TIER_INTERP: wasm_native_set_tier(WASM_TIER_INTERP); return TOVA_OK;
     case TOVA_TIER_NATIVE: wasm_native_set_tier(WASM_TIER_NATIVE); return TOVA_OK;
     case TOVA_TIER_TIERED: wasm_native_set_tier(WASM_TIER_TIERED); return TOVA_OK;
+    case TOVA_TIER_AUTO: wasm_native_set_tier(WASM_TIER_AUTO); return TOVA_OK;
   }
   return TOVA_ERR_BAD_ARGUMENT;
 #else
   /* Only the interpreter is built in. */
-  return tier == TOVA_TIER_INTERP ? TOVA_OK : TOVA_ERR_UNSUPPORTED;
+  return tier == TOVA_TIER_INTERP || tier == TOVA_TIER_AUTO ? TOVA_OK : TOVA_ERR_UNSUPPORTED;
 #endif
 }
 

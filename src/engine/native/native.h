@@ -40,8 +40,14 @@
 typedef enum wasm_tier {
   WASM_TIER_TIERED = 0,
   WASM_TIER_INTERP = 1,
-  WASM_TIER_NATIVE = 2
+  WASM_TIER_NATIVE = 2,
+  WASM_TIER_AUTO = 3 /* the default: tiered for small modules, interp for big ones */
 } wasm_tier;
+/* AUTO's limit: a module up to this many bytes is compiled in the background
+ * (Tova's @wasm modules, kernels: tens of milliseconds of LLVM); a bigger one
+ * stays interpreted unless TOVA_TIER asks, since a process exits only once
+ * running compiles finish (CoreMark, 36 KB: 1.5 s). */
+#define WASM_TIER_AUTO_MAX_BYTES (16u << 10)
 
 /* The tier policy of this process (TOVA_TIER, read once). */
 wasm_tier wasm_native_tier(void);

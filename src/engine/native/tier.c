@@ -42,13 +42,14 @@ static bool debug;
 
 static void read_tier(void) {
   const char *s = getenv("TOVA_TIER");
-  /* Default: the interpreter; TOVA_TIER=tiered opts in. Tiered is not the
-   * default yet because every module compile then starts an LLVM compile on
-   * a thread of its own, and a process exits only once running compiles
-   * finish (wait_background): a short run of a large module waits for LLVM. */
-  tier_policy = WASM_TIER_INTERP;
+  /* Default: AUTO (native.h): small modules tiered, big ones interpreted.
+   * Every tiered compile runs on a thread of its own and a process exits
+   * only once running compiles finish (wait_background), so a short run of
+   * a large module must not wait for LLVM. */
+  tier_policy = WASM_TIER_AUTO;
   if (s && strcmp(s, "tiered") == 0) tier_policy = WASM_TIER_TIERED;
   else if (s && strcmp(s, "native") == 0) tier_policy = WASM_TIER_NATIVE;
+  else if (s && strcmp(s, "interp") == 0) tier_policy = WASM_TIER_INTERP;
   const char *d = getenv("TOVA_NATIVE_DEBUG");
   debug = d && *d && strcmp(d, "0") != 0;
 }
@@ -74,6 +75,7 @@ const char *wasm_native_tier_name(wasm_tier t) {
   switch (t) {
     case WASM_TIER_INTERP: return "interp";
     case WASM_TIER_NATIVE: return "native";
+    case WASM_TIER_AUTO: return "auto (tiered up to 16 KiB modules)";
     default: return "tiered";
   }
 }
@@ -238,6 +240,9 @@ void wasm_native_module_compiled(tova_module *m) {
   switch (wasm_native_tier()) {
     case WASM_TIER_INTERP: return;
     case WASM_TIER_NATIVE: wasm_native_compile_module(m); return;
+    case WASM_TIER_AUTO:
+      if (m->len > WASM_TIER_AUTO_MAX_BYTES) return;
+      break;
     default: break;
   }
   pthread_once(&atexit_once, warm_up_then_register);
