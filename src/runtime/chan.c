@@ -67,7 +67,7 @@ tova_status tova_chan_create(uint32_t capacity, tova_chan_id *out) {
   tova_rt_slot_lock(s);
   s->chan = c;
   s->state = TOVA_RT_SLOT_LIVE;
-  tova_rt_slot_unlock(s);
+  chan_unlock(s);
   return TOVA_OK;
 }
 
@@ -78,14 +78,14 @@ static tova_status chan_send(tova_chan_id id, const chan_elem *v, tova_chan_wait
   if (!s) return st;
   tova_rt_chan *c = s->chan;
   if (c->closed) {
-    tova_rt_slot_unlock(s);
+    chan_unlock(s);
     return TOVA_ERR_CLOSED;
   }
   tova_chan_waiter *r = waitq_pop_claimable(&c->recvq);
   if (r) {
     /* Direct hand-off to the oldest parked receiver (buffer empty by I2). */
     elem_store(&r->value, v);
-    tova_rt_slot_unlock(s);
+    chan_unlock(s);
     r->complete(r, TOVA_OK);
     return TOVA_OK;
   }
@@ -98,7 +98,7 @@ static tova_status chan_send(tova_chan_id id, const chan_elem *v, tova_chan_wait
     waitq_push(&c->sendq, w);
     st = TOVA_PENDING;
   }
-  tova_rt_slot_unlock(s);
+  chan_unlock(s);
   return st;
 }
 
@@ -133,7 +133,7 @@ static tova_status chan_recv(tova_chan_id id, chan_elem *out, tova_chan_waiter *
     waitq_push(&c->recvq, w);
     st = TOVA_PENDING;
   }
-  tova_rt_slot_unlock(s);
+  chan_unlock(s);
   if (snd) snd->complete(snd, TOVA_OK);
   return st;
 }
@@ -173,14 +173,14 @@ tova_status tova_chan_close(tova_chan_id id) {
   if (!s) return st;
   tova_rt_chan *c = s->chan;
   if (c->closed) {
-    tova_rt_slot_unlock(s);
+    chan_unlock(s);
     return TOVA_ERR_CLOSED;
   }
   c->closed = true;
   tova_chan_waiter *receivers = waitq_detach(&c->recvq);
   tova_chan_waiter *senders = waitq_detach(&c->sendq);
   bury_if_drained(s);
-  tova_rt_slot_unlock(s);
+  chan_unlock(s);
   complete_chain(receivers, TOVA_ERR_CLOSED);
   complete_chain(senders, TOVA_ERR_CLOSED);
   return TOVA_OK;
@@ -196,6 +196,6 @@ bool tova_chan_cancel_wait(tova_chan_id id, tova_chan_waiter *w) {
   if (waitq_has(&c->sendq, w)) waitq_unlink(&c->sendq, w);
   else if (waitq_has(&c->recvq, w)) waitq_unlink(&c->recvq, w);
   else found = false;
-  tova_rt_slot_unlock(s);
+  chan_unlock(s);
   return found;
 }

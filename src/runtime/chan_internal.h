@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 
+#include "common/assert.h"
 #include "runtime/chan_registry.h"
 #include "runtime/select.h"
 
@@ -29,6 +30,17 @@ struct tova_rt_chan {
 };
 
 #define RING_INITIAL 16u
+
+/* The invariants stated at the top of chan.c (I1-I4), checked in debug
+ * builds whenever an operation is about to release the channel's lock. */
+static inline void chan_check(const struct tova_rt_chan *c) {
+  TOVA_ASSERT(c->len <= c->alloc && c->alloc <= c->cap);
+  TOVA_ASSERT(c->sendq.head == NULL || c->recvq.head == NULL);   /* I1 */
+  TOVA_ASSERT(c->recvq.head == NULL || c->len == 0);              /* I2 */
+  TOVA_ASSERT(c->sendq.head == NULL || c->len == c->cap);         /* I3 */
+  TOVA_ASSERT(!c->closed || (c->sendq.head == NULL && c->recvq.head == NULL)); /* I4 */
+  (void)c;
+}
 
 /* ---- elements ----------------------------------------------------------- */
 
@@ -170,5 +182,12 @@ static inline void bury_if_drained(tova_rt_chan_slot *s) {
   tova_rt_chan_slot_release(s);
 }
 
+
+/* Release a channel's lock after an operation: the invariants must hold
+ * again (a freed channel, a tombstone, has none left to check). */
+static inline void chan_unlock(tova_rt_chan_slot *s) {
+  if (s->state == TOVA_RT_SLOT_LIVE && s->chan) chan_check(s->chan);
+  tova_rt_slot_unlock(s);
+}
 
 #endif /* TOVA_RT_CHAN_INTERNAL_H */

@@ -231,7 +231,7 @@ tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t 
   for (size_t i_ = 0; i_ < n; i_++) {                                          \
     size_t k_ = order[i_];                                                     \
     if (lc[k_].slot && !(i_ > 0 && cases[order[i_ - 1]].chan == cases[k_].chan)) \
-      tova_rt_slot_unlock(lc[k_].slot);                                \
+      chan_unlock(lc[k_].slot);                                \
   }
 
   /* Pass 1: a random permutation of the cases (Fisher-Yates over order[],

@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 
+#include "common/assert.h"
 #include "runtime/sched.h"
 
 static void task_init(tova_task *t, tova_runtime *rt, tova_task_step_fn step,
@@ -101,6 +102,8 @@ void tova_task_release(tova_task *t) {
 }
 
 void tova_rt_task_run(tova_rt_worker *w, tova_task *t) {
+  /* sched.h: a worker runs only a task it took off a queue (RUNNING). */
+  TOVA_ASSERT(atomic_load(&t->state) == TOVA_RT_TASK_RUNNING);
   tova_status st = t->step(t, t->userdata);
   if (st != TOVA_SUSPENDED) {
     tova_rt_task_finish(w, t, st);
@@ -111,6 +114,7 @@ void tova_rt_task_run(tova_rt_worker *w, tova_task *t) {
     /* Parked. From here on t belongs to whoever wakes it: do not touch it. */
     return;
   }
+  TOVA_ASSERT(expected == TOVA_RT_TASK_NOTIFIED); /* the only other state a step can leave */
   /* expected == NOTIFIED: woken while the step was returning. Run it again
    * later rather than now, so one task cannot monopolise its worker. */
   atomic_store(&t->state, TOVA_RT_TASK_QUEUED);
@@ -119,6 +123,7 @@ void tova_rt_task_run(tova_rt_worker *w, tova_task *t) {
 
 void tova_rt_task_finish(tova_rt_worker *w, tova_task *t, tova_status status) {
   tova_runtime *rt = t->rt;
+  TOVA_ASSERT(atomic_load(&t->state) != TOVA_RT_TASK_DONE); /* done runs once */
   atomic_store(&t->state, TOVA_RT_TASK_DONE);
   if (t->done) t->done(t, t->userdata, status);
   tova_task_release(t);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "runtime/wasm_task.h"
 
 /* Process-wide: ids for messages and JS handles; the number of active tasks
@@ -96,6 +97,7 @@ bool tova_runtime_wasm_active(const tova_runtime *rt) {
 }
 
 void tova_rt_wasm_wait_parked(tova_wasm_task *t, bool blocks) {
+  TOVA_ASSERT(t->wait != WT_WAIT_NONE); /* called for a registered wait only */
   if (!blocks) return;
   uint32_t expected = WT_WS_IDLE;
   if (atomic_compare_exchange_strong(&t->wstate, &expected, WT_WS_BLOCKED))
