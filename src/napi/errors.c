@@ -25,12 +25,17 @@ napi_value tova_napi_throw(napi_env env, const tova_error *err) {
   return NULL;
 }
 
+/* An error from a format (throwf, rejectf). */
+static void error_vset(tova_error *err, tova_status s, const char *fmt, va_list ap) {
+  err->status = s;
+  vsnprintf(err->message, sizeof err->message, fmt, ap);
+}
+
 napi_value tova_napi_throwf(napi_env env, tova_status s, const char *fmt, ...) {
   tova_error err;
   va_list ap;
   va_start(ap, fmt);
-  err.status = s;
-  vsnprintf(err.message, sizeof err.message, fmt, ap);
+  error_vset(&err, s, fmt, ap);
   va_end(ap);
   return tova_napi_throw(env, &err);
 }
@@ -72,8 +77,7 @@ napi_value tova_napi_rejectf(napi_env env, tova_status s, const char *fmt, ...) 
   tova_error err;
   va_list ap;
   va_start(ap, fmt);
-  err.status = s;
-  vsnprintf(err.message, sizeof err.message, fmt, ap);
+  error_vset(&err, s, fmt, ap);
   va_end(ap);
   return tova_napi_rejected(env, &err);
 }
