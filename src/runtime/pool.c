@@ -3,8 +3,9 @@
  * finding work (own queue, inject batch, stealing), sleeping and waking, and
  * shutdown. The design and the no-lost-wake-up argument are in sched.h.
  *
- * Lock order (never violated, so no deadlock): inject_mu -> sleep_mu.
- * A worker's queue lock (a spin lock) is never held together with any other lock.
+ * Lock order (never violated, so no deadlock): inject_mu -> sleep_mu ->
+ * a worker's queue lock (a spin lock, taken under sleep_mu only by the kick
+ * timer, and otherwise never held together with any other lock).
  */
 #include <stdlib.h>
 
@@ -86,9 +87,43 @@ void tova_rt_schedule_woken(tova_task *t) {
   w->next = t;
   if (old) tova_rt_taskq_push(&w->local, old);
   tova_plat_spin_unlock(&w->mu);
-  /* Still tell an idle worker: the running task may not park soon, and a
-   * thief that spins long enough takes runnext too. */
-  notify(rt, false);
+  /* A displaced task is ordinary queued work: tell an idle worker. The new
+   * runnext waits for its waker to park (a producer and a consumer then take
+   * turns on this worker), or for a spinning thief, or for the kick (sched.h)
+   * if the waker keeps running. */
+  if (old) {
+    notify(rt, false);
+  } else if (!atomic_load_explicit(&rt->kick_armed, memory_order_relaxed)) {
+    bool expected = false;
+    if (atomic_compare_exchange_strong(&rt->kick_armed, &expected, true)) {
+      rt->kick_worker = w->index;
+      rt->kick_task = t;
+      if (!tova_rt_timer_arm(&rt->timers, &rt->kick, 1)) {
+        atomic_store(&rt->kick_armed, false);
+        notify(rt, false); /* no timer (stopping): wake now */
+      }
+    }
+  }
+}
+
+/* The kick timer (sched.h): work still queued 1 ms after a runnext was set
+ * without waking anyone: wake an idle worker to steal it. */
+static void kick_fired(tova_rt_timer *t, void *userdata) {
+  (void)t;
+  tova_runtime *rt = userdata;
+  bool starving = false;
+  /* sleep_mu keeps the workers array alive here (shutdown frees it under
+   * that lock); lock order sleep_mu -> a worker's queue lock. */
+  tova_plat_mutex_lock(&rt->sleep_mu);
+  if (rt->workers) {
+    tova_rt_worker *w = &rt->workers[rt->kick_worker];
+    tova_plat_spin_lock(&w->mu);
+    starving = w->next == rt->kick_task;
+    tova_plat_spin_unlock(&w->mu);
+  }
+  tova_plat_mutex_unlock(&rt->sleep_mu);
+  atomic_store(&rt->kick_armed, false);
+  if (starving) notify(rt, false);
 }
 
 void tova_rt_schedule(tova_task *t) {
@@ -293,8 +328,10 @@ static void stop_workers(tova_runtime *rt, uint32_t started, uint32_t inited) {
       tova_rt_task_finish(NULL, t, TOVA_ERR_SHUTDOWN);
     }
   }
+  tova_plat_mutex_lock(&rt->sleep_mu); /* the kick timer may be reading it */
   free(rt->workers);
   rt->workers = NULL;
+  tova_plat_mutex_unlock(&rt->sleep_mu);
 
   /* Close the inject queue: later wakes of parked tasks complete them with
    * TOVA_ERR_SHUTDOWN on the waking thread instead of queuing them. */
@@ -329,6 +366,8 @@ tova_status tova_runtime_new(const tova_runtime_config *cfg, tova_runtime **out)
   if (!tova_plat_mutex_init(&rt->wasm_mu)) goto no_wasm_mu;
   if (!tova_rt_timers_init(&rt->timers)) goto no_timers;
   atomic_init(&rt->wasm_active, 0);
+  atomic_init(&rt->kick_armed, false);
+  tova_rt_timer_init(&rt->kick, kick_fired, rt);
   rt->nworkers = n;
   atomic_init(&rt->refs, 1);
   atomic_init(&rt->queued, 0);

@@ -133,6 +133,16 @@ struct tova_runtime {
   _Atomic size_t refs; /* 1 (owner) + live tasks */
 
   tova_rt_timers timers; /* sleeps, select timeouts, deadlines (timer.h) */
+  /* A woken task placed in runnext does not wake an idle worker at once (its
+   * waker usually parks first, and a wake-up per message costs more than the
+   * message). So that it never waits long behind a waker that keeps running,
+   * this timer kicks an idle worker 1 ms later if that very task is still
+   * waiting in that worker's runnext (armed at most once at a time; a
+   * producer/consumer pair that keeps taking turns is left alone). */
+  tova_rt_timer kick;
+  _Atomic bool kick_armed;
+  uint32_t kick_worker;   /* written by the arming thread, read by the timer */
+  tova_task *kick_task;   /* compared, never dereferenced */
 
   /* WebAssembly tasks (wasm_task.c). wasm_mu guards the list of live ones
    * (for cancel-at-shutdown and deadlock reports). wasm_active counts live

@@ -505,6 +505,33 @@ static void test_bulk_rows(void) {
   latch_destroy(&done);
 }
 
+/* A task woken by a waker that keeps running (never parks) still runs: on 2
+ * workers the idle one takes it (woken tasks wait in the waker's runnext,
+ * and the runtime kicks an idle worker when one waits there too long). If
+ * this regressed, the test would hang until ctest's timeout. */
+static void test_woken_task_not_starved_by_spinning_waker(void) {
+  tova_runtime *rt = new_rt(2);
+  latch done;
+  latch_init(&done);
+  tova_chan_id ch;
+  CHECK(tova_chan_create(0, &ch) == TOVA_OK);
+  tova_val a = {.i32 = (int32_t)ch};
+  tova_wasm_task *r = spawn(rt, M, "recv_one", &a, 1, 0, &done);
+  wait_all_blocked(rt);
+  nap_ms(20); /* let the idle worker go to sleep */
+  tova_val s[2] = {{.i32 = (int32_t)ch}, {.i64 = 99}};
+  tova_wasm_task *w = spawn(rt, M, "send_spin", s, 2, 0, &done);
+  latch_wait(&done, 1); /* the receiver ran while its waker spins */
+  CHECK_EQ_I64(result_i64(r), 99);
+  tova_wasm_task_cancel(w, TOVA_ERR_CANCELLED);
+  latch_wait(&done, 2);
+  CHECK(tova_wasm_task_status(w, NULL) == TOVA_ERR_CANCELLED);
+  tova_wasm_task_release(r);
+  tova_wasm_task_release(w);
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+}
+
 int main(void) {
   M = channel_module();
   RUN(test_producer_consumer_capacity_1);
@@ -521,6 +548,7 @@ int main(void) {
   RUN(test_shutdown_ends_everything);
   RUN(test_spawn_errors);
   RUN(test_bulk_rows);
+  RUN(test_woken_task_not_starved_by_spinning_waker);
   tova_module_release(M);
   return CHECK_DONE();
 }

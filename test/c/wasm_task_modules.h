@@ -23,6 +23,7 @@ static tova_module *compile_mod(mod *m) {
  *   consumer(ch i32, n i64) -> i64      receives n values, returns their sum
  *   recv_one(ch i32) -> i64             one chan_receive
  *   send_one(ch i32, v i64) -> i32      one chan_send (its status)
+ *   send_spin(ch i32, v i64) -> i32     one chan_send, then spins for ever
  *   relay(in i32, out i32, rounds i32) -> i32
  *                                       rounds times: receive v from in, send v+1 to out
  *   sleeper(ms i64) -> i32              sleep(ms), then 7
@@ -78,6 +79,13 @@ static tova_module *channel_module(void) {
 
   e_get(&b, 0); e_get(&b, 1); e_opu(&b, WASM_OP_CALL, f_send);
   mod_func(&m, t_send, "", &b, "send_one");
+  wb_free(&b);
+
+  /* send_spin(ch, v): sends v, then loops for ever (a waker that never parks) */
+  e_get(&b, 0); e_get(&b, 1); e_opu(&b, WASM_OP_CALL, f_send); e_op(&b, WASM_OP_DROP);
+  e_block(&b, WASM_OP_LOOP, 0); e_opu(&b, WASM_OP_BR, 0); e_op(&b, WASM_OP_END);
+  e_i32(&b, 0);
+  mod_func(&m, t_send, "", &b, "send_spin");
   wb_free(&b);
 
   /* relay: local 3 = r */
