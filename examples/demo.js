@@ -1,6 +1,7 @@
 // demo.js: a tour of tova_runtime from JS (run with `bun examples/demo.js` or
 // `node examples/demo.js`). Tasks on the worker pool, Go-style channels between
-// JS and the pool, and WebAssembly functions run as tasks.
+// JS and the pool, WebAssembly functions run as tasks, and WebAssembly tasks
+// that park on channels.
 'use strict';
 const tova = require('..');
 
@@ -64,6 +65,37 @@ async function main() {
   const sums = await tova.callBulk(tova.compile(wasm), 'add', args);
   console.log(`callBulk: ${rows} add calls in ${(performance.now() - t0).toFixed(1)} ms, ` +
     `last = ${sums[rows - 1]}`);
+
+  // Tasks that park: a WebAssembly producer and consumer talking through a
+  // channel with the `tova` host imports (docs/host-imports.md). A task that
+  // waits on the channel parks: its worker runs the other task meanwhile.
+  //   producer(ch, n): chan_send 0..n-1, then chan_close; consumer(ch): sum
+  //   until closed (chan_receive gives i64 min); spin(): loop for ever.
+  // (Assembled from that WAT with wabt's wat2wasm; inlined so the demo needs
+  // no toolchain.)
+  const park = Buffer.from(
+    'AGFzbQEAAAABGwVgAn9+AX9gAX8BfmABfwF/YAJ/fgF+YAABfgI4AwR0b3ZhCWNoYW5fc2VuZAAABHRvdmEMY2hhbl9y' +
+    'ZWNlaXZlAAEEdG92YQpjaGFuX2Nsb3NlAAIDBAMDAQQHHgMIcHJvZHVjZXIAAwhjb25zdW1lcgAEBHNwaW4ABQpgAygB' +
+    'AX4CQANAIAIgAVkNASAAIAIQABogAkIBfCECDAALCyAAEAIaIAELKwECfgJAA0AgABABIQEgAUKAgICAgICAgIB/UQ0B' +
+    'IAIgAXwhAgwACwsgAgsJAANADAALQgAL', 'base64');
+  const pipe = tova.channelCreate(0); // rendezvous: every value is a hand-off between two parked tasks
+  t0 = performance.now();
+  const [sent, total] = await tova.concurrentWasmWithChannels([
+    { wasm: park, func: 'producer', args: [pipe, 100000] },
+    { wasm: park, func: 'consumer', args: [pipe] },
+  ]);
+  console.log(`WebAssembly producer -> consumer: ${sent} values, sum ${total}, ` +
+    `in ${(performance.now() - t0).toFixed(1)} ms`);
+
+  // Tova's `concurrent first`: the first success wins, a runaway loop is cancelled.
+  const first = await tova.concurrentWasmFirst([
+    { wasm: park, func: 'spin', args: [] },
+    { wasm, func: 'fib', args: [20] },
+  ]);
+  console.log(`concurrentWasmFirst(spin, fib(20)) = ${first} (the spinning task was cancelled)`);
+  try { await tova.execWasm(park, 'spin', [], { timeout: 20 }); } catch (e) {
+    console.log(`a runaway loop under {timeout: 20} -> ${e.code}`);
+  }
 
   // Traps are errors with code TOVA_TRAP, never a crash.
   const bad = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
