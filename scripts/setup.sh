@@ -21,7 +21,8 @@ command -v wat2wasm >/dev/null || need+=(wabt)
 # binaryen's wasm-opt -ttf makes the differential fuzzer's modules.
 command -v wasm-opt >/dev/null || need+=(binaryen)
 # LLVM 19 for the native tier (the build works without it: interpreter only).
-command -v llvm-config-19 >/dev/null || ls /usr/lib/llvm-*/lib/cmake/llvm/LLVMConfig.cmake >/dev/null 2>&1 || need+=(llvm-19-dev)
+# (Only 19+ counts: clang may have brought an older LLVM that CMake would skip.)
+command -v llvm-config-19 >/dev/null || [ -e /usr/lib/llvm-19/lib/cmake/llvm/LLVMConfig.cmake ] || need+=(llvm-19-dev)
 command -v wasm-ld >/dev/null || command -v wasm-ld-14 >/dev/null || need+=(lld)
 [ -e /usr/include/wasm32-wasi/stdio.h ] || need+=(wasi-libc)
 ls /usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev-wasm32)
