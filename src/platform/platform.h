@@ -63,31 +63,21 @@ void tova_plat_cond_broadcast(tova_plat_cond *c);
 /* ---- spin lock ----------------------------------------------------------- */
 
 /* For critical sections of a few dozen instructions that never block (a
- * channel operation, a run queue): an uncontended lock or unlock is one
- * atomic instruction. A contended one spins briefly, then sleeps until the
- * holder unlocks (Go's runtime lock and Drepper's futex mutex do the same).
- * Sleeping matters: two cores alternating a lock on every message of a
- * channel spend their time moving its cache line between them; when the
- * loser sleeps, the winner runs alone at one core's full speed until it has
- * to park, and the loser then finds the channel's work batched up.
- * `held`: 0 free; 1 held; 2 held and a thread may be asleep on it (its
- * unlock wakes the sleepers). Not for anything that may wait. */
+ * channel operation): an uncontended lock is one atomic exchange, a contended
+ * one spins briefly, then yields the CPU (a preempted holder gets to run).
+ * Not for anything that may wait. */
 typedef struct tova_plat_spinlock {
   atomic_uint held;
 } tova_plat_spinlock;
 
 static inline void tova_plat_spin_init(tova_plat_spinlock *l) { atomic_init(&l->held, 0); }
 void tova_plat_spin_lock_slow(tova_plat_spinlock *l);
-void tova_plat_spin_wake(tova_plat_spinlock *l);
 static inline void tova_plat_spin_lock(tova_plat_spinlock *l) {
-  unsigned expected = 0;
-  if (atomic_compare_exchange_strong_explicit(&l->held, &expected, 1, memory_order_acquire,
-                                              memory_order_relaxed))
-    return;
+  if (!atomic_exchange_explicit(&l->held, 1, memory_order_acquire)) return;
   tova_plat_spin_lock_slow(l);
 }
 static inline void tova_plat_spin_unlock(tova_plat_spinlock *l) {
-  if (atomic_exchange_explicit(&l->held, 0, memory_order_release) == 2) tova_plat_spin_wake(l);
+  atomic_store_explicit(&l->held, 0, memory_order_release);
 }
 
 /* ---- clock -------------------------------------------------------------- */

@@ -67,65 +67,14 @@ bool tova_plat_cond_timedwait(tova_plat_cond *c, tova_plat_mutex *m, uint64_t ti
 #endif
 }
 
-/* ---- spin lock: the sleeping half ------------------------------------------ *
- * Sleepers wait in a small parking lot: buckets of (mutex, condvar) chosen
- * by the lock's address, portable where futexes are not. No wake-up is lost:
- * a sleeper re-reads `held` == 2 under its bucket's mutex before waiting,
- * and an unlock stores 0 before taking that mutex to broadcast. Broadcast,
- * because a bucket is shared by unrelated locks; a thread woken for another
- * lock re-reads its own and sleeps again. */
-#define SPIN_BEFORE_SLEEP 64
-#define LOT_BUCKETS 64
-
-static struct lot_bucket {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-} lot[LOT_BUCKETS];
-static pthread_once_t lot_once = PTHREAD_ONCE_INIT;
-
-static void lot_init(void) {
-  for (int i = 0; i < LOT_BUCKETS; i++) {
-    pthread_mutex_init(&lot[i].mu, NULL);
-    pthread_cond_init(&lot[i].cv, NULL);
-  }
-}
-
-static struct lot_bucket *lot_bucket_of(const tova_plat_spinlock *l) {
-  uintptr_t a = (uintptr_t)l;
-  return &lot[((a >> 6) ^ (a >> 12)) % LOT_BUCKETS];
-}
-
 void tova_plat_spin_lock_slow(tova_plat_spinlock *l) {
-  /* Spin first: the holder usually unlocks within a few dozen instructions.
-   * Test before test-and-set, so waiters share the line instead of
-   * bouncing it with writes. */
-  for (int i = 0; i < SPIN_BEFORE_SLEEP; i++) {
-    unsigned v = atomic_load_explicit(&l->held, memory_order_relaxed);
-    if (v == 0) {
-      unsigned expected = 0;
-      if (atomic_compare_exchange_weak_explicit(&l->held, &expected, 1, memory_order_acquire,
-                                                memory_order_relaxed))
-        return;
-    } else if (v == 2) {
-      break; /* others already sleep: queue behind them rather than spin */
+  for (unsigned spins = 0;; spins++) {
+    /* Test before test-and-set: waiters read a shared line, they do not
+     * bounce it between cores with writes. */
+    while (atomic_load_explicit(&l->held, memory_order_relaxed)) {
+      if (spins++ < 128) tova_plat_cpu_relax();
+      else tova_plat_thread_yield();
     }
-    tova_plat_cpu_relax();
+    if (!atomic_exchange_explicit(&l->held, 1, memory_order_acquire)) return;
   }
-  /* Sleep until free. Taking the lock from here leaves it at 2: another
-   * sleeper may exist, and a spurious wake at unlock is harmless. */
-  pthread_once(&lot_once, lot_init);
-  struct lot_bucket *b = lot_bucket_of(l);
-  while (atomic_exchange_explicit(&l->held, 2, memory_order_acquire) != 0) {
-    pthread_mutex_lock(&b->mu);
-    if (atomic_load_explicit(&l->held, memory_order_relaxed) == 2) pthread_cond_wait(&b->cv, &b->mu);
-    pthread_mutex_unlock(&b->mu);
-  }
-}
-
-void tova_plat_spin_wake(tova_plat_spinlock *l) {
-  pthread_once(&lot_once, lot_init); /* ran in the sleeper; cheap once done */
-  struct lot_bucket *b = lot_bucket_of(l);
-  pthread_mutex_lock(&b->mu);
-  pthread_cond_broadcast(&b->cv);
-  pthread_mutex_unlock(&b->mu);
 }

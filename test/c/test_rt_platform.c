@@ -1,7 +1,7 @@
 /* test_rt_platform.c: the platform layer: threads start and join, mutexes
  * exclude, a timed condvar wait times out when nobody signals and returns
  * early when someone does, the monotonic clock does not go backwards, spin
- * locks exclude also when their waiters go to sleep and never miss a wake-up. */
+ * locks exclude also when their holder sleeps inside and waiters yield. */
 #include <time.h>
 
 #include "check.h"
@@ -78,14 +78,12 @@ static void test_monotonic(void) {
 }
 
 /* Spin locks: 4 threads over 3 locks, each holder now and then sleeping
- * inside the lock (100 us) so the others exhaust their spin and sleep: the
- * counts stay exact (exclusion), every thread finishes (no lost wake-up),
- * and the sleeping path was really taken (a holder saw state 2). */
+ * inside the lock (100 us) so the others exhaust their spin and yield: the
+ * counts stay exact (exclusion) and every thread finishes. */
 #define SPIN_LOCKS 3
 #define SPIN_ROUNDS 20000
 static tova_plat_spinlock g_spin[SPIN_LOCKS];
 static int64_t g_spin_count[SPIN_LOCKS];
-static atomic_int g_saw_sleeper;
 
 static void spin_many(void *arg) {
   unsigned seed = (unsigned)(uintptr_t)arg * 2654435761u + 1;
@@ -97,7 +95,6 @@ static void spin_many(void *arg) {
     if (i % 1000 == 0) {
       struct timespec ts = {0, 100000};
       nanosleep(&ts, NULL);
-      if (atomic_load(&g_spin[k].held) == 2) atomic_store(&g_saw_sleeper, 1);
     }
     g_spin_count[k] = v + 1;
     tova_plat_spin_unlock(&g_spin[k]);
@@ -115,7 +112,6 @@ static void test_spinlock(void) {
     CHECK(atomic_load(&g_spin[k].held) == 0);
   }
   CHECK_EQ_I64(total, 4 * SPIN_ROUNDS);
-  CHECK(atomic_load(&g_saw_sleeper) == 1);
 }
 
 int main(void) {
