@@ -184,9 +184,20 @@ static inline void bury_if_drained(tova_rt_chan_slot *s) {
 
 
 /* Release a channel's lock after an operation: the invariants must hold
- * again (a freed channel, a tombstone, has none left to check). */
+ * again (a freed channel, a tombstone, has none left to check), and the
+ * readiness hint is brought up to date (a tombstone is ready both ways: any
+ * operation on it completes at once with CLOSED). */
 static inline void chan_unlock(tova_rt_chan_slot *s) {
-  if (s->state == TOVA_RT_SLOT_LIVE && s->chan) chan_check(s->chan);
+  uint32_t ready = TOVA_RT_READY_RECV | TOVA_RT_READY_SEND;
+  if (s->state == TOVA_RT_SLOT_LIVE && s->chan) {
+    const tova_rt_chan *c = s->chan;
+    chan_check(c);
+    if (!c->closed) {
+      ready = (c->len > 0 || c->sendq.head ? TOVA_RT_READY_RECV : 0u) |
+              (c->len < c->cap || c->recvq.head ? TOVA_RT_READY_SEND : 0u);
+    }
+  }
+  atomic_store_explicit(&s->ready, ready, memory_order_relaxed);
   tova_rt_slot_unlock(s);
 }
 

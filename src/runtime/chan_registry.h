@@ -48,9 +48,20 @@ enum {
   TOVA_RT_SLOT_LIVE      /* chan points at the channel */
 };
 
+/* Readiness hints (tova_rt_chan_slot.ready): what an operation would do
+ * right now without parking, as of the last unlock. */
+enum {
+  TOVA_RT_READY_RECV = 1u, /* a value buffered, a parked sender, or closed */
+  TOVA_RT_READY_SEND = 2u  /* room, a parked receiver, or closed */
+};
+
 typedef struct tova_rt_chan_slot {
   tova_plat_spinlock mu; /* the channel's lock (short, never held across a wait);
-                          * guards everything below but next_free */
+                          * guards everything below but next_free and ready */
+  /* Hint for lock-free peeks (select's fast path): written under mu at every
+   * unlock, read without it, so it may be stale by the time it is used; a
+   * reader acts on it only after taking mu and checking for real. */
+  _Atomic uint32_t ready;
   uint32_t state;
   uint32_t gen;       /* times this slot was released; its id carries the low bits */
   tova_rt_chan *chan;
@@ -70,6 +81,10 @@ tova_rt_chan_slot *tova_rt_chan_slot_lock(tova_chan_id id, tova_status *why);
 /* Called with s LOCKED, its channel already freed: advance the generation and
  * put the slot on the free list. s stays locked (the caller unlocks). */
 void tova_rt_chan_slot_release(tova_rt_chan_slot *s);
+
+/* The readiness hint of id's slot, read without its lock (may be stale, or
+ * belong to the slot's next channel); both bits when the slot does not exist. */
+uint32_t tova_rt_chan_ready_hint(tova_chan_id id);
 
 static inline void tova_rt_slot_lock(tova_rt_chan_slot *s) { tova_plat_spin_lock(&s->mu); }
 static inline void tova_rt_slot_unlock(tova_rt_chan_slot *s) { tova_plat_spin_unlock(&s->mu); }

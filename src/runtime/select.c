@@ -186,7 +186,7 @@ tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t 
   locked_case lc_small[SMALL_SELECT];
   size_t order_small[SMALL_SELECT], perm_small[SMALL_SELECT];
   bool small = n <= SMALL_SELECT;
-  locked_case *lc = small ? lc_small : calloc(n, sizeof *lc);
+  locked_case *lc = small ? lc_small : malloc(n * sizeof *lc); /* every entry set below */
   size_t *order = small ? order_small : malloc(n * sizeof *order);
   size_t *perm = small ? perm_small : malloc(n * sizeof *perm);
   tova_select *sel = NULL;
@@ -199,7 +199,50 @@ tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t 
     free(sel);
     return TOVA_ERR_NOMEM;
   }
-  if (small) memset(lc_small, 0, sizeof lc_small);
+#define FREE_SCRATCH()                                                         \
+  do {                                                                         \
+    if (!small) {                                                              \
+      free(lc);                                                                \
+      free(order);                                                             \
+      free(perm);                                                              \
+    }                                                                          \
+  } while (0)
+
+  /* The order cases are tried in: a random permutation (Fisher-Yates), so
+   * that among ready cases each is as likely to fire (Go's fairness). */
+  for (size_t i = 0; i < n; i++) perm[i] = i;
+  for (size_t i = n; i > 1; i--) {
+    size_t j = rand_below((uint32_t)i);
+    size_t t = perm[i - 1];
+    perm[i - 1] = perm[j];
+    perm[j] = t;
+  }
+
+  /* Fast path: most selects find a case ready. Try, in that order, the cases
+   * whose channel's readiness hint says so, each under its own channel's
+   * lock alone; the first that really completes fires. This is still one
+   * atomic choice (made under that lock, among cases ready at that moment)
+   * and costs one lock instead of all of them, so a select does not
+   * serialise every channel it names against their other users. */
+  for (size_t r = 0; r < n; r++) {
+    size_t i = perm[r];
+    uint32_t want = cases[i].op == TOVA_SELECT_SEND ? TOVA_RT_READY_SEND : TOVA_RT_READY_RECV;
+    if (!(tova_rt_chan_ready_hint(cases[i].chan) & want)) continue;
+    locked_case one;
+    one.slot = lock_live(cases[i].chan, &one.st);
+    tova_chan_waiter *peer = NULL;
+    bool fired = try_case(&cases[i], &one, &peer);
+    if (one.slot) {
+      if (fired && one.slot->state == TOVA_RT_SLOT_LIVE) bury_if_drained(one.slot);
+      chan_unlock(one.slot);
+    }
+    if (fired) {
+      if (peer) peer->complete(peer, TOVA_OK);
+      *index = (int)i;
+      FREE_SCRATCH();
+      return TOVA_OK;
+    }
+  }
 
   /* Lock each distinct channel once, in ascending id order. */
   for (size_t i = 0; i < n; i++) order[i] = i;
@@ -219,14 +262,6 @@ tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t 
     }
     lc[k].slot = lock_live(cases[k].chan, &lc[k].st);
   }
-#define FREE_SCRATCH()                                                         \
-  do {                                                                         \
-    if (!small) {                                                              \
-      free(lc);                                                                \
-      free(order);                                                             \
-      free(perm);                                                              \
-    }                                                                          \
-  } while (0)
 #define UNLOCK_ALL()                                                           \
   for (size_t i_ = 0; i_ < n; i_++) {                                          \
     size_t k_ = order[i_];                                                     \
@@ -234,15 +269,7 @@ tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t 
       chan_unlock(lc[k_].slot);                                \
   }
 
-  /* Pass 1: a random permutation of the cases (Fisher-Yates over order[],
-   * which the unlock below no longer needs sorted: it was copied). */
-  for (size_t i = 0; i < n; i++) perm[i] = i;
-  for (size_t i = n; i > 1; i--) {
-    size_t j = rand_below((uint32_t)i);
-    size_t t = perm[i - 1];
-    perm[i - 1] = perm[j];
-    perm[j] = t;
-  }
+  /* Pass 1: every case in the same random order, now under all the locks. */
   for (size_t r = 0; r < n; r++) {
     size_t i = perm[r];
     tova_chan_waiter *peer = NULL;
