@@ -91,11 +91,14 @@ if (!have('cmake')) {
 const jobs = String(Math.max(1, Math.min(os.cpus().length, 8)));
 try {
   // TOVA_NATIVE=AUTO|ON|OFF: the LLVM native tier (AUTO: when LLVM 19+ is found).
+  // TOVA_LLVM_STATIC=1: link LLVM statically (a prebuild carries the tier).
   const native = process.env.TOVA_NATIVE ? [`-DTOVA_NATIVE=${process.env.TOVA_NATIVE}`] : [];
+  if (process.env.TOVA_LLVM_STATIC) native.push(`-DTOVA_LLVM_STATIC=${process.env.TOVA_LLVM_STATIC === '1' ? 'ON' : 'OFF'}`);
   run('cmake', ['-S', root, '-B', build, '-DCMAKE_BUILD_TYPE=Release', `-DTOVA_NAPI_INCLUDE=${include}`, ...native]);
   const which = targets.length ? ['--target', ...targets] : [];
   run('cmake', ['--build', build, '--parallel', jobs, ...which]);
 } catch (e) {
   fail(`${e.message.split('\n')[0]} (needs cmake >= 3.18 and a C11 compiler; see the output above)`);
 }
-if (!fs.existsSync(addon)) fail(`the build finished but produced no ${addon} (see the CMake output above)`);
+if ((!targets.length || targets.includes("tova_addon")) && !fs.existsSync(addon))
+  fail(`the build finished but produced no ${addon} (see the CMake output above)`);

@@ -28,6 +28,10 @@ step "npm run prebuild"
 npm run --silent prebuild
 PLATFORM_DIR=prebuilds/$(node -p 'process.platform + "-" + process.arch')
 ls "$PLATFORM_DIR"
+# Whether the prebuilt addon carries the native tier (LLVM linked in): then
+# every install must have it, and it runs the smoke test forced native too.
+EXPECT_NATIVE=$(node -e "console.log(/native/.test(require('./$PLATFORM_DIR/' + require('./lib/prebuilds.js').addonFileName()).runtimeInfo()) ? 1 : 0)")
+echo "prebuilt addon has the native tier: $EXPECT_NATIVE"
 
 step "npm pack"
 TGZ=$WORK/$(npm pack --silent --pack-destination "$WORK" | tail -n 1)
@@ -54,6 +58,8 @@ const expectFrom = process.argv[2]; // 'prebuilds' or 'build'
   const from = path.relative(path.dirname(require.resolve('tova_runtime')), tova.runtimePath());
   assert.strictEqual(from.split(path.sep)[0], expectFrom, `addon loaded from ${tova.runtimePath()}`);
   assert.strictEqual(tova.healthCheck(), 'tova_runtime ok');
+  if (process.env.EXPECT_NATIVE === '1' && expectFrom === 'prebuilds')
+    assert.match(tova.runtimeInfo(), /native \(LLVM/, 'the prebuilt addon lost its native tier');
   assert.strictEqual(await tova.spawnTask(41), 41);
   assert.deepStrictEqual(await tova.concurrentAll([1, 2, 3]), [1, 2, 3]);
   const ch = tova.channelCreate(2);
@@ -84,7 +90,10 @@ project() {
   printf '{ "name": "pack-test-%s", "version": "1.0.0", "private": true }\n' "$name" > "$dir/package.json"
   (cd "$dir" && "$@")
   cp "$WORK/smoke.js" "$dir/smoke.js"
-  (cd "$dir" && node smoke.js "$from" && "$BUN" smoke.js "$from")
+  (cd "$dir" && export EXPECT_NATIVE && node smoke.js "$from" && "$BUN" smoke.js "$from")
+  if [ "$EXPECT_NATIVE" = 1 ] && [ "$from" = prebuilds ]; then
+    (cd "$dir" && EXPECT_NATIVE=1 TOVA_TIER=native node smoke.js "$from")
+  fi
   [ "$(cd "$dir" && node_modules/.bin/tova validate "$WORK/empty.wasm")" = ok ] ||
     { echo "pack-test: the tova bin does not work in $name"; exit 1; }
   echo "$name: passed in $(( $(now) - t )) s"

@@ -7,26 +7,41 @@
 // The addon is Node-API (version 8), so one file serves every Node >= 12.22
 // and Bun.
 'use strict';
-const { execFileSync, spawnSync } = require('child_process');
+const { spawnSync } = require('child_process');
 const fs = require('fs');
 const { join } = require('path');
 const prebuilds = require('../lib/prebuilds.js');
 
 const root = join(__dirname, '..');
-// Its own build folder, without the LLVM native tier: a prebuilt addon must
-// load on machines without LLVM's shared library (a from-source build gets
-// the native tier wherever LLVM 19+ is installed).
-const build = join(root, 'build-prebuild');
 
-execFileSync(process.execPath, [join(__dirname, 'build-addon.js'), '--targets', 'tova_addon,tova_cli'],
-  { cwd: root, stdio: 'inherit',
-    env: { ...process.env, TOVA_BUILD_FROM_SOURCE: '1', TOVA_BUILD_DIR: 'build-prebuild', TOVA_NATIVE: 'OFF' } });
+function buildInto(dir, targets, env) {
+  const r = spawnSync(process.execPath, [join(__dirname, 'build-addon.js'), '--targets', targets],
+    { cwd: root, stdio: 'inherit',
+      env: { ...process.env, TOVA_BUILD_FROM_SOURCE: '1', TOVA_BUILD_DIR: dir, ...env } });
+  return r.status === 0;
+}
+
+// The addon carries the native tier with LLVM linked statically, so it needs
+// no LLVM where it is installed (a from-source build uses the machine's
+// LLVM 19+ instead). Without LLVM 19 and libzstd.a here, the prebuild is the
+// interpreter alone, and says so (TOVA_PREBUILD_NATIVE=0 asks for that).
+let addonDir = 'build-prebuild';
+let native = process.env.TOVA_PREBUILD_NATIVE !== '0' &&
+  buildInto(addonDir, 'tova_addon', { TOVA_NATIVE: 'ON', TOVA_LLVM_STATIC: '1' });
+if (!native) {
+  console.error('prebuild: no native tier in this prebuild (needs LLVM 19 static libraries and libzstd.a)');
+  addonDir = 'build-prebuild-interp';
+  if (!buildInto(addonDir, 'tova_addon', { TOVA_NATIVE: 'OFF' })) process.exit(1);
+}
+// The CLI stays small: the interpreter alone (the native tier is for the
+// long-running addon; `tova` built from source has it where LLVM is).
+if (!buildInto('build-prebuild-cli', 'tova_cli', { TOVA_NATIVE: 'OFF' })) process.exit(1);
 
 const dir = prebuilds.prebuildDir(root);
 fs.mkdirSync(dir, { recursive: true });
 const outputs = [
-  [join(build, 'tova_runtime.node'), join(dir, prebuilds.addonFileName())],
-  [join(build, 'tova'), prebuilds.cliPath(root)],
+  [join(root, addonDir, 'tova_runtime.node'), join(dir, prebuilds.addonFileName())],
+  [join(root, 'build-prebuild-cli', 'tova'), prebuilds.cliPath(root)],
 ];
 for (const [from, to] of outputs) {
   fs.copyFileSync(from, to);
@@ -39,9 +54,11 @@ for (const [from, to] of outputs) {
 // The prebuild must load on its own (no build/ beside it).
 const addon = outputs[0][1];
 const check = spawnSync(process.execPath,
-  ['-e', `console.log(require(${JSON.stringify(addon)}).healthCheck())`], { encoding: 'utf8' });
-if (check.status !== 0 || check.stdout.trim() !== 'tova_runtime ok') {
+  ['-e', `const a = require(${JSON.stringify(addon)}); console.log(a.healthCheck()); console.log(a.runtimeInfo())`],
+  { encoding: 'utf8' });
+if (check.status !== 0 || check.stdout.split('\n')[0].trim() !== 'tova_runtime ok') {
   console.error(`prebuild: ${addon} does not load: ${check.stderr || check.stdout}`);
   process.exit(1);
 }
 for (const [, to] of outputs) console.log(`prebuild: ${to} (${fs.statSync(to).size} bytes)`);
+console.log(`prebuild: addon ${check.stdout.split('\n')[1]}`);

@@ -23,6 +23,9 @@ command -v wasm-opt >/dev/null || need+=(binaryen)
 # LLVM 19 for the native tier (the build works without it: interpreter only).
 # (Only 19+ counts: clang may have brought an older LLVM that CMake would skip.)
 command -v llvm-config-19 >/dev/null || [ -e /usr/lib/llvm-19/lib/cmake/llvm/LLVMConfig.cmake ] || need+=(llvm-19-dev)
+# libzstd.a: LLVM's static libraries need it when the prebuilt addon links
+# LLVM in (scripts/prebuild.js, run by the install test).
+[ -e /usr/lib/x86_64-linux-gnu/libzstd.a ] || [ -e /usr/lib/aarch64-linux-gnu/libzstd.a ] || need+=(libzstd-dev)
 command -v wasm-ld >/dev/null || command -v wasm-ld-14 >/dev/null || need+=(lld)
 [ -e /usr/include/wasm32-wasi/stdio.h ] || need+=(wasi-libc)
 ls /usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev-wasm32)
