@@ -626,6 +626,16 @@ TOVA_EXTERN bool tova_wasi_exit_status(const tova_wasi *w, int *status);
 /* Thread-safe: wake a guest sleeping in poll_oneoff, which then traps with
  * "interrupted" (pair it with tova_exec_interrupt to stop a running program). */
 TOVA_EXTERN void tova_wasi_interrupt(tova_wasi *w);
+/* Clock waits without a thread. A WASI program that only sleeps (poll_oneoff
+ * on clock subscriptions alone) blocks its thread by default. An embedder
+ * that runs programs as tasks installs a sleeper (the runtime's WebAssembly
+ * tasks do): poll_oneoff then writes its result at once (the events of the
+ * subscriptions due first, and their count) and calls sleeper(ctx, call, ns),
+ * ns the time left. If that returns TOVA_SUSPENDED, so does the host call:
+ * the embedder resumes the execution after ns with poll_oneoff's i32 result
+ * 0 (success). Any other return: the thread sleeps as without a sleeper. */
+typedef tova_status (*tova_wasi_sleep_fn)(void *ctx, tova_host_call *call, uint64_t ns);
+TOVA_EXTERN void tova_wasi_set_sleeper(tova_wasi *w, tova_wasi_sleep_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }

@@ -150,6 +150,12 @@ void tova_wasi_interrupt(tova_wasi *w) {
   tova_plat_mutex_unlock(&w->lock);
 }
 
+void tova_wasi_set_sleeper(tova_wasi *w, tova_wasi_sleep_fn fn, void *ctx) {
+  if (!w) return;
+  w->sleeper = fn;
+  w->sleeper_ctx = ctx;
+}
+
 bool wasi_mem_of_call(tova_host_call *call, wasi_mem *out) {
   tova_instance *inst = tova_host_call_instance(call);
   tova_extern ext;

@@ -107,6 +107,9 @@ struct tova_wasi {
   tova_plat_mutex lock;
   tova_plat_cond wake;
   atomic_bool interrupted;
+  /* tova_wasi_set_sleeper: parks the caller of a clock-only poll_oneoff. */
+  tova_wasi_sleep_fn sleeper;
+  void *sleeper_ctx;
 };
 
 /* ---- guest memory ------------------------------------------------------- */

@@ -192,6 +192,27 @@ WASI_HOST(poll_oneoff) {
       put_event(&mem, out + nevents++ * WASI_EVENT_SIZE, ud, WASI_EINVAL, tag, 0);
     }
   }
+  /* Clocks alone: the events are known now (the subscriptions due first), so
+   * a sleeper may park the caller instead of this thread. */
+  if (nevents == 0 && !any_fd && earliest != UINT64_MAX && w->sleeper) {
+    uint64_t now = tova_plat_monotonic_ns();
+    if (earliest > now) {
+      uint32_t due = 0;
+      for (uint32_t i = 0; i < n; i++) {
+        if (deadline[i] != earliest) continue;
+        uint32_t s = in + i * WASI_SUBSCRIPTION_SIZE;
+        put_event(&mem, out + due++ * WASI_EVENT_SIZE, wasi_ld64(&mem, s), WASI_ESUCCESS,
+                  WASI_EVENT_CLOCK, 0);
+      }
+      wasi_st32(&mem, nevents_ptr, due);
+      if (w->sleeper(w->sleeper_ctx, call, earliest - now) == TOVA_SUSPENDED) {
+        free(pfd);
+        free(deadline);
+        return TOVA_SUSPENDED;
+      }
+      /* Not parked: sleep here as usual (the events are written again). */
+    }
+  }
   bool interrupted = false;
   while (nevents == 0) {
     uint64_t now = tova_plat_monotonic_ns();

@@ -415,6 +415,58 @@ static void test_directories(void) {
   guest_free(&g);
 }
 
+/* A sleeper parks the caller of a clock-only poll_oneoff: the execution
+ * suspends with the events of the subscriptions due first already written,
+ * and resumes with poll_oneoff's result. Declining (any other status) makes
+ * the thread sleep as before, with the same events. */
+static uint64_t slept_ns;
+static int sleeper_calls;
+static tova_status park_sleeper(void *ctx, tova_host_call *call, uint64_t ns) {
+  (void)call;
+  sleeper_calls++;
+  slept_ns = ns;
+  return *(tova_status *)ctx;
+}
+
+static void test_poll_oneoff_sleeper(void) {
+  tova_wasi *w = fresh_wasi();
+  tova_status answer = TOVA_SUSPENDED;
+  tova_wasi_set_sleeper(w, park_sleeper, &answer);
+  guest g;
+  CHECK(guest_new(&g, w, true));
+  /* clocks of 5 s, 2 s and 2 s (relative): the two 2 s ones are due first */
+  memset(g.mem + 1000, 0, 48 * 3);
+  for (int i = 0; i < 3; i++) {
+    gst64(&g, 1000 + 48 * i, 0x100 + (uint64_t)i);
+    gst32(&g, 1016 + 48 * i, 1);
+    gst64(&g, 1024 + 48 * i, (i == 0 ? 5 : 2) * 1000000000ull);
+  }
+  CHECK_EQ_I64(GCALL(&g, "poll_oneoff", 1000, 2000, 3, 128), -1);
+  CHECK(g.last_status == TOVA_SUSPENDED);
+  CHECK_EQ_I64(sleeper_calls, 1);
+  CHECK(slept_ns > 1000000000ull && slept_ns <= 2000000001ull);
+  CHECK_EQ_I64(gld32(&g, 128), 2);
+  CHECK_EQ_I64(gld64(&g, 2000), 0x101);
+  CHECK_EQ_I64(gld64(&g, 2032), 0x102);
+  CHECK_EQ_I64(g.mem[2000 + 10], 0); /* clock events, no error */
+  CHECK_EQ_I64(g.mem[2032 + 8], 0);
+  tova_val resumed = {.i32 = 0}, res[1] = {{0}};
+  tova_error err = {0};
+  CHECK(tova_exec_resume(g.e, &resumed, res, &err) == TOVA_OK);
+  CHECK_EQ_I64(res[0].i32, 0);
+  /* declined: a short sleep on this thread, the same events */
+  answer = TOVA_ERR_BAD_ARGUMENT;
+  gst64(&g, 1024 + 48, 10 * 1000000ull);
+  gst64(&g, 1024 + 96, 10 * 1000000ull);
+  memset(g.mem + 2000, 0, 96);
+  CHECK_EQ_I64(GCALL(&g, "poll_oneoff", 1000, 2000, 3, 128), ESUCCESS);
+  CHECK_EQ_I64(sleeper_calls, 2);
+  CHECK_EQ_I64(gld32(&g, 128), 2);
+  CHECK_EQ_I64(gld64(&g, 2000), 0x101);
+  CHECK_EQ_I64(gld64(&g, 2032), 0x102);
+  guest_free(&g);
+}
+
 static void test_poll_oneoff(void) {
   int p[2];
   CHECK(pipe(p) == 0);
@@ -580,6 +632,7 @@ int main(void) {
   RUN(test_files);
   RUN(test_directories);
   RUN(test_poll_oneoff);
+  RUN(test_poll_oneoff_sleeper);
   RUN(test_interrupt_sleep);
   RUN(test_proc_and_rest);
   RUN(test_no_memory_export);
