@@ -1,6 +1,6 @@
 // The `tova` command (build/tova): run --invoke, validate, traps, bad input,
 // WASI commands (exit status, args, env, --dir), --timeout, bounded input.
-import { describe, test, expect, beforeAll, afterAll } from 'bun:test';
+import { describe, test, expect, beforeAll, afterAll, setDefaultTimeout } from 'bun:test';
 import { spawnSync } from 'child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync, mkdirSync, readFileSync } from 'fs';
 import { join } from 'path';
@@ -12,6 +12,9 @@ const { mathModule } = require('./wasm-builder.js');
 const CLI = process.env.TOVA_CLI || join(__dirname, '..', '..', 'build', 'tova');
 let dir;
 let mathPath;
+// Some tests start dozens of processes: on a loaded machine that takes more
+// than bun's default 5 s. A hang guard, not a time assertion.
+setDefaultTimeout(60000);
 
 function tova(...args) {
   const r = spawnSync(CLI, args, { encoding: 'utf8', timeout: 20000 });
