@@ -2,6 +2,7 @@
  * chan_registry.h). */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "runtime/chan_registry.h"
 
@@ -12,8 +13,9 @@
 #define SEG_COUNT (INDEX_LIMIT / SEG_SIZE)
 #define GEN_MASK ((1u << TOVA_RT_ID_GEN_BITS) - 1u)
 _Static_assert(TOVA_RT_ID_INDEX_BITS + TOVA_RT_ID_GEN_BITS <= 31, "ids must stay non-negative as i32");
+_Static_assert(sizeof(tova_rt_chan_slot) == TOVA_RT_SLOT_ALIGN, "one slot per cache line");
 /* Free slots kept back before reuse (see the header: how long an old id stays
- * distinct). 2^16 slots of ~64 bytes: 4 MiB at most, once that many
+ * distinct). 2^16 slots of 64 bytes: 4 MiB at most, once that many
  * channels have been freed. */
 #define FREE_RESERVE 65536u
 #define NO_INDEX 0u /* index 0 is never handed out, so id 0 is never a channel */
@@ -32,8 +34,9 @@ static uint32_t free_head = NO_INDEX, free_tail = NO_INDEX, free_count;
 static tova_rt_chan_slot *segment_get_or_make(uint32_t si) {
   tova_rt_chan_slot *seg = atomic_load_explicit(&segments[si], memory_order_acquire);
   if (seg) return seg;
-  tova_rt_chan_slot *fresh = calloc(SEG_SIZE, sizeof *fresh);
+  tova_rt_chan_slot *fresh = aligned_alloc(TOVA_RT_SLOT_ALIGN, SEG_SIZE * sizeof *fresh);
   if (!fresh) return NULL;
+  memset(fresh, 0, SEG_SIZE * sizeof *fresh);
   for (uint32_t i = 0; i < SEG_SIZE; i++) {
     fresh[i].index = si * SEG_SIZE + i;
     tova_plat_spin_init(&fresh[i].mu);

@@ -55,8 +55,14 @@ enum {
   TOVA_RT_READY_SEND = 2u  /* room, a parked receiver, or closed */
 };
 
+/* A slot has a cache line of its own: channels made one after the other
+ * (a select's, a pipeline's) are used by different cores at once, and two
+ * slots sharing a line would make each lock operation on one a miss on the
+ * other's core. */
+#define TOVA_RT_SLOT_ALIGN 64
+
 typedef struct tova_rt_chan_slot {
-  tova_plat_spinlock mu; /* the channel's lock (short, never held across a wait);
+  _Alignas(TOVA_RT_SLOT_ALIGN) tova_plat_spinlock mu; /* the channel's lock (short, never held across a wait);
                           * guards everything below but next_free and ready */
   /* Hint for lock-free peeks (select's fast path): written under mu at every
    * unlock, read without it, so it may be stale by the time it is used; a
