@@ -61,7 +61,7 @@ fi
 # build-bench/ (its own build directory, Release).
 if command -v cmake >/dev/null; then
   if bounded 120 cmake -S bench -B build-bench -DCMAKE_BUILD_TYPE=Release >build-bench.log 2>&1 &&
-     bounded 600 cmake --build build-bench --target bench_instantiate bench_parked tova_cli -j2 >>build-bench.log 2>&1; then
+     bounded 600 cmake --build build-bench --target bench_instantiate bench_parked bench_channels tova_cli -j2 >>build-bench.log 2>&1; then
     echo "built build-bench/bench_instantiate and build-bench/project/tova"
   else
     echo "could not build bench_instantiate / the CLI (tova side of those rows skipped); last lines of the log:"
@@ -88,6 +88,12 @@ if [ -x build-bench/bench_parked ]; then
 fi
 say "Tasks that park (WebAssembly on channels) beside Go: bun bench/parking.js"
 bounded "$LIMIT" "$BUN" bench/parking.js || status=1
+# (parking.js has built bench/wasm/out/parking.wasm)
+if [ -x build-bench/bench_channels ] && [ -f bench/wasm/out/parking.wasm ]; then
+  say "The same channel programs through the C API alone, 1 and 2 workers: build-bench/bench_channels"
+  bounded "$LIMIT" build-bench/bench_channels bench/wasm/out/parking.wasm 1 || status=1
+  bounded "$LIMIT" build-bench/bench_channels bench/wasm/out/parking.wasm 2 || status=1
+fi
 if [ -f bench/coremark.sh ]; then
   say "CoreMark: bash bench/coremark.sh"
   bounded "$LIMIT" bash bench/coremark.sh || status=1
