@@ -48,8 +48,7 @@ typedef struct scenario {
 } scenario;
 
 /* Runs the tasks to completion; returns the elapsed ms, results in res. */
-static double run(tova_runtime *rt, tova_module *m, const scenario *s,
-                  int64_t *res) {
+static double run(tova_runtime *rt, tova_module *m, const scenario *s, int64_t *res) {
   tova_wasm_task_config cfg[MAX_TASKS];
   tova_wasm_task *tasks[MAX_TASKS];
   memset(cfg, 0, sizeof cfg);
@@ -63,13 +62,11 @@ static double run(tova_runtime *rt, tova_module *m, const scenario *s,
   atomic_store(&pending, s->ntasks);
   tova_error err;
   double t0 = now_ms();
-  if (tova_wasm_task_spawn_batch(rt, (size_t)s->ntasks, cfg, tasks, NULL,
-                                 &err) != TOVA_OK) {
+  if (tova_wasm_task_spawn_batch(rt, (size_t)s->ntasks, cfg, tasks, NULL, &err) != TOVA_OK) {
     fprintf(stderr, "%s: spawn: %s\n", s->name, err.message);
     exit(1);
   }
-  while (atomic_load(&pending) > 0)
-    nap();
+  while (atomic_load(&pending) > 0) nap();
   double ms = now_ms() - t0;
   for (int i = 0; i < s->ntasks; i++) {
     if (tova_wasm_task_status(tasks[i], NULL) != TOVA_OK) {
@@ -84,8 +81,7 @@ static double run(tova_runtime *rt, tova_module *m, const scenario *s,
 
 static tova_chan_id chan(uint32_t cap) {
   tova_chan_id id;
-  if (tova_chan_create(cap, &id) != TOVA_OK)
-    exit(1);
+  if (tova_chan_create(cap, &id) != TOVA_OK) exit(1);
   return id;
 }
 
@@ -106,15 +102,12 @@ static void task(scenario *s, const char *func, const char *types, ...) {
   va_end(ap);
 }
 
-static int64_t tri(int64_t n) {
-  return n * (n - 1) / 2;
-} /* 0 + 1 + ... + n-1 */
+static int64_t tri(int64_t n) { return n * (n - 1) / 2; } /* 0 + 1 + ... + n-1 */
 
 static const char *only;
 static bool wanted(const char *name) { return !only || strstr(name, only); }
 
-static int report(const char *name, double ms, int64_t msgs, int64_t got,
-                  int64_t want) {
+static int report(const char *name, double ms, int64_t msgs, int64_t got, int64_t want) {
   printf("%-22s %8.1f ms %7.2fM msg/s %s\n", name, ms, msgs / ms / 1e3,
          got == want ? "ok" : "WRONG");
   return got == want ? 0 : 1;
@@ -144,15 +137,13 @@ int main(int argc, char **argv) {
   }
   tova_runtime_config rc = {.workers = workers};
   tova_runtime *rt = NULL;
-  if (tova_runtime_new(&rc, &rt) != TOVA_OK)
-    return 1;
+  if (tova_runtime_new(&rc, &rt) != TOVA_OK) return 1;
   int64_t res[MAX_TASKS];
   int bad = 0;
   for (uint32_t cap = 1024;; cap = 0) {
     scenario s = {.name = cap ? "pipe, capacity 1024" : "pipe, capacity 0"};
     if (!wanted(s.name)) {
-      if (!cap)
-        break;
+      if (!cap) break;
       continue;
     }
     tova_chan_id c = chan(cap);
@@ -161,8 +152,7 @@ int main(int argc, char **argv) {
     double ms = run(rt, m, &s, res);
     bad |= report(s.name, ms, n, res[1], tri(n));
     tova_chan_close(c);
-    if (!cap)
-      break;
+    if (!cap) break;
   }
   {
     scenario s = {.name = "ping-pong"};
@@ -179,8 +169,7 @@ int main(int argc, char **argv) {
     scenario s = {.name = "fan-in 8 -> 1"};
     if (wanted(s.name)) {
       tova_chan_id c = chan(1024);
-      for (int p = 0; p < 8; p++)
-        task(&s, "producer", "iI", (int64_t)c, n / 8);
+      for (int p = 0; p < 8; p++) task(&s, "producer", "iI", (int64_t)c, n / 8);
       task(&s, "consumer", "iI", (int64_t)c, n / 8 * 8);
       double ms = run(rt, m, &s, res);
       bad |= report(s.name, ms, n, res[8], 8 * tri(n / 8));
@@ -191,11 +180,9 @@ int main(int argc, char **argv) {
     if (wanted(s.name)) {
       tova_chan_id c = chan(1024);
       task(&s, "producer", "iI", (int64_t)c, n / 4 * 4);
-      for (int k = 0; k < 4; k++)
-        task(&s, "consumer", "iI", (int64_t)c, n / 4);
+      for (int k = 0; k < 4; k++) task(&s, "consumer", "iI", (int64_t)c, n / 4);
       double ms = run(rt, m, &s, res);
-      bad |= report(s.name, ms, n, res[1] + res[2] + res[3] + res[4],
-                    tri(n / 4 * 4));
+      bad |= report(s.name, ms, n, res[1] + res[2] + res[3] + res[4], tri(n / 4 * 4));
     }
   }
   {
@@ -206,8 +193,8 @@ int main(int argc, char **argv) {
         c[k] = chan(1024);
         task(&s, "producer", "iI", (int64_t)c[k], n / 4);
       }
-      task(&s, "select4", "iiiiI", (int64_t)c[0], (int64_t)c[1], (int64_t)c[2],
-           (int64_t)c[3], n / 4 * 4);
+      task(&s, "select4", "iiiiI", (int64_t)c[0], (int64_t)c[1], (int64_t)c[2], (int64_t)c[3],
+           n / 4 * 4);
       double ms = run(rt, m, &s, res);
       bad |= report(s.name, ms, n, res[4], 4 * tri(n / 4));
     }
