@@ -14,6 +14,11 @@
  * slot, a growable table array, a retained module) carry a header linking
  * them into a destructor list run, newest first, when the store goes.
  *
+ * A caller that knows how much a store will hold (the runtime learns it from
+ * the previous instantiation of the same module) creates it with that much
+ * inline space (wasm_store_new_sized): then even an instance with many
+ * functions and a memory costs one malloc, with nothing left over.
+ *
  * Packing objects together means ASan no longer sees an overflow from one
  * store object into the next; each object's bounds are checked by its users
  * (the validator and the instance layout), as before.
@@ -29,6 +34,8 @@
 /* Room inside the store for its first objects: an instance of a module with
  * a few functions, its globals and one memory's bookkeeping. */
 #define STORE_INLINE_BYTES 256u
+/* The most inline room a sized store gets (beyond it, chunks as usual). */
+#define STORE_INLINE_MAX (64u << 10)
 #define CHUNK_MIN 512u
 #define CHUNK_MAX (64u << 10)
 
@@ -45,25 +52,29 @@ typedef struct chunk_header {
 #define CHUNK_HEADER_SIZE ALIGN_UP(sizeof(chunk_header))
 
 /* Invariant: [bump, end) is free space inside inline_space or one of the
- * chunks; everything handed out lies before bump in one of them. */
+ * chunks; everything handed out lies before bump in one of them. The inline
+ * space follows the header in the same malloc (STORE_INLINE_BYTES, or the
+ * size given to wasm_store_new_sized). */
 struct tova_store {
   dtor_header *dtors;
   chunk_header *chunks;
   uint8_t *bump, *end;
-  size_t next_chunk; /* bytes of the next chunk (doubling, up to CHUNK_MAX) */
+  uint32_t next_chunk; /* bytes of the next chunk (doubling, up to CHUNK_MAX) */
+  uint32_t used;       /* bytes handed out, headers included (saturates) */
   uint32_t max_memory_pages;
   uint32_t max_table_elems;
-  alignas(max_align_t) uint8_t inline_space[STORE_INLINE_BYTES];
+  alignas(max_align_t) uint8_t inline_space[];
 };
 
-tova_store *tova_store_new(const tova_store_config *cfg) {
-  tova_store *s = malloc(sizeof *s); /* inline_space is zeroed as it is handed out */
+static tova_store *store_new(const tova_store_config *cfg, size_t inline_bytes) {
+  tova_store *s = malloc(sizeof *s + inline_bytes); /* inline_space is zeroed as it is handed out */
   if (!s) return NULL;
   s->dtors = NULL;
   s->chunks = NULL;
   s->bump = s->inline_space;
-  s->end = s->inline_space + STORE_INLINE_BYTES;
+  s->end = s->inline_space + inline_bytes;
   s->next_chunk = CHUNK_MIN;
+  s->used = 0;
   s->max_memory_pages = WASM_DEFAULT_MAX_PAGES;
   s->max_table_elems = WASM_DEFAULT_MAX_TABLE;
   if (cfg && cfg->max_memory_pages) {
@@ -73,6 +84,15 @@ tova_store *tova_store_new(const tova_store_config *cfg) {
   if (cfg && cfg->max_table_elems) s->max_table_elems = cfg->max_table_elems;
   return s;
 }
+
+tova_store *tova_store_new(const tova_store_config *cfg) { return store_new(cfg, STORE_INLINE_BYTES); }
+
+tova_store *wasm_store_new_sized(const tova_store_config *cfg, size_t inline_bytes) {
+  if (inline_bytes > STORE_INLINE_MAX) inline_bytes = STORE_INLINE_MAX;
+  return store_new(cfg, ALIGN_UP(inline_bytes));
+}
+
+size_t wasm_store_used(const tova_store *s) { return s ? s->used : 0; }
 
 void tova_store_free(tova_store *s) {
   if (!s) return;
@@ -109,6 +129,7 @@ void *wasm_store_alloc_dtor(tova_store *s, size_t size, void (*dtor)(void *obj))
     if (s->next_chunk < CHUNK_MAX) s->next_chunk *= 2;
   }
   memset(p, 0, need);
+  s->used = need > UINT32_MAX - s->used ? UINT32_MAX : s->used + (uint32_t)need;
   if (dtor) {
     dtor_header *h = (dtor_header *)p;
     h->dtor = dtor;

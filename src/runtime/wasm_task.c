@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "engine/store.h"
 #include "runtime/wasm_task.h"
 
 /* Process-wide: ids for messages and JS handles; the number of active tasks
@@ -263,8 +264,23 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
 
 /* ---- the step ------------------------------------------------------------ */
 
+/* How big a store the last instantiation of a module on this thread needed
+ * (WASI functions, `tova` imports, the instance, its memory's bookkeeping):
+ * the next task of that module gets a store of that size, one allocation
+ * holding everything (the default store, built for small instances, would
+ * add chunks that are mostly empty, which a million parked tasks of a module
+ * with a memory and a few functions would feel). Per thread: no sharing, and
+ * a worker usually runs many tasks of one module in a row. A stale entry (the
+ * module was freed and another got its address) only gives a wrong size: the
+ * store then grows by chunks as usual, or has room to spare. */
+static _Thread_local struct {
+  const tova_module *module;
+  size_t bytes;
+} store_hint;
+
 static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
-  t->store = tova_store_new(NULL);
+  bool hinted = store_hint.module == t->module;
+  t->store = hinted ? wasm_store_new_sized(NULL, store_hint.bytes) : tova_store_new(NULL);
   if (!t->store) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a store");
   uint32_t n = tova_module_import_count(t->module);
   tova_extern on_stack[IMPORTS_ON_STACK];
@@ -300,6 +316,11 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
   if (wl) tova_linker_free(wl); /* the functions themselves live in the store */
   if (ext != on_stack) free(ext);
   if (st != TOVA_OK) return st;
+  size_t used = wasm_store_used(t->store);
+  if (!hinted || used > store_hint.bytes) { /* never shrink: no back and forth */
+    store_hint.module = t->module;
+    store_hint.bytes = used;
+  }
   tova_extern out;
   if (tova_instance_export_n(t->inst, wt_func(t), t->func_len, &out) != TOVA_OK ||
       out.kind != TOVA_EXTERN_FUNC)
