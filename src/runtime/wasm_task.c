@@ -271,8 +271,8 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
  * add chunks that are mostly empty, which a million parked tasks of a module
  * with a memory and a few functions would feel). Per thread: no sharing, and
  * a worker usually runs many tasks of one module in a row. A stale entry (the
- * module was freed and another got its address) only gives a wrong size: the
- * store then grows by chunks as usual, or has room to spare. */
+ * module was freed and another got its address) only gives one store a wrong
+ * size: it then grows by chunks as usual, or has room to spare. */
 static _Thread_local struct {
   const tova_module *module;
   size_t bytes;
@@ -316,11 +316,10 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
   if (wl) tova_linker_free(wl); /* the functions themselves live in the store */
   if (ext != on_stack) free(ext);
   if (st != TOVA_OK) return st;
-  size_t used = wasm_store_used(t->store);
-  if (!hinted || used > store_hint.bytes) { /* never shrink: no back and forth */
-    store_hint.module = t->module;
-    store_hint.bytes = used;
-  }
+  /* What this instance took (the same for every instance of a module): a
+   * stale hint is corrected by the first task that had it. */
+  store_hint.module = t->module;
+  store_hint.bytes = wasm_store_used(t->store);
   tova_extern out;
   if (tova_instance_export_n(t->inst, wt_func(t), t->func_len, &out) != TOVA_OK ||
       out.kind != TOVA_EXTERN_FUNC)
