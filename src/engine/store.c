@@ -24,6 +24,7 @@
  * (the validator and the instance layout), as before.
  */
 #include <stdalign.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,18 +151,31 @@ uint32_t wasm_store_max_table_elems(const tova_store *s) {
   return s ? s->max_table_elems : WASM_DEFAULT_MAX_TABLE;
 }
 
-/* ---- Host functions: store objects with a private copy of their signature ---- */
+/* ---- Host functions: store objects with a shared or private signature ---- */
 
-tova_func *tova_func_new_host(tova_store *s, const tova_functype *type, tova_host_fn fn,
-                              void *userdata) {
-  if (!s || !type || !fn) return NULL;
-  if ((type->nparams && !type->params) || (type->nresults && !type->results)) return NULL;
-  if (type->nparams > 1000 || type->nresults > 1000) return NULL; /* the spec's limits */
-  /* One block: the func, its functype, then the param and result type bytes. */
-  size_t size = sizeof(tova_func) + sizeof(tova_functype) + type->nparams + type->nresults;
-  tova_func *f = wasm_store_alloc(s, size);
-  if (!f) return NULL;
-  tova_functype *ft = (tova_functype *)(f + 1);
+/* Signatures of host functions, shared by every store of the process: a
+ * task's store defines the same few host functions as every other task's
+ * (the `tova` imports, WASI's ~45), and a private copy of each signature
+ * would cost 32 bytes per function per task. Entries are added, never
+ * removed or changed (immutable once published), so readers need no lock:
+ * an acquire load of a slot sees a complete signature. Only short signatures
+ * are shared and the table is bounded: an embedder creating host functions of
+ * endless distinct signatures gets private copies past SHARED_TYPES, never an
+ * ever-growing table. The entries live until the process exits. */
+#define SHARED_TYPES 128u
+#define SHARED_TYPE_MAX_VALUES 16u
+
+static _Atomic(const tova_functype *) shared_types[SHARED_TYPES];
+
+static bool functype_same(const tova_functype *a, const tova_functype *b) {
+  return a->nparams == b->nparams && a->nresults == b->nresults &&
+         (a->nparams == 0 || memcmp(a->params, b->params, a->nparams) == 0) &&
+         (a->nresults == 0 || memcmp(a->results, b->results, a->nresults) == 0);
+}
+
+/* A new functype with its type bytes right after it, in `mem`. */
+static tova_functype *functype_copy_into(void *mem, const tova_functype *type) {
+  tova_functype *ft = mem;
   uint8_t *types = (uint8_t *)(ft + 1);
   if (type->nparams) memcpy(types, type->params, type->nparams);
   if (type->nresults) memcpy(types + type->nparams, type->results, type->nresults);
@@ -169,7 +183,48 @@ tova_func *tova_func_new_host(tova_store *s, const tova_functype *type, tova_hos
   ft->nresults = type->nresults;
   ft->params = types;
   ft->results = types + type->nparams;
-  f->type = ft;
+  return ft;
+}
+
+/* The shared copy of `type`, or NULL (too long, table full, out of memory). */
+static const tova_functype *shared_type(const tova_functype *type) {
+  if (type->nparams + type->nresults > SHARED_TYPE_MAX_VALUES) return NULL;
+  tova_functype *mine = NULL;
+  for (uint32_t i = 0; i < SHARED_TYPES; i++) {
+    const tova_functype *t = atomic_load_explicit(&shared_types[i], memory_order_acquire);
+    if (!t) {
+      if (!mine) {
+        void *mem = malloc(sizeof(tova_functype) + type->nparams + type->nresults);
+        if (!mem) return NULL;
+        mine = functype_copy_into(mem, type);
+      }
+      /* acq_rel: publishes our copy; on failure, t is what another thread
+       * published in this slot first, and is compared like any other. */
+      if (atomic_compare_exchange_strong_explicit(&shared_types[i], &t, mine,
+                                                  memory_order_acq_rel, memory_order_acquire))
+        return mine;
+    }
+    if (functype_same(t, type)) {
+      free(mine); /* another thread published the same signature first */
+      return t;
+    }
+  }
+  free(mine);
+  return NULL;
+}
+
+tova_func *tova_func_new_host(tova_store *s, const tova_functype *type, tova_host_fn fn,
+                              void *userdata) {
+  if (!s || !type || !fn) return NULL;
+  if ((type->nparams && !type->params) || (type->nresults && !type->results)) return NULL;
+  if (type->nparams > 1000 || type->nresults > 1000) return NULL; /* the spec's limits */
+  const tova_functype *shared = shared_type(type);
+  /* One block: the func, then (unshared) its functype and type bytes. */
+  size_t size = sizeof(tova_func) +
+                (shared ? 0 : sizeof(tova_functype) + type->nparams + type->nresults);
+  tova_func *f = wasm_store_alloc(s, size);
+  if (!f) return NULL;
+  f->type = shared ? shared : functype_copy_into(f + 1, type);
   f->host = fn;
   f->host_userdata = userdata;
   return f;

@@ -7,7 +7,8 @@
  *   - executions reused from task to task (inline, grown, trimmed) and
  *     stores sized from the previous instantiation of the module give the
  *     same results, also when two modules alternate,
- *   - a store created too small, exact or too big holds an instance alike. */
+ *   - a store created too small, exact or too big holds an instance alike,
+ *   - host functions keep their signatures, shared between stores or not. */
 #include <time.h>
 
 #include "check.h"
@@ -298,10 +299,51 @@ static void test_store_sizes(void) {
   tova_module_release(m);
 }
 
+static tova_status nop_host(tova_host_call *call, void *ud, const tova_val *args,
+                            tova_val *results) {
+  (void)call;
+  (void)ud;
+  (void)args;
+  (void)results;
+  return TOVA_OK;
+}
+
+/* Host functions keep their signature whatever it is, shared between stores
+ * or not: 300 distinct ones (more than the shared table holds), each made in
+ * two stores, plus one too long to share; the caller's type may be gone. */
+static void test_host_function_types(void) {
+  tova_store *a = tova_store_new(NULL), *b = tova_store_new(NULL);
+  size_t shared = 0;
+  for (uint32_t k = 0; k < 301; k++) {
+    uint8_t want[20], params[20], results[1];
+    uint8_t want_result = k & 1 ? TOVA_I64 : TOVA_F64;
+    uint32_t np = k < 300 ? 9 : 20;
+    for (uint32_t i = 0; i < np; i++) want[i] = (k >> (i % 9)) & 1 ? TOVA_I64 : TOVA_I32;
+    memcpy(params, want, np);
+    results[0] = want_result;
+    tova_functype ft = {np, 1, params, results};
+    tova_func *fa = tova_func_new_host(a, &ft, nop_host, NULL);
+    tova_func *fb = tova_func_new_host(b, &ft, nop_host, NULL);
+    CHECK(fa && fb);
+    memset(params, 0xff, sizeof params); /* the stores keep their own view */
+    results[0] = 0xff;
+    const tova_functype *ta = tova_func_type(fa), *tb = tova_func_type(fb);
+    CHECK(ta->nparams == np && ta->nresults == 1 && tb->nparams == np && tb->nresults == 1);
+    CHECK(memcmp(ta->params, want, np) == 0 && memcmp(tb->params, want, np) == 0);
+    CHECK(ta->results[0] == want_result && tb->results[0] == want_result);
+    if (ta == tb) shared++;
+  }
+  /* Some are shared (fewer than all: the table is bounded). */
+  CHECK(shared > 0 && shared < 301);
+  tova_store_free(a);
+  tova_store_free(b);
+}
+
 int main(void) {
   RUN(test_every_wait_in_turn);
   RUN(test_parked_deep_with_deadline);
   RUN(test_reused_executions_and_sized_stores);
   RUN(test_store_sizes);
+  RUN(test_host_function_types);
   return CHECK_DONE();
 }
