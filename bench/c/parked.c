@@ -3,9 +3,13 @@
  * channel of its own, RSS per parked task, then all released.
  *
  *   build-bench/bench_parked [N]          (bench/run.sh builds it)
+ *   build-bench/bench_parked N module.wasm export
  *
  * Prints "parked=N ms_to_park=... bytes_per_task=... ms_to_release=... check=...".
- * The module is built here in a few bytes: one import, one export, no memory. */
+ * The module is built here in a few bytes: one import, one export, no memory;
+ * or it is the given module, whose export takes a channel (i32) and returns
+ * an i64 received from it (bench/wasm/parking.wat's recv_one: a module with
+ * more imports, functions and a memory). */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,11 +55,34 @@ static void nap(void) {
   nanosleep(&ts, NULL);
 }
 
+/* The bytes of file `path` (malloc'd), or NULL. */
+static uint8_t *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  uint8_t *buf = NULL;
+  long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+  if (size >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)size + 1)) != NULL &&
+      fread(buf, 1, (size_t)size, f) != (size_t)size) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  *len = (size_t)size;
+  return buf;
+}
+
 int main(int argc, char **argv) {
   long n = argc > 1 ? atol(argv[1]) : 100000;
+  const char *func = argc > 3 ? argv[3] : "recv";
+  size_t len = sizeof MODULE;
+  uint8_t *bytes = argc > 3 ? read_file(argv[2], &len) : NULL;
+  if (argc > 3 && !bytes) {
+    fprintf(stderr, "cannot read %s\n", argv[2]);
+    return 1;
+  }
   tova_module *m = NULL;
   tova_error err;
-  if (tova_module_compile(MODULE, sizeof MODULE, &m, &err) != TOVA_OK) {
+  if (tova_module_compile(bytes ? bytes : MODULE, len, &m, &err) != TOVA_OK) {
     fprintf(stderr, "compile: %s\n", err.message);
     return 1;
   }
@@ -69,7 +96,7 @@ int main(int argc, char **argv) {
   for (long i = 0; i < n; i++) {
     if (tova_chan_create(0, &ch[i]) != TOVA_OK) return 1;
     args[i].i32 = (int32_t)ch[i];
-    cfg[i] = (tova_wasm_task_config){.module = m, .func = "recv", .func_len = 4, .args = &args[i],
+    cfg[i] = (tova_wasm_task_config){.module = m, .func = func, .func_len = strlen(func), .args = &args[i],
                                      .nargs = 1, .done = on_done};
   }
   long rss0 = rss_kb();
@@ -90,5 +117,6 @@ int main(int argc, char **argv) {
   for (long i = 0; i < n; i++) tova_wasm_task_release(tasks[i]);
   tova_runtime_free(rt);
   tova_module_release(m);
+  free(bytes);
   return atomic_load(&sum) == n ? 0 : 1;
 }

@@ -9,42 +9,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "engine/exec.h"
 
 /* The default budget: at least the depth V8 and JavaScriptCore allow (10K-50K
  * frames, about 100K values on one operand stack), with room to spare. Only
- * a budget: the arrays start small and double as a call gets deeper. */
+ * a budget: the arrays start small (inline, exec.h) and double as a call
+ * gets deeper. */
 #define DEFAULT_STACK_BYTES ((size_t)64 << 20)
-/* Small to start with: a runtime may keep 100K parked executions, most of
- * them shallow; the arrays double on demand up to the limit. */
-#define INITIAL_SLOTS 32u
-#define INITIAL_FRAMES 4u
+/* What an idle execution may keep on the heap once trimmed: an execution
+ * cached for the next task keeps arrays this small rather than allocating
+ * them again for every task whose function needs more than the inline room. */
+#define TRIM_SLOTS 32u
+#define TRIM_FRAMES 4u
+
+/* glibc hands out chunks of 16k + 8 usable bytes, so a struct of that size
+ * wastes nothing (checked on 64-bit targets, where the sizes are known). */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct tova_exec) % 16 == 8,
+               "tova_exec: resize EXEC_INLINE_SLOTS so the struct fills its malloc chunk");
+
+static uint32_t clamp_u32(size_t n) { return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n; }
 
 tova_exec *tova_exec_new(size_t max_stack_bytes) {
   if (max_stack_bytes == 0) max_stack_bytes = DEFAULT_STACK_BYTES;
   tova_exec *e = calloc(1, sizeof *e);
   if (!e) return NULL;
-  /* Half of the budget for value slots, half for frame records. */
-  e->stack_max = max_stack_bytes / 2 / sizeof(uint64_t);
-  e->frames_max = max_stack_bytes / 2 / sizeof(wasm_frame);
+  /* Half of the budget for value slots, half for frame records; never less
+   * than the inline arrays (they cost nothing more). */
+  e->stack_max = clamp_u32(max_stack_bytes / 2 / sizeof(uint64_t));
+  e->frames_max = clamp_u32(max_stack_bytes / 2 / sizeof(wasm_frame));
   if (e->stack_max < 64) e->stack_max = 64;
   if (e->frames_max < 4) e->frames_max = 4;
-  e->stack_cap = e->stack_max < INITIAL_SLOTS ? e->stack_max : INITIAL_SLOTS;
-  e->frames_cap = e->frames_max < INITIAL_FRAMES ? e->frames_max : INITIAL_FRAMES;
-  e->stack = malloc(e->stack_cap * sizeof(uint64_t));
-  e->frames = malloc(e->frames_cap * sizeof(wasm_frame));
-  if (!e->stack || !e->frames) {
-    tova_exec_free(e);
-    return NULL;
-  }
+  e->stack = e->inline_slots;
+  e->stack_cap = EXEC_INLINE_SLOTS;
+  e->frames = e->inline_frames;
+  e->frames_cap = EXEC_INLINE_FRAMES;
   atomic_init(&e->interrupt, 0);
   return e;
 }
 
 void tova_exec_free(tova_exec *e) {
   if (!e) return;
-  free(e->stack);
-  free(e->frames);
+  if (e->stack != e->inline_slots) free(e->stack);
+  if (e->frames != e->inline_frames) free(e->frames);
   free(e->host_trap_text);
   free(e);
 }
@@ -66,22 +73,33 @@ bool tova_exec_interrupted(const tova_exec *e) {
   return e && atomic_load_explicit(&((tova_exec *)e)->interrupt, memory_order_relaxed) != 0;
 }
 
+/* Resize a heap array, or move an inline one to the heap (realloc cannot
+ * take the inline array). `used` bytes are kept. NULL when out of memory
+ * (the old array is still valid then). */
+static void *resize_array(void *arr, const void *inline_arr, size_t used, size_t bytes) {
+  if (arr != inline_arr) return realloc(arr, bytes);
+  void *p = malloc(bytes);
+  if (p) memcpy(p, arr, used < bytes ? used : bytes);
+  return p;
+}
+
 void tova_exec_trim(tova_exec *e) {
   if (!e || e->state != WASM_EXEC_IDLE) return;
-  /* Back to the starting sizes: a deep call once must not make an idle
-   * (cached or parked-then-reused) execution keep megabytes. */
-  if (e->stack_cap > INITIAL_SLOTS && e->stack_max >= INITIAL_SLOTS) {
-    uint64_t *st = realloc(e->stack, INITIAL_SLOTS * sizeof(uint64_t));
+  /* A deep call once must not make an idle (cached or parked-then-reused)
+   * execution keep megabytes: heap arrays go back to the trim sizes. Idle
+   * means no live slot or frame, so nothing needs to be kept. */
+  if (e->stack != e->inline_slots && e->stack_cap > TRIM_SLOTS) {
+    uint64_t *st = realloc(e->stack, TRIM_SLOTS * sizeof(uint64_t));
     if (st) {
       e->stack = st;
-      e->stack_cap = INITIAL_SLOTS;
+      e->stack_cap = TRIM_SLOTS;
     }
   }
-  if (e->frames_cap > INITIAL_FRAMES && e->frames_max >= INITIAL_FRAMES) {
-    wasm_frame *fr = realloc(e->frames, INITIAL_FRAMES * sizeof(wasm_frame));
+  if (e->frames != e->inline_frames && e->frames_cap > TRIM_FRAMES) {
+    wasm_frame *fr = realloc(e->frames, TRIM_FRAMES * sizeof(wasm_frame));
     if (fr) {
       e->frames = fr;
-      e->frames_cap = INITIAL_FRAMES;
+      e->frames_cap = TRIM_FRAMES;
     }
   }
 }
@@ -93,12 +111,14 @@ void tova_exec_reset(tova_exec *e) {
 }
 
 bool wasm_exec_grow_stack(tova_exec *e, size_t need) {
+  TOVA_ASSERT(e->stack != e->inline_slots || e->stack_cap == EXEC_INLINE_SLOTS);
   if (need <= e->stack_cap) return true;
   if (need > e->stack_max) return false;
   size_t cap = e->stack_cap * 2;
   if (cap < need) cap = need;
   if (cap > e->stack_max) cap = e->stack_max;
-  uint64_t *s = realloc(e->stack, cap * sizeof(uint64_t));
+  uint64_t *s = resize_array(e->stack, e->inline_slots, e->stack_cap * sizeof(uint64_t),
+                             cap * sizeof(uint64_t));
   if (!s) return false;
   e->stack = s;
   e->stack_cap = cap;
@@ -106,12 +126,14 @@ bool wasm_exec_grow_stack(tova_exec *e, size_t need) {
 }
 
 bool wasm_exec_grow_frames(tova_exec *e, size_t need) {
+  TOVA_ASSERT(e->frames != e->inline_frames || e->frames_cap == EXEC_INLINE_FRAMES);
   if (need <= e->frames_cap) return true;
   if (need > e->frames_max) return false;
   size_t cap = e->frames_cap * 2;
   if (cap < need) cap = need;
   if (cap > e->frames_max) cap = e->frames_max;
-  wasm_frame *f = realloc(e->frames, cap * sizeof(wasm_frame));
+  wasm_frame *f = resize_array(e->frames, e->inline_frames, e->frames_cap * sizeof(wasm_frame),
+                               cap * sizeof(wasm_frame));
   if (!f) return false;
   e->frames = f;
   e->frames_cap = cap;

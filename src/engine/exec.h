@@ -7,6 +7,14 @@
  * addresses). WebAssembly calls never recurse in C, so an execution can stop
  * in a host call (TOVA_SUSPENDED) and resume later on any thread: its whole
  * state is in this struct.
+ *
+ * Both arrays start inside the struct (inline_slots, inline_frames), so a new
+ * execution is ONE allocation and a task parked in a shallow call costs no
+ * more (a runtime may keep a million of them parked). A call that needs more
+ * moves the array to the heap, where it doubles on demand up to the limit.
+ * Invariant: stack is either inline_slots (stack_cap == EXEC_INLINE_SLOTS) or
+ * a heap array of stack_cap slots; the same for frames. Only exec.c moves
+ * them; the interpreter reads stack/frames/caps and calls the grow functions.
  */
 #ifndef TOVA_ENGINE_EXEC_H
 #define TOVA_ENGINE_EXEC_H
@@ -34,24 +42,31 @@ struct tova_host_call {
   tova_instance *instance; /* caller's instance, NULL when called from C */
 };
 
+/* The inline first stacks: enough for a shallow entry function (one frame, a
+ * few locals and operands) and sized so that the whole struct is 8 bytes
+ * short of a multiple of 16, which is what malloc's chunks hold (see the
+ * static assertion in exec.c). */
+#define EXEC_INLINE_SLOTS 8u
+#define EXEC_INLINE_FRAMES 1u
+
 struct tova_exec {
-  uint64_t *stack;
-  size_t stack_cap; /* slots allocated */
-  size_t stack_max; /* slots allowed */
-  wasm_frame *frames;
-  size_t frames_cap, frames_max;
+  uint64_t *stack;   /* inline_slots or a heap array (see the invariant at the top) */
+  size_t stack_cap;  /* slots allocated */
+  wasm_frame *frames; /* inline_frames or a heap array */
+  size_t frames_cap;
   size_t nframes;
   /* The interpreter's view while it runs (kept here rather than in locals so
    * the dispatch loop has few live variables: clang spills badly otherwise). */
   uint64_t *slimit;   /* stack + stack_cap */
   wasm_frame *fsp;    /* next free frame */
   wasm_frame *fend;   /* frames + frames_cap */
+  uint32_t stack_max;  /* slots allowed */
+  uint32_t frames_max; /* frames allowed */
 
   atomic_uint interrupt; /* set by tova_exec_interrupt from any thread */
-  void *userdata;
-
   /* Saved interpreter registers while suspended (and at entry of a run). */
   wasm_exec_state state;
+  void *userdata;
   const wasm_cell *pc;
   size_t fp_off;
   tova_instance *inst;
@@ -61,12 +76,15 @@ struct tova_exec {
 
   /* A trap's message (a spec string, or one given to tova_host_trap). */
   const char *trap_msg;
-  /* Room for the interpreter's own messages that carry a number
-   * ("uninitialized element 4294967295"); a host function's message
-   * (tova_host_trap) goes to host_trap_text, allocated on first use, so a
-   * parked execution does not carry 256 bytes for a message it never has. */
-  char trap_buf[40];
+  /* A host function's message (tova_host_trap), allocated on first use, so
+   * a parked execution does not carry 256 bytes for a message it never has. */
   char *host_trap_text;
+  /* Room for the interpreter's own messages that carry a number
+   * ("uninitialized element 4294967295"). */
+  char trap_buf[40];
+
+  wasm_frame inline_frames[EXEC_INLINE_FRAMES];
+  uint64_t inline_slots[EXEC_INLINE_SLOTS];
 };
 
 /* Runs from e->pc / e->fp_off / e->inst until the outermost frame returns

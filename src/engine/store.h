@@ -78,6 +78,12 @@ void *wasm_store_alloc(tova_store *s, size_t size);
 /* Same, with a destructor run on the object when the store is freed (for
  * objects that own more than their block: mappings, arrays). */
 void *wasm_store_alloc_dtor(tova_store *s, size_t size, void (*dtor)(void *obj));
+/* A store whose first inline_bytes of objects (at most 64 KiB) take no
+ * allocation beyond the store's own: for a caller that knows what it will
+ * put there, e.g. from wasm_store_used of a store that held the same. */
+tova_store *wasm_store_new_sized(const tova_store_config *cfg, size_t inline_bytes);
+/* Bytes handed out by the store so far (objects, their headers, alignment). */
+size_t wasm_store_used(const tova_store *s);
 /* The store's configured limits (defaults applied). */
 uint32_t wasm_store_max_memory_pages(const tova_store *s);
 uint32_t wasm_store_max_table_elems(const tova_store *s);

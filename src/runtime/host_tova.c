@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "runtime/wasm_task.h"
 
 #define I32 TOVA_I32
@@ -86,29 +87,36 @@ static tova_status refuse_cancelled(tova_host_call *call, tova_wasm_task *t) {
 }
 
 static void chan_waiter_done(tova_chan_waiter *w, tova_status status) {
-  tova_rt_wasm_wait_complete((tova_wasm_task *)w->userdata, status);
+  tova_wasm_task *t = w->userdata;
+  TOVA_ASSERT(t->wait == WT_WAIT_SEND || t->wait == WT_WAIT_RECV); /* t->waiter is live */
+  tova_rt_wasm_wait_complete(t, status);
 }
 
 static void sleep_timer_fired(tova_rt_timer *timer, void *userdata) {
+  tova_wasm_task *t = userdata;
   (void)timer;
-  tova_rt_wasm_wait_complete((tova_wasm_task *)userdata, TOVA_OK);
+  TOVA_ASSERT(t->wait == WT_WAIT_SLEEP); /* t->timer is live */
+  tova_rt_wasm_wait_complete(t, TOVA_OK);
 }
 
 static void select_done(tova_select *sel, void *userdata, int index, tova_status status) {
   tova_wasm_task *t = userdata;
   (void)sel;
+  TOVA_ASSERT(t->wait == WT_WAIT_SELECT); /* t->sel and co. are live */
   t->sel_index = index;
   tova_rt_wasm_wait_complete(t, status);
 }
 
-/* Begin a wait (t->mu held): reset the hand-over state. */
+/* Begin a wait (t->mu held): reset the hand-over state. One wait at a time:
+ * the previous one was cleared by tova_rt_tova_wait_results or never
+ * registered. */
 static void wait_begin(tova_wasm_task *t, wt_wait_kind kind, tova_chan_id ch) {
-  t->wait = kind;
-  t->wait_chan = ch;
+  TOVA_ASSERT(t->wait == WT_WAIT_NONE);
+  t->wait = (uint8_t)kind;
   t->wait_status = TOVA_PENDING;
   atomic_store(&t->wstate, WT_WS_IDLE);
   if (kind == WT_WAIT_SEND || kind == WT_WAIT_RECV || kind == WT_WAIT_SELECT) {
-    t->last_wait = kind;
+    t->last_wait = (uint8_t)kind;
     t->last_chan = ch;
   }
 }
@@ -309,11 +317,14 @@ static tova_status h_select(tova_host_call *call, void *ud, const tova_val *args
 
 void tova_rt_tova_wait_results(tova_wasm_task *t, tova_val *out) {
   tova_plat_spin_lock(&t->mu);
-  wt_wait_kind k = t->wait;
+  wt_wait_kind k = (wt_wait_kind)t->wait;
   tova_status st = t->wait_status;
+  tova_select *sel = NULL;
+  if (k == WT_WAIT_SELECT) { /* t->sel is live only during a select (wasm_task.h) */
+    sel = t->sel;
+    t->sel = NULL;
+  }
   t->wait = WT_WAIT_NONE;
-  tova_select *sel = t->sel;
-  t->sel = NULL;
   tova_plat_spin_unlock(&t->mu);
   switch (k) {
     case WT_WAIT_SEND: out[0].i32 = st == TOVA_OK ? 0 : -1; break;
@@ -336,7 +347,7 @@ void tova_rt_tova_wait_results(tova_wasm_task *t, tova_val *out) {
 bool tova_rt_tova_wait_withdraw(tova_wasm_task *t) {
   switch (t->wait) {
     case WT_WAIT_SEND:
-    case WT_WAIT_RECV: return tova_chan_cancel_wait(t->wait_chan, &t->waiter);
+    case WT_WAIT_RECV: return tova_chan_cancel_wait(t->last_chan, &t->waiter);
     case WT_WAIT_SLEEP: return tova_rt_timer_disarm(&t->rt->timers, &t->timer);
     case WT_WAIT_SELECT: return t->sel && tova_select_cancel(t->sel);
     default: return false; /* yield: already queued, the step sees the cancel */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "engine/store.h"
 #include "runtime/wasm_task.h"
 
 /* Process-wide: ids for messages and JS handles; the number of active tasks
@@ -145,7 +146,7 @@ tova_status tova_wasm_task_status(const tova_wasm_task *t, tova_error *err) {
 
 bool tova_wasm_task_exit_code(const tova_wasm_task *t, int *code) {
   if (!t || !t->wasi || t->status != TOVA_OK) return false;
-  if (code) *code = t->exited ? t->exit_code : 0;
+  if (code && !(t->exited && tova_wasi_exit_status(t->wasi, code))) *code = 0;
   return true;
 }
 
@@ -156,7 +157,7 @@ size_t tova_wasm_task_rows_done(const tova_wasm_task *t) {
 const tova_val *tova_wasm_task_results(const tova_wasm_task *t, tova_functype *type) {
   if (!t) return NULL;
   if (type) *type = t->ft;
-  return t->results;
+  return wt_results((tova_wasm_task *)t);
 }
 
 /* ---- ending -------------------------------------------------------------- */
@@ -191,7 +192,7 @@ static void set_result(tova_wasm_task *t, tova_status st, const char *fmt, ...) 
 
 /* The final status of a task that was cancelled with `why`. */
 static void set_cancelled(tova_wasm_task *t, tova_status why) {
-  const char *f = t->func;
+  const char *f = wt_func(t);
   int fl = (int)(t->func_len > 64 ? 64 : t->func_len);
   switch (why) {
     case TOVA_ERR_TIMEOUT:
@@ -229,15 +230,19 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
   t->store = NULL;
   t->inst = NULL;
   t->fn = NULL;
-  /* A select withdrawn by a cancel was never resumed: drop our reference. */
-  tova_select *sel = t->sel;
-  t->sel = NULL;
+  /* A select withdrawn by a cancel was never resumed: drop our reference
+   * (t->sel is live only while the wait is a select, see wasm_task.h). */
+  tova_select *sel = NULL;
+  if (t->wait == WT_WAIT_SELECT) {
+    sel = t->sel;
+    t->sel = NULL;
+  }
   free(t->sel_cases);
   t->sel_cases = NULL;
   tova_plat_spin_unlock(&t->mu);
   if (sel) tova_select_release(sel);
   exec_give(exec, t->max_stack_bytes);
-  if (t->deadline_armed && tova_rt_timer_disarm(&t->rt->timers, &t->deadline))
+  if (t->deadline && tova_rt_timer_disarm(&t->rt->timers, t->deadline))
     tova_wasm_task_release(t); /* the deadline's reference */
 
   tova_runtime *rt = t->rt;
@@ -259,8 +264,23 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
 
 /* ---- the step ------------------------------------------------------------ */
 
+/* How big a store the last instantiation of a module on this thread needed
+ * (WASI functions, `tova` imports, the instance, its memory's bookkeeping):
+ * the next task of that module gets a store of that size, one allocation
+ * holding everything (the default store, built for small instances, would
+ * add chunks that are mostly empty, which a million parked tasks of a module
+ * with a memory and a few functions would feel). Per thread: no sharing, and
+ * a worker usually runs many tasks of one module in a row. A stale entry (the
+ * module was freed and another got its address) only gives one store a wrong
+ * size: it then grows by chunks as usual, or has room to spare. */
+static _Thread_local struct {
+  const tova_module *module;
+  size_t bytes;
+} store_hint;
+
 static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
-  t->store = tova_store_new(NULL);
+  bool hinted = store_hint.module == t->module;
+  t->store = hinted ? wasm_store_new_sized(NULL, store_hint.bytes) : tova_store_new(NULL);
   if (!t->store) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a store");
   uint32_t n = tova_module_import_count(t->module);
   tova_extern on_stack[IMPORTS_ON_STACK];
@@ -296,8 +316,12 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
   if (wl) tova_linker_free(wl); /* the functions themselves live in the store */
   if (ext != on_stack) free(ext);
   if (st != TOVA_OK) return st;
+  /* What this instance took (the same for every instance of a module): a
+   * stale hint is corrected by the first task that had it. */
+  store_hint.module = t->module;
+  store_hint.bytes = wasm_store_used(t->store);
   tova_extern out;
-  if (tova_instance_export_n(t->inst, t->func, t->func_len, &out) != TOVA_OK ||
+  if (tova_instance_export_n(t->inst, wt_func(t), t->func_len, &out) != TOVA_OK ||
       out.kind != TOVA_EXTERN_FUNC)
     return tova_error_set(err, TOVA_ERR_NOT_FOUND, "no exported function");
   t->fn = out.of.func;
@@ -318,7 +342,7 @@ static tova_status wt_step(tova_task *task, void *userdata) {
     tova_exec *e = exec_take(t->max_stack_bytes);
     if (!e) {
       set_result(t, TOVA_ERR_NOMEM, "%.*s: out of memory for an execution",
-                 (int)(t->func_len > 64 ? 64 : t->func_len), t->func);
+                 (int)(t->func_len > 64 ? 64 : t->func_len), wt_func(t));
       return TOVA_ERR_NOMEM;
     }
     tova_plat_spin_lock(&t->mu);
@@ -341,7 +365,7 @@ static tova_status wt_step(tova_task *task, void *userdata) {
   } else {
     tova_val host[1] = {{0}};
     tova_rt_tova_wait_results(t, host);
-    st = tova_exec_resume(t->exec, host, t->rows_results + t->row * t->ft.nresults, &err);
+    st = tova_exec_resume(t->exec, host, t->rows_results + (size_t)t->row * t->ft.nresults, &err);
   }
   /* Bulk: the next rows, on the same instance and execution. */
   while (st == TOVA_OK && ++t->row < t->nrows) {
@@ -349,16 +373,16 @@ static tova_status wt_step(tova_task *task, void *userdata) {
       st = TOVA_ERR_CANCELLED;
       break;
     }
-    st = tova_exec_call(t->exec, t->fn, t->rows_args + t->row * t->ft.nparams,
-                        t->rows_results + t->row * t->ft.nresults, &err);
+    st = tova_exec_call(t->exec, t->fn, t->rows_args + (size_t)t->row * t->ft.nparams,
+                        t->rows_results + (size_t)t->row * t->ft.nresults, &err);
   }
   if (st == TOVA_SUSPENDED) return TOVA_SUSPENDED;
   /* A cancel wins over whatever the interrupted code was doing (a host call
    * refused because of it traps, an interrupted loop reports CANCELLED). */
   why = (tova_status)atomic_load(&t->cancel);
   int fl = (int)(t->func_len > 64 ? 64 : t->func_len);
-  if (st == TOVA_ERR_TRAP && t->wasi && tova_wasi_exit_status(t->wasi, &t->exit_code)) {
-    t->exited = true; /* proc_exit: the program ended, with a status */
+  if (st == TOVA_ERR_TRAP && t->wasi && tova_wasi_exit_status(t->wasi, NULL)) {
+    t->exited = true; /* proc_exit: the program ended, with a status (kept by t->wasi) */
     st = TOVA_OK;
   }
   if (st != TOVA_OK && why) {
@@ -367,9 +391,9 @@ static tova_status wt_step(tova_task *task, void *userdata) {
   } else if (st == TOVA_OK) {
     set_result(t, TOVA_OK, NULL);
   } else if (st == TOVA_ERR_TRAP) { /* bulk: tova_wasm_task_rows_done says which row */
-    set_result(t, st, "trap in %.*s: %s", fl, t->func, err.message);
+    set_result(t, st, "trap in %.*s: %s", fl, wt_func(t), err.message);
   } else {
-    set_result(t, st, "%.*s failed: %s", fl, t->func, err.message);
+    set_result(t, st, "%.*s failed: %s", fl, wt_func(t), err.message);
   }
   return st;
 }
@@ -402,6 +426,15 @@ static tova_status check_imports(tova_module *m, bool wasi, tova_error *err) {
   return TOVA_OK;
 }
 
+/* Where a task's deadline timer goes in its allocation: after the values and
+ * the name, aligned. */
+static size_t deadline_offset(const tova_functype *ft, size_t func_len) {
+  size_t end = sizeof(tova_wasm_task) + ((size_t)ft->nparams + ft->nresults) * sizeof(tova_val) +
+               func_len;
+  size_t align = _Alignof(tova_rt_timer);
+  return (end + align - 1) / align * align;
+}
+
 /* Validate cfg (export, arguments, imports; `same` skips the checks already
  * made for the previous config of a batch) and build the task, not yet live. */
 static tova_status prepare(tova_runtime *rt, const tova_wasm_task_config *cfg, bool same,
@@ -424,26 +457,32 @@ static tova_status prepare(tova_runtime *rt, const tova_wasm_task_config *cfg, b
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%.*s takes %u argument(s), %u given", fl,
                           cfg->func, ft->nparams, cfg->nargs);
 
-  size_t nvals = (size_t)ft->nparams + ft->nresults;
-  tova_wasm_task *t = calloc(1, sizeof *t + nvals * sizeof(tova_val) + cfg->func_len + 1);
+  if (cfg->nrows > UINT32_MAX) /* the width of t->nrows */
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "wasm task: %zu rows (at most %u)",
+                          cfg->nrows, (unsigned)UINT32_MAX);
+  /* An export's name fits in 32 bits (the module checked the one we found). */
+  TOVA_ASSERT(cfg->func_len <= UINT32_MAX);
+
+  /* The struct, the values, the name; then the deadline timer, if any. */
+  size_t bytes = cfg->timeout_ms > 0
+                     ? deadline_offset(ft, cfg->func_len) + sizeof(tova_rt_timer)
+                     : sizeof(tova_wasm_task) +
+                           ((size_t)ft->nparams + ft->nresults) * sizeof(tova_val) + cfg->func_len;
+  tova_wasm_task *t = calloc(1, bytes);
   if (!t) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a task");
-  t->args = (tova_val *)(t + 1);
-  t->results = t->args + ft->nparams;
-  char *name = (char *)(t->results + ft->nresults);
-  if (cfg->func_len) memcpy(name, cfg->func, cfg->func_len);
-  t->func = name;
-  t->func_len = cfg->func_len;
+  t->ft = *ft; /* wt_args, wt_results and wt_func need the counts */
+  if (cfg->func_len) memcpy((char *)wt_func(t), cfg->func, cfg->func_len);
+  t->func_len = (uint32_t)cfg->func_len;
   if (cfg->nrows) {
-    t->nrows = cfg->nrows;
+    t->nrows = (uint32_t)cfg->nrows;
     t->rows_args = cfg->rows_args;
     t->rows_results = cfg->rows_results;
   } else {
-    for (uint32_t i = 0; i < ft->nparams; i++) t->args[i] = cfg->args[i];
+    for (uint32_t i = 0; i < ft->nparams; i++) wt_args(t)[i] = cfg->args[i];
     t->nrows = 1;
-    t->rows_args = t->args;
-    t->rows_results = t->results;
+    t->rows_args = wt_args(t);
+    t->rows_results = wt_results(t);
   }
-  t->ft = *ft;
   tova_plat_spin_init(&t->mu);
   t->max_stack_bytes = cfg->max_stack_bytes;
   tova_module_retain(cfg->module);
@@ -483,12 +522,13 @@ static void go_live(tova_runtime *rt, tova_wasm_task *const *tasks, size_t n,
     const tova_wasm_task_config *cfg = cfg_stride ? &cfgs[i] : cfgs;
     tova_wasm_task *t = tasks[i];
     t->wasi = cfg->wasi; /* taken over from here on */
-    if (cfg->timeout_ms > 0) {
-      tova_rt_timer_init(&t->deadline, deadline_fired, t);
+    if (cfg->timeout_ms > 0) { /* prepare() made room for the timer */
+      tova_rt_timer *d = (tova_rt_timer *)((char *)t + deadline_offset(&t->ft, t->func_len));
+      tova_rt_timer_init(d, deadline_fired, t);
       atomic_fetch_add(&t->refs, 1);
-      t->deadline_armed = true;
-      if (!tova_rt_timer_arm(&rt->timers, &t->deadline, cfg->timeout_ms)) {
-        t->deadline_armed = false;
+      t->deadline = d;
+      if (!tova_rt_timer_arm(&rt->timers, d, cfg->timeout_ms)) {
+        t->deadline = NULL;
         atomic_fetch_sub(&t->refs, 1);
       }
     }
@@ -598,7 +638,7 @@ size_t tova_runtime_deadlock(tova_runtime *rt, char *report, size_t report_cap) 
     int shown = 0;
     for (tova_wasm_task *t = rt->wasm_live; t && used < report_cap && shown < 8; t = t->next, shown++)
       used += (size_t)snprintf(report + used, report_cap - used, " task %" PRIu64 " (%.*s) waits %s channel %u;",
-                               t->id, (int)(t->func_len > 32 ? 32 : t->func_len), t->func,
+                               t->id, (int)(t->func_len > 32 ? 32 : t->func_len), wt_func(t),
                                wait_text(t->last_wait), (unsigned)t->last_chan);
   }
   tova_plat_mutex_unlock(&rt->wasm_mu);

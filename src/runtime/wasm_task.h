@@ -52,60 +52,88 @@ typedef enum wt_wait_kind {
 
 enum { WT_WS_IDLE = 0, WT_WS_BLOCKED, WT_WS_COMPLETED };
 
+/* One allocation holds the task, then its arguments and results (nparams +
+ * nresults values), its function name (func_len bytes, no NUL), and, when it
+ * has a timeout, its deadline timer. A parked task is mostly this struct (a
+ * runtime may keep a million of them), so the fields are sized and ordered to
+ * leave no padding, and the wait states share a union (see below). */
 struct tova_wasm_task {
-  _Atomic uint32_t refs; /* caller's + 1 until ended + 1 while the deadline is armed */
+  _Atomic uint32_t refs;   /* caller's + 1 until ended + 1 while the deadline is armed */
+  _Atomic uint32_t cancel; /* 0, or the first cancel reason */
   uint64_t id;
   tova_runtime *rt;
   tova_task *task; /* the pool task; valid until the task has ended */
   tova_module *module;
-  const char *func; /* func_len bytes, stored after the struct */
-  size_t func_len;
-  tova_functype ft; /* the export's signature (points into module) */
-  tova_val *args, *results;
-  /* The calls: nrows rows of arguments/results (one row: args/results). */
-  size_t nrows, row;
+  uint32_t func_len;  /* the name: wt_func(t) */
+  tova_status status; /* final, once ended */
+  tova_functype ft;   /* the export's signature (points into module) */
+  /* The calls: nrows rows of arguments/results (one row: wt_args/wt_results). */
+  uint32_t nrows, row;
   const tova_val *rows_args;
   tova_val *rows_results;
   tova_wasm_task_done_fn done;
   void *userdata;
 
-  tova_wasi *wasi;     /* owned; NULL without WASI */
-  int exit_code;
-  bool exited;         /* a WASI program's exit status is in exit_code */
+  tova_wasi *wasi; /* owned; NULL without WASI */
   tova_store *store;
   tova_instance *inst;
   tova_func *fn;
   tova_exec *exec; /* from the first step until ended, under mu (cancel interrupts it) */
   size_t max_stack_bytes;
+  char *message; /* final error message (malloc'd), NULL on success */
 
-  tova_status status; /* final, once ended */
-  char *message;      /* final error message (malloc'd), NULL on success */
-
-  _Atomic uint32_t cancel; /* 0, or the first cancel reason */
-  tova_plat_spinlock mu;   /* wait registration vs cancel; `ended` (short sections) */
-  bool ended;              /* under mu: exec and store are gone */
-
+  tova_plat_spinlock mu; /* wait registration vs cancel; `ended` (short sections) */
   /* The current wait (see the comment at the top). */
-  wt_wait_kind wait;
   _Atomic uint32_t wstate;
   tova_status wait_status; /* outcome, written by the completer before the wake */
-  tova_chan_id wait_chan;
-  tova_chan_waiter waiter;
-  tova_rt_timer timer; /* sleep */
-  tova_select *sel;
-  tova_select_case *sel_cases;
-  uint32_t sel_n, sel_addr, sel_cap;
-  int sel_index;
-  bool sel_blocks; /* a select without timeout counts as blocked */
-  /* The last blocking wait, for deadlock messages. */
-  wt_wait_kind last_wait;
+  /* The channel of the current wait (SEND, RECV: the one it is queued on;
+   * SELECT: its first case) or, once over, of the last blocking wait (for
+   * deadlock messages). */
   tova_chan_id last_chan;
+  uint32_t sel_cap;  /* sel_cases' room, kept from one select to the next */
+  uint8_t wait;      /* wt_wait_kind, under mu */
+  uint8_t last_wait; /* wt_wait_kind of the last blocking wait */
+  bool ended;        /* under mu: exec and store are gone */
+  bool exited;       /* a WASI program called proc_exit (its status: tova_wasi_exit_status) */
+  tova_select_case *sel_cases; /* the cases of the current or last select */
+  /* What the current wait needs, by kind. Invariant: the member named for
+   * t->wait is live from the host call that registers the wait until the
+   * step that resumes from it has read its outcome (tova_rt_tova_wait_results)
+   * or the task has ended; a member is written only by the host call that
+   * begins a wait of its kind and by that wait's completer, and read only
+   * while t->wait is that kind:
+   *   WT_WAIT_SEND, WT_WAIT_RECV:  waiter (queued on last_chan)
+   *   WT_WAIT_SLEEP:               timer
+   *   WT_WAIT_SELECT:              sel, sel_n, sel_addr, sel_index, sel_blocks
+   *   WT_WAIT_YIELD, WT_WAIT_NONE: nothing
+   * A completer (channel, timer, select) is done with its member once it has
+   * woken the task, so the next wait may reuse the bytes. */
+  union {
+    tova_chan_waiter waiter;
+    tova_rt_timer timer;
+    struct {
+      tova_select *sel; /* our reference, until the step resumes (or the task ends) */
+      uint32_t sel_n, sel_addr;
+      int sel_index;
+      bool sel_blocks; /* a select without timeout counts as blocked */
+    };
+  };
 
-  tova_rt_timer deadline;
-  bool deadline_armed;
+  /* The deadline timer, in this allocation after the name, when the task has
+   * a timeout and arming it succeeded: it then holds a reference to the task
+   * (released by whichever of the timer and the end disarms it). NULL
+   * otherwise. Set before the task is queued, read when it ends. */
+  tova_rt_timer *deadline;
 
   tova_wasm_task *next, *prev; /* rt->wasm_live, under rt->wasm_mu */
 };
+
+/* The values and the name stored after the struct. */
+static inline tova_val *wt_args(tova_wasm_task *t) { return (tova_val *)(t + 1); }
+static inline tova_val *wt_results(tova_wasm_task *t) { return wt_args(t) + t->ft.nparams; }
+static inline const char *wt_func(const tova_wasm_task *t) {
+  return (const char *)((const tova_val *)(t + 1) + t->ft.nparams + t->ft.nresults);
+}
 
 /* Activity accounting (wasm_task.c). */
 void tova_rt_wasm_active_add(tova_runtime *rt, int64_t delta);
