@@ -318,8 +318,9 @@ TOVA_EXTERN tova_status tova_exec_resume(tova_exec *e, const tova_val *host_resu
                                          tova_val *results, tova_error *err);
 /* Abandon a suspended execution (frees nothing the store owns). */
 TOVA_EXTERN void tova_exec_reset(tova_exec *e);
-/* Shrink an idle execution's stacks back to their starting size (they grow
- * on demand up to max_stack_bytes during a call and stay grown otherwise). */
+/* Shrink an idle execution's stacks (they grow on demand up to
+ * max_stack_bytes during a call and stay grown otherwise) to a small size
+ * kept for reuse: at most 32 value slots and 4 frames. */
 TOVA_EXTERN void tova_exec_trim(tova_exec *e);
 /* Thread-safe: the execution stops at its next loop back-edge or call with
  * TOVA_ERR_CANCELLED. The flag is sticky: it stays set (so every later call
