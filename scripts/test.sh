@@ -25,7 +25,7 @@ step "C tests of the pool, channels and cross-thread executions under TSan"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTOVA_BUILD_ADDON=OFF \
   -DTOVA_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j"$JOBS" >/dev/null
-TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R 'test_(pool|chan|rt_|exec|wasm_task|memory_pool|native|parked_task_state)'
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R 'test_(pool|chan|rt_|exec|wasm_task|memory_pool|native|parked_task_state|wasi_park)'
 
 step "WebAssembly conformance"
 node scripts/conformance.js --baseline test/conformance/baseline.txt

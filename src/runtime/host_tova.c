@@ -237,6 +237,34 @@ static tova_status h_sleep(tova_host_call *call, void *ud, const tova_val *args,
   return TOVA_SUSPENDED;
 }
 
+/* tova_wasi_sleep_fn of WASI programs run as tasks (installed by
+ * wasm_task.c): a clock-only poll_oneoff parks the task on the runtime's
+ * timer as tova.sleep does, and is resumed with 0 (poll_oneoff's success:
+ * see tova_rt_tova_wait_results). Declined (the thread sleeps, and a cancel
+ * reaches it through tova_wasi_interrupt): under a millisecond, the timer's
+ * unit; a cancelled task; no timer. */
+tova_status tova_rt_wasi_sleep(void *ctx, tova_host_call *call, uint64_t ns) {
+  tova_wasm_task *t = ctx;
+  (void)call;
+  if (ns < 1000000u) return TOVA_ERR_BAD_ARGUMENT;
+  uint64_t ms = ns / 1000000u + (ns % 1000000u != 0);
+  if (ms > INT64_MAX) ms = INT64_MAX;
+  tova_plat_spin_lock(&t->mu);
+  if (atomic_load(&t->cancel)) {
+    tova_plat_spin_unlock(&t->mu);
+    return TOVA_ERR_CANCELLED;
+  }
+  wait_begin(t, WT_WAIT_SLEEP, 0);
+  tova_rt_timer_init(&t->timer, sleep_timer_fired, t);
+  if (!tova_rt_timer_arm(&t->rt->timers, &t->timer, (int64_t)ms)) {
+    t->wait = WT_WAIT_NONE;
+    tova_plat_spin_unlock(&t->mu);
+    return TOVA_ERR_SHUTDOWN;
+  }
+  tova_plat_spin_unlock(&t->mu);
+  return TOVA_SUSPENDED;
+}
+
 static tova_status h_now_ms(tova_host_call *call, void *ud, const tova_val *args,
                             tova_val *results) {
   (void)call;
@@ -329,6 +357,7 @@ void tova_rt_tova_wait_results(tova_wasm_task *t, tova_val *out) {
   switch (k) {
     case WT_WAIT_SEND: out[0].i32 = st == TOVA_OK ? 0 : -1; break;
     case WT_WAIT_RECV: out[0].i64 = st == TOVA_OK ? t->waiter.value : CLOSED_VALUE; break;
+    case WT_WAIT_SLEEP: out[0].i32 = 0; break; /* tova.sleep: none; WASI poll_oneoff: success */
     case WT_WAIT_SELECT:
       if (sel) tova_select_release(sel);
       /* Fired (OK, or a closed/unknown channel, which is ready as in Go):

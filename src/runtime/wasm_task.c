@@ -292,6 +292,8 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
     wl = tova_linker_new();
     st = wl ? tova_wasi_define(t->wasi, t->store, wl)
             : tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for WASI");
+    /* A sleeping WASI program parks instead of holding this worker. */
+    tova_wasi_set_sleeper(t->wasi, tova_rt_wasi_sleep, t);
     if (st != TOVA_OK && st != TOVA_ERR_NOMEM) tova_error_set(err, st, "cannot define WASI");
   }
   for (uint32_t i = 0; i < n && st == TOVA_OK; i++) {

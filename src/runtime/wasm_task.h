@@ -45,7 +45,7 @@ typedef enum wt_wait_kind {
   WT_WAIT_NONE = 0,
   WT_WAIT_SEND,   /* chan_send parked on a full channel */
   WT_WAIT_RECV,   /* chan_receive parked on an empty channel */
-  WT_WAIT_SLEEP,  /* sleep: the task's timer */
+  WT_WAIT_SLEEP,  /* sleep, or a WASI clock-only poll_oneoff: the task's timer */
   WT_WAIT_SELECT, /* select: t->sel */
   WT_WAIT_YIELD   /* yield: already re-queued, nothing to withdraw */
 } wt_wait_kind;
@@ -151,6 +151,9 @@ tova_host_fn tova_rt_tova_import(const char *name, size_t name_len, const tova_f
 /* Step side: the host results of the wait t just came back from, written to
  * out[0] if the import has a result. Clears the wait. */
 void tova_rt_tova_wait_results(tova_wasm_task *t, tova_val *out);
+/* The sleeper of a WASI task's context (tova_wasi_set_sleeper): parks t in
+ * a clock-only poll_oneoff as WT_WAIT_SLEEP. */
+tova_status tova_rt_wasi_sleep(void *ctx, tova_host_call *call, uint64_t ns);
 /* Withdraw t's registered wait for a cancel (t->mu held). True if it was
  * withdrawn before completing (the caller then completes it). */
 bool tova_rt_tova_wait_withdraw(tova_wasm_task *t);
