@@ -118,18 +118,21 @@ static void scan_body(const tova_module *m, const wasm_func_def *fd, const bool 
   }
 }
 
-void wasm_native_eligible(const tova_module *m, bool *out) {
+bool wasm_native_callgraph(const tova_module *m, bool *out, uint32_t **start_out,
+                           uint32_t **edges_out) {
   uint32_t n = m->nfuncs - m->nimported_funcs;
   /* Call edges as one flat array: callees of function i at [start[i], start[i+1]). */
   uint32_t *start = calloc((size_t)n + 1, sizeof *start);
   uint32_t *edges = NULL, nedges = 0, cap = 0;
   uint32_t *targets = NULL, ntargets = 0, tcap = 0;
   bool *closed = calloc((size_t)m->ntables + 1, sizeof *closed);
+  *start_out = NULL;
+  *edges_out = NULL;
   if (!start || !closed) {
     for (uint32_t i = 0; i < n; i++) out[i] = false;
     free(start);
     free(closed);
-    return;
+    return false;
   }
   closed_tables(m, closed, &targets, &ntargets, &tcap);
   for (uint32_t i = 0; i < n; i++) {
@@ -154,10 +157,18 @@ void wasm_native_eligible(const tova_module *m, bool *out) {
       }
     }
   }
-  free(edges);
-  free(start);
   free(targets);
   free(closed);
+  *start_out = start;
+  *edges_out = edges;
+  return true;
+}
+
+void wasm_native_eligible(const tova_module *m, bool *out) {
+  uint32_t *start, *edges;
+  wasm_native_callgraph(m, out, &start, &edges);
+  free(start);
+  free(edges);
 }
 
 void wasm_native_closed_tables(const tova_module *m, bool *out) {

@@ -79,6 +79,11 @@ void wasm_native_module_free(tova_module *m);
 /* Eligibility of every function (eligible.c): out[i] for defined function i
  * (index minus nimported_funcs) is true when it may run native. */
 void wasm_native_eligible(const tova_module *m, bool *out);
+/* The same, plus the call graph among defined functions (call, and
+ * call_indirect through closed tables to the functions it may reach):
+ * callees of d at (*edges)[(*start)[d] .. (*start)[d+1]). The caller frees
+ * both; false (both NULL, nothing eligible) when out of memory. */
+bool wasm_native_callgraph(const tova_module *m, bool *out, uint32_t **start, uint32_t **edges);
 /* out[t] (ntables entries): whether only this module's own functions can ever
  * be in table t (eligible.c). */
 void wasm_native_closed_tables(const tova_module *m, bool *out);

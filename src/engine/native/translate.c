@@ -1184,8 +1184,9 @@ static void emit_entry(tr *t, uint32_t def) {
   LLVMBuildRetVoid(t->b);
 }
 
-bool wasm_native_translate(const tova_module *m, const bool *eligible, LLVMContextRef cx,
-                           LLVMModuleRef mod, char *err, size_t errlen) {
+bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
+                           bool internal, LLVMContextRef cx, LLVMModuleRef mod, char *err,
+                           size_t errlen) {
   tr t;
   memset(&t, 0, sizeof t);
   t.m = m;
@@ -1208,9 +1209,10 @@ bool wasm_native_translate(const tova_module *m, const bool *eligible, LLVMConte
   t.fns = calloc(ndefs + 1, sizeof *t.fns);
   t.fntys = calloc(ndefs + 1, sizeof *t.fntys);
   if (!t.fns || !t.fntys) fail(&t, "out of memory");
-  /* Declare first: bodies call each other in any order. */
+  /* Declare first: bodies call each other in any order. Functions of earlier
+   * units are declared only; the JIT links the calls to their code. */
   for (uint32_t d = 0; d < ndefs && !t.failed; d++) {
-    if (!eligible[d]) continue;
+    if (!unit[d] && !(done && done[d])) continue;
     const tova_functype *ft = &m->types[m->func_defs[d].type_index];
     LLVMTypeRef pt[ft->nparams + 1];
     pt[0] = t.ptr;
@@ -1219,10 +1221,12 @@ bool wasm_native_translate(const tova_module *m, const bool *eligible, LLVMConte
     snprintf(name, sizeof name, "wasm_f%u", d);
     t.fntys[d] = LLVMFunctionType(ret_type(&t, ft), pt, ft->nparams + 1, 0);
     t.fns[d] = LLVMAddFunction(mod, name, t.fntys[d]);
-    LLVMSetLinkage(t.fns[d], LLVMInternalLinkage);
+    /* Internal when no later unit can call it: LLVM may then change its
+     * calling convention and drop it once inlined everywhere. */
+    if (unit[d] && internal) LLVMSetLinkage(t.fns[d], LLVMInternalLinkage);
   }
   for (uint32_t d = 0; d < ndefs && !t.failed; d++) {
-    if (!eligible[d]) continue;
+    if (!unit[d]) continue;
     emit_function(&t, d);
     for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
     t.nctl = 0;
