@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
 #include <llvm-c/Error.h>
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
@@ -31,6 +33,17 @@ static bool init_ok;
 
 static void init_llvm(void) {
   init_ok = !LLVMInitializeNativeTarget() && !LLVMInitializeNativeAsmPrinter();
+  /* TOVA_NATIVE_LLVM_ARGS: LLVM's own options, for diagnosis (e.g.
+   * "-time-passes"), space-separated. */
+  const char *a = getenv("TOVA_NATIVE_LLVM_ARGS");
+  if (a && *a) {
+    static char buf[512];
+    const char *argv[16] = {"tova"};
+    int argc = 1;
+    snprintf(buf, sizeof buf, "%s", a);
+    for (char *tok = strtok(buf, " "); tok && argc < 16; tok = strtok(NULL, " ")) argv[argc++] = tok;
+    LLVMParseCommandLineOptions(argc, argv, NULL);
+  }
 }
 
 static void take_error(LLVMErrorRef e, char *err, size_t errlen, const char *what) {
@@ -104,6 +117,12 @@ static LLVMOrcLLJITRef make_jit(char *err, size_t errlen) {
   return jit;
 }
 
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static bool stopped(bool (*stop)(void), char *err, size_t errlen) {
   if (!stop || !stop()) return false;
   snprintf(err, errlen, "abandoned (shutting down)");
@@ -119,6 +138,10 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
     return false;
   }
   uint32_t ndefs = m->nfuncs - m->nimported_funcs;
+  /* TOVA_NATIVE_DEBUG: where a unit's compile time goes (ms per phase). */
+  const char *dbg = getenv("TOVA_NATIVE_DEBUG");
+  bool timing = dbg && *dbg && strcmp(dbg, "0") != 0;
+  double t0 = timing ? now_ms() : 0, t1 = 0, t2 = 0, t3 = 0;
   if (!j->jit && !(j->jit = make_jit(err, errlen))) return false;
   LLVMOrcLLJITRef jit = j->jit;
 
@@ -129,6 +152,7 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
   LLVMSetTarget(mod, triple);
   LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr(jit));
 
+  if (timing) t1 = now_ms();
   bool ok = wasm_native_translate(m, unit, done, internal, cx, mod, err, errlen);
   char *vmsg = NULL;
   if (ok && LLVMVerifyModule(mod, LLVMReturnStatusAction, &vmsg)) {
@@ -138,7 +162,9 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
   if (vmsg) LLVMDisposeMessage(vmsg);
   if (ok && getenv("TOVA_NATIVE_DUMP")) LLVMDumpModule(mod);
   if (ok && stopped(stop, err, errlen)) ok = false;
+  if (timing) t2 = now_ms();
   if (ok) ok = optimise(mod, triple, err, errlen);
+  if (timing) t3 = now_ms();
   if (ok && getenv("TOVA_NATIVE_DUMP")) LLVMDumpModule(mod);
   if (ok && stopped(stop, err, errlen)) ok = false;
   if (!ok) {
@@ -166,6 +192,14 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
       return false;
     }
     entries[d] = (const void *)(uintptr_t)addr;
+  }
+  if (timing) {
+    size_t bytes = 0;
+    for (uint32_t d = 0; d < ndefs; d++) bytes += unit[d] ? m->func_defs[d].body_len : 0;
+    fprintf(stderr,
+            "tova native: unit of %zu bytes: jit %.1f ms, translate %.1f, optimise %.1f, "
+            "codegen %.1f\n",
+            bytes, t1 - t0, t2 - t1, t3 - t2, now_ms() - t3);
   }
   return true;
 }
