@@ -122,6 +122,49 @@ static void test_hot_functions_of_a_big_module(void) {
   inst_free(&t);
 }
 
+/* Which functions poll the interrupt flag on entry: those on a cycle of
+ * calls. 0 <-> 1 call each other, 2 calls 0 (not on the cycle), 3 calls
+ * itself, 4 calls nothing, 5 -> 6 -> 7 -> 5 through call_indirect of a
+ * private table (a cycle the table closes). */
+static void test_recursive_functions(void) {
+  mod m = {0};
+  uint32_t t_v = mod_type(&m, "", "");
+  mod_table(&m, 1);
+  static const uint32_t calls[8] = {1, 0, 0, 3, UINT32_MAX, 6, 7, UINT32_MAX};
+  wb b = {0};
+  for (uint32_t f = 0; f < 8; f++) {
+    if (calls[f] != UINT32_MAX) e_opu(&b, WASM_OP_CALL, calls[f]);
+    if (f == 7) { /* table[0]() with table[0] = 5 */
+      e_i32(&b, 0);
+      e_opu(&b, WASM_OP_CALL_INDIRECT, t_v);
+      wb_byte(&b, 0);
+    }
+    mod_func(&m, t_v, "", &b, NULL);
+    wb_free(&b);
+  }
+  static const uint32_t elems[1] = {5};
+  mod_elem(&m, 0, 1, elems);
+  size_t len;
+  uint8_t *bytes = mod_finish(&m, &len);
+  tova_module *mo = NULL;
+  tova_error err = {0};
+  CHECK_EQ_I64(tova_module_compile(bytes, len, &mo, &err), TOVA_OK);
+  free(bytes);
+  if (!mo) return;
+  bool eligible[8], cyc[8];
+  uint32_t *start, *edges;
+  CHECK(wasm_native_callgraph(mo, eligible, &start, &edges));
+  wasm_native_in_cycle(8, start, edges, cyc);
+  static const bool want[8] = {true, true, false, true, false, true, true, true};
+  for (int f = 0; f < 8; f++) {
+    CHECK(eligible[f]);
+    CHECK_EQ_I64(cyc[f], want[f]);
+  }
+  free(start);
+  free(edges);
+  tova_module_release(mo);
+}
+
 /* ---- exit while a big module compiles (run in a child process) ---- */
 
 static tova_module *child_module;
@@ -182,6 +225,7 @@ static void test_exit_does_not_wait_for_a_big_compile(const char *self) {
 
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--exit-child") == 0) return exit_child();
+  RUN(test_recursive_functions);
   RUN(test_hot_functions_of_a_big_module);
   test_exit_does_not_wait_for_a_big_compile(argv[0]);
   return CHECK_DONE();

@@ -130,7 +130,7 @@ static bool stopped(bool (*stop)(void), char *err, size_t errlen) {
 }
 
 bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
-                       bool internal, const void **entries, bool (*stop)(void), char *err,
+                       const bool *poll_entry, bool internal, const void **entries, bool (*stop)(void), char *err,
                        size_t errlen) {
   pthread_once(&init_once, init_llvm);
   if (!init_ok) {
@@ -153,7 +153,7 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
   LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr(jit));
 
   if (timing) t1 = now_ms();
-  bool ok = wasm_native_translate(m, unit, done, internal, cx, mod, err, errlen);
+  bool ok = wasm_native_translate(m, unit, done, poll_entry, internal, cx, mod, err, errlen);
   char *vmsg = NULL;
   if (ok && LLVMVerifyModule(mod, LLVMReturnStatusAction, &vmsg)) {
     snprintf(err, errlen, "invalid IR: %.200s", vmsg ? vmsg : "?");

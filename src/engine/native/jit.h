@@ -13,12 +13,12 @@ typedef struct wasm_jit {
 
 /* Translate, verify, optimise (O2) and compile the functions with unit[def]
  * set, which may call those with done[def] set (earlier units of this jit;
- * done may be NULL). entries[def] receives each one's entry wrapper.
+ * done may be NULL). poll_entry: see wasm_native_translate. entries[def] receives each one's entry wrapper.
  * internal: no later unit will call these functions. stop (may be NULL) is
  * asked between the phases; when it says true the unit is abandoned. False
  * with a reason in err: the unit's functions have no code then. */
 bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
-                       bool internal, const void **entries, bool (*stop)(void), char *err,
+                       const bool *poll_entry, bool internal, const void **entries, bool (*stop)(void), char *err,
                        size_t errlen);
 void wasm_jit_free(wasm_jit *j);
 

@@ -84,6 +84,7 @@ static void state_free(native_state *s) {
   if (!s) return;
   wasm_jit_free(&s->jit);
   free(s->eligible);
+  free(s->recursive);
   free(s->cg_start);
   free(s->cg_edges);
   free(s->status);
@@ -106,17 +107,19 @@ static native_state *state_get(tova_module *m) {
   s->m = m;
   s->ndefs = ndefs;
   s->eligible = calloc(ndefs + 1, sizeof *s->eligible);
+  s->recursive = calloc(ndefs + 1, sizeof *s->recursive);
   s->status = calloc(ndefs + 1, 1);
   s->queued = calloc(ndefs + 1, 1);
   s->entries = calloc(ndefs + 1, sizeof *s->entries);
   s->tramps = calloc((size_t)ndefs * 3 + 1, sizeof *s->tramps);
   s->orig = calloc(ndefs + 1, sizeof *s->orig);
   s->orig_ncells = calloc(ndefs + 1, sizeof *s->orig_ncells);
-  if (!s->eligible || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
+  if (!s->eligible || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
       !s->orig_ncells || !wasm_native_callgraph(m, s->eligible, &s->cg_start, &s->cg_edges)) {
     state_free(s);
     return NULL;
   }
+  wasm_native_in_cycle(ndefs, s->cg_start, s->cg_edges, s->recursive);
   for (uint32_t d = 0; d < ndefs; d++) {
     wasm_code *code = m->func_defs[d].code;
     if (!code) s->eligible[d] = false;
@@ -137,7 +140,8 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
   bool ok = done != NULL;
   if (ok) {
     for (uint32_t d = 0; d < s->ndefs; d++) done[d] = s->status[d] == ST_NATIVE;
-    ok = wasm_jit_add_unit(&s->jit, m, unit, done, internal, s->entries, stop, err, sizeof err);
+    ok = wasm_jit_add_unit(&s->jit, m, unit, done, s->recursive, internal, s->entries, stop, err,
+                           sizeof err);
   }
   free(done);
   if (!ok && stop && stop()) return; /* abandoned: nothing changed */

@@ -30,6 +30,7 @@ typedef struct native_state {
   tova_module *m;
   uint32_t ndefs;
   bool *eligible;      /* eligible.c's rule */
+  bool *recursive;     /* on a cycle of calls: polls the interrupt flag on entry */
   uint32_t *cg_start;  /* the call graph (wasm_native_callgraph) */
   uint32_t *cg_edges;
   uint8_t *status;     /* ST_*, under the compile lock */
