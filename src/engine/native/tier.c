@@ -131,6 +131,16 @@ static native_state *state_get(tova_module *m) {
   return s;
 }
 
+/* d will never be native (compile_lock held): drop the call counter in
+ * front of its code. */
+static void mark_failed(native_state *s, uint32_t d) {
+  s->status[d] = ST_FAILED;
+  s->any_failed = true;
+  wasm_code *code = s->m->func_defs[d].code;
+  __atomic_store_n(&code->ncells, s->orig_ncells[d], __ATOMIC_RELAXED);
+  __atomic_store_n(&code->cells, s->orig[d], __ATOMIC_RELEASE);
+}
+
 /* Compile the functions with unit[d] set as one unit and switch them
  * (compile_lock held). On failure they are marked failed, never retried. */
 static void compile_unit(native_state *s, const bool *unit, bool internal, bool (*stop)(void)) {
@@ -151,8 +161,7 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
   for (uint32_t d = 0; d < s->ndefs; d++) {
     if (!unit[d]) continue;
     if (!ok || !s->entries[d]) {
-      s->status[d] = ST_FAILED;
-      s->any_failed = true;
+      mark_failed(s, d);
       continue;
     }
     wasm_cell *c = &s->tramps[(size_t)d * 3];
@@ -183,7 +192,7 @@ static void propagate_failures(native_state *s) {
       if (s->status[d] != ST_NONE || !s->eligible[d]) continue;
       for (uint32_t k = s->cg_start[d]; k < s->cg_start[d + 1]; k++) {
         if (s->status[s->cg_edges[k]] == ST_FAILED) {
-          s->status[d] = ST_FAILED;
+          mark_failed(s, d);
           changed = true;
           break;
         }
