@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <llvm-c/Core.h>
 
@@ -97,6 +98,12 @@ static void state_free(native_state *s) {
   free(s);
 }
 
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 /* The module's state, made on first use (compile_lock held). NULL when out
  * of memory: the module then stays interpreted. */
 static native_state *state_get(tova_module *m) {
@@ -106,6 +113,7 @@ static native_state *state_get(tova_module *m) {
   if (!s) return NULL;
   s->m = m;
   s->ndefs = ndefs;
+  s->made_ms = now_ms();
   s->eligible = calloc(ndefs + 1, sizeof *s->eligible);
   s->recursive = calloc(ndefs + 1, sizeof *s->recursive);
   s->status = calloc(ndefs + 1, 1);
@@ -176,8 +184,10 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
     n++;
   }
   if (debug) {
-    fprintf(stderr, "tova native: unit of %u functions native (%u of %u in the module):", n,
-            s->nnative, s->ndefs);
+    fprintf(stderr,
+            "tova native: unit of %u functions native (%u of %u in the module), %.1f ms after "
+            "the module was compiled:",
+            n, s->nnative, s->ndefs, now_ms() - s->made_ms);
     for (uint32_t d = 0; d < s->ndefs; d++)
       if (unit[d]) fprintf(stderr, " %u%s", d, s->status[d] == ST_NATIVE ? "" : "(failed)");
     fprintf(stderr, "\n");

@@ -39,6 +39,7 @@ typedef struct native_state {
   const void **entries; /* per def: its entry wrapper once native */
   wasm_jit jit;
   uint32_t nnative;
+  double made_ms;      /* when the state was made (TOVA_NATIVE_DEBUG's times) */
   wasm_cell *tramps;   /* 3 cells per def: NATIVE_ENTER wasm_native_enter fn */
   wasm_cell *counters; /* 5 cells per def: HOT_COUNT count body hook state, or NULL */
   wasm_cell **orig;    /* per def: its interpreter cells (eligible defs with code) */
