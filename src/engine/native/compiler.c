@@ -18,7 +18,10 @@
  * that, then drops the queue. Nothing is compiled after that.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "engine/native/native.h"
 #include "engine/native/tiering.h"
@@ -119,11 +122,23 @@ void wasm_native_hot(wasm_cell *c) {
   pthread_mutex_unlock(&q_lock);
 }
 
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static void stop_at_exit(void) {
+  double t0 = now_ms();
   pthread_mutex_lock(&q_lock);
   __atomic_store_n(&stopping, true, __ATOMIC_RELAXED);
   pthread_cond_broadcast(&q_cond);
+  bool waited = busy;
   while (busy) pthread_cond_wait(&q_idle, &q_lock);
+  const char *dbg = getenv("TOVA_NATIVE_DEBUG");
+  if (dbg && *dbg && strcmp(dbg, "0") != 0)
+    fprintf(stderr, "tova native: exit: compiler stopped%s in %.1f ms, %zu requests dropped\n",
+            waited ? " mid-unit" : "", now_ms() - t0, qlen);
   request *q = queue;
   size_t n = qlen;
   queue = NULL;
