@@ -94,6 +94,12 @@ typedef enum wasm_iop {
  * `cells` with an acquire load (interp.c ENTER_WASM, exec.c). */
 typedef tova_status (*wasm_native_entry)(tova_exec *e, tova_instance *inst, uint64_t *fp,
                                          const void *fn);
+/* Native tier hook, tiered mode (src/engine/native/tier.c): a function not
+ * yet native may get the five-cell body HOT_COUNT count body hook state. Each
+ * entry decrements count and continues at body (the function's own cells);
+ * when count is down to 1 the interpreter calls hook(cells) instead, which
+ * queues the function for compiling and sets count again. */
+typedef void (*wasm_native_hot_hook)(wasm_cell *cells);
 /* Length in cells of each op (0: variable), from iops.h: the interpreter's
  * handlers advance by these (`pc += WASM_CELLS_<op>`), never by a literal. */
 enum wasm_iop_cells {

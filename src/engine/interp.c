@@ -945,6 +945,16 @@ L_NATIVE_ENTER: { /* entry fn */
   RELOAD_MEM(); /* native code may have grown the memory */
   goto do_return;
 }
+L_HOT_COUNT: { /* count body hook state: see wasm_native_hot_hook */
+  /* One relaxed load and store, no atomic read-modify-write: a count lost to
+   * a race between threads only delays the compile. */
+  wasm_cell *hc_ = (wasm_cell *)pc;
+  uint64_t n_ = __atomic_load_n(&hc_[1].u, __ATOMIC_RELAXED);
+  if (UNLIKELY(n_ <= 1)) ((wasm_native_hot_hook)hc_[3].p)(hc_);
+  else __atomic_store_n(&hc_[1].u, n_ - 1, __ATOMIC_RELAXED);
+  pc = (const wasm_cell *)hc_[2].p;
+  NEXT();
+}
 
   /* ---------------- exits ---------------- */
 trap:

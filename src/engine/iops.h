@@ -160,6 +160,8 @@
   X(TABLE_INIT, 6, "idx idx a b c") X(ELEM_DROP, 2, "idx")                                  \
   /* native tier hook (src/engine/native): the whole body of a function run as \
    * native code: entry (wasm_native_entry) and its fn */                                    \
-  X(NATIVE_ENTER, 3, "entry fn")
+  X(NATIVE_ENTER, 3, "entry fn")                                                             \
+  /* native tier hook: the call counter a function not yet native starts with (tiered) */    \
+  X(HOT_COUNT, 5, "count body hook state")
 
 #endif /* TOVA_ENGINE_IOPS_H */

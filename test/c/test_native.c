@@ -268,6 +268,24 @@ static void test_cancel_native_loop(void) {
   inst_free(&tn);
 }
 
+/* Recursion without loops is cancelled too: recursive functions poll the
+ * flag on entry (fib(60) would take hours). */
+static void test_cancel_native_recursion(void) {
+  inst_t ti, tn;
+  if (!make_pair(&ti, &tn)) return;
+  wasm_native_compile_module(tn.module);
+  CHECK(wasm_native_func_is_native(tn.module, 0));
+  pthread_t th;
+  CHECK(pthread_create(&th, NULL, interrupt_later, ex) == 0);
+  outcome o = run(&tn, "fib", 60, 0);
+  pthread_join(th, NULL);
+  CHECK_EQ_I64(o.st, TOVA_ERR_CANCELLED);
+  tova_exec_clear_interrupt(ex);
+  CHECK_EQ_I64(run(&tn, "fib", 10, 0).raw, 55);
+  inst_free(&ti);
+  inst_free(&tn);
+}
+
 static void test_depth_follows_exec_budget(void) {
   inst_t ti, tn;
   if (!make_pair(&ti, &tn)) return;
@@ -444,6 +462,7 @@ int main(void) {
   RUN(test_describe);
   RUN(test_same_results);
   RUN(test_cancel_native_loop);
+  RUN(test_cancel_native_recursion);
   RUN(test_depth_follows_exec_budget);
   RUN(test_import_callers_stay_interpreted);
   RUN(test_call_indirect);

@@ -118,18 +118,21 @@ static void scan_body(const tova_module *m, const wasm_func_def *fd, const bool 
   }
 }
 
-void wasm_native_eligible(const tova_module *m, bool *out) {
+bool wasm_native_callgraph(const tova_module *m, bool *out, uint32_t **start_out,
+                           uint32_t **edges_out) {
   uint32_t n = m->nfuncs - m->nimported_funcs;
   /* Call edges as one flat array: callees of function i at [start[i], start[i+1]). */
   uint32_t *start = calloc((size_t)n + 1, sizeof *start);
   uint32_t *edges = NULL, nedges = 0, cap = 0;
   uint32_t *targets = NULL, ntargets = 0, tcap = 0;
   bool *closed = calloc((size_t)m->ntables + 1, sizeof *closed);
+  *start_out = NULL;
+  *edges_out = NULL;
   if (!start || !closed) {
     for (uint32_t i = 0; i < n; i++) out[i] = false;
     free(start);
     free(closed);
-    return;
+    return false;
   }
   closed_tables(m, closed, &targets, &ntargets, &tcap);
   for (uint32_t i = 0; i < n; i++) {
@@ -154,14 +157,78 @@ void wasm_native_eligible(const tova_module *m, bool *out) {
       }
     }
   }
-  free(edges);
-  free(start);
   free(targets);
   free(closed);
+  *start_out = start;
+  *edges_out = edges;
+  return true;
+}
+
+void wasm_native_eligible(const tova_module *m, bool *out) {
+  uint32_t *start, *edges;
+  wasm_native_callgraph(m, out, &start, &edges);
+  free(start);
+  free(edges);
 }
 
 void wasm_native_closed_tables(const tova_module *m, bool *out) {
   uint32_t *targets = NULL, ntargets = 0, tcap = 0;
   closed_tables(m, out, &targets, &ntargets, &tcap);
   free(targets);
+}
+
+/* Tarjan's strongly connected components, iteratively: out[v] is true when v
+ * lies on a cycle (a self-call, or a component of two or more functions). */
+void wasm_native_in_cycle(uint32_t n, const uint32_t *start, const uint32_t *edges, bool *out) {
+  const uint32_t UNSEEN = UINT32_MAX;
+  uint32_t *idx = malloc(((size_t)n + 1) * 5 * sizeof *idx);
+  bool *on = calloc((size_t)n + 1, sizeof *on);
+  for (uint32_t v = 0; v < n; v++) out[v] = false;
+  if (!idx || !on) { /* out of memory: every function counts as recursive (it polls) */
+    for (uint32_t v = 0; v < n; v++) out[v] = true;
+    free(idx);
+    free(on);
+    return;
+  }
+  uint32_t *low = idx + n + 1, *stk = low + n + 1, *cs_v = stk + n + 1, *cs_k = cs_v + n + 1;
+  uint32_t counter = 0, sp = 0;
+  for (uint32_t v = 0; v < n; v++) idx[v] = UNSEEN;
+  for (uint32_t r = 0; r < n; r++) {
+    if (idx[r] != UNSEEN) continue;
+    uint32_t csp = 0;
+    idx[r] = low[r] = counter++;
+    stk[sp++] = r;
+    on[r] = true;
+    cs_v[csp] = r;
+    cs_k[csp++] = start[r];
+    while (csp) {
+      uint32_t v = cs_v[csp - 1];
+      if (cs_k[csp - 1] < start[v + 1]) {
+        uint32_t w = edges[cs_k[csp - 1]++];
+        if (w == v) out[v] = true;
+        if (idx[w] == UNSEEN) {
+          idx[w] = low[w] = counter++;
+          stk[sp++] = w;
+          on[w] = true;
+          cs_v[csp] = w;
+          cs_k[csp++] = start[w];
+        } else if (on[w] && idx[w] < low[v]) {
+          low[v] = idx[w];
+        }
+        continue;
+      }
+      csp--;
+      if (csp && low[v] < low[cs_v[csp - 1]]) low[cs_v[csp - 1]] = low[v];
+      if (low[v] != idx[v]) continue;
+      uint32_t first = sp; /* pop v's component */
+      do first--; while (stk[first] != v);
+      for (uint32_t k = first; k < sp; k++) {
+        on[stk[k]] = false;
+        if (sp - first > 1) out[stk[k]] = true;
+      }
+      sp = first;
+    }
+  }
+  free(idx);
+  free(on);
 }

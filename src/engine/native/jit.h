@@ -1,5 +1,6 @@
 /*
- * jit.h: compiling a module's eligible functions with LLVM (jit.c).
+ * jit.h: compiling a module's functions with LLVM (jit.c), one unit at a
+ * time into the module's one LLJIT.
  */
 #ifndef TOVA_ENGINE_NATIVE_JIT_H
 #define TOVA_ENGINE_NATIVE_JIT_H
@@ -7,14 +8,18 @@
 #include "engine/module.h"
 
 typedef struct wasm_jit {
-  void *jit;              /* LLVMOrcLLJITRef: owns the code */
-  const void **entries;   /* per defined function: its entry wrapper, NULL if none */
+  void *jit; /* LLVMOrcLLJITRef, made by the first unit: owns every unit's code */
 } wasm_jit;
 
-/* Translate, verify, optimise (O2) and compile every function with
- * eligible[def] set. False with a reason in err: nothing to free then. */
-bool wasm_jit_compile(const tova_module *m, const bool *eligible, wasm_jit *out, char *err,
-                      size_t errlen);
+/* Translate, verify, optimise (O2) and compile the functions with unit[def]
+ * set, which may call those with done[def] set (earlier units of this jit;
+ * done may be NULL). poll_entry: see wasm_native_translate. entries[def] receives each one's entry wrapper.
+ * internal: no later unit will call these functions. stop (may be NULL) is
+ * asked between the phases; when it says true the unit is abandoned. False
+ * with a reason in err: the unit's functions have no code then. */
+bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
+                       const bool *poll_entry, bool internal, const void **entries, bool (*stop)(void), char *err,
+                       size_t errlen);
 void wasm_jit_free(wasm_jit *j);
 
 #endif /* TOVA_ENGINE_NATIVE_JIT_H */

@@ -4,16 +4,19 @@
  * nothing here exists and every function runs in the interpreter.
  *
  * TIERS (TOVA_TIER in the environment, read once per process):
- *   interp  (the default for now) every function runs in the interpreter.
+ *   auto    (the default) tiered: functions start interpreted, a call
+ *           counter in front of each sends it to the background compiler
+ *           (compiler.c), hot ones first; a module up to
+ *           WASM_TIER_AUTO_MAX_BYTES is also queued whole at once.
+ *   interp  every function runs in the interpreter.
  *   native  tova_module_compile translates every eligible function of the
  *           module to native code before it returns (synchronously), so the
  *           module never runs those functions interpreted.
- *   tiered  (opt-in for now, see read_tier in tier.c) the module is returned
- *           at once, interpreted, and a
- *           background thread compiles its eligible functions; each one
- *           switches to native code when the whole module is ready.
- * Diagnostics (environment): TOVA_NATIVE_DEBUG=1 prints per module how many
- * functions went native or why it stayed interpreted; TOVA_NATIVE_DUMP=1
+ *   tiered  as auto, and a big module is queued whole too, behind what is hot.
+ * Process exit never waits for a long compile: compiler.c stops the
+ * compiler after the phase in progress (see tiering.h for units).
+ * Diagnostics (environment): TOVA_NATIVE_DEBUG=1 prints each compile unit
+ * (its functions, the time of each phase) or why it stayed interpreted; TOVA_NATIVE_DUMP=1
  * prints the IR before and after optimisation; TOVA_NATIVE_PASSES overrides
  * the "default<O2>" pipeline and TOVA_NATIVE_CG=0..3 the code generation
  * level (for measuring compile time against code speed).
@@ -43,10 +46,10 @@ typedef enum wasm_tier {
   WASM_TIER_NATIVE = 2,
   WASM_TIER_AUTO = 3 /* the default: tiered for small modules, interp for big ones */
 } wasm_tier;
-/* AUTO's limit: a module up to this many bytes is compiled in the background
- * (Tova's @wasm modules, kernels: tens of milliseconds of LLVM); a bigger one
- * stays interpreted unless TOVA_TIER asks, since a process exits only once
- * running compiles finish (CoreMark, 36 KB: 1.5 s). */
+/* AUTO's whole-module limit: a module up to this many bytes is queued whole
+ * for the background compiler when it is compiled (Tova's @wasm modules,
+ * kernels: tens of milliseconds of LLVM), so its first calls go native
+ * soonest; a bigger one compiles function by function as they get hot. */
 #define WASM_TIER_AUTO_MAX_BYTES (16u << 10)
 
 /* The tier policy of this process (TOVA_TIER, read once). */
@@ -72,13 +75,22 @@ uint32_t wasm_native_compile_module(tova_module *m);
 /* Whether function `func_index` (a defined function) currently runs native. */
 bool wasm_native_func_is_native(const tova_module *m, uint32_t func_index);
 
-/* Frees the module's native state and restores its codes (module free). Waits
- * for a background compile of this module to finish first. */
+/* Frees the module's native state and restores its codes (module free).
+ * The background compiler holds a reference while it works on a module, so
+ * none can be running on this one. */
 void wasm_native_module_free(tova_module *m);
 
 /* Eligibility of every function (eligible.c): out[i] for defined function i
  * (index minus nimported_funcs) is true when it may run native. */
 void wasm_native_eligible(const tova_module *m, bool *out);
+/* The same, plus the call graph among defined functions (call, and
+ * call_indirect through closed tables to the functions it may reach):
+ * callees of d at (*edges)[(*start)[d] .. (*start)[d+1]). The caller frees
+ * both; false (both NULL, nothing eligible) when out of memory. */
+bool wasm_native_callgraph(const tova_module *m, bool *out, uint32_t **start, uint32_t **edges);
+/* out[v] for v < n: whether v lies on a cycle of the graph (start, edges) as
+ * wasm_native_callgraph gives it: the recursive functions. */
+void wasm_native_in_cycle(uint32_t n, const uint32_t *start, const uint32_t *edges, bool *out);
 /* out[t] (ntables entries): whether only this module's own functions can ever
  * be in table t (eligible.c). */
 void wasm_native_closed_tables(const tova_module *m, bool *out);

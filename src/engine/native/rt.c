@@ -58,7 +58,7 @@ static uintptr_t thread_stack_low(void) {
 }
 
 tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn) {
-  jmp_buf jb;
+  sigjmp_buf jb;
   wasm_native_ctx c;
   tova_memory *m = inst->mem0;
   c.mem_base = m ? m->base : NULL;
@@ -78,7 +78,9 @@ tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, c
   c.trap_jmp = &jb;
   /* The trap path reads nothing but e (set by wasm_native_trap before the
    * jump), so no local needs to be volatile. */
-  int k = setjmp(jb);
+  /* sigsetjmp(.., 0): no signal mask saved (setjmp saves it on macOS: a
+   * system call on every entry from the interpreter). */
+  int k = sigsetjmp(jb, 0);
   if (k) return k - 1 == WASM_NT_CANCELLED ? TOVA_ERR_CANCELLED : TOVA_ERR_TRAP;
   void (*f)(wasm_native_ctx *, uint64_t *) = (void (*)(wasm_native_ctx *, uint64_t *))fn;
   f(&c, fp);
@@ -88,7 +90,7 @@ tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, c
 _Noreturn void wasm_native_trap(wasm_native_ctx *c, uint32_t kind) {
   if (kind >= WASM_NT_COUNT) kind = WASM_NT_UNREACHABLE;
   c->exec->trap_msg = kind == WASM_NT_MESSAGE ? c->exec->trap_buf : trap_messages[kind];
-  longjmp(*c->trap_jmp, (int)kind + 1);
+  siglongjmp(*c->trap_jmp, (int)kind + 1);
 }
 
 uint32_t wasm_native_memory_grow(wasm_native_ctx *c, uint32_t delta) {

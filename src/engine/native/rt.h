@@ -25,7 +25,7 @@ typedef struct wasm_native_ctx {
   uintptr_t stack_limit;  /* native code traps "call stack exhausted" below this */
   tova_instance *inst;
   tova_exec *exec;
-  jmp_buf *trap_jmp; /* where a trap unwinds to (native frames need no cleanup) */
+  sigjmp_buf *trap_jmp; /* where a trap unwinds to (native frames need no cleanup) */
 } wasm_native_ctx;
 
 /* Trap kinds passed to wasm_native_trap; messages are the interpreter's. */

@@ -1,22 +1,26 @@
 /*
- * tier.c: when functions move to native code (the policy of native.h) and how
- * (patching each function's code to the NATIVE_ENTER body).
+ * tier.c: when functions move to native code (the policy of native.h) and how:
+ * a module's native state, compiling units of functions, and patching each
+ * function's code to the NATIVE_ENTER body.
  *
- * A module is compiled natively at most once: its native state (the LLJIT
- * owning the code, the original cells to restore) hangs off
- * tova_module.native and lives until the module is freed.
+ * A module's native state (eligibility, call graph, the LLJIT owning the
+ * code, the original cells to restore) hangs off tova_module.native and lives
+ * until the module is freed. Functions are compiled in UNITS into that one
+ * LLJIT; a unit is always closed under calls (every callee is in the unit or
+ * in an earlier one), so native code only ever calls native code.
  *
  * Switching a function: code->cells is replaced (atomically, release) by a
  * three-cell body NATIVE_ENTER wasm_native_enter fn. Executions already inside
  * the old body finish it there (the old cells stay allocated until the module
- * is freed); every later entry runs the native code. All functions of a
- * module switch together, after the whole module compiled, so native code
- * only ever calls native code.
+ * is freed); every later entry runs the native code. In the tiered modes a
+ * function first gets the five-cell call counter HOT_COUNT (compile.h) in front
+ * of its own cells, which feeds the background compiler (compiler.c).
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <llvm-c/Core.h>
 
@@ -24,15 +28,7 @@
 #include "engine/native/jit.h"
 #include "engine/native/native.h"
 #include "engine/native/rt.h"
-
-typedef struct native_state {
-  wasm_jit jit;
-  uint32_t ndefs;
-  uint32_t nnative;
-  wasm_cell *tramps;    /* 3 cells per defined function */
-  wasm_cell **orig;     /* per defined function: its interpreter cells, NULL if not native */
-  uint32_t *orig_ncells;
-} native_state;
+#include "engine/native/tiering.h"
 
 /* ---------------- policy ---------------- */
 
@@ -42,10 +38,8 @@ static bool debug;
 
 static void read_tier(void) {
   const char *s = getenv("TOVA_TIER");
-  /* Default: AUTO (native.h): small modules tiered, big ones interpreted.
-   * Every tiered compile runs on a thread of its own and a process exits
-   * only once running compiles finish (wait_background), so a short run of
-   * a large module must not wait for LLVM. */
+  /* Default: AUTO (native.h): tiered, the whole module at once when small,
+   * hot functions first when big. */
   tier_policy = WASM_TIER_AUTO;
   if (s && strcmp(s, "tiered") == 0) tier_policy = WASM_TIER_TIERED;
   else if (s && strcmp(s, "native") == 0) tier_policy = WASM_TIER_NATIVE;
@@ -75,98 +69,244 @@ const char *wasm_native_tier_name(wasm_tier t) {
   switch (t) {
     case WASM_TIER_INTERP: return "interp";
     case WASM_TIER_NATIVE: return "native";
-    case WASM_TIER_AUTO: return "auto (tiered up to 16 KiB modules)";
+    case WASM_TIER_AUTO: return "auto (tiered: hot functions first)";
     default: return "tiered";
   }
 }
 
-/* ---------------- compiling and switching ---------------- */
+/* ---------------- a module's native state ---------------- */
 
-/* Serialises compiles of the same module (tiered thread vs. an explicit
- * wasm_native_compile_module) and the publication of m->native. */
+/* Serialises compiles (the compiler thread vs. an explicit
+ * wasm_native_compile_module), status changes and the publication of
+ * m->native. */
 static pthread_mutex_t compile_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void state_free(native_state *s) {
   if (!s) return;
   wasm_jit_free(&s->jit);
+  free(s->eligible);
+  free(s->recursive);
+  free(s->cg_start);
+  free(s->cg_edges);
+  free(s->status);
+  free(s->queued);
+  free(s->entries);
   free(s->tramps);
+  free(s->counters);
   free(s->orig);
   free(s->orig_ncells);
   free(s);
 }
 
-static native_state *compile_state(tova_module *m) {
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The module's state, made on first use (compile_lock held). NULL when out
+ * of memory: the module then stays interpreted. */
+static native_state *state_get(tova_module *m) {
+  if (m->native) return m->native;
   uint32_t ndefs = m->nfuncs - m->nimported_funcs;
   native_state *s = calloc(1, sizeof *s);
-  bool *eligible = calloc(ndefs + 1, sizeof *eligible);
-  if (!s || !eligible) {
-    free(eligible);
-    free(s);
-    return NULL;
-  }
+  if (!s) return NULL;
+  s->m = m;
   s->ndefs = ndefs;
-  wasm_native_eligible(m, eligible);
-  uint32_t n = 0;
-  for (uint32_t d = 0; d < ndefs; d++) n += eligible[d] && m->func_defs[d].code;
-  if (n == 0) { /* nothing to compile: remember that, so it is not tried again */
-    free(eligible);
-    return s;
-  }
-  char err[256] = "";
-  if (!wasm_jit_compile(m, eligible, &s->jit, err, sizeof err)) {
-    if (debug) fprintf(stderr, "tova native: module stays interpreted: %s\n", err);
-    free(eligible);
-    return s;
-  }
-  s->tramps = calloc((size_t)ndefs * 3, sizeof *s->tramps);
-  s->orig = calloc(ndefs, sizeof *s->orig);
-  s->orig_ncells = calloc(ndefs, sizeof *s->orig_ncells);
-  if (!s->tramps || !s->orig || !s->orig_ncells) {
-    free(eligible);
+  s->made_ms = now_ms();
+  s->eligible = calloc(ndefs + 1, sizeof *s->eligible);
+  s->recursive = calloc(ndefs + 1, sizeof *s->recursive);
+  s->status = calloc(ndefs + 1, 1);
+  s->queued = calloc(ndefs + 1, 1);
+  s->entries = calloc(ndefs + 1, sizeof *s->entries);
+  s->tramps = calloc((size_t)ndefs * 3 + 1, sizeof *s->tramps);
+  s->orig = calloc(ndefs + 1, sizeof *s->orig);
+  s->orig_ncells = calloc(ndefs + 1, sizeof *s->orig_ncells);
+  if (!s->eligible || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
+      !s->orig_ncells || !wasm_native_callgraph(m, s->eligible, &s->cg_start, &s->cg_edges)) {
     state_free(s);
     return NULL;
   }
-  const void *handler = wasm_interp_handlers()[WASM_IOP_NATIVE_ENTER];
+  wasm_native_in_cycle(ndefs, s->cg_start, s->cg_edges, s->recursive);
   for (uint32_t d = 0; d < ndefs; d++) {
     wasm_code *code = m->func_defs[d].code;
-    if (!eligible[d] || !code || !s->jit.entries[d]) continue;
-    wasm_cell *c = &s->tramps[(size_t)d * 3];
-    c[0].h = handler;
-    c[1].p = (const void *)wasm_native_enter;
-    c[2].p = s->jit.entries[d];
+    if (!code) s->eligible[d] = false;
+    if (!s->eligible[d]) continue;
     s->orig[d] = code->cells;
     s->orig_ncells[d] = code->ncells;
-    s->nnative++;
   }
-  free(eligible);
+  m->native = s;
   return s;
 }
 
-/* Switch every compiled function (the release store publishes the cells). */
-static void switch_codes(tova_module *m, native_state *s) {
+/* d will never be native (compile_lock held): drop the call counter in
+ * front of its code. */
+static void mark_failed(native_state *s, uint32_t d) {
+  s->status[d] = ST_FAILED;
+  s->any_failed = true;
+  wasm_code *code = s->m->func_defs[d].code;
+  __atomic_store_n(&code->ncells, s->orig_ncells[d], __ATOMIC_RELAXED);
+  __atomic_store_n(&code->cells, s->orig[d], __ATOMIC_RELEASE);
+}
+
+/* Compile the functions with unit[d] set as one unit and switch them
+ * (compile_lock held). On failure they are marked failed, never retried. */
+static void compile_unit(native_state *s, const bool *unit, bool internal, bool (*stop)(void)) {
+  tova_module *m = s->m;
+  bool *done = calloc(s->ndefs + 1, sizeof *done);
+  char err[256] = "";
+  bool ok = done != NULL;
+  if (ok) {
+    for (uint32_t d = 0; d < s->ndefs; d++) done[d] = s->status[d] == ST_NATIVE;
+    ok = wasm_jit_add_unit(&s->jit, m, unit, done, s->recursive, internal, s->entries, stop, err,
+                           sizeof err);
+  }
+  free(done);
+  if (!ok && stop && stop()) return; /* abandoned: nothing changed */
+  if (!ok && debug) fprintf(stderr, "tova native: functions stay interpreted: %s\n", err);
+  const void *handler = wasm_interp_handlers()[WASM_IOP_NATIVE_ENTER];
+  uint32_t n = 0;
   for (uint32_t d = 0; d < s->ndefs; d++) {
-    if (!s->orig || !s->orig[d]) continue;
+    if (!unit[d]) continue;
+    if (!ok || !s->entries[d]) {
+      mark_failed(s, d);
+      continue;
+    }
+    wasm_cell *c = &s->tramps[(size_t)d * 3];
+    c[0].h = handler;
+    c[1].p = (const void *)wasm_native_enter;
+    c[2].p = s->entries[d];
     wasm_code *code = m->func_defs[d].code;
     __atomic_store_n(&code->ncells, 3, __ATOMIC_RELAXED);
-    __atomic_store_n(&code->cells, &s->tramps[(size_t)d * 3], __ATOMIC_RELEASE);
+    __atomic_store_n(&code->cells, c, __ATOMIC_RELEASE); /* publishes the cells */
+    s->status[d] = ST_NATIVE;
+    s->nnative++;
+    n++;
   }
+  if (debug) {
+    fprintf(stderr,
+            "tova native: unit of %u functions native (%u of %u in the module), %.1f ms after "
+            "the module was compiled:",
+            n, s->nnative, s->ndefs, now_ms() - s->made_ms);
+    for (uint32_t d = 0; d < s->ndefs; d++)
+      if (unit[d]) fprintf(stderr, " %u%s", d, s->status[d] == ST_NATIVE ? "" : "(failed)");
+    fprintf(stderr, "\n");
+  }
+}
+
+/* A function that calls a failed one cannot be compiled either. */
+static void propagate_failures(native_state *s) {
+  for (bool changed = s->any_failed; changed;) {
+    changed = false;
+    for (uint32_t d = 0; d < s->ndefs; d++) {
+      if (s->status[d] != ST_NONE || !s->eligible[d]) continue;
+      for (uint32_t k = s->cg_start[d]; k < s->cg_start[d + 1]; k++) {
+        if (s->status[s->cg_edges[k]] == ST_FAILED) {
+          mark_failed(s, d);
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+}
+
+static bool pending(const native_state *s, uint32_t d) {
+  return s->eligible[d] && s->status[d] == ST_NONE;
+}
+
+/* The functions `root` reaches that are not compiled yet (root itself
+ * included; every function when root is WASM_NATIVE_ALL), callees before
+ * callers (depth-first post-order), into order[]; their count. */
+static uint32_t closure(const native_state *s, uint32_t root, uint32_t *order, uint8_t *mark,
+                        uint32_t *stack_v, uint32_t *stack_k) {
+  uint32_t n = 0;
+  uint32_t first = root == WASM_NATIVE_ALL ? 0 : root;
+  uint32_t last = root == WASM_NATIVE_ALL ? s->ndefs : root + 1;
+  for (uint32_t r = first; r < last; r++) {
+    if (mark[r] || !pending(s, r)) continue;
+    uint32_t sp = 0;
+    mark[r] = 1;
+    stack_v[sp] = r;
+    stack_k[sp++] = s->cg_start[r];
+    while (sp) {
+      uint32_t v = stack_v[sp - 1];
+      if (stack_k[sp - 1] < s->cg_start[v + 1]) {
+        uint32_t c = s->cg_edges[stack_k[sp - 1]++];
+        if (mark[c] || !pending(s, c)) continue;
+        mark[c] = 1;
+        stack_v[sp] = c;
+        stack_k[sp++] = s->cg_start[c];
+      } else {
+        order[n++] = v;
+        sp--;
+      }
+    }
+  }
+  return n;
+}
+
+void wasm_native_compile_request(tova_module *m, uint32_t root, bool (*stop)(void)) {
+  pthread_mutex_lock(&compile_lock);
+  native_state *s = state_get(m);
+  if (!s || (root != WASM_NATIVE_ALL && !pending(s, root))) {
+    pthread_mutex_unlock(&compile_lock);
+    return;
+  }
+  propagate_failures(s);
+  uint32_t nd = s->ndefs;
+  uint32_t *order = malloc(((size_t)nd + 1) * 4 * sizeof *order);
+  uint8_t *mark = calloc(nd + 1, 1);
+  bool *unit = calloc(nd + 1, sizeof *unit);
+  if (!order || !mark || !unit) goto out;
+  uint32_t *pos = order + nd + 1, *stack_v = pos + nd + 1, *stack_k = stack_v + nd + 1;
+  uint32_t n = closure(s, root, order, mark, stack_v, stack_k);
+  for (uint32_t i = 0; i < n; i++) pos[order[i]] = i;
+  /* Cut the post-order into units of about WASM_NATIVE_UNIT_BYTES, each a
+   * prefix closed under calls: a cut after i is allowed when no function at
+   * or before i calls one after it (recursion reaches up the order). */
+  uint32_t start = 0, reach = 0;
+  size_t bytes = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t v = order[i];
+    bytes += m->func_defs[v].body_len;
+    for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
+      uint32_t c = s->cg_edges[k];
+      if (mark[c] && pending(s, c) && pos[c] > reach) reach = pos[c];
+    }
+    if (i + 1 < n && (bytes < WASM_NATIVE_UNIT_BYTES || reach > i)) continue;
+    if (stop && stop()) break;
+    for (uint32_t k = start; k <= i; k++) unit[order[k]] = true;
+    /* Internal linkage when this unit completes the module. */
+    bool last = true;
+    for (uint32_t d = 0; d < nd && last; d++) last = !pending(s, d) || unit[d];
+    compile_unit(s, unit, last, stop);
+    for (uint32_t k = start; k <= i; k++) unit[order[k]] = false;
+    start = i + 1;
+    bytes = 0;
+  }
+out:
+  free(order);
+  free(mark);
+  free(unit);
+  pthread_mutex_unlock(&compile_lock);
 }
 
 uint32_t wasm_native_compile_module(tova_module *m) {
   pthread_once(&tier_once, read_tier);
   pthread_mutex_lock(&compile_lock);
-  native_state *s = m->native;
-  if (!s) {
-    s = compile_state(m);
-    if (s) {
-      switch_codes(m, s);
-      m->native = s;
-      if (debug)
-        fprintf(stderr, "tova native: %u of %u functions native\n", s->nnative, s->ndefs);
-    }
+  native_state *s = state_get(m);
+  if (s) {
+    propagate_failures(s);
+    bool *unit = calloc(s->ndefs + 1, sizeof *unit);
+    uint32_t n = 0;
+    for (uint32_t d = 0; unit && d < s->ndefs; d++) n += unit[d] = pending(s, d);
+    if (n) compile_unit(s, unit, true, NULL);
+    free(unit);
   }
+  uint32_t r = s ? s->nnative : 0;
   pthread_mutex_unlock(&compile_lock);
-  return s ? s->nnative : 0;
+  return r;
 }
 
 bool wasm_native_func_is_native(const tova_module *m, uint32_t func_index) {
@@ -180,9 +320,10 @@ bool wasm_native_func_is_native(const tova_module *m, uint32_t func_index) {
 void wasm_native_module_free(tova_module *m) {
   native_state *s = m->native;
   if (!s) return;
-  /* Give the codes their own cells back: wasm_code_free frees those. */
+  /* Give the codes their own cells back: wasm_code_free frees those. Nothing
+   * else can hold the module now (the compiler's requests retain it). */
   for (uint32_t d = 0; d < s->ndefs; d++) {
-    if (!s->orig || !s->orig[d]) continue;
+    if (!s->orig[d]) continue;
     m->func_defs[d].code->cells = s->orig[d];
     m->func_defs[d].code->ncells = s->orig_ncells[d];
   }
@@ -190,79 +331,45 @@ void wasm_native_module_free(tova_module *m) {
   m->native = NULL;
 }
 
-/* ---------------- tiered: a background compile per module ---------------- */
+/* ---------------- the tiered modes: counters and requests ---------------- */
 
-/* Background compiles still running; exit waits for them (LLVM's own static
- * destructors must not run under a thread that is still using LLVM). */
-static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t bg_done = PTHREAD_COND_INITIALIZER;
-static unsigned bg_running;
-static pthread_once_t atexit_once = PTHREAD_ONCE_INIT;
-
-static void wait_background(void) {
-  pthread_mutex_lock(&bg_lock);
-  while (bg_running) pthread_cond_wait(&bg_done, &bg_lock);
-  pthread_mutex_unlock(&bg_lock);
-}
-
-/* The smallest module with one function: (func (result i32) i32.const 1). */
-static const uint8_t warmup_wasm[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05,
-                                      0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a,
-                                      0x06, 0x01, 0x04, 0x00, 0x41, 0x01, 0x0b};
-
-/* Once per process, before the first background compile: compile a tiny
- * module here, so LLVM constructs its lazily-built statics (which register
- * their destructors with atexit) now, then register wait_background after
- * them: at exit it runs first and waits for running compiles before LLVM
- * tears itself down. Costs the first tiered module one small compile. */
-static void warm_up_then_register(void) {
-  tova_module *w = NULL;
-  tova_error err;
-  if (wasm_decode(warmup_wasm, sizeof warmup_wasm, &w, &err) == TOVA_OK &&
-      wasm_validate(w, &err) == TOVA_OK && wasm_compile(w, &err) == TOVA_OK)
-    wasm_native_compile_module(w);
-  if (w) wasm_module_free(w);
-  atexit(wait_background);
-}
-
-static void *bg_compile(void *arg) {
-  tova_module *m = arg;
-  wasm_native_compile_module(m);
-  tova_module_release(m); /* may free the module, native state included */
-  pthread_mutex_lock(&bg_lock);
-  bg_running--;
-  pthread_cond_broadcast(&bg_done);
-  pthread_mutex_unlock(&bg_lock);
-  return NULL;
+/* Put the call counter in front of every function still interpreted. */
+static void install_counters(native_state *s) {
+  s->counters = calloc((size_t)s->ndefs * 5 + 1, sizeof *s->counters);
+  if (!s->counters) return;
+  const void *handler = wasm_interp_handlers()[WASM_IOP_HOT_COUNT];
+  for (uint32_t d = 0; d < s->ndefs; d++) {
+    if (!pending(s, d)) continue;
+    wasm_cell *c = &s->counters[(size_t)d * 5];
+    c[0].h = handler;
+    c[1].u = 1;
+    c[2].p = s->orig[d];
+    c[3].p = (const void *)(wasm_native_hot_hook)wasm_native_hot;
+    c[4].p = s;
+    wasm_code *code = s->m->func_defs[d].code;
+    __atomic_store_n(&code->ncells, 5, __ATOMIC_RELAXED);
+    __atomic_store_n(&code->cells, c, __ATOMIC_RELEASE);
+  }
 }
 
 void wasm_native_module_compiled(tova_module *m) {
-  switch (wasm_native_tier()) {
-    case WASM_TIER_INTERP: return;
-    case WASM_TIER_NATIVE: wasm_native_compile_module(m); return;
-    case WASM_TIER_AUTO:
-      if (m->len > WASM_TIER_AUTO_MAX_BYTES) return;
-      break;
-    default: break;
+  wasm_tier tier = wasm_native_tier();
+  if (tier == WASM_TIER_INTERP) return;
+  if (tier == WASM_TIER_NATIVE) {
+    wasm_native_compile_module(m);
+    return;
   }
-  pthread_once(&atexit_once, warm_up_then_register);
-  tova_module_retain(m);
-  pthread_mutex_lock(&bg_lock);
-  bg_running++;
-  pthread_mutex_unlock(&bg_lock);
-  pthread_attr_t attr;
-  pthread_t th;
-  bool started = false;
-  if (pthread_attr_init(&attr) == 0) {
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 8u << 20); /* LLVM's passes recurse */
-    started = pthread_create(&th, &attr, bg_compile, m) == 0;
-    pthread_attr_destroy(&attr);
-  }
-  if (!started) { /* no thread: stay interpreted */
-    pthread_mutex_lock(&bg_lock);
-    bg_running--;
-    pthread_mutex_unlock(&bg_lock);
-    tova_module_release(m);
-  }
+  wasm_native_compiler_init();
+  pthread_mutex_lock(&compile_lock);
+  native_state *s = state_get(m);
+  uint32_t n = 0;
+  for (uint32_t d = 0; s && d < s->ndefs; d++) n += pending(s, d);
+  if (n) install_counters(s);
+  pthread_mutex_unlock(&compile_lock);
+  if (!n) return;
+  /* Small modules (Tova's @wasm modules, kernels) compile whole at once, so
+   * their first calls go native soonest; `tiered` does so for every module,
+   * behind whatever is hot. */
+  if (m->len <= WASM_TIER_AUTO_MAX_BYTES) wasm_native_queue(m, WASM_NATIVE_ALL, PRIO_HOT);
+  else if (tier == WASM_TIER_TIERED) wasm_native_queue(m, WASM_NATIVE_ALL, PRIO_EAGER);
 }

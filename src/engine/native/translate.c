@@ -16,8 +16,9 @@
  * - Traps call wasm_native_trap (noreturn, longjmps to the entry). Each kind
  *   has one block per function; LLVM sees them as cold.
  * - Function entry checks the C stack against ctx->stack_limit ("call stack
- *   exhausted") and polls the interrupt flag; loop headers poll it too, with
- *   an atomic (monotonic) load LLVM cannot hoist out of the loop.
+ *   exhausted"); loop headers and the entries of recursive functions poll
+ *   the interrupt flag, with an atomic (monotonic) load LLVM cannot hoist
+ *   out of the loop.
  * - Calls among native functions are direct LLVM calls with typed parameters
  *   and the context first: ret f(ctx, params...). Multiple results come back
  *   as a struct.
@@ -58,6 +59,7 @@ typedef struct tr {
   LLVMBuilderRef b;
   LLVMTypeRef i1, i8, i32, i64, f32, f64, ptr, vd;
   LLVMValueRef *fns;    /* per defined function (NULL when not eligible) */
+  const bool *poll_entry; /* per defined function: poll the interrupt flag on entry */
   LLVMValueRef fntab;   /* [ndefs x ptr] of fns, made on first call_indirect */
   bool *closed;         /* per table, computed on first call_indirect */
   LLVMTypeRef *fntys;
@@ -705,7 +707,11 @@ static void emit_function(tr *t, uint32_t def) {
   LLVMValueRef limit = load_inv(t, t->i64, t->ctx, offsetof(wasm_native_ctx, stack_limit));
   trap_if(t, LLVMBuildICmp(t->b, LLVMIntULT, LLVMBuildPtrToInt(t->b, sp, t->i64, ""), limit, ""),
           WASM_NT_EXHAUSTED);
-  poll_interrupt(t);
+  /* Only a recursive function polls on entry: every unbounded run goes
+   * round a loop (whose header polls) or a cycle of calls (whose functions
+   * poll here); a poll in every small helper would cost each call, inlined
+   * or not, an atomic load LLVM can never remove. */
+  if (t->poll_entry[def]) poll_interrupt(t);
 
   tr_ctl *fc = push_ctl(t);
   if (!fc) return;
@@ -1184,11 +1190,13 @@ static void emit_entry(tr *t, uint32_t def) {
   LLVMBuildRetVoid(t->b);
 }
 
-bool wasm_native_translate(const tova_module *m, const bool *eligible, LLVMContextRef cx,
+bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
+                           const bool *poll_entry, bool internal, LLVMContextRef cx,
                            LLVMModuleRef mod, char *err, size_t errlen) {
   tr t;
   memset(&t, 0, sizeof t);
   t.m = m;
+  t.poll_entry = poll_entry;
   t.cx = cx;
   t.mod = mod;
   t.err = err;
@@ -1208,9 +1216,10 @@ bool wasm_native_translate(const tova_module *m, const bool *eligible, LLVMConte
   t.fns = calloc(ndefs + 1, sizeof *t.fns);
   t.fntys = calloc(ndefs + 1, sizeof *t.fntys);
   if (!t.fns || !t.fntys) fail(&t, "out of memory");
-  /* Declare first: bodies call each other in any order. */
+  /* Declare first: bodies call each other in any order. Functions of earlier
+   * units are declared only; the JIT links the calls to their code. */
   for (uint32_t d = 0; d < ndefs && !t.failed; d++) {
-    if (!eligible[d]) continue;
+    if (!unit[d] && !(done && done[d])) continue;
     const tova_functype *ft = &m->types[m->func_defs[d].type_index];
     LLVMTypeRef pt[ft->nparams + 1];
     pt[0] = t.ptr;
@@ -1219,10 +1228,12 @@ bool wasm_native_translate(const tova_module *m, const bool *eligible, LLVMConte
     snprintf(name, sizeof name, "wasm_f%u", d);
     t.fntys[d] = LLVMFunctionType(ret_type(&t, ft), pt, ft->nparams + 1, 0);
     t.fns[d] = LLVMAddFunction(mod, name, t.fntys[d]);
-    LLVMSetLinkage(t.fns[d], LLVMInternalLinkage);
+    /* Internal when no later unit can call it: LLVM may then change its
+     * calling convention and drop it once inlined everywhere. */
+    if (unit[d] && internal) LLVMSetLinkage(t.fns[d], LLVMInternalLinkage);
   }
   for (uint32_t d = 0; d < ndefs && !t.failed; d++) {
-    if (!eligible[d]) continue;
+    if (!unit[d]) continue;
     emit_function(&t, d);
     for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
     t.nctl = 0;

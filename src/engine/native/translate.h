@@ -13,10 +13,15 @@
 #define WASM_NATIVE_ENTRY_FMT "tova_entry_%u"
 
 /* Adds to `mod` (created in `cx`) one function per defined function with
- * eligible[def] set, plus its entry wrapper. False (with a message in err,
- * and `mod` unusable) when a body uses something the translator refuses;
- * the caller then leaves the whole module interpreted. */
-bool wasm_native_translate(const tova_module *m, const bool *eligible, LLVMContextRef cx,
+ * unit[def] set, plus its entry wrapper. They may call functions with
+ * done[def] set (compiled into the same JIT by an earlier unit: declared
+ * here, named "wasm_f<def>", external) and each other; nothing else (done may
+ * be NULL). poll_entry[def]: the function polls the interrupt flag on entry
+ * (the recursive ones: wasm_native_in_cycle). internal: no later unit will call this unit's functions. False
+ * (with a message in err, and `mod` unusable) when a body uses something the
+ * translator refuses; the caller then leaves the unit interpreted. */
+bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
+                           const bool *poll_entry, bool internal, LLVMContextRef cx,
                            LLVMModuleRef mod, char *err, size_t errlen);
 
 #endif /* TOVA_ENGINE_NATIVE_TRANSLATE_H */

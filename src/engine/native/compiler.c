@@ -1,0 +1,173 @@
+/*
+ * compiler.c: the background compiler of the tiered modes: one thread per
+ * process, a queue of requests (a function, or a whole module), the hook the
+ * interpreter's call counters call, and the stop at process exit.
+ *
+ * ORDER. Hot requests (a function called WASM_NATIVE_HOT_CALLS times, or a
+ * small module's whole-module request) go first, then eager whole-module
+ * requests (TOVA_TIER=tiered on a big module), then warm ones (a function
+ * called once); first come first served within each. A request retains its
+ * module; one whose module nobody else holds any more is dropped.
+ *
+ * EXIT. A process must not wait for LLVM (a big module takes seconds), yet
+ * LLVM's static destructors must not run under a thread still inside LLVM.
+ * So the exit handler (registered after LLVM built its lazy statics, so it
+ * runs before their destructors) sets `stopping`: the compiler stops at its
+ * next check (between the phases of a unit and between units; a unit is
+ * about WASM_NATIVE_UNIT_BYTES of WebAssembly) and the handler waits only for
+ * that, then drops the queue. Nothing is compiled after that.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/native/native.h"
+#include "engine/native/tiering.h"
+
+typedef struct request {
+  tova_module *m;
+  uint32_t def; /* or WASM_NATIVE_ALL */
+  int prio;
+  uint64_t seq;
+} request;
+
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER; /* work queued, or stopping */
+static pthread_cond_t q_idle = PTHREAD_COND_INITIALIZER; /* the compiler left a request */
+static request *queue;
+static size_t qlen, qcap;
+static uint64_t qseq;
+static bool started, stopping, busy;
+
+static bool should_stop(void) { return __atomic_load_n(&stopping, __ATOMIC_RELAXED); }
+
+static void *compiler_main(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&q_lock);
+  for (;;) {
+    while (!stopping && qlen == 0) pthread_cond_wait(&q_cond, &q_lock);
+    if (stopping) break;
+    size_t best = 0;
+    for (size_t i = 1; i < qlen; i++)
+      if (queue[i].prio > queue[best].prio ||
+          (queue[i].prio == queue[best].prio && queue[i].seq < queue[best].seq))
+        best = i;
+    request r = queue[best];
+    queue[best] = queue[--qlen];
+    busy = true;
+    pthread_mutex_unlock(&q_lock);
+    /* Only the queue holds the module: nobody can call it any more. */
+    if (atomic_load_explicit(&r.m->refcount, memory_order_acquire) > 1)
+      wasm_native_compile_request(r.m, r.def, should_stop);
+    tova_module_release(r.m); /* may free it (never under q_lock: see module free) */
+    pthread_mutex_lock(&q_lock);
+    busy = false;
+    pthread_cond_broadcast(&q_idle);
+  }
+  pthread_mutex_unlock(&q_lock);
+  return NULL;
+}
+
+/* q_lock held. False when no thread could be started (the module then
+ * stays interpreted). */
+static bool push_locked(tova_module *m, uint32_t def, int prio) {
+  if (stopping) return false;
+  if (!started) {
+    pthread_attr_t attr;
+    pthread_t th;
+    if (pthread_attr_init(&attr) != 0) return false;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 8u << 20); /* LLVM's passes recurse */
+    started = pthread_create(&th, &attr, compiler_main, NULL) == 0;
+    pthread_attr_destroy(&attr);
+    if (!started) return false;
+  }
+  if (qlen == qcap) {
+    size_t nc = qcap ? qcap * 2 : 64;
+    request *q = realloc(queue, nc * sizeof *q);
+    if (!q) return false;
+    queue = q;
+    qcap = nc;
+  }
+  tova_module_retain(m);
+  queue[qlen++] = (request){m, def, prio, qseq++};
+  pthread_cond_signal(&q_cond);
+  return true;
+}
+
+void wasm_native_queue(tova_module *m, uint32_t def, int prio) {
+  pthread_mutex_lock(&q_lock);
+  push_locked(m, def, prio);
+  pthread_mutex_unlock(&q_lock);
+}
+
+void wasm_native_hot(wasm_cell *c) {
+  native_state *s = (native_state *)c[4].p;
+  uint32_t d = (uint32_t)((c - s->counters) / 5);
+  uint64_t next = WASM_NATIVE_COUNT_NEVER;
+  pthread_mutex_lock(&q_lock);
+  if (s->queued[d] == Q_NONE) {
+    if (push_locked(s->m, d, PRIO_WARM)) {
+      s->queued[d] = Q_WARM;
+      next = WASM_NATIVE_HOT_CALLS;
+    }
+  } else if (s->queued[d] == Q_WARM) {
+    s->queued[d] = Q_HOT;
+    for (size_t i = 0; i < qlen; i++)
+      if (queue[i].m == s->m && queue[i].def == d) queue[i].prio = PRIO_HOT;
+  }
+  __atomic_store_n(&c[1].u, next, __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&q_lock);
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void stop_at_exit(void) {
+  double t0 = now_ms();
+  pthread_mutex_lock(&q_lock);
+  __atomic_store_n(&stopping, true, __ATOMIC_RELAXED);
+  pthread_cond_broadcast(&q_cond);
+  bool waited = busy;
+  while (busy) pthread_cond_wait(&q_idle, &q_lock);
+  const char *dbg = getenv("TOVA_NATIVE_DEBUG");
+  if (dbg && *dbg && strcmp(dbg, "0") != 0)
+    fprintf(stderr, "tova native: exit: compiler stopped%s in %.1f ms, %zu requests dropped\n",
+            waited ? " mid-unit" : "", now_ms() - t0, qlen);
+  request *q = queue;
+  size_t n = qlen;
+  queue = NULL;
+  qlen = qcap = 0;
+  pthread_mutex_unlock(&q_lock);
+  for (size_t i = 0; i < n; i++) tova_module_release(q[i].m);
+  free(q);
+}
+
+/* The smallest module with one function: (func (result i32) i32.const 1). */
+static const uint8_t warmup_wasm[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05,
+                                      0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a,
+                                      0x06, 0x01, 0x04, 0x00, 0x41, 0x01, 0x0b};
+
+/* Compile a tiny module here, so LLVM constructs its lazily-built statics
+ * (which register their destructors with atexit) now, then register
+ * stop_at_exit after them: at exit it runs first. Costs the first tiered
+ * module of the process one small compile. */
+static void init_once_fn(void) {
+  tova_module *w = NULL;
+  tova_error err;
+  if (wasm_decode(warmup_wasm, sizeof warmup_wasm, &w, &err) == TOVA_OK &&
+      wasm_validate(w, &err) == TOVA_OK && wasm_compile(w, &err) == TOVA_OK)
+    wasm_native_compile_module(w);
+  if (w) wasm_module_free(w);
+  atexit(stop_at_exit);
+}
+
+void wasm_native_compiler_init(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, init_once_fn);
+}

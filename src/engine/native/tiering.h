@@ -1,0 +1,65 @@
+/*
+ * tiering.h: what tier.c (a module's native state, compiling units,
+ * switching codes) and compiler.c (the background compiler thread, its
+ * queue, the call counters' hook, shutdown) share. Private to native/.
+ */
+#ifndef TOVA_ENGINE_NATIVE_TIERING_H
+#define TOVA_ENGINE_NATIVE_TIERING_H
+
+#include "engine/compile.h"
+#include "engine/native/jit.h"
+
+/* Per defined function, changed under tier.c's compile lock. */
+enum { ST_NONE, ST_NATIVE, ST_FAILED };
+/* Per defined function, what the queue holds for it (compiler.c's lock). */
+enum { Q_NONE, Q_WARM, Q_HOT };
+
+/* A call counter starts at 1 (the first call queues the function "warm":
+ * compiled when nothing hot waits), then counts HOT_CALLS calls before the
+ * function is raised to "hot"; then it never fires again. */
+#define WASM_NATIVE_HOT_CALLS 512u
+#define WASM_NATIVE_COUNT_NEVER UINT64_MAX
+
+/* A compile unit holds functions of about this many bytes of WebAssembly
+ * (one function or one recursive group may be bigger): units are what a
+ * background compile finishes before exit, so they bound how long exit
+ * waits. ~5 ms of LLVM per KB here. */
+#define WASM_NATIVE_UNIT_BYTES (8u << 10)
+
+typedef struct native_state {
+  tova_module *m;
+  uint32_t ndefs;
+  bool *eligible;      /* eligible.c's rule */
+  bool *recursive;     /* on a cycle of calls: polls the interrupt flag on entry */
+  uint32_t *cg_start;  /* the call graph (wasm_native_callgraph) */
+  uint32_t *cg_edges;
+  uint8_t *status;     /* ST_*, under the compile lock */
+  uint8_t *queued;     /* Q_*, under compiler.c's lock */
+  bool any_failed;     /* a unit failed: closures must avoid its functions */
+  const void **entries; /* per def: its entry wrapper once native */
+  wasm_jit jit;
+  uint32_t nnative;
+  double made_ms;      /* when the state was made (TOVA_NATIVE_DEBUG's times) */
+  wasm_cell *tramps;   /* 3 cells per def: NATIVE_ENTER wasm_native_enter fn */
+  wasm_cell *counters; /* 5 cells per def: HOT_COUNT count body hook state, or NULL */
+  wasm_cell **orig;    /* per def: its interpreter cells (eligible defs with code) */
+  uint32_t *orig_ncells;
+} native_state;
+
+/* tier.c: compile what a queued request asks for (def, or every function
+ * when def is WASM_NATIVE_ALL), unit by unit, asking stop() between units
+ * and phases. Called by the compiler thread, which holds a reference. */
+#define WASM_NATIVE_ALL UINT32_MAX
+void wasm_native_compile_request(tova_module *m, uint32_t def, bool (*stop)(void));
+
+/* compiler.c: queue a request (retains m). prio: higher first. */
+enum { PRIO_WARM = 0, PRIO_EAGER = 1, PRIO_HOT = 2 };
+void wasm_native_queue(tova_module *m, uint32_t def, int prio);
+/* compiler.c: the HOT_COUNT hook (wasm_native_hot_hook of compile.h). */
+void wasm_native_hot(wasm_cell *cells);
+/* compiler.c: once per process before the first request: makes LLVM build
+ * its lazy statics, then registers the exit handler that stops the compiler
+ * (it must run before those statics are destroyed). */
+void wasm_native_compiler_init(void);
+
+#endif /* TOVA_ENGINE_NATIVE_TIERING_H */

@@ -1,0 +1,242 @@
+/*
+ * test_native_tiering.c: the tiered modes of the native tier (native/tier.c,
+ * native/compiler.c): the interpreter's call counters send hot functions to
+ * the background compiler, a big module compiles only what runs, calls stay
+ * correct across the switch, and process exit does not wait for a big
+ * module's compile (it stops the compiler after the unit in progress).
+ * Without LLVM (no TOVA_HAVE_NATIVE) there is no native tier to test.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "test_interp_builder.h"
+
+#ifdef TOVA_HAVE_NATIVE
+#include "engine/native/native.h"
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* fib (0), top -> mid -> leaf (1, 2, 3), then npad functions that are
+ * never called, each pad_ops additions long: a module of any size. */
+static void build_big(mod *m, uint32_t npad, uint32_t pad_ops) {
+  uint32_t t_II = mod_type(m, "I", "I");
+  uint32_t t_ii = mod_type(m, "i", "i");
+  wb b = {0};
+  e_get(&b, 0);
+  e_i64(&b, 2);
+  e_op(&b, WASM_OP_I64_LT_S);
+  e_block(&b, WASM_OP_IF, 'I');
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_ELSE);
+  e_get(&b, 0);
+  e_i64(&b, 1);
+  e_op(&b, WASM_OP_I64_SUB);
+  e_opu(&b, WASM_OP_CALL, 0);
+  e_get(&b, 0);
+  e_i64(&b, 2);
+  e_op(&b, WASM_OP_I64_SUB);
+  e_opu(&b, WASM_OP_CALL, 0);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_op(&b, WASM_OP_END);
+  mod_func(m, t_II, "", &b, "fib");
+  wb_free(&b);
+  for (uint32_t k = 0; k < 3; k++) { /* top(x) = mid(x) + 1, mid(x) = leaf(x) + 1, leaf(x) = 3x + 1 */
+    e_get(&b, 0);
+    if (k < 2) {
+      e_opu(&b, WASM_OP_CALL, 2 + k);
+    } else {
+      e_i32(&b, 3);
+      e_op(&b, WASM_OP_I32_MUL);
+    }
+    e_i32(&b, 1);
+    e_op(&b, WASM_OP_I32_ADD);
+    static const char *const names[3] = {"top", "mid", "leaf"};
+    mod_func(m, t_ii, "", &b, names[k]);
+    wb_free(&b);
+  }
+  for (uint32_t p = 0; p < npad; p++) {
+    e_get(&b, 0);
+    for (uint32_t k = 0; k < pad_ops; k++) {
+      e_i32(&b, (int32_t)(p * 131 + k));
+      e_op(&b, k % 3 ? WASM_OP_I32_ADD : WASM_OP_I32_XOR);
+    }
+    mod_func(m, t_ii, "", &b, NULL);
+    wb_free(&b);
+  }
+}
+
+static uint64_t call1(tova_exec *ex, inst_t *t, const char *name, uint64_t a) {
+  tova_val arg = {.raw = a}, res = {0};
+  tova_error err = {0};
+  tova_func *f = inst_func(t, name);
+  CHECK(f != NULL);
+  if (!f) return 0;
+  CHECK_EQ_I64(tova_exec_call(ex, f, &arg, &res, &err), TOVA_OK);
+  return res.raw;
+}
+
+/* The default policy on a module too big to compile whole at once: what is
+ * called often goes native (with everything it calls), what is never called
+ * stays interpreted; every call gives the interpreter's answer throughout. */
+static void test_hot_functions_of_a_big_module(void) {
+  wasm_tier before = wasm_native_tier();
+  wasm_native_set_tier(WASM_TIER_AUTO);
+  inst_t t;
+  mod m = {0};
+  build_big(&m, 400, 20); /* about 40 KB: above AUTO's whole-module limit */
+  tova_error err = {0};
+  CHECK(inst_make(&t, &m, NULL, 0, &err));
+  wasm_native_set_tier(before);
+  if (!t.inst) {
+    fprintf(stderr, "%s\n", err.message);
+    return;
+  }
+  CHECK(t.module->len > WASM_TIER_AUTO_MAX_BYTES);
+  tova_exec *ex = tova_exec_new(0);
+  bool fib_native = false, top_native = false;
+  /* Bounded wait (10 minutes) only so a broken build cannot hang ctest. */
+  for (int i = 0; i < 60000 && !(fib_native && top_native); i++) {
+    CHECK_EQ_I64(call1(ex, &t, "fib", 15), 610);
+    for (uint32_t x = 0; x < 600; x++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "top", x), 3 * x + 3);
+    fib_native = wasm_native_func_is_native(t.module, 0);
+    top_native = wasm_native_func_is_native(t.module, 1);
+    if (!(fib_native && top_native)) sleep_ms(10);
+  }
+  CHECK(fib_native && top_native);
+  /* top's unit took its callees along (native code only calls native code). */
+  CHECK(wasm_native_func_is_native(t.module, 2));
+  CHECK(wasm_native_func_is_native(t.module, 3));
+  CHECK_EQ_I64(call1(ex, &t, "fib", 20), 6765);
+  CHECK_EQ_I64((uint32_t)call1(ex, &t, "top", 1000), 3003);
+  /* Never called, never queued: still interpreted. */
+  uint32_t pads_native = 0;
+  for (uint32_t f = 4; f < 404; f++) pads_native += wasm_native_func_is_native(t.module, f);
+  CHECK_EQ_I64(pads_native, 0);
+  tova_exec_free(ex);
+  inst_free(&t);
+}
+
+/* Which functions poll the interrupt flag on entry: those on a cycle of
+ * calls. 0 <-> 1 call each other, 2 calls 0 (not on the cycle), 3 calls
+ * itself, 4 calls nothing, 5 -> 6 -> 7 -> 5 through call_indirect of a
+ * private table (a cycle the table closes). */
+static void test_recursive_functions(void) {
+  mod m = {0};
+  uint32_t t_v = mod_type(&m, "", "");
+  mod_table(&m, 1);
+  static const uint32_t calls[8] = {1, 0, 0, 3, UINT32_MAX, 6, 7, UINT32_MAX};
+  wb b = {0};
+  for (uint32_t f = 0; f < 8; f++) {
+    if (calls[f] != UINT32_MAX) e_opu(&b, WASM_OP_CALL, calls[f]);
+    if (f == 7) { /* table[0]() with table[0] = 5 */
+      e_i32(&b, 0);
+      e_opu(&b, WASM_OP_CALL_INDIRECT, t_v);
+      wb_byte(&b, 0);
+    }
+    mod_func(&m, t_v, "", &b, NULL);
+    wb_free(&b);
+  }
+  static const uint32_t elems[1] = {5};
+  mod_elem(&m, 0, 1, elems);
+  size_t len;
+  uint8_t *bytes = mod_finish(&m, &len);
+  tova_module *mo = NULL;
+  tova_error err = {0};
+  CHECK_EQ_I64(tova_module_compile(bytes, len, &mo, &err), TOVA_OK);
+  free(bytes);
+  if (!mo) return;
+  bool eligible[8], cyc[8];
+  uint32_t *start, *edges;
+  CHECK(wasm_native_callgraph(mo, eligible, &start, &edges));
+  wasm_native_in_cycle(8, start, edges, cyc);
+  static const bool want[8] = {true, true, false, true, false, true, true, true};
+  for (int f = 0; f < 8; f++) {
+    CHECK(eligible[f]);
+    CHECK_EQ_I64(cyc[f], want[f]);
+  }
+  free(start);
+  free(edges);
+  tova_module_release(mo);
+}
+
+/* ---- exit while a big module compiles (run in a child process) ---- */
+
+static tova_module *child_module;
+static uint32_t child_nfuncs;
+
+static uint32_t count_native(void) {
+  uint32_t n = 0;
+  for (uint32_t f = 0; f < child_nfuncs; f++) n += wasm_native_func_is_native(child_module, f);
+  return n;
+}
+
+/* Registered before the runtime's exit handler, so it runs after it: the
+ * compiler has stopped by now, and nothing may switch any more. */
+static void child_report(void) {
+  uint32_t a = count_native();
+  sleep_ms(200);
+  uint32_t b = count_native();
+  printf("native %u then %u of %u\n", a, b, child_nfuncs);
+  fflush(stdout);
+}
+
+static int exit_child(void) {
+  atexit(child_report);
+  wasm_native_set_tier(WASM_TIER_TIERED); /* compiles the whole module in the background */
+  mod m = {0};
+  child_nfuncs = 4 + 3000;
+  build_big(&m, 3000, 40); /* about 400 KB: seconds of LLVM */
+  size_t len;
+  uint8_t *bytes = mod_finish(&m, &len);
+  tova_error err = {0};
+  if (tova_module_compile(bytes, len, &child_module, &err) != TOVA_OK) {
+    fprintf(stderr, "%s\n", err.message);
+    return 1;
+  }
+  free(bytes);
+  /* Exit as soon as the compile is under way: its first unit switched. */
+  for (int i = 0; i < 60000 && count_native() == 0; i++) sleep_ms(1);
+  return 0; /* exit() now, with most of the module still to compile */
+}
+
+static void test_exit_does_not_wait_for_a_big_compile(const char *self) {
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "'%s' --exit-child", self);
+  FILE *p = popen(cmd, "r");
+  CHECK(p != NULL);
+  if (!p) return;
+  char line[256] = "";
+  unsigned a = 0, b = 0, n = 0;
+  CHECK(fgets(line, sizeof line, p) != NULL);
+  int status = pclose(p);
+  CHECK_EQ_I64(status, 0);
+  CHECK_EQ_I64(sscanf(line, "native %u then %u of %u", &a, &b, &n), 3);
+  fprintf(stderr, "  child at exit: %s", line);
+  CHECK(a > 0);     /* the compile had started */
+  CHECK(a < n);     /* exit did not wait for the rest */
+  CHECK_EQ_I64(a, b); /* and nothing was compiled after exit began */
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--exit-child") == 0) return exit_child();
+  RUN(test_recursive_functions);
+  RUN(test_hot_functions_of_a_big_module);
+  test_exit_does_not_wait_for_a_big_compile(argv[0]);
+  return CHECK_DONE();
+}
+
+#else
+
+int main(void) {
+  /* Built without LLVM: the engine has the interpreter only. */
+  printf("test_native_tiering: no native tier in this build (LLVM not found)\n");
+  return CHECK_DONE();
+}
+
+#endif
