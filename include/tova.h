@@ -276,16 +276,18 @@ TOVA_EXTERN tova_status tova_linker_instantiate(tova_linker *l, tova_store *s, t
  * interpreter (only interpreted code can park); see docs/native-tier.md.
  * The process-wide policy comes from TOVA_TIER=interp|native|tiered (unset:
  * auto), or from tova_set_tier, and applies to modules compiled afterwards:
- *   auto    tiered for modules up to 16 KiB (the default), interp above;
+ *   auto    (the default) tiered for every module size: a module up to 16 KiB
+ *           is compiled whole at once, a bigger one hot functions first;
  *   interp  every function interpreted;
  *   native  every eligible function compiled when the module is compiled;
- *   tiered  modules start interpreted, a background thread compiles them and
- *           functions switch to native code when it is ready. */
+ *   tiered  modules start interpreted, a background thread compiles them
+ *           (big ones whole, after hot functions) and functions switch to
+ *           native code when it is ready. */
 typedef enum tova_tier {
   TOVA_TIER_INTERP = 1,
   TOVA_TIER_NATIVE = 2,
   TOVA_TIER_TIERED = 3,
-  TOVA_TIER_AUTO = 4 /* the default: tiered for modules up to 16 KiB, interp above */
+  TOVA_TIER_AUTO = 4 /* the default: tiered, small modules whole, big ones hot functions first */
 } tova_tier;
 /* TOVA_ERR_UNSUPPORTED for native/tiered in a build without LLVM. */
 TOVA_EXTERN tova_status tova_set_tier(tova_tier tier);
