@@ -38,7 +38,8 @@ typedef struct wasm_item {
   bool owns_func;
   tova_functype ft;
   size_t args_off; /* into batch->vals */
-  tova_wasm_task *_Atomic task; /* retained once spawned */
+  size_t res_off;  /* into batch->res: the task writes its results there */
+  tova_wasm_task *_Atomic task; /* retained once spawned, when the mode cancels (keeps_tasks) */
 } wasm_item;
 
 struct wasm_batch {
@@ -51,6 +52,8 @@ struct wasm_batch {
   wasm_item *items;
   tova_val *vals;
   size_t nvals, cap_vals;
+  tova_val *res; /* every item's results (res_off), written by its task */
+  size_t nres;
   atomic_bool cancelling;    /* FIRST / CANCEL_ON_ERROR decided: cancel the rest */
   atomic_size_t winner;      /* FIRST: index + 1 of the first success */
   tova_wasm_task **handle_out; /* spawnWasm: receives a retained task */
@@ -65,6 +68,7 @@ static void batch_free(wasm_batch *b) {
   }
   free(b->items);
   free(b->vals);
+  free(b->res);
   tova_napi_req_destroy(&b->req);
   free(b);
 }
@@ -119,10 +123,8 @@ static void item_done(tova_wasm_task *t, void *userdata) {
 
 /* ---- settling --------------------------------------------------------------- */
 
-static napi_status item_result(napi_env env, wasm_item *it, napi_value *out) {
-  tova_functype ft;
-  const tova_val *vals = tova_wasm_task_results(it->task, &ft);
-  return tova_napi_wasm_results(env, &ft, vals, out);
+static napi_status item_result(napi_env env, wasm_batch *b, wasm_item *it, napi_value *out) {
+  return tova_napi_wasm_results(env, &it->ft, b->res + it->res_off, out);
 }
 
 static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
@@ -131,7 +133,7 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
   napi_status s = napi_ok;
   size_t win = atomic_load(&b->winner);
   if (b->mode == MODE_FIRST && win) {
-    s = item_result(env, &b->items[win - 1], &out);
+    s = item_result(env, b, &b->items[win - 1], &out);
   } else if (b->mode == MODE_FIRST && b->n == 0) {
     s = napi_get_null(env, &out);
   } else if (b->req.err_index < b->n) {
@@ -153,12 +155,12 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
     tova_napi_req_settled(st);
     return;
   } else if (b->single) {
-    s = item_result(env, &b->items[0], &out);
+    s = item_result(env, b, &b->items[0], &out);
   } else {
     s = napi_create_array_with_length(env, b->n, &out);
     for (size_t i = 0; s == napi_ok && i < b->n; i++) {
       napi_value v;
-      s = item_result(env, &b->items[i], &v);
+      s = item_result(env, b, &b->items[i], &v);
       if (s == napi_ok) s = napi_set_element(env, out, (uint32_t)i, v);
     }
   }
@@ -231,6 +233,8 @@ typedef struct item_memo {
   napi_value func_v;
   char *func;
   size_t func_len;
+  bool have_ft; /* ft is the signature of func in module */
+  tova_functype ft;
 } item_memo;
 
 static tova_status fill_item(napi_env env, wasm_batch *b, size_t i, napi_value wasm, napi_value func,
@@ -248,6 +252,7 @@ static tova_status fill_item(napi_env env, wasm_batch *b, size_t i, napi_value w
     memo->wasm = wasm;
     memo->module = it->module;
   }
+  if (!same) memo->have_ft = false;
   same = false;
   if (memo->func && napi_strict_equals(env, memo->func_v, func, &same) == napi_ok && same) {
     it->func = memo->func;
@@ -259,10 +264,19 @@ static tova_status fill_item(napi_env env, wasm_batch *b, size_t i, napi_value w
     memo->func_v = func;
     memo->func = it->func;
     memo->func_len = it->func_len;
+    memo->have_ft = false;
   }
-  if (tova_module_export_functype_n(it->module, it->func, it->func_len, &it->ft) != TOVA_OK)
+  /* The same module and name as the item before (Tova's usual batch): the
+   * same signature, looked up once. */
+  if (memo->have_ft) {
+    it->ft = memo->ft;
+  } else if (tova_module_export_functype_n(it->module, it->func, it->func_len, &it->ft) == TOVA_OK) {
+    memo->ft = it->ft;
+    memo->have_ft = true;
+  } else {
     return tova_error_set(err, TOVA_ERR_NOT_FOUND, "%s: the module has no exported function '%.*s'",
                           b->fn, (int)(it->func_len > 64 ? 64 : it->func_len), it->func);
+  }
   size_t off;
   if (!batch_vals(b, it->ft.nparams, &off))
     return tova_error_set(err, TOVA_ERR_NOMEM, "%s: out of memory", b->fn);
@@ -327,23 +341,85 @@ void tova_napi_install_exit_hook(napi_env env, tova_napi_env *st) {
 
 /* ---- spawning --------------------------------------------------------------- */
 
-static tova_status spawn_item(tova_runtime *rt, wasm_batch *b, size_t i, tova_error *err) {
+/* Tasks spawned per runtime call: the first ones run on the workers while
+ * the JS thread prepares the next, and the configs need a small buffer only
+ * (on the stack: SPAWN_CHUNK configs of about 100 bytes). */
+#define SPAWN_CHUNK 256
+
+/* Modes that cancel tasks hold a reference to each (cancel_rest); the others
+ * drop theirs at once: a finished task's memory is then reused by the tasks
+ * still being spawned instead of piling up until the batch settles. */
+static bool keeps_tasks(const wasm_batch *b) {
+  return b->mode == MODE_FIRST || b->mode == MODE_CANCEL_ON_ERROR;
+}
+
+/* Item i as one row of the runtime's bulk form: its arguments are read from
+ * b->vals and its results written to b->res in place (no copies). */
+static tova_wasm_task_config item_config(wasm_batch *b, size_t i) {
   wasm_item *it = &b->items[i];
-  tova_wasm_task_config cfg = {.module = it->module, .func = it->func, .func_len = it->func_len,
-                               .args = b->vals + it->args_off, .nargs = it->ft.nparams,
-                               .timeout_ms = b->timeout_ms, .done = item_done, .userdata = it};
+  return (tova_wasm_task_config){.module = it->module, .func = it->func, .func_len = it->func_len,
+                                 .timeout_ms = b->timeout_ms, .done = item_done, .userdata = it,
+                                 .nrows = 1, .rows_args = b->vals + it->args_off,
+                                 .rows_results = b->res + it->res_off};
+}
+
+/* The batch's tasks [lo, lo + k) were spawned as tasks[0..k). */
+static void spawned(wasm_batch *b, size_t lo, size_t k, tova_wasm_task **tasks) {
+  if (!keeps_tasks(b)) {
+    for (size_t i = 0; i < k; i++) tova_wasm_task_release(tasks[i]);
+    return;
+  }
+  for (size_t i = 0; i < k; i++) atomic_store(&b->items[lo + i].task, tasks[i]);
+  /* A winner or first error may have come before the task pointers were
+   * stored: cancel_rest could not see them. */
+  if (atomic_load(&b->cancelling)) {
+    size_t win = atomic_load(&b->winner);
+    for (size_t i = 0; i < k; i++)
+      if (win != lo + i + 1) tova_wasm_task_cancel(tasks[i], TOVA_ERR_CANCELLED);
+  }
+}
+
+static tova_status spawn_item(tova_runtime *rt, wasm_batch *b, size_t i, tova_error *err) {
+  tova_wasm_task_config cfg = item_config(b, i);
   tova_wasm_task *t = NULL;
   tova_status s = tova_wasm_task_spawn(rt, &cfg, &t, err);
   if (s != TOVA_OK) return s;
-  atomic_store(&it->task, t);
   if (b->handle_out) {
     tova_wasm_task_retain(t);
     *b->handle_out = t;
   }
-  /* A winner or first error may have come before this task existed. */
-  if (atomic_load(&b->cancelling) && atomic_load(&b->winner) != i + 1)
-    tova_wasm_task_cancel(t, TOVA_ERR_CANCELLED);
+  spawned(b, i, 1, &t);
   return TOVA_OK;
+}
+
+/* Room for every item's results, and each item's place in it. */
+static bool batch_results(wasm_batch *b) {
+  size_t total = 0;
+  for (size_t i = 0; i < b->n; i++) {
+    b->items[i].res_off = total;
+    total += b->items[i].ft.nresults;
+  }
+  b->nres = total;
+  b->res = calloc(total ? total : 1, sizeof *b->res);
+  return b->res != NULL;
+}
+
+/* Spawn the batch's tasks [lo, lo + k) in one runtime call (cfgs and tasks
+ * have room for k). False on failure (out of memory, shutdown: what the JS
+ * thread checked already passed): nothing of the range was spawned, and its
+ * items are finished here as failed. */
+static bool spawn_range(tova_runtime *rt, wasm_batch *b, size_t lo, size_t k,
+                        tova_wasm_task_config *cfgs, tova_wasm_task **tasks) {
+  tova_error err;
+  for (size_t i = 0; i < k; i++) cfgs[i] = item_config(b, lo + i);
+  size_t failed = 0;
+  if (tova_wasm_task_spawn_batch(rt, k, cfgs, tasks, &failed, &err) != TOVA_OK) {
+    record_error(b, lo + failed, &err);
+    finish(b, k);
+    return false;
+  }
+  spawned(b, lo, k, tasks);
+  return true;
 }
 
 static napi_value batch_start(napi_env env, wasm_batch *b) {
@@ -355,6 +431,10 @@ static napi_value batch_start(napi_env env, wasm_batch *b) {
     return tova_napi_rejected(env, &err);
   }
   const char *fn = b->fn;
+  if (!batch_results(b)) {
+    batch_free(b);
+    return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+  }
   if (napi_create_promise(env, &b->req.op.deferred, &promise) != napi_ok) {
     batch_free(b);
     return tova_napi_fail(env, napi_generic_failure, fn);
@@ -367,46 +447,22 @@ static napi_value batch_start(napi_env env, wasm_batch *b) {
       record_error(b, 0, &err);
       finish(b, 1);
     }
-    finish(b, 1);
-    return promise;
-  }
-  /* Many tasks: one batch spawn (one queue operation, checks made once). */
-  tova_wasm_task_config *cfgs = b->n ? calloc(b->n, sizeof *cfgs) : NULL;
-  tova_wasm_task **tasks = b->n ? calloc(b->n, sizeof *tasks) : NULL;
-  if (b->n && (!cfgs || !tasks)) {
-    free(cfgs);
-    free(tasks);
-    tova_error_set(&err, TOVA_ERR_NOMEM, "%s: out of memory", fn);
-    record_error(b, 0, &err);
-    finish(b, b->n + 1);
-    return promise;
-  }
-  for (size_t i = 0; i < b->n; i++) {
-    wasm_item *it = &b->items[i];
-    cfgs[i] = (tova_wasm_task_config){.module = it->module, .func = it->func, .func_len = it->func_len,
-                                      .args = b->vals + it->args_off, .nargs = it->ft.nparams,
-                                      .timeout_ms = b->timeout_ms, .done = item_done, .userdata = it};
-  }
-  size_t failed = 0;
-  tova_status s = tova_wasm_task_spawn_batch(rt, b->n, cfgs, tasks, &failed, &err);
-  if (s != TOVA_OK) {
-    /* What the JS thread checked already passed, so this is out of memory
-     * or a shutdown: nothing was spawned. */
-    record_error(b, failed, &err);
-    finish(b, b->n + 1);
   } else {
-    for (size_t i = 0; i < b->n; i++) atomic_store(&b->items[i].task, tasks[i]);
-    /* A winner or first error may have come before the task pointers were
-     * stored: cancel_rest could not see them. */
-    if (atomic_load(&b->cancelling)) {
-      size_t win = atomic_load(&b->winner);
-      for (size_t i = 0; i < b->n; i++)
-        if (win != i + 1) tova_wasm_task_cancel(tasks[i], TOVA_ERR_CANCELLED);
+    /* Chunks of SPAWN_CHUNK: the workers start on the first tasks while
+     * this thread prepares the next ones. The spawning stays on this thread:
+     * live tasks are what keeps the JS event loop alive (and what deadlock
+     * detection counts), so every task is live before we return to JS. */
+    tova_wasm_task_config cfgs[SPAWN_CHUNK];
+    tova_wasm_task *tasks[SPAWN_CHUNK];
+    for (size_t lo = 0; lo < b->n; lo += SPAWN_CHUNK) {
+      size_t k = b->n - lo < SPAWN_CHUNK ? b->n - lo : SPAWN_CHUNK;
+      if (!spawn_range(rt, b, lo, k, cfgs, tasks)) {
+        finish(b, b->n - lo - k); /* nor any later chunk */
+        break;
+      }
     }
-    finish(b, 1);
   }
-  free(cfgs);
-  free(tasks);
+  finish(b, 1);
   return promise;
 }
 
