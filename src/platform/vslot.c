@@ -178,6 +178,14 @@ void tova_vslot_free(tova_vslot *slot, size_t dirty) {
     tova_plat_mutex_lock(&k->lock);
     warm = k->nwarm + k->warm_pending < WARM_MAX_SLOTS &&
            k->warm_bytes + resident <= WARM_MAX_BYTES;
+    if (warm && !dirty) {
+      /* Already clean (its user wrote nothing): straight onto the stack. */
+      k->warm_bytes += resident;
+      k->live--;
+      k->warm[k->nwarm++] = (warm_slot){base, resident};
+      tova_plat_mutex_unlock(&k->lock);
+      return;
+    }
     if (warm) {
       k->warm_pending++;
       k->warm_bytes += resident;

@@ -52,12 +52,36 @@ typedef enum wt_wait_kind {
 
 enum { WT_WS_IDLE = 0, WT_WS_BLOCKED, WT_WS_COMPLETED };
 
+/* Tasks of one batch spawn built together (tova_wasm_task_spawn_batch): up
+ * to WT_BLOCK_MAX tasks of the same module and export in one allocation of
+ * WT_BLOCK_BYTES (recycled through a small cache, wasm_task.c),
+ * each at a multiple of WT_BLOCK_ALIGN after this header and the imports. The block holds
+ * one module reference for all of them and is freed when its last task is
+ * (`live` counts the tasks not yet freed). */
+typedef struct wt_import {
+  tova_host_fn fn;
+  tova_functype type; /* points into the module */
+} wt_import;
+typedef struct wt_block {
+  _Atomic size_t live;
+  tova_module *module;
+  /* The module's imports, all `tova` functions, resolved once for every
+   * task of the block (NULL with WASI: instantiate resolves those itself). */
+  const wt_import *imports;
+} wt_block;
+#ifndef WT_BLOCK_MAX
+#define WT_BLOCK_MAX 128
+#endif
+#define WT_BLOCK_BYTES ((size_t)64 << 10) /* every block: below malloc's mmap threshold */
+#define WT_BLOCK_ALIGN 16
+
 struct tova_wasm_task {
   _Atomic uint32_t refs; /* caller's + 1 until ended + 1 while the deadline is armed */
   uint64_t id;
   tova_runtime *rt;
   tova_task *task; /* the pool task; valid until the task has ended */
   tova_module *module;
+  wt_block *block;  /* the block this task lives in, or NULL: its own allocation */
   const char *func; /* func_len bytes, stored after the struct */
   size_t func_len;
   tova_functype ft; /* the export's signature (points into module) */
