@@ -15,10 +15,23 @@
  *   spawnWasm(wasm, func, args, opts?)            {id, result: Promise, cancel()}
  *   opts = {timeout: ms}: a deadline per task (TOVA_TIMEOUT).
  *
+ * And one for the bridge (index.js), not part of the API:
+ *   concurrentWasmPacked(name, wasm, func, args, k, opts)
+ *       the call `name` (concurrentWasm, concurrentWasmShared or
+ *       concurrentWasmWithChannels) of args.length / k tasks that all call
+ *       `func` of `wasm` with k number arguments each, taken from the
+ *       Float64Array `args` (task i: args[i*k .. i*k+k)). This is the shape
+ *       Tova's compiler emits, and JS packs it far faster than N-API reads
+ *       an object per task. Returns undefined, having done nothing, when the
+ *       packed form does not fit (unknown export, other argument count or
+ *       types, a value that does not convert): the bridge then makes the
+ *       ordinary call, which reports whatever is wrong.
+ *
  * Only conversion lives here: the runtime owns each task's instance,
  * execution, parking, cancellation and result (tova_wasm_task_*). On the JS
  * thread, bad input fails before any task is spawned (module, export,
  * arguments); a batch is one promise settled by one completion. */
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +58,7 @@ typedef struct wasm_item {
 struct wasm_batch {
   tova_napi_req req; /* first: the request base (countdown, kept failure) */
   const char *fn;    /* JS function name for messages */
+  bool shared;       /* packed: every item shares items[0]'s module and func references */
   batch_mode mode;
   bool single; /* execWasm: resolve with the one result itself */
   int64_t timeout_ms;
@@ -63,6 +77,7 @@ static void batch_free(wasm_batch *b) {
   for (size_t i = 0; i < b->n; i++) {
     wasm_item *it = &b->items[i];
     if (it->task) tova_wasm_task_release(it->task);
+    if (b->shared && i > 0) continue;
     if (it->module) tova_module_release(it->module);
     if (it->owns_func) free(it->func);
   }
@@ -568,6 +583,102 @@ static napi_value concurrent(napi_env env, napi_callback_info info, const char *
   return batch_start(env, b);
 }
 
+/* ---- the packed form (for the bridge) -------------------------------------- */
+
+/* A JS number as a WebAssembly value of `type` under the rules of
+ * wasm_values.c for numbers; false when those rules would refuse it. */
+static bool packed_value(double d, uint8_t type, tova_val *out) {
+  out->raw = 0;
+  switch (type) {
+    case TOVA_F32: {
+      float f = (float)d;
+      memcpy(&out->f32_bits, &f, sizeof f);
+      return true;
+    }
+    case TOVA_F64:
+      memcpy(&out->f64_bits, &d, sizeof d);
+      return true;
+    case TOVA_I32:
+    case TOVA_I64:
+      if (!isfinite(d) || d != trunc(d) || fabs(d) > (double)TOVA_NAPI_MAX_SAFE_INT) return false;
+      if (type == TOVA_I64) {
+        out->i64 = (int64_t)d;
+        return true;
+      }
+      if (d < -2147483648.0 || d > 4294967295.0) return false;
+      out->i32 = (int32_t)(uint32_t)(int64_t)d;
+      return true;
+  }
+  return false;
+}
+
+static napi_value concurrent_wasm_packed(napi_env env, napi_callback_info info) {
+  static const char *const names[] = {"concurrentWasm", "concurrentWasmShared",
+                                      "concurrentWasmWithChannels"};
+  size_t argc = 6;
+  napi_value argv[6];
+  tova_error err;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) return NULL;
+  /* Which call: its name for messages (a static string). */
+  char name[40];
+  size_t name_len = 0;
+  const char *fn = NULL;
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &name_len) != napi_ok) return NULL;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(name, names[i]) == 0) fn = names[i];
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  uint32_t k = 0;
+  bool is_ta = false;
+  if (!fn || napi_is_typedarray(env, argv[3], &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, argv[3], &type, &length, &data, NULL, NULL) != napi_ok ||
+      type != napi_float64_array || napi_get_value_uint32(env, argv[4], &k) != napi_ok ||
+      (k ? length % k != 0 : length != 0))
+    return NULL;
+  int64_t timeout_ms = 0;
+  if (read_opts(env, argc > 5 ? argv[5] : NULL, &timeout_ms, &err, fn) != TOVA_OK) {
+    napi_value pending;
+    tova_napi_take_exception(env, &pending);
+    return NULL;
+  }
+  size_t n = k ? length / k : 0;
+  if (n == 0) return NULL; /* the ordinary call knows how many tasks there are */
+  wasm_batch *b = batch_new(tova_napi_state(env), fn, n, MODE_ALL);
+  if (!b) return NULL;
+  b->timeout_ms = timeout_ms;
+  b->shared = true;
+  wasm_item *first = &b->items[0];
+  first->batch = b;
+  bool fits = tova_napi_module_arg(env, argv[1], &first->module, &err, fn) == TOVA_OK &&
+              name_arg(env, argv[2], &first->func, &first->func_len, &err, fn) == TOVA_OK;
+  if (fits) first->owns_func = true;
+  fits = fits && tova_module_export_functype_n(first->module, first->func, first->func_len,
+                                               &first->ft) == TOVA_OK &&
+         first->ft.nparams == k;
+  size_t off = 0;
+  fits = fits && batch_vals(b, n * (size_t)k, &off);
+  const double *in = data;
+  for (size_t v = 0; fits && v < n * (size_t)k; v++)
+    fits = packed_value(in[v], first->ft.params[v % k], &b->vals[v]);
+  if (!fits) {
+    napi_value pending;
+    tova_napi_take_exception(env, &pending); /* none expected; never leave one */
+    batch_free(b);
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) {
+    wasm_item *it = &b->items[i];
+    it->batch = b;
+    it->module = first->module;
+    it->func = first->func;
+    it->func_len = first->func_len;
+    it->ft = first->ft;
+    it->args_off = i * k;
+  }
+  return batch_start(env, b);
+}
+
 static napi_value concurrent_wasm(napi_env env, napi_callback_info info) {
   return concurrent(env, info, "concurrentWasm", MODE_ALL);
 }
@@ -649,6 +760,7 @@ napi_status tova_napi_register_wasm(napi_env env, napi_value exports) {
       {"concurrentWasmCancelOnError", concurrent_wasm_cancel_on_error},
       {"concurrentWasmTimeout", concurrent_wasm_timeout},
       {"spawnWasm", spawn_wasm},
+      {"concurrentWasmPacked", concurrent_wasm_packed},
       {NULL, NULL},
   };
   return tova_napi_define(env, exports, list);
