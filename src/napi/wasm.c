@@ -41,6 +41,8 @@
 
 typedef enum batch_mode { MODE_ALL, MODE_FIRST, MODE_CANCEL_ON_ERROR, MODE_TIMEOUT } batch_mode;
 
+#define BATCH_SMALL_VALS 8
+
 typedef struct wasm_batch wasm_batch;
 
 typedef struct wasm_item {
@@ -68,6 +70,11 @@ struct wasm_batch {
   size_t nvals, cap_vals;
   tova_val *res; /* every item's results (res_off), written by its task */
   size_t nres;
+  bool res_inline; /* res points into small */
+  /* Small batches (execWasm: one task) keep their values here, so a batch is
+   * one allocation (items follow the struct): a million execWasm calls leave
+   * a million small chunks fewer for malloc to consolidate later. */
+  tova_val small[BATCH_SMALL_VALS];
   atomic_bool cancelling;    /* FIRST / CANCEL_ON_ERROR decided: cancel the rest */
   atomic_size_t winner;      /* FIRST: index + 1 of the first success */
   tova_wasm_task **handle_out; /* spawnWasm: receives a retained task */
@@ -81,9 +88,8 @@ static void batch_free(wasm_batch *b) {
     if (it->module) tova_module_release(it->module);
     if (it->owns_func) free(it->func);
   }
-  free(b->items);
-  free(b->vals);
-  free(b->res);
+  if (b->vals != b->small) free(b->vals);
+  if (!b->res_inline) free(b->res);
   tova_napi_req_destroy(&b->req);
   free(b);
 }
@@ -194,11 +200,11 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
 /* ---- building a batch from JS arguments ------------------------------------ */
 
 static wasm_batch *batch_new(tova_napi_env *st, const char *fn, size_t n, batch_mode mode) {
-  wasm_batch *b = calloc(1, sizeof *b);
+  if (n > (SIZE_MAX - sizeof(wasm_batch)) / sizeof(wasm_item)) return NULL;
+  wasm_batch *b = calloc(1, sizeof *b + (n ? n : 1) * sizeof(wasm_item));
   if (!b) return NULL;
-  b->items = calloc(n ? n : 1, sizeof *b->items);
-  if (!b->items || !tova_napi_req_init(&b->req, st, n, batch_settle, batch_discard)) {
-    free(b->items);
+  b->items = (wasm_item *)(b + 1);
+  if (!tova_napi_req_init(&b->req, st, n, batch_settle, batch_discard)) {
     free(b);
     return NULL;
   }
@@ -211,11 +217,16 @@ static wasm_batch *batch_new(tova_napi_env *st, const char *fn, size_t n, batch_
 }
 
 static bool batch_vals(wasm_batch *b, size_t count, size_t *off) {
-  if (b->nvals + count > b->cap_vals || !b->vals) {
-    size_t cap = b->cap_vals ? b->cap_vals * 2 : 64;
+  if (!b->vals) {
+    b->vals = b->small;
+    b->cap_vals = BATCH_SMALL_VALS;
+  }
+  if (b->nvals + count > b->cap_vals) {
+    size_t cap = b->cap_vals * 2 > 64 ? b->cap_vals * 2 : 64;
     while (cap < b->nvals + count) cap *= 2;
-    tova_val *v = realloc(b->vals, cap * sizeof *v);
+    tova_val *v = b->vals == b->small ? malloc(cap * sizeof *v) : realloc(b->vals, cap * sizeof *v);
     if (!v) return false;
+    if (b->vals == b->small) memcpy(v, b->small, b->nvals * sizeof *v);
     b->vals = v;
     b->cap_vals = cap;
   }
@@ -415,6 +426,12 @@ static bool batch_results(wasm_batch *b) {
     total += b->items[i].ft.nresults;
   }
   b->nres = total;
+  /* What the arguments left of the inline values, when that is enough. */
+  if ((!b->vals || b->vals == b->small) && b->nvals + total <= BATCH_SMALL_VALS) {
+    b->res = b->small + b->nvals;
+    b->res_inline = true;
+    return true;
+  }
   b->res = calloc(total ? total : 1, sizeof *b->res);
   return b->res != NULL;
 }
