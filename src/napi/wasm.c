@@ -71,6 +71,8 @@ struct wasm_batch {
   tova_val *res; /* every item's results (res_off), written by its task */
   size_t nres;
   bool res_inline; /* res points into small */
+  bool name_used;  /* name holds an item's func */
+  char name[32];
   /* Small batches (execWasm: one task) keep their values here, so a batch is
    * one allocation (items follow the struct): a million execWasm calls leave
    * a million small chunks fewer for malloc to consolidate later. */
@@ -237,19 +239,23 @@ static bool batch_vals(wasm_batch *b, size_t count, size_t *off) {
 
 /* A JS string as UTF-8 bytes with its exact length (a NUL is part of the
  * name, never its end). */
-static tova_status name_arg(napi_env env, napi_value v, char **out, size_t *len, tova_error *err,
-                            const char *fn) {
+static tova_status name_arg(napi_env env, wasm_batch *b, napi_value v, wasm_item *it,
+                            tova_error *err) {
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_string)
-    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: func must be a string, got %s", fn,
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: func must be a string, got %s", b->fn,
                           tova_napi_type_name(env, v));
   size_t n = 0;
   napi_get_value_string_utf8(env, v, NULL, 0, &n);
-  char *s = malloc(n + 1);
-  if (!s) return tova_error_set(err, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+  /* The batch's first short name lives in the batch itself. */
+  bool inline_name = !b->name_used && n < sizeof b->name;
+  char *s = inline_name ? b->name : malloc(n + 1);
+  if (!s) return tova_error_set(err, TOVA_ERR_NOMEM, "%s: out of memory", b->fn);
   napi_get_value_string_utf8(env, v, s, n + 1, &n);
-  *out = s;
-  *len = n;
+  b->name_used |= inline_name;
+  it->func = s;
+  it->func_len = n;
+  it->owns_func = !inline_name;
   return TOVA_OK;
 }
 
@@ -284,9 +290,8 @@ static tova_status fill_item(napi_env env, wasm_batch *b, size_t i, napi_value w
     it->func = memo->func;
     it->func_len = memo->func_len;
   } else {
-    s = name_arg(env, func, &it->func, &it->func_len, err, b->fn);
+    s = name_arg(env, b, func, it, err);
     if (s != TOVA_OK) return s;
-    it->owns_func = true;
     memo->func_v = func;
     memo->func = it->func;
     memo->func_len = it->func_len;
@@ -668,8 +673,7 @@ static napi_value concurrent_wasm_packed(napi_env env, napi_callback_info info) 
   wasm_item *first = &b->items[0];
   first->batch = b;
   bool fits = tova_napi_module_arg(env, argv[1], &first->module, &err, fn) == TOVA_OK &&
-              name_arg(env, argv[2], &first->func, &first->func_len, &err, fn) == TOVA_OK;
-  if (fits) first->owns_func = true;
+              name_arg(env, b, argv[2], first, &err) == TOVA_OK;
   fits = fits && tova_module_export_functype_n(first->module, first->func, first->func_len,
                                                &first->ft) == TOVA_OK &&
          first->ft.nparams == k;
