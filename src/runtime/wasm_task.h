@@ -54,10 +54,13 @@ enum { WT_WS_IDLE = 0, WT_WS_BLOCKED, WT_WS_COMPLETED };
 
 /* Tasks of one batch spawn built together (tova_wasm_task_spawn_batch): up
  * to WT_BLOCK_MAX tasks of the same module and export in one allocation of
- * WT_BLOCK_BYTES (recycled through a small cache, wasm_task.c),
- * each at a multiple of WT_BLOCK_ALIGN after this header and the imports. The block holds
- * one module reference for all of them and is freed when its last task is
- * (`live` counts the tasks not yet freed). */
+ * WT_BLOCK_BYTES (recycled through a small cache, wasm_task.c), each at a
+ * multiple of WT_BLOCK_ALIGN after this header and the imports. The block
+ * holds one module reference for all of them and is freed when its last
+ * task is (`live` counts the tasks not yet freed). A task that outlives the
+ * others of its block keeps the whole block: at most WT_BLOCK_BYTES per
+ * such task. WT_BLOCK_MAX may be set at build time (1: no blocks, for
+ * comparisons). */
 typedef struct wt_import {
   tova_host_fn fn;
   tova_functype type; /* points into the module */
