@@ -147,6 +147,24 @@ static void block_free(void *p) {
   if (!kept) free(p);
 }
 
+#define ROUND_BLOCK(n) (((n) + WT_BLOCK_ALIGN - 1) / WT_BLOCK_ALIGN * WT_BLOCK_ALIGN)
+#define BLOCK_HEAD ROUND_BLOCK(sizeof(wt_block))
+
+/* Bytes of a task: the struct, then its argument and result values, then the
+ * export's name; in a block, rounded up to WT_BLOCK_ALIGN. */
+static size_t task_size(uint32_t nparams, uint32_t nresults, size_t func_len) {
+  return sizeof(tova_wasm_task) + ((size_t)nparams + nresults) * sizeof(tova_val) + func_len + 1;
+}
+static size_t block_stride(uint32_t nparams, uint32_t nresults, size_t func_len) {
+  return ROUND_BLOCK(task_size(nparams, nresults, func_len));
+}
+
+static wt_block *block_of(const tova_wasm_task *t) {
+  if (!t->in_block) return NULL;
+  size_t stride = block_stride(t->ft.nparams, t->ft.nresults, t->func_len);
+  return (wt_block *)((uint8_t *)t - BLOCK_HEAD - (size_t)t->block_index * stride);
+}
+
 /* ---- references ---------------------------------------------------------- */
 
 void tova_wasm_task_retain(tova_wasm_task *t) {
@@ -157,7 +175,7 @@ void tova_wasm_task_release(tova_wasm_task *t) {
   if (!t || atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1) return;
   if (t->wasi) tova_wasi_free(t->wasi);
   free(t->message);
-  wt_block *b = t->block;
+  wt_block *b = block_of(t);
   if (!b) {
     tova_module_release(t->module);
     free(t);
@@ -312,7 +330,8 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
             : tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for WASI");
     if (st != TOVA_OK && st != TOVA_ERR_NOMEM) tova_error_set(err, st, "cannot define WASI");
   }
-  const wt_import *known = t->block ? t->block->imports : NULL; /* resolved once per block */
+  const wt_block *blk = block_of(t);
+  const wt_import *known = blk ? blk->imports : NULL; /* resolved once per block */
   for (uint32_t i = 0; i < n && st == TOVA_OK; i++) {
     if (known) {
       tova_func *f = tova_func_new_host(t->store, &known[i].type, known[i].fn, t);
@@ -471,18 +490,16 @@ static tova_status check(tova_runtime *rt, const tova_wasm_task_config *cfg, boo
   return TOVA_OK;
 }
 
-/* Bytes of a task for cfg: the struct, then its argument and result values,
- * then the export's name. */
 static size_t task_bytes(const tova_wasm_task_config *cfg, const tova_functype *ft) {
-  return sizeof(tova_wasm_task) + ((size_t)ft->nparams + ft->nresults) * sizeof(tova_val) +
-         cfg->func_len + 1;
+  return task_size(ft->nparams, ft->nresults, cfg->func_len);
 }
 
 /* Build the task for a checked cfg in `mem` (task_bytes of zeros), not yet
  * live. In a block, the block's reference to the module stands for the
  * task's; else the task retains it. */
 static tova_wasm_task *build(tova_runtime *rt, const tova_wasm_task_config *cfg,
-                             const tova_functype *ft, void *mem, wt_block *block, uint64_t id) {
+                             const tova_functype *ft, void *mem, bool in_block, size_t index,
+                             uint64_t id) {
   tova_wasm_task *t = mem;
   t->args = (tova_val *)(t + 1);
   t->results = t->args + ft->nparams;
@@ -503,9 +520,10 @@ static tova_wasm_task *build(tova_runtime *rt, const tova_wasm_task_config *cfg,
   t->ft = *ft;
   tova_plat_spin_init(&t->mu);
   t->max_stack_bytes = cfg->max_stack_bytes;
-  if (!block) tova_module_retain(cfg->module);
-  t->block = block;
+  if (!in_block) tova_module_retain(cfg->module);
   t->module = cfg->module;
+  t->in_block = in_block;
+  t->block_index = (uint16_t)index;
   t->rt = rt;
   t->id = id;
   t->done = cfg->done;
@@ -525,7 +543,7 @@ static tova_status prepare(tova_runtime *rt, const tova_wasm_task_config *cfg, b
   if (st != TOVA_OK) return st;
   void *mem = calloc(1, task_bytes(cfg, ft));
   if (!mem) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a task");
-  *out = build(rt, cfg, ft, mem, NULL, atomic_fetch_add(&next_task_id, 1));
+  *out = build(rt, cfg, ft, mem, false, 0, atomic_fetch_add(&next_task_id, 1));
   return TOVA_OK;
 }
 
@@ -591,22 +609,15 @@ static bool same_as_previous(const tova_wasm_task_config *cfgs, size_t i) {
          (c->wasi != NULL) == (p->wasi != NULL);
 }
 
-/* Where the tasks of a block start (after the header and imports), and how
- * many tasks like cfg's fit in one. */
-static size_t block_head(uint32_t nimports) {
-  size_t head = sizeof(wt_block) + nimports * sizeof(wt_import);
-  return (head + WT_BLOCK_ALIGN - 1) / WT_BLOCK_ALIGN * WT_BLOCK_ALIGN;
-}
-static size_t block_stride(const tova_wasm_task_config *cfg, const tova_functype *ft) {
-  return (task_bytes(cfg, ft) + WT_BLOCK_ALIGN - 1) / WT_BLOCK_ALIGN * WT_BLOCK_ALIGN;
-}
 static uint32_t block_imports(const tova_wasm_task_config *cfg) {
   return cfg->wasi ? 0 : tova_module_import_count(cfg->module);
 }
+
+/* How many tasks like cfg's fit in one block (with its imports). */
 static size_t block_fits(const tova_wasm_task_config *cfg, const tova_functype *ft) {
-  size_t head = block_head(block_imports(cfg));
-  if (head >= WT_BLOCK_BYTES) return 0;
-  size_t k = (WT_BLOCK_BYTES - head) / block_stride(cfg, ft);
+  size_t fixed = BLOCK_HEAD + (size_t)block_imports(cfg) * sizeof(wt_import);
+  if (fixed >= WT_BLOCK_BYTES) return 0;
+  size_t k = (WT_BLOCK_BYTES - fixed) / block_stride(ft->nparams, ft->nresults, cfg->func_len);
   return k < WT_BLOCK_MAX ? k : WT_BLOCK_MAX;
 }
 
@@ -616,15 +627,16 @@ static bool build_block(tova_runtime *rt, const tova_wasm_task_config *cfgs, siz
                         const tova_functype *ft, tova_wasm_task **out) {
   tova_module *m = cfgs[0].module;
   uint32_t nimports = block_imports(&cfgs[0]);
-  size_t head = block_head(nimports), stride = block_stride(&cfgs[0], ft);
-  wt_block *b = block_alloc();
+  size_t stride = block_stride(ft->nparams, ft->nresults, cfgs[0].func_len);
+  uint8_t *b = block_alloc();
   if (!b) return false;
-  atomic_init(&b->live, k);
+  wt_block *hdr = (wt_block *)b;
+  atomic_init(&hdr->live, k);
   tova_module_retain(m);
-  b->module = m;
+  hdr->module = m;
   if (nimports) {
     /* check() accepted them: every import is a known `tova` function. */
-    wt_import *imps = (wt_import *)(b + 1);
+    wt_import *imps = (wt_import *)(b + BLOCK_HEAD + k * stride);
     for (uint32_t i = 0; i < nimports; i++) {
       tova_import_info im;
       tova_error ignored;
@@ -632,11 +644,11 @@ static bool build_block(tova_runtime *rt, const tova_wasm_task_config *cfgs, siz
       imps[i].fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, &ignored);
       imps[i].type = im.functype;
     }
-    b->imports = imps;
+    hdr->imports = imps;
   }
   uint64_t id = atomic_fetch_add(&next_task_id, k);
   for (size_t i = 0; i < k; i++)
-    out[i] = build(rt, &cfgs[i], ft, (uint8_t *)b + head + i * stride, b, id + i);
+    out[i] = build(rt, &cfgs[i], ft, b + BLOCK_HEAD + i * stride, true, i, id + i);
   return true;
 }
 

@@ -65,6 +65,9 @@ typedef struct wt_import {
   tova_host_fn fn;
   tova_functype type; /* points into the module */
 } wt_import;
+/* Layout: this header (WT_BLOCK_ALIGN-rounded), the tasks one after the
+ * other (each rounded to WT_BLOCK_ALIGN), then the imports. A task finds its
+ * block from its own address, number and size: nothing is added per task. */
 typedef struct wt_block {
   _Atomic size_t live;
   tova_module *module;
@@ -73,18 +76,19 @@ typedef struct wt_block {
   const wt_import *imports;
 } wt_block;
 #ifndef WT_BLOCK_MAX
-#define WT_BLOCK_MAX 128
+#define WT_BLOCK_MAX 1024 /* the bytes bound it first (block_index is 16 bits) */
 #endif
 #define WT_BLOCK_BYTES ((size_t)64 << 10) /* every block: below malloc's mmap threshold */
 #define WT_BLOCK_ALIGN 16
 
 struct tova_wasm_task {
   _Atomic uint32_t refs; /* caller's + 1 until ended + 1 while the deadline is armed */
+  bool in_block;         /* lives in a wt_block, as its task number block_index */
+  uint16_t block_index;
   uint64_t id;
   tova_runtime *rt;
   tova_task *task; /* the pool task; valid until the task has ended */
   tova_module *module;
-  wt_block *block;  /* the block this task lives in, or NULL: its own allocation */
   const char *func; /* func_len bytes, stored after the struct */
   size_t func_len;
   tova_functype ft; /* the export's signature (points into module) */
