@@ -226,6 +226,10 @@ TOVA_EXTERN tova_global *tova_global_new(tova_store *s, tova_valtype type, bool 
                                          tova_val value);
 TOVA_EXTERN tova_val tova_global_get(const tova_global *g);
 TOVA_EXTERN tova_valtype tova_global_type(const tova_global *g);
+/* The memory's bytes (valid until it grows), writable: the only way to reach
+ * them from outside WebAssembly. Asking counts as writing (the whole memory
+ * is then zeroed when it goes back to the pool), so write through no other
+ * pointer. */
 TOVA_EXTERN uint8_t *tova_memory_data(tova_memory *m, uint64_t *size_bytes);
 TOVA_EXTERN uint32_t tova_memory_pages(const tova_memory *m);
 TOVA_EXTERN uint32_t tova_table_size(const tova_table *t);

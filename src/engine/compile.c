@@ -1401,6 +1401,7 @@ tova_status wasm_compile(tova_module *m, tova_error *err) {
   c.h = wasm_interp_handlers();
   tova_status st = TOVA_OK;
   for (uint32_t i = 0; i < ndefs && st == TOVA_OK; i++) st = compile_body(&c, i, err);
+  if (st == TOVA_OK) wasm_find_memory_writers(m);
   free(c.code);
   free(c.vs);
   free(c.cs);

@@ -72,6 +72,9 @@ struct wasm_code {
   uint32_t nresults;
   uint32_t frame_slots; /* locals + maximum operand stack height (+ call scratch) */
   uint32_t func_index;  /* in the module's function space (for messages) */
+  /* Running this function may write linear memory (mem_writers.c): entries
+   * into it mark the memory `written` (store.h). */
+  bool may_write_memory;
 };
 
 /* Every internal opcode, with its length and operands: iops.h. The
@@ -107,6 +110,10 @@ enum wasm_iop_cells {
   WASM_IOP_LIST(WASM_IOP_CELLS_ENUM)
 #undef WASM_IOP_CELLS_ENUM
 };
+
+/* Set may_write_memory of every defined function (mem_writers.c); run by
+ * wasm_compile once every body has its code. */
+void wasm_find_memory_writers(tova_module *m);
 
 /* Handler addresses of the interpreter, indexed by wasm_iop (interp.c). */
 const void *const *wasm_interp_handlers(void);

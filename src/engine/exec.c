@@ -242,6 +242,7 @@ tova_status tova_exec_call(tova_exec *e, tova_func *f, const tova_val *args, tov
   e->pc = __atomic_load_n(&c->cells, __ATOMIC_ACQUIRE); /* native tier hook: see compile.h */
   e->fp_off = 0;
   e->inst = f->instance;
+  if (c->may_write_memory) wasm_memory_note_writer(f->instance->mem0); /* store.h: `written` */
   e->state = WASM_EXEC_RUNNING;
   return finish(e, wasm_interp_run(e), results, err);
 }

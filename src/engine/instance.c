@@ -208,7 +208,10 @@ static tova_status init_data(tova_instance *inst, uint32_t idx, tova_error *err)
                           "out of bounds memory access: data segment %u writes %u bytes at %u "
                           "into a memory of %llu bytes",
                           idx, seg->len, offset, (unsigned long long)mem->size);
-  if (seg->len) memcpy(mem->base + offset, seg->bytes, seg->len);
+  if (seg->len) {
+    memcpy(mem->base + offset, seg->bytes, seg->len);
+    if ((uint64_t)offset + seg->len > mem->dirty) mem->dirty = (uint64_t)offset + seg->len; /* store.h */
+  }
   inst->data_dropped[idx] = 1;
   return TOVA_OK;
 }

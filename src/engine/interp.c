@@ -261,6 +261,8 @@ do_return : {
       /* The frame remembers our instance; the callee runs with its own. */\
       ENTER_WASM(cf->code, cargbase, cret);                                \
       inst = cf->instance;                                                 \
+      /* An entry into another instance: see `written` in store.h. */      \
+      if (cf->code->may_write_memory) wasm_memory_note_writer(inst->mem0); \
       RELOAD_MEM();                                                        \
     } else {                                                               \
       ENTER_WASM(cf->code, cargbase, cret);                                \

@@ -22,10 +22,14 @@
  *
  * Nothing beyond `size` is ever touched (the interpreter bounds-checks every
  * access against size; slots have no guard pages), so when a memory leaves
- * a slot only its first `size` bytes need to be returned to the OS.
+ * a slot only its first `size` bytes need to be returned to the OS; and
+ * only its first wasm_memory_dirty_bytes() need cleaning: a task whose code
+ * cannot store (a pure function of its arguments) leaves at most its data
+ * segments to zero, not the whole page.
  */
 #include <string.h>
 
+#include "common/assert.h"
 #include "engine/objects.h"
 #include "platform/platform.h"
 
@@ -37,11 +41,35 @@ typedef struct memory_obj {
   tova_vslot slot; /* the home when it is a pool slot: slot.base == pub.base */
 } memory_obj;
 
+#if TOVA_DEBUG
+/* Debug builds check the promise made to the pool on a sample: the first and
+ * the last page beyond the dirty part read zero (a missed `written` mark
+ * shows up there first: stores just past the data, stacks at the top). The C
+ * test test_memory_clean checks whole memories. */
+static bool zero_bytes(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i]) return false;
+  return true;
+}
+static void check_clean_beyond(const tova_memory *m, uint64_t dirty) {
+  uint64_t page = 4096, rest = m->size - dirty;
+  uint64_t head = rest < page ? rest : page;
+  TOVA_ASSERT(zero_bytes(m->base + dirty, (size_t)head));
+  TOVA_ASSERT(zero_bytes(m->base + m->size - head, (size_t)head));
+}
+#endif
+
 static void release_home(memory_obj *mo) {
   tova_memory *m = &mo->pub;
   if (!m->base) return;
+#if TOVA_DEBUG
+  if (mo->slot.base) check_clean_beyond(m, wasm_memory_dirty_bytes(m));
+#endif
+  /* The pool's invariant (vslot.c: a slot is handed out all zero) rests on
+   * this figure covering every byte that may be nonzero: see `written` and
+   * `dirty` in store.h for who keeps it so. */
   if (mo->slot.base)
-    tova_vslot_free(&mo->slot, (size_t)m->size); /* clears mo->slot */
+    tova_vslot_free(&mo->slot, (size_t)wasm_memory_dirty_bytes(m)); /* clears mo->slot */
   else
     tova_vmem_release(m->base, (size_t)m->reserved);
   m->base = NULL;
@@ -93,7 +121,9 @@ static bool resize(memory_obj *mo, uint32_t pages) {
       if (!base) return false;
     }
     if (m->base) {
-      memcpy(base, m->base, (size_t)m->size);
+      /* Beyond the dirty part both homes read zero: copying it would only
+       * touch pages of the new home for nothing. */
+      memcpy(base, m->base, (size_t)wasm_memory_dirty_bytes(m));
       release_home(mo);
     }
     m->base = base;
@@ -152,6 +182,7 @@ uint32_t wasm_memory_declared_max(const tova_memory *m) {
 
 uint8_t *tova_memory_data(tova_memory *m, uint64_t *size_bytes) {
   if (size_bytes) *size_bytes = m ? m->size : 0;
+  wasm_memory_note_writer(m); /* a writable pointer: whoever holds it may write */
   return m ? m->base : NULL;
 }
 

@@ -45,6 +45,16 @@ struct tova_memory {
   uint32_t pages;
   uint32_t max_pages; /* effective maximum */
   bool has_max;
+  /* What may be nonzero, so that a pooled home is cleaned only where it may
+   * be dirty when it is released (memory.c). Invariant: every byte beyond
+   * the first `dirty` bytes is zero unless `written`, and `written` is set
+   * BEFORE anything other than a data segment can write: an entry into
+   * WebAssembly code that may write this memory (wasm_code.may_write_memory:
+   * tova_exec_call, a call across instances in the interpreter), and every
+   * hand-out of a writable pointer (tova_memory_data). Data segments raise
+   * `dirty` instead. Once set, `written` stays set until the memory dies. */
+  bool written;
+  uint64_t dirty;    /* bytes at base that data segments may have made nonzero */
   uint64_t reserved; /* bytes of address space reserved at base */
 };
 
@@ -70,6 +80,15 @@ struct tova_instance {
 /* Grow helpers shared by memory.grow/table.grow and the C API. Return the old
  * size, or -1 (as uint32_t 0xFFFFFFFF) when the grow is refused. */
 uint32_t wasm_memory_grow(tova_memory *m, uint32_t delta_pages);
+
+/* Code that may write memory m (NULL: none) is about to run: see `written`. */
+static inline void wasm_memory_note_writer(tova_memory *m) {
+  if (m && !m->written) m->written = true;
+}
+/* Bytes at the start of m that may be nonzero (what a release must clean). */
+static inline uint64_t wasm_memory_dirty_bytes(const tova_memory *m) {
+  return m->written ? m->size : m->dirty < m->size ? m->dirty : m->size;
+}
 uint32_t wasm_table_grow(tova_table *t, uint32_t delta, void *init);
 
 /* The store's allocator for objects it owns (freed by tova_store_free, never

@@ -15,10 +15,23 @@
  *   spawnWasm(wasm, func, args, opts?)            {id, result: Promise, cancel()}
  *   opts = {timeout: ms}: a deadline per task (TOVA_TIMEOUT).
  *
+ * And one for the bridge (index.js), not part of the API:
+ *   concurrentWasmPacked(name, wasm, func, args, k, opts)
+ *       the call `name` (concurrentWasm, concurrentWasmShared or
+ *       concurrentWasmWithChannels) of args.length / k tasks that all call
+ *       `func` of `wasm` with k number arguments each, taken from the
+ *       Float64Array `args` (task i: args[i*k .. i*k+k)). This is the shape
+ *       Tova's compiler emits, and JS packs it far faster than N-API reads
+ *       an object per task. Returns undefined, having done nothing, when the
+ *       packed form does not fit (unknown export, other argument count or
+ *       types, a value that does not convert): the bridge then makes the
+ *       ordinary call, which reports whatever is wrong.
+ *
  * Only conversion lives here: the runtime owns each task's instance,
  * execution, parking, cancellation and result (tova_wasm_task_*). On the JS
  * thread, bad input fails before any task is spawned (module, export,
  * arguments); a batch is one promise settled by one completion. */
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +40,8 @@
 #include "wasm_internal.h"
 
 typedef enum batch_mode { MODE_ALL, MODE_FIRST, MODE_CANCEL_ON_ERROR, MODE_TIMEOUT } batch_mode;
+
+#define BATCH_SMALL_VALS 8
 
 typedef struct wasm_batch wasm_batch;
 
@@ -38,12 +53,14 @@ typedef struct wasm_item {
   bool owns_func;
   tova_functype ft;
   size_t args_off; /* into batch->vals */
-  tova_wasm_task *_Atomic task; /* retained once spawned */
+  size_t res_off;  /* into batch->res: the task writes its results there */
+  tova_wasm_task *_Atomic task; /* retained once spawned, when the mode cancels (keeps_tasks) */
 } wasm_item;
 
 struct wasm_batch {
   tova_napi_req req; /* first: the request base (countdown, kept failure) */
   const char *fn;    /* JS function name for messages */
+  bool shared;       /* packed: every item shares items[0]'s module and func references */
   batch_mode mode;
   bool single; /* execWasm: resolve with the one result itself */
   int64_t timeout_ms;
@@ -51,6 +68,15 @@ struct wasm_batch {
   wasm_item *items;
   tova_val *vals;
   size_t nvals, cap_vals;
+  tova_val *res; /* every item's results (res_off), written by its task */
+  size_t nres;
+  bool res_inline; /* res points into small */
+  bool name_used;  /* name holds an item's func */
+  char name[32];
+  /* Small batches (execWasm: one task) keep their values here, so a batch is
+   * one allocation (items follow the struct): a million execWasm calls leave
+   * a million small chunks fewer for malloc to consolidate later. */
+  tova_val small[BATCH_SMALL_VALS];
   atomic_bool cancelling;    /* FIRST / CANCEL_ON_ERROR decided: cancel the rest */
   atomic_size_t winner;      /* FIRST: index + 1 of the first success */
   tova_wasm_task **handle_out; /* spawnWasm: receives a retained task */
@@ -60,11 +86,12 @@ static void batch_free(wasm_batch *b) {
   for (size_t i = 0; i < b->n; i++) {
     wasm_item *it = &b->items[i];
     if (it->task) tova_wasm_task_release(it->task);
+    if (b->shared && i > 0) continue;
     if (it->module) tova_module_release(it->module);
     if (it->owns_func) free(it->func);
   }
-  free(b->items);
-  free(b->vals);
+  if (b->vals != b->small) free(b->vals);
+  if (!b->res_inline) free(b->res);
   tova_napi_req_destroy(&b->req);
   free(b);
 }
@@ -119,10 +146,8 @@ static void item_done(tova_wasm_task *t, void *userdata) {
 
 /* ---- settling --------------------------------------------------------------- */
 
-static napi_status item_result(napi_env env, wasm_item *it, napi_value *out) {
-  tova_functype ft;
-  const tova_val *vals = tova_wasm_task_results(it->task, &ft);
-  return tova_napi_wasm_results(env, &ft, vals, out);
+static napi_status item_result(napi_env env, wasm_batch *b, wasm_item *it, napi_value *out) {
+  return tova_napi_wasm_results(env, &it->ft, b->res + it->res_off, out);
 }
 
 static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
@@ -131,7 +156,7 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
   napi_status s = napi_ok;
   size_t win = atomic_load(&b->winner);
   if (b->mode == MODE_FIRST && win) {
-    s = item_result(env, &b->items[win - 1], &out);
+    s = item_result(env, b, &b->items[win - 1], &out);
   } else if (b->mode == MODE_FIRST && b->n == 0) {
     s = napi_get_null(env, &out);
   } else if (b->req.err_index < b->n) {
@@ -153,12 +178,12 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
     tova_napi_req_settled(st);
     return;
   } else if (b->single) {
-    s = item_result(env, &b->items[0], &out);
+    s = item_result(env, b, &b->items[0], &out);
   } else {
     s = napi_create_array_with_length(env, b->n, &out);
     for (size_t i = 0; s == napi_ok && i < b->n; i++) {
       napi_value v;
-      s = item_result(env, &b->items[i], &v);
+      s = item_result(env, b, &b->items[i], &v);
       if (s == napi_ok) s = napi_set_element(env, out, (uint32_t)i, v);
     }
   }
@@ -177,11 +202,11 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
 /* ---- building a batch from JS arguments ------------------------------------ */
 
 static wasm_batch *batch_new(tova_napi_env *st, const char *fn, size_t n, batch_mode mode) {
-  wasm_batch *b = calloc(1, sizeof *b);
+  if (n > (SIZE_MAX - sizeof(wasm_batch)) / sizeof(wasm_item)) return NULL;
+  wasm_batch *b = calloc(1, sizeof *b + (n ? n : 1) * sizeof(wasm_item));
   if (!b) return NULL;
-  b->items = calloc(n ? n : 1, sizeof *b->items);
-  if (!b->items || !tova_napi_req_init(&b->req, st, n, batch_settle, batch_discard)) {
-    free(b->items);
+  b->items = (wasm_item *)(b + 1);
+  if (!tova_napi_req_init(&b->req, st, n, batch_settle, batch_discard)) {
     free(b);
     return NULL;
   }
@@ -194,11 +219,16 @@ static wasm_batch *batch_new(tova_napi_env *st, const char *fn, size_t n, batch_
 }
 
 static bool batch_vals(wasm_batch *b, size_t count, size_t *off) {
-  if (b->nvals + count > b->cap_vals || !b->vals) {
-    size_t cap = b->cap_vals ? b->cap_vals * 2 : 64;
+  if (!b->vals) {
+    b->vals = b->small;
+    b->cap_vals = BATCH_SMALL_VALS;
+  }
+  if (b->nvals + count > b->cap_vals) {
+    size_t cap = b->cap_vals * 2 > 64 ? b->cap_vals * 2 : 64;
     while (cap < b->nvals + count) cap *= 2;
-    tova_val *v = realloc(b->vals, cap * sizeof *v);
+    tova_val *v = b->vals == b->small ? malloc(cap * sizeof *v) : realloc(b->vals, cap * sizeof *v);
     if (!v) return false;
+    if (b->vals == b->small) memcpy(v, b->small, b->nvals * sizeof *v);
     b->vals = v;
     b->cap_vals = cap;
   }
@@ -209,19 +239,23 @@ static bool batch_vals(wasm_batch *b, size_t count, size_t *off) {
 
 /* A JS string as UTF-8 bytes with its exact length (a NUL is part of the
  * name, never its end). */
-static tova_status name_arg(napi_env env, napi_value v, char **out, size_t *len, tova_error *err,
-                            const char *fn) {
+static tova_status name_arg(napi_env env, wasm_batch *b, napi_value v, wasm_item *it,
+                            tova_error *err) {
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_string)
-    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: func must be a string, got %s", fn,
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: func must be a string, got %s", b->fn,
                           tova_napi_type_name(env, v));
   size_t n = 0;
   napi_get_value_string_utf8(env, v, NULL, 0, &n);
-  char *s = malloc(n + 1);
-  if (!s) return tova_error_set(err, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+  /* The batch's first short name lives in the batch itself. */
+  bool inline_name = !b->name_used && n < sizeof b->name;
+  char *s = inline_name ? b->name : malloc(n + 1);
+  if (!s) return tova_error_set(err, TOVA_ERR_NOMEM, "%s: out of memory", b->fn);
   napi_get_value_string_utf8(env, v, s, n + 1, &n);
-  *out = s;
-  *len = n;
+  b->name_used |= inline_name;
+  it->func = s;
+  it->func_len = n;
+  it->owns_func = !inline_name;
   return TOVA_OK;
 }
 
@@ -231,6 +265,8 @@ typedef struct item_memo {
   napi_value func_v;
   char *func;
   size_t func_len;
+  bool have_ft; /* ft is the signature of func in module */
+  tova_functype ft;
 } item_memo;
 
 static tova_status fill_item(napi_env env, wasm_batch *b, size_t i, napi_value wasm, napi_value func,
@@ -248,21 +284,30 @@ static tova_status fill_item(napi_env env, wasm_batch *b, size_t i, napi_value w
     memo->wasm = wasm;
     memo->module = it->module;
   }
+  if (!same) memo->have_ft = false;
   same = false;
   if (memo->func && napi_strict_equals(env, memo->func_v, func, &same) == napi_ok && same) {
     it->func = memo->func;
     it->func_len = memo->func_len;
   } else {
-    s = name_arg(env, func, &it->func, &it->func_len, err, b->fn);
+    s = name_arg(env, b, func, it, err);
     if (s != TOVA_OK) return s;
-    it->owns_func = true;
     memo->func_v = func;
     memo->func = it->func;
     memo->func_len = it->func_len;
+    memo->have_ft = false;
   }
-  if (tova_module_export_functype_n(it->module, it->func, it->func_len, &it->ft) != TOVA_OK)
+  /* The same module and name as the item before (Tova's usual batch): the
+   * same signature, looked up once. */
+  if (memo->have_ft) {
+    it->ft = memo->ft;
+  } else if (tova_module_export_functype_n(it->module, it->func, it->func_len, &it->ft) == TOVA_OK) {
+    memo->ft = it->ft;
+    memo->have_ft = true;
+  } else {
     return tova_error_set(err, TOVA_ERR_NOT_FOUND, "%s: the module has no exported function '%.*s'",
                           b->fn, (int)(it->func_len > 64 ? 64 : it->func_len), it->func);
+  }
   size_t off;
   if (!batch_vals(b, it->ft.nparams, &off))
     return tova_error_set(err, TOVA_ERR_NOMEM, "%s: out of memory", b->fn);
@@ -327,23 +372,91 @@ void tova_napi_install_exit_hook(napi_env env, tova_napi_env *st) {
 
 /* ---- spawning --------------------------------------------------------------- */
 
-static tova_status spawn_item(tova_runtime *rt, wasm_batch *b, size_t i, tova_error *err) {
+/* Tasks spawned per runtime call: the first ones run on the workers while
+ * the JS thread prepares the next, and the configs need a small buffer only
+ * (on the stack: SPAWN_CHUNK configs of about 100 bytes). */
+#define SPAWN_CHUNK 256
+
+/* Modes that cancel tasks hold a reference to each (cancel_rest); the others
+ * drop theirs at once: a finished task's memory is then reused by the tasks
+ * still being spawned instead of piling up until the batch settles. */
+static bool keeps_tasks(const wasm_batch *b) {
+  return b->mode == MODE_FIRST || b->mode == MODE_CANCEL_ON_ERROR;
+}
+
+/* Item i as one row of the runtime's bulk form: its arguments are read from
+ * b->vals and its results written to b->res in place (no copies). */
+static tova_wasm_task_config item_config(wasm_batch *b, size_t i) {
   wasm_item *it = &b->items[i];
-  tova_wasm_task_config cfg = {.module = it->module, .func = it->func, .func_len = it->func_len,
-                               .args = b->vals + it->args_off, .nargs = it->ft.nparams,
-                               .timeout_ms = b->timeout_ms, .done = item_done, .userdata = it};
+  return (tova_wasm_task_config){.module = it->module, .func = it->func, .func_len = it->func_len,
+                                 .timeout_ms = b->timeout_ms, .done = item_done, .userdata = it,
+                                 .nrows = 1, .rows_args = b->vals + it->args_off,
+                                 .rows_results = b->res + it->res_off};
+}
+
+/* The batch's tasks [lo, lo + k) were spawned as tasks[0..k). */
+static void spawned(wasm_batch *b, size_t lo, size_t k, tova_wasm_task **tasks) {
+  if (!keeps_tasks(b)) {
+    for (size_t i = 0; i < k; i++) tova_wasm_task_release(tasks[i]);
+    return;
+  }
+  for (size_t i = 0; i < k; i++) atomic_store(&b->items[lo + i].task, tasks[i]);
+  /* A winner or first error may have come before the task pointers were
+   * stored: cancel_rest could not see them. */
+  if (atomic_load(&b->cancelling)) {
+    size_t win = atomic_load(&b->winner);
+    for (size_t i = 0; i < k; i++)
+      if (win != lo + i + 1) tova_wasm_task_cancel(tasks[i], TOVA_ERR_CANCELLED);
+  }
+}
+
+static tova_status spawn_item(tova_runtime *rt, wasm_batch *b, size_t i, tova_error *err) {
+  tova_wasm_task_config cfg = item_config(b, i);
   tova_wasm_task *t = NULL;
   tova_status s = tova_wasm_task_spawn(rt, &cfg, &t, err);
   if (s != TOVA_OK) return s;
-  atomic_store(&it->task, t);
   if (b->handle_out) {
     tova_wasm_task_retain(t);
     *b->handle_out = t;
   }
-  /* A winner or first error may have come before this task existed. */
-  if (atomic_load(&b->cancelling) && atomic_load(&b->winner) != i + 1)
-    tova_wasm_task_cancel(t, TOVA_ERR_CANCELLED);
+  spawned(b, i, 1, &t);
   return TOVA_OK;
+}
+
+/* Room for every item's results, and each item's place in it. */
+static bool batch_results(wasm_batch *b) {
+  size_t total = 0;
+  for (size_t i = 0; i < b->n; i++) {
+    b->items[i].res_off = total;
+    total += b->items[i].ft.nresults;
+  }
+  b->nres = total;
+  /* What the arguments left of the inline values, when that is enough. */
+  if ((!b->vals || b->vals == b->small) && b->nvals + total <= BATCH_SMALL_VALS) {
+    b->res = b->small + b->nvals;
+    b->res_inline = true;
+    return true;
+  }
+  b->res = calloc(total ? total : 1, sizeof *b->res);
+  return b->res != NULL;
+}
+
+/* Spawn the batch's tasks [lo, lo + k) in one runtime call (cfgs and tasks
+ * have room for k). False on failure (out of memory, shutdown: what the JS
+ * thread checked already passed): nothing of the range was spawned, and its
+ * items are finished here as failed. */
+static bool spawn_range(tova_runtime *rt, wasm_batch *b, size_t lo, size_t k,
+                        tova_wasm_task_config *cfgs, tova_wasm_task **tasks) {
+  tova_error err;
+  for (size_t i = 0; i < k; i++) cfgs[i] = item_config(b, lo + i);
+  size_t failed = 0;
+  if (tova_wasm_task_spawn_batch(rt, k, cfgs, tasks, &failed, &err) != TOVA_OK) {
+    record_error(b, lo + failed, &err);
+    finish(b, k);
+    return false;
+  }
+  spawned(b, lo, k, tasks);
+  return true;
 }
 
 static napi_value batch_start(napi_env env, wasm_batch *b) {
@@ -355,6 +468,10 @@ static napi_value batch_start(napi_env env, wasm_batch *b) {
     return tova_napi_rejected(env, &err);
   }
   const char *fn = b->fn;
+  if (!batch_results(b)) {
+    batch_free(b);
+    return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+  }
   if (napi_create_promise(env, &b->req.op.deferred, &promise) != napi_ok) {
     batch_free(b);
     return tova_napi_fail(env, napi_generic_failure, fn);
@@ -367,46 +484,22 @@ static napi_value batch_start(napi_env env, wasm_batch *b) {
       record_error(b, 0, &err);
       finish(b, 1);
     }
-    finish(b, 1);
-    return promise;
-  }
-  /* Many tasks: one batch spawn (one queue operation, checks made once). */
-  tova_wasm_task_config *cfgs = b->n ? calloc(b->n, sizeof *cfgs) : NULL;
-  tova_wasm_task **tasks = b->n ? calloc(b->n, sizeof *tasks) : NULL;
-  if (b->n && (!cfgs || !tasks)) {
-    free(cfgs);
-    free(tasks);
-    tova_error_set(&err, TOVA_ERR_NOMEM, "%s: out of memory", fn);
-    record_error(b, 0, &err);
-    finish(b, b->n + 1);
-    return promise;
-  }
-  for (size_t i = 0; i < b->n; i++) {
-    wasm_item *it = &b->items[i];
-    cfgs[i] = (tova_wasm_task_config){.module = it->module, .func = it->func, .func_len = it->func_len,
-                                      .args = b->vals + it->args_off, .nargs = it->ft.nparams,
-                                      .timeout_ms = b->timeout_ms, .done = item_done, .userdata = it};
-  }
-  size_t failed = 0;
-  tova_status s = tova_wasm_task_spawn_batch(rt, b->n, cfgs, tasks, &failed, &err);
-  if (s != TOVA_OK) {
-    /* What the JS thread checked already passed, so this is out of memory
-     * or a shutdown: nothing was spawned. */
-    record_error(b, failed, &err);
-    finish(b, b->n + 1);
   } else {
-    for (size_t i = 0; i < b->n; i++) atomic_store(&b->items[i].task, tasks[i]);
-    /* A winner or first error may have come before the task pointers were
-     * stored: cancel_rest could not see them. */
-    if (atomic_load(&b->cancelling)) {
-      size_t win = atomic_load(&b->winner);
-      for (size_t i = 0; i < b->n; i++)
-        if (win != i + 1) tova_wasm_task_cancel(tasks[i], TOVA_ERR_CANCELLED);
+    /* Chunks of SPAWN_CHUNK: the workers start on the first tasks while
+     * this thread prepares the next ones. The spawning stays on this thread:
+     * live tasks are what keeps the JS event loop alive (and what deadlock
+     * detection counts), so every task is live before we return to JS. */
+    tova_wasm_task_config cfgs[SPAWN_CHUNK];
+    tova_wasm_task *tasks[SPAWN_CHUNK];
+    for (size_t lo = 0; lo < b->n; lo += SPAWN_CHUNK) {
+      size_t k = b->n - lo < SPAWN_CHUNK ? b->n - lo : SPAWN_CHUNK;
+      if (!spawn_range(rt, b, lo, k, cfgs, tasks)) {
+        finish(b, b->n - lo - k); /* nor any later chunk */
+        break;
+      }
     }
-    finish(b, 1);
   }
-  free(cfgs);
-  free(tasks);
+  finish(b, 1);
   return promise;
 }
 
@@ -512,6 +605,101 @@ static napi_value concurrent(napi_env env, napi_callback_info info, const char *
   return batch_start(env, b);
 }
 
+/* ---- the packed form (for the bridge) -------------------------------------- */
+
+/* A JS number as a WebAssembly value of `type` under the rules of
+ * wasm_values.c for numbers; false when those rules would refuse it. */
+static bool packed_value(double d, uint8_t type, tova_val *out) {
+  out->raw = 0;
+  switch (type) {
+    case TOVA_F32: {
+      float f = (float)d;
+      memcpy(&out->f32_bits, &f, sizeof f);
+      return true;
+    }
+    case TOVA_F64:
+      memcpy(&out->f64_bits, &d, sizeof d);
+      return true;
+    case TOVA_I32:
+    case TOVA_I64:
+      if (!isfinite(d) || d != trunc(d) || fabs(d) > (double)TOVA_NAPI_MAX_SAFE_INT) return false;
+      if (type == TOVA_I64) {
+        out->i64 = (int64_t)d;
+        return true;
+      }
+      if (d < -2147483648.0 || d > 4294967295.0) return false;
+      out->i32 = (int32_t)(uint32_t)(int64_t)d;
+      return true;
+  }
+  return false;
+}
+
+static napi_value concurrent_wasm_packed(napi_env env, napi_callback_info info) {
+  static const char *const names[] = {"concurrentWasm", "concurrentWasmShared",
+                                      "concurrentWasmWithChannels"};
+  size_t argc = 6;
+  napi_value argv[6];
+  tova_error err;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) return NULL;
+  /* Which call: its name for messages (a static string). */
+  char name[40];
+  size_t name_len = 0;
+  const char *fn = NULL;
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &name_len) != napi_ok) return NULL;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(name, names[i]) == 0) fn = names[i];
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  uint32_t k = 0;
+  bool is_ta = false;
+  if (!fn || napi_is_typedarray(env, argv[3], &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, argv[3], &type, &length, &data, NULL, NULL) != napi_ok ||
+      type != napi_float64_array || napi_get_value_uint32(env, argv[4], &k) != napi_ok ||
+      (k ? length % k != 0 : length != 0))
+    return NULL;
+  int64_t timeout_ms = 0;
+  if (read_opts(env, argc > 5 ? argv[5] : NULL, &timeout_ms, &err, fn) != TOVA_OK) {
+    napi_value pending;
+    tova_napi_take_exception(env, &pending);
+    return NULL;
+  }
+  size_t n = k ? length / k : 0;
+  if (n == 0) return NULL; /* the ordinary call knows how many tasks there are */
+  wasm_batch *b = batch_new(tova_napi_state(env), fn, n, MODE_ALL);
+  if (!b) return NULL;
+  b->timeout_ms = timeout_ms;
+  b->shared = true;
+  wasm_item *first = &b->items[0];
+  first->batch = b;
+  bool fits = tova_napi_module_arg(env, argv[1], &first->module, &err, fn) == TOVA_OK &&
+              name_arg(env, b, argv[2], first, &err) == TOVA_OK;
+  fits = fits && tova_module_export_functype_n(first->module, first->func, first->func_len,
+                                               &first->ft) == TOVA_OK &&
+         first->ft.nparams == k;
+  size_t off = 0;
+  fits = fits && batch_vals(b, n * (size_t)k, &off);
+  const double *in = data;
+  for (size_t v = 0; fits && v < n * (size_t)k; v++)
+    fits = packed_value(in[v], first->ft.params[v % k], &b->vals[v]);
+  if (!fits) {
+    napi_value pending;
+    tova_napi_take_exception(env, &pending); /* none expected; never leave one */
+    batch_free(b);
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) {
+    wasm_item *it = &b->items[i];
+    it->batch = b;
+    it->module = first->module;
+    it->func = first->func;
+    it->func_len = first->func_len;
+    it->ft = first->ft;
+    it->args_off = i * k;
+  }
+  return batch_start(env, b);
+}
+
 static napi_value concurrent_wasm(napi_env env, napi_callback_info info) {
   return concurrent(env, info, "concurrentWasm", MODE_ALL);
 }
@@ -593,6 +781,7 @@ napi_status tova_napi_register_wasm(napi_env env, napi_value exports) {
       {"concurrentWasmCancelOnError", concurrent_wasm_cancel_on_error},
       {"concurrentWasmTimeout", concurrent_wasm_timeout},
       {"spawnWasm", spawn_wasm},
+      {"concurrentWasmPacked", concurrent_wasm_packed},
       {NULL, NULL},
   };
   return tova_napi_define(env, exports, list);

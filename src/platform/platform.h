@@ -138,12 +138,12 @@ typedef struct tova_vslot {
 /* A slot of at least `bytes` (at most TOVA_VSLOT_MAX_BYTES). False if the
  * OS refused the address space. */
 bool tova_vslot_alloc(size_t bytes, tova_vslot *out);
-/* Give a slot back. Its first `dirty` bytes may have been written (nothing
- * beyond them was touched; the pool counts slot->resident as dirty too, so
- * pages it zeroed by hand go back to the OS with the rest); before the slot
- * can be handed out again they are
- * returned to the OS, or, for a few small slots kept warm, zeroed by hand
- * (a bounded cache of resident pages; see vslot.c). */
+/* Give a slot back. Its first `dirty` bytes may be nonzero; every byte
+ * beyond them MUST read zero (the caller's promise: the pool hands the slot
+ * out again without looking). Before that the dirty bytes are zeroed by hand
+ * for a few small slots kept warm (a bounded cache of resident pages), or
+ * returned to the OS with the rest of what may be resident (the dirty part
+ * and slot->resident); see vslot.c. */
 void tova_vslot_free(tova_vslot *slot, size_t dirty);
 
 typedef struct tova_vslot_stats {

@@ -15,6 +15,7 @@
 #endif
 
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -28,8 +29,15 @@
 #endif
 
 size_t tova_vmem_page_size(void) {
+  /* Asked on every slot release: sysconf once (a race only computes the
+   * same value twice). */
+  static _Atomic size_t cached;
+  size_t c = atomic_load_explicit(&cached, memory_order_relaxed);
+  if (c) return c;
   long p = sysconf(_SC_PAGESIZE);
-  return p > 0 ? (size_t)p : 4096;
+  c = p > 0 ? (size_t)p : 4096;
+  atomic_store_explicit(&cached, c, memory_order_relaxed);
+  return c;
 }
 
 static void *map(size_t bytes, int prot) {

@@ -17,20 +17,24 @@
  *     on, which alone would cap a create/free cycle near 200K/s.
  *   - warm: a small dirty prefix (<= WARM_MAX_DIRTY) is zeroed by hand and the
  *     pages stay resident, so the next user takes a clean slot with no system
- *     call and no page fault (about 1 us for 64 KiB). What the warm stack
- *     keeps resident is bounded per class (WARM_MAX_BYTES), as an allocator
- *     bounds its dirty-page cache; everything beyond that goes cold, and
- *     tova_vslot_trim turns every warm slot cold.
+ *     call and no page fault (about 1 us for 64 KiB; nothing at all when the
+ *     user reports nothing dirty, as memory.c does for code that cannot
+ *     store). What the warm stack keeps resident is bounded per class
+ *     (WARM_MAX_BYTES), as an allocator bounds its dirty-page cache;
+ *     everything beyond that goes cold, and tova_vslot_trim turns every warm
+ *     slot cold.
  *
  * Invariants, per class, under its mutex:
  *   - every slot ever carved is live, on the warm stack, on the cold stack,
  *     or being cleaned for the warm stack (warm_pending);
  *   - cold_cap >= live + nwarm + warm_pending + ncold, so a free never needs
  *     to allocate;
- *   - every byte of a slot on either stack reads as zero (nothing beyond the
- *     dirty prefix a user reports was ever touched);
- *   - warm_bytes (dirty bytes zeroed by hand, of slots on the warm stack or
- *     being cleaned for it) <= WARM_MAX_BYTES.
+ *   - every byte of a slot on either stack reads as zero: a slot is never
+ *     handed out dirty. This rests on the user's report: nothing beyond the
+ *     `dirty` prefix it passes to tova_vslot_free may be nonzero (memory.c
+ *     keeps that true, see `written` in engine/store.h);
+ *   - warm_bytes (the resident prefixes of slots on the warm stack or being
+ *     cleaned for it) <= WARM_MAX_BYTES.
  * Cleaning runs outside the mutex: it is the slow part.
  */
 #include <stdlib.h>
@@ -56,7 +60,7 @@ typedef struct vslot_chunk {
 
 typedef struct warm_slot {
   uint8_t *base;
-  size_t dirty; /* bytes zeroed by hand, resident */
+  size_t resident; /* leading bytes that may be resident (all zero) */
 } warm_slot;
 
 typedef struct vslot_class {
@@ -131,9 +135,9 @@ bool tova_vslot_alloc(size_t bytes, tova_vslot *out) {
   tova_plat_mutex_lock(&k->lock);
   if (k->nwarm) {
     warm_slot *w = &k->warm[--k->nwarm];
-    k->warm_bytes -= w->dirty;
+    k->warm_bytes -= w->resident;
     p = w->base;
-    resident = w->dirty;
+    resident = w->resident;
   } else if (k->ncold) {
     p = k->cold[--k->ncold];
   } else if (reserve_cold(k, carved_slots(k) + 1)) {
@@ -155,35 +159,49 @@ void tova_vslot_free(tova_vslot *slot, size_t dirty) {
   if (!slot || !slot->base) return;
   int c = class_of(slot->bytes);
   if (c < 0) return; /* not one of ours: nothing sensible to do */
-  if (dirty < slot->resident) dirty = slot->resident;
-  if (dirty > slot->bytes) dirty = slot->bytes;
   size_t page = tova_vmem_page_size();
+  if (dirty > slot->bytes) dirty = slot->bytes;
   dirty = (dirty + page - 1) / page * page;
+  /* What may be resident after cleaning: the dirty part, and what the slot
+   * already held resident (zero) when it was handed out. Only the dirty part
+   * needs zeroing; the resident part is what the warm bound counts and what
+   * going cold gives back to the OS. */
+  size_t resident = dirty > slot->resident ? dirty : slot->resident;
+  if (resident > slot->bytes) resident = slot->bytes;
   vslot_class *k = &classes[c];
   uint8_t *base = slot->base;
   slot->base = NULL;
   slot->bytes = slot->resident = 0;
 
   bool warm = false;
-  if (dirty <= WARM_MAX_DIRTY) {
+  if (resident <= WARM_MAX_DIRTY) {
     tova_plat_mutex_lock(&k->lock);
-    warm = k->nwarm + k->warm_pending < WARM_MAX_SLOTS && k->warm_bytes + dirty <= WARM_MAX_BYTES;
+    warm = k->nwarm + k->warm_pending < WARM_MAX_SLOTS &&
+           k->warm_bytes + resident <= WARM_MAX_BYTES;
+    if (warm && !dirty) {
+      /* Already clean (its user wrote nothing): straight onto the stack. */
+      k->warm_bytes += resident;
+      k->live--;
+      k->warm[k->nwarm++] = (warm_slot){base, resident};
+      tova_plat_mutex_unlock(&k->lock);
+      return;
+    }
     if (warm) {
       k->warm_pending++;
-      k->warm_bytes += dirty;
+      k->warm_bytes += resident;
       k->live--;
     }
     tova_plat_mutex_unlock(&k->lock);
   }
   if (warm) {
-    memset(base, 0, dirty);
+    if (dirty) memset(base, 0, dirty);
     tova_plat_mutex_lock(&k->lock);
     k->warm_pending--;
-    k->warm[k->nwarm++] = (warm_slot){base, dirty};
+    k->warm[k->nwarm++] = (warm_slot){base, resident};
     tova_plat_mutex_unlock(&k->lock);
     return;
   }
-  tova_vmem_discard(base, dirty);
+  tova_vmem_discard(base, resident);
   tova_plat_mutex_lock(&k->lock);
   k->cold[k->ncold++] = base;
   k->live--;
@@ -215,8 +233,8 @@ void tova_vslot_trim(void) {
      * under the lock here; trimming is rare and not on anyone's fast path. */
     while (k->nwarm) {
       warm_slot *w = &k->warm[--k->nwarm];
-      tova_vmem_discard(w->base, w->dirty);
-      k->warm_bytes -= w->dirty;
+      tova_vmem_discard(w->base, w->resident);
+      k->warm_bytes -= w->resident;
       k->cold[k->ncold++] = w->base;
     }
     if (k->live == 0 && k->warm_pending == 0) {

@@ -116,6 +116,67 @@ void tova_rt_wasm_wait_complete(tova_wasm_task *t, tova_status status) {
   tova_task_wake(t->task);
 }
 
+/* ---- task blocks ------------------------------------------------------------ */
+
+/* Freed blocks wait here for the next batch instead of going back to malloc:
+ * a stream of batches otherwise makes the allocator trim and regrow its heap
+ * all the time (a page fault per 4 KiB of tasks, in the spawning thread).
+ * Bounded: BLOCK_CACHE_MAX * WT_BLOCK_BYTES (2 MiB) stays cached at most. */
+#define BLOCK_CACHE_MAX 32
+
+static struct {
+  tova_plat_mutex mu;
+  void *free[BLOCK_CACHE_MAX];
+  size_t n;
+} block_cache = {.mu = {PTHREAD_MUTEX_INITIALIZER}};
+
+/* A zeroed block of WT_BLOCK_BYTES, or NULL. */
+static void *block_alloc(void) {
+  tova_plat_mutex_lock(&block_cache.mu);
+  void *p = block_cache.n ? block_cache.free[--block_cache.n] : NULL;
+  tova_plat_mutex_unlock(&block_cache.mu);
+  if (!p) return calloc(1, WT_BLOCK_BYTES);
+  memset(p, 0, WT_BLOCK_BYTES);
+  return p;
+}
+
+static void block_free(void *p) {
+  tova_plat_mutex_lock(&block_cache.mu);
+  bool kept = block_cache.n < BLOCK_CACHE_MAX;
+  if (kept) block_cache.free[block_cache.n++] = p;
+  tova_plat_mutex_unlock(&block_cache.mu);
+  if (!kept) free(p);
+}
+
+#define ROUND_BLOCK(n) (((n) + WT_BLOCK_ALIGN - 1) / WT_BLOCK_ALIGN * WT_BLOCK_ALIGN)
+#define BLOCK_HEAD ROUND_BLOCK(sizeof(wt_block))
+
+/* Where a task's deadline timer goes in its allocation: after the values and
+ * the name, aligned. */
+static size_t deadline_offset(uint32_t nparams, uint32_t nresults, size_t func_len) {
+  size_t end = sizeof(tova_wasm_task) + ((size_t)nparams + nresults) * sizeof(tova_val) + func_len;
+  size_t align = _Alignof(tova_rt_timer);
+  return (end + align - 1) / align * align;
+}
+
+/* Bytes of a task: the struct, then its argument and result values, then the
+ * export's name, then (timer_room: it has a timeout) its deadline timer; in a
+ * block, rounded up to WT_BLOCK_ALIGN. */
+static size_t task_size(uint32_t nparams, uint32_t nresults, size_t func_len, bool timer_room) {
+  return timer_room ? deadline_offset(nparams, nresults, func_len) + sizeof(tova_rt_timer)
+                    : sizeof(tova_wasm_task) + ((size_t)nparams + nresults) * sizeof(tova_val) +
+                          func_len;
+}
+static size_t block_stride(uint32_t nparams, uint32_t nresults, size_t func_len, bool timer_room) {
+  return ROUND_BLOCK(task_size(nparams, nresults, func_len, timer_room));
+}
+
+static wt_block *block_of(const tova_wasm_task *t) {
+  if (!t->in_block) return NULL;
+  size_t stride = block_stride(t->ft.nparams, t->ft.nresults, t->func_len, t->timer_room);
+  return (wt_block *)((uint8_t *)t - BLOCK_HEAD - (size_t)t->block_index * stride);
+}
+
 /* ---- references ---------------------------------------------------------- */
 
 void tova_wasm_task_retain(tova_wasm_task *t) {
@@ -124,10 +185,16 @@ void tova_wasm_task_retain(tova_wasm_task *t) {
 
 void tova_wasm_task_release(tova_wasm_task *t) {
   if (!t || atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1) return;
-  tova_module_release(t->module);
   if (t->wasi) tova_wasi_free(t->wasi);
   free(t->message);
-  free(t);
+  wt_block *b = block_of(t);
+  if (!b) {
+    tova_module_release(t->module);
+    free(t);
+  } else if (atomic_fetch_sub_explicit(&b->live, 1, memory_order_acq_rel) == 1) {
+    tova_module_release(b->module);
+    block_free(b);
+  }
 }
 
 uint64_t tova_wasm_task_id(const tova_wasm_task *t) { return t ? t->id : 0; }
@@ -296,7 +363,16 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
     tova_wasi_set_sleeper(t->wasi, tova_rt_wasi_sleep, t);
     if (st != TOVA_OK && st != TOVA_ERR_NOMEM) tova_error_set(err, st, "cannot define WASI");
   }
+  const wt_block *blk = block_of(t);
+  const wt_import *known = blk ? blk->imports : NULL; /* resolved once per block */
   for (uint32_t i = 0; i < n && st == TOVA_OK; i++) {
+    if (known) {
+      tova_func *f = tova_func_new_host(t->store, &known[i].type, known[i].fn, t);
+      if (!f) st = tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for imports");
+      ext[i].kind = TOVA_EXTERN_FUNC;
+      ext[i].of.func = f;
+      continue;
+    }
     tova_import_info im;
     tova_module_import_at(t->module, i, &im);
     if (wl && !(im.module_len == 4 && memcmp(im.module, "tova", 4) == 0)) {
@@ -428,20 +504,10 @@ static tova_status check_imports(tova_module *m, bool wasi, tova_error *err) {
   return TOVA_OK;
 }
 
-/* Where a task's deadline timer goes in its allocation: after the values and
- * the name, aligned. */
-static size_t deadline_offset(const tova_functype *ft, size_t func_len) {
-  size_t end = sizeof(tova_wasm_task) + ((size_t)ft->nparams + ft->nresults) * sizeof(tova_val) +
-               func_len;
-  size_t align = _Alignof(tova_rt_timer);
-  return (end + align - 1) / align * align;
-}
-
 /* Validate cfg (export, arguments, imports; `same` skips the checks already
- * made for the previous config of a batch) and build the task, not yet live. */
-static tova_status prepare(tova_runtime *rt, const tova_wasm_task_config *cfg, bool same,
-                           tova_functype *ft, tova_wasm_task **out, tova_error *err) {
-  *out = NULL;
+ * made for the previous config of a batch); *ft is the export's signature. */
+static tova_status check(tova_runtime *rt, const tova_wasm_task_config *cfg, bool same,
+                         tova_functype *ft, tova_error *err) {
   if (!rt || !cfg || !cfg->module || (!cfg->func && cfg->func_len) || (cfg->nargs && !cfg->args))
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "wasm task: missing runtime, module or func");
   int fl = (int)(cfg->func_len > 64 ? 64 : cfg->func_len);
@@ -458,23 +524,29 @@ static tova_status prepare(tova_runtime *rt, const tova_wasm_task_config *cfg, b
   if (!cfg->nrows && cfg->nargs != ft->nparams)
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%.*s takes %u argument(s), %u given", fl,
                           cfg->func, ft->nparams, cfg->nargs);
-
   if (cfg->nrows > UINT32_MAX) /* the width of t->nrows */
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "wasm task: %zu rows (at most %u)",
                           cfg->nrows, (unsigned)UINT32_MAX);
   /* An export's name fits in 32 bits (the module checked the one we found). */
   TOVA_ASSERT(cfg->func_len <= UINT32_MAX);
+  return TOVA_OK;
+}
 
-  /* The struct, the values, the name; then the deadline timer, if any. */
-  size_t bytes = cfg->timeout_ms > 0
-                     ? deadline_offset(ft, cfg->func_len) + sizeof(tova_rt_timer)
-                     : sizeof(tova_wasm_task) +
-                           ((size_t)ft->nparams + ft->nresults) * sizeof(tova_val) + cfg->func_len;
-  tova_wasm_task *t = calloc(1, bytes);
-  if (!t) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a task");
+static size_t task_bytes(const tova_wasm_task_config *cfg, const tova_functype *ft) {
+  return task_size(ft->nparams, ft->nresults, cfg->func_len, cfg->timeout_ms > 0);
+}
+
+/* Build the task for a checked cfg in `mem` (task_bytes of zeros), not yet
+ * live. In a block, the block's reference to the module stands for the
+ * task's; else the task retains it. */
+static tova_wasm_task *build(tova_runtime *rt, const tova_wasm_task_config *cfg,
+                             const tova_functype *ft, void *mem, bool in_block, size_t index,
+                             uint64_t id) {
+  tova_wasm_task *t = mem;
   t->ft = *ft; /* wt_args, wt_results and wt_func need the counts */
   if (cfg->func_len) memcpy((char *)wt_func(t), cfg->func, cfg->func_len);
   t->func_len = (uint32_t)cfg->func_len;
+  t->timer_room = cfg->timeout_ms > 0;
   if (cfg->nrows) {
     t->nrows = (uint32_t)cfg->nrows;
     t->rows_args = cfg->rows_args;
@@ -487,17 +559,30 @@ static tova_status prepare(tova_runtime *rt, const tova_wasm_task_config *cfg, b
   }
   tova_plat_spin_init(&t->mu);
   t->max_stack_bytes = cfg->max_stack_bytes;
-  tova_module_retain(cfg->module);
+  if (!in_block) tova_module_retain(cfg->module);
   t->module = cfg->module;
+  t->in_block = in_block;
+  t->block_index = (uint16_t)index;
   t->rt = rt;
-  t->id = atomic_fetch_add(&next_task_id, 1);
+  t->id = id;
   t->done = cfg->done;
   t->userdata = cfg->userdata;
   t->status = TOVA_PENDING;
   atomic_init(&t->refs, 2); /* the caller + the runtime until ended */
   atomic_init(&t->cancel, 0);
   atomic_init(&t->wstate, WT_WS_IDLE);
-  *out = t;
+  return t;
+}
+
+/* Check cfg and build its task in its own allocation, not yet live. */
+static tova_status prepare(tova_runtime *rt, const tova_wasm_task_config *cfg, bool same,
+                           tova_functype *ft, tova_wasm_task **out, tova_error *err) {
+  *out = NULL;
+  tova_status st = check(rt, cfg, same, ft, err);
+  if (st != TOVA_OK) return st;
+  void *mem = calloc(1, task_bytes(cfg, ft));
+  if (!mem) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a task");
+  *out = build(rt, cfg, ft, mem, false, 0, atomic_fetch_add(&next_task_id, 1));
   return TOVA_OK;
 }
 
@@ -524,8 +609,10 @@ static void go_live(tova_runtime *rt, tova_wasm_task *const *tasks, size_t n,
     const tova_wasm_task_config *cfg = cfg_stride ? &cfgs[i] : cfgs;
     tova_wasm_task *t = tasks[i];
     t->wasi = cfg->wasi; /* taken over from here on */
-    if (cfg->timeout_ms > 0) { /* prepare() made room for the timer */
-      tova_rt_timer *d = (tova_rt_timer *)((char *)t + deadline_offset(&t->ft, t->func_len));
+    if (cfg->timeout_ms > 0) { /* build() made room for the timer */
+      TOVA_ASSERT(t->timer_room);
+      tova_rt_timer *d =
+          (tova_rt_timer *)((char *)t + deadline_offset(t->ft.nparams, t->ft.nresults, t->func_len));
       tova_rt_timer_init(d, deadline_fired, t);
       atomic_fetch_add(&t->refs, 1);
       t->deadline = d;
@@ -555,32 +642,99 @@ tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *
   return TOVA_OK;
 }
 
+/* The config before cfgs[i] has the same module, export and WASI-ness, so
+ * the checks made for it hold, and its task has the same size. */
+static bool same_as_previous(const tova_wasm_task_config *cfgs, size_t i) {
+  const tova_wasm_task_config *c = &cfgs[i], *p = &cfgs[i - 1];
+  return i > 0 && c->module == p->module && c->func_len == p->func_len &&
+         (c->func == p->func || (c->func_len && memcmp(c->func, p->func, c->func_len) == 0)) &&
+         (c->wasi != NULL) == (p->wasi != NULL) && (c->timeout_ms > 0) == (p->timeout_ms > 0);
+}
+
+static uint32_t block_imports(const tova_wasm_task_config *cfg) {
+  return cfg->wasi ? 0 : tova_module_import_count(cfg->module);
+}
+
+/* How many tasks like cfg's fit in one block (with its imports). */
+static size_t block_fits(const tova_wasm_task_config *cfg, const tova_functype *ft) {
+  size_t fixed = BLOCK_HEAD + (size_t)block_imports(cfg) * sizeof(wt_import);
+  if (fixed >= WT_BLOCK_BYTES) return 0;
+  size_t k = (WT_BLOCK_BYTES - fixed) /
+             block_stride(ft->nparams, ft->nresults, cfg->func_len, cfg->timeout_ms > 0);
+  return k < WT_BLOCK_MAX ? k : WT_BLOCK_MAX;
+}
+
+/* Build the checked tasks cfgs[0..k) (one run of same configs, k <=
+ * block_fits) in one block. False when out of memory. */
+static bool build_block(tova_runtime *rt, const tova_wasm_task_config *cfgs, size_t k,
+                        const tova_functype *ft, tova_wasm_task **out) {
+  tova_module *m = cfgs[0].module;
+  uint32_t nimports = block_imports(&cfgs[0]);
+  size_t stride = block_stride(ft->nparams, ft->nresults, cfgs[0].func_len, cfgs[0].timeout_ms > 0);
+  uint8_t *b = block_alloc();
+  if (!b) return false;
+  wt_block *hdr = (wt_block *)b;
+  atomic_init(&hdr->live, k);
+  tova_module_retain(m);
+  hdr->module = m;
+  if (nimports) {
+    /* check() accepted them: every import is a known `tova` function. */
+    wt_import *imps = (wt_import *)(b + BLOCK_HEAD + k * stride);
+    for (uint32_t i = 0; i < nimports; i++) {
+      tova_import_info im;
+      tova_error ignored;
+      tova_module_import_at(m, i, &im);
+      imps[i].fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, &ignored);
+      imps[i].type = im.functype;
+    }
+    hdr->imports = imps;
+  }
+  uint64_t id = atomic_fetch_add(&next_task_id, k);
+  for (size_t i = 0; i < k; i++)
+    out[i] = build(rt, &cfgs[i], ft, b + BLOCK_HEAD + i * stride, true, i, id + i);
+  return true;
+}
+
 tova_status tova_wasm_task_spawn_batch(tova_runtime *rt, size_t n, const tova_wasm_task_config *cfgs,
                                        tova_wasm_task **out, size_t *failed, tova_error *err) {
   if (failed) *failed = 0;
   if (!out || (n && !cfgs)) return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "wasm task batch: missing arrays");
   if (n == 0) return TOVA_OK;
   tova_functype ft = {0, 0, NULL, NULL};
-  for (size_t i = 0; i < n; i++) {
-    const tova_wasm_task_config *c = &cfgs[i];
-    /* Tova's compiler sends the same module and name for every task: check once. */
-    bool same = i > 0 && c->module == cfgs[i - 1].module && c->func_len == cfgs[i - 1].func_len &&
-                (c->func == cfgs[i - 1].func ||
-                 (c->func_len && memcmp(c->func, cfgs[i - 1].func, c->func_len) == 0)) &&
-                (c->wasi != NULL) == (cfgs[i - 1].wasi != NULL);
-    tova_status st = prepare(rt, c, same, &ft, &out[i], err);
+  /* Runs of configs with the same module and export (Tova's compiler sends
+   * the same for every task) are checked once and built WT_BLOCK_MAX at a
+   * time in one block: one allocation instead of one per task, and, as the
+   * tasks end on the workers, one free instead of one per task (frees of
+   * the spawning thread's memory on other threads contend for its
+   * allocator's lock). */
+  size_t i = 0;
+  while (i < n) {
+    size_t j = i + 1, bad = i, fits = 0;
+    tova_status st = check(rt, &cfgs[i], false, &ft, err);
+    if (st == TOVA_OK) fits = block_fits(&cfgs[i], &ft);
+    while (st == TOVA_OK && j < n && j - i < fits && same_as_previous(cfgs, j)) {
+      st = check(rt, &cfgs[j], true, &ft, err);
+      if (st == TOVA_OK) j++;
+      else bad = j;
+    }
+    if (st == TOVA_OK && j - i == 1) {
+      st = prepare(rt, &cfgs[i], true, &ft, &out[i], err);
+    } else if (st == TOVA_OK && !build_block(rt, &cfgs[i], j - i, &ft, &out[i])) {
+      st = tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for %zu tasks", j - i);
+    }
     if (st != TOVA_OK) {
       for (size_t k = 0; k < i; k++) unprepare(out[k]);
       for (size_t k = 0; k < n; k++) out[k] = NULL;
-      if (failed) *failed = i;
+      if (failed) *failed = bad;
       return st;
     }
+    i = j;
   }
   go_live(rt, out, n, cfgs, 1);
   /* One allocation for the n pool tasks and one queue operation. */
   tova_status st = tova_task_spawn_batch(rt, n, wt_step, wt_done, (void *const *)out, NULL);
   if (st != TOVA_OK)
-    for (size_t i = 0; i < n; i++) wt_done(NULL, out[i], st); /* never queued */
+    for (size_t k = 0; k < n; k++) wt_done(NULL, out[k], st); /* never queued */
   return TOVA_OK;
 }
 

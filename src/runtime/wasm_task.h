@@ -52,6 +52,35 @@ typedef enum wt_wait_kind {
 
 enum { WT_WS_IDLE = 0, WT_WS_BLOCKED, WT_WS_COMPLETED };
 
+/* Tasks of one batch spawn built together (tova_wasm_task_spawn_batch): up
+ * to WT_BLOCK_MAX tasks of the same module and export in one allocation of
+ * WT_BLOCK_BYTES (recycled through a small cache, wasm_task.c), each at a
+ * multiple of WT_BLOCK_ALIGN after this header and the imports. The block
+ * holds one module reference for all of them and is freed when its last
+ * task is (`live` counts the tasks not yet freed). A task that outlives the
+ * others of its block keeps the whole block: at most WT_BLOCK_BYTES per
+ * such task. WT_BLOCK_MAX may be set at build time (1: no blocks, for
+ * comparisons). */
+typedef struct wt_import {
+  tova_host_fn fn;
+  tova_functype type; /* points into the module */
+} wt_import;
+/* Layout: this header (WT_BLOCK_ALIGN-rounded), the tasks one after the
+ * other (each rounded to WT_BLOCK_ALIGN), then the imports. A task finds its
+ * block from its own address, number and size: nothing is added per task. */
+typedef struct wt_block {
+  _Atomic size_t live;
+  tova_module *module;
+  /* The module's imports, all `tova` functions, resolved once for every
+   * task of the block (NULL with WASI: instantiate resolves those itself). */
+  const wt_import *imports;
+} wt_block;
+#ifndef WT_BLOCK_MAX
+#define WT_BLOCK_MAX 1024 /* the bytes bound it first (block_index is 16 bits) */
+#endif
+#define WT_BLOCK_BYTES ((size_t)64 << 10) /* every block: below malloc's mmap threshold */
+#define WT_BLOCK_ALIGN 16
+
 /* One allocation holds the task, then its arguments and results (nparams +
  * nresults values), its function name (func_len bytes, no NUL), and, when it
  * has a timeout, its deadline timer. A parked task is mostly this struct (a
@@ -95,6 +124,9 @@ struct tova_wasm_task {
   uint8_t last_wait; /* wt_wait_kind of the last blocking wait */
   bool ended;        /* under mu: exec and store are gone */
   bool exited;       /* a WASI program called proc_exit (its status: tova_wasi_exit_status) */
+  bool in_block;     /* lives in a wt_block, as its task number block_index */
+  bool timer_room;   /* its allocation has room for a deadline timer (it has a timeout) */
+  uint16_t block_index;
   tova_select_case *sel_cases; /* the cases of the current or last select */
   /* What the current wait needs, by kind. Invariant: the member named for
    * t->wait is live from the host call that registers the wait until the

@@ -1,0 +1,94 @@
+// The packed form of concurrentWasm* (index.js packTasks, the addon's
+// concurrentWasmPacked): batches of one export of one module with number
+// arguments go over as one Float64Array. Results and errors must be those of
+// the ordinary call, whichever way a batch goes.
+import { describe, test, expect } from 'bun:test';
+
+const tova = require('../..');
+const { rejection } = require('./helpers.js');
+const { mathModule } = require('./wasm-builder.js');
+
+const math = mathModule();
+const addon = require(tova.runtimePath());
+
+const tasksOf = (n, func, argsOf) => Array.from({ length: n }, (_, i) => ({ wasm: math, func, args: argsOf(i) }));
+
+describe('the addon call', () => {
+  test('takes a fitting batch: a promise of every result in order', async () => {
+    const args = new Float64Array(200);
+    for (let i = 0; i < 100; i++) { args[2 * i] = i; args[2 * i + 1] = 1000 - i; }
+    const p = addon.concurrentWasmPacked('concurrentWasmShared', math, 'add32', args, 2, undefined);
+    expect(p).toBeInstanceOf(Promise);
+    expect(await p).toEqual(Array.from({ length: 100 }, () => 1000));
+  });
+
+  test('refuses, doing nothing, what does not fit', () => {
+    const two = new Float64Array([1, 2, 3, 4]);
+    const refused = [
+      ['concurrentWasmFirst', math, 'add32', two, 2], // not a packable call
+      ['concurrentWasm', math, 'zzz', two, 2], // no such export
+      ['concurrentWasm', math, 'add32', two, 1], // other argument count
+      ['concurrentWasm', math, 'add32', new Float64Array([1, 2.5]), 2], // not an integer
+      ['concurrentWasm', math, 'add32', new Float64Array([2 ** 32, 0]), 2], // out of i32 range
+      ['concurrentWasm', math, 'add', new Float64Array([2 ** 53, 0]), 2], // not a safe integer
+      ['concurrentWasm', math, 'add32', new Float64Array([1, NaN]), 2],
+      ['concurrentWasm', math, 'add32', new Int32Array([1, 2]), 2], // not a Float64Array
+      ['concurrentWasm', math, 'add32', new Float64Array([1, 2, 3]), 2], // not whole rows
+      ['concurrentWasm', 'not a module', 'add32', two, 2],
+      ['concurrentWasm', math, 'add32', two, 2, { timeout: 'soon' }], // bad options
+    ];
+    for (const r of refused) expect({ r: r.slice(0, 3), got: addon.concurrentWasmPacked(...r) }).toEqual({ r: r.slice(0, 3), got: undefined });
+  });
+});
+
+describe('through the bridge', () => {
+  for (const fn of ['concurrentWasm', 'concurrentWasmShared', 'concurrentWasmWithChannels']) {
+    test(`${fn}: i32, i64, f32 and f64 arguments convert as in the ordinary call`, async () => {
+      const n = 64;
+      expect(await tova[fn](tasksOf(n, 'add32', (i) => [2 ** 32 - 1 - i, i]))).toEqual(Array(n).fill(-1));
+      const big = Number.MAX_SAFE_INTEGER;
+      expect(await tova[fn](tasksOf(n, 'add', (i) => [big - i, i]))).toEqual(Array(n).fill(big));
+      const f32 = await tova[fn](tasksOf(n, 'fmul32', (i) => [0.1 * i, 3]));
+      f32.forEach((r, i) => expect(r).toBe(Math.fround(Math.fround(0.1 * i) * 3)));
+      const f64 = await tova[fn](tasksOf(n, 'fadd', (i) => [i / 3, 0.5]));
+      f64.forEach((r, i) => expect(r).toBe(i / 3 + 0.5));
+      // Several results per task and i64 beyond the safe range come back as usual.
+      expect(await tova[fn](tasksOf(n, 'swap', (i) => [i, 2 ** 40]))).toEqual(Array.from({ length: n }, (_, i) => [2 ** 40, i]));
+      expect(await tova[fn](tasksOf(n, 'fib', () => [90]))).toEqual(Array(n).fill(2880067194370816120n));
+    });
+  }
+
+  test('a bad argument deep in a batch names its task, as the ordinary call does', async () => {
+    const tasks = tasksOf(100, 'add32', (i) => [i, i === 57 ? 1.5 : 0]);
+    const e = await rejection(tova.concurrentWasmShared(tasks));
+    expect(e.code).toBe('TOVA_BAD_ARGUMENT');
+    expect(e.message).toContain('tasks[57]');
+    expect(e.message).toContain('argument 1 of add32');
+    const count = await rejection(tova.concurrentWasm(tasksOf(100, 'add32', (i) => (i === 80 ? [1] : [1, 2]))));
+    expect(count.code).toBe('TOVA_BAD_ARGUMENT');
+    expect(count.message).toContain('tasks[80]');
+  });
+
+  test('batches the packed form cannot take still run: BigInt, mixed exports, byte arrays', async () => {
+    expect(await tova.concurrentWasm(tasksOf(40, 'add', (i) => [i === 7 ? 7n : i, 1]))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const mixed = tasksOf(40, 'add32', (i) => [i, 1]);
+    mixed[20] = { wasm: math, func: 'add', args: [20, 1] };
+    expect(await tova.concurrentWasmShared(mixed)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const bytes = Array.from(math);
+    expect(await tova.concurrentWasm(Array.from({ length: 40 }, (_, i) => ({ wasm: bytes, func: 'add32', args: [i, 1] }))))
+      .toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
+  test('a task failing at run time rejects with its index', async () => {
+    const e = await rejection(tova.concurrentWasmShared(tasksOf(300, 'div32', (i) => [i, i === 250 ? 0 : 1])));
+    expect(e.code).toBe('TOVA_TRAP');
+    expect(e.message).toContain('task 250');
+  });
+
+  test('timeouts apply per task in the packed form too', async () => {
+    const e = await rejection(tova.concurrentWasmShared(Array.from({ length: 32 }, () => ({ wasm: math, func: 'spin', args: [] })), { timeout: 20 }));
+    expect(e.code).toBe('TOVA_TIMEOUT');
+    const ok = await tova.concurrentWasmShared(tasksOf(32, 'add32', (i) => [i, 1]), { timeout: 10000 });
+    expect(ok).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
+  });
+});
