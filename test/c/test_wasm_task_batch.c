@@ -8,7 +8,11 @@
  *     reference (a block holds one for its tasks);
  *   - the `tova` imports a block resolves once work in each of its tasks;
  *   - a bad config in the middle of a run fails the whole batch, names that
- *     config, and spawns nothing (and leaks nothing: ASan).
+ *     config, and spawns nothing (and leaks nothing: ASan);
+ *   - runs with and without deadlines side by side: a task with a timeout
+ *     keeps its deadline timer in its block (the stride makes room), the
+ *     deadlines fire for the parked ones, are disarmed for the finished
+ *     ones, and no task's values are overwritten by a neighbour's timer.
  */
 #include <stdatomic.h>
 
@@ -171,9 +175,57 @@ static void test_bad_config_inside_a_run(void) {
   latch_destroy(&done);
 }
 
+static void test_deadlines_in_blocks(void) {
+  enum { R = 200 };
+  tova_runtime *rt = new_rt();
+  tova_module *m = compile_batch();
+  tova_chan_id ch;
+  CHECK_EQ_I64(tova_chan_create(0, &ch), TOVA_OK); /* no receiver: a send parks */
+  static tova_val args[3 * R][2];
+  static tova_wasm_task_config cfgs[3 * R];
+  static tova_wasm_task *out[3 * R];
+  latch done;
+  latch_init(&done);
+  /* [0, R): send with a 30 ms deadline (parks, times out); [R, 2R): add,
+   * no deadline; [2R, 3R): add with a one-minute deadline (finishes first). */
+  for (size_t i = 0; i < 3 * R; i++) {
+    bool send = i < R;
+    if (send) {
+      args[i][0].i32 = (int32_t)ch;
+      args[i][1].i64 = (int64_t)i;
+    } else {
+      args[i][0].i32 = (int32_t)i;
+      args[i][1].i32 = 5;
+    }
+    cfgs[i] = (tova_wasm_task_config){.module = m, .func = send ? "send" : "add",
+                                      .func_len = send ? 4 : 3, .args = args[i], .nargs = 2,
+                                      .timeout_ms = i < R ? 30 : i < 2 * R ? 0 : 60000,
+                                      .done = count_done, .userdata = &done};
+  }
+  tova_error err;
+  CHECK_EQ_I64(tova_wasm_task_spawn_batch(rt, 3 * R, cfgs, out, NULL, &err), TOVA_OK);
+  latch_wait(&done, 3 * R);
+  int wrong = 0;
+  for (size_t i = 0; i < 3 * R; i++) {
+    tova_status st = tova_wasm_task_status(out[i], NULL);
+    if (i < R) {
+      if (st != TOVA_ERR_TIMEOUT) wrong++;
+    } else if (st != TOVA_OK || tova_wasm_task_results(out[i], NULL)[0].i32 != (int32_t)i + 5) {
+      wrong++;
+    }
+  }
+  CHECK_EQ_I64(wrong, 0);
+  for (size_t i = 0; i < 3 * R; i++) tova_wasm_task_release(out[i]);
+  tova_chan_close(ch);
+  tova_module_release(m);
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+}
+
 int main(void) {
   RUN(test_runs_and_blocks);
   RUN(test_imports_of_a_block);
   RUN(test_bad_config_inside_a_run);
+  RUN(test_deadlines_in_blocks);
   return CHECK_DONE();
 }
