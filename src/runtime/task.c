@@ -102,8 +102,11 @@ void tova_task_release(tova_task *t) {
 }
 
 void tova_rt_task_run(tova_rt_worker *w, tova_task *t) {
-  /* sched.h: a worker runs only a task it took off a queue (RUNNING). */
-  TOVA_ASSERT(atomic_load(&t->state) == TOVA_RT_TASK_RUNNING);
+  /* sched.h: a worker runs only a task it took off a queue (RUNNING), which
+   * a waker may already have turned NOTIFIED (a wake while running: legal
+   * from the moment find_work stored RUNNING; the step then runs again). */
+  TOVA_ASSERT(atomic_load(&t->state) == TOVA_RT_TASK_RUNNING ||
+              atomic_load(&t->state) == TOVA_RT_TASK_NOTIFIED);
   tova_status st = t->step(t, t->userdata);
   if (st != TOVA_SUSPENDED) {
     tova_rt_task_finish(w, t, st);
