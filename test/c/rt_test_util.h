@@ -1,11 +1,16 @@
 /* rt_test_util.h: small helpers shared by the runtime tests: a latch (wait
- * until a count is reached, without timing) and the test size knob. */
+ * until a count is reached, without timing), the test size knob, a runtime
+ * with n workers, a short nap, and waiting until every task is parked. */
 #ifndef TOVA_RT_TEST_UTIL_H
 #define TOVA_RT_TEST_UTIL_H
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
+
+#include "check.h"
+#include "tova.h"
 
 /* Sanitizers run threaded code 5-20x slower: scale the big loops down there
  * so every test stays well under its time budget. */
@@ -58,6 +63,33 @@ static inline int64_t latch_get(latch *l) {
   int64_t c = l->count;
   pthread_mutex_unlock(&l->mu);
   return c;
+}
+
+/* A WebAssembly task's done callback: counts the latch given as userdata. */
+static inline void task_done_count(tova_wasm_task *t, void *latch_ud) {
+  (void)t;
+  latch_add(latch_ud, 1);
+}
+
+static inline void nap_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* A runtime with `workers` workers (0: one per core). */
+static inline tova_runtime *new_rt(uint32_t workers) {
+  tova_runtime *rt = NULL;
+  tova_runtime_config cfg = {workers};
+  CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
+  return rt;
+}
+
+/* Until every live WebAssembly task of rt is parked on channels (polls the
+ * runtime's own accounting: no timing assumption). A task's done callback
+ * runs just before it stops counting as active, so an embedder never stops
+ * waiting before it has the result. */
+static inline void wait_all_blocked(tova_runtime *rt) {
+  while (tova_runtime_wasm_active(rt)) nap_ms(1);
 }
 
 #endif

@@ -690,22 +690,7 @@ static void test_calls(void) {
   uint32_t t_v = mod_type(&m, "", "");
   wb b = {0};
   /* fib(n) = n < 2 ? n : fib(n-1) + fib(n-2) */
-  e_get(&b, 0);
-  e_i64(&b, 2);
-  e_op(&b, WASM_OP_I64_LT_S);
-  e_block(&b, WASM_OP_IF, 'I');
-  e_get(&b, 0);
-  e_op(&b, WASM_OP_ELSE);
-  e_get(&b, 0);
-  e_i64(&b, 1);
-  e_op(&b, WASM_OP_I64_SUB);
-  e_opu(&b, WASM_OP_CALL, 0);
-  e_get(&b, 0);
-  e_i64(&b, 2);
-  e_op(&b, WASM_OP_I64_SUB);
-  e_opu(&b, WASM_OP_CALL, 0);
-  e_op(&b, WASM_OP_I64_ADD);
-  e_op(&b, WASM_OP_END);
+  e_fib_i64(&b, 0);
   mod_func(&m, t_II, "", &b, "fib"); /* func 0 */
   wb_free(&b);
   /* runaway recursion */

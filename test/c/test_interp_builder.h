@@ -104,6 +104,25 @@ static inline void e_block(wb *b, uint8_t op, int bt) {
   else if (bt >= 1000) wb_s(b, bt - 1000);
   else wb_byte(b, vt_of((char)bt));
 }
+/* The body of fib(n: i64) -> i64 = n < 2 ? n : fib(n-1) + fib(n-2), calling
+ * itself as function `self`: the recursive kernel several tests share. */
+static inline void e_fib_i64(wb *b, uint32_t self) {
+  e_get(b, 0);
+  e_i64(b, 2);
+  e_op(b, WASM_OP_I64_LT_S);
+  e_block(b, WASM_OP_IF, 'I');
+  e_get(b, 0);
+  e_op(b, WASM_OP_ELSE);
+  for (int64_t k = 1; k <= 2; k++) {
+    e_get(b, 0);
+    e_i64(b, k);
+    e_op(b, WASM_OP_I64_SUB);
+    e_opu(b, WASM_OP_CALL, self);
+  }
+  e_op(b, WASM_OP_I64_ADD);
+  e_op(b, WASM_OP_END);
+}
+
 static inline void e_mem(wb *b, uint8_t op, uint32_t align, uint32_t offset) {
   wb_byte(b, op);
   wb_u(b, align);

@@ -33,22 +33,7 @@ static void build_pure(mod *m) {
   mod_memory(m, 1, 4);
   wb b = {0};
   /* 0 fib(n) = n < 2 ? n : fib(n-1) + fib(n-2) */
-  e_get(&b, 0);
-  e_i64(&b, 2);
-  e_op(&b, WASM_OP_I64_LT_S);
-  e_block(&b, WASM_OP_IF, 'I');
-  e_get(&b, 0);
-  e_op(&b, WASM_OP_ELSE);
-  e_get(&b, 0);
-  e_i64(&b, 1);
-  e_op(&b, WASM_OP_I64_SUB);
-  e_opu(&b, WASM_OP_CALL, 0);
-  e_get(&b, 0);
-  e_i64(&b, 2);
-  e_op(&b, WASM_OP_I64_SUB);
-  e_opu(&b, WASM_OP_CALL, 0);
-  e_op(&b, WASM_OP_I64_ADD);
-  e_op(&b, WASM_OP_END);
+  e_fib_i64(&b, 0);
   mod_func(m, t_II, "", &b, "fib");
   wb_free(&b);
   /* 1 sumsq(n): for i < n: mem[4i] = i*i; acc += mem[4i] (traps past the memory) */

@@ -28,22 +28,7 @@ static void build_big(mod *m, uint32_t npad, uint32_t pad_ops) {
   uint32_t t_II = mod_type(m, "I", "I");
   uint32_t t_ii = mod_type(m, "i", "i");
   wb b = {0};
-  e_get(&b, 0);
-  e_i64(&b, 2);
-  e_op(&b, WASM_OP_I64_LT_S);
-  e_block(&b, WASM_OP_IF, 'I');
-  e_get(&b, 0);
-  e_op(&b, WASM_OP_ELSE);
-  e_get(&b, 0);
-  e_i64(&b, 1);
-  e_op(&b, WASM_OP_I64_SUB);
-  e_opu(&b, WASM_OP_CALL, 0);
-  e_get(&b, 0);
-  e_i64(&b, 2);
-  e_op(&b, WASM_OP_I64_SUB);
-  e_opu(&b, WASM_OP_CALL, 0);
-  e_op(&b, WASM_OP_I64_ADD);
-  e_op(&b, WASM_OP_END);
+  e_fib_i64(&b, 0);
   mod_func(m, t_II, "", &b, "fib");
   wb_free(&b);
   for (uint32_t k = 0; k < 3; k++) { /* top(x) = mid(x) + 1, mid(x) = leaf(x) + 1, leaf(x) = 3x + 1 */

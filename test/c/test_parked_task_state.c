@@ -16,29 +16,6 @@
 #include "rt_test_util.h"
 #include "test_interp_builder.h"
 
-static void count_done(tova_wasm_task *t, void *ud) {
-  (void)t;
-  latch_add(ud, 1);
-}
-
-static void nap_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
-
-/* Until every live task of rt is parked on channels (polls the runtime's own
- * accounting, no timing assumption). */
-static void wait_all_blocked(tova_runtime *rt) {
-  while (tova_runtime_wasm_active(rt)) nap_ms(1);
-}
-
-static tova_runtime *new_rt(uint32_t workers) {
-  tova_runtime *rt = NULL;
-  tova_runtime_config cfg = {workers};
-  CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
-  return rt;
-}
-
 static tova_module *compile_mod(mod *m) {
   size_t len;
   uint8_t *bytes = mod_finish(m, &len);
@@ -55,7 +32,7 @@ static tova_module *compile_mod(mod *m) {
 static tova_wasm_task *spawn(tova_runtime *rt, tova_module *m, const char *func, const tova_val *args,
                              uint32_t nargs, int64_t timeout_ms, latch *done) {
   tova_wasm_task_config cfg = {.module = m, .func = func, .func_len = strlen(func), .args = args,
-                              .nargs = nargs, .timeout_ms = timeout_ms, .done = count_done,
+                              .nargs = nargs, .timeout_ms = timeout_ms, .done = task_done_count,
                               .userdata = done};
   tova_wasm_task *t = NULL;
   tova_error err;

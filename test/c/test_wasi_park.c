@@ -44,21 +44,11 @@ static const uint8_t NAP_WASM[] = {
 
 static tova_module *M;
 
-static void count_done(tova_wasm_task *t, void *ud) {
-  (void)t;
-  latch_add(ud, 1);
-}
-
-static void nap_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
-
 /* Spawns nap(ns) with a WASI context of its own. */
 static tova_wasm_task *spawn_nap(tova_runtime *rt, int64_t ns, latch *done) {
   tova_val arg = {.i64 = ns};
   tova_wasm_task_config cfg = {.module = M, .func = "nap", .func_len = 3, .args = &arg, .nargs = 1,
-                               .done = count_done, .userdata = done, .wasi = tova_wasi_new()};
+                               .done = task_done_count, .userdata = done, .wasi = tova_wasi_new()};
   tova_wasm_task *t = NULL;
   tova_error err;
   CHECK(cfg.wasi != NULL);
@@ -66,21 +56,14 @@ static tova_wasm_task *spawn_nap(tova_runtime *rt, int64_t ns, latch *done) {
   return t;
 }
 
-static tova_runtime *one_worker(void) {
-  tova_runtime_config rc = {.workers = 1};
-  tova_runtime *rt = NULL;
-  CHECK(tova_runtime_new(&rc, &rt) == TOVA_OK);
-  return rt;
-}
-
 static void test_sleep_frees_the_worker(void) {
-  tova_runtime *rt = one_worker();
+  tova_runtime *rt = new_rt(1);
   latch a_done, b_done;
   latch_init(&a_done);
   latch_init(&b_done);
   tova_wasm_task *a = spawn_nap(rt, 1500 * 1000000LL, &a_done);
   nap_ms(100); /* let it reach its sleep (if not, the check below holds anyway) */
-  tova_wasm_task_config cfg = {.module = M, .func = "seven", .func_len = 5, .done = count_done,
+  tova_wasm_task_config cfg = {.module = M, .func = "seven", .func_len = 5, .done = task_done_count,
                                .userdata = &b_done, .wasi = tova_wasi_new()};
   tova_wasm_task *b = NULL;
   tova_error err;
@@ -105,7 +88,7 @@ static void test_sleep_frees_the_worker(void) {
 }
 
 static void test_cancel_ends_the_sleep(void) {
-  tova_runtime *rt = one_worker();
+  tova_runtime *rt = new_rt(1);
   latch done;
   latch_init(&done);
   tova_wasm_task *a = spawn_nap(rt, 3600LL * 1000000000LL, &done); /* an hour */
@@ -119,7 +102,7 @@ static void test_cancel_ends_the_sleep(void) {
 }
 
 static void test_short_sleep_on_the_thread(void) {
-  tova_runtime *rt = one_worker();
+  tova_runtime *rt = new_rt(1);
   latch done;
   latch_init(&done);
   tova_wasm_task *a = spawn_nap(rt, 200 * 1000LL, &done); /* 200 us: under the timer's unit */

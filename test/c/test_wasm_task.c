@@ -13,15 +13,10 @@ static tova_module *M; /* channel_module() */
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static void count_done(tova_wasm_task *t, void *ud) {
-  (void)t;
-  latch_add(ud, 1);
-}
-
 static tova_wasm_task *spawn(tova_runtime *rt, tova_module *m, const char *func, const tova_val *args,
                              uint32_t nargs, int64_t timeout_ms, latch *done) {
   tova_wasm_task_config cfg = {.module = m, .func = func, .func_len = strlen(func), .args = args,
-                              .nargs = nargs, .timeout_ms = timeout_ms, .done = count_done, .userdata = done};
+                              .nargs = nargs, .timeout_ms = timeout_ms, .done = task_done_count, .userdata = done};
   tova_wasm_task *t = NULL;
   tova_error err;
   tova_status st = tova_wasm_task_spawn(rt, &cfg, &t, &err);
@@ -38,26 +33,6 @@ static int64_t result_i64(tova_wasm_task *t) {
     return INT64_MIN + 1;
   }
   return tova_wasm_task_results(t, NULL)[0].i64;
-}
-
-static void nap_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
-
-/* Until every live task of rt is parked on channels (no timing assumption:
- * it polls the runtime's own accounting). */
-static void wait_all_blocked(tova_runtime *rt) {
-  while (tova_runtime_wasm_active(rt)) nap_ms(1);
-}
-/* Note: a task's done callback runs just before it stops counting as active
- * (so an embedder never stops waiting before it has the result). */
-
-static tova_runtime *new_rt(uint32_t workers) {
-  tova_runtime *rt = NULL;
-  tova_runtime_config cfg = {workers};
-  CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
-  return rt;
 }
 
 /* ---- tests ------------------------------------------------------------------ */
@@ -468,7 +443,7 @@ static void test_bulk_rows(void) {
     args[2 * r].i32 = (int32_t)ch;
     args[2 * r + 1].i64 = (int64_t)r;
   }
-  tova_wasm_task_config cfg = {.module = M, .func = "send_one", .func_len = 8, .done = count_done,
+  tova_wasm_task_config cfg = {.module = M, .func = "send_one", .func_len = 8, .done = task_done_count,
                               .userdata = &done, .nrows = n, .rows_args = args, .rows_results = res};
   tova_wasm_task *t = NULL;
   CHECK(tova_wasm_task_spawn(rt, &cfg, &t, NULL) == TOVA_OK);

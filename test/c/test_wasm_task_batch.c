@@ -48,18 +48,6 @@ static tova_module *compile_batch(void) {
   return m;
 }
 
-static tova_runtime *new_rt(void) {
-  tova_runtime *rt = NULL;
-  tova_runtime_config cfg = {2};
-  if (tova_runtime_new(&cfg, &rt) != TOVA_OK) abort();
-  return rt;
-}
-
-static void count_done(tova_wasm_task *t, void *ud) {
-  (void)t;
-  latch_add(ud, 1);
-}
-
 enum { N = 1000 };
 
 /* Task i of the mixed batch: "add3" for i in [300, 305) and at 999 (a
@@ -67,7 +55,7 @@ enum { N = 1000 };
 static bool is_add3(size_t i) { return (i >= 300 && i < 305) || i == N - 1; }
 
 static void test_runs_and_blocks(void) {
-  tova_runtime *rt = new_rt();
+  tova_runtime *rt = new_rt(2);
   tova_module *m = compile_batch();
   static tova_val args[N][3];
   static tova_wasm_task_config cfgs[N];
@@ -81,7 +69,7 @@ static void test_runs_and_blocks(void) {
     args[i][2].i32 = 1000;
     cfgs[i] = (tova_wasm_task_config){.module = m, .func = three ? "add3" : "add",
                                       .func_len = three ? 4 : 3, .args = args[i],
-                                      .nargs = three ? 3 : 2, .done = count_done, .userdata = &done};
+                                      .nargs = three ? 3 : 2, .done = task_done_count, .userdata = &done};
   }
   size_t failed = 99;
   tova_error err;
@@ -107,7 +95,7 @@ static void test_runs_and_blocks(void) {
 }
 
 static void test_imports_of_a_block(void) {
-  tova_runtime *rt = new_rt();
+  tova_runtime *rt = new_rt(2);
   tova_module *m = compile_batch();
   tova_chan_id ch;
   CHECK(tova_chan_create(N, &ch) == TOVA_OK);
@@ -120,7 +108,7 @@ static void test_imports_of_a_block(void) {
     args[i][0].i32 = (int32_t)ch;
     args[i][1].i64 = (int64_t)i;
     cfgs[i] = (tova_wasm_task_config){.module = m, .func = "send", .func_len = 4, .args = args[i],
-                                      .nargs = 2, .done = count_done, .userdata = &done};
+                                      .nargs = 2, .done = task_done_count, .userdata = &done};
   }
   CHECK_EQ_I64(tova_wasm_task_spawn_batch(rt, N, cfgs, out, NULL, NULL), TOVA_OK);
   latch_wait(&done, N);
@@ -143,7 +131,7 @@ static void test_imports_of_a_block(void) {
 }
 
 static void test_bad_config_inside_a_run(void) {
-  tova_runtime *rt = new_rt();
+  tova_runtime *rt = new_rt(2);
   tova_module *m = compile_batch();
   static tova_val args[N][2];
   static tova_wasm_task_config cfgs[N];
@@ -152,7 +140,7 @@ static void test_bad_config_inside_a_run(void) {
   latch_init(&done);
   for (size_t i = 0; i < N; i++)
     cfgs[i] = (tova_wasm_task_config){.module = m, .func = "add", .func_len = 3, .args = args[i],
-                                      .nargs = 2, .done = count_done, .userdata = &done};
+                                      .nargs = 2, .done = task_done_count, .userdata = &done};
   cfgs[700].nargs = 1; /* deep inside the run, past several blocks */
   size_t failed = 0;
   tova_error err;
@@ -177,7 +165,7 @@ static void test_bad_config_inside_a_run(void) {
 
 static void test_deadlines_in_blocks(void) {
   enum { R = 200 };
-  tova_runtime *rt = new_rt();
+  tova_runtime *rt = new_rt(2);
   tova_module *m = compile_batch();
   tova_chan_id ch;
   CHECK_EQ_I64(tova_chan_create(0, &ch), TOVA_OK); /* no receiver: a send parks */
@@ -200,7 +188,7 @@ static void test_deadlines_in_blocks(void) {
     cfgs[i] = (tova_wasm_task_config){.module = m, .func = send ? "send" : "add",
                                       .func_len = send ? 4 : 3, .args = args[i], .nargs = 2,
                                       .timeout_ms = i < R ? 30 : i < 2 * R ? 0 : 60000,
-                                      .done = count_done, .userdata = &done};
+                                      .done = task_done_count, .userdata = &done};
   }
   tova_error err;
   CHECK_EQ_I64(tova_wasm_task_spawn_batch(rt, 3 * R, cfgs, out, NULL, &err), TOVA_OK);
