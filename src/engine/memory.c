@@ -39,7 +39,16 @@ typedef struct memory_obj {
   tova_memory pub; /* first, so a tova_memory* is a memory_obj* */
   uint32_t declared_max;
   tova_vslot slot; /* the home when it is a pool slot: slot.base == pub.base */
+  bool large_pages; /* its home is advised to use large pages (see below) */
 } memory_obj;
+
+/* A memory at least this large asks for large pages (2 MiB transparent huge
+ * pages on Linux) over its whole home: compiled programs with big heaps and
+ * arrays touch them densely, and 512x fewer page faults and TLB entries pay
+ * for the RAM a sparsely used 2 MiB page wastes. Smaller memories (the many
+ * small tasks) keep ordinary pages: one touched byte must not make 2 MiB
+ * resident for each of 100K tasks. */
+#define LARGE_PAGES_MIN ((uint64_t)4 << 20)
 
 #if TOVA_DEBUG
 /* Debug builds check the promise made to the pool on a sample: the first and
@@ -68,6 +77,9 @@ static void release_home(memory_obj *mo) {
   /* The pool's invariant (vslot.c: a slot is handed out all zero) rests on
    * this figure covering every byte that may be nonzero: see `written` and
    * `dirty` in store.h for who keeps it so. */
+  if (mo->large_pages && mo->slot.base) /* the next user of the slot may be small */
+    tova_vmem_advise_large(mo->slot.base, mo->slot.bytes, false);
+  mo->large_pages = false;
   if (mo->slot.base)
     tova_vslot_free(&mo->slot, (size_t)wasm_memory_dirty_bytes(m)); /* clears mo->slot */
   else
@@ -132,6 +144,10 @@ static bool resize(memory_obj *mo, uint32_t pages) {
   }
   m->pages = pages;
   m->size = bytes;
+  if (bytes >= LARGE_PAGES_MIN && !mo->large_pages) {
+    tova_vmem_advise_large(m->base, (size_t)m->reserved, true);
+    mo->large_pages = true;
+  }
   return true;
 }
 

@@ -14,6 +14,7 @@
 #define _DARWIN_C_SOURCE /* MAP_ANON is hidden under plain _POSIX_C_SOURCE */
 #endif
 
+#include <stdint.h>
 #include <string.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
@@ -48,8 +49,24 @@ static void *map(size_t bytes, int prot) {
 
 void *tova_vmem_reserve(size_t bytes) { return map(bytes, PROT_NONE); }
 
+/* A mapping of `bytes` whose start is a multiple of TOVA_VMEM_LARGE_PAGE
+ * (big mappings only), so that regions carved out of it at multiples of a
+ * large page line up with the large pages tova_vmem_advise_large can give.
+ * Over-maps by one large page and unmaps the slack on both sides. */
+static void *map_aligned(size_t bytes, int prot) {
+  const size_t align = TOVA_VMEM_LARGE_PAGE;
+  if (bytes < 4 * align || bytes > SIZE_MAX - align) return map(bytes, prot);
+  uint8_t *p = map(bytes + align, prot);
+  if (!p) return map(bytes, prot);
+  uintptr_t at = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+  size_t head = (size_t)(at - (uintptr_t)p), tail = align - head;
+  if (head) munmap(p, head);
+  if (tail) munmap((uint8_t *)at + bytes, tail);
+  return (void *)at;
+}
+
 void *tova_vmem_map_lazy(size_t bytes) {
-  void *p = map(bytes, PROT_READ | PROT_WRITE);
+  void *p = map_aligned(bytes, PROT_READ | PROT_WRITE);
 #if defined(__linux__) && defined(MADV_NOHUGEPAGE)
   /* Such a mapping is shared by many small users that each touch a few
    * pages; with transparent huge pages set to "always", one touch would make
@@ -79,4 +96,18 @@ void tova_vmem_discard(void *at, size_t bytes) {
   /* A failed MAP_FIXED normally leaves the old pages in place; zeroing them
    * by hand keeps the contract (at the cost of keeping them resident). */
   memset(at, 0, bytes);
+}
+
+void tova_vmem_advise_large(void *at, size_t bytes, bool large) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
+  /* Only whole large pages inside the range can be huge; advising the rest
+   * would only split the mapping further. */
+  uintptr_t lo = ((uintptr_t)at + TOVA_VMEM_LARGE_PAGE - 1) & ~(uintptr_t)(TOVA_VMEM_LARGE_PAGE - 1);
+  uintptr_t hi = ((uintptr_t)at + bytes) & ~(uintptr_t)(TOVA_VMEM_LARGE_PAGE - 1);
+  if (hi > lo) (void)madvise((void *)lo, hi - lo, large ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+#else
+  (void)at;
+  (void)bytes;
+  (void)large;
+#endif
 }

@@ -13,6 +13,8 @@
  *   - freed pages really go back to the OS, also those a warm slot had
  *     zeroed by hand for a user that touched less of it (Linux: mincore);
  *   - freeing everything returns the pool to empty;
+ *   - memories of 4 MiB and more ask for large pages (Linux), and a small
+ *     memory reusing such a slot gets small pages again;
  *   - create/grow/free from several threads at once (also run under TSan).
  *
  * Every test leaves no memory alive, so the pool's live count must be back
@@ -138,6 +140,56 @@ static void test_freed_pages_leave_ram(void) {
   tova_vslot_stats st;
   tova_vslot_stats_get(&st);
   CHECK_EQ_I64(st.warm_bytes, 0);
+  CHECK_EQ_I64(pool_live(), 0);
+}
+/* Transparent huge pages can be had by advice here (not "never"). */
+static bool thp_by_advice(void) {
+  FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+  if (!f) return false;
+  char line[128] = {0};
+  bool ok = fgets(line, sizeof line, f) && (strstr(line, "[always]") || strstr(line, "[madvise]"));
+  fclose(f);
+  return ok;
+}
+
+/* A memory of 4 MiB or more asks for large pages: one touched byte makes its
+ * whole 2 MiB page resident (mincore counts 512 small pages). A small memory
+ * that takes the same slot afterwards is back on small pages, and reads
+ * zero. */
+static void test_large_memories_use_large_pages(void) {
+  if (!thp_by_advice()) {
+    printf("  (skipped: transparent huge pages are off on this machine)\n");
+    return;
+  }
+  const size_t big = (size_t)8 << 20, huge = (size_t)2 << 20;
+  tova_store *s;
+  tova_memory *m = new_memory(&s, (uint32_t)(big / WASM_PAGE_SIZE));
+  CHECK(m != NULL);
+  if (!m) return;
+  uint8_t *data = tova_memory_data(m, NULL);
+  /* The slot is aligned to large pages; touch one byte in each. */
+  size_t whole = 0;
+  for (size_t at = 0; at < big; at += huge) {
+    data[at + 100] = 1;
+    if (resident_pages(data + at, huge) == huge / tova_vmem_page_size()) whole++;
+  }
+  /* The kernel may fail to find a free 2 MiB block now and then; all four
+   * failing means the advice was not given. */
+  CHECK(whole >= 1);
+  tova_store_free(s);
+
+  /* Same slot class (16 MiB), small user: ordinary pages, all zero. */
+  s = tova_store_new(NULL);
+  m = s ? tova_memory_new(s, 1, (uint32_t)(((size_t)16 << 20) / WASM_PAGE_SIZE), true) : NULL;
+  CHECK(m != NULL);
+  if (!m) return;
+  uint8_t *small = tova_memory_data(m, NULL);
+  CHECK(small == data); /* the slot just freed */
+  CHECK(all_zero(small, WASM_PAGE_SIZE));
+  small[300] = 1;
+  CHECK(resident_pages(small, huge) < huge / tova_vmem_page_size());
+  tova_store_free(s);
+  reuse_is_zero((uint32_t)(big / WASM_PAGE_SIZE)); /* dirty large pages come back zero */
   CHECK_EQ_I64(pool_live(), 0);
 }
 #endif
@@ -345,6 +397,7 @@ int main(void) {
   RUN(test_growth_across_slots);
 #if defined(__linux__)
   RUN(test_freed_pages_leave_ram);
+  RUN(test_large_memories_use_large_pages);
 #endif
   RUN(test_100k_live_then_empty);
   RUN(test_concurrent_churn);
