@@ -64,7 +64,7 @@ void tova_plat_cond_broadcast(tova_plat_cond *c);
 
 /* For critical sections of a few dozen instructions that never block (a
  * channel operation): an uncontended lock is one atomic exchange, a contended
- * one spins briefly, then yields the CPU (a preempted holder gets to run).
+ * one backs off exponentially, then yields the CPU (see sync.c for why).
  * Not for anything that may wait. */
 typedef struct tova_plat_spinlock {
   atomic_uint held;
