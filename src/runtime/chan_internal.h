@@ -144,14 +144,18 @@ static inline bool ring_push(tova_rt_chan *c, const chan_elem *v) {
     c->alloc = (uint32_t)want;
     c->head = 0;
   }
-  elem_store(&c->buf[(c->head + c->len) % c->alloc], v);
+  /* head < alloc and len < alloc, so one subtraction wraps the index (a
+   * division here would cost more than the rest of a buffered send). */
+  uint32_t at = c->head + c->len;
+  if (at >= c->alloc) at -= c->alloc;
+  elem_store(&c->buf[at], v);
   c->len++;
   return true;
 }
 
 static inline void ring_pop(tova_rt_chan *c, chan_elem *out) {
   elem_store(out, &c->buf[c->head]);
-  c->head = (c->head + 1) % c->alloc;
+  if (++c->head == c->alloc) c->head = 0;
   c->len--;
 }
 
