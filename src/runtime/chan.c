@@ -14,8 +14,8 @@
  *       always true, so unbuffered senders always park until a receiver comes.
  *   I4  closed  =>  sendq and recvq empty (close completes every waiter, and
  *       no operation parks on a closed channel).
- *   I5  closed and len == 0  =>  the channel object is freed and its slot is
- *       released for reuse with a new generation: later sends and receives
+ *   I5  closed and len == 0  =>  its buffer is freed and its slot (which holds
+ *       the channel) is released for reuse with a new generation: later sends and receives
  *       on the old id get TOVA_ERR_CLOSED (JS: null / "closed"), never
  *       TOVA_ERR_NOT_FOUND and never the slot's next channel. So a closed,
  *       drained channel that nothing references costs nothing (see
@@ -55,16 +55,12 @@
 
 tova_status tova_chan_create(uint32_t capacity, tova_chan_id *out) {
   if (!out) return TOVA_ERR_BAD_ARGUMENT;
-  tova_rt_chan *c = calloc(1, sizeof *c);
-  if (!c) return TOVA_ERR_NOMEM;
-  c->cap = capacity;
   tova_rt_chan_slot *s;
   tova_status st = tova_rt_chan_slot_new(out, &s);
-  if (st != TOVA_OK) {
-    free(c);
-    return st;
-  }
+  if (st != TOVA_OK) return st;
   tova_rt_slot_lock(s);
+  tova_rt_chan *c = &s->body;
+  *c = (tova_rt_chan){.cap = capacity};
   s->chan = c;
   s->state = TOVA_RT_SLOT_LIVE;
   chan_unlock(s);

@@ -13,22 +13,6 @@
 #include "runtime/chan_registry.h"
 #include "runtime/select.h"
 
-typedef struct waitq {
-  tova_chan_waiter *head, *tail;
-} waitq;
-
-typedef int64_t chan_elem;
-
-struct tova_rt_chan {
-  uint32_t cap;   /* capacity as created */
-  uint32_t alloc; /* allocated ring slots, <= cap */
-  uint32_t head;  /* index of the oldest element */
-  uint32_t len;   /* buffered elements */
-  bool closed;
-  waitq sendq, recvq;
-  chan_elem *buf;
-};
-
 #define RING_INITIAL 16u
 
 /* The invariants stated at the top of chan.c (I1-I4), checked in debug
@@ -182,7 +166,7 @@ static inline void bury_if_drained(tova_rt_chan_slot *s) {
   tova_rt_chan *c = s->chan;
   if (!c->closed || c->len != 0) return;
   free(c->buf);
-  free(c);
+  c->buf = NULL;
   tova_rt_chan_slot_release(s);
 }
 

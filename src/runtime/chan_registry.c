@@ -13,9 +13,11 @@
 #define SEG_COUNT (INDEX_LIMIT / SEG_SIZE)
 #define GEN_MASK ((1u << TOVA_RT_ID_GEN_BITS) - 1u)
 _Static_assert(TOVA_RT_ID_INDEX_BITS + TOVA_RT_ID_GEN_BITS <= 31, "ids must stay non-negative as i32");
-_Static_assert(sizeof(tova_rt_chan_slot) == TOVA_RT_SLOT_ALIGN, "one slot per cache line");
+/* A slot is its channel: two cache lines, the first one hot (see the
+ * header). Slots never share a line with another channel's. */
+_Static_assert(sizeof(tova_rt_chan_slot) == 2 * TOVA_RT_SLOT_ALIGN, "a slot is two cache lines");
 /* Free slots kept back before reuse (see the header: how long an old id stays
- * distinct). 2^16 slots of 64 bytes: 4 MiB at most, once that many
+ * distinct). 2^16 slots of 128 bytes: 8 MiB at most, once that many
  * channels have been freed. */
 #define FREE_RESERVE 65536u
 #define NO_INDEX 0u /* index 0 is never handed out, so id 0 is never a channel */
