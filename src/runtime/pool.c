@@ -86,28 +86,34 @@ void tova_rt_schedule_woken(tova_task *t) {
   tova_task *old = w->next;
   w->next = t;
   if (old) tova_rt_taskq_push(&w->local, old);
+  uint64_t mark = w->local.pushed;
   tova_plat_spin_unlock(&w->mu);
-  /* A displaced task is ordinary queued work: tell an idle worker. The new
-   * runnext waits for its waker to park (a producer and a consumer then take
-   * turns on this worker), or for a spinning thief, or for the kick (sched.h)
-   * if the waker keeps running. */
-  if (old) {
-    notify(rt, false);
-  } else if (!atomic_load_explicit(&rt->kick_armed, memory_order_relaxed)) {
+  /* No idle worker is woken now (see kick in sched.h): the new runnext waits
+   * for its waker to park, the displaced one for its turn in the queue, a
+   * spinning thief, or the kick if this worker falls behind. */
+  if (!atomic_load_explicit(&rt->kick_armed, memory_order_relaxed)) {
     bool expected = false;
     if (atomic_compare_exchange_strong(&rt->kick_armed, &expected, true)) {
-      rt->kick_worker = w->index;
+      atomic_store_explicit(&rt->kick_worker, w->index, memory_order_relaxed);
       rt->kick_task = t;
+      rt->kick_mark = mark;
+      rt->kick_tick = atomic_load_explicit(&w->tick, memory_order_relaxed);
       if (!tova_rt_timer_arm(&rt->timers, &rt->kick, 1)) {
         atomic_store(&rt->kick_armed, false);
         notify(rt, false); /* no timer (stopping): wake now */
       }
+      return;
     }
   }
+  /* Armed already. For this worker it still covers a displaced task: a
+   * worker that falls behind keeps its older runnext or queue entries past
+   * the kick too. For another worker it does not: wake one now. */
+  if (old && atomic_load_explicit(&rt->kick_worker, memory_order_relaxed) != w->index)
+    notify(rt, false);
 }
 
-/* The kick timer (sched.h): work still queued 1 ms after a runnext was set
- * without waking anyone: wake an idle worker to steal it. */
+/* The kick timer (sched.h): work still queued 1 ms after a wake that woke
+ * no worker: wake an idle worker to steal it. */
 static void kick_fired(tova_rt_timer *t, void *userdata) {
   (void)t;
   tova_runtime *rt = userdata;
@@ -116,9 +122,11 @@ static void kick_fired(tova_rt_timer *t, void *userdata) {
    * that lock); lock order sleep_mu -> a worker's queue lock. */
   tova_plat_mutex_lock(&rt->sleep_mu);
   if (rt->workers) {
-    tova_rt_worker *w = &rt->workers[rt->kick_worker];
+    tova_rt_worker *w = &rt->workers[atomic_load_explicit(&rt->kick_worker, memory_order_relaxed)];
     tova_plat_spin_lock(&w->mu);
-    starving = w->next == rt->kick_task;
+    bool held = atomic_load_explicit(&w->tick, memory_order_relaxed) == rt->kick_tick;
+    starving = w->next == rt->kick_task || w->local.popped < rt->kick_mark ||
+               (held && (w->next || w->local.len));
     tova_plat_spin_unlock(&w->mu);
   }
   tova_plat_mutex_unlock(&rt->sleep_mu);
@@ -232,7 +240,9 @@ static tova_task *find_work(tova_rt_worker *w, bool take_next) {
     return NULL;
   }
   tova_task *t = NULL;
-  if (++w->tick % INJECT_EVERY == 0) t = inject_grab(w);
+  uint32_t tick = atomic_load_explicit(&w->tick, memory_order_relaxed) + 1;
+  atomic_store_explicit(&w->tick, tick, memory_order_relaxed);
+  if (tick % INJECT_EVERY == 0) t = inject_grab(w);
   if (!t) t = local_pop(w);
   if (!t) t = inject_grab(w);
   if (!t) t = steal(w, take_next);

@@ -87,17 +87,24 @@ struct tova_rt_task_block {
   tova_task tasks[];
 };
 
-/* Intrusive FIFO of tasks. */
+/* Intrusive FIFO of tasks. `pushed` and `popped` count every task that ever
+ * entered and left it, so "has everything queued before time T left?" is
+ * popped >= (pushed at T): the kick timer's test (see tova_runtime.kick). */
 typedef struct tova_rt_taskq {
   tova_task *head, *tail;
   size_t len;
+  uint64_t pushed, popped;
 } tova_rt_taskq;
 
 typedef struct tova_rt_worker {
   tova_runtime *rt;
   uint32_t index;
   uint32_t rng;  /* victim choice for stealing */
-  uint32_t tick; /* tasks started; every INJECT_EVERY-th looks at inject first */
+  /* Looks for work (one per task started, more while idle); every
+   * INJECT_EVERY-th looks at inject first. Written by the owner only; the
+   * kick timer reads it: unchanged for 1 ms means one task held the worker
+   * all that time. */
+  _Atomic uint32_t tick;
   tova_plat_spinlock mu; /* guards local and next (owner pushes/pops, thieves steal):
                           * a few pointer writes, never held across a wait */
   tova_rt_taskq local;
@@ -133,16 +140,28 @@ struct tova_runtime {
   _Atomic size_t refs; /* 1 (owner) + live tasks */
 
   tova_rt_timers timers; /* sleeps, select timeouts, deadlines (timer.h) */
-  /* A woken task placed in runnext does not wake an idle worker at once (its
-   * waker usually parks first, and a wake-up per message costs more than the
-   * message). So that it never waits long behind a waker that keeps running,
-   * this timer kicks an idle worker 1 ms later if that very task is still
-   * waiting in that worker's runnext (armed at most once at a time; a
-   * producer/consumer pair that keeps taking turns is left alone). */
+  /* A task woken by a task running on a worker stays on that worker: it
+   * becomes its runnext, and the runnext it displaces goes to its queue,
+   * without waking an idle worker. Tasks that talk over channels then run
+   * where their partners run: on the machines we measure on a cache line
+   * costs 60-190 ns to cross cores, so spreading a producer and its consumer
+   * over two cores makes each message slower than running both on one
+   * (bench_channels, 2 workers: fan-in 8 -> 1 111-128 -> 54-74 ms).
+   * Parallelism comes back when this worker falls behind: this timer fires
+   * 1 ms after such a wake and kicks an idle worker (which steals half the
+   * queue) if that very task still waits in runnext, if a task queued
+   * before the wake is still in the queue (kick_mark: the queue's `pushed`
+   * then; popped < kick_mark means it is), or if one task has held the
+   * worker since (its tick has not moved) while work waits. So a producer and a consumer
+   * taking turns are left alone, and a backlog of real work older than 1 ms
+   * is shared. Armed at most once at a time; a wake on another worker while
+   * it is armed wakes an idle worker at once, as it did before. */
   tova_rt_timer kick;
   _Atomic bool kick_armed;
-  uint32_t kick_worker;   /* written by the arming thread, read by the timer */
+  _Atomic uint32_t kick_worker; /* the worker armed for; read by wakers too */
   tova_task *kick_task;   /* compared, never dereferenced */
+  uint64_t kick_mark;     /* kick_worker's local.pushed when armed */
+  uint32_t kick_tick;     /* kick_worker's tick when armed */
 
   /* WebAssembly tasks (wasm_task.c). wasm_mu guards the list of live ones
    * (for cancel-at-shutdown and deadlock reports). wasm_active counts live
@@ -184,6 +203,7 @@ static inline void tova_rt_taskq_push(tova_rt_taskq *q, tova_task *t) {
   else q->head = t;
   q->tail = t;
   q->len++;
+  q->pushed++;
 }
 
 static inline void tova_rt_taskq_append(tova_rt_taskq *q, tova_task *head, tova_task *tail, size_t n) {
@@ -193,6 +213,7 @@ static inline void tova_rt_taskq_append(tova_rt_taskq *q, tova_task *head, tova_
   else q->head = head;
   q->tail = tail;
   q->len += n;
+  q->pushed += n;
 }
 
 static inline tova_task *tova_rt_taskq_pop(tova_rt_taskq *q) {
@@ -201,6 +222,7 @@ static inline tova_task *tova_rt_taskq_pop(tova_rt_taskq *q) {
   q->head = t->next;
   if (!q->head) q->tail = NULL;
   q->len--;
+  q->popped++;
   t->next = NULL;
   return t;
 }
@@ -215,6 +237,7 @@ static inline size_t tova_rt_taskq_take(tova_rt_taskq *q, size_t n, tova_task **
   q->head = t->next;
   if (!q->head) q->tail = NULL;
   q->len -= n;
+  q->popped += n;
   t->next = NULL;
   *head = h;
   *tail = t;

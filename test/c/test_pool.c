@@ -1,6 +1,7 @@
 /* test_pool.c: the worker pool and tasks: many tasks, spawning from workers,
  * parking and waking (from other threads, and before the parking step has
- * returned), shutdown with work queued or parked, several runtimes at once. */
+ * returned), woken tasks reaching an idle worker while their waker holds its
+ * own, shutdown with work queued or parked, several runtimes at once. */
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -238,6 +239,56 @@ static void run_park_test(int wake_before_return) {
   free(g_box.items);
   pthread_mutex_destroy(&g_box.mu);
   pthread_cond_destroy(&g_box.cv);
+  latch_destroy(&g_done);
+}
+
+
+/* ---- woken tasks behind a task that holds their worker ---------------- */
+
+/* A task woken by a running task stays on its waker's worker (runnext, the
+ * displaced one queued) without waking an idle worker (pool.c); the kick
+ * timer must still hand them to the idle worker when the waker keeps its
+ * worker busy. Here the waker spins until all three woken tasks have run:
+ * only the other worker can run them. */
+enum { HOG_WOKEN = 3 };
+static tova_task *g_sleepers[HOG_WOKEN];
+static _Atomic int g_sleepers_parked, g_sleepers_ran, g_hog_saw_all;
+
+static tova_status sleeper_step(tova_task *t, void *ud) {
+  int i = (int)(intptr_t)ud;
+  if (!g_sleepers[i]) {
+    g_sleepers[i] = t;
+    atomic_fetch_add(&g_sleepers_parked, 1);
+    return TOVA_SUSPENDED;
+  }
+  atomic_fetch_add(&g_sleepers_ran, 1);
+  return TOVA_OK;
+}
+
+static tova_status hog_step(tova_task *t, void *ud) {
+  (void)t;
+  (void)ud;
+  for (int i = 0; i < HOG_WOKEN; i++) tova_task_wake(g_sleepers[i]);
+  /* Bounded: without the kick this would wait for ever. */
+  for (int ms = 0; ms < 10000 && atomic_load(&g_sleepers_ran) < HOG_WOKEN; ms++) nap_ms(1);
+  atomic_store(&g_hog_saw_all, atomic_load(&g_sleepers_ran) == HOG_WOKEN);
+  return TOVA_OK;
+}
+
+static void test_woken_tasks_reach_an_idle_worker(void) {
+  latch_init(&g_done);
+  tova_runtime_config cfg = {.workers = 2};
+  tova_runtime *rt = NULL;
+  CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
+  for (int i = 0; i < HOG_WOKEN; i++)
+    CHECK(tova_task_spawn(rt, sleeper_step, count_done, (void *)(intptr_t)i, NULL) == TOVA_OK);
+  while (atomic_load(&g_sleepers_parked) < HOG_WOKEN) nap_ms(1);
+  nap_ms(20); /* their steps have returned: parked, and both workers idle */
+  CHECK(tova_task_spawn(rt, hog_step, count_done, NULL, NULL) == TOVA_OK);
+  latch_wait(&g_done, HOG_WOKEN + 1);
+  CHECK(atomic_load(&g_hog_saw_all));
+  CHECK_EQ_I64(g_status_bad, 0);
+  tova_runtime_free(rt);
   latch_destroy(&g_done);
 }
 
@@ -511,6 +562,7 @@ int main(void) {
   RUN(test_park_woken_by_other_thread);
   RUN(test_park_woken_before_step_returns);
   RUN(test_concurrent_wakers);
+  RUN(test_woken_tasks_reach_an_idle_worker);
   RUN(test_yielding_task_does_not_starve_inject);
   RUN(test_shutdown_with_queued_tasks);
   RUN(test_shutdown_with_parked_task);
