@@ -226,7 +226,8 @@ async function instantiateRow(table) {
 async function main() {
   const tova = tovaLib.loadApi();
   const cli = tovaLib.findCli();
-  const table = new Table(`Engine: tova interpreter vs ${JS_HOST_VERSION} WebAssembly (same .wasm, best of ${PEER_RUNS} peer / ${TOVA_RUNS} tova runs)`);
+  const tier = process.env.TOVA_TIER || 'default (tiered)';
+  const table = new Table(`Engine: tova (tier: ${tier}) vs ${JS_HOST_VERSION} WebAssembly (same .wasm, best of ${PEER_RUNS} peer / ${TOVA_RUNS} tova runs)`);
   const t0 = now();
   await computeRows(table, tova, cli);
   await instantiateRow(table);
