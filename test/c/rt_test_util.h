@@ -5,6 +5,8 @@
 #define TOVA_RT_TEST_UTIL_H
 
 #include <pthread.h>
+#include <string.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -91,5 +93,20 @@ static inline tova_runtime *new_rt(uint32_t workers) {
 static inline void wait_all_blocked(tova_runtime *rt) {
   while (tova_runtime_wasm_active(rt)) nap_ms(1);
 }
+
+/* Spawn func of m with a latch counting its end; CHECKs that it spawned. */
+static inline tova_wasm_task *spawn_wasm(tova_runtime *rt, tova_module *m, const char *func, const tova_val *args,
+                                        uint32_t nargs, int64_t timeout_ms, latch *done) {
+  tova_wasm_task_config cfg = {.module = m, .func = func, .func_len = strlen(func), .args = args,
+                              .nargs = nargs, .timeout_ms = timeout_ms, .done = task_done_count,
+                              .userdata = done};
+  tova_wasm_task *t = NULL;
+  tova_error err;
+  tova_status st = tova_wasm_task_spawn(rt, &cfg, &t, &err);
+  if (st != TOVA_OK) fprintf(stderr, "spawn %s: %s\n", func, err.message);
+  CHECK(st == TOVA_OK);
+  return t;
+}
+
 
 #endif

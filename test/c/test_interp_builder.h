@@ -9,6 +9,7 @@
 #define TEST_INTERP_BUILDER_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,6 +247,21 @@ static inline uint8_t *mod_finish(mod *m, size_t *len) {
   *len = out.n;
   return out.p;
 }
+
+/* The finished module, compiled (aborts the test on failure: a builder bug). */
+static inline tova_module *compile_mod(mod *m) {
+  size_t len;
+  uint8_t *bytes = mod_finish(m, &len);
+  tova_module *out = NULL;
+  tova_error err;
+  if (tova_module_compile(bytes, len, &out, &err) != TOVA_OK) {
+    fprintf(stderr, "compile failed: %s\n", err.message);
+    abort();
+  }
+  free(bytes);
+  return out;
+}
+
 
 /* A compiled + instantiated module. */
 typedef struct inst_t {

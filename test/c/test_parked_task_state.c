@@ -16,32 +16,6 @@
 #include "rt_test_util.h"
 #include "test_interp_builder.h"
 
-static tova_module *compile_mod(mod *m) {
-  size_t len;
-  uint8_t *bytes = mod_finish(m, &len);
-  tova_module *out = NULL;
-  tova_error err;
-  if (tova_module_compile(bytes, len, &out, &err) != TOVA_OK) {
-    fprintf(stderr, "compile failed: %s\n", err.message);
-    abort();
-  }
-  free(bytes);
-  return out;
-}
-
-static tova_wasm_task *spawn(tova_runtime *rt, tova_module *m, const char *func, const tova_val *args,
-                             uint32_t nargs, int64_t timeout_ms, latch *done) {
-  tova_wasm_task_config cfg = {.module = m, .func = func, .func_len = strlen(func), .args = args,
-                              .nargs = nargs, .timeout_ms = timeout_ms, .done = task_done_count,
-                              .userdata = done};
-  tova_wasm_task *t = NULL;
-  tova_error err;
-  tova_status st = tova_wasm_task_spawn(rt, &cfg, &t, &err);
-  if (st != TOVA_OK) fprintf(stderr, "spawn %s: %s\n", func, err.message);
-  CHECK(st == TOVA_OK);
-  return t;
-}
-
 static int64_t result_i64(tova_wasm_task *t) {
   tova_error err;
   if (tova_wasm_task_status(t, &err) != TOVA_OK) {
@@ -123,7 +97,7 @@ static void test_every_wait_in_turn(void) {
     CHECK(tova_chan_create(0, &in[i]) == TOVA_OK);
     CHECK(tova_chan_create(0, &out[i]) == TOVA_OK);
     tova_val args[2] = {{.i32 = (int32_t)in[i]}, {.i32 = (int32_t)out[i]}};
-    t[i] = spawn(rt, m, "waits", args, 2, 0, &done);
+    t[i] = spawn_wasm(rt, m, "waits", args, 2, 0, &done);
   }
   /* Every phase: all tasks parked on a channel, so a try-op succeeds only
    * because its task is the one parked on the other end. */
@@ -167,10 +141,10 @@ static void test_parked_deep_with_deadline(void) {
   for (int i = 0; i < N; i++) {
     CHECK(tova_chan_create(0, &ch[i]) == TOVA_OK);
     tova_val args[2] = {{.i32 = depth[i]}, {.i32 = (int32_t)ch[i]}};
-    t[i] = spawn(rt, m, i % 2 ? "q" : "deep_recv", args, 2, 600000, &done);
+    t[i] = spawn_wasm(rt, m, i % 2 ? "q" : "deep_recv", args, 2, 600000, &done);
   }
   tova_val never_args[2] = {{.i32 = 50}, {.i32 = (int32_t)never}};
-  tova_wasm_task *timed_out = spawn(rt, m, "q", never_args, 2, 20, &done);
+  tova_wasm_task *timed_out = spawn_wasm(rt, m, "q", never_args, 2, 20, &done);
   latch_wait(&done, 1); /* the deadline: the only task that can end by itself */
   wait_all_blocked(rt);
   for (int i = 0; i < N; i++) CHECK(tova_chan_try_send(ch[i], 1000) == TOVA_OK);
@@ -206,7 +180,7 @@ static void test_reused_executions_and_sized_stores(void) {
       CHECK(tova_chan_create(0, &ch) == TOVA_OK);
       tova_val args[2] = {{.i32 = depth[i]}, {.i32 = (int32_t)ch}};
       tova_module *mod = m[round ? i % 2 : 0];
-      tova_wasm_task *t = spawn(rt, mod, "deep_recv", args, 2, 0, &done);
+      tova_wasm_task *t = spawn_wasm(rt, mod, "deep_recv", args, 2, 0, &done);
       wait_all_blocked(rt);
       CHECK(tova_chan_try_send(ch, 7) == TOVA_OK);
       latch_wait(&done, ++ended);

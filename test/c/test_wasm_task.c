@@ -13,18 +13,6 @@ static tova_module *M; /* channel_module() */
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static tova_wasm_task *spawn(tova_runtime *rt, tova_module *m, const char *func, const tova_val *args,
-                             uint32_t nargs, int64_t timeout_ms, latch *done) {
-  tova_wasm_task_config cfg = {.module = m, .func = func, .func_len = strlen(func), .args = args,
-                              .nargs = nargs, .timeout_ms = timeout_ms, .done = task_done_count, .userdata = done};
-  tova_wasm_task *t = NULL;
-  tova_error err;
-  tova_status st = tova_wasm_task_spawn(rt, &cfg, &t, &err);
-  if (st != TOVA_OK) fprintf(stderr, "spawn %s: %s\n", func, err.message);
-  CHECK(st == TOVA_OK);
-  return t;
-}
-
 static int64_t result_i64(tova_wasm_task *t) {
   tova_error err;
   tova_status st = tova_wasm_task_status(t, &err);
@@ -45,8 +33,8 @@ static void producer_consumer(uint32_t capacity) {
   latch done;
   latch_init(&done);
   tova_val args[2] = {{.i32 = (int32_t)ch}, {.i64 = n}};
-  tova_wasm_task *c = spawn(rt, M, "consumer", args, 2, 0, &done);
-  tova_wasm_task *p = spawn(rt, M, "producer", args, 2, 0, &done);
+  tova_wasm_task *c = spawn_wasm(rt, M, "consumer", args, 2, 0, &done);
+  tova_wasm_task *p = spawn_wasm(rt, M, "producer", args, 2, 0, &done);
   latch_wait(&done, 2);
   CHECK_EQ_I64(result_i64(p), n);
   CHECK_EQ_I64(result_i64(c), n * (n - 1) / 2);
@@ -71,7 +59,7 @@ static void test_many_parked_released_in_reverse(void) {
   for (size_t i = 0; i < n; i++) {
     CHECK(tova_chan_create(0, &ch[i]) == TOVA_OK);
     tova_val a = {.i32 = (int32_t)ch[i]};
-    t[i] = spawn(rt, M, "recv_one", &a, 1, 0, &done);
+    t[i] = spawn_wasm(rt, M, "recv_one", &a, 1, 0, &done);
   }
   wait_all_blocked(rt);
   CHECK_EQ_I64(latch_get(&done), 0);
@@ -102,7 +90,7 @@ static void test_ring_of_tasks(void) {
   for (size_t i = 0; i < n; i++) CHECK(tova_chan_create(i == 0 ? 1 : 0, &ch[i]) == TOVA_OK);
   for (size_t i = 0; i < n; i++) {
     tova_val a[3] = {{.i32 = (int32_t)ch[i]}, {.i32 = (int32_t)ch[(i + 1) % n]}, {.i32 = rounds}};
-    t[i] = spawn(rt, M, "relay", a, 3, 0, &done);
+    t[i] = spawn_wasm(rt, M, "relay", a, 3, 0, &done);
   }
   CHECK(tova_chan_try_send(ch[0], 0) == TOVA_OK);
   latch_wait(&done, (int64_t)n);
@@ -160,7 +148,7 @@ static void test_wasm_select(void) {
   latch done;
   latch_init(&done);
   tova_val args[4] = {{.i32 = (int32_t)a}, {.i32 = (int32_t)b}, {.i32 = (int32_t)c}, {.i64 = -1}};
-  tova_wasm_task *t = spawn(rt, M, "select3", args, 4, 0, &done);
+  tova_wasm_task *t = spawn_wasm(rt, M, "select3", args, 4, 0, &done);
   wait_all_blocked(rt);
   CHECK(tova_chan_try_send(b, 42) == TOVA_OK); /* the parked select takes it */
   latch_wait(&done, 1);
@@ -171,13 +159,13 @@ static void test_wasm_select(void) {
   CHECK(tova_chan_try_send(c, 1) == TOVA_ERR_FULL);
 
   args[3].i64 = 20; /* nothing will come: timeout */
-  t = spawn(rt, M, "select3", args, 4, 0, &done);
+  t = spawn_wasm(rt, M, "select3", args, 4, 0, &done);
   latch_wait(&done, 2);
   CHECK_EQ_I64(result_i64(t), -1);
   tova_wasm_task_release(t);
 
   args[3].i64 = -1;
-  t = spawn(rt, M, "select3", args, 4, 0, &done);
+  t = spawn_wasm(rt, M, "select3", args, 4, 0, &done);
   wait_all_blocked(rt);
   CHECK(tova_chan_close(c) == TOVA_OK);
   latch_wait(&done, 3);
@@ -195,9 +183,9 @@ static void test_sleep_and_yield(void) {
   latch_init(&done);
   tova_val ms = {.i64 = 30};
   int64_t t0 = tova_now_ms();
-  tova_wasm_task *s = spawn(rt, M, "sleeper", &ms, 1, 0, &done);
+  tova_wasm_task *s = spawn_wasm(rt, M, "sleeper", &ms, 1, 0, &done);
   tova_val n = {.i32 = 1000};
-  tova_wasm_task *y = spawn(rt, M, "yielder", &n, 1, 0, &done);
+  tova_wasm_task *y = spawn_wasm(rt, M, "yielder", &n, 1, 0, &done);
   latch_wait(&done, 2);
   CHECK_EQ_I64(tova_wasm_task_results(s, NULL)[0].i32, 7);
   CHECK_EQ_I64(tova_wasm_task_results(y, NULL)[0].i32, 1000);
@@ -223,12 +211,12 @@ static void test_cancel_every_kind(void) {
   tova_val a_sleep = {.i64 = 1000000000};
   tova_val a_sel[4] = {{.i32 = (int32_t)sel_ch}, {.i32 = (int32_t)sel_ch}, {.i32 = (int32_t)sel_ch}, {.i64 = -1}};
   tova_wasm_task *t[6];
-  t[0] = spawn(rt, M, "spin", NULL, 0, 0, &done);
-  t[1] = spawn(rt, M, "deep", &a_deep, 1, 0, &done);
-  t[2] = spawn(rt, M, "recv_one", &a_ch, 1, 0, &done);
-  t[3] = spawn(rt, M, "sleeper", &a_sleep, 1, 0, &done);
-  t[4] = spawn(rt, M, "select3", a_sel, 4, 0, &done);
-  t[5] = spawn(rt, start_spin, "f", NULL, 0, 0, &done);
+  t[0] = spawn_wasm(rt, M, "spin", NULL, 0, 0, &done);
+  t[1] = spawn_wasm(rt, M, "deep", &a_deep, 1, 0, &done);
+  t[2] = spawn_wasm(rt, M, "recv_one", &a_ch, 1, 0, &done);
+  t[3] = spawn_wasm(rt, M, "sleeper", &a_sleep, 1, 0, &done);
+  t[4] = spawn_wasm(rt, M, "select3", a_sel, 4, 0, &done);
+  t[5] = spawn_wasm(rt, start_spin, "f", NULL, 0, 0, &done);
   nap_ms(50); /* let them start, spin, recurse and park (no assertion depends on it) */
   CHECK_EQ_I64(latch_get(&done), 0);
   for (int i = 0; i < 6; i++) tova_wasm_task_cancel(t[i], TOVA_ERR_CANCELLED);
@@ -257,9 +245,9 @@ static void test_deadline(void) {
   tova_chan_id ch;
   CHECK(tova_chan_create(0, &ch) == TOVA_OK);
   tova_val a_ch = {.i32 = (int32_t)ch};
-  tova_wasm_task *spin = spawn(rt, M, "spin", NULL, 0, 20, &done);
-  tova_wasm_task *parked = spawn(rt, M, "recv_one", &a_ch, 1, 20, &done);
-  tova_wasm_task *quick = spawn(rt, M, "send_one", (tova_val[]){{.i32 = 999999}, {.i64 = 0}}, 2, 10000, &done);
+  tova_wasm_task *spin = spawn_wasm(rt, M, "spin", NULL, 0, 20, &done);
+  tova_wasm_task *parked = spawn_wasm(rt, M, "recv_one", &a_ch, 1, 20, &done);
+  tova_wasm_task *quick = spawn_wasm(rt, M, "send_one", (tova_val[]){{.i32 = 999999}, {.i64 = 0}}, 2, 10000, &done);
   latch_wait(&done, 3);
   tova_error err;
   CHECK(tova_wasm_task_status(spin, &err) == TOVA_ERR_TIMEOUT);
@@ -284,7 +272,7 @@ static void test_deadlock_report(void) {
   tova_chan_id ch;
   CHECK(tova_chan_create(0, &ch) == TOVA_OK);
   tova_val args[2] = {{.i32 = (int32_t)ch}, {.i64 = 3}};
-  tova_wasm_task *c = spawn(rt, M, "consumer", args, 2, 0, &done);
+  tova_wasm_task *c = spawn_wasm(rt, M, "consumer", args, 2, 0, &done);
   wait_all_blocked(rt);
   char report[512];
   CHECK_EQ_I64(tova_runtime_deadlock(rt, report, sizeof report), 1);
@@ -301,7 +289,7 @@ static void test_deadlock_report(void) {
 
   /* A sleeping task is not asleep on channels: no deadlock. */
   tova_val ms = {.i64 = 50};
-  tova_wasm_task *s = spawn(rt, M, "sleeper", &ms, 1, 0, &done);
+  tova_wasm_task *s = spawn_wasm(rt, M, "sleeper", &ms, 1, 0, &done);
   CHECK_EQ_I64(tova_runtime_deadlock(rt, NULL, 0), 0);
   latch_wait(&done, 2);
   CHECK(tova_wasm_task_status(s, NULL) == TOVA_OK);
@@ -323,9 +311,9 @@ static void test_close_races_parked_tasks(void) {
     tova_wasm_task **snd = calloc((size_t)n, sizeof *snd), **rcv = calloc((size_t)n, sizeof *rcv);
     for (int i = 0; i < n; i++) {
       tova_val s[2] = {{.i32 = (int32_t)ch}, {.i64 = i + 1}};
-      snd[i] = spawn(rt, M, "send_one", s, 2, 0, &done);
+      snd[i] = spawn_wasm(rt, M, "send_one", s, 2, 0, &done);
       tova_val r = {.i32 = (int32_t)ch};
-      if (i % 2 == 0) rcv[i] = spawn(rt, M, "recv_one", &r, 1, 0, &done);
+      if (i % 2 == 0) rcv[i] = spawn_wasm(rt, M, "recv_one", &r, 1, 0, &done);
     }
     nap_ms(round); /* vary how much has happened when the close lands */
     CHECK(tova_chan_close(ch) == TOVA_OK);
@@ -376,10 +364,10 @@ static void test_shutdown_ends_everything(void) {
   CHECK(tova_chan_create(0, &ch) == TOVA_OK);
   tova_val a = {.i32 = (int32_t)ch};
   tova_wasm_task *t[4];
-  t[0] = spawn(rt, M, "spin", NULL, 0, 0, &done);
-  t[1] = spawn(rt, M, "spin", NULL, 0, 0, &done);
-  t[2] = spawn(rt, M, "recv_one", &a, 1, 0, &done);
-  t[3] = spawn(rt, M, "spin", NULL, 0, 0, &done); /* queued behind two spinners */
+  t[0] = spawn_wasm(rt, M, "spin", NULL, 0, 0, &done);
+  t[1] = spawn_wasm(rt, M, "spin", NULL, 0, 0, &done);
+  t[2] = spawn_wasm(rt, M, "recv_one", &a, 1, 0, &done);
+  t[3] = spawn_wasm(rt, M, "spin", NULL, 0, 0, &done); /* queued behind two spinners */
   nap_ms(20);
   tova_runtime_free(rt);
   CHECK_EQ_I64(latch_get(&done), 4);
@@ -491,11 +479,11 @@ static void test_woken_task_not_starved_by_spinning_waker(void) {
   tova_chan_id ch;
   CHECK(tova_chan_create(0, &ch) == TOVA_OK);
   tova_val a = {.i32 = (int32_t)ch};
-  tova_wasm_task *r = spawn(rt, M, "recv_one", &a, 1, 0, &done);
+  tova_wasm_task *r = spawn_wasm(rt, M, "recv_one", &a, 1, 0, &done);
   wait_all_blocked(rt);
   nap_ms(20); /* let the idle worker go to sleep */
   tova_val s[2] = {{.i32 = (int32_t)ch}, {.i64 = 99}};
-  tova_wasm_task *w = spawn(rt, M, "send_spin", s, 2, 0, &done);
+  tova_wasm_task *w = spawn_wasm(rt, M, "send_spin", s, 2, 0, &done);
   latch_wait(&done, 1); /* the receiver ran while its waker spins */
   CHECK_EQ_I64(result_i64(r), 99);
   tova_wasm_task_cancel(w, TOVA_ERR_CANCELLED);

@@ -5,19 +5,6 @@
 
 #include "test_interp_builder.h"
 
-static tova_module *compile_mod(mod *m) {
-  size_t len;
-  uint8_t *bytes = mod_finish(m, &len);
-  tova_module *out = NULL;
-  tova_error err;
-  if (tova_module_compile(bytes, len, &out, &err) != TOVA_OK) {
-    fprintf(stderr, "compile failed: %s\n", err.message);
-    abort();
-  }
-  free(bytes);
-  return out;
-}
-
 /* Every channel/timer export of one module:
  *   producer(ch i32, n i64) -> i64      sends 0..n-1, returns n
  *   consumer(ch i32, n i64) -> i64      receives n values, returns their sum
