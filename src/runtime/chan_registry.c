@@ -6,12 +6,12 @@
 
 #include "runtime/chan_registry.h"
 
-#define SEG_BITS 10u
-#define SEG_SIZE (1u << SEG_BITS)
+#define SEG_BITS TOVA_RT_SEG_BITS
+#define SEG_SIZE TOVA_RT_SEG_SIZE
 #define INDEX_LIMIT (1u << TOVA_RT_ID_INDEX_BITS)
-#define INDEX_MASK (INDEX_LIMIT - 1u)
+#define INDEX_MASK TOVA_RT_ID_INDEX_MASK
 #define SEG_COUNT (INDEX_LIMIT / SEG_SIZE)
-#define GEN_MASK ((1u << TOVA_RT_ID_GEN_BITS) - 1u)
+#define GEN_MASK TOVA_RT_ID_GEN_MASK
 _Static_assert(TOVA_RT_ID_INDEX_BITS + TOVA_RT_ID_GEN_BITS <= 31, "ids must stay non-negative as i32");
 /* A slot is its channel: two cache lines, the first one hot (see the
  * header). Slots never share a line with another channel's. */
@@ -25,7 +25,7 @@ _Static_assert(sizeof(tova_rt_chan_slot) == 2 * TOVA_RT_SLOT_ALIGN, "a slot is t
 /* Segments are created on demand and published with a release CAS after
  * their mutexes are initialised; readers use acquire loads. They are never
  * freed: they stay reachable from this array, so leak checkers stay quiet. */
-static _Atomic(tova_rt_chan_slot *) segments[SEG_COUNT];
+_Atomic(tova_rt_chan_slot *) tova_rt_chan_segments[SEG_COUNT];
 static _Atomic uint32_t next_index = 1; /* first index never handed out */
 
 /* FIFO of free slot indices, linked through next_free. Lock order: a slot's
@@ -34,7 +34,7 @@ static tova_plat_mutex free_mu = {PTHREAD_MUTEX_INITIALIZER};
 static uint32_t free_head = NO_INDEX, free_tail = NO_INDEX, free_count;
 
 static tova_rt_chan_slot *segment_get_or_make(uint32_t si) {
-  tova_rt_chan_slot *seg = atomic_load_explicit(&segments[si], memory_order_acquire);
+  tova_rt_chan_slot *seg = atomic_load_explicit(&tova_rt_chan_segments[si], memory_order_acquire);
   if (seg) return seg;
   tova_rt_chan_slot *fresh = aligned_alloc(TOVA_RT_SLOT_ALIGN, SEG_SIZE * sizeof *fresh);
   if (!fresh) return NULL;
@@ -44,7 +44,7 @@ static tova_rt_chan_slot *segment_get_or_make(uint32_t si) {
     tova_plat_spin_init(&fresh[i].mu);
   }
   tova_rt_chan_slot *expected = NULL;
-  if (atomic_compare_exchange_strong_explicit(&segments[si], &expected, fresh,
+  if (atomic_compare_exchange_strong_explicit(&tova_rt_chan_segments[si], &expected, fresh,
                                               memory_order_acq_rel, memory_order_acquire))
     return fresh;
   /* Another thread published this segment first: use theirs. */
@@ -54,7 +54,7 @@ static tova_rt_chan_slot *segment_get_or_make(uint32_t si) {
 
 /* The slot of a handed-out index (its segment exists). */
 static tova_rt_chan_slot *slot_at(uint32_t index) {
-  tova_rt_chan_slot *seg = atomic_load_explicit(&segments[index >> SEG_BITS], memory_order_acquire);
+  tova_rt_chan_slot *seg = atomic_load_explicit(&tova_rt_chan_segments[index >> SEG_BITS], memory_order_acquire);
   return &seg[index & (SEG_SIZE - 1)];
 }
 
@@ -102,26 +102,19 @@ tova_status tova_rt_chan_slot_new(tova_chan_id *id, tova_rt_chan_slot **slot) {
   return TOVA_OK;
 }
 
-tova_rt_chan_slot *tova_rt_chan_slot_lock(tova_chan_id id, tova_status *why) {
-  uint32_t index = id & INDEX_MASK, gen = id >> TOVA_RT_ID_INDEX_BITS;
-  *why = TOVA_ERR_NOT_FOUND;
-  if (index == NO_INDEX || gen > GEN_MASK) return NULL;
-  tova_rt_chan_slot *seg = atomic_load_explicit(&segments[index >> SEG_BITS], memory_order_acquire);
-  if (!seg) return NULL;
-  tova_rt_chan_slot *s = &seg[index & (SEG_SIZE - 1)];
-  tova_rt_slot_lock(s);
-  if ((s->gen & GEN_MASK) == gen && s->state != TOVA_RT_SLOT_FREE) return s;
+tova_rt_chan_slot *tova_rt_chan_slot_miss(tova_rt_chan_slot *s, uint32_t gen, tova_status *why) {
   /* A generation the slot has passed was handed out and its channel freed
    * (a slot is released only then). Once the counter has wrapped, every
    * generation has been handed out at least once. */
-  if ((s->gen & GEN_MASK) != gen && (s->gen > GEN_MASK || gen < s->gen)) *why = TOVA_ERR_CLOSED;
+  *why = (s->gen & GEN_MASK) != gen && (s->gen > GEN_MASK || gen < s->gen) ? TOVA_ERR_CLOSED
+                                                                          : TOVA_ERR_NOT_FOUND;
   tova_rt_slot_unlock(s);
   return NULL;
 }
 
 uint32_t tova_rt_chan_ready_hint(tova_chan_id id) {
   uint32_t index = id & INDEX_MASK;
-  tova_rt_chan_slot *seg = atomic_load_explicit(&segments[index >> SEG_BITS], memory_order_acquire);
+  tova_rt_chan_slot *seg = atomic_load_explicit(&tova_rt_chan_segments[index >> SEG_BITS], memory_order_acquire);
   if (!seg) return TOVA_RT_READY_RECV | TOVA_RT_READY_SEND;
   return atomic_load_explicit(&seg[index & (SEG_SIZE - 1)].ready, memory_order_relaxed);
 }

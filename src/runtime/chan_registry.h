@@ -116,7 +116,36 @@ tova_status tova_rt_chan_slot_new(tova_chan_id *id, tova_rt_chan_slot **slot);
  * *why = TOVA_ERR_CLOSED (the id's channel has been freed) or
  * TOVA_ERR_NOT_FOUND (never handed out). The caller still checks state (an
  * UNBORN slot is also "not found"). */
-tova_rt_chan_slot *tova_rt_chan_slot_lock(tova_chan_id id, tova_status *why);
+/* The table itself (chan_registry.c), so the lookup below inlines into every
+ * channel operation: segments of TOVA_RT_SEG_SIZE slots, published once. */
+#define TOVA_RT_SEG_BITS 10u
+#define TOVA_RT_SEG_SIZE (1u << TOVA_RT_SEG_BITS)
+#define TOVA_RT_ID_INDEX_MASK ((1u << TOVA_RT_ID_INDEX_BITS) - 1u)
+#define TOVA_RT_ID_GEN_MASK ((1u << TOVA_RT_ID_GEN_BITS) - 1u)
+extern _Atomic(tova_rt_chan_slot *) tova_rt_chan_segments[];
+
+/* The locked slot s did not hold id's channel (generation gen): unlock it,
+ * return NULL and say why (CLOSED: its channel is gone; NOT_FOUND). */
+tova_rt_chan_slot *tova_rt_chan_slot_miss(tova_rt_chan_slot *s, uint32_t gen, tova_status *why);
+
+/* Look id up and lock its slot. Returns the slot locked (its generation
+ * matches and it is not FREE), or NULL with *why set (NOT_FOUND: never
+ * handed out; CLOSED: a channel freed since). */
+static inline tova_rt_chan_slot *tova_rt_chan_slot_lock(tova_chan_id id, tova_status *why) {
+  uint32_t index = id & TOVA_RT_ID_INDEX_MASK, gen = id >> TOVA_RT_ID_INDEX_BITS;
+  tova_rt_chan_slot *seg = NULL;
+  /* Index 0 and generations beyond the mask are never handed out. */
+  if (index != 0 && gen <= TOVA_RT_ID_GEN_MASK)
+    seg = atomic_load_explicit(&tova_rt_chan_segments[index >> TOVA_RT_SEG_BITS], memory_order_acquire);
+  if (!seg) {
+    *why = TOVA_ERR_NOT_FOUND;
+    return NULL;
+  }
+  tova_rt_chan_slot *s = &seg[index & (TOVA_RT_SEG_SIZE - 1)];
+  tova_plat_spin_lock(&s->mu);
+  if ((s->gen & TOVA_RT_ID_GEN_MASK) == gen && s->state != TOVA_RT_SLOT_FREE) return s;
+  return tova_rt_chan_slot_miss(s, gen, why);
+}
 /* Called with s LOCKED, its channel already freed: advance the generation and
  * put the slot on the free list. s stays locked (the caller unlocks). */
 void tova_rt_chan_slot_release(tova_rt_chan_slot *s);
