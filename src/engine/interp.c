@@ -54,16 +54,30 @@
 
 /* Call a host function with arguments taken from (and results written back
  * to) the value stack at `slots`. Kept out of the loop: host calls are rare
- * compared to the instructions around them. */
+ * compared to the instructions around them. The arguments are read in place:
+ * a tova_val is one 64-bit slot (a union with a uint64_t member may alias
+ * it). Results go to a buffer first, because they land on the argument slots
+ * and a host function may still read its arguments after writing a result.
+ *
+ * Two functions: the common shape (one result or none) needs no result
+ * array, so its frame is small and it saves few registers; a channel
+ * operation from WebAssembly pays this call twice per message. */
+INTERP_NOCLONE static tova_status call_host_small(tova_exec *e, tova_instance *inst, tova_func *f,
+                                                  uint64_t *slots) {
+  tova_host_call call = {e, inst};
+  tova_val res = {.raw = 0};
+  e->trap_msg = NULL;
+  tova_status st = f->host(&call, f->host_userdata, (const tova_val *)slots, &res);
+  if (st == TOVA_OK && f->type->nresults) slots[0] = res.raw;
+  return st;
+}
+
 static tova_status call_host(tova_exec *e, tova_instance *inst, tova_func *f, uint64_t *slots) {
   const tova_functype *ft = f->type;
-  /* The arguments are read in place: a tova_val is one 64-bit slot (a union
-   * with a uint64_t member may alias it). Results go to a buffer first,
-   * because they land on the argument slots and a host function may still
-   * read its arguments after writing a result. */
+  uint32_t nres = ft->nresults;
+  if (nres <= 1) return call_host_small(e, inst, f, slots);
   tova_val small_res[8];
   tova_val *res = small_res;
-  uint32_t nres = ft->nresults;
   if (nres > 8) res = calloc(nres, sizeof(tova_val));
   if (!res) {
     e->trap_msg = "out of memory in a host call";
@@ -71,18 +85,9 @@ static tova_status call_host(tova_exec *e, tova_instance *inst, tova_func *f, ui
   }
   tova_host_call call = {e, inst};
   e->trap_msg = NULL;
-  tova_status st;
-  if (nres <= 1) {
-    /* The common shape (one result or none), without the loops that
-     * compilers turn into memset/memcpy calls. */
-    small_res[0].raw = 0;
-    st = f->host(&call, f->host_userdata, (const tova_val *)slots, small_res);
-    if (st == TOVA_OK && nres) slots[0] = small_res[0].raw;
-    return st;
-  }
   if (res == small_res)
     for (uint32_t i = 0; i < nres; i++) small_res[i].raw = 0;
-  st = f->host(&call, f->host_userdata, (const tova_val *)slots, res);
+  tova_status st = f->host(&call, f->host_userdata, (const tova_val *)slots, res);
   if (st == TOVA_OK)
     for (uint32_t i = 0; i < nres; i++) slots[i] = res[i].raw;
   if (res != small_res) free(res);
@@ -247,7 +252,9 @@ do_return : {
 #define CALL_FUNC(cf, cargbase, cret)                                      \
   do {                                                                     \
     if (cf->host) {                                                        \
-      tova_status st_ = call_host(e, inst, cf, fp + (cargbase));           \
+      tova_status st_ = cf->type->nresults <= 1                           \
+                            ? call_host_small(e, inst, cf, fp + (cargbase))  \
+                            : call_host(e, inst, cf, fp + (cargbase));       \
       if (st_ != TOVA_OK) {                                                \
         host_status = st_;                                                 \
         host_func = cf;                                                    \
