@@ -67,8 +67,7 @@ tova_status tova_chan_create(uint32_t capacity, tova_chan_id *out) {
   return TOVA_OK;
 }
 
-/* Send v; w == NULL for a try-send, else the waiter to park. */
-static tova_status chan_send(tova_chan_id id, const chan_elem *v, tova_chan_waiter *w) {
+tova_status tova_rt_chan_send(tova_chan_id id, const chan_elem *v, tova_chan_waiter *w) {
   tova_status st;
   tova_rt_chan_slot *s = lock_live(id, &st);
   if (!s) return st;
@@ -98,8 +97,7 @@ static tova_status chan_send(tova_chan_id id, const chan_elem *v, tova_chan_wait
   return st;
 }
 
-/* Receive into *out; w == NULL for a try-receive, else the waiter to park. */
-static tova_status chan_recv(tova_chan_id id, chan_elem *out, tova_chan_waiter *w) {
+tova_status tova_rt_chan_recv(tova_chan_id id, chan_elem *out, tova_chan_waiter *w) {
   tova_status st;
   tova_rt_chan_slot *s = lock_live(id, &st);
   if (!s) return st;
@@ -134,11 +132,13 @@ static tova_status chan_recv(tova_chan_id id, chan_elem *out, tova_chan_waiter *
   return st;
 }
 
-tova_status tova_chan_try_send(tova_chan_id id, int64_t value) { return chan_send(id, &value, NULL); }
+tova_status tova_chan_try_send(tova_chan_id id, int64_t value) {
+  return tova_rt_chan_send(id, &value, NULL);
+}
 
 tova_status tova_chan_try_recv(tova_chan_id id, int64_t *value) {
   chan_elem v = 0;
-  tova_status st = chan_recv(id, &v, NULL);
+  tova_status st = tova_rt_chan_recv(id, &v, NULL);
   if (st == TOVA_OK && value) *value = v;
   return st;
 }
@@ -148,7 +148,7 @@ tova_status tova_chan_send_wait(tova_chan_id id, tova_chan_waiter *w) {
   w->next = w->prev = NULL;
   w->select = NULL;
   chan_elem v = w->value;
-  return chan_send(id, &v, w);
+  return tova_rt_chan_send(id, &v, w);
 }
 
 tova_status tova_chan_recv_wait(tova_chan_id id, tova_chan_waiter *w) {
@@ -158,7 +158,7 @@ tova_status tova_chan_recv_wait(tova_chan_id id, tova_chan_waiter *w) {
   /* Received into a local, stored into w only when completing at once: once
    * parked, w belongs to the channel and its completer fills w->value. */
   chan_elem v = 0;
-  tova_status st = chan_recv(id, &v, w);
+  tova_status st = tova_rt_chan_recv(id, &v, w);
   if (st == TOVA_OK) elem_store(&w->value, &v);
   return st;
 }

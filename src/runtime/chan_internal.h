@@ -15,6 +15,14 @@
 
 #define RING_INITIAL 16u
 
+/* The two operations behind every send and receive (chan.c): the public
+ * tova_chan_* calls, and the host imports, which call them directly (a
+ * WebAssembly channel operation is on the hot path of every message).
+ * Send v, or receive into *out; w == NULL for a try, else the waiter to park
+ * (TOVA_PENDING: parked). */
+tova_status tova_rt_chan_send(tova_chan_id id, const chan_elem *v, tova_chan_waiter *w);
+tova_status tova_rt_chan_recv(tova_chan_id id, chan_elem *out, tova_chan_waiter *w);
+
 /* The invariants stated at the top of chan.c (I1-I4), checked in debug
  * builds whenever an operation is about to release the channel's lock. */
 static inline void chan_check(const struct tova_rt_chan *c) {
@@ -149,14 +157,8 @@ static inline void ring_pop(tova_rt_chan *c, chan_elem *out) {
  * to TOVA_OK; or returns NULL with *st = NOT_FOUND / CLOSED (freed). */
 static inline tova_rt_chan_slot *lock_live(tova_chan_id id, tova_status *st) {
   tova_rt_chan_slot *s = tova_rt_chan_slot_lock(id, st);
-  if (!s) return NULL; /* *st: CLOSED (freed) or NOT_FOUND */
-  if (s->state == TOVA_RT_SLOT_LIVE) {
-    *st = TOVA_OK;
-    return s;
-  }
-  *st = TOVA_ERR_NOT_FOUND; /* UNBORN: handed out, not yet created */
-  tova_rt_slot_unlock(s);
-  return NULL;
+  if (s) *st = TOVA_OK;
+  return s;
 }
 
 /* I5: free a closed channel once it is drained (its queues are empty by I4)

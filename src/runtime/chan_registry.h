@@ -129,8 +129,9 @@ extern _Atomic(tova_rt_chan_slot *) tova_rt_chan_segments[];
 tova_rt_chan_slot *tova_rt_chan_slot_miss(tova_rt_chan_slot *s, uint32_t gen, tova_status *why);
 
 /* Look id up and lock its slot. Returns the slot locked (its generation
- * matches and it is not FREE), or NULL with *why set (NOT_FOUND: never
- * handed out; CLOSED: a channel freed since). */
+ * matches and it holds a channel: LIVE), or NULL with *why set (NOT_FOUND:
+ * never handed out, or handed out and not yet created; CLOSED: a channel
+ * freed since). */
 static inline tova_rt_chan_slot *tova_rt_chan_slot_lock(tova_chan_id id, tova_status *why) {
   uint32_t index = id & TOVA_RT_ID_INDEX_MASK, gen = id >> TOVA_RT_ID_INDEX_BITS;
   tova_rt_chan_slot *seg = NULL;
@@ -143,7 +144,7 @@ static inline tova_rt_chan_slot *tova_rt_chan_slot_lock(tova_chan_id id, tova_st
   }
   tova_rt_chan_slot *s = &seg[index & (TOVA_RT_SEG_SIZE - 1)];
   tova_plat_spin_lock(&s->mu);
-  if ((s->gen & TOVA_RT_ID_GEN_MASK) == gen && s->state != TOVA_RT_SLOT_FREE) return s;
+  if ((s->gen & TOVA_RT_ID_GEN_MASK) == gen && s->state == TOVA_RT_SLOT_LIVE) return s;
   return tova_rt_chan_slot_miss(s, gen, why);
 }
 /* Called with s LOCKED, its channel already freed: advance the generation and

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "runtime/chan_internal.h"
 #include "runtime/wasm_task.h"
 
 #define I32 TOVA_I32
@@ -141,7 +142,7 @@ static tova_status chan_wait(tova_host_call *call, tova_wasm_task *t, bool send,
    * buffered, a parked peer). No waiter, no task lock. A cancel that lands
    * now is seen at the next back-edge or call (the interrupt flag). */
   int64_t got = 0;
-  tova_status st = send ? tova_chan_try_send(ch, value) : tova_chan_try_recv(ch, &got);
+  tova_status st = send ? tova_rt_chan_send(ch, &value, NULL) : tova_rt_chan_recv(ch, &got, NULL);
   if (st != TOVA_ERR_FULL && st != TOVA_ERR_EMPTY) {
     if (st == TOVA_ERR_NOMEM) return tova_host_trap(call, "out of memory in a channel");
     if (send) results[0].i32 = st == TOVA_OK ? 0 : -1;
