@@ -187,8 +187,16 @@ static tova_functype *functype_copy_into(void *mem, const tova_functype *type) {
 }
 
 /* The shared copy of `type`, or NULL (too long, table full, out of memory). */
-static const tova_functype *shared_type(const tova_functype *type) {
+const tova_functype *wasm_functype_shared(const tova_functype *type) {
   if (type->nparams + type->nresults > SHARED_TYPE_MAX_VALUES) return NULL;
+  /* Callers that create many functions of one signature (a batch of tasks,
+   * one import each) pass the shared copy itself: found by address, no
+   * byte comparison. The table only grows, so a miss here is exact. */
+  for (uint32_t i = 0; i < SHARED_TYPES; i++) {
+    const tova_functype *t = atomic_load_explicit(&shared_types[i], memory_order_acquire);
+    if (!t) break;
+    if (t == type) return t;
+  }
   tova_functype *mine = NULL;
   for (uint32_t i = 0; i < SHARED_TYPES; i++) {
     const tova_functype *t = atomic_load_explicit(&shared_types[i], memory_order_acquire);
@@ -218,7 +226,7 @@ tova_func *tova_func_new_host(tova_store *s, const tova_functype *type, tova_hos
   if (!s || !type || !fn) return NULL;
   if ((type->nparams && !type->params) || (type->nresults && !type->results)) return NULL;
   if (type->nparams > 1000 || type->nresults > 1000) return NULL; /* the spec's limits */
-  const tova_functype *shared = shared_type(type);
+  const tova_functype *shared = wasm_functype_shared(type);
   /* One block: the func, then (unshared) its functype and type bytes. */
   size_t size = sizeof(tova_func) +
                 (shared ? 0 : sizeof(tova_functype) + type->nparams + type->nresults);

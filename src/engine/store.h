@@ -103,6 +103,10 @@ void *wasm_store_alloc_dtor(tova_store *s, size_t size, void (*dtor)(void *obj))
 tova_store *wasm_store_new_sized(const tova_store_config *cfg, size_t inline_bytes);
 /* Bytes handed out by the store so far (objects, their headers, alignment). */
 size_t wasm_store_used(const tova_store *s);
+/* The process-wide shared copy of a short function type (never freed), or
+ * NULL (too long, table full). tova_func_new_host finds its argument by
+ * address when given such a copy. */
+const tova_functype *wasm_functype_shared(const tova_functype *type);
 /* The store's configured limits (defaults applied). */
 uint32_t wasm_store_max_memory_pages(const tova_store *s);
 uint32_t wasm_store_max_table_elems(const tova_store *s);

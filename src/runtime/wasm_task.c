@@ -367,7 +367,7 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
   const wt_import *known = blk ? blk->imports : NULL; /* resolved once per block */
   for (uint32_t i = 0; i < n && st == TOVA_OK; i++) {
     if (known) {
-      tova_func *f = tova_func_new_host(t->store, &known[i].type, known[i].fn, t);
+      tova_func *f = tova_func_new_host(t->store, known[i].type, known[i].fn, t);
       if (!f) st = tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for imports");
       ext[i].kind = TOVA_EXTERN_FUNC;
       ext[i].of.func = f;
@@ -685,7 +685,11 @@ static bool build_block(tova_runtime *rt, const tova_wasm_task_config *cfgs, siz
       tova_error ignored;
       tova_module_import_at(m, i, &im);
       imps[i].fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, &ignored);
-      imps[i].type = im.functype;
+      /* The shared copy when there is one: each task's instance then makes
+       * its import functions without comparing signatures again. */
+      imps[i].own = im.functype;
+      const tova_functype *shared = wasm_functype_shared(&im.functype);
+      imps[i].type = shared ? shared : &imps[i].own;
     }
     hdr->imports = imps;
   }

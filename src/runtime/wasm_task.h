@@ -63,7 +63,8 @@ enum { WT_WS_IDLE = 0, WT_WS_BLOCKED, WT_WS_COMPLETED };
  * comparisons). */
 typedef struct wt_import {
   tova_host_fn fn;
-  tova_functype type; /* points into the module */
+  const tova_functype *type; /* the shared copy (engine/store.h), else &own */
+  tova_functype own;         /* points into the module */
 } wt_import;
 /* Layout: this header (WT_BLOCK_ALIGN-rounded), the tasks one after the
  * other (each rounded to WT_BLOCK_ALIGN), then the imports. A task finds its
