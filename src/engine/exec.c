@@ -140,14 +140,6 @@ bool wasm_exec_grow_frames(tova_exec *e, size_t need) {
   return true;
 }
 
-bool wasm_functype_equal(const tova_functype *a, const tova_functype *b) {
-  if (a == b) return true;
-  if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
-  if (a->nparams && memcmp(a->params, b->params, a->nparams)) return false;
-  if (a->nresults && memcmp(a->results, b->results, a->nresults)) return false;
-  return true;
-}
-
 tova_status tova_host_trap(tova_host_call *call, const char *message) {
   if (call && call->exec) {
     tova_exec *e = call->exec;

@@ -98,7 +98,4 @@ tova_status wasm_interp_run(tova_exec *e);
 bool wasm_exec_grow_stack(tova_exec *e, size_t need);
 bool wasm_exec_grow_frames(tova_exec *e, size_t need);
 
-/* Structural function type equality (call_indirect's check). */
-bool wasm_functype_equal(const tova_functype *a, const tova_functype *b);
-
 #endif /* TOVA_ENGINE_EXEC_H */

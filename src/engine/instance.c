@@ -33,12 +33,6 @@ static const char *kind_name(uint8_t kind) {
   return "?";
 }
 
-static bool functype_equal(const tova_functype *a, const tova_functype *b) {
-  return a->nparams == b->nparams && a->nresults == b->nresults &&
-         (a->nparams == 0 || memcmp(a->params, b->params, a->nparams) == 0) &&
-         (a->nresults == 0 || memcmp(a->results, b->results, a->nresults) == 0);
-}
-
 #define IMPORT_FMT "import %u \"%.*s\".\"%.*s\""
 #define IMPORT_ARGS(i, im) (i), (int)(im)->module_len, (im)->module, (int)(im)->name_len, (im)->name
 
@@ -58,7 +52,7 @@ static tova_status check_import(const tova_module *m, uint32_t i, const tova_ext
   switch (im->kind) {
     case TOVA_EXTERN_FUNC: {
       if (!ext->of.func) return incompatible(err, i, im, "null function");
-      if (!functype_equal(ext->of.func->type, &m->types[im->desc.type_index]))
+      if (!wasm_functype_equal(ext->of.func->type, &m->types[im->desc.type_index]))
         return incompatible(err, i, im, "function signature differs");
       return TOVA_OK;
     }

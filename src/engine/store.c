@@ -167,10 +167,18 @@ uint32_t wasm_store_max_table_elems(const tova_store *s) {
 
 static _Atomic(const tova_functype *) shared_types[SHARED_TYPES];
 
-static bool functype_same(const tova_functype *a, const tova_functype *b) {
+/* Type lists are a few bytes: a loop beats a call to memcmp. */
+static bool valtypes_equal(const uint8_t *a, const uint8_t *b, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+bool wasm_functype_equal(const tova_functype *a, const tova_functype *b) {
+  if (a == b) return true;
   return a->nparams == b->nparams && a->nresults == b->nresults &&
-         (a->nparams == 0 || memcmp(a->params, b->params, a->nparams) == 0) &&
-         (a->nresults == 0 || memcmp(a->results, b->results, a->nresults) == 0);
+         valtypes_equal(a->params, b->params, a->nparams) &&
+         valtypes_equal(a->results, b->results, a->nresults);
 }
 
 /* A new functype with its type bytes right after it, in `mem`. */
@@ -212,7 +220,7 @@ const tova_functype *wasm_functype_shared(const tova_functype *type) {
                                                   memory_order_acq_rel, memory_order_acquire))
         return mine;
     }
-    if (functype_same(t, type)) {
+    if (wasm_functype_equal(t, type)) {
       free(mine); /* another thread published the same signature first */
       return t;
     }

@@ -103,6 +103,9 @@ void *wasm_store_alloc_dtor(tova_store *s, size_t size, void (*dtor)(void *obj))
 tova_store *wasm_store_new_sized(const tova_store_config *cfg, size_t inline_bytes);
 /* Bytes handed out by the store so far (objects, their headers, alignment). */
 size_t wasm_store_used(const tova_store *s);
+/* Structural function type equality: call_indirect's check, an import's
+ * type against what the module declares, shared signatures. */
+bool wasm_functype_equal(const tova_functype *a, const tova_functype *b);
 /* The process-wide shared copy of a short function type (never freed), or
  * NULL (too long, table full). tova_func_new_host finds its argument by
  * address when given such a copy. */
