@@ -252,6 +252,12 @@ do_return : {
 #define CALL_FUNC(cf, cargbase, cret)                                      \
   do {                                                                     \
     if (cf->host) {                                                        \
+      if (cf->fast && cf->fast(cf->host_userdata, fp + (cargbase))) {      \
+        /* Completed by the fast entry: no context, memory untouched. */  \
+        pc = (cret);                                                       \
+        CHECK_INTR();                                                      \
+        NEXT();                                                            \
+      }                                                                    \
       tova_status st_ = cf->type->nresults <= 1                           \
                             ? call_host_small(e, inst, cf, fp + (cargbase))  \
                             : call_host(e, inst, cf, fp + (cargbase));       \

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "engine/store.h"
 
 #define ALIGN alignof(max_align_t)
@@ -243,7 +244,13 @@ tova_func *tova_func_new_host(tova_store *s, const tova_functype *type, tova_hos
   f->type = shared ? shared : functype_copy_into(f + 1, type);
   f->host = fn;
   f->host_userdata = userdata;
+  f->fast = NULL;
   return f;
+}
+
+void wasm_func_set_fast(tova_func *f, wasm_host_fast_fn fast) {
+  TOVA_ASSERT(f && f->host);
+  f->fast = fast;
 }
 
 const tova_functype *tova_func_type(const tova_func *f) { return f ? f->type : NULL; }

@@ -15,15 +15,35 @@
 #define WASM_DEFAULT_MAX_PAGES 65536u        /* 4 GiB (all a 32-bit memory can address), mapped lazily */
 #define WASM_DEFAULT_MAX_TABLE 10000000u
 
-/* A function: either defined in an instance (code != NULL) or a host function. */
+/* A host function's optional fast entry, for calls from interpreted code:
+ * it reads the arguments from slots[0 .. nparams) and either completes the
+ * call (its one result, if any, in slots[0] in the interpreter's
+ * representation: an i32 zero-extended) and returns true, or returns false
+ * having had no effect, and the interpreter then makes the full call
+ * (tova_host_fn, with a tova_host_call: may trap, suspend, grow memory).
+ * A fast entry never traps, suspends, re-enters the engine nor touches
+ * linear memory or tables, which is what lets the interpreter skip the
+ * call context and the memory reload. The model: a channel send that finds
+ * room in the buffer (the common case of every message) needs none of that;
+ * one that must park takes the full call. */
+typedef bool (*wasm_host_fast_fn)(void *userdata, uint64_t *slots);
+
+/* A function: either defined in an instance (host == NULL, code its body)
+ * or a host function (host != NULL, fast its optional fast entry). */
 struct tova_func {
   const tova_functype *type;
   tova_instance *instance; /* defining instance; NULL for host functions */
   uint32_t index;          /* index in the defining module's function space */
-  wasm_code *code;         /* compiled body; NULL for host functions */
+  union {
+    wasm_code *code;         /* defined functions: the compiled body */
+    wasm_host_fast_fn fast;  /* host functions: fast entry or NULL */
+  };
   tova_host_fn host;
   void *host_userdata;
 };
+
+/* Give host function f a fast entry (see wasm_host_fast_fn). */
+void wasm_func_set_fast(tova_func *f, wasm_host_fast_fn fast);
 
 /* Table elements are references: tova_func* for funcref, host pointer for
  * externref; NULL is ref.null. */

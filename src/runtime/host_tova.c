@@ -138,17 +138,12 @@ static tova_status h_chan_create(tova_host_call *call, void *ud, const tova_val 
 /* A blocking channel operation: send (value) or receive. */
 static tova_status chan_wait(tova_host_call *call, tova_wasm_task *t, bool send, tova_chan_id ch,
                              int64_t value, tova_val *results) {
-  /* Fast path: the operation completes now (room in the buffer, a value
-   * buffered, a parked peer). No waiter, no task lock. A cancel that lands
-   * now is seen at the next back-edge or call (the interrupt flag). */
-  int64_t got = 0;
-  tova_status st = send ? tova_rt_chan_send(ch, &value, NULL) : tova_rt_chan_recv(ch, &got, NULL);
-  if (st != TOVA_ERR_FULL && st != TOVA_ERR_EMPTY) {
-    if (st == TOVA_ERR_NOMEM) return tova_host_trap(call, "out of memory in a channel");
-    if (send) results[0].i32 = st == TOVA_OK ? 0 : -1;
-    else results[0].i64 = st == TOVA_OK ? got : CLOSED_VALUE;
-    return TOVA_OK;
-  }
+  /* No try first: the interpreter has just tried the fast entry
+   * (f_chan_send, f_chan_receive), which completes whatever can complete now
+   * (room in the buffer, a value buffered, a parked peer) without the task
+   * lock. The operation below is still complete on its own: it completes at
+   * once if a peer came in the meantime, else it parks. */
+  tova_status st;
   tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
   wait_begin(t, send ? WT_WAIT_SEND : WT_WAIT_RECV, ch);
@@ -177,6 +172,36 @@ static tova_status h_chan_send(tova_host_call *call, void *ud, const tova_val *a
 static tova_status h_chan_receive(tova_host_call *call, void *ud, const tova_val *args,
                                   tova_val *results) {
   return chan_wait(call, ud, false, (tova_chan_id)args[0].i32, 0, results);
+}
+
+/* The fast entries (engine/store.h, wasm_host_fast_fn) of the hot imports:
+ * the operation completes now, or nothing happened and the full import
+ * (which may park) runs. Channel ids are i32 (zero-extended in the slot). */
+static bool f_chan_send(void *ud, uint64_t *slots) {
+  (void)ud;
+  int64_t value = (int64_t)slots[1];
+  tova_status st = tova_rt_chan_send((tova_chan_id)(uint32_t)slots[0], &value, NULL);
+  if (st == TOVA_ERR_FULL || st == TOVA_ERR_NOMEM) return false;
+  slots[0] = st == TOVA_OK ? 0u : (uint32_t)-1;
+  return true;
+}
+
+static bool f_chan_receive(void *ud, uint64_t *slots) {
+  (void)ud;
+  int64_t got = 0;
+  tova_status st = tova_rt_chan_recv((tova_chan_id)(uint32_t)slots[0], &got, NULL);
+  if (st == TOVA_ERR_EMPTY || st == TOVA_ERR_NOMEM) return false;
+  slots[0] = (uint64_t)(st == TOVA_OK ? got : CLOSED_VALUE);
+  return true;
+}
+
+static bool f_chan_try_send(void *ud, uint64_t *slots) {
+  (void)ud;
+  int64_t value = (int64_t)slots[1];
+  tova_status st = tova_rt_chan_send((tova_chan_id)(uint32_t)slots[0], &value, NULL);
+  if (st == TOVA_ERR_NOMEM) return false;
+  slots[0] = st == TOVA_OK ? 0u : st == TOVA_ERR_FULL ? 1u : (uint32_t)-1;
+  return true;
 }
 
 static tova_status h_chan_close(tova_host_call *call, void *ud, const tova_val *args,
@@ -389,21 +414,22 @@ bool tova_rt_tova_wait_withdraw(tova_wasm_task *t) {
 typedef struct import_def {
   const char *name;
   tova_host_fn fn;
+  wasm_host_fast_fn fast; /* NULL: every call is a full call */
   uint8_t nparams, nresults;
   uint8_t params[3], results[1];
 } import_def;
 
 static const import_def IMPORTS[] = {
-    {"chan_create", h_chan_create, 1, 1, {I32}, {I32}},
-    {"chan_send", h_chan_send, 2, 1, {I32, I64}, {I32}},
-    {"chan_receive", h_chan_receive, 1, 1, {I32}, {I64}},
-    {"chan_close", h_chan_close, 1, 1, {I32}, {I32}},
-    {"chan_try_send", h_chan_try_send, 2, 1, {I32, I64}, {I32}},
-    {"chan_try_receive", h_chan_try_receive, 2, 1, {I32, I32}, {I32}},
-    {"sleep", h_sleep, 1, 0, {I64}, {0}},
-    {"yield", h_yield, 0, 0, {0}, {0}},
-    {"now_ms", h_now_ms, 0, 1, {0}, {I64}},
-    {"select", h_select, 3, 1, {I32, I32, I64}, {I32}},
+    {"chan_create", h_chan_create, NULL, 1, 1, {I32}, {I32}},
+    {"chan_send", h_chan_send, f_chan_send, 2, 1, {I32, I64}, {I32}},
+    {"chan_receive", h_chan_receive, f_chan_receive, 1, 1, {I32}, {I64}},
+    {"chan_close", h_chan_close, NULL, 1, 1, {I32}, {I32}},
+    {"chan_try_send", h_chan_try_send, f_chan_try_send, 2, 1, {I32, I64}, {I32}},
+    {"chan_try_receive", h_chan_try_receive, NULL, 2, 1, {I32, I32}, {I32}},
+    {"sleep", h_sleep, NULL, 1, 0, {I64}, {0}},
+    {"yield", h_yield, NULL, 0, 0, {0}, {0}},
+    {"now_ms", h_now_ms, NULL, 0, 1, {0}, {I64}},
+    {"select", h_select, NULL, 3, 1, {I32, I32, I64}, {I32}},
 };
 
 static void sig_text(char *buf, size_t cap, const uint8_t *p, uint32_t np, const uint8_t *r,
@@ -418,15 +444,17 @@ static void sig_text(char *buf, size_t cap, const uint8_t *p, uint32_t np, const
 }
 
 tova_host_fn tova_rt_tova_import(const char *name, size_t name_len, const tova_functype *type,
-                                 tova_error *err) {
+                                 wasm_host_fast_fn *fast, tova_error *err) {
   int nl = (int)(name_len > 64 ? 64 : name_len);
   for (size_t i = 0; i < sizeof IMPORTS / sizeof IMPORTS[0]; i++) {
     const import_def *d = &IMPORTS[i];
     if (strlen(d->name) != name_len || memcmp(d->name, name, name_len) != 0) continue;
     if (type->nparams == d->nparams && type->nresults == d->nresults &&
         (d->nparams == 0 || memcmp(type->params, d->params, d->nparams) == 0) &&
-        (d->nresults == 0 || memcmp(type->results, d->results, d->nresults) == 0))
+        (d->nresults == 0 || memcmp(type->results, d->results, d->nresults) == 0)) {
+      if (fast) *fast = d->fast;
       return d->fn;
+    }
     char want[96], got[96];
     sig_text(want, sizeof want, d->params, d->nparams, d->results, d->nresults);
     sig_text(got, sizeof got, type->params, type->nparams, type->results, type->nresults);

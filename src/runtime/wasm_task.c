@@ -369,6 +369,7 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
     if (known) {
       tova_func *f = tova_func_new_host(t->store, known[i].type, known[i].fn, t);
       if (!f) st = tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for imports");
+      else if (known[i].fast) wasm_func_set_fast(f, known[i].fast);
       ext[i].kind = TOVA_EXTERN_FUNC;
       ext[i].of.func = f;
       continue;
@@ -384,9 +385,11 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
       continue;
     }
     /* Checked at spawn: every other import is a known `tova` function. */
-    tova_host_fn fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, err);
+    wasm_host_fast_fn fast = NULL;
+    tova_host_fn fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, &fast, err);
     tova_func *f = fn ? tova_func_new_host(t->store, &im.functype, fn, t) : NULL;
     if (!f) st = fn ? tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for imports") : err->status;
+    else if (fast) wasm_func_set_fast(f, fast);
     ext[i].kind = TOVA_EXTERN_FUNC;
     ext[i].of.func = f;
   }
@@ -499,7 +502,7 @@ static tova_status check_imports(tova_module *m, bool wasi, tova_error *err) {
                             "WASI program",
                             (int)(im.module_len > 64 ? 64 : im.module_len), im.module,
                             (int)(im.name_len > 64 ? 64 : im.name_len), im.name);
-    if (!tova_rt_tova_import(im.name, im.name_len, &im.functype, err)) return err->status;
+    if (!tova_rt_tova_import(im.name, im.name_len, &im.functype, NULL, err)) return err->status;
   }
   return TOVA_OK;
 }
@@ -684,7 +687,7 @@ static bool build_block(tova_runtime *rt, const tova_wasm_task_config *cfgs, siz
       tova_import_info im;
       tova_error ignored;
       tova_module_import_at(m, i, &im);
-      imps[i].fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, &ignored);
+      imps[i].fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, &imps[i].fast, &ignored);
       /* The shared copy when there is one: each task's instance then makes
        * its import functions without comparing signatures again. */
       imps[i].own = im.functype;

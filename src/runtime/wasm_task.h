@@ -38,6 +38,7 @@
 
 #include <stdatomic.h>
 
+#include "engine/store.h"
 #include "runtime/sched.h"
 #include "runtime/timer.h"
 
@@ -63,6 +64,7 @@ enum { WT_WS_IDLE = 0, WT_WS_BLOCKED, WT_WS_COMPLETED };
  * comparisons). */
 typedef struct wt_import {
   tova_host_fn fn;
+  wasm_host_fast_fn fast; /* its fast entry, or NULL */
   const tova_functype *type; /* the shared copy (engine/store.h), else &own */
   tova_functype own;         /* points into the module */
 } wt_import;
@@ -180,7 +182,7 @@ void tova_rt_wasm_wait_parked(tova_wasm_task *t, bool blocks);
  * (name, type) of module "tova", or NULL (err filled: unknown name, or wrong
  * signature). */
 tova_host_fn tova_rt_tova_import(const char *name, size_t name_len, const tova_functype *type,
-                                 tova_error *err);
+                                 wasm_host_fast_fn *fast, tova_error *err);
 /* Step side: the host results of the wait t just came back from, written to
  * out[0] if the import has a result. Clears the wait. */
 void tova_rt_tova_wait_results(tova_wasm_task *t, tova_val *out);

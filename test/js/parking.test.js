@@ -52,6 +52,9 @@ describe('channels between WebAssembly and JS', () => {
     expect(await rt.execWasm(W, 'try_ops', [ch, 6])).toBe(10); // full, then received 9
     const empty = rt.channelCreate(0);
     expect(await rt.execWasm(W, 'try_ops', [empty, 1])).toBe(11); // full (no receiver), empty
+    rt.channelClose(ch);
+    expect(await rt.execWasm(W, 'try_ops', [ch, 1])).toBe(-11); // closed both ways
+    expect(await rt.execWasm(W, 'try_ops', [999999, 1])).toBe(-11); // unknown both ways
   });
 
   test('WebAssembly producers and consumers, many tasks', async () => {
