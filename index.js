@@ -265,54 +265,12 @@ function tasksArg(tasks, fn) {
   return copy || tasks;
 }
 
-// Batches that call one export of one module with number arguments (the
-// shape Tova's compiler emits: `concurrent { spawn f(i) ... }`) go to the
-// addon packed: one Float64Array of every task's arguments instead of an
-// object per task, which N-API reads far more slowly than this loop does.
-// Anything else, including input the packed call cannot take, goes the
-// ordinary way (the addon then reports what is wrong, as it always has).
-const PACK_MIN = 16;
-const PACKABLE = new Set(['concurrentWasm', 'concurrentWasmShared', 'concurrentWasmWithChannels']);
-
-function packTasks(tasks) {
-  if (!Array.isArray(tasks) || tasks.length < PACK_MIN) return null;
-  try {
-    const n = tasks.length;
-    const t0 = tasks[0];
-    if (t0 === null || typeof t0 !== 'object') return null;
-    const wasm = t0.wasm, func = t0.func, a0 = t0.args;
-    if (typeof func !== 'string' || wasm === null || typeof wasm !== 'object' || Array.isArray(wasm) ||
-        !Array.isArray(a0)) return null;
-    const k = a0.length;
-    if (k === 0) return null;
-    const args = new Float64Array(n * k);
-    for (let i = 0, at = 0; i < n; i++) {
-      const t = tasks[i];
-      if (t === null || typeof t !== 'object' || t.wasm !== wasm || t.func !== func) return null;
-      const a = t.args;
-      if (!Array.isArray(a) || a.length !== k) return null;
-      for (let j = 0; j < k; j++, at++) {
-        const v = a[j];
-        if (typeof v !== 'number') return null;
-        args[at] = v;
-      }
-    }
-    return { wasm, func, args, k };
-  } catch (_) {
-    return null; // a throwing getter: the ordinary call reports it
-  }
-}
-
+// Batches of one export of one module with number arguments go to the
+// addon packed: the addon's own concurrentWasm* functions do that
+// (lib/pack-tasks.js, installed on the .node file when it loads).
 function batchCall(name, tasks, extra) {
   const addon = rt();
-  return asPromise(() => {
-    if (PACKABLE.has(name) && typeof addon.concurrentWasmPacked === 'function') {
-      const p = packTasks(tasks);
-      const r = p && addon.concurrentWasmPacked(name, p.wasm, p.func, p.args, p.k, extra);
-      if (r) return r;
-    }
-    return addon[name](tasksArg(tasks, name), extra);
-  });
+  return asPromise(() => addon[name](tasksArg(tasks, name), extra));
 }
 
 /** All results in order; the lowest-index failure rejects. opts.timeout per task. */

@@ -287,5 +287,8 @@ napi_status tova_napi_register_wasm(napi_env env, napi_value exports);
 napi_status tova_napi_register_module(napi_env env, napi_value exports);
 napi_status tova_napi_register_bulk(napi_env env, napi_value exports);
 napi_status tova_napi_register_wasi(napi_env env, napi_value exports);
+/* Wrap the packable batch calls of exports with lib/pack-tasks.js (after
+ * every register_*: it wraps what they defined). Never fails the load. */
+napi_status tova_napi_install_packing(napi_env env, napi_value exports);
 
 #endif /* TOVA_NAPI_ADDON_H */

@@ -147,5 +147,6 @@ NAPI_MODULE_INIT() {
   TOVA_NAPI_CALL(env, tova_napi_register_wasm(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_bulk(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_wasi(env, exports), "tova_runtime: load");
+  TOVA_NAPI_CALL(env, tova_napi_install_packing(env, exports), "tova_runtime: load");
   return exports;
 }

@@ -1,5 +1,5 @@
-// The packed form of concurrentWasm* (index.js packTasks, the addon's
-// concurrentWasmPacked): batches of one export of one module with number
+// The packed form of concurrentWasm* (lib/pack-tasks.js, installed on the
+// addon's own exports when it loads, and the addon's concurrentWasmPacked): batches of one export of one module with number
 // arguments go over as one Float64Array. Results and errors must be those of
 // the ordinary call, whichever way a batch goes.
 import { describe, test, expect } from 'bun:test';
@@ -39,6 +39,30 @@ describe('the addon call', () => {
     ];
     for (const r of refused) expect({ r: r.slice(0, 3), got: addon.concurrentWasmPacked(...r) }).toEqual({ r: r.slice(0, 3), got: undefined });
   });
+});
+
+describe('on the .node file itself (as Tova\'s runtime bridge calls it)', () => {
+  for (const fn of ['concurrentWasm', 'concurrentWasmShared', 'concurrentWasmWithChannels']) {
+    test(`${fn} packs, and agrees with the plain call`, async () => {
+      const call = addon[fn];
+      expect(typeof call.plain).toBe('function'); // the wrapper installed at load
+      expect(call.name).toBe(fn);
+      const tasks = tasksOf(300, 'add32', (i) => [i, 2 * i]);
+      const want = await call.plain(tasks);
+      expect(want).toEqual(Array.from({ length: 300 }, (_, i) => 3 * i));
+      expect(await call(tasks)).toEqual(want);
+      // Not packable (a BigInt argument): the plain call takes it.
+      const mixed = tasksOf(40, 'add', (i) => [i === 3 ? 3n : i, 1]);
+      expect(await call(mixed)).toEqual(await call.plain(mixed));
+      // A bad argument: the same error as the plain call, naming the task.
+      const bad = tasksOf(100, 'add32', (i) => [i, i === 57 ? 1.5 : 0]);
+      const e = await rejection(call(bad));
+      const plainErr = await rejection(call.plain(bad));
+      expect(e.code).toBe('TOVA_BAD_ARGUMENT');
+      expect(e.message).toBe(plainErr.message);
+      expect(e.message).toContain('tasks[57]');
+    });
+  }
 });
 
 describe('through the bridge', () => {
