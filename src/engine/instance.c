@@ -118,7 +118,7 @@ static layout plan_layout(const tova_module *m) {
 
 static void instance_dtor(void *obj) {
   tova_instance *inst = obj;
-  if (inst->module) tova_module_release(inst->module);
+  if (inst->module && !inst->module_borrowed) tova_module_release(inst->module);
   inst->module = NULL;
 }
 
@@ -233,9 +233,25 @@ tova_status tova_instance_new(tova_store *s, tova_module *m, const tova_extern *
   return wasm_instance_new_exec(s, m, imports, nimports, NULL, out, err);
 }
 
+static tova_status instance_new(tova_store *s, tova_module *m, const tova_extern *imports,
+                                size_t nimports, tova_exec *exec, bool borrow, tova_instance **out,
+                                tova_error *err);
+
 tova_status wasm_instance_new_exec(tova_store *s, tova_module *m, const tova_extern *imports,
                                    size_t nimports, tova_exec *exec, tova_instance **out,
                                    tova_error *err) {
+  return instance_new(s, m, imports, nimports, exec, false, out, err);
+}
+
+tova_status wasm_instance_new_borrowing(tova_store *s, tova_module *m, const tova_extern *imports,
+                                        size_t nimports, tova_exec *exec, tova_instance **out,
+                                        tova_error *err) {
+  return instance_new(s, m, imports, nimports, exec, true, out, err);
+}
+
+static tova_status instance_new(tova_store *s, tova_module *m, const tova_extern *imports,
+                                size_t nimports, tova_exec *exec, bool borrow, tova_instance **out,
+                                tova_error *err) {
   if (out) *out = NULL;
   if (!s || !m || !out || (nimports && !imports))
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "instantiate: missing store/module/out");
@@ -251,8 +267,9 @@ tova_status wasm_instance_new_exec(tova_store *s, tova_module *m, const tova_ext
   char *block = wasm_store_alloc_dtor(s, l.total, instance_dtor);
   if (!block) return tova_error_set(err, TOVA_ERR_NOMEM, "instantiate: out of memory");
   tova_instance *inst = (tova_instance *)block;
-  tova_module_retain(m);
+  if (!borrow) tova_module_retain(m);
   inst->module = m;
+  inst->module_borrowed = borrow;
   inst->store = s;
   inst->funcs = (tova_func **)(block + l.funcs);
   inst->tables = (tova_table **)(block + l.tables);

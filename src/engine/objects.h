@@ -31,6 +31,13 @@ tova_status wasm_instance_export_n(tova_instance *inst, const char *name, size_t
 tova_status wasm_instance_new_exec(tova_store *s, tova_module *m, const tova_extern *imports,
                                    size_t nimports, tova_exec *exec, tova_instance **out,
                                    tova_error *err);
+/* The same, for a caller that keeps m alive for the instance's whole life
+ * (a runtime task holds its module until after its store is freed): the
+ * instance takes no reference, so instantiating and freeing touch nothing
+ * shared with other threads instantiating the same module. */
+tova_status wasm_instance_new_borrowing(tova_store *s, tova_module *m, const tova_extern *imports,
+                                        size_t nimports, tova_exec *exec, tova_instance **out,
+                                        tova_error *err);
 tova_status wasm_linker_instantiate_exec(tova_linker *l, tova_store *s, tova_module *m,
                                          tova_exec *exec, tova_instance **out, tova_error *err);
 

@@ -85,7 +85,7 @@ struct tova_global {
 };
 
 struct tova_instance {
-  tova_module *module; /* retained */
+  tova_module *module; /* retained, unless module_borrowed */
   tova_store *store;
   tova_func **funcs;     /* module->nfuncs */
   tova_table **tables;   /* module->ntables */
@@ -95,6 +95,9 @@ struct tova_instance {
   uint8_t *data_dropped; /* module->ndatas flags */
   /* Cached for the interpreter: memory 0 if any. */
   tova_memory *mem0;
+  /* The creator keeps module alive for as long as this instance lives
+   * (wasm_instance_new_borrowing): no reference of its own. */
+  bool module_borrowed;
 };
 
 /* Grow helpers shared by memory.grow/table.grow and the C API. Return the old

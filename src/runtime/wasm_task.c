@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/assert.h"
+#include "engine/objects.h"
 #include "engine/store.h"
 #include "runtime/wasm_task.h"
 
@@ -37,9 +38,14 @@ typedef struct exec_cache {
 
 static pthread_key_t exec_cache_key;
 static pthread_once_t exec_cache_once = PTHREAD_ONCE_INIT;
+/* This thread's cache: the key only frees it at thread exit; every use
+ * reads this pointer (a pthread_once and a key lookup per task were 1-2% of
+ * a spawn-heavy run). */
+static _Thread_local exec_cache *exec_cache_mine;
 
-static void exec_cache_free(void *p) {
+static void exec_cache_free(void *p) { /* runs on the exiting thread */
   exec_cache *c = p;
+  exec_cache_mine = NULL;
   for (uint32_t i = 0; i < c->n; i++) tova_exec_free(c->e[i]);
   free(c);
 }
@@ -48,8 +54,7 @@ static void exec_cache_init(void) { pthread_key_create(&exec_cache_key, exec_cac
 
 static tova_exec *exec_take(size_t max_stack_bytes) {
   if (max_stack_bytes == 0) {
-    pthread_once(&exec_cache_once, exec_cache_init);
-    exec_cache *c = pthread_getspecific(exec_cache_key);
+    exec_cache *c = exec_cache_mine;
     if (c && c->n) {
       tova_exec *e = c->e[--c->n];
       tova_exec_clear_interrupt(e);
@@ -62,11 +67,14 @@ static tova_exec *exec_take(size_t max_stack_bytes) {
 static void exec_give(tova_exec *e, size_t max_stack_bytes) {
   if (!e) return;
   if (max_stack_bytes == 0) {
-    pthread_once(&exec_cache_once, exec_cache_init);
-    exec_cache *c = pthread_getspecific(exec_cache_key);
-    if (!c && (c = calloc(1, sizeof *c)) != NULL && pthread_setspecific(exec_cache_key, c) != 0) {
-      free(c);
-      c = NULL;
+    exec_cache *c = exec_cache_mine;
+    if (!c) {
+      pthread_once(&exec_cache_once, exec_cache_init);
+      if ((c = calloc(1, sizeof *c)) != NULL && pthread_setspecific(exec_cache_key, c) != 0) {
+        free(c);
+        c = NULL;
+      }
+      exec_cache_mine = c;
     }
     if (c && c->n < EXEC_CACHE_MAX) {
       tova_exec_reset(e); /* a parked-then-cancelled execution is abandoned */
@@ -393,7 +401,10 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
     ext[i].kind = TOVA_EXTERN_FUNC;
     ext[i].of.func = f;
   }
-  if (st == TOVA_OK) st = tova_instance_new_on(t->store, t->module, ext, n, t->exec, &t->inst, err);
+  /* The task holds its module (or its block does) until after its store,
+   * and with it the instance, is freed (wt_done, tova_wasm_task_release). */
+  if (st == TOVA_OK)
+    st = wasm_instance_new_borrowing(t->store, t->module, ext, n, t->exec, &t->inst, err);
   if (wl) tova_linker_free(wl); /* the functions themselves live in the store */
   if (ext != on_stack) free(ext);
   if (st != TOVA_OK) return st;
