@@ -80,6 +80,13 @@ static int32_t load_i32(const uint8_t *p) {
   return (int32_t)u;
 }
 
+/* The task whose execution made this call (wasm_task.c sets it as the
+ * execution's userdata): the import functions themselves are shared by every
+ * task of a batch, so they carry no task of their own. */
+static tova_wasm_task *task_of(tova_host_call *call) {
+  return tova_exec_userdata(tova_host_call_exec(call));
+}
+
 /* ---- parking helpers ----------------------------------------------------------- */
 
 static tova_status refuse_cancelled(tova_host_call *call, tova_wasm_task *t) {
@@ -166,12 +173,14 @@ static tova_status chan_wait(tova_host_call *call, tova_wasm_task *t, bool send,
 
 static tova_status h_chan_send(tova_host_call *call, void *ud, const tova_val *args,
                                tova_val *results) {
-  return chan_wait(call, ud, true, (tova_chan_id)args[0].i32, args[1].i64, results);
+  (void)ud;
+  return chan_wait(call, task_of(call), true, (tova_chan_id)args[0].i32, args[1].i64, results);
 }
 
 static tova_status h_chan_receive(tova_host_call *call, void *ud, const tova_val *args,
                                   tova_val *results) {
-  return chan_wait(call, ud, false, (tova_chan_id)args[0].i32, 0, results);
+  (void)ud;
+  return chan_wait(call, task_of(call), false, (tova_chan_id)args[0].i32, 0, results);
 }
 
 /* The fast entries (engine/store.h, wasm_host_fast_fn) of the hot imports:
@@ -236,7 +245,8 @@ static tova_status h_chan_try_receive(tova_host_call *call, void *ud, const tova
 static tova_status h_yield(tova_host_call *call, void *ud, const tova_val *args, tova_val *results) {
   (void)args;
   (void)results;
-  tova_wasm_task *t = ud;
+  (void)ud;
+  tova_wasm_task *t = task_of(call);
   tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
   wait_begin(t, WT_WAIT_YIELD, 0);
@@ -248,7 +258,7 @@ static tova_status h_yield(tova_host_call *call, void *ud, const tova_val *args,
 }
 
 static tova_status h_sleep(tova_host_call *call, void *ud, const tova_val *args, tova_val *results) {
-  tova_wasm_task *t = ud;
+  tova_wasm_task *t = task_of(call);
   if (args[0].i64 <= 0) return h_yield(call, ud, args, results);
   tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
@@ -315,7 +325,8 @@ static void select_write_back(tova_wasm_task *t, int index) {
 
 static tova_status h_select(tova_host_call *call, void *ud, const tova_val *args,
                             tova_val *results) {
-  tova_wasm_task *t = ud;
+  (void)ud;
+  tova_wasm_task *t = task_of(call);
   uint32_t addr = (uint32_t)args[0].i32, n = (uint32_t)args[1].i32;
   int64_t timeout = args[2].i64;
   if (n > SELECT_MAX_CASES) return tova_host_trap(call, "select: too many cases");

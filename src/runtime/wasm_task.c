@@ -375,11 +375,8 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
   const wt_import *known = blk ? blk->imports : NULL; /* resolved once per block */
   for (uint32_t i = 0; i < n && st == TOVA_OK; i++) {
     if (known) {
-      tova_func *f = tova_func_new_host(t->store, known[i].type, known[i].fn, t);
-      if (!f) st = tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for imports");
-      else if (known[i].fast) wasm_func_set_fast(f, known[i].fast);
       ext[i].kind = TOVA_EXTERN_FUNC;
-      ext[i].of.func = f;
+      ext[i].of.func = (tova_func *)&known[i].func;
       continue;
     }
     tova_import_info im;
@@ -395,7 +392,7 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
     /* Checked at spawn: every other import is a known `tova` function. */
     wasm_host_fast_fn fast = NULL;
     tova_host_fn fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, &fast, err);
-    tova_func *f = fn ? tova_func_new_host(t->store, &im.functype, fn, t) : NULL;
+    tova_func *f = fn ? tova_func_new_host(t->store, &im.functype, fn, NULL) : NULL;
     if (!f) st = fn ? tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for imports") : err->status;
     else if (fast) wasm_func_set_fast(f, fast);
     ext[i].kind = TOVA_EXTERN_FUNC;
@@ -437,6 +434,7 @@ static tova_status wt_step(tova_task *task, void *userdata) {
                  (int)(t->func_len > 64 ? 64 : t->func_len), wt_func(t));
       return TOVA_ERR_NOMEM;
     }
+    tova_exec_set_userdata(e, t); /* how the `tova` imports find their task */
     tova_plat_spin_lock(&t->mu);
     t->exec = e;
     tova_plat_spin_unlock(&t->mu);
@@ -698,12 +696,12 @@ static bool build_block(tova_runtime *rt, const tova_wasm_task_config *cfgs, siz
       tova_import_info im;
       tova_error ignored;
       tova_module_import_at(m, i, &im);
-      imps[i].fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, &imps[i].fast, &ignored);
-      /* The shared copy when there is one: each task's instance then makes
-       * its import functions without comparing signatures again. */
+      wasm_host_fast_fn fast = NULL;
+      tova_host_fn fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, &fast, &ignored);
       imps[i].own = im.functype;
       const tova_functype *shared = wasm_functype_shared(&im.functype);
       imps[i].type = shared ? shared : &imps[i].own;
+      wasm_func_init_host(&imps[i].func, imps[i].type, fn, fast, NULL);
     }
     hdr->imports = imps;
   }

@@ -63,8 +63,10 @@ enum { WT_WS_IDLE = 0, WT_WS_BLOCKED, WT_WS_COMPLETED };
  * such task. WT_BLOCK_MAX may be set at build time (1: no blocks, for
  * comparisons). */
 typedef struct wt_import {
-  tova_host_fn fn;
-  wasm_host_fast_fn fast; /* its fast entry, or NULL */
+  /* The host function itself, imported by every task of the block: the
+   * imports find their task through the execution (tova_exec_userdata), not
+   * through the function, so one serves them all. */
+  tova_func func;
   const tova_functype *type; /* the shared copy (engine/store.h), else &own */
   tova_functype own;         /* points into the module */
 } wt_import;
