@@ -112,13 +112,6 @@ tova_rt_chan_slot *tova_rt_chan_slot_miss(tova_rt_chan_slot *s, uint32_t gen, to
   return NULL;
 }
 
-uint32_t tova_rt_chan_ready_hint(tova_chan_id id) {
-  uint32_t index = id & INDEX_MASK;
-  tova_rt_chan_slot *seg = atomic_load_explicit(&tova_rt_chan_segments[index >> SEG_BITS], memory_order_acquire);
-  if (!seg) return TOVA_RT_READY_RECV | TOVA_RT_READY_SEND;
-  return atomic_load_explicit(&seg[index & (SEG_SIZE - 1)].ready, memory_order_relaxed);
-}
-
 void tova_rt_chan_slot_release(tova_rt_chan_slot *s) {
   s->chan = NULL;
   s->state = TOVA_RT_SLOT_FREE;

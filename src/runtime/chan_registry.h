@@ -152,8 +152,15 @@ static inline tova_rt_chan_slot *tova_rt_chan_slot_lock(tova_chan_id id, tova_st
 void tova_rt_chan_slot_release(tova_rt_chan_slot *s);
 
 /* The readiness hint of id's slot, read without its lock (may be stale, or
- * belong to the slot's next channel); both bits when the slot does not exist. */
-uint32_t tova_rt_chan_ready_hint(tova_chan_id id);
+ * belong to the slot's next channel); both bits when the slot does not exist.
+ * Inline: select reads it for every case it tries. */
+static inline uint32_t tova_rt_chan_ready_hint(tova_chan_id id) {
+  uint32_t index = id & TOVA_RT_ID_INDEX_MASK;
+  tova_rt_chan_slot *seg =
+      atomic_load_explicit(&tova_rt_chan_segments[index >> TOVA_RT_SEG_BITS], memory_order_acquire);
+  if (!seg) return TOVA_RT_READY_RECV | TOVA_RT_READY_SEND;
+  return atomic_load_explicit(&seg[index & (TOVA_RT_SEG_SIZE - 1)].ready, memory_order_relaxed);
+}
 
 static inline void tova_rt_slot_lock(tova_rt_chan_slot *s) { tova_plat_spin_lock(&s->mu); }
 static inline void tova_rt_slot_unlock(tova_rt_chan_slot *s) { tova_plat_spin_unlock(&s->mu); }

@@ -45,17 +45,18 @@
 
 /* ---- linear memory ----------------------------------------------------------- */
 
-static uint8_t *inst_ptr(tova_instance *inst, uint64_t addr, uint64_t len) {
-  tova_memory *m = tova_instance_memory(inst, 0);
-  if (!m) return NULL;
-  uint64_t size = 0;
-  uint8_t *base = tova_memory_data(m, &size);
-  if (!base || addr > size || len > size - addr) return NULL;
-  return base + addr;
+/* [addr, addr+len) of inst's memory 0, or NULL when out of bounds. `write`:
+ * the caller will store there (the memory must then know it may be dirty,
+ * see `written` in engine/store.h). */
+static uint8_t *inst_ptr(tova_instance *inst, uint64_t addr, uint64_t len, bool write) {
+  tova_memory *m = inst ? inst->mem0 : NULL;
+  if (!m || !m->base || addr > m->size || len > m->size - addr) return NULL;
+  if (write) wasm_memory_note_writer(m);
+  return m->base + addr;
 }
 
-static uint8_t *guest_ptr(tova_host_call *call, uint64_t addr, uint64_t len) {
-  return inst_ptr(tova_host_call_instance(call), addr, len);
+static uint8_t *guest_ptr(tova_host_call *call, uint64_t addr, uint64_t len, bool write) {
+  return inst_ptr(tova_host_call_instance(call), addr, len, write);
 }
 
 static void store_i64(uint8_t *p, int64_t v) {
@@ -233,7 +234,7 @@ static tova_status h_chan_try_send(tova_host_call *call, void *ud, const tova_va
 static tova_status h_chan_try_receive(tova_host_call *call, void *ud, const tova_val *args,
                                       tova_val *results) {
   (void)ud;
-  uint8_t *out = guest_ptr(call, (uint32_t)args[1].i32, 8);
+  uint8_t *out = guest_ptr(call, (uint32_t)args[1].i32, 8, true);
   if (!out) return tova_host_trap(call, "out of bounds memory access");
   int64_t v = 0;
   tova_status st = tova_chan_try_recv((tova_chan_id)args[0].i32, &v);
@@ -317,7 +318,7 @@ static void select_write_back(tova_wasm_task *t, int index) {
   if (index < 0 || (uint32_t)index >= t->sel_n) return;
   tova_select_case *c = &t->sel_cases[index];
   uint8_t *p = inst_ptr(t->inst, (uint64_t)t->sel_addr + (uint64_t)index * SELECT_CASE_BYTES,
-                        SELECT_CASE_BYTES);
+                        SELECT_CASE_BYTES, true);
   if (!p) return;
   if (c->status != TOVA_OK) store_i32(p + 4, (int32_t)c->op | 2);
   else if (c->op == TOVA_SELECT_RECV) store_i64(p + 8, c->value);
@@ -330,7 +331,7 @@ static tova_status h_select(tova_host_call *call, void *ud, const tova_val *args
   uint32_t addr = (uint32_t)args[0].i32, n = (uint32_t)args[1].i32;
   int64_t timeout = args[2].i64;
   if (n > SELECT_MAX_CASES) return tova_host_trap(call, "select: too many cases");
-  const uint8_t *p = guest_ptr(call, addr, (uint64_t)n * SELECT_CASE_BYTES);
+  const uint8_t *p = guest_ptr(call, addr, (uint64_t)n * SELECT_CASE_BYTES, false);
   if (!p) return tova_host_trap(call, "out of bounds memory access");
   /* The cases array outlives this call (a parked select writes into it), so
    * it belongs to the task and is reused by its next select. */
