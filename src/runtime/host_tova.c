@@ -90,6 +90,17 @@ static tova_wasm_task *task_of(tova_host_call *call) {
 
 /* ---- parking helpers ----------------------------------------------------------- */
 
+/* A start function runs inside instantiation, which cannot be suspended and
+ * resumed: a task that is still instantiating (no export to call yet) must
+ * never register a wait, or a channel would later hand a value to a task
+ * that has already failed. Its imports complete what can complete now and
+ * trap instead of parking. */
+static bool in_start_function(const tova_wasm_task *t) { return t->fn == NULL; }
+
+static tova_status refuse_start_park(tova_host_call *call, const char *what) {
+  return tova_host_trap(call, what);
+}
+
 static tova_status refuse_cancelled(tova_host_call *call, tova_wasm_task *t) {
   tova_plat_spin_unlock(&t->mu);
   return tova_host_trap(call, "cancelled");
@@ -152,6 +163,17 @@ static tova_status chan_wait(tova_host_call *call, tova_wasm_task *t, bool send,
    * lock. The operation below is still complete on its own: it completes at
    * once if a peer came in the meantime, else it parks. */
   tova_status st;
+  if (in_start_function(t)) {
+    int64_t got = 0;
+    st = send ? tova_rt_chan_send(ch, &value, NULL) : tova_rt_chan_recv(ch, &got, NULL);
+    if (st == TOVA_ERR_FULL || st == TOVA_ERR_EMPTY)
+      return refuse_start_park(call, send ? "a start function cannot wait to send on a channel"
+                                          : "a start function cannot wait to receive from a channel");
+    if (st == TOVA_ERR_NOMEM) return tova_host_trap(call, "out of memory in a channel");
+    if (send) results[0].i32 = st == TOVA_OK ? 0 : -1;
+    else results[0].i64 = st == TOVA_OK ? got : CLOSED_VALUE;
+    return TOVA_OK;
+  }
   tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
   wait_begin(t, send ? WT_WAIT_SEND : WT_WAIT_RECV, ch);
@@ -248,6 +270,7 @@ static tova_status h_yield(tova_host_call *call, void *ud, const tova_val *args,
   (void)results;
   (void)ud;
   tova_wasm_task *t = task_of(call);
+  if (in_start_function(t)) return TOVA_OK; /* nothing to give way to that cannot wait */
   tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
   wait_begin(t, WT_WAIT_YIELD, 0);
@@ -261,6 +284,7 @@ static tova_status h_yield(tova_host_call *call, void *ud, const tova_val *args,
 static tova_status h_sleep(tova_host_call *call, void *ud, const tova_val *args, tova_val *results) {
   tova_wasm_task *t = task_of(call);
   if (args[0].i64 <= 0) return h_yield(call, ud, args, results);
+  if (in_start_function(t)) return refuse_start_park(call, "a start function cannot sleep");
   tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
   wait_begin(t, WT_WAIT_SLEEP, 0);
@@ -283,7 +307,9 @@ static tova_status h_sleep(tova_host_call *call, void *ud, const tova_val *args,
 tova_status tova_rt_wasi_sleep(void *ctx, tova_host_call *call, uint64_t ns) {
   tova_wasm_task *t = ctx;
   (void)call;
-  if (ns < 1000000u) return TOVA_ERR_BAD_ARGUMENT;
+  /* Not parked (the caller then sleeps as usual): below the timer's
+   * resolution, and in a start function (see in_start_function). */
+  if (ns < 1000000u || in_start_function(t)) return TOVA_ERR_BAD_ARGUMENT;
   uint64_t ms = ns / 1000000u + (ns % 1000000u != 0);
   if (ms > INT64_MAX) ms = INT64_MAX;
   tova_plat_spin_lock(&t->mu);
@@ -314,10 +340,10 @@ static tova_status h_now_ms(tova_host_call *call, void *ud, const tova_val *args
 /* Write the fired case back to linear memory (value, and op |= 2 if its
  * channel was closed or unknown). The memory is re-read: it may have moved
  * (grown) while the task was parked. */
-static void select_write_back(tova_wasm_task *t, int index) {
+static void select_write_back(tova_wasm_task *t, tova_instance *inst, int index) {
   if (index < 0 || (uint32_t)index >= t->sel_n) return;
   tova_select_case *c = &t->sel_cases[index];
-  uint8_t *p = inst_ptr(t->inst, (uint64_t)t->sel_addr + (uint64_t)index * SELECT_CASE_BYTES,
+  uint8_t *p = inst_ptr(inst, (uint64_t)t->sel_addr + (uint64_t)index * SELECT_CASE_BYTES,
                         SELECT_CASE_BYTES, true);
   if (!p) return;
   if (c->status != TOVA_OK) store_i32(p + 4, (int32_t)c->op | 2);
@@ -364,7 +390,15 @@ static tova_status h_select(tova_host_call *call, void *ud, const tova_val *args
   t->sel_blocks = timeout < 0;
   wait_begin(t, WT_WAIT_SELECT, n ? cases[0].chan : 0);
   int index = -1;
-  tova_status st = tova_select_start(t->rt, cases, n, timeout, select_done, t, &index, &t->sel);
+  /* In a start function only what is ready now can fire (timeout 0). */
+  bool start = in_start_function(t);
+  tova_status st = tova_select_start(t->rt, cases, n, start ? 0 : timeout, select_done, t, &index,
+                                     &t->sel);
+  if (start && st == TOVA_OK && index < 0 && timeout != 0) {
+    t->wait = WT_WAIT_NONE;
+    tova_plat_spin_unlock(&t->mu);
+    return refuse_start_park(call, "a start function cannot wait in a select");
+  }
   if (st == TOVA_PENDING) {
     tova_rt_wasm_wait_parked(t, t->sel_blocks);
     tova_plat_spin_unlock(&t->mu);
@@ -374,7 +408,7 @@ static tova_status h_select(tova_host_call *call, void *ud, const tova_val *args
   tova_plat_spin_unlock(&t->mu);
   if (st != TOVA_OK) return tova_host_trap(call, st == TOVA_ERR_NOMEM ? "select: out of memory"
                                                                        : "select: invalid cases");
-  select_write_back(t, index);
+  select_write_back(t, tova_host_call_instance(call), index);
   results[0].i32 = index;
   return TOVA_OK;
 }
@@ -401,7 +435,7 @@ void tova_rt_tova_wait_results(tova_wasm_task *t, tova_val *out) {
       /* Fired (OK, or a closed/unknown channel, which is ready as in Go):
        * the case index; timeout or cancel: -1. */
       if (st == TOVA_OK || st == TOVA_ERR_CLOSED || st == TOVA_ERR_NOT_FOUND) {
-        select_write_back(t, t->sel_index);
+        select_write_back(t, t->inst, t->sel_index); /* parked: never in a start function */
         out[0].i32 = t->sel_index;
       } else {
         out[0].i32 = -1;

@@ -2,7 +2,7 @@
 // time (scripts/setup.sh installs wabt).
 'use strict';
 const { execFileSync } = require('child_process');
-const { mkdtempSync, readFileSync } = require('fs');
+const { mkdtempSync, readFileSync, writeFileSync } = require('fs');
 const { tmpdir } = require('os');
 const { join } = require('path');
 
@@ -13,4 +13,13 @@ function parkingModule() {
   return readFileSync(out);
 }
 
-module.exports = { parkingModule };
+// The bytes of a module given as WAT text.
+function watModule(text) {
+  const dir = mkdtempSync(join(tmpdir(), 'tova-wat-'));
+  const src = join(dir, 'm.wat'), out = join(dir, 'm.wasm');
+  writeFileSync(src, text);
+  execFileSync('wat2wasm', [src, '-o', out]);
+  return readFileSync(out);
+}
+
+module.exports = { parkingModule, watModule };

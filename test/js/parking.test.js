@@ -3,7 +3,7 @@
 import { describe, test, expect, beforeAll } from 'bun:test';
 const rt = require('../../index.js');
 const { rejection } = require('./helpers.js');
-const { parkingModule } = require('./parking-fixture.js');
+const { parkingModule, watModule } = require('./parking-fixture.js');
 
 let W;
 beforeAll(() => {
@@ -233,5 +233,57 @@ describe('callBulk is bounded in time', () => {
     expect(e.code).toBe('TOVA_TIMEOUT');
     expect(Array.from(await rt.callBulk(W, 'quick', new Int32Array([1, 2, 3]), undefined, { timeout: 5000 })))
       .toEqual([2, 4, 6]);
+  });
+});
+
+// A start function runs inside instantiation, which cannot park: what can
+// complete now does, anything that would wait traps, and no channel is left
+// holding a wait of a task that has already failed.
+describe('tova imports in a start function', () => {
+  const startModule = (body) => watModule(`(module
+    (import "tova" "chan_receive" (func $recv (param i32) (result i64)))
+    (import "tova" "chan_send" (func $send (param i32 i64) (result i32)))
+    (import "tova" "select" (func $select (param i32 i32 i64) (result i32)))
+    (import "tova" "sleep" (func $sleep (param i64)))
+    (import "tova" "yield" (func $yield))
+    (memory 1)
+    (global $got (mut i64) (i64.const 0))
+    (func $start ${body})
+    (start $start)
+    (func (export "got") (result i64) (global.get $got)))`);
+
+  test('a receive with nothing to take traps, and leaves no wait behind', async () => {
+    const ch = rt.channelCreate(0);
+    const e = await rejection(rt.execWasm(startModule(`(global.set $got (call $recv (i32.const ${ch})))`), 'got', []));
+    expect(e.code).toBe('TOVA_TRAP');
+    expect(e.message).toContain('a start function cannot wait to receive');
+    expect(rt.channelSend(ch, 1)).toBe(false); // nobody is waiting on it
+  });
+
+  test('what is ready completes: a buffered value, a send with room, a ready select', async () => {
+    const ch = rt.channelCreate(2);
+    expect(rt.channelSend(ch, 77)).toBe(true);
+    expect(await rt.execWasm(startModule(`(global.set $got (call $recv (i32.const ${ch})))`), 'got', [])).toBe(77);
+    expect(await rt.execWasm(startModule(`(global.set $got (i64.extend_i32_s (call $send (i32.const ${ch}) (i64.const 5))))`), 'got', [])).toBe(0);
+    expect(await rt.channelRecv(ch)).toBe(5);
+    expect(rt.channelSend(ch, 88)).toBe(true);
+    // One receive case at address 0; the value comes back at address 8.
+    const sel = startModule(`(i32.store (i32.const 0) (i32.const ${ch}))
+      (drop (call $select (i32.const 0) (i32.const 1) (i64.const -1)))
+      (call $yield)
+      (global.set $got (i64.load (i32.const 8)))`);
+    expect(await rt.execWasm(sel, 'got', [])).toBe(88);
+  });
+
+  test('a select or a sleep that would wait traps', async () => {
+    const ch = rt.channelCreate(1);
+    const sel = startModule(`(i32.store (i32.const 0) (i32.const ${ch}))
+      (drop (call $select (i32.const 0) (i32.const 1) (i64.const 1000)))`);
+    const e = await rejection(rt.execWasm(sel, 'got', []));
+    expect(e.message).toContain('a start function cannot wait in a select');
+    expect(rt.channelSend(ch, 1)).toBe(true); // the buffer took it: no select was left waiting
+    expect(await rt.channelRecv(ch)).toBe(1);
+    const nap = await rejection(rt.execWasm(startModule('(call $sleep (i64.const 5))'), 'got', []));
+    expect(nap.message).toContain('a start function cannot sleep');
   });
 });
