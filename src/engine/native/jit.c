@@ -26,6 +26,7 @@
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include "engine/native/jit.h"
+#include "engine/native/rt.h"
 #include "engine/native/translate.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -112,6 +113,24 @@ static LLVMOrcLLJITRef make_jit(char *err, size_t errlen) {
   LLVMErrorRef e = LLVMOrcCreateLLJIT(&jit, builder);
   if (e) {
     take_error(e, err, errlen, "LLJIT");
+    return NULL;
+  }
+  /* The helpers native code calls by name (rt.h), at their addresses. */
+  size_t n = 0;
+  while (wasm_native_helpers[n].name) n++;
+  LLVMOrcCSymbolMapPair pairs[n];
+  for (size_t i = 0; i < n; i++) {
+    pairs[i].Name = LLVMOrcLLJITMangleAndIntern(jit, wasm_native_helpers[i].name);
+    pairs[i].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)wasm_native_helpers[i].addr;
+    pairs[i].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
+    pairs[i].Sym.Flags.TargetFlags = 0;
+  }
+  LLVMOrcMaterializationUnitRef mu = LLVMOrcAbsoluteSymbols(pairs, n);
+  e = LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(jit), mu);
+  if (e) {
+    take_error(e, err, errlen, "helper symbols");
+    LLVMErrorRef d = LLVMOrcDisposeLLJIT(jit);
+    if (d) LLVMConsumeError(d);
     return NULL;
   }
   return jit;

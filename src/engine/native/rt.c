@@ -194,3 +194,24 @@ const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32
     wasm_native_trap(c, WASM_NT_SIG_MISMATCH);
   return f;
 }
+
+/* ---- the helpers' symbols -------------------------------------------------- */
+
+#define HELPER(f) {"tova_native_" #f, (const void *)f}
+const wasm_native_helper wasm_native_helpers[] = {
+    HELPER(wasm_native_trap),        HELPER(wasm_native_memory_grow),
+    HELPER(wasm_native_memory_fill), HELPER(wasm_native_memory_copy),
+    HELPER(wasm_native_memory_init), HELPER(wasm_native_data_drop),
+    HELPER(wasm_native_table_get),   HELPER(wasm_native_table_set),
+    HELPER(wasm_native_table_size),  HELPER(wasm_native_table_grow),
+    HELPER(wasm_native_table_fill),  HELPER(wasm_native_table_copy),
+    HELPER(wasm_native_table_init),  HELPER(wasm_native_elem_drop),
+    HELPER(wasm_native_ref_func),    HELPER(wasm_native_indirect),
+    {NULL, NULL}};
+#undef HELPER
+
+const char *wasm_native_helper_name(const void *addr) {
+  for (const wasm_native_helper *h = wasm_native_helpers; h->name; h++)
+    if (h->addr == addr) return h->name;
+  return NULL;
+}

@@ -191,11 +191,18 @@ static LLVMValueRef ctx_field(tr *t, LLVMTypeRef ty, size_t off) {
   return LLVMBuildLoad2(t->b, ty, p, "");
 }
 
-/* Call a C helper by its address (no symbol lookup needed at link time). */
+/* Call a C helper (rt.h) by its symbol, which the JIT links to its address
+ * in this process: the code holds no address, so it can be cached. */
 static LLVMValueRef call_c(tr *t, void *fnaddr, LLVMTypeRef ret, LLVMTypeRef *ptys, unsigned n,
                            LLVMValueRef *args) {
   LLVMTypeRef fty = LLVMFunctionType(ret, ptys, n, 0);
-  LLVMValueRef callee = LLVMConstIntToPtr(c64(t, (uint64_t)(uintptr_t)fnaddr), t->ptr);
+  const char *name = wasm_native_helper_name(fnaddr);
+  if (!name) {
+    fail(t, "a call to a helper that has no symbol");
+    return LLVMGetUndef(ret);
+  }
+  LLVMValueRef callee = LLVMGetNamedFunction(t->mod, name);
+  if (!callee) callee = LLVMAddFunction(t->mod, name, fty);
   return LLVMBuildCall2(t->b, fty, callee, args, n, "");
 }
 
