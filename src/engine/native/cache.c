@@ -1,0 +1,208 @@
+/*
+ * cache.c: the on-disk cache of compiled units (cache.h).
+ *
+ * An entry is one file, <dir>/<32 hex digits of the key>.o:
+ *   "TOVAJIT1" | key (16 bytes) | object size (u64 LE) | checksum (u64 LE) | object
+ * The checksum (FNV-1a 64 of the object) catches a truncated or damaged
+ * file; the key inside catches a file renamed by hand.
+ */
+#include "engine/native/cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef TOVA_NATIVE_BUILD_ID
+#define TOVA_NATIVE_BUILD_ID "unknown" /* CMake passes a hash of the translator's sources */
+#endif
+
+#define MAGIC "TOVAJIT1"
+#define HEADER_BYTES (8 + 16 + 8 + 8)
+#define MAX_OBJECT_BYTES ((uint64_t)256 << 20)
+
+/* ---- hashing ---------------------------------------------------------------- */
+
+/* Two independent 64-bit FNV-1a lanes (different bases and primes): a
+ * 128-bit key, so unrelated units never meet by accident. */
+typedef struct hasher {
+  uint64_t a, b;
+} hasher;
+
+static void h_init(hasher *h) {
+  h->a = 0xcbf29ce484222325ull;
+  h->b = 0x84222325cbf29ce4ull;
+}
+
+static void h_bytes(hasher *h, const void *p, size_t n) {
+  const uint8_t *s = p;
+  for (size_t i = 0; i < n; i++) {
+    h->a = (h->a ^ s[i]) * 0x100000001b3ull;
+    h->b = (h->b ^ s[i]) * 0x00000100000001b3ull + 0x9e3779b97f4a7c15ull;
+  }
+}
+
+static void h_str(hasher *h, const char *s) {
+  h_bytes(h, s, strlen(s) + 1); /* the NUL separates fields */
+}
+
+static void h_u64(hasher *h, uint64_t v) {
+  uint8_t b[8];
+  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+  h_bytes(h, b, 8);
+}
+
+static uint64_t checksum(const uint8_t *p, size_t n) {
+  uint64_t x = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; i++) x = (x ^ p[i]) * 0x100000001b3ull;
+  return x;
+}
+
+static void put_u64(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+  return v;
+}
+
+/* ---- the directory ---------------------------------------------------------- */
+
+static pthread_once_t dir_once = PTHREAD_ONCE_INIT;
+static char *dir; /* NULL: no cache */
+
+/* mkdir -p (each missing level, 0700: compiled code is the user's own). */
+static bool make_dirs(char *path) {
+  for (char *p = path + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    bool ok = mkdir(path, 0700) == 0 || errno == EEXIST;
+    *p = '/';
+    if (!ok) return false;
+  }
+  return mkdir(path, 0700) == 0 || errno == EEXIST;
+}
+
+static void read_dir(void) {
+  const char *d = getenv("TOVA_CACHE_DIR");
+  if (!d || !*d || strlen(d) > 3500) return;
+  char *copy = strdup(d);
+  if (!copy) return;
+  size_t n = strlen(copy);
+  while (n > 1 && copy[n - 1] == '/') copy[--n] = 0;
+  if (make_dirs(copy)) dir = copy;
+  else free(copy);
+}
+
+const char *wasm_native_cache_dir(void) {
+  pthread_once(&dir_once, read_dir);
+  return dir;
+}
+
+static void entry_path(const wasm_native_cache_key *key, char *out, size_t cap) {
+  static const char hex[] = "0123456789abcdef";
+  char name[33];
+  for (int i = 0; i < 16; i++) {
+    name[2 * i] = hex[key->bytes[i] >> 4];
+    name[2 * i + 1] = hex[key->bytes[i] & 15];
+  }
+  name[32] = 0;
+  snprintf(out, cap, "%s/%s.o", dir, name);
+}
+
+/* ---- keys, loads, stores ------------------------------------------------------ */
+
+static void h_flags(hasher *h, const bool *f, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    uint8_t v = f && f[i];
+    h_bytes(h, &v, 1);
+  }
+}
+
+void wasm_native_cache_key_of(const tova_module *m, const bool *unit, const bool *done,
+                              const bool *poll_entry, bool internal, const char *target,
+                              wasm_native_cache_key *out) {
+  hasher h;
+  h_init(&h);
+  h_str(&h, MAGIC);
+  h_str(&h, TOVA_NATIVE_BUILD_ID);
+  h_str(&h, target);
+  uint32_t ndefs = m->nfuncs - m->nimported_funcs;
+  h_u64(&h, ndefs);
+  h_flags(&h, unit, ndefs);
+  h_flags(&h, done, ndefs);
+  h_flags(&h, poll_entry, ndefs);
+  h_u64(&h, internal);
+  h_u64(&h, m->len);
+  h_bytes(&h, m->bytes, m->len);
+  put_u64(out->bytes, h.a);
+  put_u64(out->bytes + 8, h.b);
+}
+
+uint8_t *wasm_native_cache_load(const wasm_native_cache_key *key, size_t *size) {
+  if (!wasm_native_cache_dir()) return NULL;
+  char path[4096];
+  entry_path(key, path, sizeof path);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  uint8_t head[HEADER_BYTES];
+  uint8_t *obj = NULL;
+  if (read(fd, head, sizeof head) == (ssize_t)sizeof head && memcmp(head, MAGIC, 8) == 0 &&
+      memcmp(head + 8, key->bytes, 16) == 0) {
+    uint64_t n = get_u64(head + 24), sum = get_u64(head + 32);
+    if (n > 0 && n <= MAX_OBJECT_BYTES && (obj = malloc((size_t)n)) != NULL) {
+      size_t got = 0;
+      while (got < n) {
+        ssize_t r = read(fd, obj + got, (size_t)n - got);
+        if (r <= 0) break;
+        got += (size_t)r;
+      }
+      uint8_t extra;
+      if (got != n || read(fd, &extra, 1) != 0 || checksum(obj, (size_t)n) != sum) {
+        free(obj);
+        obj = NULL;
+      } else {
+        *size = (size_t)n;
+      }
+    }
+  }
+  close(fd);
+  return obj;
+}
+
+static bool write_all(int fd, const uint8_t *p, size_t n) {
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= (size_t)w;
+  }
+  return true;
+}
+
+void wasm_native_cache_store(const wasm_native_cache_key *key, const uint8_t *obj, size_t size) {
+  if (!wasm_native_cache_dir() || !obj || !size || size > MAX_OBJECT_BYTES) return;
+  char path[4096], tmp[4200];
+  entry_path(key, path, sizeof path);
+  /* Another process may be writing the same entry: each writes its own
+   * temporary file and the renames replace one whole file by another. */
+  snprintf(tmp, sizeof tmp, "%s.%ld.%lx.tmp", path, (long)getpid(),
+           (unsigned long)(uintptr_t)&tmp ^ (unsigned long)size);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  uint8_t head[HEADER_BYTES];
+  memcpy(head, MAGIC, 8);
+  memcpy(head + 8, key->bytes, 16);
+  put_u64(head + 24, size);
+  put_u64(head + 32, checksum(obj, size));
+  bool ok = write_all(fd, head, sizeof head) && write_all(fd, obj, size);
+  ok = close(fd) == 0 && ok;
+  if (!ok || rename(tmp, path) != 0) unlink(tmp);
+}

@@ -1,0 +1,45 @@
+/*
+ * cache.h: compiled units of native code kept on disk between processes
+ * (cache.c), so that a module LLVM compiled once is not compiled again by
+ * the next process that runs it.
+ *
+ * Opt-in: the cache is the directory named by TOVA_CACHE_DIR (the `tova`
+ * CLI sets a default, see docs/native-tier.md); unset or empty, nothing is
+ * read or written. A unit's entry is keyed by everything its code depends
+ * on: the module's bytes, which functions the unit holds and which it may
+ * call in earlier units, the translator's version, LLVM's version, the
+ * target triple, the host CPU and its features, and the code generation
+ * options. Entries are written atomically (a temporary file, then rename)
+ * and checked when read (magic, key, size, checksum): a damaged or foreign
+ * file is a miss, never a crash. Nothing ever removes entries: the
+ * directory grows by one file per unit of each distinct module compiled.
+ */
+#ifndef TOVA_ENGINE_NATIVE_CACHE_H
+#define TOVA_ENGINE_NATIVE_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/module.h"
+
+typedef struct wasm_native_cache_key {
+  uint8_t bytes[16];
+} wasm_native_cache_key;
+
+/* The directory (TOVA_CACHE_DIR, read once), or NULL when there is none. */
+const char *wasm_native_cache_dir(void);
+
+/* The key of a unit (see above); `target` names the code generator's
+ * settings (triple, CPU, features, options) as one string. */
+void wasm_native_cache_key_of(const tova_module *m, const bool *unit, const bool *done,
+                              const bool *poll_entry, bool internal, const char *target,
+                              wasm_native_cache_key *out);
+
+/* The cached object of key: malloc'd bytes (*size of them), or NULL. */
+uint8_t *wasm_native_cache_load(const wasm_native_cache_key *key, size_t *size);
+
+/* Keep an object under key (best effort: failures are silent). */
+void wasm_native_cache_store(const wasm_native_cache_key *key, const uint8_t *obj, size_t size);
+
+#endif /* TOVA_ENGINE_NATIVE_CACHE_H */

@@ -1,0 +1,104 @@
+// The on-disk cache of native code (src/engine/native/cache.c), through the
+// `tova` command: a second process links the first one's compiled code
+// instead of compiling, gets the same results and traps, and a damaged,
+// truncated or foreign entry is recompiled, never trusted.
+import { describe, test, expect, beforeAll, afterAll, setDefaultTimeout } from 'bun:test';
+import { spawnSync } from 'child_process';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, truncateSync } from 'fs';
+import { join } from 'path';
+import { tmpdir } from 'os';
+
+const CLI = process.env.TOVA_CLI || join(__dirname, '..', '..', 'build', 'tova');
+const hasNative = /native \(LLVM/.test(spawnSync(CLI, ['--version'], { encoding: 'utf8' }).stdout || '');
+setDefaultTimeout(60000);
+
+let dir, cache, mod;
+
+// fib(n), a division that traps on zero, and a function that calls a helper
+// (memory.grow) so that the cached code links to the runtime's symbols.
+const WAT = `(module
+  (memory 1)
+  (func $fib (export "fib") (param $n i64) (result i64)
+    (if (result i64) (i64.lt_s (local.get $n) (i64.const 2))
+      (then (local.get $n))
+      (else (i64.add (call $fib (i64.sub (local.get $n) (i64.const 1)))
+                     (call $fib (i64.sub (local.get $n) (i64.const 2)))))))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`;
+
+function run(...args) {
+  const env = { ...process.env, TOVA_CACHE_DIR: cache, TOVA_TIER: 'native', TOVA_NATIVE_DEBUG: '1' };
+  const r = spawnSync(CLI, ['run', mod, '--invoke', ...args], { encoding: 'utf8', env, timeout: 30000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const entries = () => readdirSync(cache).filter((f) => f.endsWith('.o'));
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tova-cache-test-'));
+  cache = join(dir, 'cache', 'nested'); // made by the runtime, levels and all
+  const src = join(dir, 'm.wat');
+  mod = join(dir, 'm.wasm');
+  writeFileSync(src, WAT);
+  const r = spawnSync('wat2wasm', [src, '-o', mod], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wat2wasm: ${r.stderr}`);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!hasNative)('native code cached on disk', () => {
+  test('the first process compiles and stores; the next links it and computes the same', () => {
+    const first = run('fib', '25');
+    expect(first.code).toBe(0);
+    expect(first.out.trim()).toBe('75025');
+    expect(first.err).toContain('optimise');
+    expect(entries().length).toBe(1);
+    const second = run('fib', '25');
+    expect(second.out.trim()).toBe('75025');
+    expect(second.err).toContain('from the cache');
+    expect(second.err).not.toContain('optimise');
+    // Traps and helper calls work in the cached code.
+    const trap = run('div', '7', '0');
+    expect(trap.code).toBe(1);
+    expect(trap.err).toContain('integer divide by zero');
+    expect(trap.err).toContain('from the cache');
+    expect(run('div', '-9', '2').out.trim()).toBe('-4');
+    expect(run('grow', '1').out.trim()).toBe('1');
+  });
+
+  test('a damaged or truncated entry is compiled again, and replaced', () => {
+    const [name] = entries();
+    const path = join(cache, name);
+    const good = readFileSync(path);
+    const bad = Buffer.from(good);
+    bad[bad.length - 100] ^= 0xff; // one flipped byte in the object
+    writeFileSync(path, bad);
+    const r = run('fib', '20');
+    expect(r.out.trim()).toBe('6765');
+    expect(r.err).toContain('optimise');
+    expect(readFileSync(path).equals(good)).toBe(true); // the fresh code took its place
+    truncateSync(path, 30);
+    const t = run('fib', '21');
+    expect(t.out.trim()).toBe('10946');
+    expect(t.err).toContain('optimise');
+    expect(run('fib', '22').err).toContain('from the cache');
+  });
+
+  test('another module, or the same module under other code generation options, is another entry', () => {
+    const before = entries().length;
+    const env = { ...process.env, TOVA_CACHE_DIR: cache, TOVA_TIER: 'native', TOVA_NATIVE_DEBUG: '1', TOVA_NATIVE_CG: '1' };
+    const r = spawnSync(CLI, ['run', mod, '--invoke', 'fib', '10'], { encoding: 'utf8', env });
+    expect(r.stdout.trim()).toBe('55');
+    expect(r.stderr).toContain('optimise');
+    expect(entries().length).toBe(before + 1);
+  });
+
+  test('without TOVA_CACHE_DIR nothing is read or written', () => {
+    const env = { ...process.env, TOVA_TIER: 'native', TOVA_NATIVE_DEBUG: '1' };
+    delete env.TOVA_CACHE_DIR;
+    const before = entries().length;
+    const r = spawnSync(CLI, ['run', mod, '--invoke', 'fib', '12'], { encoding: 'utf8', env });
+    expect(r.stdout.trim()).toBe('144');
+    expect(r.stderr).toContain('optimise');
+    expect(entries().length).toBe(before);
+  });
+});
