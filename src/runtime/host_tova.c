@@ -340,14 +340,18 @@ static tova_status h_now_ms(tova_host_call *call, void *ud, const tova_val *args
 /* Write the fired case back to linear memory (value, and op |= 2 if its
  * channel was closed or unknown). The memory is re-read: it may have moved
  * (grown) while the task was parked. */
-static void select_write_back(tova_wasm_task *t, tova_instance *inst, int index) {
-  if (index < 0 || (uint32_t)index >= t->sel_n) return;
-  tova_select_case *c = &t->sel_cases[index];
-  uint8_t *p = inst_ptr(inst, (uint64_t)t->sel_addr + (uint64_t)index * SELECT_CASE_BYTES,
+static void write_back_case(tova_instance *inst, uint32_t addr, const tova_select_case *c,
+                            int index) {
+  uint8_t *p = inst_ptr(inst, (uint64_t)addr + (uint64_t)index * SELECT_CASE_BYTES,
                         SELECT_CASE_BYTES, true);
   if (!p) return;
   if (c->status != TOVA_OK) store_i32(p + 4, (int32_t)c->op | 2);
   else if (c->op == TOVA_SELECT_RECV) store_i64(p + 8, c->value);
+}
+
+static void select_write_back(tova_wasm_task *t, tova_instance *inst, int index) {
+  if (index < 0 || (uint32_t)index >= t->sel_n) return;
+  write_back_case(inst, t->sel_addr, &t->sel_cases[index], index);
 }
 
 static tova_status h_select(tova_host_call *call, void *ud, const tova_val *args,
@@ -373,6 +377,19 @@ static tova_status h_select(tova_host_call *call, void *ud, const tova_val *args
     cases[i].op = op ? TOVA_SELECT_SEND : TOVA_SELECT_RECV;
     cases[i].value = load_i64(c + 8);
     cases[i].status = TOVA_PENDING;
+  }
+  /* A case ready now (the common case): fire it without setting up a wait
+   * (no task lock, no hand-over state). The cases array is still kept. */
+  int ready = -1;
+  if (tova_rt_select_try(cases, n, &ready)) {
+    if (cases != t->sel_cases) {
+      free(t->sel_cases);
+      t->sel_cases = cases;
+      t->sel_cap = n;
+    }
+    write_back_case(tova_host_call_instance(call), addr, &cases[ready], ready);
+    results[0].i32 = ready;
+    return TOVA_OK;
   }
   tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) {

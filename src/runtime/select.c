@@ -169,6 +169,57 @@ static bool try_case(tova_select_case *c, locked_case *lc, tova_chan_waiter **pe
   return false;
 }
 
+/* Most selects find a case ready. Try, in the order perm gives, the cases
+ * whose channel's readiness hint says so, each under its own channel's lock
+ * alone; the first that really completes fires (*index) and the result is
+ * true. This is still one atomic choice (made under that lock, among cases
+ * ready at that moment) and costs one lock instead of all of them, so a
+ * select does not serialise every channel it names against their other
+ * users. False: nothing fired (nothing was ready by the hints, or what
+ * looked ready was taken meanwhile); nothing was changed. */
+static bool select_ready(tova_select_case *cases, size_t n, const size_t *perm, int *index) {
+  for (size_t r = 0; r < n; r++) {
+    size_t i = perm[r];
+    uint32_t want = cases[i].op == TOVA_SELECT_SEND ? TOVA_RT_READY_SEND : TOVA_RT_READY_RECV;
+    if (!(tova_rt_chan_ready_hint(cases[i].chan) & want)) continue;
+    locked_case one;
+    one.slot = lock_live(cases[i].chan, &one.st);
+    tova_chan_waiter *peer = NULL;
+    bool fired = try_case(&cases[i], &one, &peer);
+    if (one.slot) {
+      if (fired && one.slot->state == TOVA_RT_SLOT_LIVE) bury_if_drained(one.slot);
+      chan_unlock(one.slot);
+    }
+    if (fired) {
+      if (peer) peer->complete(peer, TOVA_OK);
+      *index = (int)i;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* A random order of 0..n-1 (Fisher-Yates), so that among ready cases each
+ * is as likely to fire (Go's fairness). */
+static void shuffle(size_t *perm, size_t n) {
+  for (size_t i = 0; i < n; i++) perm[i] = i;
+  for (size_t i = n; i > 1; i--) {
+    size_t j = rand_below((uint32_t)i);
+    size_t t = perm[i - 1];
+    perm[i - 1] = perm[j];
+    perm[j] = t;
+  }
+}
+
+bool tova_rt_select_try(tova_select_case *cases, size_t n, int *index) {
+  if (n == 0 || n > SMALL_SELECT) return false;
+  size_t perm[SMALL_SELECT];
+  for (size_t i = 0; i < n; i++)
+    if (cases[i].op != TOVA_SELECT_RECV && cases[i].op != TOVA_SELECT_SEND) return false;
+  shuffle(perm, n);
+  return select_ready(cases, n, perm, index);
+}
+
 tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t n,
                               int64_t timeout_ms, tova_select_done_fn done, void *userdata,
                               int *index, tova_select **out) {
@@ -208,40 +259,13 @@ tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t 
     }                                                                          \
   } while (0)
 
-  /* The order cases are tried in: a random permutation (Fisher-Yates), so
-   * that among ready cases each is as likely to fire (Go's fairness). */
-  for (size_t i = 0; i < n; i++) perm[i] = i;
-  for (size_t i = n; i > 1; i--) {
-    size_t j = rand_below((uint32_t)i);
-    size_t t = perm[i - 1];
-    perm[i - 1] = perm[j];
-    perm[j] = t;
-  }
+  /* The order cases are tried in (fair among ready cases). */
+  shuffle(perm, n);
 
-  /* Fast path: most selects find a case ready. Try, in that order, the cases
-   * whose channel's readiness hint says so, each under its own channel's
-   * lock alone; the first that really completes fires. This is still one
-   * atomic choice (made under that lock, among cases ready at that moment)
-   * and costs one lock instead of all of them, so a select does not
-   * serialise every channel it names against their other users. */
-  for (size_t r = 0; r < n; r++) {
-    size_t i = perm[r];
-    uint32_t want = cases[i].op == TOVA_SELECT_SEND ? TOVA_RT_READY_SEND : TOVA_RT_READY_RECV;
-    if (!(tova_rt_chan_ready_hint(cases[i].chan) & want)) continue;
-    locked_case one;
-    one.slot = lock_live(cases[i].chan, &one.st);
-    tova_chan_waiter *peer = NULL;
-    bool fired = try_case(&cases[i], &one, &peer);
-    if (one.slot) {
-      if (fired && one.slot->state == TOVA_RT_SLOT_LIVE) bury_if_drained(one.slot);
-      chan_unlock(one.slot);
-    }
-    if (fired) {
-      if (peer) peer->complete(peer, TOVA_OK);
-      *index = (int)i;
-      FREE_SCRATCH();
-      return TOVA_OK;
-    }
+  /* Fast path: most selects find a case ready (select_ready). */
+  if (select_ready(cases, n, perm, index)) {
+    FREE_SCRATCH();
+    return TOVA_OK;
   }
 
   /* Lock each distinct channel once, in ascending id order. */

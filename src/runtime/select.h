@@ -21,4 +21,12 @@
 /* True if the caller won the claim (exactly one caller ever does). */
 bool tova_rt_select_claim(tova_select *sel);
 
+/* A select that only completes what is ready now, by the channels'
+ * readiness hints, fairly among ready cases: true with *index the case that
+ * fired (its status and value set as tova_select_start sets them), false
+ * when nothing fired, having changed nothing (then tova_select_start decides
+ * for real: the hints may be stale). For callers that can skip setting up a
+ * wait when a case is ready (the `select` import). At most 16 cases. */
+bool tova_rt_select_try(tova_select_case *cases, size_t n, int *index);
+
 #endif /* TOVA_RT_SELECT_H */
