@@ -15,11 +15,11 @@
 
 #define RING_INITIAL 16u
 
-/* The two operations behind every send and receive (chan.c): the public
- * tova_chan_* calls, and the host imports, which call them directly (a
- * WebAssembly channel operation is on the hot path of every message).
- * Send v, or receive into *out; w == NULL for a try, else the waiter to park
- * (TOVA_PENDING: parked). */
+/* The two operations behind every send and receive: the public tova_chan_*
+ * calls and the host imports (a WebAssembly channel operation is on the hot
+ * path of every message). Send v, or receive into *out; w == NULL for a
+ * try, else the waiter to park (TOVA_PENDING: parked). Out of line in chan.c;
+ * inline below as chan_send_op / chan_recv_op for the imports' fast entries. */
 tova_status tova_rt_chan_send(tova_chan_id id, const chan_elem *v, tova_chan_waiter *w);
 tova_status tova_rt_chan_recv(tova_chan_id id, chan_elem *out, tova_chan_waiter *w);
 
@@ -189,6 +189,76 @@ static inline void chan_unlock(tova_rt_chan_slot *s) {
   }
   atomic_store_explicit(&s->ready, ready, memory_order_relaxed);
   tova_rt_slot_unlock(s);
+}
+
+/* ---- send and receive --------------------------------------------------- */
+
+/* The two operations (Go's order of checks, see chan.c), inline: the host
+ * imports' fast entries (host_tova.c) are these and nothing more, one
+ * function per message instead of two. */
+static inline tova_status chan_send_op(tova_chan_id id, const chan_elem *v, tova_chan_waiter *w) {
+  tova_status st;
+  tova_rt_chan_slot *s = lock_live(id, &st);
+  if (!s) return st;
+  tova_rt_chan *c = s->chan;
+  if (c->closed) {
+    chan_unlock(s);
+    return TOVA_ERR_CLOSED;
+  }
+  tova_chan_waiter *r = waitq_pop_claimable(&c->recvq);
+  if (r) {
+    /* Direct hand-off to the oldest parked receiver (buffer empty by I2). */
+    elem_store(&r->value, v);
+    chan_unlock(s);
+    r->complete(r, TOVA_OK);
+    return TOVA_OK;
+  }
+  if (c->len < c->cap) {
+    st = ring_push(c, v) ? TOVA_OK : TOVA_ERR_NOMEM;
+  } else if (!w) {
+    st = TOVA_ERR_FULL;
+  } else {
+    elem_store(&w->value, v);
+    waitq_push(&c->sendq, w);
+    st = TOVA_PENDING;
+  }
+  chan_unlock(s);
+  return st;
+}
+
+static inline tova_status chan_recv_op(tova_chan_id id, chan_elem *out, tova_chan_waiter *w) {
+  tova_status st;
+  tova_rt_chan_slot *s = lock_live(id, &st);
+  if (!s) return st;
+  tova_rt_chan *c = s->chan;
+  tova_chan_waiter *snd = NULL;
+  if (c->len > 0) {
+    ring_pop(c, out);
+    snd = waitq_pop_claimable(&c->sendq);
+    if (snd) {
+      /* The buffer was full (I3); its slot just freed takes the parked
+       * sender's value. Cannot fail: no growth needed (len < alloc). */
+      ring_push(c, &snd->value);
+    }
+    bury_if_drained(s);
+    st = TOVA_OK;
+  } else if ((snd = waitq_pop_claimable(&c->sendq)) != NULL) {
+    /* Unbuffered: take the value straight from the parked sender. */
+    elem_store(out, &snd->value);
+    st = TOVA_OK;
+  } else if (c->closed) {
+    /* Cannot happen (I5 buries a closed empty channel) but keep it total. */
+    bury_if_drained(s);
+    st = TOVA_ERR_CLOSED;
+  } else if (!w) {
+    st = TOVA_ERR_EMPTY;
+  } else {
+    waitq_push(&c->recvq, w);
+    st = TOVA_PENDING;
+  }
+  chan_unlock(s);
+  if (snd) snd->complete(snd, TOVA_OK);
+  return st;
 }
 
 #endif /* TOVA_RT_CHAN_INTERNAL_H */

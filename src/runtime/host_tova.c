@@ -212,7 +212,7 @@ static tova_status h_chan_receive(tova_host_call *call, void *ud, const tova_val
 static bool f_chan_send(void *ud, uint64_t *slots) {
   (void)ud;
   int64_t value = (int64_t)slots[1];
-  tova_status st = tova_rt_chan_send((tova_chan_id)(uint32_t)slots[0], &value, NULL);
+  tova_status st = chan_send_op((tova_chan_id)(uint32_t)slots[0], &value, NULL);
   if (st == TOVA_ERR_FULL || st == TOVA_ERR_NOMEM) return false;
   slots[0] = st == TOVA_OK ? 0u : (uint32_t)-1;
   return true;
@@ -221,7 +221,7 @@ static bool f_chan_send(void *ud, uint64_t *slots) {
 static bool f_chan_receive(void *ud, uint64_t *slots) {
   (void)ud;
   int64_t got = 0;
-  tova_status st = tova_rt_chan_recv((tova_chan_id)(uint32_t)slots[0], &got, NULL);
+  tova_status st = chan_recv_op((tova_chan_id)(uint32_t)slots[0], &got, NULL);
   if (st == TOVA_ERR_EMPTY || st == TOVA_ERR_NOMEM) return false;
   slots[0] = (uint64_t)(st == TOVA_OK ? got : CLOSED_VALUE);
   return true;
