@@ -7,7 +7,11 @@
  * tova_chan_waiter in: a parked task, a JS promise.
  *
  * Invariants (hold whenever the channel's lock is free):
- *   I1  At least one of sendq and recvq is empty.
+ *   I1  At least one of sendq and recvq is empty, except (as in Go) on an
+ *       unbuffered channel named by one select for both a send and a
+ *       receive: nothing can pair its two cases with each other, so both
+ *       wait, and the heads of both queues are select waiters. (On a
+ *       buffered channel one of the two cases is always ready.)
  *   I2  recvq non-empty  =>  buffer empty (len == 0).
  *       (A receiver only parks when there is nothing to take.)
  *   I3  sendq non-empty  =>  buffer full (len == cap); for cap 0 that is

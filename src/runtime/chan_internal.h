@@ -27,7 +27,8 @@ tova_status tova_rt_chan_recv(tova_chan_id id, chan_elem *out, tova_chan_waiter 
  * builds whenever an operation is about to release the channel's lock. */
 static inline void chan_check(const struct tova_rt_chan *c) {
   TOVA_ASSERT(c->len <= c->alloc && c->alloc <= c->cap);
-  TOVA_ASSERT(c->sendq.head == NULL || c->recvq.head == NULL);   /* I1 */
+  TOVA_ASSERT(c->sendq.head == NULL || c->recvq.head == NULL ||   /* I1 */
+              (c->cap == 0 && c->sendq.head->select && c->recvq.head->select));
   TOVA_ASSERT(c->recvq.head == NULL || c->len == 0);              /* I2 */
   TOVA_ASSERT(c->sendq.head == NULL || c->len == c->cap);         /* I3 */
   TOVA_ASSERT(!c->closed || (c->sendq.head == NULL && c->recvq.head == NULL)); /* I4 */

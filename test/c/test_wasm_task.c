@@ -137,6 +137,45 @@ static void test_select_fairness(void) {
   for (int k = 0; k < 3; k++) tova_chan_close(ch[k]);
 }
 
+static void on_select_done(tova_select *sel, void *userdata, int index, tova_status status) {
+  (void)sel;
+  (void)status;
+  *(int *)userdata = index;
+}
+
+/* A select that sends and receives on the same unbuffered channel never
+ * meets itself (as in Go): it waits, with a waiter in both of the channel's
+ * queues, and a peer completes exactly one of its cases. Debug builds check
+ * the channel's invariants at every unlock. */
+static void test_select_on_one_channel_both_ways(void) {
+  for (int peer_sends = 0; peer_sends < 2; peer_sends++) {
+    tova_chan_id ch;
+    CHECK(tova_chan_create(0, &ch) == TOVA_OK);
+    tova_select_case c[2] = {{ch, TOVA_SELECT_RECV, 0, TOVA_PENDING},
+                             {ch, TOVA_SELECT_SEND, 7, TOVA_PENDING}};
+    int index = -2, fired = -2;
+    tova_select *sel = NULL;
+    CHECK(tova_select_start(NULL, c, 2, -1, on_select_done, &fired, &index, &sel) == TOVA_PENDING);
+    CHECK_EQ_I64(fired, -2); /* it did not rendezvous with itself */
+    if (peer_sends) {
+      CHECK(tova_chan_try_send(ch, 5) == TOVA_OK); /* taken by the receive case */
+      CHECK_EQ_I64(fired, 0);
+      CHECK_EQ_I64(c[0].value, 5);
+    } else {
+      int64_t v = 0;
+      CHECK(tova_chan_try_recv(ch, &v) == TOVA_OK); /* from the send case */
+      CHECK_EQ_I64(fired, 1);
+      CHECK_EQ_I64(v, 7);
+    }
+    /* The other case was withdrawn: nothing is left waiting. */
+    int64_t v = 0;
+    CHECK(tova_chan_try_send(ch, 1) == TOVA_ERR_FULL);
+    CHECK(tova_chan_try_recv(ch, &v) == TOVA_ERR_EMPTY);
+    tova_select_release(sel);
+    tova_chan_close(ch);
+  }
+}
+
 /* A WebAssembly select: parks until one channel is ready, gets that value;
  * times out with -1; sees a closed channel as ready, flagged. */
 static void test_wasm_select(void) {
@@ -502,6 +541,7 @@ int main(void) {
   RUN(test_many_parked_released_in_reverse);
   RUN(test_ring_of_tasks);
   RUN(test_select_fairness);
+  RUN(test_select_on_one_channel_both_ways);
   RUN(test_wasm_select);
   RUN(test_sleep_and_yield);
   RUN(test_cancel_every_kind);
