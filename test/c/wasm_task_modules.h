@@ -21,7 +21,7 @@
  *                                       plus 500000 when the fired channel was closed
  *   spin() -> i32                       loop br 0 for ever
  *   deep(n i32) -> i32                  recurses n deep, then spins */
-static tova_module *channel_module(void) {
+static inline tova_module *channel_module(void) {
   mod m = {0};
   uint32_t t_send = mod_type(&m, "iI", "i");
   uint32_t t_recv = mod_type(&m, "i", "I");
@@ -144,7 +144,7 @@ static tova_module *channel_module(void) {
 }
 
 /* A module whose start function spins for ever; exports f() -> i32. */
-static tova_module *spinning_start_module(void) {
+static inline tova_module *spinning_start_module(void) {
   mod m = {0};
   wb b = {0};
   e_block(&b, WASM_OP_LOOP, 0); e_opu(&b, WASM_OP_BR, 0); e_op(&b, WASM_OP_END);
