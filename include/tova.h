@@ -330,8 +330,11 @@ TOVA_EXTERN void tova_exec_reset(tova_exec *e);
 TOVA_EXTERN void tova_exec_trim(tova_exec *e);
 /* Thread-safe: the execution stops at its next loop back-edge or call with
  * TOVA_ERR_CANCELLED. The flag is sticky: it stays set (so every later call
- * or resume on e is cancelled at once) until tova_exec_clear_interrupt. So an
- * interrupt sent just before a call starts is never lost. */
+ * on e is cancelled at once, and a resume at the first back-edge or call
+ * after the resumed host call's results are delivered: that host call has
+ * completed, and what it returned is not thrown away) until
+ * tova_exec_clear_interrupt. So an interrupt sent just before a call starts
+ * is never lost. */
 TOVA_EXTERN void tova_exec_interrupt(tova_exec *e);
 TOVA_EXTERN void tova_exec_clear_interrupt(tova_exec *e);
 TOVA_EXTERN bool tova_exec_interrupted(const tova_exec *e);

@@ -259,5 +259,6 @@ tova_status tova_exec_resume(tova_exec *e, const tova_val *host_results, tova_va
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "exec_resume: missing results array");
   for (uint32_t i = 0; i < n; i++) e->stack[e->host_results_off + i] = host_results[i].raw;
   e->state = WASM_EXEC_RUNNING;
+  e->resuming = true;
   return finish(e, wasm_interp_run(e), results, err);
 }

@@ -65,7 +65,12 @@ struct tova_exec {
 
   atomic_uint interrupt; /* set by tova_exec_interrupt from any thread */
   /* Saved interpreter registers while suspended (and at entry of a run). */
-  wasm_exec_state state;
+  uint8_t state; /* wasm_exec_state (a byte: see the size check in exec.c) */
+  /* Set by tova_exec_resume for the run it starts: the run does not stop at
+   * its entry for a pending interrupt (the host call it resumes from has
+   * completed: its results must reach the code), only at the next back-edge
+   * or call. */
+  bool resuming;
   void *userdata;
   const wasm_cell *pc;
   size_t fp_off;

@@ -179,7 +179,11 @@ INTERP_NOCLONE static tova_status interp(tova_exec *e, const void *const **table
   } while (0)
 
   RELOAD_MEM();
-  CHECK_INTR();
+  /* A new call with an interrupt pending stops before its first
+   * instruction; a resumed one first takes its host call's results (see
+   * `resuming` in exec.h). */
+  if (e->resuming) e->resuming = false;
+  else CHECK_INTR();
   NEXT();
 
   /* ---------------- control ---------------- */

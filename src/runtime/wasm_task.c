@@ -417,13 +417,28 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
   return TOVA_OK;
 }
 
+/* Did t's wait end by itself (a value handed over, a send taken, a select
+ * fired or timed out) rather than by a cancel withdrawing it? */
+static bool wait_ended_by_itself(tova_wasm_task *t) {
+  tova_plat_spin_lock(&t->mu);
+  bool yes = t->wait != WT_WAIT_NONE && t->wait_status != TOVA_PENDING &&
+             t->wait_status != TOVA_ERR_CANCELLED;
+  tova_plat_spin_unlock(&t->mu);
+  return yes;
+}
+
 static tova_status wt_step(tova_task *task, void *userdata) {
   tova_wasm_task *t = userdata;
   t->task = task; /* for the wake-ups of the waits this step registers */
   tova_error err;
   tova_status st;
   tova_status why = (tova_status)atomic_load(&t->cancel);
-  if (why) {
+  /* A cancel that came after the task's wait had ended does not undo the
+   * wait: a receive that completed gave its value to this task and to no
+   * other, and cancelling now would lose it. The task resumes with what it
+   * got; the cancel's interrupt (sticky) stops it at its next back-edge or
+   * call, and a task that returns first ends with its result. */
+  if (why && !(t->fn && wait_ended_by_itself(t))) {
     set_cancelled(t, why);
     return why;
   }

@@ -137,6 +137,35 @@ static void test_select_fairness(void) {
   for (int k = 0; k < 3; k++) tova_chan_close(ch[k]);
 }
 
+/* A receive that completed before a cancel is not undone by it: the value
+ * was handed to the task (the sender saw it taken), so the task resumes with
+ * it and returns it. One worker, kept busy by a spinning task, so that the
+ * woken receiver cannot run before the cancel. */
+static void test_cancel_after_a_completed_receive(void) {
+  tova_runtime *rt = new_rt(1);
+  latch done;
+  latch_init(&done);
+  tova_chan_id ch;
+  CHECK(tova_chan_create(0, &ch) == TOVA_OK);
+  tova_val a = {.i32 = (int32_t)ch};
+  tova_wasm_task *recv = spawn_wasm(rt, M, "recv_one", &a, 1, 0, &done);
+  wait_all_blocked(rt); /* parked in chan_receive */
+  tova_wasm_task *spin = spawn_wasm(rt, M, "spin", NULL, 0, 0, &done);
+  nap_ms(20); /* the spinner holds the only worker */
+  CHECK(tova_chan_try_send(ch, 42) == TOVA_OK); /* handed to the parked receiver */
+  tova_wasm_task_cancel(recv, TOVA_ERR_CANCELLED); /* too late to withdraw the receive */
+  tova_wasm_task_cancel(spin, TOVA_ERR_CANCELLED);
+  latch_wait(&done, 2);
+  CHECK_EQ_I64(tova_wasm_task_status(spin, NULL), TOVA_ERR_CANCELLED);
+  CHECK_EQ_I64(tova_wasm_task_status(recv, NULL), TOVA_OK);
+  CHECK_EQ_I64(tova_wasm_task_results(recv, NULL)[0].i64, 42);
+  tova_wasm_task_release(recv);
+  tova_wasm_task_release(spin);
+  tova_chan_close(ch);
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+}
+
 static void on_select_done(tova_select *sel, void *userdata, int index, tova_status status) {
   (void)sel;
   (void)status;
@@ -542,6 +571,7 @@ int main(void) {
   RUN(test_ring_of_tasks);
   RUN(test_select_fairness);
   RUN(test_select_on_one_channel_both_ways);
+  RUN(test_cancel_after_a_completed_receive);
   RUN(test_wasm_select);
   RUN(test_sleep_and_yield);
   RUN(test_cancel_every_kind);
