@@ -253,13 +253,16 @@ do_return : {
     /* native tier hook: cells may be switched by another thread */ \
     pc = __atomic_load_n(&cc->cells, __ATOMIC_ACQUIRE);       \
   } while (0)
+/* A host call that completed is not followed by an interrupt check: what
+ * it did (a value received, a send taken) must reach the code, and the next
+ * back-edge or call stops a cancelled execution anyway (the same rule as a
+ * resume, see `resuming` in exec.h). A call into WebAssembly is checked. */
 #define CALL_FUNC(cf, cargbase, cret)                                      \
   do {                                                                     \
     if (cf->host) {                                                        \
       if (cf->fast && cf->fast(cf->host_userdata, fp + (cargbase))) {      \
         /* Completed by the fast entry: no context, memory untouched. */  \
         pc = (cret);                                                       \
-        CHECK_INTR();                                                      \
         NEXT();                                                            \
       }                                                                    \
       tova_status st_ = cf->type->nresults <= 1                           \
@@ -274,6 +277,7 @@ do_return : {
       }                                                                    \
       pc = (cret);                                                         \
       RELOAD_MEM();                                                        \
+      NEXT();                                                              \
     } else if (cf->instance != inst) {                                     \
       /* The frame remembers our instance; the callee runs with its own. */\
       ENTER_WASM(cf->code, cargbase, cret);                                \
