@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "engine/objects.h"
 
 /* ---- import matching ---- */
@@ -234,34 +235,38 @@ tova_status tova_instance_new(tova_store *s, tova_module *m, const tova_extern *
 }
 
 static tova_status instance_new(tova_store *s, tova_module *m, const tova_extern *imports,
-                                size_t nimports, tova_exec *exec, bool borrow, tova_instance **out,
-                                tova_error *err);
+                                size_t nimports, tova_exec *exec, bool borrow, bool checked,
+                                tova_instance **out, tova_error *err);
 
 tova_status wasm_instance_new_exec(tova_store *s, tova_module *m, const tova_extern *imports,
                                    size_t nimports, tova_exec *exec, tova_instance **out,
                                    tova_error *err) {
-  return instance_new(s, m, imports, nimports, exec, false, out, err);
+  return instance_new(s, m, imports, nimports, exec, false, false, out, err);
 }
 
 tova_status wasm_instance_new_borrowing(tova_store *s, tova_module *m, const tova_extern *imports,
-                                        size_t nimports, tova_exec *exec, tova_instance **out,
-                                        tova_error *err) {
-  return instance_new(s, m, imports, nimports, exec, true, out, err);
+                                        size_t nimports, tova_exec *exec, bool imports_checked,
+                                        tova_instance **out, tova_error *err) {
+  return instance_new(s, m, imports, nimports, exec, true, imports_checked, out, err);
 }
 
 static tova_status instance_new(tova_store *s, tova_module *m, const tova_extern *imports,
-                                size_t nimports, tova_exec *exec, bool borrow, tova_instance **out,
-                                tova_error *err) {
+                                size_t nimports, tova_exec *exec, bool borrow, bool checked,
+                                tova_instance **out, tova_error *err) {
   if (out) *out = NULL;
   if (!s || !m || !out || (nimports && !imports))
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "instantiate: missing store/module/out");
   if (nimports != m->nimports)
     return tova_error_set(err, TOVA_ERR_UNLINKABLE,
                           "instantiate: module needs %u imports, %zu given", m->nimports, nimports);
-  for (uint32_t i = 0; i < m->nimports; i++) {
+  for (uint32_t i = 0; i < m->nimports && !checked; i++) {
     tova_status st = check_import(m, i, &imports[i], err);
     if (st != TOVA_OK) return st;
   }
+#if TOVA_DEBUG
+  for (uint32_t i = 0; i < m->nimports && checked; i++) /* the caller's promise */
+    TOVA_ASSERT(check_import(m, i, &imports[i], NULL) == TOVA_OK);
+#endif
 
   layout l = plan_layout(m);
   char *block = wasm_store_alloc_dtor(s, l.total, instance_dtor);

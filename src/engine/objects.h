@@ -34,10 +34,13 @@ tova_status wasm_instance_new_exec(tova_store *s, tova_module *m, const tova_ext
 /* The same, for a caller that keeps m alive for the instance's whole life
  * (a runtime task holds its module until after its store is freed): the
  * instance takes no reference, so instantiating and freeing touch nothing
- * shared with other threads instantiating the same module. */
+ * shared with other threads instantiating the same module. imports_checked:
+ * the caller has already checked every import against the module's import
+ * types (a batch of tasks checks its `tova` imports once), so they are not
+ * compared again here. */
 tova_status wasm_instance_new_borrowing(tova_store *s, tova_module *m, const tova_extern *imports,
-                                        size_t nimports, tova_exec *exec, tova_instance **out,
-                                        tova_error *err);
+                                        size_t nimports, tova_exec *exec, bool imports_checked,
+                                        tova_instance **out, tova_error *err);
 tova_status wasm_linker_instantiate_exec(tova_linker *l, tova_store *s, tova_module *m,
                                          tova_exec *exec, tova_instance **out, tova_error *err);
 

@@ -401,7 +401,9 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
   /* The task holds its module (or its block does) until after its store,
    * and with it the instance, is freed (wt_done, tova_wasm_task_release). */
   if (st == TOVA_OK)
-    st = wasm_instance_new_borrowing(t->store, t->module, ext, n, t->exec, &t->inst, err);
+    /* Without WASI every import is a `tova` function whose signature the
+     * spawn checked (tova_rt_tova_import); WASI's are checked here. */
+    st = wasm_instance_new_borrowing(t->store, t->module, ext, n, t->exec, !t->wasi, &t->inst, err);
   if (wl) tova_linker_free(wl); /* the functions themselves live in the store */
   if (ext != on_stack) free(ext);
   if (st != TOVA_OK) return st;
