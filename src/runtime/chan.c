@@ -112,13 +112,9 @@ tova_status tova_chan_recv_wait(tova_chan_id id, tova_chan_waiter *w) {
 
 tova_status tova_chan_close(tova_chan_id id) {
   tova_status st;
-  tova_rt_chan_slot *s = lock_live(id, &st);
+  tova_rt_chan_slot *s = lock_open(id, &st);
   if (!s) return st;
   tova_rt_chan *c = s->chan;
-  if (c->closed) {
-    chan_unlock(s);
-    return TOVA_ERR_CLOSED;
-  }
   c->closed = true;
   tova_chan_waiter *receivers = waitq_detach(&c->recvq);
   tova_chan_waiter *senders = waitq_detach(&c->sendq);

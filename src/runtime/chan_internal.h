@@ -194,18 +194,27 @@ static inline void chan_unlock(tova_rt_chan_slot *s) {
 
 /* ---- send and receive --------------------------------------------------- */
 
+/* Look id up and lock it, as lock_live, for an operation that a closed
+ * channel refuses (send, close): NULL with *st = TOVA_ERR_CLOSED then. */
+static inline tova_rt_chan_slot *lock_open(tova_chan_id id, tova_status *st) {
+  tova_rt_chan_slot *s = lock_live(id, st);
+  if (s && s->chan->closed) {
+    chan_unlock(s);
+    *st = TOVA_ERR_CLOSED;
+    return NULL;
+  }
+  return s;
+}
+
+
 /* The two operations (Go's order of checks, see chan.c), inline: the host
  * imports' fast entries (host_tova.c) are these and nothing more, one
  * function per message instead of two. */
 static inline tova_status chan_send_op(tova_chan_id id, const chan_elem *v, tova_chan_waiter *w) {
   tova_status st;
-  tova_rt_chan_slot *s = lock_live(id, &st);
+  tova_rt_chan_slot *s = lock_open(id, &st);
   if (!s) return st;
   tova_rt_chan *c = s->chan;
-  if (c->closed) {
-    chan_unlock(s);
-    return TOVA_ERR_CLOSED;
-  }
   tova_chan_waiter *r = waitq_pop_claimable(&c->recvq);
   if (r) {
     /* Direct hand-off to the oldest parked receiver (buffer empty by I2). */

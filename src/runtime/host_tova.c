@@ -97,10 +97,6 @@ static tova_wasm_task *task_of(tova_host_call *call) {
  * trap instead of parking. */
 static bool in_start_function(const tova_wasm_task *t) { return t->fn == NULL; }
 
-static tova_status refuse_start_park(tova_host_call *call, const char *what) {
-  return tova_host_trap(call, what);
-}
-
 static tova_status refuse_cancelled(tova_host_call *call, tova_wasm_task *t) {
   tova_plat_spin_unlock(&t->mu);
   return tova_host_trap(call, "cancelled");
@@ -154,6 +150,16 @@ static tova_status h_chan_create(tova_host_call *call, void *ud, const tova_val 
   return TOVA_OK;
 }
 
+/* The import's result for a send or receive that ended with st (got: the
+ * value received). */
+static tova_status chan_done(tova_host_call *call, bool send, tova_status st, int64_t got,
+                             tova_val *results) {
+  if (st == TOVA_ERR_NOMEM) return tova_host_trap(call, "out of memory in a channel");
+  if (send) results[0].i32 = st == TOVA_OK ? 0 : -1;
+  else results[0].i64 = st == TOVA_OK ? got : CLOSED_VALUE;
+  return TOVA_OK;
+}
+
 /* A blocking channel operation: send (value) or receive. */
 static tova_status chan_wait(tova_host_call *call, tova_wasm_task *t, bool send, tova_chan_id ch,
                              int64_t value, tova_val *results) {
@@ -167,12 +173,9 @@ static tova_status chan_wait(tova_host_call *call, tova_wasm_task *t, bool send,
     int64_t got = 0;
     st = send ? tova_rt_chan_send(ch, &value, NULL) : tova_rt_chan_recv(ch, &got, NULL);
     if (st == TOVA_ERR_FULL || st == TOVA_ERR_EMPTY)
-      return refuse_start_park(call, send ? "a start function cannot wait to send on a channel"
-                                          : "a start function cannot wait to receive from a channel");
-    if (st == TOVA_ERR_NOMEM) return tova_host_trap(call, "out of memory in a channel");
-    if (send) results[0].i32 = st == TOVA_OK ? 0 : -1;
-    else results[0].i64 = st == TOVA_OK ? got : CLOSED_VALUE;
-    return TOVA_OK;
+      return tova_host_trap(call, send ? "a start function cannot wait to send on a channel"
+                                       : "a start function cannot wait to receive from a channel");
+    return chan_done(call, send, st, got, results);
   }
   tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
@@ -188,10 +191,7 @@ static tova_status chan_wait(tova_host_call *call, tova_wasm_task *t, bool send,
   }
   t->wait = WT_WAIT_NONE;
   tova_plat_spin_unlock(&t->mu);
-  if (st == TOVA_ERR_NOMEM) return tova_host_trap(call, "out of memory in a channel");
-  if (send) results[0].i32 = st == TOVA_OK ? 0 : -1;
-  else results[0].i64 = st == TOVA_OK ? t->waiter.value : CLOSED_VALUE;
-  return TOVA_OK;
+  return chan_done(call, send, st, t->waiter.value, results);
 }
 
 static tova_status h_chan_send(tova_host_call *call, void *ud, const tova_val *args,
@@ -230,7 +230,7 @@ static bool f_chan_receive(void *ud, uint64_t *slots) {
 static bool f_chan_try_send(void *ud, uint64_t *slots) {
   (void)ud;
   int64_t value = (int64_t)slots[1];
-  tova_status st = tova_rt_chan_send((tova_chan_id)(uint32_t)slots[0], &value, NULL);
+  tova_status st = chan_send_op((tova_chan_id)(uint32_t)slots[0], &value, NULL);
   if (st == TOVA_ERR_NOMEM) return false;
   slots[0] = st == TOVA_OK ? 0u : st == TOVA_ERR_FULL ? 1u : (uint32_t)-1;
   return true;
@@ -284,7 +284,7 @@ static tova_status h_yield(tova_host_call *call, void *ud, const tova_val *args,
 static tova_status h_sleep(tova_host_call *call, void *ud, const tova_val *args, tova_val *results) {
   tova_wasm_task *t = task_of(call);
   if (args[0].i64 <= 0) return h_yield(call, ud, args, results);
-  if (in_start_function(t)) return refuse_start_park(call, "a start function cannot sleep");
+  if (in_start_function(t)) return tova_host_trap(call, "a start function cannot sleep");
   tova_plat_spin_lock(&t->mu);
   if (atomic_load(&t->cancel)) return refuse_cancelled(call, t);
   wait_begin(t, WT_WAIT_SLEEP, 0);
@@ -414,7 +414,7 @@ static tova_status h_select(tova_host_call *call, void *ud, const tova_val *args
   if (start && st == TOVA_OK && index < 0 && timeout != 0) {
     t->wait = WT_WAIT_NONE;
     tova_plat_spin_unlock(&t->mu);
-    return refuse_start_park(call, "a start function cannot wait in a select");
+    return tova_host_trap(call, "a start function cannot wait in a select");
   }
   if (st == TOVA_PENDING) {
     tova_rt_wasm_wait_parked(t, t->sel_blocks);
