@@ -126,6 +126,33 @@ static void build_pure(mod *m) {
   e_op(&b, WASM_OP_UNREACHABLE);
   mod_func(m, t_v, "", &b, "unreach");
   wb_free(&b);
+  /* Accesses on both sides of the native tier's two bounds tests (mem_at in
+   * translate.c: the cheap test for offset + size <= 4096, the exact one
+   * otherwise and in a memory's last 4096 bytes). */
+  /* 12 ld64_4088(a): i64.load offset=4088, wrapped (reaches exactly 4096) */
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I64_LOAD, 3, 4088);
+  e_op(&b, WASM_OP_I32_WRAP_I64);
+  mod_func(m, t_ii, "", &b, "ld64_4088");
+  wb_free(&b);
+  /* 13 ld8(a): i32.load8_u */
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  mod_func(m, t_ii, "", &b, "ld8");
+  wb_free(&b);
+  /* 14 ld32_5000(a): i32.load offset=5000 (past the cheap test's reach) */
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD, 2, 5000);
+  mod_func(m, t_ii, "", &b, "ld32_5000");
+  wb_free(&b);
+  /* 15 st16_4000(a): i32.store16 offset=4000 of a, then i32.load16_u it back */
+  e_get(&b, 0);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_STORE16, 1, 4000);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD16_U, 1, 4000);
+  mod_func(m, t_ii, "", &b, "st16_4000");
+  wb_free(&b);
 }
 
 typedef struct outcome {
@@ -160,6 +187,17 @@ static void same(inst_t *interp, inst_t *native, const char *name, uint64_t a, u
   }
 }
 
+/* Every access function of the pure module at addresses around the end of a
+ * memory of `bytes`, and at the top of the address space. */
+static void same_at_the_edges(inst_t *ti, inst_t *tn, uint64_t bytes) {
+  static const char *const fns[] = {"ld64_4088", "ld8", "ld32_5000", "st16_4000"};
+  for (size_t f = 0; f < sizeof fns / sizeof *fns; f++) {
+    for (uint64_t a = bytes - 5100; a <= bytes + 8; a++) same(ti, tn, fns[f], a, 0, 0xffffffffu);
+    static const uint32_t far[] = {0x7fffffffu, 0x80000000u, 0xfffff000u, 0xfffffffcu, 0xffffffffu};
+    for (size_t i = 0; i < sizeof far / sizeof *far; i++) same(ti, tn, fns[f], far[i], 0, 0xffffffffu);
+  }
+}
+
 static uint64_t f64b(double d) {
   uint64_t u;
   memcpy(&u, &d, 8);
@@ -184,10 +222,10 @@ static void test_same_results(void) {
   inst_t ti, tn;
   if (!make_pair(&ti, &tn)) return;
   /* Every function of the pure module may run native, and does once compiled. */
-  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 12);
+  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 16);
   CHECK(wasm_native_func_is_native(tn.module, 0));
-  CHECK(wasm_native_func_is_native(tn.module, 11));
-  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 12); /* idempotent */
+  CHECK(wasm_native_func_is_native(tn.module, 15));
+  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 16); /* idempotent */
   const uint64_t M32 = 0xffffffffu, M64 = ~0ull;
   for (uint64_t n = 0; n < 25; n += 3) same(&ti, &tn, "fib", n, 0, M64);
   CHECK_EQ_I64(run(&tn, "fib", 20, 0).raw, 6765); /* the 20th Fibonacci number */
@@ -219,7 +257,9 @@ static void test_same_results(void) {
   same(&ti, &tn, "unreach", 0, 0, M64);
   same(&ti, &tn, "runaway", 0, 0, M64);
   CHECK_STR_CONTAINS(run(&tn, "runaway", 0, 0).msg, "call stack exhausted");
+  same_at_the_edges(&ti, &tn, 65536);
   same(&ti, &tn, "grow", 1, 0, M32);
+  same_at_the_edges(&ti, &tn, 2 * 65536); /* the bounds follow memory.grow */
   same(&ti, &tn, "grow", 1, 0, M32);
   same(&ti, &tn, "grow", 5, 0, M32); /* refused: over the maximum */
   same(&ti, &tn, "sumsq", 40000, 0, M32); /* the grown memory is in bounds */

@@ -17,7 +17,7 @@
  *   has one block per function; LLVM sees them as cold.
  * - Function entry checks the C stack against ctx->stack_limit ("call stack
  *   exhausted"); loop headers and the entries of recursive functions poll
- *   the interrupt flag, with an atomic (monotonic) load LLVM cannot hoist
+ *   the interrupt flag, with a volatile load LLVM cannot hoist
  *   out of the loop.
  * - Calls among native functions are direct LLVM calls with typed parameters
  *   and the context first: ret f(ctx, params...). Multiple results come back
@@ -37,6 +37,12 @@
 #include "engine/native/translate.h"
 
 enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_FUNC };
+
+/* Accesses reaching at most this far past their address are bounds-checked
+ * against size - MEM_GUARD first (see mem_at). Below the smallest memory
+ * page, so the exact test runs only in a memory's last page (or a memory
+ * smaller than this). */
+enum { MEM_GUARD = 4096 };
 
 typedef struct tr_ctl {
   uint8_t kind;
@@ -71,7 +77,7 @@ typedef struct tr {
   LLVMValueRef *locals;
   uint8_t *local_types;
   uint32_t nlocals;
-  LLVMValueRef mb_slot, ms_slot;
+  LLVMValueRef mb_slot, ms_slot, gl_slot; /* memory base, size, size - MEM_GUARD */
   LLVMBasicBlockRef trap_bb[WASM_NT_COUNT];
   LLVMValueRef *stack;
   uint32_t sp, stack_cap;
@@ -253,15 +259,21 @@ static void trap_if(tr *t, LLVMValueRef cond, wasm_native_trap_kind kind) {
 
 static void poll_interrupt(tr *t) {
   LLVMValueRef flagp = load_inv(t, t->ptr, t->ctx, offsetof(wasm_native_ctx, interrupt));
+  /* Volatile rather than atomic: LLVM may neither hoist nor merge it, and
+   * the x86 backend folds it into the compare (`cmpl $0, (flag)`), which it
+   * does not do for an atomic load. An aligned 4-byte load is a single
+   * access on every target we build for; the writer's store is atomic. */
   LLVMValueRef flag = LLVMBuildLoad2(t->b, t->i32, flagp, "");
-  LLVMSetOrdering(flag, LLVMAtomicOrderingMonotonic);
+  LLVMSetVolatile(flag, 1);
   LLVMSetAlignment(flag, 4);
   trap_if(t, LLVMBuildICmp(t->b, LLVMIntNE, flag, c32(t, 0), ""), WASM_NT_CANCELLED);
 }
 
 static void reload_mem(tr *t) {
   LLVMBuildStore(t->b, ctx_field(t, t->ptr, offsetof(wasm_native_ctx, mem_base)), t->mb_slot);
-  LLVMBuildStore(t->b, ctx_field(t, t->i64, offsetof(wasm_native_ctx, mem_size)), t->ms_slot);
+  LLVMValueRef ms = ctx_field(t, t->i64, offsetof(wasm_native_ctx, mem_size));
+  LLVMBuildStore(t->b, ms, t->ms_slot);
+  LLVMBuildStore(t->b, LLVMBuildSub(t->b, ms, c64(t, MEM_GUARD), ""), t->gl_slot);
 }
 
 /* ---------------- branches ---------------- */
@@ -321,13 +333,35 @@ static void blocktype(tr *t, const wasm_instr *in, uint32_t *np, const uint8_t *
 
 /* ---------------- memory ---------------- */
 
-/* Address of `size` bytes at addr + offset, trapping when out of bounds. */
+/* Address of `size` bytes at addr + offset, trapping when out of bounds.
+ *
+ * The rule is exact: trap when addr + offset + size > memory size (ms). Most
+ * accesses are checked in a cheaper form that implies it: when offset + size
+ * <= MEM_GUARD, addr <= ms - MEM_GUARD (signed: negative while the memory is
+ * smaller than the guard) leaves room for the access. That is one compare of
+ * the address itself against one value that changes only with the memory
+ * (so LLVM keeps it in a register), and the same compare for every field
+ * read through one base pointer, which LLVM then merges. Only an address in
+ * the memory's last MEM_GUARD bytes takes the exact test, out of line. */
 static LLVMValueRef mem_at(tr *t, LLVMValueRef addr, uint32_t offset, uint32_t size) {
   LLVMValueRef ea = LLVMBuildZExt(t->b, addr, t->i64, "");
-  if (offset) ea = LLVMBuildAdd(t->b, ea, c64(t, offset), "");
-  LLVMValueRef end = LLVMBuildAdd(t->b, ea, c64(t, size), "");
+  uint64_t reach = (uint64_t)offset + size;
+  LLVMBasicBlockRef in = NULL;
+  if (reach <= MEM_GUARD) {
+    LLVMValueRef gl = LLVMBuildLoad2(t->b, t->i64, t->gl_slot, "");
+    LLVMBasicBlockRef edge = new_bb(t, "edge");
+    in = new_bb(t, "in");
+    set_unlikely(t, LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntSGT, ea, gl, ""), edge, in));
+    LLVMPositionBuilderAtEnd(t->b, edge);
+  }
+  LLVMValueRef end = LLVMBuildAdd(t->b, ea, c64(t, reach), "");
   LLVMValueRef ms = LLVMBuildLoad2(t->b, t->i64, t->ms_slot, "");
   trap_if(t, LLVMBuildICmp(t->b, LLVMIntUGT, end, ms, ""), WASM_NT_OOB_MEM);
+  if (in) {
+    LLVMBuildBr(t->b, in);
+    LLVMPositionBuilderAtEnd(t->b, in);
+  }
+  if (offset) ea = LLVMBuildAdd(t->b, ea, c64(t, offset), "");
   LLVMValueRef mb = LLVMBuildLoad2(t->b, t->ptr, t->mb_slot, "");
   return gep8(t, mb, ea);
 }
@@ -702,6 +736,7 @@ static void emit_function(tr *t, uint32_t def) {
   }
   t->mb_slot = LLVMBuildAlloca(t->b, t->ptr, "mb");
   t->ms_slot = LLVMBuildAlloca(t->b, t->i64, "ms");
+  t->gl_slot = LLVMBuildAlloca(t->b, t->i64, "gl");
   for (uint32_t i = 0; i < t->nlocals; i++) {
     LLVMValueRef v = i < ft->nparams ? LLVMGetParam(t->fn, i + 1)
                                      : LLVMConstNull(vt(t, t->local_types[i]));
