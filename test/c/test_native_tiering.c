@@ -107,6 +107,40 @@ static void test_hot_functions_of_a_big_module(void) {
   inst_free(&t);
 }
 
+/* A function called once is not compiled (it could not use native code:
+ * no on-stack replacement); its second call queues it (warm), and it goes
+ * native after the warm grace. The negative half can only pass wrongly on a
+ * machine too slow to compile within the wait, never fail wrongly. */
+static void test_second_call_queues_warm(void) {
+  wasm_tier before = wasm_native_tier();
+  wasm_native_set_tier(WASM_TIER_AUTO);
+  inst_t t;
+  mod m = {0};
+  build_big(&m, 400, 20);
+  tova_error err = {0};
+  CHECK(inst_make(&t, &m, NULL, 0, &err));
+  wasm_native_set_tier(before);
+  if (!t.inst) {
+    fprintf(stderr, "%s\n", err.message);
+    return;
+  }
+  tova_exec *ex = tova_exec_new(0);
+  CHECK_EQ_I64((uint32_t)call1(ex, &t, "leaf", 5), 16);
+  sleep_ms(500); /* ten times the grace, and ample for one tiny function */
+  CHECK(!wasm_native_func_is_native(t.module, 3));
+  CHECK_EQ_I64((uint32_t)call1(ex, &t, "leaf", 6), 19);
+  bool native = false;
+  for (int i = 0; i < 60000 && !native; i++) { /* 10 minutes at most: a broken build must not hang */
+    native = wasm_native_func_is_native(t.module, 3);
+    if (!native) sleep_ms(10);
+  }
+  CHECK(native);
+  CHECK_EQ_I64((uint32_t)call1(ex, &t, "leaf", 7), 22);
+  CHECK(!wasm_native_func_is_native(t.module, 1)); /* never called */
+  tova_exec_free(ex);
+  inst_free(&t);
+}
+
 /* Which functions poll the interrupt flag on entry: those on a cycle of
  * calls. 0 <-> 1 call each other, 2 calls 0 (not on the cycle), 3 calls
  * itself, 4 calls nothing, 5 -> 6 -> 7 -> 5 through call_indirect of a
@@ -212,6 +246,7 @@ int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--exit-child") == 0) return exit_child();
   RUN(test_recursive_functions);
   RUN(test_hot_functions_of_a_big_module);
+  RUN(test_second_call_queues_warm);
   test_exit_does_not_wait_for_a_big_compile(argv[0]);
   return CHECK_DONE();
 }

@@ -6,8 +6,14 @@
  * ORDER. Hot requests (a function called WASM_NATIVE_HOT_CALLS times, or a
  * small module's whole-module request) go first, then eager whole-module
  * requests (TOVA_TIER=tiered on a big module), then warm ones (a function
- * called once); first come first served within each. A request retains its
- * module; one whose module nobody else holds any more is dropped.
+ * called twice); first come first served within each. A warm request waits
+ * WARM_GRACE_MS after it was queued before it may start: a unit cannot be
+ * interrupted, and a program's start (malloc, stdio, its setup code: warm
+ * at once) would otherwise hold the compiler for hundreds of milliseconds
+ * while the functions that turn hot a moment later wait behind it
+ * (CoreMark: its hot functions went native 674 ms after the start behind
+ * dlmalloc's unit). A request retains its module; one whose module nobody
+ * else holds any more is dropped.
  *
  * EXIT. A process must not wait for LLVM (a big module takes seconds), yet
  * LLVM's static destructors must not run under a thread still inside LLVM.
@@ -25,17 +31,24 @@
 
 #include "engine/native/native.h"
 #include "engine/native/tiering.h"
+#include "platform/platform.h"
 
 typedef struct request {
   tova_module *m;
   uint32_t def; /* or WASM_NATIVE_ALL */
   int prio;
   uint64_t seq;
+  uint64_t queued_ns; /* mono_ns() */
 } request;
 
-static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER; /* work queued, or stopping */
-static pthread_cond_t q_idle = PTHREAD_COND_INITIALIZER; /* the compiler left a request */
+enum { WARM_GRACE_MS = 50 };
+
+/* The condition variables are set up by wasm_native_compiler_init (on the
+ * monotonic clock: the warm grace is a timed wait), before any request. */
+static tova_plat_mutex q_lock = {PTHREAD_MUTEX_INITIALIZER};
+static tova_plat_cond q_cond; /* work queued, or stopping */
+static tova_plat_cond q_idle; /* the compiler left a request */
+static bool conds_ok;
 static request *queue;
 static size_t qlen, qcap;
 static uint64_t qseq;
@@ -43,37 +56,50 @@ static bool started, stopping, busy;
 
 static bool should_stop(void) { return __atomic_load_n(&stopping, __ATOMIC_RELAXED); }
 
+static uint64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void *compiler_main(void *arg) {
   (void)arg;
-  pthread_mutex_lock(&q_lock);
+  tova_plat_mutex_lock(&q_lock);
   for (;;) {
-    while (!stopping && qlen == 0) pthread_cond_wait(&q_cond, &q_lock);
+    while (!stopping && qlen == 0) tova_plat_cond_wait(&q_cond, &q_lock);
     if (stopping) break;
     size_t best = 0;
     for (size_t i = 1; i < qlen; i++)
       if (queue[i].prio > queue[best].prio ||
           (queue[i].prio == queue[best].prio && queue[i].seq < queue[best].seq))
         best = i;
+    if (queue[best].prio == PRIO_WARM) {
+      uint64_t at = queue[best].queued_ns + (uint64_t)WARM_GRACE_MS * 1000000u, now = mono_ns();
+      if (now < at) { /* not yet: wait for its time or for new work */
+        tova_plat_cond_timedwait(&q_cond, &q_lock, at - now);
+        continue;
+      }
+    }
     request r = queue[best];
     queue[best] = queue[--qlen];
     busy = true;
-    pthread_mutex_unlock(&q_lock);
+    tova_plat_mutex_unlock(&q_lock);
     /* Only the queue holds the module: nobody can call it any more. */
     if (atomic_load_explicit(&r.m->refcount, memory_order_acquire) > 1)
       wasm_native_compile_request(r.m, r.def, should_stop);
     tova_module_release(r.m); /* may free it (never under q_lock: see module free) */
-    pthread_mutex_lock(&q_lock);
+    tova_plat_mutex_lock(&q_lock);
     busy = false;
-    pthread_cond_broadcast(&q_idle);
+    tova_plat_cond_broadcast(&q_idle);
   }
-  pthread_mutex_unlock(&q_lock);
+  tova_plat_mutex_unlock(&q_lock);
   return NULL;
 }
 
 /* q_lock held. False when no thread could be started (the module then
  * stays interpreted). */
 static bool push_locked(tova_module *m, uint32_t def, int prio) {
-  if (stopping) return false;
+  if (stopping || !conds_ok) return false;
   if (!started) {
     pthread_attr_t attr;
     pthread_t th;
@@ -92,22 +118,22 @@ static bool push_locked(tova_module *m, uint32_t def, int prio) {
     qcap = nc;
   }
   tova_module_retain(m);
-  queue[qlen++] = (request){m, def, prio, qseq++};
-  pthread_cond_signal(&q_cond);
+  queue[qlen++] = (request){m, def, prio, qseq++, mono_ns()};
+  tova_plat_cond_signal(&q_cond);
   return true;
 }
 
 void wasm_native_queue(tova_module *m, uint32_t def, int prio) {
-  pthread_mutex_lock(&q_lock);
+  tova_plat_mutex_lock(&q_lock);
   push_locked(m, def, prio);
-  pthread_mutex_unlock(&q_lock);
+  tova_plat_mutex_unlock(&q_lock);
 }
 
 void wasm_native_hot(wasm_cell *c) {
   native_state *s = (native_state *)c[4].p;
   uint32_t d = (uint32_t)((c - s->counters) / 5);
   uint64_t next = WASM_NATIVE_COUNT_NEVER;
-  pthread_mutex_lock(&q_lock);
+  tova_plat_mutex_lock(&q_lock);
   if (s->queued[d] == Q_NONE) {
     if (push_locked(s->m, d, PRIO_WARM)) {
       s->queued[d] = Q_WARM;
@@ -119,7 +145,7 @@ void wasm_native_hot(wasm_cell *c) {
       if (queue[i].m == s->m && queue[i].def == d) queue[i].prio = PRIO_HOT;
   }
   __atomic_store_n(&c[1].u, next, __ATOMIC_RELAXED);
-  pthread_mutex_unlock(&q_lock);
+  tova_plat_mutex_unlock(&q_lock);
 }
 
 static double now_ms(void) {
@@ -130,11 +156,11 @@ static double now_ms(void) {
 
 static void stop_at_exit(void) {
   double t0 = now_ms();
-  pthread_mutex_lock(&q_lock);
+  tova_plat_mutex_lock(&q_lock);
   __atomic_store_n(&stopping, true, __ATOMIC_RELAXED);
-  pthread_cond_broadcast(&q_cond);
+  if (conds_ok) tova_plat_cond_broadcast(&q_cond);
   bool waited = busy;
-  while (busy) pthread_cond_wait(&q_idle, &q_lock);
+  while (busy) tova_plat_cond_wait(&q_idle, &q_lock);
   const char *dbg = getenv("TOVA_NATIVE_DEBUG");
   if (dbg && *dbg && strcmp(dbg, "0") != 0)
     fprintf(stderr, "tova native: exit: compiler stopped%s in %.1f ms, %zu requests dropped\n",
@@ -143,7 +169,7 @@ static void stop_at_exit(void) {
   size_t n = qlen;
   queue = NULL;
   qlen = qcap = 0;
-  pthread_mutex_unlock(&q_lock);
+  tova_plat_mutex_unlock(&q_lock);
   for (size_t i = 0; i < n; i++) tova_module_release(q[i].m);
   free(q);
 }
@@ -158,6 +184,9 @@ static const uint8_t warmup_wasm[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 
  * stop_at_exit after them: at exit it runs first. Costs the first tiered
  * module of the process one small compile. */
 static void init_once_fn(void) {
+  /* Without its condition variables (resources exhausted) there is no
+   * compiler: push_locked refuses, and modules stay interpreted. */
+  conds_ok = tova_plat_cond_init(&q_cond) && tova_plat_cond_init(&q_idle);
   tova_module *w = NULL;
   tova_error err;
   if (wasm_decode(warmup_wasm, sizeof warmup_wasm, &w, &err) == TOVA_OK &&

@@ -342,7 +342,7 @@ static void install_counters(native_state *s) {
     if (!pending(s, d)) continue;
     wasm_cell *c = &s->counters[(size_t)d * 5];
     c[0].h = handler;
-    c[1].u = 1;
+    c[1].u = 2;
     c[2].p = s->orig[d];
     c[3].p = (const void *)(wasm_native_hot_hook)wasm_native_hot;
     c[4].p = s;

@@ -14,9 +14,11 @@ enum { ST_NONE, ST_NATIVE, ST_FAILED };
 /* Per defined function, what the queue holds for it (compiler.c's lock). */
 enum { Q_NONE, Q_WARM, Q_HOT };
 
-/* A call counter starts at 1 (the first call queues the function "warm":
- * compiled when nothing hot waits), then counts HOT_CALLS calls before the
- * function is raised to "hot"; then it never fires again. */
+/* A call counter starts at 2 (the second call queues the function "warm":
+ * compiled when nothing hot waits; a function called once, such as main,
+ * could not use native code anyway: there is no on-stack replacement), then
+ * counts HOT_CALLS calls before the function is raised to "hot"; then it
+ * never fires again. */
 #define WASM_NATIVE_HOT_CALLS 512u
 #define WASM_NATIVE_COUNT_NEVER UINT64_MAX
 
