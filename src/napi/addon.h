@@ -92,7 +92,10 @@ typedef struct tova_napi_req {
   atomic_size_t remaining;  /* parts still to finish, + 1 while starting */
   pthread_mutex_t err_mu;
   size_t err_index;         /* the kept failure's item, n when none */
-  tova_error err;
+  /* The kept failure, allocated when one is kept (most requests succeed, and
+   * a tova_error is 260 bytes: a quarter of what a parked execWasm costs);
+   * read it through tova_napi_req_error. */
+  tova_error *err;
 } tova_napi_req;
 
 bool tova_napi_req_init(tova_napi_req *r, tova_napi_env *st, size_t n, tova_napi_settle_fn settle,
@@ -103,6 +106,9 @@ void tova_napi_req_start(tova_napi_req *r, size_t parts);
 /* Any thread. True if this failure is the one kept under rule. */
 bool tova_napi_req_fail(tova_napi_req *r, size_t index, const tova_error *err, tova_napi_req_rule rule);
 bool tova_napi_req_failed(tova_napi_req *r);
+/* JS thread, settling (every part done): the kept failure; only when
+ * err_index < n. */
+const tova_error *tova_napi_req_error(const tova_napi_req *r);
 /* Any thread: parts finished; the last one queues the request for settling. */
 void tova_napi_req_done(tova_napi_req *r, size_t parts);
 /* JS thread, at the end of the settle function. */

@@ -27,18 +27,25 @@ bool tova_napi_req_init(tova_napi_req *r, tova_napi_env *st, size_t n, tova_napi
   r->st = st;
   r->n = n;
   r->err_index = n;
-  r->err.status = TOVA_OK;
-  r->err.message[0] = 0;
+  r->err = NULL;
   atomic_init(&r->remaining, 1);
   return true;
 }
 
-void tova_napi_req_destroy(tova_napi_req *r) { pthread_mutex_destroy(&r->err_mu); }
+void tova_napi_req_destroy(tova_napi_req *r) {
+  free(r->err);
+  pthread_mutex_destroy(&r->err_mu);
+}
 
 void tova_napi_req_start(tova_napi_req *r, size_t parts) { atomic_store(&r->remaining, parts + 1); }
 
 bool tova_napi_req_fail(tova_napi_req *r, size_t index, const tova_error *err, tova_napi_req_rule rule) {
   bool kept = false;
+  /* Its copy is made before the lock; whichever of it and the one it
+   * replaces is left over is freed after. Without memory for it the failure
+   * is still kept (its index), and reported as out of memory. */
+  tova_error *copy = malloc(sizeof *copy);
+  if (copy) *copy = *err;
   pthread_mutex_lock(&r->err_mu);
   switch (rule) {
     case TOVA_NAPI_REQ_LOWEST: kept = r->err_index == r->n || index < r->err_index; break;
@@ -47,9 +54,12 @@ bool tova_napi_req_fail(tova_napi_req *r, size_t index, const tova_error *err, t
   }
   if (kept) {
     r->err_index = index;
-    r->err = *err;
+    tova_error *old = r->err;
+    r->err = copy;
+    copy = old;
   }
   pthread_mutex_unlock(&r->err_mu);
+  free(copy);
   return kept;
 }
 
@@ -58,6 +68,11 @@ bool tova_napi_req_failed(tova_napi_req *r) {
   bool failed = r->err_index < r->n;
   pthread_mutex_unlock(&r->err_mu);
   return failed;
+}
+
+const tova_error *tova_napi_req_error(const tova_napi_req *r) {
+  static const tova_error no_memory = {TOVA_ERR_NOMEM, "out of memory (recording the failure)"};
+  return r->err ? r->err : &no_memory;
 }
 
 void tova_napi_req_done(tova_napi_req *r, size_t parts) {

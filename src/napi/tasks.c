@@ -167,7 +167,8 @@ static napi_status batch_typed(napi_env env, batch_op *b, napi_value *out) {
 static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *base) {
   batch_op *b = (batch_op *)base;
   if (b->req.err_index < b->n) {
-    tova_napi_reject(env, base->deferred, b->req.err.status, b->req.err.message);
+    const tova_error *e = tova_napi_req_error(&b->req);
+    tova_napi_reject(env, base->deferred, e->status, e->message);
     batch_free(b);
     tova_napi_req_settled(st);
     return;

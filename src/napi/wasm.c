@@ -161,17 +161,18 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
     s = napi_get_null(env, &out);
   } else if (b->req.err_index < b->n) {
     char msg[TOVA_ERROR_MAX + 160];
-    tova_status code = b->req.err.status;
+    const tova_error *e = tova_napi_req_error(&b->req);
+    tova_status code = e->status;
     wasm_item *it = &b->items[b->req.err_index];
     int fl = (int)(it->func_len > 64 ? 64 : it->func_len);
     if (b->mode == MODE_TIMEOUT && code == TOVA_ERR_TIMEOUT) {
       snprintf(msg, sizeof msg, "%s: the deadline of %lld ms passed; every unfinished task was cancelled",
                b->fn, (long long)b->timeout_ms);
     } else if (b->single) {
-      snprintf(msg, sizeof msg, "%s: %s", b->fn, b->req.err.message);
+      snprintf(msg, sizeof msg, "%s: %s", b->fn, e->message);
     } else {
       snprintf(msg, sizeof msg, "%s: task %zu (%.*s): %s", b->fn, b->req.err_index, fl, it->func,
-               b->req.err.message);
+               e->message);
     }
     tova_napi_reject(env, op->deferred, code, msg);
     batch_free(b);

@@ -116,8 +116,9 @@ static void bulk_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
   napi_value out;
   if (b->req.err_index < b->rows) {
     char msg[TOVA_ERROR_MAX + 64];
-    snprintf(msg, sizeof msg, "callBulk: row %zu: %s", b->req.err_index, b->req.err.message);
-    tova_napi_reject(env, op->deferred, b->req.err.status, msg);
+    const tova_error *e = tova_napi_req_error(&b->req);
+    snprintf(msg, sizeof msg, "callBulk: row %zu: %s", b->req.err_index, e->message);
+    tova_napi_reject(env, op->deferred, e->status, msg);
   } else if ((b->out == OUT_NONE ? napi_get_undefined(env, &out) : make_output(env, b, &out)) == napi_ok) {
     napi_resolve_deferred(env, op->deferred, out);
   } else {
