@@ -91,7 +91,7 @@ static tova_status check_import(const tova_module *m, uint32_t i, const tova_ext
 /* ---- the instance block ---- */
 
 typedef struct layout {
-  size_t funcs, tables, memories, globals, own_funcs, own_globals, elem_dropped, data_dropped;
+  size_t funcs, tables, memories, globals, own_globals, elem_dropped, data_dropped;
   size_t total;
 } layout;
 
@@ -108,7 +108,6 @@ static layout plan_layout(const tova_module *m) {
   l.tables = place(&at, m->ntables * sizeof(tova_table *), alignof(tova_table *));
   l.memories = place(&at, m->nmemories * sizeof(tova_memory *), alignof(tova_memory *));
   l.globals = place(&at, m->nglobals * sizeof(tova_global *), alignof(tova_global *));
-  l.own_funcs = place(&at, (m->nfuncs - m->nimported_funcs) * sizeof(tova_func), alignof(tova_func));
   l.own_globals =
       place(&at, (m->nglobals - m->nimported_globals) * sizeof(tova_global), alignof(tova_global));
   l.elem_dropped = place(&at, m->nelems, 1);
@@ -143,7 +142,8 @@ static tova_status eval_const(tova_instance *inst, const wasm_constexpr *c, uint
         return tova_error_set(err, TOVA_ERR_INVALID_MODULE,
                               "constant expression: ref.func %u out of range", c->index);
       out->raw = 0;
-      out->ref = inst->funcs[c->index];
+      out->ref = wasm_instance_func(inst, c->index);
+      if (!out->ref) return tova_error_set(err, TOVA_ERR_NOMEM, "instantiate: out of memory");
       return TOVA_OK;
     case WASM_CONST_GLOBAL_GET:
       if (c->index >= nglobals_ready)
@@ -212,7 +212,8 @@ static tova_status init_data(tova_instance *inst, uint32_t idx, tova_error *err)
 }
 
 static tova_status run_start(tova_instance *inst, tova_exec *given, tova_error *err) {
-  tova_func *f = inst->funcs[inst->module->start];
+  tova_func *f = wasm_instance_func(inst, inst->module->start);
+  if (!f) return tova_error_set(err, TOVA_ERR_NOMEM, "start function: out of memory");
   tova_exec *e = given ? given : tova_exec_new(0);
   if (!e) return tova_error_set(err, TOVA_ERR_NOMEM, "start function: out of memory");
   tova_status st = tova_exec_call(e, f, NULL, NULL, err);
@@ -225,6 +226,21 @@ static tova_status run_start(tova_instance *inst, tova_exec *given, tova_error *
   }
   if (!given) tova_exec_free(e);
   return st;
+}
+
+/* ---- function objects ---- */
+
+tova_func *wasm_instance_func_make(tova_instance *inst, uint32_t i) {
+  const tova_module *m = inst->module;
+  TOVA_ASSERT(i >= m->nimported_funcs && i < m->nfuncs); /* imports are always set */
+  tova_func *f = wasm_store_alloc(inst->store, sizeof *f);
+  if (!f) return NULL;
+  f->type = wasm_func_type(m, i);
+  f->instance = inst;
+  f->index = i;
+  f->code = m->func_defs[i - m->nimported_funcs].code;
+  inst->funcs[i] = f;
+  return f;
 }
 
 /* ---- instantiate ---- */
@@ -282,7 +298,6 @@ static tova_status instance_new(tova_store *s, tova_module *m, const tova_extern
   inst->globals = (tova_global **)(block + l.globals);
   inst->elem_dropped = (uint8_t *)(block + l.elem_dropped);
   inst->data_dropped = (uint8_t *)(block + l.data_dropped);
-  tova_func *own_funcs = (tova_func *)(block + l.own_funcs);
   tova_global *own_globals = (tova_global *)(block + l.own_globals);
 
   /* Imports take the first indices of each space, in import order. */
@@ -300,14 +315,7 @@ static tova_status instance_new(tova_store *s, tova_module *m, const tova_extern
       ng != m->nimported_globals)
     return tova_error_set(err, TOVA_ERR_INVALID_MODULE, "instantiate: import counts disagree");
 
-  for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-    tova_func *f = &own_funcs[i - m->nimported_funcs];
-    f->type = wasm_func_type(m, i);
-    f->instance = inst;
-    f->index = i;
-    f->code = m->func_defs[i - m->nimported_funcs].code;
-    inst->funcs[i] = f;
-  }
+  /* Defined functions' objects: made on first use (the block is zeroed). */
   for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
     const wasm_tabletype *tt = &m->tables[i];
     tova_status st = wasm_table_create(s, tt->elem, tt->limits.min, tt->limits.max,
@@ -362,7 +370,10 @@ tova_status wasm_instance_export_n(tova_instance *inst, const char *name, size_t
   if (!ex) return TOVA_ERR_NOT_FOUND;
   out->kind = (tova_extern_kind)ex->kind;
   switch (ex->kind) {
-    case TOVA_EXTERN_FUNC: out->of.func = inst->funcs[ex->index]; break;
+    case TOVA_EXTERN_FUNC:
+      out->of.func = wasm_instance_func(inst, ex->index);
+      if (!out->of.func) return TOVA_ERR_NOMEM;
+      break;
     case TOVA_EXTERN_TABLE: out->of.table = inst->tables[ex->index]; break;
     case TOVA_EXTERN_MEMORY: out->of.memory = inst->memories[ex->index]; break;
     case TOVA_EXTERN_GLOBAL: out->of.global = inst->globals[ex->index]; break;

@@ -42,6 +42,7 @@
 #define MSG_UNINIT_ELEM "uninitialized element"
 #define MSG_SIG_MISMATCH "indirect call type mismatch"
 #define MSG_EXHAUSTED "call stack exhausted"
+#define MSG_OUT_OF_MEMORY "out of memory (a function reference)"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #define INTERP_NOCLONE __attribute__((noinline, noclone))
@@ -892,7 +893,9 @@ L_REF_IS_NULL: /* d a */
   pc += WASM_CELLS_REF_IS_NULL;
   NEXT();
 L_REF_FUNC: /* d funcidx */
-  S(1) = (uint64_t)(uintptr_t)inst->funcs[U(2)];
+  tova_func *rf = wasm_instance_func(inst, (uint32_t)U(2));
+  if (!rf) TRAP(MSG_OUT_OF_MEMORY);
+  S(1) = (uint64_t)(uintptr_t)rf;
   pc += WASM_CELLS_REF_FUNC;
   NEXT();
 L_TABLE_GET: { /* d table i */
@@ -946,7 +949,7 @@ L_TABLE_INIT: { /* elemidx table d s n */
   for (uint64_t k = 0; k < n; k++) {
     const wasm_constexpr *ce = &seg->items[s + k];
     void *v = NULL;
-    if (ce->kind == WASM_CONST_REF_FUNC) v = inst->funcs[ce->index];
+    if (ce->kind == WASM_CONST_REF_FUNC && !(v = wasm_instance_func(inst, ce->index))) TRAP(MSG_OUT_OF_MEMORY);
     else if (ce->kind == WASM_CONST_GLOBAL_GET) v = inst->globals[ce->index]->value.ref;
     t->elems[d + k] = v;
   }

@@ -92,7 +92,12 @@ struct tova_global {
 struct tova_instance {
   tova_module *module; /* retained, unless module_borrowed */
   tova_store *store;
-  tova_func **funcs;     /* module->nfuncs */
+  /* module->nfuncs. Imported functions are set at instantiation; a defined
+   * one's object is made on first use (wasm_instance_func): exports, table
+   * elements, ref.func, the start function. Calls inside the instance enter
+   * the code directly and never need it, so most of a task's functions
+   * never get one (48 bytes each that a parked task no longer carries). */
+  tova_func **funcs;
   tova_table **tables;   /* module->ntables */
   tova_memory **memories;/* module->nmemories */
   tova_global **globals; /* module->nglobals */
@@ -104,6 +109,15 @@ struct tova_instance {
    * (wasm_instance_new_borrowing): no reference of its own. */
   bool module_borrowed;
 };
+
+/* The function object of function i of inst (made on first use: see
+ * tova_instance.funcs). NULL only when the store is out of memory. Store
+ * rule: one thread at a time, so no lock. */
+tova_func *wasm_instance_func_make(tova_instance *inst, uint32_t i);
+static inline tova_func *wasm_instance_func(tova_instance *inst, uint32_t i) {
+  tova_func *f = inst->funcs[i];
+  return f ? f : wasm_instance_func_make(inst, i);
+}
 
 /* Grow helpers shared by memory.grow/table.grow and the C API. Return the old
  * size, or -1 (as uint32_t 0xFFFFFFFF) when the grow is refused. */

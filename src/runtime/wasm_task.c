@@ -407,15 +407,17 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
   if (wl) tova_linker_free(wl); /* the functions themselves live in the store */
   if (ext != on_stack) free(ext);
   if (st != TOVA_OK) return st;
-  /* What this instance took (the same for every instance of a module): a
-   * stale hint is corrected by the first task that had it. */
-  store_hint.module = t->module;
-  store_hint.bytes = wasm_store_used(t->store);
   tova_extern out;
-  if (tova_instance_export_n(t->inst, wt_func(t), t->func_len, &out) != TOVA_OK ||
-      out.kind != TOVA_EXTERN_FUNC)
+  st = tova_instance_export_n(t->inst, wt_func(t), t->func_len, &out);
+  if (st == TOVA_ERR_NOMEM) return tova_error_set(err, st, "out of memory for the exported function");
+  if (st != TOVA_OK || out.kind != TOVA_EXTERN_FUNC)
     return tova_error_set(err, TOVA_ERR_NOT_FOUND, "no exported function");
   t->fn = out.of.func;
+  /* What this instance took, its exported function's object included (the
+   * same for every instance of a module): a stale hint is corrected by the
+   * first task that had it. */
+  store_hint.module = t->module;
+  store_hint.bytes = wasm_store_used(t->store);
   return TOVA_OK;
 }
 

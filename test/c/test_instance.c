@@ -253,6 +253,45 @@ static void test_elem_segments_and_failed_instance(void) {
   tova_store_free(s);
 }
 
+/* A defined function's object is made on first use and then kept: an export
+ * fetched twice and a table element naming the same function are one object;
+ * a function nobody referenced has none. */
+static void test_function_objects_made_once_on_first_use(void) {
+  /* Imports table env.tab; func 0 returns 7 (exported "f", put at 0 by the
+   * element segment), func 1 returns 8 (never referenced). */
+  buf o = {.n = 0}, sec;
+  header(&o);
+  sec.n = 0; BYTES(&sec, 0x01, 0x60, 0x00, 0x01, 0x7f); section(&o, 1, &sec);
+  sec.n = 0; BYTES(&sec, 0x01, 0x03, 'e', 'n', 'v', 0x03, 't', 'a', 'b', 0x01, 0x70, 0x00, 0x01);
+  section(&o, 2, &sec);
+  sec.n = 0; BYTES(&sec, 0x02, 0x00, 0x00); section(&o, 3, &sec);
+  sec.n = 0; BYTES(&sec, 0x01, 0x01, 'f', 0x00, 0x00); section(&o, 7, &sec);
+  sec.n = 0; BYTES(&sec, 0x01, 0x00, 0x41, 0x00, 0x0b, 0x01, 0x00); section(&o, 9, &sec);
+  sec.n = 0; BYTES(&sec, 0x02, 0x04, 0x00, 0x41, 0x07, 0x0b, 0x04, 0x00, 0x41, 0x08, 0x0b);
+  section(&o, 10, &sec);
+  tova_module *m = compile(&o);
+  tova_store *s = tova_store_new(NULL);
+  tova_extern imp = {.kind = TOVA_EXTERN_TABLE};
+  imp.of.table = tova_table_new(s, TOVA_FUNCREF, 1, 0, false);
+  tova_instance *inst = NULL;
+  tova_error err = {0};
+  CHECK(tova_instance_new(s, m, &imp, 1, &inst, &err) == TOVA_OK);
+  if (inst) {
+    CHECK(inst->funcs[1] == NULL); /* never referenced: no object */
+    tova_extern a, b;
+    CHECK(tova_instance_export(inst, "f", &a) == TOVA_OK);
+    CHECK(tova_instance_export(inst, "f", &b) == TOVA_OK);
+    CHECK(a.of.func != NULL && a.of.func == b.of.func);
+    CHECK(a.of.func == imp.of.table->elems[0]);
+    tova_val r = {0};
+    CHECK(a.of.func && call0(a.of.func, &r, &err) == TOVA_OK);
+    CHECK_EQ_I64(r.i32, 7);
+    CHECK(inst->funcs[1] == NULL);
+  }
+  tova_module_release(m);
+  tova_store_free(s);
+}
+
 static void test_import_matching(void) {
   /* Imports env.f: (i32) -> i32 and env.m: memory {min 1, max 2}. */
   buf o = {.n = 0}, sec;
@@ -409,6 +448,7 @@ int main(void) {
   RUN(test_table_global_host);
   RUN(test_data_segments);
   RUN(test_elem_segments_and_failed_instance);
+  RUN(test_function_objects_made_once_on_first_use);
   RUN(test_import_matching);
   RUN(test_grown_memory_matches_by_current_size);
   RUN(test_linker_many_definitions);

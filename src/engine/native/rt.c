@@ -156,6 +156,12 @@ void wasm_native_table_copy(wasm_native_ctx *c, uint32_t dt, uint32_t st, uint32
   if (n) memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(void *));
 }
 
+/* A function reference the store had no memory for: the interpreter's trap. */
+_Noreturn static void out_of_memory(wasm_native_ctx *c) {
+  snprintf(c->exec->trap_buf, sizeof c->exec->trap_buf, "out of memory (a function reference)");
+  wasm_native_trap(c, WASM_NT_MESSAGE);
+}
+
 void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, uint32_t d,
                             uint32_t s, uint32_t n) {
   tova_instance *inst = c->inst;
@@ -166,7 +172,7 @@ void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, ui
   for (uint32_t k = 0; k < n; k++) {
     const wasm_constexpr *ce = &es->items[s + k];
     void *v = NULL;
-    if (ce->kind == WASM_CONST_REF_FUNC) v = inst->funcs[ce->index];
+    if (ce->kind == WASM_CONST_REF_FUNC && !(v = wasm_instance_func(inst, ce->index))) out_of_memory(c);
     else if (ce->kind == WASM_CONST_GLOBAL_GET) v = inst->globals[ce->index]->value.ref;
     t->elems[d + k] = v;
   }
@@ -174,7 +180,11 @@ void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, ui
 
 void wasm_native_elem_drop(wasm_native_ctx *c, uint32_t seg) { c->inst->elem_dropped[seg] = 1; }
 
-void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func) { return c->inst->funcs[func]; }
+void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func) {
+  tova_func *f = wasm_instance_func(c->inst, func);
+  if (!f) out_of_memory(c);
+  return f;
+}
 
 const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32_t i,
                                       uint32_t type_index) {
