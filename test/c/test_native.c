@@ -153,6 +153,35 @@ static void build_pure(mod *m) {
   e_mem(&b, WASM_OP_I32_LOAD16_U, 1, 4000);
   mod_func(m, t_ii, "", &b, "st16_4000");
   wb_free(&b);
+  /* 16 wide200(n), 17 wide3000(n): endless recursion with that many i64
+   * locals live across the call (all spilled: a frame of 1.6 / 24 KB). The
+   * first checks its depth before the call, the second, past the tier's
+   * frame limits, on entry (translate.c, frame_check): both must trap
+   * "call stack exhausted", never overflow the C stack. */
+  static const uint32_t widths[2] = {200, 3000};
+  for (uint32_t w = 0; w < 2; w++) {
+    uint32_t nl = widths[w];
+    char *locals = malloc(nl + 1);
+    memset(locals, 'I', nl);
+    locals[nl] = 0;
+    for (uint32_t k = 0; k < nl; k++) {
+      e_get(&b, 0);
+      e_i64(&b, k);
+      e_op(&b, WASM_OP_I64_ADD);
+      e_set(&b, k + 1);
+    }
+    e_get(&b, 0);
+    e_i64(&b, 1);
+    e_op(&b, WASM_OP_I64_ADD);
+    e_opu(&b, WASM_OP_CALL, 16 + w);
+    for (uint32_t k = 0; k < nl; k++) {
+      e_get(&b, k + 1);
+      e_op(&b, WASM_OP_I64_ADD);
+    }
+    mod_func(m, t_II, locals, &b, w ? "wide3000" : "wide200");
+    wb_free(&b);
+    free(locals);
+  }
 }
 
 typedef struct outcome {
@@ -222,10 +251,10 @@ static void test_same_results(void) {
   inst_t ti, tn;
   if (!make_pair(&ti, &tn)) return;
   /* Every function of the pure module may run native, and does once compiled. */
-  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 16);
+  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 18);
   CHECK(wasm_native_func_is_native(tn.module, 0));
-  CHECK(wasm_native_func_is_native(tn.module, 15));
-  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 16); /* idempotent */
+  CHECK(wasm_native_func_is_native(tn.module, 17));
+  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 18); /* idempotent */
   const uint64_t M32 = 0xffffffffu, M64 = ~0ull;
   for (uint64_t n = 0; n < 25; n += 3) same(&ti, &tn, "fib", n, 0, M64);
   CHECK_EQ_I64(run(&tn, "fib", 20, 0).raw, 6765); /* the 20th Fibonacci number */
@@ -257,6 +286,10 @@ static void test_same_results(void) {
   same(&ti, &tn, "unreach", 0, 0, M64);
   same(&ti, &tn, "runaway", 0, 0, M64);
   CHECK_STR_CONTAINS(run(&tn, "runaway", 0, 0).msg, "call stack exhausted");
+  same(&ti, &tn, "wide200", 0, 0, M64);
+  CHECK_STR_CONTAINS(run(&tn, "wide200", 0, 0).msg, "call stack exhausted");
+  same(&ti, &tn, "wide3000", 0, 0, M64);
+  CHECK_STR_CONTAINS(run(&tn, "wide3000", 0, 0).msg, "call stack exhausted");
   same_at_the_edges(&ti, &tn, 65536);
   same(&ti, &tn, "grow", 1, 0, M32);
   same_at_the_edges(&ti, &tn, 2 * 65536); /* the bounds follow memory.grow */

@@ -44,6 +44,12 @@ enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_FUNC };
  * smaller than this). */
 enum { MEM_GUARD = 4096 };
 
+/* A function with more locals or a longer body than this checks its depth
+ * on entry (frame_check): its frame (locals, spills, what LLVM inlined into
+ * it) might not fit in the stack margin below the limit. Below these, a
+ * frame is a few KiB at most. */
+enum { FRAME_CHECK_LOCALS = 256, FRAME_CHECK_BYTES = 4096 };
+
 typedef struct tr_ctl {
   uint8_t kind;
   bool live;       /* entered in reachable code: its blocks exist */
@@ -56,6 +62,7 @@ typedef struct tr_ctl {
   LLVMValueRef *phis;        /* loop: nparams at loop_bb; else nresults at end_bb */
   LLVMValueRef *if_args;     /* if: the parameters again for the else arm */
   uint32_t npreds;           /* edges into end_bb */
+  bool frame_checked;        /* tr.frame_checked when the construct began */
 } tr_ctl;
 
 typedef struct tr {
@@ -84,6 +91,10 @@ typedef struct tr {
   tr_ctl *ctls;
   uint32_t nctl, ctl_cap;
   bool dead;
+  /* The frame check (frame_check) has run on every path to here in this
+   * invocation: calls need no other. */
+  bool frame_checked;
+  bool poll_here; /* the frame check also polls (a recursive function) */
   bool failed;
   char *err;
   size_t errlen;
@@ -274,6 +285,24 @@ static void reload_mem(tr *t) {
   LLVMValueRef ms = ctx_field(t, t->i64, offsetof(wasm_native_ctx, mem_size));
   LLVMBuildStore(t->b, ms, t->ms_slot);
   LLVMBuildStore(t->b, LLVMBuildSub(t->b, ms, c64(t, MEM_GUARD), ""), t->gl_slot);
+}
+
+/* The depth bound and, in a recursive function, the interrupt poll. Both
+ * only matter on paths that call: a path without calls cannot go deeper or
+ * go round a cycle of calls. So a small function checks before its first
+ * call on each path rather than on entry, and its paths that return
+ * without calling (fib's base case) run no check and save no registers
+ * (LLVM's shrink-wrapping puts the prologue after the branch). A function
+ * whose own frame may be big checks on entry instead (translate_func), as
+ * the frame is allocated before its first call; frames of small functions
+ * fit in the stack margin below the limit (rt.c's STACK_MARGIN). */
+static void frame_check(tr *t) {
+  LLVMValueRef sp = intrinsic(t, "llvm.stacksave", &t->ptr, 1, NULL, 0);
+  LLVMValueRef limit = load_inv(t, t->i64, t->ctx, offsetof(wasm_native_ctx, stack_limit));
+  trap_if(t, LLVMBuildICmp(t->b, LLVMIntULT, LLVMBuildPtrToInt(t->b, sp, t->i64, ""), limit, ""),
+          WASM_NT_EXHAUSTED);
+  if (t->poll_here) poll_interrupt(t);
+  t->frame_checked = true;
 }
 
 /* ---------------- branches ---------------- */
@@ -744,16 +773,16 @@ static void emit_function(tr *t, uint32_t def) {
   }
   reload_mem(t);
   t->inst = load_inv(t, t->ptr, t->ctx, offsetof(wasm_native_ctx, inst));
-  /* Bounded depth: the C stack must stay above ctx->stack_limit. */
-  LLVMValueRef sp = intrinsic(t, "llvm.stacksave", &t->ptr, 1, NULL, 0);
-  LLVMValueRef limit = load_inv(t, t->i64, t->ctx, offsetof(wasm_native_ctx, stack_limit));
-  trap_if(t, LLVMBuildICmp(t->b, LLVMIntULT, LLVMBuildPtrToInt(t->b, sp, t->i64, ""), limit, ""),
-          WASM_NT_EXHAUSTED);
-  /* Only a recursive function polls on entry: every unbounded run goes
-   * round a loop (whose header polls) or a cycle of calls (whose functions
-   * poll here); a poll in every small helper would cost each call, inlined
-   * or not, an atomic load LLVM can never remove. */
-  if (t->poll_entry[def]) poll_interrupt(t);
+  /* Bounded depth: the C stack must stay above ctx->stack_limit, checked
+   * before the first call of each path, or on entry for a function whose
+   * frame may be big (frame_check). Only a recursive function polls there:
+   * every unbounded run goes round a loop (whose header polls) or a cycle
+   * of calls (whose functions poll before calling); a poll in every small
+   * helper would cost each call, inlined or not, a load LLVM can never
+   * remove. */
+  t->poll_here = t->poll_entry[def];
+  t->frame_checked = false;
+  if (t->nlocals > FRAME_CHECK_LOCALS || fd->body_len > FRAME_CHECK_BYTES) frame_check(t);
 
   tr_ctl *fc = push_ctl(t);
   if (!fc) return;
@@ -834,6 +863,9 @@ static void emit_end(tr *t) {
       }
     }
   }
+  /* A check inside the construct need not be on every path past its end
+   * (an if-arm, a block left by a branch): conservatively forget it. */
+  t->frame_checked = c->frame_checked;
   free_ctl(c);
   t->nctl--;
 }
@@ -849,6 +881,7 @@ static void emit_block_start(tr *t, const wasm_instr *in) {
   if (!c) return;
   c->kind = in->op == WASM_OP_BLOCK ? CTL_BLOCK : in->op == WASM_OP_LOOP ? CTL_LOOP : CTL_IF;
   c->live = live;
+  c->frame_checked = t->frame_checked;
   c->nparams = np;
   c->params = p;
   c->nresults = nr;
@@ -895,6 +928,7 @@ static void emit_else(tr *t) {
   if (!t->dead) br_to(t, c);
   LLVMPositionBuilderAtEnd(t->b, c->else_bb);
   c->else_bb = NULL;
+  t->frame_checked = c->frame_checked; /* the then-arm's check is not on this path */
   t->sp = c->height;
   for (uint32_t i = 0; i < c->nparams; i++) push(t, c->if_args[i]);
   t->dead = false;
@@ -975,6 +1009,7 @@ static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
     return;
   }
   const tova_functype *ft = &t->m->types[type_index];
+  if (!t->frame_checked) frame_check(t);
   LLVMValueRef idx = pop(t);
   LLVMTypeRef hpt[4] = {t->ptr, t->i32, t->i32, t->i32};
   LLVMValueRef hargs[4] = {t->ctx, c32(t, table), idx, c32(t, type_index)};
@@ -1008,6 +1043,7 @@ static void emit_call(tr *t, uint32_t func) {
     return;
   }
   const tova_functype *ft = wasm_func_type(t->m, func);
+  if (!t->frame_checked) frame_check(t);
   LLVMValueRef args[ft->nparams + 1];
   args[0] = t->ctx;
   for (uint32_t i = ft->nparams; i > 0; i--) args[i] = pop(t);
