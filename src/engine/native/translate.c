@@ -15,10 +15,11 @@
  *   reloaded from the context after every call and memory.grow.
  * - Traps call wasm_native_trap (noreturn, longjmps to the entry). Each kind
  *   has one block per function; LLVM sees them as cold.
- * - Function entry checks the C stack against ctx->stack_limit ("call stack
- *   exhausted"); loop headers and the entries of recursive functions poll
- *   the interrupt flag, with a volatile load LLVM cannot hoist
- *   out of the loop.
+ * - The C stack is checked against ctx->stack_limit ("call stack
+ *   exhausted") before the first call of each path (on entry for a function
+ *   whose frame may be big: frame_check); loop headers, and recursive
+ *   functions with that check, poll the interrupt flag, with a volatile load
+ *   LLVM cannot hoist out of the loop.
  * - Calls among native functions are direct LLVM calls with typed parameters
  *   and the context first: ret f(ctx, params...). Multiple results come back
  *   as a struct.
