@@ -4,7 +4,7 @@
 // truncated or foreign entry is recompiled, never trusted.
 import { describe, test, expect, beforeAll, afterAll, setDefaultTimeout } from 'bun:test';
 import { spawnSync } from 'child_process';
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, truncateSync } from 'fs';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, truncateSync, statSync, utimesSync, mkdirSync, existsSync } from 'fs';
 import { join } from 'path';
 import { tmpdir } from 'os';
 
@@ -90,6 +90,48 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
     expect(r.stdout.trim()).toBe('55');
     expect(r.stderr).toContain('optimise');
     expect(entries().length).toBe(before + 1);
+  });
+
+  test('the directory stays within TOVA_CACHE_MAX: the least recently used entries go first', () => {
+    const small = join(dir, 'bounded');
+    mkdirSync(small, { recursive: true });
+    const runIn = (max, ...args) => {
+      const env = { ...process.env, TOVA_CACHE_DIR: small, TOVA_TIER: 'native', TOVA_NATIVE_DEBUG: '1' };
+      if (max) env.TOVA_CACHE_MAX = String(max);
+      const r = spawnSync(CLI, ['run', mod, '--invoke', ...args], { encoding: 'utf8', env, timeout: 30000 });
+      return { out: r.stdout, err: r.stderr };
+    };
+    const listed = () => readdirSync(small).filter((f) => f.endsWith('.o'));
+    const old = new Date(Date.now() - 3 * 3600 * 1000);
+    // Two entries of one module: the default options and TOVA_NATIVE_CG=1's.
+    expect(runIn(0, 'fib', '10').out.trim()).toBe('55');
+    const [a] = listed();
+    const size = statSync(join(small, a)).size;
+    // A load marks the entry used: its time moves from three hours ago to now.
+    utimesSync(join(small, a), old, old);
+    expect(runIn(0, 'fib', '11').err).toContain('from the cache');
+    expect(statSync(join(small, a)).mtimeMs).toBeGreaterThan(old.getTime() + 3600 * 1000);
+    // A temporary file an hour old (a process died mid-store) goes at the next
+    // store; a fresh one (a store in progress) stays.
+    writeFileSync(join(small, 'stale.o.1.tmp'), 'x');
+    utimesSync(join(small, 'stale.o.1.tmp'), old, old);
+    writeFileSync(join(small, 'fresh.o.2.tmp'), 'x');
+    // Room for one entry and a half: storing a second entry removes the
+    // least recently used one (a, made old again), keeps the new one.
+    utimesSync(join(small, a), old, old);
+    const env = { ...process.env, TOVA_CACHE_DIR: small, TOVA_TIER: 'native', TOVA_NATIVE_DEBUG: '1',
+                  TOVA_NATIVE_CG: '1', TOVA_CACHE_MAX: String(Math.floor(size * 1.5)) };
+    const r = spawnSync(CLI, ['run', mod, '--invoke', 'fib', '12'], { encoding: 'utf8', env, timeout: 30000 });
+    expect(r.stdout.trim()).toBe('144');
+    expect(r.stderr).toContain('optimise');
+    const after = listed();
+    expect(after.length).toBe(1);
+    expect(after[0]).not.toBe(a);
+    expect(existsSync(join(small, 'stale.o.1.tmp'))).toBe(false);
+    expect(existsSync(join(small, 'fresh.o.2.tmp'))).toBe(true);
+    // Without the bound (the default, 512M) both fit again.
+    expect(runIn(0, 'fib', '13').err).toContain('optimise');
+    expect(listed().length).toBe(2);
   });
 
   test('without TOVA_CACHE_DIR nothing is read or written', () => {

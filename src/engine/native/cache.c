@@ -5,9 +5,19 @@
  *   "TOVAJIT1" | key (16 bytes) | object size (u64 LE) | checksum (u64 LE) | object
  * The checksum (FNV-1a 64 of the object) catches a truncated or damaged
  * file; the key inside catches a file renamed by hand.
+ *
+ * BOUNDED. The directory holds at most TOVA_CACHE_MAX bytes of entries
+ * (bytes, or with a K, M or G suffix; default 512M): after each store, the
+ * least recently used entries go until the rest fit in 90% of it. Use is
+ * the file's modification time, which a load sets to now. Temporary files
+ * left by a process that died mid-store go once an hour old. Several
+ * processes may sweep at once: a file another removed first is skipped, and
+ * an entry removed while one reads it is still read whole (the open file
+ * outlives its name).
  */
 #include "engine/native/cache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -15,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef TOVA_NATIVE_BUILD_ID
@@ -75,7 +86,25 @@ static uint64_t get_u64(const uint8_t *p) {
 /* ---- the directory ---------------------------------------------------------- */
 
 static pthread_once_t dir_once = PTHREAD_ONCE_INIT;
-static char *dir; /* NULL: no cache */
+static char *dir;          /* NULL: no cache */
+static uint64_t max_bytes; /* TOVA_CACHE_MAX */
+
+#define DEFAULT_MAX_BYTES ((uint64_t)512 << 20)
+#define STALE_TMP_SECONDS 3600
+
+/* "123", "64K", "512M", "2G"; anything else (or 0): the default. */
+static uint64_t parse_size(const char *s) {
+  if (!s || !*s) return DEFAULT_MAX_BYTES;
+  char *end;
+  unsigned long long v = strtoull(s, &end, 10);
+  int shift = 0;
+  if (*end == 'K' || *end == 'k') shift = 10;
+  else if (*end == 'M' || *end == 'm') shift = 20;
+  else if (*end == 'G' || *end == 'g') shift = 30;
+  if (shift) end++;
+  if (end == s || *end || v == 0 || v > (UINT64_MAX >> shift)) return DEFAULT_MAX_BYTES;
+  return (uint64_t)v << shift;
+}
 
 /* mkdir -p (each missing level, 0700: compiled code is the user's own). */
 static bool make_dirs(char *path) {
@@ -98,6 +127,7 @@ static void read_dir(void) {
   while (n > 1 && copy[n - 1] == '/') copy[--n] = 0;
   if (make_dirs(copy)) dir = copy;
   else free(copy);
+  max_bytes = parse_size(getenv("TOVA_CACHE_MAX"));
 }
 
 const char *wasm_native_cache_dir(void) {
@@ -169,6 +199,7 @@ uint8_t *wasm_native_cache_load(const wasm_native_cache_key *key, size_t *size) 
         obj = NULL;
       } else {
         *size = (size_t)n;
+        futimens(fd, NULL); /* used now: the sweep keeps the recently used */
       }
     }
   }
@@ -185,6 +216,70 @@ static bool write_all(int fd, const uint8_t *p, size_t n) {
     n -= (size_t)w;
   }
   return true;
+}
+
+/* ---- the bound ---------------------------------------------------------------- */
+
+typedef struct entry_info {
+  char name[48];
+  uint64_t bytes;
+  time_t used; /* seconds: st_mtim is not in every platform's POSIX mode */
+} entry_info;
+
+static int older_first(const void *a, const void *b) {
+  const entry_info *x = a, *y = b;
+  if (x->used != y->used) return x->used < y->used ? -1 : 1;
+  return strcmp(x->name, y->name);
+}
+
+static bool has_suffix(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Remove the least recently used entries while the directory holds more than
+ * max_bytes, down to 90% of it, and temporary files an hour old. */
+static void sweep(void) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  entry_info *v = NULL;
+  size_t n = 0, cap = 0;
+  uint64_t total = 0;
+  time_t now = time(NULL);
+  char path[4200];
+  for (struct dirent *de; (de = readdir(d)) != NULL;) {
+    bool entry = has_suffix(de->d_name, ".o"), tmp = has_suffix(de->d_name, ".tmp");
+    if ((!entry && !tmp) || strlen(de->d_name) >= sizeof v->name) continue;
+    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (tmp) {
+      if (now - st.st_mtime > STALE_TMP_SECONDS) unlink(path);
+      continue;
+    }
+    if (n == cap) {
+      size_t nc = cap ? cap * 2 : 64;
+      entry_info *g = realloc(v, nc * sizeof *v);
+      if (!g) break;
+      v = g;
+      cap = nc;
+    }
+    snprintf(v[n].name, sizeof v[n].name, "%s", de->d_name);
+    v[n].bytes = (uint64_t)st.st_size;
+    v[n].used = st.st_mtime;
+    total += v[n].bytes;
+    n++;
+  }
+  closedir(d);
+  if (total > max_bytes) {
+    qsort(v, n, sizeof *v, older_first);
+    uint64_t target = max_bytes / 10 * 9;
+    for (size_t i = 0; i < n && total > target; i++) {
+      snprintf(path, sizeof path, "%s/%s", dir, v[i].name);
+      if (unlink(path) == 0 || errno == ENOENT) total -= v[i].bytes;
+    }
+  }
+  free(v);
 }
 
 void wasm_native_cache_store(const wasm_native_cache_key *key, const uint8_t *obj, size_t size) {
@@ -205,4 +300,5 @@ void wasm_native_cache_store(const wasm_native_cache_key *key, const uint8_t *ob
   bool ok = write_all(fd, head, sizeof head) && write_all(fd, obj, size);
   ok = close(fd) == 0 && ok;
   if (!ok || rename(tmp, path) != 0) unlink(tmp);
+  else sweep();
 }

@@ -3,16 +3,15 @@
  * (cache.c), so that a module LLVM compiled once is not compiled again by
  * the next process that runs it.
  *
- * Opt-in: the cache is the directory named by TOVA_CACHE_DIR (the `tova`
- * CLI sets a default, see docs/native-tier.md); unset or empty, nothing is
- * read or written. A unit's entry is keyed by everything its code depends
+ * Opt-in: the cache is the directory named by TOVA_CACHE_DIR (see
+ * docs/native-tier.md); unset or empty, nothing is read or written. A unit's entry is keyed by everything its code depends
  * on: the module's bytes, which functions the unit holds and which it may
  * call in earlier units, the translator's version, LLVM's version, the
  * target triple, the host CPU and its features, and the code generation
  * options. Entries are written atomically (a temporary file, then rename)
  * and checked when read (magic, key, size, checksum): a damaged or foreign
- * file is a miss, never a crash. Nothing ever removes entries: the
- * directory grows by one file per unit of each distinct module compiled.
+ * file is a miss, never a crash. The directory is bounded (TOVA_CACHE_MAX,
+ * default 512 MiB): the least recently used entries go first (cache.c).
  */
 #ifndef TOVA_ENGINE_NATIVE_CACHE_H
 #define TOVA_ENGINE_NATIVE_CACHE_H
