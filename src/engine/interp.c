@@ -892,12 +892,13 @@ L_REF_IS_NULL: /* d a */
   S(1) = S(2) == 0;
   pc += WASM_CELLS_REF_IS_NULL;
   NEXT();
-L_REF_FUNC: /* d funcidx */
+L_REF_FUNC: { /* d funcidx */
   tova_func *rf = wasm_instance_func(inst, (uint32_t)U(2));
   if (!rf) TRAP(MSG_OUT_OF_MEMORY);
   S(1) = (uint64_t)(uintptr_t)rf;
   pc += WASM_CELLS_REF_FUNC;
   NEXT();
+}
 L_TABLE_GET: { /* d table i */
   tova_table *t = inst->tables[U(2)];
   uint32_t i = I32(3);
