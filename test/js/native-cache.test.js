@@ -113,9 +113,11 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
     expect(statSync(join(small, a)).mtimeMs).toBeGreaterThan(old.getTime() + 3600 * 1000);
     // A temporary file an hour old (a process died mid-store) goes at the next
     // store; a fresh one (a store in progress) stays.
-    writeFileSync(join(small, 'stale.o.1.tmp'), 'x');
-    utimesSync(join(small, 'stale.o.1.tmp'), old, old);
-    writeFileSync(join(small, 'fresh.o.2.tmp'), 'x');
+    // (named as cache.c names them: <32 hex digits>.o.<pid>.<hex>.tmp)
+    const stale = `${'a'.repeat(32)}.o.4194303.7ffc3a5b9e10.tmp`, fresh = `${'b'.repeat(32)}.o.4194304.7ffc3a5b9e10.tmp`;
+    writeFileSync(join(small, stale), 'x');
+    utimesSync(join(small, stale), old, old);
+    writeFileSync(join(small, fresh), 'x');
     // Room for one entry and a half: storing a second entry removes the
     // least recently used one (a, made old again), keeps the new one.
     utimesSync(join(small, a), old, old);
@@ -127,8 +129,8 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
     const after = listed();
     expect(after.length).toBe(1);
     expect(after[0]).not.toBe(a);
-    expect(existsSync(join(small, 'stale.o.1.tmp'))).toBe(false);
-    expect(existsSync(join(small, 'fresh.o.2.tmp'))).toBe(true);
+    expect(existsSync(join(small, stale))).toBe(false);
+    expect(existsSync(join(small, fresh))).toBe(true);
     // Without the bound (the default, 512M) both fit again.
     expect(runIn(0, 'fib', '13').err).toContain('optimise');
     expect(listed().length).toBe(2);

@@ -220,8 +220,11 @@ static bool write_all(int fd, const uint8_t *p, size_t n) {
 
 /* ---- the bound ---------------------------------------------------------------- */
 
+/* Entry names are 34 bytes ("<32 hex>.o"); temporary ones add ".<pid>.<hex>.tmp". */
+#define NAME_MAX_BYTES 96
+
 typedef struct entry_info {
-  char name[48];
+  char name[NAME_MAX_BYTES];
   uint64_t bytes;
   time_t used; /* seconds: st_mtim is not in every platform's POSIX mode */
 } entry_info;
@@ -249,7 +252,8 @@ static void sweep(void) {
   char path[4200];
   for (struct dirent *de; (de = readdir(d)) != NULL;) {
     bool entry = has_suffix(de->d_name, ".o"), tmp = has_suffix(de->d_name, ".tmp");
-    if ((!entry && !tmp) || strlen(de->d_name) >= sizeof v->name) continue;
+    size_t len = strlen(de->d_name);
+    if ((!entry && !tmp) || len >= NAME_MAX_BYTES) continue;
     snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
     struct stat st;
     if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
@@ -264,7 +268,7 @@ static void sweep(void) {
       v = g;
       cap = nc;
     }
-    snprintf(v[n].name, sizeof v[n].name, "%s", de->d_name);
+    memcpy(v[n].name, de->d_name, len + 1);
     v[n].bytes = (uint64_t)st.st_size;
     v[n].used = st.st_mtime;
     total += v[n].bytes;
