@@ -950,8 +950,9 @@ L_TABLE_INIT: { /* elemidx table d s n */
   for (uint64_t k = 0; k < n; k++) {
     const wasm_constexpr *ce = &seg->items[s + k];
     void *v = NULL;
-    if (ce->kind == WASM_CONST_REF_FUNC && !(v = wasm_instance_func(inst, ce->index))) TRAP(MSG_OUT_OF_MEMORY);
-    else if (ce->kind == WASM_CONST_GLOBAL_GET) v = inst->globals[ce->index]->value.ref;
+    if (ce->kind == WASM_CONST_REF_FUNC) {
+      if (!(v = wasm_instance_func(inst, ce->index))) TRAP(MSG_OUT_OF_MEMORY);
+    } else if (ce->kind == WASM_CONST_GLOBAL_GET) v = inst->globals[ce->index]->value.ref;
     t->elems[d + k] = v;
   }
   pc += WASM_CELLS_TABLE_INIT;

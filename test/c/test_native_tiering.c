@@ -66,22 +66,26 @@ static uint64_t call1(tova_exec *ex, inst_t *t, const char *name, uint64_t a) {
   return res.raw;
 }
 
+/* An instance of build_big(400, 20) (about 40 KB: above AUTO's whole-module
+ * limit) made under the default policy, AUTO. False (reported) on failure. */
+static bool make_big_auto(inst_t *t) {
+  wasm_tier before = wasm_native_tier();
+  wasm_native_set_tier(WASM_TIER_AUTO);
+  mod m = {0};
+  build_big(&m, 400, 20);
+  tova_error err = {0};
+  CHECK(inst_make(t, &m, NULL, 0, &err));
+  wasm_native_set_tier(before);
+  if (!t->inst) fprintf(stderr, "%s\n", err.message);
+  return t->inst != NULL;
+}
+
 /* The default policy on a module too big to compile whole at once: what is
  * called often goes native (with everything it calls), what is never called
  * stays interpreted; every call gives the interpreter's answer throughout. */
 static void test_hot_functions_of_a_big_module(void) {
-  wasm_tier before = wasm_native_tier();
-  wasm_native_set_tier(WASM_TIER_AUTO);
   inst_t t;
-  mod m = {0};
-  build_big(&m, 400, 20); /* about 40 KB: above AUTO's whole-module limit */
-  tova_error err = {0};
-  CHECK(inst_make(&t, &m, NULL, 0, &err));
-  wasm_native_set_tier(before);
-  if (!t.inst) {
-    fprintf(stderr, "%s\n", err.message);
-    return;
-  }
+  if (!make_big_auto(&t)) return;
   CHECK(t.module->len > WASM_TIER_AUTO_MAX_BYTES);
   tova_exec *ex = tova_exec_new(0);
   bool fib_native = false, top_native = false;
@@ -112,18 +116,8 @@ static void test_hot_functions_of_a_big_module(void) {
  * native after the warm grace. The negative half can only pass wrongly on a
  * machine too slow to compile within the wait, never fail wrongly. */
 static void test_second_call_queues_warm(void) {
-  wasm_tier before = wasm_native_tier();
-  wasm_native_set_tier(WASM_TIER_AUTO);
   inst_t t;
-  mod m = {0};
-  build_big(&m, 400, 20);
-  tova_error err = {0};
-  CHECK(inst_make(&t, &m, NULL, 0, &err));
-  wasm_native_set_tier(before);
-  if (!t.inst) {
-    fprintf(stderr, "%s\n", err.message);
-    return;
-  }
+  if (!make_big_auto(&t)) return;
   tova_exec *ex = tova_exec_new(0);
   CHECK_EQ_I64((uint32_t)call1(ex, &t, "leaf", 5), 16);
   sleep_ms(500); /* ten times the grace, and ample for one tiny function */

@@ -21,6 +21,7 @@ static const char *const trap_messages[WASM_NT_COUNT] = {
     [WASM_NT_EXHAUSTED] = "call stack exhausted",
     [WASM_NT_CANCELLED] = "cancelled",
     [WASM_NT_SIG_MISMATCH] = "indirect call type mismatch",
+    [WASM_NT_NO_MEMORY] = "out of memory (a function reference)",
     [WASM_NT_MESSAGE] = NULL, /* exec->trap_buf */
 };
 
@@ -156,12 +157,6 @@ void wasm_native_table_copy(wasm_native_ctx *c, uint32_t dt, uint32_t st, uint32
   if (n) memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(void *));
 }
 
-/* A function reference the store had no memory for: the interpreter's trap. */
-_Noreturn static void out_of_memory(wasm_native_ctx *c) {
-  snprintf(c->exec->trap_buf, sizeof c->exec->trap_buf, "out of memory (a function reference)");
-  wasm_native_trap(c, WASM_NT_MESSAGE);
-}
-
 void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, uint32_t d,
                             uint32_t s, uint32_t n) {
   tova_instance *inst = c->inst;
@@ -172,8 +167,9 @@ void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, ui
   for (uint32_t k = 0; k < n; k++) {
     const wasm_constexpr *ce = &es->items[s + k];
     void *v = NULL;
-    if (ce->kind == WASM_CONST_REF_FUNC && !(v = wasm_instance_func(inst, ce->index))) out_of_memory(c);
-    else if (ce->kind == WASM_CONST_GLOBAL_GET) v = inst->globals[ce->index]->value.ref;
+    if (ce->kind == WASM_CONST_REF_FUNC) {
+      if (!(v = wasm_instance_func(inst, ce->index))) wasm_native_trap(c, WASM_NT_NO_MEMORY);
+    } else if (ce->kind == WASM_CONST_GLOBAL_GET) v = inst->globals[ce->index]->value.ref;
     t->elems[d + k] = v;
   }
 }
@@ -182,7 +178,7 @@ void wasm_native_elem_drop(wasm_native_ctx *c, uint32_t seg) { c->inst->elem_dro
 
 void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func) {
   tova_func *f = wasm_instance_func(c->inst, func);
-  if (!f) out_of_memory(c);
+  if (!f) wasm_native_trap(c, WASM_NT_NO_MEMORY);
   return f;
 }
 

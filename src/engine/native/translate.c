@@ -292,8 +292,7 @@ static void reload_mem(tr *t) {
  * only matter on paths that call: a path without calls cannot go deeper or
  * go round a cycle of calls. So a small function checks before its first
  * call on each path rather than on entry, and its paths that return
- * without calling (fib's base case) run no check and save no registers
- * (LLVM's shrink-wrapping puts the prologue after the branch). A function
+ * without calling (fib's base case) run no check. A function
  * whose own frame may be big checks on entry instead (translate_func), as
  * the frame is allocated before its first call; frames of small functions
  * fit in the stack margin below the limit (rt.c's STACK_MARGIN). */
