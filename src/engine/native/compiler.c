@@ -148,14 +148,8 @@ void wasm_native_hot(wasm_cell *c) {
   tova_plat_mutex_unlock(&q_lock);
 }
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static void stop_at_exit(void) {
-  double t0 = now_ms();
+  uint64_t t0 = mono_ns();
   tova_plat_mutex_lock(&q_lock);
   __atomic_store_n(&stopping, true, __ATOMIC_RELAXED);
   if (conds_ok) tova_plat_cond_broadcast(&q_cond);
@@ -164,7 +158,7 @@ static void stop_at_exit(void) {
   const char *dbg = getenv("TOVA_NATIVE_DEBUG");
   if (dbg && *dbg && strcmp(dbg, "0") != 0)
     fprintf(stderr, "tova native: exit: compiler stopped%s in %.1f ms, %zu requests dropped\n",
-            waited ? " mid-unit" : "", now_ms() - t0, qlen);
+            waited ? " mid-unit" : "", (double)(mono_ns() - t0) / 1e6, qlen);
   request *q = queue;
   size_t n = qlen;
   queue = NULL;
