@@ -248,16 +248,4 @@ tova_func *tova_func_new_host(tova_store *s, const tova_functype *type, tova_hos
   return f;
 }
 
-void wasm_func_init_host(tova_func *f, const tova_functype *type, tova_host_fn fn,
-                         wasm_host_fast_fn fast, void *userdata) {
-  TOVA_ASSERT(f && type && fn);
-  *f = (tova_func){.type = type, .host = fn, .host_userdata = userdata};
-  f->fast = fast;
-}
-
-void wasm_func_set_fast(tova_func *f, wasm_host_fast_fn fast) {
-  TOVA_ASSERT(f && f->host);
-  f->fast = fast;
-}
-
 const tova_functype *tova_func_type(const tova_func *f) { return f ? f->type : NULL; }

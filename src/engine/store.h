@@ -42,14 +42,6 @@ struct tova_func {
   void *host_userdata;
 };
 
-/* Give host function f a fast entry (see wasm_host_fast_fn). */
-void wasm_func_set_fast(tova_func *f, wasm_host_fast_fn fast);
-/* Make *f a host function in memory the caller owns (no store), for host
- * functions shared by many instances: the caller keeps *f and type alive
- * for as long as any instance that imports it. */
-void wasm_func_init_host(tova_func *f, const tova_functype *type, tova_host_fn fn,
-                         wasm_host_fast_fn fast, void *userdata);
-
 /* Table elements are references: tova_func* for funcref, host pointer for
  * externref; NULL is ref.null. */
 struct tova_table {

@@ -3,6 +3,7 @@
  *   execWasm(wasm, func, args, opts?)             one task, Promise of its result
  *   execWasmWithChannels(...)                     the same (every task links the
  *                                                 `tova` host imports it imports)
+ *                                                 (both: wasm_exec.c)
  *   concurrentWasm(tasks, opts?)                  all results in order; the lowest
  *   concurrentWasmWithChannels(tasks, opts?)      failed index rejects
  *   concurrentWasmShared(tasks, opts?)            the same (the call shape Tova emits)
@@ -62,7 +63,6 @@ struct wasm_batch {
   const char *fn;    /* JS function name for messages */
   bool shared;       /* packed: every item shares items[0]'s module and func references */
   batch_mode mode;
-  bool single; /* execWasm: resolve with the one result itself */
   int64_t timeout_ms;
   size_t n;
   wasm_item *items;
@@ -73,13 +73,11 @@ struct wasm_batch {
   bool res_inline; /* res points into small */
   bool name_used;  /* name holds an item's func */
   char name[32];
-  /* Small batches (execWasm: one task) keep their values here, so a batch is
-   * one allocation (items follow the struct): a million execWasm calls leave
-   * a million small chunks fewer for malloc to consolidate later. */
+  /* Small batches (a few tasks) keep their values here, so a batch is one
+   * allocation (items follow the struct). */
   tova_val small[BATCH_SMALL_VALS];
   atomic_bool cancelling;    /* FIRST / CANCEL_ON_ERROR decided: cancel the rest */
   atomic_size_t winner;      /* FIRST: index + 1 of the first success */
-  tova_wasm_task **handle_out; /* spawnWasm: receives a retained task */
 };
 
 static void batch_free(wasm_batch *b) {
@@ -168,8 +166,6 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
     if (b->mode == MODE_TIMEOUT && code == TOVA_ERR_TIMEOUT) {
       snprintf(msg, sizeof msg, "%s: the deadline of %lld ms passed; every unfinished task was cancelled",
                b->fn, (long long)b->timeout_ms);
-    } else if (b->single) {
-      snprintf(msg, sizeof msg, "%s: %s", b->fn, e->message);
     } else {
       snprintf(msg, sizeof msg, "%s: task %zu (%.*s): %s", b->fn, b->req.err_index, fl, it->func,
                e->message);
@@ -178,8 +174,6 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
     batch_free(b);
     tova_napi_req_settled(st);
     return;
-  } else if (b->single) {
-    s = item_result(env, b, &b->items[0], &out);
   } else {
     s = napi_create_array_with_length(env, b->n, &out);
     for (size_t i = 0; s == napi_ok && i < b->n; i++) {
@@ -416,10 +410,6 @@ static tova_status spawn_item(tova_runtime *rt, wasm_batch *b, size_t i, tova_er
   tova_wasm_task *t = NULL;
   tova_status s = tova_wasm_task_spawn(rt, &cfg, &t, err);
   if (s != TOVA_OK) return s;
-  if (b->handle_out) {
-    tova_wasm_task_retain(t);
-    *b->handle_out = t;
-  }
   spawned(b, i, 1, &t);
   return TOVA_OK;
 }
@@ -504,30 +494,11 @@ static napi_value batch_start(napi_env env, wasm_batch *b) {
   return promise;
 }
 
-static napi_value exec_one(napi_env env, napi_callback_info info, const char *fn,
-                           tova_wasm_task **handle_out) {
-  size_t argc = 4;
-  napi_value argv[4];
-  tova_error err;
-  item_memo memo = {0};
-  TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), fn);
-  wasm_batch *b = batch_new(tova_napi_state(env), fn, 1, MODE_ALL);
-  if (!b) return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
-  b->single = true;
-  b->handle_out = handle_out;
-  if (read_opts(env, argc > 3 ? argv[3] : NULL, &b->timeout_ms, &err, fn) != TOVA_OK ||
-      fill_item(env, b, 0, argv[0], argv[1], argv[2], &memo, &err) != TOVA_OK) {
-    batch_free(b);
-    return tova_napi_rejected(env, &err);
-  }
-  return batch_start(env, b);
-}
-
 static napi_value exec_wasm(napi_env env, napi_callback_info info) {
-  return exec_one(env, info, "execWasm", NULL);
+  return tova_napi_exec_wasm(env, info, "execWasm", NULL);
 }
 static napi_value exec_wasm_with_channels(napi_env env, napi_callback_info info) {
-  return exec_one(env, info, "execWasmWithChannels", NULL);
+  return tova_napi_exec_wasm(env, info, "execWasmWithChannels", NULL);
 }
 
 static napi_value concurrent(napi_env env, napi_callback_info info, const char *fn, batch_mode mode) {
@@ -748,7 +719,7 @@ static napi_value handle_cancel(napi_env env, napi_callback_info info) {
  * TOVA_CANCELLED unless the task has already ended). */
 static napi_value spawn_wasm(napi_env env, napi_callback_info info) {
   tova_wasm_task *t = NULL;
-  napi_value promise = exec_one(env, info, "spawnWasm", &t);
+  napi_value promise = tova_napi_exec_wasm(env, info, "spawnWasm", &t);
   if (!promise || !t) return promise; /* bad input: a rejected promise, or an exception */
   task_handle *h = malloc(sizeof *h);
   napi_value obj, id, cancel;

@@ -32,4 +32,10 @@ napi_status tova_napi_wasm_value(napi_env env, uint8_t type, tova_val v, napi_va
 /* A call's results as JS: undefined (none), the value (one), or an array. */
 napi_status tova_napi_wasm_results(napi_env env, const tova_functype *ft, const tova_val *vals,
                                    napi_value *out);
+/* (wasm, func, args, opts?) from JS as one WebAssembly task (wasm_exec.c):
+ * the Promise of its result (a rejected one for bad input), or NULL with a JS
+ * exception pending. handle_out (may be NULL) receives a retained task once
+ * spawned (spawnWasm). */
+napi_value tova_napi_exec_wasm(napi_env env, napi_callback_info info, const char *fn,
+                               tova_wasm_task **handle_out);
 #endif /* TOVA_NAPI_WASM_INTERNAL_H */

@@ -474,25 +474,35 @@ bool tova_rt_tova_wait_withdraw(tova_wasm_task *t) {
 
 /* ---- the table ------------------------------------------------------------------- */
 
+/* The imports, and their function objects: one per import for the whole
+ * process, imported by every instance of every task (the imports find their
+ * task through the execution, tova_exec_userdata, never through the
+ * function, so nothing in the object is per task). A million parked tasks
+ * thus carry no function object for their imports. Written only here, by
+ * the static initializer; the engine only reads an imported function. */
 typedef struct import_def {
   const char *name;
-  tova_host_fn fn;
-  wasm_host_fast_fn fast; /* NULL: every call is a full call */
-  uint8_t nparams, nresults;
-  uint8_t params[3], results[1];
+  tova_functype type;
+  tova_func func;
 } import_def;
 
-static const import_def IMPORTS[] = {
-    {"chan_create", h_chan_create, NULL, 1, 1, {I32}, {I32}},
-    {"chan_send", h_chan_send, f_chan_send, 2, 1, {I32, I64}, {I32}},
-    {"chan_receive", h_chan_receive, f_chan_receive, 1, 1, {I32}, {I64}},
-    {"chan_close", h_chan_close, NULL, 1, 1, {I32}, {I32}},
-    {"chan_try_send", h_chan_try_send, f_chan_try_send, 2, 1, {I32, I64}, {I32}},
-    {"chan_try_receive", h_chan_try_receive, NULL, 2, 1, {I32, I32}, {I32}},
-    {"sleep", h_sleep, NULL, 1, 0, {I64}, {0}},
-    {"yield", h_yield, NULL, 0, 0, {0}, {0}},
-    {"now_ms", h_now_ms, NULL, 0, 1, {0}, {I64}},
-    {"select", h_select, NULL, 3, 1, {I32, I32, I64}, {I32}},
+#define VALS(...) ((const uint8_t[]){__VA_ARGS__})
+#define IMPORT(i, nm, hostfn, fastfn, np, nr, p, r)                                        \
+  [i] = {.name = nm,                                                                     \
+         .type = {np, nr, p, r},                                                         \
+         .func = {.type = &IMPORTS[i].type, .fast = fastfn, .host = hostfn}}
+
+static import_def IMPORTS[] = {
+    IMPORT(0, "chan_create", h_chan_create, NULL, 1, 1, VALS(I32), VALS(I32)),
+    IMPORT(1, "chan_send", h_chan_send, f_chan_send, 2, 1, VALS(I32, I64), VALS(I32)),
+    IMPORT(2, "chan_receive", h_chan_receive, f_chan_receive, 1, 1, VALS(I32), VALS(I64)),
+    IMPORT(3, "chan_close", h_chan_close, NULL, 1, 1, VALS(I32), VALS(I32)),
+    IMPORT(4, "chan_try_send", h_chan_try_send, f_chan_try_send, 2, 1, VALS(I32, I64), VALS(I32)),
+    IMPORT(5, "chan_try_receive", h_chan_try_receive, NULL, 2, 1, VALS(I32, I32), VALS(I32)),
+    IMPORT(6, "sleep", h_sleep, NULL, 1, 0, VALS(I64), NULL),
+    IMPORT(7, "yield", h_yield, NULL, 0, 0, NULL, NULL),
+    IMPORT(8, "now_ms", h_now_ms, NULL, 0, 1, NULL, VALS(I64)),
+    IMPORT(9, "select", h_select, NULL, 3, 1, VALS(I32, I32, I64), VALS(I32)),
 };
 
 static void sig_text(char *buf, size_t cap, const uint8_t *p, uint32_t np, const uint8_t *r,
@@ -506,20 +516,15 @@ static void sig_text(char *buf, size_t cap, const uint8_t *p, uint32_t np, const
   if (used < cap) snprintf(buf + used, cap - used, ")");
 }
 
-tova_host_fn tova_rt_tova_import(const char *name, size_t name_len, const tova_functype *type,
-                                 wasm_host_fast_fn *fast, tova_error *err) {
+tova_func *tova_rt_tova_import(const char *name, size_t name_len, const tova_functype *type,
+                               tova_error *err) {
   int nl = (int)(name_len > 64 ? 64 : name_len);
   for (size_t i = 0; i < sizeof IMPORTS / sizeof IMPORTS[0]; i++) {
-    const import_def *d = &IMPORTS[i];
+    import_def *d = &IMPORTS[i];
     if (strlen(d->name) != name_len || memcmp(d->name, name, name_len) != 0) continue;
-    if (type->nparams == d->nparams && type->nresults == d->nresults &&
-        (d->nparams == 0 || memcmp(type->params, d->params, d->nparams) == 0) &&
-        (d->nresults == 0 || memcmp(type->results, d->results, d->nresults) == 0)) {
-      if (fast) *fast = d->fast;
-      return d->fn;
-    }
+    if (wasm_functype_equal(type, &d->type)) return &d->func;
     char want[96], got[96];
-    sig_text(want, sizeof want, d->params, d->nparams, d->results, d->nresults);
+    sig_text(want, sizeof want, d->type.params, d->type.nparams, d->type.results, d->type.nresults);
     sig_text(got, sizeof got, type->params, type->nparams, type->results, type->nresults);
     tova_error_set(err, TOVA_ERR_UNLINKABLE,
                    "import tova.%.*s has the wrong signature: expected %s, got %s", nl, name, want,

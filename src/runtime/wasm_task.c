@@ -372,11 +372,11 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
     if (st != TOVA_OK && st != TOVA_ERR_NOMEM) tova_error_set(err, st, "cannot define WASI");
   }
   const wt_block *blk = block_of(t);
-  const wt_import *known = blk ? blk->imports : NULL; /* resolved once per block */
+  tova_func *const *known = blk ? blk->imports : NULL; /* resolved once per block */
   for (uint32_t i = 0; i < n && st == TOVA_OK; i++) {
+    ext[i].kind = TOVA_EXTERN_FUNC;
     if (known) {
-      ext[i].kind = TOVA_EXTERN_FUNC;
-      ext[i].of.func = (tova_func *)&known[i].func;
+      ext[i].of.func = known[i];
       continue;
     }
     tova_import_info im;
@@ -389,14 +389,10 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
                             (int)(im.name_len > 64 ? 64 : im.name_len), im.name);
       continue;
     }
-    /* Checked at spawn: every other import is a known `tova` function. */
-    wasm_host_fast_fn fast = NULL;
-    tova_host_fn fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, &fast, err);
-    tova_func *f = fn ? tova_func_new_host(t->store, &im.functype, fn, NULL) : NULL;
-    if (!f) st = fn ? tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for imports") : err->status;
-    else if (fast) wasm_func_set_fast(f, fast);
-    ext[i].kind = TOVA_EXTERN_FUNC;
-    ext[i].of.func = f;
+    /* Checked at spawn: every other import is a known `tova` function (the
+     * process-wide object: nothing of it is in the store). */
+    ext[i].of.func = tova_rt_tova_import(im.name, im.name_len, &im.functype, err);
+    if (!ext[i].of.func) st = err->status;
   }
   /* The task holds its module (or its block does) until after its store,
    * and with it the instance, is freed (wt_done, tova_wasm_task_release). */
@@ -530,7 +526,7 @@ static tova_status check_imports(tova_module *m, bool wasi, tova_error *err) {
                             "WASI program",
                             (int)(im.module_len > 64 ? 64 : im.module_len), im.module,
                             (int)(im.name_len > 64 ? 64 : im.name_len), im.name);
-    if (!tova_rt_tova_import(im.name, im.name_len, &im.functype, NULL, err)) return err->status;
+    if (!tova_rt_tova_import(im.name, im.name_len, &im.functype, err)) return err->status;
   }
   return TOVA_OK;
 }
@@ -688,7 +684,7 @@ static uint32_t block_imports(const tova_wasm_task_config *cfg) {
 
 /* How many tasks like cfg's fit in one block (with its imports). */
 static size_t block_fits(const tova_wasm_task_config *cfg, const tova_functype *ft) {
-  size_t fixed = BLOCK_HEAD + (size_t)block_imports(cfg) * sizeof(wt_import);
+  size_t fixed = BLOCK_HEAD + (size_t)block_imports(cfg) * sizeof(tova_func *);
   if (fixed >= WT_BLOCK_BYTES) return 0;
   size_t k = (WT_BLOCK_BYTES - fixed) /
              block_stride(ft->nparams, ft->nresults, cfg->func_len, cfg->timeout_ms > 0);
@@ -710,17 +706,12 @@ static bool build_block(tova_runtime *rt, const tova_wasm_task_config *cfgs, siz
   hdr->module = m;
   if (nimports) {
     /* check() accepted them: every import is a known `tova` function. */
-    wt_import *imps = (wt_import *)(b + BLOCK_HEAD + k * stride);
+    tova_func **imps = (tova_func **)(b + BLOCK_HEAD + k * stride);
     for (uint32_t i = 0; i < nimports; i++) {
       tova_import_info im;
       tova_error ignored;
       tova_module_import_at(m, i, &im);
-      wasm_host_fast_fn fast = NULL;
-      tova_host_fn fn = tova_rt_tova_import(im.name, im.name_len, &im.functype, &fast, &ignored);
-      imps[i].own = im.functype;
-      const tova_functype *shared = wasm_functype_shared(&im.functype);
-      imps[i].type = shared ? shared : &imps[i].own;
-      wasm_func_init_host(&imps[i].func, imps[i].type, fn, fast, NULL);
+      imps[i] = tova_rt_tova_import(im.name, im.name_len, &im.functype, &ignored);
     }
     hdr->imports = imps;
   }

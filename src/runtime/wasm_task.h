@@ -61,24 +61,17 @@ enum { WT_WS_IDLE = 0, WT_WS_BLOCKED, WT_WS_COMPLETED };
  * task is (`live` counts the tasks not yet freed). A task that outlives the
  * others of its block keeps the whole block: at most WT_BLOCK_BYTES per
  * such task. WT_BLOCK_MAX may be set at build time (1: no blocks, for
- * comparisons). */
-typedef struct wt_import {
-  /* The host function itself, imported by every task of the block: the
-   * imports find their task through the execution (tova_exec_userdata), not
-   * through the function, so one serves them all. */
-  tova_func func;
-  const tova_functype *type; /* the shared copy (engine/store.h), else &own */
-  tova_functype own;         /* points into the module */
-} wt_import;
-/* Layout: this header (WT_BLOCK_ALIGN-rounded), the tasks one after the
+ * comparisons).
+ * Layout: this header (WT_BLOCK_ALIGN-rounded), the tasks one after the
  * other (each rounded to WT_BLOCK_ALIGN), then the imports. A task finds its
  * block from its own address, number and size: nothing is added per task. */
 typedef struct wt_block {
   _Atomic size_t live;
   tova_module *module;
-  /* The module's imports, all `tova` functions, resolved once for every
-   * task of the block (NULL with WASI: instantiate resolves those itself). */
-  const wt_import *imports;
+  /* The module's imports, all `tova` functions (tova_rt_tova_import: one
+   * object per import for the whole process), resolved once for every task
+   * of the block (NULL with WASI: instantiate resolves those itself). */
+  tova_func *const *imports;
 } wt_block;
 #ifndef WT_BLOCK_MAX
 #define WT_BLOCK_MAX 1024 /* the bytes bound it first (block_index is 16 bits) */
@@ -180,11 +173,12 @@ void tova_rt_wasm_wait_complete(tova_wasm_task *t, tova_status status);
  * held): counts t as blocked unless the wait already completed. */
 void tova_rt_wasm_wait_parked(tova_wasm_task *t, bool blocks);
 
-/* host_tova.c: the `tova` import table. The host function for import
- * (name, type) of module "tova", or NULL (err filled: unknown name, or wrong
- * signature). */
-tova_host_fn tova_rt_tova_import(const char *name, size_t name_len, const tova_functype *type,
-                                 wasm_host_fast_fn *fast, tova_error *err);
+/* host_tova.c: the `tova` import table. The function object for import
+ * (name, type) of module "tova" (one for the whole process, imported by
+ * every instance that imports it), or NULL (err filled: unknown name, or
+ * wrong signature). */
+tova_func *tova_rt_tova_import(const char *name, size_t name_len, const tova_functype *type,
+                               tova_error *err);
 /* Step side: the host results of the wait t just came back from, written to
  * out[0] if the import has a result. Clears the wait. */
 void tova_rt_tova_wait_results(tova_wasm_task *t, tova_val *out);

@@ -1,0 +1,166 @@
+/* wasm_exec.c: one WebAssembly task per call (execWasm, execWasmWithChannels,
+ * spawnWasm's promise).
+ *
+ * The request is as small as a request can be, because a parked call holds it
+ * for as long as its task waits (a million calls each parked on a channel is
+ * the case to build for): the promise, the environment, and the task itself,
+ * which keeps everything else (its module, export name, arguments, results,
+ * status and message: tova_wasm_task_*). Its life:
+ *   JS thread   arguments checked and converted (bad input rejects before any
+ *               task exists), the promise made, the task spawned
+ *   any thread  the task ends: its done callback queues the request for the
+ *               JS thread (counted in flight, so the event loop stays alive)
+ *   JS thread   settle: the results or the error as JS, the task released
+ * At environment teardown a queued request is discarded (task released, no
+ * JS), as every request is (completion.c). */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm_internal.h"
+
+typedef struct exec_req {
+  tova_napi_op op; /* first: the queued operation */
+  tova_napi_env *st;
+  tova_wasm_task *task; /* the spawn's reference, set before JS can settle */
+  const char *fn;       /* the JS function's name, for messages (static) */
+} exec_req;
+
+static void exec_discard(tova_napi_op *op) {
+  exec_req *r = (exec_req *)op;
+  tova_wasm_task_release(r->task);
+  free(r);
+}
+
+static void exec_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
+  exec_req *r = (exec_req *)op;
+  tova_error err;
+  tova_status s = tova_wasm_task_status(r->task, &err);
+  if (s != TOVA_OK) {
+    char msg[TOVA_ERROR_MAX + 64];
+    snprintf(msg, sizeof msg, "%s: %s", r->fn, err.message);
+    tova_napi_reject(env, op->deferred, s, msg);
+  } else {
+    tova_functype ft;
+    const tova_val *vals = tova_wasm_task_results(r->task, &ft);
+    napi_value out;
+    if (tova_napi_wasm_results(env, &ft, vals, &out) == napi_ok) {
+      napi_resolve_deferred(env, op->deferred, out);
+    } else {
+      napi_value e;
+      if (!tova_napi_take_exception(env, &e))
+        e = tova_napi_error_value(env, TOVA_ERR_NOMEM, "cannot build the results");
+      napi_reject_deferred(env, op->deferred, e);
+    }
+  }
+  exec_discard(op);
+  tova_napi_req_settled(st);
+}
+
+/* Runtime, any thread: the task ended (its outcome stays in the task). */
+static void exec_done(tova_wasm_task *t, void *userdata) {
+  (void)t;
+  exec_req *r = userdata;
+  atomic_fetch_add(&r->st->inflight, 1);
+  tova_napi_cq_push(r->st->cq, &r->op);
+}
+
+/* The export's name as a NUL-terminated string: in buf when it fits, else
+ * malloc'd (*heap set). */
+static tova_status func_name(napi_env env, napi_value v, char *buf, size_t cap, char **out,
+                             size_t *len, bool *heap, tova_error *err, const char *fn) {
+  napi_valuetype t;
+  *heap = false;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string)
+    return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: func must be a string, got %s", fn,
+                          tova_napi_type_name(env, v));
+  size_t n = 0;
+  napi_get_value_string_utf8(env, v, NULL, 0, &n);
+  char *s = buf;
+  if (n >= cap) {
+    s = malloc(n + 1);
+    if (!s) return tova_error_set(err, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+    *heap = true;
+  }
+  napi_get_value_string_utf8(env, v, s, n + 1, &n);
+  *out = s;
+  *len = n;
+  return TOVA_OK;
+}
+
+#define EXEC_ARGS_INLINE 16 /* arguments converted on the stack (more: malloc'd) */
+
+napi_value tova_napi_exec_wasm(napi_env env, napi_callback_info info, const char *fn,
+                               tova_wasm_task **handle_out) {
+  size_t argc = 4;
+  napi_value argv[4];
+  tova_error err;
+  TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), fn);
+  tova_napi_env *st = tova_napi_state(env);
+  tova_wasm_task_config cfg = {0};
+  char name[64], *func = NULL;
+  bool heap_name = false;
+  tova_val inline_vals[EXEC_ARGS_INLINE], *vals = inline_vals;
+  tova_functype ft;
+  tova_runtime *rt;
+  exec_req *r = NULL;
+  napi_value promise = NULL;
+  if (tova_napi_opt_ms(env, argc > 3 ? argv[3] : NULL, "timeout", &cfg.timeout_ms, &err, fn) != TOVA_OK)
+    return tova_napi_rejected(env, &err);
+  /* 0 ms still gives the task a (past) deadline; negative: none. */
+  cfg.timeout_ms = cfg.timeout_ms < 0 ? 0 : cfg.timeout_ms == 0 ? 1 : cfg.timeout_ms;
+  if (tova_napi_module_arg(env, argv[0], &cfg.module, &err, fn) != TOVA_OK)
+    return tova_napi_rejected(env, &err);
+  if (func_name(env, argv[1], name, sizeof name, &func, &cfg.func_len, &heap_name, &err, fn) != TOVA_OK)
+    goto fail;
+  cfg.func = func;
+  if (tova_module_export_functype_n(cfg.module, func, cfg.func_len, &ft) != TOVA_OK) {
+    tova_error_set(&err, TOVA_ERR_NOT_FOUND, "%s: the module has no exported function '%.*s'", fn,
+                   (int)(cfg.func_len > 64 ? 64 : cfg.func_len), func);
+    goto fail;
+  }
+  if (ft.nparams > EXEC_ARGS_INLINE && !(vals = malloc(ft.nparams * sizeof *vals))) {
+    tova_error_set(&err, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+    goto fail;
+  }
+  if (tova_napi_wasm_args(env, argv[2], &ft, vals, &err, fn, func) != TOVA_OK) goto fail;
+  cfg.args = vals;
+  cfg.nargs = ft.nparams;
+  if (!(rt = tova_napi_runtime(st, &err))) goto fail;
+  if (!(r = malloc(sizeof *r))) {
+    tova_error_set(&err, TOVA_ERR_NOMEM, "%s: out of memory", fn);
+    goto fail;
+  }
+  *r = (exec_req){.op = {.settle = exec_settle, .discard = exec_discard}, .st = st, .fn = fn};
+  if (napi_create_promise(env, &r->op.deferred, &promise) != napi_ok) {
+    free(r);
+    if (vals != inline_vals) free(vals);
+    if (heap_name) free(func);
+    tova_module_release(cfg.module);
+    return tova_napi_fail(env, napi_generic_failure, fn);
+  }
+  tova_napi_install_exit_hook(env, st);
+  cfg.done = exec_done;
+  cfg.userdata = r;
+  /* The task copies what it keeps (arguments, name) and retains the module. */
+  if (tova_wasm_task_spawn(rt, &cfg, &r->task, &err) != TOVA_OK) {
+    char msg[TOVA_ERROR_MAX + 64];
+    snprintf(msg, sizeof msg, "%s: %s", fn, err.message);
+    tova_napi_reject(env, r->op.deferred, err.status, msg);
+    free(r);
+  } else if (handle_out) {
+    tova_wasm_task_retain(r->task);
+    *handle_out = r->task;
+  }
+  if (vals != inline_vals) free(vals);
+  if (heap_name) free(func);
+  tova_module_release(cfg.module);
+  return promise;
+
+fail:
+  if (vals != inline_vals) free(vals);
+  if (heap_name) free(func);
+  tova_module_release(cfg.module);
+  return tova_napi_rejected(env, &err);
+}
