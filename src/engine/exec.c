@@ -5,6 +5,7 @@
  * frame, converts between tova_val arrays and stack slots, turns the loop's
  * outcome into a status + tova_error, and implements suspend/resume.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,7 @@ void tova_exec_free(tova_exec *e) {
   if (!e) return;
   if (e->stack != e->inline_slots) free(e->stack);
   if (e->frames != e->inline_frames) free(e->frames);
-  free(e->host_trap_text);
+  free(e->trap_text);
   free(e);
 }
 
@@ -140,16 +141,20 @@ bool wasm_exec_grow_frames(tova_exec *e, size_t need) {
   return true;
 }
 
+const char *wasm_exec_trap_printf(tova_exec *e, const char *plain, const char *fmt, ...) {
+  if (!e->trap_text && !(e->trap_text = malloc(TOVA_ERROR_MAX))) return plain;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->trap_text, TOVA_ERROR_MAX, fmt, ap);
+  va_end(ap);
+  return e->trap_text;
+}
+
 tova_status tova_host_trap(tova_host_call *call, const char *message) {
   if (call && call->exec) {
     tova_exec *e = call->exec;
-    if (!e->host_trap_text) e->host_trap_text = malloc(TOVA_ERROR_MAX);
-    if (e->host_trap_text) {
-      snprintf(e->host_trap_text, TOVA_ERROR_MAX, "%s", message ? message : "host function trapped");
-      e->trap_msg = e->host_trap_text;
-    } else {
-      e->trap_msg = "host function trapped (out of memory for its message)";
-    }
+    e->trap_msg = wasm_exec_trap_printf(e, "host function trapped (out of memory for its message)",
+                                        "%s", message ? message : "host function trapped");
   }
   return TOVA_ERR_TRAP;
 }

@@ -46,7 +46,7 @@ struct tova_host_call {
  * few locals and operands) and sized so that the whole struct is 8 bytes
  * short of a multiple of 16, which is what malloc's chunks hold (see the
  * static assertion in exec.c). */
-#define EXEC_INLINE_SLOTS 8u
+#define EXEC_INLINE_SLOTS 9u
 #define EXEC_INLINE_FRAMES 1u
 
 struct tova_exec {
@@ -81,12 +81,11 @@ struct tova_exec {
 
   /* A trap's message (a spec string, or one given to tova_host_trap). */
   const char *trap_msg;
-  /* A host function's message (tova_host_trap), allocated on first use, so
-   * a parked execution does not carry 256 bytes for a message it never has. */
-  char *host_trap_text;
-  /* Room for the interpreter's own messages that carry a number
-   * ("uninitialized element 4294967295"). */
-  char trap_buf[40];
+  /* Room for a message made at the trap (tova_host_trap's, the engine's own
+   * that carry a number: "uninitialized element 4294967295"), allocated on
+   * first use (wasm_exec_trap_printf), so a parked execution carries no
+   * bytes for a message it never has. */
+  char *trap_text;
 
   wasm_frame inline_frames[EXEC_INLINE_FRAMES];
   uint64_t inline_slots[EXEC_INLINE_SLOTS];
@@ -102,5 +101,13 @@ tova_status wasm_interp_run(tova_exec *e);
  * or out of memory (the caller traps "call stack exhausted"). */
 bool wasm_exec_grow_stack(tova_exec *e, size_t need);
 bool wasm_exec_grow_frames(tova_exec *e, size_t need);
+
+/* Format a trap message in e's message room (trap_text): the message, or
+ * `plain` when there is no memory for the room. */
+const char *wasm_exec_trap_printf(tova_exec *e, const char *plain, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 #endif /* TOVA_ENGINE_EXEC_H */

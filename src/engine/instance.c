@@ -104,7 +104,7 @@ static size_t place(size_t *at, size_t size, size_t align) {
 static layout plan_layout(const tova_module *m) {
   layout l;
   size_t at = sizeof(tova_instance);
-  l.funcs = place(&at, m->nfuncs * sizeof(tova_func *), alignof(tova_func *));
+  l.funcs = place(&at, m->nimported_funcs * sizeof(tova_func *), alignof(tova_func *));
   l.tables = place(&at, m->ntables * sizeof(tova_table *), alignof(tova_table *));
   l.memories = place(&at, m->nmemories * sizeof(tova_memory *), alignof(tova_memory *));
   l.globals = place(&at, m->nglobals * sizeof(tova_global *), alignof(tova_global *));
@@ -233,14 +233,27 @@ static tova_status run_start(tova_instance *inst, tova_exec *given, tova_error *
 tova_func *wasm_instance_func_make(tova_instance *inst, uint32_t i) {
   const tova_module *m = inst->module;
   TOVA_ASSERT(i >= m->nimported_funcs && i < m->nfuncs); /* imports are always set */
+  if (!inst->defined &&
+      !(inst->defined = wasm_store_alloc(inst->store, (m->nfuncs - m->nimported_funcs) * sizeof(tova_func *))))
+    return NULL;
   tova_func *f = wasm_store_alloc(inst->store, sizeof *f);
   if (!f) return NULL;
   f->type = wasm_func_type(m, i);
   f->instance = inst;
   f->index = i;
   f->code = m->func_defs[i - m->nimported_funcs].code;
-  inst->funcs[i] = f;
+  inst->defined[i - m->nimported_funcs] = f;
   return f;
+}
+
+tova_func *wasm_instance_func_for_call(tova_instance *inst, uint32_t i, tova_func *room) {
+  const tova_module *m = inst->module;
+  TOVA_ASSERT(i < m->nfuncs);
+  if (i < m->nimported_funcs) return inst->funcs[i];
+  if (inst->defined && inst->defined[i - m->nimported_funcs]) return inst->defined[i - m->nimported_funcs];
+  *room = (tova_func){.type = wasm_func_type(m, i), .instance = inst, .index = i};
+  room->code = m->func_defs[i - m->nimported_funcs].code;
+  return room;
 }
 
 /* ---- instantiate ---- */
@@ -285,7 +298,9 @@ static tova_status instance_new(tova_store *s, tova_module *m, const tova_extern
 #endif
 
   layout l = plan_layout(m);
-  char *block = wasm_store_alloc_dtor(s, l.total, instance_dtor);
+  /* A borrowing instance has nothing to release: no destructor (its header
+   * would be 16 bytes of every parked task). */
+  char *block = borrow ? wasm_store_alloc(s, l.total) : wasm_store_alloc_dtor(s, l.total, instance_dtor);
   if (!block) return tova_error_set(err, TOVA_ERR_NOMEM, "instantiate: out of memory");
   tova_instance *inst = (tova_instance *)block;
   if (!borrow) tova_module_retain(m);
@@ -293,6 +308,7 @@ static tova_status instance_new(tova_store *s, tova_module *m, const tova_extern
   inst->module_borrowed = borrow;
   inst->store = s;
   inst->funcs = (tova_func **)(block + l.funcs);
+  inst->nimported_funcs = m->nimported_funcs;
   inst->tables = (tova_table **)(block + l.tables);
   inst->memories = (tova_memory **)(block + l.memories);
   inst->globals = (tova_global **)(block + l.globals);

@@ -315,13 +315,11 @@ L_CALL_INDIRECT: { /* argbase idxslot typeidx tableidx */
   uint32_t i = I32(2);
   /* The reference interpreter names the element: "uninitialized element 2". */
   if (i >= t->size) {
-    snprintf(e->trap_buf, sizeof e->trap_buf, MSG_UNDEF_ELEM " %u", i);
-    TRAP(e->trap_buf);
+    TRAP(wasm_exec_trap_printf(e, MSG_UNDEF_ELEM, MSG_UNDEF_ELEM " %u", i));
   }
   tova_func *cf = (tova_func *)t->elems[i];
   if (!cf) {
-    snprintf(e->trap_buf, sizeof e->trap_buf, MSG_UNINIT_ELEM " %u", i);
-    TRAP(e->trap_buf);
+    TRAP(wasm_exec_trap_printf(e, MSG_UNINIT_ELEM, MSG_UNINIT_ELEM " %u", i));
   }
   const tova_functype *want = &inst->module->types[U(3)];
   if (cf->type != want && !wasm_functype_equal(cf->type, want)) TRAP(MSG_SIG_MISMATCH);

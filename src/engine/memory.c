@@ -38,8 +38,12 @@
 typedef struct memory_obj {
   tova_memory pub; /* first, so a tova_memory* is a memory_obj* */
   uint32_t declared_max;
-  tova_vslot slot; /* the home when it is a pool slot: slot.base == pub.base */
+  /* Its home is a pool slot (vslot.c): the slot is pub.base, pub.reserved
+   * bytes, of which slot_resident may be resident. Kept as these two fields
+   * rather than a tova_vslot, whose other two would repeat pub's. */
+  bool pooled;
   bool large_pages; /* its home is advised to use large pages (see below) */
+  size_t slot_resident;
 } memory_obj;
 
 /* A memory at least this large asks for large pages (2 MiB transparent huge
@@ -72,17 +76,19 @@ static void release_home(memory_obj *mo) {
   tova_memory *m = &mo->pub;
   if (!m->base) return;
 #if TOVA_DEBUG
-  if (mo->slot.base) check_clean_beyond(m, wasm_memory_dirty_bytes(m));
+  if (mo->pooled) check_clean_beyond(m, wasm_memory_dirty_bytes(m));
 #endif
   /* The pool's invariant (vslot.c: a slot is handed out all zero) rests on
    * this figure covering every byte that may be nonzero: see `written` and
    * `dirty` in store.h for who keeps it so. */
-  if (mo->large_pages && mo->slot.base) /* the next user of the slot may be small */
-    tova_vmem_advise_large(mo->slot.base, mo->slot.bytes, false);
+  if (mo->large_pages && mo->pooled) /* the next user of the slot may be small */
+    tova_vmem_advise_large(m->base, (size_t)m->reserved, false);
   mo->large_pages = false;
-  if (mo->slot.base)
-    tova_vslot_free(&mo->slot, (size_t)wasm_memory_dirty_bytes(m)); /* clears mo->slot */
-  else
+  if (mo->pooled) {
+    tova_vslot slot = {m->base, (size_t)m->reserved, mo->slot_resident};
+    tova_vslot_free(&slot, (size_t)wasm_memory_dirty_bytes(m));
+    mo->pooled = false;
+  } else
     tova_vmem_release(m->base, (size_t)m->reserved);
   m->base = NULL;
   m->reserved = 0;
@@ -116,7 +122,7 @@ static bool resize(memory_obj *mo, uint32_t pages) {
   uint64_t bytes = (uint64_t)pages * WASM_PAGE_SIZE;
   if (bytes <= m->reserved) {
     /* A slot is accessible throughout; an own mapping opens up the new pages. */
-    if (!mo->slot.base && !tova_vmem_commit(m->base + m->size, (size_t)(bytes - m->size)))
+    if (!mo->pooled && !tova_vmem_commit(m->base + m->size, (size_t)(bytes - m->size)))
       return false;
   } else {
     uint64_t max_bytes = (uint64_t)m->max_pages * WASM_PAGE_SIZE;
@@ -140,7 +146,8 @@ static bool resize(memory_obj *mo, uint32_t pages) {
     }
     m->base = base;
     m->reserved = reserved;
-    mo->slot = slot;
+    mo->pooled = slot.base != NULL;
+    mo->slot_resident = slot.resident;
   }
   m->pages = pages;
   m->size = bytes;

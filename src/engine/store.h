@@ -84,12 +84,17 @@ struct tova_global {
 struct tova_instance {
   tova_module *module; /* retained, unless module_borrowed */
   tova_store *store;
-  /* module->nfuncs. Imported functions are set at instantiation; a defined
-   * one's object is made on first use (wasm_instance_func): exports, table
-   * elements, ref.func, the start function. Calls inside the instance enter
-   * the code directly and never need it, so most of a task's functions
-   * never get one (48 bytes each that a parked task no longer carries). */
+  /* module->nimported_funcs: the imported functions, set at instantiation
+   * (calls to them go through here: interp's CALL_FUNC). */
   tova_func **funcs;
+  /* The objects of defined functions (module->nfuncs - nimported_funcs,
+   * function i at defined[i - nimported_funcs]), made on first use
+   * (wasm_instance_func): exports, table elements, ref.func, the start
+   * function. Calls inside the instance enter the code directly and never
+   * need one, so most functions of a task never get one (48 bytes each), nor
+   * the task this array (8 bytes a function) unless one is made. NULL until
+   * then. */
+  tova_func **defined;
   tova_table **tables;   /* module->ntables */
   tova_memory **memories;/* module->nmemories */
   tova_global **globals; /* module->nglobals */
@@ -97,6 +102,7 @@ struct tova_instance {
   uint8_t *data_dropped; /* module->ndatas flags */
   /* Cached for the interpreter: memory 0 if any. */
   tova_memory *mem0;
+  uint32_t nimported_funcs; /* module->nimported_funcs, for wasm_instance_func */
   /* The creator keeps module alive for as long as this instance lives
    * (wasm_instance_new_borrowing): no reference of its own. */
   bool module_borrowed;
@@ -107,9 +113,16 @@ struct tova_instance {
  * rule: one thread at a time, so no lock. */
 tova_func *wasm_instance_func_make(tova_instance *inst, uint32_t i);
 static inline tova_func *wasm_instance_func(tova_instance *inst, uint32_t i) {
-  tova_func *f = inst->funcs[i];
+  if (i < inst->nimported_funcs) return inst->funcs[i];
+  tova_func *f = inst->defined ? inst->defined[i - inst->nimported_funcs] : NULL;
   return f ? f : wasm_instance_func_make(inst, i);
 }
+
+/* Function i of inst for a call made now (tova_exec_call keeps no pointer
+ * to it): its object if it has one, else a temporary one written to *room,
+ * recorded nowhere. A task calling its export this way makes no object for
+ * it, 48 bytes of every parked task. */
+tova_func *wasm_instance_func_for_call(tova_instance *inst, uint32_t i, tova_func *room);
 
 /* Grow helpers shared by memory.grow/table.grow and the C API. Return the old
  * size, or -1 (as uint32_t 0xFFFFFFFF) when the grow is refused. */

@@ -95,7 +95,7 @@ static tova_wasm_task *task_of(tova_host_call *call) {
  * never register a wait, or a channel would later hand a value to a task
  * that has already failed. Its imports complete what can complete now and
  * trap instead of parking. */
-static bool in_start_function(const tova_wasm_task *t) { return t->fn == NULL; }
+static bool in_start_function(const tova_wasm_task *t) { return t->fn_index == WT_NO_FN; }
 
 static tova_status refuse_cancelled(tova_host_call *call, tova_wasm_task *t) {
   tova_plat_spin_unlock(&t->mu);

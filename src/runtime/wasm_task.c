@@ -181,7 +181,7 @@ static size_t block_stride(uint32_t nparams, uint32_t nresults, size_t func_len,
 
 static wt_block *block_of(const tova_wasm_task *t) {
   if (!t->in_block) return NULL;
-  size_t stride = block_stride(t->ft.nparams, t->ft.nresults, t->func_len, t->timer_room);
+  size_t stride = block_stride(t->ft->nparams, t->ft->nresults, t->func_len, t->timer_room);
   return (wt_block *)((uint8_t *)t - BLOCK_HEAD - (size_t)t->block_index * stride);
 }
 
@@ -231,7 +231,7 @@ size_t tova_wasm_task_rows_done(const tova_wasm_task *t) {
 
 const tova_val *tova_wasm_task_results(const tova_wasm_task *t, tova_functype *type) {
   if (!t) return NULL;
-  if (type) *type = t->ft;
+  if (type) *type = *t->ft;
   return wt_results((tova_wasm_task *)t);
 }
 
@@ -304,7 +304,7 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
   if (t->store) tova_store_free(t->store);
   t->store = NULL;
   t->inst = NULL;
-  t->fn = NULL;
+  t->fn_index = WT_NO_FN;
   /* A select withdrawn by a cancel was never resumed: drop our reference
    * (t->sel is live only while the wait is a select, see wasm_task.h). */
   tova_select *sel = NULL;
@@ -403,15 +403,12 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
   if (wl) tova_linker_free(wl); /* the functions themselves live in the store */
   if (ext != on_stack) free(ext);
   if (st != TOVA_OK) return st;
-  tova_extern out;
-  st = tova_instance_export_n(t->inst, wt_func(t), t->func_len, &out);
-  if (st == TOVA_ERR_NOMEM) return tova_error_set(err, st, "out of memory for the exported function");
-  if (st != TOVA_OK || out.kind != TOVA_EXTERN_FUNC)
+  const wasm_export *ex = wasm_module_find_export(t->module, wt_func(t), t->func_len);
+  if (!ex || ex->kind != TOVA_EXTERN_FUNC)
     return tova_error_set(err, TOVA_ERR_NOT_FOUND, "no exported function");
-  t->fn = out.of.func;
-  /* What this instance took, its exported function's object included (the
-   * same for every instance of a module): a stale hint is corrected by the
-   * first task that had it. */
+  t->fn_index = ex->index;
+  /* What this instance took (the same for every instance of a module): a
+   * stale hint is corrected by the first task that had it. */
   store_hint.module = t->module;
   store_hint.bytes = wasm_store_used(t->store);
   return TOVA_OK;
@@ -438,11 +435,12 @@ static tova_status wt_step(tova_task *task, void *userdata) {
    * other, and cancelling now would lose it. The task resumes with what it
    * got; the cancel's interrupt (sticky) stops it at its next back-edge or
    * call, and a task that returns first ends with its result. */
-  if (why && !(t->fn && wait_ended_by_itself(t))) {
+  if (why && !(t->fn_index != WT_NO_FN && wait_ended_by_itself(t))) {
     set_cancelled(t, why);
     return why;
   }
-  if (!t->fn) {
+  tova_func room;
+  if (t->fn_index == WT_NO_FN) {
     tova_exec *e = exec_take(t->max_stack_bytes);
     if (!e) {
       set_result(t, TOVA_ERR_NOMEM, "%.*s: out of memory for an execution",
@@ -461,7 +459,8 @@ static tova_status wt_step(tova_task *task, void *userdata) {
     }
     st = instantiate(t, &err);
     if (st == TOVA_OK) {
-      st = tova_exec_call(t->exec, t->fn, t->rows_args, t->rows_results, &err);
+      st = tova_exec_call(t->exec, wasm_instance_func_for_call(t->inst, t->fn_index, &room),
+                          t->rows_args, t->rows_results, &err);
     } else if (st != TOVA_ERR_CANCELLED) {
       char why_msg[TOVA_ERROR_MAX];
       snprintf(why_msg, sizeof why_msg, "%s", err.message);
@@ -470,7 +469,7 @@ static tova_status wt_step(tova_task *task, void *userdata) {
   } else {
     tova_val host[1] = {{0}};
     tova_rt_tova_wait_results(t, host);
-    st = tova_exec_resume(t->exec, host, t->rows_results + (size_t)t->row * t->ft.nresults, &err);
+    st = tova_exec_resume(t->exec, host, t->rows_results + (size_t)t->row * t->ft->nresults, &err);
   }
   /* Bulk: the next rows, on the same instance and execution. */
   while (st == TOVA_OK && ++t->row < t->nrows) {
@@ -478,8 +477,9 @@ static tova_status wt_step(tova_task *task, void *userdata) {
       st = TOVA_ERR_CANCELLED;
       break;
     }
-    st = tova_exec_call(t->exec, t->fn, t->rows_args + (size_t)t->row * t->ft.nparams,
-                        t->rows_results + (size_t)t->row * t->ft.nresults, &err);
+    st = tova_exec_call(t->exec, wasm_instance_func_for_call(t->inst, t->fn_index, &room),
+                        t->rows_args + (size_t)t->row * t->ft->nparams,
+                        t->rows_results + (size_t)t->row * t->ft->nresults, &err);
   }
   if (st == TOVA_SUSPENDED) return TOVA_SUSPENDED;
   /* A cancel wins over whatever the interrupted code was doing (a host call
@@ -534,17 +534,20 @@ static tova_status check_imports(tova_module *m, bool wasi, tova_error *err) {
 /* Validate cfg (export, arguments, imports; `same` skips the checks already
  * made for the previous config of a batch); *ft is the export's signature. */
 static tova_status check(tova_runtime *rt, const tova_wasm_task_config *cfg, bool same,
-                         tova_functype *ft, tova_error *err) {
+                         const tova_functype **ftp, tova_error *err) {
   if (!rt || !cfg || !cfg->module || (!cfg->func && cfg->func_len) || (cfg->nargs && !cfg->args))
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "wasm task: missing runtime, module or func");
   int fl = (int)(cfg->func_len > 64 ? 64 : cfg->func_len);
   if (!same) {
-    if (tova_module_export_functype_n(cfg->module, cfg->func, cfg->func_len, ft) != TOVA_OK)
+    const wasm_export *ex = wasm_module_find_export(cfg->module, cfg->func, cfg->func_len);
+    if (!ex || ex->kind != TOVA_EXTERN_FUNC)
       return tova_error_set(err, TOVA_ERR_NOT_FOUND, "the module has no exported function '%.*s'",
                             fl, cfg->func);
+    *ftp = wasm_func_type(cfg->module, ex->index); /* the module's: tasks point at it */
     tova_status st = check_imports(cfg->module, cfg->wasi != NULL, err);
     if (st != TOVA_OK) return st;
   }
+  const tova_functype *ft = *ftp;
   if (cfg->nrows && ((ft->nparams && !cfg->rows_args) || (ft->nresults && !cfg->rows_results)))
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "wasm task: %zu rows without their arrays",
                           cfg->nrows);
@@ -570,7 +573,7 @@ static tova_wasm_task *build(tova_runtime *rt, const tova_wasm_task_config *cfg,
                              const tova_functype *ft, void *mem, bool in_block, size_t index,
                              uint64_t id) {
   tova_wasm_task *t = mem;
-  t->ft = *ft; /* wt_args, wt_results and wt_func need the counts */
+  t->ft = ft; /* wt_args, wt_results and wt_func need the counts */
   if (cfg->func_len) memcpy((char *)wt_func(t), cfg->func, cfg->func_len);
   t->func_len = (uint32_t)cfg->func_len;
   t->timer_room = cfg->timeout_ms > 0;
@@ -595,6 +598,7 @@ static tova_wasm_task *build(tova_runtime *rt, const tova_wasm_task_config *cfg,
   t->done = cfg->done;
   t->userdata = cfg->userdata;
   t->status = TOVA_PENDING;
+  t->fn_index = WT_NO_FN;
   atomic_init(&t->refs, 2); /* the caller + the runtime until ended */
   atomic_init(&t->cancel, 0);
   atomic_init(&t->wstate, WT_WS_IDLE);
@@ -603,10 +607,11 @@ static tova_wasm_task *build(tova_runtime *rt, const tova_wasm_task_config *cfg,
 
 /* Check cfg and build its task in its own allocation, not yet live. */
 static tova_status prepare(tova_runtime *rt, const tova_wasm_task_config *cfg, bool same,
-                           tova_functype *ft, tova_wasm_task **out, tova_error *err) {
+                           const tova_functype **ftp, tova_wasm_task **out, tova_error *err) {
   *out = NULL;
-  tova_status st = check(rt, cfg, same, ft, err);
+  tova_status st = check(rt, cfg, same, ftp, err);
   if (st != TOVA_OK) return st;
+  const tova_functype *ft = *ftp;
   void *mem = calloc(1, task_bytes(cfg, ft));
   if (!mem) return tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for a task");
   *out = build(rt, cfg, ft, mem, false, 0, atomic_fetch_add(&next_task_id, 1));
@@ -639,7 +644,7 @@ static void go_live(tova_runtime *rt, tova_wasm_task *const *tasks, size_t n,
     if (cfg->timeout_ms > 0) { /* build() made room for the timer */
       TOVA_ASSERT(t->timer_room);
       tova_rt_timer *d =
-          (tova_rt_timer *)((char *)t + deadline_offset(t->ft.nparams, t->ft.nresults, t->func_len));
+          (tova_rt_timer *)((char *)t + deadline_offset(t->ft->nparams, t->ft->nresults, t->func_len));
       tova_rt_timer_init(d, deadline_fired, t);
       atomic_fetch_add(&t->refs, 1);
       t->deadline = d;
@@ -654,7 +659,7 @@ static void go_live(tova_runtime *rt, tova_wasm_task *const *tasks, size_t n,
 tova_status tova_wasm_task_spawn(tova_runtime *rt, const tova_wasm_task_config *cfg,
                                  tova_wasm_task **out, tova_error *err) {
   if (out) *out = NULL;
-  tova_functype ft;
+  const tova_functype *ft = NULL;
   tova_wasm_task *t;
   tova_status st = prepare(rt, cfg, false, &ft, &t, err);
   if (st != TOVA_OK) return st;
@@ -726,7 +731,7 @@ tova_status tova_wasm_task_spawn_batch(tova_runtime *rt, size_t n, const tova_wa
   if (failed) *failed = 0;
   if (!out || (n && !cfgs)) return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "wasm task batch: missing arrays");
   if (n == 0) return TOVA_OK;
-  tova_functype ft = {0, 0, NULL, NULL};
+  const tova_functype *ft = NULL;
   /* Runs of configs with the same module and export (Tova's compiler sends
    * the same for every task) are checked once and built WT_BLOCK_MAX at a
    * time in one block: one allocation instead of one per task, and, as the
@@ -737,7 +742,7 @@ tova_status tova_wasm_task_spawn_batch(tova_runtime *rt, size_t n, const tova_wa
   while (i < n) {
     size_t j = i + 1, bad = i, fits = 0;
     tova_status st = check(rt, &cfgs[i], false, &ft, err);
-    if (st == TOVA_OK) fits = block_fits(&cfgs[i], &ft);
+    if (st == TOVA_OK) fits = block_fits(&cfgs[i], ft);
     while (st == TOVA_OK && j < n && j - i < fits && same_as_previous(cfgs, j)) {
       st = check(rt, &cfgs[j], true, &ft, err);
       if (st == TOVA_OK) j++;
@@ -745,7 +750,7 @@ tova_status tova_wasm_task_spawn_batch(tova_runtime *rt, size_t n, const tova_wa
     }
     if (st == TOVA_OK && j - i == 1) {
       st = prepare(rt, &cfgs[i], true, &ft, &out[i], err);
-    } else if (st == TOVA_OK && !build_block(rt, &cfgs[i], j - i, &ft, &out[i])) {
+    } else if (st == TOVA_OK && !build_block(rt, &cfgs[i], j - i, ft, &out[i])) {
       st = tova_error_set(err, TOVA_ERR_NOMEM, "out of memory for %zu tasks", j - i);
     }
     if (st != TOVA_OK) {

@@ -84,6 +84,8 @@ typedef struct wt_block {
  * has a timeout, its deadline timer. A parked task is mostly this struct (a
  * runtime may keep a million of them), so the fields are sized and ordered to
  * leave no padding, and the wait states share a union (see below). */
+#define WT_NO_FN UINT32_MAX
+
 struct tova_wasm_task {
   _Atomic uint32_t refs;   /* caller's + 1 until ended + 1 while the deadline is armed */
   _Atomic uint32_t cancel; /* 0, or the first cancel reason */
@@ -93,7 +95,7 @@ struct tova_wasm_task {
   tova_module *module;
   uint32_t func_len;  /* the name: wt_func(t) */
   tova_status status; /* final, once ended */
-  tova_functype ft;   /* the export's signature (points into module) */
+  const tova_functype *ft; /* the export's signature (the module's) */
   /* The calls: nrows rows of arguments/results (one row: wt_args/wt_results). */
   uint32_t nrows, row;
   const tova_val *rows_args;
@@ -104,7 +106,6 @@ struct tova_wasm_task {
   tova_wasi *wasi; /* owned; NULL without WASI */
   tova_store *store;
   tova_instance *inst;
-  tova_func *fn;
   tova_exec *exec; /* from the first step until ended, under mu (cancel interrupts it) */
   size_t max_stack_bytes;
   char *message; /* final error message (malloc'd), NULL on success */
@@ -118,6 +119,10 @@ struct tova_wasm_task {
    * deadlock messages). */
   tova_chan_id last_chan;
   uint32_t sel_cap;  /* sel_cases' room, kept from one select to the next */
+  /* The export's function index once instantiated (its start function has
+   * run); WT_NO_FN before and once ended. The call makes no function object
+   * (wasm_instance_func_for_call). */
+  uint32_t fn_index;
   uint8_t wait;      /* wt_wait_kind, under mu */
   uint8_t last_wait; /* wt_wait_kind of the last blocking wait */
   bool ended;        /* under mu: exec and store are gone */
@@ -160,9 +165,9 @@ struct tova_wasm_task {
 
 /* The values and the name stored after the struct. */
 static inline tova_val *wt_args(tova_wasm_task *t) { return (tova_val *)(t + 1); }
-static inline tova_val *wt_results(tova_wasm_task *t) { return wt_args(t) + t->ft.nparams; }
+static inline tova_val *wt_results(tova_wasm_task *t) { return wt_args(t) + t->ft->nparams; }
 static inline const char *wt_func(const tova_wasm_task *t) {
-  return (const char *)((const tova_val *)(t + 1) + t->ft.nparams + t->ft.nresults);
+  return (const char *)((const tova_val *)(t + 1) + t->ft->nparams + t->ft->nresults);
 }
 
 /* Activity accounting (wasm_task.c). */

@@ -277,7 +277,15 @@ static void test_function_objects_made_once_on_first_use(void) {
   tova_error err = {0};
   CHECK(tova_instance_new(s, m, &imp, 1, &inst, &err) == TOVA_OK);
   if (inst) {
-    CHECK(inst->funcs[1] == NULL); /* never referenced: no object */
+    /* The element segment made function 0's object; function 1 has none. */
+    CHECK(inst->defined != NULL && inst->defined[0] != NULL);
+    CHECK(inst->defined && inst->defined[1] == NULL);
+    /* A call made without a lasting reference (a task's entry) makes none. */
+    tova_func room, *f1 = wasm_instance_func_for_call(inst, 1, &room);
+    tova_val r1 = {0};
+    CHECK(f1 == &room && call0(f1, &r1, &err) == TOVA_OK);
+    CHECK_EQ_I64(r1.i32, 8);
+    CHECK(inst->defined && inst->defined[1] == NULL);
     tova_extern a, b;
     CHECK(tova_instance_export(inst, "f", &a) == TOVA_OK);
     CHECK(tova_instance_export(inst, "f", &b) == TOVA_OK);
@@ -286,7 +294,7 @@ static void test_function_objects_made_once_on_first_use(void) {
     tova_val r = {0};
     CHECK(a.of.func && call0(a.of.func, &r, &err) == TOVA_OK);
     CHECK_EQ_I64(r.i32, 7);
-    CHECK(inst->funcs[1] == NULL);
+    CHECK(inst->defined && inst->defined[1] == NULL);
   }
   tova_module_release(m);
   tova_store_free(s);

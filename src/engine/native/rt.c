@@ -22,7 +22,7 @@ static const char *const trap_messages[WASM_NT_COUNT] = {
     [WASM_NT_CANCELLED] = "cancelled",
     [WASM_NT_SIG_MISMATCH] = "indirect call type mismatch",
     [WASM_NT_NO_MEMORY] = "out of memory (a function reference)",
-    [WASM_NT_MESSAGE] = NULL, /* exec->trap_buf */
+    [WASM_NT_MESSAGE] = NULL, /* exec->trap_msg, set by the caller */
 };
 
 /* Native code may use the C stack down to this far above the thread's stack
@@ -90,7 +90,7 @@ tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, c
 
 _Noreturn void wasm_native_trap(wasm_native_ctx *c, uint32_t kind) {
   if (kind >= WASM_NT_COUNT) kind = WASM_NT_UNREACHABLE;
-  c->exec->trap_msg = kind == WASM_NT_MESSAGE ? c->exec->trap_buf : trap_messages[kind];
+  if (kind != WASM_NT_MESSAGE) c->exec->trap_msg = trap_messages[kind];
   siglongjmp(*c->trap_jmp, (int)kind + 1);
 }
 
@@ -187,12 +187,13 @@ const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32
   tova_table *t = c->inst->tables[table];
   /* The reference interpreter names the element: "uninitialized element 2". */
   if (i >= t->size) {
-    snprintf(c->exec->trap_buf, sizeof c->exec->trap_buf, "undefined element %u", i);
+    c->exec->trap_msg = wasm_exec_trap_printf(c->exec, "undefined element", "undefined element %u", i);
     wasm_native_trap(c, WASM_NT_MESSAGE);
   }
   const tova_func *f = t->elems[i];
   if (!f) {
-    snprintf(c->exec->trap_buf, sizeof c->exec->trap_buf, "uninitialized element %u", i);
+    c->exec->trap_msg =
+        wasm_exec_trap_printf(c->exec, "uninitialized element", "uninitialized element %u", i);
     wasm_native_trap(c, WASM_NT_MESSAGE);
   }
   const tova_functype *want = &c->inst->module->types[type_index];

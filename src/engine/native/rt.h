@@ -40,7 +40,7 @@ typedef enum wasm_native_trap_kind {
   WASM_NT_CANCELLED,
   WASM_NT_SIG_MISMATCH,
   WASM_NT_NO_MEMORY, /* a function reference the store had no memory for */
-  WASM_NT_MESSAGE, /* the message is already in exec->trap_buf */
+  WASM_NT_MESSAGE, /* the message is already in exec->trap_msg */
   WASM_NT_COUNT
 } wasm_native_trap_kind;
 
