@@ -115,14 +115,14 @@ bool wasm_exec_grow_stack(tova_exec *e, size_t need) {
   TOVA_ASSERT(e->stack != e->inline_slots || e->stack_cap == EXEC_INLINE_SLOTS);
   if (need <= e->stack_cap) return true;
   if (need > e->stack_max) return false;
-  size_t cap = e->stack_cap * 2;
+  size_t cap = (size_t)e->stack_cap * 2;
   if (cap < need) cap = need;
   if (cap > e->stack_max) cap = e->stack_max;
   uint64_t *s = resize_array(e->stack, e->inline_slots, e->stack_cap * sizeof(uint64_t),
                              cap * sizeof(uint64_t));
   if (!s) return false;
   e->stack = s;
-  e->stack_cap = cap;
+  e->stack_cap = (uint32_t)cap; /* <= stack_max */
   return true;
 }
 
@@ -130,14 +130,14 @@ bool wasm_exec_grow_frames(tova_exec *e, size_t need) {
   TOVA_ASSERT(e->frames != e->inline_frames || e->frames_cap == EXEC_INLINE_FRAMES);
   if (need <= e->frames_cap) return true;
   if (need > e->frames_max) return false;
-  size_t cap = e->frames_cap * 2;
+  size_t cap = (size_t)e->frames_cap * 2;
   if (cap < need) cap = need;
   if (cap > e->frames_max) cap = e->frames_max;
   wasm_frame *f = resize_array(e->frames, e->inline_frames, e->frames_cap * sizeof(wasm_frame),
                                cap * sizeof(wasm_frame));
   if (!f) return false;
   e->frames = f;
-  e->frames_cap = cap;
+  e->frames_cap = (uint32_t)cap; /* <= frames_max */
   return true;
 }
 

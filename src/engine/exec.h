@@ -49,19 +49,21 @@ struct tova_host_call {
 #define EXEC_INLINE_SLOTS 9u
 #define EXEC_INLINE_FRAMES 1u
 
+/* Counts and offsets are 32 bits: they never exceed stack_max/frames_max
+ * (a parked task carries this struct, so its size counts). */
 struct tova_exec {
   uint64_t *stack;   /* inline_slots or a heap array (see the invariant at the top) */
-  size_t stack_cap;  /* slots allocated */
   wasm_frame *frames; /* inline_frames or a heap array */
-  size_t frames_cap;
-  size_t nframes;
+  uint32_t stack_cap;  /* slots allocated */
+  uint32_t frames_cap;
+  uint32_t nframes;
+  uint32_t stack_max;  /* slots allowed */
+  uint32_t frames_max; /* frames allowed */
   /* The interpreter's view while it runs (kept here rather than in locals so
    * the dispatch loop has few live variables: clang spills badly otherwise). */
   uint64_t *slimit;   /* stack + stack_cap */
   wasm_frame *fsp;    /* next free frame */
   wasm_frame *fend;   /* frames + frames_cap */
-  uint32_t stack_max;  /* slots allowed */
-  uint32_t frames_max; /* frames allowed */
 
   atomic_uint interrupt; /* set by tova_exec_interrupt from any thread */
   /* Saved interpreter registers while suspended (and at entry of a run). */
@@ -71,11 +73,11 @@ struct tova_exec {
    * completed: its results must reach the code), only at the next back-edge
    * or call. */
   bool resuming;
+  uint32_t fp_off;
+  uint32_t host_results_off; /* where the parked host call's results go */
   void *userdata;
   const wasm_cell *pc;
-  size_t fp_off;
   tova_instance *inst;
-  size_t host_results_off; /* where the parked host call's results go */
   const tova_functype *host_type;
   const tova_functype *entry_type; /* the function tova_exec_call was given */
 
