@@ -495,10 +495,10 @@ static napi_value batch_start(napi_env env, wasm_batch *b) {
 }
 
 static napi_value exec_wasm(napi_env env, napi_callback_info info) {
-  return tova_napi_exec_wasm(env, info, "execWasm", NULL);
+  return tova_napi_exec_wasm(env, info, TOVA_NAPI_EXEC_WASM, NULL);
 }
 static napi_value exec_wasm_with_channels(napi_env env, napi_callback_info info) {
-  return tova_napi_exec_wasm(env, info, "execWasmWithChannels", NULL);
+  return tova_napi_exec_wasm(env, info, TOVA_NAPI_EXEC_WASM_WITH_CHANNELS, NULL);
 }
 
 static napi_value concurrent(napi_env env, napi_callback_info info, const char *fn, batch_mode mode) {
@@ -719,7 +719,7 @@ static napi_value handle_cancel(napi_env env, napi_callback_info info) {
  * TOVA_CANCELLED unless the task has already ended). */
 static napi_value spawn_wasm(napi_env env, napi_callback_info info) {
   tova_wasm_task *t = NULL;
-  napi_value promise = tova_napi_exec_wasm(env, info, "spawnWasm", &t);
+  napi_value promise = tova_napi_exec_wasm(env, info, TOVA_NAPI_SPAWN_WASM, &t);
   if (!promise || !t) return promise; /* bad input: a rejected promise, or an exception */
   task_handle *h = malloc(sizeof *h);
   napi_value obj, id, cancel;

@@ -36,6 +36,11 @@ napi_status tova_napi_wasm_results(napi_env env, const tova_functype *ft, const 
  * the Promise of its result (a rejected one for bad input), or NULL with a JS
  * exception pending. handle_out (may be NULL) receives a retained task once
  * spawned (spawnWasm). */
-napi_value tova_napi_exec_wasm(napi_env env, napi_callback_info info, const char *fn,
+typedef enum tova_napi_exec_fn {
+  TOVA_NAPI_EXEC_WASM,
+  TOVA_NAPI_EXEC_WASM_WITH_CHANNELS,
+  TOVA_NAPI_SPAWN_WASM
+} tova_napi_exec_fn;
+napi_value tova_napi_exec_wasm(napi_env env, napi_callback_info info, tova_napi_exec_fn which,
                                tova_wasm_task **handle_out);
 #endif /* TOVA_NAPI_WASM_INTERNAL_H */

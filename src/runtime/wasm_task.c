@@ -170,6 +170,11 @@ static size_t deadline_offset(uint32_t nparams, uint32_t nresults, size_t func_l
 /* Bytes of a task: the struct, then its argument and result values, then the
  * export's name, then (timer_room: it has a timeout) its deadline timer; in a
  * block, rounded up to WT_BLOCK_ALIGN. */
+/* The deadline timer of a task with timer_room. */
+static tova_rt_timer *wt_deadline(tova_wasm_task *t) {
+  return (tova_rt_timer *)((char *)t + deadline_offset(t->ft->nparams, t->ft->nresults, t->func_len));
+}
+
 static size_t task_size(uint32_t nparams, uint32_t nresults, size_t func_len, bool timer_room) {
   return timer_room ? deadline_offset(nparams, nresults, func_len) + sizeof(tova_rt_timer)
                     : sizeof(tova_wasm_task) + ((size_t)nparams + nresults) * sizeof(tova_val) +
@@ -317,7 +322,7 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
   tova_plat_spin_unlock(&t->mu);
   if (sel) tova_select_release(sel);
   exec_give(exec, t->max_stack_bytes);
-  if (t->deadline && tova_rt_timer_disarm(&t->rt->timers, t->deadline))
+  if (t->deadline_armed && tova_rt_timer_disarm(&t->rt->timers, wt_deadline(t)))
     tova_wasm_task_release(t); /* the deadline's reference */
 
   tova_runtime *rt = t->rt;
@@ -643,13 +648,12 @@ static void go_live(tova_runtime *rt, tova_wasm_task *const *tasks, size_t n,
     t->wasi = cfg->wasi; /* taken over from here on */
     if (cfg->timeout_ms > 0) { /* build() made room for the timer */
       TOVA_ASSERT(t->timer_room);
-      tova_rt_timer *d =
-          (tova_rt_timer *)((char *)t + deadline_offset(t->ft->nparams, t->ft->nresults, t->func_len));
+      tova_rt_timer *d = wt_deadline(t);
       tova_rt_timer_init(d, deadline_fired, t);
       atomic_fetch_add(&t->refs, 1);
-      t->deadline = d;
+      t->deadline_armed = true;
       if (!tova_rt_timer_arm(&rt->timers, d, cfg->timeout_ms)) {
-        t->deadline = NULL;
+        t->deadline_armed = false;
         atomic_fetch_sub(&t->refs, 1);
       }
     }

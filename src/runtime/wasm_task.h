@@ -127,8 +127,14 @@ struct tova_wasm_task {
   uint8_t last_wait; /* wt_wait_kind of the last blocking wait */
   bool ended;        /* under mu: exec and store are gone */
   bool exited;       /* a WASI program called proc_exit (its status: tova_wasi_exit_status) */
-  bool in_block;     /* lives in a wt_block, as its task number block_index */
-  bool timer_room;   /* its allocation has room for a deadline timer (it has a timeout) */
+  /* Set before the task is queued and only read after (no concurrent
+   * writers, so they may share a byte): */
+  bool in_block : 1;   /* lives in a wt_block, as its task number block_index */
+  bool timer_room : 1; /* its allocation has room for a deadline timer (it has a timeout) */
+  /* The deadline timer (wt_deadline: in this allocation after the name) is
+   * armed: it then holds a reference to the task (released by whichever of
+   * the timer and the end disarms it). Read when the task ends. */
+  bool deadline_armed : 1;
   uint16_t block_index;
   tova_select_case *sel_cases; /* the cases of the current or last select */
   /* What the current wait needs, by kind. Invariant: the member named for
@@ -153,12 +159,6 @@ struct tova_wasm_task {
       bool sel_blocks; /* a select without timeout counts as blocked */
     };
   };
-
-  /* The deadline timer, in this allocation after the name, when the task has
-   * a timeout and arming it succeeded: it then holds a reference to the task
-   * (released by whichever of the timer and the end disarms it). NULL
-   * otherwise. Set before the task is queued, read when it ends. */
-  tova_rt_timer *deadline;
 
   tova_wasm_task *next, *prev; /* rt->wasm_live, under rt->wasm_mu */
 };
