@@ -91,7 +91,7 @@ static tova_status check_import(const tova_module *m, uint32_t i, const tova_ext
 /* ---- the instance block ---- */
 
 typedef struct layout {
-  size_t funcs, tables, memories, globals, own_globals, elem_dropped, data_dropped;
+  size_t funcs, tables, memories, globals, own_globals, dropped;
   size_t total;
 } layout;
 
@@ -110,8 +110,7 @@ static layout plan_layout(const tova_module *m) {
   l.globals = place(&at, m->nglobals * sizeof(tova_global *), alignof(tova_global *));
   l.own_globals =
       place(&at, (m->nglobals - m->nimported_globals) * sizeof(tova_global), alignof(tova_global));
-  l.elem_dropped = place(&at, m->nelems, 1);
-  l.data_dropped = place(&at, m->ndatas, 1);
+  l.dropped = place(&at, (size_t)m->nelems + m->ndatas, 1); /* wasm_elem/data_dropped */
   l.total = at;
   return l;
 }
@@ -183,7 +182,7 @@ static tova_status init_elem(tova_instance *inst, uint32_t idx, tova_error *err)
       t->elems[offset + k] = v.ref;
     }
   }
-  inst->elem_dropped[idx] = 1; /* active and declarative segments are dropped */
+  wasm_elem_dropped(inst)[idx] = 1; /* active and declarative segments are dropped */
   return TOVA_OK;
 }
 
@@ -207,7 +206,7 @@ static tova_status init_data(tova_instance *inst, uint32_t idx, tova_error *err)
     memcpy(mem->base + offset, seg->bytes, seg->len);
     if ((uint64_t)offset + seg->len > mem->dirty) mem->dirty = (uint64_t)offset + seg->len; /* store.h */
   }
-  inst->data_dropped[idx] = 1;
+  wasm_data_dropped(inst)[idx] = 1;
   return TOVA_OK;
 }
 
@@ -312,8 +311,7 @@ static tova_status instance_new(tova_store *s, tova_module *m, const tova_extern
   inst->tables = (tova_table **)(block + l.tables);
   inst->memories = (tova_memory **)(block + l.memories);
   inst->globals = (tova_global **)(block + l.globals);
-  inst->elem_dropped = (uint8_t *)(block + l.elem_dropped);
-  inst->data_dropped = (uint8_t *)(block + l.data_dropped);
+  inst->dropped = (uint8_t *)(block + l.dropped);
   tova_global *own_globals = (tova_global *)(block + l.own_globals);
 
   /* Imports take the first indices of each space, in import order. */

@@ -859,7 +859,7 @@ L_MEMORY_GROW: /* d delta */
 L_MEMORY_INIT: { /* dataidx dst src n */
   uint32_t idx = (uint32_t)U(1);
   const wasm_data_segment *seg = &inst->module->datas[idx];
-  uint64_t len = inst->data_dropped[idx] ? 0 : seg->len;
+  uint64_t len = wasm_data_dropped(inst)[idx] ? 0 : seg->len;
   uint64_t d = I32(2), s = I32(3), n = I32(4);
   if (s + n > len || d + n > msize) TRAP(MSG_OOB_MEM);
   if (n) memcpy(mbase + d, seg->bytes + s, n);
@@ -867,7 +867,7 @@ L_MEMORY_INIT: { /* dataidx dst src n */
   NEXT();
 }
 L_DATA_DROP: /* dataidx */
-  inst->data_dropped[U(1)] = 1;
+  wasm_data_dropped(inst)[U(1)] = 1;
   pc += WASM_CELLS_DATA_DROP;
   NEXT();
 L_MEMORY_COPY: { /* dst src n */
@@ -942,7 +942,7 @@ L_TABLE_INIT: { /* elemidx table d s n */
   uint32_t idx = (uint32_t)U(1);
   const wasm_elem_segment *seg = &inst->module->elems[idx];
   tova_table *t = inst->tables[U(2)];
-  uint64_t len = inst->elem_dropped[idx] ? 0 : seg->count;
+  uint64_t len = wasm_elem_dropped(inst)[idx] ? 0 : seg->count;
   uint64_t d = I32(3), s = I32(4), n = I32(5);
   if (s + n > len || d + n > t->size) TRAP(MSG_OOB_TABLE);
   for (uint64_t k = 0; k < n; k++) {
@@ -957,7 +957,7 @@ L_TABLE_INIT: { /* elemidx table d s n */
   NEXT();
 }
 L_ELEM_DROP: /* elemidx */
-  inst->elem_dropped[U(1)] = 1;
+  wasm_elem_dropped(inst)[U(1)] = 1;
   pc += WASM_CELLS_ELEM_DROP;
   NEXT();
 

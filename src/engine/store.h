@@ -98,8 +98,11 @@ struct tova_instance {
   tova_table **tables;   /* module->ntables */
   tova_memory **memories;/* module->nmemories */
   tova_global **globals; /* module->nglobals */
-  uint8_t *elem_dropped; /* module->nelems flags (elem.drop, and active/declarative after init) */
-  uint8_t *data_dropped; /* module->ndatas flags */
+  /* Dropped-segment flags: module->nelems for element segments (elem.drop,
+   * and active/declarative ones after init), then module->ndatas for data
+   * segments (wasm_elem_dropped / wasm_data_dropped). One pointer for both:
+   * 8 bytes of every instance. */
+  uint8_t *dropped;
   /* Cached for the interpreter: memory 0 if any. */
   tova_memory *mem0;
   uint32_t nimported_funcs; /* module->nimported_funcs, for wasm_instance_func */
@@ -107,6 +110,11 @@ struct tova_instance {
    * (wasm_instance_new_borrowing): no reference of its own. */
   bool module_borrowed;
 };
+
+static inline uint8_t *wasm_elem_dropped(const tova_instance *inst) { return inst->dropped; }
+static inline uint8_t *wasm_data_dropped(const tova_instance *inst) {
+  return inst->dropped + inst->module->nelems;
+}
 
 /* The function object of function i of inst (made on first use: see
  * tova_instance.funcs). NULL only when the store is out of memory. Store

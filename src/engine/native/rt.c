@@ -116,12 +116,12 @@ void wasm_native_memory_copy(wasm_native_ctx *c, uint32_t d, uint32_t s, uint32_
 void wasm_native_memory_init(wasm_native_ctx *c, uint32_t seg, uint32_t d, uint32_t s, uint32_t n) {
   tova_instance *inst = c->inst;
   const wasm_data_segment *ds = &inst->module->datas[seg];
-  uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+  uint64_t len = wasm_data_dropped(inst)[seg] ? 0 : ds->len;
   if ((uint64_t)s + n > len || (uint64_t)d + n > c->mem_size) wasm_native_trap(c, WASM_NT_OOB_MEM);
   if (n) memcpy(c->mem_base + d, ds->bytes + s, n);
 }
 
-void wasm_native_data_drop(wasm_native_ctx *c, uint32_t seg) { c->inst->data_dropped[seg] = 1; }
+void wasm_native_data_drop(wasm_native_ctx *c, uint32_t seg) { wasm_data_dropped(c->inst)[seg] = 1; }
 
 void *wasm_native_table_get(wasm_native_ctx *c, uint32_t table, uint32_t i) {
   tova_table *t = c->inst->tables[table];
@@ -162,7 +162,7 @@ void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, ui
   tova_instance *inst = c->inst;
   const wasm_elem_segment *es = &inst->module->elems[seg];
   tova_table *t = inst->tables[table];
-  uint64_t len = inst->elem_dropped[seg] ? 0 : es->count;
+  uint64_t len = wasm_elem_dropped(inst)[seg] ? 0 : es->count;
   if ((uint64_t)s + n > len || (uint64_t)d + n > t->size) wasm_native_trap(c, WASM_NT_OOB_TABLE);
   for (uint32_t k = 0; k < n; k++) {
     const wasm_constexpr *ce = &es->items[s + k];
@@ -174,7 +174,7 @@ void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, ui
   }
 }
 
-void wasm_native_elem_drop(wasm_native_ctx *c, uint32_t seg) { c->inst->elem_dropped[seg] = 1; }
+void wasm_native_elem_drop(wasm_native_ctx *c, uint32_t seg) { wasm_elem_dropped(c->inst)[seg] = 1; }
 
 void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func) {
   tova_func *f = wasm_instance_func(c->inst, func);
