@@ -441,8 +441,10 @@ typedef struct tova_wasm_task_config {
    * the task takes over once the spawn succeeds (freed when it ends; NULL: no
    * WASI). A program that exits through proc_exit ends the task with
    * TOVA_OK, and tova_wasm_task_exit_code gives its status (0 when _start
-   * returns). WASI calls that block (fd_read of a pipe, poll_oneoff) hold
-   * their worker while they wait; a cancel interrupts poll_oneoff. */
+   * returns). WASI calls that wait (fd_read of a pipe or a terminal, fd_write
+   * to a full pipe, poll_oneoff on streams) hold their worker while they
+   * wait, and look at the task's cancel every 50 ms: a cancel, a deadline or
+   * the runtime's shutdown stops them. */
   tova_wasi *wasi;
 } tova_wasm_task_config;
 
@@ -633,8 +635,10 @@ TOVA_EXTERN tova_status tova_wasi_define(tova_wasi *w, tova_store *s, tova_linke
  * N"); it is not a failure: after a trap, this returns true and the exit
  * status N if the program exited through proc_exit. */
 TOVA_EXTERN bool tova_wasi_exit_status(const tova_wasi *w, int *status);
-/* Thread-safe: wake a guest sleeping in poll_oneoff, which then traps with
- * "interrupted" (pair it with tova_exec_interrupt to stop a running program). */
+/* Thread-safe: wake a guest sleeping in poll_oneoff or waiting on a stream in
+ * fd_read/fd_write, which then traps with "interrupted" (pair it with
+ * tova_exec_interrupt to stop a running program). It stays set: every later
+ * wait of this context ends at once. */
 TOVA_EXTERN void tova_wasi_interrupt(tova_wasi *w);
 /* Clock waits without a thread. A WASI program that only sleeps (poll_oneoff
  * on clock subscriptions alone) blocks its thread by default. An embedder

@@ -11,6 +11,8 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -67,7 +69,32 @@ static int gather(const wasi_mem *m, uint32_t iovs, uint32_t n, struct iovec *ou
   return WASI_ESUCCESS;
 }
 
-/* fd_read / fd_write and their positional forms share this body. */
+/* transfer()'s answer when tova_wasi_interrupt ended its wait (not a WASI
+ * errno: the call then traps "interrupted", as poll_oneoff does). */
+#define TRANSFER_INTERRUPTED (-1)
+
+/* A stream (pipe, terminal, socket) can keep readv/writev waiting for ever
+ * (an input nobody writes, an output nobody reads), and a thread blocked in
+ * readv cannot be stopped: a cancel, a deadline, the runtime's shutdown and
+ * with it process.exit() would wait for the peer. So wait for readiness
+ * first, in slices of 50 ms that look at the interrupt (the same rule as
+ * poll_oneoff). Regular files and directories are always ready. False if
+ * interrupted. A write larger than the room a pipe has can still wait for
+ * its reader after this (the descriptor may be shared with the embedder, so
+ * it is not made non-blocking). */
+static bool wait_stream_ready(tova_wasi *w, const wasi_fd *f, bool write) {
+  if (f->filetype == WASI_FILETYPE_REGULAR_FILE || f->filetype == WASI_FILETYPE_DIRECTORY) return true;
+  struct pollfd p = {.fd = f->host, .events = write ? POLLOUT : POLLIN};
+  for (;;) {
+    if (atomic_load(&w->interrupted)) return false;
+    int r = poll(&p, 1, 50);
+    /* Ready, hung up, or an error: readv/writev answer it. */
+    if (r > 0 || (r < 0 && errno != EINTR)) return true;
+  }
+}
+
+/* fd_read / fd_write and their positional forms share this body: a WASI
+ * errno, or TRANSFER_INTERRUPTED. */
 static int transfer(tova_wasi *w, wasi_mem *m, const tova_val *args, bool write, bool positional) {
   wasi_fd *f = wasi_fd_get(w, U32(0));
   if (!f) return WASI_EBADF;
@@ -80,7 +107,9 @@ static int transfer(tova_wasi *w, wasi_mem *m, const tova_val *args, bool write,
   int n = 0;
   int rc = gather(m, U32(1), U32(2), iov, &n);
   ssize_t done = 0;
-  if (rc == WASI_ESUCCESS && !positional) {
+  if (rc == WASI_ESUCCESS && !positional && !wait_stream_ready(w, f, write)) {
+    rc = TRANSFER_INTERRUPTED;
+  } else if (rc == WASI_ESUCCESS && !positional) {
     do {
       done = write ? writev(f->host, iov, n) : readv(f->host, iov, n);
     } while (done < 0 && errno == EINTR);
@@ -110,11 +139,15 @@ static int transfer(tova_wasi *w, wasi_mem *m, const tova_val *args, bool write,
 
 WASI_HOST(fd_read) {
   WASI_ENTER(w, mem);
-  WASI_RETURN(transfer(w, &mem, args, false, false));
+  int rc = transfer(w, &mem, args, false, false);
+  if (rc == TRANSFER_INTERRUPTED) return tova_host_trap(call, "interrupted");
+  WASI_RETURN(rc);
 }
 WASI_HOST(fd_write) {
   WASI_ENTER(w, mem);
-  WASI_RETURN(transfer(w, &mem, args, true, false));
+  int rc = transfer(w, &mem, args, true, false);
+  if (rc == TRANSFER_INTERRUPTED) return tova_host_trap(call, "interrupted");
+  WASI_RETURN(rc);
 }
 WASI_HOST(fd_pread) {
   WASI_ENTER(w, mem);

@@ -539,6 +539,52 @@ static void test_interrupt_sleep(void) {
   guest_free(&g);
 }
 
+/* A read of a pipe nobody writes, and a write to a full pipe nobody reads,
+ * wait for their peer; an interrupt ends both (the call traps "interrupted"),
+ * or a cancelled task, its deadline and the runtime's shutdown would wait
+ * for ever. Data that arrives is read as usual. */
+static void test_interrupt_stream(void) {
+  int in[2], out[2];
+  CHECK(pipe(in) == 0 && pipe(out) == 0);
+  /* Fill the output pipe from this side, without blocking. */
+  int fl = fcntl(out[1], F_GETFL);
+  CHECK(fcntl(out[1], F_SETFL, fl | O_NONBLOCK) == 0);
+  char chunk[4096] = {0};
+  while (write(out[1], chunk, sizeof chunk) > 0) {
+  }
+  CHECK(fcntl(out[1], F_SETFL, fl) == 0);
+  tova_wasi *w = fresh_wasi();
+  CHECK(tova_wasi_set_stdio(w, in[0], out[1], -1) == TOVA_OK);
+  guest g;
+  CHECK(guest_new(&g, w, true));
+  gst32(&g, 100, 700); gst32(&g, 104, 16);
+  CHECK_EQ_I64(write(in[1], "ab", 2), 2); /* ready: read at once */
+  CHECK_EQ_I64(GCALL(&g, "fd_read", 0, 100, 1, 120), ESUCCESS);
+  CHECK_EQ_I64(gld32(&g, 120), 2);
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, interrupt_later, w) == 0);
+  CHECK_EQ_I64(GCALL(&g, "fd_read", 0, 100, 1, 120), -1); /* nothing comes */
+  CHECK(g.last_status == TOVA_ERR_TRAP);
+  CHECK_STR_CONTAINS(g.last_message, "interrupted");
+  pthread_join(t, NULL);
+  guest_free(&g);
+  /* Another program: its write to the full pipe waits, until interrupted. */
+  w = fresh_wasi();
+  CHECK(tova_wasi_set_stdio(w, in[0], out[1], -1) == TOVA_OK);
+  CHECK(guest_new(&g, w, true));
+  gst32(&g, 100, 700); gst32(&g, 104, 16);
+  CHECK(pthread_create(&t, NULL, interrupt_later, w) == 0);
+  CHECK_EQ_I64(GCALL(&g, "fd_write", 1, 100, 1, 120), -1);
+  CHECK(g.last_status == TOVA_ERR_TRAP);
+  CHECK_STR_CONTAINS(g.last_message, "interrupted");
+  pthread_join(t, NULL);
+  guest_free(&g);
+  for (int i = 0; i < 2; i++) {
+    close(in[i]);
+    close(out[i]);
+  }
+}
+
 static void test_proc_and_rest(void) {
   tova_wasi *w = fresh_wasi();
   guest g;
@@ -634,6 +680,7 @@ int main(void) {
   RUN(test_poll_oneoff);
   RUN(test_poll_oneoff_sleeper);
   RUN(test_interrupt_sleep);
+  RUN(test_interrupt_stream);
   RUN(test_proc_and_rest);
   RUN(test_no_memory_export);
   RUN(test_random_arguments);

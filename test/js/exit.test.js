@@ -13,7 +13,7 @@ const runtimes = [
   ['node', 'node'],
 ];
 const scripts = ['exit-channels.js', 'exit-wasm.js', 'exit-workers.js', 'exit-parked.js',
-  'exit-deadlock.js', 'exit-deadlock-js.js', 'exit-process-exit.js'];
+  'exit-deadlock.js', 'exit-deadlock-js.js', 'exit-process-exit.js', 'exit-wasi-stdin.js'];
 
 function haveNode() {
   const r = spawnSync('node', ['--version'], { encoding: 'utf8' });

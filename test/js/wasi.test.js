@@ -2,18 +2,28 @@
 // and captured standard streams; its exit status is its result.
 import { describe, test, expect, beforeAll } from 'bun:test';
 import { execFileSync } from 'child_process';
-import { mkdtempSync, readFileSync } from 'fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, writeSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 const rt = require('../../index.js');
 const { rejection } = require('./helpers.js');
 
-let HELLO;
+let HELLO, READ, DIR;
 beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'tova-wasi-'));
-  execFileSync('wat2wasm', [join(__dirname, 'fixtures', 'wasi-hello.wat'), '-o', join(dir, 'h.wasm')]);
-  HELLO = readFileSync(join(dir, 'h.wasm'));
+  DIR = mkdtempSync(join(tmpdir(), 'tova-wasi-'));
+  execFileSync('wat2wasm', [join(__dirname, 'fixtures', 'wasi-hello.wat'), '-o', join(DIR, 'h.wasm')]);
+  execFileSync('wat2wasm', [join(__dirname, 'fixtures', 'wasi-read.wat'), '-o', join(DIR, 'r.wasm')]);
+  HELLO = readFileSync(join(DIR, 'h.wasm'));
+  READ = readFileSync(join(DIR, 'r.wasm'));
 });
+
+// A stdin nobody writes: a FIFO held open for reading and writing never
+// reaches end of input.
+function silentStdin(name) {
+  const fifo = join(DIR, name);
+  execFileSync('mkfifo', [fifo]);
+  return openSync(fifo, 'r+');
+}
 
 describe('runWasi', () => {
   test('arguments, environment, captured stdout and stderr, exit status', async () => {
@@ -36,6 +46,20 @@ describe('runWasi', () => {
       expect(r.exitCode).toBe(3);
       expect(r.stdout.toString()).toBe(`n${i}`);
     });
+  });
+
+  // Before, the deadline could not stop a read of a stream: this test hung.
+  test('a program waiting for input nobody writes is stopped by its deadline', async () => {
+    const fd = silentStdin('in1');
+    try {
+      const e = await rejection(rt.runWasi(READ, { stdin: fd, timeout: 100 }));
+      expect(e.code).toBe('TOVA_TIMEOUT');
+      // Input that does come is read as usual.
+      writeSync(fd, 'hello');
+      expect((await rt.runWasi(READ, { stdin: fd, timeout: 5000 })).exitCode).toBe(5);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   test('bad input rejects with a code', async () => {
