@@ -300,6 +300,282 @@ static void test_same_results(void) {
   inst_free(&tn);
 }
 
+/* The module of test_bounds_checks: accesses whose bounds check the native
+ * tier may skip because an earlier one on every path covers them (mem_at in
+ * translate.c), next to look-alikes where no earlier check covers them. A
+ * check wrongly skipped reads or writes past the memory instead of trapping.
+ * mem[0] counts the iterations of the loops, so the trap's iteration is
+ * compared too. Memory: 1 page, at most 4. */
+static void build_checks(mod *m) {
+  uint32_t t_ii = mod_type(m, "i", "i");
+  uint32_t t_iii = mod_type(m, "ii", "i");
+  uint32_t t_v = mod_type(m, "", "");
+  mod_memory(m, 1, 4);
+  wb b = {0};
+  /* 0 peek(a) = mem32[a] */
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD, 2, 0);
+  mod_func(m, t_ii, "", &b, "peek");
+  wb_free(&b);
+  /* 1 poke(a, v): mem32[a] = v, returns v */
+  e_get(&b, 0);
+  e_get(&b, 1);
+  e_mem(&b, WASM_OP_I32_STORE, 2, 0);
+  e_get(&b, 1);
+  mod_func(m, t_iii, "", &b, "poke");
+  wb_free(&b);
+  /* 2 walk(p, n): p read before the loop (that check is not the loop's:
+   * p changes in it), then s += mem32[p]; mem[0] = ++i; p += 4 while i < n */
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD, 2, 0);
+  e_op(&b, WASM_OP_DROP);
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD, 2, 0);
+  e_get(&b, 2);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 2);
+  e_i32(&b, 0);
+  e_get(&b, 3);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_tee(&b, 3);
+  e_mem(&b, WASM_OP_I32_STORE, 2, 0);
+  e_get(&b, 0);
+  e_i32(&b, 4);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 0);
+  e_get(&b, 3);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_I32_LT_U);
+  e_opu(&b, WASM_OP_BR_IF, 0);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 2);
+  mod_func(m, t_iii, "ii", &b, "walk");
+  wb_free(&b);
+  /* 3 after_if(p, c): if c { mem8[p] }; mem8[p] (the then-arm's check is
+   * not on the c == 0 path) */
+  e_get(&b, 1);
+  e_block(&b, WASM_OP_IF, 0);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  e_op(&b, WASM_OP_DROP);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  mod_func(m, t_iii, "", &b, "after_if");
+  wb_free(&b);
+  /* 4 in_else(p, c): c ? mem8[p] : mem8[p] */
+  e_get(&b, 1);
+  e_block(&b, WASM_OP_IF, 'i');
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  e_op(&b, WASM_OP_ELSE);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  e_op(&b, WASM_OP_END);
+  mod_func(m, t_iii, "", &b, "in_else");
+  wb_free(&b);
+  /* 5 block_exit(p, c): block { br_if c; mem8[p] }; mem8[p] */
+  e_block(&b, WASM_OP_BLOCK, 0);
+  e_get(&b, 1);
+  e_opu(&b, WASM_OP_BR_IF, 0);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  e_op(&b, WASM_OP_DROP);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  mod_func(m, t_iii, "", &b, "block_exit");
+  wb_free(&b);
+  /* 6 wider(p): mem8[p], then mem32[p] (reaches further) */
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  e_op(&b, WASM_OP_DROP);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD, 2, 0);
+  mod_func(m, t_ii, "", &b, "wider");
+  wb_free(&b);
+  /* 7 wider_off(p): mem32[p], then mem32[p + 8] as offset=8 */
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD, 2, 0);
+  e_op(&b, WASM_OP_DROP);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD, 2, 8);
+  mod_func(m, t_ii, "", &b, "wider_off");
+  wb_free(&b);
+  /* 8 reset(p, q): mem8[p]; p = q; mem8[p] */
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  e_op(&b, WASM_OP_DROP);
+  e_get(&b, 1);
+  e_set(&b, 0);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  mod_func(m, t_iii, "", &b, "reset");
+  wb_free(&b);
+  /* 9 tee(p, q): mem8[p]; mem8[p = q] (through local.tee's value) */
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  e_op(&b, WASM_OP_DROP);
+  e_get(&b, 1);
+  e_tee(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 0);
+  mod_func(m, t_iii, "", &b, "tee");
+  wb_free(&b);
+  /* 10 list_vn(p), 11 list_nv(p): walk a list of {next at 0, value at 4}
+   * until next == 0, counting nodes in mem[0]; each iteration reads both
+   * fields of p, the value first (one check covers both) or the next field
+   * first (the value's read reaches further and needs its own). */
+  for (int nv = 0; nv < 2; nv++) {
+    e_block(&b, WASM_OP_LOOP, 0);
+    e_i32(&b, 0);
+    e_get(&b, 1);
+    e_i32(&b, 1);
+    e_op(&b, WASM_OP_I32_ADD);
+    e_tee(&b, 1);
+    e_mem(&b, WASM_OP_I32_STORE, 2, 0);
+    if (!nv) {
+      e_get(&b, 0);
+      e_mem(&b, WASM_OP_I32_LOAD, 2, 4);
+      e_op(&b, WASM_OP_DROP);
+    }
+    e_get(&b, 0);
+    e_mem(&b, WASM_OP_I32_LOAD, 2, 0);
+    if (nv) {
+      e_get(&b, 0);
+      e_mem(&b, WASM_OP_I32_LOAD, 2, 4);
+      e_op(&b, WASM_OP_DROP);
+    }
+    e_tee(&b, 0);
+    e_opu(&b, WASM_OP_BR_IF, 0);
+    e_op(&b, WASM_OP_END);
+    e_get(&b, 1);
+    mod_func(m, t_ii, "i", &b, nv ? "list_nv" : "list_vn");
+    wb_free(&b);
+  }
+  /* 12 grow1(): memory.grow 1 */
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_MEMORY_GROW);
+  wb_byte(&b, 0);
+  e_op(&b, WASM_OP_DROP);
+  mod_func(m, t_v, "", &b, "grow1");
+  wb_free(&b);
+  /* 13 growloop(n), 14 callloop(n): grow the memory by a page (inline, or
+   * in a call), write the new last word, mem[0] = ++i, while i < n: in
+   * bounds until the grow is refused at the maximum, then a trap. */
+  for (int call = 0; call < 2; call++) {
+    e_block(&b, WASM_OP_LOOP, 0);
+    if (call) {
+      e_opu(&b, WASM_OP_CALL, 12);
+    } else {
+      e_i32(&b, 1);
+      e_op(&b, WASM_OP_MEMORY_GROW);
+      wb_byte(&b, 0);
+      e_op(&b, WASM_OP_DROP);
+    }
+    e_get(&b, 1);
+    e_i32(&b, 2);
+    e_op(&b, WASM_OP_I32_ADD);
+    e_i32(&b, 16);
+    e_op(&b, WASM_OP_I32_SHL);
+    e_i32(&b, 4);
+    e_op(&b, WASM_OP_I32_SUB);
+    e_get(&b, 1);
+    e_mem(&b, WASM_OP_I32_STORE, 2, 0);
+    e_i32(&b, 0);
+    e_get(&b, 1);
+    e_i32(&b, 1);
+    e_op(&b, WASM_OP_I32_ADD);
+    e_tee(&b, 1);
+    e_mem(&b, WASM_OP_I32_STORE, 2, 0);
+    e_get(&b, 1);
+    e_get(&b, 0);
+    e_op(&b, WASM_OP_I32_LT_U);
+    e_opu(&b, WASM_OP_BR_IF, 0);
+    e_op(&b, WASM_OP_END);
+    e_get(&b, 1);
+    mod_func(m, t_ii, "i", &b, call ? "callloop" : "growloop");
+    wb_free(&b);
+  }
+}
+
+static bool make_checks_pair(inst_t *interp, inst_t *native) {
+  tova_error err = {0};
+  mod m1 = {0}, m2 = {0};
+  build_checks(&m1);
+  build_checks(&m2);
+  CHECK(inst_make(interp, &m1, NULL, 0, &err));
+  CHECK(inst_make(native, &m2, NULL, 0, &err));
+  if (!interp->inst || !native->inst) {
+    fprintf(stderr, "%s\n", err.message);
+    return false;
+  }
+  CHECK_EQ_I64(wasm_native_compile_module(native->module), 15);
+  return true;
+}
+
+/* Bounds checks the native tier leaves out must be exactly the redundant
+ * ones: every call traps (or not) as the interpreter does, after the same
+ * side effects. */
+static void test_bounds_checks(void) {
+  const uint64_t M32 = 0xffffffffu, S = 65536;
+  inst_t ti, tn;
+  if (!make_checks_pair(&ti, &tn)) return;
+  same(&ti, &tn, "walk", 0, 10, M32);
+  same(&ti, &tn, "walk", S - 64, 100, M32); /* traps in the 17th iteration */
+  same(&ti, &tn, "peek", 0, 0, M32);
+  CHECK_EQ_I64(run(&tn, "peek", 0, 0).raw, 16);
+  same(&ti, &tn, "walk", S - 2, 1, M32); /* traps before the loop */
+  static const uint64_t ps[] = {0, S - 5, S - 4, S - 2, S - 1, S, S + 1, 0xfffffffcu, 0xffffffffu};
+  for (size_t i = 0; i < sizeof ps / sizeof *ps; i++) {
+    for (uint64_t c = 0; c < 2; c++) {
+      same(&ti, &tn, "after_if", ps[i], c, M32);
+      same(&ti, &tn, "in_else", ps[i], c, M32);
+      same(&ti, &tn, "block_exit", ps[i], c, M32);
+    }
+    same(&ti, &tn, "reset", 0, ps[i], M32);
+    same(&ti, &tn, "tee", 0, ps[i], M32);
+    same(&ti, &tn, "reset", ps[i], 0, M32);
+    same(&ti, &tn, "tee", ps[i], 0, M32);
+  }
+  for (uint64_t p = S - 16; p <= S + 1; p++) {
+    same(&ti, &tn, "wider", p, 0, M32);
+    same(&ti, &tn, "wider_off", p, 0, M32);
+  }
+  /* A list 64 -> 128 -> 192 -> last: a last node whose value field is past
+   * the end traps in the 4th iteration (before or after reading next); one
+   * wholly in bounds (its next is 0) ends the walk. */
+  static const uint64_t lasts[] = {S - 4, S - 6, S - 8, S};
+  for (size_t i = 0; i < sizeof lasts / sizeof *lasts; i++) {
+    same(&ti, &tn, "poke", 64, 128, M32);
+    same(&ti, &tn, "poke", 128, 192, M32);
+    same(&ti, &tn, "poke", 192, lasts[i], M32);
+    if (lasts[i] == S - 8) same(&ti, &tn, "poke", S - 8, 0, M32);
+    same(&ti, &tn, "list_vn", 64, 0, M32);
+    same(&ti, &tn, "peek", 0, 0, M32);
+    same(&ti, &tn, "list_nv", 64, 0, M32);
+    same(&ti, &tn, "peek", 0, 0, M32);
+  }
+  CHECK_EQ_I64(run(&tn, "peek", 0, 0).raw, 4);
+  /* Growing in the loop: its new pages are in bounds at once; the grow past
+   * the maximum (4 pages) is refused and the write after it traps. */
+  same(&ti, &tn, "growloop", 10, 0, M32);
+  same(&ti, &tn, "peek", 0, 0, M32);
+  CHECK_EQ_I64(run(&tn, "peek", 0, 0).raw, 3);
+  same(&ti, &tn, "peek", 4 * S - 4, 0, M32);
+  same(&ti, &tn, "peek", 4 * S, 0, M32);
+  inst_free(&ti);
+  inst_free(&tn);
+  if (!make_checks_pair(&ti, &tn)) return;
+  same(&ti, &tn, "callloop", 10, 0, M32);
+  same(&ti, &tn, "peek", 0, 0, M32);
+  CHECK_EQ_I64(run(&tn, "peek", 0, 0).raw, 3);
+  same(&ti, &tn, "peek", 4 * S - 4, 0, M32);
+  inst_free(&ti);
+  inst_free(&tn);
+}
+
 static void *interrupt_later(void *p) {
   struct timespec ts = {0, 20 * 1000 * 1000};
   nanosleep(&ts, NULL);
@@ -519,6 +795,7 @@ int main(void) {
   RUN(test_tiered_switch);
   RUN(test_describe);
   RUN(test_same_results);
+  RUN(test_bounds_checks);
   RUN(test_cancel_native_loop);
   RUN(test_cancel_native_recursion);
   RUN(test_depth_follows_exec_budget);

@@ -7,6 +7,7 @@
  * later unit calls the functions of earlier ones by name. The IR is
  * verified (a translator bug then costs speed, not correctness: the module
  * stays interpreted), optimised with the default O2 pipeline for the host CPU
+ * (then widen.c's rewrite of address phis for the code generator)
  * and compiled here to a position-independent object, which the LLJIT links
  * (the runtime's helpers by symbol, defined by make_jit). The object is what
  * the on-disk cache keeps (cache.h): a unit found there is linked without
@@ -32,6 +33,7 @@
 #include "engine/native/jit.h"
 #include "engine/native/rt.h"
 #include "engine/native/translate.h"
+#include "engine/native/widen.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static bool init_ok;
@@ -168,11 +170,22 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const bool *unit, co
     ok = false;
   }
   if (vmsg) LLVMDisposeMessage(vmsg);
+  vmsg = NULL;
   if (ok && getenv("TOVA_NATIVE_DUMP")) LLVMDumpModule(mod);
   if (ok && stopped(stop, err, errlen)) ok = false;
   if (timing) *t2 = now_ms();
   LLVMTargetMachineRef tm = ok ? host_machine(triple, err, errlen) : NULL;
   ok = tm && optimise(mod, tm, err, errlen);
+  /* After the optimiser, which would narrow the phis back (widen.c); its
+   * result verified like the translator's. */
+  if (ok) {
+    wasm_native_widen_addresses(mod);
+    if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &vmsg)) {
+      snprintf(err, errlen, "invalid IR after widening: %.200s", vmsg ? vmsg : "?");
+      ok = false;
+    }
+    if (vmsg) LLVMDisposeMessage(vmsg);
+  }
   if (timing) *t3 = now_ms();
   if (ok && getenv("TOVA_NATIVE_DUMP")) LLVMDumpModule(mod);
   if (ok && stopped(stop, err, errlen)) ok = false;

@@ -11,7 +11,8 @@
  *   the nesting is tracked there, nothing is emitted.
  * - Memory: every access is bounds-checked explicitly against the cached
  *   memory size (no guard pages or signal handlers: the JS engines around us
- *   own those). Base and size live in two allocas (SSA after mem2reg),
+ *   own those), unless an earlier check on every path to it already covers
+ *   it (mem_at). Base and size live in two allocas (SSA after mem2reg),
  *   reloaded from the context after every call and memory.grow.
  * - Traps call wasm_native_trap (noreturn, longjmps to the entry). Each kind
  *   has one block per function; LLVM sees them as cold.
@@ -64,7 +65,24 @@ typedef struct tr_ctl {
   LLVMValueRef *if_args;     /* if: the parameters again for the else arm */
   uint32_t npreds;           /* edges into end_bb */
   bool frame_checked;        /* tr.frame_checked when the construct began */
+  uint32_t nchk, chk_floor;  /* tr.nchk and tr.chk_floor when the construct began */
 } tr_ctl;
+
+/* The value v is local `local` as it was after its ver-th local.set/tee
+ * (v is what one local.get or local.tee produced). */
+typedef struct tr_src {
+  LLVMValueRef v;
+  uint32_t local, ver;
+} tr_src;
+
+/* An access checked in bounds (see mem_at): through the value v, or when v
+ * is NULL through local `local` at version ver, reaching `reach` bytes past
+ * it. */
+typedef struct tr_chk {
+  LLVMValueRef v;
+  uint32_t local, ver;
+  uint64_t reach;
+} tr_chk;
 
 typedef struct tr {
   const tova_module *m;
@@ -85,6 +103,11 @@ typedef struct tr {
   LLVMValueRef *locals;
   uint8_t *local_types;
   uint32_t nlocals;
+  uint32_t *local_ver;  /* per local: local.set/tee so far (tr_src) */
+  tr_src *srcs;         /* recent local.get/tee results */
+  uint32_t nsrc, src_cap;
+  tr_chk *chks;         /* checks on every path to here (mem_at) */
+  uint32_t nchk, chk_cap, chk_floor;
   LLVMValueRef mb_slot, ms_slot, gl_slot; /* memory base, size, size - MEM_GUARD */
   LLVMBasicBlockRef trap_bb[WASM_NT_COUNT];
   LLVMValueRef *stack;
@@ -362,6 +385,70 @@ static void blocktype(tr *t, const wasm_instr *in, uint32_t *np, const uint8_t *
 
 /* ---------------- memory ---------------- */
 
+/* Checked accesses. An access through an address that an earlier check on
+ * every path to it (one that dominates it) found in bounds with at least
+ * its reach needs no check: memories never shrink, so what was in bounds
+ * stays in bounds, whatever grew or was called since. Translation tracks
+ * that in straight order: a check is forgotten when its construct ends (a
+ * branch out of it may have passed before the check) or at an `else`, and
+ * the checks before a loop are not used inside it (a local set later in
+ * the body differs at the header from the value the check saw). Addresses
+ * match as SSA values, and values of locals by version (each local.get
+ * reads a new value, so this is what makes `p->a ... p->b` one check). The
+ * IR's own checks do not merge this way: each fast check's edge path
+ * rejoins it, so no compare dominates the next access. */
+enum { SRC_WINDOW = 32, CHK_WINDOW = 64, CHK_MAX = 1u << 16 };
+
+/* v is local `local` at its current version. */
+static void note_src(tr *t, LLVMValueRef v, uint32_t local) {
+  if (t->nsrc == t->src_cap) {
+    uint32_t nc = t->src_cap ? t->src_cap * 2 : 64;
+    tr_src *n = realloc(t->srcs, nc * sizeof *n);
+    if (!n) {
+      fail(t, "out of memory");
+      return;
+    }
+    t->srcs = n;
+    t->src_cap = nc;
+  }
+  t->srcs[t->nsrc++] = (tr_src){v, local, t->local_ver[local]};
+}
+
+/* The key of address value v: its local and version when it is a recent
+ * local.get/tee result (addresses are almost always used right after), else
+ * v itself. */
+static tr_chk chk_key(tr *t, LLVMValueRef v) {
+  uint32_t lo = t->nsrc > SRC_WINDOW ? t->nsrc - SRC_WINDOW : 0;
+  for (uint32_t i = t->nsrc; i > lo; i--)
+    if (t->srcs[i - 1].v == v) return (tr_chk){NULL, t->srcs[i - 1].local, t->srcs[i - 1].ver, 0};
+  return (tr_chk){v, 0, 0, 0};
+}
+
+static bool chk_known(tr *t, tr_chk k, uint64_t reach) {
+  uint32_t lo = t->nchk - t->chk_floor > CHK_WINDOW ? t->nchk - CHK_WINDOW : t->chk_floor;
+  for (uint32_t i = t->nchk; i > lo; i--) {
+    const tr_chk *c = &t->chks[i - 1];
+    if (c->v == k.v && c->local == k.local && c->ver == k.ver && c->reach >= reach) return true;
+  }
+  return false;
+}
+
+static void chk_add(tr *t, tr_chk k, uint64_t reach) {
+  if (t->nchk == CHK_MAX) return; /* forgetting is always safe */
+  if (t->nchk == t->chk_cap) {
+    uint32_t nc = t->chk_cap ? t->chk_cap * 2 : 64;
+    tr_chk *n = realloc(t->chks, nc * sizeof *n);
+    if (!n) {
+      fail(t, "out of memory");
+      return;
+    }
+    t->chks = n;
+    t->chk_cap = nc;
+  }
+  k.reach = reach;
+  t->chks[t->nchk++] = k;
+}
+
 /* Address of `size` bytes at addr + offset, trapping when out of bounds.
  *
  * The rule is exact: trap when addr + offset + size > memory size (ms). Most
@@ -369,26 +456,31 @@ static void blocktype(tr *t, const wasm_instr *in, uint32_t *np, const uint8_t *
  * <= MEM_GUARD, addr <= ms - MEM_GUARD (signed: negative while the memory is
  * smaller than the guard) leaves room for the access. That is one compare of
  * the address itself against one value that changes only with the memory
- * (so LLVM keeps it in a register), and the same compare for every field
- * read through one base pointer, which LLVM then merges. Only an address in
- * the memory's last MEM_GUARD bytes takes the exact test, out of line. */
+ * (so LLVM keeps it in a register). Only an address in the memory's last
+ * MEM_GUARD bytes takes the exact test, out of line. A second access through
+ * the same address reaching no further gets no check at all (see "Checked
+ * accesses" above). */
 static LLVMValueRef mem_at(tr *t, LLVMValueRef addr, uint32_t offset, uint32_t size) {
   LLVMValueRef ea = LLVMBuildZExt(t->b, addr, t->i64, "");
   uint64_t reach = (uint64_t)offset + size;
-  LLVMBasicBlockRef in = NULL;
-  if (reach <= MEM_GUARD) {
-    LLVMValueRef gl = LLVMBuildLoad2(t->b, t->i64, t->gl_slot, "");
-    LLVMBasicBlockRef edge = new_bb(t, "edge");
-    in = new_bb(t, "in");
-    set_unlikely(t, LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntSGT, ea, gl, ""), edge, in));
-    LLVMPositionBuilderAtEnd(t->b, edge);
-  }
-  LLVMValueRef end = LLVMBuildAdd(t->b, ea, c64(t, reach), "");
-  LLVMValueRef ms = LLVMBuildLoad2(t->b, t->i64, t->ms_slot, "");
-  trap_if(t, LLVMBuildICmp(t->b, LLVMIntUGT, end, ms, ""), WASM_NT_OOB_MEM);
-  if (in) {
-    LLVMBuildBr(t->b, in);
-    LLVMPositionBuilderAtEnd(t->b, in);
+  tr_chk key = chk_key(t, addr);
+  if (!chk_known(t, key, reach)) {
+    chk_add(t, key, reach);
+    LLVMBasicBlockRef in = NULL;
+    if (reach <= MEM_GUARD) {
+      LLVMValueRef gl = LLVMBuildLoad2(t->b, t->i64, t->gl_slot, "");
+      LLVMBasicBlockRef edge = new_bb(t, "edge");
+      in = new_bb(t, "in");
+      set_unlikely(t, LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntSGT, ea, gl, ""), edge, in));
+      LLVMPositionBuilderAtEnd(t->b, edge);
+    }
+    LLVMValueRef end = LLVMBuildAdd(t->b, ea, c64(t, reach), "");
+    LLVMValueRef ms = LLVMBuildLoad2(t->b, t->i64, t->ms_slot, "");
+    trap_if(t, LLVMBuildICmp(t->b, LLVMIntUGT, end, ms, ""), WASM_NT_OOB_MEM);
+    if (in) {
+      LLVMBuildBr(t->b, in);
+      LLVMPositionBuilderAtEnd(t->b, in);
+    }
   }
   if (offset) ea = LLVMBuildAdd(t->b, ea, c64(t, offset), "");
   LLVMValueRef mb = LLVMBuildLoad2(t->b, t->ptr, t->mb_slot, "");
@@ -754,7 +846,9 @@ static void emit_function(tr *t, uint32_t def) {
   t->nlocals = ft->nparams + fd->nlocals;
   t->locals = malloc(((size_t)t->nlocals + 1) * sizeof *t->locals);
   t->local_types = malloc((size_t)t->nlocals + 1);
-  if (!t->locals || !t->local_types) {
+  t->local_ver = calloc((size_t)t->nlocals + 1, sizeof *t->local_ver);
+  t->nsrc = t->nchk = t->chk_floor = 0;
+  if (!t->locals || !t->local_types || !t->local_ver) {
     fail(t, "out of memory");
     return;
   }
@@ -805,8 +899,10 @@ static void emit_function(tr *t, uint32_t def) {
   }
   free(t->locals);
   free(t->local_types);
+  free(t->local_ver);
   t->locals = NULL;
   t->local_types = NULL;
+  t->local_ver = NULL;
 }
 
 /* `end` of the function's own frame: the return block. */
@@ -866,6 +962,8 @@ static void emit_end(tr *t) {
   /* A check inside the construct need not be on every path past its end
    * (an if-arm, a block left by a branch): conservatively forget it. */
   t->frame_checked = c->frame_checked;
+  t->nchk = c->nchk; /* likewise for bounds checks (mem_at) */
+  t->chk_floor = c->chk_floor;
   free_ctl(c);
   t->nctl--;
 }
@@ -882,6 +980,8 @@ static void emit_block_start(tr *t, const wasm_instr *in) {
   c->kind = in->op == WASM_OP_BLOCK ? CTL_BLOCK : in->op == WASM_OP_LOOP ? CTL_LOOP : CTL_IF;
   c->live = live;
   c->frame_checked = t->frame_checked;
+  c->nchk = t->nchk;
+  c->chk_floor = t->chk_floor;
   c->nparams = np;
   c->params = p;
   c->nresults = nr;
@@ -901,6 +1001,7 @@ static void emit_block_start(tr *t, const wasm_instr *in) {
     t->sp = c->height;
     for (uint32_t i = 0; i < np; i++) push(t, c->phis[i]);
     poll_interrupt(t);
+    t->chk_floor = t->nchk; /* see mem_at: the checks before the loop are not used in it */
     return;
   }
   c->end_bb = new_bb(t, c->kind == CTL_IF ? "endif" : "endblock");
@@ -929,6 +1030,7 @@ static void emit_else(tr *t) {
   LLVMPositionBuilderAtEnd(t->b, c->else_bb);
   c->else_bb = NULL;
   t->frame_checked = c->frame_checked; /* the then-arm's check is not on this path */
+  t->nchk = c->nchk;                   /* nor its bounds checks */
   t->sp = c->height;
   for (uint32_t i = 0; i < c->nparams; i++) push(t, c->if_args[i]);
   t->dead = false;
@@ -1102,9 +1204,17 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
     }
     case WASM_OP_LOCAL_GET:
       push(t, LLVMBuildLoad2(t->b, vt(t, t->local_types[in->a]), t->locals[in->a], ""));
+      if (t->local_types[in->a] == TOVA_I32) note_src(t, t->stack[t->sp - 1], in->a);
       return true;
-    case WASM_OP_LOCAL_SET: LLVMBuildStore(t->b, pop(t), t->locals[in->a]); return true;
-    case WASM_OP_LOCAL_TEE: LLVMBuildStore(t->b, t->stack[t->sp - 1], t->locals[in->a]); return true;
+    case WASM_OP_LOCAL_SET:
+      LLVMBuildStore(t->b, pop(t), t->locals[in->a]);
+      t->local_ver[in->a]++;
+      return true;
+    case WASM_OP_LOCAL_TEE:
+      LLVMBuildStore(t->b, t->stack[t->sp - 1], t->locals[in->a]);
+      t->local_ver[in->a]++;
+      if (t->local_types[in->a] == TOVA_I32) note_src(t, t->stack[t->sp - 1], in->a);
+      return true;
     case WASM_OP_GLOBAL_GET: {
       uint8_t ty = t->m->global_types[in->a].type;
       push(t, LLVMBuildLoad2(t->b, vt(t, ty), global_ptr(t, in->a), ""));
@@ -1318,6 +1428,8 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
     if (!t.failed) emit_entry(&t, d);
   }
   free(t.stack);
+  free(t.srcs);
+  free(t.chks);
   free(t.closed);
   free(t.ctls);
   free(t.fns);
