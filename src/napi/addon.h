@@ -224,6 +224,11 @@ void tova_napi_reject(napi_env env, napi_deferred d, tova_status s, const char *
 napi_value tova_napi_fail(napi_env env, napi_status s, const char *where);
 /* If a JS exception is pending, take it (so it can become a rejection). */
 bool tova_napi_take_exception(napi_env env, napi_value *out);
+/* Settle d with the result `out` that s says was built (napi_ok), or reject
+ * it: with the pending JS exception if building it threw, else with
+ * TOVA_ERR_NOMEM and `what` ("execWasm: cannot build the results"). */
+void tova_napi_settle_built(napi_env env, napi_deferred d, napi_status s, napi_value out,
+                            const char *what);
 
 #define TOVA_NAPI_CALL(env, call, where)                                 \
   do {                                                                   \

@@ -60,6 +60,17 @@ bool tova_napi_take_exception(napi_env env, napi_value *out) {
   return napi_get_and_clear_last_exception(env, out) == napi_ok;
 }
 
+void tova_napi_settle_built(napi_env env, napi_deferred d, napi_status s, napi_value out,
+                            const char *what) {
+  if (s == napi_ok) {
+    napi_resolve_deferred(env, d, out);
+    return;
+  }
+  napi_value e;
+  if (!tova_napi_take_exception(env, &e)) e = tova_napi_error_value(env, TOVA_ERR_NOMEM, what);
+  napi_reject_deferred(env, d, e);
+}
+
 napi_value tova_napi_fail(napi_env env, napi_status s, const char *where) {
   bool pending = false;
   napi_is_exception_pending(env, &pending);

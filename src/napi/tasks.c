@@ -173,17 +173,9 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *base) {
     tova_napi_req_settled(st);
     return;
   }
-  napi_value out;
+  napi_value out = NULL;
   napi_status s = b->typed ? batch_typed(env, b, &out) : batch_array(env, st, b, &out);
-  if (s == napi_ok) {
-    napi_resolve_deferred(env, base->deferred, out);
-  } else {
-    napi_value e;
-    if (!tova_napi_take_exception(env, &e)) {
-      e = tova_napi_error_value(env, TOVA_ERR_NOMEM, "concurrentAll: cannot build the results");
-    }
-    napi_reject_deferred(env, base->deferred, e);
-  }
+  tova_napi_settle_built(env, base->deferred, s, out, "concurrentAll: cannot build the results");
   batch_free(b);
   tova_napi_req_settled(st);
 }

@@ -182,14 +182,7 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
       if (s == napi_ok) s = napi_set_element(env, out, (uint32_t)i, v);
     }
   }
-  if (s == napi_ok) {
-    napi_resolve_deferred(env, op->deferred, out);
-  } else {
-    napi_value e;
-    if (!tova_napi_take_exception(env, &e))
-      e = tova_napi_error_value(env, TOVA_ERR_NOMEM, "cannot build the results");
-    napi_reject_deferred(env, op->deferred, e);
-  }
+  tova_napi_settle_built(env, op->deferred, s, out, "cannot build the results");
   batch_free(b);
   tova_napi_req_settled(st);
 }

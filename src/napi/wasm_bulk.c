@@ -113,20 +113,15 @@ static napi_status make_output(napi_env env, bulk_op *b, napi_value *out) {
 
 static void bulk_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
   bulk_op *b = (bulk_op *)op;
-  napi_value out;
+  napi_value out = NULL;
   if (b->req.err_index < b->rows) {
     char msg[TOVA_ERROR_MAX + 64];
     const tova_error *e = tova_napi_req_error(&b->req);
     snprintf(msg, sizeof msg, "callBulk: row %zu: %s", b->req.err_index, e->message);
     tova_napi_reject(env, op->deferred, e->status, msg);
-  } else if ((b->out == OUT_NONE ? napi_get_undefined(env, &out) : make_output(env, b, &out)) == napi_ok) {
-    napi_resolve_deferred(env, op->deferred, out);
   } else {
-    napi_value e;
-    if (!tova_napi_take_exception(env, &e)) {
-      e = tova_napi_error_value(env, TOVA_ERR_NOMEM, "callBulk: cannot allocate the result array");
-    }
-    napi_reject_deferred(env, op->deferred, e);
+    napi_status s = b->out == OUT_NONE ? napi_get_undefined(env, &out) : make_output(env, b, &out);
+    tova_napi_settle_built(env, op->deferred, s, out, "callBulk: cannot allocate the result array");
   }
   bulk_free(b);
   tova_napi_req_settled(st);

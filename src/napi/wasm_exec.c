@@ -46,15 +46,9 @@ static void exec_settle(napi_env env, tova_napi_env *st, tova_napi_op *op, const
   } else {
     tova_functype ft;
     const tova_val *vals = tova_wasm_task_results(r->task, &ft);
-    napi_value out;
-    if (tova_napi_wasm_results(env, &ft, vals, &out) == napi_ok) {
-      napi_resolve_deferred(env, op->deferred, out);
-    } else {
-      napi_value e;
-      if (!tova_napi_take_exception(env, &e))
-        e = tova_napi_error_value(env, TOVA_ERR_NOMEM, "cannot build the results");
-      napi_reject_deferred(env, op->deferred, e);
-    }
+    napi_value out = NULL;
+    napi_status made = tova_napi_wasm_results(env, &ft, vals, &out);
+    tova_napi_settle_built(env, op->deferred, made, out, "cannot build the results");
   }
   exec_discard(op);
   tova_napi_req_settled(st);
