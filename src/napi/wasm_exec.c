@@ -156,10 +156,8 @@ napi_value tova_napi_exec_wasm(napi_env env, napi_callback_info info, tova_napi_
   *r = (exec_req){.op = {.settle = settle_for(which), .discard = exec_discard}, .st = st};
   if (napi_create_promise(env, &r->op.deferred, &promise) != napi_ok) {
     free(r);
-    if (vals != inline_vals) free(vals);
-    if (heap_name) free(func);
-    tova_module_release(cfg.module);
-    return tova_napi_fail(env, napi_generic_failure, fn);
+    promise = tova_napi_fail(env, napi_generic_failure, fn);
+    goto done;
   }
   tova_napi_install_exit_hook(env, st);
   cfg.done = exec_done;
@@ -174,14 +172,13 @@ napi_value tova_napi_exec_wasm(napi_env env, napi_callback_info info, tova_napi_
     tova_wasm_task_retain(r->task);
     *handle_out = r->task;
   }
+done: /* what the task did not take over is ours to release */
   if (vals != inline_vals) free(vals);
   if (heap_name) free(func);
   tova_module_release(cfg.module);
   return promise;
 
 fail:
-  if (vals != inline_vals) free(vals);
-  if (heap_name) free(func);
-  tova_module_release(cfg.module);
-  return tova_napi_rejected(env, &err);
+  promise = tova_napi_rejected(env, &err);
+  goto done;
 }

@@ -68,6 +68,11 @@ typedef struct tr_ctl {
   uint32_t nchk, chk_floor;  /* tr.nchk and tr.chk_floor when the construct began */
 } tr_ctl;
 
+/* How many of the latest local.get/tee results mem_at looks through to
+ * recognise an address as a local's value (addresses are almost always used
+ * right after they are read). */
+#define TR_SRC_WINDOW 32u
+
 /* The value v is local `local` as it was after its ver-th local.set/tee
  * (v is what one local.get or local.tee produced). */
 typedef struct tr_src {
@@ -104,8 +109,8 @@ typedef struct tr {
   uint8_t *local_types;
   uint32_t nlocals;
   uint32_t *local_ver;  /* per local: local.set/tee so far (tr_src) */
-  tr_src *srcs;         /* recent local.get/tee results */
-  uint32_t nsrc, src_cap;
+  tr_src srcs[TR_SRC_WINDOW]; /* the last local.get/tee results, a ring (mem_at) */
+  uint32_t nsrc;              /* results noted so far; the newest at (nsrc - 1) % window */
   tr_chk *chks;         /* checks on every path to here (mem_at) */
   uint32_t nchk, chk_cap, chk_floor;
   LLVMValueRef mb_slot, ms_slot, gl_slot; /* memory base, size, size - MEM_GUARD */
@@ -174,17 +179,26 @@ static LLVMValueRef c64(tr *t, uint64_t v) { return LLVMConstInt(t->i64, v, 0); 
 
 /* ---------------- value and control stacks ---------------- */
 
-static void push(tr *t, LLVMValueRef v) {
-  if (t->sp == t->stack_cap) {
-    uint32_t nc = t->stack_cap ? t->stack_cap * 2 : 64;
-    LLVMValueRef *s = realloc(t->stack, nc * sizeof *s);
-    if (!s) {
-      fail(t, "out of memory");
-      return;
-    }
-    t->stack = s;
-    t->stack_cap = nc;
+/* The growing array arr (n elements used, *cap allocated, of `size` bytes
+ * each; doubling from `first`) with room for one more: arr itself or its
+ * new place. NULL, the translation failed, when out of memory (arr is then
+ * unchanged). */
+static void *room_for_one(tr *t, void *arr, uint32_t n, uint32_t *cap, size_t size, uint32_t first) {
+  if (n < *cap) return arr;
+  uint32_t nc = *cap ? *cap * 2 : first;
+  void *a = realloc(arr, (size_t)nc * size);
+  if (!a) {
+    fail(t, "out of memory");
+    return NULL;
   }
+  *cap = nc;
+  return a;
+}
+
+static void push(tr *t, LLVMValueRef v) {
+  LLVMValueRef *s = room_for_one(t, t->stack, t->sp, &t->stack_cap, sizeof *s, 64);
+  if (!s) return;
+  t->stack = s;
   t->stack[t->sp++] = v;
 }
 static LLVMValueRef pop(tr *t) {
@@ -196,16 +210,9 @@ static LLVMValueRef pop(tr *t) {
 }
 
 static tr_ctl *push_ctl(tr *t) {
-  if (t->nctl == t->ctl_cap) {
-    uint32_t nc = t->ctl_cap ? t->ctl_cap * 2 : 16;
-    tr_ctl *c = realloc(t->ctls, nc * sizeof *c);
-    if (!c) {
-      fail(t, "out of memory");
-      return NULL;
-    }
-    t->ctls = c;
-    t->ctl_cap = nc;
-  }
+  tr_ctl *all = room_for_one(t, t->ctls, t->nctl, &t->ctl_cap, sizeof *all, 16);
+  if (!all) return NULL;
+  t->ctls = all;
   tr_ctl *c = &t->ctls[t->nctl++];
   memset(c, 0, sizeof *c);
   return c;
@@ -421,30 +428,21 @@ static void blocktype(tr *t, const wasm_instr *in, uint32_t *np, const uint8_t *
  * reads a new value, so this is what makes `p->a ... p->b` one check). The
  * IR's own checks do not merge this way: each fast check's edge path
  * rejoins it, so no compare dominates the next access. */
-enum { SRC_WINDOW = 32, CHK_WINDOW = 64, CHK_MAX = 1u << 16 };
+enum { CHK_WINDOW = 64, CHK_MAX = 1u << 16 };
 
 /* v is local `local` at its current version. */
 static void note_src(tr *t, LLVMValueRef v, uint32_t local) {
-  if (t->nsrc == t->src_cap) {
-    uint32_t nc = t->src_cap ? t->src_cap * 2 : 64;
-    tr_src *n = realloc(t->srcs, nc * sizeof *n);
-    if (!n) {
-      fail(t, "out of memory");
-      return;
-    }
-    t->srcs = n;
-    t->src_cap = nc;
-  }
-  t->srcs[t->nsrc++] = (tr_src){v, local, t->local_ver[local]};
+  t->srcs[t->nsrc++ % TR_SRC_WINDOW] = (tr_src){v, local, t->local_ver[local]};
 }
 
 /* The key of address value v: its local and version when it is a recent
- * local.get/tee result (addresses are almost always used right after), else
- * v itself. */
+ * local.get/tee result, else v itself. */
 static tr_chk chk_key(tr *t, LLVMValueRef v) {
-  uint32_t lo = t->nsrc > SRC_WINDOW ? t->nsrc - SRC_WINDOW : 0;
-  for (uint32_t i = t->nsrc; i > lo; i--)
-    if (t->srcs[i - 1].v == v) return (tr_chk){NULL, t->srcs[i - 1].local, t->srcs[i - 1].ver, 0};
+  uint32_t lo = t->nsrc > TR_SRC_WINDOW ? t->nsrc - TR_SRC_WINDOW : 0;
+  for (uint32_t i = t->nsrc; i > lo; i--) {
+    const tr_src *s = &t->srcs[(i - 1) % TR_SRC_WINDOW];
+    if (s->v == v) return (tr_chk){NULL, s->local, s->ver, 0};
+  }
   return (tr_chk){v, 0, 0, 0};
 }
 
@@ -459,16 +457,9 @@ static bool chk_known(tr *t, tr_chk k, uint64_t reach) {
 
 static void chk_add(tr *t, tr_chk k, uint64_t reach) {
   if (t->nchk == CHK_MAX) return; /* forgetting is always safe */
-  if (t->nchk == t->chk_cap) {
-    uint32_t nc = t->chk_cap ? t->chk_cap * 2 : 64;
-    tr_chk *n = realloc(t->chks, nc * sizeof *n);
-    if (!n) {
-      fail(t, "out of memory");
-      return;
-    }
-    t->chks = n;
-    t->chk_cap = nc;
-  }
+  tr_chk *all = room_for_one(t, t->chks, t->nchk, &t->chk_cap, sizeof *all, 64);
+  if (!all) return;
+  t->chks = all;
   k.reach = reach;
   t->chks[t->nchk++] = k;
 }
@@ -1452,7 +1443,6 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
     if (!t.failed) emit_entry(&t, d);
   }
   free(t.stack);
-  free(t.srcs);
   free(t.chks);
   free(t.closed);
   free(t.ctls);
