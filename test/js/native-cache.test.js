@@ -145,4 +145,37 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
     expect(r.stderr).toContain('optimise');
     expect(entries().length).toBe(before);
   });
+  // TOVA_NATIVE_PERFMAP (src/engine/native/perfmap.c): where each linked
+  // function landed, for `perf report`, whether compiled or from the cache.
+  test('TOVA_NATIVE_PERFMAP writes /tmp/perf-<pid>.map with every function of the unit', () => {
+    for (const source of ['compiled', 'from the cache']) {
+      const env = { ...process.env, TOVA_TIER: 'native', TOVA_NATIVE_PERFMAP: '1' };
+      if (source === 'compiled') delete env.TOVA_CACHE_DIR; else env.TOVA_CACHE_DIR = cache;
+      const r = spawnSync(CLI, ['run', mod, '--invoke', 'fib', '15'], { encoding: 'utf8', env });
+      expect(r.stdout.trim()).toBe('610');
+      const path = `/tmp/perf-${r.pid}.map`;
+      const lines = readFileSync(path, 'utf8').trim().split('\n');
+      rmSync(path);
+      const fns = lines.map((l) => {
+        const [addr, size, name] = l.split(' ');
+        return { start: BigInt('0x' + addr), size: BigInt('0x' + size), name };
+      });
+      const names = fns.map((f) => f.name);
+      // The entries of fib, div and grow from the interpreter, and fib's body
+      // (called by itself; the other two bodies are inlined in their entries).
+      for (const n of ['wasm_f0', 'tova_entry_0', 'tova_entry_1', 'tova_entry_2'])
+        expect(names).toContain(n);
+      fns.sort((a, b) => (a.start < b.start ? -1 : 1));
+      for (let i = 0; i < fns.length; i++) {
+        expect(fns[i].size > 0n).toBe(true);
+        if (i > 0) expect(fns[i - 1].start + fns[i - 1].size <= fns[i].start).toBe(true);
+      }
+    }
+    // Off unless asked.
+    const env = { ...process.env, TOVA_TIER: 'native' };
+    delete env.TOVA_NATIVE_PERFMAP;
+    const r = spawnSync(CLI, ['run', mod, '--invoke', 'fib', '15'], { encoding: 'utf8', env });
+    expect(r.stdout.trim()).toBe('610');
+    expect(existsSync(`/tmp/perf-${r.pid}.map`)).toBe(false);
+  });
 });

@@ -31,6 +31,7 @@
 
 #include "engine/native/cache.h"
 #include "engine/native/jit.h"
+#include "engine/native/perfmap.h"
 #include "engine/native/rt.h"
 #include "engine/native/translate.h"
 #include "engine/native/widen.h"
@@ -241,8 +242,14 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
   } else if (cached) {
     wasm_native_cache_store(&key, (const uint8_t *)LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
   }
+  /* The LLJIT takes the object; the perf map reads a copy once it is linked. */
+  LLVMMemoryBufferRef map_copy =
+      wasm_native_perfmap_wanted()
+          ? LLVMCreateMemoryBufferWithMemoryRangeCopy(LLVMGetBufferStart(buf), LLVMGetBufferSize(buf), "perfmap")
+          : NULL;
   LLVMErrorRef e = LLVMOrcLLJITAddObjectFile(jit, LLVMOrcLLJITGetMainJITDylib(jit), buf);
   if (e) {
+    if (map_copy) LLVMDisposeMemoryBuffer(map_copy);
     take_error(e, err, errlen, "add object");
     return false;
   }
@@ -254,11 +261,18 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
     LLVMOrcExecutorAddress addr = 0;
     e = LLVMOrcLLJITLookup(jit, &addr, name);
     if (e) {
+      if (map_copy) LLVMDisposeMemoryBuffer(map_copy);
       take_error(e, err, errlen, "lookup");
       return false;
     }
     entries[d] = (const void *)(uintptr_t)addr;
+    if (map_copy) {
+      wasm_native_perfmap_write(jit, map_copy, name);
+      LLVMDisposeMemoryBuffer(map_copy);
+      map_copy = NULL;
+    }
   }
+  if (map_copy) LLVMDisposeMemoryBuffer(map_copy);
   if (timing) {
     size_t bytes = 0;
     for (uint32_t d = 0; d < ndefs; d++) bytes += unit[d] ? m->func_defs[d].body_len : 0;
