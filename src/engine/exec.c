@@ -12,6 +12,9 @@
 
 #include "common/assert.h"
 #include "engine/exec.h"
+#ifdef TOVA_HAVE_NATIVE
+#include "engine/native/preempt.h"
+#endif
 
 /* The default budget: at least the depth V8 and JavaScriptCore allow (10K-50K
  * frames, about 100K values on one operand stack), with room to spare. Only
@@ -63,7 +66,16 @@ void tova_exec_set_userdata(tova_exec *e, void *userdata) {
 void *tova_exec_userdata(const tova_exec *e) { return e ? e->userdata : NULL; }
 
 void tova_exec_interrupt(tova_exec *e) {
-  if (e) atomic_store_explicit(&e->interrupt, 1, memory_order_relaxed);
+  if (!e) return;
+#ifdef TOVA_HAVE_NATIVE
+  /* Sequentially consistent: the flag is set before native_thread is read,
+   * as the entry to native code publishes native_thread before it reads the
+   * flag; one of the two sees the other (preempt.h). */
+  atomic_store(&e->interrupt, 1);
+  wasm_native_preempt_kick(e);
+#else
+  atomic_store_explicit(&e->interrupt, 1, memory_order_relaxed);
+#endif
 }
 
 void tova_exec_clear_interrupt(tova_exec *e) {

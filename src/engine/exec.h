@@ -59,6 +59,11 @@ struct tova_exec {
   uint32_t nframes;
   uint32_t stack_max;  /* slots allowed */
   uint32_t frames_max; /* frames allowed */
+  /* The thread running this execution's native code, as its preemption
+   * number + 1 (engine/native/preempt.h), or 0: tova_exec_interrupt signals
+   * that thread, since native loops do not poll when signals can stop them.
+   * (In what was padding: a parked task pays nothing for it.) */
+  _Atomic uint32_t native_thread;
   /* The interpreter's view while it runs (kept here rather than in locals so
    * the dispatch loop has few live variables: clang spills badly otherwise). */
   uint64_t *slimit;   /* stack + stack_cap */

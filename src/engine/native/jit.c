@@ -23,6 +23,7 @@
 #include <llvm-c/Core.h>
 #include <llvm-c/Error.h>
 #include <llvm-c/LLJIT.h>
+#include <llvm-c/Object.h>
 #include <llvm-c/Orc.h>
 #include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
@@ -30,8 +31,10 @@
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include "engine/native/cache.h"
+#include "engine/native/code_range.h"
 #include "engine/native/jit.h"
 #include "engine/native/perfmap.h"
+#include "engine/native/preempt.h"
 #include "engine/native/rt.h"
 #include "engine/native/translate.h"
 #include "engine/native/widen.h"
@@ -41,6 +44,7 @@ static bool init_ok;
 
 static void init_llvm(void) {
   init_ok = !LLVMInitializeNativeTarget() && !LLVMInitializeNativeAsmPrinter();
+  wasm_native_preempt_init(); /* before any translation: it decides whether loops poll */
   /* TOVA_NATIVE_LLVM_ARGS: LLVM's own options, for diagnosis (e.g.
    * "-time-passes"), space-separated. */
   const char *a = getenv("TOVA_NATIVE_LLVM_ARGS");
@@ -91,8 +95,9 @@ static void target_text(const char *triple, char *out, size_t cap) {
   LLVMGetVersion(&major, &minor, &patch);
   char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
   const char *passes = getenv("TOVA_NATIVE_PASSES");
-  snprintf(out, cap, "llvm %u.%u.%u|%s|%s|%s|cg %d|passes %s", major, minor, patch, triple, cpu,
-           features, (int)cg_level(), passes ? passes : "");
+  snprintf(out, cap, "llvm %u.%u.%u|%s|%s|%s|cg %d|passes %s|%s", major, minor, patch, triple, cpu,
+           features, (int)cg_level(), passes ? passes : "",
+           wasm_native_preempt_active() ? "signalled" : "polls");
   LLVMDisposeMessage(cpu);
   LLVMDisposeMessage(features);
 }
@@ -202,6 +207,32 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const bool *unit, co
   return ok;
 }
 
+/* Records where unit object `obj` landed, so that the preemption signal
+ * recognises its code. */
+static bool register_code(wasm_jit *j, LLVMOrcLLJITRef jit, LLVMMemoryBufferRef obj, const char *entry) {
+  char *msg = NULL;
+  LLVMBinaryRef bin = LLVMCreateBinary(obj, NULL, &msg);
+  if (!bin) {
+    LLVMDisposeMessage(msg);
+    return false;
+  }
+  uintptr_t start;
+  size_t size;
+  bool ok = wasm_native_code_range(jit, bin, entry, &start, &size);
+  LLVMDisposeBinary(bin);
+  if (!ok) return false;
+  if (j->nranges == j->cap_ranges) {
+    uint32_t cap = j->cap_ranges ? j->cap_ranges * 2 : 4;
+    uint32_t *r = realloc(j->ranges, cap * sizeof *r);
+    if (!r) return false;
+    j->ranges = r;
+    j->cap_ranges = cap;
+  }
+  if (!wasm_native_preempt_add_code(start, size, &j->ranges[j->nranges])) return false;
+  j->nranges++;
+  return true;
+}
+
 bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
                        const bool *poll_entry, bool internal, const void **entries, bool (*stop)(void), char *err,
                        size_t errlen) {
@@ -242,18 +273,21 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
   } else if (cached) {
     wasm_native_cache_store(&key, (const uint8_t *)LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
   }
-  /* The LLJIT takes the object; the perf map reads a copy once it is linked. */
-  LLVMMemoryBufferRef map_copy =
-      wasm_native_perfmap_wanted()
-          ? LLVMCreateMemoryBufferWithMemoryRangeCopy(LLVMGetBufferStart(buf), LLVMGetBufferSize(buf), "perfmap")
+  /* The LLJIT takes the object; the code range (preempt.h) and the perf map
+   * are read from a copy once it is linked. */
+  bool signalled = wasm_native_preempt_active();
+  LLVMMemoryBufferRef copy =
+      signalled || wasm_native_perfmap_wanted()
+          ? LLVMCreateMemoryBufferWithMemoryRangeCopy(LLVMGetBufferStart(buf), LLVMGetBufferSize(buf), "unit")
           : NULL;
   LLVMErrorRef e = LLVMOrcLLJITAddObjectFile(jit, LLVMOrcLLJITGetMainJITDylib(jit), buf);
   if (e) {
-    if (map_copy) LLVMDisposeMemoryBuffer(map_copy);
+    if (copy) LLVMDisposeMemoryBuffer(copy);
     take_error(e, err, errlen, "add object");
     return false;
   }
   /* The first lookup generates the unit's machine code (all of it). */
+  char first[32] = "";
   for (uint32_t d = 0; d < ndefs; d++) {
     if (!unit[d]) continue;
     char name[32];
@@ -261,18 +295,23 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
     LLVMOrcExecutorAddress addr = 0;
     e = LLVMOrcLLJITLookup(jit, &addr, name);
     if (e) {
-      if (map_copy) LLVMDisposeMemoryBuffer(map_copy);
+      if (copy) LLVMDisposeMemoryBuffer(copy);
       take_error(e, err, errlen, "lookup");
       return false;
     }
     entries[d] = (const void *)(uintptr_t)addr;
-    if (map_copy) {
-      wasm_native_perfmap_write(jit, map_copy, name);
-      LLVMDisposeMemoryBuffer(map_copy);
-      map_copy = NULL;
+    if (!first[0]) memcpy(first, name, sizeof name);
+  }
+  if (copy) {
+    bool ok = !signalled || (first[0] && register_code(j, jit, copy, first));
+    if (ok && wasm_native_perfmap_wanted() && first[0]) wasm_native_perfmap_write(jit, copy, first);
+    LLVMDisposeMemoryBuffer(copy);
+    if (!ok) {
+      /* Code the signal could not recognise would never stop: unused. */
+      snprintf(err, errlen, "cannot register the unit's code for preemption");
+      return false;
     }
   }
-  if (map_copy) LLVMDisposeMemoryBuffer(map_copy);
   if (timing) {
     size_t bytes = 0;
     for (uint32_t d = 0; d < ndefs; d++) bytes += unit[d] ? m->func_defs[d].body_len : 0;
@@ -289,6 +328,9 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
 }
 
 void wasm_jit_free(wasm_jit *j) {
+  /* Before the code is unmapped with the LLJIT. */
+  for (uint32_t i = 0; i < j->nranges; i++) wasm_native_preempt_remove_code(j->ranges[i]);
+  free(j->ranges);
   if (j->jit) {
     LLVMErrorRef e = LLVMOrcDisposeLLJIT((LLVMOrcLLJITRef)j->jit);
     if (e) LLVMConsumeError(e);

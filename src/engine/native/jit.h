@@ -9,6 +9,8 @@
 
 typedef struct wasm_jit {
   void *jit; /* LLVMOrcLLJITRef, made by the first unit: owns every unit's code */
+  uint32_t *ranges; /* the units' code ranges registered for preemption (preempt.h) */
+  uint32_t nranges, cap_ranges;
 } wasm_jit;
 
 /* Translate, verify, optimise (O2) and compile the functions with unit[def]

@@ -1,9 +1,9 @@
 /*
  * perfmap.c: the perf map of linked units (see perfmap.h).
  *
- * An object from the translator has its functions in one text section, so
- * one looked-up address gives the section's load address and every symbol's
- * offset in it gives the rest. Symbols of other sections are left out.
+ * An object from the translator has its functions in one text section
+ * (code_range.h finds where it landed); every symbol's offset in it gives
+ * the rest.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -15,6 +15,7 @@
 #include <llvm-c/Core.h>
 #include <llvm-c/Object.h>
 
+#include "engine/native/code_range.h"
 #include "engine/native/perfmap.h"
 
 static pthread_mutex_t map_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -25,59 +26,47 @@ bool wasm_native_perfmap_wanted(void) {
 }
 
 void wasm_native_perfmap_write(LLVMOrcLLJITRef jit, LLVMMemoryBufferRef obj, const char *entry_name) {
-    char *msg = NULL;
+  char *msg = NULL;
   LLVMBinaryRef bin = LLVMCreateBinary(obj, NULL, &msg);
   if (!bin) {
     LLVMDisposeMessage(msg);
     return;
   }
-  LLVMOrcExecutorAddress entry = 0;
-  LLVMErrorRef e = LLVMOrcLLJITLookup(jit, &entry, entry_name);
-  if (e) {
-    LLVMConsumeError(e);
-    LLVMDisposeBinary(bin);
-    return;
-  }
-  /* The entry's offset in its section gives the section's load address. */
-  LLVMSymbolIteratorRef it = LLVMObjectFileCopySymbolIterator(bin);
-  LLVMSectionIteratorRef sec = LLVMObjectFileCopySectionIterator(bin);
-  uint64_t text_off = 0;
-  bool found = false;
-  for (; !LLVMObjectFileIsSymbolIteratorAtEnd(bin, it); LLVMMoveToNextSymbol(it)) {
-    const char *name = LLVMGetSymbolName(it);
-    if (name && strcmp(name, entry_name) == 0) {
-      text_off = LLVMGetSymbolAddress(it);
-      LLVMMoveToContainingSection(sec, it);
-      found = true;
-      break;
-    }
-  }
-  const char *text_name = found ? LLVMGetSectionName(sec) : NULL;
-  if (found && text_name) {
-    uintptr_t base = (uintptr_t)entry - text_off;
+  uintptr_t start;
+  size_t size;
+  if (wasm_native_code_range(jit, bin, entry_name, &start, &size)) {
     char path[64];
     snprintf(path, sizeof path, "/tmp/perf-%ld.map", (long)getpid());
     pthread_mutex_lock(&map_lock);
     FILE *f = fopen(path, "a");
     if (f) {
+      /* Symbols in the text section, at their offsets from its start. */
       LLVMSymbolIteratorRef s = LLVMObjectFileCopySymbolIterator(bin);
-      LLVMSectionIteratorRef in = LLVMObjectFileCopySectionIterator(bin);
-      for (; !LLVMObjectFileIsSymbolIteratorAtEnd(bin, s); LLVMMoveToNextSymbol(s)) {
+      LLVMSectionIteratorRef text = LLVMObjectFileCopySectionIterator(bin);
+      uint64_t text_addr = 0;
+      bool have_text = false;
+      for (; !have_text && !LLVMObjectFileIsSymbolIteratorAtEnd(bin, s); LLVMMoveToNextSymbol(s)) {
         const char *name = LLVMGetSymbolName(s);
-        uint64_t size = LLVMGetSymbolSize(s);
-        if (!name || !size || strncmp(name, ".L", 2) == 0) continue;
-        LLVMMoveToContainingSection(in, s);
-        const char *sn = LLVMObjectFileIsSectionIteratorAtEnd(bin, in) ? NULL : LLVMGetSectionName(in);
-        if (!sn || strcmp(sn, text_name) != 0) continue;
-        fprintf(f, "%" PRIxPTR " %" PRIx64 " %s\n", base + (uintptr_t)LLVMGetSymbolAddress(s), size, name);
+        if (name && strcmp(name, entry_name) == 0) {
+          LLVMMoveToContainingSection(text, s);
+          text_addr = LLVMGetSectionAddress(text);
+          have_text = true;
+        }
       }
-      LLVMDisposeSectionIterator(in);
+      LLVMDisposeSymbolIterator(s);
+      s = LLVMObjectFileCopySymbolIterator(bin);
+      for (; have_text && !LLVMObjectFileIsSymbolIteratorAtEnd(bin, s); LLVMMoveToNextSymbol(s)) {
+        const char *name = LLVMGetSymbolName(s);
+        uint64_t sz = LLVMGetSymbolSize(s);
+        if (!name || !sz || strncmp(name, ".L", 2) == 0 || !LLVMGetSectionContainsSymbol(text, s)) continue;
+        fprintf(f, "%" PRIxPTR " %" PRIx64 " %s\n", start + (uintptr_t)(LLVMGetSymbolAddress(s) - text_addr), sz,
+                name);
+      }
+      LLVMDisposeSectionIterator(text);
       LLVMDisposeSymbolIterator(s);
       fclose(f);
     }
     pthread_mutex_unlock(&map_lock);
   }
-  LLVMDisposeSectionIterator(sec);
-  LLVMDisposeSymbolIterator(it);
   LLVMDisposeBinary(bin);
 }

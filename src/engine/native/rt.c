@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/native/preempt.h"
 #include "engine/native/rt.h"
 
 static const char *const trap_messages[WASM_NT_COUNT] = {
@@ -77,14 +78,28 @@ tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, c
   c.inst = inst;
   c.exec = e;
   c.trap_jmp = &jb;
+  /* Where native loops do not poll, a signal stops them (preempt.h): this
+   * thread is published in e before the flag is read, so an interrupt either
+   * is seen here or signals this thread. */
+  wasm_native_preempt_frame pf;
+  bool signalled = wasm_native_preempt_active();
+  if (signalled && !wasm_native_preempt_enter(e, &c, &pf)) {
+    e->trap_msg = "out of memory (native code)";
+    return TOVA_ERR_TRAP;
+  }
   /* The trap path reads nothing but e (set by wasm_native_trap before the
-   * jump), so no local needs to be volatile. */
-  /* sigsetjmp(.., 0): no signal mask saved (setjmp saves it on macOS: a
-   * system call on every entry from the interpreter). */
+   * jump) and what was written before sigsetjmp, so no local needs to be
+   * volatile. sigsetjmp(.., 0): no signal mask saved (setjmp saves it on
+   * macOS: a system call on every entry from the interpreter). */
   int k = sigsetjmp(jb, 0);
-  if (k) return k - 1 == WASM_NT_CANCELLED ? TOVA_ERR_CANCELLED : TOVA_ERR_TRAP;
+  if (k) {
+    if (signalled) wasm_native_preempt_leave(e, &pf);
+    return k - 1 == WASM_NT_CANCELLED ? TOVA_ERR_CANCELLED : TOVA_ERR_TRAP;
+  }
+  if (signalled && atomic_load(&e->interrupt)) wasm_native_trap(&c, WASM_NT_CANCELLED);
   void (*f)(wasm_native_ctx *, uint64_t *) = (void (*)(wasm_native_ctx *, uint64_t *))fn;
   f(&c, fp);
+  if (signalled) wasm_native_preempt_leave(e, &pf);
   return TOVA_OK;
 }
 
@@ -94,23 +109,34 @@ _Noreturn void wasm_native_trap(wasm_native_ctx *c, uint32_t kind) {
   siglongjmp(*c->trap_jmp, (int)kind + 1);
 }
 
+/* Every helper that returns to native code ends here: where native loops do
+ * not poll, the signal that stops them returns without effect when it finds
+ * the thread in a helper (preempt.h), and this is where the flag it was
+ * sent for is seen. */
+static void stop_point(wasm_native_ctx *c) {
+  if (atomic_load_explicit(c->interrupt, memory_order_relaxed)) wasm_native_trap(c, WASM_NT_CANCELLED);
+}
+
 uint32_t wasm_native_memory_grow(wasm_native_ctx *c, uint32_t delta) {
   tova_memory *m = c->inst->mem0;
   uint32_t r = wasm_memory_grow(m, delta);
   c->mem_base = m->base;
   c->mem_size = m->size;
+  stop_point(c);
   return r;
 }
 
 void wasm_native_memory_fill(wasm_native_ctx *c, uint32_t d, uint32_t v, uint32_t n) {
   if ((uint64_t)d + n > c->mem_size) wasm_native_trap(c, WASM_NT_OOB_MEM);
   if (n) memset(c->mem_base + d, (int)(uint8_t)v, n);
+  stop_point(c);
 }
 
 void wasm_native_memory_copy(wasm_native_ctx *c, uint32_t d, uint32_t s, uint32_t n) {
   if ((uint64_t)s + n > c->mem_size || (uint64_t)d + n > c->mem_size)
     wasm_native_trap(c, WASM_NT_OOB_MEM);
   if (n) memmove(c->mem_base + d, c->mem_base + s, n);
+  stop_point(c);
 }
 
 void wasm_native_memory_init(wasm_native_ctx *c, uint32_t seg, uint32_t d, uint32_t s, uint32_t n) {
@@ -119,13 +145,18 @@ void wasm_native_memory_init(wasm_native_ctx *c, uint32_t seg, uint32_t d, uint3
   uint64_t len = wasm_data_dropped(inst)[seg] ? 0 : ds->len;
   if ((uint64_t)s + n > len || (uint64_t)d + n > c->mem_size) wasm_native_trap(c, WASM_NT_OOB_MEM);
   if (n) memcpy(c->mem_base + d, ds->bytes + s, n);
+  stop_point(c);
 }
 
-void wasm_native_data_drop(wasm_native_ctx *c, uint32_t seg) { wasm_data_dropped(c->inst)[seg] = 1; }
+void wasm_native_data_drop(wasm_native_ctx *c, uint32_t seg) {
+  wasm_data_dropped(c->inst)[seg] = 1;
+  stop_point(c);
+}
 
 void *wasm_native_table_get(wasm_native_ctx *c, uint32_t table, uint32_t i) {
   tova_table *t = c->inst->tables[table];
   if (i >= t->size) wasm_native_trap(c, WASM_NT_OOB_TABLE);
+  stop_point(c);
   return t->elems[i];
 }
 
@@ -133,20 +164,25 @@ void wasm_native_table_set(wasm_native_ctx *c, uint32_t table, uint32_t i, void 
   tova_table *t = c->inst->tables[table];
   if (i >= t->size) wasm_native_trap(c, WASM_NT_OOB_TABLE);
   t->elems[i] = v;
+  stop_point(c);
 }
 
 uint32_t wasm_native_table_size(wasm_native_ctx *c, uint32_t table) {
+  stop_point(c);
   return c->inst->tables[table]->size;
 }
 
 uint32_t wasm_native_table_grow(wasm_native_ctx *c, uint32_t table, void *init, uint32_t n) {
-  return wasm_table_grow(c->inst->tables[table], n, init);
+  uint32_t r = wasm_table_grow(c->inst->tables[table], n, init);
+  stop_point(c);
+  return r;
 }
 
 void wasm_native_table_fill(wasm_native_ctx *c, uint32_t table, uint32_t i, void *v, uint32_t n) {
   tova_table *t = c->inst->tables[table];
   if ((uint64_t)i + n > t->size) wasm_native_trap(c, WASM_NT_OOB_TABLE);
   for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
+  stop_point(c);
 }
 
 void wasm_native_table_copy(wasm_native_ctx *c, uint32_t dt, uint32_t st, uint32_t d, uint32_t s,
@@ -155,6 +191,7 @@ void wasm_native_table_copy(wasm_native_ctx *c, uint32_t dt, uint32_t st, uint32
   if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size)
     wasm_native_trap(c, WASM_NT_OOB_TABLE);
   if (n) memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(void *));
+  stop_point(c);
 }
 
 void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, uint32_t d,
@@ -172,13 +209,18 @@ void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, ui
     } else if (ce->kind == WASM_CONST_GLOBAL_GET) v = inst->globals[ce->index]->value.ref;
     t->elems[d + k] = v;
   }
+  stop_point(c);
 }
 
-void wasm_native_elem_drop(wasm_native_ctx *c, uint32_t seg) { wasm_elem_dropped(c->inst)[seg] = 1; }
+void wasm_native_elem_drop(wasm_native_ctx *c, uint32_t seg) {
+  wasm_elem_dropped(c->inst)[seg] = 1;
+  stop_point(c);
+}
 
 void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func) {
   tova_func *f = wasm_instance_func(c->inst, func);
   if (!f) wasm_native_trap(c, WASM_NT_NO_MEMORY);
+  stop_point(c);
   return f;
 }
 
@@ -199,6 +241,7 @@ const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32
   const tova_functype *want = &c->inst->module->types[type_index];
   if (f->type != want && !wasm_functype_equal(f->type, want))
     wasm_native_trap(c, WASM_NT_SIG_MISMATCH);
+  stop_point(c);
   return f;
 }
 

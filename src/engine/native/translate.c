@@ -18,9 +18,10 @@
  *   has one block per function; LLVM sees them as cold.
  * - The C stack is checked against ctx->stack_limit ("call stack
  *   exhausted") before the first call of each path (on entry for a function
- *   whose frame may be big: frame_check); loop headers, and recursive
- *   functions with that check, poll the interrupt flag, with a volatile load
- *   LLVM cannot hoist out of the loop.
+ *   whose frame may be big: frame_check). Where a signal stops native code
+ *   (preempt.h) nothing polls the interrupt flag; elsewhere loop headers, and
+ *   recursive functions with that check, poll it, with a volatile load LLVM
+ *   cannot hoist out of the loop.
  * - Calls among native functions are direct LLVM calls with typed parameters
  *   and the context first: ret f(ctx, params...). Multiple results come back
  *   as a struct.
@@ -35,6 +36,7 @@
 
 #include "engine/instr.h"
 #include "engine/native/native.h"
+#include "engine/native/preempt.h"
 #include "engine/native/rt.h"
 #include "engine/native/translate.h"
 
@@ -124,6 +126,7 @@ typedef struct tr {
    * invocation: calls need no other. */
   bool frame_checked;
   bool poll_here; /* the frame check also polls (a recursive function) */
+  bool signalled; /* a signal stops this code (preempt.h): no polls at all */
   bool failed;
   char *err;
   size_t errlen;
@@ -889,7 +892,7 @@ static void emit_function(tr *t, uint32_t def) {
    * of calls (whose functions poll before calling); a poll in every small
    * helper would cost each call, inlined or not, a load LLVM can never
    * remove. */
-  t->poll_here = t->poll_entry[def];
+  t->poll_here = t->poll_entry[def] && !t->signalled;
   t->frame_checked = false;
   if (t->nlocals > FRAME_CHECK_LOCALS || fd->body_len > FRAME_CHECK_BYTES) frame_check(t);
 
@@ -1015,7 +1018,7 @@ static void emit_block_start(tr *t, const wasm_instr *in) {
     LLVMPositionBuilderAtEnd(t->b, c->loop_bb);
     t->sp = c->height;
     for (uint32_t i = 0; i < np; i++) push(t, c->phis[i]);
-    poll_interrupt(t);
+    if (!t->signalled) poll_interrupt(t);
     t->chk_floor = t->nchk; /* see mem_at: the checks before the loop are not used in it */
     return;
   }
@@ -1400,6 +1403,7 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
   memset(&t, 0, sizeof t);
   t.m = m;
   t.poll_entry = poll_entry;
+  t.signalled = wasm_native_preempt_active();
   t.cx = cx;
   t.mod = mod;
   t.err = err;
