@@ -602,8 +602,8 @@ static void test_cancel_native_loop(void) {
   inst_free(&tn);
 }
 
-/* Recursion without loops is cancelled too: recursive functions poll the
- * flag on entry (fib(60) would take hours). */
+/* Recursion without loops is cancelled too: by the signal, or where native
+ * code polls, by recursive functions' polls (fib(60) would take hours). */
 static void test_cancel_native_recursion(void) {
   inst_t ti, tn;
   if (!make_pair(&ti, &tn)) return;

@@ -20,7 +20,9 @@
  * prints the IR before and after optimisation; TOVA_NATIVE_PASSES overrides
  * the "default<O2>" pipeline and TOVA_NATIVE_CG=0..3 the code generation
  * level (for measuring compile time against code speed); TOVA_NATIVE_PERFMAP=1
- * writes /tmp/perf-<pid>.map for profilers (perfmap.h).
+ * writes /tmp/perf-<pid>.map for profilers (perfmap.h); TOVA_NATIVE_PREEMPT=poll
+ * makes native loops poll the interrupt flag instead of being stopped by a
+ * signal (preempt.h).
  *
  * A function switches by having its code's cells replaced by the two-cell body
  * NATIVE_ENTER entry fn (compile.h), so every caller (interpreted call, import
