@@ -301,7 +301,7 @@ static void worker_main(void *arg) {
 
 static void runtime_destroy(tova_runtime *rt) {
   tova_rt_timers_destroy(&rt->timers);
-  tova_plat_mutex_destroy(&rt->wasm_mu);
+  for (int i = 0; i < TOVA_RT_LIVE_STRIPES; i++) tova_plat_mutex_destroy(&rt->wasm_live[i].mu);
   tova_plat_mutex_destroy(&rt->inject_mu);
   tova_plat_mutex_destroy(&rt->sleep_mu);
   tova_plat_cond_destroy(&rt->sleep_cv);
@@ -373,7 +373,9 @@ tova_status tova_runtime_new(const tova_runtime_config *cfg, tova_runtime **out)
   if (!tova_plat_mutex_init(&rt->inject_mu)) goto no_workers;
   if (!tova_plat_mutex_init(&rt->sleep_mu)) goto no_sleep_mu;
   if (!tova_plat_cond_init(&rt->sleep_cv)) goto no_sleep_cv;
-  if (!tova_plat_mutex_init(&rt->wasm_mu)) goto no_wasm_mu;
+  int stripes = 0;
+  while (stripes < TOVA_RT_LIVE_STRIPES && tova_plat_mutex_init(&rt->wasm_live[stripes].mu)) stripes++;
+  if (stripes < TOVA_RT_LIVE_STRIPES) goto no_wasm_mu;
   if (!tova_rt_timers_init(&rt->timers)) goto no_timers;
   atomic_init(&rt->wasm_active, 0);
   atomic_init(&rt->kick_armed, false);
@@ -409,8 +411,8 @@ tova_status tova_runtime_new(const tova_runtime_config *cfg, tova_runtime **out)
   return TOVA_OK;
 
 no_timers:
-  tova_plat_mutex_destroy(&rt->wasm_mu);
 no_wasm_mu:
+  while (stripes > 0) tova_plat_mutex_destroy(&rt->wasm_live[--stripes].mu);
   tova_plat_cond_destroy(&rt->sleep_cv);
 no_sleep_cv:
   tova_plat_mutex_destroy(&rt->sleep_mu);

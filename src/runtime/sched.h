@@ -121,6 +121,9 @@ typedef struct tova_rt_worker {
   tova_plat_thread thread;
 } tova_rt_worker;
 
+/* Lists of live WebAssembly tasks (tova_runtime.wasm_live). */
+#define TOVA_RT_LIVE_STRIPES 8
+
 struct tova_runtime {
   uint32_t nworkers;
   tova_rt_worker *workers;
@@ -163,13 +166,19 @@ struct tova_runtime {
   uint64_t kick_mark;     /* kick_worker's local.pushed when armed */
   uint32_t kick_tick;     /* kick_worker's tick when armed */
 
-  /* WebAssembly tasks (wasm_task.c). wasm_mu guards the list of live ones
-   * (for cancel-at-shutdown and deadlock reports). wasm_active counts live
-   * tasks not parked on channel operations only; its transitions between
-   * zero and non-zero call activity_fn. */
-  tova_plat_mutex wasm_mu;
-  struct tova_wasm_task *wasm_live;
-  size_t wasm_nlive;             /* under wasm_mu */
+  /* WebAssembly tasks (wasm_task.c). The live ones are listed (for
+   * cancel-at-shutdown and deadlock reports) in TOVA_RT_LIVE_STRIPES lists,
+   * task id modulo the count, each under its own lock: every task's end
+   * unlinks it, and with one lock the workers ending tasks and the thread
+   * spawning them queued on it. Whoever needs all of them takes the locks
+   * in index order. wasm_active counts live tasks not parked on channel
+   * operations only; its transitions between zero and non-zero call
+   * activity_fn. */
+  struct tova_rt_live_stripe {
+    tova_plat_mutex mu;
+    struct tova_wasm_task *head;
+    size_t n; /* under mu */
+  } wasm_live[TOVA_RT_LIVE_STRIPES];
   _Atomic int64_t wasm_active;
   tova_runtime_activity_fn activity_fn;
   void *activity_ud;

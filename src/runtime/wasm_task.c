@@ -124,6 +124,36 @@ void tova_rt_wasm_wait_complete(tova_wasm_task *t, tova_status status) {
   tova_task_wake(t->task);
 }
 
+/* ---- the lists of live tasks (tova_runtime.wasm_live) ---------------------- */
+
+static struct tova_rt_live_stripe *live_stripe(tova_runtime *rt, const tova_wasm_task *t) {
+  return &rt->wasm_live[t->id % TOVA_RT_LIVE_STRIPES];
+}
+
+/* t becomes the first of list ls (its lock held). */
+static void live_link(struct tova_rt_live_stripe *ls, tova_wasm_task *t) {
+  t->next = ls->head;
+  if (ls->head) ls->head->prev = t;
+  ls->head = t;
+  ls->n++;
+}
+
+/* All the lists, locked in index order (the one order, so no deadlock). */
+static void live_lock_all(tova_runtime *rt) {
+  for (int s = 0; s < TOVA_RT_LIVE_STRIPES; s++) tova_plat_mutex_lock(&rt->wasm_live[s].mu);
+}
+
+static void live_unlock_all(tova_runtime *rt) {
+  for (int s = TOVA_RT_LIVE_STRIPES - 1; s >= 0; s--) tova_plat_mutex_unlock(&rt->wasm_live[s].mu);
+}
+
+/* Live tasks (every list locked). */
+static size_t live_count(tova_runtime *rt) {
+  size_t n = 0;
+  for (int s = 0; s < TOVA_RT_LIVE_STRIPES; s++) n += rt->wasm_live[s].n;
+  return n;
+}
+
 /* ---- task blocks ------------------------------------------------------------ */
 
 /* Freed blocks wait here for the next batch instead of going back to malloc:
@@ -326,13 +356,14 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
     tova_wasm_task_release(t); /* the deadline's reference */
 
   tova_runtime *rt = t->rt;
-  tova_plat_mutex_lock(&rt->wasm_mu);
+  struct tova_rt_live_stripe *ls = live_stripe(rt, t);
+  tova_plat_mutex_lock(&ls->mu);
   if (t->prev) t->prev->next = t->next;
-  else rt->wasm_live = t->next;
+  else ls->head = t->next;
   if (t->next) t->next->prev = t->prev;
   t->next = t->prev = NULL;
-  rt->wasm_nlive--;
-  tova_plat_mutex_unlock(&rt->wasm_mu);
+  ls->n--;
+  tova_plat_mutex_unlock(&ls->mu);
   t->task = NULL;
   /* done first, then the activity drop: an embedder that stops waiting when
    * nothing is active (the addon unrefs the JS event loop) has then already
@@ -632,15 +663,16 @@ static void unprepare(tova_wasm_task *t) {
 /* List tasks[0..n) as live, count them active, arm their deadlines. */
 static void go_live(tova_runtime *rt, tova_wasm_task *const *tasks, size_t n,
                     const tova_wasm_task_config *cfgs, size_t cfg_stride) {
-  tova_plat_mutex_lock(&rt->wasm_mu);
-  for (size_t i = 0; i < n; i++) {
-    tova_wasm_task *t = tasks[i];
-    t->next = rt->wasm_live;
-    if (rt->wasm_live) rt->wasm_live->prev = t;
-    rt->wasm_live = t;
+  if (n == 1) {
+    struct tova_rt_live_stripe *ls = live_stripe(rt, tasks[0]);
+    tova_plat_mutex_lock(&ls->mu);
+    live_link(ls, tasks[0]);
+    tova_plat_mutex_unlock(&ls->mu);
+  } else {
+    live_lock_all(rt);
+    for (size_t i = 0; i < n; i++) live_link(live_stripe(rt, tasks[i]), tasks[i]);
+    live_unlock_all(rt);
   }
-  rt->wasm_nlive += n;
-  tova_plat_mutex_unlock(&rt->wasm_mu);
   tova_rt_wasm_active_add(rt, (int64_t)n);
   for (size_t i = 0; i < n; i++) {
     const tova_wasm_task_config *cfg = cfg_stride ? &cfgs[i] : cfgs;
@@ -799,14 +831,16 @@ void tova_wasm_task_cancel(tova_wasm_task *t, tova_status why) {
 /* Cancel every live task with `why`; the list lock is not held while
  * cancelling (a cancel may complete a task, whose end takes that lock). */
 static size_t cancel_all(tova_runtime *rt, tova_status why) {
-  tova_plat_mutex_lock(&rt->wasm_mu);
-  size_t n = rt->wasm_nlive, k = 0;
+  live_lock_all(rt);
+  size_t n = live_count(rt), k = 0;
   tova_wasm_task **list = n ? malloc(n * sizeof *list) : NULL;
-  for (tova_wasm_task *t = rt->wasm_live; t && list; t = t->next) {
-    tova_wasm_task_retain(t);
-    list[k++] = t;
+  for (int s = 0; s < TOVA_RT_LIVE_STRIPES && list; s++) {
+    for (tova_wasm_task *t = rt->wasm_live[s].head; t; t = t->next) {
+      tova_wasm_task_retain(t);
+      list[k++] = t;
+    }
   }
-  tova_plat_mutex_unlock(&rt->wasm_mu);
+  live_unlock_all(rt);
   for (size_t i = 0; i < k; i++) {
     tova_wasm_task_cancel(list[i], why);
     tova_wasm_task_release(list[i]);
@@ -820,18 +854,19 @@ void tova_rt_wasm_shutdown(tova_runtime *rt) { cancel_all(rt, TOVA_ERR_SHUTDOWN)
 size_t tova_runtime_deadlock(tova_runtime *rt, char *report, size_t report_cap) {
   if (report && report_cap) report[0] = 0;
   if (!rt) return 0;
-  tova_plat_mutex_lock(&rt->wasm_mu);
-  bool dead = rt->wasm_nlive > 0 && atomic_load(&rt->wasm_active) == 0 &&
-              atomic_load(&process_active) == 0;
+  live_lock_all(rt);
+  size_t nlive = live_count(rt);
+  bool dead = nlive > 0 && atomic_load(&rt->wasm_active) == 0 && atomic_load(&process_active) == 0;
   if (dead && report && report_cap) {
-    size_t used = (size_t)snprintf(report, report_cap,
-                                   "deadlock: all %zu tasks are asleep on channels:", rt->wasm_nlive);
+    size_t used = (size_t)snprintf(report, report_cap, "deadlock: all %zu tasks are asleep on channels:", nlive);
     int shown = 0;
-    for (tova_wasm_task *t = rt->wasm_live; t && used < report_cap && shown < 8; t = t->next, shown++)
-      used += (size_t)snprintf(report + used, report_cap - used, " task %" PRIu64 " (%.*s) waits %s channel %u;",
-                               t->id, (int)(t->func_len > 32 ? 32 : t->func_len), wt_func(t),
-                               wait_text(t->last_wait), (unsigned)t->last_chan);
+    for (int s = 0; s < TOVA_RT_LIVE_STRIPES; s++)
+      for (tova_wasm_task *t = rt->wasm_live[s].head; t && used < report_cap && shown < 8; t = t->next, shown++)
+        used += (size_t)snprintf(report + used, report_cap - used,
+                                 " task %" PRIu64 " (%.*s) waits %s channel %u;", t->id,
+                                 (int)(t->func_len > 32 ? 32 : t->func_len), wt_func(t),
+                                 wait_text(t->last_wait), (unsigned)t->last_chan);
   }
-  tova_plat_mutex_unlock(&rt->wasm_mu);
+  live_unlock_all(rt);
   return dead ? cancel_all(rt, TOVA_ERR_DEADLOCK) : 0;
 }

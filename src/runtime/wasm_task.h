@@ -160,7 +160,7 @@ struct tova_wasm_task {
     };
   };
 
-  tova_wasm_task *next, *prev; /* rt->wasm_live, under rt->wasm_mu */
+  tova_wasm_task *next, *prev; /* one of rt->wasm_live (by id), under its lock */
 };
 
 /* The values and the name stored after the struct. */
