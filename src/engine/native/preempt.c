@@ -13,6 +13,9 @@
  *     interrupter that is signalling it has finished (`senders`), so a
  *     pthread_kill never names a thread that is gone.
  */
+#if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
+#define _DARWIN_C_SOURCE /* ucontext's machine state and the XSI sigaction flags */
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -144,7 +147,10 @@ static bool install_locked(void) {
   struct sigaction sa, old;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_signal;
-  sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER | SA_ONSTACK;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER;
+#ifdef SA_ONSTACK
+  sa.sa_flags |= SA_ONSTACK; /* on the thread's alternate stack, if it has one */
+#endif
   sigemptyset(&sa.sa_mask);
   if (sigaction(PREEMPT_SIGNAL, &sa, &old) != 0) return false;
   if (!ours(&old)) previous = old;
