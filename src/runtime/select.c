@@ -169,19 +169,27 @@ static bool try_case(tova_select_case *c, locked_case *lc, tova_chan_waiter **pe
   return false;
 }
 
-/* Most selects find a case ready. Try, in the order perm gives, the cases
- * whose channel's readiness hint says so, each under its own channel's lock
- * alone; the first that really completes fires (*index) and the result is
- * true. This is still one atomic choice (made under that lock, among cases
- * ready at that moment) and costs one lock instead of all of them, so a
- * select does not serialise every channel it names against their other
- * users. False: nothing fired (nothing was ready by the hints, or what
- * looked ready was taken meanwhile); nothing was changed. */
-static bool select_ready(tova_select_case *cases, size_t n, const size_t *perm, int *index) {
-  for (size_t r = 0; r < n; r++) {
-    size_t i = perm[r];
+/* Most selects find a case ready. Among the cases whose channel's readiness
+ * hint says so, pick one at random and try it under its own channel's lock
+ * alone; if it was taken meanwhile, pick again among the rest. The first
+ * that really completes fires (*index) and the result is true. This is
+ * still one atomic choice (made under that lock, among cases ready at that
+ * moment), fair among the ready cases as Go's select is (each as likely),
+ * and costs one lock and one random number instead of all the locks and a
+ * shuffle of every case, so a select does not serialise every channel it
+ * names against their other users. scratch: room for n indices. False:
+ * nothing fired (nothing was ready by the hints, or what looked ready was
+ * taken meanwhile); nothing was changed. */
+static bool select_ready(tova_select_case *cases, size_t n, size_t *scratch, int *index) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
     uint32_t want = cases[i].op == TOVA_SELECT_SEND ? TOVA_RT_READY_SEND : TOVA_RT_READY_RECV;
-    if (!(tova_rt_chan_ready_hint(cases[i].chan) & want)) continue;
+    if (tova_rt_chan_ready_hint(cases[i].chan) & want) scratch[k++] = i;
+  }
+  while (k > 0) {
+    size_t r = k == 1 ? 0 : rand_below((uint32_t)k);
+    size_t i = scratch[r];
+    scratch[r] = scratch[--k]; /* tried: not picked again */
     locked_case one;
     one.slot = lock_live(cases[i].chan, &one.st);
     tova_chan_waiter *peer = NULL;
@@ -199,8 +207,8 @@ static bool select_ready(tova_select_case *cases, size_t n, const size_t *perm, 
   return false;
 }
 
-/* A random order of 0..n-1 (Fisher-Yates), so that among ready cases each
- * is as likely to fire (Go's fairness). */
+/* A random order of 0..n-1 (Fisher-Yates), so that among the cases found
+ * ready under the locks each is as likely to fire (Go's fairness). */
 static void shuffle(size_t *perm, size_t n) {
   for (size_t i = 0; i < n; i++) perm[i] = i;
   for (size_t i = n; i > 1; i--) {
@@ -213,11 +221,10 @@ static void shuffle(size_t *perm, size_t n) {
 
 bool tova_rt_select_try(tova_select_case *cases, size_t n, int *index) {
   if (n == 0 || n > SMALL_SELECT) return false;
-  size_t perm[SMALL_SELECT];
+  size_t scratch[SMALL_SELECT];
   for (size_t i = 0; i < n; i++)
     if (cases[i].op != TOVA_SELECT_RECV && cases[i].op != TOVA_SELECT_SEND) return false;
-  shuffle(perm, n);
-  return select_ready(cases, n, perm, index);
+  return select_ready(cases, n, scratch, index);
 }
 
 tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t n,
@@ -259,14 +266,13 @@ tova_status tova_select_start(tova_runtime *rt, tova_select_case *cases, size_t 
     }                                                                          \
   } while (0)
 
-  /* The order cases are tried in (fair among ready cases). */
-  shuffle(perm, n);
-
   /* Fast path: most selects find a case ready (select_ready). */
   if (select_ready(cases, n, perm, index)) {
     FREE_SCRATCH();
     return TOVA_OK;
   }
+  /* The order cases are tried in under the locks (fair among ready cases). */
+  shuffle(perm, n);
 
   /* Lock each distinct channel once, in ascending id order. */
   for (size_t i = 0; i < n; i++) order[i] = i;

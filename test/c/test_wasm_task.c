@@ -135,6 +135,34 @@ static void test_select_fairness(void) {
     CHECK(hits[k] >= mean - 6 * sd && hits[k] <= mean + 6 * sd);
   }
   for (int k = 0; k < 3; k++) tova_chan_close(ch[k]);
+
+  /* Two ready among four, not next to each other: each of the two fires
+   * half the time (a random starting point, scanning on to the first ready
+   * case, would pick case 0 three times in four). */
+  tova_chan_id c4[4];
+  int hits4[4] = {0, 0, 0, 0};
+  for (int k = 0; k < 4; k++) CHECK(tova_chan_create((uint32_t)trials, &c4[k]) == TOVA_OK);
+  for (int i = 0; i < trials; i++) {
+    CHECK(tova_chan_try_send(c4[0], 0) == TOVA_OK);
+    CHECK(tova_chan_try_send(c4[2], 2) == TOVA_OK);
+  }
+  for (int i = 0; i < trials; i++) {
+    tova_select_case c[4];
+    for (int k = 0; k < 4; k++) c[k] = (tova_select_case){c4[k], TOVA_SELECT_RECV, -1, TOVA_PENDING};
+    int index = -2;
+    CHECK(tova_select_start(NULL, c, 4, 0, NULL, NULL, &index, NULL) == TOVA_OK);
+    if (index < 0 || index > 3) {
+      CHECK(index >= 0 && index <= 3);
+      break;
+    }
+    hits4[index]++;
+  }
+  double half = trials / 2.0, sd2 = 86.6; /* sqrt(30000 * 1/2 * 1/2) */
+  CHECK_EQ_I64(hits4[1] + hits4[3], 0);
+  if (hits4[0] < half - 6 * sd2 || hits4[0] > half + 6 * sd2)
+    fprintf(stderr, "select picked case 0 %d times of %d (cases 0 and 2 ready)\n", hits4[0], trials);
+  CHECK(hits4[0] >= half - 6 * sd2 && hits4[0] <= half + 6 * sd2);
+  for (int k = 0; k < 4; k++) tova_chan_close(c4[k]);
 }
 
 /* A receive that completed before a cancel is not undone by it: the value
