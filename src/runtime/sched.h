@@ -178,6 +178,9 @@ struct tova_runtime {
     tova_plat_mutex mu;
     struct tova_wasm_task *head;
     size_t n; /* under mu */
+    /* 128 bytes each: two lists never share a cache line, wherever the
+     * runtime's allocation starts (malloc aligns to 16 only). */
+    char pad[128 - sizeof(tova_plat_mutex) - sizeof(void *) - sizeof(size_t)];
   } wasm_live[TOVA_RT_LIVE_STRIPES];
   _Atomic int64_t wasm_active;
   tova_runtime_activity_fn activity_fn;
