@@ -238,6 +238,53 @@ static void test_other_handlers_still_called(void) {
   CHECK_EQ_I64(atomic_load(&after_count), a0 + 1);
 }
 
+/* Through the runtime: many native tasks on the workers, each stopped by
+ * its deadline or by a cancel from this thread at a moment of its own, then
+ * spinning tasks at the runtime's end (shutdown). */
+static _Atomic int ended;
+static void on_end(tova_wasm_task *t, void *ud) {
+  (void)t, (void)ud;
+  atomic_fetch_add(&ended, 1);
+}
+
+static void test_runtime_tasks_stop(void) {
+  tova_runtime *rt = NULL;
+  CHECK_EQ_I64(tova_runtime_new(NULL, &rt), TOVA_OK);
+  if (!rt) return;
+  enum { N = 120 };
+  tova_wasm_task_config cfg[N];
+  tova_wasm_task *tasks[N];
+  memset(cfg, 0, sizeof cfg);
+  for (int i = 0; i < N; i++) {
+    const char *fn = i % 2 ? "fillspin" : "spin";
+    cfg[i] = (tova_wasm_task_config){.module = module, .func = fn, .func_len = strlen(fn),
+                                     .timeout_ms = i % 3 == 0 ? 0 : 1 + i % 7, .done = on_end};
+  }
+  atomic_store(&ended, 0);
+  tova_error err = {0};
+  CHECK_EQ_I64(tova_wasm_task_spawn_batch(rt, N, cfg, tasks, NULL, &err), TOVA_OK);
+  /* Every third has no deadline: cancelled from here, one after the other. */
+  for (int i = 0; i < N; i += 3) {
+    nap_us(200 + (i % 5) * 300);
+    tova_wasm_task_cancel(tasks[i], TOVA_ERR_CANCELLED);
+  }
+  while (atomic_load(&ended) < N) nap_us(500);
+  for (int i = 0; i < N; i++) {
+    tova_status st = tova_wasm_task_status(tasks[i], NULL);
+    CHECK_EQ_I64(st, i % 3 == 0 ? TOVA_ERR_CANCELLED : TOVA_ERR_TIMEOUT);
+    tova_wasm_task_release(tasks[i]);
+  }
+  /* Spinning at the end: the runtime's end stops them (this returns). */
+  for (int i = 0; i < 4; i++) {
+    tova_wasm_task_config c = {.module = module, .func = "spin", .func_len = 4};
+    tova_wasm_task *t = NULL;
+    CHECK_EQ_I64(tova_wasm_task_spawn(rt, &c, &t, &err), TOVA_OK);
+    if (t) tova_wasm_task_release(t);
+  }
+  nap_us(5000);
+  tova_runtime_free(rt);
+}
+
 int main(void) {
   /* A handler that was there first (the embedder's). */
   signal(SIGURG, before_handler);
@@ -256,6 +303,7 @@ int main(void) {
   RUN(test_same_thread_many_times);
   RUN(test_threads_come_and_go);
   RUN(test_other_handlers_still_called);
+  RUN(test_runtime_tasks_stop);
   tova_store_free(store);
   tova_module_release(module);
   return CHECK_DONE();
