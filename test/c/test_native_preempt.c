@@ -7,7 +7,8 @@
  * lands in C, and the helper's stop point must catch it), recursion, an
  * interrupt set before the call, many stops in a row on one thread (a
  * signal left blocked after the first unwind would lose the second), and on
- * threads that come and go (their records are reused). Also: the handlers
+ * threads that come and go (their records are reused), tasks on the
+ * runtime's workers (deadlines, cancels, the runtime's end). Also: the handlers
  * that had the signal before us, or took it after us, still get it.
  * Under ThreadSanitizer, or with TOVA_NATIVE_PREEMPT=poll, the same tests
  * run against the polling code.
