@@ -1,6 +1,7 @@
 /* test_wasm_task.c: WebAssembly tasks of the runtime: parking on channels,
  * sleeps, selects, cancellation of every kind, deadlines, deadlock reports,
  * shutdown. Each test reads like the behaviour it specifies. */
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -107,62 +108,57 @@ static void test_ring_of_tasks(void) {
   free(t);
 }
 
-/* Select over 3 always-ready channels picks each about a third of the time
- * (binomial: within 6 standard deviations, a bound that fails only when the
- * choice is biased). */
-static void test_select_fairness(void) {
-  tova_chan_id ch[3];
-  int trials = 30000, hits[3] = {0, 0, 0};
-  for (int k = 0; k < 3; k++) CHECK(tova_chan_create((uint32_t)trials, &ch[k]) == TOVA_OK);
-  for (int i = 0; i < trials; i++)
-    for (int k = 0; k < 3; k++) CHECK(tova_chan_try_send(ch[k], k) == TOVA_OK);
+/* `trials` selects receiving from the n channels ch[] (each value sent is
+ * its channel's number), hits[k] counting how often case k fired. */
+static void select_many(const tova_chan_id *ch, int n, int trials, int *hits) {
   for (int i = 0; i < trials; i++) {
-    tova_select_case c[3];
-    for (int k = 0; k < 3; k++) c[k] = (tova_select_case){ch[k], TOVA_SELECT_RECV, -1, TOVA_PENDING};
+    tova_select_case c[4];
+    for (int k = 0; k < n; k++) c[k] = (tova_select_case){ch[k], TOVA_SELECT_RECV, -1, TOVA_PENDING};
     int index = -2;
-    CHECK(tova_select_start(NULL, c, 3, 0, NULL, NULL, &index, NULL) == TOVA_OK);
-    if (index < 0 || index > 2) {
-      CHECK(index >= 0 && index <= 2);
-      break;
+    CHECK(tova_select_start(NULL, c, (size_t)n, 0, NULL, NULL, &index, NULL) == TOVA_OK);
+    if (index < 0 || index >= n) {
+      CHECK(index >= 0 && index < n);
+      return;
     }
     CHECK_EQ_I64(c[index].value, index);
     hits[index]++;
   }
-  double mean = trials / 3.0, sd = 81.65; /* sqrt(30000 * 1/3 * 2/3) */
-  for (int k = 0; k < 3; k++) {
-    if (hits[k] < mean - 6 * sd || hits[k] > mean + 6 * sd)
-      fprintf(stderr, "select picked case %d %d times of %d\n", k, hits[k], trials);
-    CHECK(hits[k] >= mean - 6 * sd && hits[k] <= mean + 6 * sd);
-  }
+}
+
+/* hits within 6 standard deviations of a binomial's mean (trials, p): a
+ * bound that fails only when the choice is biased. */
+static void check_binomial(int hits, int trials, double p, int k) {
+  double mean = trials * p, sd = sqrt(trials * p * (1 - p));
+  if (hits < mean - 6 * sd || hits > mean + 6 * sd)
+    fprintf(stderr, "select picked case %d %d times of %d (expected about %.0f)\n", k, hits, trials, mean);
+  CHECK(hits >= mean - 6 * sd && hits <= mean + 6 * sd);
+}
+
+/* Select over 3 always-ready channels picks each about a third of the time;
+ * over two ready among four, not next to each other, each of the two half
+ * the time (a random starting point, scanning on to the first ready case,
+ * would pick case 0 three times in four). */
+static void test_select_fairness(void) {
+  int trials = 30000;
+  tova_chan_id ch[4];
+  int hits[4] = {0, 0, 0, 0};
+  for (int k = 0; k < 3; k++) CHECK(tova_chan_create((uint32_t)trials, &ch[k]) == TOVA_OK);
+  for (int i = 0; i < trials; i++)
+    for (int k = 0; k < 3; k++) CHECK(tova_chan_try_send(ch[k], k) == TOVA_OK);
+  select_many(ch, 3, trials, hits);
+  for (int k = 0; k < 3; k++) check_binomial(hits[k], trials, 1.0 / 3, k);
   for (int k = 0; k < 3; k++) tova_chan_close(ch[k]);
 
-  /* Two ready among four, not next to each other: each of the two fires
-   * half the time (a random starting point, scanning on to the first ready
-   * case, would pick case 0 three times in four). */
-  tova_chan_id c4[4];
-  int hits4[4] = {0, 0, 0, 0};
-  for (int k = 0; k < 4; k++) CHECK(tova_chan_create((uint32_t)trials, &c4[k]) == TOVA_OK);
+  memset(hits, 0, sizeof hits);
+  for (int k = 0; k < 4; k++) CHECK(tova_chan_create((uint32_t)trials, &ch[k]) == TOVA_OK);
   for (int i = 0; i < trials; i++) {
-    CHECK(tova_chan_try_send(c4[0], 0) == TOVA_OK);
-    CHECK(tova_chan_try_send(c4[2], 2) == TOVA_OK);
+    CHECK(tova_chan_try_send(ch[0], 0) == TOVA_OK);
+    CHECK(tova_chan_try_send(ch[2], 2) == TOVA_OK);
   }
-  for (int i = 0; i < trials; i++) {
-    tova_select_case c[4];
-    for (int k = 0; k < 4; k++) c[k] = (tova_select_case){c4[k], TOVA_SELECT_RECV, -1, TOVA_PENDING};
-    int index = -2;
-    CHECK(tova_select_start(NULL, c, 4, 0, NULL, NULL, &index, NULL) == TOVA_OK);
-    if (index < 0 || index > 3) {
-      CHECK(index >= 0 && index <= 3);
-      break;
-    }
-    hits4[index]++;
-  }
-  double half = trials / 2.0, sd2 = 86.6; /* sqrt(30000 * 1/2 * 1/2) */
-  CHECK_EQ_I64(hits4[1] + hits4[3], 0);
-  if (hits4[0] < half - 6 * sd2 || hits4[0] > half + 6 * sd2)
-    fprintf(stderr, "select picked case 0 %d times of %d (cases 0 and 2 ready)\n", hits4[0], trials);
-  CHECK(hits4[0] >= half - 6 * sd2 && hits4[0] <= half + 6 * sd2);
-  for (int k = 0; k < 4; k++) tova_chan_close(c4[k]);
+  select_many(ch, 4, trials, hits);
+  CHECK_EQ_I64(hits[1] + hits[3], 0);
+  check_binomial(hits[0], trials, 0.5, 0);
+  for (int k = 0; k < 4; k++) tova_chan_close(ch[k]);
 }
 
 /* A receive that completed before a cancel is not undone by it: the value
