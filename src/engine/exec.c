@@ -220,6 +220,19 @@ static tova_status call_host_top(tova_exec *e, tova_func *f, const tova_val *arg
   return finish(e, st, results, err);
 }
 
+/* The interpreter's run; with the native tier, its thread is published in
+ * e meanwhile, for the signal that stops native code (preempt.h). */
+static tova_status run(tova_exec *e) {
+#ifdef TOVA_HAVE_NATIVE
+  uint32_t prev = wasm_native_preempt_publish(e);
+  tova_status st = wasm_interp_run(e);
+  wasm_native_preempt_unpublish(e, prev);
+  return st;
+#else
+  return wasm_interp_run(e);
+#endif
+}
+
 tova_status tova_exec_call(tova_exec *e, tova_func *f, const tova_val *args, tova_val *results,
                            tova_error *err) {
   if (!e || !f) return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "exec_call: missing exec or func");
@@ -253,7 +266,7 @@ tova_status tova_exec_call(tova_exec *e, tova_func *f, const tova_val *args, tov
   e->inst = f->instance;
   if (c->may_write_memory) wasm_memory_note_writer(f->instance->mem0); /* store.h: `written` */
   e->state = WASM_EXEC_RUNNING;
-  return finish(e, wasm_interp_run(e), results, err);
+  return finish(e, run(e), results, err);
 }
 
 tova_status tova_exec_resume(tova_exec *e, const tova_val *host_results, tova_val *results,
@@ -277,5 +290,5 @@ tova_status tova_exec_resume(tova_exec *e, const tova_val *host_results, tova_va
   for (uint32_t i = 0; i < n; i++) e->stack[e->host_results_off + i] = host_results[i].raw;
   e->state = WASM_EXEC_RUNNING;
   e->resuming = true;
-  return finish(e, wasm_interp_run(e), results, err);
+  return finish(e, run(e), results, err);
 }

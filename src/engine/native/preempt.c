@@ -78,15 +78,14 @@ static uint32_t nthreads;        /* records handed out so far (under mu) */
 static thread_rec *free_threads; /* under mu */
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static bool active;
+bool wasm_native_preempt_on;
 static pthread_key_t thread_key;
 static struct sigaction previous; /* what was installed before ours (under mu) */
 
-/* This thread's record number + 1 (0: none yet) and the native context it is
- * running, if any. Touched by the entry before any native code runs, so the
- * handler's read (only when it interrupted native code) allocates nothing. */
-static _Thread_local uint32_t tls_thread;
-static _Thread_local wasm_native_ctx *tls_ctx;
+/* Touched by the run and the entry before any native code runs on the
+ * thread, so the handler's read (only when it interrupted native code)
+ * allocates nothing. */
+_Thread_local wasm_native_preempt_tls wasm_native_preempt_mine;
 
 static uintptr_t interrupted_pc(void *ucv) {
 #if PREEMPT_SUPPORTED && defined(__linux__) && defined(__x86_64__)
@@ -119,7 +118,7 @@ static void on_signal(int sig, siginfo_t *info, void *ucv) {
   int saved_errno = errno;
   uintptr_t pc = interrupted_pc(ucv);
   if (pc && in_native_code(pc)) {
-    wasm_native_ctx *c = tls_ctx;
+    wasm_native_ctx *c = (wasm_native_ctx *)wasm_native_preempt_mine.ctx;
     if (c && atomic_load_explicit(c->interrupt, memory_order_relaxed)) {
       errno = saved_errno;
       /* Unwinds the native frames to the entry's sigsetjmp. SA_NODEFER: the
@@ -172,16 +171,16 @@ static void init(void) {
   if (!PREEMPT_SUPPORTED || (mode && strcasecmp(mode, "poll") == 0)) return;
   if (pthread_key_create(&thread_key, thread_exit) != 0) return;
   pthread_mutex_lock(&mu);
-  active = install_locked();
+  wasm_native_preempt_on = install_locked();
   pthread_mutex_unlock(&mu);
 }
 
 bool wasm_native_preempt_init(void) {
   pthread_once(&init_once, init);
-  return active;
+  return wasm_native_preempt_on;
 }
 
-bool wasm_native_preempt_active(void) { return active; }
+bool wasm_native_preempt_active(void) { return wasm_native_preempt_on; }
 
 static thread_rec *thread_at(uint32_t n) {
   thread_chunk *ch = atomic_load_explicit(&threads[n / CHUNK], memory_order_acquire);
@@ -190,7 +189,7 @@ static thread_rec *thread_at(uint32_t n) {
 
 /* This thread's record number + 1, registering it on first use (0: no room). */
 static uint32_t this_thread(void) {
-  if (tls_thread) return tls_thread;
+  if (wasm_native_preempt_mine.thread) return wasm_native_preempt_mine.thread;
   pthread_mutex_lock(&mu);
   thread_rec *r = free_threads;
   if (r) {
@@ -217,26 +216,33 @@ static uint32_t this_thread(void) {
   sigemptyset(&set);
   sigaddset(&set, PREEMPT_SIGNAL);
   pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-  tls_thread = r->number + 1;
-  return tls_thread;
+  wasm_native_preempt_mine.thread = r->number + 1;
+  return wasm_native_preempt_mine.thread;
 }
 
-bool wasm_native_preempt_enter(tova_exec *e, wasm_native_ctx *c, wasm_native_preempt_frame *f) {
+uint32_t wasm_native_preempt_publish(tova_exec *e) {
+  if (!wasm_native_preempt_on) return 0;
   uint32_t me = this_thread();
-  if (!me) return false;
-  f->prev_ctx = tls_ctx;
-  tls_ctx = c;
-  f->prev_thread = atomic_exchange(&e->native_thread, me);
-  return true;
+  return me ? atomic_exchange(&e->native_thread, me) : atomic_load(&e->native_thread);
 }
 
-void wasm_native_preempt_leave(tova_exec *e, const wasm_native_preempt_frame *f) {
-  atomic_store(&e->native_thread, f->prev_thread);
-  tls_ctx = f->prev_ctx;
+void wasm_native_preempt_unpublish(tova_exec *e, uint32_t prev) {
+  if (wasm_native_preempt_on) atomic_store(&e->native_thread, prev);
+}
+
+/* The run did not publish e (it began before signals were in use): the
+ * run's unpublish puts back what it saw at its start. */
+int wasm_native_preempt_enter_slow(tova_exec *e, wasm_native_ctx *c, uintptr_t *prev) {
+  uint32_t me = this_thread();
+  if (!me) return -1;
+  atomic_store(&e->native_thread, me);
+  *prev = wasm_native_preempt_mine.ctx;
+  wasm_native_preempt_mine.ctx = (uintptr_t)c;
+  return 1;
 }
 
 void wasm_native_preempt_kick(tova_exec *e) {
-  if (!active) return;
+  if (!wasm_native_preempt_on) return;
   uint32_t n = atomic_load(&e->native_thread);
   thread_rec *r = n ? thread_at(n - 1) : NULL;
   if (!r) return;

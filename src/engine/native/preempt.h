@@ -10,8 +10,10 @@
  * thread calls into libc, which native loops never do), native code does not
  * poll in loops; instead:
  *
- *   - the entry to native code (wasm_native_enter) publishes its thread in
- *     the execution (tova_exec.native_thread), then reads the flag;
+ *   - an execution's run (tova_exec_call, tova_exec_resume: native code runs
+ *     only inside one, on its thread) publishes its thread in the execution
+ *     (tova_exec.native_thread); the entry to native code (wasm_native_enter)
+ *     reads the flag after that;
  *   - tova_exec_interrupt sets the flag, then reads native_thread and sends
  *     that thread PREEMPT_SIGNAL (both sequentially consistent: either the
  *     entry sees the flag or the interrupter sees the thread);
@@ -35,6 +37,7 @@
 #ifndef TOVA_ENGINE_NATIVE_PREEMPT_H
 #define TOVA_ENGINE_NATIVE_PREEMPT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,16 +56,40 @@ bool wasm_native_preempt_active(void);
  * thread running e's native code, if any. */
 void wasm_native_preempt_kick(tova_exec *e);
 
-/* Entry side (wasm_native_enter). enter registers this thread (once) and
- * makes c the context the handler unwinds; false when the thread cannot be
- * registered (out of memory): native code must not run then. leave undoes
- * it, also after a trap. */
-typedef struct wasm_native_preempt_frame {
-  struct wasm_native_ctx *prev_ctx;
-  uint32_t prev_thread;
-} wasm_native_preempt_frame;
-bool wasm_native_preempt_enter(tova_exec *e, struct wasm_native_ctx *c, wasm_native_preempt_frame *f);
-void wasm_native_preempt_leave(tova_exec *e, const wasm_native_preempt_frame *f);
+/* Run side (exec.c, around the interpreter's run): publish this thread in
+ * e for the run; unpublish restores what publish returned. Nothing when
+ * signals are not used. */
+uint32_t wasm_native_preempt_publish(tova_exec *e);
+void wasm_native_preempt_unpublish(tova_exec *e, uint32_t prev);
+
+/* Entry side (wasm_native_enter), on every call from the interpreter into
+ * native code, so inline and kept to a compare and two thread-local
+ * accesses: makes c the context the handler unwinds (*prev: what to
+ * restore). 1: done (leave undoes it, also after a trap); 0: signals are not
+ * used (native code polls, nothing to undo); -1: this thread cannot be
+ * registered (out of memory): native code must not run. An execution its
+ * run did not publish (the run began before signals were in use, the first
+ * unit not yet compiled) is published by the slow path. The context is kept
+ * as an integer: it is the caller's local, and leave takes it back out
+ * before the caller returns. */
+typedef struct wasm_native_preempt_tls {
+  uint32_t thread; /* this thread's number + 1, 0: none yet */
+  uintptr_t ctx;   /* the wasm_native_ctx it runs, 0: none */
+} wasm_native_preempt_tls;
+extern _Thread_local wasm_native_preempt_tls wasm_native_preempt_mine;
+extern bool wasm_native_preempt_on; /* wasm_native_preempt_active() */
+int wasm_native_preempt_enter_slow(tova_exec *e, struct wasm_native_ctx *c, uintptr_t *prev);
+
+static inline int wasm_native_preempt_enter(tova_exec *e, struct wasm_native_ctx *c, uintptr_t *prev) {
+  if (!wasm_native_preempt_on) return 0;
+  wasm_native_preempt_tls *mine = &wasm_native_preempt_mine;
+  if (!mine->thread || atomic_load_explicit(&e->native_thread, memory_order_relaxed) != mine->thread)
+    return wasm_native_preempt_enter_slow(e, c, prev);
+  *prev = mine->ctx;
+  mine->ctx = (uintptr_t)c;
+  return 1;
+}
+static inline void wasm_native_preempt_leave(uintptr_t prev) { wasm_native_preempt_mine.ctx = prev; }
 
 /* Code ranges: [start, start + size) holds native code until removed (before
  * it is unmapped). False when there is no room (the unit must not be used). */

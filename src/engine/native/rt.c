@@ -79,11 +79,11 @@ tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, c
   c.exec = e;
   c.trap_jmp = &jb;
   /* Where native loops do not poll, a signal stops them (preempt.h): this
-   * thread is published in e before the flag is read, so an interrupt either
-   * is seen here or signals this thread. */
-  wasm_native_preempt_frame pf;
-  bool signalled = wasm_native_preempt_active();
-  if (signalled && !wasm_native_preempt_enter(e, &c, &pf)) {
+   * thread was published in e (by the run) before the flag is read, so an
+   * interrupt either is seen here or signals this thread. */
+  uintptr_t prev = 0;
+  int signalled = wasm_native_preempt_enter(e, &c, &prev);
+  if (signalled < 0) {
     e->trap_msg = "out of memory (native code)";
     return TOVA_ERR_TRAP;
   }
@@ -93,13 +93,13 @@ tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, c
    * macOS: a system call on every entry from the interpreter). */
   int k = sigsetjmp(jb, 0);
   if (k) {
-    if (signalled) wasm_native_preempt_leave(e, &pf);
+    if (signalled) wasm_native_preempt_leave(prev);
     return k - 1 == WASM_NT_CANCELLED ? TOVA_ERR_CANCELLED : TOVA_ERR_TRAP;
   }
   if (signalled && atomic_load(&e->interrupt)) wasm_native_trap(&c, WASM_NT_CANCELLED);
   void (*f)(wasm_native_ctx *, uint64_t *) = (void (*)(wasm_native_ctx *, uint64_t *))fn;
   f(&c, fp);
-  if (signalled) wasm_native_preempt_leave(e, &pf);
+  if (signalled) wasm_native_preempt_leave(prev);
   return TOVA_OK;
 }
 
