@@ -523,6 +523,18 @@ static void *interrupt_later(void *arg) {
   return NULL;
 }
 
+/* The call GCALL(g, ...) waits until another thread interrupts w 50 ms
+ * later: it traps "interrupted". */
+#define EXPECT_INTERRUPTED(g, w, ...)                                   \
+  do {                                                                  \
+    pthread_t interrupter_;                                             \
+    CHECK(pthread_create(&interrupter_, NULL, interrupt_later, w) == 0); \
+    CHECK_EQ_I64(GCALL(g, __VA_ARGS__), -1);                            \
+    CHECK((g)->last_status == TOVA_ERR_TRAP);                           \
+    CHECK_STR_CONTAINS((g)->last_message, "interrupted");               \
+    pthread_join(interrupter_, NULL);                                   \
+  } while (0)
+
 static void test_interrupt_sleep(void) {
   tova_wasi *w = fresh_wasi();
   guest g;
@@ -530,12 +542,7 @@ static void test_interrupt_sleep(void) {
   memset(g.mem + 1000, 0, 48);
   gst32(&g, 1016, 1);
   gst64(&g, 1024, 3600ull * 1000000000ull); /* an hour */
-  pthread_t t;
-  CHECK(pthread_create(&t, NULL, interrupt_later, w) == 0);
-  CHECK_EQ_I64(GCALL(&g, "poll_oneoff", 1000, 2000, 1, 128), -1);
-  CHECK(g.last_status == TOVA_ERR_TRAP);
-  CHECK_STR_CONTAINS(g.last_message, "interrupted");
-  pthread_join(t, NULL);
+  EXPECT_INTERRUPTED(&g, w, "poll_oneoff", 1000, 2000, 1, 128);
   guest_free(&g);
 }
 
@@ -561,23 +568,14 @@ static void test_interrupt_stream(void) {
   CHECK_EQ_I64(write(in[1], "ab", 2), 2); /* ready: read at once */
   CHECK_EQ_I64(GCALL(&g, "fd_read", 0, 100, 1, 120), ESUCCESS);
   CHECK_EQ_I64(gld32(&g, 120), 2);
-  pthread_t t;
-  CHECK(pthread_create(&t, NULL, interrupt_later, w) == 0);
-  CHECK_EQ_I64(GCALL(&g, "fd_read", 0, 100, 1, 120), -1); /* nothing comes */
-  CHECK(g.last_status == TOVA_ERR_TRAP);
-  CHECK_STR_CONTAINS(g.last_message, "interrupted");
-  pthread_join(t, NULL);
+  EXPECT_INTERRUPTED(&g, w, "fd_read", 0, 100, 1, 120); /* nothing comes */
   guest_free(&g);
   /* Another program: its write to the full pipe waits, until interrupted. */
   w = fresh_wasi();
   CHECK(tova_wasi_set_stdio(w, in[0], out[1], -1) == TOVA_OK);
   CHECK(guest_new(&g, w, true));
   gst32(&g, 100, 700); gst32(&g, 104, 16);
-  CHECK(pthread_create(&t, NULL, interrupt_later, w) == 0);
-  CHECK_EQ_I64(GCALL(&g, "fd_write", 1, 100, 1, 120), -1);
-  CHECK(g.last_status == TOVA_ERR_TRAP);
-  CHECK_STR_CONTAINS(g.last_message, "interrupted");
-  pthread_join(t, NULL);
+  EXPECT_INTERRUPTED(&g, w, "fd_write", 1, 100, 1, 120);
   guest_free(&g);
   for (int i = 0; i < 2; i++) {
     close(in[i]);

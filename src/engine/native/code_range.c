@@ -7,6 +7,23 @@
 
 #include "engine/native/code_range.h"
 
+bool wasm_native_entry_section(LLVMBinaryRef bin, const char *entry_name, LLVMSectionIteratorRef sec,
+                                uint64_t *entry_addr) {
+  LLVMSymbolIteratorRef sym = LLVMObjectFileCopySymbolIterator(bin);
+  bool found = false;
+  for (; !LLVMObjectFileIsSymbolIteratorAtEnd(bin, sym); LLVMMoveToNextSymbol(sym)) {
+    const char *name = LLVMGetSymbolName(sym);
+    if (name && strcmp(name, entry_name) == 0) {
+      *entry_addr = LLVMGetSymbolAddress(sym);
+      LLVMMoveToContainingSection(sec, sym);
+      found = !LLVMObjectFileIsSectionIteratorAtEnd(bin, sec);
+      break;
+    }
+  }
+  LLVMDisposeSymbolIterator(sym);
+  return found;
+}
+
 bool wasm_native_code_range(LLVMOrcLLJITRef jit, LLVMBinaryRef bin, const char *entry_name,
                             uintptr_t *start, size_t *size) {
   LLVMOrcExecutorAddress entry = 0;
@@ -15,21 +32,10 @@ bool wasm_native_code_range(LLVMOrcLLJITRef jit, LLVMBinaryRef bin, const char *
     LLVMConsumeError(e);
     return false;
   }
-  LLVMSymbolIteratorRef sym = LLVMObjectFileCopySymbolIterator(bin);
   LLVMSectionIteratorRef sec = LLVMObjectFileCopySectionIterator(bin);
   LLVMSectionIteratorRef in = LLVMObjectFileCopySectionIterator(bin);
-  bool found = false, ok = true;
   uint64_t text_off = 0, text_addr = 0, text_size = 0;
-  /* The entry's section: the text. */
-  for (; !LLVMObjectFileIsSymbolIteratorAtEnd(bin, sym); LLVMMoveToNextSymbol(sym)) {
-    const char *name = LLVMGetSymbolName(sym);
-    if (name && strcmp(name, entry_name) == 0) {
-      text_off = LLVMGetSymbolAddress(sym);
-      LLVMMoveToContainingSection(sec, sym);
-      found = !LLVMObjectFileIsSectionIteratorAtEnd(bin, sec);
-      break;
-    }
-  }
+  bool found = wasm_native_entry_section(bin, entry_name, sec, &text_off), ok = true;
   if (found) {
     text_addr = LLVMGetSectionAddress(sec);
     text_size = LLVMGetSectionSize(sec);
@@ -47,7 +53,6 @@ bool wasm_native_code_range(LLVMOrcLLJITRef jit, LLVMBinaryRef bin, const char *
   }
   LLVMDisposeSectionIterator(in);
   LLVMDisposeSectionIterator(sec);
-  LLVMDisposeSymbolIterator(sym);
   if (!found || !ok || text_off < text_addr) return false;
   *start = (uintptr_t)entry - (uintptr_t)(text_off - text_addr);
   *size = (size_t)text_size;

@@ -18,6 +18,12 @@
  * fails or when a function of the object lies outside that section (the
  * translator's objects have one text section; anything else is refused
  * rather than half-covered). */
+/* Moves `sec` to the section of exported symbol `entry_name` in `bin` and
+ * gives the symbol's address in the object (*entry_addr). False when there
+ * is no such symbol. */
+bool wasm_native_entry_section(LLVMBinaryRef bin, const char *entry_name, LLVMSectionIteratorRef sec,
+                                uint64_t *entry_addr);
+
 bool wasm_native_code_range(LLVMOrcLLJITRef jit, LLVMBinaryRef bin, const char *entry_name,
                             uintptr_t *start, size_t *size);
 

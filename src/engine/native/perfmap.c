@@ -41,20 +41,11 @@ void wasm_native_perfmap_write(LLVMOrcLLJITRef jit, LLVMMemoryBufferRef obj, con
     FILE *f = fopen(path, "a");
     if (f) {
       /* Symbols in the text section, at their offsets from its start. */
-      LLVMSymbolIteratorRef s = LLVMObjectFileCopySymbolIterator(bin);
       LLVMSectionIteratorRef text = LLVMObjectFileCopySectionIterator(bin);
-      uint64_t text_addr = 0;
-      bool have_text = false;
-      for (; !have_text && !LLVMObjectFileIsSymbolIteratorAtEnd(bin, s); LLVMMoveToNextSymbol(s)) {
-        const char *name = LLVMGetSymbolName(s);
-        if (name && strcmp(name, entry_name) == 0) {
-          LLVMMoveToContainingSection(text, s);
-          text_addr = LLVMGetSectionAddress(text);
-          have_text = true;
-        }
-      }
-      LLVMDisposeSymbolIterator(s);
-      s = LLVMObjectFileCopySymbolIterator(bin);
+      uint64_t entry_addr = 0;
+      bool have_text = wasm_native_entry_section(bin, entry_name, text, &entry_addr);
+      uint64_t text_addr = have_text ? LLVMGetSectionAddress(text) : 0;
+      LLVMSymbolIteratorRef s = LLVMObjectFileCopySymbolIterator(bin);
       for (; have_text && !LLVMObjectFileIsSymbolIteratorAtEnd(bin, s); LLVMMoveToNextSymbol(s)) {
         const char *name = LLVMGetSymbolName(s);
         uint64_t sz = LLVMGetSymbolSize(s);

@@ -269,18 +269,25 @@ static LLVMBasicBlockRef new_bb(tr *t, const char *name) {
   return LLVMAppendBasicBlockInContext(t->cx, t->fn, name);
 }
 
+/* A cold call of wasm_native_trap(ctx, kind) here; `noreturn` tells LLVM
+ * what it is (see trap_if_before_call for when not to). */
+static void trap_call(tr *t, wasm_native_trap_kind kind, bool noreturn) {
+  LLVMTypeRef pt[2] = {t->ptr, t->i32};
+  LLVMValueRef args[2] = {t->ctx, c32(t, kind)};
+  LLVMValueRef call = call_c(t, (void *)wasm_native_trap, t->vd, pt, 2, args);
+  if (noreturn)
+    LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+                             LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("noreturn", 8), 0));
+  LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+                           LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("cold", 4), 0));
+}
+
 static LLVMBasicBlockRef trap_block(tr *t, wasm_native_trap_kind kind) {
   if (t->trap_bb[kind]) return t->trap_bb[kind];
   LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->b);
   LLVMBasicBlockRef bb = new_bb(t, "trap");
   LLVMPositionBuilderAtEnd(t->b, bb);
-  LLVMTypeRef pt[2] = {t->ptr, t->i32};
-  LLVMValueRef args[2] = {t->ctx, c32(t, kind)};
-  LLVMValueRef call = call_c(t, (void *)wasm_native_trap, t->vd, pt, 2, args);
-  LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
-                           LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("noreturn", 8), 0));
-  LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
-                           LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("cold", 4), 0));
+  trap_call(t, kind, true);
   LLVMBuildUnreachable(t->b);
   LLVMPositionBuilderAtEnd(t->b, cur);
   t->trap_bb[kind] = bb;
@@ -315,11 +322,7 @@ static void trap_if_before_call(tr *t, LLVMValueRef cond, wasm_native_trap_kind 
   LLVMBasicBlockRef tb = new_bb(t, "trap_call"), cont = new_bb(t, "ok");
   set_unlikely(t, LLVMBuildCondBr(t->b, cond, tb, cont));
   LLVMPositionBuilderAtEnd(t->b, tb);
-  LLVMTypeRef pt[2] = {t->ptr, t->i32};
-  LLVMValueRef args[2] = {t->ctx, c32(t, kind)};
-  LLVMValueRef call = call_c(t, (void *)wasm_native_trap, t->vd, pt, 2, args);
-  LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
-                           LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("cold", 4), 0));
+  trap_call(t, kind, false);
   LLVMBuildBr(t->b, cont);
   LLVMPositionBuilderAtEnd(t->b, cont);
 }
