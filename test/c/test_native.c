@@ -182,6 +182,56 @@ static void build_pure(mod *m) {
     wb_free(&b);
     free(locals);
   }
+  /* 18 count2(n) = n <= 0 ? 0 : (count2(0) + 1) + count2(n - 1): two
+   * self-calls, the first not in tail position, so the native tier turns
+   * the second into a loop (translate.c, allow_self_tail_calls) and a depth
+   * of millions is no deeper than one. */
+  e_get(&b, 0);
+  e_i64(&b, 0);
+  e_op(&b, WASM_OP_I64_LE_S);
+  e_block(&b, WASM_OP_IF, 'I');
+  e_i64(&b, 0);
+  e_op(&b, WASM_OP_ELSE);
+  e_i64(&b, 0);
+  e_opu(&b, WASM_OP_CALL, 18);
+  e_i64(&b, 1);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_get(&b, 0);
+  e_i64(&b, 1);
+  e_op(&b, WASM_OP_I64_SUB);
+  e_opu(&b, WASM_OP_CALL, 18);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_op(&b, WASM_OP_END);
+  mod_func(m, t_II, "", &b, "count2");
+  wb_free(&b);
+  /* 19 runaway2(n) = runaway2(n + 1) + runaway2(n + 2), no base case: the
+   * same shape, and its first call still recurses for ever. */
+  for (int64_t k = 1; k <= 2; k++) {
+    e_get(&b, 0);
+    e_i64(&b, k);
+    e_op(&b, WASM_OP_I64_ADD);
+    e_opu(&b, WASM_OP_CALL, 19);
+  }
+  e_op(&b, WASM_OP_I64_ADD);
+  mod_func(m, t_II, "", &b, "runaway2");
+  wb_free(&b);
+  /* 20 count1(n) = n <= 0 ? 0 : 1 + count1(n - 1): one self-call (fac's
+   * shape) stays a call, so a deep enough recursion exhausts the stack. */
+  e_get(&b, 0);
+  e_i64(&b, 0);
+  e_op(&b, WASM_OP_I64_LE_S);
+  e_block(&b, WASM_OP_IF, 'I');
+  e_i64(&b, 0);
+  e_op(&b, WASM_OP_ELSE);
+  e_i64(&b, 1);
+  e_get(&b, 0);
+  e_i64(&b, 1);
+  e_op(&b, WASM_OP_I64_SUB);
+  e_opu(&b, WASM_OP_CALL, 20);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_op(&b, WASM_OP_END);
+  mod_func(m, t_II, "", &b, "count1");
+  wb_free(&b);
 }
 
 typedef struct outcome {
@@ -251,10 +301,10 @@ static void test_same_results(void) {
   inst_t ti, tn;
   if (!make_pair(&ti, &tn)) return;
   /* Every function of the pure module may run native, and does once compiled. */
-  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 18);
+  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 21);
   CHECK(wasm_native_func_is_native(tn.module, 0));
-  CHECK(wasm_native_func_is_native(tn.module, 17));
-  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 18); /* idempotent */
+  CHECK(wasm_native_func_is_native(tn.module, 20));
+  CHECK_EQ_I64(wasm_native_compile_module(tn.module), 21); /* idempotent */
   const uint64_t M32 = 0xffffffffu, M64 = ~0ull;
   for (uint64_t n = 0; n < 25; n += 3) same(&ti, &tn, "fib", n, 0, M64);
   CHECK_EQ_I64(run(&tn, "fib", 20, 0).raw, 6765); /* the 20th Fibonacci number */
@@ -290,6 +340,12 @@ static void test_same_results(void) {
   CHECK_STR_CONTAINS(run(&tn, "wide200", 0, 0).msg, "call stack exhausted");
   same(&ti, &tn, "wide3000", 0, 0, M64);
   CHECK_STR_CONTAINS(run(&tn, "wide3000", 0, 0).msg, "call stack exhausted");
+  /* Self-calls become a loop only where a real self-call remains. */
+  for (uint64_t n = 0; n < 2000; n += 333) same(&ti, &tn, "count2", n, 0, M64);
+  CHECK_EQ_I64(run(&tn, "count2", 5000000, 0).raw, 5000000);
+  CHECK_STR_CONTAINS(run(&tn, "runaway2", 0, 0).msg, "call stack exhausted");
+  same(&ti, &tn, "count1", 1000, 0, M64);
+  CHECK_STR_CONTAINS(run(&tn, "count1", 5000000, 0).msg, "call stack exhausted");
   same_at_the_edges(&ti, &tn, 65536);
   same(&ti, &tn, "grow", 1, 0, M32);
   same_at_the_edges(&ti, &tn, 2 * 65536); /* the bounds follow memory.grow */

@@ -126,6 +126,8 @@ typedef struct tr {
    * invocation: calls need no other. */
   bool frame_checked;
   bool poll_here; /* the frame check also polls (a recursive function) */
+  bool self_tail_ok; /* self-calls may become loops (allow_self_tail_calls) */
+  uint32_t self;     /* the function's index */
   bool signalled; /* a signal stops this code (preempt.h): no polls at all */
   bool failed;
   char *err;
@@ -848,6 +850,34 @@ static void call_helper(tr *t, void *fn, LLVMTypeRef ret, unsigned nargs, const 
 
 /* ---------------- one function ---------------- */
 
+/* May LLVM turn this function's calls to itself into a loop (tail-recursion
+ * elimination, with an accumulator for `f(a) + f(b)`)? Every call is marked
+ * notail otherwise, because a runaway recursion must exhaust the stack
+ * ("call stack exhausted", as the spec's tests expect) rather than become a
+ * loop that never ends. Allowed when the body calls itself at least twice
+ * and at least one of those calls is not in tail position (something other
+ * than `end`, `else`, `return` or `br` follows it): that call stays a real
+ * call, so a recursion without a base case still deepens the stack, while
+ * the other becomes the loop the C compilers make of fib, quicksort or a
+ * tree walk. A single self-call (fac) or only tail self-calls stay calls.
+ * Only ever a question of when deep recursion exhausts the stack: a result
+ * the function computes is the same either way. */
+static bool allow_self_tail_calls(const tova_module *m, const wasm_func_def *fd, uint32_t self) {
+  wasm_reader r;
+  wasm_reader_init(&r, m->bytes, fd->body, fd->body + fd->body_len);
+  wasm_instr in;
+  unsigned calls = 0;
+  bool nontail = false, after_self = false;
+  while (!rd_eof(&r) && wasm_read_instr(&r, &in)) {
+    if (after_self && in.op != WASM_OP_END && in.op != WASM_OP_ELSE && in.op != WASM_OP_RETURN &&
+        in.op != WASM_OP_BR)
+      nontail = true;
+    after_self = in.op == WASM_OP_CALL && in.a == self;
+    calls += after_self;
+  }
+  return calls >= 2 && nontail;
+}
+
 static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r);
 
 static void emit_function(tr *t, uint32_t def) {
@@ -896,6 +926,8 @@ static void emit_function(tr *t, uint32_t def) {
    * helper would cost each call, inlined or not, a load LLVM can never
    * remove. */
   t->poll_here = t->poll_entry[def] && !t->signalled;
+  t->self = def + m->nimported_funcs;
+  t->self_tail_ok = allow_self_tail_calls(m, fd, t->self);
   t->frame_checked = false;
   if (t->nlocals > FRAME_CHECK_LOCALS || fd->body_len > FRAME_CHECK_BYTES) frame_check(t);
 
@@ -1171,9 +1203,10 @@ static void emit_call(tr *t, uint32_t func) {
   args[0] = t->ctx;
   for (uint32_t i = ft->nparams; i > 0; i--) args[i] = pop(t);
   LLVMValueRef r = LLVMBuildCall2(t->b, t->fntys[def], t->fns[def], args, ft->nparams + 1, "");
-  /* Never a tail call: tail-recursion elimination would turn runaway
-   * recursion into an endless loop where WebAssembly exhausts the stack. */
-  LLVMSetTailCallKind(r, LLVMTailCallKindNoTail);
+  /* Not a tail call (allow_self_tail_calls says when a self-call may be):
+   * tail-recursion elimination would turn runaway recursion into an endless
+   * loop where WebAssembly exhausts the stack. */
+  if (!(func == t->self && t->self_tail_ok)) LLVMSetTailCallKind(r, LLVMTailCallKindNoTail);
   if (ft->nresults == 1) push(t, r);
   else
     for (uint32_t i = 0; i < ft->nresults; i++) push(t, LLVMBuildExtractValue(t->b, r, i, ""));
