@@ -17,6 +17,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ---- thread-local variables ------------------------------------------------ */
+
+/* TOVA_TLS declares one of the library's thread-local variables (a handful of
+ * pointers and counters, under 100 bytes in all). Under glibc they use the
+ * initial-exec model: one thread-pointer-relative access each, where the
+ * general-dynamic model of a shared library (the addon is one) calls
+ * __tls_get_addr for every access, seven calls per spawned task and three
+ * per entry into native code. glibc keeps static TLS room for libraries
+ * loaded by dlopen that use this model; the model is also safe to use in a
+ * signal handler (preempt.c reads one), which __tls_get_addr is not
+ * guaranteed to be. Elsewhere (macOS, musl): the default model. */
+#if defined(__GLIBC__) && defined(__ELF__)
+#define TOVA_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+#else
+#define TOVA_TLS _Thread_local
+#endif
+
 /* ---- threads ------------------------------------------------------------ */
 
 typedef struct tova_plat_thread {

@@ -109,7 +109,7 @@ typedef struct vslot_mag {
 
 static tova_plat_mutex mags_mu = {PTHREAD_MUTEX_INITIALIZER};
 static vslot_mag *mags; /* every thread's magazine, under mags_mu */
-static _Thread_local vslot_mag *my_mag;
+static TOVA_TLS vslot_mag *my_mag;
 static pthread_key_t mag_key;
 static pthread_once_t mag_once = PTHREAD_ONCE_INIT;
 static bool mag_key_ok;

@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 
+#include "platform/platform.h"
 #include "runtime/sched.h"
 
 /* How many tasks one trip to the inject queue or one steal may move. */
@@ -23,7 +24,7 @@
 #define INJECT_EVERY 61
 
 /* The worker running on this thread, or NULL (JS thread, timer thread...). */
-static _Thread_local tova_rt_worker *tls_worker;
+static TOVA_TLS tova_rt_worker *tls_worker;
 
 /* ---- waking ------------------------------------------------------------- */
 

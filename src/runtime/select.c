@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform/platform.h"
 #include "runtime/chan_internal.h"
 #include "runtime/sched.h"
 #include "runtime/select.h"
@@ -99,7 +100,7 @@ bool tova_select_cancel(tova_select *sel) {
 
 /* ---- starting ------------------------------------------------------------ */
 
-static _Thread_local uint32_t sel_rng;
+static TOVA_TLS uint32_t sel_rng;
 
 static uint32_t rand_below(uint32_t n) {
   uint32_t x = sel_rng;

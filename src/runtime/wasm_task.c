@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform/platform.h"
 #include "common/assert.h"
 #include "engine/objects.h"
 #include "engine/store.h"
@@ -41,7 +42,7 @@ static pthread_once_t exec_cache_once = PTHREAD_ONCE_INIT;
 /* This thread's cache: the key only frees it at thread exit; every use
  * reads this pointer (a pthread_once and a key lookup per task were 1-2% of
  * a spawn-heavy run). */
-static _Thread_local exec_cache *exec_cache_mine;
+static TOVA_TLS exec_cache *exec_cache_mine;
 
 static void exec_cache_free(void *p) { /* runs on the exiting thread */
   exec_cache *c = p;
@@ -384,7 +385,7 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
  * a worker usually runs many tasks of one module in a row. A stale entry (the
  * module was freed and another got its address) only gives one store a wrong
  * size: it then grows by chunks as usual, or has room to spare. */
-static _Thread_local struct {
+static TOVA_TLS struct {
   const tova_module *module;
   size_t bytes;
 } store_hint;

@@ -30,6 +30,7 @@
 #include <ucontext.h>
 #endif
 
+#include "platform/platform.h"
 #include "common/assert.h"
 #include "engine/native/preempt.h"
 #include "engine/native/rt.h"
@@ -85,7 +86,7 @@ static struct sigaction previous; /* what was installed before ours (under mu) *
 /* Touched by the run and the entry before any native code runs on the
  * thread, so the handler's read (only when it interrupted native code)
  * allocates nothing. */
-_Thread_local wasm_native_preempt_tls wasm_native_preempt_mine;
+TOVA_TLS wasm_native_preempt_tls wasm_native_preempt_mine;
 
 static uintptr_t interrupted_pc(void *ucv) {
 #if PREEMPT_SUPPORTED && defined(__linux__) && defined(__x86_64__)

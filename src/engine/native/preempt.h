@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "platform/platform.h"
 #include "engine/exec.h"
 
 struct wasm_native_ctx;
@@ -76,7 +77,7 @@ typedef struct wasm_native_preempt_tls {
   uint32_t thread; /* this thread's number + 1, 0: none yet */
   uintptr_t ctx;   /* the wasm_native_ctx it runs, 0: none */
 } wasm_native_preempt_tls;
-extern _Thread_local wasm_native_preempt_tls wasm_native_preempt_mine;
+extern TOVA_TLS wasm_native_preempt_tls wasm_native_preempt_mine;
 extern bool wasm_native_preempt_on; /* wasm_native_preempt_active() */
 int wasm_native_preempt_enter_slow(tova_exec *e, struct wasm_native_ctx *c, uintptr_t *prev);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "platform/platform.h"
 #include "engine/native/preempt.h"
 #include "engine/native/rt.h"
 
@@ -35,8 +36,8 @@ static const char *const trap_messages[WASM_NT_COUNT] = {
 /* Lowest usable address of this thread's stack (+ margin), 0 if unknown.
  * Cached per thread: finding it may read /proc on Linux's main thread. */
 static uintptr_t thread_stack_low(void) {
-  static _Thread_local uintptr_t cached;
-  static _Thread_local int known;
+  static TOVA_TLS uintptr_t cached;
+  static TOVA_TLS int known;
   if (known) return cached;
   uintptr_t low = 0;
 #if defined(__APPLE__)
