@@ -440,10 +440,14 @@ static tova_status instantiate(tova_wasm_task *t, tova_error *err) {
   if (wl) tova_linker_free(wl); /* the functions themselves live in the store */
   if (ext != on_stack) free(ext);
   if (st != TOVA_OK) return st;
-  const wasm_export *ex = wasm_module_find_export(t->module, wt_func(t), t->func_len);
-  if (!ex || ex->kind != TOVA_EXTERN_FUNC)
-    return tova_error_set(err, TOVA_ERR_NOT_FOUND, "no exported function");
-  t->fn_index = ex->index;
+  if (t->in_block) {
+    t->fn_index = block_of(t)->fn_index;
+  } else {
+    const wasm_export *ex = wasm_module_find_export(t->module, wt_func(t), t->func_len);
+    if (!ex || ex->kind != TOVA_EXTERN_FUNC)
+      return tova_error_set(err, TOVA_ERR_NOT_FOUND, "no exported function");
+    t->fn_index = ex->index;
+  }
   /* What this instance took (the same for every instance of a module): a
    * stale hint is corrected by the first task that had it. */
   store_hint.module = t->module;
@@ -746,6 +750,8 @@ static bool build_block(tova_runtime *rt, const tova_wasm_task_config *cfgs, siz
   atomic_init(&hdr->live, k);
   tova_module_retain(m);
   hdr->module = m;
+  /* check() found it for the first config; the others have the same. */
+  hdr->fn_index = wasm_module_find_export(m, cfgs[0].func, cfgs[0].func_len)->index;
   if (nimports) {
     /* check() accepted them: every import is a known `tova` function. */
     tova_func **imps = (tova_func **)(b + BLOCK_HEAD + k * stride);

@@ -72,6 +72,9 @@ typedef struct wt_block {
    * object per import for the whole process), resolved once for every task
    * of the block (NULL with WASI: instantiate resolves those itself). */
   tova_func *const *imports;
+  /* The export's function index, found once for every task of the block
+   * (in what would be the header's padding). */
+  uint32_t fn_index;
 } wt_block;
 #ifndef WT_BLOCK_MAX
 #define WT_BLOCK_MAX 1024 /* the bytes bound it first (block_index is 16 bits) */

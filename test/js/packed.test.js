@@ -19,7 +19,10 @@ describe('the addon call', () => {
     for (let i = 0; i < 100; i++) { args[2 * i] = i; args[2 * i + 1] = 1000 - i; }
     const p = addon.concurrentWasmPacked('concurrentWasmShared', math, 'add32', args, 2, undefined);
     expect(p).toBeInstanceOf(Promise);
-    expect(await p).toEqual(Array.from({ length: 100 }, () => 1000));
+    // Every result one number: one Float64Array, which the bridge unpacks.
+    const r = await p;
+    expect(r).toBeInstanceOf(Float64Array);
+    expect(Array.from(r)).toEqual(Array.from({ length: 100 }, () => 1000));
   });
 
   test('refuses, doing nothing, what does not fit', () => {
@@ -79,6 +82,16 @@ describe('through the bridge', () => {
       // Several results per task and i64 beyond the safe range come back as usual.
       expect(await tova[fn](tasksOf(n, 'swap', (i) => [i, 2 ** 40]))).toEqual(Array.from({ length: n }, (_, i) => [2 ** 40, i]));
       expect(await tova[fn](tasksOf(n, 'fib', () => [90]))).toEqual(Array(n).fill(2880067194370816120n));
+      // One i64 result beyond the safe range among safe ones: a BigInt there,
+      // numbers elsewhere, as the ordinary call gives them.
+      const mixed = await tova[fn](tasksOf(n, 'fib', (i) => [i === 5 ? 90 : 10]));
+      expect(Array.isArray(mixed)).toBe(true);
+      expect(mixed).toEqual(Array.from({ length: n }, (_, i) => (i === 5 ? 2880067194370816120n : 55)));
+      // Numbers unpacked from the Float64Array: a plain array, -0 kept.
+      const z = await tova[fn](tasksOf(n, 'fadd', (i) => [i === 7 ? -0 : i, -0]));
+      expect(Array.isArray(z)).toBe(true);
+      expect(Object.is(z[7], -0)).toBe(true);
+      expect(z[8]).toBe(8);
     });
   }
 
