@@ -63,7 +63,14 @@ typedef struct wasm_item {
 struct wasm_batch {
   tova_napi_req req; /* first: the request base (countdown, kept failure) */
   const char *fn;    /* JS function name for messages */
-  bool shared;       /* packed: every item shares items[0]'s module and func references */
+  /* Packed (concurrentWasmPacked): every task calls the same export of the
+   * same module with k number arguments, so one item, items[0], describes
+   * them all; task i's arguments are vals[i*nparams..], its results
+   * res[i*nresults..], and its completion's userdata is &slots[i] (which
+   * holds the batch: 8 bytes per task where an item is 96). Always
+   * MODE_ALL, so no task is kept (keeps_tasks). */
+  bool shared;
+  struct wasm_batch **slots;
   batch_mode mode;
   int64_t timeout_ms;
   size_t n;
@@ -83,10 +90,10 @@ struct wasm_batch {
 };
 
 static void batch_free(wasm_batch *b) {
-  for (size_t i = 0; i < b->n; i++) {
+  size_t nitems = b->shared ? 1 : b->n;
+  for (size_t i = 0; i < nitems; i++) {
     wasm_item *it = &b->items[i];
     if (it->task) tova_wasm_task_release(it->task);
-    if (b->shared && i > 0) continue;
     if (it->module) tova_module_release(it->module);
     if (it->owns_func) free(it->func);
   }
@@ -115,11 +122,32 @@ static void record_error(wasm_batch *b, size_t i, const tova_error *err) {
 
 static void finish(wasm_batch *b, size_t count) { tova_napi_req_done(&b->req, count); }
 
-/* Runtime, any thread: task i ended. */
+/* Task i's item (a packed batch has one for every task), and where its
+ * arguments and results are. */
+static wasm_item *item_of(wasm_batch *b, size_t i) { return b->shared ? &b->items[0] : &b->items[i]; }
+static size_t args_off_of(const wasm_batch *b, size_t i) {
+  return b->shared ? i * b->items[0].ft.nparams : b->items[i].args_off;
+}
+static size_t res_off_of(const wasm_batch *b, size_t i) {
+  return b->shared ? i * b->items[0].ft.nresults : b->items[i].res_off;
+}
+
+static void task_done(wasm_batch *b, size_t i, tova_wasm_task *t);
+
+/* Runtime, any thread: the task of an item ended. */
 static void item_done(tova_wasm_task *t, void *userdata) {
   wasm_item *it = userdata;
-  wasm_batch *b = it->batch;
-  size_t i = (size_t)(it - b->items);
+  task_done(it->batch, (size_t)(it - it->batch->items), t);
+}
+
+/* Runtime, any thread: a task of a packed batch ended. */
+static void slot_done(tova_wasm_task *t, void *userdata) {
+  wasm_batch **slot = userdata;
+  task_done(*slot, (size_t)(slot - (*slot)->slots), t);
+}
+
+/* Runtime, any thread: task i ended. */
+static void task_done(wasm_batch *b, size_t i, tova_wasm_task *t) {
   tova_error err;
   tova_status st = tova_wasm_task_status(t, &err);
   switch (b->mode) {
@@ -146,8 +174,8 @@ static void item_done(tova_wasm_task *t, void *userdata) {
 
 /* ---- settling --------------------------------------------------------------- */
 
-static napi_status item_result(napi_env env, wasm_batch *b, wasm_item *it, napi_value *out) {
-  return tova_napi_wasm_results(env, &it->ft, b->res + it->res_off, out);
+static napi_status item_result(napi_env env, wasm_batch *b, size_t i, napi_value *out) {
+  return tova_napi_wasm_results(env, &item_of(b, i)->ft, b->res + res_off_of(b, i), out);
 }
 
 /* A packed batch's results as one Float64Array, when each task has one
@@ -192,14 +220,14 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
   napi_status s = napi_ok;
   size_t win = atomic_load(&b->winner);
   if (b->mode == MODE_FIRST && win) {
-    s = item_result(env, b, &b->items[win - 1], &out);
+    s = item_result(env, b, win - 1, &out);
   } else if (b->mode == MODE_FIRST && b->n == 0) {
     s = napi_get_null(env, &out);
   } else if (b->req.err_index < b->n) {
     char msg[TOVA_ERROR_MAX + 160];
     const tova_error *e = tova_napi_req_error(&b->req);
     tova_status code = e->status;
-    wasm_item *it = &b->items[b->req.err_index];
+    wasm_item *it = item_of(b, b->req.err_index);
     int fl = (int)(it->func_len > 64 ? 64 : it->func_len);
     if (b->mode == MODE_TIMEOUT && code == TOVA_ERR_TIMEOUT) {
       snprintf(msg, sizeof msg, "%s: the deadline of %lld ms passed; every unfinished task was cancelled",
@@ -216,7 +244,7 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
     s = napi_create_array_with_length(env, b->n, &out);
     for (size_t i = 0; s == napi_ok && i < b->n; i++) {
       napi_value v;
-      s = item_result(env, b, &b->items[i], &v);
+      s = item_result(env, b, i, &v);
       if (s == napi_ok) s = napi_set_element(env, out, (uint32_t)i, v);
     }
   }
@@ -227,11 +255,20 @@ static void batch_settle(napi_env env, tova_napi_env *st, tova_napi_op *op) {
 
 /* ---- building a batch from JS arguments ------------------------------------ */
 
-static wasm_batch *batch_new(tova_napi_env *st, const char *fn, size_t n, batch_mode mode) {
-  if (n > (SIZE_MAX - sizeof(wasm_batch)) / sizeof(wasm_item)) return NULL;
-  wasm_batch *b = calloc(1, sizeof *b + (n ? n : 1) * sizeof(wasm_item));
+/* An ordinary batch of n items, or a packed one (`shared`) of n tasks:
+ * one item and n slots. */
+static wasm_batch *batch_new(tova_napi_env *st, const char *fn, size_t n, batch_mode mode,
+                             bool shared) {
+  size_t nitems = shared || n == 0 ? 1 : n, nslots = shared ? n : 0;
+  if (n > (SIZE_MAX - sizeof(wasm_batch)) / (sizeof(wasm_item) + sizeof(wasm_batch *))) return NULL;
+  wasm_batch *b = calloc(1, sizeof *b + nitems * sizeof(wasm_item) + nslots * sizeof(wasm_batch *));
   if (!b) return NULL;
   b->items = (wasm_item *)(b + 1);
+  b->shared = shared;
+  if (shared) {
+    b->slots = (wasm_batch **)(b->items + 1);
+    for (size_t i = 0; i < n; i++) b->slots[i] = b;
+  }
   if (!tova_napi_req_init(&b->req, st, n, batch_settle, batch_discard)) {
     free(b);
     return NULL;
@@ -413,11 +450,13 @@ static bool keeps_tasks(const wasm_batch *b) {
 /* Item i as one row of the runtime's bulk form: its arguments are read from
  * b->vals and its results written to b->res in place (no copies). */
 static tova_wasm_task_config item_config(wasm_batch *b, size_t i) {
-  wasm_item *it = &b->items[i];
+  wasm_item *it = item_of(b, i);
   return (tova_wasm_task_config){.module = it->module, .func = it->func, .func_len = it->func_len,
-                                 .timeout_ms = b->timeout_ms, .done = item_done, .userdata = it,
-                                 .nrows = 1, .rows_args = b->vals + it->args_off,
-                                 .rows_results = b->res + it->res_off};
+                                 .timeout_ms = b->timeout_ms,
+                                 .done = b->shared ? slot_done : item_done,
+                                 .userdata = b->shared ? (void *)&b->slots[i] : (void *)it,
+                                 .nrows = 1, .rows_args = b->vals + args_off_of(b, i),
+                                 .rows_results = b->res + res_off_of(b, i)};
 }
 
 /* The batch's tasks [lo, lo + k) were spawned as tasks[0..k). */
@@ -448,7 +487,12 @@ static tova_status spawn_item(tova_runtime *rt, wasm_batch *b, size_t i, tova_er
 /* Room for every item's results, and each item's place in it. */
 static bool batch_results(wasm_batch *b) {
   size_t total = 0;
-  for (size_t i = 0; i < b->n; i++) {
+  if (b->shared) {
+    uint32_t per = b->items[0].ft.nresults;
+    if (per && b->n > SIZE_MAX / sizeof(tova_val) / per) return false;
+    total = b->n * per;
+  }
+  for (size_t i = 0; !b->shared && i < b->n; i++) {
     b->items[i].res_off = total;
     total += b->items[i].ft.nresults;
   }
@@ -556,7 +600,7 @@ static napi_value concurrent(napi_env env, napi_callback_info info, const char *
   } else if (read_opts(env, argc > 1 ? argv[1] : NULL, &timeout_ms, &err, fn) != TOVA_OK) {
     return tova_napi_rejected(env, &err);
   }
-  wasm_batch *b = batch_new(tova_napi_state(env), fn, n, mode);
+  wasm_batch *b = batch_new(tova_napi_state(env), fn, n, mode, false);
   if (!b) return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
   b->timeout_ms = timeout_ms;
   /* The three keys as values made once: a lookup by C string interns it
@@ -669,10 +713,9 @@ static napi_value concurrent_wasm_packed(napi_env env, napi_callback_info info) 
   }
   size_t n = k ? length / k : 0;
   if (n == 0) return NULL; /* the ordinary call knows how many tasks there are */
-  wasm_batch *b = batch_new(tova_napi_state(env), fn, n, MODE_ALL);
+  wasm_batch *b = batch_new(tova_napi_state(env), fn, n, MODE_ALL, true);
   if (!b) return NULL;
   b->timeout_ms = timeout_ms;
-  b->shared = true;
   wasm_item *first = &b->items[0];
   first->batch = b;
   bool fits = tova_napi_module_arg(env, argv[1], &first->module, &err, fn) == TOVA_OK &&
@@ -691,15 +734,8 @@ static napi_value concurrent_wasm_packed(napi_env env, napi_callback_info info) 
     batch_free(b);
     return NULL;
   }
-  for (size_t i = 0; i < n; i++) {
-    wasm_item *it = &b->items[i];
-    it->batch = b;
-    it->module = first->module;
-    it->func = first->func;
-    it->func_len = first->func_len;
-    it->ft = first->ft;
-    it->args_off = i * k;
-  }
+  /* Task i's arguments are vals[i*k..] (args_off_of): the values start
+   * the batch's, at 0. */
   return batch_start(env, b);
 }
 
