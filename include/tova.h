@@ -156,6 +156,13 @@ TOVA_EXTERN tova_status tova_module_export_functype(const tova_module *m, const 
 /* The same by (name, length): names may contain any byte, NUL included. */
 TOVA_EXTERN tova_status tova_module_export_functype_n(const tova_module *m, const char *name,
                                                       size_t name_len, tova_functype *out);
+/* True when calling exported function `name` can neither change its instance
+ * (no store, memory.grow/fill/copy/init, data.drop, global.set, table
+ * writes or elem.drop, in it or in any function it calls) nor call an import
+ * or through a table, and the module has no start function: calls on one
+ * instance are then indistinguishable from calls on fresh instances. False
+ * when unsure. The answer is kept in the module after the first question. */
+TOVA_EXTERN bool tova_module_export_is_stateless(tova_module *m, const char *name, size_t name_len);
 
 typedef struct tova_import_info {
   const char *module;

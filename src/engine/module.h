@@ -73,6 +73,9 @@ typedef struct wasm_export {
   const char *name; /* points into bytes; not NUL-terminated; unique */
   uint32_t name_len;
   uint8_t kind; /* tova_extern_kind */
+  /* tova_module_export_is_stateless's answer once asked (0: not yet, 1:
+   * yes, 2: no), read and written with __atomic builtins (stateless.c). */
+  uint8_t stateless;
   uint32_t index;
 } wasm_export;
 

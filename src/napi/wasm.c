@@ -71,6 +71,15 @@ struct wasm_batch {
    * MODE_ALL, so no task is kept (keeps_tasks). */
   bool shared;
   struct wasm_batch **slots;
+  /* Packed, of a stateless export (tova_module_export_is_stateless) and
+   * without a deadline: `group` consecutive tasks run as one runtime task
+   * in bulk form, one after the other on one instance (batch_start picks
+   * the size). Indistinguishable from an instance each, and an
+   * instantiation instead of `group`. 1 otherwise. The runtime task of
+   * unit u runs tasks [u * group, u * group + unit_rows(b, u)) and its
+   * completion's userdata is &slots[u]. */
+  bool stateless;
+  size_t group;
   batch_mode mode;
   int64_t timeout_ms;
   size_t n;
@@ -134,16 +143,31 @@ static size_t res_off_of(const wasm_batch *b, size_t i) {
 
 static void task_done(wasm_batch *b, size_t i, tova_wasm_task *t);
 
+/* Runtime tasks of the batch (units), and the batch's tasks of unit u. */
+static size_t unit_count(const wasm_batch *b) { return (b->n + b->group - 1) / b->group; }
+static size_t unit_rows(const wasm_batch *b, size_t u) {
+  size_t lo = u * b->group;
+  return b->n - lo < b->group ? b->n - lo : b->group;
+}
+
 /* Runtime, any thread: the task of an item ended. */
 static void item_done(tova_wasm_task *t, void *userdata) {
   wasm_item *it = userdata;
   task_done(it->batch, (size_t)(it - it->batch->items), t);
 }
 
-/* Runtime, any thread: a task of a packed batch ended. */
+/* Runtime, any thread: the runtime task of a packed batch's unit ended
+ * (always MODE_ALL). A failing task stops its unit: the tasks after it in
+ * the unit do not run, which changes nothing, since the batch rejects with
+ * its lowest failing task and those come after this one. */
 static void slot_done(tova_wasm_task *t, void *userdata) {
   wasm_batch **slot = userdata;
-  task_done(*slot, (size_t)(slot - (*slot)->slots), t);
+  wasm_batch *b = *slot;
+  size_t u = (size_t)(slot - b->slots);
+  tova_error err;
+  if (tova_wasm_task_status(t, &err) != TOVA_OK)
+    record_error(b, u * b->group + tova_wasm_task_rows_done(t), &err);
+  finish(b, unit_rows(b, u));
 }
 
 /* Runtime, any thread: task i ended. */
@@ -265,6 +289,7 @@ static wasm_batch *batch_new(tova_napi_env *st, const char *fn, size_t n, batch_
   if (!b) return NULL;
   b->items = (wasm_item *)(b + 1);
   b->shared = shared;
+  b->group = 1;
   if (shared) {
     b->slots = (wasm_batch **)(b->items + 1);
     for (size_t i = 0; i < n; i++) b->slots[i] = b;
@@ -449,13 +474,14 @@ static bool keeps_tasks(const wasm_batch *b) {
 
 /* Item i as one row of the runtime's bulk form: its arguments are read from
  * b->vals and its results written to b->res in place (no copies). */
-static tova_wasm_task_config item_config(wasm_batch *b, size_t i) {
+static tova_wasm_task_config item_config(wasm_batch *b, size_t u) {
+  size_t i = u * b->group; /* the unit's first task */
   wasm_item *it = item_of(b, i);
   return (tova_wasm_task_config){.module = it->module, .func = it->func, .func_len = it->func_len,
                                  .timeout_ms = b->timeout_ms,
                                  .done = b->shared ? slot_done : item_done,
-                                 .userdata = b->shared ? (void *)&b->slots[i] : (void *)it,
-                                 .nrows = 1, .rows_args = b->vals + args_off_of(b, i),
+                                 .userdata = b->shared ? (void *)&b->slots[u] : (void *)it,
+                                 .nrows = unit_rows(b, u), .rows_args = b->vals + args_off_of(b, i),
                                  .rows_results = b->res + res_off_of(b, i)};
 }
 
@@ -507,22 +533,40 @@ static bool batch_results(wasm_batch *b) {
   return b->res != NULL;
 }
 
-/* Spawn the batch's tasks [lo, lo + k) in one runtime call (cfgs and tasks
+/* The batch's tasks from unit lo on, before unit lo + k. */
+static size_t rows_of_units(const wasm_batch *b, size_t lo, size_t k) {
+  size_t from = lo * b->group, to = (lo + k) * b->group;
+  return (to < b->n ? to : b->n) - from;
+}
+
+/* Spawn the batch's units [lo, lo + k) in one runtime call (cfgs and tasks
  * have room for k). False on failure (out of memory, shutdown: what the JS
  * thread checked already passed): nothing of the range was spawned, and its
- * items are finished here as failed. */
+ * tasks are finished here as failed. */
 static bool spawn_range(tova_runtime *rt, wasm_batch *b, size_t lo, size_t k,
                         tova_wasm_task_config *cfgs, tova_wasm_task **tasks) {
   tova_error err;
   for (size_t i = 0; i < k; i++) cfgs[i] = item_config(b, lo + i);
   size_t failed = 0;
   if (tova_wasm_task_spawn_batch(rt, k, cfgs, tasks, &failed, &err) != TOVA_OK) {
-    record_error(b, lo + failed, &err);
-    finish(b, k);
+    record_error(b, (lo + failed) * b->group, &err);
+    finish(b, rows_of_units(b, lo, k));
     return false;
   }
   spawned(b, lo, k, tasks);
   return true;
+}
+
+/* Tasks per unit of a stateless packed batch: enough that instantiation
+ * stops counting (one per GROUP_MAX tasks), few enough that every worker
+ * gets at least GROUP_SPREAD units, so that long tasks still spread over
+ * the workers (a worker's last unit is at most 1/GROUP_SPREAD of its
+ * share). A small batch is not grouped at all. */
+#define GROUP_MAX 32
+#define GROUP_SPREAD 32
+static size_t group_size(tova_runtime *rt, size_t n) {
+  size_t per = n / ((size_t)tova_runtime_worker_count(rt) * GROUP_SPREAD);
+  return per < 1 ? 1 : per > GROUP_MAX ? GROUP_MAX : per;
 }
 
 static napi_value batch_start(napi_env env, wasm_batch *b) {
@@ -555,12 +599,14 @@ static napi_value batch_start(napi_env env, wasm_batch *b) {
      * this thread prepares the next ones. The spawning stays on this thread:
      * live tasks are what keeps the JS event loop alive (and what deadlock
      * detection counts), so every task is live before we return to JS. */
+    if (b->stateless && b->timeout_ms == 0) b->group = group_size(rt, b->n);
+    size_t units = unit_count(b);
     tova_wasm_task_config cfgs[SPAWN_CHUNK];
     tova_wasm_task *tasks[SPAWN_CHUNK];
-    for (size_t lo = 0; lo < b->n; lo += SPAWN_CHUNK) {
-      size_t k = b->n - lo < SPAWN_CHUNK ? b->n - lo : SPAWN_CHUNK;
+    for (size_t lo = 0; lo < units; lo += SPAWN_CHUNK) {
+      size_t k = units - lo < SPAWN_CHUNK ? units - lo : SPAWN_CHUNK;
       if (!spawn_range(rt, b, lo, k, cfgs, tasks)) {
-        finish(b, b->n - lo - k); /* nor any later chunk */
+        finish(b, rows_of_units(b, lo + k, units - lo - k)); /* nor any later chunk */
         break;
       }
     }
@@ -723,6 +769,7 @@ static napi_value concurrent_wasm_packed(napi_env env, napi_callback_info info) 
   fits = fits && tova_module_export_functype_n(first->module, first->func, first->func_len,
                                                &first->ft) == TOVA_OK &&
          first->ft.nparams == k;
+  b->stateless = fits && tova_module_export_is_stateless(first->module, first->func, first->func_len);
   size_t off = 0;
   fits = fits && batch_vals(b, n * (size_t)k, &off);
   const double *in = data;

@@ -134,6 +134,8 @@ typedef struct mod {
   wb type, import, func, table, mem, global, export, elem, code, data;
   uint32_t ntype, nimport, nfunc, ntable, nmem, nglobal, nexport, nelem, ndata;
   uint32_t nimport_funcs;
+  bool has_start; /* mod_start */
+  uint32_t start;
 } mod;
 
 static inline uint32_t mod_type(mod *m, const char *params, const char *results) {
@@ -216,6 +218,21 @@ static inline void mod_data(mod *m, int32_t offset, const void *bytes, uint32_t 
   m->ndata++;
 }
 
+/* A global of type i32 (mutable or not) initialised to `init`; its index. */
+static inline uint32_t mod_global_i32(mod *m, bool mutable_, int32_t init) {
+  wb_byte(&m->global, TOVA_I32);
+  wb_byte(&m->global, mutable_ ? 1 : 0);
+  e_i32(&m->global, init);
+  wb_byte(&m->global, WASM_OP_END);
+  return m->nglobal++;
+}
+
+/* The module's start function. */
+static inline void mod_start(mod *m, uint32_t func) {
+  m->has_start = true;
+  m->start = func;
+}
+
 static inline void mod_section(wb *out, uint8_t id, uint32_t count, wb *content) {
   if (!count) return;
   wb s = {0};
@@ -237,7 +254,16 @@ static inline uint8_t *mod_finish(mod *m, size_t *len) {
   mod_section(&out, 3, m->nfunc, &m->func);
   mod_section(&out, 4, m->ntable, &m->table);
   mod_section(&out, 5, m->nmem, &m->mem);
+  mod_section(&out, 6, m->nglobal, &m->global);
   mod_section(&out, 7, m->nexport, &m->export);
+  if (m->has_start) {
+    wb st = {0};
+    wb_u(&st, m->start);
+    wb_byte(&out, 8);
+    wb_u(&out, st.n);
+    wb_bytes(&out, st.p, st.n);
+    wb_free(&st);
+  }
   mod_section(&out, 9, m->nelem, &m->elem);
   mod_section(&out, 10, m->nfunc, &m->code);
   mod_section(&out, 11, m->ndata, &m->data);

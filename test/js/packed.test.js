@@ -6,7 +6,7 @@ import { describe, test, expect } from 'bun:test';
 
 const tova = require('../..');
 const { rejection } = require('./helpers.js');
-const { mathModule } = require('./wasm-builder.js');
+const { mathModule, buildModule } = require('./wasm-builder.js');
 
 const math = mathModule();
 const addon = require(tova.runtimePath());
@@ -120,6 +120,38 @@ describe('through the bridge', () => {
     const e = await rejection(tova.concurrentWasmShared(tasksOf(300, 'div32', (i) => [i, i === 250 ? 0 : 1])));
     expect(e.code).toBe('TOVA_TRAP');
     expect(e.message).toContain('task 250');
+  });
+
+  // A stateless export's tasks may share an instance (several to a runtime
+  // task); a task that changes its instance must still get a fresh one.
+  const counter = buildModule({
+    globals: [{ type: 'i32', init: 0 }],
+    funcs: [
+      // global += x; return global: x on a fresh instance.
+      { name: 'bump_by', params: ['i32'], results: ['i32'], body: [0x23, 0x00, 0x20, 0x00, 0x6a, 0x24, 0x00, 0x23, 0x00] },
+      { name: 'twice', params: ['i32'], results: ['i32'], body: [0x20, 0x00, 0x20, 0x00, 0x6a] },
+      // 100 / (x - 4097): traps for one task only
+      { name: 'inv', params: ['i32'], results: ['i32'], body: [0x41, 0xe4, 0x00, 0x20, 0x00, 0x41, 0x81, 0x20, 0x6b, 0x6d] },
+    ],
+  });
+  const many = (n, func, argOf) => Array.from({ length: n }, (_, i) => ({ wasm: counter, func, args: [argOf(i)] }));
+
+  test('a task that changes its instance gets a fresh one in a big batch', async () => {
+    const r = await tova.concurrentWasmShared(many(5000, 'bump_by', (i) => i + 1));
+    expect(r).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
+  });
+
+  test('a stateless export in a big batch: every result in order, a failure named by its task', async () => {
+    expect(await tova.concurrentWasmShared(many(5000, 'twice', (i) => i))).toEqual(Array.from({ length: 5000 }, (_, i) => 2 * i));
+    const e = await rejection(tova.concurrentWasmShared(many(5000, 'inv', (i) => i)));
+    expect(e.code).toBe('TOVA_TRAP');
+    expect(e.message).toContain('task 4097');
+    expect(e.message).toContain('integer divide by zero');
+    // The failing task last in the batch, and alone in a small one.
+    const last = await rejection(tova.concurrentWasmShared(many(4098, 'inv', (i) => i)));
+    expect(last.message).toContain('task 4097');
+    const small = await rejection(tova.concurrentWasmShared(many(20, 'inv', (i) => 4097 - 19 + i)));
+    expect(small.message).toContain('task 19');
   });
 
   test('timeouts apply per task in the packed form too', async () => {
