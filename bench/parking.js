@@ -128,13 +128,13 @@ async function parked(n) {
 
 // api: the package (index.js), or the .node file itself, which is what
 // Tova's own runtime bridge calls.
-async function spawnShared(n, api = tova) {
+async function spawnShared(n, api = tova, func = 'add') {
   const tasks = new Array(n);
   const r = await timed(() => {
-    for (let i = 0; i < n; i++) tasks[i] = { wasm: W, func: 'add', args: [i, i] };
+    for (let i = 0; i < n; i++) tasks[i] = { wasm: W, func, args: [i, i] };
     return api.concurrentWasmShared(tasks);
   });
-  for (let i = 0; i < n; i++) if (r.v[i] !== 2 * i) throw new Error(`spawn: add(${i}) = ${r.v[i]}`);
+  for (let i = 0; i < n; i++) if (r.v[i] !== 2 * i) throw new Error(`spawn: ${func}(${i}) = ${r.v[i]}`);
   return r.ms;
 }
 
@@ -181,6 +181,9 @@ if (process.argv[2] === '--parked') {
   const goSpawn = go('spawn', sn);
   row(`${sn} concurrentWasmShared add tasks (one Buffer)`, await spawnShared(sn), goSpawn, sn);
   row(`same, on the .node file (Tova's bridge)`, await spawnShared(sn, require(tova.runtimePath())), goSpawn, sn);
+  // add is stateless, so a batch's tasks may share instances; add_mem writes
+  // its memory: an instance per task, the cost every task paid before.
+  row(`same, add_mem (writes memory: an instance per task)`, await spawnShared(sn, tova, 'add_mem'), goSpawn, sn);
   for (const n of QUICK ? [10000] : [100000, 1000000]) {
     const p = parkedFresh(n);
     const g = go('parked', n);

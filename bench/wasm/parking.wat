@@ -58,4 +58,10 @@
     (local.get $sum))
   (func (export "recv_one") (param $ch i32) (result i64) (call $recv (local.get $ch)))
   (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  ;; add that also writes its memory: a task that changes its instance, so
+  ;; every task of a batch gets an instance of its own (add, stateless, may
+  ;; share one: src/engine/stateless.c).
+  (func (export "add_mem") (param i32 i32) (result i32)
+    (i32.store (i32.const 64) (local.get 0))
+    (i32.add (local.get 0) (local.get 1)))
 )
