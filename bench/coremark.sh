@@ -91,6 +91,16 @@ for r in $RUNNERS; do
   available "$r" || { printf '%-8s %16s %10s  %s\n' "$r" - - 'not available'; continue; }
   out=$WORK/$r.bench
   run "$r" 0x0 0x0 0x66 0 >"$out" 2>&1 || true
+  # CoreMark's automatic count comes from a short calibration: on a machine
+  # whose load changes, the timed run can end before 10 s, which CoreMark
+  # refuses to validate. Then once more with a count set for ~12 s at the
+  # speed that run measured.
+  if grep -q 'Must execute for at least 10 secs' "$out"; then
+    done_iters=$(sed -n 's/^Iterations *: *//p' "$out")
+    done_secs=$(sed -n 's/^Total time (secs) *: *//p' "$out")
+    again=$(awk -v i="$done_iters" -v s="$done_secs" 'BEGIN { if (s > 0) printf "%d", i * 12 / s }')
+    [ -n "$again" ] && [ "$again" -gt 0 ] && { run "$r" 0x0 0x0 0x66 "$again" >"$out" 2>&1 || true; }
+  fi
   rate=$(sed -n 's/^Iterations\/Sec *: *//p' "$out")
   secs=$(sed -n 's/^Total time (secs) *: *//p' "$out")
   if grep -q 'Correct operation validated' "$out"; then check="Correct operation validated"; else check="NOT VALIDATED"; fi
