@@ -65,10 +65,10 @@ struct wasm_batch {
   const char *fn;    /* JS function name for messages */
   /* Packed (concurrentWasmPacked): every task calls the same export of the
    * same module with k number arguments, so one item, items[0], describes
-   * them all; task i's arguments are vals[i*nparams..], its results
-   * res[i*nresults..], and its completion's userdata is &slots[i] (which
-   * holds the batch: 8 bytes per task where an item is 96). Always
-   * MODE_ALL, so no task is kept (keeps_tasks). */
+   * them all; task i's arguments are vals[i*nparams..] and its results
+   * res[i*nresults..]. The completion of the runtime task of unit u (below)
+   * has &slots[u] for userdata, which holds the batch: 8 bytes per task
+   * where an item is 96. Always MODE_ALL, so no task is kept (keeps_tasks). */
   bool shared;
   struct wasm_batch **slots;
   /* Packed, of a stateless export (tova_module_export_is_stateless) and
@@ -472,8 +472,9 @@ static bool keeps_tasks(const wasm_batch *b) {
   return b->mode == MODE_FIRST || b->mode == MODE_CANCEL_ON_ERROR;
 }
 
-/* Item i as one row of the runtime's bulk form: its arguments are read from
- * b->vals and its results written to b->res in place (no copies). */
+/* Unit u (an item, or `group` tasks of a packed batch) as rows of the
+ * runtime's bulk form: the arguments are read from b->vals and the results
+ * written to b->res in place (no copies). */
 static tova_wasm_task_config item_config(wasm_batch *b, size_t u) {
   size_t i = u * b->group; /* the unit's first task */
   wasm_item *it = item_of(b, i);
