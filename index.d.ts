@@ -108,8 +108,10 @@ export interface WasmOptions {
 /** Runs one export on a fresh instance, as a task on the pool (it may park on
  *  the `tova` host imports: docs/host-imports.md). */
 export function execWasm(wasm: WasmSource, func: string, args?: WasmArg[], opts?: WasmOptions): Promise<WasmResult>;
-/** Runs every task concurrently (one runtime task each); results in order; the
- *  lowest-index failure rejects. */
+/** Runs every task concurrently; results in order; the lowest-index failure
+ *  rejects. Each task behaves as if it had an instance of its own; tasks of
+ *  one stateless export (no memory, global or table writes, no imports) may
+ *  run one after another on a shared instance, which cannot be told apart. */
 export function concurrentWasm(tasks: readonly WasmTask[], opts?: WasmOptions): Promise<WasmResult[]>;
 /** The same as concurrentWasm (the call shape Tova's compiler emits). */
 export function concurrentWasmShared(tasks: readonly WasmTask[], opts?: WasmOptions): Promise<WasmResult[]>;
