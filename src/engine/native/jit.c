@@ -159,17 +159,68 @@ static bool stopped(bool (*stop)(void), char *err, size_t errlen) {
   return true;
 }
 
-/* Translate, verify, optimise and generate the unit's object code (*out). */
+/* After optimising: the defined functions that may let self-calls become
+ * loops (WASM_NATIVE_SELF_TAIL_ATTR, set by the translator) but no longer
+ * call themselves get keep[def] set; true when there is any. The rule that
+ * lets a self-call become a loop (translate.c) counts on one real self-call
+ * remaining, so that a recursion without a base case still exhausts the
+ * stack. A function that is gone (inlined everywhere: it no longer
+ * recursed) counts as one: the flagged functions are listed before the
+ * optimiser runs (`flagged`, by index, ndefs entries). */
+static bool self_calls_lost(LLVMModuleRef mod, const bool *flagged, uint32_t ndefs, bool *keep) {
+  bool any = false;
+  for (uint32_t d = 0; d < ndefs; d++) {
+    if (!flagged[d]) continue;
+    char name[32];
+    snprintf(name, sizeof name, "wasm_f%u", d);
+    LLVMValueRef f = LLVMGetNamedFunction(mod, name);
+    bool kept = false;
+    for (LLVMBasicBlockRef bb = f ? LLVMGetFirstBasicBlock(f) : NULL; bb && !kept;
+         bb = LLVMGetNextBasicBlock(bb))
+      for (LLVMValueRef in = LLVMGetFirstInstruction(bb); in && !kept; in = LLVMGetNextInstruction(in))
+        kept = LLVMIsACallInst(in) && LLVMGetCalledValue(in) == f;
+    if (!kept) keep[d] = any = true;
+  }
+  return any;
+}
+
+/* Which defined functions carry WASM_NATIVE_SELF_TAIL_ATTR (flagged[def]);
+ * true when any does. */
+static bool self_tail_flagged(LLVMModuleRef mod, uint32_t ndefs, bool *flagged) {
+  static const char attr[] = WASM_NATIVE_SELF_TAIL_ATTR;
+  bool any = false;
+  for (uint32_t d = 0; d < ndefs; d++) {
+    char name[32];
+    snprintf(name, sizeof name, "wasm_f%u", d);
+    LLVMValueRef f = LLVMGetNamedFunction(mod, name);
+    flagged[d] = f && LLVMGetStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, attr, sizeof attr - 1);
+    any |= flagged[d];
+  }
+  return any;
+}
+
+/* Translate, verify, optimise and generate the unit's object code (*out).
+ * keep_calls (may be NULL): see WASM_NATIVE_SELF_TAIL_ATTR (translate.h);
+ * when the optimised code breaks that rule for some functions, the unit is
+ * compiled again with their calls kept. */
 static bool compile_unit(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
                          const bool *poll_entry, bool internal, const char *triple,
                          bool (*stop)(void), LLVMMemoryBufferRef *out, bool timing, double *t1,
-                         double *t2, double *t3, char *err, size_t errlen) {
+                         double *t2, double *t3, char *err, size_t errlen, bool *keep_calls) {
+  uint32_t ndefs = m->nfuncs - m->nimported_funcs;
   LLVMContextRef cx = LLVMContextCreate();
   LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("tova", cx);
   LLVMSetTarget(mod, triple);
   LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr((LLVMOrcLLJITRef)j->jit));
   if (timing) *t1 = now_ms();
-  bool ok = wasm_native_translate(m, unit, done, poll_entry, internal, cx, mod, err, errlen);
+  bool ok = wasm_native_translate(m, unit, done, poll_entry, internal, keep_calls, cx, mod, err,
+                                  errlen);
+  bool *flagged = ok ? calloc((size_t)ndefs + 1, sizeof *flagged) : NULL;
+  if (ok && !flagged) {
+    snprintf(err, errlen, "out of memory");
+    ok = false;
+  }
+  bool any_flagged = ok && self_tail_flagged(mod, ndefs, flagged);
   char *vmsg = NULL;
   if (ok && LLVMVerifyModule(mod, LLVMReturnStatusAction, &vmsg)) {
     snprintf(err, errlen, "invalid IR: %.200s", vmsg ? vmsg : "?");
@@ -192,6 +243,26 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const bool *unit, co
     }
     if (vmsg) LLVMDisposeMessage(vmsg);
   }
+  if (ok && any_flagged) {
+    /* Each retry keeps the calls of at least one more flagged function, so
+     * this ends: by the last, no function is flagged. */
+    bool *keep = keep_calls ? keep_calls : calloc((size_t)ndefs + 1, sizeof *keep);
+    if (!keep) {
+      snprintf(err, errlen, "out of memory");
+      ok = false;
+    } else if (self_calls_lost(mod, flagged, ndefs, keep)) {
+      free(flagged);
+      if (tm) LLVMDisposeTargetMachine(tm);
+      LLVMDisposeModule(mod);
+      LLVMContextDispose(cx);
+      ok = compile_unit(j, m, unit, done, poll_entry, internal, triple, stop, out, timing, t1, t2,
+                        t3, err, errlen, keep);
+      if (keep != keep_calls) free(keep);
+      return ok;
+    }
+    if (keep != keep_calls) free(keep);
+  }
+  free(flagged);
   if (timing) *t3 = now_ms();
   if (ok && getenv("TOVA_NATIVE_DUMP")) LLVMDumpModule(mod);
   if (ok && stopped(stop, err, errlen)) ok = false;
@@ -268,7 +339,7 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
     free(obj);
     if (timing) t1 = t2 = t3 = now_ms();
   } else if (!compile_unit(j, m, unit, done, poll_entry, internal, triple, stop, &buf, timing, &t1, &t2,
-                           &t3, err, errlen)) {
+                           &t3, err, errlen, NULL)) {
     return false;
   } else if (cached) {
     wasm_native_cache_store(&key, (const uint8_t *)LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));

@@ -126,7 +126,8 @@ typedef struct tr {
    * invocation: calls need no other. */
   bool frame_checked;
   bool poll_here; /* the frame check also polls (a recursive function) */
-  bool self_tail_ok; /* self-calls may become loops (allow_self_tail_calls) */
+  const bool *keep_calls; /* per function: no self-call may become a loop (translate.h) */
+  bool self_tail_ok; /* this function's self-calls may (allow_self_tail_calls) */
   uint32_t self;     /* the function's index */
   bool signalled; /* a signal stops this code (preempt.h): no polls at all */
   bool failed;
@@ -861,7 +862,11 @@ static void call_helper(tr *t, void *fn, LLVMTypeRef ret, unsigned nargs, const 
  * the other becomes the loop the C compilers make of fib, quicksort or a
  * tree walk. A single self-call (fac) or only tail self-calls stay calls.
  * Only ever a question of when deep recursion exhausts the stack: a result
- * the function computes is the same either way. */
+ * the function computes is the same either way. What LLVM calls a tail call
+ * is wider than this scan's view (a self-call followed by `nop`, or by a
+ * value dropped before returning, is one), so the rule is checked on the
+ * optimised code as well: a function left without a call to itself is
+ * translated again with every call kept (translate.h). */
 static bool allow_self_tail_calls(const tova_module *m, const wasm_func_def *fd, uint32_t self) {
   wasm_reader r;
   wasm_reader_init(&r, m->bytes, fd->body, fd->body + fd->body_len);
@@ -927,7 +932,12 @@ static void emit_function(tr *t, uint32_t def) {
    * remove. */
   t->poll_here = t->poll_entry[def] && !t->signalled;
   t->self = def + m->nimported_funcs;
-  t->self_tail_ok = allow_self_tail_calls(m, fd, t->self);
+  t->self_tail_ok = !(t->keep_calls && t->keep_calls[def]) && allow_self_tail_calls(m, fd, t->self);
+  if (t->self_tail_ok) { /* for the check after optimising (translate.h) */
+    static const char attr[] = WASM_NATIVE_SELF_TAIL_ATTR;
+    LLVMAddAttributeAtIndex(t->fn, LLVMAttributeFunctionIndex,
+                            LLVMCreateStringAttribute(t->cx, attr, sizeof attr - 1, "", 0));
+  }
   t->frame_checked = false;
   if (t->nlocals > FRAME_CHECK_LOCALS || fd->body_len > FRAME_CHECK_BYTES) frame_check(t);
 
@@ -1433,11 +1443,12 @@ static void emit_entry(tr *t, uint32_t def) {
 }
 
 bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
-                           const bool *poll_entry, bool internal, LLVMContextRef cx,
-                           LLVMModuleRef mod, char *err, size_t errlen) {
+                           const bool *poll_entry, bool internal, const bool *keep_calls,
+                           LLVMContextRef cx, LLVMModuleRef mod, char *err, size_t errlen) {
   tr t;
   memset(&t, 0, sizeof t);
   t.m = m;
+  t.keep_calls = keep_calls;
   t.poll_entry = poll_entry;
   t.signalled = wasm_native_preempt_active();
   t.cx = cx;

@@ -19,9 +19,18 @@
  * be NULL). poll_entry[def]: the function polls the interrupt flag on entry
  * (the recursive ones: wasm_native_in_cycle). internal: no later unit will call this unit's functions. False
  * (with a message in err, and `mod` unusable) when a body uses something the
- * translator refuses; the caller then leaves the unit interpreted. */
+ * translator refuses; the caller then leaves the unit interpreted.
+ * keep_calls: see WASM_NATIVE_SELF_TAIL_ATTR below. */
 bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
-                           const bool *poll_entry, bool internal, LLVMContextRef cx,
-                           LLVMModuleRef mod, char *err, size_t errlen);
+                           const bool *poll_entry, bool internal, const bool *keep_calls,
+                           LLVMContextRef cx, LLVMModuleRef mod, char *err, size_t errlen);
+
+/* Self-calls: a function may let them become loops (allow_self_tail_calls
+ * in translate.c) unless keep_calls[def] is set (keep_calls may be NULL);
+ * such a function carries the string attribute WASM_NATIVE_SELF_TAIL_ATTR,
+ * and the caller checks after optimising that a call to itself remains
+ * (jit.c), translating the unit again with keep_calls set for each function
+ * where none does. */
+#define WASM_NATIVE_SELF_TAIL_ATTR "tova-self-tail"
 
 #endif /* TOVA_ENGINE_NATIVE_TRANSLATE_H */
