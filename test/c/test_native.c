@@ -22,6 +22,25 @@
 static tova_exec *ex;
 
 /* The pure module: nothing in it calls an import or does call_indirect. */
+/* Emits f(n op k) for function `self` and i64 local 0 = n. */
+static void e_self_call(wb *b, uint32_t self, uint8_t op, int64_t k) {
+  e_get(b, 0);
+  e_i64(b, k);
+  e_op(b, op);
+  e_opu(b, WASM_OP_CALL, self);
+}
+
+/* Emits the start of `n <= 0 ? 0 : ...` (i64 local 0 = n): the else arm
+ * follows, then `end`. */
+static void e_zero_unless_positive(wb *b) {
+  e_get(b, 0);
+  e_i64(b, 0);
+  e_op(b, WASM_OP_I64_LE_S);
+  e_block(b, WASM_OP_IF, 'I');
+  e_i64(b, 0);
+  e_op(b, WASM_OP_ELSE);
+}
+
 static void build_pure(mod *m) {
   uint32_t t_II = mod_type(m, "I", "I");
   uint32_t t_ii = mod_type(m, "i", "i");
@@ -190,50 +209,26 @@ static void build_pure(mod *m) {
    * cannot fold: with a constant 0 it specialises the call away, the
    * function no longer calls itself, and the check after optimising keeps
    * every call: see runaway_nop.) */
-  e_get(&b, 0);
-  e_i64(&b, 0);
-  e_op(&b, WASM_OP_I64_LE_S);
-  e_block(&b, WASM_OP_IF, 'I');
-  e_i64(&b, 0);
-  e_op(&b, WASM_OP_ELSE);
-  e_get(&b, 0);
-  e_i64(&b, 62);
-  e_op(&b, WASM_OP_I64_SHR_S);
-  e_opu(&b, WASM_OP_CALL, 18);
+  e_zero_unless_positive(&b);
+  e_self_call(&b, 18, WASM_OP_I64_SHR_S, 62);
   e_i64(&b, 1);
   e_op(&b, WASM_OP_I64_ADD);
-  e_get(&b, 0);
-  e_i64(&b, 1);
-  e_op(&b, WASM_OP_I64_SUB);
-  e_opu(&b, WASM_OP_CALL, 18);
+  e_self_call(&b, 18, WASM_OP_I64_SUB, 1);
   e_op(&b, WASM_OP_I64_ADD);
   e_op(&b, WASM_OP_END);
   mod_func(m, t_II, "", &b, "count2");
   wb_free(&b);
   /* 19 runaway2(n) = runaway2(n + 1) + runaway2(n + 2), no base case: the
    * same shape, and its first call still recurses for ever. */
-  for (int64_t k = 1; k <= 2; k++) {
-    e_get(&b, 0);
-    e_i64(&b, k);
-    e_op(&b, WASM_OP_I64_ADD);
-    e_opu(&b, WASM_OP_CALL, 19);
-  }
+  for (int64_t k = 1; k <= 2; k++) e_self_call(&b, 19, WASM_OP_I64_ADD, k);
   e_op(&b, WASM_OP_I64_ADD);
   mod_func(m, t_II, "", &b, "runaway2");
   wb_free(&b);
   /* 20 count1(n) = n <= 0 ? 0 : 1 + count1(n - 1): one self-call (fac's
    * shape) stays a call, so a deep enough recursion exhausts the stack. */
-  e_get(&b, 0);
-  e_i64(&b, 0);
-  e_op(&b, WASM_OP_I64_LE_S);
-  e_block(&b, WASM_OP_IF, 'I');
-  e_i64(&b, 0);
-  e_op(&b, WASM_OP_ELSE);
+  e_zero_unless_positive(&b);
   e_i64(&b, 1);
-  e_get(&b, 0);
-  e_i64(&b, 1);
-  e_op(&b, WASM_OP_I64_SUB);
-  e_opu(&b, WASM_OP_CALL, 20);
+  e_self_call(&b, 20, WASM_OP_I64_SUB, 1);
   e_op(&b, WASM_OP_I64_ADD);
   e_op(&b, WASM_OP_END);
   mod_func(m, t_II, "", &b, "count1");
@@ -242,7 +237,7 @@ static void build_pure(mod *m) {
    * runaway_nop(n + 2); nop. The translator's scan sees two self-calls not
    * in tail position (a nop follows), but for LLVM both are tail calls of a
    * function that returns nothing: turned into loops, the runaway would
-   * never end. The check after optimising (jit.c, self_calls_kept) finds no
+   * never end. The check after optimising (jit.c, self_calls_lost) finds no
    * self-call left and compiles the unit again with every call kept. */
   e_get(&b, 0);
   e_i64(&b, 1);
@@ -250,10 +245,7 @@ static void build_pure(mod *m) {
   e_op(&b, WASM_OP_I32_WRAP_I64);
   e_block(&b, WASM_OP_IF, 0);
   for (int64_t k = 1; k <= 2; k++) {
-    e_get(&b, 0);
-    e_i64(&b, k);
-    e_op(&b, WASM_OP_I64_ADD);
-    e_opu(&b, WASM_OP_CALL, 21);
+    e_self_call(&b, 21, WASM_OP_I64_ADD, k);
     e_op(&b, WASM_OP_NOP);
     if (k == 1) e_op(&b, WASM_OP_ELSE);
   }

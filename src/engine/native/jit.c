@@ -172,7 +172,7 @@ static bool self_calls_lost(LLVMModuleRef mod, const bool *flagged, uint32_t nde
   for (uint32_t d = 0; d < ndefs; d++) {
     if (!flagged[d]) continue;
     char name[32];
-    snprintf(name, sizeof name, "wasm_f%u", d);
+    snprintf(name, sizeof name, WASM_NATIVE_FUNC_FMT, d);
     LLVMValueRef f = LLVMGetNamedFunction(mod, name);
     bool kept = false;
     for (LLVMBasicBlockRef bb = f ? LLVMGetFirstBasicBlock(f) : NULL; bb && !kept;
@@ -185,16 +185,16 @@ static bool self_calls_lost(LLVMModuleRef mod, const bool *flagged, uint32_t nde
 }
 
 /* Which defined functions carry WASM_NATIVE_SELF_TAIL_ATTR (flagged[def]);
- * true when any does. */
+ * true when any does. Only the unit's own functions can: the module's. */
 static bool self_tail_flagged(LLVMModuleRef mod, uint32_t ndefs, bool *flagged) {
   static const char attr[] = WASM_NATIVE_SELF_TAIL_ATTR;
   bool any = false;
-  for (uint32_t d = 0; d < ndefs; d++) {
-    char name[32];
-    snprintf(name, sizeof name, "wasm_f%u", d);
-    LLVMValueRef f = LLVMGetNamedFunction(mod, name);
-    flagged[d] = f && LLVMGetStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, attr, sizeof attr - 1);
-    any |= flagged[d];
+  for (LLVMValueRef f = LLVMGetFirstFunction(mod); f; f = LLVMGetNextFunction(f)) {
+    unsigned d;
+    if (!LLVMGetStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, attr, sizeof attr - 1) ||
+        sscanf(LLVMGetValueName(f), WASM_NATIVE_FUNC_FMT, &d) != 1 || d >= ndefs)
+      continue;
+    flagged[d] = any = true;
   }
   return any;
 }

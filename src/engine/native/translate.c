@@ -1479,7 +1479,7 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
     pt[0] = t.ptr;
     for (uint32_t i = 0; i < ft->nparams; i++) pt[i + 1] = vt(&t, ft->params[i]);
     char name[32];
-    snprintf(name, sizeof name, "wasm_f%u", d);
+    snprintf(name, sizeof name, WASM_NATIVE_FUNC_FMT, d);
     t.fntys[d] = LLVMFunctionType(ret_type(&t, ft), pt, ft->nparams + 1, 0);
     t.fns[d] = LLVMAddFunction(mod, name, t.fntys[d]);
     /* Internal when no later unit can call it: LLVM may then change its

@@ -11,6 +11,8 @@
 /* Name of the entry wrapper of defined function `def` (index minus the
  * imported functions): void name(wasm_native_ctx *, uint64_t *fp). */
 #define WASM_NATIVE_ENTRY_FMT "tova_entry_%u"
+/* The LLVM name of defined function def ("wasm_f%u"): its native code. */
+#define WASM_NATIVE_FUNC_FMT "wasm_f%u"
 
 /* Adds to `mod` (created in `cx`) one function per defined function with
  * unit[def] set, plus its entry wrapper. They may call functions with
