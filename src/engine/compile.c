@@ -150,6 +150,9 @@ typedef struct compiler {
   uint32_t nlocals;
   uint32_t max_height;
   bool oom;
+  const wasm_loop_counters *lc; /* LOOP_HEADs wanted (compile.h), or NULL */
+  uint32_t def;                 /* the body being compiled */
+  uint32_t nloops;              /* its `loop` instructions read so far */
   /* The peephole window: the last instructions emitted since the last label,
    * newest first (win[0] is the last one). Every fusion reads what it needs
    * from these instructions themselves (op, operands), as Lua's
@@ -1128,6 +1131,16 @@ static void instr(compiler *c, const wasm_instr *in) {
       materialize_all(c);
       ctl *t = push_ctl(c, CTL_LOOP, np, nr);
       if (t) t->start = c->len;
+      if (c->lc && c->lc->want[c->def] && np == 0 && c->nvs == 0) {
+        /* Back-edges land on the counter (compile.h LOOP_HEAD). With it at
+         * the start no `br_if` is first in the body: a while loop keeps its
+         * head test at the top (no head_valid), as it must, since the
+         * duplicated test would jump past the counter. */
+        emit_op(c, WASM_IOP_LOOP_HEAD);
+        emit_u(c, c->lc->first);
+        emit_u(c, (uint64_t)c->def << 32 | (c->nloops - 1));
+        emit_u(c, (uint64_t)(uintptr_t)c->lc->hook);
+      }
       mark_label(c);
       break;
     }
@@ -1354,6 +1367,8 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
   c->oom = false;
   c->nwin = 0;
   c->nlocals = ft->nparams + fd->nlocals;
+  c->def = def;
+  c->nloops = 0;
   ctl *f = push_ctl(c, CTL_FUNC, 0, ft->nresults);
   if (!f) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
 
@@ -1365,6 +1380,7 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
       return tova_error_set(err, TOVA_ERR_INVALID_MODULE,
                             "compile: function %u at offset %zu: %s", m->nimported_funcs + def,
                             r.error_at, r.error ? r.error : "bad instruction");
+    c->nloops += in.op == WASM_OP_LOOP; /* dead ones too: LOOP_HEAD's ordinal */
     instr(c, &in);
   }
   if (c->oom) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
@@ -1387,7 +1403,7 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
   return TOVA_OK;
 }
 
-tova_status wasm_compile(tova_module *m, tova_error *err) {
+tova_status wasm_compile(tova_module *m, const wasm_loop_counters *lc, tova_error *err) {
   uint32_t ndefs = m->nfuncs - m->nimported_funcs;
   /* Every wasm_code exists before any body is compiled, so direct calls can
    * point at their callee's code whatever the order. */
@@ -1399,6 +1415,7 @@ tova_status wasm_compile(tova_module *m, tova_error *err) {
   memset(&c, 0, sizeof c);
   c.m = m;
   c.h = wasm_interp_handlers();
+  c.lc = lc;
   tova_status st = TOVA_OK;
   for (uint32_t i = 0; i < ndefs && st == TOVA_OK; i++) st = compile_body(&c, i, err);
   if (st == TOVA_OK) wasm_find_memory_writers(m);

@@ -103,6 +103,25 @@ typedef tova_status (*wasm_native_entry)(tova_exec *e, tova_instance *inst, uint
  * when count is down to 1 the interpreter calls hook(cells) instead, which
  * queues the function for compiling and sets count again. */
 typedef void (*wasm_native_hot_hook)(wasm_cell *cells);
+/* Native tier hook, tiered modes: on-stack replacement. A function that may
+ * run native gets LOOP_HEAD count tag hook at the header of every loop
+ * entered with an empty operand stack (and no loop parameters), where its
+ * whole state is its locals in fp[0..nlocals); back-edges land on it. Each
+ * pass decrements count; when count is down to 1 the interpreter calls
+ * hook(e, inst, fp, cells, &st) instead, which sets count again and may run
+ * the rest of the call as native code from this loop's header: then it
+ * returns true, the results are in fp[0..nresults) and st says how the call
+ * ended (as NATIVE_ENTER's entry does), and the interpreter returns from
+ * the function. tag: the defined function's index << 32 | the loop's
+ * ordinal (every `loop` of the body counted in order, from 0). */
+typedef bool (*wasm_loop_hook)(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell *cells,
+                               tova_status *st);
+/* What wasm_compile needs to emit LOOP_HEADs (NULL: none). */
+typedef struct wasm_loop_counters {
+  const bool *want; /* per defined function */
+  uint64_t first;   /* each counter's start */
+  wasm_loop_hook hook;
+} wasm_loop_counters;
 /* Length in cells of each op (0: variable), from iops.h: the interpreter's
  * handlers advance by these (`pc += WASM_CELLS_<op>`), never by a literal. */
 enum wasm_iop_cells {

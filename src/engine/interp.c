@@ -982,6 +982,26 @@ L_HOT_COUNT: { /* count body hook state: see wasm_native_hot_hook */
   NEXT();
 }
 
+L_LOOP_HEAD: { /* count tag hook: see wasm_loop_hook (compile.h) */
+  wasm_cell *lh_ = (wasm_cell *)pc;
+  uint64_t n_ = __atomic_load_n(&lh_[1].u, __ATOMIC_RELAXED);
+  if (UNLIKELY(n_ <= 1)) {
+    tova_status st_ = TOVA_OK;
+    if (((wasm_loop_hook)lh_[3].p)(e, inst, fp, lh_, &st_)) { /* ran to the end natively */
+      if (UNLIKELY(st_ != TOVA_OK)) {
+        if (st_ == TOVA_ERR_CANCELLED) goto cancelled;
+        TRAP(e->trap_msg);
+      }
+      RELOAD_MEM();
+      goto do_return;
+    }
+  } else {
+    __atomic_store_n(&lh_[1].u, n_ - 1, __ATOMIC_RELAXED);
+  }
+  pc += WASM_CELLS_LOOP_HEAD;
+  NEXT();
+}
+
   /* ---------------- exits ---------------- */
 trap:
   e->trap_msg = trap_msg;

@@ -162,6 +162,8 @@
    * native code: entry (wasm_native_entry) and its fn */                                    \
   X(NATIVE_ENTER, 3, "entry fn")                                                             \
   /* native tier hook: the call counter a function not yet native starts with (tiered) */    \
-  X(HOT_COUNT, 5, "count body hook state")
+  X(HOT_COUNT, 5, "count body hook state")                                                  \
+  /* native tier hook: a loop's iteration counter, for on-stack replacement (tiered) */      \
+  X(LOOP_HEAD, 4, "count tag hook")
 
 #endif /* TOVA_ENGINE_IOPS_H */

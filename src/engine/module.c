@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "module.h"
+#include "compile.h"
 #ifdef TOVA_HAVE_NATIVE
 #include "native/native.h" /* native tier hook */
 #endif
@@ -49,7 +50,20 @@ tova_status tova_module_compile(const uint8_t *bytes, size_t len, tova_module **
   tova_module *m;
   tova_status st = wasm_decode(bytes, len, &m, err);
   if (st != TOVA_OK) return st;
-  if ((st = wasm_validate(m, err)) != TOVA_OK || (st = wasm_compile(m, err)) != TOVA_OK) {
+  if ((st = wasm_validate(m, err)) != TOVA_OK) {
+    wasm_module_free(m);
+    return st;
+  }
+  const wasm_loop_counters *lc = NULL;
+#ifdef TOVA_HAVE_NATIVE
+  wasm_loop_counters counters; /* native tier hook: loops that may tier up mid-call */
+  if (wasm_native_loop_counters(m, &counters)) lc = &counters;
+#endif
+  st = wasm_compile(m, lc, err);
+#ifdef TOVA_HAVE_NATIVE
+  if (lc) free((void *)counters.want);
+#endif
+  if (st != TOVA_OK) {
     wasm_module_free(m);
     return st;
   }

@@ -186,7 +186,8 @@ tova_status wasm_decode(const uint8_t *bytes, size_t len, tova_module **out, tov
 tova_status wasm_validate(tova_module *m, tova_error *err);
 /* Compiler: every function body -> internal code (compile.c). Runs after
  * wasm_validate, so it may assume the bodies are valid. */
-tova_status wasm_compile(tova_module *m, tova_error *err);
+struct wasm_loop_counters; /* compile.h */
+tova_status wasm_compile(tova_module *m, const struct wasm_loop_counters *lc, tova_error *err);
 void wasm_code_free(wasm_code *code);
 /* Frees everything the module owns (called when refcount drops to 0). */
 void wasm_module_free(tova_module *m);

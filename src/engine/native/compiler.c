@@ -3,8 +3,9 @@
  * process, a queue of requests (a function, or a whole module), the hook the
  * interpreter's call counters call, and the stop at process exit.
  *
- * ORDER. Hot requests (a function called WASM_NATIVE_HOT_CALLS times, or a
- * small module's whole-module request) go first, then eager whole-module
+ * ORDER. Hot requests (a function called WASM_NATIVE_HOT_CALLS times or
+ * whose loop ran WASM_NATIVE_LOOP_FIRST iterations, an OSR entry, a small
+ * module's whole-module request) go first, then eager whole-module
  * requests (TOVA_TIER=tiered on a big module), then warm ones (a function
  * called twice); first come first served within each. A warm request waits
  * WARM_GRACE_MS after it was queued before it may start: a unit cannot be
@@ -129,6 +130,13 @@ void wasm_native_queue(tova_module *m, uint32_t def, int prio) {
   tova_plat_mutex_unlock(&q_lock);
 }
 
+/* q_lock held: d's queued request (warm) goes first from now on. */
+static void raise_locked(native_state *s, uint32_t d) {
+  s->queued[d] = Q_HOT;
+  for (size_t i = 0; i < qlen; i++)
+    if (queue[i].m == s->m && queue[i].def == d) queue[i].prio = PRIO_HOT;
+}
+
 void wasm_native_hot(wasm_cell *c) {
   native_state *s = (native_state *)c[4].p;
   uint32_t d = (uint32_t)((c - s->counters) / 5);
@@ -140,12 +148,31 @@ void wasm_native_hot(wasm_cell *c) {
       next = WASM_NATIVE_HOT_CALLS;
     }
   } else if (s->queued[d] == Q_WARM) {
-    s->queued[d] = Q_HOT;
-    for (size_t i = 0; i < qlen; i++)
-      if (queue[i].m == s->m && queue[i].def == d) queue[i].prio = PRIO_HOT;
+    raise_locked(s, d);
   }
   __atomic_store_n(&c[1].u, next, __ATOMIC_RELAXED);
   tova_plat_mutex_unlock(&q_lock);
+}
+
+void wasm_native_queue_hot(native_state *s, uint32_t d) {
+  tova_plat_mutex_lock(&q_lock);
+  if (s->queued[d] == Q_NONE) {
+    if (push_locked(s->m, d, PRIO_HOT)) s->queued[d] = Q_HOT;
+  } else if (s->queued[d] == Q_WARM) {
+    raise_locked(s, d);
+  }
+  tova_plat_mutex_unlock(&q_lock);
+}
+
+void wasm_native_queue_osr(native_state *s, uint32_t d) {
+  uint8_t none = OSR_NONE;
+  if (!__atomic_compare_exchange_n(&s->osr_status[d], &none, OSR_QUEUED, false, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE))
+    return;
+  tova_plat_mutex_lock(&q_lock);
+  bool ok = push_locked(s->m, d | WASM_NATIVE_OSR_REQ, PRIO_HOT);
+  tova_plat_mutex_unlock(&q_lock);
+  if (!ok) __atomic_store_n(&s->osr_status[d], OSR_FAILED, __ATOMIC_RELEASE);
 }
 
 static void stop_at_exit(void) {
@@ -184,7 +211,7 @@ static void init_once_fn(void) {
   tova_module *w = NULL;
   tova_error err;
   if (wasm_decode(warmup_wasm, sizeof warmup_wasm, &w, &err) == TOVA_OK &&
-      wasm_validate(w, &err) == TOVA_OK && wasm_compile(w, &err) == TOVA_OK)
+      wasm_validate(w, &err) == TOVA_OK && wasm_compile(w, NULL, &err) == TOVA_OK)
     wasm_native_compile_module(w);
   if (w) wasm_module_free(w);
   atexit(stop_at_exit);

@@ -13,6 +13,10 @@
  *           module to native code before it returns (synchronously), so the
  *           module never runs those functions interpreted.
  *   tiered  as auto, and a big module is queued whole too, behind what is hot.
+ *   osr     for tests: see WASM_TIER_OSR.
+ * In the tiered modes a call already running interpreted moves to native
+ * code at a loop header (on-stack replacement, osr.c), so one long first
+ * call does not stay interpreted to its end.
  * Process exit never waits for a long compile: compiler.c stops the
  * compiler after the phase in progress (see tiering.h for units).
  * Diagnostics (environment): TOVA_NATIVE_DEBUG=1 prints each compile unit
@@ -47,7 +51,13 @@ typedef enum wasm_tier {
   WASM_TIER_TIERED = 0,
   WASM_TIER_INTERP = 1,
   WASM_TIER_NATIVE = 2,
-  WASM_TIER_AUTO = 3 /* the default: tiered for small modules, interp for big ones */
+  WASM_TIER_AUTO = 3, /* the default: tiered for small modules, interp for big ones */
+  /* For tests (TOVA_TIER=osr): calls run interpreted (no call counters, no
+   * switch to native code); the first pass over any loop header compiles
+   * its function's OSR entry on the spot and every pass continues the call
+   * there (osr.c), so every call that reaches a loop runs the on-stack
+   * replacement path. */
+  WASM_TIER_OSR = 4
 } wasm_tier;
 /* AUTO's whole-module limit: a module up to this many bytes is queued whole
  * for the background compiler when it is compiled (Tova's @wasm modules,
@@ -70,6 +80,14 @@ void wasm_native_describe(char *buf, size_t len);
  * returned: applies the tier policy to it. Never fails: a module that cannot
  * be compiled natively keeps running in the interpreter. */
 void wasm_native_module_compiled(tova_module *m);
+
+/* On-stack replacement (osr.c): whether the interpreter should count the
+ * loops of this module's functions (compile.h LOOP_HEAD), in the tiered
+ * modes: then *lc says for which functions (lc->want, to free) and how. */
+struct wasm_loop_counters;
+bool wasm_native_loop_counters(const tova_module *m, struct wasm_loop_counters *lc);
+/* How many calls have moved to native code at a loop header so far. */
+uint64_t wasm_native_osr_count(void);
 
 /* Compile the module's eligible functions now (synchronously) and switch them
  * to native code. Returns the number of functions switched. Idempotent. */

@@ -60,7 +60,10 @@ static uintptr_t thread_stack_low(void) {
   return low;
 }
 
-tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn) {
+/* The body of wasm_native_enter and wasm_native_enter_osr: fn is an entry
+ * wrapper, or an OSR entry (osr) asked for loop `loop` that sets *entered. */
+static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn, bool osr,
+                         uint32_t loop, bool *entered) {
   sigjmp_buf jb;
   wasm_native_ctx c;
   tova_memory *m = inst->mem0;
@@ -98,10 +101,25 @@ tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, c
     return k - 1 == WASM_NT_CANCELLED ? TOVA_ERR_CANCELLED : TOVA_ERR_TRAP;
   }
   if (signalled && atomic_load(&e->interrupt)) wasm_native_trap(&c, WASM_NT_CANCELLED);
-  void (*f)(wasm_native_ctx *, uint64_t *) = (void (*)(wasm_native_ctx *, uint64_t *))fn;
-  f(&c, fp);
+  if (osr) {
+    uint32_t (*f)(wasm_native_ctx *, uint64_t *, uint32_t) = (uint32_t (*)(wasm_native_ctx *, uint64_t *, uint32_t))fn;
+    *entered = f(&c, fp, loop) != 0;
+  } else {
+    void (*f)(wasm_native_ctx *, uint64_t *) = (void (*)(wasm_native_ctx *, uint64_t *))fn;
+    f(&c, fp);
+  }
   if (signalled) wasm_native_preempt_leave(prev);
   return TOVA_OK;
+}
+
+tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn) {
+  return enter(e, inst, fp, fn, false, 0, NULL);
+}
+
+tova_status wasm_native_enter_osr(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn,
+                                  uint32_t loop, bool *entered) {
+  *entered = true; /* a trap or a stop: it had entered (the code before the loop cannot trap) */
+  return enter(e, inst, fp, fn, true, loop, entered);
 }
 
 _Noreturn void wasm_native_trap(wasm_native_ctx *c, uint32_t kind) {

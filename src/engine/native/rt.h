@@ -47,6 +47,12 @@ typedef enum wasm_native_trap_kind {
 /* The entry every NATIVE_ENTER cell names (wasm_native_entry of compile.h):
  * fn is a JIT-compiled wrapper void fn(ctx *, uint64_t *fp). */
 tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn);
+/* The same for an OSR entry (translate.h WASM_NATIVE_OSR_FMT) at loop
+ * `loop`: *entered is false when it had no entry for that loop and did
+ * nothing (TOVA_OK then); otherwise the call ran to its end as with
+ * wasm_native_enter. */
+tova_status wasm_native_enter_osr(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn,
+                                  uint32_t loop, bool *entered);
 
 /* Helpers called from native code. Native code names them by symbol, and
  * every module's JIT defines those symbols at their addresses in this

@@ -44,6 +44,7 @@ static void read_tier(void) {
   if (s && strcmp(s, "tiered") == 0) tier_policy = WASM_TIER_TIERED;
   else if (s && strcmp(s, "native") == 0) tier_policy = WASM_TIER_NATIVE;
   else if (s && strcmp(s, "interp") == 0) tier_policy = WASM_TIER_INTERP;
+  else if (s && strcmp(s, "osr") == 0) tier_policy = WASM_TIER_OSR;
   const char *d = getenv("TOVA_NATIVE_DEBUG");
   debug = d && *d && strcmp(d, "0") != 0;
 }
@@ -70,6 +71,7 @@ const char *wasm_native_tier_name(wasm_tier t) {
     case WASM_TIER_INTERP: return "interp";
     case WASM_TIER_NATIVE: return "native";
     case WASM_TIER_AUTO: return "auto (tiered: hot functions first)";
+    case WASM_TIER_OSR: return "osr (test: every loop enters native code)";
     default: return "tiered";
   }
 }
@@ -95,6 +97,9 @@ static void state_free(native_state *s) {
   free(s->counters);
   free(s->orig);
   free(s->orig_ncells);
+  free(s->linkable);
+  free(s->osr_status);
+  free(s->osr_entries);
   free(s);
 }
 
@@ -122,8 +127,11 @@ static native_state *state_get(tova_module *m) {
   s->tramps = calloc((size_t)ndefs * 3 + 1, sizeof *s->tramps);
   s->orig = calloc(ndefs + 1, sizeof *s->orig);
   s->orig_ncells = calloc(ndefs + 1, sizeof *s->orig_ncells);
+  s->linkable = calloc(ndefs + 1, sizeof *s->linkable);
+  s->osr_status = calloc(ndefs + 1, 1);
+  s->osr_entries = calloc(ndefs + 1, sizeof *s->osr_entries);
   if (!s->eligible || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
-      !s->orig_ncells || !wasm_native_callgraph(m, s->eligible, &s->cg_start, &s->cg_edges)) {
+      !s->orig_ncells || !s->linkable || !s->osr_status || !s->osr_entries || !wasm_native_callgraph(m, s->eligible, &s->cg_start, &s->cg_edges)) {
     state_free(s);
     return NULL;
   }
@@ -144,6 +152,7 @@ static native_state *state_get(tova_module *m) {
 static void mark_failed(native_state *s, uint32_t d) {
   s->status[d] = ST_FAILED;
   s->any_failed = true;
+  __atomic_store_n(&s->osr_status[d], OSR_FAILED, __ATOMIC_RELEASE);
   wasm_code *code = s->m->func_defs[d].code;
   __atomic_store_n(&code->ncells, s->orig_ncells[d], __ATOMIC_RELAXED);
   __atomic_store_n(&code->cells, s->orig[d], __ATOMIC_RELEASE);
@@ -158,8 +167,8 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
   bool ok = done != NULL;
   if (ok) {
     for (uint32_t d = 0; d < s->ndefs; d++) done[d] = s->status[d] == ST_NATIVE;
-    ok = wasm_jit_add_unit(&s->jit, m, unit, done, s->recursive, internal, s->entries, stop, err,
-                           sizeof err);
+    ok = wasm_jit_add_unit(&s->jit, m, unit, done, s->recursive, internal, WASM_NATIVE_NO_OSR,
+                           s->entries, stop, err, sizeof err);
   }
   free(done);
   if (!ok && stop && stop()) return; /* abandoned: nothing changed */
@@ -177,9 +186,14 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
     c[1].p = (const void *)wasm_native_enter;
     c[2].p = s->entries[d];
     wasm_code *code = m->func_defs[d].code;
-    __atomic_store_n(&code->ncells, 3, __ATOMIC_RELAXED);
-    __atomic_store_n(&code->cells, c, __ATOMIC_RELEASE); /* publishes the cells */
+    /* The OSR test policy leaves calls interpreted: each reaches native
+     * code only through its loops' OSR entries. */
+    if (!s->osr_test) {
+      __atomic_store_n(&code->ncells, 3, __ATOMIC_RELAXED);
+      __atomic_store_n(&code->cells, c, __ATOMIC_RELEASE); /* publishes the cells */
+    }
     s->status[d] = ST_NATIVE;
+    s->linkable[d] = !internal;
     s->nnative++;
     n++;
   }
@@ -246,13 +260,10 @@ static uint32_t closure(const native_state *s, uint32_t root, uint32_t *order, u
   return n;
 }
 
-void wasm_native_compile_request(tova_module *m, uint32_t root, bool (*stop)(void)) {
-  pthread_mutex_lock(&compile_lock);
-  native_state *s = state_get(m);
-  if (!s || (root != WASM_NATIVE_ALL && !pending(s, root))) {
-    pthread_mutex_unlock(&compile_lock);
-    return;
-  }
+/* The units root needs (compile_lock held). */
+static void compile_closure(native_state *s, uint32_t root, bool (*stop)(void)) {
+  tova_module *m = s->m;
+  if (root != WASM_NATIVE_ALL && !pending(s, root)) return;
   propagate_failures(s);
   uint32_t nd = s->ndefs;
   uint32_t *order = malloc(((size_t)nd + 1) * 4 * sizeof *order);
@@ -289,7 +300,67 @@ out:
   free(order);
   free(mark);
   free(unit);
+}
+
+/* def's OSR entry (compile_lock held): after def's own code, one unit with
+ * the entry and copies of what it calls that no unit can link to (the
+ * functions of units made internal), linked to the rest. */
+static void compile_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
+  if (__atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_READY) return;
+  compile_closure(s, def, stop);
+  if (stop && stop()) return;
+  uint32_t nd = s->ndefs;
+  bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
+  uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
+  bool ok = unit && done && stack && s->status[def] == ST_NATIVE;
+  uint32_t sp = 0;
+  if (ok) {
+    stack[sp++] = def;
+    unit[def] = !s->linkable[def];
+    done[def] = s->linkable[def];
+  }
+  while (ok && sp) { /* depth-first over the callees of the entry (def's body) and of the copies */
+    uint32_t v = stack[--sp];
+    for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1] && ok; k++) {
+      uint32_t c = s->cg_edges[k];
+      if (unit[c] || done[c]) continue;
+      ok = s->status[c] == ST_NATIVE; /* def's closure is native: always */
+      if (s->linkable[c]) done[c] = true;
+      else unit[c] = true, stack[sp++] = c;
+    }
+  }
+  const void *entry = NULL;
+  char err[256] = "";
+  double t0 = now_ms();
+  if (ok)
+    ok = wasm_jit_add_unit(&s->jit, s->m, unit, done, s->recursive, true, def, &entry, stop, err,
+                           sizeof err) &&
+         entry;
+  free(unit);
+  free(done);
+  free(stack);
+  if (!ok && stop && stop()) return; /* abandoned */
+  if (ok) __atomic_store_n(&s->osr_entries[def], entry, __ATOMIC_RELEASE);
+  __atomic_store_n(&s->osr_status[def], ok ? OSR_READY : OSR_FAILED, __ATOMIC_RELEASE);
+  if (debug)
+    fprintf(stderr, "tova native: OSR entry of function %u %s in %.1f ms (%.1f ms after the module was compiled)%s%s\n", def,
+            ok ? "ready" : "failed", now_ms() - t0, now_ms() - s->made_ms, err[0] ? ": " : "", err);
+}
+
+void wasm_native_compile_request(tova_module *m, uint32_t root, bool (*stop)(void)) {
+  pthread_mutex_lock(&compile_lock);
+  native_state *s = state_get(m);
+  if (s && root != WASM_NATIVE_ALL && (root & WASM_NATIVE_OSR_REQ)) {
+    uint32_t def = root & ~WASM_NATIVE_OSR_REQ;
+    if (def < s->ndefs) compile_osr(s, def, stop);
+  } else if (s) {
+    compile_closure(s, root, stop);
+  }
   pthread_mutex_unlock(&compile_lock);
+}
+
+void wasm_native_compile_osr_now(tova_module *m, uint32_t def) {
+  wasm_native_compile_request(m, def | WASM_NATIVE_OSR_REQ, NULL);
 }
 
 uint32_t wasm_native_compile_module(tova_module *m) {
@@ -357,6 +428,13 @@ void wasm_native_module_compiled(tova_module *m) {
   if (tier == WASM_TIER_INTERP) return;
   if (tier == WASM_TIER_NATIVE) {
     wasm_native_compile_module(m);
+    return;
+  }
+  if (tier == WASM_TIER_OSR) { /* the state the loop hook needs; no counters, no queue */
+    pthread_mutex_lock(&compile_lock);
+    native_state *s = state_get(m);
+    if (s) s->osr_test = true;
+    pthread_mutex_unlock(&compile_lock);
     return;
   }
   wasm_native_compiler_init();

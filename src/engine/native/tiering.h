@@ -28,6 +28,22 @@ enum { Q_NONE, Q_WARM, Q_HOT };
  * waits. ~5 ms of LLVM per KB here. */
 #define WASM_NATIVE_UNIT_BYTES (8u << 10)
 
+/* On-stack replacement per defined function (osr.c): OSR_* in osr_status,
+ * written under tier.c's compile lock (or by the queueing CAS), read by the
+ * loop hook with atomics. */
+enum { OSR_NONE, OSR_QUEUED, OSR_READY, OSR_FAILED };
+/* A request for def's OSR entry: def | WASM_NATIVE_OSR_REQ. */
+#define WASM_NATIVE_OSR_REQ 0x80000000u
+/* A loop counter (compile.h LOOP_HEAD) first fires after this many
+ * iterations (its function is then queued hot, as a hot call counter does),
+ * then every RECHECK: once the function is native and an interpreted call
+ * still runs the loop, that call is a long one and asks for an OSR entry;
+ * once the entry exists, the next firing enters it. Each firing is a few
+ * loads (a lock only to queue), so a thousand interpreted iterations
+ * between them cost nothing measurable. */
+#define WASM_NATIVE_LOOP_FIRST 1000u
+#define WASM_NATIVE_LOOP_RECHECK 1000u
+
 typedef struct native_state {
   tova_module *m;
   uint32_t ndefs;
@@ -46,6 +62,10 @@ typedef struct native_state {
   wasm_cell *counters; /* 5 cells per def: HOT_COUNT count body hook state, or NULL */
   wasm_cell **orig;    /* per def: its interpreter cells (eligible defs with code) */
   uint32_t *orig_ncells;
+  bool osr_test;       /* compiled under WASM_TIER_OSR (native.h): set before any call */
+  bool *linkable;      /* per def: native in a unit later units may call (not internal) */
+  uint8_t *osr_status; /* per def: OSR_* (see above) */
+  const void **osr_entries; /* per def: its OSR entry once OSR_READY (release/acquire) */
 } native_state;
 
 /* tier.c: compile what a queued request asks for (def, or every function
@@ -57,6 +77,14 @@ void wasm_native_compile_request(tova_module *m, uint32_t def, bool (*stop)(void
 /* compiler.c: queue a request (retains m). prio: higher first. */
 enum { PRIO_WARM = 0, PRIO_EAGER = 1, PRIO_HOT = 2 };
 void wasm_native_queue(tova_module *m, uint32_t def, int prio);
+/* compiler.c: queue def hot at once (a loop counter fired), or raise it. */
+void wasm_native_queue_hot(native_state *s, uint32_t def);
+/* compiler.c: queue def's OSR entry, once (OSR_NONE -> OSR_QUEUED). */
+void wasm_native_queue_osr(native_state *s, uint32_t def);
+/* tier.c: compile def's OSR entry now (the calling thread, compile lock
+ * taken), after its function's own code if that is not there yet: osr.c's
+ * test policy (WASM_TIER_OSR). */
+void wasm_native_compile_osr_now(tova_module *m, uint32_t def);
 /* compiler.c: the HOT_COUNT hook (wasm_native_hot_hook of compile.h). */
 void wasm_native_hot(wasm_cell *cells);
 /* compiler.c: once per process before the first request: makes LLVM build

@@ -129,6 +129,13 @@ typedef struct tr {
   const bool *keep_calls; /* per function: no self-call may become a loop (translate.h) */
   bool self_tail_ok; /* this function's self-calls may (allow_self_tail_calls) */
   uint32_t self;     /* the function's index */
+  /* On-stack replacement (translate.h WASM_NATIVE_OSR_FMT): the function
+   * being emitted is an OSR entry, whose entry block dispatches
+   * on the loop ordinal (osr_switch) to the headers of the loops it may
+   * enter; nloops counts the body's `loop` instructions read so far. */
+  bool osr;
+  LLVMValueRef osr_fn, osr_switch;
+  uint32_t nloops;
   bool signalled; /* a signal stops this code (preempt.h): no polls at all */
   bool failed;
   char *err;
@@ -889,10 +896,11 @@ static void emit_function(tr *t, uint32_t def) {
   const tova_module *m = t->m;
   const wasm_func_def *fd = &m->func_defs[def];
   const tova_functype *ft = &m->types[fd->type_index];
-  t->fn = t->fns[def];
+  t->fn = t->osr ? t->osr_fn : t->fns[def];
   memset(t->trap_bb, 0, sizeof t->trap_bb);
   t->sp = 0;
   t->nctl = 0;
+  t->nloops = 0;
   t->dead = false;
 
   LLVMBasicBlockRef entry = new_bb(t, "entry");
@@ -916,9 +924,14 @@ static void emit_function(tr *t, uint32_t def) {
   t->mb_slot = LLVMBuildAlloca(t->b, t->ptr, "mb");
   t->ms_slot = LLVMBuildAlloca(t->b, t->i64, "ms");
   t->gl_slot = LLVMBuildAlloca(t->b, t->i64, "gl");
+  /* An OSR entry takes every local from the interpreter's frame (its slots
+   * 0..nlocals, compile.h VALUES); a function, its parameters. */
+  LLVMValueRef osr_fp = t->osr ? LLVMGetParam(t->fn, 1) : NULL;
   for (uint32_t i = 0; i < t->nlocals; i++) {
-    LLVMValueRef v = i < ft->nparams ? LLVMGetParam(t->fn, i + 1)
-                                     : LLVMConstNull(vt(t, t->local_types[i]));
+    LLVMValueRef v = osr_fp ? from_raw(t, LLVMBuildLoad2(t->b, t->i64, gep8(t, osr_fp, c64(t, (uint64_t)i * 8)), ""),
+                                       t->local_types[i])
+                     : i < ft->nparams ? LLVMGetParam(t->fn, i + 1)
+                                       : LLVMConstNull(vt(t, t->local_types[i]));
     LLVMBuildStore(t->b, v, t->locals[i]);
   }
   reload_mem(t);
@@ -932,14 +945,26 @@ static void emit_function(tr *t, uint32_t def) {
    * remove. */
   t->poll_here = t->poll_entry[def] && !t->signalled;
   t->self = def + m->nimported_funcs;
-  t->self_tail_ok = !(t->keep_calls && t->keep_calls[def]) && allow_self_tail_calls(m, fd, t->self);
+  t->self_tail_ok = !t->osr && !(t->keep_calls && t->keep_calls[def]) && allow_self_tail_calls(m, fd, t->self);
   if (t->self_tail_ok) { /* for the check after optimising (translate.h) */
     static const char attr[] = WASM_NATIVE_SELF_TAIL_ATTR;
     LLVMAddAttributeAtIndex(t->fn, LLVMAttributeFunctionIndex,
                             LLVMCreateStringAttribute(t->cx, attr, sizeof attr - 1, "", 0));
   }
   t->frame_checked = false;
-  if (t->nlocals > FRAME_CHECK_LOCALS || fd->body_len > FRAME_CHECK_BYTES) frame_check(t);
+  /* An OSR entry checks on entry: the checks of the code before its loops
+   * are not on its paths. */
+  if (t->osr || t->nlocals > FRAME_CHECK_LOCALS || fd->body_len > FRAME_CHECK_BYTES) frame_check(t);
+  if (t->osr) {
+    /* Loop ordinal -> loop header (cases added as the loops are emitted);
+     * any other ordinal returns 0: not entered, nothing done. The code
+     * before the loops follows in a block nothing reaches. */
+    LLVMBasicBlockRef none = new_bb(t, "osr_none");
+    t->osr_switch = LLVMBuildSwitch(t->b, LLVMGetParam(t->fn, 2), none, 4);
+    LLVMPositionBuilderAtEnd(t->b, none);
+    LLVMBuildRet(t->b, c32(t, 0));
+    LLVMPositionBuilderAtEnd(t->b, new_bb(t, "osr_prefix"));
+  }
 
   tr_ctl *fc = push_ctl(t);
   if (!fc) return;
@@ -973,6 +998,13 @@ static void emit_return_block(tr *t, tr_ctl *c) {
   LLVMPositionBuilderAtEnd(t->b, c->end_bb);
   if (c->npreds == 0) {
     LLVMBuildUnreachable(t->b);
+    return;
+  }
+  if (t->osr) { /* results to the frame's slots 0.., as an entry wrapper; 1: entered */
+    LLVMValueRef fp = LLVMGetParam(t->fn, 1);
+    for (uint32_t i = 0; i < c->nresults; i++)
+      LLVMBuildStore(t->b, to_raw(t, c->phis[i], c->results[i]), gep8(t, fp, c64(t, (uint64_t)i * 8)));
+    LLVMBuildRet(t->b, c32(t, 1));
     return;
   }
   if (c->nresults == 0) {
@@ -1041,6 +1073,9 @@ static void emit_block_start(tr *t, const wasm_instr *in) {
   tr_ctl *c = push_ctl(t);
   if (!c) return;
   c->kind = in->op == WASM_OP_BLOCK ? CTL_BLOCK : in->op == WASM_OP_LOOP ? CTL_LOOP : CTL_IF;
+  /* Every `loop` read counts, dead or not: the interpreter numbers them the
+   * same way (compile.c's LOOP_HEAD). */
+  uint32_t ordinal = c->kind == CTL_LOOP ? t->nloops++ : 0;
   c->live = live;
   c->frame_checked = t->frame_checked;
   c->nchk = t->nchk;
@@ -1060,6 +1095,9 @@ static void emit_block_start(tr *t, const wasm_instr *in) {
     c->phis = make_phis(t, c->loop_bb, np, p);
     add_incoming(t, c);
     LLVMBuildBr(t->b, c->loop_bb);
+    /* An OSR entry may start here when the operand stack is empty: then the
+     * interpreter's frame is exactly the locals (compile.c's LOOP_HEAD rule). */
+    if (t->osr && np == 0 && c->height == 0) LLVMAddCase(t->osr_switch, c32(t, ordinal), c->loop_bb);
     LLVMPositionBuilderAtEnd(t->b, c->loop_bb);
     t->sp = c->height;
     for (uint32_t i = 0; i < np; i++) push(t, c->phis[i]);
@@ -1444,7 +1482,8 @@ static void emit_entry(tr *t, uint32_t def) {
 
 bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
                            const bool *poll_entry, bool internal, const bool *keep_calls,
-                           LLVMContextRef cx, LLVMModuleRef mod, char *err, size_t errlen) {
+                           uint32_t osr_def, LLVMContextRef cx, LLVMModuleRef mod, char *err,
+                           size_t errlen) {
   tr t;
   memset(&t, 0, sizeof t);
   t.m = m;
@@ -1491,7 +1530,18 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
     emit_function(&t, d);
     for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
     t.nctl = 0;
-    if (!t.failed) emit_entry(&t, d);
+    if (!t.failed && osr_def == WASM_NATIVE_NO_OSR) emit_entry(&t, d);
+  }
+  if (!t.failed && osr_def != WASM_NATIVE_NO_OSR) {
+    /* uint32_t osr(ctx, uint64_t *fp, uint32_t loop) */
+    char name[32];
+    snprintf(name, sizeof name, WASM_NATIVE_OSR_FMT, osr_def);
+    LLVMTypeRef pt[3] = {t.ptr, t.ptr, t.i32};
+    t.osr_fn = LLVMAddFunction(mod, name, LLVMFunctionType(t.i32, pt, 3, 0));
+    t.osr = true;
+    emit_function(&t, osr_def);
+    for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
+    t.nctl = 0;
   }
   free(t.stack);
   free(t.chks);

@@ -7,6 +7,7 @@
 #include <llvm-c/Core.h>
 
 #include "engine/module.h"
+#include "engine/native/jit.h"
 
 /* Name of the entry wrapper of defined function `def` (index minus the
  * imported functions): void name(wasm_native_ctx *, uint64_t *fp). */
@@ -25,7 +26,22 @@
  * keep_calls: see WASM_NATIVE_SELF_TAIL_ATTR below. */
 bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
                            const bool *poll_entry, bool internal, const bool *keep_calls,
-                           LLVMContextRef cx, LLVMModuleRef mod, char *err, size_t errlen);
+                           uint32_t osr_def, LLVMContextRef cx, LLVMModuleRef mod, char *err,
+                           size_t errlen);
+
+/* On-stack replacement. With osr_def other than WASM_NATIVE_NO_OSR the unit
+ * gets no entry wrappers; instead it adds the OSR entry of defined function
+ * osr_def (which must be in the unit or done):
+ *   uint32_t name(ctx, uint64_t *fp, uint32_t loop)
+ * It continues a call of osr_def that the interpreter is running, from the
+ * header of its `loop`-th loop (counting every `loop` instruction of the
+ * body in order, from 0), with the function's locals in fp[0..nlocals) (the
+ * interpreter's frame at a LOOP_HEAD, compile.h) and the operand stack
+ * empty. It runs the call to its end, leaves the results in fp[0..) as an
+ * entry wrapper does, and returns 1; or returns 0 at once, having done
+ * nothing, for a loop it has no entry for (one with parameters or values
+ * below it on the stack). */
+#define WASM_NATIVE_OSR_FMT "tova_osr_%u"
 
 /* Self-calls: a function may let them become loops (allow_self_tail_calls
  * in translate.c) unless keep_calls[def] is set (keep_calls may be NULL);

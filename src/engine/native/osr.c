@@ -1,0 +1,80 @@
+/*
+ * osr.c: on-stack replacement, the interpreter's side. A call that entered
+ * a function before its native code existed runs interpreted to its end;
+ * for a long first call (a Tova program calling a heavy @wasm function
+ * once) that is the whole run at the interpreter's speed. So in the tiered
+ * modes the compiler (compile.c) puts a counter at the header of each loop
+ * of a function that may run native (LOOP_HEAD, compile.h), where the
+ * call's whole state is its locals, and this hook moves the call to native
+ * code there:
+ *   1. the counter first fires: the function is queued hot (its loops are
+ *      what a call counter cannot see: CoreMark's benchmarks are each called
+ *      once per iteration and loop inside);
+ *   2. it fires again once the function is native while this call still
+ *      runs interpreted (a long call: short ones come back native): the
+ *      function's OSR entry is queued (tier.c compile_osr, translate.h
+ *      WASM_NATIVE_OSR_FMT), compiled only for functions that need one;
+ *   3. it fires once the entry exists: the call continues there, from this
+ *      loop's header, and the interpreter returns its results.
+ * Between firings a loop runs WASM_NATIVE_LOOP_RECHECK iterations
+ * (tiering.h); a loop the entry cannot start (one the translator found
+ * dead) or a function that cannot be compiled stops counting.
+ */
+#include <stdlib.h>
+
+#include "engine/compile.h"
+#include "engine/native/native.h"
+#include "engine/native/rt.h"
+#include "engine/native/tiering.h"
+
+static uint64_t osr_entered; /* calls continued natively (tests, TOVA_NATIVE_DEBUG) */
+
+uint64_t wasm_native_osr_count(void) { return __atomic_load_n(&osr_entered, __ATOMIC_RELAXED); }
+
+static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell *cells, tova_status *st) {
+  tova_module *m = inst->module;
+  /* Made when the module was compiled, before any call (tier.c). */
+  native_state *s = m->native;
+  uint32_t def = (uint32_t)(cells[2].u >> 32), loop = (uint32_t)cells[2].u;
+  uint64_t next = WASM_NATIVE_COUNT_NEVER;
+  if (!s || def >= s->ndefs || !s->eligible[def]) goto out;
+  bool now = s->osr_test;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    const void *fn = __atomic_load_n(&s->osr_entries[def], __ATOMIC_ACQUIRE);
+    if (fn) {
+      bool entered = false;
+      /* Counted on the way in (a call that never ends has entered too). */
+      __atomic_fetch_add(&osr_entered, 1, __ATOMIC_RELAXED);
+      *st = wasm_native_enter_osr(e, inst, fp, fn, loop, &entered);
+      if (entered) return true;
+      __atomic_fetch_sub(&osr_entered, 1, __ATOMIC_RELAXED);
+      goto out; /* no entry at this loop: stop counting it */
+    }
+    uint8_t os = __atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE);
+    if (os == OSR_FAILED) goto out;
+    if (now) { /* the test policy: compile here, then enter */
+      wasm_native_compile_osr_now(m, def);
+      continue;
+    }
+    if (!wasm_native_func_is_native(m, def + m->nimported_funcs)) wasm_native_queue_hot(s, def);
+    else if (os == OSR_NONE) wasm_native_queue_osr(s, def);
+    next = WASM_NATIVE_LOOP_RECHECK;
+    break;
+  }
+out:
+  __atomic_store_n(&cells[1].u, next, __ATOMIC_RELAXED);
+  return false;
+}
+
+bool wasm_native_loop_counters(const tova_module *m, wasm_loop_counters *lc) {
+  wasm_tier t = wasm_native_tier();
+  if (t == WASM_TIER_INTERP || t == WASM_TIER_NATIVE) return false;
+  uint32_t ndefs = m->nfuncs - m->nimported_funcs;
+  bool *want = calloc(ndefs + 1, sizeof *want);
+  if (!want) return false; /* then no loop tiers up mid-call */
+  wasm_native_eligible(m, want);
+  lc->want = want;
+  lc->first = t == WASM_TIER_OSR ? 1 : WASM_NATIVE_LOOP_FIRST;
+  lc->hook = loop_hook;
+  return true;
+}

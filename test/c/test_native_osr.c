@@ -1,0 +1,367 @@
+/*
+ * test_native_osr.c: on-stack replacement (native/osr.c): a call running
+ * interpreted moves to native code at a loop header and gives the answer
+ * the interpreter gives, whatever the loop's place in the function, its
+ * locals' types, a trap, a memory that grows, recursion, and a stop.
+ *
+ * Most cases run under the test policy WASM_TIER_OSR, where the first pass
+ * over any loop header compiles the function's OSR entry and continues
+ * there, and compare with the same module compiled under WASM_TIER_INTERP;
+ * one runs under the default policy, where a long first call must move to
+ * native code while it runs. Without LLVM there is nothing to test.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "test_interp_builder.h"
+
+#ifdef TOVA_HAVE_NATIVE
+#include "engine/native/native.h"
+
+enum { F_FIB, F_MIX, F_SECOND, F_BELOW, F_DIVTRAP, F_GROW, F_PEEK, F_GROWPEEK, F_SPIN, F_FIBSUM };
+
+/* while (i < n) { body } with i in local `i` (i32), compared as `ge`. */
+static void while_head(wb *b, uint32_t i, uint32_t n, uint8_t ge) {
+  e_block(b, WASM_OP_BLOCK, 0);
+  e_block(b, WASM_OP_LOOP, 0);
+  e_get(b, i);
+  e_get(b, n);
+  e_op(b, ge);
+  e_opu(b, WASM_OP_BR_IF, 1);
+}
+static void while_tail(wb *b, uint32_t i) {
+  e_get(b, i);
+  e_i32(b, 1);
+  e_op(b, WASM_OP_I32_ADD);
+  e_set(b, i);
+  e_opu(b, WASM_OP_BR, 0);
+  e_op(b, WASM_OP_END);
+  e_op(b, WASM_OP_END);
+}
+
+static void build(mod *m) {
+  uint32_t t_II = mod_type(m, "I", "I"), t_iI = mod_type(m, "i", "I"), t_ii = mod_type(m, "i", "i"),
+           t_v = mod_type(m, "", "");
+  mod_memory(m, 1, 100);
+  wb b = {0};
+  /* fib(n: i64) */
+  e_fib_i64(&b, F_FIB);
+  mod_func(m, t_II, "", &b, "fib");
+  wb_free(&b);
+
+  /* mix(n): one loop carrying i32, i64, f32 and f64 locals. */
+  while_head(&b, 1, 0, WASM_OP_I32_GE_U);
+  e_get(&b, 2);
+  e_i64(&b, 6364136223846793005LL);
+  e_op(&b, WASM_OP_I64_MUL);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_I64_EXTEND_I32_U);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_set(&b, 2);
+  e_get(&b, 3);
+  e_f32(&b, 1.5f);
+  e_op(&b, WASM_OP_F32_ADD);
+  e_set(&b, 3);
+  e_get(&b, 4);
+  e_f64(&b, 1.000001);
+  e_op(&b, WASM_OP_F64_MUL);
+  e_f64(&b, 0.25);
+  e_op(&b, WASM_OP_F64_ADD);
+  e_set(&b, 4);
+  while_tail(&b, 1);
+  e_get(&b, 2);
+  e_get(&b, 4);
+  e_op(&b, WASM_OP_I64_REINTERPRET_F64);
+  e_op(&b, WASM_OP_I64_XOR);
+  e_get(&b, 3);
+  e_op(&b, WASM_OP_I32_REINTERPRET_F32);
+  e_op(&b, WASM_OP_I64_EXTEND_I32_U);
+  e_op(&b, WASM_OP_I64_XOR);
+  mod_func(m, t_iI, "iIfF", &b, "mix");
+  wb_free(&b);
+
+  /* second(n): a loop that runs only when n == -1 (ordinal 0), then the
+   * summing loop (ordinal 1): the ordinals of both sides must agree. */
+  e_get(&b, 0);
+  e_i32(&b, -1);
+  e_op(&b, WASM_OP_I32_EQ);
+  e_block(&b, WASM_OP_IF, 0);
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 1);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_tee(&b, 1);
+  e_i32(&b, 10);
+  e_op(&b, WASM_OP_I32_LT_U);
+  e_opu(&b, WASM_OP_BR_IF, 0);
+  e_op(&b, WASM_OP_END);
+  e_op(&b, WASM_OP_END);
+  while_head(&b, 1, 0, WASM_OP_I32_GE_S);
+  e_get(&b, 2);
+  e_get(&b, 1);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_I32_MUL);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 2);
+  while_tail(&b, 1);
+  e_get(&b, 2);
+  mod_func(m, t_ii, "ii", &b, "second");
+  wb_free(&b);
+
+  /* below(n) = 7 + (a loop with a result, entered with 7 on the stack:
+   * no entry there) */
+  e_i32(&b, 7);
+  e_block(&b, WASM_OP_LOOP, 'i');
+  e_get(&b, 1);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_tee(&b, 1);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_LT_U);
+  e_opu(&b, WASM_OP_BR_IF, 0);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_END);
+  e_op(&b, WASM_OP_I32_ADD);
+  mod_func(m, t_ii, "i", &b, "below");
+  wb_free(&b);
+
+  /* divtrap(n): acc += 100 / (n - i) for i = 0.. : divides by zero at i == n. */
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 2);
+  e_i32(&b, 100);
+  e_get(&b, 0);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_I32_SUB);
+  e_op(&b, WASM_OP_I32_DIV_S);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 2);
+  e_get(&b, 1);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_tee(&b, 1);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_LE_S);
+  e_opu(&b, WASM_OP_BR_IF, 0);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 2);
+  mod_func(m, t_ii, "ii", &b, "divtrap");
+  wb_free(&b);
+
+  /* grow(n): n times, grow the memory a page and store 1000 + i at the new
+   * page's start; returns the size in pages. */
+  while_head(&b, 1, 0, WASM_OP_I32_GE_U);
+  e_i32(&b, 1);
+  e_opu(&b, WASM_OP_MEMORY_GROW, 0);
+  e_op(&b, WASM_OP_DROP);
+  e_opu(&b, WASM_OP_MEMORY_SIZE, 0);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_SUB);
+  e_i32(&b, 65536);
+  e_op(&b, WASM_OP_I32_MUL);
+  e_get(&b, 1);
+  e_i32(&b, 1000);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_mem(&b, WASM_OP_I32_STORE, 2, 0);
+  while_tail(&b, 1);
+  e_opu(&b, WASM_OP_MEMORY_SIZE, 0);
+  mod_func(m, t_ii, "i", &b, "grow");
+  wb_free(&b);
+
+  /* peek(a) = i32 at a */
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD, 2, 0);
+  mod_func(m, t_ii, "", &b, "peek");
+  wb_free(&b);
+
+  /* growpeek(n): grow(n), then read the last page here, in a caller with no
+   * loop (interpreted even under the OSR policy): its view of the memory
+   * must follow what the native code did. */
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL, F_GROW);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_SUB);
+  e_i32(&b, 65536);
+  e_op(&b, WASM_OP_I32_MUL);
+  e_mem(&b, WASM_OP_I32_LOAD, 2, 0);
+  mod_func(m, t_ii, "", &b, "growpeek");
+  wb_free(&b);
+
+  /* spin(): loop br 0 */
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END);
+  mod_func(m, t_v, "", &b, "spin");
+  wb_free(&b);
+
+  /* fibsum(n) = sum of fib(k) for k < n, plus fibsum(n / 2) when n > 1:
+   * the entry calls another function and its own function. */
+  while_head(&b, 1, 0, WASM_OP_I32_GE_S);
+  e_get(&b, 2);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_I64_EXTEND_I32_U);
+  e_opu(&b, WASM_OP_CALL, F_FIB);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_set(&b, 2);
+  while_tail(&b, 1);
+  e_get(&b, 2);
+  e_get(&b, 0);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_GT_S);
+  e_block(&b, WASM_OP_IF, 'I');
+  e_get(&b, 0);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_SHR_U);
+  e_opu(&b, WASM_OP_CALL, F_FIBSUM);
+  e_op(&b, WASM_OP_ELSE);
+  e_i64(&b, 0);
+  e_op(&b, WASM_OP_END);
+  e_op(&b, WASM_OP_I64_ADD);
+  mod_func(m, t_iI, "iI", &b, "fibsum");
+  wb_free(&b);
+}
+
+/* An instance of build() compiled under policy `tier`. */
+static bool make(inst_t *t, wasm_tier tier) {
+  wasm_tier before = wasm_native_tier();
+  wasm_native_set_tier(tier);
+  mod m = {0};
+  build(&m);
+  tova_error err = {0};
+  bool ok = inst_make(t, &m, NULL, 0, &err);
+  wasm_native_set_tier(before);
+  if (!ok) fprintf(stderr, "instantiate: %s\n", err.message);
+  CHECK(ok);
+  return ok;
+}
+
+/* Call name(a): the status, the result in *r, the trap message in msg. */
+static tova_status call(tova_exec *ex, inst_t *t, const char *name, uint64_t a, uint64_t *r,
+                        char *msg, size_t msglen) {
+  tova_val arg = {.raw = a}, res = {0};
+  tova_error err = {0};
+  tova_func *f = inst_func(t, name);
+  CHECK(f != NULL);
+  if (!f) return TOVA_ERR_NOT_FOUND;
+  tova_status st = tova_exec_call(ex, f, &arg, &res, &err);
+  *r = res.raw;
+  if (msg) snprintf(msg, msglen, "%s", err.message);
+  return st;
+}
+
+/* Each case gives the interpreter's status, result and message, and moves
+ * to native code where it has a loop it can enter there. */
+static void test_same_as_the_interpreter(void) {
+  inst_t ti, to;
+  if (!make(&ti, WASM_TIER_INTERP) || !make(&to, WASM_TIER_OSR)) return;
+  tova_exec *ex = tova_exec_new(0);
+  static const struct {
+    const char *name;
+    uint64_t arg;
+    bool enters; /* reaches a loop the entry can start */
+  } cases[] = {
+      {"mix", 0, true},          {"mix", 1, true},        {"mix", 100000, true},
+      {"second", 1000, true},    {"second", (uint32_t)-1, true},
+      {"below", 50, false},      {"divtrap", 30, true},   {"grow", 5, true},
+      {"peek", 5 * 65536, false}, {"growpeek", 7, true},  {"fibsum", 20, true},
+      {"fibsum", 1, true},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    uint64_t ri = 0, ro = 0;
+    char mi[256], mo[256];
+    tova_status si = call(ex, &ti, cases[k].name, cases[k].arg, &ri, mi, sizeof mi);
+    uint64_t before = wasm_native_osr_count();
+    tova_status so = call(ex, &to, cases[k].name, cases[k].arg, &ro, mo, sizeof mo);
+    uint64_t entered = wasm_native_osr_count() - before;
+    CHECK_EQ_I64(so, si);
+    if (si == TOVA_OK) CHECK_EQ_I64(ro, ri);
+    else CHECK_STR_CONTAINS(mo, mi);
+    /* Under this policy every pass over an enterable loop header enters
+     * (the first call compiles the entry); the others never do. */
+    if (cases[k].enters) CHECK(entered >= 1);
+    else CHECK_EQ_I64(entered, 0);
+    if (so != si || (si == TOVA_OK && ro != ri) || (cases[k].enters != (entered >= 1)))
+      fprintf(stderr, "  case %s(%llu): status %d/%d result %llu/%llu entered %llu\n", cases[k].name,
+              (unsigned long long)cases[k].arg, (int)si, (int)so, (unsigned long long)ri,
+              (unsigned long long)ro, (unsigned long long)entered);
+  }
+  /* The trap is the interpreter's. */
+  uint64_t r;
+  char msg[256];
+  CHECK_EQ_I64(call(ex, &to, "divtrap", 10, &r, msg, sizeof msg), TOVA_ERR_TRAP);
+  CHECK_STR_CONTAINS(msg, "integer divide by zero");
+  tova_exec_free(ex);
+  inst_free(&ti);
+  inst_free(&to);
+}
+
+struct spin_call {
+  inst_t *t;
+  tova_exec *ex;
+  tova_status st;
+};
+static void *run_spin(void *arg) {
+  struct spin_call *c = arg;
+  uint64_t r;
+  c->st = call(c->ex, c->t, "spin", 0, &r, NULL, 0);
+  return NULL;
+}
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* `loop br 0` moved to native code still stops when interrupted. */
+static void test_entered_loop_stops(void) {
+  inst_t t;
+  if (!make(&t, WASM_TIER_OSR)) return;
+  struct spin_call c = {&t, tova_exec_new(0), TOVA_OK};
+  uint64_t before = wasm_native_osr_count();
+  pthread_t th;
+  CHECK(pthread_create(&th, NULL, run_spin, &c) == 0);
+  /* Until it is in native code (bounded: a broken build fails, not hangs). */
+  for (int i = 0; i < 30000 && wasm_native_osr_count() == before; i++) sleep_ms(1);
+  CHECK(wasm_native_osr_count() > before);
+  sleep_ms(20);
+  tova_exec_interrupt(c.ex);
+  pthread_join(th, NULL);
+  CHECK_EQ_I64(c.st, TOVA_ERR_CANCELLED);
+  tova_exec_free(c.ex);
+  inst_free(&t);
+}
+
+/* The default policy: one long first call does not stay interpreted to its
+ * end. mix(300M) takes seconds interpreted and the entry tens of
+ * milliseconds to compile, so it moves; and the answer is the second call's,
+ * which runs native from the start. */
+static void test_long_first_call_moves(void) {
+  inst_t t;
+  if (!make(&t, WASM_TIER_AUTO)) return;
+  tova_exec *ex = tova_exec_new(0);
+  uint64_t before = wasm_native_osr_count(), r1 = 0, r2 = 0;
+  CHECK_EQ_I64(call(ex, &t, "mix", 300000000, &r1, NULL, 0), TOVA_OK);
+  CHECK(wasm_native_osr_count() > before);
+  CHECK_EQ_I64(call(ex, &t, "mix", 300000000, &r2, NULL, 0), TOVA_OK);
+  CHECK_EQ_I64(r1, r2);
+  tova_exec_free(ex);
+  inst_free(&t);
+}
+
+int main(void) {
+  RUN(test_same_as_the_interpreter);
+  RUN(test_entered_loop_stops);
+  RUN(test_long_first_call_moves);
+  return CHECK_DONE();
+}
+
+#else
+
+int main(void) {
+  printf("test_native_osr: no native tier in this build (LLVM not found)\n");
+  return CHECK_DONE();
+}
+
+#endif
