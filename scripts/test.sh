@@ -34,6 +34,8 @@ if [ -d build/CMakeFiles/tova_native.dir ]; then  # built with LLVM: the native 
   step "Native tier: C tests and conformance with every function native"
   TOVA_TIER=native ctest --test-dir build --output-on-failure -j"$JOBS"
   TOVA_TIER=native node scripts/conformance.js --baseline test/conformance/baseline.txt
+  step "On-stack replacement: conformance with every loop continued in native code"
+  TOVA_TIER=osr node scripts/conformance.js --baseline test/conformance/baseline.txt
   step "Tiered (background compiles): C tests"
   TOVA_TIER=tiered ctest --test-dir build --output-on-failure -j"$JOBS"
 fi

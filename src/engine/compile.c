@@ -123,7 +123,8 @@ typedef struct ctl {
    * locals/constants (a while loop): `br` back to it is emitted as the inverted
    * test jumping straight into the body, saving one dispatch per iteration. */
   bool head_valid;
-  uint32_t head_end;    /* first cell after the head test */
+  bool counted;         /* starts with a LOOP_HEAD (compile.h), moved after a head test */
+  uint32_t head_end;    /* first cell after the head test (its LOOP_HEAD when counted) */
   uint32_t head_target; /* index in c->cs of the exit label */
   cond head_cond;
 } ctl;
@@ -732,6 +733,29 @@ static bool emit_addi_branch(compiler *c, const cond *k, uint32_t *startp) {
   return true;
 }
 
+/* A counted loop's head test (at loop->start + LOOP_HEAD's cells, branching
+ * to t) and its LOOP_HEAD change places, so that the `br`s back, which run
+ * the test themselves and jump past it, land on the counter. The counter
+ * then sits after the test: a call continued natively from there runs the
+ * test again, which only reads locals, constants or memory. */
+static void count_after_head_test(compiler *c, ctl *loop, ctl *t) {
+  if (c->oom) return;
+  enum { LH = WASM_CELLS_LOOP_HEAD };
+  uint32_t at = loop->start, n = c->len - at - LH; /* the test's cells */
+  wasm_cell head[LH];
+  memcpy(head, &c->code[at], sizeof head);
+  memmove(&c->code[at], &c->code[at + LH], n * sizeof(wasm_cell));
+  memcpy(&c->code[at + n], head, sizeof head);
+  /* The test's offset, its last cell, is relative to its start: both moved. */
+  if (t->kind == CTL_LOOP) {
+    set_off(c, at + n - 1, at, t->start);
+  } else { /* the patch target() just added to t's list */
+    c->patch[t->patches].at -= LH;
+    c->patch[t->patches].base -= LH;
+  }
+  mark_label(c); /* the window's positions moved */
+}
+
 static void emit_br_if(compiler *c, ctl *t, const cond *k) {
   if (t->kind != CTL_FUNC && !needs_move(c, t)) {
     uint32_t start;
@@ -742,10 +766,12 @@ static void emit_br_if(compiler *c, ctl *t, const cond *k) {
     start = emit_cond_jump(c, k, false);
     target(c, t, c->len - 1, start);
     ctl *inner = &c->cs[c->ncs - 1];
-    if (inner->kind == CTL_LOOP && inner != t && start == inner->start && label_arity(t) == 0) {
+    uint32_t body = inner->start + (inner->counted ? WASM_CELLS_LOOP_HEAD : 0);
+    if (inner->kind == CTL_LOOP && inner != t && start == body && label_arity(t) == 0) {
+      if (inner->counted) count_after_head_test(c, inner, t);
       inner->head_valid = true;
       inner->head_cond = *k;
-      inner->head_end = c->len;
+      inner->head_end = c->len - (inner->counted ? WASM_CELLS_LOOP_HEAD : 0);
       inner->head_target = (uint32_t)(t - c->cs);
     }
     return;
@@ -1131,11 +1157,10 @@ static void instr(compiler *c, const wasm_instr *in) {
       materialize_all(c);
       ctl *t = push_ctl(c, CTL_LOOP, np, nr);
       if (t) t->start = c->len;
-      if (c->lc && c->lc->want[c->def] && np == 0 && c->nvs == 0) {
-        /* Back-edges land on the counter (compile.h LOOP_HEAD). With it at
-         * the start no `br_if` is first in the body: a while loop keeps its
-         * head test at the top (no head_valid), as it must, since the
-         * duplicated test would jump past the counter. */
+      if (t && c->lc && c->lc->want[c->def] && np == 0 && c->nvs == 0) {
+        /* Back-edges land on the counter (compile.h LOOP_HEAD); a while
+         * loop's head test moves in front of it (count_after_head_test). */
+        t->counted = true;
         emit_op(c, WASM_IOP_LOOP_HEAD);
         emit_u(c, c->lc->first);
         emit_u(c, (uint64_t)c->def << 32 | (c->nloops - 1));

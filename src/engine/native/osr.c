@@ -11,9 +11,11 @@
  *      what a call counter cannot see: CoreMark's benchmarks are each called
  *      once per iteration and loop inside);
  *   2. it fires again once the function is native while this call still
- *      runs interpreted (a long call: short ones come back native): the
- *      function's OSR entry is queued (tier.c compile_osr, translate.h
- *      WASM_NATIVE_OSR_FMT), compiled only for functions that need one;
+ *      runs interpreted (it started before the switch; later calls run
+ *      native): once it has done so for as long as the entry is expected
+ *      to take to compile (tiering.h), the function's OSR entry is queued
+ *      (tier.c compile_osr, translate.h WASM_NATIVE_OSR_FMT): compiled only
+ *      for functions with such a long call;
  *   3. it fires once the entry exists: the call continues there, from this
  *      loop's header, and the interpreter returns its results.
  * Between firings a loop runs WASM_NATIVE_LOOP_RECHECK iterations
@@ -56,8 +58,15 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
       wasm_native_compile_osr_now(m, def);
       continue;
     }
-    if (!wasm_native_func_is_native(m, def + m->nimported_funcs)) wasm_native_queue_hot(s, def);
-    else if (os == OSR_NONE) wasm_native_queue_osr(s, def);
+      if (!wasm_native_func_is_native(m, def + m->nimported_funcs)) {
+      wasm_native_queue_hot(s, def);
+    } else if (os == OSR_NONE) {
+      /* This call started before the switch: worth an entry once it has
+       * run interpreted since then as long as the entry takes (tiering.h). */
+      uint32_t since = wasm_native_state_ms(s) - __atomic_load_n(&s->native_ms[def], __ATOMIC_RELAXED);
+      uint64_t cost = WASM_NATIVE_OSR_BASE_MS + (uint64_t)m->func_defs[def].body_len * WASM_NATIVE_OSR_PER_KB_MS / 1024;
+          if (since >= cost) wasm_native_queue_osr(s, def);
+    }
     next = WASM_NATIVE_LOOP_RECHECK;
     break;
   }

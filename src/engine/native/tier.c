@@ -98,6 +98,7 @@ static void state_free(native_state *s) {
   free(s->orig);
   free(s->orig_ncells);
   free(s->linkable);
+  free(s->native_ms);
   free(s->osr_status);
   free(s->osr_entries);
   free(s);
@@ -107,6 +108,11 @@ static double now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+uint32_t wasm_native_state_ms(const native_state *s) {
+  double d = now_ms() - s->made_ms;
+  return d <= 0 ? 0 : d >= UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
 
 /* The module's state, made on first use (compile_lock held). NULL when out
@@ -128,10 +134,11 @@ static native_state *state_get(tova_module *m) {
   s->orig = calloc(ndefs + 1, sizeof *s->orig);
   s->orig_ncells = calloc(ndefs + 1, sizeof *s->orig_ncells);
   s->linkable = calloc(ndefs + 1, sizeof *s->linkable);
+  s->native_ms = calloc(ndefs + 1, sizeof *s->native_ms);
   s->osr_status = calloc(ndefs + 1, 1);
   s->osr_entries = calloc(ndefs + 1, sizeof *s->osr_entries);
   if (!s->eligible || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
-      !s->orig_ncells || !s->linkable || !s->osr_status || !s->osr_entries || !wasm_native_callgraph(m, s->eligible, &s->cg_start, &s->cg_edges)) {
+      !s->orig_ncells || !s->linkable || !s->native_ms || !s->osr_status || !s->osr_entries || !wasm_native_callgraph(m, s->eligible, &s->cg_start, &s->cg_edges)) {
     state_free(s);
     return NULL;
   }
@@ -186,6 +193,7 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
     c[1].p = (const void *)wasm_native_enter;
     c[2].p = s->entries[d];
     wasm_code *code = m->func_defs[d].code;
+    __atomic_store_n(&s->native_ms[d], wasm_native_state_ms(s), __ATOMIC_RELAXED);
     /* The OSR test policy leaves calls interpreted: each reaches native
      * code only through its loops' OSR entries. */
     if (!s->osr_test) {

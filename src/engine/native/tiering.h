@@ -43,6 +43,15 @@ enum { OSR_NONE, OSR_QUEUED, OSR_READY, OSR_FAILED };
  * between them cost nothing measurable. */
 #define WASM_NATIVE_LOOP_FIRST 1000u
 #define WASM_NATIVE_LOOP_RECHECK 1000u
+/* An OSR entry costs about as much LLVM as its function did (CoreMark's
+ * core_bench_list: 76 ms for its ~1 KB body), while a call that started
+ * interpreted just before its function went native may be nearly done. So
+ * an entry is queued only once such a call has run interpreted, since the
+ * switch, as long as the entry is expected to take to compile (ski rental:
+ * never more than twice the better choice's cost): BASE + PER_KB per KB of
+ * the body, this machine's rate for optimising and generating code. */
+#define WASM_NATIVE_OSR_BASE_MS 5u
+#define WASM_NATIVE_OSR_PER_KB_MS 80u
 
 typedef struct native_state {
   tova_module *m;
@@ -64,6 +73,7 @@ typedef struct native_state {
   uint32_t *orig_ncells;
   bool osr_test;       /* compiled under WASM_TIER_OSR (native.h): set before any call */
   bool *linkable;      /* per def: native in a unit later units may call (not internal) */
+  uint32_t *native_ms; /* per def: when it went native, ms after made_ms (written before its cells) */
   uint8_t *osr_status; /* per def: OSR_* (see above) */
   const void **osr_entries; /* per def: its OSR entry once OSR_READY (release/acquire) */
 } native_state;
@@ -81,6 +91,8 @@ void wasm_native_queue(tova_module *m, uint32_t def, int prio);
 void wasm_native_queue_hot(native_state *s, uint32_t def);
 /* compiler.c: queue def's OSR entry, once (OSR_NONE -> OSR_QUEUED). */
 void wasm_native_queue_osr(native_state *s, uint32_t def);
+/* tier.c: milliseconds since s was made. */
+uint32_t wasm_native_state_ms(const native_state *s);
 /* tier.c: compile def's OSR entry now (the calling thread, compile lock
  * taken), after its function's own code if that is not there yet: osr.c's
  * test policy (WASM_TIER_OSR). */
