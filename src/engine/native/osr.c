@@ -39,9 +39,8 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
   native_state *s = m->native;
   uint32_t def = (uint32_t)(cells[2].u >> 32), loop = (uint32_t)cells[2].u;
   uint64_t next = WASM_NATIVE_COUNT_NEVER;
-  if (!s || def >= s->ndefs || !s->eligible[def]) goto out;
-  bool now = s->osr_test;
-  for (int attempt = 0; attempt < 2; attempt++) {
+  bool ok = s && def < s->ndefs && s->eligible[def];
+  for (int attempt = 0; ok && attempt < 2; attempt++) {
     const void *fn = __atomic_load_n(&s->osr_entries[def], __ATOMIC_ACQUIRE);
     if (fn) {
       bool entered = false;
@@ -54,18 +53,18 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
     }
     uint8_t os = __atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE);
     if (os == OSR_FAILED) goto out;
-    if (now) { /* the test policy: compile here, then enter */
+    if (s->osr_test) { /* the test policy: compile here, then enter */
       wasm_native_compile_osr_now(m, def);
       continue;
     }
-      if (!wasm_native_func_is_native(m, def + m->nimported_funcs)) {
+    if (!wasm_native_func_is_native(m, def + m->nimported_funcs)) {
       wasm_native_queue_hot(s, def);
     } else if (os == OSR_NONE) {
       /* This call started before the switch: worth an entry once it has
        * run interpreted since then as long as the entry takes (tiering.h). */
       uint32_t since = wasm_native_state_ms(s) - __atomic_load_n(&s->native_ms[def], __ATOMIC_RELAXED);
       uint64_t cost = WASM_NATIVE_OSR_BASE_MS + (uint64_t)m->func_defs[def].body_len * WASM_NATIVE_OSR_PER_KB_MS / 1024;
-          if (since >= cost) wasm_native_queue_osr(s, def);
+      if (since >= cost) wasm_native_queue_osr(s, def);
     }
     next = WASM_NATIVE_LOOP_RECHECK;
     break;

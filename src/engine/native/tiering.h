@@ -16,9 +16,9 @@ enum { Q_NONE, Q_WARM, Q_HOT };
 
 /* A call counter starts at 2 (the second call queues the function "warm":
  * compiled when nothing hot waits; a function called once, such as main,
- * could not use native code anyway: there is no on-stack replacement), then
- * counts HOT_CALLS calls before the function is raised to "hot"; then it
- * never fires again. */
+ * reaches native code only through its loops, see osr.c), then counts
+ * HOT_CALLS calls before the function is raised to "hot"; then it never
+ * fires again. */
 #define WASM_NATIVE_HOT_CALLS 512u
 #define WASM_NATIVE_COUNT_NEVER UINT64_MAX
 
