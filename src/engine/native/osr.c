@@ -10,12 +10,13 @@
  *   1. the counter first fires: the function is queued hot (its loops are
  *      what a call counter cannot see: CoreMark's benchmarks are each called
  *      once per iteration and loop inside);
- *   2. it fires again once the function is native while this call still
- *      runs interpreted (it started before the switch; later calls run
- *      native): once it has done so for as long as the entry is expected
- *      to take to compile (tiering.h), the function's OSR entry is queued
- *      (tier.c compile_osr, translate.h WASM_NATIVE_OSR_FMT): compiled only
- *      for functions with such a long call;
+ *   2. at later firings, a call that has run interpreted for as long as
+ *      the function's OSR entry is expected to take to compile (counted
+ *      from the function's switch to native code, after which new calls
+ *      run native; or, for a function called only once, from its loops'
+ *      first firing: tiering.h) queues that entry (tier.c compile_osr,
+ *      translate.h WASM_NATIVE_OSR_FMT, after the function's own code):
+ *      compiled only for functions with such a long call;
  *   3. it fires once the entry exists: the call continues there, from this
  *      loop's header, and the interpreter returns its results.
  * Between firings a loop runs WASM_NATIVE_LOOP_RECHECK iterations
@@ -32,6 +33,13 @@
 static uint64_t osr_entered; /* calls continued natively (tests, TOVA_NATIVE_DEBUG) */
 
 uint64_t wasm_native_osr_count(void) { return __atomic_load_n(&osr_entered, __ATOMIC_RELAXED); }
+
+/* Whether d has been called once only (its call counter, tier.c's
+ * install_counters, has not fired yet): the call running its loop is then
+ * the only one, running since before anything was compiled. */
+static bool called_once(const native_state *s, uint32_t d) {
+  return s->counters && __atomic_load_n(&s->counters[(size_t)d * 5 + 1].u, __ATOMIC_RELAXED) == 1;
+}
 
 static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell *cells, tova_status *st) {
   tova_module *m = inst->module;
@@ -57,14 +65,24 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
       wasm_native_compile_osr_now(m, def);
       continue;
     }
-    if (!wasm_native_func_is_native(m, def + m->nimported_funcs)) {
-      wasm_native_queue_hot(s, def);
-    } else if (os == OSR_NONE) {
-      /* This call started before the switch: worth an entry once it has
-       * run interpreted since then as long as the entry takes (tiering.h). */
-      uint32_t since = wasm_native_state_ms(s) - __atomic_load_n(&s->native_ms[def], __ATOMIC_RELAXED);
-      uint64_t cost = WASM_NATIVE_OSR_BASE_MS + (uint64_t)m->func_defs[def].body_len * WASM_NATIVE_OSR_PER_KB_MS / 1024;
-      if (since >= cost) wasm_native_queue_osr(s, def);
+    bool native = wasm_native_func_is_native(m, def + m->nimported_funcs);
+    uint32_t at = wasm_native_state_ms(s), zero = 0;
+    __atomic_compare_exchange_n(&s->loop_ms[def], &zero, at + 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    if (!native) wasm_native_queue_hot(s, def);
+    if (os == OSR_NONE) {
+      /* The call running here has run interpreted at least since the
+       * function's loops first fired, if it is the function's only call,
+       * or since the switch, if it started before it. Worth an entry (the
+       * request compiles the function first if need be) once that is as
+       * long as the entry takes to compile (tiering.h). */
+      bool once = called_once(s, def);
+      if (once || native) {
+        uint32_t from = once ? __atomic_load_n(&s->loop_ms[def], __ATOMIC_RELAXED) - 1
+                             : __atomic_load_n(&s->native_ms[def], __ATOMIC_RELAXED);
+        uint64_t cost = WASM_NATIVE_OSR_BASE_MS +
+                        (uint64_t)m->func_defs[def].body_len * WASM_NATIVE_OSR_PER_KB_MS / 1024;
+        if (at - from >= cost && at >= from) wasm_native_queue_osr(s, def);
+      }
     }
     next = WASM_NATIVE_LOOP_RECHECK;
     break;

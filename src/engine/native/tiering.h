@@ -44,12 +44,13 @@ enum { OSR_NONE, OSR_QUEUED, OSR_READY, OSR_FAILED };
 #define WASM_NATIVE_LOOP_FIRST 1000u
 #define WASM_NATIVE_LOOP_RECHECK 1000u
 /* An OSR entry costs about as much LLVM as its function did (CoreMark's
- * core_bench_list: 76 ms for its ~1 KB body), while a call that started
- * interpreted just before its function went native may be nearly done. So
- * an entry is queued only once such a call has run interpreted, since the
- * switch, as long as the entry is expected to take to compile (ski rental:
- * never more than twice the better choice's cost): BASE + PER_KB per KB of
- * the body, this machine's rate for optimising and generating code. */
+ * core_bench_list: 76 ms for its ~1 KB body), while an interpreted call may
+ * be nearly done. So an entry is queued only once the call has run
+ * interpreted as long as the entry is expected to take to compile (ski
+ * rental: never more than twice the better choice's cost), counted from
+ * the function's switch to native code, or for a function called once only,
+ * from its loops' first firing: BASE + PER_KB per KB of the body, this
+ * machine's rate for optimising and generating code. */
 #define WASM_NATIVE_OSR_BASE_MS 5u
 #define WASM_NATIVE_OSR_PER_KB_MS 80u
 
@@ -74,6 +75,7 @@ typedef struct native_state {
   bool osr_test;       /* compiled under WASM_TIER_OSR (native.h): set before any call */
   bool *linkable;      /* per def: native in a unit later units may call (not internal) */
   uint32_t *native_ms; /* per def: when it went native, ms after made_ms (written before its cells) */
+  uint32_t *loop_ms;   /* per def: 1 + when a loop counter of it first fired (0: not yet) */
   uint8_t *osr_status; /* per def: OSR_* (see above) */
   const void **osr_entries; /* per def: its OSR entry once OSR_READY (release/acquire) */
 } native_state;
