@@ -204,7 +204,8 @@ static bool self_tail_flagged(LLVMModuleRef mod, uint32_t ndefs, bool *flagged) 
  * when the optimised code breaks that rule for some functions, the unit is
  * compiled again with their calls kept. */
 static bool compile_unit(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
-                         const bool *poll_entry, bool internal, uint32_t osr_def, const char *triple,
+                         const bool *poll_entry, bool internal, const bool *osr, bool wrappers,
+                         const char *triple,
                          bool (*stop)(void), LLVMMemoryBufferRef *out, bool timing, double *t1,
                          double *t2, double *t3, char *err, size_t errlen, bool *keep_calls) {
   uint32_t ndefs = m->nfuncs - m->nimported_funcs;
@@ -213,8 +214,8 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const bool *unit, co
   LLVMSetTarget(mod, triple);
   LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr((LLVMOrcLLJITRef)j->jit));
   if (timing) *t1 = now_ms();
-  bool ok = wasm_native_translate(m, unit, done, poll_entry, internal, keep_calls, osr_def, cx, mod,
-                                  err, errlen);
+  bool ok = wasm_native_translate(m, unit, done, poll_entry, internal, keep_calls, osr, wrappers, cx,
+                                  mod, err, errlen);
   bool *flagged = ok ? calloc((size_t)ndefs + 1, sizeof *flagged) : NULL;
   if (ok && !flagged) {
     snprintf(err, errlen, "out of memory");
@@ -255,8 +256,8 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const bool *unit, co
       if (tm) LLVMDisposeTargetMachine(tm);
       LLVMDisposeModule(mod);
       LLVMContextDispose(cx);
-      ok = compile_unit(j, m, unit, done, poll_entry, internal, osr_def, triple, stop, out, timing,
-                        t1, t2, t3, err, errlen, keep);
+      ok = compile_unit(j, m, unit, done, poll_entry, internal, osr, wrappers, triple, stop, out,
+                        timing, t1, t2, t3, err, errlen, keep);
       if (keep != keep_calls) free(keep);
       return ok;
     }
@@ -305,8 +306,9 @@ static bool register_code(wasm_jit *j, LLVMOrcLLJITRef jit, LLVMMemoryBufferRef 
 }
 
 bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
-                       const bool *poll_entry, bool internal, uint32_t osr_def, const void **entries,
-                       bool (*stop)(void), char *err, size_t errlen) {
+                       const bool *poll_entry, bool internal, const bool *osr, bool wrappers,
+                       const void **entries, const void **osr_entries, bool (*stop)(void), char *err,
+                       size_t errlen) {
   pthread_once(&init_once, init_llvm);
   if (!init_ok) {
     snprintf(err, errlen, "LLVM has no native target");
@@ -328,9 +330,11 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
   if (cached) {
     char target[4096];
     target_text(triple, target, sizeof target);
-    if (osr_def != WASM_NATIVE_NO_OSR) {
-      size_t tl = strlen(target);
-      snprintf(target + tl, sizeof target - tl, "|osr %u", osr_def);
+    size_t tl = strlen(target);
+    snprintf(target + tl, sizeof target - tl, "|%s osr", wrappers ? "wrappers" : "copies");
+    for (uint32_t d = 0; osr && d < ndefs; d++) {
+      tl = strlen(target);
+      if (osr[d] && tl + 12 < sizeof target) snprintf(target + tl, sizeof target - tl, " %u", d);
     }
     wasm_native_cache_key_of(m, unit, done, poll_entry, internal, target, &key);
   }
@@ -342,8 +346,8 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
     buf = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)obj, obj_size, "tova-cached-unit");
     free(obj);
     if (timing) t1 = t2 = t3 = now_ms();
-  } else if (!compile_unit(j, m, unit, done, poll_entry, internal, osr_def, triple, stop, &buf, timing,
-                           &t1, &t2, &t3, err, errlen, NULL)) {
+  } else if (!compile_unit(j, m, unit, done, poll_entry, internal, osr, wrappers, triple, stop, &buf,
+                           timing, &t1, &t2, &t3, err, errlen, NULL)) {
     return false;
   } else if (cached) {
     wasm_native_cache_store(&key, (const uint8_t *)LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
@@ -363,11 +367,12 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
   }
   /* The first lookup generates the unit's machine code (all of it). */
   char first[32] = "";
-  bool osr = osr_def != WASM_NATIVE_NO_OSR;
-  for (uint32_t d = osr ? osr_def : 0; osr ? d == osr_def : d < ndefs; d++) {
-    if (!osr && !unit[d]) continue;
+  for (uint32_t k = 0; k < 2 * ndefs; k++) {
+    uint32_t d = k % ndefs;
+    bool entry = k < ndefs; /* entry wrappers first, then OSR entries */
+    if (entry ? !(wrappers && unit[d]) : !(osr && osr[d])) continue;
     char name[32];
-    snprintf(name, sizeof name, osr ? WASM_NATIVE_OSR_FMT : WASM_NATIVE_ENTRY_FMT, d);
+    snprintf(name, sizeof name, entry ? WASM_NATIVE_ENTRY_FMT : WASM_NATIVE_OSR_FMT, d);
     LLVMOrcExecutorAddress addr = 0;
     e = LLVMOrcLLJITLookup(jit, &addr, name);
     if (e) {
@@ -375,7 +380,7 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
       take_error(e, err, errlen, "lookup");
       return false;
     }
-    entries[osr ? 0 : d] = (const void *)(uintptr_t)addr;
+    (entry ? entries : osr_entries)[d] = (const void *)(uintptr_t)addr;
     if (!first[0]) memcpy(first, name, sizeof name);
   }
   if (copy) {

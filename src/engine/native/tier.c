@@ -176,8 +176,8 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
   bool ok = done != NULL;
   if (ok) {
     for (uint32_t d = 0; d < s->ndefs; d++) done[d] = s->status[d] == ST_NATIVE;
-    ok = wasm_jit_add_unit(&s->jit, m, unit, done, s->recursive, internal, WASM_NATIVE_NO_OSR,
-                           s->entries, stop, err, sizeof err);
+    ok = wasm_jit_add_unit(&s->jit, m, unit, done, s->recursive, internal, NULL, true, s->entries,
+                           NULL, stop, err, sizeof err);
   }
   free(done);
   if (!ok && stop && stop()) return; /* abandoned: nothing changed */
@@ -321,8 +321,11 @@ static void compile_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   if (stop && stop()) return;
   uint32_t nd = s->ndefs;
   bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
+  bool *want = calloc(nd + 1, sizeof *want);
+  const void **entries = calloc(nd + 1, sizeof *entries);
   uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
-  bool ok = unit && done && stack && s->status[def] == ST_NATIVE;
+  bool ok = unit && done && want && entries && stack && s->status[def] == ST_NATIVE;
+  if (want) want[def] = true;
   uint32_t sp = 0;
   if (ok) {
     stack[sp++] = def;
@@ -343,11 +346,13 @@ static void compile_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   char err[256] = "";
   double t0 = now_ms();
   if (ok)
-    ok = wasm_jit_add_unit(&s->jit, s->m, unit, done, s->recursive, true, def, &entry, stop, err,
-                           sizeof err) &&
-         entry;
+    ok = wasm_jit_add_unit(&s->jit, s->m, unit, done, s->recursive, true, want, false, NULL, entries,
+                           stop, err, sizeof err) &&
+         (entry = entries[def]);
   free(unit);
   free(done);
+  free(want);
+  free(entries);
   free(stack);
   if (!ok && stop && stop()) return; /* abandoned */
   if (ok) __atomic_store_n(&s->osr_entries[def], entry, __ATOMIC_RELEASE);

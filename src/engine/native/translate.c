@@ -1482,7 +1482,7 @@ static void emit_entry(tr *t, uint32_t def) {
 
 bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
                            const bool *poll_entry, bool internal, const bool *keep_calls,
-                           uint32_t osr_def, LLVMContextRef cx, LLVMModuleRef mod, char *err,
+                           const bool *osr, bool wrappers, LLVMContextRef cx, LLVMModuleRef mod, char *err,
                            size_t errlen) {
   tr t;
   memset(&t, 0, sizeof t);
@@ -1530,16 +1530,18 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
     emit_function(&t, d);
     for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
     t.nctl = 0;
-    if (!t.failed && osr_def == WASM_NATIVE_NO_OSR) emit_entry(&t, d);
+    if (!t.failed && wrappers) emit_entry(&t, d);
   }
-  if (!t.failed && osr_def != WASM_NATIVE_NO_OSR) {
+  for (uint32_t d = 0; osr && d < ndefs && !t.failed; d++) {
+    if (!osr[d]) continue;
     /* uint32_t osr(ctx, uint64_t *fp, uint32_t loop) */
     char name[32];
-    snprintf(name, sizeof name, WASM_NATIVE_OSR_FMT, osr_def);
+    snprintf(name, sizeof name, WASM_NATIVE_OSR_FMT, d);
     LLVMTypeRef pt[3] = {t.ptr, t.ptr, t.i32};
     t.osr_fn = LLVMAddFunction(mod, name, LLVMFunctionType(t.i32, pt, 3, 0));
     t.osr = true;
-    emit_function(&t, osr_def);
+    emit_function(&t, d);
+    t.osr = false;
     for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
     t.nctl = 0;
   }

@@ -7,7 +7,6 @@
 #include <llvm-c/Core.h>
 
 #include "engine/module.h"
-#include "engine/native/jit.h"
 
 /* Name of the entry wrapper of defined function `def` (index minus the
  * imported functions): void name(wasm_native_ctx *, uint64_t *fp). */
@@ -26,14 +25,16 @@
  * keep_calls: see WASM_NATIVE_SELF_TAIL_ATTR below. */
 bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
                            const bool *poll_entry, bool internal, const bool *keep_calls,
-                           uint32_t osr_def, LLVMContextRef cx, LLVMModuleRef mod, char *err,
-                           size_t errlen);
+                           const bool *osr, bool wrappers, LLVMContextRef cx, LLVMModuleRef mod,
+                           char *err, size_t errlen);
 
-/* On-stack replacement. With osr_def other than WASM_NATIVE_NO_OSR the unit
- * gets no entry wrappers; instead it adds the OSR entry of defined function
- * osr_def (which must be in the unit or done):
+/* Entry wrappers (WASM_NATIVE_ENTRY_FMT) are added for the unit's functions
+ * when `wrappers` is set (a unit of OSR entries alone has none: its
+ * functions are internal copies). On-stack replacement: for each def with
+ * osr[def] set (osr may be NULL; def must be in the unit or done) the unit
+ * gets the OSR entry
  *   uint32_t name(ctx, uint64_t *fp, uint32_t loop)
- * It continues a call of osr_def that the interpreter is running, from the
+ * It continues a call of def that the interpreter is running, from the
  * header of its `loop`-th loop (counting every `loop` instruction of the
  * body in order, from 0), with the function's locals in fp[0..nlocals) (the
  * interpreter's frame at a LOOP_HEAD, compile.h) and the operand stack
