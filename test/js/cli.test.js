@@ -129,7 +129,7 @@ describe('tova CLI', () => {
     const lines = r.out.split('\n');
     expect(lines[0]).toBe(`tova ${version}`);
     // The second line names the tiers of this build and the policy.
-    expect(lines[1]).toMatch(/^tiers: interp.*; policy (interp|native|tiered|auto)/);
+    expect(lines[1]).toMatch(/^tiers: interp.*; policy (interp|native|tiered|auto|osr)/);
     expect(tova('version').out).toBe(r.out);
   });
 
