@@ -29,11 +29,12 @@ typedef struct run_opts {
   int nenvs;
   uint64_t timeout_ms; /* 0: none */
   uint32_t max_memory_pages; /* per memory; 0: the store's default */
+  tova_tier tier;            /* --tier; 0: TOVA_TIER or the default */
 } run_opts;
 
 static int usage_error(const char *why) {
   fprintf(stderr, "tova run: %s\nusage: tova run [--dir HOST[::GUEST]] [--env K=V] [--timeout MS] "
-                  "[--max-memory MIB] FILE.wasm [ARGS...]\n"
+                  "[--max-memory MIB] [--tier T] FILE.wasm [ARGS...]\n"
                   "       tova run [OPTIONS] FILE.wasm --invoke NAME [ARGS...]\n",
           why);
   return 2;
@@ -58,7 +59,7 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
     const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
 #define IS(name) (name_len == strlen(name) && !strncmp(opt, name, name_len))
     if (!IS("--dir") && !IS("--env") && !IS("--timeout") && !IS("--invoke") &&
-        !IS("--max-memory")) {
+        !IS("--max-memory") && !IS("--tier")) {
       fprintf(stderr, "tova run: unknown option '%s'\n", opt);
       return 2;
     }
@@ -82,6 +83,14 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
       if (!cli_parse_value(val, TOVA_I64, &v) || v.i64 <= 0 || v.i64 > 4096)
         return usage_error("--max-memory takes a size in MiB, 1 to 4096");
       o->max_memory_pages = (uint32_t)v.i64 * 16; /* 64 KiB pages */
+    } else if (IS("--tier")) {
+      static const struct { const char *name; tova_tier tier; } tiers[] = {
+          {"interp", TOVA_TIER_INTERP}, {"native", TOVA_TIER_NATIVE},
+          {"tiered", TOVA_TIER_TIERED}, {"auto", TOVA_TIER_AUTO}};
+      o->tier = 0;
+      for (size_t k = 0; k < sizeof tiers / sizeof tiers[0]; k++)
+        if (!strcmp(val, tiers[k].name)) o->tier = tiers[k].tier;
+      if (!o->tier) return usage_error("--tier takes interp, native, tiered or auto");
     } else {
       o->invoke = val;
     }
@@ -203,6 +212,12 @@ static int initialize(tova_instance *inst, const run_opts *o, tova_wasi *w) {
 }
 
 static int run(const run_opts *o) {
+  /* Before the module is compiled: the policy applies to modules compiled
+   * afterwards (tova_set_tier). */
+  if (o->tier && tova_set_tier(o->tier) != TOVA_OK) {
+    fputs("tova run: --tier: this build has no native tier (built without LLVM)\n", stderr);
+    return 2;
+  }
   size_t len;
   unsigned char *bytes = cli_read_module(o->path, &len);
   if (!bytes) return 1;
@@ -264,7 +279,7 @@ static int run(const run_opts *o) {
 int cli_run(int argc, char **argv) {
   if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
     fputs("usage: tova run [--dir HOST[::GUEST]] [--env K=V] [--timeout MS] [--max-memory MIB]\n"
-          "                FILE.wasm [ARGS...]\n"
+          "                [--tier T] FILE.wasm [ARGS...]\n"
           "       tova run [OPTIONS] FILE.wasm --invoke NAME [ARGS...]\n"
           "(tova --help says more)\n",
           stdout);

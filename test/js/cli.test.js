@@ -215,6 +215,28 @@ describe('tova CLI', () => {
     expect(tova('run', '--max-memory', '5000', grow, '--invoke', 'grow', '1').code).toBe(2);
   });
 
+  test('--tier chooses the execution tier, over TOVA_TIER', () => {
+    const run = (env, ...args) => {
+      const r = spawnSync(CLI, args, { encoding: 'utf8', timeout: 20000, env: { ...process.env, TOVA_NATIVE_DEBUG: '1', ...env } });
+      return { code: r.status, out: r.stdout, err: r.stderr };
+    };
+    const hasNative = /tiers: interp, native/.test(tova('--version').out);
+    const native = run({ TOVA_TIER: 'interp' }, 'run', '--tier', 'native', mathPath, '--invoke', 'add', '2', '3');
+    const interp = run({ TOVA_TIER: 'native' }, 'run', '--tier=interp', mathPath, '--invoke', 'add', '2', '3');
+    expect(interp).toEqual({ code: 0, out: '5\n', err: '' }); // nothing compiled: TOVA_NATIVE_DEBUG says nothing
+    if (hasNative) {
+      expect(native.code).toBe(0);
+      expect(native.out).toBe('5\n');
+      expect(native.err).toMatch(/functions native/); // compiled before the call, whatever TOVA_TIER said
+    } else {
+      expect(native.code).toBe(2);
+      expect(native.err).toContain('no native tier');
+    }
+    const bad = tova('run', '--tier', 'fast', mathPath, '--invoke', 'add', '2', '3');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--tier takes interp, native, tiered or auto');
+  });
+
   test('--timeout stops a runaway program, and a sleeping one', () => {
     const spin = wat('spin', spinWat);
     const a = tova('run', '--timeout', '200', spin);
