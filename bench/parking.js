@@ -51,6 +51,33 @@ async function pipe(capacity) {
   return r.ms;
 }
 
+// The producer's work per value, as parking.wat's $work (BigInt: exact).
+function workRef(n) {
+  let sum = 0n;
+  for (let i = 0n; i < BigInt(n); i++) {
+    let x = i;
+    for (let k = 0; k < 32; k++) {
+      x ^= x >> 29n;
+      x = BigInt.asUintN(64, x * 0xbf58476d1ce4e5b9n);
+    }
+    sum = BigInt.asIntN(64, sum + BigInt.asIntN(64, x));
+  }
+  return sum;
+}
+
+// A producer that computes each value (its loop interpreted, since it calls
+// chan_send; the work native) into a consumer, capacity 1024.
+async function pipeWork(n) {
+  const ch = tova.channelCreate(1024);
+  const r = await timed(() => tova.concurrentWasmWithChannels([
+    { wasm: W, func: 'producer_work', args: [ch, n] },
+    { wasm: W, func: 'consumer', args: [ch, n] },
+  ]));
+  const want = workRef(n);
+  if (BigInt(r.v[1]) !== want) throw new Error(`pipeWork: sum ${r.v[1]}, want ${want}`);
+  return r.ms;
+}
+
 async function pingpong(n) {
   const a = tova.channelCreate(0), b = tova.channelCreate(0);
   const r = await timed(() => tova.concurrentWasmWithChannels([
@@ -169,6 +196,19 @@ if (process.argv[2] === '--parked') {
       for (const r of rows) console.log(line(r));
     },
   };
+  // Go's rows start with the program compiled and its runtime up; ours after
+  // one small untimed run of the module (compiled, workers started) and a
+  // pause in which the background compiler makes its pure functions native
+  // (work, add): otherwise LLVM's compile of them shares the two cores with
+  // the first row.
+  {
+    const ch = tova.channelCreate(1024);
+    await tova.concurrentWasmWithChannels([
+      { wasm: W, func: 'producer_work', args: [ch, 1000] },
+      { wasm: W, func: 'consumer', args: [ch, 1000] },
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+  }
   const row = (name, ms, g, n) => t.add([name, `${ms.toFixed(1)} ms`, `${Number(g.ms).toFixed(1)} ms`,
     n ? rate(n, ms) : '', n && g.ms ? rate(n, Number(g.ms)) : (g.error || '')]);
   row(`1M i64 WASM -> WASM, capacity 1024`.replace('1M', QUICK ? '100K' : '1M'), await pipe(1024), go('pipe1024', N), N);
@@ -178,6 +218,8 @@ if (process.argv[2] === '--parked') {
   row(`fan-in 8 -> 1`, await fanIn(), go('fanin', N), N);
   row(`fan-out 1 -> 4`, await fanOut(), go('fanout', N), N);
   row(`select over 4 channels`, await select4(), go('select4', N), N);
+  const wn = N / 5;
+  row(`${wn / 1000}K i64, producer computing each (32 rounds), cap. 1024`, await pipeWork(wn), go('work', wn), wn);
   // Before the parked rows: a million freed tasks leave the allocator work
   // to do that would land on this row (Go runs each row in a fresh process).
   const sn = QUICK ? 20000 : 200000;

@@ -12,6 +12,16 @@ import (
 	"time"
 )
 
+// The work per value of the "work" scenario: bench/wasm/parking.wat's $work.
+func work(x int64) int64 {
+	u := uint64(x)
+	for k := 0; k < 32; k++ {
+		u ^= u >> 29
+		u *= 0xbf58476d1ce4e5b9
+	}
+	return int64(u)
+}
+
 func main() {
 	scenario := os.Args[1]
 	n, _ := strconv.ParseInt(os.Args[2], 10, 64)
@@ -35,6 +45,21 @@ func main() {
 		}()
 		for i := int64(0); i < n; i++ {
 			ch <- i
+		}
+		check = <-done
+	case "work":
+		// pipe1024 with work per value: the producer sends work(i).
+		ch := make(chan int64, 1024)
+		done := make(chan int64)
+		go func() {
+			var sum int64
+			for i := int64(0); i < n; i++ {
+				sum += <-ch
+			}
+			done <- sum
+		}()
+		for i := int64(0); i < n; i++ {
+			ch <- work(i)
 		}
 		check = <-done
 	case "pingpong":

@@ -13,6 +13,26 @@
       (local.set $i (i64.add (local.get $i) (i64.const 1)))
       (br $next)))
     (local.get $n))
+  ;; The work a producer does per value, a pure function of it: 32 rounds of
+  ;; xorshift-multiply. It calls no import, so the native tier may run it.
+  (func $work (param $x i64) (result i64)
+    (local $k i32)
+    (loop $round
+      (local.set $x (i64.xor (local.get $x) (i64.shr_u (local.get $x) (i64.const 29))))
+      (local.set $x (i64.mul (local.get $x) (i64.const 0xbf58476d1ce4e5b9)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $round (i32.lt_u (local.get $k) (i32.const 32))))
+    (local.get $x))
+  ;; Sends work(0..n-1) on ch; returns n. Its loop calls chan_send, so it runs
+  ;; interpreted (it may park); the work it calls runs native (docs/native-tier.md).
+  (func (export "producer_work") (param $ch i32) (param $n i64) (result i64)
+    (local $i i64)
+    (block $done (loop $next
+      (br_if $done (i64.ge_s (local.get $i) (local.get $n)))
+      (drop (call $send (local.get $ch) (call $work (local.get $i))))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br $next)))
+    (local.get $n))
   ;; Receives n values from ch; returns their sum.
   (func (export "consumer") (param $ch i32) (param $n i64) (result i64)
     (local $i i64) (local $sum i64)
