@@ -141,6 +141,9 @@ void wasm_native_hot(wasm_cell *c) {
   native_state *s = (native_state *)c[4].p;
   uint32_t d = (uint32_t)((c - s->counters) / 5);
   uint64_t next = WASM_NATIVE_COUNT_NEVER;
+  /* The counter fires at the second call first: from now on the function
+   * is not one called once (osr.c). */
+  __atomic_store_n(&s->called_twice[d], true, __ATOMIC_RELAXED);
   tova_plat_mutex_lock(&q_lock);
   if (s->queued[d] == Q_NONE) {
     if (push_locked(s->m, d, PRIO_WARM)) {

@@ -7,9 +7,11 @@
  * of a function that may run native (LOOP_HEAD, compile.h), where the
  * call's whole state is its locals, and this hook moves the call to native
  * code there:
- *   1. the counter first fires: the function is queued hot (its loops are
- *      what a call counter cannot see: CoreMark's benchmarks are each called
- *      once per iteration and loop inside);
+ *   1. once its loops have run as long as compiling the function is
+ *      expected to take (tiering.h), counted from their first firing, the
+ *      function is queued hot (loops are what a call counter cannot see:
+ *      CoreMark's benchmarks are each called once per iteration and loop
+ *      inside), but not for a one-off loop shorter than its compile;
  *   2. at later firings, a call that has run interpreted for as long as
  *      the function's OSR entry is expected to take to compile (counted
  *      from the function's switch to native code, after which new calls
@@ -35,10 +37,13 @@ static uint64_t osr_entered; /* calls continued natively (tests, TOVA_NATIVE_DEB
 uint64_t wasm_native_osr_count(void) { return __atomic_load_n(&osr_entered, __ATOMIC_RELAXED); }
 
 /* Whether d has been called once only (its call counter, tier.c's
- * install_counters, has not fired yet): the call running its loop is then
- * the only one, running since before anything was compiled. */
+ * install_counters, went from 2 to 1 and has not fired at a second call):
+ * the call running its loop is then the only one, running since before
+ * anything was compiled. (The counter passes 1 again just before its 513th
+ * call, hence the flag.) */
 static bool called_once(const native_state *s, uint32_t d) {
-  return s->counters && __atomic_load_n(&s->counters[(size_t)d * 5 + 1].u, __ATOMIC_RELAXED) == 1;
+  return s->counters && __atomic_load_n(&s->counters[(size_t)d * 5 + 1].u, __ATOMIC_RELAXED) == 1 &&
+         !__atomic_load_n(&s->called_twice[d], __ATOMIC_RELAXED);
 }
 
 static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell *cells, tova_status *st) {
@@ -68,7 +73,13 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
     bool native = wasm_native_func_is_native(m, def + m->nimported_funcs);
     uint32_t at = wasm_native_state_ms(s), zero = 0;
     __atomic_compare_exchange_n(&s->loop_ms[def], &zero, at + 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-    if (!native) wasm_native_queue_hot(s, def);
+    uint32_t first = __atomic_load_n(&s->loop_ms[def], __ATOMIC_RELAXED) - 1;
+    uint64_t cost = WASM_NATIVE_OSR_BASE_MS +
+                    (uint64_t)m->func_defs[def].body_len * WASM_NATIVE_OSR_PER_KB_MS / 1024;
+    /* Its loops have run as long as compiling it would take: hot (the same
+     * ski rental as below, so a one-off loop at start-up does not buy a
+     * compile). */
+    if (!native && at >= first && at - first >= cost) wasm_native_queue_hot(s, def);
     if (os == OSR_NONE) {
       /* The call running here has run interpreted at least since the
        * function's loops first fired, if it is the function's only call,
@@ -77,11 +88,8 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
        * long as the entry takes to compile (tiering.h). */
       bool once = called_once(s, def);
       if (once || native) {
-        uint32_t from = once ? __atomic_load_n(&s->loop_ms[def], __ATOMIC_RELAXED) - 1
-                             : __atomic_load_n(&s->native_ms[def], __ATOMIC_RELAXED);
-        uint64_t cost = WASM_NATIVE_OSR_BASE_MS +
-                        (uint64_t)m->func_defs[def].body_len * WASM_NATIVE_OSR_PER_KB_MS / 1024;
-        if (at - from >= cost && at >= from) wasm_native_queue_osr(s, def);
+        uint32_t from = once ? first : __atomic_load_n(&s->native_ms[def], __ATOMIC_RELAXED);
+        if (at >= from && at - from >= cost) wasm_native_queue_osr(s, def);
       }
     }
     next = WASM_NATIVE_LOOP_RECHECK;

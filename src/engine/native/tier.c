@@ -100,6 +100,7 @@ static void state_free(native_state *s) {
   free(s->linkable);
   free(s->native_ms);
   free(s->loop_ms);
+  free(s->called_twice);
   free(s->osr_status);
   free(s->osr_entries);
   free(s);
@@ -137,10 +138,11 @@ static native_state *state_get(tova_module *m) {
   s->linkable = calloc(ndefs + 1, sizeof *s->linkable);
   s->native_ms = calloc(ndefs + 1, sizeof *s->native_ms);
   s->loop_ms = calloc(ndefs + 1, sizeof *s->loop_ms);
+  s->called_twice = calloc(ndefs + 1, sizeof *s->called_twice);
   s->osr_status = calloc(ndefs + 1, 1);
   s->osr_entries = calloc(ndefs + 1, sizeof *s->osr_entries);
   if (!s->eligible || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
-      !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->osr_status || !s->osr_entries || !wasm_native_callgraph(m, s->eligible, &s->cg_start, &s->cg_edges)) {
+      !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !wasm_native_callgraph(m, s->eligible, &s->cg_start, &s->cg_edges)) {
     state_free(s);
     return NULL;
   }

@@ -76,6 +76,7 @@ typedef struct native_state {
   bool *linkable;      /* per def: native in a unit later units may call (not internal) */
   uint32_t *native_ms; /* per def: when it went native, ms after made_ms (written before its cells) */
   uint32_t *loop_ms;   /* per def: 1 + when a loop counter of it first fired (0: not yet) */
+  bool *called_twice;  /* per def: its call counter has fired (compiler.c; atomics) */
   uint8_t *osr_status; /* per def: OSR_* (see above) */
   const void **osr_entries; /* per def: its OSR entry once OSR_READY (release/acquire) */
 } native_state;
