@@ -29,10 +29,15 @@ func main() {
 	var check int64
 	extra := ""
 	switch scenario {
-	case "pipe1024", "pipe0":
+	case "pipe1024", "pipe0", "work":
+		// "work": pipe1024 whose producer sends work(i) instead of i.
 		capacity := 1024
 		if scenario == "pipe0" {
 			capacity = 0
+		}
+		value := func(i int64) int64 { return i }
+		if scenario == "work" {
+			value = work
 		}
 		ch := make(chan int64, capacity)
 		done := make(chan int64)
@@ -44,22 +49,7 @@ func main() {
 			done <- sum
 		}()
 		for i := int64(0); i < n; i++ {
-			ch <- i
-		}
-		check = <-done
-	case "work":
-		// pipe1024 with work per value: the producer sends work(i).
-		ch := make(chan int64, 1024)
-		done := make(chan int64)
-		go func() {
-			var sum int64
-			for i := int64(0); i < n; i++ {
-				sum += <-ch
-			}
-			done <- sum
-		}()
-		for i := int64(0); i < n; i++ {
-			ch <- work(i)
+			ch <- value(i)
 		}
 		check = <-done
 	case "pingpong":
