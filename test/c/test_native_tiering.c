@@ -236,12 +236,53 @@ static void test_exit_does_not_wait_for_a_big_compile(const char *self) {
   CHECK_EQ_I64(a, b); /* and nothing was compiled after exit began */
 }
 
+/* Compiling a module while the compiler works on another must not wait for
+ * that compile: the new module's state is made without the lock the
+ * compiler holds for a whole request (a module under `tiered`: seconds
+ * here). B's compile used to return only once all of A was native. */
+static void test_new_module_does_not_wait_for_a_compile(void) {
+  wasm_tier before = wasm_native_tier();
+  wasm_native_set_tier(WASM_TIER_TIERED); /* A: compiled whole, in the background */
+  mod ma = {0};
+  build_big(&ma, 3000, 40);
+  size_t len;
+  uint8_t *bytes = mod_finish(&ma, &len);
+  tova_error err = {0};
+  tova_module *a = NULL;
+  CHECK_EQ_I64(tova_module_compile(bytes, len, &a, &err), TOVA_OK);
+  free(bytes);
+  if (!a) {
+    wasm_native_set_tier(before);
+    return;
+  }
+  uint32_t n = 4 + 3000, done = 0;
+  for (int i = 0; i < 60000 && done == 0; i++) { /* under way: its first unit switched */
+    for (uint32_t f = 0; f < n; f++) done += wasm_native_func_is_native(a, f);
+    if (done == 0) sleep_ms(1);
+  }
+  CHECK(done > 0);
+  mod mb = {0};
+  build_big(&mb, 2, 4); /* B: small */
+  bytes = mod_finish(&mb, &len);
+  tova_module *b = NULL;
+  CHECK_EQ_I64(tova_module_compile(bytes, len, &b, &err), TOVA_OK);
+  free(bytes);
+  uint32_t after = 0;
+  for (uint32_t f = 0; f < n; f++) after += wasm_native_func_is_native(a, f);
+  fprintf(stderr, "  A native: %u of %u when B's compile began, %u when it returned\n", done, n, after);
+  CHECK(after < n); /* B did not wait for A */
+  tova_module_release(b);
+  tova_module_release(a); /* the compiler's request keeps A until it is done or exit stops it */
+  wasm_native_set_tier(before);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--exit-child") == 0) return exit_child();
   RUN(test_recursive_functions);
   RUN(test_hot_functions_of_a_big_module);
   RUN(test_second_call_queues_warm);
   test_exit_does_not_wait_for_a_big_compile(argv[0]);
+  RUN(test_new_module_does_not_wait_for_a_compile); /* last: A compiles on until exit */
   return CHECK_DONE();
 }
 

@@ -237,6 +237,35 @@ describe('tova CLI', () => {
     expect(bad.err).toContain('--tier takes interp, native, tiered or auto');
   });
 
+  test('a command that ends while its module compiles exits at once, cleanly', () => {
+    // _start returns at once; the module's eight looping functions are still
+    // being compiled (default tier: a small module is compiled whole). Exit
+    // must neither crash under LLVM nor wait for the unit.
+    const loops = Array.from({ length: 8 }, (_, k) => `
+      (func (export "f${k}") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+        (block $out (loop $l
+          (br_if $out (i32.ge_u (local.get $i) (local.get $n)))
+          (i32.store (i32.shl (i32.and (local.get $i) (i32.const 63)) (i32.const 2))
+            (i32.mul (local.get $i) (i32.const ${k + 3})))
+          (local.set $acc (i32.xor (local.get $acc)
+            (i32.load (i32.shl (i32.and (local.get $acc) (i32.const 63)) (i32.const 2)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l)))
+        (local.get $acc))`).join('');
+    const path = wat('exit-compiling', `(module (memory 1) ${loops}
+      (func (export "_start") (drop (call 0 (i32.const 10)))))`);
+    const hasNative = /tiers: interp, native/.test(tova('--version').out);
+    for (let k = 0; k < 6; k++) {
+      const r = spawnSync(CLI, ['run', path], {
+        encoding: 'utf8', timeout: 20000,
+        env: { ...process.env, TOVA_TIER: '', TOVA_NATIVE_DEBUG: '1' },
+      });
+      expect(r.signal).toBeNull();
+      expect(r.status).toBe(0);
+      if (hasNative) expect(r.stderr).toContain('tova native: exit: compiler stopped');
+    }
+  });
+
   test('--timeout stops a runaway program, and a sleeping one', () => {
     const spin = wat('spin', spinWat);
     const a = tova('run', '--timeout', '200', spin);

@@ -57,3 +57,39 @@ describe('processes exit by themselves', () => {
     }
   }
 });
+
+// The process ends while the background compiler works on its first module
+// (LLVM starting up on the compiler thread, then a unit in progress): at
+// once, at several moments of the compile, and by the event loop ending. A
+// destructor of LLVM's run under the compile would crash it (a signal).
+// Under Node, whose exit runs atexit handlers, the compiler's own exit
+// handler must have run (its line under TOVA_NATIVE_DEBUG).
+function hasNativeTier() {
+  return /tiers:[^;]*native/.test(require(join(__dirname, '..', '..')).runtimeInfo());
+}
+
+describe('exit while the first module compiles', () => {
+  for (const [name, bin] of runtimes) {
+    for (const when of ['0', '5', '20', '40', '80', '120', 'natural']) {
+      test(`${name} exit-compiling.js ${when}`, () => {
+        if (name === 'node' && !haveNode()) {
+          console.warn('node not on PATH: skipped');
+          return;
+        }
+        const env = { ...process.env, TOVA_NATIVE_DEBUG: '1' };
+        delete env.TOVA_TIER; // the default (tiered) policy, whatever the suite runs under
+        const r = spawnSync(bin, [join(__dirname, 'exit-compiling.js'), when], {
+          encoding: 'utf8',
+          timeout: SAFETY_NET_MS,
+          env,
+        });
+        if (r.status !== 0) console.error(`${name} exit-compiling ${when}: signal=${r.signal}\n${r.stdout}\n${r.stderr}`);
+        expect(r.signal).toBeNull();
+        expect(r.status).toBe(0);
+        expect(r.stdout).toContain('done');
+        if (name === 'node' && hasNativeTier()) expect(r.stderr).toContain('tova native: exit: compiler stopped');
+      }, SAFETY_NET_MS + 5000);
+    }
+  }
+});
+

@@ -80,7 +80,8 @@ const char *wasm_native_tier_name(wasm_tier t) {
 
 /* Serialises compiles (the compiler thread vs. an explicit
  * wasm_native_compile_module), status changes and the publication of
- * m->native. */
+ * m->native (except a new module's, made before any other thread sees the
+ * module: wasm_native_module_compiled). */
 static pthread_mutex_t compile_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void state_free(native_state *s) {
@@ -117,7 +118,8 @@ uint32_t wasm_native_state_ms(const native_state *s) {
   return d <= 0 ? 0 : d >= UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
 
-/* The module's state, made on first use (compile_lock held). NULL when out
+/* The module's state, made on first use (compile_lock held, or by the one
+ * thread that sees m yet: wasm_native_module_compiled). NULL when out
  * of memory: the module then stays interpreted. */
 static native_state *state_get(tova_module *m) {
   if (m->native) return m->native;
@@ -447,20 +449,23 @@ void wasm_native_module_compiled(tova_module *m) {
     wasm_native_compile_module(m);
     return;
   }
+  /* No compile_lock below: m is not yet visible to any other thread
+   * (tova_module_compile calls this before it returns m), so its state is
+   * made and its counters installed by this thread alone, and the queue's
+   * lock publishes them to the compiler. compile_lock is held for whole
+   * LLVM compiles of other modules, which compiling a new module must not
+   * wait for (a second module's first call waited for the first module's
+   * unit). */
   if (tier == WASM_TIER_OSR) { /* the state the loop hook needs; no counters, no queue */
-    pthread_mutex_lock(&compile_lock);
     native_state *s = state_get(m);
     if (s) s->osr_test = true;
-    pthread_mutex_unlock(&compile_lock);
     return;
   }
   wasm_native_compiler_init();
-  pthread_mutex_lock(&compile_lock);
   native_state *s = state_get(m);
   uint32_t n = 0;
   for (uint32_t d = 0; s && d < s->ndefs; d++) n += pending(s, d);
   if (n) install_counters(s);
-  pthread_mutex_unlock(&compile_lock);
   if (!n) return;
   /* Small modules (Tova's @wasm modules, kernels) compile whole at once, so
    * their first calls go native soonest; `tiered` does so for every module,
