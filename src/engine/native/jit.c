@@ -127,12 +127,13 @@ static LLVMOrcLLJITRef make_jit(char *err, size_t errlen) {
     return NULL;
   }
   /* The helpers native code calls by name (rt.h), at their addresses. */
+  const wasm_native_helper *helpers = wasm_native_helper_list();
   size_t n = 0;
-  while (wasm_native_helpers[n].name) n++;
+  while (helpers[n].name) n++;
   LLVMOrcCSymbolMapPair pairs[n];
   for (size_t i = 0; i < n; i++) {
-    pairs[i].Name = LLVMOrcLLJITMangleAndIntern(jit, wasm_native_helpers[i].name);
-    pairs[i].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)wasm_native_helpers[i].addr;
+    pairs[i].Name = LLVMOrcLLJITMangleAndIntern(jit, helpers[i].name);
+    pairs[i].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)helpers[i].addr;
     pairs[i].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
     pairs[i].Sym.Flags.TargetFlags = 0;
   }

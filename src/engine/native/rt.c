@@ -266,8 +266,8 @@ const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32
 
 /* ---- the helpers' symbols -------------------------------------------------- */
 
-#define HELPER(f) {"tova_native_" #f, (const void *)f}
-const wasm_native_helper wasm_native_helpers[] = {
+#define HELPER(f) {WASM_NATIVE_HELPER_SYMBOL(f), (const void *)f}
+static const wasm_native_helper helpers[] = {
     HELPER(wasm_native_trap),        HELPER(wasm_native_memory_grow),
     HELPER(wasm_native_memory_fill), HELPER(wasm_native_memory_copy),
     HELPER(wasm_native_memory_init), HELPER(wasm_native_data_drop),
@@ -279,8 +279,4 @@ const wasm_native_helper wasm_native_helpers[] = {
     {NULL, NULL}};
 #undef HELPER
 
-const char *wasm_native_helper_name(const void *addr) {
-  for (const wasm_native_helper *h = wasm_native_helpers; h->name; h++)
-    if (h->addr == addr) return h->name;
-  return NULL;
-}
+const wasm_native_helper *wasm_native_helper_list(void) { return helpers; }

@@ -56,16 +56,17 @@ tova_status wasm_native_enter_osr(tova_exec *e, tova_instance *inst, uint64_t *f
 
 /* Helpers called from native code. Native code names them by symbol, and
  * every module's JIT defines those symbols at their addresses in this
- * process (wasm_native_helpers), so compiled code holds no address of this
+ * process (wasm_native_helper_list), so compiled code holds no address of this
  * process and can be cached on disk (cache.c). Those that trap do not
  * return (they longjmp to the entry). */
 typedef struct wasm_native_helper {
   const char *name; /* the symbol native code calls */
   const void *addr;
 } wasm_native_helper;
-extern const wasm_native_helper wasm_native_helpers[]; /* ends with {NULL, NULL} */
-/* The symbol of the helper at addr (NULL if it is not one). */
-const char *wasm_native_helper_name(const void *addr);
+/* The symbol of helper fn (one of those below) in compiled code. */
+#define WASM_NATIVE_HELPER_SYMBOL(fn) "tova_native_" #fn
+/* Every helper with its symbol; ends with {NULL, NULL}. */
+const wasm_native_helper *wasm_native_helper_list(void);
 
 _Noreturn void wasm_native_trap(wasm_native_ctx *c, uint32_t kind);
 uint32_t wasm_native_memory_grow(wasm_native_ctx *c, uint32_t delta);

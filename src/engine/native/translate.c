@@ -252,16 +252,17 @@ static LLVMValueRef ctx_field(tr *t, LLVMTypeRef ty, size_t off) {
   return LLVMBuildLoad2(t->b, ty, p, "");
 }
 
+/* A helper of rt.h by its symbol: checked at compile time to be a declared
+ * helper, and never referenced (sizeof does not evaluate its operand), so
+ * this file needs no helper's address: it may live apart from them (the
+ * LLVM backend module, backend.h). */
+#define HELPER(fn) ((void)sizeof(&(fn)), WASM_NATIVE_HELPER_SYMBOL(fn))
+
 /* Call a C helper (rt.h) by its symbol, which the JIT links to its address
  * in this process: the code holds no address, so it can be cached. */
-static LLVMValueRef call_c(tr *t, void *fnaddr, LLVMTypeRef ret, LLVMTypeRef *ptys, unsigned n,
+static LLVMValueRef call_c(tr *t, const char *name, LLVMTypeRef ret, LLVMTypeRef *ptys, unsigned n,
                            LLVMValueRef *args) {
   LLVMTypeRef fty = LLVMFunctionType(ret, ptys, n, 0);
-  const char *name = wasm_native_helper_name(fnaddr);
-  if (!name) {
-    fail(t, "a call to a helper that has no symbol");
-    return LLVMGetUndef(ret);
-  }
   LLVMValueRef callee = LLVMGetNamedFunction(t->mod, name);
   if (!callee) callee = LLVMAddFunction(t->mod, name, fty);
   return LLVMBuildCall2(t->b, fty, callee, args, n, "");
@@ -284,7 +285,7 @@ static LLVMBasicBlockRef new_bb(tr *t, const char *name) {
 static void trap_call(tr *t, wasm_native_trap_kind kind, bool noreturn) {
   LLVMTypeRef pt[2] = {t->ptr, t->i32};
   LLVMValueRef args[2] = {t->ctx, c32(t, kind)};
-  LLVMValueRef call = call_c(t, (void *)wasm_native_trap, t->vd, pt, 2, args);
+  LLVMValueRef call = call_c(t, HELPER(wasm_native_trap), t->vd, pt, 2, args);
   if (noreturn)
     LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
                              LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("noreturn", 8), 0));
@@ -839,7 +840,7 @@ static LLVMValueRef global_ptr(tr *t, uint32_t idx) {
   return gep8(t, g, c64(t, offsetof(tova_global, value)));
 }
 
-static void call_helper(tr *t, void *fn, LLVMTypeRef ret, unsigned nargs, const char *argtypes,
+static void call_helper(tr *t, const char *fn, LLVMTypeRef ret, unsigned nargs, const char *argtypes,
                         bool push_result) {
   /* argtypes: one letter per argument after ctx: i = i32, p = ptr, taken
    * from the stack (last letter = top of stack), or k = constant from the
@@ -1216,7 +1217,7 @@ static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
   LLVMValueRef idx = pop(t);
   LLVMTypeRef hpt[4] = {t->ptr, t->i32, t->i32, t->i32};
   LLVMValueRef hargs[4] = {t->ctx, c32(t, table), idx, c32(t, type_index)};
-  LLVMValueRef f = call_c(t, (void *)wasm_native_indirect, t->ptr, hpt, 4, hargs);
+  LLVMValueRef f = call_c(t, HELPER(wasm_native_indirect), t->ptr, hpt, 4, hargs);
   LLVMValueRef fi = LLVMBuildLoad2(t->b, t->i32, gep8(t, f, c64(t, offsetof(tova_func, index))), "");
   LLVMValueRef def = LLVMBuildZExt(t->b, LLVMBuildSub(t->b, fi, c32(t, t->m->nimported_funcs), ""),
                                    t->i64, "");
@@ -1333,7 +1334,7 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
       LLVMValueRef i = pop(t);
       push(t, c32(t, in->a));
       push(t, i);
-      call_helper(t, (void *)wasm_native_table_get, t->ptr, 2, "ii", true);
+      call_helper(t, HELPER(wasm_native_table_get), t->ptr, 2, "ii", true);
       return true;
     }
     case WASM_OP_TABLE_SET: { /* i v -> helper(table, i, v) */
@@ -1341,7 +1342,7 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
       push(t, c32(t, in->a));
       push(t, i);
       push(t, v);
-      call_helper(t, (void *)wasm_native_table_set, t->vd, 3, "iip", false);
+      call_helper(t, HELPER(wasm_native_table_set), t->vd, 3, "iip", false);
       return true;
     }
     case WASM_OP_I32_LOAD: case WASM_OP_I64_LOAD: case WASM_OP_F32_LOAD: case WASM_OP_F64_LOAD:
@@ -1362,7 +1363,7 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
       return true;
     }
     case WASM_OP_MEMORY_GROW:
-      call_helper(t, (void *)wasm_native_memory_grow, t->i32, 1, "i", true);
+      call_helper(t, HELPER(wasm_native_memory_grow), t->i32, 1, "i", true);
       reload_mem(t);
       return true;
     case WASM_OP_I32_CONST: push(t, c32(t, (uint32_t)in->value)); return true;
@@ -1377,7 +1378,7 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
       return true;
     case WASM_OP_REF_FUNC:
       push(t, c32(t, in->a));
-      call_helper(t, (void *)wasm_native_ref_func, t->ptr, 1, "i", true);
+      call_helper(t, HELPER(wasm_native_ref_func), t->ptr, 1, "i", true);
       return true;
     default: break;
   }
@@ -1393,18 +1394,18 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
       push(t, d);
       push(t, s);
       push(t, n);
-      call_helper(t, (void *)wasm_native_memory_init, t->vd, 4, "iiii", false);
+      call_helper(t, HELPER(wasm_native_memory_init), t->vd, 4, "iiii", false);
       return true;
     }
     case WASM_FC_DATA_DROP:
       push(t, c32(t, in->a));
-      call_helper(t, (void *)wasm_native_data_drop, t->vd, 1, "i", false);
+      call_helper(t, HELPER(wasm_native_data_drop), t->vd, 1, "i", false);
       return true;
     case WASM_FC_MEMORY_COPY:
-      call_helper(t, (void *)wasm_native_memory_copy, t->vd, 3, "iii", false);
+      call_helper(t, HELPER(wasm_native_memory_copy), t->vd, 3, "iii", false);
       return true;
     case WASM_FC_MEMORY_FILL:
-      call_helper(t, (void *)wasm_native_memory_fill, t->vd, 3, "iii", false);
+      call_helper(t, HELPER(wasm_native_memory_fill), t->vd, 3, "iii", false);
       return true;
     case WASM_FC_TABLE_INIT: { /* d s n -> helper(seg, table, d, s, n) */
       LLVMValueRef n = pop(t), s = pop(t), d = pop(t);
@@ -1413,12 +1414,12 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
       push(t, d);
       push(t, s);
       push(t, n);
-      call_helper(t, (void *)wasm_native_table_init, t->vd, 5, "iiiii", false);
+      call_helper(t, HELPER(wasm_native_table_init), t->vd, 5, "iiiii", false);
       return true;
     }
     case WASM_FC_ELEM_DROP:
       push(t, c32(t, in->a));
-      call_helper(t, (void *)wasm_native_elem_drop, t->vd, 1, "i", false);
+      call_helper(t, HELPER(wasm_native_elem_drop), t->vd, 1, "i", false);
       return true;
     case WASM_FC_TABLE_COPY: { /* d s n -> helper(dt, st, d, s, n) */
       LLVMValueRef n = pop(t), s = pop(t), d = pop(t);
@@ -1427,7 +1428,7 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
       push(t, d);
       push(t, s);
       push(t, n);
-      call_helper(t, (void *)wasm_native_table_copy, t->vd, 5, "iiiii", false);
+      call_helper(t, HELPER(wasm_native_table_copy), t->vd, 5, "iiiii", false);
       return true;
     }
     case WASM_FC_TABLE_GROW: { /* init n -> helper(table, init, n) */
@@ -1435,12 +1436,12 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
       push(t, c32(t, in->a));
       push(t, v);
       push(t, n);
-      call_helper(t, (void *)wasm_native_table_grow, t->i32, 3, "ipi", true);
+      call_helper(t, HELPER(wasm_native_table_grow), t->i32, 3, "ipi", true);
       return true;
     }
     case WASM_FC_TABLE_SIZE:
       push(t, c32(t, in->a));
-      call_helper(t, (void *)wasm_native_table_size, t->i32, 1, "i", true);
+      call_helper(t, HELPER(wasm_native_table_size), t->i32, 1, "i", true);
       return true;
     case WASM_FC_TABLE_FILL: { /* i v n -> helper(table, i, v, n) */
       LLVMValueRef n = pop(t), v = pop(t), i = pop(t);
@@ -1448,7 +1449,7 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
       push(t, i);
       push(t, v);
       push(t, n);
-      call_helper(t, (void *)wasm_native_table_fill, t->vd, 4, "iipi", false);
+      call_helper(t, HELPER(wasm_native_table_fill), t->vd, 4, "iipi", false);
       return true;
     }
     default:
