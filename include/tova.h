@@ -300,7 +300,9 @@ typedef enum tova_tier {
   TOVA_TIER_TIERED = 3,
   TOVA_TIER_AUTO = 4 /* the default: tiered, small modules whole, big ones hot functions first */
 } tova_tier;
-/* TOVA_ERR_UNSUPPORTED for native/tiered in a build without LLVM. */
+/* TOVA_ERR_UNSUPPORTED for native/tiered in a build without LLVM, or whose
+ * LLVM backend (tova_llvm.so beside the addon or the CLI) cannot be loaded:
+ * tova_runtime_info says why. */
 TOVA_EXTERN tova_status tova_set_tier(tova_tier tier);
 /* One line saying which tiers this build has and the policy, e.g.
  * "tiers: interp, native (LLVM 19.1.7); policy interp". */

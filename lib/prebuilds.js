@@ -3,6 +3,8 @@
 // running process. The layout is prebuildify's, so node-gyp-build would pick
 // the same file:
 //   prebuilds/<platform>-<arch>/tova_runtime.napi[.glibc|.musl].node  (addon)
+//   prebuilds/<platform>-<arch>/tova_llvm[.glibc|.musl].so             (its native tier:
+//                                LLVM, loaded by the addon on first use; optional)
 //   prebuilds/<platform>-<arch>/tova                                   (CLI)
 // A file name is dot-separated tags; `napi` means "any Node-API runtime"
 // (Node and Bun alike), `glibc`/`musl` name the C library of a Linux build.
@@ -29,6 +31,14 @@ function libc() {
 function addonFileName() {
   const c = libc();
   return `${ADDON_BASE}.napi${c ? '.' + c : ''}.node`;
+}
+
+/** The file name of the addon's LLVM backend in a prebuild folder: the
+ * addon looks for tova_llvm.so, then tova_llvm.<libc>.so, beside itself
+ * (src/engine/native/backend/loader.c). */
+function backendFileName() {
+  const c = libc();
+  return `tova_llvm${c ? '.' + c : ''}.so`;
 }
 
 function parseTags(file) {
@@ -66,4 +76,4 @@ function cliPath(root) {
   return path.join(prebuildDir(root), process.platform === 'win32' ? 'tova.exe' : 'tova');
 }
 
-module.exports = { prebuildDir, libc, addonFileName, matchingAddons, cliPath };
+module.exports = { prebuildDir, libc, addonFileName, backendFileName, matchingAddons, cliPath };

@@ -2,7 +2,7 @@
 // `npm run prebuild`: builds the addon and the CLI for the platform it runs on
 // and puts them where the package looks for prebuilt binaries
 // (lib/prebuilds.js): prebuilds/<platform>-<arch>/tova_runtime.napi[.libc].node
-// and prebuilds/<platform>-<arch>/tova. Run it on each platform to ship, then
+// with its native tier tova_llvm[.libc].so, and prebuilds/<platform>-<arch>/tova. Run it on each platform to ship, then
 // `npm pack` / `npm publish` with every platform's prebuilds/ folder in place.
 // The addon is Node-API (version 8), so one file serves every Node >= 12.22
 // and Bun.
@@ -43,6 +43,12 @@ const outputs = [
   [join(root, addonDir, 'tova_runtime.node'), join(dir, prebuilds.addonFileName())],
   [join(root, 'build-prebuild-cli', 'tova'), prebuilds.cliPath(root)],
 ];
+// The native tier is a file of its own beside the addon (LLVM, loaded on
+// first use: src/engine/native/backend.h). A stale one from another build
+// would be refused at load; remove it with an interpreter-only prebuild.
+const backendTo = join(dir, prebuilds.backendFileName());
+if (native) outputs.push([join(root, addonDir, 'tova_llvm.so'), backendTo]);
+else fs.rmSync(backendTo, { force: true });
 for (const [from, to] of outputs) {
   fs.copyFileSync(from, to);
   // Symbols are for debugging the build, not for users: smaller package.

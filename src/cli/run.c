@@ -215,7 +215,9 @@ static int run(const run_opts *o) {
   /* Before the module is compiled: the policy applies to modules compiled
    * afterwards (tova_set_tier). */
   if (o->tier && tova_set_tier(o->tier) != TOVA_OK) {
-    fputs("tova run: --tier: this build has no native tier (built without LLVM)\n", stderr);
+    char info[800];
+    tova_runtime_info(info, sizeof info);
+    fprintf(stderr, "tova run: --tier: no native tier here: %s\n", info);
     return 2;
   }
   size_t len;

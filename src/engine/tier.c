@@ -4,6 +4,7 @@
 
 #include "tova.h"
 #ifdef TOVA_HAVE_NATIVE
+#include "engine/native/backend.h"
 #include "engine/native/native.h"
 #endif
 
@@ -11,8 +12,16 @@ tova_status tova_set_tier(tova_tier tier) {
 #ifdef TOVA_HAVE_NATIVE
   switch (tier) {
     case TOVA_TIER_INTERP: wasm_native_set_tier(WASM_TIER_INTERP); return TOVA_OK;
-    case TOVA_TIER_NATIVE: wasm_native_set_tier(WASM_TIER_NATIVE); return TOVA_OK;
-    case TOVA_TIER_TIERED: wasm_native_set_tier(WASM_TIER_TIERED); return TOVA_OK;
+    /* These need LLVM: a build whose backend cannot be loaded (backend.h)
+     * has none, as a build without it. */
+    case TOVA_TIER_NATIVE:
+      if (!wasm_backend_load(NULL, 0)) return TOVA_ERR_UNSUPPORTED;
+      wasm_native_set_tier(WASM_TIER_NATIVE);
+      return TOVA_OK;
+    case TOVA_TIER_TIERED:
+      if (!wasm_backend_load(NULL, 0)) return TOVA_ERR_UNSUPPORTED;
+      wasm_native_set_tier(WASM_TIER_TIERED);
+      return TOVA_OK;
     case TOVA_TIER_AUTO: wasm_native_set_tier(WASM_TIER_AUTO); return TOVA_OK;
   }
   return TOVA_ERR_BAD_ARGUMENT;

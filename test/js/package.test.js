@@ -5,8 +5,8 @@
 // scripts/pack-test.sh.
 import { describe, test, expect, beforeAll, afterAll } from 'bun:test';
 import { spawnSync } from 'child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { join } from 'path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { dirname, join } from 'path';
 import { tmpdir } from 'os';
 
 const tova = require('../..');
@@ -21,7 +21,8 @@ beforeAll(() => {
   copyFileSync(join(ROOT, 'lib', 'prebuilds.js'), join(dir, 'lib', 'prebuilds.js'));
   writeFileSync(join(dir, 'probe.js'),
     "const b = require('./index.js'); console.log(JSON.stringify({ ok: b.isRuntimeAvailable(), " +
-    "from: b.runtimePath(), err: b.runtimeLoadError(), health: b.isRuntimeAvailable() && b.healthCheck() }));");
+    "from: b.runtimePath(), err: b.runtimeLoadError(), health: b.isRuntimeAvailable() && b.healthCheck(), " +
+    "info: b.isRuntimeAvailable() && b.runtimeInfo() }));");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -67,6 +68,15 @@ describe('prebuilds', () => {
     expect(out.ok).toBe(true);
     expect(out.from).toBe(join(pdir, prebuilds.addonFileName()));
     expect(out.health).toBe('tova_runtime ok');
+    // Its native tier is a file of its own, found beside it under the
+    // prebuild's name; without it the addon runs interpreted and says why.
+    const backend = join(dirname(tova.runtimePath()), 'tova_llvm.so');
+    if (/tiers: interp, native/.test(tova.runtimeInfo()) && existsSync(backend)) {
+      expect(out.info).toContain('no tova_llvm.so beside');
+      copyFileSync(backend, join(pdir, prebuilds.backendFileName()));
+      out = probe();
+      expect(out.info).toMatch(/^tiers: interp, native \(LLVM/);
+    }
 
     mkdirSync(join(dir, 'build'));
     copyFileSync(tova.runtimePath(), join(dir, 'build', 'tova_runtime.node'));

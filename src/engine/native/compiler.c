@@ -23,7 +23,7 @@
  * next check (between the phases of a unit and between units; a unit is
  * about WASM_NATIVE_UNIT_BYTES of WebAssembly) and the handler waits only for
  * that, then drops the queue. Nothing is compiled after that. Where LLVM's
- * statics are never destroyed (static_llvm/exit_dtors.c: the addon and the
+ * statics are never destroyed (backend/exit_dtors.c: the addon and the
  * CLI on Linux), the handler's place among the others does not matter and
  * it does not wait: the unit in progress ends with the process.
  */
@@ -33,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/native/backend.h"
 #include "engine/native/native.h"
 #include "engine/native/tiering.h"
 #include "platform/platform.h"
@@ -189,8 +190,8 @@ static void stop_at_exit(void) {
   /* Where LLVM's statics are never destroyed, nothing at exit can pull
    * LLVM from under the unit in progress: exit need not wait for it, the
    * thread ends with the process. */
-  bool waited = busy && !wasm_native_llvm_dtors_dropped, left = busy && !waited;
-  while (busy && !wasm_native_llvm_dtors_dropped) tova_plat_cond_wait(&q_idle, &q_lock);
+  bool safe = wasm_backend_exit_safe(), waited = busy && !safe, left = busy && safe;
+  while (busy && !safe) tova_plat_cond_wait(&q_idle, &q_lock);
   const char *dbg = getenv("TOVA_NATIVE_DEBUG");
   if (dbg && *dbg && strcmp(dbg, "0") != 0)
     fprintf(stderr, "tova native: exit: compiler stopped%s in %.1f ms, %zu requests dropped\n",
@@ -210,22 +211,20 @@ static const uint8_t warmup_wasm[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 
                                       0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a,
                                       0x06, 0x01, 0x04, 0x00, 0x41, 0x01, 0x0b};
 
-bool wasm_native_llvm_dtors_dropped;
-int (*wasm_native_exit_register)(void (*fn)(void)) = atexit;
-
-/* Where LLVM's statics are destroyed at exit (a binary linked with LLVM's
- * shared library, macOS): compile a tiny module here, so LLVM constructs
+/* Where LLVM's statics are destroyed at exit (backend.h: the library the C
+ * tests link with LLVM's shared library; a split backend without
+ * exit_dtors.c, as on macOS): compile a tiny module here, so LLVM constructs
  * its lazily-built statics (which register their destructors with atexit)
  * now, then register stop_at_exit after them: at exit it runs first. Costs
  * the first tiered module of the process one small compile on its calling
- * thread (7-10 ms). Where they are never destroyed (exit_dtors.c: the
- * addon and the CLI on Linux), the order is free and that call pays
+ * thread (7-10 ms). Where they are never destroyed (backend/exit_dtors.c:
+ * the addon and the CLI on Linux), the order is free and that call pays
  * nothing: LLVM starts up on the compiler thread, with the first unit. */
 static void init_once_fn(void) {
   /* Without its condition variables (resources exhausted) there is no
    * compiler: push_locked refuses, and modules stay interpreted. */
   conds_ok = tova_plat_cond_init(&q_cond) && tova_plat_cond_init(&q_idle);
-  if (!wasm_native_llvm_dtors_dropped) {
+  if (!wasm_backend_exit_safe()) {
     tova_module *w = NULL;
     tova_error err;
     if (wasm_decode(warmup_wasm, sizeof warmup_wasm, &w, &err) == TOVA_OK &&
@@ -233,7 +232,7 @@ static void init_once_fn(void) {
       wasm_native_compile_module(w);
     if (w) wasm_module_free(w);
   }
-  wasm_native_exit_register(stop_at_exit);
+  atexit(stop_at_exit);
 }
 
 void wasm_native_compiler_init(void) {

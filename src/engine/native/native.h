@@ -26,7 +26,8 @@
  * level (for measuring compile time against code speed); TOVA_NATIVE_PERFMAP=1
  * writes /tmp/perf-<pid>.map for profilers (perfmap.h); TOVA_NATIVE_PREEMPT=poll
  * makes native loops poll the interrupt flag instead of being stopped by a
- * signal (preempt.h).
+ * signal (preempt.h); TOVA_NATIVE_BACKEND=<file> loads LLVM's part of the
+ * tier from that file instead of tova_llvm.so beside the binary (backend.h).
  *
  * A function switches by having its code's cells replaced by the two-cell body
  * NATIVE_ENTER entry fn (compile.h), so every caller (interpreted call, import

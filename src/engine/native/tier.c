@@ -22,9 +22,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <llvm-c/Core.h>
-
 #include "engine/compile.h"
+#include "engine/native/backend.h"
 #include "engine/native/jit.h"
 #include "engine/native/native.h"
 #include "engine/native/rt.h"
@@ -61,9 +60,12 @@ void wasm_native_set_tier(wasm_tier t) {
 
 void wasm_native_describe(char *buf, size_t len) {
   unsigned major = 0, minor = 0, patch = 0;
-  LLVMGetVersion(&major, &minor, &patch);
-  snprintf(buf, len, "tiers: interp, native (LLVM %u.%u.%u); policy %s", major, minor, patch,
-           wasm_native_tier_name(wasm_native_tier()));
+  char why[600] = "";
+  if (wasm_backend_load(why, sizeof why) && wasm_backend_llvm_version(&major, &minor, &patch))
+    snprintf(buf, len, "tiers: interp, native (LLVM %u.%u.%u); policy %s", major, minor, patch,
+             wasm_native_tier_name(wasm_native_tier()));
+  else
+    snprintf(buf, len, "tiers: interp (%s); policy %s", why, wasm_native_tier_name(wasm_native_tier()));
 }
 
 const char *wasm_native_tier_name(wasm_tier t) {

@@ -103,16 +103,9 @@ void wasm_native_compile_osr_now(tova_module *m, uint32_t def);
 /* compiler.c: the HOT_COUNT hook (wasm_native_hot_hook of compile.h). */
 void wasm_native_hot(wasm_cell *cells);
 /* compiler.c: once per process before the first request: makes LLVM build
- * its lazy statics (unless their destructors are dropped), then registers
- * the exit handler that stops the compiler (it must run before those
- * statics are destroyed). */
+ * its lazy statics (unless they are never destroyed: backend.h), then
+ * registers the exit handler that stops the compiler (it must run before
+ * those statics are destroyed). */
 void wasm_native_compiler_init(void);
-/* compiler.c, set by static_llvm/exit_dtors.c's constructor before any
- * module is compiled: LLVM's static objects are never destroyed in this
- * binary, so no exit handler has to run before their destructors. */
-extern bool wasm_native_llvm_dtors_dropped;
-/* compiler.c: how the compiler's exit handler is registered (atexit, unless
- * exit_dtors.c, which filters atexit too, replaces it). */
-extern int (*wasm_native_exit_register)(void (*fn)(void));
 
 #endif /* TOVA_ENGINE_NATIVE_TIERING_H */

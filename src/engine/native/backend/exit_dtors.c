@@ -1,11 +1,12 @@
 /*
  * exit_dtors.c: LLVM's exit-time destructors, never registered.
  *
- * Linked only where LLVM is linked statically into an ELF binary (the addon
- * and the CLI; CMakeLists.txt adds -Wl,--wrap=__cxa_atexit there), so every
- * C++ static object of LLVM registers its destructor here instead of with
- * the C library, and this drops it: LLVM's statics live until the process
- * is gone, like the JIT's code.
+ * Linked into the split backend (backend.h) where LLVM is linked into it
+ * statically on ELF (CMakeLists.txt adds -Wl,--wrap=__cxa_atexit to that
+ * link only), so every C++ static object of LLVM registers its destructor
+ * here instead of with the C library, and this drops it: LLVM's statics
+ * live until the process is gone, like the JIT's code. The loading
+ * binary's own atexit is not wrapped.
  *
  * WHY. A static destroyed at exit while the background compiler is inside
  * LLVM crashes the process. Without this, the compiler's exit handler must
@@ -13,24 +14,21 @@
  * built its lazily-made statics, which took a small compile on the thread
  * of the first tiered module (7-10 ms of that call). With nothing to
  * destroy, the order does not matter: compiler.c skips that warm-up when
- * wasm_native_llvm_dtors_dropped is true.
+ * wasm_backend_exit_safe() says so (the loader knows this file is linked).
  *
  * TOVA_NATIVE_LLVM_ARGS set (LLVM's debugging options, whose reports such
  * as -time-passes print from destructors) keeps the destructors, and with
- * them the warm-up.
+ * them the warm-up (wasm_backend_exit_safe reads it too).
  */
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "engine/native/tiering.h"
-
 int __real___cxa_atexit(void (*fn)(void *), void *arg, void *dso);
 int __wrap___cxa_atexit(void (*fn)(void *), void *arg, void *dso);
 
 /* 0: not decided yet, 1: drop, 2: keep. Decided at the first registration
- * (LLVM's constructors, while the binary loads) and never changed, so that
- * the choice compiler.c reads is the one every registration saw. */
+ * (LLVM's constructors, while the backend loads) and never changed. */
 static atomic_int keep_state;
 
 static bool keep_destructors(void) {
@@ -47,17 +45,4 @@ static bool keep_destructors(void) {
 int __wrap___cxa_atexit(void (*fn)(void *), void *arg, void *dso) {
   if (keep_destructors()) return __real___cxa_atexit(fn, arg, dso);
   return 0; /* registered, as far as the caller can tell; never run */
-}
-
-/* The wrapper sees C's atexit too (glibc's is a call of __cxa_atexit in the
- * caller's object): the compiler's exit handler is registered through this
- * instead, past the filter. Tied to this binary (__dso_handle), as atexit's. */
-extern void *__dso_handle __attribute__((visibility("hidden")));
-static int register_exit_handler(void (*fn)(void)) {
-  return __real___cxa_atexit((void (*)(void *))fn, NULL, __dso_handle);
-}
-
-__attribute__((constructor)) static void publish_choice(void) {
-  wasm_native_llvm_dtors_dropped = !keep_destructors();
-  wasm_native_exit_register = register_exit_handler;
 }

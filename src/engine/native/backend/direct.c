@@ -1,0 +1,23 @@
+/*
+ * direct.c: the backend linked into the same binary (backend.h, DIRECT):
+ * the library the C tests link, with LLVM's shared library. jit.c defines
+ * wasm_jit_add_unit and wasm_jit_free itself.
+ */
+#include <llvm-c/Core.h>
+
+#include "engine/native/backend.h"
+
+bool wasm_backend_load(char *why, size_t len) {
+  (void)why;
+  (void)len;
+  return true;
+}
+
+/* LLVM's statics are destroyed at exit here (its shared library registers
+ * their destructors): the compiler's exit handler must run first. */
+bool wasm_backend_exit_safe(void) { return false; }
+
+bool wasm_backend_llvm_version(unsigned *major, unsigned *minor, unsigned *patch) {
+  LLVMGetVersion(major, minor, patch);
+  return true;
+}

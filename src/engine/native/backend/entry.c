@@ -1,0 +1,51 @@
+/*
+ * entry.c: the split backend's side (backend.h, SPLIT), linked into
+ * tova_llvm.so with jit.c and the rest of the LLVM part: the one exported
+ * symbol, and the functions of the loading binary the backend's code calls,
+ * forwarded to it (their state must be the loader's).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <llvm-c/Core.h>
+
+#include "engine/native/backend.h"
+#include "engine/native/native.h"
+#include "engine/native/preempt.h"
+
+#ifndef TOVA_NATIVE_BUILD_ID
+#define TOVA_NATIVE_BUILD_ID "unknown" /* CMake passes a hash of the native tier's sources */
+#endif
+
+static const wasm_backend_host *host;
+
+bool wasm_native_preempt_init(void) { return host->preempt_init(); }
+bool wasm_native_preempt_active(void) { return host->preempt_active(); }
+bool wasm_native_preempt_add_code(uintptr_t start, size_t size, uint32_t *id) {
+  return host->preempt_add_code(start, size, id);
+}
+void wasm_native_preempt_remove_code(uint32_t id) { host->preempt_remove_code(id); }
+const wasm_native_helper *wasm_native_helper_list(void) { return host->helper_list(); }
+void wasm_native_closed_tables(const tova_module *m, bool *out) { host->closed_tables(m, out); }
+bool wasm_read_instr(wasm_reader *r, wasm_instr *in) { return host->read_instr(r, in); }
+
+static void llvm_version(unsigned *major, unsigned *minor, unsigned *patch) {
+  LLVMGetVersion(major, minor, patch);
+}
+
+static const wasm_backend_ops ops = {wasm_jit_add_unit, wasm_jit_free, llvm_version};
+
+__attribute__((visibility("default"))) const wasm_backend_ops *
+tova_llvm_backend_open(const wasm_backend_host *h, char *why, size_t len);
+
+const wasm_backend_ops *tova_llvm_backend_open(const wasm_backend_host *h, char *why, size_t len) {
+  /* The structures both sides share (modules, instructions, the native
+   * context) are laid out by the headers of one build: refuse another's. */
+  if (!h || !h->build_id || strcmp(h->build_id, TOVA_NATIVE_BUILD_ID) != 0) {
+    snprintf(why, len, "it is from another build of tova_runtime (build %.16s, this one %.16s)",
+             TOVA_NATIVE_BUILD_ID, h && h->build_id ? h->build_id : "?");
+    return NULL;
+  }
+  host = h;
+  return &ops;
+}

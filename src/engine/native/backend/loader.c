@@ -1,0 +1,161 @@
+/*
+ * loader.c: the split backend's loading side (backend.h, SPLIT), linked
+ * into the addon and the CLI: finds tova_llvm.so beside the binary that
+ * holds this code, opens it on first use, and forwards jit.h's calls to it.
+ *
+ * WHERE. TOVA_NATIVE_BACKEND (a file) when set; else, in the directory of
+ * the addon or executable holding this code, tova_llvm.so, then
+ * tova_llvm.<libc>.so (a prebuild's name, beside its addon; lib/prebuilds.js).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* dladdr */
+#endif
+#include <dlfcn.h>
+#include <stdatomic.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#if defined(__APPLE__)
+#include <mach-o/dyld.h>
+#endif
+
+#include "engine/native/backend.h"
+#include "engine/native/native.h"
+#include "engine/native/preempt.h"
+
+#ifndef TOVA_NATIVE_BUILD_ID
+#define TOVA_NATIVE_BUILD_ID "unknown" /* CMake passes a hash of the native tier's sources */
+#endif
+
+static const wasm_backend_host host = {
+    .build_id = TOVA_NATIVE_BUILD_ID,
+    .preempt_init = wasm_native_preempt_init,
+    .preempt_active = wasm_native_preempt_active,
+    .preempt_add_code = wasm_native_preempt_add_code,
+    .preempt_remove_code = wasm_native_preempt_remove_code,
+    .helper_list = wasm_native_helper_list,
+    .closed_tables = wasm_native_closed_tables,
+    .read_instr = wasm_read_instr,
+};
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+/* Set once by load(); atomic because wasm_jit_free reads it without
+ * loading (freeing a module must not load LLVM). */
+static const wasm_backend_ops *_Atomic ops;
+static char load_why[512]; /* why there is none, written by load() only */
+
+/* The file this code was loaded from (the addon, or the executable). */
+static bool own_path(char *out, size_t cap) {
+  Dl_info info;
+  if (dladdr((const void *)&own_path, &info) && info.dli_fname && strchr(info.dli_fname, '/')) {
+    if (realpath(info.dli_fname, out)) return true;
+  }
+#if defined(__linux__)
+  ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+  if (n > 0) {
+    out[n] = 0;
+    return true;
+  }
+#elif defined(__APPLE__)
+  uint32_t size = (uint32_t)cap;
+  if (_NSGetExecutablePath(out, &size) == 0) return true;
+#endif
+  (void)cap;
+  return false;
+}
+
+static const char *libc_tag(void) {
+#if defined(__APPLE__)
+  return NULL;
+#elif defined(__GLIBC__)
+  return "glibc";
+#else
+  return "musl";
+#endif
+}
+
+/* Opens file; NULL with the reason appended to load_why. */
+static const wasm_backend_ops *try_open(const char *file) {
+  void *h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+  size_t used = strlen(load_why);
+  if (!h) {
+    const char *e = dlerror();
+    snprintf(load_why + used, sizeof load_why - used, "%s%s", used ? "; " : "", e ? e : file);
+    return NULL;
+  }
+  wasm_backend_open_fn open_fn;
+  void *sym = dlsym(h, WASM_BACKEND_OPEN_SYMBOL);
+  memcpy(&open_fn, &sym, sizeof open_fn); /* object pointer to function pointer, as dlsym's users must */
+  char why[256] = "";
+  const wasm_backend_ops *o = open_fn ? open_fn(&host, why, sizeof why) : NULL;
+  if (!o) {
+    snprintf(load_why + used, sizeof load_why - used, "%s%s: %s", used ? "; " : "", file,
+             open_fn ? why : "not a tova_runtime LLVM backend");
+    dlclose(h);
+  }
+  return o; /* the library stays loaded for the rest of the process */
+}
+
+static void load(void) {
+  const char *env = getenv("TOVA_NATIVE_BACKEND");
+  if (env && *env) {
+    atomic_store(&ops, try_open(env));
+    return;
+  }
+  char self[PATH_MAX], file[PATH_MAX + 64];
+  if (!own_path(self, sizeof self)) {
+    snprintf(load_why, sizeof load_why, "cannot tell where this binary is, so where tova_llvm.so is");
+    return;
+  }
+  *strrchr(self, '/') = 0; /* own_path gives an absolute path */
+  snprintf(file, sizeof file, "%s/tova_llvm.so", self);
+  if (access(file, F_OK) != 0 && libc_tag())
+    snprintf(file, sizeof file, "%s/tova_llvm.%s.so", self, libc_tag());
+  if (access(file, F_OK) != 0) {
+    snprintf(load_why, sizeof load_why, "no tova_llvm.so beside %.400s/ (the LLVM backend is a file of its own)",
+             self);
+    return;
+  }
+  atomic_store(&ops, try_open(file));
+}
+
+bool wasm_backend_load(char *why, size_t len) {
+  pthread_once(&load_once, load);
+  if (!ops && why && len) snprintf(why, len, "native backend not loaded: %s", load_why);
+  return ops != NULL;
+}
+
+bool wasm_backend_exit_safe(void) {
+#ifdef TOVA_BACKEND_DROPS_DTORS
+  /* The backend is linked with exit_dtors.c, which keeps the destructors
+   * only for LLVM's debugging options. */
+  const char *a = getenv("TOVA_NATIVE_LLVM_ARGS");
+  return !(a && *a);
+#else
+  return false;
+#endif
+}
+
+bool wasm_backend_llvm_version(unsigned *major, unsigned *minor, unsigned *patch) {
+  if (!wasm_backend_load(NULL, 0)) return false;
+  atomic_load(&ops)->llvm_version(major, minor, patch);
+  return true;
+}
+
+bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
+                       const bool *poll_entry, bool internal, const bool *osr, bool wrappers,
+                       const void **entries, const void **osr_entries, bool (*stop)(void), char *err,
+                       size_t errlen) {
+  if (!wasm_backend_load(err, errlen)) return false;
+  return atomic_load(&ops)->add_unit(j, m, unit, done, poll_entry, internal, osr, wrappers, entries, osr_entries, stop,
+                       err, errlen);
+}
+
+void wasm_jit_free(wasm_jit *j) {
+  /* Without a backend no unit was ever compiled: nothing to free. */
+  const wasm_backend_ops *o = atomic_load(&ops);
+  if (o) o->free(j);
+}
