@@ -77,6 +77,8 @@ say "Engine: bun bench/engine.js"
 bounded "$LIMIT" "$BUN" bench/engine.js || status=1
 say "Concurrency: bun bench/concurrency.js"
 bounded "$LIMIT" "$BUN" bench/concurrency.js || status=1
+say "Start-up: whole short processes with and without tova_runtime: bun bench/startup.js"
+bounded "$LIMIT" "$BUN" bench/startup.js || status=1
 if [ -f bench/tasks-channels.js ]; then
   say "Tasks and channels: bun bench/tasks-channels.js"
   bounded "$LIMIT" "$BUN" bench/tasks-channels.js || status=1
