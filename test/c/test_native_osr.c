@@ -21,6 +21,7 @@
 
 #ifdef TOVA_HAVE_NATIVE
 #include "engine/native/native.h"
+#include "engine/native/tiering.h" /* wasm_native_compile_osr_now */
 
 enum { F_FIB, F_MIX, F_SECOND, F_BELOW, F_DIVTRAP, F_GROW, F_PEEK, F_GROWPEEK, F_SPIN, F_FIBSUM, F_NEST };
 
@@ -260,12 +261,31 @@ static void build(mod *m) {
   wb_free(&b);
 }
 
-/* An instance of build() compiled under policy `tier`. */
-static bool make(inst_t *t, wasm_tier tier) {
+/* npad functions never called, 40 additions each (after build's, so the
+ * indices above stay): pad 500 makes the module bigger than
+ * WASM_TIER_AUTO_MAX_BYTES. */
+static void pad(mod *m, uint32_t npad) {
+  uint32_t t_ii = mod_type(m, "i", "i");
+  wb b = {0};
+  for (uint32_t p = 0; p < npad; p++) {
+    e_get(&b, 0);
+    for (uint32_t k = 0; k < 40; k++) {
+      e_i32(&b, (int32_t)(p * 131 + k));
+      e_op(&b, k % 3 ? WASM_OP_I32_ADD : WASM_OP_I32_XOR);
+    }
+    mod_func(m, t_ii, "", &b, NULL);
+    wb_free(&b);
+  }
+}
+
+/* An instance of build() (and npad padding functions) compiled under
+ * policy `tier`. */
+static bool make_padded(inst_t *t, wasm_tier tier, uint32_t npad) {
   wasm_tier before = wasm_native_tier();
   wasm_native_set_tier(tier);
   mod m = {0};
   build(&m);
+  pad(&m, npad);
   tova_error err = {0};
   bool ok = inst_make(t, &m, NULL, 0, &err);
   wasm_native_set_tier(before);
@@ -273,6 +293,7 @@ static bool make(inst_t *t, wasm_tier tier) {
   CHECK(ok);
   return ok;
 }
+static bool make(inst_t *t, wasm_tier tier) { return make_padded(t, tier, 0); }
 
 /* Call name(a): the status, the result in *r, the trap message in msg. */
 static tova_status call(tova_exec *ex, inst_t *t, const char *name, uint64_t a, uint64_t *r,
@@ -386,7 +407,43 @@ static void test_long_first_call_moves(void) {
   inst_free(&t);
 }
 
+/* A small module (compiled whole, after a grace: tiering.h) gets the OSR
+ * entry of a long first call before any of its own code: the entry needs
+ * nothing else compiled (copies of what it calls). A big one compiles the
+ * function's closure first and links the entry to it. Asked directly, as
+ * the loop hook does (compile_osr), right after the module is made: the
+ * whole-module request is still in its grace, and the check after the
+ * entry is ready comes before that unit could finish. */
+static void test_small_module_entry_before_its_unit(void) {
+  for (int big = 0; big < 2; big++) {
+    inst_t t;
+    if (!make_padded(&t, WASM_TIER_AUTO, big ? 500 : 0)) return;
+    CHECK_EQ_I64(t.module->len > WASM_TIER_AUTO_MAX_BYTES, big);
+    uint32_t mix = F_MIX + t.module->nimported_funcs;
+    uint64_t early = wasm_native_osr_early_count();
+    wasm_native_compile_osr_now(t.module, F_MIX);
+    bool native = wasm_native_func_is_native(t.module, mix);
+    fprintf(stderr, "  %s module: entry %s its function's code\n", big ? "big" : "small",
+            wasm_native_osr_early_count() > early ? "before" : "after");
+    CHECK_EQ_I64(wasm_native_osr_early_count() - early, big ? 0 : 1);
+    CHECK_EQ_I64(native, big); /* big: the closure first */
+    /* and the entry works: mix's answer from a call that moves there */
+    tova_exec *ex = tova_exec_new(0);
+    inst_t ti;
+    uint64_t r = 0, want = 0;
+    if (make(&ti, WASM_TIER_INTERP)) {
+      CHECK_EQ_I64(call(ex, &ti, "mix", 5000, &want, NULL, 0), TOVA_OK);
+      inst_free(&ti);
+    }
+    CHECK_EQ_I64(call(ex, &t, "mix", 5000, &r, NULL, 0), TOVA_OK);
+    CHECK_EQ_I64(r, want);
+    tova_exec_free(ex);
+    inst_free(&t);
+  }
+}
+
 int main(void) {
+  RUN(test_small_module_entry_before_its_unit);
   RUN(test_same_as_the_interpreter);
   RUN(test_entered_loop_stops);
   RUN(test_long_first_call_moves);

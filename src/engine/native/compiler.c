@@ -7,7 +7,10 @@
  * whose loop ran WASM_NATIVE_LOOP_FIRST iterations, an OSR entry, a small
  * module's whole-module request) go first, then eager whole-module
  * requests (TOVA_TIER=tiered on a big module), then warm ones (a function
- * called twice); first come first served within each. A warm request waits
+ * called twice); first come first served within each among the requests
+ * whose grace is over. A small module's whole-module request waits
+ * WASM_NATIVE_SMALL_GRACE_MS (tiering.h): a long first call asks for its
+ * OSR entry in that time and gets it first. A warm request waits
  * WARM_GRACE_MS after it was queued before it may start: a unit cannot be
  * interrupted, and a program's start (malloc, stdio, its setup code: warm
  * at once) would otherwise hold the compiler for hundreds of milliseconds
@@ -28,6 +31,7 @@
  * it does not wait: the unit in progress ends with the process.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +47,7 @@ typedef struct request {
   uint32_t def; /* or WASM_NATIVE_ALL */
   int prio;
   uint64_t seq;
-  uint64_t queued_ns; /* mono_ns() */
+  uint64_t due_ns; /* mono_ns() before which it may not start (its grace) */
 } request;
 
 enum { WARM_GRACE_MS = 50 };
@@ -73,17 +77,22 @@ static void *compiler_main(void *arg) {
   for (;;) {
     while (!stopping && qlen == 0) tova_plat_cond_wait(&q_cond, &q_lock);
     if (stopping) break;
-    size_t best = 0;
-    for (size_t i = 1; i < qlen; i++)
-      if (queue[i].prio > queue[best].prio ||
-          (queue[i].prio == queue[best].prio && queue[i].seq < queue[best].seq))
-        best = i;
-    if (queue[best].prio == PRIO_WARM) {
-      uint64_t at = queue[best].queued_ns + (uint64_t)WARM_GRACE_MS * 1000000u, now = mono_ns();
-      if (now < at) { /* not yet: wait for its time or for new work */
-        tova_plat_cond_timedwait(&q_cond, &q_lock, at - now);
+    /* The best request whose grace is over; none: wait for the first to be
+     * due, or for new work. */
+    uint64_t now = mono_ns(), first_due = UINT64_MAX;
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < qlen; i++) {
+      if (queue[i].due_ns > now) {
+        if (queue[i].due_ns < first_due) first_due = queue[i].due_ns;
         continue;
       }
+      if (best == SIZE_MAX || queue[i].prio > queue[best].prio ||
+          (queue[i].prio == queue[best].prio && queue[i].seq < queue[best].seq))
+        best = i;
+    }
+    if (best == SIZE_MAX) {
+      tova_plat_cond_timedwait(&q_cond, &q_lock, first_due - now);
+      continue;
     }
     request r = queue[best];
     queue[best] = queue[--qlen];
@@ -103,7 +112,7 @@ static void *compiler_main(void *arg) {
 
 /* q_lock held. False when no thread could be started (the module then
  * stays interpreted). */
-static bool push_locked(tova_module *m, uint32_t def, int prio) {
+static bool push_locked(tova_module *m, uint32_t def, int prio, uint32_t grace_ms) {
   if (stopping || !conds_ok) return false;
   if (!started) {
     pthread_attr_t attr;
@@ -123,14 +132,14 @@ static bool push_locked(tova_module *m, uint32_t def, int prio) {
     qcap = nc;
   }
   tova_module_retain(m);
-  queue[qlen++] = (request){m, def, prio, qseq++, mono_ns()};
+  queue[qlen++] = (request){m, def, prio, qseq++, mono_ns() + (uint64_t)grace_ms * 1000000u};
   tova_plat_cond_signal(&q_cond);
   return true;
 }
 
-void wasm_native_queue(tova_module *m, uint32_t def, int prio) {
+void wasm_native_queue(tova_module *m, uint32_t def, int prio, uint32_t grace_ms) {
   tova_plat_mutex_lock(&q_lock);
-  push_locked(m, def, prio);
+  push_locked(m, def, prio, grace_ms);
   tova_plat_mutex_unlock(&q_lock);
 }
 
@@ -138,7 +147,7 @@ void wasm_native_queue(tova_module *m, uint32_t def, int prio) {
 static void raise_locked(native_state *s, uint32_t d) {
   s->queued[d] = Q_HOT;
   for (size_t i = 0; i < qlen; i++)
-    if (queue[i].m == s->m && queue[i].def == d) queue[i].prio = PRIO_HOT;
+    if (queue[i].m == s->m && queue[i].def == d) queue[i].prio = PRIO_HOT, queue[i].due_ns = 0;
 }
 
 void wasm_native_hot(wasm_cell *c) {
@@ -150,7 +159,7 @@ void wasm_native_hot(wasm_cell *c) {
   __atomic_store_n(&s->called_twice[d], true, __ATOMIC_RELAXED);
   tova_plat_mutex_lock(&q_lock);
   if (s->queued[d] == Q_NONE) {
-    if (push_locked(s->m, d, PRIO_WARM)) {
+    if (push_locked(s->m, d, PRIO_WARM, WARM_GRACE_MS)) {
       s->queued[d] = Q_WARM;
       next = WASM_NATIVE_HOT_CALLS;
     }
@@ -164,7 +173,7 @@ void wasm_native_hot(wasm_cell *c) {
 void wasm_native_queue_hot(native_state *s, uint32_t d) {
   tova_plat_mutex_lock(&q_lock);
   if (s->queued[d] == Q_NONE) {
-    if (push_locked(s->m, d, PRIO_HOT)) s->queued[d] = Q_HOT;
+    if (push_locked(s->m, d, PRIO_HOT, 0)) s->queued[d] = Q_HOT;
   } else if (s->queued[d] == Q_WARM) {
     raise_locked(s, d);
   }
@@ -177,7 +186,7 @@ void wasm_native_queue_osr(native_state *s, uint32_t d) {
                                    __ATOMIC_ACQUIRE))
     return;
   tova_plat_mutex_lock(&q_lock);
-  bool ok = push_locked(s->m, d | WASM_NATIVE_OSR_REQ, PRIO_HOT);
+  bool ok = push_locked(s->m, d | WASM_NATIVE_OSR_REQ, PRIO_HOT, 0);
   tova_plat_mutex_unlock(&q_lock);
   if (!ok) __atomic_store_n(&s->osr_status[d], OSR_FAILED, __ATOMIC_RELEASE);
 }

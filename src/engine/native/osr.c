@@ -18,7 +18,9 @@
  *      run native; or, for a function called only once, from its loops'
  *      first firing: tiering.h) queues that entry (tier.c compile_osr,
  *      translate.h WASM_NATIVE_OSR_FMT, after the function's own code):
- *      compiled only for functions with such a long call;
+ *      compiled only for functions with such a long call. In a small
+ *      module, a function called once asks sooner and its entry is
+ *      compiled before the module's unit (tiering.h OSR_EARLY_MS);
  *   3. it fires once the entry exists: the call continues there, from this
  *      loop's header, and the interpreter returns its results.
  * Between firings a loop runs WASM_NATIVE_LOOP_RECHECK iterations
@@ -89,7 +91,10 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
       bool once = called_once(s, def);
       if (once || native) {
         uint32_t from = once ? first : __atomic_load_n(&s->native_ms[def], __ATOMIC_RELAXED);
-        if (at >= from && at - from >= cost) wasm_native_queue_osr(s, def);
+        /* In a small module, a first call still looping OSR_EARLY_MS after
+         * its loops first fired asks at once (tiering.h). */
+        uint64_t wait = once && m->len <= WASM_TIER_AUTO_MAX_BYTES ? WASM_NATIVE_OSR_EARLY_MS : cost;
+        if (at >= from && at - from >= wait) wasm_native_queue_osr(s, def);
       }
     }
     next = WASM_NATIVE_LOOP_RECHECK;

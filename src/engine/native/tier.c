@@ -318,33 +318,41 @@ out:
   free(unit);
 }
 
-/* def's OSR entry (compile_lock held): after def's own code, one unit with
- * the entry and copies of what it calls that no unit can link to (the
- * functions of units made internal), linked to the rest. */
+static uint64_t osr_before_own_code; /* wasm_native_osr_early_count */
+
+uint64_t wasm_native_osr_early_count(void) {
+  return __atomic_load_n(&osr_before_own_code, __ATOMIC_RELAXED);
+}
+
+/* def's OSR entry (compile_lock held): one unit with the entry and copies
+ * of what it calls that no unit can link to (functions of units made
+ * internal, or not compiled yet), linked to the rest. In a big module,
+ * after def's own code (its closure is then native and mostly linkable:
+ * few copies); in a small one at once (tiering.h: the entry of a long
+ * first call goes before the module's unit; copies are few bytes there). */
 static void compile_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   if (__atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_READY) return;
-  compile_closure(s, def, stop);
+  propagate_failures(s);
+  bool small = s->m->len <= WASM_TIER_AUTO_MAX_BYTES;
+  if (!small) compile_closure(s, def, stop);
   if (stop && stop()) return;
   uint32_t nd = s->ndefs;
   bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
   bool *want = calloc(nd + 1, sizeof *want);
   const void **entries = calloc(nd + 1, sizeof *entries);
   uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
-  bool ok = unit && done && want && entries && stack && s->status[def] == ST_NATIVE;
+  bool ok = unit && done && want && entries && stack && (s->status[def] == ST_NATIVE || pending(s, def));
   if (want) want[def] = true;
   uint32_t sp = 0;
-  if (ok) {
-    stack[sp++] = def;
-    unit[def] = !s->linkable[def];
-    done[def] = s->linkable[def];
-  }
+  if (ok) stack[sp++] = def; /* def itself is needed only if it calls itself: then it is a callee */
   while (ok && sp) { /* depth-first over the callees of the entry (def's body) and of the copies */
     uint32_t v = stack[--sp];
     for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1] && ok; k++) {
       uint32_t c = s->cg_edges[k];
       if (unit[c] || done[c]) continue;
-      ok = s->status[c] == ST_NATIVE; /* def's closure is native: always */
-      if (s->linkable[c]) done[c] = true;
+      /* def's closure is native (big module) or native or compilable (small) */
+      ok = s->status[c] == ST_NATIVE || pending(s, c);
+      if (s->status[c] == ST_NATIVE && s->linkable[c]) done[c] = true;
       else unit[c] = true, stack[sp++] = c;
     }
   }
@@ -361,6 +369,7 @@ static void compile_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   free(entries);
   free(stack);
   if (!ok && stop && stop()) return; /* abandoned */
+  if (ok && s->status[def] != ST_NATIVE) __atomic_fetch_add(&osr_before_own_code, 1, __ATOMIC_RELAXED);
   if (ok) __atomic_store_n(&s->osr_entries[def], entry, __ATOMIC_RELEASE);
   __atomic_store_n(&s->osr_status[def], ok ? OSR_READY : OSR_FAILED, __ATOMIC_RELEASE);
   if (debug)
@@ -472,6 +481,8 @@ void wasm_native_module_compiled(tova_module *m) {
   /* Small modules (Tova's @wasm modules, kernels) compile whole at once, so
    * their first calls go native soonest; `tiered` does so for every module,
    * behind whatever is hot. */
-  if (m->len <= WASM_TIER_AUTO_MAX_BYTES) wasm_native_queue(m, WASM_NATIVE_ALL, PRIO_HOT);
-  else if (tier == WASM_TIER_TIERED) wasm_native_queue(m, WASM_NATIVE_ALL, PRIO_EAGER);
+  if (m->len <= WASM_TIER_AUTO_MAX_BYTES)
+    wasm_native_queue(m, WASM_NATIVE_ALL, PRIO_HOT, WASM_NATIVE_SMALL_GRACE_MS);
+  else if (tier == WASM_TIER_TIERED)
+    wasm_native_queue(m, WASM_NATIVE_ALL, PRIO_EAGER, 0);
 }

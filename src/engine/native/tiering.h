@@ -53,6 +53,17 @@ enum { OSR_NONE, OSR_QUEUED, OSR_READY, OSR_FAILED };
  * machine's rate for optimising and generating code. */
 #define WASM_NATIVE_OSR_BASE_MS 5u
 #define WASM_NATIVE_OSR_PER_KB_MS 80u
+/* Except in a small module (up to WASM_TIER_AUTO_MAX_BYTES, compiled whole
+ * anyway: Tova's @wasm modules): there a function called once whose loops
+ * still run OSR_EARLY_MS after they first fired queues its entry then, and
+ * the module's whole request waits SMALL_GRACE_MS before it may start, so
+ * the entry is compiled first (with copies of what it calls: it waits for
+ * no other code) and the one long call of a program that calls a heavy
+ * function once moves to native code about one compile sooner. A call
+ * that ends between the two costs one compile of its function on the
+ * compiler thread. */
+#define WASM_NATIVE_OSR_EARLY_MS 2u
+#define WASM_NATIVE_SMALL_GRACE_MS 10u
 
 typedef struct native_state {
   tova_module *m;
@@ -87,9 +98,10 @@ typedef struct native_state {
 #define WASM_NATIVE_ALL UINT32_MAX
 void wasm_native_compile_request(tova_module *m, uint32_t def, bool (*stop)(void));
 
-/* compiler.c: queue a request (retains m). prio: higher first. */
+/* compiler.c: queue a request (retains m). prio: higher first; it may not
+ * start before grace_ms have passed. */
 enum { PRIO_WARM = 0, PRIO_EAGER = 1, PRIO_HOT = 2 };
-void wasm_native_queue(tova_module *m, uint32_t def, int prio);
+void wasm_native_queue(tova_module *m, uint32_t def, int prio, uint32_t grace_ms);
 /* compiler.c: queue def hot at once (a loop counter fired), or raise it. */
 void wasm_native_queue_hot(native_state *s, uint32_t def);
 /* compiler.c: queue def's OSR entry, once (OSR_NONE -> OSR_QUEUED). */
