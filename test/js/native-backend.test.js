@@ -83,4 +83,31 @@ describe('the LLVM backend file', () => {
     expect(out.info).toContain('not a tova_runtime LLVM backend');
     expect(out.fib).toBe(75025);
   });
+
+  test('two copies of the addon in one process: the backend serves the first, the second runs interpreted', () => {
+    if (!split) return;
+    const copies = ['one', 'two'].map((d) => join(dir, d, 'tova_runtime.node'));
+    for (const c of copies) {
+      require('fs').mkdirSync(dirname(c), { recursive: true });
+      copyFileSync(addon, c);
+    }
+    writeFileSync(join(dir, 'two.js'), `
+      const { mathModule } = require(${JSON.stringify(join(__dirname, 'wasm-builder.js'))});
+      const [a, b] = ${JSON.stringify(copies)}.map((f) => require(f));
+      (async () => {
+        const ra = await a.execWasm(mathModule(), 'fib', [25]);
+        const ia = a.runtimeInfo();
+        const rb = await b.execWasm(mathModule(), 'fib', [25]);
+        console.log(JSON.stringify({ a: ia, b: b.runtimeInfo(), fib: [Number(ra), Number(rb)] }));
+      })();
+    `);
+    const r = spawnSync(process.execPath, [join(dir, 'two.js')], {
+      encoding: 'utf8', timeout: 30000, env: { ...process.env, TOVA_NATIVE_BACKEND: backend, TOVA_TIER: 'native' },
+    });
+    if (r.status !== 0) throw new Error(`two copies failed (${r.status} ${r.signal}): ${r.stderr}`);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop());
+    expect(out.a).toMatch(/^tiers: interp, native/);
+    expect(out.b).toContain('it already serves another copy of tova_runtime in this process');
+    expect(out.fib).toEqual([75025, 75025]);
+  });
 });

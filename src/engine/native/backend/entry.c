@@ -4,6 +4,7 @@
  * symbol, and the functions of the loading binary the backend's code calls,
  * forwarded to it (their state must be the loader's).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +18,10 @@
 #define TOVA_NATIVE_BUILD_ID "unknown" /* CMake passes a hash of the native tier's sources */
 #endif
 
-static const wasm_backend_host *host;
+/* The one binary this backend serves: its state (preemption's registry,
+ * the helpers) is per binary, so a second copy of tova_runtime in the
+ * process that finds this same file is refused, and runs interpreted. */
+static const wasm_backend_host *_Atomic host;
 
 bool wasm_native_preempt_init(void) { return host->preempt_init(); }
 bool wasm_native_preempt_active(void) { return host->preempt_active(); }
@@ -46,6 +50,10 @@ const wasm_backend_ops *tova_llvm_backend_open(const wasm_backend_host *h, char 
              TOVA_NATIVE_BUILD_ID, h && h->build_id ? h->build_id : "?");
     return NULL;
   }
-  host = h;
+  const wasm_backend_host *none = NULL;
+  if (!atomic_compare_exchange_strong(&host, &none, h) && none != h) {
+    snprintf(why, len, "it already serves another copy of tova_runtime in this process");
+    return NULL;
+  }
   return &ops;
 }
