@@ -96,6 +96,11 @@ project() {
   fi
   [ "$(cd "$dir" && node_modules/.bin/tova validate "$WORK/empty.wasm")" = ok ] ||
     { echo "pack-test: the tova bin does not work in $name"; exit 1; }
+  # The prebuilt CLI loads the same LLVM backend as the addon.
+  if [ "$EXPECT_NATIVE" = 1 ] && [ "$from" = prebuilds ]; then
+    (cd "$dir" && node_modules/.bin/tova --version | grep -q 'native (LLVM') ||
+      { echo "pack-test: the prebuilt tova CLI lost its native tier in $name"; exit 1; }
+  fi
   echo "$name: passed in $(( $(now) - t )) s"
 }
 

@@ -2,7 +2,8 @@
 // `npm run prebuild`: builds the addon and the CLI for the platform it runs on
 // and puts them where the package looks for prebuilt binaries
 // (lib/prebuilds.js): prebuilds/<platform>-<arch>/tova_runtime.napi[.libc].node
-// with its native tier tova_llvm[.libc].so, and prebuilds/<platform>-<arch>/tova. Run it on each platform to ship, then
+// and prebuilds/<platform>-<arch>/tova, with their native tier (both load it)
+// tova_llvm[.libc].so. Run it on each platform to ship, then
 // `npm pack` / `npm publish` with every platform's prebuilds/ folder in place.
 // The addon is Node-API (version 8), so one file serves every Node >= 12.22
 // and Bun.
@@ -25,23 +26,22 @@ function buildInto(dir, targets, env) {
 // no LLVM where it is installed (a from-source build uses the machine's
 // LLVM 19+ instead). Without LLVM 19 and libzstd.a here, the prebuild is the
 // interpreter alone, and says so (TOVA_PREBUILD_NATIVE=0 asks for that).
+// The CLI is built with the addon: both small, both loading the one LLVM
+// backend file beside them (tova_llvm.<libc>.so) when they first compile.
 let addonDir = 'build-prebuild';
 let native = process.env.TOVA_PREBUILD_NATIVE !== '0' &&
-  buildInto(addonDir, 'tova_addon', { TOVA_NATIVE: 'ON', TOVA_LLVM_STATIC: '1' });
+  buildInto(addonDir, 'tova_addon,tova_cli', { TOVA_NATIVE: 'ON', TOVA_LLVM_STATIC: '1' });
 if (!native) {
   console.error('prebuild: no native tier in this prebuild (needs LLVM 19 static libraries and libzstd.a)');
   addonDir = 'build-prebuild-interp';
-  if (!buildInto(addonDir, 'tova_addon', { TOVA_NATIVE: 'OFF' })) process.exit(1);
+  if (!buildInto(addonDir, 'tova_addon,tova_cli', { TOVA_NATIVE: 'OFF' })) process.exit(1);
 }
-// The CLI stays small: the interpreter alone (the native tier is for the
-// long-running addon; `tova` built from source has it where LLVM is).
-if (!buildInto('build-prebuild-cli', 'tova_cli', { TOVA_NATIVE: 'OFF' })) process.exit(1);
 
 const dir = prebuilds.prebuildDir(root);
 fs.mkdirSync(dir, { recursive: true });
 const outputs = [
   [join(root, addonDir, 'tova_runtime.node'), join(dir, prebuilds.addonFileName())],
-  [join(root, 'build-prebuild-cli', 'tova'), prebuilds.cliPath(root)],
+  [join(root, addonDir, 'tova'), prebuilds.cliPath(root)],
 ];
 // The native tier is a file of its own beside the addon (LLVM, loaded on
 // first use: src/engine/native/backend.h). A stale one from another build
