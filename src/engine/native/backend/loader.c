@@ -94,7 +94,9 @@ static const wasm_backend_ops *try_open(const char *file) {
   if (!o) {
     snprintf(load_why + used, sizeof load_why - used, "%s%s: %s", used ? "; " : "", file,
              open_fn ? why : "not a tova_runtime LLVM backend");
-    dlclose(h);
+    /* A backend that refused stays mapped: LLVM's constructors have run,
+     * and what they registered must not point into unmapped code. */
+    if (!open_fn) dlclose(h);
   }
   return o; /* the library stays loaded for the rest of the process */
 }
