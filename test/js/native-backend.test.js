@@ -35,7 +35,7 @@ function probe(file, env = {}) {
     encoding: 'utf8', timeout: 30000, env: { ...process.env, TOVA_NATIVE_BACKEND: '', ...env },
   });
   if (r.status !== 0) throw new Error(`probe failed (${r.status} ${r.signal}): ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
+  return { ...JSON.parse(r.stdout.trim().split('\n').pop()), stderr: r.stderr };
 }
 
 describe('the LLVM backend file', () => {
@@ -44,6 +44,7 @@ describe('the LLVM backend file', () => {
     const out = probe(addon);
     expect(out.info).toMatch(/^tiers: interp, native \(LLVM \d+\.\d+\.\d+\)/);
     expect(out.fib).toBe(75025);
+    expect(out.stderr).not.toContain('runs in the interpreter only');
   });
 
   test('a copy of the addon alone runs interpreted and says where it looked', () => {
@@ -56,7 +57,14 @@ describe('the LLVM backend file', () => {
       expect(out.info).toContain('tiers: interp (native backend not loaded: no tova_llvm.so beside');
       expect(out.info).toContain(join(dir, 'alone'));
       expect(out.fib).toBe(75025);
+      // said once, on the first compile that could not happen (under the
+      // default tier the process may end before the compiler tries)
+      const said = out.stderr.split('tova_runtime: WebAssembly runs in the interpreter only').length - 1;
+      if (tier === 'native') expect(said).toBe(1);
+      else expect(said).toBeLessThanOrEqual(1);
     }
+    // nothing to say where nothing is compiled
+    expect(probe(copy, { TOVA_TIER: 'interp' }).stderr).not.toContain('runs in the interpreter only');
   });
 
   test('a symlink to the addon finds the backend beside the real file', () => {

@@ -147,11 +147,26 @@ bool wasm_backend_llvm_version(unsigned *major, unsigned *minor, unsigned *patch
   return true;
 }
 
+/* A missing backend makes every program run interpreted, several times
+ * slower than with it: say so once, on the first compile it fails (not for
+ * runtimeInfo or a tier query), rather than leave a silent slowdown. */
+static void warn_once(const char *why) {
+  static atomic_bool warned;
+  if (atomic_exchange(&warned, true)) return;
+  fprintf(stderr,
+          "tova_runtime: WebAssembly runs in the interpreter only, %s; the native tier is the "
+          "file tova_llvm.so, installed beside the addon (docs/install.md)\n",
+          why);
+}
+
 bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
                        const bool *poll_entry, bool internal, const bool *osr, bool wrappers,
                        const void **entries, const void **osr_entries, bool (*stop)(void), char *err,
                        size_t errlen) {
-  if (!wasm_backend_load(err, errlen)) return false;
+  if (!wasm_backend_load(err, errlen)) {
+    warn_once(err);
+    return false;
+  }
   return atomic_load(&ops)->add_unit(j, m, unit, done, poll_entry, internal, osr, wrappers, entries, osr_entries, stop,
                        err, errlen);
 }
