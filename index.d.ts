@@ -189,5 +189,7 @@ export interface WasiOptions {
 export function runWasi(wasm: WasmSource, options?: WasiOptions): Promise<{ exitCode: number; stdout?: Buffer; stderr?: Buffer }>;
 
 /** Which execution tiers this build has and the policy (TOVA_TIER), e.g.
- *  'tiers: interp, native (LLVM 19.1.7); policy interp'. */
+ *  'tiers: interp, native (LLVM 19.1.7); policy interp', or why there is no
+ *  native tier ('tiers: interp (native backend not loaded: ...)'). Loads
+ *  the LLVM backend (tova_llvm.so) if it is not loaded yet. */
 export function runtimeInfo(): string;
