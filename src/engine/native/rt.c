@@ -5,6 +5,9 @@
  * Each helper checks bounds exactly as the interpreter's handler does and
  * traps with the same message.
  */
+#if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
+#define _DARWIN_C_SOURCE /* pthread_get_stackaddr_np is hidden under strict POSIX on macOS */
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>

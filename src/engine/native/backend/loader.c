@@ -10,6 +10,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* dladdr */
 #endif
+#if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
+#define _DARWIN_C_SOURCE /* dladdr is hidden under strict POSIX on macOS */
+#endif
 #include <dlfcn.h>
 #include <stdatomic.h>
 #include <limits.h>
