@@ -91,9 +91,11 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
       bool once = called_once(s, def);
       if (once || native) {
         uint32_t from = once ? first : __atomic_load_n(&s->native_ms[def], __ATOMIC_RELAXED);
-        /* In a small module, a first call still looping OSR_EARLY_MS after
-         * its loops first fired asks at once (tiering.h). */
-        uint64_t wait = once && m->len <= WASM_TIER_AUTO_MAX_BYTES ? WASM_NATIVE_OSR_EARLY_MS : cost;
+        /* In a small module, a first call of a function cheap to compile
+         * still looping OSR_EARLY_MS after its loops first fired asks at
+         * once (tiering.h). */
+        bool early = once && m->len <= WASM_TIER_AUTO_MAX_BYTES && cost <= WASM_NATIVE_OSR_EARLY_MAX_MS;
+        uint64_t wait = early ? WASM_NATIVE_OSR_EARLY_MS : cost;
         if (at >= from && at - from >= wait) wasm_native_queue_osr(s, def);
       }
     }

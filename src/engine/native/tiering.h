@@ -59,10 +59,13 @@ enum { OSR_NONE, OSR_QUEUED, OSR_READY, OSR_FAILED };
  * the module's whole request waits SMALL_GRACE_MS before it may start, so
  * the entry is compiled first (with copies of what it calls: it waits for
  * no other code) and the one long call of a program that calls a heavy
- * function once moves to native code about one compile sooner. A call
- * that ends between the two costs one compile of its function on the
- * compiler thread. */
+ * function once moves to native code about one compile sooner. Only for a
+ * function whose entry is expected to compile within OSR_EARLY_MAX_MS (a
+ * body up to ~550 bytes): a call that ends between OSR_EARLY_MS and then
+ * costs that much of the compiler's time, and delays the module's unit by
+ * as much. */
 #define WASM_NATIVE_OSR_EARLY_MS 2u
+#define WASM_NATIVE_OSR_EARLY_MAX_MS 50u
 #define WASM_NATIVE_SMALL_GRACE_MS 10u
 
 typedef struct native_state {
