@@ -15,12 +15,9 @@ tova_status tova_set_tier(tova_tier tier) {
     /* These need LLVM: a build whose backend cannot be loaded (backend.h)
      * has none, as a build without it. */
     case TOVA_TIER_NATIVE:
-      if (!wasm_backend_load(NULL, 0)) return TOVA_ERR_UNSUPPORTED;
-      wasm_native_set_tier(WASM_TIER_NATIVE);
-      return TOVA_OK;
     case TOVA_TIER_TIERED:
       if (!wasm_backend_load(NULL, 0)) return TOVA_ERR_UNSUPPORTED;
-      wasm_native_set_tier(WASM_TIER_TIERED);
+      wasm_native_set_tier(tier == TOVA_TIER_NATIVE ? WASM_TIER_NATIVE : WASM_TIER_TIERED);
       return TOVA_OK;
     case TOVA_TIER_AUTO: wasm_native_set_tier(WASM_TIER_AUTO); return TOVA_OK;
   }

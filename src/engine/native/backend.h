@@ -48,6 +48,13 @@ bool wasm_backend_llvm_version(unsigned *major, unsigned *minor, unsigned *patch
 
 /* ---- the split backend's interface (loader.c <-> entry.c) ---- */
 
+/* The hash of the native tier's sources and the engine's headers (CMake
+ * passes it to cache.c, loader.c and entry.c): both sides of the split and
+ * the on-disk cache's key. */
+#ifndef TOVA_NATIVE_BUILD_ID
+#define TOVA_NATIVE_BUILD_ID "unknown"
+#endif
+
 /* The one symbol tova_llvm.so exports. */
 #define WASM_BACKEND_OPEN_SYMBOL "tova_llvm_backend_open"
 

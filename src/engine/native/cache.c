@@ -28,9 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef TOVA_NATIVE_BUILD_ID
-#define TOVA_NATIVE_BUILD_ID "unknown" /* CMake passes a hash of the translator's sources */
-#endif
+#include "engine/native/backend.h" /* TOVA_NATIVE_BUILD_ID */
 
 #define MAGIC "TOVAJIT1"
 #define HEADER_BYTES (8 + 16 + 8 + 8)

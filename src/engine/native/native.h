@@ -65,6 +65,9 @@ typedef enum wasm_tier {
  * kernels: tens of milliseconds of LLVM), so its first calls go native
  * soonest; a bigger one compiles function by function as they get hot. */
 #define WASM_TIER_AUTO_MAX_BYTES (16u << 10)
+static inline bool wasm_native_small_module(const tova_module *m) {
+  return m->len <= WASM_TIER_AUTO_MAX_BYTES;
+}
 
 /* The tier policy of this process (TOVA_TIER, read once). */
 wasm_tier wasm_native_tier(void);

@@ -94,7 +94,7 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
         /* In a small module, a first call of a function cheap to compile
          * still looping OSR_EARLY_MS after its loops first fired asks at
          * once (tiering.h). */
-        bool early = once && m->len <= WASM_TIER_AUTO_MAX_BYTES && cost <= WASM_NATIVE_OSR_EARLY_MAX_MS;
+        bool early = once && wasm_native_small_module(m) && cost <= WASM_NATIVE_OSR_EARLY_MAX_MS;
         uint64_t wait = early ? WASM_NATIVE_OSR_EARLY_MS : cost;
         if (at >= from && at - from >= wait) wasm_native_queue_osr(s, def);
       }

@@ -333,8 +333,7 @@ uint64_t wasm_native_osr_early_count(void) {
 static void compile_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   if (__atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_READY) return;
   propagate_failures(s);
-  bool small = s->m->len <= WASM_TIER_AUTO_MAX_BYTES;
-  if (!small) compile_closure(s, def, stop);
+  if (!wasm_native_small_module(s->m)) compile_closure(s, def, stop);
   if (stop && stop()) return;
   uint32_t nd = s->ndefs;
   bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
@@ -481,7 +480,7 @@ void wasm_native_module_compiled(tova_module *m) {
   /* Small modules (Tova's @wasm modules, kernels) compile whole at once, so
    * their first calls go native soonest; `tiered` does so for every module,
    * behind whatever is hot. */
-  if (m->len <= WASM_TIER_AUTO_MAX_BYTES)
+  if (wasm_native_small_module(m))
     wasm_native_queue(m, WASM_NATIVE_ALL, PRIO_HOT, WASM_NATIVE_SMALL_GRACE_MS);
   else if (tier == WASM_TIER_TIERED)
     wasm_native_queue(m, WASM_NATIVE_ALL, PRIO_EAGER, 0);

@@ -14,10 +14,6 @@
 #include "engine/native/native.h"
 #include "engine/native/preempt.h"
 
-#ifndef TOVA_NATIVE_BUILD_ID
-#define TOVA_NATIVE_BUILD_ID "unknown" /* CMake passes a hash of the native tier's sources */
-#endif
-
 /* The one binary this backend serves: its state (preemption's registry,
  * the helpers) is per binary, so a second copy of tova_runtime in the
  * process that finds this same file is refused, and runs interpreted. */

@@ -29,10 +29,6 @@
 #include "engine/native/native.h"
 #include "engine/native/preempt.h"
 
-#ifndef TOVA_NATIVE_BUILD_ID
-#define TOVA_NATIVE_BUILD_ID "unknown" /* CMake passes a hash of the native tier's sources */
-#endif
-
 static const wasm_backend_host host = {
     .build_id = TOVA_NATIVE_BUILD_ID,
     .preempt_init = wasm_native_preempt_init,
@@ -80,13 +76,12 @@ static const char *libc_tag(void) {
 #endif
 }
 
-/* Opens file; NULL with the reason appended to load_why. */
+/* Opens file; NULL with the reason in load_why. */
 static const wasm_backend_ops *try_open(const char *file) {
   void *h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
-  size_t used = strlen(load_why);
   if (!h) {
     const char *e = dlerror();
-    snprintf(load_why + used, sizeof load_why - used, "%s%s", used ? "; " : "", e ? e : file);
+    snprintf(load_why, sizeof load_why, "%s", e ? e : file);
     return NULL;
   }
   wasm_backend_open_fn open_fn;
@@ -95,8 +90,7 @@ static const wasm_backend_ops *try_open(const char *file) {
   char why[256] = "";
   const wasm_backend_ops *o = open_fn ? open_fn(&host, why, sizeof why) : NULL;
   if (!o) {
-    snprintf(load_why + used, sizeof load_why - used, "%s%s: %s", used ? "; " : "", file,
-             open_fn ? why : "not a tova_runtime LLVM backend");
+    snprintf(load_why, sizeof load_why, "%s: %s", file, open_fn ? why : "not a tova_runtime LLVM backend");
     /* A backend that refused stays mapped: LLVM's constructors have run,
      * and what they registered must not point into unmapped code. */
     if (!open_fn) dlclose(h);
