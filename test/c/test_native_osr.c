@@ -264,6 +264,9 @@ static void build(mod *m) {
 /* npad functions never called, 40 additions each (after build's, so the
  * indices above stay): pad 500 makes the module bigger than
  * WASM_TIER_AUTO_MAX_BYTES. */
+/* npad functions of ~160 bytes each after build()'s, and then, when npad
+ * > 0, `padsum`(n): a loop over i < n summing every pad function of i (so
+ * that what it reaches is npad times that size). */
 static void pad(mod *m, uint32_t npad) {
   uint32_t t_ii = mod_type(m, "i", "i");
   wb b = {0};
@@ -276,6 +279,20 @@ static void pad(mod *m, uint32_t npad) {
     mod_func(m, t_ii, "", &b, NULL);
     wb_free(&b);
   }
+  if (!npad) return;
+  /* locals: 0 n, 1 i, 2 sum */
+  while_head(&b, 1, 0, WASM_OP_I32_GE_U);
+  for (uint32_t p = 0; p < npad; p++) {
+    e_get(&b, 1);
+    e_opu(&b, WASM_OP_CALL, F_NEST + 1 + p);
+    e_get(&b, 2);
+    e_op(&b, WASM_OP_I32_ADD);
+    e_set(&b, 2);
+  }
+  while_tail(&b, 1);
+  e_get(&b, 2);
+  mod_func(m, t_ii, "ii", &b, "padsum");
+  wb_free(&b);
 }
 
 /* An instance of build() (and npad padding functions) compiled under
@@ -395,47 +412,66 @@ static void test_entered_loop_stops(void) {
  * milliseconds to compile, so it moves; and the answer is the second call's,
  * which runs native from the start. */
 static void test_long_first_call_moves(void) {
-  inst_t t;
-  if (!make(&t, WASM_TIER_AUTO)) return;
-  tova_exec *ex = tova_exec_new(0);
-  uint64_t before = wasm_native_osr_count(), r1 = 0, r2 = 0;
-  CHECK_EQ_I64(call(ex, &t, "mix", 300000000, &r1, NULL, 0), TOVA_OK);
-  CHECK(wasm_native_osr_count() > before);
-  CHECK_EQ_I64(call(ex, &t, "mix", 300000000, &r2, NULL, 0), TOVA_OK);
-  CHECK_EQ_I64(r1, r2);
-  tova_exec_free(ex);
-  inst_free(&t);
+  for (uint32_t npad = 0; npad <= 500; npad += 500) {
+    inst_t t;
+    if (!make_padded(&t, WASM_TIER_AUTO, npad)) return;
+    tova_exec *ex = tova_exec_new(0);
+    uint64_t before = wasm_native_osr_count(), r1 = 0, r2 = 0;
+    CHECK_EQ_I64(call(ex, &t, "mix", 300000000, &r1, NULL, 0), TOVA_OK);
+    CHECK(wasm_native_osr_count() > before);
+    /* In a big module (not compiled whole), a function's only call moved
+     * to its entry and did not also buy the function's own code (osr.c). */
+    if (npad) CHECK(!wasm_native_func_is_native(t.module, F_MIX + t.module->nimported_funcs));
+    before = wasm_native_osr_count();
+    CHECK_EQ_I64(call(ex, &t, "mix", 300000000, &r2, NULL, 0), TOVA_OK);
+    if (npad) CHECK(wasm_native_osr_count() > before); /* the second call enters the same entry */
+    CHECK_EQ_I64(r1, r2);
+    tova_exec_free(ex);
+    inst_free(&t);
+  }
 }
 
-/* A small module (compiled whole, after a grace: tiering.h) gets the OSR
- * entry of a long first call before any of its own code: the entry needs
- * nothing else compiled (copies of what it calls). A big one compiles the
- * function's closure first and links the entry to it. Asked directly, as
- * the loop hook does (compile_osr), right after the module is made: the
- * whole-module request is still in its grace, and the check after the
- * entry is ready comes before that unit could finish. */
-static void test_small_module_entry_before_its_unit(void) {
-  for (int big = 0; big < 2; big++) {
+/* The OSR entry of a long first call comes before any of the function's
+ * own code when what it would copy is small (tiering.h ENTRY_FIRST_BYTES):
+ * in a small module (compiled whole, after a grace), and in a big one for
+ * a function that reaches little (`mix`). One that reaches much (`padsum`,
+ * which calls 500 functions) has its closure compiled first, and the entry
+ * links to it. Asked directly, as the loop hook does (compile_osr), right
+ * after the module is made: the whole-module request is still in its
+ * grace, and the check after the entry is ready comes before that unit
+ * could finish. Each entry gives the interpreter's answer. */
+static void test_entry_before_its_function(void) {
+  static const struct {
+    uint32_t npad;
+    const char *name;
+    bool first; /* the entry before the function's own code */
+  } cases[] = {{0, "mix", true}, {500, "mix", true}, {500, "padsum", false}};
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     inst_t t;
-    if (!make_padded(&t, WASM_TIER_AUTO, big ? 500 : 0)) return;
-    CHECK_EQ_I64(t.module->len > WASM_TIER_AUTO_MAX_BYTES, big);
-    uint32_t mix = F_MIX + t.module->nimported_funcs;
+    if (!make_padded(&t, WASM_TIER_AUTO, cases[k].npad)) return;
+    CHECK_EQ_I64(t.module->len > WASM_TIER_AUTO_MAX_BYTES, cases[k].npad > 0);
+    tova_func *f = inst_func(&t, cases[k].name);
+    CHECK(f != NULL);
+    uint32_t def = strcmp(cases[k].name, "mix") ? F_NEST + 1 + cases[k].npad : F_MIX;
     uint64_t early = wasm_native_osr_early_count();
-    wasm_native_compile_osr_now(t.module, F_MIX);
-    bool native = wasm_native_func_is_native(t.module, mix);
-    fprintf(stderr, "  %s module: entry %s its function's code\n", big ? "big" : "small",
-            wasm_native_osr_early_count() > early ? "before" : "after");
-    CHECK_EQ_I64(wasm_native_osr_early_count() - early, big ? 0 : 1);
-    CHECK_EQ_I64(native, big); /* big: the closure first */
-    /* and the entry works: mix's answer from a call that moves there */
+    wasm_native_compile_osr_now(t.module, def);
+    bool native = wasm_native_func_is_native(t.module, def + t.module->nimported_funcs);
+    fprintf(stderr, "  %s in a %s module: entry %s its function's code\n", cases[k].name,
+            cases[k].npad ? "big" : "small", wasm_native_osr_early_count() > early ? "before" : "after");
+    CHECK_EQ_I64(wasm_native_osr_early_count() - early, cases[k].first ? 1 : 0);
+    CHECK_EQ_I64(native, !cases[k].first);
+    /* and the code works: the interpreter's answer */
     tova_exec *ex = tova_exec_new(0);
     inst_t ti;
     uint64_t r = 0, want = 0;
-    if (make(&ti, WASM_TIER_INTERP)) {
-      CHECK_EQ_I64(call(ex, &ti, "mix", 5000, &want, NULL, 0), TOVA_OK);
+    if (make_padded(&ti, WASM_TIER_INTERP, cases[k].npad)) {
+      CHECK_EQ_I64(call(ex, &ti, cases[k].name, 5000, &want, NULL, 0), TOVA_OK);
       inst_free(&ti);
     }
-    CHECK_EQ_I64(call(ex, &t, "mix", 5000, &r, NULL, 0), TOVA_OK);
+    uint64_t entered = wasm_native_osr_count();
+    CHECK_EQ_I64(call(ex, &t, cases[k].name, 5000, &r, NULL, 0), TOVA_OK);
+    /* moved to the entry at a loop header, or (function compiled first) native from the start */
+    CHECK_EQ_I64(wasm_native_osr_count() > entered, cases[k].first);
     CHECK_EQ_I64(r, want);
     tova_exec_free(ex);
     inst_free(&t);
@@ -443,7 +479,7 @@ static void test_small_module_entry_before_its_unit(void) {
 }
 
 int main(void) {
-  RUN(test_small_module_entry_before_its_unit);
+  RUN(test_entry_before_its_function);
   RUN(test_same_as_the_interpreter);
   RUN(test_entered_loop_stops);
   RUN(test_long_first_call_moves);

@@ -42,20 +42,39 @@
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static bool init_ok;
 
+/* LLVM options every compile runs with (also part of the cache key).
+ *
+ * -indvars-widen-indvars=false: wasm32 addresses are i32 values zero-extended
+ * to 64 bits, and i32 arithmetic wraps. Compilers for wasm32 (clang's loop
+ * strength reduction) often count a loop's index up from a negative value
+ * to 0 and add a static array's address to it, so the sum wraps. Widening
+ * such an induction variable to i64 keeps that wrap as a mask (an `and`)
+ * on every address in the loop, besides the add; an i32 induction variable
+ * needs neither, since 32-bit operations on x86-64 and arm64 clear the upper
+ * half for free. Measured on a saxpy-shaped loop over two static arrays
+ * (clang -O2 for wasm32): 131 -> 86 ms (Bun 83); CoreMark up to ~5%. */
+static const char llvm_default_args[] = "-indvars-widen-indvars=false";
+
+/* Appends the space-separated words of text (copied into buf) to argv. */
+static int split_args(const char *text, char *buf, size_t cap, const char **argv, int argc, int max) {
+  snprintf(buf, cap, "%s", text);
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, " ", &save); tok && argc < max; tok = strtok_r(NULL, " ", &save))
+    argv[argc++] = tok;
+  return argc;
+}
+
 static void init_llvm(void) {
   init_ok = !LLVMInitializeNativeTarget() && !LLVMInitializeNativeAsmPrinter();
   wasm_native_preempt_init(); /* before any translation: it decides whether loops poll */
-  /* TOVA_NATIVE_LLVM_ARGS: LLVM's own options, for diagnosis (e.g.
-   * "-time-passes"), space-separated. */
+  static char ours[sizeof llvm_default_args], theirs[512];
+  const char *argv[24] = {"tova"};
+  int argc = split_args(llvm_default_args, ours, sizeof ours, argv, 1, 24);
+  /* TOVA_NATIVE_LLVM_ARGS: more of LLVM's own options, for diagnosis (e.g.
+   * "-time-passes"), space-separated; after ours, so they may override them. */
   const char *a = getenv("TOVA_NATIVE_LLVM_ARGS");
-  if (a && *a) {
-    static char buf[512];
-    const char *argv[16] = {"tova"};
-    int argc = 1;
-    snprintf(buf, sizeof buf, "%s", a);
-    for (char *tok = strtok(buf, " "); tok && argc < 16; tok = strtok(NULL, " ")) argv[argc++] = tok;
-    LLVMParseCommandLineOptions(argc, argv, NULL);
-  }
+  if (a && *a) argc = split_args(a, theirs, sizeof theirs, argv, argc, 24);
+  LLVMParseCommandLineOptions(argc, argv, NULL);
 }
 
 static void take_error(LLVMErrorRef e, char *err, size_t errlen, const char *what) {
@@ -95,8 +114,8 @@ static void target_text(const char *triple, char *out, size_t cap) {
   LLVMGetVersion(&major, &minor, &patch);
   char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
   const char *passes = getenv("TOVA_NATIVE_PASSES");
-  snprintf(out, cap, "llvm %u.%u.%u|%s|%s|%s|cg %d|passes %s|%s", major, minor, patch, triple, cpu,
-           features, (int)cg_level(), passes ? passes : "",
+  snprintf(out, cap, "llvm %u.%u.%u|%s|%s|%s|cg %d|passes %s|args %s|%s", major, minor, patch, triple,
+           cpu, features, (int)cg_level(), passes ? passes : "", llvm_default_args,
            wasm_native_preempt_active() ? "signalled" : "polls");
   LLVMDisposeMessage(cpu);
   LLVMDisposeMessage(features);

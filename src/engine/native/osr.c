@@ -11,16 +11,18 @@
  *      expected to take (tiering.h), counted from their first firing, the
  *      function is queued hot (loops are what a call counter cannot see:
  *      CoreMark's benchmarks are each called once per iteration and loop
- *      inside), but not for a one-off loop shorter than its compile;
+ *      inside), but not for a one-off loop shorter than its compile, nor
+ *      for a function's only call (which asks for 2. instead);
  *   2. at later firings, a call that has run interpreted for as long as
  *      the function's OSR entry is expected to take to compile (counted
  *      from the function's switch to native code, after which new calls
  *      run native; or, for a function called only once, from its loops'
  *      first firing: tiering.h) queues that entry (tier.c compile_osr,
- *      translate.h WASM_NATIVE_OSR_FMT, after the function's own code):
- *      compiled only for functions with such a long call. In a small
- *      module, a function called once asks sooner and its entry is
- *      compiled before the module's unit (tiering.h OSR_EARLY_MS);
+ *      translate.h WASM_NATIVE_OSR_FMT): compiled only for functions with
+ *      such a long call, after the function's own code, or before it when
+ *      the function is called once and what it reaches is small
+ *      (tiering.h ENTRY_FIRST_BYTES). In a small module, a function called
+ *      once asks sooner (tiering.h OSR_EARLY_MS);
  *   3. it fires once the entry exists: the call continues there, from this
  *      loop's header, and the interpreter returns its results.
  * Between firings a loop runs WASM_NATIVE_LOOP_RECHECK iterations
@@ -80,15 +82,17 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
                     (uint64_t)m->func_defs[def].body_len * WASM_NATIVE_OSR_PER_KB_MS / 1024;
     /* Its loops have run as long as compiling it would take: hot (the same
      * ski rental as below, so a one-off loop at start-up does not buy a
-     * compile). */
-    if (!native && at >= first && at - first >= cost) wasm_native_queue_hot(s, def);
+     * compile). Not for its only call: that one asks for its entry below
+     * by then, which compiles the function first only where it must
+     * (tier.c entry_first); its own code waits for a second call. */
+    bool once = called_once(s, def);
+    if (!native && !once && at >= first && at - first >= cost) wasm_native_queue_hot(s, def);
     if (os == OSR_NONE) {
       /* The call running here has run interpreted at least since the
        * function's loops first fired, if it is the function's only call,
        * or since the switch, if it started before it. Worth an entry (the
        * request compiles the function first if need be) once that is as
        * long as the entry takes to compile (tiering.h). */
-      bool once = called_once(s, def);
       if (once || native) {
         uint32_t from = once ? first : __atomic_load_n(&s->native_ms[def], __ATOMIC_RELAXED);
         /* In a small module, a first call of a function cheap to compile

@@ -324,16 +324,37 @@ uint64_t wasm_native_osr_early_count(void) {
   return __atomic_load_n(&osr_before_own_code, __ATOMIC_RELAXED);
 }
 
+/* Whether def's OSR entry may be compiled before def's own code
+ * (compile_lock held): in a small module, or when what it would copy (the
+ * code def reaches that is not compiled yet, def included) is at most
+ * WASM_NATIVE_ENTRY_FIRST_BYTES (tiering.h). */
+static bool entry_first(native_state *s, uint32_t def) {
+  if (wasm_native_small_module(s->m)) return true;
+  uint32_t nd = s->ndefs;
+  uint32_t *order = malloc(((size_t)nd + 1) * 3 * sizeof *order);
+  uint8_t *mark = calloc(nd + 1, 1);
+  size_t bytes = SIZE_MAX;
+  if (order && mark) {
+    uint32_t n = closure(s, def, order, mark, order + nd + 1, order + 2 * ((size_t)nd + 1));
+    bytes = 0;
+    for (uint32_t i = 0; i < n; i++) bytes += s->m->func_defs[order[i]].body_len;
+  }
+  free(order);
+  free(mark);
+  return bytes <= WASM_NATIVE_ENTRY_FIRST_BYTES;
+}
+
 /* def's OSR entry (compile_lock held): one unit with the entry and copies
  * of what it calls that no unit can link to (functions of units made
- * internal, or not compiled yet), linked to the rest. In a big module,
- * after def's own code (its closure is then native and mostly linkable:
- * few copies); in a small one at once (tiering.h: the entry of a long
- * first call goes before the module's unit; copies are few bytes there). */
+ * internal, or not compiled yet), linked to the rest. At once when
+ * entry_first (tiering.h: a long first call moves to native code one
+ * compile sooner, and def's own code waits for a second call); else after
+ * def's own code and what it calls (then native and mostly linkable: few
+ * copies). */
 static void compile_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   if (__atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_READY) return;
   propagate_failures(s);
-  if (!wasm_native_small_module(s->m)) compile_closure(s, def, stop);
+  if (!entry_first(s, def)) compile_closure(s, def, stop);
   if (stop && stop()) return;
   uint32_t nd = s->ndefs;
   bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
@@ -349,7 +370,7 @@ static void compile_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
     for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1] && ok; k++) {
       uint32_t c = s->cg_edges[k];
       if (unit[c] || done[c]) continue;
-      /* def's closure is native (big module) or native or compilable (small) */
+      /* def's closure is native (compiled first) or native or compilable (entry_first) */
       ok = s->status[c] == ST_NATIVE || pending(s, c);
       if (s->status[c] == ST_NATIVE && s->linkable[c]) done[c] = true;
       else unit[c] = true, stack[sp++] = c;

@@ -67,6 +67,16 @@ enum { OSR_NONE, OSR_QUEUED, OSR_READY, OSR_FAILED };
 #define WASM_NATIVE_OSR_EARLY_MS 2u
 #define WASM_NATIVE_OSR_EARLY_MAX_MS 50u
 #define WASM_NATIVE_SMALL_GRACE_MS 10u
+/* In any module, the entry of a function called once is compiled before the
+ * function's own code (with copies of what it calls) when that code, with
+ * what it reaches that is not compiled yet, is at most this many bytes: the
+ * one long call moves to native code after one compile, not two (a 1 KB
+ * simulation loop calling a 1.3 KB initialiser, as a fresh process's first
+ * call: native after 150 ms instead of 326), and the function's own code is
+ * compiled only if it is called again (its call counter). A bigger closure
+ * (a program's main loop reaching most of it) is compiled first, and the
+ * entry links to it, so that no compile holds a whole program's copies. */
+#define WASM_NATIVE_ENTRY_FIRST_BYTES WASM_TIER_AUTO_MAX_BYTES
 
 typedef struct native_state {
   tova_module *m;
