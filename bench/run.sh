@@ -79,6 +79,8 @@ say "Concurrency: bun bench/concurrency.js"
 bounded "$LIMIT" "$BUN" bench/concurrency.js || status=1
 say "Start-up: whole short processes with and without tova_runtime: bun bench/startup.js"
 bounded "$LIMIT" "$BUN" bench/startup.js || status=1
+say "C kernels no other benchmark has (clang for wasm32) beside Bun and gcc -O2: bun bench/kernels.js"
+bounded "$LIMIT" "$BUN" bench/kernels.js || status=1
 if [ -f bench/tasks-channels.js ]; then
   say "Tasks and channels: bun bench/tasks-channels.js"
   bounded "$LIMIT" "$BUN" bench/tasks-channels.js || status=1

@@ -51,6 +51,9 @@ bash test/programs/run.sh
 step "CoreMark correctness under tova, Node and Bun"
 bash bench/coremark.sh --check
 
+step "C kernels (bench/kernels): tova, Bun's WebAssembly and gcc -O2 give the same answers"
+BENCH_QUICK=1 BENCH_RUNS=1 node_modules/.bin/bun bench/kernels.js
+
 step "Bun tests"
 node_modules/.bin/bun test test/js
 
