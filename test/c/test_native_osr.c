@@ -453,6 +453,9 @@ static void test_entry_before_its_function(void) {
     tova_func *f = inst_func(&t, cases[k].name);
     CHECK(f != NULL);
     uint32_t def = strcmp(cases[k].name, "mix") ? F_NEST + 1 + cases[k].npad : F_MIX;
+    /* the loop hook asks early for a first call of a function that reaches little (osr.c) */
+    CHECK(t.module->native != NULL);
+    if (t.module->native) CHECK_EQ_I64(wasm_native_reaches_little(t.module->native, def), cases[k].first);
     uint64_t early = wasm_native_osr_early_count();
     wasm_native_compile_osr_now(t.module, def);
     bool native = wasm_native_func_is_native(t.module, def + t.module->nimported_funcs);

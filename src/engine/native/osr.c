@@ -95,10 +95,11 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
        * long as the entry takes to compile (tiering.h). */
       if (once || native) {
         uint32_t from = once ? first : __atomic_load_n(&s->native_ms[def], __ATOMIC_RELAXED);
-        /* In a small module, a first call of a function cheap to compile
-         * still looping OSR_EARLY_MS after its loops first fired asks at
-         * once (tiering.h). */
-        bool early = once && wasm_native_small_module(m) && cost <= WASM_NATIVE_OSR_EARLY_MAX_MS;
+        /* A first call of a function cheap to compile that reaches little
+         * (in a small module, everything does), still looping OSR_EARLY_MS
+         * after its loops first fired, asks at once (tiering.h). */
+        bool early = once && cost <= WASM_NATIVE_OSR_EARLY_MAX_MS &&
+                     (wasm_native_small_module(m) || wasm_native_reaches_little(s, def));
         uint64_t wait = early ? WASM_NATIVE_OSR_EARLY_MS : cost;
         if (at >= from && at - from >= wait) wasm_native_queue_osr(s, def);
       }

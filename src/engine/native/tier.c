@@ -106,6 +106,7 @@ static void state_free(native_state *s) {
   free(s->called_twice);
   free(s->osr_status);
   free(s->osr_entries);
+  free(s->reach);
   free(s);
 }
 
@@ -145,7 +146,8 @@ static native_state *state_get(tova_module *m) {
   s->called_twice = calloc(ndefs + 1, sizeof *s->called_twice);
   s->osr_status = calloc(ndefs + 1, 1);
   s->osr_entries = calloc(ndefs + 1, sizeof *s->osr_entries);
-  if (!s->eligible || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
+  s->reach = calloc(ndefs + 1, 1);
+  if (!s->reach || !s->eligible || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
       !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !wasm_native_callgraph(m, s->eligible, &s->cg_start, &s->cg_edges)) {
     state_free(s);
     return NULL;
@@ -322,6 +324,35 @@ static uint64_t osr_before_own_code; /* wasm_native_osr_early_count */
 
 uint64_t wasm_native_osr_early_count(void) {
   return __atomic_load_n(&osr_before_own_code, __ATOMIC_RELAXED);
+}
+
+bool wasm_native_reaches_little(native_state *s, uint32_t def) {
+  uint8_t known = __atomic_load_n(&s->reach[def], __ATOMIC_RELAXED);
+  if (known) return known == 1;
+  uint32_t nd = s->ndefs, sp = 0;
+  uint8_t *mark = calloc(nd + 1, 1);
+  uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
+  if (!mark || !stack) {
+    free(mark);
+    free(stack);
+    return false; /* unknown: the cautious answer, not kept */
+  }
+  size_t bytes = 0;
+  mark[def] = 1;
+  stack[sp++] = def;
+  while (sp && bytes <= WASM_NATIVE_ENTRY_FIRST_BYTES) {
+    uint32_t v = stack[--sp];
+    bytes += s->m->func_defs[v].body_len;
+    for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
+      uint32_t c = s->cg_edges[k];
+      if (!mark[c]) mark[c] = 1, stack[sp++] = c;
+    }
+  }
+  free(mark);
+  free(stack);
+  bool little = bytes <= WASM_NATIVE_ENTRY_FIRST_BYTES;
+  __atomic_store_n(&s->reach[def], little ? 1 : 2, __ATOMIC_RELAXED);
+  return little;
 }
 
 /* Whether def's OSR entry may be compiled before def's own code

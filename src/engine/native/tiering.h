@@ -53,17 +53,19 @@ enum { OSR_NONE, OSR_QUEUED, OSR_READY, OSR_FAILED };
  * machine's rate for optimising and generating code. */
 #define WASM_NATIVE_OSR_BASE_MS 5u
 #define WASM_NATIVE_OSR_PER_KB_MS 80u
-/* Except in a small module (up to WASM_TIER_AUTO_MAX_BYTES, compiled whole
- * anyway: Tova's @wasm modules): there a function called once whose loops
- * still run OSR_EARLY_MS after they first fired queues its entry then, and
- * the module's whole request waits SMALL_GRACE_MS before it may start, so
- * the entry is compiled first (with copies of what it calls: it waits for
- * no other code) and the one long call of a program that calls a heavy
- * function once moves to native code about one compile sooner. Only for a
- * function whose entry is expected to compile within OSR_EARLY_MAX_MS (a
- * body up to ~550 bytes): a call that ends between OSR_EARLY_MS and then
- * costs that much of the compiler's time, and delays the module's unit by
- * as much. */
+/* Except for a function called once that reaches little: in a small
+ * module (up to WASM_TIER_AUTO_MAX_BYTES, compiled whole anyway: Tova's
+ * @wasm modules), or one whose calls reach at most ENTRY_FIRST_BYTES of code
+ * (below) in a big one. If its loops still run OSR_EARLY_MS after they
+ * first fired, it queues its entry then (and a small module's whole request
+ * waits SMALL_GRACE_MS before it may start), so the entry is compiled first
+ * (with copies of what it calls: it waits for no other code) and the one
+ * long call of a program that calls a heavy function once moves to native
+ * code sooner by the ski rental's wait, and in a small module by one
+ * compile. Only for a function whose entry is expected to compile within
+ * OSR_EARLY_MAX_MS (a body up to ~550 bytes): a call that ends between
+ * OSR_EARLY_MS and then costs that much of the compiler's time, and delays
+ * what is queued behind it by as much. */
 #define WASM_NATIVE_OSR_EARLY_MS 2u
 #define WASM_NATIVE_OSR_EARLY_MAX_MS 50u
 #define WASM_NATIVE_SMALL_GRACE_MS 10u
@@ -98,6 +100,7 @@ typedef struct native_state {
   uint32_t *orig_ncells;
   bool osr_test;       /* compiled under WASM_TIER_OSR (native.h): set before any call */
   bool *linkable;      /* per def: native in a unit later units may call (not internal) */
+  uint8_t *reach;      /* per def: wasm_native_reaches_little's answer (0 not asked yet, 1 yes, 2 no) */
   uint32_t *native_ms; /* per def: when it went native, ms after made_ms (written before its cells) */
   uint32_t *loop_ms;   /* per def: 1 + when a loop counter of it first fired (0: not yet) */
   bool *called_twice;  /* per def: its call counter has fired (compiler.c; atomics) */
@@ -111,6 +114,11 @@ typedef struct native_state {
 #define WASM_NATIVE_ALL UINT32_MAX
 void wasm_native_compile_request(tova_module *m, uint32_t def, bool (*stop)(void));
 
+/* tier.c: whether everything def reaches through calls, def included, is
+ * at most WASM_NATIVE_ENTRY_FIRST_BYTES of code, compiled or not (so that
+ * its entry goes first whenever it is asked for). The call graph is fixed
+ * when the state is made, so any thread may ask; the answer is kept. */
+bool wasm_native_reaches_little(native_state *s, uint32_t def);
 /* compiler.c: queue a request (retains m). prio: higher first; it may not
  * start before grace_ms have passed. */
 enum { PRIO_WARM = 0, PRIO_EAGER = 1, PRIO_HOT = 2 };
