@@ -355,24 +355,12 @@ bool wasm_native_reaches_little(native_state *s, uint32_t def) {
   return little;
 }
 
-/* Whether def's OSR entry may be compiled before def's own code
- * (compile_lock held): in a small module, or when what it would copy (the
- * code def reaches that is not compiled yet, def included) is at most
- * WASM_NATIVE_ENTRY_FIRST_BYTES (tiering.h). */
+/* Whether def's OSR entry may be compiled before def's own code: in a
+ * small module, or when def reaches little (tiering.h ENTRY_FIRST_BYTES;
+ * counted whether compiled or not, so the loop hook's early request and
+ * this agree). */
 static bool entry_first(native_state *s, uint32_t def) {
-  if (wasm_native_small_module(s->m)) return true;
-  uint32_t nd = s->ndefs;
-  uint32_t *order = malloc(((size_t)nd + 1) * 3 * sizeof *order);
-  uint8_t *mark = calloc(nd + 1, 1);
-  size_t bytes = SIZE_MAX;
-  if (order && mark) {
-    uint32_t n = closure(s, def, order, mark, order + nd + 1, order + 2 * ((size_t)nd + 1));
-    bytes = 0;
-    for (uint32_t i = 0; i < n; i++) bytes += s->m->func_defs[order[i]].body_len;
-  }
-  free(order);
-  free(mark);
-  return bytes <= WASM_NATIVE_ENTRY_FIRST_BYTES;
+  return wasm_native_small_module(s->m) || wasm_native_reaches_little(s, def);
 }
 
 /* def's OSR entry (compile_lock held): one unit with the entry and copies
