@@ -43,16 +43,19 @@ enum { OSR_NONE, OSR_QUEUED, OSR_READY, OSR_FAILED };
  * between them cost nothing measurable. */
 #define WASM_NATIVE_LOOP_FIRST 1000u
 #define WASM_NATIVE_LOOP_RECHECK 1000u
-/* An OSR entry costs about as much LLVM as its function did (CoreMark's
- * core_bench_list: 76 ms for its ~1 KB body), while an interpreted call may
- * be nearly done. So an entry is queued only once the call has run
- * interpreted as long as the entry is expected to take to compile (ski
- * rental: never more than twice the better choice's cost), counted from
- * the function's switch to native code, or for a function called once only,
- * from its loops' first firing: BASE + PER_KB per KB of the body, this
- * machine's rate for optimising and generating code. */
-#define WASM_NATIVE_OSR_BASE_MS 5u
-#define WASM_NATIVE_OSR_PER_KB_MS 80u
+/* An OSR entry costs about as much LLVM as its function did, while an
+ * interpreted call may be nearly done. So an entry is queued only once the
+ * call has run interpreted as long as the entry is expected to take to
+ * compile (ski rental: never more than twice the better choice's cost),
+ * counted from the function's switch to native code, or for a function
+ * called once only, from its loops' first firing: BASE + PER_KB per KB of
+ * the body. This machine's rate with jit.c's pipeline is about 10 ms + 25
+ * ms per KB (bench/kernels' entries: sha's 709-byte body 37 ms, nbody's
+ * 1017 bytes with a 1.3 KB callee 92 ms; CoreMark's 16 KB unit 368 ms);
+ * the estimate leaves a margin for slower machines and for the copies an
+ * entry compiles. (It was 5 + 80 per KB under LLVM's O2 pipeline.) */
+#define WASM_NATIVE_OSR_BASE_MS 10u
+#define WASM_NATIVE_OSR_PER_KB_MS 40u
 /* Except for a function called once that reaches little: in a small
  * module (up to WASM_TIER_AUTO_MAX_BYTES, compiled whole anyway: Tova's
  * @wasm modules), or one whose calls reach at most ENTRY_FIRST_BYTES of code
@@ -63,7 +66,7 @@ enum { OSR_NONE, OSR_QUEUED, OSR_READY, OSR_FAILED };
  * long call of a program that calls a heavy function once moves to native
  * code sooner by the ski rental's wait, and in a small module by one
  * compile. Only for a function whose entry is expected to compile within
- * OSR_EARLY_MAX_MS (a body up to ~550 bytes): a call that ends between
+ * OSR_EARLY_MAX_MS (a body up to 1 KB): a call that ends between
  * OSR_EARLY_MS and then costs that much of the compiler's time, and delays
  * what is queued behind it by as much. */
 #define WASM_NATIVE_OSR_EARLY_MS 2u
