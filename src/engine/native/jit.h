@@ -13,7 +13,7 @@ typedef struct wasm_jit {
   uint32_t nranges, cap_ranges;
 } wasm_jit;
 
-/* Translate, verify, optimise (O2) and compile the functions with unit[def]
+/* Translate, verify, optimise (jit.c's pipeline) and compile the functions with unit[def]
  * set, which may call those with done[def] set (earlier units of this jit;
  * done may be NULL). poll_entry: see wasm_native_translate. With wrappers,
  * entries[def] receives each one's entry wrapper; osr_entries[def] the OSR

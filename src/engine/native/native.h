@@ -22,7 +22,7 @@
  * Diagnostics (environment): TOVA_NATIVE_DEBUG=1 prints each compile unit
  * (its functions, the time of each phase) or why it stayed interpreted; TOVA_NATIVE_DUMP=1
  * prints the IR before and after optimisation; TOVA_NATIVE_PASSES overrides
- * the "default<O2>" pipeline and TOVA_NATIVE_CG=0..3 the code generation
+ * the pipeline (jit.c) and TOVA_NATIVE_CG=0..3 the code generation
  * level (for measuring compile time against code speed); TOVA_NATIVE_PERFMAP=1
  * writes /tmp/perf-<pid>.map for profilers (perfmap.h); TOVA_NATIVE_PREEMPT=poll
  * makes native loops poll the interrupt flag instead of being stopped by a

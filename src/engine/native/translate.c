@@ -4,7 +4,7 @@
  * value stack and a control stack.
  *
  * - Values: i32/i64/f32/f64 as LLVM's types, references as `ptr`.
- * - Locals: allocas in the entry block, promoted to SSA by mem2reg (O2).
+ * - Locals: allocas in the entry block, promoted to SSA by the pipeline's sroa.
  * - Control: block/if end in a basic block whose phis receive the results of
  *   every branch to it; a loop's header has phis for its parameters. After
  *   br/return/unreachable the code is dead until the matching else/end: only
