@@ -51,8 +51,9 @@ static bool init_ok;
  * such an induction variable to i64 keeps that wrap as a mask (an `and`)
  * on every address in the loop, besides the add; an i32 induction variable
  * needs neither, since 32-bit operations on x86-64 and arm64 clear the upper
- * half for free. Measured on a saxpy-shaped loop over two static arrays
- * (clang -O2 for wasm32): 131 -> 86 ms (Bun 83); CoreMark up to ~5%. */
+ * half for free. Measured (`BENCH_ONLY=saxpy bun bench/kernels.js`, and
+ * interleaved runs with the option turned back on): saxpy, two static f32
+ * arrays, warm 128 -> 82 ms (Bun 83); CoreMark best 24.6K -> 26.3K. */
 static const char llvm_default_args[] = "-indvars-widen-indvars=false";
 
 /* Appends the space-separated words of text (copied into buf) to argv. */
@@ -117,8 +118,8 @@ static LLVMTargetMachineRef host_machine(const char *triple, char *err, size_t e
  * of everything) took 80% of a unit's optimisation time and bought nothing
  * measurable. Measured here (TOVA_NATIVE_PASSES=default<O2> for the old
  * pipeline; docs/native-tier.md has the table): CoreMark's 16 KB unit
- * optimised in 116 ms instead of 420 (the whole compile 368 ms instead of
- * 669), and CoreMark 26.1-27.3K iterations/s against 24.9-25.9K in
+ * optimised in 117 ms instead of 420 (the whole compile 368 ms instead of
+ * 669), and CoreMark 25.0-26.4K iterations/s against 24.1-25.3K in
  * interleaved runs; bench/kernels' module 2.2x faster to compile, its twelve
  * kernels and bench/wasm's within noise of O2's code (fib and vm faster,
  * sum_sq_mod ~5% slower). tailcallelim keeps fib's accumulator recursion

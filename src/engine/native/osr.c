@@ -84,7 +84,7 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
      * ski rental as below, so a one-off loop at start-up does not buy a
      * compile). Not for its only call: that one asks for its entry below
      * by then, which compiles the function first only where it must
-     * (tier.c entry_first); its own code waits for a second call. */
+     * (wasm_native_entry_first); its own code waits for a second call. */
     bool once = called_once(s, def);
     if (!native && !once && at >= first && at - first >= cost) wasm_native_queue_hot(s, def);
     if (os == OSR_NONE) {
@@ -96,10 +96,9 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
       if (once || native) {
         uint32_t from = once ? first : __atomic_load_n(&s->native_ms[def], __ATOMIC_RELAXED);
         /* A first call of a function cheap to compile that reaches little
-         * (in a small module, everything does), still looping OSR_EARLY_MS
+         * (tier.c: its entry goes first), still looping OSR_EARLY_MS
          * after its loops first fired, asks at once (tiering.h). */
-        bool early = once && cost <= WASM_NATIVE_OSR_EARLY_MAX_MS &&
-                     (wasm_native_small_module(m) || wasm_native_reaches_little(s, def));
+        bool early = once && cost <= WASM_NATIVE_OSR_EARLY_MAX_MS && wasm_native_entry_first(s, def);
         uint64_t wait = early ? WASM_NATIVE_OSR_EARLY_MS : cost;
         if (at >= from && at - from >= wait) wasm_native_queue_osr(s, def);
       }

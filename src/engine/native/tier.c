@@ -355,25 +355,21 @@ bool wasm_native_reaches_little(native_state *s, uint32_t def) {
   return little;
 }
 
-/* Whether def's OSR entry may be compiled before def's own code: in a
- * small module, or when def reaches little (tiering.h ENTRY_FIRST_BYTES;
- * counted whether compiled or not, so the loop hook's early request and
- * this agree). */
-static bool entry_first(native_state *s, uint32_t def) {
+bool wasm_native_entry_first(native_state *s, uint32_t def) {
   return wasm_native_small_module(s->m) || wasm_native_reaches_little(s, def);
 }
 
 /* def's OSR entry (compile_lock held): one unit with the entry and copies
  * of what it calls that no unit can link to (functions of units made
  * internal, or not compiled yet), linked to the rest. At once when
- * entry_first (tiering.h: a long first call moves to native code one
+ * wasm_native_entry_first (tiering.h: a long first call moves to native code one
  * compile sooner, and def's own code waits for a second call); else after
  * def's own code and what it calls (then native and mostly linkable: few
  * copies). */
 static void compile_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   if (__atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_READY) return;
   propagate_failures(s);
-  if (!entry_first(s, def)) compile_closure(s, def, stop);
+  if (!wasm_native_entry_first(s, def)) compile_closure(s, def, stop);
   if (stop && stop()) return;
   uint32_t nd = s->ndefs;
   bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
@@ -389,7 +385,7 @@ static void compile_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
     for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1] && ok; k++) {
       uint32_t c = s->cg_edges[k];
       if (unit[c] || done[c]) continue;
-      /* def's closure is native (compiled first) or native or compilable (entry_first) */
+      /* def's closure is native (compiled first) or native or compilable (entry first) */
       ok = s->status[c] == ST_NATIVE || pending(s, c);
       if (s->status[c] == ST_NATIVE && s->linkable[c]) done[c] = true;
       else unit[c] = true, stack[sp++] = c;

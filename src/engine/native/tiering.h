@@ -74,7 +74,7 @@ enum { OSR_NONE, OSR_QUEUED, OSR_READY, OSR_FAILED };
 #define WASM_NATIVE_SMALL_GRACE_MS 10u
 /* In any module, the entry of a function called once is compiled before the
  * function's own code (with copies of what it calls) when that code, with
- * what it reaches that is not compiled yet, is at most this many bytes: the
+ * everything it reaches (compiled or not), is at most this many bytes: the
  * one long call moves to native code after one compile, not two (a 1 KB
  * simulation loop calling a 1.3 KB initialiser, as a fresh process's first
  * call: native after 150 ms instead of 326), and the function's own code is
@@ -122,6 +122,10 @@ void wasm_native_compile_request(tova_module *m, uint32_t def, bool (*stop)(void
  * its entry goes first whenever it is asked for). The call graph is fixed
  * when the state is made, so any thread may ask; the answer is kept. */
 bool wasm_native_reaches_little(native_state *s, uint32_t def);
+/* tier.c: whether def's OSR entry goes before def's own code: in a small
+ * module, or when def reaches little. Asked by the loop hook (whether to ask
+ * early, osr.c) and by the compiler (compile_osr), which so agree. */
+bool wasm_native_entry_first(native_state *s, uint32_t def);
 /* compiler.c: queue a request (retains m). prio: higher first; it may not
  * start before grace_ms have passed. */
 enum { PRIO_WARM = 0, PRIO_EAGER = 1, PRIO_HOT = 2 };
