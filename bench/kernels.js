@@ -139,23 +139,18 @@ function main() {
     rows.push([`${name}(${n})`, `${cols.tova.first.toFixed(1)} ms`, `${cols.js.first.toFixed(1)} ms`,
       `${cols.tova.warm.toFixed(1)} ms`, `${cols.js.warm.toFixed(1)} ms`, `${Number(nms).toFixed(1)} ms`,
       `${(cols.tova.warm / cols.js.warm).toFixed(2)}x`, bad.length ? `WRONG ${bad.join(', ')} (native ${expect})` : `ok ${expect}`]);
-    printRows(head, rows, true);
+    process.stderr.write(`  done: ${rows[rows.length - 1].join('  ')}\n`); // progress
   }
-  printRows(head, rows, false);
+  printRows(head, rows);
   if (wrong) {
     console.log(`${wrong} kernel(s) gave a wrong answer`);
     process.exitCode = 1;
   }
 }
 
-// The table so far (progress: the last row only) or in full.
-function printRows(head, rows, progress) {
+function printRows(head, rows) {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (cols) => cols.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
-  if (progress) {
-    process.stderr.write(`  done: ${rows[rows.length - 1].join('  ')}\n`);
-    return;
-  }
   console.log(fmt(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows) console.log(fmt(r));
