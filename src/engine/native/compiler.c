@@ -186,7 +186,7 @@ void wasm_native_queue_osr(native_state *s, uint32_t d) {
                                    __ATOMIC_ACQUIRE))
     return;
   tova_plat_mutex_lock(&q_lock);
-  bool ok = push_locked(s->m, d | WASM_NATIVE_OSR_REQ, PRIO_HOT, 0);
+  bool ok = push_locked(s->m, d | WASM_NATIVE_OSR_REQ, PRIO_OSR, 0);
   tova_plat_mutex_unlock(&q_lock);
   if (!ok) __atomic_store_n(&s->osr_status[d], OSR_FAILED, __ATOMIC_RELEASE);
 }

@@ -21,8 +21,8 @@
  *      translate.h WASM_NATIVE_OSR_FMT): compiled only for functions with
  *      such a long call, after the function's own code, or before it when
  *      the function is called once and what it reaches is small
- *      (tiering.h ENTRY_FIRST_BYTES). In a small module, a function called
- *      once asks sooner (tiering.h OSR_EARLY_MS);
+ *      (tiering.h ENTRY_FIRST_BYTES). A function called once whose entry
+ *      goes first asks sooner (tiering.h OSR_EARLY_*);
  *   3. it fires once the entry exists: the call continues there, from this
  *      loop's header, and the interpreter returns its results.
  * Between firings a loop runs WASM_NATIVE_LOOP_RECHECK iterations
@@ -96,10 +96,12 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
       if (once || native) {
         uint32_t from = once ? first : __atomic_load_n(&s->native_ms[def], __ATOMIC_RELAXED);
         /* A first call of a function cheap to compile that reaches little
-         * (tier.c: its entry goes first), still looping OSR_EARLY_MS
-         * after its loops first fired, asks at once (tiering.h). */
+         * (tier.c: its entry goes first) asks after a sixteenth of the
+         * estimate, at least OSR_EARLY_MS (tiering.h). */
         bool early = once && cost <= WASM_NATIVE_OSR_EARLY_MAX_MS && wasm_native_entry_first(s, def);
-        uint64_t wait = early ? WASM_NATIVE_OSR_EARLY_MS : cost;
+        uint64_t wait = cost;
+        if (early) wait = cost / WASM_NATIVE_OSR_EARLY_DIV;
+        if (early && wait < WASM_NATIVE_OSR_EARLY_MS) wait = WASM_NATIVE_OSR_EARLY_MS;
         if (at >= from && at - from >= wait) wasm_native_queue_osr(s, def);
       }
     }

@@ -59,18 +59,25 @@ enum { OSR_NONE, OSR_QUEUED, OSR_READY, OSR_FAILED };
 /* Except for a function called once that reaches little: in a small
  * module (up to WASM_TIER_AUTO_MAX_BYTES, compiled whole anyway: Tova's
  * @wasm modules), or one whose calls reach at most ENTRY_FIRST_BYTES of code
- * (below) in a big one. If its loops still run OSR_EARLY_MS after they
- * first fired, it queues its entry then (and a small module's whole request
- * waits SMALL_GRACE_MS before it may start), so the entry is compiled first
- * (with copies of what it calls: it waits for no other code) and the one
- * long call of a program that calls a heavy function once moves to native
- * code sooner by the ski rental's wait, and in a small module by one
- * compile. Only for a function whose entry is expected to compile within
- * OSR_EARLY_MAX_MS (a body up to 1 KB): a call that ends between
- * OSR_EARLY_MS and then costs that much of the compiler's time, and delays
- * what is queued behind it by as much. */
+ * (below) in a big one. If its loops still run a sixteenth of that estimate
+ * (EARLY_DIV), at least OSR_EARLY_MS, after they first fired, it queues its
+ * entry then (and a small module's whole request waits SMALL_GRACE_MS
+ * before it may start), so the entry is compiled first (with copies of what
+ * it calls: it waits for no other code) and the one long call of a program
+ * that calls a heavy function once moves to native code sooner by most of
+ * the ski rental's wait, and in a small module by one compile. The compile
+ * runs on the compiler thread, not in the call's way, so asking early costs
+ * the call nothing; what it risks is the compiler's time: a call that ends
+ * just after asking leaves up to sixteen times its interpreted time of
+ * compiling. Hence only for a function whose entry is expected to compile
+ * within OSR_EARLY_MAX_MS (a body up to ~4.7 KB). Measured (bench/kernels,
+ * first calls, interleaved with the earlier rule of 2 ms for bodies up to
+ * 1 KB only): spectral norm's 1.5 KB kernel 227 -> 184 ms, the others
+ * within noise (their bodies were under 1 KB, or their time is the
+ * compile's). */
 #define WASM_NATIVE_OSR_EARLY_MS 2u
-#define WASM_NATIVE_OSR_EARLY_MAX_MS 50u
+#define WASM_NATIVE_OSR_EARLY_MAX_MS 200u
+#define WASM_NATIVE_OSR_EARLY_DIV 16u
 #define WASM_NATIVE_SMALL_GRACE_MS 10u
 /* In any module, the entry of a function called once is compiled before the
  * function's own code (with copies of what it calls) when that code, with
@@ -127,8 +134,15 @@ bool wasm_native_reaches_little(native_state *s, uint32_t def);
  * early, osr.c) and by the compiler (compile_osr), which so agree. */
 bool wasm_native_entry_first(native_state *s, uint32_t def);
 /* compiler.c: queue a request (retains m). prio: higher first; it may not
- * start before grace_ms have passed. */
-enum { PRIO_WARM = 0, PRIO_EAGER = 1, PRIO_HOT = 2 };
+ * start before grace_ms have passed. An OSR entry goes before hot code: a
+ * call runs interpreted until its entry exists, while a hot function's code
+ * serves calls yet to come, and an entry compiled first copies what it
+ * calls anyway. (bench/kernels' fannkuch: its 1.3 KB helper turned hot a
+ * moment before the only call asked for its entry; the entry now goes
+ * first, with a copy of the helper, and is ready no sooner than the two
+ * compiles one after the other were, since the copy is inlined into it:
+ * the order matters where the hot code is big and the entry small.) */
+enum { PRIO_WARM = 0, PRIO_EAGER = 1, PRIO_HOT = 2, PRIO_OSR = 3 };
 void wasm_native_queue(tova_module *m, uint32_t def, int prio, uint32_t grace_ms);
 /* compiler.c: queue def hot at once (a loop counter fired), or raise it. */
 void wasm_native_queue_hot(native_state *s, uint32_t def);
