@@ -47,6 +47,15 @@ ctest --test-dir build-nollvm --output-on-failure -j"$JOBS"
 
 step "C programs: native vs node:wasi vs tova run"
 bash test/programs/run.sh
+if [ -d build/CMakeFiles/tova_native.dir ]; then
+  # The default tier leaves most of a short program interpreted: the same
+  # programs with every function native, with every loop entered through
+  # on-stack replacement, and clang's other code shapes native.
+  step "C programs under the native tier, under OSR, and at clang -O0/-O3/-Os native"
+  TOVA_TIER=native bash test/programs/run.sh
+  TOVA_TIER=osr bash test/programs/run.sh
+  for o in -O0 -O3 -Os; do WASM_OPT=$o TOVA_TIER=native bash test/programs/run.sh; done
+fi
 
 step "CoreMark correctness under tova, Node and Bun"
 bash bench/coremark.sh --check
