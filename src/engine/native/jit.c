@@ -149,16 +149,37 @@ static LLVMTargetMachineRef host_machine(const char *triple, char *err, size_t e
  * of many values into few: without it, test_native's wide3000 (3,000 i64
  * locals summed after a call) kept them all live across the call and the
  * register allocator took 20 s on that one function (27 ms with it, as
- * under O2). TOVA_NATIVE_PASSES overrides it (for measurements). */
+ * under O2).
+ *
+ * In two runs, the first ending with globaldce: an OSR entry's unit holds
+ * copies of what its function calls (tier.c compile_osr), and whatever the
+ * function calls only before its loops (a memcpy of its initial state) is
+ * dead once the entry jumps to a loop header; without globaldce that dead
+ * copy was optimised and code-generated for nothing (bench/kernels' nbody
+ * entry: a 1.3 KB memcpy beside the 1 KB function, code generation 77 ->
+ * 31-44 ms, `llc -time-passes` on the optimised unit). The functions flagged
+ * for self-tail-call elimination are listed between the runs
+ * (compile_unit): one pruned there was dead before anything was inlined, so
+ * its missing self-call means nothing. globaldce ends the second run too,
+ * for functions whose last call another pass removed.
+ * TOVA_NATIVE_PASSES replaces both runs (for measurements). */
 #define SIMPLIFY "sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg"
-static const char default_pipeline[] =
-    "function(" SIMPLIFY "),cgscc(inline),"
-    "function(sroa,early-cse,reassociate,instcombine<no-verify-fixpoint>,simplifycfg,tailcallelim,"
-    "loop-mssa(licm,loop-rotate),gvn,instcombine<no-verify-fixpoint>,simplifycfg)";
+#define PRUNE_PASSES "function(" SIMPLIFY "),globaldce"
+#define MAIN_PASSES                                                                                 \
+  "cgscc(inline),"                                                                                  \
+  "function(sroa,early-cse,reassociate,instcombine<no-verify-fixpoint>,simplifycfg,tailcallelim,"   \
+  "loop-mssa(licm,loop-rotate),gvn,instcombine<no-verify-fixpoint>,simplifycfg),globaldce"
 
-static const char *pipeline(void) {
+/* TOVA_NATIVE_PASSES, or NULL for the default two runs. */
+static const char *passes_override(void) {
   const char *passes = getenv("TOVA_NATIVE_PASSES");
-  return passes && *passes ? passes : default_pipeline;
+  return passes && *passes ? passes : NULL;
+}
+
+/* The whole pipeline as text (the cache key). */
+static const char *pipeline(void) {
+  const char *over = passes_override();
+  return over ? over : PRUNE_PASSES "," MAIN_PASSES;
 }
 
 /* What the code depends on besides the module (the cache key's `target`). */
@@ -170,10 +191,11 @@ static void target_text(const char *triple, char *out, size_t cap) {
            wasm_native_preempt_active() ? "signalled" : "polls");
 }
 
-/* pipeline() for the host CPU. */
-static bool optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, char *err, size_t errlen) {
+/* passes for the host CPU. */
+static bool optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, const char *passes, char *err,
+                     size_t errlen) {
   LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-  LLVMErrorRef e = LLVMRunPasses(mod, pipeline(), tm, opts);
+  LLVMErrorRef e = LLVMRunPasses(mod, passes, tm, opts);
   LLVMDisposePassBuilderOptions(opts);
   if (e) {
     take_error(e, err, errlen, "passes");
@@ -288,7 +310,10 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const bool *unit, co
     snprintf(err, errlen, "out of memory");
     ok = false;
   }
-  bool any_flagged = ok && self_tail_flagged(mod, ndefs, flagged);
+  const char *over = passes_override();
+  /* Listed before an override (any pass of which may inline), else between
+   * the default's two runs (see PRUNE_PASSES). */
+  bool any_flagged = ok && over && self_tail_flagged(mod, ndefs, flagged);
   char *vmsg = NULL;
   if (ok && LLVMVerifyModule(mod, LLVMReturnStatusAction, &vmsg)) {
     snprintf(err, errlen, "invalid IR: %.200s", vmsg ? vmsg : "?");
@@ -300,7 +325,11 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const bool *unit, co
   if (ok && stopped(stop, err, errlen)) ok = false;
   if (timing) *t2 = now_ms();
   LLVMTargetMachineRef tm = ok ? host_machine(triple, err, errlen) : NULL;
-  ok = tm && optimise(mod, tm, err, errlen);
+  ok = tm && optimise(mod, tm, over ? over : PRUNE_PASSES, err, errlen);
+  if (ok && !over) {
+    any_flagged = self_tail_flagged(mod, ndefs, flagged);
+    ok = optimise(mod, tm, MAIN_PASSES, err, errlen);
+  }
   /* After the optimiser, which would narrow the phis back (widen.c); its
    * result verified like the translator's. */
   if (ok) {
