@@ -124,7 +124,9 @@ export function concurrentWasmTimeout(tasks: readonly WasmTask[], ms: number): P
 /** Tova's `concurrent cancel_on_error`: the first error cancels the rest and rejects with it. */
 export function concurrentWasmCancelOnError(tasks: readonly WasmTask[], opts?: WasmOptions): Promise<WasmResult[]>;
 /** One task with a handle. cancel() makes `result` reject with TOVA_CANCELLED
- *  (unless it has ended): spinning, deep in recursion, parked or sleeping alike. */
+ *  (unless it has ended): spinning, deep in recursion, parked or sleeping alike.
+ *  Bad input still gives a handle: id 0 (no task started), `result` rejected
+ *  with the error, cancel() a no-op. */
 export interface WasmTaskHandle {
   id: number;
   result: Promise<WasmResult>;
@@ -166,6 +168,8 @@ export interface SelectResult {
 }
 /** Go's select over runtime channels: fair among ready cases; options.timeout
  *  (ms) or options.default (do not wait). */
+/** Rejects with TOVA_BAD_ARGUMENT when there are no cases and neither a
+ *  timeout nor default: such a select could never fire. */
 export function channelSelect(cases: readonly SelectCase[], options?: { timeout?: number; default?: boolean }): Promise<SelectResult>;
 /** Try-sends the values in order until the channel is full; returns how many were taken. */
 export function channelSendBatch(id: number, values: ArrayLike<number | bigint> | BigInt64Array): number;

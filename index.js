@@ -89,6 +89,47 @@ function badArgument(message) {
   return e;
 }
 
+// Whether e is one of the runtime's own errors (a TOVA_ code).
+function isCoded(e) {
+  try {
+    return e instanceof Error && typeof e.code === 'string' && e.code.startsWith('TOVA_');
+  } catch {
+    return false; // a Proxy whose traps throw is not ours
+  }
+}
+
+// A thrown value as text, without letting it throw again.
+function describeThrown(e) {
+  try {
+    if (typeof e === 'symbol') return 'a Symbol';
+    if (e !== null && typeof e === 'object' && 'message' in e) return String(e.message);
+    return String(e);
+  } catch {
+    return 'a value that cannot be printed';
+  }
+}
+
+// What user code threw while an argument was read (a getter, a Proxy's trap,
+// a revoked Proxy) is bad input like any other: coded, never raw; the thrown
+// value is kept as `cause`. The runtime's own errors pass unchanged.
+function coded(e, fn) {
+  if (isCoded(e)) return e;
+  const err = badArgument(`${fn}: reading an argument threw: ${describeThrown(e)}`);
+  err.cause = e;
+  return err;
+}
+
+// A synchronous API function behind coded().
+function guardSync(fn, name) {
+  return function (...args) {
+    try {
+      return fn.apply(this, args);
+    } catch (e) {
+      throw coded(e, name);
+    }
+  };
+}
+
 // ---- availability -------------------------------------------------------
 
 /** True when the native addon loaded. Never throws. */
@@ -159,7 +200,7 @@ function channelRecv(id) {
  *  Promise of {index, value, closed} (index -1: timeout or default). */
 function channelSelect(cases, options) {
   const addon = rt();
-  return asPromise(() => addon.channelSelect(cases, options));
+  return asPromise(() => addon.channelSelect(cases, options), 'channelSelect');
 }
 /** Try-send many values (array or typed array) in one call; returns how many were taken. */
 function channelSendBatch(id, values) {
@@ -202,24 +243,25 @@ function compile(wasm) {
 }
 
 // Promise-returning calls reject, never throw (bad input included).
-function asPromise(call) {
+function asPromise(call, fn) {
   try {
     return call();
   } catch (e) {
-    return Promise.reject(e);
+    return Promise.reject(coded(e, fn));
   }
 }
 
 /** Run export `func` as one task; opts.timeout (ms) cancels it with TOVA_TIMEOUT. */
 function execWasm(wasm, func, args, opts) {
   const addon = rt();
-  return asPromise(() => addon.execWasm(wasmArg(wasm, 'execWasm'), func, args, opts));
+  return asPromise(() => addon.execWasm(wasmArg(wasm, 'execWasm'), func, args, opts), 'execWasm');
 }
 
 /** The plan's name for execWasm of a module importing tova.chan_* (every task links them). */
 function execWasmWithChannels(wasm, func, args, opts) {
   const addon = rt();
-  return asPromise(() => addon.execWasmWithChannels(wasmArg(wasm, 'execWasmWithChannels'), func, args, opts));
+  return asPromise(() => addon.execWasmWithChannels(wasmArg(wasm, 'execWasmWithChannels'), func, args, opts),
+    'execWasmWithChannels');
 }
 
 /** A WASI command (its _start) as a task: options {args, env, preopens, stdin,
@@ -227,13 +269,17 @@ function execWasmWithChannels(wasm, func, args, opts) {
  *  {exitCode, stdout?, stderr?}. */
 function runWasi(wasm, options) {
   const addon = rt();
-  return asPromise(() => addon.runWasi(wasmArg(wasm, 'runWasi'), options));
+  return asPromise(() => addon.runWasi(wasmArg(wasm, 'runWasi'), options), 'runWasi');
 }
 
-/** One task with a handle: {id, result: Promise, cancel()}. */
+/** One task with a handle: {id, result: Promise, cancel()}. Bad input gives
+ *  a handle too: id 0 (no task), result rejected, cancel() a no-op. */
 function spawnWasm(wasm, func, args, opts) {
-  const addon = rt();
-  return addon.spawnWasm(wasmArg(wasm, 'spawnWasm'), func, args, opts);
+  try {
+    return rt().spawnWasm(wasmArg(wasm, 'spawnWasm'), func, args, opts);
+  } catch (e) {
+    return { id: 0, result: Promise.reject(coded(e, 'spawnWasm')), cancel() {} };
+  }
 }
 
 // Tasks whose wasm is a plain byte array get a Uint8Array (one per distinct
@@ -250,8 +296,11 @@ function tasksArg(tasks, fn) {
       wasm = t && typeof t === 'object' ? t.wasm : undefined;
     } catch (e) {
       // A throwing getter is bad input like any other: coded, never raw.
-      throw badArgument(`${fn}: tasks[${i}]: reading it threw: ${e && e.message}`);
+      throw coded(e, `${fn}: tasks[${i}]`);
     }
+    // The addon reads the tasks in order and refuses this one: nothing
+    // after it matters (a sparse array of length 2^32 - 1 was a long loop).
+    if (t === null || typeof t !== 'object') break;
     if (Array.isArray(wasm)) {
       if (!copy) { copy = tasks.slice(); converted = new Map(); }
       let bytes = converted.get(wasm);
@@ -270,7 +319,7 @@ function tasksArg(tasks, fn) {
 // (lib/pack-tasks.js, installed on the .node file when it loads).
 function batchCall(name, tasks, extra) {
   const addon = rt();
-  return asPromise(() => addon[name](tasksArg(tasks, name), extra));
+  return asPromise(() => addon[name](tasksArg(tasks, name), extra), name);
 }
 
 /** All results in order; the lowest-index failure rejects. opts.timeout per task. */
@@ -287,26 +336,26 @@ const concurrentWasmCancelOnError = (tasks, opts) => batchCall('concurrentWasmCa
 /** Run export `func` over many argument rows (row-major typed array). */
 function callBulk(module, func, args, rowCount, opts) {
   const addon = rt();
-  return asPromise(() => addon.callBulk(wasmArg(module, 'callBulk'), func, args, rowCount, opts));
+  return asPromise(() => addon.callBulk(wasmArg(module, 'callBulk'), func, args, rowCount, opts), 'callBulk');
 }
 
 module.exports = {
   isRuntimeAvailable,
   runtimePath,
   runtimeLoadError,
-  healthCheck,
-  runtimeInfo,
-  spawnTask,
-  concurrentAll,
-  concurrentAllTyped,
-  channelCreate,
-  channelSend,
-  channelReceive,
-  channelClose,
-  channelSendAsync,
-  channelRecv,
+  healthCheck: guardSync(healthCheck, 'healthCheck'),
+  runtimeInfo: guardSync(runtimeInfo, 'runtimeInfo'),
+  spawnTask: guardSync(spawnTask, 'spawnTask'),
+  concurrentAll: guardSync(concurrentAll, 'concurrentAll'),
+  concurrentAllTyped: guardSync(concurrentAllTyped, 'concurrentAllTyped'),
+  channelCreate: guardSync(channelCreate, 'channelCreate'),
+  channelSend: guardSync(channelSend, 'channelSend'),
+  channelReceive: guardSync(channelReceive, 'channelReceive'),
+  channelClose: guardSync(channelClose, 'channelClose'),
+  channelSendAsync: guardSync(channelSendAsync, 'channelSendAsync'),
+  channelRecv: guardSync(channelRecv, 'channelRecv'),
   channelValues,
-  compile,
+  compile: guardSync(compile, 'compile'),
   execWasm,
   concurrentWasm,
   concurrentWasmShared,
@@ -319,6 +368,6 @@ module.exports = {
   spawnWasm,
   runWasi,
   channelSelect,
-  channelSendBatch,
-  channelReceiveBatch,
+  channelSendBatch: guardSync(channelSendBatch, 'channelSendBatch'),
+  channelReceiveBatch: guardSync(channelReceiveBatch, 'channelReceiveBatch'),
 };

@@ -19,8 +19,9 @@ const PACK_MIN = 16;
 const PACKABLE = ['concurrentWasm', 'concurrentWasmShared', 'concurrentWasmWithChannels'];
 
 function packTasks(tasks) {
-  if (!Array.isArray(tasks) || tasks.length < PACK_MIN) return null;
   try {
+    // Inside the try: Array.isArray throws on a revoked Proxy.
+    if (!Array.isArray(tasks) || tasks.length < PACK_MIN) return null;
     const n = tasks.length;
     const t0 = tasks[0];
     if (t0 === null || typeof t0 !== 'object') return null;
@@ -43,7 +44,7 @@ function packTasks(tasks) {
     }
     return { wasm, func, args, k };
   } catch (_) {
-    return null; // a throwing getter: the ordinary call reports it
+    return null; // a throwing getter or Proxy: the ordinary call reports it
   }
 }
 

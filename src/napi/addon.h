@@ -262,6 +262,10 @@ tova_status tova_napi_list_length(napi_env env, napi_value v, uint32_t *n, tova_
                                   const char *what);
 tova_status tova_napi_list_get(napi_env env, napi_value list, uint32_t i, napi_value *out,
                                tova_error *err, const char *what);
+/* err = TOVA_ERR_BAD_ARGUMENT "<what>: reading it threw: <text>" when a JS
+ * exception is pending (cleared: a getter or a Proxy trap threw), else
+ * "<what>: <otherwise>". Returns TOVA_ERR_BAD_ARGUMENT. */
+tova_status tova_napi_bad_read(napi_env env, tova_error *err, const char *what, const char *otherwise);
 /* options.<name> as milliseconds (a non-negative integer). *ms = -1 when
  * options or the property is absent; TOVA_ERR_BAD_ARGUMENT when options is
  * not an object or the value is not such a number. */

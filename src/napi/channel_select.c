@@ -129,9 +129,10 @@ static tova_status read_select_opts(napi_env env, napi_value opts, int64_t *time
     return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "channelSelect: options must be an object");
   napi_value v;
   bool has = false, dflt = false;
-  if (napi_has_named_property(env, opts, "default", &has) == napi_ok && has &&
-      napi_get_named_property(env, opts, "default", &v) == napi_ok &&
-      napi_get_value_bool(env, v, &dflt) == napi_ok && dflt) {
+  if (napi_has_named_property(env, opts, "default", &has) != napi_ok ||
+      (has && napi_get_named_property(env, opts, "default", &v) != napi_ok))
+    return tova_napi_bad_read(env, err, "channelSelect: options.default", "cannot be read");
+  if (has && napi_get_value_bool(env, v, &dflt) == napi_ok && dflt) {
     *timeout_ms = 0;
     return TOVA_OK;
   }
@@ -162,6 +163,13 @@ static napi_value channel_select(napi_env env, napi_callback_info info) {
   int64_t timeout_ms;
   if (read_select_opts(env, argc > 1 ? argv[1] : NULL, &timeout_ms, &err) != TOVA_OK)
     return tova_napi_rejected(env, &err);
+  /* Go's `select {}` blocks for ever; a promise that can never settle is
+   * only a leak here (nothing could ever fire it): refused. */
+  if (n == 0 && timeout_ms < 0) {
+    tova_error_set(&err, TOVA_ERR_BAD_ARGUMENT,
+                   "channelSelect: no cases and no timeout or default: it could never fire");
+    return tova_napi_rejected(env, &err);
+  }
   tova_napi_env *st = tova_napi_state(env);
   tova_runtime *rt = NULL;
   if (timeout_ms > 0 && !(rt = tova_napi_runtime(st, &err))) return tova_napi_rejected(env, &err);
@@ -170,11 +178,17 @@ static napi_value channel_select(napi_env env, napi_callback_info info) {
   op->n = n;
   for (uint32_t i = 0; i < n; i++) {
     napi_value c;
+    char what[48];
+    snprintf(what, sizeof what, "channelSelect: cases[%u]", i);
+    err.status = TOVA_OK;
     if (napi_get_element(env, argv[0], i, &c) != napi_ok ||
         read_case(env, c, &op->cases[i], i, &err) != TOVA_OK) {
+      /* read_case says what was wrong, except where reading a property
+       * threw (a getter, a Proxy): then err is still OK, and the
+       * exception says it. */
       napi_value pending;
+      if (err.status == TOVA_OK) tova_napi_bad_read(env, &err, what, "cannot be read");
       tova_napi_take_exception(env, &pending);
-      if (err.status == TOVA_OK) tova_error_set(&err, TOVA_ERR_BAD_ARGUMENT, "channelSelect: cases[%u]", i);
       free(op);
       return tova_napi_rejected(env, &err);
     }
@@ -276,8 +290,15 @@ static napi_value channel_send_batch(napi_env env, napi_callback_info info) {
       int64_t v;
       char what[64];
       snprintf(what, sizeof what, "channelSendBatch: values[%zu]", sent);
-      if (napi_get_element(env, argv[1], (uint32_t)sent, &e) != napi_ok) return NULL;
-      if (tova_napi_to_i64(env, e, &v, &err, what) != TOVA_OK) return tova_napi_throw(env, &err);
+      /* A bad element stops the batch there; the error says how many were
+       * taken before it (they are in the channel: nothing is lost). */
+      if (napi_get_element(env, argv[1], (uint32_t)sent, &e) != napi_ok)
+        tova_napi_bad_read(env, &err, what, "cannot be read");
+      else if (tova_napi_to_i64(env, e, &v, &err, what) == TOVA_OK)
+        err.status = TOVA_OK;
+      if (err.status != TOVA_OK)
+        return tova_napi_throwf(env, err.status, "%s (%zu value%s taken before it)", err.message, sent,
+                                sent == 1 ? "" : "s");
       s = tova_chan_try_send((tova_chan_id)id, v);
       if (s != TOVA_OK) break;
     }

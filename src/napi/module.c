@@ -9,7 +9,9 @@
  * stops running WebAssembly at its next back-edge or call and ends parked
  * tasks at once (tova_runtime_free). */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "addon.h"
 
@@ -100,10 +102,84 @@ static napi_value health_check(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* A JS value as text for a message, without letting user code escape:
+ * its `message` when it is an object that has one, else its string form
+ * (a Symbol's description). Empty when even that throws. */
+static void describe_thrown(napi_env env, napi_value v, char *buf, size_t cap) {
+  napi_value text = v, ignored;
+  napi_valuetype t = napi_undefined;
+  size_t len = 0;
+  buf[0] = 0;
+  napi_typeof(env, v, &t);
+  if (t == napi_object && napi_get_named_property(env, v, "message", &text) != napi_ok) {
+    tova_napi_take_exception(env, &ignored);
+    text = v;
+  }
+  if (t == napi_symbol) {
+    snprintf(buf, cap, "a Symbol");
+    return;
+  }
+  napi_value str;
+  if (napi_coerce_to_string(env, text, &str) == napi_ok)
+    napi_get_value_string_utf8(env, str, buf, cap, &len);
+  else
+    tova_napi_take_exception(env, &ignored);
+}
+
+/* Whether v is one of the runtime's own errors (a string `code` starting
+ * with TOVA_), read without running user code: a data property only. */
+static bool is_coded(napi_env env, napi_value v) {
+  napi_valuetype t = napi_undefined;
+  bool own = false;
+  napi_value key, code, ignored;
+  char buf[8] = "";
+  size_t len = 0;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_object) return false;
+  if (napi_create_string_utf8(env, "code", 4, &key) != napi_ok ||
+      napi_has_own_property(env, v, key, &own) != napi_ok || !own) {
+    tova_napi_take_exception(env, &ignored); /* a Proxy's trap */
+    return false;
+  }
+  if (napi_get_property(env, v, key, &code) != napi_ok ||
+      napi_get_value_string_utf8(env, code, buf, sizeof buf, &len) != napi_ok) {
+    tova_napi_take_exception(env, &ignored);
+    return false;
+  }
+  return strncmp(buf, "TOVA_", 5) == 0;
+}
+
+/* Every export runs behind this. Reading an argument may run user code (a
+ * getter, a Proxy's trap, a revoked Proxy), and N-API lets what it throws
+ * propagate as the export's own exception; the API promises coded errors
+ * for bad input (README), so such an exception leaves as a TOVA_BAD_ARGUMENT
+ * TypeError naming the export and what was thrown (the thrown value kept as
+ * `cause`). The runtime's own errors pass unchanged. Tova's bridge calls the
+ * .node file's functions directly, so this is where that is kept. */
+static napi_value guarded(napi_env env, napi_callback_info info) {
+  void *data = NULL;
+  if (napi_get_cb_info(env, info, NULL, NULL, NULL, &data) != napi_ok || !data) return NULL;
+  const tova_napi_export *x = data;
+  napi_value out = x->fn(env, info), thrown;
+  if (!tova_napi_take_exception(env, &thrown)) return out;
+  if (is_coded(env, thrown)) {
+    napi_throw(env, thrown);
+    return NULL;
+  }
+  char what[200], msg[320];
+  describe_thrown(env, thrown, what, sizeof what);
+  snprintf(msg, sizeof msg, "%s: reading an argument threw%s%s", x->name, what[0] ? ": " : "", what);
+  napi_value e = tova_napi_error_value(env, TOVA_ERR_BAD_ARGUMENT, msg);
+  if (!e) return NULL;
+  napi_set_named_property(env, e, "cause", thrown);
+  napi_throw(env, e);
+  return NULL;
+}
+
 napi_status tova_napi_define(napi_env env, napi_value exports, const tova_napi_export *list) {
   for (; list->name; list++) {
     napi_value fn;
-    napi_status s = napi_create_function(env, list->name, NAPI_AUTO_LENGTH, list->fn, NULL, &fn);
+    /* The list is static: the export's entry is its function's data. */
+    napi_status s = napi_create_function(env, list->name, NAPI_AUTO_LENGTH, guarded, (void *)list, &fn);
     if (s != napi_ok) return s;
     s = napi_set_named_property(env, exports, list->name, fn);
     if (s != napi_ok) return s;

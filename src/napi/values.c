@@ -135,10 +135,22 @@ static void take_exception_text(napi_env env, char *buf, size_t cap) {
   if (napi_typeof(env, e, &t) == napi_ok && t == napi_object &&
       napi_get_named_property(env, e, "message", &msg) == napi_ok)
     e = msg;
+  if (napi_typeof(env, e, &t) == napi_ok && t == napi_symbol) {
+    snprintf(buf, cap, "a Symbol"); /* a Symbol does not convert to a string */
+    return;
+  }
   if (napi_coerce_to_string(env, e, &str) == napi_ok)
     napi_get_value_string_utf8(env, str, buf, cap, &len);
   else
     tova_napi_take_exception(env, &e);
+  if (!buf[0]) snprintf(buf, cap, "a value that prints as nothing");
+}
+
+tova_status tova_napi_bad_read(napi_env env, tova_error *err, const char *what, const char *otherwise) {
+  char why[160];
+  take_exception_text(env, why, sizeof why);
+  if (why[0]) return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: reading it threw: %s", what, why);
+  return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "%s: %s", what, otherwise);
 }
 
 tova_status tova_napi_list_length(napi_env env, napi_value v, uint32_t *n, tova_error *err,
@@ -190,12 +202,12 @@ tova_status tova_napi_opt_ms(napi_env env, napi_value opts, const char *name, in
                           tova_napi_type_name(env, opts));
   napi_value v;
   bool has = false;
-  if (napi_has_named_property(env, opts, name, &has) != napi_ok || !has ||
-      napi_get_named_property(env, opts, name, &v) != napi_ok ||
-      napi_typeof(env, v, &t) != napi_ok || t == napi_undefined)
-    return TOVA_OK;
   char what[80];
   snprintf(what, sizeof what, "%s: options.%s", fn, name);
+  if (napi_has_named_property(env, opts, name, &has) != napi_ok ||
+      (has && napi_get_named_property(env, opts, name, &v) != napi_ok))
+    return tova_napi_bad_read(env, err, what, "cannot be read"); /* a getter or a Proxy threw */
+  if (!has || napi_typeof(env, v, &t) != napi_ok || t == napi_undefined) return TOVA_OK;
   uint64_t x;
   tova_status s = tova_napi_to_index(env, v, (uint64_t)1 << 40, &x, err, what);
   if (s == TOVA_OK) *ms = (int64_t)x;

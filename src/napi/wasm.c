@@ -83,6 +83,11 @@ struct wasm_batch {
   batch_mode mode;
   int64_t timeout_ms;
   size_t n;
+  /* Items 0..live_items-1 may hold references (batch_free releases those
+   * only): a batch is made for the length its caller claims, and one that
+   * fails at its first task must not touch the rest (`{length: 1e7}` took
+   * seconds and 900 MB to free). calloc'ed items are not touched before. */
+  size_t live_items;
   wasm_item *items;
   tova_val *vals;
   size_t nvals, cap_vals;
@@ -99,7 +104,7 @@ struct wasm_batch {
 };
 
 static void batch_free(wasm_batch *b) {
-  size_t nitems = b->shared ? 1 : b->n;
+  size_t nitems = b->shared ? 1 : b->live_items;
   for (size_t i = 0; i < nitems; i++) {
     wasm_item *it = &b->items[i];
     if (it->task) tova_wasm_task_release(it->task);
@@ -300,6 +305,7 @@ static wasm_batch *batch_new(tova_napi_env *st, const char *fn, size_t n, batch_
   }
   b->fn = fn;
   b->n = n;
+  b->live_items = nitems;
   b->mode = mode;
   atomic_init(&b->cancelling, false);
   atomic_init(&b->winner, 0);
@@ -660,7 +666,9 @@ static napi_value concurrent(napi_env env, napi_callback_info info, const char *
     return tova_napi_fail(env, napi_generic_failure, fn);
   }
   napi_handle_scope scope = NULL;
+  b->live_items = 0;
   for (uint32_t i = 0; i < n; i++) {
+    b->live_items = (size_t)i + 1;
     /* A handle scope per block of items bounds the handles a big batch
      * creates; the memo only holds values of the current scope. */
     if (i % 1024 == 0) {
@@ -742,22 +750,26 @@ static napi_value concurrent_wasm_packed(napi_env env, napi_callback_info info) 
   if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &name_len) != napi_ok) return NULL;
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (strcmp(name, names[i]) == 0) fn = names[i];
-  napi_typedarray_type type;
-  size_t length = 0;
-  void *data = NULL;
-  uint32_t k = 0;
-  bool is_ta = false;
-  if (!fn || napi_is_typedarray(env, argv[3], &is_ta) != napi_ok || !is_ta ||
-      napi_get_typedarray_info(env, argv[3], &type, &length, &data, NULL, NULL) != napi_ok ||
-      type != napi_float64_array || napi_get_value_uint32(env, argv[4], &k) != napi_ok ||
-      (k ? length % k != 0 : length != 0))
-    return NULL;
+  if (!fn) return NULL;
+  /* The options first: reading them may run JS (a getter), which may
+   * detach or shrink the arguments' buffer; its data pointer is taken
+   * after, and nothing below runs JS. */
   int64_t timeout_ms = 0;
   if (read_opts(env, argc > 5 ? argv[5] : NULL, &timeout_ms, &err, fn) != TOVA_OK) {
     napi_value pending;
     tova_napi_take_exception(env, &pending);
     return NULL;
   }
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  uint32_t k = 0;
+  bool is_ta = false;
+  if (napi_is_typedarray(env, argv[3], &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, argv[3], &type, &length, &data, NULL, NULL) != napi_ok ||
+      type != napi_float64_array || napi_get_value_uint32(env, argv[4], &k) != napi_ok ||
+      (k ? length % k != 0 : length != 0))
+    return NULL;
   size_t n = k ? length / k : 0;
   if (n == 0) return NULL; /* the ordinary call knows how many tasks there are */
   wasm_batch *b = batch_new(tova_napi_state(env), fn, n, MODE_ALL, true);
@@ -835,19 +847,22 @@ static napi_value handle_cancel(napi_env env, napi_callback_info info) {
 static napi_value spawn_wasm(napi_env env, napi_callback_info info) {
   tova_wasm_task *t = NULL;
   napi_value promise = tova_napi_exec_wasm(env, info, TOVA_NAPI_SPAWN_WASM, &t);
-  if (!promise || !t) return promise; /* bad input: a rejected promise, or an exception */
+  if (!promise) return NULL; /* an exception */
+  /* Bad input gives a rejected promise and no task: still a handle (the
+   * documented shape, so `h.result.catch(...)` sees the error), with id 0
+   * (no task has it) and a cancel() that has nothing to stop. */
   task_handle *h = malloc(sizeof *h);
   napi_value obj, id, cancel;
   if (!h) {
-    tova_wasm_task_release(t);
+    if (t) tova_wasm_task_release(t);
     return tova_napi_throwf(env, TOVA_ERR_NOMEM, "spawnWasm: out of memory");
   }
   h->task = t;
   if (napi_create_object(env, &obj) != napi_ok ||
-      napi_create_int64(env, (int64_t)tova_wasm_task_id(t), &id) != napi_ok ||
+      napi_create_int64(env, t ? (int64_t)tova_wasm_task_id(t) : 0, &id) != napi_ok ||
       napi_create_function(env, "cancel", NAPI_AUTO_LENGTH, handle_cancel, h, &cancel) != napi_ok ||
       napi_add_finalizer(env, cancel, h, handle_finalize, NULL, NULL) != napi_ok) {
-    tova_wasm_task_release(t);
+    if (t) tova_wasm_task_release(t);
     free(h);
     return tova_napi_fail(env, napi_generic_failure, "spawnWasm");
   }

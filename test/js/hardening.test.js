@@ -173,3 +173,126 @@ describe('channel ids', () => {
     expect(tova.channelReceive(old)).toBe(null);
   }, 60000);
 });
+
+// What the API fuzzer (api-fuzz.test.js) found, one test per defect.
+describe('api fuzz findings', () => {
+  const addon = require(tova.runtimePath());
+  const m = mathModule();
+
+  test('concurrentWasmPacked reads its options before the arguments\' buffer (a getter may detach it)', async () => {
+    const n = 40;
+    const a = new Float64Array(n * 2);
+    for (let i = 0; i < a.length; i++) a[i] = i;
+    let detached = false;
+    const opts = {
+      get timeout() {
+        structuredClone(a.buffer, { transfer: [a.buffer] }); // detaches a
+        detached = a.length === 0;
+        gc();
+        return 1000;
+      },
+    };
+    const r = addon.concurrentWasmPacked('concurrentWasm', m, 'add32', a, 2, opts);
+    expect(detached).toBe(true);
+    // Either nothing was done (the ordinary call then sees an empty array)
+    // or the tasks ran on what was read after the getter: never freed memory.
+    if (r !== undefined) {
+      const v = await r;
+      expect(v.length).toBe(0);
+    }
+  });
+
+  test('a sparse task array of length 2^32 - 1 is refused at once, not walked', async () => {
+    const a = [];
+    a.length = 2 ** 32 - 1;
+    const t0 = performance.now();
+    const e = await rejection(tova.concurrentWasm(a));
+    // Refused either way: its first task is a hole, or its length cannot be allocated.
+    expect(['TOVA_BAD_ARGUMENT', 'TOVA_NOMEM']).toContain(e.code);
+    expect(performance.now() - t0).toBeLessThan(5000); // a hang guard, not a timing claim
+  });
+
+  test('an array-like claiming 10M tasks fails at its first without touching the rest', async () => {
+    const e = await rejection(addon.concurrentWasm({ length: 1e7 }));
+    expect(e.code).toBe('TOVA_BAD_ARGUMENT');
+    expect(e.message).toContain('tasks[0]');
+  });
+
+  test('channelSelect: a case whose getter throws is a coded error naming the case and what was thrown', async () => {
+    const e = await rejection(tova.channelSelect([{ get chan() { throw new Error('x marks'); }, op: 'recv' }]));
+    expect(e.code).toBe('TOVA_BAD_ARGUMENT');
+    expect(e.message).toBe('channelSelect: cases[0]: reading it threw: x marks');
+    const o = await rejection(tova.channelSelect([], { get timeout() { throw new Error('no'); } }));
+    expect(o.code).toBe('TOVA_BAD_ARGUMENT');
+    expect(o.message).toContain('options.timeout: reading it threw: no');
+  });
+
+  test('channelSelect with no cases and nothing to end it is refused (it could never settle)', async () => {
+    for (const opts of [undefined, {}, { default: false }]) {
+      const e = await rejection(tova.channelSelect([], opts));
+      expect(e.code).toBe('TOVA_BAD_ARGUMENT');
+    }
+    expect((await tova.channelSelect([], { default: true })).index).toBe(-1);
+  });
+
+  test('what a getter throws leaves as a coded error with the thrown value as cause, on both surfaces', async () => {
+    const boom = Symbol('boom');
+    const opts = { get timeout() { throw boom; } };
+    // Read by the addon's option reader: named, with what was thrown.
+    const e1 = await rejection(tova.execWasm(m, 'add32', [1, 2], opts));
+    expect(e1.code).toBe('TOVA_BAD_ARGUMENT');
+    expect(e1.message).toContain('execWasm: options.timeout: reading it threw');
+    // The .node file's promise functions may throw or reject: either is coded.
+    const failure = async (fn) => {
+      let r;
+      try {
+        r = fn();
+      } catch (e) {
+        return e;
+      }
+      return rejection(r);
+    };
+    const e2 = await failure(() => addon.execWasm(m, 'add32', [1, 2], opts));
+    expect(e2.code).toBe('TOVA_BAD_ARGUMENT');
+    expect(e2.message).toContain('execWasm: options.timeout: reading it threw');
+    // Read anywhere else (here: the args array's own getter, by N-API):
+    // the export's guard codes it and keeps the thrown value as cause.
+    const args = [1, 2];
+    Object.defineProperty(args, 1, { get() { throw boom; } });
+    const e5 = await failure(() => addon.execWasm(m, 'add32', args));
+    expect(e5.code).toBe('TOVA_BAD_ARGUMENT');
+    expect(e5.message).toContain('execWasm');
+    expect(e5.cause).toBe(boom);
+    const { proxy, revoke } = Proxy.revocable([], {});
+    revoke();
+    const e3 = await rejection(tova.concurrentWasm(proxy));
+    expect(e3.code).toBe('TOVA_BAD_ARGUMENT');
+    const e4 = thrown(() => tova.compile(proxy));
+    expect(e4.code).toBe('TOVA_BAD_ARGUMENT');
+  });
+
+  test('channelSendBatch: a bad element stops the batch and says how many were taken', () => {
+    const ch = tova.channelCreate(8);
+    const values = [1, 2, 3];
+    Object.defineProperty(values, 2, { get() { throw new Error('third'); } });
+    const e = thrown(() => tova.channelSendBatch(ch, values));
+    expect(e.code).toBe('TOVA_BAD_ARGUMENT');
+    expect(e.message).toContain('values[2]');
+    expect(e.message).toContain('2 values taken before it');
+    expect(tova.channelReceive(ch)).toBe(1);
+    expect(tova.channelReceive(ch)).toBe(2);
+    tova.channelClose(ch);
+  });
+
+  test('spawnWasm on bad input still returns a handle: id 0, result rejected, cancel a no-op', async () => {
+    const cases = [[tova.spawnWasm(m, 'nope', []), 'TOVA_NOT_FOUND'], [addon.spawnWasm(m, 'nope', []), 'TOVA_NOT_FOUND'],
+      [tova.spawnWasm([300], 'x', []), 'TOVA_BAD_ARGUMENT'], [addon.spawnWasm(m, 'add32', [1]), 'TOVA_BAD_ARGUMENT']];
+    for (const [h, code] of cases) {
+      expect(h.id).toBe(0);
+      expect(typeof h.cancel).toBe('function');
+      h.cancel();
+      const e = await rejection(h.result);
+      expect(e.code).toBe(code);
+    }
+  });
+});
