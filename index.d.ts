@@ -167,9 +167,8 @@ export interface SelectResult {
   closed: boolean;
 }
 /** Go's select over runtime channels: fair among ready cases; options.timeout
- *  (ms) or options.default (do not wait). */
-/** Rejects with TOVA_BAD_ARGUMENT when there are no cases and neither a
- *  timeout nor default: such a select could never fire. */
+ *  (ms) or options.default (do not wait). Rejects with TOVA_BAD_ARGUMENT when
+ *  there are no cases and neither a timeout nor default: it could never fire. */
 export function channelSelect(cases: readonly SelectCase[], options?: { timeout?: number; default?: boolean }): Promise<SelectResult>;
 /** Try-sends the values in order until the channel is full; returns how many were taken. */
 export function channelSendBatch(id: number, values: ArrayLike<number | bigint> | BigInt64Array): number;
