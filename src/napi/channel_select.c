@@ -322,12 +322,23 @@ static napi_value channel_receive_batch(napi_env env, napi_callback_info info) {
   if (tova_napi_to_index(env, argv[0], UINT32_MAX, &id, &err, "channelReceiveBatch: channel id") != TOVA_OK ||
       tova_napi_to_index(env, argv[1], (uint64_t)1 << 28, &max, &err, "channelReceiveBatch: max") != TOVA_OK)
     return tova_napi_throw(env, &err);
-  int64_t *vals = malloc((max ? max : 1) * sizeof *vals);
+  /* Grown as values come: `max` is a bound, not a size (a receive of up to
+   * 2^28 values from a channel holding three must not reserve 2 GiB). */
+  size_t cap = max < 1024 ? (size_t)(max ? max : 1) : 1024;
+  int64_t *vals = malloc(cap * sizeof *vals);
   if (!vals) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "channelReceiveBatch: out of memory");
   size_t got = 0;
   tova_status s = TOVA_OK;
   bool safe = true;
-  while (got < max && (s = tova_chan_try_recv((tova_chan_id)id, &vals[got])) == TOVA_OK) {
+  while (got < max) {
+    if (got == cap) { /* grown before the next value is taken: none is ever lost */
+      size_t nc = cap * 2 < max ? cap * 2 : (size_t)max;
+      int64_t *grown = realloc(vals, nc * sizeof *vals);
+      if (!grown) break; /* out of memory: what was taken so far is returned */
+      vals = grown;
+      cap = nc;
+    }
+    if ((s = tova_chan_try_recv((tova_chan_id)id, &vals[got])) != TOVA_OK) break;
     if (vals[got] > TOVA_NAPI_MAX_SAFE_INT || vals[got] < -TOVA_NAPI_MAX_SAFE_INT) safe = false;
     got++;
   }

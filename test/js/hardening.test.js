@@ -284,6 +284,19 @@ describe('api fuzz findings', () => {
     tova.channelClose(ch);
   });
 
+  test('channelReceiveBatch: max is a bound, not a size (2^28 from a channel of 5000: all, in order)', () => {
+    const ch = tova.channelCreate(5000);
+    const vals = new Float64Array(5000);
+    for (let i = 0; i < vals.length; i++) vals[i] = i * 3;
+    expect(tova.channelSendBatch(ch, vals)).toBe(5000);
+    const got = tova.channelReceiveBatch(ch, 2 ** 28);
+    expect(got.length).toBe(5000);
+    for (let i = 0; i < got.length; i++) if (got[i] !== i * 3) throw new Error(`value ${i}: ${got[i]}`);
+    expect(tova.channelReceiveBatch(ch, 2 ** 28).length).toBe(0);
+    tova.channelClose(ch);
+    expect(tova.channelReceiveBatch(ch, 10)).toBe(null);
+  });
+
   test('spawnWasm on bad input still returns a handle: id 0, result rejected, cancel a no-op', async () => {
     const cases = [[tova.spawnWasm(m, 'nope', []), 'TOVA_NOT_FOUND'], [addon.spawnWasm(m, 'nope', []), 'TOVA_NOT_FOUND'],
       [tova.spawnWasm([300], 'x', []), 'TOVA_BAD_ARGUMENT'], [addon.spawnWasm(m, 'add32', [1]), 'TOVA_BAD_ARGUMENT']];
