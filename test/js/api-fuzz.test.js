@@ -19,9 +19,9 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 
 const CHILD = join(__dirname, 'api-fuzz-child.js');
-const HANG_MS = 5000; // a call that has not returned by then is a hang: the child is killed
-const EXIT_MS = 5000; // the child must exit this soon after its main is done
-const RUN_MS = 120000; // safety net for one child process
+const HANG_MS = 30000; // a call that has not returned by then is a hang: the child is killed
+const EXIT_MS = 20000; // the child must exit this soon after its main is done
+const RUN_MS = 300000; // safety net for one child process
 const MAX_RESTARTS = 6; // after a crash or hang, go on after the call that caused it
 
 const envSeed = process.env.TOVA_FUZZ_SEED;
