@@ -86,7 +86,7 @@ if [ -d "$cm_src/barebones" ] && clang --target=wasm32-wasi -x c -c /dev/null -o
   cm="$tmp/coremark"
   mkdir -p "$cm"
   cp "$cm_src"/*.c "$cm_src"/*.h "$cm_src"/barebones/* "$cm"/
-  # The port's three placeholders: an output sink, a clock, no board init.
+  # The port's three hooks: an output sink, a clock, no board init.
   sed -i 's|#error "You must implement the method uart_send_char to use this file!\\n";|extern void out_char(char c); out_char(c);|' "$cm/ee_printf.c"
   perl -0pi -e 's/#error \\\n\s*"You must implement a method to measure time[^\n]*\n/static CORETIMETYPE t = 0; return t += 1000;\n/; s/#error \\\n\s*"Call board initialization[^\n]*\n//' "$cm/core_portme.c"
   cat > "$cm/glue.c" << 'GLUE'

@@ -262,6 +262,10 @@ tova_status tova_napi_list_length(napi_env env, napi_value v, uint32_t *n, tova_
                                   const char *what);
 tova_status tova_napi_list_get(napi_env env, napi_value list, uint32_t i, napi_value *out,
                                tova_error *err, const char *what);
+/* A thrown JS value as text for a message (its `message` if it is an
+ * object, a Symbol as "a Symbol"), never empty, without letting user code
+ * throw out of it. */
+void tova_napi_describe(napi_env env, napi_value v, char *buf, size_t cap);
 /* err = TOVA_ERR_BAD_ARGUMENT "<what>: reading it threw: <text>" when a JS
  * exception is pending (cleared: a getter or a Proxy trap threw), else
  * "<what>: <otherwise>". Returns TOVA_ERR_BAD_ARGUMENT. */

@@ -102,30 +102,6 @@ static napi_value health_check(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* A JS value as text for a message, without letting user code escape:
- * its `message` when it is an object that has one, else its string form
- * (a Symbol's description). Empty when even that throws. */
-static void describe_thrown(napi_env env, napi_value v, char *buf, size_t cap) {
-  napi_value text = v, ignored;
-  napi_valuetype t = napi_undefined;
-  size_t len = 0;
-  buf[0] = 0;
-  napi_typeof(env, v, &t);
-  if (t == napi_object && napi_get_named_property(env, v, "message", &text) != napi_ok) {
-    tova_napi_take_exception(env, &ignored);
-    text = v;
-  }
-  if (t == napi_symbol) {
-    snprintf(buf, cap, "a Symbol");
-    return;
-  }
-  napi_value str;
-  if (napi_coerce_to_string(env, text, &str) == napi_ok)
-    napi_get_value_string_utf8(env, str, buf, cap, &len);
-  else
-    tova_napi_take_exception(env, &ignored);
-}
-
 /* Whether v is one of the runtime's own errors (a string `code` starting
  * with TOVA_), read without running user code: a data property only. */
 static bool is_coded(napi_env env, napi_value v) {
@@ -166,8 +142,8 @@ static napi_value guarded(napi_env env, napi_callback_info info) {
     return NULL;
   }
   char what[200], msg[320];
-  describe_thrown(env, thrown, what, sizeof what);
-  snprintf(msg, sizeof msg, "%s: reading an argument threw%s%s", x->name, what[0] ? ": " : "", what);
+  tova_napi_describe(env, thrown, what, sizeof what);
+  snprintf(msg, sizeof msg, "%s: reading an argument threw: %s", x->name, what);
   napi_value e = tova_napi_error_value(env, TOVA_ERR_BAD_ARGUMENT, msg);
   if (!e) return NULL;
   napi_set_named_property(env, e, "cause", thrown);

@@ -124,26 +124,33 @@ tova_status tova_napi_to_string(napi_env env, napi_value v, char **out, tova_err
   return TOVA_OK;
 }
 
-/* The pending JS exception, cleared, as a message (for "the getter threw"). */
-static void take_exception_text(napi_env env, char *buf, size_t cap) {
-  napi_value e, str;
+void tova_napi_describe(napi_env env, napi_value v, char *buf, size_t cap) {
+  napi_value text = v, str, ignored;
+  napi_valuetype t = napi_undefined;
   size_t len = 0;
   buf[0] = 0;
-  if (!tova_napi_take_exception(env, &e)) return;
-  napi_value msg;
-  napi_valuetype t = napi_undefined;
-  if (napi_typeof(env, e, &t) == napi_ok && t == napi_object &&
-      napi_get_named_property(env, e, "message", &msg) == napi_ok)
-    e = msg;
-  if (napi_typeof(env, e, &t) == napi_ok && t == napi_symbol) {
+  napi_typeof(env, v, &t);
+  if (t == napi_object && napi_get_named_property(env, v, "message", &text) != napi_ok) {
+    tova_napi_take_exception(env, &ignored); /* a throwing `message` getter */
+    text = v;
+  }
+  if (napi_typeof(env, text, &t) == napi_ok && t == napi_symbol) {
     snprintf(buf, cap, "a Symbol"); /* a Symbol does not convert to a string */
     return;
   }
-  if (napi_coerce_to_string(env, e, &str) == napi_ok)
+  if (napi_coerce_to_string(env, text, &str) == napi_ok)
     napi_get_value_string_utf8(env, str, buf, cap, &len);
   else
-    tova_napi_take_exception(env, &e);
+    tova_napi_take_exception(env, &ignored);
   if (!buf[0]) snprintf(buf, cap, "a value that prints as nothing");
+}
+
+/* The pending JS exception, cleared, as a message (for "the getter threw");
+ * empty when none is pending. */
+static void take_exception_text(napi_env env, char *buf, size_t cap) {
+  napi_value e;
+  buf[0] = 0;
+  if (tova_napi_take_exception(env, &e)) tova_napi_describe(env, e, buf, cap);
 }
 
 tova_status tova_napi_bad_read(napi_env env, tova_error *err, const char *what, const char *otherwise) {
