@@ -369,10 +369,10 @@ static napi_value channel_receive_batch(napi_env env, napi_callback_info info) {
 
 napi_status tova_napi_register_channel_select(napi_env env, napi_value exports) {
   static const tova_napi_export list[] = {
-      {"channelSelect", channel_select},
-      {"channelSendBatch", channel_send_batch},
-      {"channelReceiveBatch", channel_receive_batch},
-      {NULL, NULL},
+      {"channelSelect", channel_select, false},
+      {"channelSendBatch", channel_send_batch, false},
+      {"channelReceiveBatch", channel_receive_batch, false},
+      {NULL, NULL, false},
   };
   return tova_napi_define(env, exports, list);
 }

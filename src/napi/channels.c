@@ -247,13 +247,13 @@ static napi_value channel_recv(napi_env env, napi_callback_info info) {
 
 napi_status tova_napi_register_channels(napi_env env, napi_value exports) {
   static const tova_napi_export list[] = {
-      {"channelCreate", channel_create},
-      {"channelSend", channel_send},
-      {"channelReceive", channel_receive},
-      {"channelClose", channel_close},
-      {"channelSendAsync", channel_send_async},
-      {"channelRecv", channel_recv},
-      {NULL, NULL},
+      {"channelCreate", channel_create, true},
+      {"channelSend", channel_send, true},
+      {"channelReceive", channel_receive, true},
+      {"channelClose", channel_close, true},
+      {"channelSendAsync", channel_send_async, true},
+      {"channelRecv", channel_recv, true},
+      {NULL, NULL, false},
   };
   return tova_napi_define(env, exports, list);
 }

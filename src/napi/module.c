@@ -155,7 +155,9 @@ napi_status tova_napi_define(napi_env env, napi_value exports, const tova_napi_e
   for (; list->name; list++) {
     napi_value fn;
     /* The list is static: the export's entry is its function's data. */
-    napi_status s = napi_create_function(env, list->name, NAPI_AUTO_LENGTH, guarded, (void *)list, &fn);
+    napi_status s = list->no_user_code
+                        ? napi_create_function(env, list->name, NAPI_AUTO_LENGTH, list->fn, NULL, &fn)
+                        : napi_create_function(env, list->name, NAPI_AUTO_LENGTH, guarded, (void *)list, &fn);
     if (s != napi_ok) return s;
     s = napi_set_named_property(env, exports, list->name, fn);
     if (s != napi_ok) return s;
@@ -190,7 +192,7 @@ NAPI_MODULE_INIT() {
     }
   }
   static const tova_napi_export list[] = {
-      {"healthCheck", health_check}, {"runtimeInfo", runtime_info}, {NULL, NULL}};
+      {"healthCheck", health_check, false}, {"runtimeInfo", runtime_info, false}, {NULL, NULL, false}};
   TOVA_NAPI_CALL(env, tova_napi_define(env, exports, list), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_tasks(env, exports), "tova_runtime: load");
   TOVA_NAPI_CALL(env, tova_napi_register_channels(env, exports), "tova_runtime: load");

@@ -324,10 +324,10 @@ static napi_value concurrent_all_typed(napi_env env, napi_callback_info info) {
 
 napi_status tova_napi_register_tasks(napi_env env, napi_value exports) {
   static const tova_napi_export list[] = {
-      {"spawnTask", spawn_task},
-      {"concurrentAll", concurrent_all},
-      {"concurrentAllTyped", concurrent_all_typed},
-      {NULL, NULL},
+      {"spawnTask", spawn_task, false},
+      {"concurrentAll", concurrent_all, false},
+      {"concurrentAllTyped", concurrent_all_typed, false},
+      {NULL, NULL, false},
   };
   return tova_napi_define(env, exports, list);
 }

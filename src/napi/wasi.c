@@ -312,6 +312,6 @@ static napi_value run_wasi(napi_env env, napi_callback_info info) {
 }
 
 napi_status tova_napi_register_wasi(napi_env env, napi_value exports) {
-  static const tova_napi_export list[] = {{"runWasi", run_wasi}, {NULL, NULL}};
+  static const tova_napi_export list[] = {{"runWasi", run_wasi, false}, {NULL, NULL, false}};
   return tova_napi_define(env, exports, list);
 }

@@ -874,17 +874,17 @@ static napi_value spawn_wasm(napi_env env, napi_callback_info info) {
 
 napi_status tova_napi_register_wasm(napi_env env, napi_value exports) {
   static const tova_napi_export list[] = {
-      {"execWasm", exec_wasm},
-      {"execWasmWithChannels", exec_wasm_with_channels},
-      {"concurrentWasm", concurrent_wasm},
-      {"concurrentWasmShared", concurrent_wasm_shared},
-      {"concurrentWasmWithChannels", concurrent_wasm_with_channels},
-      {"concurrentWasmFirst", concurrent_wasm_first},
-      {"concurrentWasmCancelOnError", concurrent_wasm_cancel_on_error},
-      {"concurrentWasmTimeout", concurrent_wasm_timeout},
-      {"spawnWasm", spawn_wasm},
-      {"concurrentWasmPacked", concurrent_wasm_packed},
-      {NULL, NULL},
+      {"execWasm", exec_wasm, false},
+      {"execWasmWithChannels", exec_wasm_with_channels, false},
+      {"concurrentWasm", concurrent_wasm, false},
+      {"concurrentWasmShared", concurrent_wasm_shared, false},
+      {"concurrentWasmWithChannels", concurrent_wasm_with_channels, false},
+      {"concurrentWasmFirst", concurrent_wasm_first, false},
+      {"concurrentWasmCancelOnError", concurrent_wasm_cancel_on_error, false},
+      {"concurrentWasmTimeout", concurrent_wasm_timeout, false},
+      {"spawnWasm", spawn_wasm, false},
+      {"concurrentWasmPacked", concurrent_wasm_packed, false},
+      {NULL, NULL, false},
   };
   return tova_napi_define(env, exports, list);
 }

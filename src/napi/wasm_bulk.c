@@ -386,6 +386,6 @@ static napi_value call_bulk(napi_env env, napi_callback_info info) {
 }
 
 napi_status tova_napi_register_bulk(napi_env env, napi_value exports) {
-  static const tova_napi_export list[] = {{"callBulk", call_bulk}, {NULL, NULL}};
+  static const tova_napi_export list[] = {{"callBulk", call_bulk, false}, {NULL, NULL, false}};
   return tova_napi_define(env, exports, list);
 }

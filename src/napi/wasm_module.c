@@ -170,6 +170,6 @@ static napi_value compile(napi_env env, napi_callback_info info) {
 }
 
 napi_status tova_napi_register_module(napi_env env, napi_value exports) {
-  static const tova_napi_export list[] = {{"compile", compile}, {NULL, NULL}};
+  static const tova_napi_export list[] = {{"compile", compile, false}, {NULL, NULL, false}};
   return tova_napi_define(env, exports, list);
 }
