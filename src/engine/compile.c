@@ -167,6 +167,11 @@ typedef struct compiler {
   struct jump { uint32_t br, copy; } *brs;
   uint32_t nbrs, brcap;
   uint32_t last_copy_start, last_copy_end;
+  /* The body's import calls (wasm_code.import_calls), and the byte offset of
+   * the instruction being compiled. */
+  uint32_t *icalls;
+  uint32_t nicalls, icap;
+  uint32_t instr_at;
 } compiler;
 
 #define NO_FUSE UINT32_MAX
@@ -855,9 +860,17 @@ static void emit_call(compiler *c, uint32_t fidx) {
       if (!c->oom) c->code[c->len - 1].p = code;
     }
   } else {
-    emit_op(c, WASM_IOP_CALL_FUNC);
+    uint32_t at = emit_op(c, WASM_IOP_CALL_FUNC);
     emit_u(c, argbase);
     emit_u(c, fidx);
+    if (argbase > UINT32_MAX ||
+        !grow((void **)&c->icalls, &c->icap, c->nicalls + WASM_IMPORT_CALL_WORDS, sizeof *c->icalls))
+      c->oom = true;
+    else {
+      c->icalls[c->nicalls++] = c->instr_at;
+      c->icalls[c->nicalls++] = at;
+      c->icalls[c->nicalls++] = (uint32_t)argbase;
+    }
   }
   for (uint32_t i = 0; i < ft->nresults; i++) push_home(c);
   mark_label(c);
@@ -1394,6 +1407,7 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
   c->nlocals = ft->nparams + fd->nlocals;
   c->def = def;
   c->nloops = 0;
+  c->nicalls = 0;
   ctl *f = push_ctl(c, CTL_FUNC, 0, ft->nresults);
   if (!f) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
 
@@ -1401,6 +1415,7 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
   wasm_reader_init(&r, m->bytes, fd->body, fd->body + fd->body_len);
   while (c->ncs > 0 && !c->oom) {
     wasm_instr in;
+    c->instr_at = (uint32_t)(r.p - m->bytes);
     if (!wasm_read_instr(&r, &in))
       return tova_error_set(err, TOVA_ERR_INVALID_MODULE,
                             "compile: function %u at offset %zu: %s", m->nimported_funcs + def,
@@ -1417,6 +1432,12 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
   if (!code->cells) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
   memcpy(code->cells, c->code, sizeof(wasm_cell) * c->len);
   code->ncells = c->len;
+  if (c->nicalls) {
+    code->import_calls = malloc(sizeof *code->import_calls * c->nicalls);
+    if (!code->import_calls) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
+    memcpy(code->import_calls, c->icalls, sizeof *code->import_calls * c->nicalls);
+    code->nimport_calls = c->nicalls / WASM_IMPORT_CALL_WORDS;
+  }
   code->nparams = ft->nparams;
   code->nlocals = c->nlocals;
   code->nresults = ft->nresults;
@@ -1449,11 +1470,13 @@ tova_status wasm_compile(tova_module *m, const wasm_loop_counters *lc, tova_erro
   free(c.cs);
   free(c.patch);
   free(c.brs);
+  free(c.icalls);
   return st;
 }
 
 void wasm_code_free(wasm_code *code) {
   if (!code) return;
+  free(code->import_calls);
   free(code->cells);
   free(code);
 }

@@ -75,7 +75,29 @@ struct wasm_code {
   /* Running this function may write linear memory (mem_writers.c): entries
    * into it mark the memory `written` (store.h). */
   bool may_write_memory;
+  /* Every call of an imported function in the cells (CALL_FUNC), in body
+   * order, as WASM_IMPORT_CALL_WORDS words: the call instruction's byte
+   * offset in the module, its first cell, its argbase. Native code that
+   * calls an import leaves at one of these when the import parks, and the
+   * interpreter continues the call there (native/rt.h wasm_native_leave). */
+  uint32_t *import_calls;
+  uint32_t nimport_calls;
 };
+enum { WASM_IMPORT_CALL_WORDS = 3 };
+/* The record of the import call at byte offset `at` of the module, or NULL.
+ * Inline: the native tier's LLVM part (a file of its own, backend.h) links
+ * none of the engine's functions. */
+static inline const uint32_t *wasm_code_import_call(const wasm_code *code, uint32_t at) {
+  uint32_t lo = 0, hi = code->nimport_calls; /* records in body order: by offset */
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    const uint32_t *rec = code->import_calls + (size_t)mid * WASM_IMPORT_CALL_WORDS;
+    if (rec[0] == at) return rec;
+    if (rec[0] < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return NULL;
+}
 
 /* Every internal opcode, with its length and operands: iops.h. The
  * interpreter has one label per entry (a missing handler is a compile error),
@@ -91,10 +113,23 @@ typedef enum wasm_iop {
  * code gets a two-instruction body NATIVE_ENTER entry fn: the interpreter calls
  * entry(e, inst, fp, fn), which runs the whole function with its arguments in
  * fp[0..nparams) and leaves its results in fp[0..nresults), then returns as
- * RETURN does. TOVA_OK, TOVA_ERR_TRAP (message in e->trap_msg) or
- * TOVA_ERR_CANCELLED; native code never suspends. A background compile may
- * replace a code's `cells` while other threads run it, so entries read
- * `cells` with an acquire load (interp.c ENTER_WASM, exec.c). */
+ * RETURN does. TOVA_OK, TOVA_ERR_TRAP (message in e->trap_msg),
+ * TOVA_ERR_CANCELLED, or what a host import it called failed with. Native
+ * code never parks, but it may leave (native/rt.h wasm_native_leave): its
+ * state is then in the frame at fp, as the interpreter's own code would
+ * have it at e->pc (a point in the function's interpreter cells), and
+ * the entry returns
+ *   TOVA_SUSPENDED      an import it called parked: e->pc is just after the
+ *                       call, e->host_results_off and e->host_type are set;
+ *                       the interpreter saves the rest as for its own
+ *                       parked host call;
+ *   WASM_NATIVE_LEFT    the interpreter must make the import call at e->pc
+ *                       itself (a WebAssembly function of another instance)
+ *                       and continue from there.
+ * A background compile may replace a code's `cells` while other threads run
+ * it, so entries read `cells` with an acquire load (interp.c ENTER_WASM,
+ * exec.c). */
+#define WASM_NATIVE_LEFT ((tova_status)0x10000)
 typedef tova_status (*wasm_native_entry)(tova_exec *e, tova_instance *inst, uint64_t *fp,
                                          const void *fn);
 /* Native tier hook, tiered mode (src/engine/native/tier.c): a function not

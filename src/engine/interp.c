@@ -124,6 +124,8 @@ INTERP_NOCLONE static tova_status interp(tova_exec *e, const void *const **table
   tova_func *host_func = NULL;
   uint64_t host_argbase = 0;
   const wasm_cell *host_ret = NULL;
+  /* What native code returned when not TOVA_OK, handed to native_not_ok. */
+  tova_status native_status = TOVA_OK;
 
 #define RELOAD_MEM()                  \
   do {                                \
@@ -963,13 +965,30 @@ L_ELEM_DROP: /* elemidx */
 
   /* ---- native tier hook (src/engine/native): see wasm_native_entry ---- */
 L_NATIVE_ENTER: { /* entry fn */
-  tova_status st_ = ((wasm_native_entry)pc[1].p)(e, inst, fp, pc[2].p);
-  if (UNLIKELY(st_ != TOVA_OK)) {
-    if (st_ == TOVA_ERR_CANCELLED) goto cancelled;
-    TRAP(e->trap_msg);
-  }
+  native_status = ((wasm_native_entry)pc[1].p)(e, inst, fp, pc[2].p);
+  if (UNLIKELY(native_status != TOVA_OK)) goto native_not_ok;
   RELOAD_MEM(); /* native code may have grown the memory */
   goto do_return;
+}
+native_not_ok: { /* native code (an entry or an OSR entry) did not return normally */
+  RELOAD_MEM();
+  if (native_status == WASM_NATIVE_LEFT) { /* continue its call here (compile.h) */
+    pc = e->pc;
+    NEXT();
+  }
+  if (native_status == TOVA_SUSPENDED) { /* an import it called parked, as host_not_ok */
+    e->nframes = (size_t)(e->fsp - e->frames);
+    e->fp_off = (size_t)(fp - e->stack);
+    e->inst = inst;
+    e->state = WASM_EXEC_SUSPENDED_WASM;
+    return TOVA_SUSPENDED;
+  }
+  if (native_status == TOVA_ERR_CANCELLED) goto cancelled;
+  if (native_status == TOVA_ERR_TRAP) TRAP(e->trap_msg);
+  e->state = WASM_EXEC_IDLE; /* an import failed: as host_not_ok */
+  e->nframes = 0;
+  if (!e->trap_msg) e->trap_msg = "host function failed";
+  return native_status;
 }
 L_HOT_COUNT: { /* count body hook state: see wasm_native_hot_hook */
   /* One relaxed load and store, no atomic read-modify-write: a count lost to
@@ -986,12 +1005,9 @@ L_LOOP_HEAD: { /* count tag hook: see wasm_loop_hook (compile.h) */
   wasm_cell *lh_ = (wasm_cell *)pc;
   uint64_t n_ = __atomic_load_n(&lh_[1].u, __ATOMIC_RELAXED);
   if (UNLIKELY(n_ <= 1)) {
-    tova_status st_ = TOVA_OK;
-    if (((wasm_loop_hook)lh_[3].p)(e, inst, fp, lh_, &st_)) { /* ran to the end natively */
-      if (UNLIKELY(st_ != TOVA_OK)) {
-        if (st_ == TOVA_ERR_CANCELLED) goto cancelled;
-        TRAP(e->trap_msg);
-      }
+    native_status = TOVA_OK;
+    if (((wasm_loop_hook)lh_[3].p)(e, inst, fp, lh_, &native_status)) { /* ran natively */
+      if (UNLIKELY(native_status != TOVA_OK)) goto native_not_ok;
       RELOAD_MEM();
       goto do_return;
     }

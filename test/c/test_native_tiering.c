@@ -166,7 +166,7 @@ static void test_recursive_functions(void) {
   if (!mo) return;
   bool eligible[8], cyc[8];
   uint32_t *start, *edges;
-  CHECK(wasm_native_callgraph(mo, eligible, &start, &edges));
+  CHECK(wasm_native_callgraph(mo, eligible, NULL, &start, &edges));
   wasm_native_in_cycle(8, start, edges, cyc);
   static const bool want[8] = {true, true, false, true, false, true, true, true};
   for (int f = 0; f < 8; f++) {

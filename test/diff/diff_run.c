@@ -20,7 +20,12 @@
  *
  * Imports: every function import is a stub that appends its name and
  * arguments to the call's log and returns zeros (binaryen's -ttf modules import
- * fuzzing-support.log-i32/i64/f32/f64). Other import kinds are not supported:
+ * fuzzing-support.log-i32/i64/f32/f64). With TOVA_DIFF_PARK=N in the
+ * environment, every Nth stub call during an exported call parks instead
+ * (TOVA_SUSPENDED) and the call is resumed with the same zeros: the output
+ * must not change, which tests that an execution parked anywhere, native
+ * code included (it leaves for the interpreter: native/rt.h), continues
+ * exactly where it was. Other import kinds are not supported:
  * `compile error` is not printed for them, `imports unsupported` is, and the
  * driver skips the module.
  *
@@ -58,6 +63,11 @@ typedef struct stub {
   call_log *log;
 } stub;
 
+/* TOVA_DIFF_PARK: park every park_every-th stub call (0: never), while
+ * parking_on (an exported call runs, not the start function). */
+static unsigned long park_every, park_count;
+static bool parking_on;
+
 static tova_status stub_call(tova_host_call *call, void *userdata, const tova_val *args,
                              tova_val *results) {
   (void)call;
@@ -72,6 +82,7 @@ static tova_status stub_call(tova_host_call *call, void *userdata, const tova_va
   if (n < sizeof text) snprintf(text + n, sizeof text - n, ")");
   log_entry(s->log, text);
   for (uint32_t i = 0; i < s->type.nresults; i++) results[i].raw = 0;
+  if (parking_on && park_every && ++park_count % park_every == 0) return TOVA_SUSPENDED;
   return TOVA_OK;
 }
 
@@ -230,7 +241,12 @@ static void run_call(runner *r, const char *name, const tova_functype *ft, unsig
   tova_error err = {0};
   r->log = (call_log){0, DIFF_FNV_INIT}; /* the start function's calls are not this call's */
   watchdog_arm(&r->wd, r->exec, r->timeout_ms);
+  parking_on = true;
   tova_status st = tova_exec_call(r->exec, ext.of.func, args, res, &err);
+  /* Parked in a stub: resume with the zeros it would have returned. */
+  tova_val zeros[64] = {{0}};
+  while (st == TOVA_SUSPENDED) st = tova_exec_resume(r->exec, zeros, res, &err);
+  parking_on = false;
   bool fired = watchdog_disarm(&r->wd);
   printf("call %s %u ", name, set);
   if (st == TOVA_OK) {
@@ -258,6 +274,8 @@ static void run_call(runner *r, const char *name, const tova_functype *ft, unsig
 
 int main(int argc, char **argv) {
   runner r = {0};
+  const char *pe = getenv("TOVA_DIFF_PARK");
+  if (pe) park_every = strtoul(pe, NULL, 10);
   r.timeout_ms = 2000;
   const char *path = NULL;
   for (int i = 1; i < argc; i++) {

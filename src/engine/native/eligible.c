@@ -2,15 +2,23 @@
  * eligible.c: which functions may run as native code (the rule of native.h,
  * kept in this one place).
  *
- * Native frames live on the C stack, so native code can never park in a host
- * call. A function is therefore NOT eligible when it
- *   - calls an imported function (it may be a suspending host import such as a
- *     channel operation, sleep or select; we cannot know which are not),
+ * Native frames live on the C stack, so native code cannot park in a host
+ * call (a channel operation, sleep or select) and resume there. What it can
+ * do is leave: when an import parks, or is a WebAssembly function of another
+ * instance, the native code writes its locals and operand stack into the
+ * interpreter's frame and the interpreter continues the call from there
+ * (rt.h wasm_native_leave). That needs an interpreter frame under the native
+ * one, so a function that calls imports may run native only as the
+ * outermost native frame: entered from the interpreter, never called by
+ * other native code. Hence a function is NOT eligible when it
  *   - does call_indirect through a table that is not CLOSED (below), or
  *   - calls, directly or through call_indirect, a function of its module that
- *     is not eligible (fixed point below).
+ *     is not eligible or that calls imports (fixed point below).
  * Everything else (arithmetic, memory, globals, tables, direct calls among
- * eligible functions) is eligible.
+ * eligible functions that call no imports, and its own direct calls of
+ * imports) is eligible. In Tova terms: a producer loop that calls chan_send
+ * runs native, and so does the pure function it calls per value; a
+ * function that calls the producer loop stays interpreted.
  *
  * A table is closed when only this module's own functions can ever be in it:
  * it is neither imported nor exported (no one else can write it), no
@@ -86,11 +94,12 @@ static void closed_tables(const tova_module *m, bool *closed, uint32_t **targets
   }
 }
 
-/* Scan one body: *bad when it calls an import or does call_indirect through
- * an open table; the module's own callees go to callees[0..*ncallees). */
+/* Scan one body: *bad when it does call_indirect through an open table,
+ * *imports when it calls an import; the module's own callees go to
+ * callees[0..*ncallees). */
 static void scan_body(const tova_module *m, const wasm_func_def *fd, const bool *closed,
-                      const uint32_t *targets, uint32_t ntargets, bool *bad, uint32_t **callees,
-                      uint32_t *ncallees, uint32_t *cap) {
+                      const uint32_t *targets, uint32_t ntargets, bool *bad, bool *imports,
+                      uint32_t **callees, uint32_t *ncallees, uint32_t *cap) {
   wasm_reader r;
   wasm_reader_init(&r, m->bytes, fd->body, fd->body + fd->body_len);
   wasm_instr in;
@@ -112,44 +121,49 @@ static void scan_body(const tova_module *m, const wasm_func_def *fd, const bool 
       }
     }
     if (in.op == WASM_OP_CALL) {
-      if (in.a < m->nimported_funcs) *bad = true;
+      if (in.a < m->nimported_funcs) *imports = true;
       else if (!push_callee(callees, ncallees, cap, in.a - m->nimported_funcs)) *bad = true;
     }
   }
 }
 
-bool wasm_native_callgraph(const tova_module *m, bool *out, uint32_t **start_out,
-                           uint32_t **edges_out) {
+bool wasm_native_callgraph(const tova_module *m, bool *out, bool *imports_out,
+                           uint32_t **start_out, uint32_t **edges_out) {
   uint32_t n = m->nfuncs - m->nimported_funcs;
   /* Call edges as one flat array: callees of function i at [start[i], start[i+1]). */
   uint32_t *start = calloc((size_t)n + 1, sizeof *start);
   uint32_t *edges = NULL, nedges = 0, cap = 0;
   uint32_t *targets = NULL, ntargets = 0, tcap = 0;
   bool *closed = calloc((size_t)m->ntables + 1, sizeof *closed);
+  bool *imports = imports_out ? imports_out : calloc((size_t)n + 1, sizeof *imports);
   *start_out = NULL;
   *edges_out = NULL;
-  if (!start || !closed) {
+  if (!start || !closed || !imports) {
     for (uint32_t i = 0; i < n; i++) out[i] = false;
     free(start);
     free(closed);
+    if (imports != imports_out) free(imports);
     return false;
   }
   closed_tables(m, closed, &targets, &ntargets, &tcap);
   for (uint32_t i = 0; i < n; i++) {
     bool bad = false;
+    imports[i] = false;
     start[i] = nedges;
-    scan_body(m, &m->func_defs[i], closed, targets, ntargets, &bad, &edges, &nedges, &cap);
+    scan_body(m, &m->func_defs[i], closed, targets, ntargets, &bad, &imports[i], &edges, &nedges,
+              &cap);
     out[i] = !bad;
   }
   start[n] = nedges;
-  /* Fixed point: a caller of an ineligible function is ineligible. Each pass
-   * is linear; at most n passes change anything. */
+  /* Fixed point: a caller of an ineligible function, or of one that calls
+   * imports (it must be the outermost native frame), is ineligible. Each
+   * pass is linear; at most n passes change anything. */
   for (bool changed = true; changed;) {
     changed = false;
     for (uint32_t i = 0; i < n; i++) {
       if (!out[i]) continue;
       for (uint32_t k = start[i]; k < start[i + 1]; k++) {
-        if (!out[edges[k]]) {
+        if (!out[edges[k]] || imports[edges[k]]) {
           out[i] = false;
           changed = true;
           break;
@@ -159,6 +173,7 @@ bool wasm_native_callgraph(const tova_module *m, bool *out, uint32_t **start_out
   }
   free(targets);
   free(closed);
+  if (imports != imports_out) free(imports);
   *start_out = start;
   *edges_out = edges;
   return true;
@@ -166,7 +181,7 @@ bool wasm_native_callgraph(const tova_module *m, bool *out, uint32_t **start_out
 
 void wasm_native_eligible(const tova_module *m, bool *out) {
   uint32_t *start, *edges;
-  wasm_native_callgraph(m, out, &start, &edges);
+  wasm_native_callgraph(m, out, NULL, &start, &edges);
   free(start);
   free(edges);
 }

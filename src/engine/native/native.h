@@ -35,13 +35,17 @@
  * the same path and the interpreter's hot loop has no extra check.
  *
  * ELIGIBILITY (one rule, eligible.c): native frames live on the C stack and
- * cannot park, so a function that may reach a suspending host import stays
- * interpreted. Conservatively: a function is eligible unless it calls an
- * imported function, does call_indirect through a table other code could
- * fill (imported, exported, or written with computed references), or calls
- * (transitively, call_indirect targets included) a function that is not
- * eligible. In Tova terms: a producer loop that calls chan_send runs
- * interpreted; the pure function it calls per value runs native.
+ * cannot park there. A function that calls imports may still run native as
+ * the outermost native frame: when an import parks (or is a WebAssembly
+ * function of another instance), its native code leaves, writing its state
+ * into the interpreter's frame, and the interpreter continues the call
+ * (rt.h wasm_native_leave). So a function is eligible unless it does
+ * call_indirect through a table other code could fill (imported, exported,
+ * or written with computed references), or calls (transitively,
+ * call_indirect targets included) a function that is not eligible or that
+ * calls imports. In Tova terms: a producer loop that calls chan_send runs
+ * native, and so does the pure function it calls per value (inlined into
+ * it, as often as not); a function that calls that loop stays interpreted.
  */
 #ifndef TOVA_ENGINE_NATIVE_NATIVE_H
 #define TOVA_ENGINE_NATIVE_NATIVE_H
@@ -100,6 +104,11 @@ uint64_t wasm_native_osr_early_count(void);
  * to native code. Returns the number of functions switched. Idempotent. */
 uint32_t wasm_native_compile_module(tova_module *m);
 
+/* How many times native code of the module left for the interpreter (an
+ * import parked, or was another instance's function: rt.h); for tests, and
+ * approximate when several threads run the module. */
+uint64_t wasm_native_left_count(const tova_module *m);
+
 /* Whether function `func_index` (a defined function) currently runs native. */
 bool wasm_native_func_is_native(const tova_module *m, uint32_t func_index);
 
@@ -111,11 +120,14 @@ void wasm_native_module_free(tova_module *m);
 /* Eligibility of every function (eligible.c): out[i] for defined function i
  * (index minus nimported_funcs) is true when it may run native. */
 void wasm_native_eligible(const tova_module *m, bool *out);
-/* The same, plus the call graph among defined functions (call, and
- * call_indirect through closed tables to the functions it may reach):
- * callees of d at (*edges)[(*start)[d] .. (*start)[d+1]). The caller frees
- * both; false (both NULL, nothing eligible) when out of memory. */
-bool wasm_native_callgraph(const tova_module *m, bool *out, uint32_t **start, uint32_t **edges);
+/* The same, plus which functions call imports (imports may be NULL; such a
+ * function is only ever the outermost native frame) and the call graph
+ * among defined functions (call, and call_indirect through closed tables to
+ * the functions it may reach): callees of d at (*edges)[(*start)[d] ..
+ * (*start)[d+1]). The caller frees both; false (both NULL, nothing
+ * eligible) when out of memory. */
+bool wasm_native_callgraph(const tova_module *m, bool *out, bool *imports, uint32_t **start,
+                           uint32_t **edges);
 /* out[v] for v < n: whether v lies on a cycle of the graph (start, edges) as
  * wasm_native_callgraph gives it: the recursive functions. */
 void wasm_native_in_cycle(uint32_t n, const uint32_t *start, const uint32_t *edges, bool *out);

@@ -60,12 +60,29 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
   for (int attempt = 0; ok && attempt < 2; attempt++) {
     const void *fn = __atomic_load_n(&s->osr_entries[def], __ATOMIC_ACQUIRE);
     if (fn) {
+      /* A function that calls imports comes back here each time its native
+       * code left (an import parked) and the interpreter resumed the call:
+       * entering pays only if it then runs a while (tiering.h stints). */
+      uint32_t stints = 0;
+      if (s->imports[def]) {
+        stints = __atomic_load_n(&s->stints[def], __ATOMIC_RELAXED);
+        uint32_t calls = __atomic_load_n(&s->stint_calls[def], __ATOMIC_RELAXED);
+        if (stints >= WASM_NATIVE_STINTS_MIN && calls / WASM_NATIVE_STINT_CALLS < stints) {
+          __atomic_store_n(&s->stints[def], stints / 2, __ATOMIC_RELAXED);
+          __atomic_store_n(&s->stint_calls[def], calls / 2, __ATOMIC_RELAXED);
+          next = WASM_NATIVE_LOOP_RECHECK;
+          goto out;
+        }
+      }
       bool entered = false;
-      /* Counted on the way in (a call that never ends has entered too). */
-      __atomic_fetch_add(&osr_entered, 1, __ATOMIC_RELAXED);
+      /* Counted on the way in (a call that never ends has entered too);
+       * not each return after leaving (a shared counter on that path
+       * would cost every parked message a contended cache line). */
+      bool count = stints == 0;
+      if (count) __atomic_fetch_add(&osr_entered, 1, __ATOMIC_RELAXED);
       *st = wasm_native_enter_osr(e, inst, fp, fn, loop, &entered);
       if (entered) return true;
-      __atomic_fetch_sub(&osr_entered, 1, __ATOMIC_RELAXED);
+      if (count) __atomic_fetch_sub(&osr_entered, 1, __ATOMIC_RELAXED);
       goto out; /* no entry at this loop: stop counting it */
     }
     uint8_t os = __atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE);

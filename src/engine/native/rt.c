@@ -10,11 +10,21 @@
 #endif
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "platform/platform.h"
 #include "engine/native/preempt.h"
 #include "engine/native/rt.h"
+#include "engine/native/tiering.h"
+
+/* What the entry's sigsetjmp returns: a trap's kind + 1, or one of these. */
+enum {
+  JMP_PARKED = WASM_NT_COUNT + 1, /* wasm_native_leave: TOVA_SUSPENDED */
+  JMP_AT_CALL,                    /* wasm_native_leave: WASM_NATIVE_LEFT */
+  JMP_FAILED                      /* an import failed: ctx->host_status */
+};
 
 static const char *const trap_messages[WASM_NT_COUNT] = {
     [WASM_NT_UNREACHABLE] = "unreachable",
@@ -85,6 +95,9 @@ static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const 
   c.inst = inst;
   c.exec = e;
   c.trap_jmp = &jb;
+  c.fp = fp;
+  c.host_status = TOVA_OK;
+  c.calls = 0;
   /* Where native loops do not poll, a signal stops them (preempt.h): this
    * thread was published in e (by the run) before the flag is read, so an
    * interrupt either is seen here or signals this thread. */
@@ -101,7 +114,12 @@ static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const 
   int k = sigsetjmp(jb, 0);
   if (k) {
     if (signalled) wasm_native_preempt_leave(prev);
-    return k - 1 == WASM_NT_CANCELLED ? TOVA_ERR_CANCELLED : TOVA_ERR_TRAP;
+    switch (k) {
+      case JMP_PARKED: return TOVA_SUSPENDED;
+      case JMP_AT_CALL: return WASM_NATIVE_LEFT;
+      case JMP_FAILED: return c.host_status;
+      default: return k - 1 == WASM_NT_CANCELLED ? TOVA_ERR_CANCELLED : TOVA_ERR_TRAP;
+    }
   }
   if (signalled && atomic_load(&e->interrupt)) wasm_native_trap(&c, WASM_NT_CANCELLED);
   if (osr) {
@@ -246,6 +264,72 @@ void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func) {
   return f;
 }
 
+uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *slots) {
+  tova_func *f = c->inst->funcs[func];
+  if (!f->host) return WASM_NATIVE_CALL_INTERP;
+  /* As the interpreter's CALL_FUNC does (interp.c): the fast entry first,
+   * then the host function with the arguments read in place and the
+   * results through a buffer (they land on the argument slots). */
+  if (!(f->fast && f->fast(f->host_userdata, slots))) {
+    tova_exec *e = c->exec;
+    tova_host_call call = {e, c->inst};
+    uint32_t nres = f->type->nresults;
+    tova_val small[8], *res = small;
+    if (nres > 8 && !(res = calloc(nres, sizeof *res))) {
+      e->trap_msg = "out of memory in a host call";
+      c->host_status = TOVA_ERR_NOMEM;
+      siglongjmp(*c->trap_jmp, JMP_FAILED);
+    }
+    for (uint32_t i = 0; i < nres && res == small; i++) small[i].raw = 0;
+    e->trap_msg = NULL;
+    tova_status st = f->host(&call, f->host_userdata, (const tova_val *)slots, res);
+    if (st == TOVA_OK)
+      for (uint32_t i = 0; i < nres; i++) slots[i] = res[i].raw;
+    if (res != small) free(res);
+    if (st == TOVA_SUSPENDED) return WASM_NATIVE_CALL_PARKED;
+    if (st == TOVA_ERR_CANCELLED) wasm_native_trap(c, WASM_NT_CANCELLED);
+    if (st == TOVA_ERR_TRAP) {
+      if (!e->trap_msg) e->trap_msg = "host function trapped";
+      wasm_native_trap(c, WASM_NT_MESSAGE);
+    }
+    if (st != TOVA_OK) {
+      if (!e->trap_msg) e->trap_msg = "host function failed";
+      c->host_status = st;
+      siglongjmp(*c->trap_jmp, JMP_FAILED);
+    }
+  }
+  /* A host function may grow the memory (native code reloads after calls). */
+  tova_memory *m = c->inst->mem0;
+  c->mem_base = m ? m->base : NULL;
+  c->mem_size = m ? m->size : 0;
+  c->calls++;
+  stop_point(c);
+  return WASM_NATIVE_CALL_DONE;
+}
+
+_Noreturn void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def, uint32_t cell) {
+  tova_exec *e = c->exec;
+  native_state *s = c->inst->module->native;
+  const wasm_cell *cells = s->orig[def];
+  /* The stint's counts (tiering.h): plain relaxed loads and stores, since
+   * a count lost to a race only blurs a heuristic. */
+  uint32_t st = __atomic_load_n(&s->stints[def], __ATOMIC_RELAXED) + 1;
+  uint32_t ca = __atomic_load_n(&s->stint_calls[def], __ATOMIC_RELAXED) + c->calls;
+  if (st > WASM_NATIVE_STINTS_MAX) st /= 2, ca /= 2;
+  __atomic_store_n(&s->stints[def], st, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->stint_calls[def], ca, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->left, __atomic_load_n(&s->left, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+  TOVA_ASSERT(cells && cells[cell].h == wasm_interp_handlers()[WASM_IOP_CALL_FUNC]);
+  if (how == WASM_NATIVE_LEAVE_AT_CALL) {
+    e->pc = cells + cell;
+    siglongjmp(*c->trap_jmp, JMP_AT_CALL);
+  }
+  e->pc = cells + cell + WASM_CELLS_CALL_FUNC;
+  e->host_results_off = (uint32_t)(c->fp - e->stack) + (uint32_t)cells[cell + 1].u;
+  e->host_type = c->inst->funcs[cells[cell + 2].u]->type;
+  siglongjmp(*c->trap_jmp, JMP_PARKED);
+}
+
 const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32_t i,
                                       uint32_t type_index) {
   tova_table *t = c->inst->tables[table];
@@ -279,6 +363,7 @@ static const wasm_native_helper helpers[] = {
     HELPER(wasm_native_table_fill),  HELPER(wasm_native_table_copy),
     HELPER(wasm_native_table_init),  HELPER(wasm_native_elem_drop),
     HELPER(wasm_native_ref_func),    HELPER(wasm_native_indirect),
+    HELPER(wasm_native_call_import), HELPER(wasm_native_leave),
     {NULL, NULL}};
 #undef HELPER
 

@@ -26,6 +26,12 @@ typedef struct wasm_native_ctx {
   tova_instance *inst;
   tova_exec *exec;
   sigjmp_buf *trap_jmp; /* where a trap unwinds to (native frames need no cleanup) */
+  /* The interpreter's frame of the outermost native function (the entry's
+   * fp): where a function that calls imports (only ever the outermost,
+   * eligible.c) passes their arguments and leaves its state. */
+  uint64_t *fp;
+  tova_status host_status; /* what a failed import returned (wasm_native_call_import) */
+  uint32_t calls; /* import calls completed since the entry (tiering.h stints) */
 } wasm_native_ctx;
 
 /* Trap kinds passed to wasm_native_trap; messages are the interpreter's. */
@@ -85,6 +91,29 @@ void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, ui
                             uint32_t s, uint32_t n);
 void wasm_native_elem_drop(wasm_native_ctx *c, uint32_t seg);
 void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func);
+/* An import called by native code. Its arguments are in slots[0..nparams),
+ * the interpreter frame's slots from the call's argbase (ctx->fp), where
+ * its results go too. Returns WASM_NATIVE_CALL_DONE, or
+ * WASM_NATIVE_CALL_PARKED when a host import parked (the native code must
+ * then leave, WASM_NATIVE_LEAVE_PARKED), or WASM_NATIVE_CALL_INTERP when
+ * the import is a WebAssembly function of another instance, which native
+ * code does not call (it leaves with WASM_NATIVE_LEAVE_AT_CALL, and the
+ * interpreter makes the call). A trap, a cancellation or a failure does not
+ * return. */
+enum { WASM_NATIVE_CALL_DONE = 0, WASM_NATIVE_CALL_PARKED = 1, WASM_NATIVE_CALL_INTERP = 2 };
+uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *slots);
+/* Leave native code for the interpreter, at the import call whose record
+ * (compile.h wasm_code.import_calls) says it starts at cell `cell` of
+ * defined function def's interpreter cells: just after it when it parked
+ * (WASM_NATIVE_LEAVE_PARKED), or at it (WASM_NATIVE_LEAVE_AT_CALL). The
+ * native code has written its locals and operand stack into ctx->fp's
+ * slots first (compile.h VALUES: locals in 0..nlocals, stack position p in
+ * nlocals + p), so the frame is what the interpreter's own code would have
+ * there. The entry returns TOVA_SUSPENDED or WASM_NATIVE_LEFT (compile.h).
+ * Does not return: it unwinds to the entry as a trap does. */
+enum { WASM_NATIVE_LEAVE_PARKED = 1, WASM_NATIVE_LEAVE_AT_CALL = 2 };
+_Noreturn void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def, uint32_t cell);
+
 /* call_indirect's checks, with the interpreter's messages: the callee. */
 const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32_t i,
                                       uint32_t type_index);

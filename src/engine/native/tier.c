@@ -90,6 +90,9 @@ static void state_free(native_state *s) {
   if (!s) return;
   wasm_jit_free(&s->jit);
   free(s->eligible);
+  free(s->imports);
+  free(s->stints);
+  free(s->stint_calls);
   free(s->recursive);
   free(s->cg_start);
   free(s->cg_edges);
@@ -133,6 +136,9 @@ static native_state *state_get(tova_module *m) {
   s->ndefs = ndefs;
   s->made_ms = now_ms();
   s->eligible = calloc(ndefs + 1, sizeof *s->eligible);
+  s->imports = calloc(ndefs + 1, sizeof *s->imports);
+  s->stints = calloc(ndefs + 1, sizeof *s->stints);
+  s->stint_calls = calloc(ndefs + 1, sizeof *s->stint_calls);
   s->recursive = calloc(ndefs + 1, sizeof *s->recursive);
   s->status = calloc(ndefs + 1, 1);
   s->queued = calloc(ndefs + 1, 1);
@@ -147,8 +153,8 @@ static native_state *state_get(tova_module *m) {
   s->osr_status = calloc(ndefs + 1, 1);
   s->osr_entries = calloc(ndefs + 1, sizeof *s->osr_entries);
   s->reach = calloc(ndefs + 1, 1);
-  if (!s->reach || !s->eligible || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
-      !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !wasm_native_callgraph(m, s->eligible, &s->cg_start, &s->cg_edges)) {
+  if (!s->reach || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
+      !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !wasm_native_callgraph(m, s->eligible, s->imports, &s->cg_start, &s->cg_edges)) {
     state_free(s);
     return NULL;
   }
@@ -443,6 +449,11 @@ uint32_t wasm_native_compile_module(tova_module *m) {
   uint32_t r = s ? s->nnative : 0;
   pthread_mutex_unlock(&compile_lock);
   return r;
+}
+
+uint64_t wasm_native_left_count(const tova_module *m) {
+  const native_state *s = m->native;
+  return s ? __atomic_load_n(&s->left, __ATOMIC_RELAXED) : 0;
 }
 
 bool wasm_native_func_is_native(const tova_module *m, uint32_t func_index) {

@@ -94,6 +94,7 @@ typedef struct native_state {
   tova_module *m;
   uint32_t ndefs;
   bool *eligible;      /* eligible.c's rule */
+  bool *imports;       /* per def: calls imports (only ever the outermost native frame) */
   bool *recursive;     /* on a cycle of calls: polls the interrupt flag on entry */
   uint32_t *cg_start;  /* the call graph (wasm_native_callgraph) */
   uint32_t *cg_edges;
@@ -116,7 +117,25 @@ typedef struct native_state {
   bool *called_twice;  /* per def: its call counter has fired (compiler.c; atomics) */
   uint8_t *osr_status; /* per def: OSR_* (see above) */
   const void **osr_entries; /* per def: its OSR entry once OSR_READY (release/acquire) */
+  /* Per def that calls imports: how often its native code left for the
+   * interpreter (rt.h wasm_native_leave), and how many import calls those
+   * stints completed before leaving; lossy relaxed counts, decayed by
+   * halving (osr.c: whether entering again pays). */
+  uint32_t *stints, *stint_calls;
+  uint64_t left; /* times native code left, all functions (tests; lossy) */
 } native_state;
+/* A function that calls imports and left native code STINTS_MIN times,
+ * completing fewer than STINT_CALLS import calls per stint on average (it
+ * parks every call or two: a loop over a rendezvous channel), is not
+ * entered again at its loop headers for WASM_NATIVE_LOOP_RECHECK
+ * iterations: leaving and entering again cost more than the few native
+ * iterations between save (bench/parking.js's capacity 0 row, whose loops
+ * complete one call per stint, was 50% slower entering each time). The
+ * counts then halve, so it is tried again after that; they also halve
+ * beyond STINTS_MAX, so they follow what the loop does now. */
+#define WASM_NATIVE_STINTS_MIN 16u
+#define WASM_NATIVE_STINTS_MAX 1024u
+#define WASM_NATIVE_STINT_CALLS 8u
 
 /* tier.c: compile what a queued request asks for (def, or every function
  * when def is WASM_NATIVE_ALL), unit by unit, asking stop() between units

@@ -137,6 +137,7 @@ typedef struct tr {
   LLVMValueRef osr_fn, osr_switch;
   uint32_t nloops;
   bool signalled; /* a signal stops this code (preempt.h): no polls at all */
+  uint32_t at;    /* byte offset in the module of the instruction being emitted */
   bool failed;
   char *err;
   size_t errlen;
@@ -980,6 +981,7 @@ static void emit_function(tr *t, uint32_t def) {
   wasm_reader_init(&r, m->bytes, fd->body, fd->body + fd->body_len);
   wasm_instr in;
   while (t->nctl > 0 && !t->failed) {
+    t->at = (uint32_t)(r.p - m->bytes);
     if (rd_eof(&r) || !wasm_read_instr(&r, &in)) {
       fail(t, "cannot read the body");
       break;
@@ -1240,9 +1242,91 @@ static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
   reload_mem(t);
 }
 
+/* The type of a value on the stack (the value stack keeps no types: LLVM's
+ * tell them apart). */
+static uint8_t type_of(tr *t, LLVMValueRef v) {
+  LLVMTypeRef ty = LLVMTypeOf(v);
+  if (ty == t->i32) return TOVA_I32;
+  if (ty == t->i64) return TOVA_I64;
+  if (ty == t->f32) return TOVA_F32;
+  if (ty == t->f64) return TOVA_F64;
+  return TOVA_FUNCREF; /* a reference: a pointer either way */
+}
+
+/* A call of an import. Only a function that is the outermost native frame
+ * calls imports (eligible.c), so the interpreter's frame of this call is
+ * at ctx->fp: the arguments go to its slots from the call's argbase, where
+ * wasm_native_call_import reads them and writes the results. When the
+ * import parks, or must be called by the interpreter, the code leaves:
+ * a cold block writes every local and the operand stack below the
+ * arguments into the frame (compile.h VALUES: where the interpreter's own
+ * code keeps them at a call, since compile.c materialises every value at
+ * calls) and wasm_native_leave unwinds to the entry, which returns to the
+ * interpreter to continue the call at compile.c's record of this call
+ * (wasm_code.import_calls). */
+_Static_assert((unsigned)WASM_NATIVE_CALL_PARKED == (unsigned)WASM_NATIVE_LEAVE_PARKED &&
+                   (unsigned)WASM_NATIVE_CALL_INTERP == (unsigned)WASM_NATIVE_LEAVE_AT_CALL,
+               "wasm_native_call_import's answer is how to leave");
+static void emit_import_call(tr *t, uint32_t func) {
+  const tova_module *m = t->m;
+  const tova_functype *ft = wasm_func_type(m, func);
+  uint32_t def = t->self - m->nimported_funcs;
+  const wasm_code *code = m->func_defs[def].code;
+  const uint32_t *rec = code ? wasm_code_import_call(code, t->at) : NULL;
+  if (!rec || t->sp < ft->nparams) {
+    fail(t, "an import call the interpreter has no record of");
+    return;
+  }
+  uint32_t below = t->sp - ft->nparams;
+  uint64_t argbase = (uint64_t)t->nlocals + below;
+  if (rec[2] != argbase) { /* cannot happen: both follow compile.h's frame layout */
+    fail(t, "an import call's frame differs from the interpreter's");
+    return;
+  }
+  LLVMValueRef fp = load_inv(t, t->ptr, t->ctx, offsetof(wasm_native_ctx, fp));
+  LLVMValueRef slots = gep8(t, fp, c64(t, argbase * 8));
+  for (uint32_t i = 0; i < ft->nparams; i++)
+    LLVMBuildStore(t->b, to_raw(t, t->stack[below + i], ft->params[i]),
+                   gep8(t, slots, c64(t, (uint64_t)i * 8)));
+  t->sp = below;
+  LLVMTypeRef pt[3] = {t->ptr, t->i32, t->ptr};
+  LLVMValueRef args[3] = {t->ctx, c32(t, func), slots};
+  LLVMValueRef st = call_c(t, HELPER(wasm_native_call_import), t->i32, pt, 3, args);
+  LLVMBasicBlockRef leave = new_bb(t, "leave"), cont = new_bb(t, "called");
+  set_unlikely(t, LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, st, c32(t, 0), ""), leave, cont));
+
+  LLVMPositionBuilderAtEnd(t->b, leave);
+  for (uint32_t i = 0; i < t->nlocals; i++) {
+    LLVMValueRef v = LLVMBuildLoad2(t->b, vt(t, t->local_types[i]), t->locals[i], "");
+    LLVMBuildStore(t->b, to_raw(t, v, t->local_types[i]), gep8(t, fp, c64(t, (uint64_t)i * 8)));
+  }
+  for (uint32_t p = 0; p < below; p++)
+    LLVMBuildStore(t->b, to_raw(t, t->stack[p], type_of(t, t->stack[p])),
+                   gep8(t, fp, c64(t, ((uint64_t)t->nlocals + p) * 8)));
+  LLVMTypeRef lpt[4] = {t->ptr, t->i32, t->i32, t->i32};
+  LLVMValueRef largs[4] = {t->ctx, st, c32(t, def), c32(t, rec[1])};
+  LLVMValueRef lc = call_c(t, HELPER(wasm_native_leave), t->vd, lpt, 4, largs);
+  LLVMAddCallSiteAttribute(lc, LLVMAttributeFunctionIndex,
+                           LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("noreturn", 8), 0));
+  LLVMAddCallSiteAttribute(lc, LLVMAttributeFunctionIndex,
+                           LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("cold", 4), 0));
+  LLVMBuildUnreachable(t->b);
+
+  LLVMPositionBuilderAtEnd(t->b, cont);
+  for (uint32_t i = 0; i < ft->nresults; i++)
+    push(t, from_raw(t, LLVMBuildLoad2(t->b, t->i64, gep8(t, slots, c64(t, (uint64_t)i * 8)), ""),
+                     ft->results[i]));
+  reload_mem(t); /* the host may have grown the memory */
+}
+
 static void emit_call(tr *t, uint32_t func) {
+  if (func < t->m->nimported_funcs) {
+    emit_import_call(t, func);
+    return;
+  }
   uint32_t def = func - t->m->nimported_funcs;
-  if (func < t->m->nimported_funcs || !t->fns[def]) {
+  const wasm_code *callee = t->m->func_defs[def].code;
+  if (!t->fns[def] || (callee && callee->nimport_calls)) { /* the latter: see eligible.c */
     fail(t, "call to a function that is not native");
     return;
   }

@@ -1,0 +1,441 @@
+/*
+ * test_native_leave.c: native code that calls imports (eligible.c, rt.h
+ * wasm_native_leave). A function that calls imports runs native as the
+ * outermost native frame; when an import parks, or is a WebAssembly
+ * function of another instance, its native code writes its locals and
+ * operand stack into the interpreter's frame and the interpreter continues
+ * the call. Every call here is run twice, on an interpreted instance and
+ * on a native one, and must give the same result, the same trap or the
+ * same status, whichever calls park.
+ * Without LLVM (no TOVA_HAVE_NATIVE) there is no native tier to test.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "test_interp_builder.h"
+
+#ifdef TOVA_HAVE_NATIVE
+#include "engine/native/native.h"
+
+/* ---- the host imports -------------------------------------------------------- */
+
+/* Each host import parks on every park_every-th call (0: never); the
+ * results it would have returned are kept in `pending` for the resume. */
+static unsigned park_every, host_calls;
+static tova_val pending[2];
+static bool parking(void) { return park_every && ++host_calls % park_every == 0; }
+
+/* get(i32) -> i64 */
+static tova_status h_get(tova_host_call *call, void *ud, const tova_val *a, tova_val *r) {
+  (void)call, (void)ud;
+  r[0].i64 = (int64_t)a[0].i32 * 3 + 1;
+  pending[0] = r[0];
+  return parking() ? TOVA_SUSPENDED : TOVA_OK;
+}
+
+/* mix(i64, f64, f32) -> f64 */
+static tova_status h_mix(tova_host_call *call, void *ud, const tova_val *a, tova_val *r) {
+  (void)call, (void)ud;
+  double f, r64;
+  float g;
+  memcpy(&f, &a[1].f64_bits, sizeof f);
+  memcpy(&g, &a[2].f32_bits, sizeof g);
+  r64 = (double)(a[0].i64 % 1000) * 0.5 + f * 0.25 + (double)g;
+  memcpy(&r[0].f64_bits, &r64, sizeof r64);
+  pending[0] = r[0];
+  return parking() ? TOVA_SUSPENDED : TOVA_OK;
+}
+
+/* two(i32) -> (i32, i64) */
+static tova_status h_two(tova_host_call *call, void *ud, const tova_val *a, tova_val *r) {
+  (void)call, (void)ud;
+  r[0].i32 = a[0].i32 ^ 0x55;
+  r[1].i64 = (int64_t)a[0].i32 << 33;
+  pending[0] = r[0];
+  pending[1] = r[1];
+  return parking() ? TOVA_SUSPENDED : TOVA_OK;
+}
+
+/* fail(i32) -> i32: traps at 13, fails (out of memory) at 14 */
+static tova_status h_fail(tova_host_call *call, void *ud, const tova_val *a, tova_val *r) {
+  (void)ud;
+  if (a[0].i32 == 13) return tova_host_trap(call, "host says no");
+  if (a[0].i32 == 14) return TOVA_ERR_NOMEM;
+  r[0].i32 = a[0].i32 + 1;
+  return TOVA_OK;
+}
+
+/* ---- the modules ---------------------------------------------------------------- */
+
+enum { IMP_GET, IMP_MIX, IMP_TWO, IMP_PEER, IMP_FAIL, NIMPORTS };
+/* Defined functions, by index in the function space. */
+enum { F_WORK = NIMPORTS, F_SPIN, F_CALLER, F_PURE };
+
+/* The peer: triple(i32) -> i32, a WebAssembly function another instance imports. */
+static void build_peer(mod *m) {
+  uint32_t t_ii = mod_type(m, "i", "i");
+  wb b = {0};
+  e_get(&b, 0);
+  e_i32(&b, 3);
+  e_op(&b, WASM_OP_I32_MUL);
+  mod_func(m, t_ii, "", &b, "triple");
+  wb_free(&b);
+}
+
+/* work(n) -> i64: a loop whose import calls have values of every type on
+ * the operand stack below their arguments, with locals of every type live
+ * across them, and memory written between them. Locals: 0 n, 1 i, 2 acc
+ * (i64), 3 f (f64), 4 g (f32), 5 x (i64). */
+static void e_work(wb *b) {
+  e_f64(b, 1.5);
+  e_set(b, 3);
+  e_f32(b, 0.25f);
+  e_set(b, 4);
+  e_block(b, WASM_OP_BLOCK, 0);
+  e_block(b, WASM_OP_LOOP, 0);
+  e_get(b, 1);
+  e_get(b, 0);
+  e_op(b, WASM_OP_I32_GE_U);
+  e_opu(b, WASM_OP_BR_IF, 1);
+  /* acc f g i*7 get(i): then x = get(i) + i*7; acc += trunc(f + g) + x */
+  e_get(b, 2);
+  e_get(b, 3);
+  e_get(b, 4);
+  e_get(b, 1);
+  e_i32(b, 7);
+  e_op(b, WASM_OP_I32_MUL);
+  e_get(b, 1);
+  e_opu(b, WASM_OP_CALL, IMP_GET);
+  e_set(b, 5);
+  e_op(b, WASM_OP_I64_EXTEND_I32_U);
+  e_get(b, 5);
+  e_op(b, WASM_OP_I64_ADD);
+  e_set(b, 5);
+  e_op(b, WASM_OP_F64_PROMOTE_F32);
+  e_op(b, WASM_OP_F64_ADD);
+  e_fc(b, WASM_FC_I64_TRUNC_SAT_F64_S);
+  e_get(b, 5);
+  e_op(b, WASM_OP_I64_ADD);
+  e_op(b, WASM_OP_I64_ADD);
+  e_set(b, 2);
+  /* i (below) mix(acc, f, g) -> f; drop i */
+  e_get(b, 1);
+  e_get(b, 2);
+  e_get(b, 3);
+  e_get(b, 4);
+  e_opu(b, WASM_OP_CALL, IMP_MIX);
+  e_set(b, 3);
+  e_op(b, WASM_OP_DROP);
+  e_get(b, 4);
+  e_f32(b, 0.5f);
+  e_op(b, WASM_OP_F32_ADD);
+  e_set(b, 4);
+  /* acc += extend(two(i).0) + two(i).1 */
+  e_get(b, 2);
+  e_get(b, 1);
+  e_opu(b, WASM_OP_CALL, IMP_TWO);
+  e_set(b, 5);
+  e_op(b, WASM_OP_I64_EXTEND_I32_U);
+  e_get(b, 5);
+  e_op(b, WASM_OP_I64_ADD);
+  e_op(b, WASM_OP_I64_ADD);
+  e_set(b, 2);
+  /* every 5th i: acc += triple(i), through the other instance */
+  e_get(b, 1);
+  e_i32(b, 5);
+  e_op(b, WASM_OP_I32_REM_U);
+  e_op(b, WASM_OP_I32_EQZ);
+  e_block(b, WASM_OP_IF, 0);
+  e_get(b, 2);
+  e_get(b, 1);
+  e_opu(b, WASM_OP_CALL, IMP_PEER);
+  e_op(b, WASM_OP_I64_EXTEND_I32_U);
+  e_op(b, WASM_OP_I64_ADD);
+  e_set(b, 2);
+  e_op(b, WASM_OP_END);
+  /* mem[(i & 255) * 4] = i + acc; i += 1 */
+  e_get(b, 1);
+  e_i32(b, 255);
+  e_op(b, WASM_OP_I32_AND);
+  e_i32(b, 2);
+  e_op(b, WASM_OP_I32_SHL);
+  e_get(b, 1);
+  e_get(b, 2);
+  e_op(b, WASM_OP_I32_WRAP_I64);
+  e_op(b, WASM_OP_I32_ADD);
+  e_mem(b, WASM_OP_I32_STORE, 2, 0);
+  e_get(b, 1);
+  e_i32(b, 1);
+  e_op(b, WASM_OP_I32_ADD);
+  e_set(b, 1);
+  e_opu(b, WASM_OP_BR, 0);
+  e_op(b, WASM_OP_END);
+  e_op(b, WASM_OP_END);
+  /* acc ^ trunc(f * 1000) ^ mem[8] ^ bits(g) */
+  e_get(b, 2);
+  e_get(b, 3);
+  e_f64(b, 1000);
+  e_op(b, WASM_OP_F64_MUL);
+  e_fc(b, WASM_FC_I64_TRUNC_SAT_F64_S);
+  e_op(b, WASM_OP_I64_XOR);
+  e_i32(b, 8);
+  e_mem(b, WASM_OP_I64_LOAD32_U, 2, 0);
+  e_op(b, WASM_OP_I64_XOR);
+  e_get(b, 4);
+  e_op(b, WASM_OP_I32_REINTERPRET_F32);
+  e_op(b, WASM_OP_I64_EXTEND_I32_U);
+  e_op(b, WASM_OP_I64_XOR);
+}
+
+static void build_leave(mod *m) {
+  uint32_t t_iI = mod_type(m, "i", "I");
+  uint32_t t_IFf_F = mod_type(m, "IFf", "F");
+  uint32_t t_i_iI = mod_type(m, "i", "iI");
+  uint32_t t_ii = mod_type(m, "i", "i");
+  mod_import_func(m, "env", "get", t_iI);
+  mod_import_func(m, "env", "mix", t_IFf_F);
+  mod_import_func(m, "env", "two", t_i_iI);
+  mod_import_func(m, "env", "peer", t_ii);
+  mod_import_func(m, "env", "fail", t_ii);
+  mod_memory(m, 1, 1);
+  wb b = {0};
+  e_work(&b);
+  mod_func(m, t_iI, "iIFfI", &b, "work");
+  wb_free(&b);
+  /* spin(k) -> i32: for (;;) acc += fail(k) (never 13 or 14), returns never */
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 1);
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL, IMP_FAIL);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 1);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END);
+  e_op(&b, WASM_OP_UNREACHABLE);
+  mod_func(m, t_ii, "i", &b, "spin");
+  wb_free(&b);
+  /* caller(k) -> i32: pure(fail(k)); it calls an import, pure does not */
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL, IMP_FAIL);
+  e_opu(&b, WASM_OP_CALL, F_PURE);
+  mod_func(m, t_ii, "", &b, "caller");
+  wb_free(&b);
+  e_get(&b, 0);
+  e_i32(&b, 100);
+  e_op(&b, WASM_OP_I32_MUL);
+  mod_func(m, t_ii, "", &b, "pure");
+  wb_free(&b);
+}
+
+typedef struct world {
+  tova_store *host_store;
+  inst_t peer;
+  inst_t t;
+  tova_exec *ex;
+} world;
+
+/* An instance of the leave module (and its peer), made under `tier`
+ * (whatever TOVA_TIER says), then compiled natively when `native`. */
+static bool world_make(world *w, wasm_tier tier, bool native) {
+  memset(w, 0, sizeof *w);
+  wasm_tier before = wasm_native_tier();
+  wasm_native_set_tier(tier);
+  tova_error err = {0};
+  mod pm = {0};
+  build_peer(&pm);
+  if (!inst_make(&w->peer, &pm, NULL, 0, &err)) {
+    fprintf(stderr, "peer: %s\n", err.message);
+    return false;
+  }
+  w->host_store = tova_store_new(NULL);
+  static const uint8_t p_i[] = {TOVA_I32}, p_IFf[] = {TOVA_I64, TOVA_F64, TOVA_F32};
+  static const uint8_t r_I[] = {TOVA_I64}, r_F[] = {TOVA_F64}, r_iI[] = {TOVA_I32, TOVA_I64},
+                       r_i[] = {TOVA_I32};
+  tova_functype t_get = {1, 1, p_i, r_I}, t_mix = {3, 1, p_IFf, r_F}, t_two = {1, 2, p_i, r_iI},
+                t_fail = {1, 1, p_i, r_i};
+  tova_extern imps[NIMPORTS];
+  imps[IMP_GET] = (tova_extern){.kind = TOVA_EXTERN_FUNC,
+                                .of.func = tova_func_new_host(w->host_store, &t_get, h_get, NULL)};
+  imps[IMP_MIX] = (tova_extern){.kind = TOVA_EXTERN_FUNC,
+                                .of.func = tova_func_new_host(w->host_store, &t_mix, h_mix, NULL)};
+  imps[IMP_TWO] = (tova_extern){.kind = TOVA_EXTERN_FUNC,
+                                .of.func = tova_func_new_host(w->host_store, &t_two, h_two, NULL)};
+  imps[IMP_PEER] = (tova_extern){.kind = TOVA_EXTERN_FUNC, .of.func = inst_func(&w->peer, "triple")};
+  imps[IMP_FAIL] = (tova_extern){.kind = TOVA_EXTERN_FUNC,
+                                 .of.func = tova_func_new_host(w->host_store, &t_fail, h_fail, NULL)};
+  mod m = {0};
+  build_leave(&m);
+  bool made = inst_make(&w->t, &m, imps, NIMPORTS, &err);
+  wasm_native_set_tier(before);
+  if (!made) {
+    fprintf(stderr, "leave: %s\n", err.message);
+    return false;
+  }
+  if (native) {
+    /* work, spin and caller call imports; pure does not: all four native */
+    CHECK_EQ_I64(wasm_native_compile_module(w->t.module), 4);
+    for (uint32_t f = F_WORK; f <= F_PURE; f++) CHECK(wasm_native_func_is_native(w->t.module, f));
+  }
+  w->ex = tova_exec_new(0);
+  return true;
+}
+
+static void world_free(world *w) {
+  tova_exec_free(w->ex);
+  inst_free(&w->t);
+  inst_free(&w->peer);
+  tova_store_free(w->host_store);
+}
+
+typedef struct outcome {
+  tova_status st;
+  int64_t v;
+  char msg[TOVA_ERROR_MAX];
+  unsigned parks;
+} outcome;
+
+/* Calls f(arg), resuming every park with the host's pending results. */
+static outcome call(world *w, const char *f, int32_t arg) {
+  outcome o = {0};
+  tova_val a = {.i32 = arg}, r = {.raw = 0};
+  tova_error err = {0};
+  host_calls = 0;
+  o.st = tova_exec_call(w->ex, inst_func(&w->t, f), &a, &r, &err);
+  while (o.st == TOVA_SUSPENDED) {
+    o.parks++;
+    o.st = tova_exec_resume(w->ex, pending, &r, &err);
+  }
+  o.v = r.i64;
+  if (o.st != TOVA_OK) snprintf(o.msg, sizeof o.msg, "%s", err.message);
+  return o;
+}
+
+static void same(world *wi, world *wn, const char *f, int32_t arg) {
+  outcome a = call(wi, f, arg), b = call(wn, f, arg);
+  CHECK_EQ_I64(b.st, a.st);
+  CHECK_EQ_I64(b.v, a.v);
+  CHECK_EQ_I64(b.parks, a.parks);
+  CHECK(strcmp(b.msg, a.msg) == 0);
+}
+
+/* The same results, traps and statuses, parking on every call, every
+ * second, every seventh, or never: the frame native code leaves is the
+ * interpreter's, value for value. */
+static void test_leave_anywhere(void) {
+  world wi, wn;
+  if (!world_make(&wi, WASM_TIER_INTERP, false) || !world_make(&wn, WASM_TIER_INTERP, true)) return;
+  static const unsigned every[] = {0, 1, 2, 3, 7};
+  static const int32_t ns[] = {0, 1, 5, 6, 100, 1000};
+  for (size_t k = 0; k < sizeof every / sizeof *every; k++) {
+    park_every = every[k];
+    for (size_t j = 0; j < sizeof ns / sizeof *ns; j++) same(&wi, &wn, "work", ns[j]);
+  }
+  /* Without loop counters (WASM_TIER_INTERP's code) the call continues
+   * interpreted once it has left: it left at its first park. */
+  park_every = 2;
+  uint64_t left = wasm_native_left_count(wn.t.module);
+  outcome o = call(&wn, "work", 50);
+  CHECK(o.parks > 0);
+  CHECK_EQ_I64(wasm_native_left_count(wn.t.module) - left, 1);
+  park_every = 0;
+  /* An import's trap, and its failure, as the interpreter reports them. */
+  same(&wi, &wn, "caller", 3);
+  same(&wi, &wn, "caller", 13);
+  same(&wi, &wn, "caller", 14);
+  CHECK_EQ_I64(call(&wn, "caller", 3).v & 0xffffffff, 400);
+  CHECK_STR_CONTAINS(call(&wn, "caller", 13).msg, "host says no");
+  CHECK_EQ_I64(call(&wn, "caller", 14).st, TOVA_ERR_NOMEM);
+  world_free(&wi);
+  world_free(&wn);
+}
+
+static void *interrupt_later(void *p) {
+  struct timespec ts = {0, 50 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  tova_exec_interrupt(p);
+  return NULL;
+}
+
+/* A native loop that calls an import on every iteration stops when
+ * interrupted; so does a call parked in native code, once resumed. */
+static void test_cancel(void) {
+  world w;
+  if (!world_make(&w, WASM_TIER_INTERP, true)) return;
+  park_every = 0;
+  pthread_t th;
+  pthread_create(&th, NULL, interrupt_later, w.ex);
+  outcome o = call(&w, "spin", 1);
+  pthread_join(th, NULL);
+  CHECK_EQ_I64(o.st, TOVA_ERR_CANCELLED);
+  tova_exec_clear_interrupt(w.ex); /* sticky (tova.h) */
+  /* Parked (native code left), interrupted, resumed: the call continues
+   * interpreted and stops at its next back-edge. */
+  park_every = 1;
+  host_calls = 0;
+  tova_val a = {.i32 = 1000}, r = {.raw = 0};
+  tova_error err = {0};
+  CHECK_EQ_I64(tova_exec_call(w.ex, inst_func(&w.t, "work"), &a, &r, &err), TOVA_SUSPENDED);
+  tova_exec_interrupt(w.ex);
+  tova_status st = tova_exec_resume(w.ex, pending, &r, &err);
+  while (st == TOVA_SUSPENDED) st = tova_exec_resume(w.ex, pending, &r, &err);
+  CHECK_EQ_I64(st, TOVA_ERR_CANCELLED);
+  tova_exec_clear_interrupt(w.ex);
+  park_every = 0;
+  /* The execution is usable again. */
+  CHECK_EQ_I64(call(&w, "caller", 2).v & 0xffffffff, 300);
+  world_free(&w);
+}
+
+/* Under on-stack replacement (every loop header continues natively):
+ * each park leaves, the interpreter resumes the call and enters native
+ * code again at the next loop header, unless the loop parks so often that
+ * leaving costs more than it saves (tiering.h WASM_NATIVE_STINTS_MIN):
+ * then it runs interpreted for a while. */
+static void test_reenter_policy(void) {
+  world wi, wo;
+  if (!world_make(&wi, WASM_TIER_INTERP, false) || !world_make(&wo, WASM_TIER_OSR, false)) return;
+  /* Parks on every host import call (3 an iteration, and every fifth
+   * iteration leaves for the peer's), so stints complete fewer than 8
+   * calls: after 16 such
+   * stints the loop runs interpreted for 1,000 iterations between tries. */
+  park_every = 1;
+  uint64_t left = wasm_native_left_count(wo.t.module);
+  same(&wi, &wo, "work", 3000);
+  uint64_t n1 = wasm_native_left_count(wo.t.module) - left;
+  CHECK(n1 > 0);
+  CHECK(n1 < 3000 / 4); /* without the rule: one leave per park, 9,600 */
+  /* Parks every 61st host call: stints of ~15 calls (between the peer's
+   * calls), worth entering each time. */
+  park_every = 61;
+  left = wasm_native_left_count(wo.t.module);
+  outcome o = call(&wo, "work", 3000);
+  uint64_t n2 = wasm_native_left_count(wo.t.module) - left;
+  CHECK(o.parks > 100);
+  CHECK(n2 >= o.parks); /* every park left native code (plus the peer's calls) */
+  printf("  leaves over 3,000 iterations: %llu parking on every call, %llu (%u parks) on every 61st\n",
+         (unsigned long long)n1, (unsigned long long)n2, o.parks);
+  same(&wi, &wo, "work", 3000);
+  park_every = 0;
+  world_free(&wi);
+  world_free(&wo);
+}
+
+int main(void) {
+  RUN(test_leave_anywhere);
+  RUN(test_cancel);
+  RUN(test_reenter_policy);
+  return CHECK_DONE();
+}
+
+#else
+
+int main(void) {
+  printf("test_native_leave: built without the native tier (LLVM), nothing to test\n");
+  return 0;
+}
+
+#endif
