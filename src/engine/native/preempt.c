@@ -120,7 +120,9 @@ static void on_signal(int sig, siginfo_t *info, void *ucv) {
   uintptr_t pc = interrupted_pc(ucv);
   if (pc && in_native_code(pc)) {
     wasm_native_ctx *c = (wasm_native_ctx *)wasm_native_preempt_mine.ctx;
-    if (c && atomic_load_explicit(c->interrupt, memory_order_relaxed)) {
+    /* Not while the code leaves for the interpreter (rt.h `leaving`): a
+     * parked import's task must come back suspended. */
+    if (c && !c->leaving && atomic_load_explicit(c->interrupt, memory_order_relaxed)) {
       errno = saved_errno;
       /* Unwinds the native frames to the entry's sigsetjmp. SA_NODEFER: the
        * signal is not blocked in the handler, so nothing is left blocked by

@@ -98,6 +98,7 @@ static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const 
   c.fp = fp;
   c.host_status = TOVA_OK;
   c.calls = 0;
+  c.leaving = 0;
   /* Where native loops do not poll, a signal stops them (preempt.h): this
    * thread was published in e (by the run) before the flag is read, so an
    * interrupt either is seen here or signals this thread. */
@@ -266,7 +267,10 @@ void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func) {
 
 uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *slots) {
   tova_func *f = c->inst->funcs[func];
-  if (!f->host) return WASM_NATIVE_CALL_INTERP;
+  if (!f->host) {
+    c->leaving = 1;
+    return WASM_NATIVE_CALL_INTERP;
+  }
   /* As the interpreter's CALL_FUNC does (interp.c): the fast entry first,
    * then the host function with the arguments read in place and the
    * results through a buffer (they land on the argument slots). */
@@ -286,7 +290,10 @@ uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *sl
     if (st == TOVA_OK)
       for (uint32_t i = 0; i < nres; i++) slots[i] = res[i].raw;
     if (res != small) free(res);
-    if (st == TOVA_SUSPENDED) return WASM_NATIVE_CALL_PARKED;
+    if (st == TOVA_SUSPENDED) {
+      c->leaving = 1;
+      return WASM_NATIVE_CALL_PARKED;
+    }
     if (st == TOVA_ERR_CANCELLED) wasm_native_trap(c, WASM_NT_CANCELLED);
     if (st == TOVA_ERR_TRAP) {
       if (!e->trap_msg) e->trap_msg = "host function trapped";

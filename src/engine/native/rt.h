@@ -32,6 +32,12 @@ typedef struct wasm_native_ctx {
   uint64_t *fp;
   tova_status host_status; /* what a failed import returned (wasm_native_call_import) */
   uint32_t calls; /* import calls completed since the entry (tiering.h stints) */
+  /* Set by wasm_native_call_import when the code must leave: an import
+   * parked (its channel, timer or select already holds the task), so the
+   * execution must come back as TOVA_SUSPENDED, never as cancelled; the
+   * preemption signal (preempt.h) leaves the code alone from then on.
+   * Written and read on this thread only (the handler runs on it). */
+  volatile uint32_t leaving;
 } wasm_native_ctx;
 
 /* Trap kinds passed to wasm_native_trap; messages are the interpreter's. */
