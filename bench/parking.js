@@ -65,8 +65,9 @@ function workRef(n) {
   return sum;
 }
 
-// A producer that computes each value (its loop interpreted, since it calls
-// chan_send; the work native) into a consumer, capacity 1024.
+// A producer that computes each value into a consumer, capacity 1024. Its
+// loop calls chan_send and runs native (leaving for the interpreter when the
+// send parks), with the work it calls (docs/native-tier.md).
 async function pipeWork(n) {
   const ch = tova.channelCreate(1024);
   const r = await timed(() => tova.concurrentWasmWithChannels([

@@ -65,6 +65,13 @@ BENCH_QUICK=1 BENCH_RUNS=1 node_modules/.bin/bun bench/kernels.js
 
 step "Bun tests"
 node_modules/.bin/bun test test/js
+if [ -d build/CMakeFiles/tova_native.dir ]; then
+  # Every task's function native from its first call: channel loops leave
+  # native code for the interpreter at each park (docs/native-tier.md).
+  step "Bun tests of tasks and channels with every function native"
+  TOVA_TIER=native node_modules/.bin/bun test test/js/parking.test.js test/js/channels.test.js \
+    test/js/random-channels.test.js test/js/tasks.test.js
+fi
 
 step "Node smoke test"
 node test/node/smoke.js

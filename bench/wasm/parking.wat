@@ -23,8 +23,9 @@
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br_if $round (i32.lt_u (local.get $k) (i32.const 32))))
     (local.get $x))
-  ;; Sends work(0..n-1) on ch; returns n. Its loop calls chan_send, so it runs
-  ;; interpreted (it may park); the work it calls runs native (docs/native-tier.md).
+  ;; Sends work(0..n-1) on ch; returns n. Its loop calls chan_send: it runs
+  ;; native with the work it calls, and leaves for the interpreter when a send
+  ;; parks (docs/native-tier.md).
   (func (export "producer_work") (param $ch i32) (param $n i64) (result i64)
     (local $i i64)
     (block $done (loop $next
