@@ -68,10 +68,10 @@ function workRef(n) {
 // A producer that computes each value into a consumer, capacity 1024. Its
 // loop calls chan_send and runs native (leaving for the interpreter when the
 // send parks), with the work it calls (docs/native-tier.md).
-async function pipeWork(n) {
+async function pipeWork(n, func = 'producer_work') {
   const ch = tova.channelCreate(1024);
   const r = await timed(() => tova.concurrentWasmWithChannels([
-    { wasm: W, func: 'producer_work', args: [ch, n] },
+    { wasm: W, func, args: [ch, n] },
     { wasm: W, func: 'consumer', args: [ch, n] },
   ]));
   const want = workRef(n);
@@ -220,7 +220,9 @@ if (process.argv[2] === '--parked') {
   row(`fan-out 1 -> 4`, await fanOut(), go('fanout', N), N);
   row(`select over 4 channels`, await select4(), go('select4', N), N);
   const wn = N / 5;
-  row(`${wn / 1000}K i64, producer computing each (32 rounds), cap. 1024`, await pipeWork(wn), go('work', wn), wn);
+  const goWork = go('work', wn);
+  row(`${wn / 1000}K i64, producer computing each (32 rounds), cap. 1024`, await pipeWork(wn), goWork, wn);
+  row(`same, the work written in the sending loop`, await pipeWork(wn, 'producer_inline'), goWork, wn);
   // Before the parked rows: a million freed tasks leave the allocator work
   // to do that would land on this row (Go runs each row in a fresh process).
   const sn = QUICK ? 20000 : 200000;

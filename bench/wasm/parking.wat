@@ -34,6 +34,25 @@
       (local.set $i (i64.add (local.get $i) (i64.const 1)))
       (br $next)))
     (local.get $n))
+  ;; The same values as producer_work, with the work written in the sending
+  ;; loop itself (how a Tova @wasm function that computes and sends reads):
+  ;; the loop calls chan_send, so before native code could leave for the
+  ;; interpreter all of it ran interpreted; now it runs native.
+  (func (export "producer_inline") (param $ch i32) (param $n i64) (result i64)
+    (local $i i64) (local $x i64) (local $k i32)
+    (block $done (loop $next
+      (br_if $done (i64.ge_s (local.get $i) (local.get $n)))
+      (local.set $x (local.get $i))
+      (local.set $k (i32.const 0))
+      (loop $round
+        (local.set $x (i64.xor (local.get $x) (i64.shr_u (local.get $x) (i64.const 29))))
+        (local.set $x (i64.mul (local.get $x) (i64.const 0xbf58476d1ce4e5b9)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $round (i32.lt_u (local.get $k) (i32.const 32))))
+      (drop (call $send (local.get $ch) (local.get $x)))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br $next)))
+    (local.get $n))
   ;; Receives n values from ch; returns their sum.
   (func (export "consumer") (param $ch i32) (param $n i64) (result i64)
     (local $i i64) (local $sum i64)
