@@ -130,6 +130,14 @@ typedef enum wasm_iop {
  * it, so entries read `cells` with an acquire load (interp.c ENTER_WASM,
  * exec.c). */
 #define WASM_NATIVE_LEFT ((tova_status)0x10000)
+/* Native tier hook: NATIVE_RESUME entry fn point after, where a call whose
+ * native code left at a parking import (e->pc, see above) may resume in
+ * native code: the interpreter calls entry(e, inst, fp, fn, point,
+ * &entered); entered false: nothing was done, continue at `after` (just
+ * after the import call in the function's own cells); otherwise the call
+ * ran to its end as with NATIVE_ENTER's entry (the same statuses). */
+typedef tova_status (*wasm_native_resume_entry)(tova_exec *e, tova_instance *inst, uint64_t *fp,
+                                                const void *fn, uint32_t point, bool *entered);
 typedef tova_status (*wasm_native_entry)(tova_exec *e, tova_instance *inst, uint64_t *fp,
                                          const void *fn);
 /* Native tier hook, tiered mode (src/engine/native/tier.c): a function not

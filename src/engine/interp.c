@@ -970,6 +970,18 @@ L_NATIVE_ENTER: { /* entry fn */
   RELOAD_MEM(); /* native code may have grown the memory */
   goto do_return;
 }
+L_NATIVE_RESUME: { /* entry fn point after: see wasm_native_resume_entry */
+  bool entered_ = false;
+  native_status = ((wasm_native_resume_entry)pc[1].p)(e, inst, fp, pc[2].p, (uint32_t)pc[3].u,
+                                                       &entered_);
+  if (UNLIKELY(!entered_)) {
+    pc = (const wasm_cell *)pc[4].p;
+    NEXT();
+  }
+  if (UNLIKELY(native_status != TOVA_OK)) goto native_not_ok;
+  RELOAD_MEM();
+  goto do_return;
+}
 native_not_ok: { /* native code (an entry or an OSR entry) did not return normally */
   RELOAD_MEM();
   if (native_status == WASM_NATIVE_LEFT) { /* continue its call here (compile.h) */

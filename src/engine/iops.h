@@ -164,6 +164,9 @@
   /* native tier hook: the call counter a function not yet native starts with (tiered) */    \
   X(HOT_COUNT, 5, "count body hook state")                                                  \
   /* native tier hook: a loop's iteration counter, for on-stack replacement (tiered) */      \
-  X(LOOP_HEAD, 4, "count tag hook")
+  X(LOOP_HEAD, 4, "count tag hook")                                                          \
+  /* native tier hook: where a call parked by native code resumes natively; `after` is     \
+   * where the interpreter continues it when the entry cannot */                             \
+  X(NATIVE_RESUME, 5, "entry fn point after")
 
 #endif /* TOVA_ENGINE_IOPS_H */

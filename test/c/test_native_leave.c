@@ -20,6 +20,7 @@
 
 #ifdef TOVA_HAVE_NATIVE
 #include "engine/native/native.h"
+#include "engine/native/tiering.h" /* wasm_native_set_reenter_always */
 
 /* ---- the host imports -------------------------------------------------------- */
 
@@ -316,6 +317,9 @@ static outcome call(world *w, const char *f, int32_t arg) {
 
 static void same(world *wi, world *wn, const char *f, int32_t arg) {
   outcome a = call(wi, f, arg), b = call(wn, f, arg);
+  if (b.v != a.v || b.st != a.st)
+    fprintf(stderr, "  %s(%d) parking every %u: native %lld (%s), interpreted %lld (%s)\n", f, arg,
+            park_every, (long long)b.v, b.msg, (long long)a.v, a.msg);
   CHECK_EQ_I64(b.st, a.st);
   CHECK_EQ_I64(b.v, a.v);
   CHECK_EQ_I64(b.parks, a.parks);
@@ -334,13 +338,14 @@ static void test_leave_anywhere(void) {
     park_every = every[k];
     for (size_t j = 0; j < sizeof ns / sizeof *ns; j++) same(&wi, &wn, "work", ns[j]);
   }
-  /* Without loop counters (WASM_TIER_INTERP's code) the call continues
-   * interpreted once it has left: it left at its first park. */
+  /* Parks leave native code (how often the call then resumes natively is
+   * test_resume_native's). */
   park_every = 2;
   uint64_t left = wasm_native_left_count(wn.t.module);
   outcome o = call(&wn, "work", 50);
+  CHECK_EQ_I64(o.v, call(&wi, "work", 50).v);
   CHECK(o.parks > 0);
-  CHECK_EQ_I64(wasm_native_left_count(wn.t.module) - left, 1);
+  CHECK(wasm_native_left_count(wn.t.module) - left >= 1);
   park_every = 0;
   /* An import's trap, and its failure, as the interpreter reports them. */
   same(&wi, &wn, "caller", 3);
@@ -349,6 +354,32 @@ static void test_leave_anywhere(void) {
   CHECK_EQ_I64(call(&wn, "caller", 3).v & 0xffffffff, 400);
   CHECK_STR_CONTAINS(call(&wn, "caller", 13).msg, "host says no");
   CHECK_EQ_I64(call(&wn, "caller", 14).st, TOVA_ERR_NOMEM);
+  world_free(&wi);
+  world_free(&wn);
+}
+
+/* A call parked by native code resumes in native code, right after the
+ * import call (the OSR entry's resume points, translate.h), with the same
+ * results as the interpreter's; the re-entry rule (tiering.h) is off here,
+ * so every park resumes natively. */
+static void test_resume_native(void) {
+  world wi, wn;
+  if (!world_make(&wi, WASM_TIER_INTERP, false) || !world_make(&wn, WASM_TIER_INTERP, true)) return;
+  wasm_native_set_reenter_always(true);
+  static const unsigned every[] = {1, 2, 3, 7};
+  for (size_t k = 0; k < sizeof every / sizeof *every; k++) {
+    park_every = every[k];
+    for (int32_t n = 0; n <= 300; n += 60) same(&wi, &wn, "work", n);
+    uint64_t resumed = wasm_native_resumed_count(wn.t.module);
+    outcome o = call(&wn, "work", 200);
+    CHECK_EQ_I64(o.v, call(&wi, "work", 200).v); /* and the memories stay alike */
+    /* every park of work's calls (all at the top of its loop body) resumes natively */
+    CHECK(o.parks > 0);
+    /* plus one each time the peer's call returns (every fifth iteration) */
+    CHECK_EQ_I64(wasm_native_resumed_count(wn.t.module) - resumed, o.parks + 200 / 5);
+  }
+  park_every = 0;
+  wasm_native_set_reenter_always(false);
   world_free(&wi);
   world_free(&wn);
 }
@@ -426,6 +457,7 @@ static void test_reenter_policy(void) {
 
 int main(void) {
   RUN(test_leave_anywhere);
+  RUN(test_resume_native);
   RUN(test_cancel);
   RUN(test_reenter_policy);
   return CHECK_DONE();

@@ -27,7 +27,9 @@
  * writes /tmp/perf-<pid>.map for profilers (perfmap.h); TOVA_NATIVE_PREEMPT=poll
  * makes native loops poll the interrupt flag instead of being stopped by a
  * signal (preempt.h); TOVA_NATIVE_BACKEND=<file> loads LLVM's part of the
- * tier from that file instead of tova_llvm.so beside the binary (backend.h).
+ * tier from that file instead of tova_llvm.so beside the binary (backend.h);
+ * TOVA_NATIVE_REENTER=always turns off the rule that keeps a loop which
+ * parks on about every call out of native code (tiering.h), for tests.
  *
  * A function switches by having its code's cells replaced by the two-cell body
  * NATIVE_ENTER entry fn (compile.h), so every caller (interpreted call, import
@@ -108,6 +110,9 @@ uint32_t wasm_native_compile_module(tova_module *m);
  * import parked, or was another instance's function: rt.h); for tests, and
  * approximate when several threads run the module. */
 uint64_t wasm_native_left_count(const tova_module *m);
+/* How many calls parked by native code resumed in native code (rt.h
+ * wasm_native_resume); the same caveats. */
+uint64_t wasm_native_resumed_count(const tova_module *m);
 
 /* Whether function `func_index` (a defined function) currently runs native. */
 bool wasm_native_func_is_native(const tova_module *m, uint32_t func_index);

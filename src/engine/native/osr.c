@@ -67,7 +67,7 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
       if (s->imports[def]) {
         stints = __atomic_load_n(&s->stints[def], __ATOMIC_RELAXED);
         uint32_t calls = __atomic_load_n(&s->stint_calls[def], __ATOMIC_RELAXED);
-        if (stints >= WASM_NATIVE_STINTS_MIN && calls / WASM_NATIVE_STINT_CALLS < stints) {
+        if (!wasm_native_stints_pay(stints, calls)) {
           __atomic_store_n(&s->stints[def], stints / 2, __ATOMIC_RELAXED);
           __atomic_store_n(&s->stint_calls[def], calls / 2, __ATOMIC_RELAXED);
           next = WASM_NATIVE_LOOP_RECHECK;

@@ -74,9 +74,15 @@ static uintptr_t thread_stack_low(void) {
 }
 
 /* The body of wasm_native_enter and wasm_native_enter_osr: fn is an entry
- * wrapper, or an OSR entry (osr) asked for loop `loop` that sets *entered. */
+ * wrapper, or an OSR entry (osr) asked for loop `loop` that sets *entered.
+ * resume: the OSR entry continues a call parked by native code (rt.h
+ * wasm_native_leave), which does not stop at its entry for a pending
+ * interrupt (the interpreter's rule: what the import did, a value
+ * received, must reach the code; see `resuming` in exec.h): then nothing
+ * is entered and the interpreter continues the call, stopping at its next
+ * back-edge or call. */
 static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn, bool osr,
-                         uint32_t loop, bool *entered) {
+                         bool resume, uint32_t loop, bool *entered) {
   sigjmp_buf jb;
   wasm_native_ctx c;
   tova_memory *m = inst->mem0;
@@ -122,7 +128,14 @@ static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const 
       default: return k - 1 == WASM_NT_CANCELLED ? TOVA_ERR_CANCELLED : TOVA_ERR_TRAP;
     }
   }
-  if (signalled && atomic_load(&e->interrupt)) wasm_native_trap(&c, WASM_NT_CANCELLED);
+  if (signalled && atomic_load(&e->interrupt)) {
+    if (resume) { /* see above; a later interrupt signals this thread */
+      wasm_native_preempt_leave(prev);
+      *entered = false;
+      return TOVA_OK;
+    }
+    wasm_native_trap(&c, WASM_NT_CANCELLED);
+  }
   if (osr) {
     uint32_t (*f)(wasm_native_ctx *, uint64_t *, uint32_t) = (uint32_t (*)(wasm_native_ctx *, uint64_t *, uint32_t))fn;
     *entered = f(&c, fp, loop) != 0;
@@ -135,13 +148,13 @@ static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const 
 }
 
 tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn) {
-  return enter(e, inst, fp, fn, false, 0, NULL);
+  return enter(e, inst, fp, fn, false, false, 0, NULL);
 }
 
 tova_status wasm_native_enter_osr(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn,
                                   uint32_t loop, bool *entered) {
   *entered = true; /* a trap or a stop: it had entered (the code before the loop cannot trap) */
-  return enter(e, inst, fp, fn, true, loop, entered);
+  return enter(e, inst, fp, fn, true, false, loop, entered);
 }
 
 _Noreturn void wasm_native_trap(wasm_native_ctx *c, uint32_t kind) {
@@ -314,10 +327,13 @@ uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *sl
   return WASM_NATIVE_CALL_DONE;
 }
 
-_Noreturn void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def, uint32_t cell) {
+_Noreturn void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def, uint32_t k) {
   tova_exec *e = c->exec;
   native_state *s = c->inst->module->native;
+  const wasm_code *code = s->m->func_defs[def].code;
   const wasm_cell *cells = s->orig[def];
+  uint32_t cell = code->import_calls[(size_t)k * WASM_IMPORT_CALL_WORDS + 1];
+  TOVA_ASSERT(k < code->nimport_calls && cells[cell].h == wasm_interp_handlers()[WASM_IOP_CALL_FUNC]);
   /* The stint's counts (tiering.h): plain relaxed loads and stores, since
    * a count lost to a race only blurs a heuristic. */
   uint32_t st = __atomic_load_n(&s->stints[def], __ATOMIC_RELAXED) + 1;
@@ -326,15 +342,25 @@ _Noreturn void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def,
   __atomic_store_n(&s->stints[def], st, __ATOMIC_RELAXED);
   __atomic_store_n(&s->stint_calls[def], ca, __ATOMIC_RELAXED);
   __atomic_store_n(&s->left, __atomic_load_n(&s->left, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
-  TOVA_ASSERT(cells && cells[cell].h == wasm_interp_handlers()[WASM_IOP_CALL_FUNC]);
+  const wasm_cell *resume = __atomic_load_n(&s->resume[def], __ATOMIC_ACQUIRE);
+  if (resume && !wasm_native_stints_pay(st, ca)) resume = NULL;
+  if (resume) resume += (size_t)k * WASM_NATIVE_RESUME_CELLS; /* its CALL_FUNC (tiering.h) */
   if (how == WASM_NATIVE_LEAVE_AT_CALL) {
-    e->pc = cells + cell;
+    e->pc = resume ? resume : cells + cell;
     siglongjmp(*c->trap_jmp, JMP_AT_CALL);
   }
-  e->pc = cells + cell + WASM_CELLS_CALL_FUNC;
+  e->pc = resume ? resume + WASM_CELLS_CALL_FUNC : cells + cell + WASM_CELLS_CALL_FUNC;
   e->host_results_off = (uint32_t)(c->fp - e->stack) + (uint32_t)cells[cell + 1].u;
   e->host_type = c->inst->funcs[cells[cell + 2].u]->type;
   siglongjmp(*c->trap_jmp, JMP_PARKED);
+}
+
+tova_status wasm_native_resume(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn,
+                               uint32_t point, bool *entered) {
+  native_state *s = inst->module->native;
+  __atomic_store_n(&s->resumed, __atomic_load_n(&s->resumed, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+  *entered = true; /* a trap or a stop: it had entered */
+  return enter(e, inst, fp, fn, true, true, point, entered);
 }
 
 const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32_t i,

@@ -40,6 +40,10 @@ typedef struct wasm_native_ctx {
   volatile uint32_t leaving;
 } wasm_native_ctx;
 
+/* The OSR entry's ordinal of a function's k-th import call is this + k
+ * (translate.h): where a call its native code left there resumes. */
+#define WASM_NATIVE_RESUME_BASE (1u << 30)
+
 /* Trap kinds passed to wasm_native_trap; messages are the interpreter's. */
 typedef enum wasm_native_trap_kind {
   WASM_NT_UNREACHABLE,
@@ -65,6 +69,11 @@ tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, c
  * wasm_native_enter. */
 tova_status wasm_native_enter_osr(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn,
                                   uint32_t loop, bool *entered);
+/* The entry every NATIVE_RESUME cell names (wasm_native_resume_entry of
+ * compile.h): wasm_native_enter_osr at a resume point (translate.h
+ * WASM_NATIVE_RESUME_BASE), counted for tests. */
+tova_status wasm_native_resume(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn,
+                               uint32_t point, bool *entered);
 
 /* Helpers called from native code. Native code names them by symbol, and
  * every module's JIT defines those symbols at their addresses in this
@@ -108,17 +117,22 @@ void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func);
  * return. */
 enum { WASM_NATIVE_CALL_DONE = 0, WASM_NATIVE_CALL_PARKED = 1, WASM_NATIVE_CALL_INTERP = 2 };
 uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *slots);
-/* Leave native code for the interpreter, at the import call whose record
- * (compile.h wasm_code.import_calls) says it starts at cell `cell` of
- * defined function def's interpreter cells: just after it when it parked
- * (WASM_NATIVE_LEAVE_PARKED), or at it (WASM_NATIVE_LEAVE_AT_CALL). The
- * native code has written its locals and operand stack into ctx->fp's
- * slots first (compile.h VALUES: locals in 0..nlocals, stack position p in
- * nlocals + p), so the frame is what the interpreter's own code would have
- * there. The entry returns TOVA_SUSPENDED or WASM_NATIVE_LEFT (compile.h).
- * Does not return: it unwinds to the entry as a trap does. */
+/* Leave native code for the interpreter at defined function def's k-th
+ * import call (compile.h wasm_code.import_calls: where it is in the
+ * function's interpreter cells): at it (WASM_NATIVE_LEAVE_AT_CALL: the
+ * interpreter makes the call), or just after it when it parked
+ * (WASM_NATIVE_LEAVE_PARKED). The native code has written its locals and
+ * operand stack into ctx->fp's slots first (compile.h VALUES: locals in
+ * 0..nlocals, stack position p in nlocals + p), so the frame is what the
+ * interpreter's own code would have there. A parked call resumes in
+ * native code when the function's OSR entry can continue after that call
+ * (translate.h WASM_NATIVE_RESUME_BASE; e->pc is then a NATIVE_RESUME
+ * instruction), unless its stints say leaving happens too often to pay
+ * (tiering.h); in the interpreter otherwise. The entry returns
+ * TOVA_SUSPENDED or WASM_NATIVE_LEFT (compile.h). Does not return: it
+ * unwinds to the entry as a trap does. */
 enum { WASM_NATIVE_LEAVE_PARKED = 1, WASM_NATIVE_LEAVE_AT_CALL = 2 };
-_Noreturn void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def, uint32_t cell);
+_Noreturn void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def, uint32_t k);
 
 /* call_indirect's checks, with the interpreter's messages: the callee. */
 const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32_t i,

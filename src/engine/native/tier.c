@@ -35,6 +35,8 @@ static pthread_once_t tier_once = PTHREAD_ONCE_INIT;
 static wasm_tier tier_policy;
 static bool debug;
 
+static bool reenter_always; /* TOVA_NATIVE_REENTER=always (tiering.h); atomics */
+
 static void read_tier(void) {
   const char *s = getenv("TOVA_TIER");
   /* Default: AUTO (native.h): tiered, the whole module at once when small,
@@ -46,6 +48,18 @@ static void read_tier(void) {
   else if (s && strcmp(s, "osr") == 0) tier_policy = WASM_TIER_OSR;
   const char *d = getenv("TOVA_NATIVE_DEBUG");
   debug = d && *d && strcmp(d, "0") != 0;
+  const char *r = getenv("TOVA_NATIVE_REENTER");
+  __atomic_store_n(&reenter_always, r && strcmp(r, "always") == 0, __ATOMIC_RELAXED);
+}
+
+bool wasm_native_reenter_always(void) {
+  pthread_once(&tier_once, read_tier);
+  return __atomic_load_n(&reenter_always, __ATOMIC_RELAXED);
+}
+
+void wasm_native_set_reenter_always(bool on) {
+  pthread_once(&tier_once, read_tier);
+  __atomic_store_n(&reenter_always, on, __ATOMIC_RELAXED);
 }
 
 wasm_tier wasm_native_tier(void) {
@@ -93,6 +107,8 @@ static void state_free(native_state *s) {
   free(s->imports);
   free(s->stints);
   free(s->stint_calls);
+  for (uint32_t d = 0; s->resume && d < s->ndefs; d++) free(s->resume[d]);
+  free(s->resume);
   free(s->recursive);
   free(s->cg_start);
   free(s->cg_edges);
@@ -139,6 +155,7 @@ static native_state *state_get(tova_module *m) {
   s->imports = calloc(ndefs + 1, sizeof *s->imports);
   s->stints = calloc(ndefs + 1, sizeof *s->stints);
   s->stint_calls = calloc(ndefs + 1, sizeof *s->stint_calls);
+  s->resume = calloc(ndefs + 1, sizeof *s->resume);
   s->recursive = calloc(ndefs + 1, sizeof *s->recursive);
   s->status = calloc(ndefs + 1, 1);
   s->queued = calloc(ndefs + 1, 1);
@@ -153,7 +170,7 @@ static native_state *state_get(tova_module *m) {
   s->osr_status = calloc(ndefs + 1, 1);
   s->osr_entries = calloc(ndefs + 1, sizeof *s->osr_entries);
   s->reach = calloc(ndefs + 1, 1);
-  if (!s->reach || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
+  if (!s->reach || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->resume || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
       !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !wasm_native_callgraph(m, s->eligible, s->imports, &s->cg_start, &s->cg_edges)) {
     state_free(s);
     return NULL;
@@ -181,19 +198,60 @@ static void mark_failed(native_state *s, uint32_t d) {
   __atomic_store_n(&code->cells, s->orig[d], __ATOMIC_RELEASE);
 }
 
+/* def's OSR entry is ready (compile_lock held): a function that calls
+ * imports also gets its resume code first (tiering.h `resume`), where a
+ * call its native code left at an import resumes (rt.h
+ * wasm_native_leave; without memory for it, such calls continue
+ * interpreted). */
+static void publish_osr(native_state *s, uint32_t def, const void *entry) {
+  const wasm_code *code = s->m->func_defs[def].code;
+  if (s->imports[def] && code->nimport_calls && !s->resume[def]) {
+    wasm_cell *r = calloc((size_t)code->nimport_calls * WASM_NATIVE_RESUME_CELLS, sizeof *r);
+    for (uint32_t k = 0; r && k < code->nimport_calls; k++) {
+      wasm_cell *c = r + (size_t)k * WASM_NATIVE_RESUME_CELLS;
+      uint32_t cell = code->import_calls[(size_t)k * WASM_IMPORT_CALL_WORDS + 1];
+      const wasm_cell *call = s->orig[def] + cell;
+      c[0] = call[0]; /* CALL_FUNC argbase funcidx, as in the function's cells */
+      c[1] = call[1];
+      c[2] = call[2];
+      c += WASM_CELLS_CALL_FUNC;
+      c[0].h = wasm_interp_handlers()[WASM_IOP_NATIVE_RESUME];
+      c[1].p = (const void *)wasm_native_resume;
+      c[2].p = entry;
+      c[3].u = WASM_NATIVE_RESUME_BASE + k;
+      c[4].p = call + WASM_CELLS_CALL_FUNC;
+    }
+    if (r) __atomic_store_n(&s->resume[def], r, __ATOMIC_RELEASE);
+  }
+  __atomic_store_n(&s->osr_entries[def], entry, __ATOMIC_RELEASE);
+  __atomic_store_n(&s->osr_status[def], OSR_READY, __ATOMIC_RELEASE);
+}
+
 /* Compile the functions with unit[d] set as one unit and switch them
- * (compile_lock held). On failure they are marked failed, never retried. */
+ * (compile_lock held). On failure they are marked failed, never retried.
+ * A function that calls imports gets its OSR entry in the same unit: a
+ * call its native code left where an import parked resumes there. */
 static void compile_unit(native_state *s, const bool *unit, bool internal, bool (*stop)(void)) {
   tova_module *m = s->m;
-  bool *done = calloc(s->ndefs + 1, sizeof *done);
+  bool *done = calloc(s->ndefs + 1, sizeof *done), *osr = calloc(s->ndefs + 1, sizeof *osr);
+  const void **osr_entries = calloc(s->ndefs + 1, sizeof *osr_entries);
   char err[256] = "";
-  bool ok = done != NULL;
+  bool ok = done && osr && osr_entries, any_osr = false;
   if (ok) {
-    for (uint32_t d = 0; d < s->ndefs; d++) done[d] = s->status[d] == ST_NATIVE;
-    ok = wasm_jit_add_unit(&s->jit, m, unit, done, s->recursive, internal, NULL, true, s->entries,
-                           NULL, stop, err, sizeof err);
+    for (uint32_t d = 0; d < s->ndefs; d++) {
+      done[d] = s->status[d] == ST_NATIVE;
+      osr[d] = unit[d] && s->imports[d] &&
+               __atomic_load_n(&s->osr_status[d], __ATOMIC_ACQUIRE) != OSR_READY;
+      any_osr |= osr[d];
+    }
+    ok = wasm_jit_add_unit(&s->jit, m, unit, done, s->recursive, internal, any_osr ? osr : NULL,
+                           true, s->entries, osr_entries, stop, err, sizeof err);
   }
+  for (uint32_t d = 0; ok && d < s->ndefs; d++)
+    if (osr[d] && osr_entries[d]) publish_osr(s, d, osr_entries[d]);
   free(done);
+  free(osr);
+  free(osr_entries);
   if (!ok && stop && stop()) return; /* abandoned: nothing changed */
   if (!ok && debug) fprintf(stderr, "tova native: functions stay interpreted: %s\n", err);
   const void *handler = wasm_interp_handlers()[WASM_IOP_NATIVE_ENTER];
@@ -411,8 +469,8 @@ static void compile_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   free(stack);
   if (!ok && stop && stop()) return; /* abandoned */
   if (ok && s->status[def] != ST_NATIVE) __atomic_fetch_add(&osr_before_own_code, 1, __ATOMIC_RELAXED);
-  if (ok) __atomic_store_n(&s->osr_entries[def], entry, __ATOMIC_RELEASE);
-  __atomic_store_n(&s->osr_status[def], ok ? OSR_READY : OSR_FAILED, __ATOMIC_RELEASE);
+  if (ok) publish_osr(s, def, entry);
+  else __atomic_store_n(&s->osr_status[def], OSR_FAILED, __ATOMIC_RELEASE);
   if (debug)
     fprintf(stderr, "tova native: OSR entry of function %u %s in %.1f ms (%.1f ms after the module was compiled)%s%s\n", def,
             ok ? "ready" : "failed", now_ms() - t0, now_ms() - s->made_ms, err[0] ? ": " : "", err);
@@ -454,6 +512,11 @@ uint32_t wasm_native_compile_module(tova_module *m) {
 uint64_t wasm_native_left_count(const tova_module *m) {
   const native_state *s = m->native;
   return s ? __atomic_load_n(&s->left, __ATOMIC_RELAXED) : 0;
+}
+
+uint64_t wasm_native_resumed_count(const tova_module *m) {
+  const native_state *s = m->native;
+  return s ? __atomic_load_n(&s->resumed, __ATOMIC_RELAXED) : 0;
 }
 
 bool wasm_native_func_is_native(const tova_module *m, uint32_t func_index) {

@@ -22,6 +22,8 @@ enum { Q_NONE, Q_WARM, Q_HOT };
 #define WASM_NATIVE_HOT_CALLS 512u
 #define WASM_NATIVE_COUNT_NEVER UINT64_MAX
 
+#define WASM_NATIVE_RESUME_CELLS (WASM_CELLS_CALL_FUNC + WASM_CELLS_NATIVE_RESUME)
+
 /* A compile unit holds functions of about this many bytes of WebAssembly
  * (one function or one recursive group may be bigger): units are what a
  * background compile finishes before exit, so they bound how long exit
@@ -122,7 +124,16 @@ typedef struct native_state {
    * stints completed before leaving; lossy relaxed counts, decayed by
    * halving (osr.c: whether entering again pays). */
   uint32_t *stints, *stint_calls;
-  uint64_t left; /* times native code left, all functions (tests; lossy) */
+  uint64_t left;    /* times native code left, all functions (tests; lossy) */
+  uint64_t resumed; /* times a parked call resumed in native code (tests; lossy) */
+  /* Per def that calls imports, once its OSR entry exists: per import call
+   * k (compile.h import_calls), WASM_NATIVE_RESUME_CELLS cells at
+   * k * WASM_NATIVE_RESUME_CELLS: a copy of the call's CALL_FUNC, then a
+   * NATIVE_RESUME of the OSR entry at that call (rt.h wasm_native_leave:
+   * a call that parked there resumes at the NATIVE_RESUME; one that left
+   * for the interpreter to make the call, at the CALL_FUNC, so that it too
+   * goes on natively once the call returns). NULL before (release/acquire). */
+  wasm_cell **resume;
 } native_state;
 /* A function that calls imports and left native code STINTS_MIN times,
  * completing fewer than STINT_CALLS import calls per stint on average (it
@@ -136,6 +147,18 @@ typedef struct native_state {
 #define WASM_NATIVE_STINTS_MIN 16u
 #define WASM_NATIVE_STINTS_MAX 1024u
 #define WASM_NATIVE_STINT_CALLS 8u
+/* TOVA_NATIVE_REENTER=always in the environment turns the rule off (every
+ * leave resumes and re-enters native code where it can), so tests and the
+ * differential fuzzer reach those paths however often a loop parks. */
+bool wasm_native_reenter_always(void);
+void wasm_native_set_reenter_always(bool on); /* the same, for C tests */
+/* Whether leaving native code pays for a function whose stints are
+ * (stints, calls): the rule above. Also whether a call parked by its
+ * native code resumes there or in the interpreter (rt.h wasm_native_leave). */
+static inline bool wasm_native_stints_pay(uint32_t stints, uint32_t calls) {
+  return stints < WASM_NATIVE_STINTS_MIN || calls / WASM_NATIVE_STINT_CALLS >= stints ||
+         wasm_native_reenter_always();
+}
 
 /* tier.c: compile what a queued request asks for (def, or every function
  * when def is WASM_NATIVE_ALL), unit by unit, asking stop() between units

@@ -1304,7 +1304,8 @@ static void emit_import_call(tr *t, uint32_t func) {
     LLVMBuildStore(t->b, to_raw(t, t->stack[p], type_of(t, t->stack[p])),
                    gep8(t, fp, c64(t, ((uint64_t)t->nlocals + p) * 8)));
   LLVMTypeRef lpt[4] = {t->ptr, t->i32, t->i32, t->i32};
-  LLVMValueRef largs[4] = {t->ctx, st, c32(t, def), c32(t, rec[1])};
+  uint32_t kth = (uint32_t)((rec - code->import_calls) / WASM_IMPORT_CALL_WORDS);
+  LLVMValueRef largs[4] = {t->ctx, st, c32(t, def), c32(t, kth)};
   LLVMValueRef lc = call_c(t, HELPER(wasm_native_leave), t->vd, lpt, 4, largs);
   LLVMAddCallSiteAttribute(lc, LLVMAttributeFunctionIndex,
                            LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("noreturn", 8), 0));
@@ -1313,9 +1314,51 @@ static void emit_import_call(tr *t, uint32_t func) {
   LLVMBuildUnreachable(t->b);
 
   LLVMPositionBuilderAtEnd(t->b, cont);
-  for (uint32_t i = 0; i < ft->nresults; i++)
-    push(t, from_raw(t, LLVMBuildLoad2(t->b, t->i64, gep8(t, slots, c64(t, (uint64_t)i * 8)), ""),
-                     ft->results[i]));
+  uint32_t nres = ft->nresults;
+  LLVMValueRef res[nres ? nres : 1];
+  for (uint32_t i = 0; i < nres; i++)
+    res[i] = from_raw(t, LLVMBuildLoad2(t->b, t->i64, gep8(t, slots, c64(t, (uint64_t)i * 8)), ""),
+                      ft->results[i]);
+  /* An OSR entry resumes here too (translate.h WASM_NATIVE_RESUME_BASE)
+   * when every construct around began on an empty stack: the block
+   * `resume` reloads the stack below the arguments and the results from the
+   * frame (the locals the entry loaded already), and the code goes on
+   * with phis of the two. */
+  bool resumable = t->osr;
+  for (uint32_t i = 1; i < t->nctl && resumable; i++) resumable = t->ctls[i].height == 0;
+  if (resumable) {
+    LLVMBasicBlockRef called = LLVMGetInsertBlock(t->b), resume = new_bb(t, "resume"),
+                      merge = new_bb(t, "continue");
+    LLVMBuildBr(t->b, merge);
+    uint32_t k = (uint32_t)((rec - code->import_calls) / WASM_IMPORT_CALL_WORDS);
+    LLVMAddCase(t->osr_switch, c32(t, WASM_NATIVE_RESUME_BASE + k), resume);
+    LLVMPositionBuilderAtEnd(t->b, resume);
+    LLVMValueRef rfp = LLVMGetParam(t->fn, 1);
+    LLVMValueRef sv[below ? below : 1], rv[nres ? nres : 1];
+    for (uint32_t p = 0; p < below; p++)
+      sv[p] = from_raw(t, LLVMBuildLoad2(t->b, t->i64, gep8(t, rfp, c64(t, ((uint64_t)t->nlocals + p) * 8)), ""),
+                       type_of(t, t->stack[p]));
+    for (uint32_t i = 0; i < nres; i++)
+      rv[i] = from_raw(t, LLVMBuildLoad2(t->b, t->i64, gep8(t, rfp, c64(t, (argbase + i) * 8)), ""),
+                       ft->results[i]);
+    LLVMBuildBr(t->b, merge);
+    LLVMPositionBuilderAtEnd(t->b, merge);
+    for (uint32_t p = 0; p < below; p++) {
+      LLVMValueRef phi = LLVMBuildPhi(t->b, LLVMTypeOf(t->stack[p]), "");
+      LLVMValueRef in[2] = {t->stack[p], sv[p]};
+      LLVMBasicBlockRef from[2] = {called, resume};
+      LLVMAddIncoming(phi, in, from, 2);
+      t->stack[p] = phi;
+    }
+    for (uint32_t i = 0; i < nres; i++) {
+      LLVMValueRef phi = LLVMBuildPhi(t->b, LLVMTypeOf(res[i]), "");
+      LLVMValueRef in[2] = {res[i], rv[i]};
+      LLVMBasicBlockRef from[2] = {called, resume};
+      LLVMAddIncoming(phi, in, from, 2);
+      res[i] = phi;
+    }
+  }
+  for (uint32_t i = 0; i < nres; i++) push(t, res[i]);
   reload_mem(t); /* the host may have grown the memory */
 }
 

@@ -43,6 +43,16 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
  * nothing, for a loop it has no entry for (one with parameters or values
  * below it on the stack). */
 #define WASM_NATIVE_OSR_FMT "tova_osr_%u"
+/* An OSR entry of a function that calls imports also continues a call that
+ * its native code left where an import parked (rt.h wasm_native_leave):
+ * `loop` = WASM_NATIVE_RESUME_BASE (rt.h) + k resumes just after the function's
+ * k-th import call (compile.h import_calls order), with the locals and the
+ * operand stack below the call's arguments in the frame as the code left
+ * them and the call's results at its argbase. Only where every construct
+ * around the call began on an empty operand stack (as at the loop headers
+ * an entry starts at): the values the code after the call uses are then
+ * the locals, and the stack the call leaves, all of which it reloads.
+ * Elsewhere it returns 0, and the interpreter continues the call. */
 
 /* Self-calls: a function may let them become loops (allow_self_tail_calls
  * in translate.c) unless keep_calls[def] is set (keep_calls may be NULL);
