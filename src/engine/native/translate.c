@@ -133,8 +133,9 @@ typedef struct tr {
    * being emitted is an OSR entry, whose entry block dispatches
    * on the loop ordinal (osr_switch) to the headers of the loops it may
    * enter; nloops counts the body's `loop` instructions read so far. */
-  bool osr;
+  bool osr, osr_start; /* osr_start: the OSR entry is also the function's code */
   LLVMValueRef osr_fn, osr_switch;
+  LLVMValueRef *osr_fns; /* per defined function: its OSR entry, declared up front */
   uint32_t nloops;
   bool signalled; /* a signal stops this code (preempt.h): no polls at all */
   uint32_t at;    /* byte offset in the module of the instruction being emitted */
@@ -965,7 +966,11 @@ static void emit_function(tr *t, uint32_t def) {
     t->osr_switch = LLVMBuildSwitch(t->b, LLVMGetParam(t->fn, 2), none, 4);
     LLVMPositionBuilderAtEnd(t->b, none);
     LLVMBuildRet(t->b, c32(t, 0));
-    LLVMPositionBuilderAtEnd(t->b, new_bb(t, "osr_prefix"));
+    LLVMBasicBlockRef prefix = new_bb(t, "osr_prefix");
+    /* A function that calls imports is entered here from the start too
+     * (its entry wrapper: WASM_NATIVE_START, translate.h). */
+    if (t->osr_start) LLVMAddCase(t->osr_switch, c32(t, WASM_NATIVE_START), prefix);
+    LLVMPositionBuilderAtEnd(t->b, prefix);
   }
 
   tr_ctl *fc = push_ctl(t);
@@ -1585,7 +1590,9 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
   }
 }
 
-/* void entry(ctx, uint64_t *fp): arguments from fp[0..), results to fp[0..). */
+/* void entry(ctx, uint64_t *fp): arguments from fp[0..), results to fp[0..).
+ * For a function whose code is its OSR entry (translate.h
+ * WASM_NATIVE_START), a call of that entry from the start. */
 static void emit_entry(tr *t, uint32_t def) {
   const tova_functype *ft = &t->m->types[t->m->func_defs[def].type_index];
   char name[32];
@@ -1594,6 +1601,13 @@ static void emit_entry(tr *t, uint32_t def) {
   LLVMValueRef e = LLVMAddFunction(t->mod, name, LLVMFunctionType(t->vd, pt, 2, 0));
   LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->cx, e, "entry"));
   LLVMValueRef ctx = LLVMGetParam(e, 0), fp = LLVMGetParam(e, 1);
+  if (!t->fns[def]) {
+    LLVMTypeRef opt[3] = {t->ptr, t->ptr, t->i32};
+    LLVMValueRef args[3] = {ctx, fp, c32(t, WASM_NATIVE_START)};
+    LLVMBuildCall2(t->b, LLVMFunctionType(t->i32, opt, 3, 0), t->osr_fns[def], args, 3, "");
+    LLVMBuildRetVoid(t->b);
+    return;
+  }
   LLVMValueRef args[ft->nparams + 1];
   args[0] = ctx;
   for (uint32_t i = 0; i < ft->nparams; i++) {
@@ -1636,11 +1650,33 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
   uint32_t ndefs = m->nfuncs - m->nimported_funcs;
   t.fns = calloc(ndefs + 1, sizeof *t.fns);
   t.fntys = calloc(ndefs + 1, sizeof *t.fntys);
-  if (!t.fns || !t.fntys) fail(&t, "out of memory");
+  t.osr_fns = calloc(ndefs + 1, sizeof *t.osr_fns);
+  if (!t.fns || !t.fntys || !t.osr_fns) fail(&t, "out of memory");
+  /* A function that calls imports, in the unit with its OSR entry, has
+   * that entry as its only code (WASM_NATIVE_START): no native code calls
+   * it (eligible.c), its entry wrapper calls the OSR entry. */
+  bool *via_osr = calloc(ndefs + 1, sizeof *via_osr);
+  if (!via_osr) fail(&t, "out of memory");
+  for (uint32_t d = 0; osr && via_osr && d < ndefs; d++) {
+    const wasm_code *code = m->func_defs[d].code;
+    via_osr[d] = unit[d] && osr[d] && wrappers && code && code->nimport_calls;
+  }
+  /* OSR entries: uint32_t osr(ctx, uint64_t *fp, uint32_t loop) */
+  for (uint32_t d = 0; osr && d < ndefs && !t.failed; d++) {
+    if (!osr[d]) continue;
+    char name[32];
+    snprintf(name, sizeof name, WASM_NATIVE_OSR_FMT, d);
+    LLVMTypeRef pt[3] = {t.ptr, t.ptr, t.i32};
+    t.osr_fns[d] = LLVMAddFunction(mod, name, LLVMFunctionType(t.i32, pt, 3, 0));
+  }
   /* Declare first: bodies call each other in any order. Functions of earlier
    * units are declared only; the JIT links the calls to their code. */
   for (uint32_t d = 0; d < ndefs && !t.failed; d++) {
     if (!unit[d] && !(done && done[d])) continue;
+    /* No native code calls a function that calls imports (eligible.c): one
+     * of an earlier unit may have no code of its own (via_osr) to link to. */
+    const wasm_code *dc = m->func_defs[d].code;
+    if (via_osr[d] || (!unit[d] && dc && dc->nimport_calls)) continue;
     const tova_functype *ft = &m->types[m->func_defs[d].type_index];
     LLVMTypeRef pt[ft->nparams + 1];
     pt[0] = t.ptr;
@@ -1655,24 +1691,25 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
   }
   for (uint32_t d = 0; d < ndefs && !t.failed; d++) {
     if (!unit[d]) continue;
-    emit_function(&t, d);
-    for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
-    t.nctl = 0;
+    if (!via_osr[d]) {
+      emit_function(&t, d);
+      for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
+      t.nctl = 0;
+    }
     if (!t.failed && wrappers) emit_entry(&t, d);
   }
   for (uint32_t d = 0; osr && d < ndefs && !t.failed; d++) {
     if (!osr[d]) continue;
-    /* uint32_t osr(ctx, uint64_t *fp, uint32_t loop) */
-    char name[32];
-    snprintf(name, sizeof name, WASM_NATIVE_OSR_FMT, d);
-    LLVMTypeRef pt[3] = {t.ptr, t.ptr, t.i32};
-    t.osr_fn = LLVMAddFunction(mod, name, LLVMFunctionType(t.i32, pt, 3, 0));
+    t.osr_fn = t.osr_fns[d];
     t.osr = true;
+    t.osr_start = via_osr[d];
     emit_function(&t, d);
-    t.osr = false;
+    t.osr = t.osr_start = false;
     for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
     t.nctl = 0;
   }
+  free(via_osr);
+  free(t.osr_fns);
   free(t.stack);
   free(t.chks);
   free(t.closed);
