@@ -104,6 +104,13 @@ struct tova_exec {
  * saved in e). */
 tova_status wasm_interp_run(tova_exec *e);
 
+/* Call host function f (caller's instance inst) with its arguments in
+ * slots[0..nparams), writing its results back there when it returns
+ * TOVA_OK (interp.c; the interpreter's CALL_FUNC and native code's import
+ * calls, native/rt.c). Out of memory for many results: TOVA_ERR_NOMEM with
+ * e->trap_msg set. */
+tova_status wasm_exec_call_host(tova_exec *e, tova_instance *inst, tova_func *f, uint64_t *slots);
+
 /* Grow the value stack so that slots [0, need) exist. False if over the limit
  * or out of memory (the caller traps "call stack exhausted"). */
 bool wasm_exec_grow_stack(tova_exec *e, size_t need);

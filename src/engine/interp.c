@@ -73,7 +73,7 @@ INTERP_NOCLONE static tova_status call_host_small(tova_exec *e, tova_instance *i
   return st;
 }
 
-static tova_status call_host(tova_exec *e, tova_instance *inst, tova_func *f, uint64_t *slots) {
+tova_status wasm_exec_call_host(tova_exec *e, tova_instance *inst, tova_func *f, uint64_t *slots) {
   const tova_functype *ft = f->type;
   uint32_t nres = ft->nresults;
   if (nres <= 1) return call_host_small(e, inst, f, slots);
@@ -270,7 +270,7 @@ do_return : {
       }                                                                    \
       tova_status st_ = cf->type->nresults <= 1                           \
                             ? call_host_small(e, inst, cf, fp + (cargbase))  \
-                            : call_host(e, inst, cf, fp + (cargbase));       \
+                            : wasm_exec_call_host(e, inst, cf, fp + (cargbase));       \
       if (st_ != TOVA_OK) {                                                \
         host_status = st_;                                                 \
         host_func = cf;                                                    \

@@ -1049,13 +1049,6 @@ static void test_fused_forms(void) {
   inst_free(&t);
 }
 
-static void *interrupt_later(void *p) {
-  struct timespec ts = {0, 20 * 1000 * 1000};
-  nanosleep(&ts, NULL);
-  tova_exec_interrupt(p);
-  return NULL;
-}
-
 static uint64_t call3(inst_t *t, const char *name, uint64_t a, uint64_t b, uint64_t c,
                       tova_status *st, tova_error *err) {
   tova_val args[3] = {{.raw = a}, {.raw = b}, {.raw = c}}, res[1] = {{0}};

@@ -12,9 +12,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/opcodes.h"
 #include "tova.h"
+
+/* A thread body for the cancellation tests: interrupts the tova_exec it is
+ * given after 20 ms (the call under test runs until it is stopped). */
+static inline void *interrupt_later(void *exec) {
+  struct timespec ts = {0, 20 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  tova_exec_interrupt(exec);
+  return NULL;
+}
 
 typedef struct wb {
   uint8_t *p;

@@ -667,13 +667,6 @@ static void test_bounds_checks(void) {
   inst_free(&tn);
 }
 
-static void *interrupt_later(void *p) {
-  struct timespec ts = {0, 20 * 1000 * 1000};
-  nanosleep(&ts, NULL);
-  tova_exec_interrupt(p);
-  return NULL;
-}
-
 static void test_cancel_native_loop(void) {
   inst_t ti, tn;
   if (!make_pair(&ti, &tn)) return;

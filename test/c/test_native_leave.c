@@ -384,13 +384,6 @@ static void test_resume_native(void) {
   world_free(&wn);
 }
 
-static void *interrupt_later(void *p) {
-  struct timespec ts = {0, 50 * 1000 * 1000};
-  nanosleep(&ts, NULL);
-  tova_exec_interrupt(p);
-  return NULL;
-}
-
 /* A native loop that calls an import on every iteration stops when
  * interrupted; so does a call parked in native code, once resumed. */
 static void test_cancel(void) {

@@ -10,7 +10,6 @@
 #endif
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/assert.h"
@@ -285,24 +284,10 @@ uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *sl
     return WASM_NATIVE_CALL_INTERP;
   }
   /* As the interpreter's CALL_FUNC does (interp.c): the fast entry first,
-   * then the host function with the arguments read in place and the
-   * results through a buffer (they land on the argument slots). */
+   * then the host function, through the interpreter's own call. */
   if (!(f->fast && f->fast(f->host_userdata, slots))) {
     tova_exec *e = c->exec;
-    tova_host_call call = {e, c->inst};
-    uint32_t nres = f->type->nresults;
-    tova_val small[8], *res = small;
-    if (nres > 8 && !(res = calloc(nres, sizeof *res))) {
-      e->trap_msg = "out of memory in a host call";
-      c->host_status = TOVA_ERR_NOMEM;
-      siglongjmp(*c->trap_jmp, JMP_FAILED);
-    }
-    for (uint32_t i = 0; i < nres && res == small; i++) small[i].raw = 0;
-    e->trap_msg = NULL;
-    tova_status st = f->host(&call, f->host_userdata, (const tova_val *)slots, res);
-    if (st == TOVA_OK)
-      for (uint32_t i = 0; i < nres; i++) slots[i] = res[i].raw;
-    if (res != small) free(res);
+    tova_status st = wasm_exec_call_host(e, c->inst, f, slots);
     if (st == TOVA_SUSPENDED) {
       c->leaving = 1;
       return WASM_NATIVE_CALL_PARKED;
