@@ -171,6 +171,10 @@ typedef struct compiler {
    * the instruction being compiled. */
   uint32_t *icalls;
   uint32_t nicalls, icap;
+  /* The body's calls of defined functions and call_indirects
+   * (wasm_code.call_sites). */
+  uint32_t *csites;
+  uint32_t ncsites, cscap;
   uint32_t instr_at;
 } compiler;
 
@@ -832,6 +836,19 @@ static void reset_stack(compiler *c, const ctl *t, uint32_t n) {
 
 /* ---------------- calls ---------------- */
 
+/* Records the call just emitted (wasm_code.call_sites): the cell after it
+ * is where its caller goes on when the callee returns. */
+static void note_call_site(compiler *c, uint64_t argbase) {
+  if (argbase > UINT32_MAX ||
+      !grow((void **)&c->csites, &c->cscap, c->ncsites + WASM_CALL_SITE_WORDS, sizeof *c->csites)) {
+    c->oom = true;
+    return;
+  }
+  c->csites[c->ncsites++] = c->instr_at;
+  c->csites[c->ncsites++] = c->len;
+  c->csites[c->ncsites++] = (uint32_t)argbase;
+}
+
 static void emit_call(compiler *c, uint32_t fidx) {
   const tova_functype *ft = wasm_func_type(c->m, fidx);
   materialize_all(c);
@@ -859,6 +876,7 @@ static void emit_call(compiler *c, uint32_t fidx) {
       emit_u(c, 0);
       if (!c->oom) c->code[c->len - 1].p = code;
     }
+    note_call_site(c, argbase);
   } else {
     uint32_t at = emit_op(c, WASM_IOP_CALL_FUNC);
     emit_u(c, argbase);
@@ -888,6 +906,7 @@ static void emit_call_indirect(compiler *c, uint32_t typeidx, uint32_t table) {
   emit_u(c, idx);
   emit_u(c, typeidx);
   emit_u(c, table);
+  note_call_site(c, argbase);
   for (uint32_t i = 0; i < ft->nresults; i++) push_home(c);
   mark_label(c);
 }
@@ -1408,6 +1427,7 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
   c->def = def;
   c->nloops = 0;
   c->nicalls = 0;
+  c->ncsites = 0;
   ctl *f = push_ctl(c, CTL_FUNC, 0, ft->nresults);
   if (!f) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
 
@@ -1437,6 +1457,12 @@ static tova_status compile_body(compiler *c, uint32_t def, tova_error *err) {
     if (!code->import_calls) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
     memcpy(code->import_calls, c->icalls, sizeof *code->import_calls * c->nicalls);
     code->nimport_calls = c->nicalls / WASM_IMPORT_CALL_WORDS;
+  }
+  if (c->ncsites) {
+    code->call_sites = malloc(sizeof *code->call_sites * c->ncsites);
+    if (!code->call_sites) return tova_error_set(err, TOVA_ERR_NOMEM, "compile: out of memory");
+    memcpy(code->call_sites, c->csites, sizeof *code->call_sites * c->ncsites);
+    code->ncall_sites = c->ncsites / WASM_CALL_SITE_WORDS;
   }
   code->nparams = ft->nparams;
   code->nlocals = c->nlocals;
@@ -1471,12 +1497,14 @@ tova_status wasm_compile(tova_module *m, const wasm_loop_counters *lc, tova_erro
   free(c.patch);
   free(c.brs);
   free(c.icalls);
+  free(c.csites);
   return st;
 }
 
 void wasm_code_free(wasm_code *code) {
   if (!code) return;
   free(code->import_calls);
+  free(code->call_sites);
   free(code->cells);
   free(code);
 }

@@ -82,21 +82,39 @@ struct wasm_code {
    * interpreter continues the call there (native/rt.h wasm_native_leave). */
   uint32_t *import_calls;
   uint32_t nimport_calls;
+  /* Every call of a defined function (CALL, CALL_ADDI32/64) and every
+   * call_indirect, in body order, as WASM_CALL_SITE_WORDS words: the
+   * instruction's byte offset, the cell just after the call's cells (where
+   * the caller continues when the callee returns), its argbase. Native code
+   * whose callee left for the interpreter (native/rt.h
+   * wasm_native_leave_frame) hands its own frame over there. */
+  uint32_t *call_sites;
+  uint32_t ncall_sites;
 };
-enum { WASM_IMPORT_CALL_WORDS = 3 };
-/* The record of the import call at byte offset `at` of the module, or NULL.
- * Inline: the native tier's LLVM part (a file of its own, backend.h) links
- * none of the engine's functions. */
-static inline const uint32_t *wasm_code_import_call(const wasm_code *code, uint32_t at) {
-  uint32_t lo = 0, hi = code->nimport_calls; /* records in body order: by offset */
+enum { WASM_IMPORT_CALL_WORDS = 3, WASM_CALL_SITE_WORDS = 3 };
+/* The record at byte offset `at` of the module among n records of `words`
+ * words sorted by offset, or NULL. */
+static inline const uint32_t *wasm_code_find_record(const uint32_t *recs, uint32_t n, uint32_t words,
+                                                    uint32_t at) {
+  uint32_t lo = 0, hi = n;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
-    const uint32_t *rec = code->import_calls + (size_t)mid * WASM_IMPORT_CALL_WORDS;
+    const uint32_t *rec = recs + (size_t)mid * words;
     if (rec[0] == at) return rec;
     if (rec[0] < at) lo = mid + 1;
     else hi = mid;
   }
   return NULL;
+}
+/* The call site (call_sites) at byte offset `at`, or NULL. */
+static inline const uint32_t *wasm_code_call_site(const wasm_code *code, uint32_t at) {
+  return wasm_code_find_record(code->call_sites, code->ncall_sites, WASM_CALL_SITE_WORDS, at);
+}
+/* The record of the import call at byte offset `at` of the module, or NULL.
+ * Inline: the native tier's LLVM part (a file of its own, backend.h) links
+ * none of the engine's functions. */
+static inline const uint32_t *wasm_code_import_call(const wasm_code *code, uint32_t at) {
+  return wasm_code_find_record(code->import_calls, code->nimport_calls, WASM_IMPORT_CALL_WORDS, at);
 }
 
 /* Every internal opcode, with its length and operands: iops.h. The

@@ -175,6 +175,14 @@ INTERP_NOCLONE static tova_status interp(tova_exec *e, const void *const **table
     f_->fp_off = (size_t)(fp - e->stack);                                      \
     f_->inst = inst;                                                           \
   } while (0)
+/* After native code returned: it may have moved the stacks (native/rt.c
+ * reserve_frames), so the frame at offset fo_ is found again. */
+#define NATIVE_RETURNED(fo_)                     \
+  do {                                           \
+    fp = e->stack + (fo_);                       \
+    e->slimit = e->stack + e->stack_cap;         \
+    e->fend = e->frames + e->frames_cap;         \
+  } while (0)
 #define TRAP(msg)     \
   do {                \
     trap_msg = (msg); \
@@ -965,13 +973,16 @@ L_ELEM_DROP: /* elemidx */
 
   /* ---- native tier hook (src/engine/native): see wasm_native_entry ---- */
 L_NATIVE_ENTER: { /* entry fn */
+  size_t fo_ = (size_t)(fp - e->stack);
   native_status = ((wasm_native_entry)pc[1].p)(e, inst, fp, pc[2].p);
   if (UNLIKELY(native_status != TOVA_OK)) goto native_not_ok;
+  NATIVE_RETURNED(fo_);
   RELOAD_MEM(); /* native code may have grown the memory */
   goto do_return;
 }
 L_NATIVE_RESUME: { /* entry fn point after: see wasm_native_resume_entry */
   bool entered_ = false;
+  size_t fo_ = (size_t)(fp - e->stack);
   native_status = ((wasm_native_resume_entry)pc[1].p)(e, inst, fp, pc[2].p, (uint32_t)pc[3].u,
                                                        &entered_);
   if (UNLIKELY(!entered_)) {
@@ -979,18 +990,24 @@ L_NATIVE_RESUME: { /* entry fn point after: see wasm_native_resume_entry */
     NEXT();
   }
   if (UNLIKELY(native_status != TOVA_OK)) goto native_not_ok;
+  NATIVE_RETURNED(fo_);
   RELOAD_MEM();
   goto do_return;
 }
 native_not_ok: { /* native code (an entry or an OSR entry) did not return normally */
   RELOAD_MEM();
+  if (native_status == WASM_NATIVE_LEFT || native_status == TOVA_SUSPENDED) {
+    /* It left (native/rt.h wasm_native_leave): the innermost native call's
+     * frame, e->fp_off, is the interpreter's now, and the frames of the
+     * calls below it are on e->frames. */
+    NATIVE_RETURNED(e->fp_off);
+  }
   if (native_status == WASM_NATIVE_LEFT) { /* continue its call here (compile.h) */
     pc = e->pc;
     NEXT();
   }
   if (native_status == TOVA_SUSPENDED) { /* an import it called parked, as host_not_ok */
     e->nframes = (size_t)(e->fsp - e->frames);
-    e->fp_off = (size_t)(fp - e->stack);
     e->inst = inst;
     e->state = WASM_EXEC_SUSPENDED_WASM;
     return TOVA_SUSPENDED;
@@ -1018,8 +1035,10 @@ L_LOOP_HEAD: { /* count tag hook: see wasm_loop_hook (compile.h) */
   uint64_t n_ = __atomic_load_n(&lh_[1].u, __ATOMIC_RELAXED);
   if (UNLIKELY(n_ <= 1)) {
     native_status = TOVA_OK;
+    size_t fo_ = (size_t)(fp - e->stack);
     if (((wasm_loop_hook)lh_[3].p)(e, inst, fp, lh_, &native_status)) { /* ran natively */
       if (UNLIKELY(native_status != TOVA_OK)) goto native_not_ok;
+      NATIVE_RETURNED(fo_);
       RELOAD_MEM();
       goto do_return;
     }

@@ -74,7 +74,7 @@ static tova_status h_fail(tova_host_call *call, void *ud, const tova_val *a, tov
 
 enum { IMP_GET, IMP_MIX, IMP_TWO, IMP_PEER, IMP_FAIL, NIMPORTS };
 /* Defined functions, by index in the function space. */
-enum { F_WORK = NIMPORTS, F_SPIN, F_CALLER, F_PURE };
+enum { F_WORK = NIMPORTS, F_SPIN, F_CALLER, F_PURE, F_MID, F_OUTER, F_REC, NFUNCS };
 
 /* The peer: triple(i32) -> i32, a WebAssembly function another instance imports. */
 static void build_peer(mod *m) {
@@ -230,6 +230,93 @@ static void build_leave(mod *m) {
   e_op(&b, WASM_OP_I32_MUL);
   mod_func(m, t_ii, "", &b, "pure");
   wb_free(&b);
+  /* mid(k) -> i64: three calls of work(k + j) in a loop, with an i64 and an
+   * f64 on the operand stack below each and locals of three types live
+   * across it. Locals: 0 k, 1 j, 2 acc (i64), 3 d (f64), 4 w (i64). */
+  e_f64(&b, 2.5);
+  e_set(&b, 3);
+  e_block(&b, WASM_OP_BLOCK, 0);
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 1);
+  e_i32(&b, 3);
+  e_op(&b, WASM_OP_I32_GE_U);
+  e_opu(&b, WASM_OP_BR_IF, 1);
+  e_get(&b, 2);
+  e_get(&b, 3);
+  e_get(&b, 0);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_opu(&b, WASM_OP_CALL, F_WORK);
+  e_set(&b, 4);
+  e_fc(&b, WASM_FC_I64_TRUNC_SAT_F64_S);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_i64(&b, 31);
+  e_op(&b, WASM_OP_I64_MUL);
+  e_get(&b, 4);
+  e_op(&b, WASM_OP_I64_XOR);
+  e_set(&b, 2);
+  e_get(&b, 3);
+  e_f64(&b, 1.5);
+  e_op(&b, WASM_OP_F64_MUL);
+  e_set(&b, 3);
+  e_get(&b, 1);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 1);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 2);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_I64_EXTEND_I32_U);
+  e_op(&b, WASM_OP_I64_XOR);
+  mod_func(m, t_iI, "iIFI", &b, "mid");
+  wb_free(&b);
+  /* outer(k) -> i64: g (f32) and k * 3 below mid(k), then mid(k + 1) with
+   * the first result below. Locals: 0 k, 1 g (f32), 2 acc (i64). */
+  e_f32(&b, 7.75f);
+  e_set(&b, 1);
+  e_get(&b, 1);
+  e_get(&b, 0);
+  e_i32(&b, 3);
+  e_op(&b, WASM_OP_I32_MUL);
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL, F_MID);
+  e_set(&b, 2);
+  e_op(&b, WASM_OP_I64_EXTEND_I32_S);
+  e_get(&b, 2);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_set(&b, 2);
+  e_fc(&b, WASM_FC_I64_TRUNC_SAT_F32_S);
+  e_get(&b, 2);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_get(&b, 0);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_opu(&b, WASM_OP_CALL, F_MID);
+  e_op(&b, WASM_OP_I64_XOR);
+  mod_func(m, t_iI, "fI", &b, "outer");
+  wb_free(&b);
+  /* rec(n) -> i64: n == 0 ? get(0) : rec(n - 1) * 3 + get(n): as deep as n,
+   * every level live across a call that may park. */
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_EQZ);
+  e_block(&b, WASM_OP_IF, 'I');
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL, IMP_GET);
+  e_op(&b, WASM_OP_ELSE);
+  e_get(&b, 0);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_SUB);
+  e_opu(&b, WASM_OP_CALL, F_REC);
+  e_i64(&b, 3);
+  e_op(&b, WASM_OP_I64_MUL);
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL, IMP_GET);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_op(&b, WASM_OP_END);
+  mod_func(m, t_iI, "", &b, "rec");
+  wb_free(&b);
 }
 
 typedef struct world {
@@ -277,9 +364,10 @@ static bool world_make(world *w, wasm_tier tier, bool native) {
     return false;
   }
   if (native) {
-    /* work, spin and caller call imports; pure does not: all four native */
-    CHECK_EQ_I64(wasm_native_compile_module(w->t.module), 4);
-    for (uint32_t f = F_WORK; f <= F_PURE; f++) CHECK(wasm_native_func_is_native(w->t.module, f));
+    /* work, spin, caller and rec call imports, mid and outer call
+     * functions that do, pure neither: all native */
+    CHECK_EQ_I64(wasm_native_compile_module(w->t.module), NFUNCS - F_WORK);
+    for (uint32_t f = F_WORK; f < NFUNCS; f++) CHECK(wasm_native_func_is_native(w->t.module, f));
   }
   w->ex = tova_exec_new(0);
   return true;
@@ -354,6 +442,35 @@ static void test_leave_anywhere(void) {
   CHECK_EQ_I64(call(&wn, "caller", 3).v & 0xffffffff, 400);
   CHECK_STR_CONTAINS(call(&wn, "caller", 13).msg, "host says no");
   CHECK_EQ_I64(call(&wn, "caller", 14).st, TOVA_ERR_NOMEM);
+  world_free(&wi);
+  world_free(&wn);
+}
+
+/* Parks below native callers: work called by mid called by outer, rec
+ * called by itself hundreds deep. Every native call on the way leaves its
+ * own frame to the interpreter (rt.h wasm_native_leave_frame), which
+ * continues the innermost and returns into the others' interpreted code:
+ * the same results as the interpreter's, parking anywhere. */
+static void test_leave_nested(void) {
+  world wi, wn;
+  if (!world_make(&wi, WASM_TIER_INTERP, false) || !world_make(&wn, WASM_TIER_INTERP, true)) return;
+  static const unsigned every[] = {0, 1, 2, 3, 7, 50};
+  for (size_t k = 0; k < sizeof every / sizeof *every; k++) {
+    park_every = every[k];
+    for (int32_t n = 0; n <= 40; n += 8) {
+      same(&wi, &wn, "mid", n);
+      same(&wi, &wn, "outer", n);
+    }
+    static const int32_t depths[] = {0, 1, 2, 10, 300};
+    for (size_t j = 0; j < sizeof depths / sizeof *depths; j++) same(&wi, &wn, "rec", depths[j]);
+  }
+  /* The nested calls did leave: parks with native callers below. */
+  park_every = 2;
+  uint64_t left = wasm_native_left_count(wn.t.module);
+  outcome o = call(&wn, "outer", 20);
+  CHECK(o.parks > 0);
+  CHECK(wasm_native_left_count(wn.t.module) - left >= 1);
+  park_every = 0;
   world_free(&wi);
   world_free(&wn);
 }
@@ -450,6 +567,7 @@ static void test_reenter_policy(void) {
 
 int main(void) {
   RUN(test_leave_anywhere);
+  RUN(test_leave_nested);
   RUN(test_resume_native);
   RUN(test_cancel);
   RUN(test_reenter_policy);

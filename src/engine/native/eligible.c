@@ -155,15 +155,14 @@ bool wasm_native_callgraph(const tova_module *m, bool *out, bool *imports_out,
     out[i] = !bad;
   }
   start[n] = nedges;
-  /* Fixed point: a caller of an ineligible function, or of one that calls
-   * imports (it must be the outermost native frame), is ineligible. Each
+  /* Fixed point: a caller of an ineligible function is ineligible. Each
    * pass is linear; at most n passes change anything. */
   for (bool changed = true; changed;) {
     changed = false;
     for (uint32_t i = 0; i < n; i++) {
       if (!out[i]) continue;
       for (uint32_t k = start[i]; k < start[i + 1]; k++) {
-        if (!out[edges[k]] || imports[edges[k]]) {
+        if (!out[edges[k]]) {
           out[i] = false;
           changed = true;
           break;
@@ -184,6 +183,24 @@ void wasm_native_eligible(const tova_module *m, bool *out) {
   wasm_native_callgraph(m, out, NULL, &start, &edges);
   free(start);
   free(edges);
+}
+
+bool wasm_native_may_leave(const tova_module *m, bool *out) {
+  uint32_t n = m->nfuncs - m->nimported_funcs;
+  bool *eligible = calloc((size_t)n + 1, sizeof *eligible);
+  uint32_t *start = NULL, *edges = NULL;
+  bool ok = eligible && wasm_native_callgraph(m, eligible, out, &start, &edges);
+  /* Fixed point, as above: a caller of a function that may leave may. */
+  for (bool changed = ok; changed;) {
+    changed = false;
+    for (uint32_t i = 0; i < n; i++)
+      for (uint32_t k = start[i]; k < start[i + 1] && !out[i]; k++)
+        if (out[edges[k]]) out[i] = changed = true;
+  }
+  free(eligible);
+  free(start);
+  free(edges);
+  return ok;
 }
 
 void wasm_native_closed_tables(const tova_module *m, bool *out) {

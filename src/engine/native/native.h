@@ -139,5 +139,9 @@ void wasm_native_in_cycle(uint32_t n, const uint32_t *start, const uint32_t *edg
 /* out[t] (ntables entries): whether only this module's own functions can ever
  * be in table t (eligible.c). */
 void wasm_native_closed_tables(const tova_module *m, bool *out);
+/* out[d] for each defined function: whether its native code may leave for
+ * the interpreter (rt.h): it calls an import, or calls (directly or through
+ * a closed table) a function that may. False when out of memory. */
+bool wasm_native_may_leave(const tova_module *m, bool *out);
 
 #endif /* TOVA_ENGINE_NATIVE_NATIVE_H */

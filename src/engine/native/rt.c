@@ -100,10 +100,13 @@ static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const 
   c.inst = inst;
   c.exec = e;
   c.trap_jmp = &jb;
-  c.fp = fp;
+  c.fpo = (uint32_t)(fp - e->stack);
+  c.fbase = (uint32_t)(e->fsp - e->frames);
   c.host_status = TOVA_OK;
   c.calls = 0;
   c.leaving = 0;
+  c.leave_jmp = 0;
+  c.leave_depth = 0;
   /* Where native loops do not poll, a signal stops them (preempt.h): this
    * thread was published in e (by the run) before the flag is read, so an
    * interrupt either is seen here or signals this thread. */
@@ -277,7 +280,25 @@ void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func) {
   return f;
 }
 
-uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *slots) {
+/* Room in the interpreter's stacks for the frames of the native calls
+ * down to `frame`, need slots from its own (rt.h wasm_native_call_import):
+ * "call stack exhausted" otherwise, as the interpreter's call would. The
+ * arrays may move: native code reloads exec->stack where it writes a
+ * frame, and the entry's caller reloads its frame pointer (interp.c). */
+static void reserve_frames(wasm_native_ctx *c, uint64_t frame, uint32_t need) {
+  tova_exec *e = c->exec;
+  size_t slots = (size_t)(uint32_t)frame + need, frames = (size_t)c->fbase + (size_t)(frame >> 32);
+  if (slots > e->stack_cap && !wasm_exec_grow_stack(e, slots)) wasm_native_trap(c, WASM_NT_EXHAUSTED);
+  if (frames > e->frames_cap) {
+    size_t used = (size_t)(e->fsp - e->frames);
+    if (!wasm_exec_grow_frames(e, frames)) wasm_native_trap(c, WASM_NT_EXHAUSTED);
+    e->fsp = e->frames + used;
+  }
+}
+
+uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *slots, uint64_t frame,
+                                 uint32_t need) {
+  if (frame >> 32) reserve_frames(c, frame, need); /* depth 0: the interpreter made its frame */
   tova_func *f = c->inst->funcs[func];
   if (!f->host) {
     c->leaving = 1;
@@ -312,32 +333,75 @@ uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *sl
   return WASM_NATIVE_CALL_DONE;
 }
 
-_Noreturn void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def, uint32_t k) {
-  tova_exec *e = c->exec;
-  native_state *s = c->inst->module->native;
-  const wasm_code *code = s->m->func_defs[def].code;
-  const wasm_cell *cells = s->orig[def];
-  uint32_t cell = code->import_calls[(size_t)k * WASM_IMPORT_CALL_WORDS + 1];
-  TOVA_ASSERT(k < code->nimport_calls && cells[cell].h == wasm_interp_handlers()[WASM_IOP_CALL_FUNC]);
-  /* The stint's counts (tiering.h): plain relaxed loads and stores, since
-   * a count lost to a race only blurs a heuristic. */
+/* The stint of def's native code ends here (tiering.h): plain relaxed
+ * loads and stores, since a count lost to a race only blurs a heuristic.
+ * True when its parked calls should resume in native code. */
+static bool end_stint(wasm_native_ctx *c, native_state *s, uint32_t def) {
   uint32_t st = __atomic_load_n(&s->stints[def], __ATOMIC_RELAXED) + 1;
   uint32_t ca = __atomic_load_n(&s->stint_calls[def], __ATOMIC_RELAXED) + c->calls;
   if (st > WASM_NATIVE_STINTS_MAX) st /= 2, ca /= 2;
   __atomic_store_n(&s->stints[def], st, __ATOMIC_RELAXED);
   __atomic_store_n(&s->stint_calls[def], ca, __ATOMIC_RELAXED);
+  return wasm_native_stints_pay(st, ca);
+}
+
+/* The last step of leaving, at depth 0: the frames of the deeper calls
+ * (their records written, rt.h) become the interpreter's, and the entry
+ * returns. */
+static _Noreturn void left(wasm_native_ctx *c) {
+  tova_exec *e = c->exec;
+  e->fsp = e->frames + c->fbase + c->leave_depth;
+  siglongjmp(*c->trap_jmp, (int)c->leave_jmp);
+}
+
+void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def, uint32_t k, uint64_t frame,
+                       const uint64_t *slots) {
+  tova_exec *e = c->exec;
+  native_state *s = c->inst->module->native;
+  const wasm_code *code = s->m->func_defs[def].code;
+  const wasm_cell *cells = s->orig[def];
+  uint32_t cell = code->import_calls[(size_t)k * WASM_IMPORT_CALL_WORDS + 1];
+  uint32_t argbase = code->import_calls[(size_t)k * WASM_IMPORT_CALL_WORDS + 2];
+  TOVA_ASSERT(k < code->nimport_calls && cells[cell].h == wasm_interp_handlers()[WASM_IOP_CALL_FUNC]);
+  TOVA_ASSERT(c->leaving);
+  uint32_t fpo = (uint32_t)frame;
+  bool pays = end_stint(c, s, def);
   __atomic_store_n(&s->left, __atomic_load_n(&s->left, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
   const wasm_cell *resume = __atomic_load_n(&s->resume[def], __ATOMIC_ACQUIRE);
-  if (resume && !wasm_native_stints_pay(st, ca)) resume = NULL;
+  if (resume && !pays) resume = NULL;
   if (resume) resume += (size_t)k * WASM_NATIVE_RESUME_CELLS; /* its CALL_FUNC (tiering.h) */
+  e->fp_off = fpo;
+  c->leave_depth = (uint32_t)(frame >> 32);
   if (how == WASM_NATIVE_LEAVE_AT_CALL) {
+    /* The interpreter makes the call: its arguments where its CALL_FUNC
+     * reads them (the room was made by wasm_native_call_import). */
+    const tova_functype *ft = c->inst->funcs[cells[cell + 2].u]->type;
+    memcpy(e->stack + fpo + argbase, slots, sizeof *slots * ft->nparams);
     e->pc = resume ? resume : cells + cell;
-    siglongjmp(*c->trap_jmp, JMP_AT_CALL);
+    c->leave_jmp = JMP_AT_CALL;
+  } else {
+    e->pc = resume ? resume + WASM_CELLS_CALL_FUNC : cells + cell + WASM_CELLS_CALL_FUNC;
+    e->host_results_off = fpo + argbase;
+    e->host_type = c->inst->funcs[cells[cell + 2].u]->type;
+    c->leave_jmp = JMP_PARKED;
   }
-  e->pc = resume ? resume + WASM_CELLS_CALL_FUNC : cells + cell + WASM_CELLS_CALL_FUNC;
-  e->host_results_off = (uint32_t)(c->fp - e->stack) + (uint32_t)cells[cell + 1].u;
-  e->host_type = c->inst->funcs[cells[cell + 2].u]->type;
-  siglongjmp(*c->trap_jmp, JMP_PARKED);
+  if (!c->leave_depth) left(c);
+}
+
+void wasm_native_leave_frame(wasm_native_ctx *c, uint32_t def, uint32_t ret_cell, uint64_t frame) {
+  tova_exec *e = c->exec;
+  native_state *s = c->inst->module->native;
+  uint32_t depth = (uint32_t)(frame >> 32);
+  TOVA_ASSERT(c->leaving && depth < c->leave_depth);
+  TOVA_ASSERT((size_t)c->fbase + depth < e->frames_cap);
+  (void)end_stint(c, s, def);
+  /* As the interpreter's PUSH_FRAME at that call: its callee returns into
+   * def's interpreter code after the call, with def's frame. */
+  wasm_frame *f = &e->frames[c->fbase + depth];
+  f->ret_pc = s->orig[def] + ret_cell;
+  f->fp_off = (uint32_t)frame;
+  f->inst = c->inst;
+  if (!depth) left(c);
 }
 
 tova_status wasm_native_resume(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn,
@@ -382,6 +446,7 @@ static const wasm_native_helper helpers[] = {
     HELPER(wasm_native_table_init),  HELPER(wasm_native_elem_drop),
     HELPER(wasm_native_ref_func),    HELPER(wasm_native_indirect),
     HELPER(wasm_native_call_import), HELPER(wasm_native_leave),
+    HELPER(wasm_native_leave_frame),
     {NULL, NULL}};
 #undef HELPER
 

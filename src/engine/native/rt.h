@@ -26,19 +26,35 @@ typedef struct wasm_native_ctx {
   tova_instance *inst;
   tova_exec *exec;
   sigjmp_buf *trap_jmp; /* where a trap unwinds to (native frames need no cleanup) */
-  /* The interpreter's frame of the outermost native function (the entry's
-   * fp): where a function that calls imports (only ever the outermost,
-   * eligible.c) passes their arguments and leaves its state. */
-  uint64_t *fp;
+  /* Where the interpreter's frames of native calls are (WASM_NATIVE_FRAME
+   * below): the outermost native function's frame as an index into
+   * exec->stack (the entry's fp), and how many frames the execution had
+   * then (exec->fsp - exec->frames): a native call at depth d has its frame
+   * record, when it leaves, at index fbase + d - 1. */
+  uint32_t fpo, fbase;
   tova_status host_status; /* what a failed import returned (wasm_native_call_import) */
   uint32_t calls; /* import calls completed since the entry (tiering.h stints) */
   /* Set by wasm_native_call_import when the code must leave: an import
    * parked (its channel, timer or select already holds the task), so the
    * execution must come back as TOVA_SUSPENDED, never as cancelled; the
    * preemption signal (preempt.h) leaves the code alone from then on.
+   * Every native call that may leave tests it when its callee returns.
    * Written and read on this thread only (the handler runs on it). */
   volatile uint32_t leaving;
+  /* While leaving: how the entry returns (rt.c), and the depth of the
+   * frame whose import call left (the interpreter continues there). */
+  uint32_t leave_jmp, leave_depth;
 } wasm_native_ctx;
+
+/* Every native function receives, after the context, its place among the
+ * interpreter's frames, as one 64-bit value: its frame's index in
+ * exec->stack (the slot of its local 0, where the interpreter would have
+ * its frame if it ran the call) in the low 32 bits, and its depth (the
+ * outermost native function 0, its callees 1, ...) in the high 32 bits. A
+ * callee's is its caller's + WASM_NATIVE_FRAME(argbase of the call, 1).
+ * Native code never writes the frame but to leave (wasm_native_leave,
+ * wasm_native_leave_frame): its values live in registers. */
+#define WASM_NATIVE_FRAME(slot, depth) (((uint64_t)(depth) << 32) | (uint64_t)(slot))
 
 /* The OSR entry's ordinal of a function's k-th import call is this + k
  * (translate.h): where a call its native code left there resumes. */
@@ -106,33 +122,50 @@ void wasm_native_table_init(wasm_native_ctx *c, uint32_t seg, uint32_t table, ui
                             uint32_t s, uint32_t n);
 void wasm_native_elem_drop(wasm_native_ctx *c, uint32_t seg);
 void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func);
-/* An import called by native code. Its arguments are in slots[0..nparams),
- * the interpreter frame's slots from the call's argbase (ctx->fp), where
- * its results go too. Returns WASM_NATIVE_CALL_DONE, or
- * WASM_NATIVE_CALL_PARKED when a host import parked (the native code must
- * then leave, WASM_NATIVE_LEAVE_PARKED), or WASM_NATIVE_CALL_INTERP when
- * the import is a WebAssembly function of another instance, which native
- * code does not call (it leaves with WASM_NATIVE_LEAVE_AT_CALL, and the
- * interpreter makes the call). A trap, a cancellation or a failure does not
- * return. */
+/* An import called by native code at frame `frame` (WASM_NATIVE_FRAME).
+ * Its arguments are in slots[0..nparams) (the native frame's own), where
+ * its results go too. First it makes sure that the interpreter's stacks
+ * have room for the frames of every native call down to this one, `need`
+ * slots from this frame's (its locals, the operand stack, the call's
+ * arguments and results), so that leaving can never fail after an import
+ * has parked (call stack exhausted otherwise: a trap, before the import
+ * runs). Returns WASM_NATIVE_CALL_DONE, or WASM_NATIVE_CALL_PARKED when a
+ * host import parked (the native code must then leave,
+ * WASM_NATIVE_LEAVE_PARKED), or WASM_NATIVE_CALL_INTERP when the import
+ * is a WebAssembly function of another instance, which native code does
+ * not call (it leaves with WASM_NATIVE_LEAVE_AT_CALL, and the interpreter
+ * makes the call). A trap, a cancellation or a failure does not return. */
 enum { WASM_NATIVE_CALL_DONE = 0, WASM_NATIVE_CALL_PARKED = 1, WASM_NATIVE_CALL_INTERP = 2 };
-uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *slots);
+uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *slots, uint64_t frame,
+                                 uint32_t need);
 /* Leave native code for the interpreter at defined function def's k-th
  * import call (compile.h wasm_code.import_calls: where it is in the
- * function's interpreter cells): at it (WASM_NATIVE_LEAVE_AT_CALL: the
- * interpreter makes the call), or just after it when it parked
- * (WASM_NATIVE_LEAVE_PARKED). The native code has written its locals and
- * operand stack into ctx->fp's slots first (compile.h VALUES: locals in
- * 0..nlocals, stack position p in nlocals + p), so the frame is what the
- * interpreter's own code would have there. A parked call resumes in
- * native code when the function's OSR entry can continue after that call
- * (translate.h WASM_NATIVE_RESUME_BASE; e->pc is then a NATIVE_RESUME
+ * function's interpreter cells), made at frame `frame`: at it
+ * (WASM_NATIVE_LEAVE_AT_CALL: the interpreter makes the call, with the
+ * arguments copied from slots into the frame), or just after it when it
+ * parked (WASM_NATIVE_LEAVE_PARKED). The native code has written its
+ * locals and operand stack into its frame's slots first (compile.h VALUES:
+ * locals in 0..nlocals, stack position p in nlocals + p), so the frame is
+ * what the interpreter's own code would have there. A parked call resumes
+ * in native code when the function's OSR entry can continue after that
+ * call (translate.h WASM_NATIVE_RESUME_BASE; e->pc is then a NATIVE_RESUME
  * instruction), unless its stints say leaving happens too often to pay
- * (tiering.h); in the interpreter otherwise. The entry returns
- * TOVA_SUSPENDED or WASM_NATIVE_LEFT (compile.h). Does not return: it
- * unwinds to the entry as a trap does. */
+ * (tiering.h); in the interpreter otherwise. At depth 0 it does not return:
+ * it unwinds to the entry as a trap does, and the entry returns
+ * TOVA_SUSPENDED or WASM_NATIVE_LEFT (compile.h). Deeper it returns, with
+ * ctx->leaving set, and the native code returns to its caller, which
+ * leaves in turn (wasm_native_leave_frame). */
 enum { WASM_NATIVE_LEAVE_PARKED = 1, WASM_NATIVE_LEAVE_AT_CALL = 2 };
-_Noreturn void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def, uint32_t k);
+void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def, uint32_t k, uint64_t frame,
+                       const uint64_t *slots);
+/* A native call of defined function def, at frame `frame`, whose callee
+ * left (ctx->leaving): it has written its locals and its operand stack
+ * below the call's arguments into its frame, and this writes its frame
+ * record, so that the callee's frame returns into the interpreter's code of
+ * def just after that call (ret_cell: compile.h call_sites). At depth 0
+ * it unwinds to the entry as wasm_native_leave does; deeper it returns and
+ * the native code returns to its own caller. */
+void wasm_native_leave_frame(wasm_native_ctx *c, uint32_t def, uint32_t ret_cell, uint64_t frame);
 
 /* call_indirect's checks, with the interpreter's messages: the callee. */
 const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32_t i,

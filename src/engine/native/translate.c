@@ -106,6 +106,9 @@ typedef struct tr {
   LLVMValueRef md_empty;
   /* Current function. */
   LLVMValueRef fn, ctx, inst;
+  LLVMValueRef frame; /* this call's place among the interpreter's frames (rt.h WASM_NATIVE_FRAME) */
+  const bool *may_leave; /* per defined function: it, or a function it may call, calls an import */
+  bool any_may_leave;
   LLVMBasicBlockRef entry_bb;
   LLVMValueRef *locals;
   uint8_t *local_types;
@@ -133,7 +136,7 @@ typedef struct tr {
    * being emitted is an OSR entry, whose entry block dispatches
    * on the loop ordinal (osr_switch) to the headers of the loops it may
    * enter; nloops counts the body's `loop` instructions read so far. */
-  bool osr, osr_start; /* osr_start: the OSR entry is also the function's code */
+  bool osr;
   LLVMValueRef osr_fn, osr_switch;
   LLVMValueRef *osr_fns; /* per defined function: its OSR entry, declared up front */
   uint32_t nloops;
@@ -376,6 +379,89 @@ static void frame_check(tr *t) {
                       WASM_NT_EXHAUSTED);
   if (t->poll_here) trap_if_before_call(t, interrupt_flag(t), WASM_NT_CANCELLED);
   t->frame_checked = true;
+}
+
+/* The type of a value on the stack (the value stack keeps no types: LLVM's
+ * tell them apart). */
+static uint8_t type_of(tr *t, LLVMValueRef v) {
+  LLVMTypeRef ty = LLVMTypeOf(v);
+  if (ty == t->i32) return TOVA_I32;
+  if (ty == t->i64) return TOVA_I64;
+  if (ty == t->f32) return TOVA_F32;
+  if (ty == t->f64) return TOVA_F64;
+  return TOVA_FUNCREF; /* a reference: a pointer either way */
+}
+
+/* This call's interpreter frame, where it leaves its values: reloaded
+ * from the execution, whose stack may have moved (rt.c reserve_frames). */
+static LLVMValueRef frame_ptr(tr *t) {
+  LLVMValueRef e = load_inv(t, t->ptr, t->ctx, offsetof(wasm_native_ctx, exec));
+  LLVMValueRef stack = LLVMBuildLoad2(t->b, t->ptr, gep8(t, e, c64(t, offsetof(tova_exec, stack))), "");
+  LLVMValueRef slot = LLVMBuildZExt(t->b, LLVMBuildTrunc(t->b, t->frame, t->i32, ""), t->i64, "");
+  return gep8(t, stack, LLVMBuildShl(t->b, slot, c64(t, 3), ""));
+}
+
+/* Leaving (rt.h): every local and the operand stack below position `below`
+ * into the frame, where the interpreter's own code keeps them at a call
+ * (compile.h VALUES: locals in slots 0.., stack position p in slot
+ * nlocals + p, since compile.c materialises every value at calls). */
+static void store_frame(tr *t, uint32_t below) {
+  LLVMValueRef fp = frame_ptr(t);
+  for (uint32_t i = 0; i < t->nlocals; i++) {
+    LLVMValueRef v = LLVMBuildLoad2(t->b, vt(t, t->local_types[i]), t->locals[i], "");
+    LLVMBuildStore(t->b, to_raw(t, v, t->local_types[i]), gep8(t, fp, c64(t, (uint64_t)i * 8)));
+  }
+  for (uint32_t p = 0; p < below; p++)
+    LLVMBuildStore(t->b, to_raw(t, t->stack[p], type_of(t, t->stack[p])),
+                   gep8(t, fp, c64(t, ((uint64_t)t->nlocals + p) * 8)));
+}
+
+/* After a leave helper that returned (a deeper call left): this function
+ * returns to its caller, which leaves in turn. Its result means nothing.
+ * An OSR entry is always the outermost native call, where the helper
+ * unwinds to the entry instead. */
+static void return_leaving(tr *t) {
+  if (t->osr) {
+    LLVMBuildUnreachable(t->b);
+    return;
+  }
+  LLVMTypeRef rt = LLVMGetReturnType(LLVMGlobalGetValueType(t->fn));
+  if (LLVMGetTypeKind(rt) == LLVMVoidTypeKind) LLVMBuildRetVoid(t->b);
+  else LLVMBuildRet(t->b, LLVMGetUndef(rt));
+}
+
+/* The frame of a callee whose arguments start at stack position `below`:
+ * at the call's argbase, one deeper (rt.h WASM_NATIVE_FRAME). */
+static LLVMValueRef callee_frame(tr *t, uint32_t below) {
+  return LLVMBuildAdd(t->b, t->frame, c64(t, WASM_NATIVE_FRAME((uint64_t)t->nlocals + below, 1)), "");
+}
+
+/* After a call whose callee may leave (t->may_leave, or call_indirect):
+ * when it did, this call leaves too: its values into its frame (the stack
+ * below the call's arguments, `below` values), its frame record
+ * (wasm_native_leave_frame, at the interpreter's record of the call), and
+ * back to its caller. */
+static void leave_after_call(tr *t, uint32_t below) {
+  uint32_t def = t->self - t->m->nimported_funcs;
+  const wasm_code *code = t->m->func_defs[def].code;
+  const uint32_t *site = code ? wasm_code_call_site(code, t->at) : NULL;
+  if (!site || site[2] != (uint64_t)t->nlocals + below) { /* cannot happen: both follow compile.h */
+    fail(t, "a call the interpreter has no record of");
+    return;
+  }
+  LLVMValueRef lv = LLVMBuildLoad2(t->b, t->i32, gep8(t, t->ctx, c64(t, offsetof(wasm_native_ctx, leaving))), "");
+  LLVMSetVolatile(lv, 1);
+  LLVMBasicBlockRef leave = new_bb(t, "leave_call"), cont = new_bb(t, "returned");
+  set_unlikely(t, LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, lv, c32(t, 0), ""), leave, cont));
+  LLVMPositionBuilderAtEnd(t->b, leave);
+  store_frame(t, below);
+  LLVMTypeRef pt[4] = {t->ptr, t->i32, t->i32, t->i64};
+  LLVMValueRef args[4] = {t->ctx, c32(t, def), c32(t, site[1]), t->frame};
+  LLVMValueRef lc = call_c(t, HELPER(wasm_native_leave_frame), t->vd, pt, 4, args);
+  LLVMAddCallSiteAttribute(lc, LLVMAttributeFunctionIndex,
+                           LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("cold", 4), 0));
+  return_leaving(t);
+  LLVMPositionBuilderAtEnd(t->b, cont);
 }
 
 /* ---------------- branches ---------------- */
@@ -910,6 +996,9 @@ static void emit_function(tr *t, uint32_t def) {
   t->entry_bb = entry;
   LLVMPositionBuilderAtEnd(t->b, entry);
   t->ctx = LLVMGetParam(t->fn, 0);
+  /* An OSR entry is the outermost native call: the entry's frame, depth 0. */
+  t->frame = t->osr ? LLVMBuildZExt(t->b, load_inv(t, t->i32, t->ctx, offsetof(wasm_native_ctx, fpo)), t->i64, "")
+                    : LLVMGetParam(t->fn, 1);
   t->nlocals = ft->nparams + fd->nlocals;
   t->locals = malloc(((size_t)t->nlocals + 1) * sizeof *t->locals);
   t->local_types = malloc((size_t)t->nlocals + 1);
@@ -933,7 +1022,7 @@ static void emit_function(tr *t, uint32_t def) {
   for (uint32_t i = 0; i < t->nlocals; i++) {
     LLVMValueRef v = osr_fp ? from_raw(t, LLVMBuildLoad2(t->b, t->i64, gep8(t, osr_fp, c64(t, (uint64_t)i * 8)), ""),
                                        t->local_types[i])
-                     : i < ft->nparams ? LLVMGetParam(t->fn, i + 1)
+                     : i < ft->nparams ? LLVMGetParam(t->fn, i + 2)
                                        : LLVMConstNull(vt(t, t->local_types[i]));
     LLVMBuildStore(t->b, v, t->locals[i]);
   }
@@ -948,7 +1037,10 @@ static void emit_function(tr *t, uint32_t def) {
    * remove. */
   t->poll_here = t->poll_entry[def] && !t->signalled;
   t->self = def + m->nimported_funcs;
-  t->self_tail_ok = !t->osr && !(t->keep_calls && t->keep_calls[def]) && allow_self_tail_calls(m, fd, t->self);
+  /* Not in a function that may leave: a call made a loop has no frame of
+   * its own to hand over to the interpreter (rt.h wasm_native_leave_frame). */
+  t->self_tail_ok = !t->osr && !t->may_leave[def] && !(t->keep_calls && t->keep_calls[def]) &&
+                    allow_self_tail_calls(m, fd, t->self);
   if (t->self_tail_ok) { /* for the check after optimising (translate.h) */
     static const char attr[] = WASM_NATIVE_SELF_TAIL_ATTR;
     LLVMAddAttributeAtIndex(t->fn, LLVMAttributeFunctionIndex,
@@ -966,11 +1058,7 @@ static void emit_function(tr *t, uint32_t def) {
     t->osr_switch = LLVMBuildSwitch(t->b, LLVMGetParam(t->fn, 2), none, 4);
     LLVMPositionBuilderAtEnd(t->b, none);
     LLVMBuildRet(t->b, c32(t, 0));
-    LLVMBasicBlockRef prefix = new_bb(t, "osr_prefix");
-    /* A function that calls imports is entered here from the start too
-     * (its entry wrapper: WASM_NATIVE_START, translate.h). */
-    if (t->osr_start) LLVMAddCase(t->osr_switch, c32(t, WASM_NATIVE_START), prefix);
-    LLVMPositionBuilderAtEnd(t->b, prefix);
+    LLVMPositionBuilderAtEnd(t->b, new_bb(t, "osr_prefix"));
   }
 
   tr_ctl *fc = push_ctl(t);
@@ -1009,7 +1097,7 @@ static void emit_return_block(tr *t, tr_ctl *c) {
     return;
   }
   if (t->osr) { /* results to the frame's slots 0.., as an entry wrapper; 1: entered */
-    LLVMValueRef fp = LLVMGetParam(t->fn, 1);
+    LLVMValueRef fp = frame_ptr(t); /* the stack may have moved since the entry */
     for (uint32_t i = 0; i < c->nresults; i++)
       LLVMBuildStore(t->b, to_raw(t, c->phis[i], c->results[i]), gep8(t, fp, c64(t, (uint64_t)i * 8)));
     LLVMBuildRet(t->b, c32(t, 1));
@@ -1232,43 +1320,36 @@ static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
   if (!tab) return;
   LLVMValueRef slot = LLVMBuildInBoundsGEP2(t->b, t->ptr, tab, &def, 1, "");
   LLVMValueRef callee = LLVMBuildLoad2(t->b, t->ptr, slot, "");
-  LLVMTypeRef pt[ft->nparams + 1];
-  LLVMValueRef args[ft->nparams + 1];
+  LLVMTypeRef pt[ft->nparams + 2];
+  LLVMValueRef args[ft->nparams + 2];
   pt[0] = t->ptr;
+  pt[1] = t->i64;
   args[0] = t->ctx;
-  for (uint32_t i = 0; i < ft->nparams; i++) pt[i + 1] = vt(t, ft->params[i]);
-  for (uint32_t i = ft->nparams; i > 0; i--) args[i] = pop(t);
-  LLVMTypeRef fty = LLVMFunctionType(ret_type(t, ft), pt, ft->nparams + 1, 0);
-  LLVMValueRef r = LLVMBuildCall2(t->b, fty, callee, args, ft->nparams + 1, "");
+  for (uint32_t i = 0; i < ft->nparams; i++) pt[i + 2] = vt(t, ft->params[i]);
+  for (uint32_t i = ft->nparams; i > 0; i--) args[i + 1] = pop(t);
+  uint32_t below = t->sp;
+  args[1] = callee_frame(t, below);
+  LLVMTypeRef fty = LLVMFunctionType(ret_type(t, ft), pt, ft->nparams + 2, 0);
+  LLVMValueRef r = LLVMBuildCall2(t->b, fty, callee, args, ft->nparams + 2, "");
   LLVMSetTailCallKind(r, LLVMTailCallKindNoTail);
+  /* Any callee of the type may leave when any function of the module may
+   * (the table's functions are not known here). */
+  if (t->any_may_leave) leave_after_call(t, below);
   if (ft->nresults == 1) push(t, r);
   else
     for (uint32_t i = 0; i < ft->nresults; i++) push(t, LLVMBuildExtractValue(t->b, r, i, ""));
   reload_mem(t);
 }
 
-/* The type of a value on the stack (the value stack keeps no types: LLVM's
- * tell them apart). */
-static uint8_t type_of(tr *t, LLVMValueRef v) {
-  LLVMTypeRef ty = LLVMTypeOf(v);
-  if (ty == t->i32) return TOVA_I32;
-  if (ty == t->i64) return TOVA_I64;
-  if (ty == t->f32) return TOVA_F32;
-  if (ty == t->f64) return TOVA_F64;
-  return TOVA_FUNCREF; /* a reference: a pointer either way */
-}
 
-/* A call of an import. Only a function that is the outermost native frame
- * calls imports (eligible.c), so the interpreter's frame of this call is
- * at ctx->fp: the arguments go to its slots from the call's argbase, where
- * wasm_native_call_import reads them and writes the results. When the
- * import parks, or must be called by the interpreter, the code leaves:
- * a cold block writes every local and the operand stack below the
- * arguments into the frame (compile.h VALUES: where the interpreter's own
- * code keeps them at a call, since compile.c materialises every value at
- * calls) and wasm_native_leave unwinds to the entry, which returns to the
- * interpreter to continue the call at compile.c's record of this call
- * (wasm_code.import_calls). */
+/* A call of an import: its arguments and results in a buffer of this
+ * native frame, wasm_native_call_import between. When the import parks,
+ * or must be called by the interpreter, the code leaves: a cold block
+ * writes every local and the operand stack below the arguments into this
+ * call's interpreter frame (store_frame) and wasm_native_leave hands the
+ * call over to the interpreter, at compile.c's record of this call
+ * (wasm_code.import_calls): at depth 0 it unwinds to the entry, deeper the
+ * code returns to its caller, which leaves in turn (leave_after_call). */
 _Static_assert((unsigned)WASM_NATIVE_CALL_PARKED == (unsigned)WASM_NATIVE_LEAVE_PARKED &&
                    (unsigned)WASM_NATIVE_CALL_INTERP == (unsigned)WASM_NATIVE_LEAVE_AT_CALL,
                "wasm_native_call_import's answer is how to leave");
@@ -1288,35 +1369,32 @@ static void emit_import_call(tr *t, uint32_t func) {
     fail(t, "an import call's frame differs from the interpreter's");
     return;
   }
-  LLVMValueRef fp = load_inv(t, t->ptr, t->ctx, offsetof(wasm_native_ctx, fp));
-  LLVMValueRef slots = gep8(t, fp, c64(t, argbase * 8));
+  uint32_t nbuf = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+  LLVMBasicBlockRef here = LLVMGetInsertBlock(t->b);
+  LLVMValueRef first = LLVMGetFirstInstruction(t->entry_bb);
+  if (first) LLVMPositionBuilderBefore(t->b, first);
+  else LLVMPositionBuilderAtEnd(t->b, t->entry_bb);
+  LLVMValueRef slots = LLVMBuildAlloca(t->b, LLVMArrayType2(t->i64, nbuf ? nbuf : 1), "import_slots");
+  LLVMPositionBuilderAtEnd(t->b, here);
   for (uint32_t i = 0; i < ft->nparams; i++)
     LLVMBuildStore(t->b, to_raw(t, t->stack[below + i], ft->params[i]),
                    gep8(t, slots, c64(t, (uint64_t)i * 8)));
   t->sp = below;
-  LLVMTypeRef pt[3] = {t->ptr, t->i32, t->ptr};
-  LLVMValueRef args[3] = {t->ctx, c32(t, func), slots};
-  LLVMValueRef st = call_c(t, HELPER(wasm_native_call_import), t->i32, pt, 3, args);
+  LLVMTypeRef pt[5] = {t->ptr, t->i32, t->ptr, t->i64, t->i32};
+  LLVMValueRef args[5] = {t->ctx, c32(t, func), slots, t->frame, c32(t, code->frame_slots)};
+  LLVMValueRef st = call_c(t, HELPER(wasm_native_call_import), t->i32, pt, 5, args);
   LLVMBasicBlockRef leave = new_bb(t, "leave"), cont = new_bb(t, "called");
   set_unlikely(t, LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, st, c32(t, 0), ""), leave, cont));
 
   LLVMPositionBuilderAtEnd(t->b, leave);
-  for (uint32_t i = 0; i < t->nlocals; i++) {
-    LLVMValueRef v = LLVMBuildLoad2(t->b, vt(t, t->local_types[i]), t->locals[i], "");
-    LLVMBuildStore(t->b, to_raw(t, v, t->local_types[i]), gep8(t, fp, c64(t, (uint64_t)i * 8)));
-  }
-  for (uint32_t p = 0; p < below; p++)
-    LLVMBuildStore(t->b, to_raw(t, t->stack[p], type_of(t, t->stack[p])),
-                   gep8(t, fp, c64(t, ((uint64_t)t->nlocals + p) * 8)));
-  LLVMTypeRef lpt[4] = {t->ptr, t->i32, t->i32, t->i32};
+  store_frame(t, below);
+  LLVMTypeRef lpt[6] = {t->ptr, t->i32, t->i32, t->i32, t->i64, t->ptr};
   uint32_t kth = (uint32_t)((rec - code->import_calls) / WASM_IMPORT_CALL_WORDS);
-  LLVMValueRef largs[4] = {t->ctx, st, c32(t, def), c32(t, kth)};
-  LLVMValueRef lc = call_c(t, HELPER(wasm_native_leave), t->vd, lpt, 4, largs);
-  LLVMAddCallSiteAttribute(lc, LLVMAttributeFunctionIndex,
-                           LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("noreturn", 8), 0));
+  LLVMValueRef largs[6] = {t->ctx, st, c32(t, def), c32(t, kth), t->frame, slots};
+  LLVMValueRef lc = call_c(t, HELPER(wasm_native_leave), t->vd, lpt, 6, largs);
   LLVMAddCallSiteAttribute(lc, LLVMAttributeFunctionIndex,
                            LLVMCreateEnumAttribute(t->cx, LLVMGetEnumAttributeKindForName("cold", 4), 0));
-  LLVMBuildUnreachable(t->b);
+  return_leaving(t);
 
   LLVMPositionBuilderAtEnd(t->b, cont);
   uint32_t nres = ft->nresults;
@@ -1373,21 +1451,23 @@ static void emit_call(tr *t, uint32_t func) {
     return;
   }
   uint32_t def = func - t->m->nimported_funcs;
-  const wasm_code *callee = t->m->func_defs[def].code;
-  if (!t->fns[def] || (callee && callee->nimport_calls)) { /* the latter: see eligible.c */
+  if (!t->fns[def]) {
     fail(t, "call to a function that is not native");
     return;
   }
   const tova_functype *ft = wasm_func_type(t->m, func);
   if (!t->frame_checked) frame_check(t);
-  LLVMValueRef args[ft->nparams + 1];
+  LLVMValueRef args[ft->nparams + 2];
   args[0] = t->ctx;
-  for (uint32_t i = ft->nparams; i > 0; i--) args[i] = pop(t);
-  LLVMValueRef r = LLVMBuildCall2(t->b, t->fntys[def], t->fns[def], args, ft->nparams + 1, "");
+  for (uint32_t i = ft->nparams; i > 0; i--) args[i + 1] = pop(t);
+  uint32_t below = t->sp;
+  args[1] = callee_frame(t, below);
+  LLVMValueRef r = LLVMBuildCall2(t->b, t->fntys[def], t->fns[def], args, ft->nparams + 2, "");
   /* Not a tail call (allow_self_tail_calls says when a self-call may be):
    * tail-recursion elimination would turn runaway recursion into an endless
    * loop where WebAssembly exhausts the stack. */
   if (!(func == t->self && t->self_tail_ok)) LLVMSetTailCallKind(r, LLVMTailCallKindNoTail);
+  if (t->may_leave[def]) leave_after_call(t, below);
   if (ft->nresults == 1) push(t, r);
   else
     for (uint32_t i = 0; i < ft->nresults; i++) push(t, LLVMBuildExtractValue(t->b, r, i, ""));
@@ -1590,9 +1670,10 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
   }
 }
 
-/* void entry(ctx, uint64_t *fp): arguments from fp[0..), results to fp[0..).
- * For a function whose code is its OSR entry (translate.h
- * WASM_NATIVE_START), a call of that entry from the start. */
+/* void entry(ctx, uint64_t *fp): arguments from fp[0..), results to fp[0..),
+ * the function called as the outermost native call (depth 0, its frame the
+ * entry's). The results go to the frame as it is then: the stack may have
+ * moved (rt.c reserve_frames). */
 static void emit_entry(tr *t, uint32_t def) {
   const tova_functype *ft = &t->m->types[t->m->func_defs[def].type_index];
   char name[32];
@@ -1601,20 +1682,20 @@ static void emit_entry(tr *t, uint32_t def) {
   LLVMValueRef e = LLVMAddFunction(t->mod, name, LLVMFunctionType(t->vd, pt, 2, 0));
   LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->cx, e, "entry"));
   LLVMValueRef ctx = LLVMGetParam(e, 0), fp = LLVMGetParam(e, 1);
-  if (!t->fns[def]) {
-    LLVMTypeRef opt[3] = {t->ptr, t->ptr, t->i32};
-    LLVMValueRef args[3] = {ctx, fp, c32(t, WASM_NATIVE_START)};
-    LLVMBuildCall2(t->b, LLVMFunctionType(t->i32, opt, 3, 0), t->osr_fns[def], args, 3, "");
-    LLVMBuildRetVoid(t->b);
-    return;
-  }
-  LLVMValueRef args[ft->nparams + 1];
+  LLVMValueRef args[ft->nparams + 2];
   args[0] = ctx;
+  LLVMValueRef fpo = LLVMBuildLoad2(t->b, t->i32, gep8(t, ctx, c64(t, offsetof(wasm_native_ctx, fpo))), "");
+  args[1] = LLVMBuildZExt(t->b, fpo, t->i64, "");
   for (uint32_t i = 0; i < ft->nparams; i++) {
     LLVMValueRef p = gep8(t, fp, c64(t, (uint64_t)i * 8));
-    args[i + 1] = from_raw(t, LLVMBuildLoad2(t->b, t->i64, p, ""), ft->params[i]);
+    args[i + 2] = from_raw(t, LLVMBuildLoad2(t->b, t->i64, p, ""), ft->params[i]);
   }
-  LLVMValueRef r = LLVMBuildCall2(t->b, t->fntys[def], t->fns[def], args, ft->nparams + 1, "");
+  LLVMValueRef r = LLVMBuildCall2(t->b, t->fntys[def], t->fns[def], args, ft->nparams + 2, "");
+  if (ft->nresults) {
+    LLVMValueRef ex = LLVMBuildLoad2(t->b, t->ptr, gep8(t, ctx, c64(t, offsetof(wasm_native_ctx, exec))), "");
+    LLVMValueRef stack = LLVMBuildLoad2(t->b, t->ptr, gep8(t, ex, c64(t, offsetof(tova_exec, stack))), "");
+    fp = gep8(t, stack, LLVMBuildShl(t->b, LLVMBuildZExt(t->b, fpo, t->i64, ""), c64(t, 3), ""));
+  }
   for (uint32_t i = 0; i < ft->nresults; i++) {
     LLVMValueRef v = ft->nresults == 1 ? r : LLVMBuildExtractValue(t->b, r, i, "");
     LLVMBuildStore(t->b, to_raw(t, v, ft->results[i]), gep8(t, fp, c64(t, (uint64_t)i * 8)));
@@ -1652,15 +1733,12 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
   t.fntys = calloc(ndefs + 1, sizeof *t.fntys);
   t.osr_fns = calloc(ndefs + 1, sizeof *t.osr_fns);
   if (!t.fns || !t.fntys || !t.osr_fns) fail(&t, "out of memory");
-  /* A function that calls imports, in the unit with its OSR entry, has
-   * that entry as its only code (WASM_NATIVE_START): no native code calls
-   * it (eligible.c), its entry wrapper calls the OSR entry. */
-  bool *via_osr = calloc(ndefs + 1, sizeof *via_osr);
-  if (!via_osr) fail(&t, "out of memory");
-  for (uint32_t d = 0; osr && via_osr && d < ndefs; d++) {
-    const wasm_code *code = m->func_defs[d].code;
-    via_osr[d] = unit[d] && osr[d] && wrappers && code && code->nimport_calls;
-  }
+  /* Which functions may leave (rt.h): those that call imports, and their
+   * callers, to any depth. */
+  bool *may_leave = calloc(ndefs + 1, sizeof *may_leave);
+  if (!may_leave || !wasm_native_may_leave(m, may_leave)) fail(&t, "out of memory");
+  t.may_leave = may_leave;
+  for (uint32_t d = 0; may_leave && d < ndefs; d++) t.any_may_leave |= may_leave[d];
   /* OSR entries: uint32_t osr(ctx, uint64_t *fp, uint32_t loop) */
   for (uint32_t d = 0; osr && d < ndefs && !t.failed; d++) {
     if (!osr[d]) continue;
@@ -1673,17 +1751,14 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
    * units are declared only; the JIT links the calls to their code. */
   for (uint32_t d = 0; d < ndefs && !t.failed; d++) {
     if (!unit[d] && !(done && done[d])) continue;
-    /* No native code calls a function that calls imports (eligible.c): one
-     * of an earlier unit may have no code of its own (via_osr) to link to. */
-    const wasm_code *dc = m->func_defs[d].code;
-    if (via_osr[d] || (!unit[d] && dc && dc->nimport_calls)) continue;
     const tova_functype *ft = &m->types[m->func_defs[d].type_index];
-    LLVMTypeRef pt[ft->nparams + 1];
+    LLVMTypeRef pt[ft->nparams + 2];
     pt[0] = t.ptr;
-    for (uint32_t i = 0; i < ft->nparams; i++) pt[i + 1] = vt(&t, ft->params[i]);
+    pt[1] = t.i64; /* rt.h WASM_NATIVE_FRAME */
+    for (uint32_t i = 0; i < ft->nparams; i++) pt[i + 2] = vt(&t, ft->params[i]);
     char name[32];
     snprintf(name, sizeof name, WASM_NATIVE_FUNC_FMT, d);
-    t.fntys[d] = LLVMFunctionType(ret_type(&t, ft), pt, ft->nparams + 1, 0);
+    t.fntys[d] = LLVMFunctionType(ret_type(&t, ft), pt, ft->nparams + 2, 0);
     t.fns[d] = LLVMAddFunction(mod, name, t.fntys[d]);
     /* Internal when no later unit can call it: LLVM may then change its
      * calling convention and drop it once inlined everywhere. */
@@ -1691,24 +1766,21 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
   }
   for (uint32_t d = 0; d < ndefs && !t.failed; d++) {
     if (!unit[d]) continue;
-    if (!via_osr[d]) {
-      emit_function(&t, d);
-      for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
-      t.nctl = 0;
-    }
+    emit_function(&t, d);
+    for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
+    t.nctl = 0;
     if (!t.failed && wrappers) emit_entry(&t, d);
   }
   for (uint32_t d = 0; osr && d < ndefs && !t.failed; d++) {
     if (!osr[d]) continue;
     t.osr_fn = t.osr_fns[d];
     t.osr = true;
-    t.osr_start = via_osr[d];
     emit_function(&t, d);
-    t.osr = t.osr_start = false;
+    t.osr = false;
     for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
     t.nctl = 0;
   }
-  free(via_osr);
+  free(may_leave);
   free(t.osr_fns);
   free(t.stack);
   free(t.chks);

@@ -37,6 +37,7 @@ static const wasm_backend_host host = {
     .preempt_remove_code = wasm_native_preempt_remove_code,
     .helper_list = wasm_native_helper_list,
     .closed_tables = wasm_native_closed_tables,
+    .may_leave = wasm_native_may_leave,
     .read_instr = wasm_read_instr,
 };
 
