@@ -1,24 +1,23 @@
 /*
  * eligible.c: which functions may run as native code (the rule of native.h,
- * kept in this one place).
+ * kept in this one place), and which may leave it (wasm_native_may_leave).
  *
  * Native frames live on the C stack, so native code cannot park in a host
  * call (a channel operation, sleep or select) and resume there. What it can
  * do is leave: when an import parks, or is a WebAssembly function of another
- * instance, the native code writes its locals and operand stack into the
- * interpreter's frame and the interpreter continues the call from there
- * (rt.h wasm_native_leave). That needs an interpreter frame under the native
- * one, so a function that calls imports may run native only as the
- * outermost native frame: entered from the interpreter, never called by
- * other native code. Hence a function is NOT eligible when it
+ * instance, each native call from the import's caller down to the entry
+ * writes its locals and operand stack into the interpreter frame it would
+ * have had, and its frame record, and the interpreter continues the
+ * innermost from there (rt.h wasm_native_leave, wasm_native_leave_frame).
+ * So imports keep nothing interpreted, and a function is NOT eligible only
+ * when it
  *   - does call_indirect through a table that is not CLOSED (below), or
  *   - calls, directly or through call_indirect, a function of its module that
- *     is not eligible or that calls imports (fixed point below).
- * Everything else (arithmetic, memory, globals, tables, direct calls among
- * eligible functions that call no imports, and its own direct calls of
- * imports) is eligible. In Tova terms: a producer loop that calls chan_send
- * runs native, and so does the pure function it calls per value; a
- * function that calls the producer loop stays interpreted.
+ *     is not eligible (fixed point below).
+ * Everything else (arithmetic, memory, globals, tables, calls of imports and
+ * of eligible functions) is eligible. In Tova terms: a producer loop that
+ * calls chan_send runs native, and so do the pure function it calls per
+ * value and the function that calls the producer loop.
  *
  * A table is closed when only this module's own functions can ever be in it:
  * it is neither imported nor exported (no one else can write it), no

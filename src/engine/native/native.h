@@ -37,17 +37,17 @@
  * the same path and the interpreter's hot loop has no extra check.
  *
  * ELIGIBILITY (one rule, eligible.c): native frames live on the C stack and
- * cannot park there. A function that calls imports may still run native as
- * the outermost native frame: when an import parks (or is a WebAssembly
- * function of another instance), its native code leaves, writing its state
- * into the interpreter's frame, and the interpreter continues the call
- * (rt.h wasm_native_leave). So a function is eligible unless it does
+ * cannot park there. They leave instead: when an import parks (or is a
+ * WebAssembly function of another instance), every native call from the
+ * import's caller down to the entry writes its state into the interpreter's
+ * frame it would have had, and the interpreter continues the innermost
+ * (rt.h wasm_native_leave, wasm_native_leave_frame). So calling imports
+ * keeps nothing interpreted: a function is eligible unless it does
  * call_indirect through a table other code could fill (imported, exported,
  * or written with computed references), or calls (transitively,
- * call_indirect targets included) a function that is not eligible or that
- * calls imports. In Tova terms: a producer loop that calls chan_send runs
- * native, and so does the pure function it calls per value (inlined into
- * it, as often as not); a function that calls that loop stays interpreted.
+ * call_indirect targets included) a function that is not eligible. In Tova
+ * terms: a producer loop that calls chan_send runs native, and so do the
+ * pure function it calls per value and the function that calls the loop.
  */
 #ifndef TOVA_ENGINE_NATIVE_NATIVE_H
 #define TOVA_ENGINE_NATIVE_NATIVE_H
@@ -126,7 +126,8 @@ void wasm_native_module_free(tova_module *m);
  * (index minus nimported_funcs) is true when it may run native. */
 void wasm_native_eligible(const tova_module *m, bool *out);
 /* The same, plus which functions call imports (imports may be NULL; such a
- * function is only ever the outermost native frame) and the call graph
+ * function gets its OSR entry with the unit that compiles it, for its resume
+ * points) and the call graph
  * among defined functions (call, and call_indirect through closed tables to
  * the functions it may reach): callees of d at (*edges)[(*start)[d] ..
  * (*start)[d+1]). The caller frees both; false (both NULL, nothing

@@ -96,7 +96,7 @@ typedef struct native_state {
   tova_module *m;
   uint32_t ndefs;
   bool *eligible;      /* eligible.c's rule */
-  bool *imports;       /* per def: calls imports (only ever the outermost native frame) */
+  bool *imports;       /* per def: calls imports (its OSR entry has resume points) */
   bool *recursive;     /* on a cycle of calls: polls the interrupt flag on entry */
   uint32_t *cg_start;  /* the call graph (wasm_native_callgraph) */
   uint32_t *cg_edges;

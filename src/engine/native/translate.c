@@ -23,8 +23,10 @@
  *   recursive functions with that check, poll it, with a volatile load LLVM
  *   cannot hoist out of the loop.
  * - Calls among native functions are direct LLVM calls with typed parameters
- *   and the context first: ret f(ctx, params...). Multiple results come back
- *   as a struct.
+ *   after the context and the call's frame (rt.h WASM_NATIVE_FRAME):
+ *   ret f(ctx, frame, params...). Multiple results come back as a struct.
+ *   After a call of a function that may leave (an import parked below it),
+ *   ctx->leaving is tested, and the call leaves too (leave_after_call).
  * Float semantics: llvm.minimum/maximum are WebAssembly's min/max (NaN wins,
  * -0 < +0), roundeven is nearest, trunc_sat is fptosi/fptoui.sat; trapping
  * truncations test the same exclusive bounds as numeric.h.
@@ -431,8 +433,10 @@ static void return_leaving(tr *t) {
 }
 
 /* The frame of a callee whose arguments start at stack position `below`:
- * at the call's argbase, one deeper (rt.h WASM_NATIVE_FRAME). */
-static LLVMValueRef callee_frame(tr *t, uint32_t below) {
+ * at the call's argbase, one deeper (rt.h WASM_NATIVE_FRAME). A callee that
+ * cannot leave never uses its frame (nor do its callees): no value then. */
+static LLVMValueRef callee_frame(tr *t, uint32_t below, bool may_leave) {
+  if (!may_leave) return LLVMGetUndef(t->i64);
   return LLVMBuildAdd(t->b, t->frame, c64(t, WASM_NATIVE_FRAME((uint64_t)t->nlocals + below, 1)), "");
 }
 
@@ -1328,7 +1332,7 @@ static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
   for (uint32_t i = 0; i < ft->nparams; i++) pt[i + 2] = vt(t, ft->params[i]);
   for (uint32_t i = ft->nparams; i > 0; i--) args[i + 1] = pop(t);
   uint32_t below = t->sp;
-  args[1] = callee_frame(t, below);
+  args[1] = callee_frame(t, below, t->any_may_leave);
   LLVMTypeRef fty = LLVMFunctionType(ret_type(t, ft), pt, ft->nparams + 2, 0);
   LLVMValueRef r = LLVMBuildCall2(t->b, fty, callee, args, ft->nparams + 2, "");
   LLVMSetTailCallKind(r, LLVMTailCallKindNoTail);
@@ -1461,7 +1465,7 @@ static void emit_call(tr *t, uint32_t func) {
   args[0] = t->ctx;
   for (uint32_t i = ft->nparams; i > 0; i--) args[i + 1] = pop(t);
   uint32_t below = t->sp;
-  args[1] = callee_frame(t, below);
+  args[1] = callee_frame(t, below, t->may_leave[def]);
   LLVMValueRef r = LLVMBuildCall2(t->b, t->fntys[def], t->fns[def], args, ft->nparams + 2, "");
   /* Not a tail call (allow_self_tail_calls says when a self-call may be):
    * tail-recursion elimination would turn runaway recursion into an endless

@@ -43,13 +43,6 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
  * nothing, for a loop it has no entry for (one with parameters or values
  * below it on the stack). */
 #define WASM_NATIVE_OSR_FMT "tova_osr_%u"
-/* The ordinal that starts an OSR entry from the function's beginning, with
- * its parameters (and its other locals, zero) in fp[0..nlocals): only in a
- * unit that has the function and its OSR entry both, for a function that
- * calls imports; its entry wrapper then calls this, and the function has
- * no code of its own ("wasm_f<def>" is not defined: no native code calls a
- * function that calls imports, eligible.c), so it is compiled once. */
-#define WASM_NATIVE_START (1u << 31)
 /* An OSR entry of a function that calls imports also continues a call that
  * its native code left where an import parked (rt.h wasm_native_leave):
  * `loop` = WASM_NATIVE_RESUME_BASE (rt.h) + k resumes just after the function's
