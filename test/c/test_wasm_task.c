@@ -2,6 +2,8 @@
  * sleeps, selects, cancellation of every kind, deadlines, deadlock reports,
  * shutdown. Each test reads like the behaviour it specifies. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -289,6 +291,46 @@ static void test_sleep_and_yield(void) {
   latch_destroy(&done);
 }
 
+/* The process's threads (Linux: /proc/self/task), or -1 where unknown. */
+static int count_threads(void) {
+#if defined(__linux__)
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[256];
+  int n = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "Threads: %d", &n) == 1) break;
+  fclose(f);
+  return n;
+#else
+  return -1;
+#endif
+}
+
+/* Sleeps and select timeouts share the runtime's one timer structure: many
+ * sleeping tasks start no thread of their own (at most the timer's, once,
+ * and the native tier's compiler, which a hot function may start). */
+static void test_sleeps_start_no_threads(void) {
+  tova_runtime *rt = new_rt(2);
+  latch done;
+  latch_init(&done);
+  int n = RT_SCALE(2000), before = count_threads();
+  tova_val ms = {.i64 = 200};
+  tova_wasm_task **t = calloc((size_t)n, sizeof *t);
+  for (int i = 0; i < n; i++) t[i] = spawn_wasm(rt, M, "sleeper", &ms, 1, 0, &done);
+  nap_ms(50); /* most are asleep by now (the assertion holds either way) */
+  int during = count_threads();
+  if (before >= 0) CHECK(during - before <= 2);
+  latch_wait(&done, (unsigned)n);
+  for (int i = 0; i < n; i++) {
+    CHECK_EQ_I64(tova_wasm_task_results(t[i], NULL)[0].i32, 7);
+    tova_wasm_task_release(t[i]);
+  }
+  free(t);
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+}
+
 /* Every kind of task stops when cancelled, with TOVA_ERR_CANCELLED. */
 static void test_cancel_every_kind(void) {
   tova_runtime *rt = new_rt(2);
@@ -340,11 +382,29 @@ static void test_deadline(void) {
   tova_wasm_task *spin = spawn_wasm(rt, M, "spin", NULL, 0, 20, &done);
   tova_wasm_task *parked = spawn_wasm(rt, M, "recv_one", &a_ch, 1, 20, &done);
   tova_wasm_task *quick = spawn_wasm(rt, M, "send_one", (tova_val[]){{.i32 = 999999}, {.i64 = 0}}, 2, 10000, &done);
-  latch_wait(&done, 3);
+  /* Every other kind of task of test_cancel_every_kind, under a deadline:
+   * deep in recursion, sleeping, in a select, in a start function. */
+  tova_module *start_spin = spinning_start_module();
+  tova_val a_deep = {.i32 = 5000}, a_sleep = {.i64 = 1000000000};
+  tova_val a_sel[4] = {{.i32 = (int32_t)ch}, {.i32 = (int32_t)ch}, {.i32 = (int32_t)ch}, {.i64 = -1}};
+  tova_wasm_task *more[4] = {
+      spawn_wasm(rt, M, "deep", &a_deep, 1, 20, &done),
+      spawn_wasm(rt, M, "sleeper", &a_sleep, 1, 20, &done),
+      spawn_wasm(rt, M, "select3", a_sel, 4, 20, &done),
+      spawn_wasm(rt, start_spin, "f", NULL, 0, 20, &done),
+  };
+  latch_wait(&done, 7);
   tova_error err;
   CHECK(tova_wasm_task_status(spin, &err) == TOVA_ERR_TIMEOUT);
   CHECK_STR_CONTAINS(err.message, "timed out");
   CHECK(tova_wasm_task_status(parked, &err) == TOVA_ERR_TIMEOUT);
+  for (int i = 0; i < 4; i++) {
+    CHECK_EQ_I64(tova_wasm_task_status(more[i], &err), TOVA_ERR_TIMEOUT);
+    tova_wasm_task_release(more[i]);
+  }
+  tova_module_release(start_spin);
+  /* The channel stays consistent: the withdrawn receivers take nothing. */
+  CHECK(tova_chan_try_send(ch, 1) == TOVA_ERR_FULL);
   /* An unknown channel: chan_send gives -1, and a finished task's deadline
    * never fires. */
   CHECK(tova_wasm_task_status(quick, &err) == TOVA_OK);
@@ -374,9 +434,14 @@ static void test_deadlock_report(void) {
   CHECK(tova_wasm_task_status(c, &err) == TOVA_ERR_DEADLOCK);
   CHECK_STR_CONTAINS(err.message, "consumer");
   CHECK_STR_CONTAINS(err.message, "receive");
-  char chname[32];
+  char chname[32], task[48];
   snprintf(chname, sizeof chname, "channel %u", (unsigned)ch);
   CHECK_STR_CONTAINS(err.message, chname);
+  /* The task by its id, in the message and in the report. */
+  snprintf(task, sizeof task, "task %llu", (unsigned long long)tova_wasm_task_id(c));
+  CHECK(tova_wasm_task_id(c) != 0);
+  CHECK_STR_CONTAINS(err.message, task);
+  CHECK_STR_CONTAINS(report, task);
   tova_wasm_task_release(c);
 
   /* A sleeping task is not asleep on channels: no deadlock. */
@@ -484,19 +549,30 @@ static void test_spawn_errors(void) {
   cfg.func = "spin\0x";
   cfg.func_len = 6;
   CHECK(tova_wasm_task_spawn(rt, &cfg, NULL, &err) == TOVA_ERR_NOT_FOUND);
-  /* Wrong signature for a tova import: unlinkable, naming it. */
-  mod m = {0};
-  uint32_t bad = mod_import_func(&m, "tova", "chan_send", mod_type(&m, "ii", "i"));
-  (void)bad;
+  /* A wrong signature for any tova import: unlinkable, naming it (each
+   * wrong type differs from the right one, docs/host-imports.md, in a
+   * parameter or a result). */
+  static const struct { const char *name, *params, *results; } wrong[] = {
+      {"chan_send", "ii", "i"},  {"chan_receive", "i", "i"}, {"chan_close", "i", ""},
+      {"chan_try_send", "iI", "I"}, {"chan_try_receive", "i", "i"}, {"sleep", "i", ""},
+      {"yield", "", "i"},        {"now_ms", "", "i"},        {"select", "iiI", "I"},
+  };
   wb b = {0};
-  e_i32(&b, 0);
-  mod_func(&m, mod_type(&m, "", "i"), "", &b, "f");
-  wb_free(&b);
-  tova_module *mm = compile_mod(&m);
-  tova_wasm_task_config c2 = {.module = mm, .func = "f", .func_len = 1};
-  CHECK(tova_wasm_task_spawn(rt, &c2, NULL, &err) == TOVA_ERR_UNLINKABLE);
-  CHECK_STR_CONTAINS(err.message, "chan_send");
-  tova_module_release(mm);
+  tova_module *mm = NULL;
+  tova_wasm_task_config c2 = {.func = "f", .func_len = 1};
+  for (size_t k = 0; k < sizeof wrong / sizeof *wrong; k++) {
+    mod m = {0};
+    mod_import_func(&m, "tova", wrong[k].name, mod_type(&m, wrong[k].params, wrong[k].results));
+    e_i32(&b, 0);
+    mod_func(&m, mod_type(&m, "", "i"), "", &b, "f");
+    wb_free(&b);
+    mm = compile_mod(&m);
+    c2.module = mm;
+    memset(&err, 0, sizeof err);
+    CHECK_EQ_I64(tova_wasm_task_spawn(rt, &c2, NULL, &err), TOVA_ERR_UNLINKABLE);
+    CHECK_STR_CONTAINS(err.message, wrong[k].name);
+    tova_module_release(mm);
+  }
   mod m2 = {0};
   mod_import_func(&m2, "env", "thing", mod_type(&m2, "", ""));
   e_i32(&b, 0);
@@ -598,6 +674,7 @@ int main(void) {
   RUN(test_cancel_after_a_completed_receive);
   RUN(test_wasm_select);
   RUN(test_sleep_and_yield);
+  RUN(test_sleeps_start_no_threads);
   RUN(test_cancel_every_kind);
   RUN(test_deadline);
   RUN(test_deadlock_report);

@@ -137,6 +137,30 @@ describe('cancellation and deadlines', () => {
     expect(e.code).toBe('TOVA_TIMEOUT');
   });
 
+  test('the timeout option of every concurrent call stops a runaway task', async () => {
+    const spinning = [{ wasm: W, func: 'quick', args: [1] }, { wasm: W, func: 'spin', args: [] }];
+    // The block modes and the plan's names alike: each call settles, TOVA_TIMEOUT,
+    // and the same calls without the runaway task still give their results.
+    for (const name of ['concurrentWasm', 'concurrentWasmShared', 'concurrentWasmWithChannels',
+      'concurrentWasmCancelOnError']) {
+      const e = await rejection(rt[name](spinning, { timeout: 25 }));
+      expect(`${name}: ${e.code}`).toBe(`${name}: TOVA_TIMEOUT`);
+      expect(await rt[name]([{ wasm: W, func: 'quick', args: [3] }], { timeout: 5000 })).toEqual([6]);
+    }
+    // first: no task succeeds before the deadline, so it rejects with the timeout.
+    const e = await rejection(rt.concurrentWasmFirst([{ wasm: W, func: 'spin', args: [] },
+      { wasm: W, func: 'spin', args: [] }], { timeout: 25 }));
+    expect(e.code).toBe('TOVA_TIMEOUT');
+    expect(await rt.concurrentWasmFirst([{ wasm: W, func: 'spin', args: [] },
+      { wasm: W, func: 'quick', args: [5] }], { timeout: 5000 })).toBe(10);
+    // A parked task, too (it waits on a channel nobody sends to).
+    const ch = rt.channelCreate(0);
+    const p = await rejection(rt.concurrentWasmWithChannels([{ wasm: W, func: 'recv_one', args: [ch] }],
+      { timeout: 25 }));
+    expect(p.code).toBe('TOVA_TIMEOUT');
+    rt.channelClose(ch);
+  });
+
   test('spawnWasm handles cancel spinning, deep, parked and sleeping tasks', async () => {
     const ch = rt.channelCreate(0);
     const handles = [
