@@ -85,6 +85,10 @@ if [ -f bench/tasks-channels.js ]; then
   say "Tasks and channels: bun bench/tasks-channels.js"
   bounded "$LIMIT" "$BUN" bench/tasks-channels.js || status=1
 fi
+if [ -x build-bench/bench_instantiate ]; then
+  say "Instantiation, C API: without a memory, with a one-page memory, 100K live: build-bench/bench_instantiate --cases"
+  bounded "$LIMIT" build-bench/bench_instantiate --cases 1000000 100000 || status=1
+fi
 if [ -x build-bench/bench_parked ]; then
   say "Parked WebAssembly tasks, C API (100K and 1M): build-bench/bench_parked"
   bounded "$LIMIT" build-bench/bench_parked 100000 || status=1
