@@ -283,8 +283,9 @@ TOVA_EXTERN tova_status tova_linker_instantiate(tova_linker *l, tova_store *s, t
 /* ========================================================================== */
 
 /* Functions run in the interpreter, or as native code compiled with LLVM
- * (when built with it). A function that can reach an import stays in the
- * interpreter (only interpreted code can park); see docs/native-tier.md.
+ * (when built with it). Functions that call imports run native too: where an
+ * import parks, native code leaves for the interpreter; see
+ * docs/native-tier.md.
  * The process-wide policy comes from TOVA_TIER=interp|native|tiered (unset:
  * auto), or from tova_set_tier, and applies to modules compiled afterwards:
  *   auto    (the default) tiered for every module size: a module up to 16 KiB
