@@ -102,6 +102,8 @@ if [ -x build-bench/bench_channels ] && [ -f bench/wasm/out/parking.wasm ]; then
   bounded "$LIMIT" build-bench/bench_channels bench/wasm/out/parking.wasm 1 || status=1
   bounded "$LIMIT" build-bench/bench_channels bench/wasm/out/parking.wasm 2 || status=1
 fi
+say "Real C programs (test/programs), whole processes, beside node:wasi and gcc: bash bench/programs.sh"
+bounded "$LIMIT" bash bench/programs.sh || status=1
 if [ -f bench/coremark.sh ]; then
   say "CoreMark: bash bench/coremark.sh"
   bounded "$LIMIT" bash bench/coremark.sh || status=1

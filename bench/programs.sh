@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# bench/programs.sh: the real C programs of test/programs (JSON, LZ77 +
+# Huffman, bignums, a Forth, a regex engine, a ray tracer, hashes, sorting,
+# ...) as whole processes: tova run in its default tier, tova run with every
+# function native and its code already compiled (TOVA_TIER=native with a warm
+# TOVA_CACHE_DIR: what the program's code costs once LLVM is out of the way),
+# tova run interpreted, Node's WebAssembly (node:wasi) and the gcc -O2 build,
+# each program's output checked against gcc's.
+#
+#   bash bench/programs.sh                  (BENCH_RUNS=N, default 3: best of N)
+#   bash bench/programs.sh hashmap bigint   (some programs only)
+#
+# Needs clang with the wasm32-wasi target, gcc, node and build/tova
+# (scripts/setup.sh, cmake --build build); says what is missing and exits 0.
+# Times are wall times of whole processes (Node's include its start-up,
+# about 40 ms here), best of BENCH_RUNS.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TOVA=${TOVA:-$ROOT/build/tova}
+RUNS=${BENCH_RUNS:-3}
+HERE=$ROOT/test/programs
+for tool in clang gcc node; do
+  command -v "$tool" >/dev/null || { echo "programs.sh: $tool not found, skipped"; exit 0; }
+done
+[ -x "$TOVA" ] || { echo "programs.sh: $TOVA is not built, skipped"; exit 0; }
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tova-bench-programs-XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+ARGS=(alpha "two words" 3)
+
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+  for src in "$HERE"/*.c; do names+=("$(basename "$src" .c)"); done
+fi
+
+now_ns() { date +%s%N; }
+# best_ms OUT CMD...: best wall time of RUNS runs (ms), stdout of the last in OUT
+best_ms() {
+  local out=$1 best='' t s e
+  shift
+  for _ in $(seq "$RUNS"); do
+    rm -rf "$WORK/data" && mkdir -p "$WORK/data"
+    s=$(now_ns)
+    (cd "$WORK" && "$@") <"$HERE/input.txt" >"$out" 2>/dev/null
+    e=$(now_ns)
+    t=$(( (e - s) / 1000000 ))
+    if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+  done
+  echo "$best"
+}
+
+printf '%-10s | %12s | %22s | %12s | %12s | %8s | %s\n' program "tova default" "tova native, compiled" "tova interp" "node:wasi" "gcc -O2" check
+printf -- '-----------|--------------|------------------------|--------------|--------------|----------|------\n'
+status=0
+for name in "${names[@]}"; do
+  src=$HERE/$name.c
+  if ! gcc -O2 -std=c11 -D_DEFAULT_SOURCE -ffp-contract=off -o "$WORK/$name.native" "$src" -lm 2>/dev/null ||
+     ! clang --target=wasm32-wasi -O2 -ffp-contract=off -Wl,-z,stack-size=8388608 -o "$WORK/$name.wasm" "$src" 2>/dev/null; then
+    echo "$name: cannot build (clang for wasm32-wasi and gcc are needed)"; status=1; continue
+  fi
+  w=$WORK/$name.wasm
+  g=$(best_ms "$WORK/gcc.out" env -i GREETING=hello "$WORK/$name.native" "$WORK/data" "${ARGS[@]}")
+  run_tova=("$TOVA" run --dir "$WORK/data::/data" --env GREETING=hello "$w" /data "${ARGS[@]}")
+  d=$(best_ms "$WORK/default.out" "${run_tova[@]}")
+  # The first run fills the cache; the timed runs find every unit there.
+  TOVA_TIER=native TOVA_CACHE_DIR="$WORK/cache" "${run_tova[@]}" <"$HERE/input.txt" >/dev/null 2>&1
+  n=$(TOVA_TIER=native TOVA_CACHE_DIR="$WORK/cache" best_ms "$WORK/native.out" "${run_tova[@]}")
+  i=$(TOVA_TIER=interp best_ms "$WORK/interp.out" "${run_tova[@]}")
+  o=$(best_ms "$WORK/node.out" node --no-warnings "$HERE/node_wasi.mjs" --dir "$WORK/data::/data" --env GREETING=hello "$w" /data "${ARGS[@]}")
+  check=ok
+  for who in default native interp node; do
+    cmp -s "$WORK/gcc.out" "$WORK/$who.out" || { check="DIFFERS ($who)"; status=1; }
+  done
+  printf '%-10s | %9s ms | %19s ms | %9s ms | %9s ms | %5s ms | %s\n' "$name" "$d" "$n" "$i" "$o" "$g" "$check"
+done
+exit $status
