@@ -16,6 +16,7 @@
 
 #ifdef TOVA_HAVE_NATIVE
 #include "engine/native/native.h"
+#include "engine/native/tiering.h" /* wasm_native_queue, native_ms */
 
 static void sleep_ms(long ms) {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -107,6 +108,43 @@ static void test_hot_functions_of_a_big_module(void) {
   uint32_t pads_native = 0;
   for (uint32_t f = 4; f < 404; f++) pads_native += wasm_native_func_is_native(t.module, f);
   CHECK_EQ_I64(pads_native, 0);
+  tova_exec_free(ex);
+  inst_free(&t);
+}
+
+/* The compiler takes small requests before big ones (compiler.c
+ * goes_before), whatever their priorities: a request for the whole big
+ * module (40 KB in 8 KB units, asked first and at the top priority) and one
+ * for its last pad function (about 100 bytes, the lowest priority), due at
+ * the same moment: the pad goes native first, before the big request's
+ * first unit (native_ms: when each function went native). In the order of
+ * priorities alone it would be compiled with the big request's last unit. */
+static void test_small_requests_first(void) {
+  inst_t t;
+  if (!make_big_auto(&t)) return;
+  native_state *s = t.module->native;
+  CHECK(s != NULL);
+  if (!s) {
+    inst_free(&t);
+    return;
+  }
+  wasm_native_queue(t.module, WASM_NATIVE_ALL, PRIO_OSR, 30);
+  wasm_native_queue(t.module, 403, PRIO_WARM, 30);
+  bool done = false;
+  for (int i = 0; i < 60000 && !done; i++) { /* 10 minutes at most: a broken build must not hang */
+    done = wasm_native_func_is_native(t.module, 4) && wasm_native_func_is_native(t.module, 403);
+    if (!done) sleep_ms(10);
+  }
+  CHECK(done);
+  uint32_t pad_ms = __atomic_load_n(&s->native_ms[403], __ATOMIC_RELAXED),
+           first_unit_ms = __atomic_load_n(&s->native_ms[0], __ATOMIC_RELAXED);
+  if (pad_ms > first_unit_ms)
+    fprintf(stderr, "  the small request went native at %u ms, the big one's first unit at %u\n", pad_ms,
+            first_unit_ms);
+  CHECK(pad_ms <= first_unit_ms);
+  tova_exec *ex = tova_exec_new(0);
+  CHECK_EQ_I64((uint32_t)call1(ex, &t, "leaf", 7), 22);
+  CHECK_EQ_I64((uint32_t)call1(ex, &t, "top", 7), 24);
   tova_exec_free(ex);
   inst_free(&t);
 }
@@ -281,6 +319,7 @@ int main(int argc, char **argv) {
   RUN(test_recursive_functions);
   RUN(test_hot_functions_of_a_big_module);
   RUN(test_second_call_queues_warm);
+  RUN(test_small_requests_first);
   test_exit_does_not_wait_for_a_big_compile(argv[0]);
   RUN(test_new_module_does_not_wait_for_a_compile); /* last: A compiles on until exit */
   return CHECK_DONE();

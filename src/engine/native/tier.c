@@ -97,8 +97,12 @@ const char *wasm_native_tier_name(wasm_tier t) {
 /* Serialises compiles (the compiler thread vs. an explicit
  * wasm_native_compile_module), status changes and the publication of
  * m->native (except a new module's, made before any other thread sees the
- * module: wasm_native_module_compiled). */
+ * module: wasm_native_module_compiled). Taken before the compiler's queue
+ * lock where both are held (compiler.c). */
 static pthread_mutex_t compile_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void wasm_native_compile_lock(void) { pthread_mutex_lock(&compile_lock); }
+void wasm_native_compile_unlock(void) { pthread_mutex_unlock(&compile_lock); }
 
 static void state_free(native_state *s) {
   if (!s) return;
@@ -342,10 +346,12 @@ static uint32_t closure(const native_state *s, uint32_t root, uint32_t *order, u
   return n;
 }
 
-/* The units root needs (compile_lock held). */
-static void compile_closure(native_state *s, uint32_t root, bool (*stop)(void)) {
+/* The units root needs (compile_lock held); false when yield() asked to
+ * stop between units with some left (wasm_native_compile_request). */
+static bool compile_closure(native_state *s, uint32_t root, bool (*stop)(void), bool (*yield)(void)) {
   tova_module *m = s->m;
-  if (root != WASM_NATIVE_ALL && !pending(s, root)) return;
+  bool done = true;
+  if (root != WASM_NATIVE_ALL && !pending(s, root)) return true;
   propagate_failures(s);
   uint32_t nd = s->ndefs;
   uint32_t *order = malloc(((size_t)nd + 1) * 4 * sizeof *order);
@@ -377,11 +383,34 @@ static void compile_closure(native_state *s, uint32_t root, bool (*stop)(void)) 
     for (uint32_t k = start; k <= i; k++) unit[order[k]] = false;
     start = i + 1;
     bytes = 0;
+    if (i + 1 < n && yield && yield()) {
+      done = false;
+      break;
+    }
   }
 out:
   free(order);
   free(mark);
   free(unit);
+  return done;
+}
+
+size_t wasm_native_request_bytes(tova_module *m, uint32_t root) {
+  native_state *s = m->native;
+  size_t bytes = 0;
+  uint32_t nd = s ? s->ndefs : 0;
+  uint32_t *order = s ? malloc(((size_t)nd + 1) * 3 * sizeof *order) : NULL;
+  uint8_t *mark = s ? calloc(nd + 1, 1) : NULL;
+  if (order && mark) {
+    if (root != WASM_NATIVE_ALL) root &= ~WASM_NATIVE_OSR_REQ;
+    uint32_t n = root == WASM_NATIVE_ALL || root < nd
+                     ? closure(s, root, order, mark, order + nd + 1, order + 2 * ((size_t)nd + 1))
+                     : 0;
+    for (uint32_t i = 0; i < n; i++) bytes += m->func_defs[order[i]].body_len;
+  }
+  free(order);
+  free(mark);
+  return bytes;
 }
 
 static uint64_t osr_before_own_code; /* wasm_native_osr_early_count */
@@ -430,11 +459,11 @@ bool wasm_native_entry_first(native_state *s, uint32_t def) {
  * compile sooner, and def's own code waits for a second call); else after
  * def's own code and what it calls (then native and mostly linkable: few
  * copies). */
-static void compile_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
-  if (__atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_READY) return;
+static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool (*yield)(void)) {
+  if (__atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_READY) return true;
   propagate_failures(s);
-  if (!wasm_native_entry_first(s, def)) compile_closure(s, def, stop);
-  if (stop && stop()) return;
+  if (!wasm_native_entry_first(s, def) && !compile_closure(s, def, stop, yield)) return false;
+  if (stop && stop()) return true;
   uint32_t nd = s->ndefs;
   bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
   bool *want = calloc(nd + 1, sizeof *want);
@@ -467,29 +496,32 @@ static void compile_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   free(want);
   free(entries);
   free(stack);
-  if (!ok && stop && stop()) return; /* abandoned */
+  if (!ok && stop && stop()) return true; /* abandoned */
   if (ok && s->status[def] != ST_NATIVE) __atomic_fetch_add(&osr_before_own_code, 1, __ATOMIC_RELAXED);
   if (ok) publish_osr(s, def, entry);
   else __atomic_store_n(&s->osr_status[def], OSR_FAILED, __ATOMIC_RELEASE);
   if (debug)
     fprintf(stderr, "tova native: OSR entry of function %u %s in %.1f ms (%.1f ms after the module was compiled)%s%s\n", def,
             ok ? "ready" : "failed", now_ms() - t0, now_ms() - s->made_ms, err[0] ? ": " : "", err);
+  return true;
 }
 
-void wasm_native_compile_request(tova_module *m, uint32_t root, bool (*stop)(void)) {
+bool wasm_native_compile_request(tova_module *m, uint32_t root, bool (*stop)(void), bool (*yield)(void)) {
+  bool done = true;
   pthread_mutex_lock(&compile_lock);
   native_state *s = state_get(m);
   if (s && root != WASM_NATIVE_ALL && (root & WASM_NATIVE_OSR_REQ)) {
     uint32_t def = root & ~WASM_NATIVE_OSR_REQ;
-    if (def < s->ndefs) compile_osr(s, def, stop);
+    if (def < s->ndefs) done = compile_osr(s, def, stop, yield);
   } else if (s) {
-    compile_closure(s, root, stop);
+    done = compile_closure(s, root, stop, yield);
   }
   pthread_mutex_unlock(&compile_lock);
+  return done;
 }
 
 void wasm_native_compile_osr_now(tova_module *m, uint32_t def) {
-  wasm_native_compile_request(m, def | WASM_NATIVE_OSR_REQ, NULL);
+  wasm_native_compile_request(m, def | WASM_NATIVE_OSR_REQ, NULL, NULL);
 }
 
 uint32_t wasm_native_compile_module(tova_module *m) {

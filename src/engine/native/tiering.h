@@ -162,9 +162,22 @@ static inline bool wasm_native_stints_pay(uint32_t stints, uint32_t calls) {
 
 /* tier.c: compile what a queued request asks for (def, or every function
  * when def is WASM_NATIVE_ALL), unit by unit, asking stop() between units
- * and phases. Called by the compiler thread, which holds a reference. */
+ * and phases. Called by the compiler thread, which holds a reference.
+ * yield (may be NULL) is asked between units: when it says so, the request
+ * returns false with the rest left for later (the compiler queues it
+ * again), so that a big closure (a C program's main reaches printf's
+ * machinery: tens of KB, a second of LLVM) does not hold up the small units
+ * of hot functions. True when the request is done (or failed). */
 #define WASM_NATIVE_ALL UINT32_MAX
-void wasm_native_compile_request(tova_module *m, uint32_t def, bool (*stop)(void));
+bool wasm_native_compile_request(tova_module *m, uint32_t def, bool (*stop)(void), bool (*yield)(void));
+/* tier.c: how many bytes of code the request would compile now (the
+ * pending functions of its closure): the compiler's queue takes small
+ * requests first. The caller holds compile_lock (below). */
+size_t wasm_native_request_bytes(tova_module *m, uint32_t def);
+/* tier.c's compile_lock, for the compiler's choice of its next request
+ * (compiler.c): always taken before the queue's lock. */
+void wasm_native_compile_lock(void);
+void wasm_native_compile_unlock(void);
 
 /* tier.c: whether everything def reaches through calls, def included, is
  * at most WASM_NATIVE_ENTRY_FIRST_BYTES of code, compiled or not (so that
