@@ -81,14 +81,14 @@ static bool others_due(void) {
 }
 
 /* Which of two due requests goes first: small ones (at most BIG_REQUEST
- * bytes of code to compile now) before big ones, then by priority, then
+ * bytes of code to compile now: one unit) before big ones, then by priority, then
  * the smaller, then the older. A big closure (a C program's main, which
  * reaches printf's machinery) would otherwise hold the compiler for a
  * second while the small hot functions of the program wait: on
  * test/programs' hashes (bash bench/programs.sh hashes), the default tier
  * took 375 ms, the interpreter's time, once every function of the program
  * was eligible, against 190 ms before. */
-enum { BIG_REQUEST = 4u << 10 };
+enum { BIG_REQUEST = WASM_NATIVE_UNIT_BYTES };
 static bool goes_before(const request *a, size_t abytes, const request *b, size_t bbytes) {
   bool abig = abytes > BIG_REQUEST, bbig = bbytes > BIG_REQUEST;
   if (abig != bbig) return !abig;
