@@ -223,6 +223,7 @@ if (process.argv[2] === '--parked') {
   const goWork = go('work', wn);
   row(`${wn / 1000}K i64, producer computing each (32 rounds), cap. 1024`, await pipeWork(wn), goWork, wn);
   row(`same, the work written in the sending loop`, await pipeWork(wn, 'producer_inline'), goWork, wn);
+  row(`same, the loop calling a helper that computes and sends`, await pipeWork(wn, 'producer_helper'), goWork, wn);
   // Before the parked rows: a million freed tasks leave the allocator work
   // to do that would land on this row (Go runs each row in a fresh process).
   const sn = QUICK ? 20000 : 200000;

@@ -53,6 +53,27 @@
       (local.set $i (i64.add (local.get $i) (i64.const 1)))
       (br $next)))
     (local.get $n))
+  ;; Computes work(v) and sends it on ch: a helper that calls chan_send.
+  (func $emit (param $ch i32) (param $v i64)
+    (local $k i32)
+    (loop $round
+      (local.set $v (i64.xor (local.get $v) (i64.shr_u (local.get $v) (i64.const 29))))
+      (local.set $v (i64.mul (local.get $v) (i64.const 0xbf58476d1ce4e5b9)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $round (i32.lt_u (local.get $k) (i32.const 32))))
+    (drop (call $send (local.get $ch) (local.get $v))))
+  ;; The same values again, the loop calling a helper that computes and
+  ;; sends: the loop reaches chan_send through a call, so it ran interpreted
+  ;; until a park could leave every native frame on the way (rt.h
+  ;; wasm_native_leave_frame); now both run native.
+  (func (export "producer_helper") (param $ch i32) (param $n i64) (result i64)
+    (local $i i64)
+    (block $done (loop $next
+      (br_if $done (i64.ge_s (local.get $i) (local.get $n)))
+      (call $emit (local.get $ch) (local.get $i))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br $next)))
+    (local.get $n))
   ;; Receives n values from ch; returns their sum.
   (func (export "consumer") (param $ch i32) (param $n i64) (result i64)
     (local $i i64) (local $sum i64)
