@@ -70,7 +70,7 @@ if [ -d build/CMakeFiles/tova_native.dir ]; then
   # native code for the interpreter at each park (docs/native-tier.md).
   step "Bun tests of tasks and channels with every function native"
   TOVA_TIER=native node_modules/.bin/bun test test/js/parking.test.js test/js/channels.test.js \
-    test/js/random-channels.test.js test/js/tasks.test.js
+    test/js/random-channels.test.js test/js/tasks.test.js test/js/wasi.test.js
 fi
 
 step "Node smoke test"

@@ -8,11 +8,13 @@ import { join } from 'path';
 const rt = require('../../index.js');
 const { rejection } = require('./helpers.js');
 
-let HELLO, READ, DIR;
+let HELLO, READ, NAP, DIR;
 beforeAll(() => {
   DIR = mkdtempSync(join(tmpdir(), 'tova-wasi-'));
   execFileSync('wat2wasm', [join(__dirname, 'fixtures', 'wasi-hello.wat'), '-o', join(DIR, 'h.wasm')]);
   execFileSync('wat2wasm', [join(__dirname, 'fixtures', 'wasi-read.wat'), '-o', join(DIR, 'r.wasm')]);
+  execFileSync('wat2wasm', [join(__dirname, 'fixtures', 'wasi-nap.wat'), '-o', join(DIR, 'n.wasm')]);
+  NAP = readFileSync(join(DIR, 'n.wasm'));
   HELLO = readFileSync(join(DIR, 'h.wasm'));
   READ = readFileSync(join(DIR, 'r.wasm'));
 });
@@ -25,7 +27,36 @@ function silentStdin(name) {
   return openSync(fifo, 'r+');
 }
 
+// fixtures/wasi-nap.wat's checksum, computed here the way the module does.
+function napChecksum() {
+  const M = 1n << 64n;
+  const wrap = (x) => ((x % M) + M) % M;
+  const nap = (k, f) => wrap(BigInt(k) * 1000003n + BigInt(Math.trunc(f * 3)) +
+    BigInt(Math.trunc(Math.fround(Math.fround(k) * 0.5))) + BigInt(k));
+  const mid = (k) => {
+    const d = k / 4;
+    const a = nap(k, d);
+    return wrap(a * 31n) ^ wrap(nap(k + 1, d + 0.5) + BigInt(Math.trunc(d)));
+  };
+  let s = 0n, h = 0;
+  for (let i = 0; i < 20; i++) {
+    s = wrap(((s << 5n) | (s >> 59n)) % M + mid(i));
+    h += i;
+  }
+  return wrap(s + BigInt(Math.trunc(h))) & ((1n << 63n) - 1n);
+}
+
 describe('runWasi', () => {
+  test('a program whose nested calls sleep: every sleep parks the task, values survive', async () => {
+    // Run under TOVA_TIER=native by scripts/test.sh too, where each park
+    // leaves three native frames (docs/native-tier.md).
+    const runs = await Promise.all([0, 1, 2].map(() => rt.runWasi(NAP, { stdout: 'pipe' })));
+    for (const r of runs) {
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout.toString()).toBe(`${napChecksum()}\n`);
+    }
+  });
+
   test('arguments, environment, captured stdout and stderr, exit status', async () => {
     const r = await rt.runWasi(HELLO, {
       args: ['hello', 'first-arg'],
