@@ -113,23 +113,33 @@ static void test_hot_functions_of_a_big_module(void) {
 }
 
 /* The compiler takes small requests before big ones (compiler.c
- * goes_before), whatever their priorities: a request for the whole big
- * module (40 KB in 8 KB units, asked first and at the top priority) and one
- * for its last pad function (about 100 bytes, the lowest priority), due at
- * the same moment: the pad goes native first, before the big request's
- * first unit (native_ms: when each function went native). In the order of
- * priorities alone it would be compiled with the big request's last unit. */
+ * goes_before), whatever their priorities. While it compiles another
+ * module's first unit (a blocker, so that both requests below are due when
+ * it next chooses: one due a moment after the other could start alone),
+ * a request for the whole big module (40 KB in 8 KB units, at the top
+ * priority) and one for its last pad function (about 100 bytes, the lowest
+ * priority) are queued: the pad goes native first, before the big
+ * request's first unit (native_ms: when each function went native). In
+ * the order of priorities alone it would be compiled with the big
+ * request's last unit. */
 static void test_small_requests_first(void) {
-  inst_t t;
+  inst_t t, blocker;
   if (!make_big_auto(&t)) return;
+  if (!make_big_auto(&blocker)) {
+    inst_free(&t);
+    return;
+  }
   native_state *s = t.module->native;
   CHECK(s != NULL);
   if (!s) {
     inst_free(&t);
+    inst_free(&blocker);
     return;
   }
-  wasm_native_queue(t.module, WASM_NATIVE_ALL, PRIO_OSR, 30);
-  wasm_native_queue(t.module, 403, PRIO_WARM, 30);
+  wasm_native_queue(blocker.module, WASM_NATIVE_ALL, PRIO_WARM, 0);
+  sleep_ms(20); /* its first unit takes far longer than this */
+  wasm_native_queue(t.module, WASM_NATIVE_ALL, PRIO_OSR, 0);
+  wasm_native_queue(t.module, 403, PRIO_WARM, 0);
   bool done = false;
   for (int i = 0; i < 60000 && !done; i++) { /* 10 minutes at most: a broken build must not hang */
     done = wasm_native_func_is_native(t.module, 4) && wasm_native_func_is_native(t.module, 403);
@@ -147,6 +157,7 @@ static void test_small_requests_first(void) {
   CHECK_EQ_I64((uint32_t)call1(ex, &t, "top", 7), 24);
   tova_exec_free(ex);
   inst_free(&t);
+  inst_free(&blocker);
 }
 
 /* A function called once is not compiled (it could not use native code:
