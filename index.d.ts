@@ -125,12 +125,17 @@ export function concurrentWasmTimeout(tasks: readonly WasmTask[], ms: number): P
 export function concurrentWasmCancelOnError(tasks: readonly WasmTask[], opts?: WasmOptions): Promise<WasmResult[]>;
 /** One task with a handle. cancel() makes `result` reject with TOVA_CANCELLED
  *  (unless it has ended): spinning, deep in recursion, parked or sleeping alike.
+ *  unref(), as a Node timer's or Worker's: the process may exit while the task
+ *  still runs or waits (it then ends with the process, `result` unsettled);
+ *  ref() undoes it. Both return the handle.
  *  Bad input still gives a handle: id 0 (no task started), `result` rejected
- *  with the error, cancel() a no-op. */
+ *  with the error, cancel(), unref() and ref() without effect. */
 export interface WasmTaskHandle {
   id: number;
   result: Promise<WasmResult>;
   cancel(): void;
+  unref(): WasmTaskHandle;
+  ref(): WasmTaskHandle;
 }
 export function spawnWasm(wasm: WasmSource, func: string, args?: WasmArg[], opts?: WasmOptions): WasmTaskHandle;
 /**

@@ -278,7 +278,7 @@ function spawnWasm(wasm, func, args, opts) {
   try {
     return rt().spawnWasm(wasmArg(wasm, 'spawnWasm'), func, args, opts);
   } catch (e) {
-    return { id: 0, result: Promise.reject(coded(e, 'spawnWasm')), cancel() {} };
+    return { id: 0, result: Promise.reject(coded(e, 'spawnWasm')), cancel() {}, unref() { return this; }, ref() { return this; } };
   }
 }
 

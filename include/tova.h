@@ -479,6 +479,16 @@ TOVA_EXTERN tova_status tova_wasm_task_spawn_batch(tova_runtime *rt, size_t n,
  * wins and stays set until the task has ended. No-op on an ended task.
  * Thread-safe; the caller must hold a reference. */
 TOVA_EXTERN void tova_wasm_task_cancel(tova_wasm_task *t, tova_status why);
+/* Whether the task keeps its embedder waiting (tova_runtime_wasm_active),
+ * as a Node timer's or Worker's unref()/ref(): a task is referenced from
+ * spawn; an unreferenced one still runs, parks and wakes others as before
+ * (and still counts against a deadlock report, since it may yet wake the
+ * others), but an embedder that waits only while tasks are active no
+ * longer waits for it; when the runtime is freed, it ends with
+ * TOVA_ERR_SHUTDOWN like any other. Any thread, any time; no effect once
+ * the task has ended. */
+TOVA_EXTERN void tova_wasm_task_unref(tova_wasm_task *t);
+TOVA_EXTERN void tova_wasm_task_ref(tova_wasm_task *t);
 TOVA_EXTERN void tova_wasm_task_retain(tova_wasm_task *t);
 TOVA_EXTERN void tova_wasm_task_release(tova_wasm_task *t);
 /* Process-unique id (from 1), for messages and JS handles. */
@@ -497,7 +507,8 @@ TOVA_EXTERN bool tova_wasm_task_exit_code(const tova_wasm_task *t, int *code);
  * whether waiting makes sense (the addon keeps the JS event loop alive only
  * while some task can progress on its own). A task is "active" from spawn to
  * end, except while parked on channel operations only (a sleeping task, or a
- * select with a timeout, is active: its timer will wake it). `fn` is called
+ * select with a timeout, is active: its timer will wake it) and while
+ * unreferenced (tova_wasm_task_unref). `fn` is called
  * on whichever thread changes the number of active tasks between zero and
  * non-zero; it must be quick and call no tova_* function but
  * tova_runtime_wasm_active. */

@@ -13,7 +13,7 @@
  *                                                 rejects with that error
  *   concurrentWasmTimeout(tasks, ms)              all results, or at the deadline every
  *                                                 task is cancelled: TOVA_TIMEOUT
- *   spawnWasm(wasm, func, args, opts?)            {id, result: Promise, cancel()}
+ *   spawnWasm(wasm, func, args, opts?)            {id, result: Promise, cancel(), unref(), ref()}
  *   opts = {timeout: ms}: a deadline per task (TOVA_TIMEOUT).
  *
  * And one for the bridge (index.js), not part of the API:
@@ -820,55 +820,97 @@ static napi_value concurrent_wasm_timeout(napi_env env, napi_callback_info info)
 
 /* ---- one task with a handle ------------------------------------------------- */
 
+/* The handle's three functions share it: each one's finalizer drops one
+ * reference (JS thread only), so any of them may outlive the object and
+ * the others. */
 typedef struct task_handle {
-  tova_wasm_task *task; /* retained until the JS handle is collected */
+  tova_wasm_task *task; /* retained until the last function is collected */
+  int refs;
 } task_handle;
 
 static void handle_finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   task_handle *h = data;
+  if (--h->refs > 0) return;
   if (h->task) tova_wasm_task_release(h->task);
   free(h);
 }
 
-static napi_value handle_cancel(napi_env env, napi_callback_info info) {
+static task_handle *handle_of(napi_env env, napi_callback_info info, napi_value *self) {
   void *data = NULL;
   size_t argc = 0;
-  napi_get_cb_info(env, info, &argc, NULL, NULL, &data);
-  task_handle *h = data;
+  *self = NULL;
+  napi_get_cb_info(env, info, &argc, NULL, self, &data);
+  return data;
+}
+
+static napi_value handle_cancel(napi_env env, napi_callback_info info) {
+  napi_value self;
+  task_handle *h = handle_of(env, info, &self);
   if (h && h->task) tova_wasm_task_cancel(h->task, TOVA_ERR_CANCELLED);
   return NULL;
 }
 
-/* spawnWasm(wasm, func, args, opts?) -> {id, result, cancel}: the task's
- * promise and a way to stop it (cancel() makes `result` reject with
- * TOVA_CANCELLED unless the task has already ended). */
+/* unref() / ref(): as a Node timer's; they return the handle (`this`), so
+ * `spawnWasm(...).unref()` keeps it. */
+static napi_value handle_unref(napi_env env, napi_callback_info info) {
+  napi_value self;
+  task_handle *h = handle_of(env, info, &self);
+  if (h && h->task) tova_wasm_task_unref(h->task);
+  return self;
+}
+
+static napi_value handle_ref(napi_env env, napi_callback_info info) {
+  napi_value self;
+  task_handle *h = handle_of(env, info, &self);
+  if (h && h->task) tova_wasm_task_ref(h->task);
+  return self;
+}
+
+/* spawnWasm(wasm, func, args, opts?) -> {id, result, cancel, unref, ref}:
+ * the task's promise and a way to stop it (cancel() makes `result` reject
+ * with TOVA_CANCELLED unless the task has already ended); unref() lets the
+ * process exit while the task still runs or waits (it then ends with
+ * TOVA_SHUTDOWN at teardown, its promise unsettled), ref() undoes it. */
 static napi_value spawn_wasm(napi_env env, napi_callback_info info) {
   tova_wasm_task *t = NULL;
   napi_value promise = tova_napi_exec_wasm(env, info, TOVA_NAPI_SPAWN_WASM, &t);
   if (!promise) return NULL; /* an exception */
   /* Bad input gives a rejected promise and no task: still a handle (the
    * documented shape, so `h.result.catch(...)` sees the error), with id 0
-   * (no task has it) and a cancel() that has nothing to stop. */
+   * (no task has it) and functions that have nothing to act on. */
+  static const struct {
+    const char *name;
+    napi_callback cb;
+  } fns[] = {{"cancel", handle_cancel}, {"unref", handle_unref}, {"ref", handle_ref}};
+  enum { NFNS = sizeof fns / sizeof fns[0] };
   task_handle *h = malloc(sizeof *h);
-  napi_value obj, id, cancel;
+  napi_value obj, id, fv[NFNS];
   if (!h) {
     if (t) tova_wasm_task_release(t);
     return tova_napi_throwf(env, TOVA_ERR_NOMEM, "spawnWasm: out of memory");
   }
   h->task = t;
-  if (napi_create_object(env, &obj) != napi_ok ||
-      napi_create_int64(env, t ? (int64_t)tova_wasm_task_id(t) : 0, &id) != napi_ok ||
-      napi_create_function(env, "cancel", NAPI_AUTO_LENGTH, handle_cancel, h, &cancel) != napi_ok ||
-      napi_add_finalizer(env, cancel, h, handle_finalize, NULL, NULL) != napi_ok) {
-    if (t) tova_wasm_task_release(t);
-    free(h);
+  h->refs = 0;
+  bool ok = napi_create_object(env, &obj) == napi_ok &&
+            napi_create_int64(env, t ? (int64_t)tova_wasm_task_id(t) : 0, &id) == napi_ok;
+  for (int i = 0; ok && i < NFNS; i++) {
+    ok = napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, h, &fv[i]) == napi_ok &&
+         napi_add_finalizer(env, fv[i], h, handle_finalize, NULL, NULL) == napi_ok;
+    if (ok) h->refs++;
+  }
+  if (!ok) {
+    /* The functions made so far are garbage now; their finalizers free h. */
+    if (h->refs == 0) {
+      if (t) tova_wasm_task_release(t);
+      free(h);
+    }
     return tova_napi_fail(env, napi_generic_failure, "spawnWasm");
   }
   napi_set_named_property(env, obj, "id", id);
   napi_set_named_property(env, obj, "result", promise);
-  napi_set_named_property(env, obj, "cancel", cancel);
+  for (int i = 0; i < NFNS; i++) napi_set_named_property(env, obj, fns[i].name, fv[i]);
   return obj;
 }
 

@@ -130,7 +130,7 @@ static void wait_begin(tova_wasm_task *t, wt_wait_kind kind, tova_chan_id ch) {
   TOVA_ASSERT(t->wait == WT_WAIT_NONE);
   t->wait = (uint8_t)kind;
   t->wait_status = TOVA_PENDING;
-  atomic_store(&t->wstate, WT_WS_IDLE);
+  atomic_fetch_and(&t->wstate, WT_WS_WEAK); /* IDLE, keeping the weak bit (unref may race) */
   if (kind == WT_WAIT_SEND || kind == WT_WAIT_RECV || kind == WT_WAIT_SELECT) {
     t->last_wait = (uint8_t)kind;
     t->last_chan = ch;

@@ -379,6 +379,7 @@ tova_status tova_runtime_new(const tova_runtime_config *cfg, tova_runtime **out)
   if (stripes < TOVA_RT_LIVE_STRIPES) goto no_wasm_mu;
   if (!tova_rt_timers_init(&rt->timers)) goto no_timers;
   atomic_init(&rt->wasm_active, 0);
+  atomic_init(&rt->wasm_held, 0);
   atomic_init(&rt->kick_armed, false);
   tova_rt_timer_init(&rt->kick, kick_fired, rt);
   rt->nworkers = n;

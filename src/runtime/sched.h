@@ -172,7 +172,8 @@ struct tova_runtime {
    * unlinks it, and with one lock the workers ending tasks and the thread
    * spawning them queued on it. Whoever needs all of them takes the locks
    * in index order. wasm_active counts live tasks not parked on channel
-   * operations only; its transitions between zero and non-zero call
+   * operations only, wasm_held those of them not unreferenced (see
+   * wasm_task.h); wasm_held's transitions between zero and non-zero call
    * activity_fn. */
   struct tova_rt_live_stripe {
     tova_plat_mutex mu;
@@ -183,6 +184,7 @@ struct tova_runtime {
     char pad[128 - sizeof(tova_plat_mutex) - sizeof(void *) - sizeof(size_t)];
   } wasm_live[TOVA_RT_LIVE_STRIPES];
   _Atomic int64_t wasm_active;
+  _Atomic int64_t wasm_held;
   tova_runtime_activity_fn activity_fn;
   void *activity_ud;
 };

@@ -89,11 +89,20 @@ static void exec_give(tova_exec *e, size_t max_stack_bytes) {
 
 /* ---- activity ------------------------------------------------------------ */
 
-void tova_rt_wasm_active_add(tova_runtime *rt, int64_t delta) {
-  atomic_fetch_add(&process_active, delta);
-  int64_t before = atomic_fetch_add(&rt->wasm_active, delta);
-  int64_t after = before + delta;
+void tova_rt_wasm_count(tova_runtime *rt, int64_t active, int64_t held) {
+  if (active) {
+    atomic_fetch_add(&process_active, active);
+    atomic_fetch_add(&rt->wasm_active, active);
+  }
+  if (!held) return;
+  int64_t before = atomic_fetch_add(&rt->wasm_held, held);
+  int64_t after = before + held;
   if ((before == 0) != (after == 0) && rt->activity_fn) rt->activity_fn(rt->activity_ud);
+}
+
+/* Uncount (delta -1) or count again (+1) a task whose wstate was `ws`. */
+static void count_task(tova_runtime *rt, uint32_t ws, int64_t delta) {
+  tova_rt_wasm_count(rt, delta, (ws & WT_WS_WEAK) ? 0 : delta);
 }
 
 void tova_runtime_on_activity(tova_runtime *rt, tova_runtime_activity_fn fn, void *userdata) {
@@ -103,26 +112,66 @@ void tova_runtime_on_activity(tova_runtime *rt, tova_runtime_activity_fn fn, voi
 }
 
 bool tova_runtime_wasm_active(const tova_runtime *rt) {
-  return rt && atomic_load(&((tova_runtime *)rt)->wasm_active) != 0;
+  return rt && atomic_load(&((tova_runtime *)rt)->wasm_held) != 0;
+}
+
+/* Move wstate's hand-over state from `from` to `to`, keeping the weak bit;
+ * false (and nothing changed) when the state is not `from`. *was gets the
+ * word replaced. */
+static bool ws_move(tova_wasm_task *t, uint32_t from, uint32_t to, uint32_t *was) {
+  uint32_t cur = atomic_load(&t->wstate);
+  for (;;) {
+    if ((cur & WT_WS_STATE) != from) return false;
+    if (atomic_compare_exchange_weak(&t->wstate, &cur, (cur & WT_WS_WEAK) | to)) {
+      *was = cur;
+      return true;
+    }
+  }
 }
 
 void tova_rt_wasm_wait_parked(tova_wasm_task *t, bool blocks) {
   TOVA_ASSERT(t->wait != WT_WAIT_NONE); /* called for a registered wait only */
   if (!blocks) return;
-  uint32_t expected = WT_WS_IDLE;
-  if (atomic_compare_exchange_strong(&t->wstate, &expected, WT_WS_BLOCKED))
-    tova_rt_wasm_active_add(t->rt, -1);
+  uint32_t was;
+  if (ws_move(t, WT_WS_IDLE, WT_WS_BLOCKED, &was)) count_task(t->rt, was, -1);
 }
 
 void tova_rt_wasm_wait_complete(tova_wasm_task *t, tova_status status) {
   t->wait_status = status;
-  uint32_t expected = WT_WS_IDLE;
-  if (!atomic_compare_exchange_strong(&t->wstate, &expected, WT_WS_COMPLETED)) {
-    /* It was BLOCKED: it counts again from now on. */
-    atomic_store(&t->wstate, WT_WS_COMPLETED);
-    tova_rt_wasm_active_add(t->rt, 1);
-  }
+  uint32_t was;
+  if (!ws_move(t, WT_WS_IDLE, WT_WS_COMPLETED, &was) && ws_move(t, WT_WS_BLOCKED, WT_WS_COMPLETED, &was))
+    count_task(t->rt, was, 1); /* it was BLOCKED: it counts again from now on */
   tova_task_wake(t->task);
+}
+
+/* The end's uncounting: the state becomes ENDED (unref and ref then change
+ * nothing), a BLOCKED task was uncounted already. */
+static void ws_end(tova_wasm_task *t) {
+  uint32_t cur = atomic_load(&t->wstate);
+  while (!atomic_compare_exchange_weak(&t->wstate, &cur, (cur & WT_WS_WEAK) | WT_WS_ENDED)) {
+  }
+  TOVA_ASSERT((cur & WT_WS_STATE) != WT_WS_ENDED); /* a task ends once */
+  if ((cur & WT_WS_STATE) != WT_WS_BLOCKED) count_task(t->rt, cur, -1);
+}
+
+/* Set (weak) or clear the weak bit; wasm_held follows for a task that is
+ * counted (neither BLOCKED nor ENDED). */
+static void set_weak(tova_wasm_task *t, bool weak) {
+  uint32_t cur = atomic_load(&t->wstate);
+  for (;;) {
+    if (((cur & WT_WS_WEAK) != 0) == weak) return;
+    if (atomic_compare_exchange_weak(&t->wstate, &cur, weak ? cur | WT_WS_WEAK : cur & ~WT_WS_WEAK)) break;
+  }
+  uint32_t state = cur & WT_WS_STATE;
+  if (state != WT_WS_BLOCKED && state != WT_WS_ENDED) tova_rt_wasm_count(t->rt, 0, weak ? -1 : 1);
+}
+
+void tova_wasm_task_unref(tova_wasm_task *t) {
+  if (t) set_weak(t, true);
+}
+
+void tova_wasm_task_ref(tova_wasm_task *t) {
+  if (t) set_weak(t, false);
 }
 
 /* ---- the lists of live tasks (tova_runtime.wasm_live) ---------------------- */
@@ -375,7 +424,7 @@ static void wt_done(tova_task *task, void *userdata, tova_status status) {
    * nothing is active (the addon unrefs the JS event loop) has then already
    * been handed this result. */
   if (t->done) t->done(t, t->userdata);
-  tova_rt_wasm_active_add(rt, -1);
+  ws_end(t);
   tova_wasm_task_release(t); /* the runtime's reference */
 }
 
@@ -683,7 +732,7 @@ static void go_live(tova_runtime *rt, tova_wasm_task *const *tasks, size_t n,
     for (size_t i = 0; i < n; i++) live_link(live_stripe(rt, tasks[i]), tasks[i]);
     live_unlock_all(rt);
   }
-  tova_rt_wasm_active_add(rt, (int64_t)n);
+  tova_rt_wasm_count(rt, (int64_t)n, (int64_t)n); /* referenced from birth */
   for (size_t i = 0; i < n; i++) {
     const tova_wasm_task_config *cfg = cfg_stride ? &cfgs[i] : cfgs;
     tova_wasm_task *t = tasks[i];

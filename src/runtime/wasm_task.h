@@ -14,18 +14,26 @@
  * the outcome and calls tova_task_wake; the next step reads the outcome,
  * clears the wait (under t->mu) and resumes the execution with it.
  *
- * Activity (for tova_runtime_wasm_active and deadlock detection): a task is
+ * Activity (for deadlock detection and tova_runtime_wasm_active): a task is
  * counted in rt->wasm_active from spawn to end, except while "blocked", i.e.
  * parked on a wait only another party can end (chan_send, chan_receive, a
- * select without timeout). The hand-over uses t->wstate so the count is
- * exact even when the wait completes before the parking host call has
- * returned:
- *   host call, wait PENDING:   CAS IDLE -> BLOCKED  (success: active -= 1)
+ * select without timeout). rt->wasm_held counts the same tasks less those
+ * unreferenced (tova_wasm_task_unref): what keeps an embedder waiting. An
+ * unreferenced task still counts for deadlock detection, since it may yet
+ * wake the others. t->wstate holds the hand-over state (WT_WS_STATE bits)
+ * and the unreferenced bit (WT_WS_WEAK); every change is one CAS over both,
+ * so the counts stay exact when a wait completes before the parking host
+ * call has returned, or when unref races with a park, a wake or the end:
+ *   host call, wait PENDING:   CAS IDLE -> BLOCKED  (success: uncount)
  *   completer (or cancel):     CAS IDLE -> COMPLETED (success: the host call
- *                              will not decrement); on failure it was
- *                              BLOCKED: set COMPLETED and active += 1
- * So rt->wasm_active == 0 means every live task is parked on channels with
- * no completion under way.
+ *                              will not uncount); on BLOCKED: CAS to
+ *                              COMPLETED and count again
+ *   end:                       CAS to ENDED (uncount unless BLOCKED)
+ *   unref / ref:               CAS the bit (wasm_held -1 / +1 unless
+ *                              BLOCKED or ENDED)
+ * "uncount" is wasm_active - 1, and wasm_held - 1 unless WEAK. So
+ * rt->wasm_active == 0 means every live task is parked on channels with no
+ * completion under way.
  *
  * Cancel: t->cancel holds the first reason (CANCELLED, TIMEOUT, SHUTDOWN,
  * DEADLOCK) and stays set until the task ends; the execution's interrupt
@@ -51,7 +59,9 @@ typedef enum wt_wait_kind {
   WT_WAIT_YIELD   /* yield: already re-queued, nothing to withdraw */
 } wt_wait_kind;
 
-enum { WT_WS_IDLE = 0, WT_WS_BLOCKED, WT_WS_COMPLETED };
+enum { WT_WS_IDLE = 0, WT_WS_BLOCKED, WT_WS_COMPLETED, WT_WS_ENDED };
+#define WT_WS_STATE 3u /* the hand-over state's bits of wstate */
+#define WT_WS_WEAK 4u  /* tova_wasm_task_unref: does not keep the embedder waiting */
 
 /* Tasks of one batch spawn built together (tova_wasm_task_spawn_batch): up
  * to WT_BLOCK_MAX tasks of the same module and export in one allocation of
@@ -173,8 +183,9 @@ static inline const char *wt_func(const tova_wasm_task *t) {
   return (const char *)((const tova_val *)(t + 1) + t->ft->nparams + t->ft->nresults);
 }
 
-/* Activity accounting (wasm_task.c). */
-void tova_rt_wasm_active_add(tova_runtime *rt, int64_t delta);
+/* Activity accounting (wasm_task.c): wasm_active += active, wasm_held +=
+ * held. */
+void tova_rt_wasm_count(tova_runtime *rt, int64_t active, int64_t held);
 /* The completer's half of the hand-over: record the outcome and wake t. */
 void tova_rt_wasm_wait_complete(tova_wasm_task *t, tova_status status);
 /* The host call's half, after its wait was registered as PENDING (t->mu

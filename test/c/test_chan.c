@@ -525,9 +525,9 @@ static void run_stress(uint32_t cap, int nprod, int ncons, int64_t per_producer)
   latch_destroy(&g_finished);
 }
 
-static void test_stress_unbuffered(void) { run_stress(0, 8, 5, RT_SCALE(20000)); }
-static void test_stress_cap1(void) { run_stress(1, 5, 8, RT_SCALE(20000)); }
-static void test_stress_buffered(void) { run_stress(64, 16, 3, RT_SCALE(20000)); }
+static void test_stress_unbuffered(void) { run_stress(0, 8, 5, 20000); }
+static void test_stress_cap1(void) { run_stress(1, 5, 8, 20000); }
+static void test_stress_buffered(void) { run_stress(64, 16, 3, 20000); }
 static void test_stress_many_parked(void) { run_stress(0, 3000, 3000, 20); }
 
 /* A task parked on a channel when its runtime is freed: the runtime keeps a
@@ -606,7 +606,7 @@ static void *race_sender(void *p) {
 static void test_cancel_races_completion(void) {
   race_arg a;
   a.id = make(0);
-  a.rounds = RT_SCALE(20000);
+  a.rounds = 20000;
   atomic_init(&a.sent, 0);
   atomic_init(&a.go, 0);
   atomic_init(&a.started, 0);

@@ -46,7 +46,7 @@ static void count_done(tova_task *t, void *ud, tova_status st) {
 }
 
 static void test_million_tasks(void) {
-  const size_t n = RT_SCALE(1000000);
+  const size_t n = 1000000;
   const size_t n_single = n / 10; /* some through tova_task_spawn one by one */
   sq_job *jobs = calloc(n, sizeof *jobs);
   void **uds = malloc(n * sizeof *uds);
@@ -122,11 +122,7 @@ static void test_spawn_from_tasks(void) {
   tova_runtime *rt = NULL;
   CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
   CHECK_EQ_I64(tova_runtime_worker_count(rt), 3);
-#ifdef RT_TEST_SANITIZED
-  const int depth = 12;
-#else
   const int depth = 16;
-#endif
   tree_ctx *root = malloc(sizeof *root);
   root->rt = rt;
   root->depth = depth;
@@ -203,7 +199,7 @@ static void park_done(tova_task *t, void *ud, tova_status st) {
 }
 
 static void run_park_test(int wake_before_return) {
-  const int ntasks = RT_SCALE(2000), steps = 20;
+  const int ntasks = 2000, steps = 20;
   latch_init(&g_done);
   pthread_mutex_init(&g_box.mu, NULL);
   pthread_cond_init(&g_box.cv, NULL);
@@ -337,7 +333,7 @@ static void *poster_main(void *p) {
 
 static void test_concurrent_wakers(void) {
   enum { NPOST = 3 };
-  const int ntasks = 64, per_thread = RT_SCALE(500);
+  const int ntasks = 64, per_thread = 500;
   latch_init(&g_done);
   atomic_store(&g_status_bad, 0);
   event_ctx *ctx = calloc((size_t)ntasks, sizeof *ctx);
@@ -529,7 +525,7 @@ static void *feeder_main(void *p) {
 
 static void test_several_runtimes(void) {
   enum { NRT = 3 };
-  const int n = RT_SCALE(20000);
+  const int n = 20000;
   latch_init(&g_done);
   atomic_store(&g_sum, 0);
   tova_runtime *rts[NRT];

@@ -32,7 +32,7 @@ static void producer_consumer(uint32_t capacity) {
   tova_runtime *rt = new_rt(2);
   tova_chan_id ch;
   CHECK(tova_chan_create(capacity, &ch) == TOVA_OK);
-  int64_t n = RT_SCALE(20000);
+  int64_t n = 20000;
   latch done;
   latch_init(&done);
   tova_val args[2] = {{.i32 = (int32_t)ch}, {.i64 = n}};
@@ -54,7 +54,7 @@ static void test_producer_consumer_unbuffered(void) { producer_consumer(0); }
  * one in reverse order: each gets exactly its own value. */
 static void test_many_parked_released_in_reverse(void) {
   tova_runtime *rt = new_rt(2);
-  size_t n = RT_SCALE(10000);
+  size_t n = 10000;
   tova_chan_id *ch = calloc(n, sizeof *ch);
   tova_wasm_task **t = calloc(n, sizeof *t);
   latch done;
@@ -84,7 +84,7 @@ static void test_many_parked_released_in_reverse(void) {
 /* A ring of 1,000 tasks passes a token 100 times round: each hop adds one. */
 static void test_ring_of_tasks(void) {
   tova_runtime *rt = new_rt(2);
-  size_t n = RT_SCALE(1000);
+  size_t n = 1000;
   int32_t rounds = 100;
   tova_chan_id *ch = calloc(n, sizeof *ch);
   tova_wasm_task **t = calloc(n, sizeof *t);
@@ -314,7 +314,7 @@ static void test_sleeps_start_no_threads(void) {
   tova_runtime *rt = new_rt(2);
   latch done;
   latch_init(&done);
-  int n = RT_SCALE(2000), before = count_threads();
+  int n = 2000, before = count_threads();
   tova_val ms = {.i64 = 200};
   tova_wasm_task **t = calloc((size_t)n, sizeof *t);
   for (int i = 0; i < n; i++) t[i] = spawn_wasm(rt, M, "sleeper", &ms, 1, 0, &done);
@@ -459,7 +459,7 @@ static void test_deadlock_report(void) {
  * receiver was sent by exactly one sender that saw success, none twice. */
 static void test_close_races_parked_tasks(void) {
   tova_runtime *rt = new_rt(2);
-  int n = RT_SCALE(400);
+  int n = 400;
   for (int round = 0; round < 5; round++) {
     tova_chan_id ch;
     CHECK(tova_chan_create((uint32_t)(round % 2), &ch) == TOVA_OK);
@@ -663,6 +663,81 @@ static void test_woken_task_not_starved_by_spinning_waker(void) {
   latch_destroy(&done);
 }
 
+/* unref / ref: an unreferenced task stops counting for
+ * tova_runtime_wasm_active at once (the addon then lets the JS event loop
+ * exit) but still counts against a deadlock report; ref() undoes it; after
+ * the end neither changes anything. */
+static void test_unref(void) {
+  tova_runtime *rt = new_rt(2);
+  latch done;
+  latch_init(&done);
+  tova_wasm_task *spin = spawn_wasm(rt, M, "spin", NULL, 0, 0, &done);
+  CHECK(tova_runtime_wasm_active(rt));
+  tova_wasm_task_unref(spin);
+  CHECK(!tova_runtime_wasm_active(rt));
+  tova_wasm_task_unref(spin); /* twice: still once */
+  tova_wasm_task_ref(spin);
+  CHECK(tova_runtime_wasm_active(rt));
+  tova_wasm_task_ref(spin);
+  tova_wasm_task_unref(spin);
+  CHECK(!tova_runtime_wasm_active(rt));
+
+  /* A receiver nobody feeds, beside the unreferenced spinner: the spinner
+   * could still send, so that is no deadlock. */
+  tova_chan_id ch;
+  CHECK(tova_chan_create(0, &ch) == TOVA_OK);
+  tova_val a_ch = {.i32 = (int32_t)ch};
+  tova_wasm_task *recv = spawn_wasm(rt, M, "recv_one", &a_ch, 1, 0, &done);
+  wait_all_blocked(rt); /* the receiver parked; the spinner does not count */
+  CHECK_EQ_I64(tova_runtime_deadlock(rt, NULL, 0), 0);
+  tova_wasm_task_cancel(spin, TOVA_ERR_CANCELLED);
+  latch_wait(&done, 1);
+  /* the spinner's end, then its uncounting: poll for the deadlock */
+  size_t ended = 0;
+  for (int i = 0; i < 5000 && !(ended = tova_runtime_deadlock(rt, NULL, 0)); i++) nap_ms(1);
+  CHECK_EQ_I64((int64_t)ended, 1);
+  latch_wait(&done, 2);
+  CHECK(tova_wasm_task_status(recv, NULL) == TOVA_ERR_DEADLOCK);
+  for (int i = 0; i < 5000 && tova_runtime_wasm_active(rt); i++) nap_ms(1); /* done, then uncounted */
+  CHECK(!tova_runtime_wasm_active(rt));
+  tova_wasm_task_ref(spin); /* ended: no effect */
+  tova_wasm_task_unref(recv);
+  tova_wasm_task_ref(recv);
+  CHECK(!tova_runtime_wasm_active(rt));
+  tova_wasm_task_release(spin);
+  tova_wasm_task_release(recv);
+
+  /* unref and ref racing with parks, wakes and the end of two tasks that
+   * park on about every value: once both have ended, nothing counts. */
+  CHECK(tova_chan_create(1, &ch) == TOVA_OK);
+  int64_t n = 20000;
+  tova_val args[2] = {{.i32 = (int32_t)ch}, {.i64 = n}};
+  latch_init(&done);
+  tova_wasm_task *c = spawn_wasm(rt, M, "consumer", args, 2, 0, &done);
+  tova_wasm_task *p = spawn_wasm(rt, M, "producer", args, 2, 0, &done);
+  for (uint64_t i = 0; latch_get(&done) < 2; i++) {
+    tova_wasm_task *t = i & 1 ? c : p;
+    if (i & 2) tova_wasm_task_ref(t);
+    else tova_wasm_task_unref(t);
+  }
+  CHECK_EQ_I64(result_i64(c), n * (n - 1) / 2);
+  for (int i = 0; i < 5000 && tova_runtime_wasm_active(rt); i++) nap_ms(1);
+  CHECK(!tova_runtime_wasm_active(rt));
+  CHECK_EQ_I64(tova_runtime_deadlock(rt, NULL, 0), 0); /* nothing live */
+  /* a new task counts from 1, not from a drifted count */
+  tova_wasm_task *again = spawn_wasm(rt, M, "spin", NULL, 0, 0, &done);
+  CHECK(tova_runtime_wasm_active(rt));
+  tova_wasm_task_unref(again);
+  CHECK(!tova_runtime_wasm_active(rt));
+  tova_wasm_task_cancel(again, TOVA_ERR_CANCELLED);
+  latch_wait(&done, 3);
+  tova_wasm_task_release(again);
+  tova_wasm_task_release(p);
+  tova_wasm_task_release(c);
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+}
+
 int main(void) {
   M = channel_module();
   RUN(test_producer_consumer_capacity_1);
@@ -683,6 +758,7 @@ int main(void) {
   RUN(test_spawn_errors);
   RUN(test_bulk_rows);
   RUN(test_woken_task_not_starved_by_spinning_waker);
+  RUN(test_unref);
   tova_module_release(M);
   return CHECK_DONE();
 }

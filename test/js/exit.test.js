@@ -13,7 +13,7 @@ const runtimes = [
   ['node', 'node'],
 ];
 const scripts = ['exit-channels.js', 'exit-wasm.js', 'exit-workers.js', 'exit-parked.js',
-  'exit-deadlock.js', 'exit-deadlock-js.js', 'exit-process-exit.js', 'exit-wasi-stdin.js'];
+  'exit-deadlock.js', 'exit-deadlock-js.js', 'exit-process-exit.js', 'exit-wasi-stdin.js', 'exit-unref.js'];
 
 function haveNode() {
   const r = spawnSync('node', ['--version'], { encoding: 'utf8' });
@@ -38,6 +38,12 @@ describe('processes exit by themselves', () => {
         expect(r.status).toBe(0);
         expect(r.stdout).toContain('done');
         if (script === 'exit-parked.js') expect(r.stdout).toContain('TOVA_CANCELLED TOVA_TIMEOUT 5');
+        if (script === 'exit-unref.js') {
+          const m = /ref (\S+) quick (\d+)/.exec(r.stdout);
+          expect(m && m[1]).toBe('TOVA_CANCELLED');
+          expect(Number(m[2])).toBeGreaterThanOrEqual(5); // slept 5 ms, by the task's own clock
+          expect(r.stdout).not.toContain('spin returned');
+        }
         if (script === 'exit-deadlock.js') {
           expect(r.stdout).toContain('TOVA_DEADLOCK');
           expect(r.stdout).toContain('recv_one');
@@ -55,6 +61,28 @@ describe('processes exit by themselves', () => {
         }
       }, SAFETY_NET_MS + 5000);
     }
+  }
+});
+
+// The control of exit-unref.js: the same script with its spinning task left
+// referenced does not exit by itself (killed by the timeout, after its
+// 'done'), so what lets exit-unref.js exit is unref().
+describe('a referenced spinning task keeps the process alive', () => {
+  for (const [name, bin] of runtimes) {
+    test(`${name} exit-unref.js keep`, () => {
+      if (name === 'node' && !haveNode()) {
+        console.warn('node not on PATH: skipped');
+        return;
+      }
+      const r = spawnSync(bin, [join(__dirname, 'exit-unref.js'), 'keep'], {
+        encoding: 'utf8',
+        timeout: 2000,
+        killSignal: 'SIGKILL',
+        env: { ...process.env },
+      });
+      expect(r.stdout).toContain('done');
+      expect(r.signal).toBe('SIGKILL');
+    }, SAFETY_NET_MS);
   }
 });
 
