@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The runtime's concurrency tests of test/js (parking, channels,
-# random-channels, tasks) under ThreadSanitizer, as JS drives them: the addon
+# The runtime's concurrency tests of test/js (parking, channels, tasks, wasi,
+# workers, wasm, random-channels) under ThreadSanitizer, as JS drives them: the addon
 # built with -fsanitize=thread (gcc) and loaded into Node with gcc's TSan
 # runtime preloaded, every function interpreted and then every function
 # native. Bun cannot host TSan (its own threads trip TSan's interceptors);
@@ -34,6 +34,6 @@ SYM=$(command -v llvm-symbolizer || ls /usr/bin/llvm-symbolizer-* 2>/dev/null | 
 export TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1${SYM:+ external_symbolizer_path=$SYM}"
 for tier in interp native; do
   echo "--- TOVA_TIER=$tier"
-  (cd "$WORK" && TOVA_TIER=$tier LD_PRELOAD="$TSAN_RT" node test/js/node/run.js parking channels random-channels tasks) |
+  (cd "$WORK" && TOVA_TIER=$tier LD_PRELOAD="$TSAN_RT" node test/js/node/run.js parking channels random-channels tasks wasi workers wasm) |
     grep -v '^(pass)' || { echo "tsan-js.sh: failed under TOVA_TIER=$tier"; exit 1; }
 done
