@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 
 #include "check.h"
+#include "maps_count.h"
 #include "engine/store.h" /* wasm_memory_grow, WASM_PAGE_SIZE */
 #include "platform/platform.h"
 
@@ -254,16 +255,6 @@ static const uint8_t MEM1_WASM[] = {
     0x7f, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x05, 0x01, 0x01,
     'f',  0x00, 0x00, 0x0a, 0x09, 0x01, 0x07, 0x00, 0x41, 0x10, 0x2d, 0x00, 0x00, 0x0b,
     0x0b, 0x0a, 0x01, 0x00, 0x41, 0x10, 0x0b, 0x04, 't',  'o',  'v',  'a'};
-
-static long kernel_mappings(void) {
-  FILE *f = fopen("/proc/self/maps", "r");
-  if (!f) return -1; /* not Linux: nothing to count */
-  long lines = 0;
-  int c;
-  while ((c = fgetc(f)) != EOF) lines += c == '\n';
-  fclose(f);
-  return lines;
-}
 
 static void test_100k_live_then_empty(void) {
   enum { N = 100000 };

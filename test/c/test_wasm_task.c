@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "maps_count.h"
 #include "rt_test_util.h"
 #include "wasm_task_modules.h"
 
@@ -663,6 +664,42 @@ static void test_woken_task_not_starved_by_spinning_waker(void) {
   latch_destroy(&done);
 }
 
+/* 100,000 tasks parked at once, each with its own instance of a module
+ * with a one-page memory, all waiting on one unbuffered channel: the
+ * memories come from the pool's reservations (the kernel's mappings grow by
+ * far less than one per memory), and every value sent reaches exactly one
+ * of them. */
+static void test_100k_parked_with_memories(void) {
+  enum { N = 100000 };
+  tova_runtime *rt = new_rt(2);
+  tova_chan_id ch;
+  CHECK(tova_chan_create(0, &ch) == TOVA_OK);
+  tova_wasm_task **t = calloc(N, sizeof *t);
+  latch done;
+  latch_init(&done);
+  long maps_before = kernel_mappings();
+  tova_val a = {.i32 = (int32_t)ch};
+  for (size_t i = 0; i < N; i++) t[i] = spawn_wasm(rt, M, "recv_one", &a, 1, 0, &done);
+  wait_all_blocked(rt);
+  CHECK_EQ_I64(latch_get(&done), 0);
+  long maps_parked = kernel_mappings();
+  if (maps_before >= 0) CHECK(maps_parked - maps_before < 1000);
+  for (int64_t v = 1; v <= N; v++) CHECK(tova_chan_try_send(ch, v) == TOVA_OK); /* a parked receiver each */
+  CHECK(tova_chan_try_send(ch, 0) == TOVA_ERR_FULL);                             /* and no more */
+  latch_wait(&done, N);
+  char *seen = calloc(N + 1, 1);
+  for (size_t i = 0; i < N; i++) {
+    int64_t v = result_i64(t[i]);
+    CHECK(v >= 1 && v <= N && !seen[v]);
+    if (v >= 1 && v <= N) seen[v] = 1;
+    tova_wasm_task_release(t[i]);
+  }
+  tova_runtime_free(rt);
+  latch_destroy(&done);
+  free(seen);
+  free(t);
+}
+
 /* unref / ref: an unreferenced task stops counting for
  * tova_runtime_wasm_active at once (the addon then lets the JS event loop
  * exit) but still counts against a deadlock report; ref() undoes it; after
@@ -743,6 +780,7 @@ int main(void) {
   RUN(test_producer_consumer_capacity_1);
   RUN(test_producer_consumer_unbuffered);
   RUN(test_many_parked_released_in_reverse);
+  RUN(test_100k_parked_with_memories);
   RUN(test_ring_of_tasks);
   RUN(test_select_fairness);
   RUN(test_select_on_one_channel_both_ways);
