@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "maps_count.h"
+#include "platform/platform.h" /* the memory pool's count */
 #include "rt_test_util.h"
 #include "wasm_task_modules.h"
 
@@ -25,6 +26,13 @@ static int64_t result_i64(tova_wasm_task *t) {
     return INT64_MIN + 1;
   }
   return tova_wasm_task_results(t, NULL)[0].i64;
+}
+
+/* Linear memories alive in the process (the memory pool's count). */
+static size_t pool_live(void) {
+  tova_vslot_stats st;
+  tova_vslot_stats_get(&st);
+  return st.live;
 }
 
 /* ---- tests ------------------------------------------------------------------ */
@@ -334,6 +342,7 @@ static void test_sleeps_start_no_threads(void) {
 
 /* Every kind of task stops when cancelled, with TOVA_ERR_CANCELLED. */
 static void test_cancel_every_kind(void) {
+  size_t live_before = pool_live();
   tova_runtime *rt = new_rt(2);
   tova_module *start_spin = spinning_start_module();
   tova_chan_id ch, sel_ch;
@@ -371,6 +380,8 @@ static void test_cancel_every_kind(void) {
   tova_module_release(start_spin);
   tova_runtime_free(rt);
   latch_destroy(&done);
+  /* Each released its instance and its memory. */
+  CHECK_EQ_I64((int64_t)pool_live(), (int64_t)live_before);
 }
 
 static void test_deadline(void) {

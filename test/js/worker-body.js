@@ -5,12 +5,20 @@ const tova = require('../..');
 const { mathModule } = require('./wasm-builder.js');
 
 (async () => {
-  const { index, results, spin, sendTo, count } = workerData;
+  const { index, results, spin, sendTo, count, sumFrom } = workerData;
   const math = mathModule();
   if (sendTo !== undefined) {
     // Cross-thread completions: every send wakes a channelRecv of the parent.
     for (let i = 0; i < count; i++) await tova.channelSendAsync(sendTo, index * count + i);
     parentPort.postMessage({ ok: true, sent: count });
+    return;
+  }
+  if (sumFrom !== undefined) {
+    // A WebAssembly task receiving from the parent's channel until it is
+    // closed: parked there when the parent terminates this worker.
+    const { parkingModule } = require('./parking-fixture.js');
+    tova.execWasm(parkingModule(), 'sum_until_closed', [sumFrom]).catch(() => {});
+    parentPort.postMessage({ ok: true, receiving: true });
     return;
   }
   if (spin) {

@@ -49,6 +49,19 @@ describe('worker_threads', () => {
     await Promise.all(runs.map((r) => r.w.terminate()));
   }, 30000);
 
+  test('terminating a worker ends its task parked on a channel of the main thread: no receiver is left behind', async () => {
+    const ch = tova.channelCreate(0);
+    const { w, msg } = run({ index: 0, sumFrom: ch });
+    expect((await msg).receiving).toBe(true);
+    // Unbuffered: this send completes only when the worker's task takes it,
+    // so the task runs and receives; then it waits for the next value.
+    await tova.channelSendAsync(ch, 1);
+    await w.terminate();
+    // Its wait was withdrawn at the worker's teardown: nobody takes a value now.
+    expect(tova.channelSend(ch, 2)).toBe(false);
+    expect(tova.channelReceive(ch)).toBeNull();
+  }, 30000);
+
   test('terminating a worker that spins in WebAssembly works, the main thread carries on', async () => {
     const { w, msg } = run({ index: 0, results: tova.channelCreate(1), spin: true });
     expect((await msg).spinning).toBe(true);
