@@ -355,11 +355,13 @@ static void test_cancel_every_kind(void) {
   tova_val a_sleep = {.i64 = 1000000000};
   tova_val a_sel[4] = {{.i32 = (int32_t)sel_ch}, {.i32 = (int32_t)sel_ch}, {.i32 = (int32_t)sel_ch}, {.i64 = -1}};
   tova_wasm_task *t[6];
+  /* The two that park on channels first: wait_all_blocked sees them parked. */
+  t[2] = spawn_wasm(rt, M, "recv_one", &a_ch, 1, 0, &done);
+  t[4] = spawn_wasm(rt, M, "select3", a_sel, 4, 0, &done);
+  wait_all_blocked(rt);
   t[0] = spawn_wasm(rt, M, "spin", NULL, 0, 0, &done);
   t[1] = spawn_wasm(rt, M, "deep", &a_deep, 1, 0, &done);
-  t[2] = spawn_wasm(rt, M, "recv_one", &a_ch, 1, 0, &done);
   t[3] = spawn_wasm(rt, M, "sleeper", &a_sleep, 1, 0, &done);
-  t[4] = spawn_wasm(rt, M, "select3", a_sel, 4, 0, &done);
   t[5] = spawn_wasm(rt, start_spin, "f", NULL, 0, 0, &done);
   nap_ms(50); /* let them start, spin, recurse and park (no assertion depends on it) */
   CHECK_EQ_I64(latch_get(&done), 0);
