@@ -153,6 +153,46 @@ async function channelRows(table, tova) {
     check: [js.value ? 'tova ' + check('sum', js.value.sum, expectedMsgSum) : '', goCheck].filter(Boolean).join(', '),
   });
 
+  // 1c. The batched forms: a channel's worth per call each way, a typed
+  //     array in and one out, beside the same values through a plain JS
+  //     array (push them, then read them back): the queue a JS program would
+  //     use without channels, which one N-API call per value was 18-49x of.
+  const batch = await tovaRun(tova, ['channelCreate', 'channelSendBatch', 'channelReceiveBatch', 'channelClose'], () => {
+    const api = tova.api;
+    const ch = api.channelCreate(CAPACITY);
+    const buf = new Float64Array(CAPACITY);
+    let sum = 0;
+    for (let start = 0; start < MESSAGES; start += CAPACITY) {
+      const n = Math.min(MESSAGES, start + CAPACITY) - start;
+      const vals = n === CAPACITY ? buf : buf.subarray(0, n);
+      for (let i = 0; i < n; i++) vals[i] = start + i;
+      const sent = api.channelSendBatch(ch, vals);
+      if (sent !== n) throw new Error(`channelSendBatch took ${sent} of ${n}`);
+      const got = api.channelReceiveBatch(ch, n);
+      if (!got || got.length !== n) throw new Error(`channelReceiveBatch gave ${got && got.length} of ${n}`);
+      for (let i = 0; i < n; i++) sum += num(got[i]);
+    }
+    api.channelClose(ch);
+    if (api.channelReceiveBatch(ch, 1) !== null) throw new Error('a batch receive after close and drain is not null');
+    return sum;
+  });
+  const array = await best(RUNS, () => {
+    let sum = 0;
+    for (let start = 0; start < MESSAGES; start += CAPACITY) {
+      const end = Math.min(MESSAGES, start + CAPACITY);
+      const q = [];
+      for (let i = start; i < end; i++) q.push(i);
+      for (let i = 0; i < q.length; i++) sum += q[i];
+    }
+    return sum;
+  });
+  table.add({
+    name: `${MESSAGES / 1e6}M msgs: JS channelSendBatch/ReceiveBatch, ${CAPACITY} per call`, count: MESSAGES, tova: batch.side,
+    peer: { name: `a JS array, ${CAPACITY} pushed then read`, ms: array.ms },
+    check: [batch.value != null ? 'tova ' + check('sum', batch.value, expectedMsgSum) : '',
+      'array ' + check('sum', array.value, expectedMsgSum)].join(', '),
+  });
+
   // 1b. From JS with the waiting forms only: an async producer awaiting every
   //     channelSendAsync and an async consumer awaiting every channelRecv,
   //     both on the JS thread, interleaved by the event loop.
