@@ -307,15 +307,28 @@ describe('api fuzz findings', () => {
     expect(tova.channelReceiveBatch(ch, 10)).toBe(null);
   });
 
-  test('spawnWasm on bad input still returns a handle: id 0, result rejected, cancel a no-op', async () => {
+  test('spawnWasm on bad input still returns a handle: id 0, result rejected, cancel, unref and ref no-ops', async () => {
     const cases = [[tova.spawnWasm(m, 'nope', []), 'TOVA_NOT_FOUND'], [addon.spawnWasm(m, 'nope', []), 'TOVA_NOT_FOUND'],
       [tova.spawnWasm([300], 'x', []), 'TOVA_BAD_ARGUMENT'], [addon.spawnWasm(m, 'add32', [1]), 'TOVA_BAD_ARGUMENT']];
     for (const [h, code] of cases) {
       expect(h.id).toBe(0);
       expect(typeof h.cancel).toBe('function');
       h.cancel();
+      expect(h.unref()).toBe(h);
+      expect(h.ref()).toBe(h);
       const e = await rejection(h.result);
       expect(e.code).toBe(code);
     }
+  });
+
+  test('a handle\'s functions work detached from it and after the task ended', async () => {
+    const h = addon.spawnWasm(m, 'add32', [2, 3]);
+    const { cancel, unref, ref } = h;
+    expect(await h.result).toBe(5);
+    // Called without `this`, and on an ended task: no effect, no throw.
+    cancel();
+    unref();
+    ref();
+    expect(h.unref()).toBe(h);
   });
 });
