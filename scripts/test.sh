@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test of the project:
 #   C unit tests (ctest), ASan+UBSan and TSan builds of the C tests, the JS
-#   concurrency tests under Node with a TSan build of the addon,
+#   tests under Node with ASan+UBSan and TSan builds of the addon,
 #   the WebAssembly conformance suite (when ../shared/wasm-spec-2.0 exists),
 #   the Bun tests of the JS API and a Node smoke test.
 set -euo pipefail
@@ -28,8 +28,8 @@ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTOVA_BUILD_ADDON=OFF \
 cmake --build build-tsan -j"$JOBS" >/dev/null
 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R 'test_(pool|chan|rt_|exec|wasm_task|memory_pool|native|parked_task_state|wasi_park)'
 
-step "The concurrency tests of test/js under TSan (Node, the addon built with -fsanitize=thread)"
-bash scripts/tsan-js.sh
+step "test/js under ASan+UBSan and TSan (Node, the addon built with -fsanitize)"
+bash scripts/sanitize-js.sh
 
 step "WebAssembly conformance"
 node scripts/conformance.js --baseline test/conformance/baseline.txt

@@ -76,7 +76,7 @@ static bool read_name(wasm_decoder *d, const char **name, uint32_t *len) {
   const uint8_t *at = r->p;
   if (!rd_u32(r, len)) return false;
   if (*len > rd_left(r)) return rd_fail_at(r, at, "length out of bounds");
-  const uint8_t *s;
+  const uint8_t *s = NULL;
   rd_bytes(r, *len, &s);
   if (!utf8_valid(s, *len)) return rd_fail_at(r, at, "malformed UTF-8 encoding");
   *name = (const char *)s;

@@ -15,7 +15,11 @@ const { mathModule } = require('./wasm-builder.js');
   }
   if (sumFrom !== undefined) {
     // A WebAssembly task receiving from the parent's channel until it is
-    // closed: parked there when the parent terminates this worker.
+    // closed: parked there when the parent terminates this worker. The
+    // worker stays alive until then (a listening port): a worker whose JS
+    // is done exits, and its parked tasks end with it (first as a deadlock:
+    // its own JS can no longer feed them).
+    parentPort.on('message', () => {});
     const { parkingModule } = require('./parking-fixture.js');
     tova.execWasm(parkingModule(), 'sum_until_closed', [sumFrom]).catch(() => {});
     parentPort.postMessage({ ok: true, receiving: true });

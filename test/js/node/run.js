@@ -1,8 +1,8 @@
 // Runs some of test/js's Bun test files under Node:
 //   node test/js/node/run.js parking channels ...   (test/js/<name>.test.js)
 // Each file's `import { ... } from 'bun:test'` becomes a require of
-// bun-test-shim.js (other named imports plain requires) and `Bun.sleep` a
-// timer; the rest of the file runs as it
+// bun-test-shim.js (other named imports plain requires), `Bun.sleep` a
+// timer and `Bun.gc` Node's gc (with --expose-gc); the rest of the file runs as it
 // is, as CommonJS with its own path (so its relative requires work). What
 // for: scripts/test.sh loads a ThreadSanitizer build of the addon into Node
 // and runs the runtime's concurrency tests this way (Bun cannot host TSan).
@@ -13,7 +13,10 @@ const path = require('path');
 const Module = require('module');
 const shim = require('./bun-test-shim.js');
 
-globalThis.Bun = { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+globalThis.Bun = {
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  gc: () => { if (typeof globalThis.gc === 'function') globalThis.gc(); }, // node --expose-gc
+};
 
 // `import { a, b as c } from 'm';` -> `const { a, b: c } = require('m');`
 // ('bun:test' -> the shim); any other form of import is refused.
