@@ -547,6 +547,17 @@ TOVA_EXTERN tova_status tova_chan_create(uint32_t capacity, tova_chan_id *out);
  * TOVA_ERR_NOT_FOUND (TOVA_ERR_NOMEM if the buffer cannot grow). */
 TOVA_EXTERN tova_status tova_chan_try_send(tova_chan_id id, int64_t value);
 TOVA_EXTERN tova_status tova_chan_try_recv(tova_chan_id id, int64_t *value);
+/* The same for many values under one lock (JS's batched channel calls): as
+ * that many try-operations one after the other, with nobody else's between.
+ * Send: values[0..n) in order until the channel is full (*done of them
+ * taken; parked receivers get theirs first, as one by one). Receive: up to
+ * max values into out (*done), parked senders' values following in order.
+ * TOVA_OK when at least one value moved (or n / max is 0), else what the
+ * first single operation would have returned. */
+TOVA_EXTERN tova_status tova_chan_try_send_many(tova_chan_id id, const int64_t *values, size_t n,
+                                                size_t *done);
+TOVA_EXTERN tova_status tova_chan_try_recv_many(tova_chan_id id, int64_t *out, size_t max,
+                                                size_t *done);
 /* Close: wakes every waiter (receivers see TOVA_ERR_CLOSED once drained,
  * senders TOVA_ERR_CLOSED). Closing twice gives TOVA_ERR_CLOSED. */
 TOVA_EXTERN tova_status tova_chan_close(tova_chan_id id);

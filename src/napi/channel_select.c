@@ -220,10 +220,66 @@ static napi_value channel_select(napi_env env, napi_callback_info info) {
 
 /* ---- batches ------------------------------------------------------------------ */
 
+/* Values converted and sent per runtime call (on the stack). */
+#define BATCH_CHUNK 256
+
+/* values[from..from+m) of a typed array as int64s into out; how many were
+ * converted before one that is not an integer an int64 holds exactly (err
+ * set then). One loop per element type: the switch is outside. */
+#define TYPED_COPY(T)                                                                  \
+  do {                                                                                 \
+    const T *p = (const T *)data + from;                                               \
+    for (size_t i = 0; i < m; i++) out[i] = (int64_t)p[i];                             \
+    return m;                                                                          \
+  } while (0)
+static size_t typed_values(napi_typedarray_type type, const void *data, size_t from, size_t m, int64_t *out,
+                           tova_error *err) {
+  switch (type) {
+    case napi_int8_array: TYPED_COPY(int8_t);
+    case napi_uint8_array:
+    case napi_uint8_clamped_array: TYPED_COPY(uint8_t);
+    case napi_int16_array: TYPED_COPY(int16_t);
+    case napi_uint16_array: TYPED_COPY(uint16_t);
+    case napi_int32_array: TYPED_COPY(int32_t);
+    case napi_uint32_array: TYPED_COPY(uint32_t);
+    case napi_bigint64_array: TYPED_COPY(int64_t);
+    case napi_biguint64_array: {
+      const uint64_t *p = (const uint64_t *)data + from;
+      for (size_t i = 0; i < m; i++) {
+        if (p[i] > INT64_MAX) {
+          tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "channelSendBatch: values[%zu] does not fit an int64", from + i);
+          return i;
+        }
+        out[i] = (int64_t)p[i];
+      }
+      return m;
+    }
+    case napi_float64_array: {
+      const double *p = (const double *)data + from;
+      for (size_t i = 0; i < m; i++) {
+        double d = p[i];
+        if (!(d >= -9007199254740991.0 && d <= 9007199254740991.0) || d != (double)(int64_t)d) {
+          tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "channelSendBatch: values[%zu] is not a safe integer", from + i);
+          return i;
+        }
+        out[i] = (int64_t)d;
+      }
+      return m;
+    }
+    default:
+      tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "channelSendBatch: values must hold integers (not float32)");
+      return 0;
+  }
+}
+#undef TYPED_COPY
+
 /* channelSendBatch(id, values): try-sends values in order until the channel
  * is full; returns how many were taken. values: an array, or a typed array
  * (Int32Array, Float64Array of integers, BigInt64Array, ...). Throws
- * TOVA_CLOSED if the channel is closed before the first value. */
+ * TOVA_CLOSED if the channel is closed before the first value. Values go
+ * to the runtime BATCH_CHUNK at a time (tova_chan_try_send_many: one lock
+ * for all of them); a bad element stops the batch there, after the values
+ * before it were sent, and the error says how many were taken. */
 static napi_value channel_send_batch(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], out;
@@ -240,68 +296,50 @@ static napi_value channel_send_batch(napi_env env, napi_callback_info info) {
                             "channelSendBatch: values must be an array or a typed array, got %s",
                             tova_napi_type_name(env, argv[1]));
   size_t n = 0, sent = 0;
-  tova_status s = TOVA_OK;
+  napi_typedarray_type type = napi_int8_array;
+  void *data = NULL;
   if (typed) {
-    napi_typedarray_type type;
-    void *data;
     napi_value ab;
     size_t off;
     napi_get_typedarray_info(env, argv[1], &type, &n, &data, &ab, &off);
-    for (; sent < n; sent++) {
-      int64_t v;
-      switch (type) {
-        case napi_int8_array: v = ((int8_t *)data)[sent]; break;
-        case napi_uint8_array:
-        case napi_uint8_clamped_array: v = ((uint8_t *)data)[sent]; break;
-        case napi_int16_array: v = ((int16_t *)data)[sent]; break;
-        case napi_uint16_array: v = ((uint16_t *)data)[sent]; break;
-        case napi_int32_array: v = ((int32_t *)data)[sent]; break;
-        case napi_uint32_array: v = ((uint32_t *)data)[sent]; break;
-        case napi_bigint64_array: v = ((int64_t *)data)[sent]; break;
-        case napi_biguint64_array: {
-          uint64_t u = ((uint64_t *)data)[sent];
-          if (u > INT64_MAX)
-            return tova_napi_throwf(env, TOVA_ERR_BAD_ARGUMENT,
-                                    "channelSendBatch: values[%zu] does not fit an int64", sent);
-          v = (int64_t)u;
-          break;
-        }
-        case napi_float64_array: {
-          double d = ((double *)data)[sent];
-          if (!(d >= -9007199254740991.0 && d <= 9007199254740991.0) || d != (double)(int64_t)d)
-            return tova_napi_throwf(env, TOVA_ERR_BAD_ARGUMENT,
-                                    "channelSendBatch: values[%zu] is not a safe integer", sent);
-          v = (int64_t)d;
-          break;
-        }
-        default:
-          return tova_napi_throwf(env, TOVA_ERR_BAD_ARGUMENT,
-                                  "channelSendBatch: values must hold integers (not float32)");
-      }
-      s = tova_chan_try_send((tova_chan_id)id, v);
-      if (s != TOVA_OK) break;
-    }
   } else {
     uint32_t len = 0;
     napi_get_array_length(env, argv[1], &len);
     n = len;
-    for (; sent < n; sent++) {
-      napi_value e;
-      int64_t v;
-      char what[64];
-      snprintf(what, sizeof what, "channelSendBatch: values[%zu]", sent);
-      /* A bad element stops the batch there; the error says how many were
-       * taken before it (they are in the channel: nothing is lost). */
-      if (napi_get_element(env, argv[1], (uint32_t)sent, &e) != napi_ok)
-        tova_napi_bad_read(env, &err, what, "cannot be read");
-      else if (tova_napi_to_i64(env, e, &v, &err, what) == TOVA_OK)
-        err.status = TOVA_OK;
-      if (err.status != TOVA_OK)
-        return tova_napi_throwf(env, err.status, "%s (%zu value%s taken before it)", err.message, sent,
-                                sent == 1 ? "" : "s");
-      s = tova_chan_try_send((tova_chan_id)id, v);
-      if (s != TOVA_OK) break;
+  }
+  tova_status s = TOVA_OK;
+  bool bad = false;
+  int64_t chunk[BATCH_CHUNK];
+  while (sent < n && !bad) {
+    size_t m = 0, want = n - sent < BATCH_CHUNK ? n - sent : BATCH_CHUNK;
+    err.status = TOVA_OK;
+    if (typed) {
+      m = typed_values(type, data, sent, want, chunk, &err);
+      bad = m < want;
     }
+    for (; !typed && m < want; m++) {
+      size_t i = sent + m;
+      napi_value e;
+      char what[64];
+      snprintf(what, sizeof what, "channelSendBatch: values[%zu]", i);
+      if (napi_get_element(env, argv[1], (uint32_t)i, &e) != napi_ok)
+        tova_napi_bad_read(env, &err, what, "cannot be read");
+      else if (tova_napi_to_i64(env, e, &chunk[m], &err, what) == TOVA_OK)
+        err.status = TOVA_OK;
+      if ((bad = err.status != TOVA_OK)) break;
+    }
+    size_t took = 0;
+    if (m) s = tova_chan_try_send_many((tova_chan_id)id, chunk, m, &took);
+    sent += took;
+    if (took < m) {
+      bad = false; /* the channel filled (or closed) before the bad value: no error */
+      break;
+    }
+  }
+  if (bad) {
+    if (typed) return tova_napi_throwf(env, err.status, "%s", err.message);
+    return tova_napi_throwf(env, err.status, "%s (%zu value%s taken before it)", err.message, sent,
+                            sent == 1 ? "" : "s");
   }
   if (sent == 0 && s != TOVA_OK && s != TOVA_ERR_FULL)
     return tova_napi_throwf(env, s, "channelSendBatch: channel %u: %s", (unsigned)id,
@@ -338,9 +376,16 @@ static napi_value channel_receive_batch(napi_env env, napi_callback_info info) {
       vals = grown;
       cap = nc;
     }
-    if ((s = tova_chan_try_recv((tova_chan_id)id, &vals[got])) != TOVA_OK) break;
-    if (vals[got] > TOVA_NAPI_MAX_SAFE_INT || vals[got] < -TOVA_NAPI_MAX_SAFE_INT) safe = false;
-    got++;
+    /* As many as there is room for, under one lock; fewer: nothing more ready. */
+    size_t want = cap - got, k = 0;
+    s = tova_chan_try_recv_many((tova_chan_id)id, vals + got, want, &k);
+    for (size_t i = got; i < got + k; i++)
+      if (vals[i] > TOVA_NAPI_MAX_SAFE_INT || vals[i] < -TOVA_NAPI_MAX_SAFE_INT) safe = false;
+    got += k;
+    if (k < want) {
+      if (k > 0) s = TOVA_OK; /* stopped by an empty (or now closed) channel: what came is the answer */
+      break;
+    }
   }
   if (got == 0 && s != TOVA_OK && s != TOVA_ERR_EMPTY) {
     free(vals);

@@ -90,6 +90,108 @@ tova_status tova_chan_try_recv(tova_chan_id id, int64_t *value) {
   return st;
 }
 
+/* The batched try-operations: each step is exactly a step of chan_send_op /
+ * chan_recv_op (chan_internal.h) without a waiter, all under one lock; the
+ * waiters a step completes are chained (by next, prev cleared: no longer
+ * queued for cancel_wait) and completed after the unlock, in order. */
+tova_status tova_chan_try_send_many(tova_chan_id id, const int64_t *values, size_t n, size_t *done) {
+  if (!done || (n && !values)) return TOVA_ERR_BAD_ARGUMENT;
+  *done = 0;
+  if (n == 0) return TOVA_OK;
+  tova_status st;
+  tova_rt_chan_slot *s = lock_open(id, &st);
+  if (!s) return st;
+  tova_rt_chan *c = s->chan;
+  tova_chan_waiter *woken = NULL, **link = &woken;
+  size_t k = 0;
+  st = TOVA_OK;
+  /* Parked receivers first, one value each (the buffer is empty by I2). */
+  tova_chan_waiter *r;
+  while (k < n && (r = waitq_pop_claimable(&c->recvq)) != NULL) {
+    chan_elem v = values[k++];
+    elem_store(&r->value, &v);
+    *link = r;
+    link = &r->next;
+  }
+  /* Then the buffer, whole runs at a time: with no receiver left, every
+   * step of the one-by-one loop would be an append. */
+  if (k < n && c->len >= c->cap) st = TOVA_ERR_FULL;
+  while (k < n && c->len < c->cap) {
+    if (c->len == c->alloc) { /* grow: one append does it */
+      chan_elem v = values[k];
+      if (!ring_push(c, &v)) {
+        st = TOVA_ERR_NOMEM;
+        break;
+      }
+      k++;
+      continue;
+    }
+    uint32_t at = c->head + c->len;
+    if (at >= c->alloc) at -= c->alloc;
+    size_t room = c->alloc - c->len, run = c->alloc - at; /* to the end of the ring */
+    size_t m = n - k < room ? n - k : room;
+    if (m > run) m = run;
+    for (size_t i = 0; i < m; i++) elem_store(&c->buf[at + i], &values[k + i]);
+    c->len += (uint32_t)m;
+    k += m;
+    if (k < n && c->len >= c->cap) st = TOVA_ERR_FULL;
+  }
+  chan_unlock(s);
+  complete_chain(woken, TOVA_OK);
+  *done = k;
+  return k ? TOVA_OK : st;
+}
+
+tova_status tova_chan_try_recv_many(tova_chan_id id, int64_t *out, size_t max, size_t *done) {
+  if (!done || (max && !out)) return TOVA_ERR_BAD_ARGUMENT;
+  *done = 0;
+  if (max == 0) return TOVA_OK;
+  tova_status st;
+  tova_rt_chan_slot *s = lock_live(id, &st);
+  if (!s) return st;
+  tova_rt_chan *c = s->chan;
+  tova_chan_waiter *woken = NULL, **link = &woken;
+  size_t k = 0;
+  st = TOVA_OK;
+  /* Whole runs of the buffer while no sender is parked (then every step of
+   * the one-by-one loop would be a plain take). */
+  while (k < max && c->len > 0 && !c->sendq.head) {
+    size_t run = c->alloc - c->head, m = max - k;
+    if (m > c->len) m = c->len;
+    if (m > run) m = run;
+    for (size_t i = 0; i < m; i++) elem_store(&out[k + i], &c->buf[c->head + i]);
+    c->head += (uint32_t)m;
+    if (c->head == c->alloc) c->head = 0;
+    c->len -= (uint32_t)m;
+    k += m;
+  }
+  for (; k < max; k++) {
+    chan_elem v = 0;
+    tova_chan_waiter *snd;
+    if (c->len > 0) {
+      ring_pop(c, &v);
+      /* The freed place takes a parked sender's value (the buffer was
+       * full, I3): no growth needed. */
+      if ((snd = waitq_pop_claimable(&c->sendq)) != NULL) ring_push(c, &snd->value);
+    } else if ((snd = waitq_pop_claimable(&c->sendq)) != NULL) {
+      elem_store(&v, &snd->value); /* unbuffered: straight from the sender */
+    } else {
+      st = c->closed ? TOVA_ERR_CLOSED : TOVA_ERR_EMPTY;
+      break;
+    }
+    out[k] = v;
+    if (snd) {
+      *link = snd;
+      link = &snd->next;
+    }
+  }
+  bury_if_drained(s); /* closed and now empty (I5): after the last pop */
+  chan_unlock(s);
+  complete_chain(woken, TOVA_OK);
+  *done = k;
+  return k ? TOVA_OK : st;
+}
+
 tova_status tova_chan_send_wait(tova_chan_id id, tova_chan_waiter *w) {
   if (!w || !w->complete) return TOVA_ERR_BAD_ARGUMENT;
   w->next = w->prev = NULL;

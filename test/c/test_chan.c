@@ -730,12 +730,99 @@ static void test_concurrent_create(void) {
   free(ids);
 }
 
+/* ---- batched try-operations ------------------------------------------------ */
+
+/* tova_chan_try_send_many / try_recv_many against the single operations:
+ * two channels get the same random script (parked receivers and senders,
+ * batches, close), one through the batched calls, the other one value at a
+ * time; every answer, every value and every waiter's completion must be the
+ * same on both. */
+enum { MANY_WAITERS = 64 };
+typedef struct many_side {
+  tova_chan_id id;
+  rec_waiter w[MANY_WAITERS];
+  int nw;
+} many_side;
+
+static void many_trial(uint32_t cap, uint64_t seed) {
+  many_side a = {.id = make(cap)}, b = {.id = make(cap)};
+  uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+  int64_t next_value = 1;
+  bool closed = false;
+  for (int step = 0; step < 400; step++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    int op = (int)(x % 100);
+    size_t k = (size_t)((x >> 8) % 12);
+    if (op < 15 && a.nw < MANY_WAITERS) { /* park a receiver on both */
+      rec_init(&a.w[a.nw], 0);
+      rec_init(&b.w[b.nw], 0);
+      tova_status sa = tova_chan_recv_wait(a.id, &a.w[a.nw].w), sb = tova_chan_recv_wait(b.id, &b.w[b.nw].w);
+      CHECK_EQ_I64(sa, sb);
+      if (sa == TOVA_OK) CHECK_EQ_I64(a.w[a.nw].w.value, b.w[b.nw].w.value);
+      if (sa == TOVA_PENDING) a.nw++, b.nw++;
+    } else if (op < 30 && a.nw < MANY_WAITERS) { /* park a sender on both */
+      int64_t v = next_value++;
+      rec_init(&a.w[a.nw], v);
+      rec_init(&b.w[b.nw], v);
+      tova_status sa = tova_chan_send_wait(a.id, &a.w[a.nw].w), sb = tova_chan_send_wait(b.id, &b.w[b.nw].w);
+      CHECK_EQ_I64(sa, sb);
+      if (sa == TOVA_PENDING) a.nw++, b.nw++;
+    } else if (op < 62) { /* a batch of k sends */
+      int64_t vals[16];
+      for (size_t i = 0; i < k; i++) vals[i] = next_value++;
+      size_t done = 99;
+      tova_status sa = tova_chan_try_send_many(a.id, vals, k, &done), sb = TOVA_OK;
+      size_t nb = 0;
+      while (nb < k && (sb = tova_chan_try_send(b.id, vals[nb])) == TOVA_OK) nb++;
+      CHECK_EQ_I64((int64_t)done, (int64_t)nb);
+      CHECK_EQ_I64(sa, nb ? TOVA_OK : (k ? sb : TOVA_OK));
+    } else if (op < 96) { /* a batch of up to k receives */
+      int64_t va[16] = {0}, vb[16] = {0};
+      size_t done = 99;
+      tova_status sa = tova_chan_try_recv_many(a.id, va, k, &done), sb = TOVA_OK;
+      size_t nb = 0;
+      while (nb < k && (sb = tova_chan_try_recv(b.id, &vb[nb])) == TOVA_OK) nb++;
+      CHECK_EQ_I64((int64_t)done, (int64_t)nb);
+      CHECK_EQ_I64(sa, nb ? TOVA_OK : (k ? sb : TOVA_OK));
+      for (size_t i = 0; i < nb; i++) CHECK_EQ_I64(va[i], vb[i]);
+    } else if (!closed && step > 300) {
+      CHECK_EQ_I64(tova_chan_close(a.id), tova_chan_close(b.id));
+      closed = true;
+    }
+    for (int i = 0; i < a.nw; i++) {
+      CHECK_EQ_I64(a.w[i].calls, b.w[i].calls);
+      CHECK_EQ_I64(a.w[i].status, b.w[i].status);
+      CHECK_EQ_I64(a.w[i].w.value, b.w[i].w.value);
+    }
+  }
+  /* Withdraw what still waits (a waiter may not outlive this frame). */
+  if (!closed) {
+    tova_chan_close(a.id);
+    tova_chan_close(b.id);
+  }
+  for (int i = 0; i < a.nw; i++) CHECK_EQ_I64(a.w[i].calls, 1);
+}
+
+static void test_batched_try_operations(void) {
+  const uint32_t caps[] = {0, 1, 3, 8, 1000};
+  for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++)
+    for (uint64_t seed = 1; seed <= 40; seed++) many_trial(caps[c], seed);
+  /* Bad arguments and unknown ids. */
+  size_t done = 7;
+  int64_t v = 0;
+  CHECK(tova_chan_try_send_many(make(1), NULL, 1, &done) == TOVA_ERR_BAD_ARGUMENT);
+  CHECK(tova_chan_try_recv_many(make(1), &v, 1, NULL) == TOVA_ERR_BAD_ARGUMENT);
+  CHECK(tova_chan_try_send_many((tova_chan_id)0x7ffffff0, &v, 1, &done) == TOVA_ERR_NOT_FOUND);
+  CHECK_EQ_I64((int64_t)done, 0);
+}
+
 int main(void) {
   RUN(test_handles);
   RUN(test_fifo_full_empty);
   RUN(test_huge_capacity_is_lazy);
   RUN(test_rendezvous);
   RUN(test_waiter_fifo);
+  RUN(test_batched_try_operations);
   RUN(test_close_drains_then_closed);
   RUN(test_close_wakes_waiters);
   RUN(test_tombstone);
