@@ -206,6 +206,18 @@ static napi_value channel_wait(napi_env env, napi_callback_info info, bool is_se
   if (is_send && tova_napi_to_i64(env, argv[1], &value, &err, "channelSendAsync: value") != TOVA_OK) {
     return tova_napi_rejected(env, &err);
   }
+  /* What completes at once (room, a value, a parked peer, closed) settles
+   * here with no waiter: the try-operation takes the steps the wait would
+   * take before parking, in the same order (chan.c). Only FULL / EMPTY
+   * needs a waiter (which may still complete at once: a race). */
+  int64_t got = value;
+  tova_status now = is_send ? tova_chan_try_send(id, value) : tova_chan_try_recv(id, &got);
+  if (now != TOVA_ERR_FULL && now != TOVA_ERR_EMPTY) {
+    napi_deferred d;
+    if (napi_create_promise(env, &d, &promise) != napi_ok) return tova_napi_fail(env, napi_generic_failure, fn);
+    wait_resolve(env, d, is_send, id, now, got);
+    return promise;
+  }
   tova_napi_env *st = tova_napi_state(env);
   wait_op *op = calloc(1, sizeof *op);
   if (!op) return tova_napi_rejectf(env, TOVA_ERR_NOMEM, "%s: out of memory", fn);
