@@ -7,8 +7,9 @@
  * and leaving native code, stopping it) only calls wasm_jit_add_unit and
  * wasm_jit_free (jit.h) and the functions below. The backend is either
  *
- *   DIRECT (backend/direct.c): linked into the same binary, as the library
- *     the C tests link; or
+ *   DIRECT (backend/direct.c, backend/direct_exit.c): linked into the same
+ *     binary, as the library the C tests link (with LLVM's shared library);
+ *     or
  *   SPLIT (backend/loader.c, backend/entry.c): a shared object of its own,
  *     tova_llvm.so, beside the binary that loads it (the addon, the CLI),
  *     opened on first use. A process that loads the addon pays nothing for

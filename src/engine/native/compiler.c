@@ -269,15 +269,18 @@ static const uint8_t warmup_wasm[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 
                                       0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a,
                                       0x06, 0x01, 0x04, 0x00, 0x41, 0x01, 0x0b};
 
-/* Where LLVM's statics are destroyed at exit (backend.h: the library the C
- * tests link with LLVM's shared library; a split backend without
- * exit_dtors.c, as on macOS): compile a tiny module here, so LLVM constructs
- * its lazily-built statics (which register their destructors with atexit)
- * now, then register stop_at_exit after them: at exit it runs first. Costs
- * the first tiered module of the process one small compile on its calling
- * thread (7-10 ms). Where they are never destroyed (backend/exit_dtors.c:
- * the addon and the CLI on Linux), the order is free and that call pays
- * nothing: LLVM starts up on the compiler thread, with the first unit. */
+/* Where LLVM's statics are destroyed at exit (backend.h: a backend that
+ * cannot drop their destructors, as on macOS): compile a tiny module here,
+ * so LLVM constructs its lazily-built statics (which register their
+ * destructors with atexit) now, then register stop_at_exit after them: at
+ * exit it runs first. Costs the first tiered module of the process one
+ * small compile on its calling thread (7-10 ms). This is best effort: a
+ * later unit can build a lazy static the tiny module did not (CI saw one
+ * destroyed under the compiler mid-unit, backend/direct_exit.c). Where they
+ * are never destroyed (backend/exit_dtors.c: the addon and the CLI on
+ * Linux; backend/direct_exit.c: the C tests' library on ELF), the order is
+ * free and that call pays nothing: LLVM starts up on the compiler thread,
+ * with the first unit. */
 static void init_once_fn(void) {
   /* Without its condition variables (resources exhausted) there is no
    * compiler: push_locked refuses, and modules stay interpreted. */

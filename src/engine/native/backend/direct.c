@@ -13,10 +13,6 @@ bool wasm_backend_load(char *why, size_t len) {
   return true;
 }
 
-/* LLVM's statics are destroyed at exit here (its shared library registers
- * their destructors): the compiler's exit handler must run first. */
-bool wasm_backend_exit_safe(void) { return false; }
-
 bool wasm_backend_llvm_version(unsigned *major, unsigned *minor, unsigned *patch) {
   LLVMGetVersion(major, minor, patch);
   return true;
