@@ -27,7 +27,7 @@
  * about WASM_NATIVE_UNIT_BYTES of WebAssembly) and the handler waits only for
  * that, then drops the queue. Nothing is compiled after that. Where LLVM's
  * statics are never destroyed (backend/exit_dtors.c: the addon and the
- * CLI on Linux), the handler's place among the others does not matter and
+ * CLI; backend/direct_exit.c: the C tests' library on ELF), the handler's place among the others does not matter and
  * it does not wait: the unit in progress ends with the process.
  */
 #include <pthread.h>
@@ -270,15 +270,15 @@ static const uint8_t warmup_wasm[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 
                                       0x06, 0x01, 0x04, 0x00, 0x41, 0x01, 0x0b};
 
 /* Where LLVM's statics are destroyed at exit (backend.h: a backend that
- * cannot drop their destructors, as on macOS): compile a tiny module here,
+ * cannot drop their destructors: LLVM's shared library on macOS): compile a tiny module here,
  * so LLVM constructs its lazily-built statics (which register their
  * destructors with atexit) now, then register stop_at_exit after them: at
  * exit it runs first. Costs the first tiered module of the process one
  * small compile on its calling thread (7-10 ms). This is best effort: a
  * later unit can build a lazy static the tiny module did not (CI saw one
  * destroyed under the compiler mid-unit, backend/direct_exit.c). Where they
- * are never destroyed (backend/exit_dtors.c: the addon and the CLI on
- * Linux; backend/direct_exit.c: the C tests' library on ELF), the order is
+ * are never destroyed (backend/exit_dtors.c: the addon and the CLI;
+ * backend/direct_exit.c: the C tests' library on ELF), the order is
  * free and that call pays nothing: LLVM starts up on the compiler thread,
  * with the first unit. */
 static void init_once_fn(void) {
