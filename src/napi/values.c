@@ -72,8 +72,13 @@ tova_status tova_napi_to_i64(napi_env env, napi_value v, int64_t *out, tova_erro
 tova_status tova_napi_to_index(napi_env env, napi_value v, uint64_t max, uint64_t *out,
                                tova_error *err, const char *what) {
   double d;
-  if (napi_get_value_double(env, v, &d) == napi_ok && d >= 0 && d <= (double)max && d == trunc(d)) {
-    *out = (uint64_t)d; /* hot path: handles on every channel call */
+  /* Hot path: handles on every channel call. In range first, so the cast is
+   * defined (every caller's max is below 2^53); integral when the cast
+   * round-trips (no trunc: a libm call without SSE4.1, ~6% of a channel
+   * call in profiles). */
+  if (napi_get_value_double(env, v, &d) == napi_ok && d >= 0 && d <= (double)max &&
+      (double)(uint64_t)d == d) {
+    *out = (uint64_t)d;
     return TOVA_OK;
   }
   int64_t x;

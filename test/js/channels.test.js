@@ -61,6 +61,13 @@ describe('try-operations', () => {
     expect(thrown(() => tova.channelCreate(1.5)).code).toBe('TOVA_BAD_ARGUMENT');
     expect(thrown(() => tova.channelCreate('3')).code).toBe('TOVA_BAD_ARGUMENT');
     expect(thrown(() => tova.channelSend(-1, 1)).code).toBe('TOVA_BAD_ARGUMENT');
+    const ch = tova.channelCreate(1);
+    for (const bad of [ch + 0.5, 1e-300, 2 ** 32, Infinity, NaN]) { // never rounded to a handle
+      expect(thrown(() => tova.channelSend(bad, 1)).code).toBe('TOVA_BAD_ARGUMENT');
+      expect(thrown(() => tova.channelReceive(bad)).code).toBe('TOVA_BAD_ARGUMENT');
+    }
+    expect(tova.channelSend(ch, 7)).toBe(true); // the handle itself still works
+    expect(tova.channelReceive(ch)).toBe(7);
   });
 
   test('unknown channel is TOVA_NOT_FOUND with the id in the message', () => {
