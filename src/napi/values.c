@@ -3,6 +3,7 @@
  * i64 crosses as a JS number when that is exact (|v| <= 2^53-1) and as a BigInt
  * otherwise; input accepts both. Nothing is rounded silently: a fractional,
  * non-finite or unsafe number is a TOVA_BAD_ARGUMENT error. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,11 +72,12 @@ tova_status tova_napi_to_i64(napi_env env, napi_value v, int64_t *out, tova_erro
 
 tova_status tova_napi_to_index(napi_env env, napi_value v, uint64_t max, uint64_t *out,
                                tova_error *err, const char *what) {
-  double d;
   /* Hot path: handles on every channel call. In range first, so the cast is
-   * defined (every caller's max is below 2^53); integral when the cast
+   * defined (max below 2^53: (double)max is exact); integral when the cast
    * round-trips (no trunc: a libm call without SSE4.1, ~6% of a channel
    * call in profiles). */
+  assert(max < ((uint64_t)1 << 53));
+  double d;
   if (napi_get_value_double(env, v, &d) == napi_ok && d >= 0 && d <= (double)max &&
       (double)(uint64_t)d == d) {
     *out = (uint64_t)d;
