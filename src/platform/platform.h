@@ -47,6 +47,11 @@ bool tova_plat_thread_start(tova_plat_thread *t, tova_plat_thread_fn fn, void *a
 void tova_plat_thread_join(tova_plat_thread *t);
 /* Give the CPU to another thread (sched_yield). */
 void tova_plat_thread_yield(void);
+/* Lower the calling thread's scheduling priority, for work that may wait
+ * when the machine is busy (the background compiler): nice_step more on
+ * Linux, the utility QoS class on macOS. False where the OS has no
+ * per-thread priority we can lower or refused. */
+bool tova_plat_thread_set_background(int nice_step);
 /* Number of online CPUs, at least 1. */
 uint32_t tova_plat_cpu_count(void);
 

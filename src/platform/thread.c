@@ -4,9 +4,16 @@
 #if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
 #define _DARWIN_C_SOURCE
 #endif
+#include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#elif defined(__APPLE__)
+#include <pthread/qos.h>
+#endif
 
 #include "platform/platform.h"
 
@@ -40,6 +47,27 @@ bool tova_plat_thread_start(tova_plat_thread *t, tova_plat_thread_fn fn, void *a
 void tova_plat_thread_join(tova_plat_thread *t) { pthread_join(t->handle, NULL); }
 
 void tova_plat_thread_yield(void) { sched_yield(); }
+
+bool tova_plat_thread_set_background(int nice_step) {
+#if defined(__linux__)
+  /* On Linux a nice value belongs to a thread (its id, not the process's):
+   * setpriority on the thread id changes only the calling thread. Raising
+   * it needs no privilege. */
+  long tid = syscall(SYS_gettid);
+  if (tid <= 0) return false;
+  errno = 0;
+  int now = getpriority(PRIO_PROCESS, (id_t)tid);
+  if (now == -1 && errno) return false;
+  return setpriority(PRIO_PROCESS, (id_t)tid, now + nice_step) == 0;
+#elif defined(__APPLE__)
+  /* macOS schedules by quality-of-service class, not nice values. */
+  (void)nice_step;
+  return pthread_set_qos_class_self_np(QOS_CLASS_UTILITY, 0) == 0;
+#else
+  (void)nice_step;
+  return false;
+#endif
+}
 
 uint32_t tova_plat_cpu_count(void) {
   /* _SC_NPROCESSORS_ONLN exists on Linux, macOS and the BSDs. */

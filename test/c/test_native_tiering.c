@@ -8,6 +8,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#if defined(__linux__)
+#include <dirent.h>
+#endif
 #include <string.h>
 #include <time.h>
 
@@ -159,6 +162,87 @@ static void test_small_requests_first(void) {
   tova_exec_free(ex);
   inst_free(&t);
   inst_free(&blocker);
+}
+
+/* Small requests of one module that are due together are compiled as one
+ * unit (compiler.c take_batch): while the compiler is busy with another
+ * module, four pad functions (about 100 bytes each) are queued one by one;
+ * once the compiler is free all four are due, and they go native in a
+ * single unit (nunits counts them), not four. */
+static void test_due_requests_share_a_unit(void) {
+  inst_t t, blocker;
+  if (!make_big_auto(&t)) return;
+  if (!make_big_auto(&blocker)) {
+    inst_free(&t);
+    return;
+  }
+  native_state *s = t.module->native;
+  CHECK(s != NULL);
+  if (!s) {
+    inst_free(&t);
+    inst_free(&blocker);
+    return;
+  }
+  wasm_native_queue(blocker.module, WASM_NATIVE_ALL, PRIO_WARM, 0);
+  sleep_ms(20); /* its first unit takes far longer than this */
+  wasm_native_compile_lock();
+  uint32_t units_before = s->nunits;
+  wasm_native_compile_unlock();
+  for (uint32_t f = 400; f < 404; f++) wasm_native_queue(t.module, f, PRIO_WARM, 0);
+  bool done = false;
+  for (int i = 0; i < 60000 && !done; i++) { /* 10 minutes at most: a broken build must not hang */
+    done = true;
+    for (uint32_t f = 400; f < 404; f++) done = done && wasm_native_func_is_native(t.module, f);
+    if (!done) sleep_ms(10);
+  }
+  CHECK(done);
+  wasm_native_compile_lock();
+  uint32_t units = s->nunits - units_before;
+  wasm_native_compile_unlock();
+  if (units != 1) fprintf(stderr, "  four due requests took %u units\n", units);
+  CHECK_EQ_I64(units, 1);
+  inst_free(&t);
+  inst_free(&blocker);
+}
+
+/* TOVA_NATIVE_NICE (set by main before the compiler thread starts): the
+ * compiler thread runs that many nice steps below this thread. Linux only
+ * (its per-thread nice values are in /proc); elsewhere it says so. */
+static void test_compiler_nice(void) {
+#if defined(__linux__)
+  int mine = 0, lowered = 0, threads = 0;
+  FILE *f = fopen("/proc/thread-self/stat", "r");
+  if (f) {
+    /* Field 19 is nice; the command (2) is in parentheses and may hold spaces. */
+    char line[1024];
+    char *end = fgets(line, sizeof line, f) ? strrchr(line, ')') : NULL;
+    if (end) sscanf(end + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %d", &mine);
+    fclose(f);
+  }
+  /* The compiler thread exists (earlier tests queued work); some thread
+   * is one step below this one. */
+  DIR *dir = opendir("/proc/self/task");
+  CHECK(dir != NULL);
+  for (struct dirent *de; dir && !lowered && (de = readdir(dir));) {
+    if (de->d_name[0] == '.') continue;
+    char path[300];
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", de->d_name);
+    FILE *t = fopen(path, "r");
+    if (!t) continue;
+    threads++;
+    char line[1024];
+    char *end = fgets(line, sizeof line, t) ? strrchr(line, ')') : NULL;
+    int nice = 0;
+    if (end && sscanf(end + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %d", &nice) == 1)
+      lowered = nice == mine + 1;
+    fclose(t);
+  }
+  if (dir) closedir(dir);
+  CHECK(threads >= 2);
+  CHECK(lowered);
+#else
+  printf("  (the compiler's nice value is checked on Linux only)\n");
+#endif
 }
 
 /* A function called once is not compiled (it could not use native code:
@@ -341,11 +425,15 @@ static void test_new_module_does_not_wait_for_a_compile(void) {
 
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--exit-child") == 0) return exit_child();
+  /* Before the compiler thread starts (test_compiler_nice). */
+  setenv("TOVA_NATIVE_NICE", "1", 1);
   RUN(test_llvm_destructors_dropped);
   RUN(test_recursive_functions);
   RUN(test_hot_functions_of_a_big_module);
+  RUN(test_compiler_nice);
   RUN(test_second_call_queues_warm);
   RUN(test_small_requests_first);
+  RUN(test_due_requests_share_a_unit);
   test_exit_does_not_wait_for_a_big_compile(argv[0]);
   RUN(test_new_module_does_not_wait_for_a_compile); /* last: A compiles on until exit */
   return CHECK_DONE();

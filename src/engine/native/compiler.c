@@ -52,6 +52,21 @@ typedef struct request {
 
 enum { WARM_GRACE_MS = 50 };
 
+/* TOVA_NATIVE_NICE=N (N > 0): the compiler thread runs N nice steps below
+ * the program's threads (macOS: the utility QoS class). Not the default,
+ * because it is a trade only a host can make: measured with one busy loop
+ * beside (2 cores; /tmp scripts described in docs/native-tier.md "The
+ * compiler's priority"), nice 10 took short C programs of test/programs
+ * from 1.5-2x the interpreter's time to 1.0-1.25x, but CoreMark's 3,000
+ * iterations from 0.39 to 0.94 s, and with the machine idle it starved the
+ * compiler behind the program's own workers (bench/engine-native.js first
+ * run 72-83 -> 183-213 ms): LLVM's work then arrives too late to pay. */
+static int compiler_nice(void) {
+  const char *nice = getenv("TOVA_NATIVE_NICE");
+  int n = nice && *nice ? atoi(nice) : 0;
+  return n < 0 ? 0 : n > 19 ? 19 : n;
+}
+
 /* The condition variables are set up by wasm_native_compiler_init (on the
  * monotonic clock: the warm grace is a timed wait), before any request. */
 static tova_plat_mutex q_lock = {PTHREAD_MUTEX_INITIALIZER};
@@ -97,6 +112,45 @@ static bool goes_before(const request *a, size_t abytes, const request *b, size_
   return a->seq < b->seq;
 }
 
+/* Requests of small functions that are due together are compiled
+ * together (tier.c wasm_native_compile_requests): each unit costs a fixed
+ * 5-10 ms of LLVM set-up besides its code (code generation of an 84-byte
+ * unit: 6 ms), and a program's small functions turn hot in bursts
+ * (test/programs' hashmap: eleven units under 1.3 KB, one after another,
+ * once malloc's unit was done). Up to MERGE_MAX requests and MERGE_BYTES of
+ * code to compile, so that the first of them is not kept waiting long by
+ * the others. */
+enum { MERGE_MAX = 32, MERGE_BYTES = 2048 };
+
+static bool mergeable(const request *r) {
+  return r->def != WASM_NATIVE_ALL && !(r->def & WASM_NATIVE_OSR_REQ);
+}
+
+/* q_lock and compile_lock held: takes queue[best] (its closure
+ * best_bytes) out of the queue into batch[0], and with it the other due
+ * requests of the same module that it may merge with (mergeable, within
+ * MERGE_BYTES); their count. */
+static size_t take_batch(size_t best, size_t best_bytes, uint64_t now, request *batch) {
+  size_t n = 0, total = best_bytes;
+  batch[n++] = queue[best];
+  queue[best] = queue[--qlen];
+  if (!mergeable(&batch[0]) || total >= MERGE_BYTES) return n;
+  for (size_t i = 0; i < qlen && n < MERGE_MAX;) {
+    const request *q = &queue[i];
+    size_t bytes = q->m == batch[0].m && q->due_ns <= now && mergeable(q)
+                       ? wasm_native_request_bytes(q->m, q->def)
+                       : SIZE_MAX;
+    if (bytes <= MERGE_BYTES - total) {
+      total += bytes;
+      batch[n++] = *q;
+      queue[i] = queue[--qlen];
+    } else {
+      i++;
+    }
+  }
+  return n;
+}
+
 static uint64_t mono_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -105,6 +159,12 @@ static uint64_t mono_ns(void) {
 
 static void *compiler_main(void *arg) {
   (void)arg;
+  const char *dbg = getenv("TOVA_NATIVE_DEBUG");
+  bool debug = dbg && *dbg && strcmp(dbg, "0") != 0;
+  uint64_t born = mono_ns();
+  int nice = compiler_nice();
+  if (nice > 0 && !tova_plat_thread_set_background(nice) && debug)
+    fprintf(stderr, "tova native: TOVA_NATIVE_NICE: this OS refused to lower the compiler's priority\n");
   tova_plat_mutex_lock(&q_lock);
   for (;;) {
     while (!stopping && qlen == 0) tova_plat_cond_wait(&q_cond, &q_lock);
@@ -132,25 +192,36 @@ static void *compiler_main(void *arg) {
         best_bytes = bytes;
       }
     }
-    wasm_native_compile_unlock();
     if (best == SIZE_MAX) {
+      wasm_native_compile_unlock();
       if (qlen) tova_plat_cond_timedwait(&q_cond, &q_lock, first_due - now);
       continue;
     }
-    request r = queue[best];
-    queue[best] = queue[--qlen];
+    request batch[MERGE_MAX];
+    uint32_t defs[MERGE_MAX];
+    size_t n = take_batch(best, best_bytes, now, batch);
+    if (debug)
+      fprintf(stderr, "tova native: %.1f ms after the compiler started: compiling %zu request%s (%s %u, priority %d, %zu bytes of code)\n", (double)(now - born) / 1e6, n,
+              n == 1 ? "" : "s", batch[0].def == WASM_NATIVE_ALL ? "the module" : (batch[0].def & WASM_NATIVE_OSR_REQ) ? "OSR entry of" : "function",
+              batch[0].def == WASM_NATIVE_ALL ? 0 : batch[0].def & ~WASM_NATIVE_OSR_REQ, batch[0].prio, best_bytes);
+    wasm_native_compile_unlock();
     busy = true;
     tova_plat_mutex_unlock(&q_lock);
     /* Only the queue holds the module: nobody can call it any more. */
+    tova_module *m = batch[0].m;
     bool finished = true;
-    if (atomic_load_explicit(&r.m->refcount, memory_order_acquire) > 1)
-      finished = wasm_native_compile_request(r.m, r.def, should_stop, others_due);
+    for (size_t i = 0; i < n; i++) defs[i] = batch[i].def;
+    if (atomic_load_explicit(&m->refcount, memory_order_acquire) > n)
+      finished = n == 1 ? wasm_native_compile_request(m, defs[0], should_stop, others_due)
+                        : wasm_native_compile_requests(m, defs, (uint32_t)n, should_stop, others_due);
     if (!finished) { /* the rest after what is due (others_due) */
       tova_plat_mutex_lock(&q_lock);
-      push_locked(r.m, r.def, r.prio, 0); /* refused (stopping, no memory): it stays interpreted */
+      /* refused (stopping, no memory): it stays interpreted */
+      for (size_t i = 0; i < n; i++) push_locked(batch[i].m, batch[i].def, batch[i].prio, 0);
       tova_plat_mutex_unlock(&q_lock);
     }
-    tova_module_release(r.m); /* may free it (never under q_lock: see module free) */
+    /* may free it (never under q_lock: see module free) */
+    for (size_t i = 0; i < n; i++) tova_module_release(batch[i].m);
     tova_plat_mutex_lock(&q_lock);
     busy = false;
     tova_plat_cond_broadcast(&q_idle);

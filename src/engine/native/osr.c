@@ -50,6 +50,23 @@ static bool called_once(const native_state *s, uint32_t d) {
          !__atomic_load_n(&s->called_twice[d], __ATOMIC_RELAXED);
 }
 
+/* What def's entry would compile now (tier.c wasm_native_entry_bytes),
+ * kept per def and counted again at most every ENTRY_BYTES_MS (functions
+ * going native meanwhile make it smaller): the walk over what def reaches
+ * then costs a loop nothing measurable however often it fires. At most
+ * ENTRY_BYTES_CAP is counted (an estimate of seconds: no entry for now). */
+enum { ENTRY_BYTES_MS = 10 };
+#define ENTRY_BYTES_CAP (256u << 10)
+static uint32_t entry_bytes(native_state *s, uint32_t def, uint32_t now_ms) {
+  uint32_t at = __atomic_load_n(&s->entry_bytes_ms[def], __ATOMIC_RELAXED);
+  if (at && now_ms + 1 - at < ENTRY_BYTES_MS) return __atomic_load_n(&s->entry_bytes[def], __ATOMIC_RELAXED);
+  size_t b = wasm_native_entry_bytes(s, def, ENTRY_BYTES_CAP);
+  uint32_t bytes = b > ENTRY_BYTES_CAP ? ENTRY_BYTES_CAP : (uint32_t)b;
+  __atomic_store_n(&s->entry_bytes[def], bytes, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->entry_bytes_ms[def], now_ms + 1, __ATOMIC_RELAXED);
+  return bytes;
+}
+
 static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell *cells, tova_status *st) {
   tova_module *m = inst->module;
   /* Made when the module was compiled, before any call (tier.c). */
@@ -95,8 +112,7 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
     uint32_t at = wasm_native_state_ms(s), zero = 0;
     __atomic_compare_exchange_n(&s->loop_ms[def], &zero, at + 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
     uint32_t first = __atomic_load_n(&s->loop_ms[def], __ATOMIC_RELAXED) - 1;
-    uint64_t cost = WASM_NATIVE_OSR_BASE_MS +
-                    (uint64_t)m->func_defs[def].body_len * WASM_NATIVE_OSR_PER_KB_MS / 1024;
+    uint64_t cost = WASM_NATIVE_OSR_BASE_MS + (uint64_t)entry_bytes(s, def, at) * WASM_NATIVE_OSR_PER_KB_MS / 1024;
     /* Its loops have run as long as compiling it would take: hot (the same
      * ski rental as below, so a one-off loop at start-up does not buy a
      * compile). Not for its only call: that one asks for its entry below

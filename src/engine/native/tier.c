@@ -130,6 +130,8 @@ static void state_free(native_state *s) {
   free(s->osr_status);
   free(s->osr_entries);
   free(s->reach);
+  free(s->entry_bytes);
+  free(s->entry_bytes_ms);
   free(s);
 }
 
@@ -173,8 +175,10 @@ static native_state *state_get(tova_module *m) {
   s->called_twice = calloc(ndefs + 1, sizeof *s->called_twice);
   s->osr_status = calloc(ndefs + 1, 1);
   s->osr_entries = calloc(ndefs + 1, sizeof *s->osr_entries);
+  s->entry_bytes = calloc(ndefs + 1, sizeof *s->entry_bytes);
+  s->entry_bytes_ms = calloc(ndefs + 1, sizeof *s->entry_bytes_ms);
   s->reach = calloc(ndefs + 1, 1);
-  if (!s->reach || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->resume || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
+  if (!s->reach || !s->entry_bytes || !s->entry_bytes_ms || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->resume || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
       !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !wasm_native_callgraph(m, s->eligible, s->imports, &s->cg_start, &s->cg_edges)) {
     state_free(s);
     return NULL;
@@ -251,6 +255,7 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
     ok = wasm_jit_add_unit(&s->jit, m, unit, done, s->recursive, internal, any_osr ? osr : NULL,
                            true, s->entries, osr_entries, stop, err, sizeof err);
   }
+  if (ok) s->nunits++;
   for (uint32_t d = 0; ok && d < s->ndefs; d++)
     if (osr[d] && osr_entries[d]) publish_osr(s, d, osr_entries[d]);
   free(done);
@@ -315,16 +320,17 @@ static bool pending(const native_state *s, uint32_t d) {
   return s->eligible[d] && s->status[d] == ST_NONE;
 }
 
-/* The functions `root` reaches that are not compiled yet (root itself
- * included; every function when root is WASM_NATIVE_ALL), callees before
- * callers (depth-first post-order), into order[]; their count. */
-static uint32_t closure(const native_state *s, uint32_t root, uint32_t *order, uint8_t *mark,
-                        uint32_t *stack_v, uint32_t *stack_k) {
+/* The functions the roots reach that are not compiled yet (the roots
+ * included; every function when roots[0] is WASM_NATIVE_ALL), callees
+ * before callers (depth-first post-order), into order[]; their count. */
+static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t nroots, uint32_t *order,
+                        uint8_t *mark, uint32_t *stack_v, uint32_t *stack_k) {
   uint32_t n = 0;
-  uint32_t first = root == WASM_NATIVE_ALL ? 0 : root;
-  uint32_t last = root == WASM_NATIVE_ALL ? s->ndefs : root + 1;
-  for (uint32_t r = first; r < last; r++) {
-    if (mark[r] || !pending(s, r)) continue;
+  bool all = roots[0] == WASM_NATIVE_ALL;
+  uint32_t count = all ? s->ndefs : nroots;
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t r = all ? i : roots[i];
+    if (r >= s->ndefs || mark[r] || !pending(s, r)) continue;
     uint32_t sp = 0;
     mark[r] = 1;
     stack_v[sp] = r;
@@ -346,12 +352,16 @@ static uint32_t closure(const native_state *s, uint32_t root, uint32_t *order, u
   return n;
 }
 
-/* The units root needs (compile_lock held); false when yield() asked to
- * stop between units with some left (wasm_native_compile_request). */
-static bool compile_closure(native_state *s, uint32_t root, bool (*stop)(void), bool (*yield)(void)) {
+/* The units the roots need (compile_lock held; roots as closure()'s);
+ * false when yield() asked to stop between units with some left
+ * (wasm_native_compile_request). */
+static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nroots, bool (*stop)(void),
+                            bool (*yield)(void)) {
   tova_module *m = s->m;
   bool done = true;
-  if (root != WASM_NATIVE_ALL && !pending(s, root)) return true;
+  bool any = roots[0] == WASM_NATIVE_ALL;
+  for (uint32_t i = 0; i < nroots && !any; i++) any = roots[i] < s->ndefs && pending(s, roots[i]);
+  if (!any) return true;
   propagate_failures(s);
   uint32_t nd = s->ndefs;
   uint32_t *order = malloc(((size_t)nd + 1) * 4 * sizeof *order);
@@ -359,7 +369,7 @@ static bool compile_closure(native_state *s, uint32_t root, bool (*stop)(void), 
   bool *unit = calloc(nd + 1, sizeof *unit);
   if (!order || !mark || !unit) goto out;
   uint32_t *pos = order + nd + 1, *stack_v = pos + nd + 1, *stack_k = stack_v + nd + 1;
-  uint32_t n = closure(s, root, order, mark, stack_v, stack_k);
+  uint32_t n = closure(s, roots, nroots, order, mark, stack_v, stack_k);
   for (uint32_t i = 0; i < n; i++) pos[order[i]] = i;
   /* Cut the post-order into units of about WASM_NATIVE_UNIT_BYTES, each a
    * prefix closed under calls: a cut after i is allowed when no function at
@@ -404,7 +414,7 @@ size_t wasm_native_request_bytes(tova_module *m, uint32_t root) {
   if (order && mark) {
     if (root != WASM_NATIVE_ALL) root &= ~WASM_NATIVE_OSR_REQ;
     uint32_t n = root == WASM_NATIVE_ALL || root < nd
-                     ? closure(s, root, order, mark, order + nd + 1, order + 2 * ((size_t)nd + 1))
+                     ? closure(s, &root, 1, order, mark, order + nd + 1, order + 2 * ((size_t)nd + 1))
                      : 0;
     for (uint32_t i = 0; i < n; i++) bytes += m->func_defs[order[i]].body_len;
   }
@@ -448,6 +458,36 @@ bool wasm_native_reaches_little(native_state *s, uint32_t def) {
   return little;
 }
 
+size_t wasm_native_entry_bytes(native_state *s, uint32_t def, size_t cap) {
+  uint32_t nd = s->ndefs, sp = 0;
+  const tova_module *m = s->m;
+  uint8_t *mark = calloc(nd + 1, 1);
+  uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
+  if (!mark || !stack) {
+    free(mark);
+    free(stack);
+    return cap + 1; /* unknown: the cautious answer */
+  }
+  size_t bytes = 0;
+  mark[def] = 1;
+  stack[sp++] = def;
+  while (sp && bytes <= cap) {
+    uint32_t v = stack[--sp];
+    bytes += m->func_defs[v].body_len; /* def's body always: the entry is a copy of it */
+    for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
+      uint32_t c = s->cg_edges[k];
+      if (mark[c]) continue;
+      mark[c] = 1;
+      /* Eligibility is fixed; whether c is native is read from its code's
+       * cells (atomically): no compile_lock on the interpreter's path. */
+      if (s->eligible[c] && !wasm_native_func_is_native(m, c + m->nimported_funcs)) stack[sp++] = c;
+    }
+  }
+  free(mark);
+  free(stack);
+  return bytes;
+}
+
 bool wasm_native_entry_first(native_state *s, uint32_t def) {
   return wasm_native_small_module(s->m) || wasm_native_reaches_little(s, def);
 }
@@ -462,7 +502,7 @@ bool wasm_native_entry_first(native_state *s, uint32_t def) {
 static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool (*yield)(void)) {
   if (__atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_READY) return true;
   propagate_failures(s);
-  if (!wasm_native_entry_first(s, def) && !compile_closure(s, def, stop, yield)) return false;
+  if (!wasm_native_entry_first(s, def) && !compile_closure(s, &def, 1, stop, yield)) return false;
   if (stop && stop()) return true;
   uint32_t nd = s->ndefs;
   bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
@@ -514,8 +554,18 @@ bool wasm_native_compile_request(tova_module *m, uint32_t root, bool (*stop)(voi
     uint32_t def = root & ~WASM_NATIVE_OSR_REQ;
     if (def < s->ndefs) done = compile_osr(s, def, stop, yield);
   } else if (s) {
-    done = compile_closure(s, root, stop, yield);
+    done = compile_closure(s, &root, 1, stop, yield);
   }
+  pthread_mutex_unlock(&compile_lock);
+  return done;
+}
+
+bool wasm_native_compile_requests(tova_module *m, const uint32_t *defs, uint32_t n, bool (*stop)(void),
+                                  bool (*yield)(void)) {
+  bool done = true;
+  pthread_mutex_lock(&compile_lock);
+  native_state *s = n ? state_get(m) : NULL;
+  if (s) done = compile_closure(s, defs, n, stop, yield);
   pthread_mutex_unlock(&compile_lock);
   return done;
 }

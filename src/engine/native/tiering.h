@@ -106,6 +106,7 @@ typedef struct native_state {
   const void **entries; /* per def: its entry wrapper once native */
   wasm_jit jit;
   uint32_t nnative;
+  uint32_t nunits;     /* units compiled (not OSR entries'), under the compile lock */
   double made_ms;      /* when the state was made (TOVA_NATIVE_DEBUG's times) */
   wasm_cell *tramps;   /* 3 cells per def: NATIVE_ENTER wasm_native_enter fn */
   wasm_cell *counters; /* 5 cells per def: HOT_COUNT count body hook state, or NULL */
@@ -114,6 +115,8 @@ typedef struct native_state {
   bool osr_test;       /* compiled under WASM_TIER_OSR (native.h): set before any call */
   bool *linkable;      /* per def: native in a unit later units may call (not internal) */
   uint8_t *reach;      /* per def: wasm_native_reaches_little's answer (0 not asked yet, 1 yes, 2 no) */
+  uint32_t *entry_bytes;    /* per def: osr.c's last count of what its entry compiles (atomics) */
+  uint32_t *entry_bytes_ms; /* per def: when that was counted (state ms + 1; 0: never) */
   uint32_t *native_ms; /* per def: when it went native, ms after made_ms (written before its cells) */
   uint32_t *loop_ms;   /* per def: 1 + when a loop counter of it first fired (0: not yet) */
   bool *called_twice;  /* per def: its call counter has fired (compiler.c; atomics) */
@@ -170,6 +173,14 @@ static inline bool wasm_native_stints_pay(uint32_t stints, uint32_t calls) {
  * of hot functions. True when the request is done (or failed). */
 #define WASM_NATIVE_ALL UINT32_MAX
 bool wasm_native_compile_request(tova_module *m, uint32_t def, bool (*stop)(void), bool (*yield)(void));
+/* tier.c: the requests of several functions of m (defs[0..n), never
+ * WASM_NATIVE_ALL nor an OSR entry's) compiled together: their closures cut
+ * into units as one, so that small functions turning hot together share a
+ * unit's fixed cost (compiler.c merges due requests). Returns as
+ * wasm_native_compile_request; not done: the caller queues each def
+ * again (those compiled meanwhile cost nothing). */
+bool wasm_native_compile_requests(tova_module *m, const uint32_t *defs, uint32_t n, bool (*stop)(void),
+                                  bool (*yield)(void));
 /* tier.c: how many bytes of code the request would compile now (the
  * pending functions of its closure): the compiler's queue takes small
  * requests first. The caller holds compile_lock (below). */
@@ -188,6 +199,12 @@ bool wasm_native_reaches_little(native_state *s, uint32_t def);
  * module, or when def reaches little. Asked by the loop hook (whether to ask
  * early, osr.c) and by the compiler (compile_osr), which so agree. */
 bool wasm_native_entry_first(native_state *s, uint32_t def);
+/* tier.c: about how many bytes of code def's OSR entry compiles now: def's
+ * body and what it reaches that is not native yet (compiled first, or
+ * copied into the entry: tier.c compile_osr). Counting stops past cap (the
+ * answer is then some value above cap). No lock: any thread may ask (the
+ * loop hook does, at each firing while it weighs asking for an entry). */
+size_t wasm_native_entry_bytes(native_state *s, uint32_t def, size_t cap);
 /* compiler.c: queue a request (retains m). prio: higher first; it may not
  * start before grace_ms have passed. An OSR entry goes before hot code: a
  * call runs interpreted until its entry exists, while a hot function's code
