@@ -481,7 +481,39 @@ static void test_entry_before_its_function(void) {
   }
 }
 
+/* What an OSR entry would compile (tier.c wasm_native_entry_bytes, which
+ * the loop hook weighs against the time a call has run interpreted): its
+ * function's body and everything it reaches that is not native yet.
+ * `padsum` reaches 500 pad functions: its count includes theirs, until its
+ * closure is native; `mix` calls nothing: its body alone. A count stops
+ * past its cap. */
+static void test_entry_bytes_count_what_is_compiled(void) {
+  inst_t t;
+  if (!make_padded(&t, WASM_TIER_AUTO, 500)) return;
+  native_state *s = t.module->native;
+  CHECK(s != NULL);
+  if (!s) {
+    inst_free(&t);
+    return;
+  }
+  const tova_module *m = t.module;
+  uint32_t padsum = F_NEST + 1 + 500;
+  size_t pads = 0;
+  for (uint32_t p = 0; p < 500; p++) pads += m->func_defs[F_NEST + 1 + p].body_len;
+  CHECK_EQ_I64(wasm_native_entry_bytes(s, F_MIX, SIZE_MAX), m->func_defs[F_MIX].body_len);
+  CHECK_EQ_I64(wasm_native_entry_bytes(s, padsum, SIZE_MAX), m->func_defs[padsum].body_len + pads);
+  CHECK(wasm_native_entry_bytes(s, padsum, 1000) > 1000);
+  CHECK(wasm_native_entry_bytes(s, padsum, 1000) < pads); /* it stopped counting */
+  /* padsum's closure compiled (its entry reaches much: the closure goes
+   * first, then the entry): now only its body is left to an entry. */
+  wasm_native_compile_osr_now(t.module, padsum);
+  CHECK(wasm_native_func_is_native(t.module, F_NEST + 1 + t.module->nimported_funcs));
+  CHECK_EQ_I64(wasm_native_entry_bytes(s, padsum, SIZE_MAX), m->func_defs[padsum].body_len);
+  inst_free(&t);
+}
+
 int main(void) {
+  RUN(test_entry_bytes_count_what_is_compiled);
   RUN(test_entry_before_its_function);
   RUN(test_same_as_the_interpreter);
   RUN(test_entered_loop_stops);

@@ -51,7 +51,10 @@ enum { OSR_NONE, OSR_QUEUED, OSR_READY, OSR_FAILED };
  * compile (ski rental: never more than twice the better choice's cost),
  * counted from the function's switch to native code, or for a function
  * called once only, from its loops' first firing: BASE + PER_KB per KB of
- * the body. This machine's rate with jit.c's pipeline is about 10 ms + 25
+ * what the entry compiles (wasm_native_entry_bytes: the body and what it
+ * reaches that is not native yet; the body alone once let a 1 KB main loop
+ * reaching 14 KB of printf machinery ask 3 ms into a 120 ms program and
+ * hold the compiler to its end). This machine's rate with jit.c's pipeline is about 10 ms + 25
  * ms per KB (bench/kernels' entries: sha's 709-byte body 37 ms, nbody's
  * 1017 bytes with a 1.3 KB callee 92 ms; CoreMark's 16 KB unit 368 ms);
  * the estimate leaves a margin for slower machines and for the copies an
