@@ -116,6 +116,24 @@ static void test_hot_functions_of_a_big_module(void) {
   inst_free(&t);
 }
 
+/* Two big-module instances under AUTO: *t, whose native state it returns,
+ * and *blocker, whose whole-module request it queues and gives a moment to
+ * start, so that the compiler is busy with a long unit (requests queued now
+ * are all due when it next chooses). NULL (reported, nothing left made) on
+ * failure. */
+static native_state *busy_compiler(inst_t *t, inst_t *blocker) {
+  if (!make_big_auto(t)) return NULL;
+  native_state *s = t->module->native;
+  CHECK(s != NULL);
+  if (!s || !make_big_auto(blocker)) {
+    inst_free(t);
+    return NULL;
+  }
+  wasm_native_queue(blocker->module, WASM_NATIVE_ALL, PRIO_WARM, 0);
+  sleep_ms(20); /* its first unit takes far longer than this */
+  return s;
+}
+
 /* The compiler takes small requests before big ones (compiler.c
  * goes_before), whatever their priorities. While it compiles another
  * module's first unit (a blocker, so that both requests below are due when
@@ -128,20 +146,8 @@ static void test_hot_functions_of_a_big_module(void) {
  * request's last unit. */
 static void test_small_requests_first(void) {
   inst_t t, blocker;
-  if (!make_big_auto(&t)) return;
-  if (!make_big_auto(&blocker)) {
-    inst_free(&t);
-    return;
-  }
-  native_state *s = t.module->native;
-  CHECK(s != NULL);
-  if (!s) {
-    inst_free(&t);
-    inst_free(&blocker);
-    return;
-  }
-  wasm_native_queue(blocker.module, WASM_NATIVE_ALL, PRIO_WARM, 0);
-  sleep_ms(20); /* its first unit takes far longer than this */
+  native_state *s = busy_compiler(&t, &blocker);
+  if (!s) return;
   wasm_native_queue(t.module, WASM_NATIVE_ALL, PRIO_OSR, 0);
   wasm_native_queue(t.module, 403, PRIO_WARM, 0);
   bool done = false;
@@ -171,20 +177,8 @@ static void test_small_requests_first(void) {
  * single unit (nunits counts them), not four. */
 static void test_due_requests_share_a_unit(void) {
   inst_t t, blocker;
-  if (!make_big_auto(&t)) return;
-  if (!make_big_auto(&blocker)) {
-    inst_free(&t);
-    return;
-  }
-  native_state *s = t.module->native;
-  CHECK(s != NULL);
-  if (!s) {
-    inst_free(&t);
-    inst_free(&blocker);
-    return;
-  }
-  wasm_native_queue(blocker.module, WASM_NATIVE_ALL, PRIO_WARM, 0);
-  sleep_ms(20); /* its first unit takes far longer than this */
+  native_state *s = busy_compiler(&t, &blocker);
+  if (!s) return;
   wasm_native_compile_lock();
   uint32_t units_before = s->nunits;
   wasm_native_compile_unlock();

@@ -151,6 +151,18 @@ static size_t take_batch(size_t best, size_t best_bytes, uint64_t now, request *
   return n;
 }
 
+/* TOVA_NATIVE_DEBUG: what the compiler starts on, and when. */
+static void print_batch(const request *batch, size_t n, size_t bytes, double ms) {
+  uint32_t def = batch[0].def;
+  const char *what = def == WASM_NATIVE_ALL ? "the module"
+                     : def & WASM_NATIVE_OSR_REQ ? "the OSR entry of function"
+                                                 : "function";
+  fprintf(stderr, "tova native: %.1f ms after the compiler started: compiling %zu request%s (%s", ms, n,
+          n == 1 ? "" : "s", what);
+  if (def != WASM_NATIVE_ALL) fprintf(stderr, " %u", def & ~WASM_NATIVE_OSR_REQ);
+  fprintf(stderr, ", priority %d, %zu bytes of code)\n", batch[0].prio, bytes);
+}
+
 static uint64_t mono_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -200,10 +212,7 @@ static void *compiler_main(void *arg) {
     request batch[MERGE_MAX];
     uint32_t defs[MERGE_MAX];
     size_t n = take_batch(best, best_bytes, now, batch);
-    if (debug)
-      fprintf(stderr, "tova native: %.1f ms after the compiler started: compiling %zu request%s (%s %u, priority %d, %zu bytes of code)\n", (double)(now - born) / 1e6, n,
-              n == 1 ? "" : "s", batch[0].def == WASM_NATIVE_ALL ? "the module" : (batch[0].def & WASM_NATIVE_OSR_REQ) ? "OSR entry of" : "function",
-              batch[0].def == WASM_NATIVE_ALL ? 0 : batch[0].def & ~WASM_NATIVE_OSR_REQ, batch[0].prio, best_bytes);
+    if (debug) print_batch(batch, n, best_bytes, (double)(now - born) / 1e6);
     wasm_native_compile_unlock();
     busy = true;
     tova_plat_mutex_unlock(&q_lock);

@@ -112,13 +112,18 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
     uint32_t at = wasm_native_state_ms(s), zero = 0;
     __atomic_compare_exchange_n(&s->loop_ms[def], &zero, at + 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
     uint32_t first = __atomic_load_n(&s->loop_ms[def], __ATOMIC_RELAXED) - 1;
-    uint64_t cost = WASM_NATIVE_OSR_BASE_MS + (uint64_t)entry_bytes(s, def, at) * WASM_NATIVE_OSR_PER_KB_MS / 1024;
+    bool once = called_once(s, def);
+    /* Weighed below only when the function may still be queued hot or ask
+     * for its entry. */
+    bool weigh = (!native && !once) || (os == OSR_NONE && (once || native));
+    uint64_t cost = weigh ? WASM_NATIVE_OSR_BASE_MS +
+                                (uint64_t)entry_bytes(s, def, at) * WASM_NATIVE_OSR_PER_KB_MS / 1024
+                          : 0;
     /* Its loops have run as long as compiling it would take: hot (the same
      * ski rental as below, so a one-off loop at start-up does not buy a
      * compile). Not for its only call: that one asks for its entry below
      * by then, which compiles the function first only where it must
      * (wasm_native_entry_first); its own code waits for a second call. */
-    bool once = called_once(s, def);
     if (!native && !once && at >= first && at - first >= cost) wasm_native_queue_hot(s, def);
     if (os == OSR_NONE) {
       /* The call running here has run interpreted at least since the

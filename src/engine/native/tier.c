@@ -429,63 +429,53 @@ uint64_t wasm_native_osr_early_count(void) {
   return __atomic_load_n(&osr_before_own_code, __ATOMIC_RELAXED);
 }
 
-bool wasm_native_reaches_little(native_state *s, uint32_t def) {
-  uint8_t known = __atomic_load_n(&s->reach[def], __ATOMIC_RELAXED);
-  if (known) return known == 1;
+/* Bytes of code def's calls reach, def included, walking past a callee
+ * only while the count is at most cap (the answer is then some value above
+ * cap). pending_only: only callees that are eligible and not native yet
+ * (read from their code's cells, atomically: no compile_lock, so the
+ * interpreter's loop hook may ask); def's body counts always. SIZE_MAX when
+ * out of memory. */
+static size_t reach_bytes(native_state *s, uint32_t def, size_t cap, bool pending_only) {
   uint32_t nd = s->ndefs, sp = 0;
+  const tova_module *m = s->m;
   uint8_t *mark = calloc(nd + 1, 1);
   uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
-  if (!mark || !stack) {
-    free(mark);
-    free(stack);
-    return false; /* unknown: the cautious answer, not kept */
-  }
   size_t bytes = 0;
-  mark[def] = 1;
-  stack[sp++] = def;
-  while (sp && bytes <= WASM_NATIVE_ENTRY_FIRST_BYTES) {
+  if (mark && stack) {
+    mark[def] = 1;
+    stack[sp++] = def;
+  } else {
+    bytes = SIZE_MAX;
+  }
+  while (sp && bytes <= cap) {
     uint32_t v = stack[--sp];
-    bytes += s->m->func_defs[v].body_len;
+    bytes += m->func_defs[v].body_len;
     for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
       uint32_t c = s->cg_edges[k];
-      if (!mark[c]) mark[c] = 1, stack[sp++] = c;
+      if (mark[c]) continue;
+      mark[c] = 1;
+      if (!pending_only || (s->eligible[c] && !wasm_native_func_is_native(m, c + m->nimported_funcs)))
+        stack[sp++] = c;
     }
   }
   free(mark);
   free(stack);
+  return bytes;
+}
+
+bool wasm_native_reaches_little(native_state *s, uint32_t def) {
+  uint8_t known = __atomic_load_n(&s->reach[def], __ATOMIC_RELAXED);
+  if (known) return known == 1;
+  size_t bytes = reach_bytes(s, def, WASM_NATIVE_ENTRY_FIRST_BYTES, false);
+  if (bytes == SIZE_MAX) return false; /* unknown: the cautious answer, not kept */
   bool little = bytes <= WASM_NATIVE_ENTRY_FIRST_BYTES;
   __atomic_store_n(&s->reach[def], little ? 1 : 2, __ATOMIC_RELAXED);
   return little;
 }
 
 size_t wasm_native_entry_bytes(native_state *s, uint32_t def, size_t cap) {
-  uint32_t nd = s->ndefs, sp = 0;
-  const tova_module *m = s->m;
-  uint8_t *mark = calloc(nd + 1, 1);
-  uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
-  if (!mark || !stack) {
-    free(mark);
-    free(stack);
-    return cap + 1; /* unknown: the cautious answer */
-  }
-  size_t bytes = 0;
-  mark[def] = 1;
-  stack[sp++] = def;
-  while (sp && bytes <= cap) {
-    uint32_t v = stack[--sp];
-    bytes += m->func_defs[v].body_len; /* def's body always: the entry is a copy of it */
-    for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
-      uint32_t c = s->cg_edges[k];
-      if (mark[c]) continue;
-      mark[c] = 1;
-      /* Eligibility is fixed; whether c is native is read from its code's
-       * cells (atomically): no compile_lock on the interpreter's path. */
-      if (s->eligible[c] && !wasm_native_func_is_native(m, c + m->nimported_funcs)) stack[sp++] = c;
-    }
-  }
-  free(mark);
-  free(stack);
-  return bytes;
+  size_t bytes = reach_bytes(s, def, cap, true);
+  return bytes == SIZE_MAX ? cap + 1 : bytes; /* unknown: the cautious answer */
 }
 
 bool wasm_native_entry_first(native_state *s, uint32_t def) {
