@@ -80,6 +80,23 @@ static bool started, stopping, busy;
 
 static bool should_stop(void) { return __atomic_load_n(&stopping, __ATOMIC_RELAXED); }
 
+/* Held while a unit switches its functions (a few pointer stores) and by
+ * the exit handler while it sets `stopping`: where exit does not wait for
+ * the unit in progress (LLVM's statics never destroyed), that unit still
+ * must not switch anything once exit has begun (CI: a TSan-slowed unit
+ * switched 30 functions during the atexit handlers after ours). Taken
+ * after compile_lock, before q_lock (the exit handler takes both). */
+static tova_plat_mutex publish_lock = {PTHREAD_MUTEX_INITIALIZER};
+
+bool wasm_native_publish_begin(void) {
+  tova_plat_mutex_lock(&publish_lock);
+  if (!should_stop()) return true;
+  tova_plat_mutex_unlock(&publish_lock);
+  return false;
+}
+
+void wasm_native_publish_end(void) { tova_plat_mutex_unlock(&publish_lock); }
+
 static uint64_t mono_ns(void);
 static bool push_locked(tova_module *m, uint32_t def, int prio, uint32_t grace_ms);
 
@@ -322,8 +339,10 @@ void wasm_native_queue_osr(native_state *s, uint32_t d) {
 
 static void stop_at_exit(void) {
   uint64_t t0 = mono_ns();
+  tova_plat_mutex_lock(&publish_lock); /* waits for a switch in progress */
   tova_plat_mutex_lock(&q_lock);
   __atomic_store_n(&stopping, true, __ATOMIC_RELAXED);
+  tova_plat_mutex_unlock(&publish_lock);
   if (conds_ok) tova_plat_cond_broadcast(&q_cond);
   /* Where LLVM's statics are never destroyed, nothing at exit can pull
    * LLVM from under the unit in progress: exit need not wait for it, the

@@ -255,13 +255,16 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
     ok = wasm_jit_add_unit(&s->jit, m, unit, done, s->recursive, internal, any_osr ? osr : NULL,
                            true, s->entries, osr_entries, stop, err, sizeof err);
   }
-  if (ok) s->nunits++;
-  for (uint32_t d = 0; ok && d < s->ndefs; d++)
+  /* The background compiler's units switch only while exit has not begun
+   * (wasm_native_publish_begin); a synchronous compile (stop NULL) always. */
+  bool abandoned = (!ok && stop && stop()) || (stop && !wasm_native_publish_begin());
+  if (ok && !abandoned) s->nunits++;
+  for (uint32_t d = 0; ok && !abandoned && d < s->ndefs; d++)
     if (osr[d] && osr_entries[d]) publish_osr(s, d, osr_entries[d]);
   free(done);
   free(osr);
   free(osr_entries);
-  if (!ok && stop && stop()) return; /* abandoned: nothing changed */
+  if (abandoned) return; /* nothing changed */
   if (!ok && debug) fprintf(stderr, "tova native: functions stay interpreted: %s\n", err);
   const void *handler = wasm_interp_handlers()[WASM_IOP_NATIVE_ENTER];
   uint32_t n = 0;
@@ -288,6 +291,7 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
     s->nnative++;
     n++;
   }
+  if (stop) wasm_native_publish_end();
   if (debug) {
     fprintf(stderr,
             "tova native: unit of %u functions native (%u of %u in the module), %.1f ms after "
@@ -526,10 +530,11 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
   free(want);
   free(entries);
   free(stack);
-  if (!ok && stop && stop()) return true; /* abandoned */
+  if ((!ok && stop && stop()) || (stop && !wasm_native_publish_begin())) return true; /* abandoned */
   if (ok && s->status[def] != ST_NATIVE) __atomic_fetch_add(&osr_before_own_code, 1, __ATOMIC_RELAXED);
   if (ok) publish_osr(s, def, entry);
   else __atomic_store_n(&s->osr_status[def], OSR_FAILED, __ATOMIC_RELEASE);
+  if (stop) wasm_native_publish_end();
   if (debug)
     fprintf(stderr, "tova native: OSR entry of function %u %s in %.1f ms (%.1f ms after the module was compiled)%s%s\n", def,
             ok ? "ready" : "failed", now_ms() - t0, now_ms() - s->made_ms, err[0] ? ": " : "", err);

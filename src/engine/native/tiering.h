@@ -184,6 +184,13 @@ bool wasm_native_compile_request(tova_module *m, uint32_t def, bool (*stop)(void
  * again (those compiled meanwhile cost nothing). */
 bool wasm_native_compile_requests(tova_module *m, const uint32_t *defs, uint32_t n, bool (*stop)(void),
                                   bool (*yield)(void));
+/* compiler.c: the background compiler's units switch functions to native
+ * code only between these two calls. begin is false once exit has begun
+ * (the unit is then abandoned: nothing changes); the exit handler waits
+ * for a switch in progress, never for a unit, so once it has returned no
+ * function of any module changes tier. Called with compile_lock held. */
+bool wasm_native_publish_begin(void);
+void wasm_native_publish_end(void);
 /* tier.c: how many bytes of code the request would compile now (the
  * pending functions of its closure): the compiler's queue takes small
  * requests first. The caller holds compile_lock (below). */
