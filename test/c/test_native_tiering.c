@@ -6,6 +6,7 @@
  * module's compile (it stops the compiler after the unit in progress).
  * Without LLVM (no TOVA_HAVE_NATIVE) there is no native tier to test.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #if defined(__linux__)
@@ -263,6 +264,79 @@ static void test_second_call_queues_warm(void) {
   inst_free(&t);
 }
 
+/* Waits (10 minutes at most: a broken build must not hang ctest) until
+ * want(m, f) holds, calling top and fib meanwhile (hot, and their answers
+ * checked throughout). */
+static bool call_until(tova_exec *ex, inst_t *t, bool (*want)(const tova_module *, uint32_t), uint32_t f) {
+  for (int i = 0; i < 60000; i++) {
+    CHECK_EQ_I64(call1(ex, t, "fib", 12), 144);
+    for (uint32_t x = 0; x < 50; x++) CHECK_EQ_I64((uint32_t)call1(ex, t, "top", x), 3 * x + 3);
+    if (want(t->module, f)) return true;
+    sleep_ms(5);
+  }
+  return false;
+}
+
+/* The quick tier (tier.c quick_first), asked for every request of hot
+ * functions: top, mid and leaf (one closure) and fib get quick code first,
+ * then the optimised tier's, and every call in between gives the
+ * interpreter's answer. */
+static void test_quick_then_optimised(void) {
+  wasm_native_set_quick(0, false);
+  inst_t t;
+  if (!make_big_auto(&t)) {
+    wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
+    return;
+  }
+  tova_exec *ex = tova_exec_new(0);
+  CHECK(call_until(ex, &t, wasm_native_func_is_optimised, 1));
+  CHECK(call_until(ex, &t, wasm_native_func_is_optimised, 0));
+  for (uint32_t f = 0; f < 4; f++) CHECK(wasm_native_func_is_optimised(t.module, f));
+  /* all four had quick code before (none of the pads: never called) */
+  CHECK_EQ_I64(wasm_native_func_quick_count(t.module), 4);
+  CHECK_EQ_I64(call1(ex, &t, "fib", 20), 6765);
+  tova_exec_free(ex);
+  inst_free(&t);
+  wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
+}
+
+/* Quick code calls optimised code through its address (jit.c
+ * alias_optimised): leaf is optimised first (quick tier off), then mid
+ * turns hot with the quick tier alone (TOVA_NATIVE_QUICK=only: no
+ * optimised compile follows), so mid's quick code calls leaf's optimised
+ * code, and keeps doing so. */
+static void test_quick_code_calls_optimised_code(void) {
+  wasm_native_set_quick(SIZE_MAX, false);
+  inst_t t;
+  if (!make_big_auto(&t)) {
+    wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
+    return;
+  }
+  tova_exec *ex = tova_exec_new(0);
+  bool leaf = false;
+  for (int i = 0; i < 60000 && !leaf; i++) { /* 10 minutes at most */
+    CHECK_EQ_I64((uint32_t)call1(ex, &t, "leaf", (uint64_t)i), 3u * (uint32_t)i + 1);
+    leaf = wasm_native_func_is_optimised(t.module, 3);
+    if (!leaf) sleep_ms(5);
+  }
+  CHECK(leaf);
+  wasm_native_set_quick(0, true);
+  bool mid = false;
+  for (int i = 0; i < 60000 && !mid; i++) {
+    CHECK_EQ_I64((uint32_t)call1(ex, &t, "mid", (uint64_t)i), 3u * (uint32_t)i + 2);
+    mid = wasm_native_func_is_native(t.module, 2);
+    if (!mid) sleep_ms(5);
+  }
+  CHECK(mid);
+  CHECK(!wasm_native_func_is_optimised(t.module, 2)); /* quick code */
+  CHECK(wasm_native_func_is_optimised(t.module, 3));
+  CHECK_EQ_I64(wasm_native_func_quick_count(t.module), 1); /* mid alone: leaf was linked */
+  for (uint32_t x = 0; x < 1000; x++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "mid", x), 3 * x + 2);
+  tova_exec_free(ex);
+  inst_free(&t);
+  wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
+}
+
 /* Which functions poll the interrupt flag on entry: those on a cycle of
  * calls. 0 <-> 1 call each other, 2 calls 0 (not on the cycle), 3 calls
  * itself, 4 calls nothing, 5 -> 6 -> 7 -> 5 through call_indirect of a
@@ -428,6 +502,8 @@ int main(int argc, char **argv) {
   RUN(test_second_call_queues_warm);
   RUN(test_small_requests_first);
   RUN(test_due_requests_share_a_unit);
+  RUN(test_quick_then_optimised);
+  RUN(test_quick_code_calls_optimised_code);
   test_exit_does_not_wait_for_a_big_compile(argv[0]);
   RUN(test_new_module_does_not_wait_for_a_compile); /* last: A compiles on until exit */
   return CHECK_DONE();

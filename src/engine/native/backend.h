@@ -77,10 +77,7 @@ typedef struct wasm_backend_host {
 /* What the backend gives the loader: jit.h's two functions and LLVM's
  * version. */
 typedef struct wasm_backend_ops {
-  bool (*add_unit)(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
-                   const bool *poll_entry, bool internal, const bool *osr, bool wrappers,
-                   const void **entries, const void **osr_entries, bool (*stop)(void), char *err,
-                   size_t errlen);
+  bool (*add_unit)(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u, char *err, size_t errlen);
   void (*free)(wasm_jit *j);
   void (*llvm_version)(unsigned *major, unsigned *minor, unsigned *patch);
 } wasm_backend_ops;

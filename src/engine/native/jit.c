@@ -107,11 +107,13 @@ static LLVMCodeGenOptLevel cg_level(void) {
  * per unit. A target machine is not for two compiles at once: machine_lock
  * is held from the optimiser to the object (wasm_jit_add_unit). */
 static pthread_mutex_t machine_lock = PTHREAD_MUTEX_INITIALIZER;
-static LLVMTargetMachineRef machine;
-static char machine_triple[128];
+static LLVMTargetMachineRef machines[2]; /* [quick]: the quick tier's at level 0 */
+static char machine_triples[2][128];
 
-static LLVMTargetMachineRef host_machine(const char *triple, char *err, size_t errlen) {
-  if (machine && strcmp(machine_triple, triple) == 0) return machine;
+static LLVMTargetMachineRef host_machine(const char *triple, bool quick, char *err, size_t errlen) {
+  LLVMTargetMachineRef *machine = &machines[quick];
+  char *machine_triple = machine_triples[quick];
+  if (*machine && strcmp(machine_triple, triple) == 0) return *machine;
   LLVMTargetRef target;
   char *msg = NULL;
   if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
@@ -119,15 +121,16 @@ static LLVMTargetMachineRef host_machine(const char *triple, char *err, size_t e
     LLVMDisposeMessage(msg);
     return NULL;
   }
-  LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, triple, host_cpu, host_features, cg_level(),
-                                                    LLVMRelocPIC, LLVMCodeModelSmall);
+  LLVMTargetMachineRef tm =
+      LLVMCreateTargetMachine(target, triple, host_cpu, host_features, quick ? LLVMCodeGenLevelNone : cg_level(),
+                              LLVMRelocPIC, LLVMCodeModelSmall);
   if (!tm) {
     snprintf(err, errlen, "no target machine for %s", triple);
     return NULL;
   }
-  if (machine) LLVMDisposeTargetMachine(machine); /* another triple: never on one host */
-  machine = tm;
-  snprintf(machine_triple, sizeof machine_triple, "%s", triple);
+  if (*machine) LLVMDisposeTargetMachine(*machine); /* another triple: never on one host */
+  *machine = tm;
+  snprintf(machine_triple, sizeof machine_triples[0], "%s", triple);
   return tm;
 }
 
@@ -174,6 +177,13 @@ static LLVMTargetMachineRef host_machine(const char *triple, char *err, size_t e
 static const char *passes_override(void) {
   const char *passes = getenv("TOVA_NATIVE_PASSES");
   return passes && *passes ? passes : NULL;
+}
+
+/* The quick tier's passes (jit.h): PRUNE_PASSES, or TOVA_NATIVE_QUICK_PASSES
+ * (for measurements). */
+static const char *quick_passes(void) {
+  const char *passes = getenv("TOVA_NATIVE_QUICK_PASSES");
+  return passes && *passes ? passes : PRUNE_PASSES;
 }
 
 /* The whole pipeline as text (the cache key). */
@@ -292,25 +302,26 @@ static bool self_tail_flagged(LLVMModuleRef mod, uint32_t ndefs, bool *flagged) 
  * keep_calls (may be NULL): see WASM_NATIVE_SELF_TAIL_ATTR (translate.h);
  * when the optimised code breaks that rule for some functions, the unit is
  * compiled again with their calls kept. */
-static bool compile_unit(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
-                         const bool *poll_entry, bool internal, const bool *osr, bool wrappers,
-                         const char *triple,
-                         bool (*stop)(void), LLVMMemoryBufferRef *out, bool timing, double *t1,
-                         double *t2, double *t3, char *err, size_t errlen, bool *keep_calls) {
+static bool compile_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u, const char *triple,
+                         LLVMMemoryBufferRef *out, bool timing, double *t1, double *t2, double *t3, char *err,
+                         size_t errlen, bool *keep_calls) {
   uint32_t ndefs = m->nfuncs - m->nimported_funcs;
   LLVMContextRef cx = LLVMContextCreate();
   LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("tova", cx);
   LLVMSetTarget(mod, triple);
-  LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr((LLVMOrcLLJITRef)j->jit));
+  LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr((LLVMOrcLLJITRef)(u->quick ? j->quick_jit : j->jit)));
   if (timing) *t1 = now_ms();
-  bool ok = wasm_native_translate(m, unit, done, poll_entry, internal, keep_calls, osr, wrappers, cx,
-                                  mod, err, errlen);
+  bool ok = wasm_native_translate(m, u->unit, u->done, u->poll_entry, u->internal, keep_calls, u->osr,
+                                  u->wrappers, cx, mod, err, errlen);
   bool *flagged = ok ? calloc((size_t)ndefs + 1, sizeof *flagged) : NULL;
   if (ok && !flagged) {
     snprintf(err, errlen, "out of memory");
     ok = false;
   }
-  const char *over = passes_override();
+  /* The quick tier runs the prune passes alone: no tailcallelim to turn
+   * self-calls into loops, so they are kept from the start (keep_calls all
+   * set by the caller). */
+  const char *over = u->quick ? NULL : passes_override();
   /* Listed before an override (any pass of which may inline), else between
    * the default's two runs (see PRUNE_PASSES). */
   bool any_flagged = ok && over && self_tail_flagged(mod, ndefs, flagged);
@@ -322,11 +333,11 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const bool *unit, co
   if (vmsg) LLVMDisposeMessage(vmsg);
   vmsg = NULL;
   if (ok && getenv("TOVA_NATIVE_DUMP")) LLVMDumpModule(mod);
-  if (ok && stopped(stop, err, errlen)) ok = false;
+  if (ok && stopped(u->stop, err, errlen)) ok = false;
   if (timing) *t2 = now_ms();
-  LLVMTargetMachineRef tm = ok ? host_machine(triple, err, errlen) : NULL;
-  ok = tm && optimise(mod, tm, over ? over : PRUNE_PASSES, err, errlen);
-  if (ok && !over) {
+  LLVMTargetMachineRef tm = ok ? host_machine(triple, u->quick, err, errlen) : NULL;
+  ok = tm && optimise(mod, tm, u->quick ? quick_passes() : over ? over : PRUNE_PASSES, err, errlen);
+  if (ok && !over && !u->quick) {
     any_flagged = self_tail_flagged(mod, ndefs, flagged);
     ok = optimise(mod, tm, MAIN_PASSES, err, errlen);
   }
@@ -351,8 +362,7 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const bool *unit, co
       free(flagged);
       LLVMDisposeModule(mod);
       LLVMContextDispose(cx);
-      ok = compile_unit(j, m, unit, done, poll_entry, internal, osr, wrappers, triple, stop, out,
-                        timing, t1, t2, t3, err, errlen, keep);
+      ok = compile_unit(j, m, u, triple, out, timing, t1, t2, t3, err, errlen, keep);
       if (keep != keep_calls) free(keep);
       return ok;
     }
@@ -361,7 +371,7 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const bool *unit, co
   free(flagged);
   if (timing) *t3 = now_ms();
   if (ok && getenv("TOVA_NATIVE_DUMP")) LLVMDumpModule(mod);
-  if (ok && stopped(stop, err, errlen)) ok = false;
+  if (ok && stopped(u->stop, err, errlen)) ok = false;
   char *msg = NULL;
   if (ok && LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, out)) {
     snprintf(err, errlen, "code generation: %.200s", msg ? msg : "?");
@@ -399,10 +409,46 @@ static bool register_code(wasm_jit *j, LLVMOrcLLJITRef jit, LLVMMemoryBufferRef 
   return true;
 }
 
-bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
-                       const bool *poll_entry, bool internal, const bool *osr, bool wrappers,
-                       const void **entries, const void **osr_entries, bool (*stop)(void), char *err,
-                       size_t errlen) {
+/* Defines, in the quick JIT, each optimised function quick code calls that
+ * it has no symbol for yet: an absolute symbol at the address the
+ * optimised JIT gave that function (it is linkable: external there). */
+static bool alias_optimised(wasm_jit *j, uint32_t ndefs, const bool *wanted, char *err, size_t errlen) {
+  if (!wanted) return true;
+  if (!j->aliased && !(j->aliased = calloc((size_t)ndefs + 1, sizeof *j->aliased))) {
+    snprintf(err, errlen, "out of memory");
+    return false;
+  }
+  LLVMOrcLLJITRef quick = j->quick_jit, opt = j->jit;
+  for (uint32_t d = 0; d < ndefs; d++) {
+    if (!wanted[d] || j->aliased[d]) continue;
+    char name[32];
+    snprintf(name, sizeof name, WASM_NATIVE_FUNC_FMT, d);
+    LLVMOrcExecutorAddress addr = 0;
+    LLVMErrorRef e = opt ? LLVMOrcLLJITLookup(opt, &addr, name) : NULL;
+    if (e || !addr) {
+      if (e) take_error(e, err, errlen, "optimised callee");
+      else snprintf(err, errlen, "optimised callee %s: no code", name);
+      return false;
+    }
+    LLVMOrcCSymbolMapPair pair;
+    pair.Name = LLVMOrcLLJITMangleAndIntern(quick, name);
+    pair.Sym.Address = addr;
+    pair.Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
+    pair.Sym.Flags.TargetFlags = 0;
+    e = LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(quick), LLVMOrcAbsoluteSymbols(&pair, 1));
+    if (e) {
+      take_error(e, err, errlen, "optimised callee");
+      return false;
+    }
+    j->aliased[d] = true;
+  }
+  return true;
+}
+
+bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u, char *err, size_t errlen) {
+  const bool *unit = u->unit, *osr = u->osr;
+  bool wrappers = u->wrappers;
+  const void **entries = u->entries, **osr_entries = u->osr_entries;
   pthread_once(&init_once, init_llvm);
   if (!init_ok) {
     snprintf(err, errlen, "LLVM has no native target");
@@ -413,14 +459,16 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
   const char *dbg = getenv("TOVA_NATIVE_DEBUG");
   bool timing = dbg && *dbg && strcmp(dbg, "0") != 0;
   double t0 = timing ? now_ms() : 0, t1 = 0, t2 = 0, t3 = 0;
-  if (!j->jit && !(j->jit = make_jit(err, errlen))) return false;
-  LLVMOrcLLJITRef jit = j->jit;
+  void **slot = u->quick ? &j->quick_jit : &j->jit;
+  if (!*slot && !(*slot = make_jit(err, errlen))) return false;
+  LLVMOrcLLJITRef jit = *slot;
+  if (u->quick && !alias_optimised(j, ndefs, u->done_optimised, err, errlen)) return false;
 
   const char *triple = LLVMOrcLLJITGetTripleString(jit);
 
   /* The unit's object: from the cache, or compiled (and then cached). */
   wasm_native_cache_key key;
-  bool cached = wasm_native_cache_dir() != NULL;
+  bool cached = !u->quick && wasm_native_cache_dir() != NULL;
   if (cached) {
     char target[4096];
     target_text(triple, target, sizeof target);
@@ -430,7 +478,7 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
       tl = strlen(target);
       if (osr[d] && tl + 12 < sizeof target) snprintf(target + tl, sizeof target - tl, " %u", d);
     }
-    wasm_native_cache_key_of(m, unit, done, poll_entry, internal, target, &key);
+    wasm_native_cache_key_of(m, unit, u->done, u->poll_entry, u->internal, target, &key);
   }
   size_t obj_size = 0;
   uint8_t *obj = cached ? wasm_native_cache_load(&key, &obj_size) : NULL;
@@ -441,10 +489,16 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
     free(obj);
     if (timing) t1 = t2 = t3 = now_ms();
   } else {
+    bool *keep = NULL; /* quick: every self-call kept (compile_unit) */
+    if (u->quick && !(keep = malloc((size_t)ndefs + 1))) {
+      snprintf(err, errlen, "out of memory");
+      return false;
+    }
+    if (keep) memset(keep, 1, (size_t)ndefs + 1);
     pthread_mutex_lock(&machine_lock);
-    bool made = compile_unit(j, m, unit, done, poll_entry, internal, osr, wrappers, triple, stop, &buf,
-                             timing, &t1, &t2, &t3, err, errlen, NULL);
+    bool made = compile_unit(j, m, u, triple, &buf, timing, &t1, &t2, &t3, err, errlen, keep);
     pthread_mutex_unlock(&machine_lock);
+    free(keep);
     if (!made) return false;
   }
   double t4 = timing ? now_ms() : 0; /* the object is made: codegen ends, linking begins */
@@ -501,9 +555,9 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, cons
               now_ms() - t0);
     else
       fprintf(stderr,
-              "tova native: unit of %zu bytes: jit %.1f ms, translate %.1f, optimise %.1f, "
+              "tova native: %sunit of %zu bytes: jit %.1f ms, translate %.1f, optimise %.1f, "
               "codegen %.1f, link %.1f\n",
-              bytes, t1 - t0, t2 - t1, t3 - t2, t4 - t3, now_ms() - t4);
+              u->quick ? "quick " : "", bytes, t1 - t0, t2 - t1, t3 - t2, t4 - t3, now_ms() - t4);
   }
   return true;
 }
@@ -512,8 +566,11 @@ void wasm_jit_free(wasm_jit *j) {
   /* Before the code is unmapped with the LLJIT. */
   for (uint32_t i = 0; i < j->nranges; i++) wasm_native_preempt_remove_code(j->ranges[i]);
   free(j->ranges);
-  if (j->jit) {
-    LLVMErrorRef e = LLVMOrcDisposeLLJIT((LLVMOrcLLJITRef)j->jit);
+  free(j->aliased);
+  void *jits[2] = {j->quick_jit, j->jit}; /* quick code calls optimised code: gone together */
+  for (int i = 0; i < 2; i++) {
+    if (!jits[i]) continue;
+    LLVMErrorRef e = LLVMOrcDisposeLLJIT((LLVMOrcLLJITRef)jits[i]);
     if (e) LLVMConsumeError(e);
   }
   memset(j, 0, sizeof *j);

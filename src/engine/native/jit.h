@@ -8,25 +8,46 @@
 #include "engine/module.h"
 
 typedef struct wasm_jit {
-  void *jit; /* LLVMOrcLLJITRef, made by the first unit: owns every unit's code */
+  void *jit; /* LLVMOrcLLJITRef, made by the first unit: owns every optimised unit's code */
+  /* The quick tier's own LLJIT (made by the first quick unit): its units
+   * define the same names as the optimised ones, so they cannot share a
+   * JIT. Optimised functions that quick code calls are defined in it as
+   * absolute symbols (aliased[def]), at the address the optimised JIT gave
+   * them. */
+  void *quick_jit;
+  bool *aliased;
   uint32_t *ranges; /* the units' code ranges registered for preemption (preempt.h) */
   uint32_t nranges, cap_ranges;
 } wasm_jit;
 
-/* Translate, verify, optimise (jit.c's pipeline) and compile the functions with unit[def]
- * set, which may call those with done[def] set (earlier units of this jit;
- * done may be NULL). poll_entry: see wasm_native_translate. With wrappers,
- * entries[def] receives each one's entry wrapper; osr_entries[def] the OSR
- * entry of each def with osr[def] set (osr may be NULL; translate.h). A unit
- * of OSR entries alone (no wrappers) holds its own internal copies of the
- * functions they call that no unit can link to.
- * internal: no later unit will call these functions. stop (may be NULL) is
- * asked between the phases; when it says true the unit is abandoned. False
- * with a reason in err: the unit's functions have no code then. */
-bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
-                       const bool *poll_entry, bool internal, const bool *osr, bool wrappers,
-                       const void **entries, const void **osr_entries, bool (*stop)(void), char *err,
-                       size_t errlen);
+/* One unit to compile (wasm_jit_add_unit). Arrays are indexed by defined
+ * function (index minus the imported functions).
+ *   unit: the functions compiled; done: those they may call that earlier
+ *     units of this jit compiled (may be NULL); poll_entry: see
+ *     wasm_native_translate.
+ *   internal: no later unit will call these functions.
+ *   osr (may be NULL): the functions that get an OSR entry (translate.h),
+ *     into osr_entries[def]. A unit of OSR entries alone (no wrappers) holds
+ *     its own internal copies of the functions they call that no unit can
+ *     link to.
+ *   wrappers: entries[def] receives each unit function's entry wrapper.
+ *   quick: the quick tier: the prune passes alone and code generation at
+ *     level 0 (about 5x cheaper to compile, code 1.3-3x slower), into
+ *     quick_jit; never cached, never with OSR entries. done_optimised[def]
+ *     (quick only, may be NULL): a done function whose code is the
+ *     optimised JIT's (a linkable function of an earlier optimised unit,
+ *     without quick code): called through its address.
+ *   stop (may be NULL): asked between the phases; true abandons the unit. */
+typedef struct wasm_jit_unit {
+  const bool *unit, *done, *poll_entry, *osr, *done_optimised;
+  bool internal, wrappers, quick;
+  const void **entries, **osr_entries;
+  bool (*stop)(void);
+} wasm_jit_unit;
+
+/* Translate, verify, optimise (jit.c's pipeline) and compile unit u of m.
+ * False with a reason in err: the unit's functions have no code then. */
+bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u, char *err, size_t errlen);
 void wasm_jit_free(wasm_jit *j);
 
 #endif /* TOVA_ENGINE_NATIVE_JIT_H */

@@ -116,6 +116,10 @@ uint64_t wasm_native_resumed_count(const tova_module *m);
 
 /* Whether function `func_index` (a defined function) currently runs native. */
 bool wasm_native_func_is_native(const tova_module *m, uint32_t func_index);
+/* Whether it runs the optimised tier's code (not the quick tier's; tests). */
+bool wasm_native_func_is_optimised(const tova_module *m, uint32_t func_index);
+/* How many of m's functions got quick code so far (tests). */
+uint32_t wasm_native_func_quick_count(const tova_module *m);
 
 /* Frees the module's native state and restores its codes (module free).
  * The background compiler holds a reference while it works on a module, so

@@ -36,6 +36,8 @@ static wasm_tier tier_policy;
 static bool debug;
 
 static bool reenter_always; /* TOVA_NATIVE_REENTER=always (tiering.h); atomics */
+static size_t quick_min; /* TOVA_NATIVE_QUICK (tiering.h); atomics */
+static bool quick_only;  /* TOVA_NATIVE_QUICK=only (tiering.h): tests; atomics */
 
 static void read_tier(void) {
   const char *s = getenv("TOVA_TIER");
@@ -48,6 +50,14 @@ static void read_tier(void) {
   else if (s && strcmp(s, "osr") == 0) tier_policy = WASM_TIER_OSR;
   const char *d = getenv("TOVA_NATIVE_DEBUG");
   debug = d && *d && strcmp(d, "0") != 0;
+  const char *q = getenv("TOVA_NATIVE_QUICK");
+  size_t qmin = WASM_NATIVE_QUICK_MIN_BYTES;
+  bool only = q && strcmp(q, "only") == 0;
+  __atomic_store_n(&quick_only, only, __ATOMIC_RELAXED);
+  if (only) qmin = 0;
+  else if (q && strcmp(q, "off") == 0) qmin = SIZE_MAX;
+  else if (q && *q >= '0' && *q <= '9') qmin = (size_t)strtoull(q, NULL, 10);
+  __atomic_store_n(&quick_min, qmin, __ATOMIC_RELAXED);
   const char *r = getenv("TOVA_NATIVE_REENTER");
   __atomic_store_n(&reenter_always, r && strcmp(r, "always") == 0, __ATOMIC_RELAXED);
 }
@@ -60,6 +70,22 @@ bool wasm_native_reenter_always(void) {
 void wasm_native_set_reenter_always(bool on) {
   pthread_once(&tier_once, read_tier);
   __atomic_store_n(&reenter_always, on, __ATOMIC_RELAXED);
+}
+
+size_t wasm_native_quick_min(void) {
+  pthread_once(&tier_once, read_tier);
+  return __atomic_load_n(&quick_min, __ATOMIC_RELAXED);
+}
+
+bool wasm_native_quick_only(void) {
+  pthread_once(&tier_once, read_tier);
+  return __atomic_load_n(&quick_only, __ATOMIC_RELAXED);
+}
+
+void wasm_native_set_quick(size_t min_bytes, bool only) {
+  pthread_once(&tier_once, read_tier);
+  __atomic_store_n(&quick_min, only ? 0 : min_bytes, __ATOMIC_RELAXED);
+  __atomic_store_n(&quick_only, only, __ATOMIC_RELAXED);
 }
 
 wasm_tier wasm_native_tier(void) {
@@ -120,6 +146,9 @@ static void state_free(native_state *s) {
   free(s->queued);
   free(s->entries);
   free(s->tramps);
+  free(s->qstatus);
+  free(s->qentries);
+  free(s->qtramps);
   free(s->counters);
   free(s->orig);
   free(s->orig_ncells);
@@ -167,6 +196,9 @@ static native_state *state_get(tova_module *m) {
   s->queued = calloc(ndefs + 1, 1);
   s->entries = calloc(ndefs + 1, sizeof *s->entries);
   s->tramps = calloc((size_t)ndefs * 3 + 1, sizeof *s->tramps);
+  s->qstatus = calloc(ndefs + 1, 1);
+  s->qentries = calloc(ndefs + 1, sizeof *s->qentries);
+  s->qtramps = calloc((size_t)ndefs * 3 + 1, sizeof *s->qtramps);
   s->orig = calloc(ndefs + 1, sizeof *s->orig);
   s->orig_ncells = calloc(ndefs + 1, sizeof *s->orig_ncells);
   s->linkable = calloc(ndefs + 1, sizeof *s->linkable);
@@ -178,7 +210,7 @@ static native_state *state_get(tova_module *m) {
   s->entry_bytes = calloc(ndefs + 1, sizeof *s->entry_bytes);
   s->entry_bytes_ms = calloc(ndefs + 1, sizeof *s->entry_bytes_ms);
   s->reach = calloc(ndefs + 1, 1);
-  if (!s->reach || !s->entry_bytes || !s->entry_bytes_ms || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->resume || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->orig ||
+  if (!s->reach || !s->entry_bytes || !s->entry_bytes_ms || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->resume || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->qstatus || !s->qentries || !s->qtramps || !s->orig ||
       !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !wasm_native_callgraph(m, s->eligible, s->imports, &s->cg_start, &s->cg_edges)) {
     state_free(s);
     return NULL;
@@ -195,15 +227,16 @@ static native_state *state_get(tova_module *m) {
   return s;
 }
 
-/* d will never be native (compile_lock held): drop the call counter in
- * front of its code. */
+/* d will never have optimised code (compile_lock held): drop the call
+ * counter in front of its code; its quick code, if it has some, stays. */
 static void mark_failed(native_state *s, uint32_t d) {
   s->status[d] = ST_FAILED;
   s->any_failed = true;
   __atomic_store_n(&s->osr_status[d], OSR_FAILED, __ATOMIC_RELEASE);
   wasm_code *code = s->m->func_defs[d].code;
-  __atomic_store_n(&code->ncells, s->orig_ncells[d], __ATOMIC_RELAXED);
-  __atomic_store_n(&code->cells, s->orig[d], __ATOMIC_RELEASE);
+  bool quick = s->qstatus[d] == QK_NATIVE;
+  __atomic_store_n(&code->ncells, quick ? 3 : s->orig_ncells[d], __ATOMIC_RELAXED);
+  __atomic_store_n(&code->cells, quick ? &s->qtramps[(size_t)d * 3] : s->orig[d], __ATOMIC_RELEASE);
 }
 
 /* def's OSR entry is ready (compile_lock held): a function that calls
@@ -252,8 +285,10 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
                __atomic_load_n(&s->osr_status[d], __ATOMIC_ACQUIRE) != OSR_READY;
       any_osr |= osr[d];
     }
-    ok = wasm_jit_add_unit(&s->jit, m, unit, done, s->recursive, internal, any_osr ? osr : NULL,
-                           true, s->entries, osr_entries, stop, err, sizeof err);
+    wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .osr = any_osr ? osr : NULL,
+                       .internal = internal, .wrappers = true, .entries = s->entries,
+                       .osr_entries = osr_entries, .stop = stop};
+    ok = wasm_jit_add_unit(&s->jit, m, &u, err, sizeof err);
   }
   /* The background compiler's units switch only while exit has not begun
    * (wasm_native_publish_begin); a synchronous compile (stop NULL) always. */
@@ -303,6 +338,58 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
   }
 }
 
+/* The quick tier's unit (compile_lock held): the functions with unit[d]
+ * set compiled quick (jit.h) and switched to that code; they stay pending
+ * for the optimised tier, which replaces their cells again. They call
+ * quick code by name and optimised code through its address. On failure
+ * they are marked QK_FAILED: the optimised tier alone then. */
+static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(void)) {
+  tova_module *m = s->m;
+  bool *done = calloc(s->ndefs + 1, sizeof *done), *opt = calloc(s->ndefs + 1, sizeof *opt);
+  char err[256] = "";
+  bool ok = done && opt;
+  for (uint32_t d = 0; ok && d < s->ndefs; d++) {
+    opt[d] = s->status[d] == ST_NATIVE && s->linkable[d] && s->qstatus[d] != QK_NATIVE;
+    done[d] = s->qstatus[d] == QK_NATIVE || opt[d];
+  }
+  wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .done_optimised = opt,
+                     .wrappers = true, .quick = true, .entries = s->qentries, .stop = stop};
+  if (ok) ok = wasm_jit_add_unit(&s->jit, m, &u, err, sizeof err);
+  free(done);
+  free(opt);
+  if ((!ok && stop && stop()) || (stop && !wasm_native_publish_begin())) return; /* abandoned */
+  if (!ok && debug) fprintf(stderr, "tova native: no quick code: %s\n", err);
+  const void *handler = wasm_interp_handlers()[WASM_IOP_NATIVE_ENTER];
+  uint32_t n = 0;
+  for (uint32_t d = 0; d < s->ndefs; d++) {
+    if (!unit[d]) continue;
+    if (!ok || !s->qentries[d]) {
+      s->qstatus[d] = QK_FAILED;
+      continue;
+    }
+    wasm_cell *c = &s->qtramps[(size_t)d * 3];
+    c[0].h = handler;
+    c[1].p = (const void *)wasm_native_enter;
+    c[2].p = s->qentries[d];
+    wasm_code *code = m->func_defs[d].code;
+    if (!s->osr_test) {
+      __atomic_store_n(&code->ncells, 3, __ATOMIC_RELAXED);
+      __atomic_store_n(&code->cells, c, __ATOMIC_RELEASE); /* publishes the cells */
+    }
+    s->qstatus[d] = QK_NATIVE;
+    __atomic_fetch_add(&s->nquick, 1, __ATOMIC_RELAXED);
+    n++;
+  }
+  if (stop) wasm_native_publish_end();
+  if (debug) {
+    fprintf(stderr, "tova native: quick unit of %u functions (%u quick in the module), %.1f ms after the module was compiled:",
+            n, __atomic_load_n(&s->nquick, __ATOMIC_RELAXED), now_ms() - s->made_ms);
+    for (uint32_t d = 0; d < s->ndefs; d++)
+      if (unit[d]) fprintf(stderr, " %u%s", d, s->qstatus[d] == QK_NATIVE ? "" : "(failed)");
+    fprintf(stderr, "\n");
+  }
+}
+
 /* A function that calls a failed one cannot be compiled either. */
 static void propagate_failures(native_state *s) {
   for (bool changed = s->any_failed; changed;) {
@@ -324,17 +411,28 @@ static bool pending(const native_state *s, uint32_t d) {
   return s->eligible[d] && s->status[d] == ST_NONE;
 }
 
-/* The functions the roots reach that are not compiled yet (the roots
- * included; every function when roots[0] is WASM_NATIVE_ALL), callees
- * before callers (depth-first post-order), into order[]; their count. */
-static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t nroots, uint32_t *order,
-                        uint8_t *mark, uint32_t *stack_v, uint32_t *stack_k) {
+/* Still to compile for the quick tier: no optimised code and no quick code
+ * (nor a failed quick unit) yet. */
+static bool pending_quick(const native_state *s, uint32_t d) {
+  return pending(s, d) && s->qstatus[d] == QK_NONE;
+}
+
+static bool pending_in(const native_state *s, uint32_t d, bool quick) {
+  return quick ? pending_quick(s, d) : pending(s, d);
+}
+
+/* The functions the roots reach that are not compiled yet for the tier
+ * (pending_in; the roots included; every function when roots[0] is
+ * WASM_NATIVE_ALL), callees before callers (depth-first post-order), into
+ * order[]; their count. */
+static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t nroots, bool quick,
+                        uint32_t *order, uint8_t *mark, uint32_t *stack_v, uint32_t *stack_k) {
   uint32_t n = 0;
   bool all = roots[0] == WASM_NATIVE_ALL;
   uint32_t count = all ? s->ndefs : nroots;
   for (uint32_t i = 0; i < count; i++) {
     uint32_t r = all ? i : roots[i];
-    if (r >= s->ndefs || mark[r] || !pending(s, r)) continue;
+    if (r >= s->ndefs || mark[r] || !pending_in(s, r, quick)) continue;
     uint32_t sp = 0;
     mark[r] = 1;
     stack_v[sp] = r;
@@ -343,7 +441,7 @@ static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t n
       uint32_t v = stack_v[sp - 1];
       if (stack_k[sp - 1] < s->cg_start[v + 1]) {
         uint32_t c = s->cg_edges[stack_k[sp - 1]++];
-        if (mark[c] || !pending(s, c)) continue;
+        if (mark[c] || !pending_in(s, c, quick)) continue;
         mark[c] = 1;
         stack_v[sp] = c;
         stack_k[sp++] = s->cg_start[c];
@@ -356,15 +454,30 @@ static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t n
   return n;
 }
 
-/* The units the roots need (compile_lock held; roots as closure()'s);
- * false when yield() asked to stop between units with some left
- * (wasm_native_compile_request). */
-static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nroots, bool (*stop)(void),
-                            bool (*yield)(void)) {
+/* Whether a quick unit of the n functions order[] (mark[] set) is closed
+ * under calls: each callee is one of them, has quick code, or optimised
+ * code it can call (linkable). Not when a callee's quick unit failed. */
+static bool quick_closable(const native_state *s, const uint32_t *order, uint32_t n, const uint8_t *mark) {
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t v = order[i];
+    for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
+      uint32_t c = s->cg_edges[k];
+      if (!mark[c] && s->qstatus[c] != QK_NATIVE && !(s->status[c] == ST_NATIVE && s->linkable[c])) return false;
+    }
+  }
+  return true;
+}
+
+/* The units the roots need for the tier (compile_lock held; roots as
+ * closure()'s); false when yield() asked to stop between units with some
+ * left (wasm_native_compile_request). A quick closure that cannot be
+ * closed (quick_closable) compiles nothing. */
+static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nroots, bool quick,
+                            bool (*stop)(void), bool (*yield)(void)) {
   tova_module *m = s->m;
   bool done = true;
   bool any = roots[0] == WASM_NATIVE_ALL;
-  for (uint32_t i = 0; i < nroots && !any; i++) any = roots[i] < s->ndefs && pending(s, roots[i]);
+  for (uint32_t i = 0; i < nroots && !any; i++) any = roots[i] < s->ndefs && pending_in(s, roots[i], quick);
   if (!any) return true;
   propagate_failures(s);
   uint32_t nd = s->ndefs;
@@ -373,7 +486,8 @@ static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nro
   bool *unit = calloc(nd + 1, sizeof *unit);
   if (!order || !mark || !unit) goto out;
   uint32_t *pos = order + nd + 1, *stack_v = pos + nd + 1, *stack_k = stack_v + nd + 1;
-  uint32_t n = closure(s, roots, nroots, order, mark, stack_v, stack_k);
+  uint32_t n = closure(s, roots, nroots, quick, order, mark, stack_v, stack_k);
+  if (quick && !quick_closable(s, order, n, mark)) goto out;
   for (uint32_t i = 0; i < n; i++) pos[order[i]] = i;
   /* Cut the post-order into units of about WASM_NATIVE_UNIT_BYTES, each a
    * prefix closed under calls: a cut after i is allowed when no function at
@@ -385,15 +499,19 @@ static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nro
     bytes += m->func_defs[v].body_len;
     for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
       uint32_t c = s->cg_edges[k];
-      if (mark[c] && pending(s, c) && pos[c] > reach) reach = pos[c];
+      if (mark[c] && pending_in(s, c, quick) && pos[c] > reach) reach = pos[c];
     }
     if (i + 1 < n && (bytes < WASM_NATIVE_UNIT_BYTES || reach > i)) continue;
     if (stop && stop()) break;
     for (uint32_t k = start; k <= i; k++) unit[order[k]] = true;
-    /* Internal linkage when this unit completes the module. */
-    bool last = true;
-    for (uint32_t d = 0; d < nd && last; d++) last = !pending(s, d) || unit[d];
-    compile_unit(s, unit, last, stop);
+    if (quick) {
+      compile_quick_unit(s, unit, stop);
+    } else {
+      /* Internal linkage when this unit completes the module. */
+      bool last = true;
+      for (uint32_t d = 0; d < nd && last; d++) last = !pending(s, d) || unit[d];
+      compile_unit(s, unit, last, stop);
+    }
     for (uint32_t k = start; k <= i; k++) unit[order[k]] = false;
     start = i + 1;
     bytes = 0;
@@ -409,22 +527,54 @@ out:
   return done;
 }
 
-size_t wasm_native_request_bytes(tova_module *m, uint32_t root) {
-  native_state *s = m->native;
-  size_t bytes = 0;
-  uint32_t nd = s ? s->ndefs : 0;
-  uint32_t *order = s ? malloc(((size_t)nd + 1) * 3 * sizeof *order) : NULL;
-  uint8_t *mark = s ? calloc(nd + 1, 1) : NULL;
+/* Bytes of code the roots' closure for the tier holds (compile_lock held);
+ * *closable: for the quick tier, whether that closure can be one quick
+ * unit's worth of calls (quick_closable). SIZE_MAX when out of memory. */
+static size_t closure_bytes(native_state *s, const uint32_t *roots, uint32_t nroots, bool quick, bool *closable) {
+  uint32_t nd = s->ndefs;
+  uint32_t *order = malloc(((size_t)nd + 1) * 3 * sizeof *order);
+  uint8_t *mark = calloc(nd + 1, 1);
+  size_t bytes = SIZE_MAX;
   if (order && mark) {
-    if (root != WASM_NATIVE_ALL) root &= ~WASM_NATIVE_OSR_REQ;
-    uint32_t n = root == WASM_NATIVE_ALL || root < nd
-                     ? closure(s, &root, 1, order, mark, order + nd + 1, order + 2 * ((size_t)nd + 1))
-                     : 0;
-    for (uint32_t i = 0; i < n; i++) bytes += m->func_defs[order[i]].body_len;
+    uint32_t n = closure(s, roots, nroots, quick, order, mark, order + nd + 1, order + 2 * ((size_t)nd + 1));
+    bytes = 0;
+    for (uint32_t i = 0; i < n; i++) bytes += s->m->func_defs[order[i]].body_len;
+    if (closable) *closable = quick_closable(s, order, n, mark);
   }
   free(order);
   free(mark);
   return bytes;
+}
+
+/* Whether a request of the roots (hot functions, not WASM_NATIVE_ALL)
+ * gets its quick pass now (compile_lock held): the quick tier is on, what
+ * the optimised tier would compile is at least quick_min bytes, and some
+ * of it can get quick code. *qbytes: the quick pass's bytes. */
+static bool quick_first(native_state *s, const uint32_t *roots, uint32_t nroots, size_t *qbytes) {
+  size_t min = wasm_native_quick_min();
+  /* Whole modules only when every request gets quick code (min 0: tests) */
+  if (min == SIZE_MAX || s->osr_test || (roots[0] == WASM_NATIVE_ALL && min != 0)) return false;
+  size_t opt = closure_bytes(s, roots, nroots, false, NULL);
+  if (opt == SIZE_MAX || opt < min || opt == 0) return false;
+  bool closable = false;
+  size_t q = closure_bytes(s, roots, nroots, true, &closable);
+  if (q == SIZE_MAX || q == 0 || !closable) return false;
+  *qbytes = q;
+  return true;
+}
+
+size_t wasm_native_request_bytes(tova_module *m, uint32_t root) {
+  native_state *s = m->native;
+  if (!s) return 0;
+  bool osr = root != WASM_NATIVE_ALL && (root & WASM_NATIVE_OSR_REQ);
+  if (root != WASM_NATIVE_ALL) root &= ~WASM_NATIVE_OSR_REQ;
+  if (root != WASM_NATIVE_ALL && root >= s->ndefs) return 0;
+  size_t q;
+  /* A quick pass costs about a fifth of the optimised compile of as much
+   * code: the queue weighs it so (small requests first). */
+  if (!osr && quick_first(s, &root, 1, &q)) return q / WASM_NATIVE_QUICK_COST + 1;
+  size_t bytes = closure_bytes(s, &root, 1, false, NULL);
+  return bytes == SIZE_MAX ? 0 : bytes;
 }
 
 static uint64_t osr_before_own_code; /* wasm_native_osr_early_count */
@@ -435,7 +585,7 @@ uint64_t wasm_native_osr_early_count(void) {
 
 /* Bytes of code def's calls reach, def included, walking past a callee
  * only while the count is at most cap (the answer is then some value above
- * cap). pending_only: only callees that are eligible and not native yet
+ * cap). pending_only: only callees that are eligible and without optimised code yet
  * (read from their code's cells, atomically: no compile_lock, so the
  * interpreter's loop hook may ask); def's body counts always. SIZE_MAX when
  * out of memory. */
@@ -458,7 +608,7 @@ static size_t reach_bytes(native_state *s, uint32_t def, size_t cap, bool pendin
       uint32_t c = s->cg_edges[k];
       if (mark[c]) continue;
       mark[c] = 1;
-      if (!pending_only || (s->eligible[c] && !wasm_native_func_is_native(m, c + m->nimported_funcs)))
+      if (!pending_only || (s->eligible[c] && !wasm_native_func_is_optimised(m, c + m->nimported_funcs)))
         stack[sp++] = c;
     }
   }
@@ -496,7 +646,7 @@ bool wasm_native_entry_first(native_state *s, uint32_t def) {
 static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool (*yield)(void)) {
   if (__atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_READY) return true;
   propagate_failures(s);
-  if (!wasm_native_entry_first(s, def) && !compile_closure(s, &def, 1, stop, yield)) return false;
+  if (!wasm_native_entry_first(s, def) && !compile_closure(s, &def, 1, false, stop, yield)) return false;
   if (stop && stop()) return true;
   uint32_t nd = s->ndefs;
   bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
@@ -521,10 +671,9 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
   const void *entry = NULL;
   char err[256] = "";
   double t0 = now_ms();
-  if (ok)
-    ok = wasm_jit_add_unit(&s->jit, s->m, unit, done, s->recursive, true, want, false, NULL, entries,
-                           stop, err, sizeof err) &&
-         (entry = entries[def]);
+  wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .osr = want, .internal = true,
+                     .osr_entries = entries, .stop = stop};
+  if (ok) ok = wasm_jit_add_unit(&s->jit, s->m, &u, err, sizeof err) && (entry = entries[def]);
   free(unit);
   free(done);
   free(want);
@@ -541,6 +690,25 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
   return true;
 }
 
+/* A request of hot functions (compile_lock held): its quick pass first
+ * when quick_first says so, and then false: the compiler queues it again,
+ * and its optimised compile comes after what is due meanwhile (other
+ * functions' quick passes first: wasm_native_request_bytes). */
+static bool compile_hot(native_state *s, const uint32_t *roots, uint32_t n, bool (*stop)(void),
+                        bool (*yield)(void)) {
+  size_t q;
+  if (quick_first(s, roots, n, &q)) {
+    bool done = compile_closure(s, roots, n, true, stop, yield);
+    /* TOVA_NATIVE_QUICK=only: done, unless a root's quick unit failed
+     * (then optimised, as always). */
+    for (uint32_t i = 0; i < n && done; i++)
+      done = roots[i] == WASM_NATIVE_ALL || roots[i] >= s->ndefs || !pending(s, roots[i]) ||
+             s->qstatus[roots[i]] == QK_NATIVE;
+    return wasm_native_quick_only() && done;
+  }
+  return compile_closure(s, roots, n, false, stop, yield);
+}
+
 bool wasm_native_compile_request(tova_module *m, uint32_t root, bool (*stop)(void), bool (*yield)(void)) {
   bool done = true;
   pthread_mutex_lock(&compile_lock);
@@ -549,7 +717,7 @@ bool wasm_native_compile_request(tova_module *m, uint32_t root, bool (*stop)(voi
     uint32_t def = root & ~WASM_NATIVE_OSR_REQ;
     if (def < s->ndefs) done = compile_osr(s, def, stop, yield);
   } else if (s) {
-    done = compile_closure(s, &root, 1, stop, yield);
+    done = compile_hot(s, &root, 1, stop, yield);
   }
   pthread_mutex_unlock(&compile_lock);
   return done;
@@ -560,7 +728,7 @@ bool wasm_native_compile_requests(tova_module *m, const uint32_t *defs, uint32_t
   bool done = true;
   pthread_mutex_lock(&compile_lock);
   native_state *s = n ? state_get(m) : NULL;
-  if (s) done = compile_closure(s, defs, n, stop, yield);
+  if (s) done = compile_hot(s, defs, n, stop, yield);
   pthread_mutex_unlock(&compile_lock);
   return done;
 }
@@ -569,13 +737,33 @@ void wasm_native_compile_osr_now(tova_module *m, uint32_t def) {
   wasm_native_compile_request(m, def | WASM_NATIVE_OSR_REQ, NULL, NULL);
 }
 
+uint32_t wasm_native_func_quick_count(const tova_module *m) {
+  const native_state *s = m->native;
+  return s ? __atomic_load_n(&s->nquick, __ATOMIC_RELAXED) : 0;
+}
+
+bool wasm_native_func_is_optimised(const tova_module *m, uint32_t func_index) {
+  const native_state *s = m->native;
+  if (!s || func_index < m->nimported_funcs) return false;
+  uint32_t d = func_index - m->nimported_funcs;
+  if (!m->func_defs[d].code) return false;
+  wasm_cell *cells = __atomic_load_n(&m->func_defs[d].code->cells, __ATOMIC_ACQUIRE);
+  return cells == &s->tramps[(size_t)d * 3];
+}
+
 uint32_t wasm_native_compile_module(tova_module *m) {
   pthread_once(&tier_once, read_tier);
   pthread_mutex_lock(&compile_lock);
   native_state *s = state_get(m);
   if (s) {
     propagate_failures(s);
-    bool *unit = calloc(s->ndefs + 1, sizeof *unit);
+    /* TOVA_NATIVE_QUICK=only and =0 (tests): quick code now; with 0 the
+     * optimised code follows from the background (wasm_native_module_compiled). */
+    static const uint32_t all = WASM_NATIVE_ALL;
+    size_t q;
+    bool quick = wasm_native_quick_only() || wasm_native_quick_min() == 0;
+    if (quick && quick_first(s, &all, 1, &q)) compile_closure(s, &all, 1, true, NULL, NULL);
+    bool *unit = quick ? NULL : calloc(s->ndefs + 1, sizeof *unit);
     uint32_t n = 0;
     for (uint32_t d = 0; unit && d < s->ndefs; d++) n += unit[d] = pending(s, d);
     if (n) compile_unit(s, unit, true, NULL);
@@ -644,6 +832,16 @@ void wasm_native_module_compiled(tova_module *m) {
   if (tier == WASM_TIER_INTERP) return;
   if (tier == WASM_TIER_NATIVE) {
     wasm_native_compile_module(m);
+    /* TOVA_NATIVE_QUICK=0 (tests): the module has quick code; its
+     * optimised code replaces it mid-run. (m is not yet visible to another
+     * thread: no compile_lock.) */
+    native_state *s = m->native;
+    bool left = false;
+    for (uint32_t d = 0; s && d < s->ndefs && !left; d++) left = pending(s, d);
+    if (left && wasm_native_quick_min() == 0 && !wasm_native_quick_only()) {
+      wasm_native_compiler_init();
+      wasm_native_queue(m, WASM_NATIVE_ALL, PRIO_HOT, 0);
+    }
     return;
   }
   /* No compile_lock below: m is not yet visible to any other thread

@@ -11,6 +11,10 @@
 
 /* Per defined function, changed under tier.c's compile lock. */
 enum { ST_NONE, ST_NATIVE, ST_FAILED };
+/* A function's quick-tier state (native_state.qstatus): no quick code, quick
+ * code running (its status stays ST_NONE until optimised code replaces it),
+ * or its quick unit failed (optimised code only). */
+enum { QK_NONE, QK_NATIVE, QK_FAILED };
 /* Per defined function, what the queue holds for it (compiler.c's lock). */
 enum { Q_NONE, Q_WARM, Q_HOT };
 
@@ -107,6 +111,13 @@ typedef struct native_state {
   uint8_t *queued;     /* Q_*, under compiler.c's lock */
   bool any_failed;     /* a unit failed: closures must avoid its functions */
   const void **entries; /* per def: its entry wrapper once native */
+  /* The quick tier (tier.c "quick first"): per def QK_*, under the compile
+   * lock; its entry wrapper; 3 cells NATIVE_ENTER wasm_native_enter fn that
+   * code->cells points to while the quick code runs. */
+  uint8_t *qstatus;
+  const void **qentries;
+  wasm_cell *qtramps;
+  uint32_t nquick; /* functions that got quick code, under the compile lock */
   wasm_jit jit;
   uint32_t nnative;
   uint32_t nunits;     /* units compiled (not OSR entries'), under the compile lock */
@@ -156,6 +167,23 @@ typedef struct native_state {
 /* TOVA_NATIVE_REENTER=always in the environment turns the rule off (every
  * leave resumes and re-enters native code where it can), so tests and the
  * differential fuzzer reach those paths however often a loop parks. */
+/* The quick tier (tier.c "quick first"): a request of hot functions whose
+ * optimised compile would take at least this many bytes of code gets quick
+ * code first (the prune passes and code generation at level 0, jit.h) and
+ * then its optimised compile, queued again. TOVA_NATIVE_QUICK=N sets it
+ * (off: SIZE_MAX, never). Whole-module requests (small modules) and OSR
+ * entries are optimised at once, except with N = 0 (tests: every request
+ * but OSR entries' quick first, so that code tiers up mid-run).
+ * TOVA_NATIVE_QUICK=only (tests: the quick tier's code alone): every
+ * request, whole modules and TOVA_TIER=native's compile included, gets
+ * quick code and nothing more (OSR entries are still optimised). */
+#define WASM_NATIVE_QUICK_MIN_BYTES 1024
+/* How many times cheaper a quick pass is than the optimised compile of as
+ * much code (the compiler's queue weighs requests by it). */
+#define WASM_NATIVE_QUICK_COST 5
+size_t wasm_native_quick_min(void);
+bool wasm_native_quick_only(void);
+void wasm_native_set_quick(size_t min_bytes, bool only); /* the same, for C tests */
 bool wasm_native_reenter_always(void);
 void wasm_native_set_reenter_always(bool on); /* the same, for C tests */
 /* Whether leaving native code pays for a function whose stints are

@@ -157,16 +157,12 @@ static void warn_once(const char *why) {
           why);
 }
 
-bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const bool *unit, const bool *done,
-                       const bool *poll_entry, bool internal, const bool *osr, bool wrappers,
-                       const void **entries, const void **osr_entries, bool (*stop)(void), char *err,
-                       size_t errlen) {
+bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u, char *err, size_t errlen) {
   if (!wasm_backend_load(err, errlen)) {
     warn_once(err);
     return false;
   }
-  return atomic_load(&ops)->add_unit(j, m, unit, done, poll_entry, internal, osr, wrappers, entries, osr_entries, stop,
-                       err, errlen);
+  return atomic_load(&ops)->add_unit(j, m, u, err, errlen);
 }
 
 void wasm_jit_free(wasm_jit *j) {
