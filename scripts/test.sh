@@ -42,6 +42,12 @@ if [ -d build/CMakeFiles/tova_native.dir ]; then  # built with LLVM: the native 
   TOVA_TIER=osr node scripts/conformance.js --baseline test/conformance/baseline.txt
   step "Tiered (background compiles): C tests"
   TOVA_TIER=tiered ctest --test-dir build --output-on-failure -j"$JOBS"
+  # The quick tier's code (mem2reg, level-0 code generation) for every
+  # function it takes (recursive ones are never quick: tier.c
+  # pending_quick), then every module quick first and optimised mid-run.
+  step "Quick tier: conformance with quick code only, and tiering up from it"
+  TOVA_TIER=native TOVA_NATIVE_QUICK=only node scripts/conformance.js --baseline test/conformance/baseline.txt
+  TOVA_TIER=tiered TOVA_NATIVE_QUICK=0 node scripts/conformance.js --baseline test/conformance/baseline.txt
 fi
 
 step "Without LLVM: the interpreter-only build and its C tests"
@@ -55,9 +61,11 @@ if [ -d build/CMakeFiles/tova_native.dir ]; then
   # The default tier leaves most of a short program interpreted: the same
   # programs with every function native, with every loop entered through
   # on-stack replacement, and clang's other code shapes native.
-  step "C programs under the native tier, under OSR, and at clang -O0/-O3/-Os native"
+  step "C programs under the native tier, under OSR, in quick code, quick then optimised, and at clang -O0/-O3/-Os native"
   TOVA_TIER=native bash test/programs/run.sh
   TOVA_TIER=osr bash test/programs/run.sh
+  TOVA_TIER=native TOVA_NATIVE_QUICK=only bash test/programs/run.sh
+  TOVA_TIER=native TOVA_NATIVE_QUICK=0 bash test/programs/run.sh
   for o in -O0 -O3 -Os; do WASM_OPT=$o TOVA_TIER=native bash test/programs/run.sh; done
 fi
 

@@ -179,11 +179,21 @@ static const char *passes_override(void) {
   return passes && *passes ? passes : NULL;
 }
 
-/* The quick tier's passes (jit.h): PRUNE_PASSES, or TOVA_NATIVE_QUICK_PASSES
- * (for measurements). */
+/* The quick tier's passes (jit.h): the translation's locals into SSA values
+ * and nothing more; TOVA_NATIVE_QUICK_PASSES replaces them (measurements).
+ * Level-0 code generation makes poor code of the allocas, but every pass
+ * beyond mem2reg cost more compile time than its code saved on programs
+ * that then tier up: measured 2026-12-04 (TOVA_TIER=native
+ * TOVA_NATIVE_QUICK=only tova run, compile and run of test/programs, best
+ * of 5, ms): PRUNE_PASSES hashmap 449, sorting 281, bigint 256, heap 221,
+ * hashes 209; sroa,early-cse 395, 250, 216, 169, 189; mem2reg alone 348,
+ * 211, 213, 160, 161 (compile of hashmap's 30 KB: optimise 23 ms and code
+ * generation 78 against 92 and 70). */
+#define QUICK_PASSES "function(mem2reg)"
+
 static const char *quick_passes(void) {
   const char *passes = getenv("TOVA_NATIVE_QUICK_PASSES");
-  return passes && *passes ? passes : PRUNE_PASSES;
+  return passes && *passes ? passes : QUICK_PASSES;
 }
 
 /* The whole pipeline as text (the cache key). */
@@ -318,7 +328,7 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit 
     snprintf(err, errlen, "out of memory");
     ok = false;
   }
-  /* The quick tier runs the prune passes alone: no tailcallelim to turn
+  /* The quick tier runs mem2reg alone (QUICK_PASSES): no tailcallelim to turn
    * self-calls into loops, so they are kept from the start (keep_calls all
    * set by the caller). */
   const char *over = u->quick ? NULL : passes_override();

@@ -31,7 +31,7 @@ typedef struct wasm_jit {
  *     its own internal copies of the functions they call that no unit can
  *     link to.
  *   wrappers: entries[def] receives each unit function's entry wrapper.
- *   quick: the quick tier: the prune passes alone and code generation at
+ *   quick: the quick tier: mem2reg alone and code generation at
  *     level 0 (about 5x cheaper to compile, code 1.3-3x slower), into
  *     quick_jit; never cached, never with OSR entries. done_optimised[def]
  *     (quick only, may be NULL): a done function whose code is the

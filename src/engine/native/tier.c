@@ -412,9 +412,15 @@ static bool pending(const native_state *s, uint32_t d) {
 }
 
 /* Still to compile for the quick tier: no optimised code and no quick code
- * (nor a failed quick unit) yet. */
+ * (nor a failed quick unit) yet. Never a function on a cycle of calls:
+ * level-0 code keeps every value in its frame, several times the optimised
+ * frame, so deep recursion would exhaust the native stack budget (rt.c)
+ * at a depth the interpreter and the optimised code reach (test_limits'
+ * 200,000 frames): whether a program traps must not depend on which tier
+ * its calls happened to run in. A closure that reaches such a function
+ * before it is optimised is not quick_closable. */
 static bool pending_quick(const native_state *s, uint32_t d) {
-  return pending(s, d) && s->qstatus[d] == QK_NONE;
+  return pending(s, d) && s->qstatus[d] == QK_NONE && !s->recursive[d];
 }
 
 static bool pending_in(const native_state *s, uint32_t d, bool quick) {
@@ -690,23 +696,38 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
   return true;
 }
 
-/* A request of hot functions (compile_lock held): its quick pass first
- * when quick_first says so, and then false: the compiler queues it again,
- * and its optimised compile comes after what is due meanwhile (other
- * functions' quick passes first: wasm_native_request_bytes). */
+/* A request of hot functions (compile_lock held; several when the
+ * compiler merged small ones): the roots quick_first picks get their quick
+ * pass, the others their optimised compile, and then false when there was
+ * a quick pass: the compiler queues the request again, and the optimised
+ * compile comes after what is due meanwhile (other functions' quick passes
+ * first: wasm_native_request_bytes). Each root is weighed alone, so that a
+ * small function merged with a big one is not held back by the big one's
+ * quick pass. */
 static bool compile_hot(native_state *s, const uint32_t *roots, uint32_t n, bool (*stop)(void),
                         bool (*yield)(void)) {
+  uint32_t *quick = malloc(((size_t)n + 1) * sizeof *quick), *opt = malloc(((size_t)n + 1) * sizeof *opt);
+  uint32_t nq = 0, no = 0;
   size_t q;
-  if (quick_first(s, roots, n, &q)) {
-    bool done = compile_closure(s, roots, n, true, stop, yield);
+  for (uint32_t i = 0; i < n; i++) {
+    if (quick && opt && quick_first(s, &roots[i], 1, &q)) quick[nq++] = roots[i];
+    else if (opt) opt[no++] = roots[i];
+  }
+  bool done = true;
+  if (nq) {
+    done = compile_closure(s, quick, nq, true, stop, yield);
     /* TOVA_NATIVE_QUICK=only: done, unless a root's quick unit failed
      * (then optimised, as always). */
-    for (uint32_t i = 0; i < n && done; i++)
-      done = roots[i] == WASM_NATIVE_ALL || roots[i] >= s->ndefs || !pending(s, roots[i]) ||
-             s->qstatus[roots[i]] == QK_NATIVE;
-    return wasm_native_quick_only() && done;
+    for (uint32_t i = 0; i < nq && done; i++)
+      done = quick[i] == WASM_NATIVE_ALL || quick[i] >= s->ndefs || !pending(s, quick[i]) ||
+             s->qstatus[quick[i]] == QK_NATIVE;
+    done = done && wasm_native_quick_only();
   }
-  return compile_closure(s, roots, n, false, stop, yield);
+  if (no && !(stop && stop())) done = compile_closure(s, opt, no, false, stop, yield) && done;
+  else if (!opt) done = compile_closure(s, roots, n, false, stop, yield); /* no memory: as before */
+  free(quick);
+  free(opt);
+  return done;
 }
 
 bool wasm_native_compile_request(tova_module *m, uint32_t root, bool (*stop)(void), bool (*yield)(void)) {
@@ -769,7 +790,8 @@ uint32_t wasm_native_compile_module(tova_module *m) {
     if (n) compile_unit(s, unit, true, NULL);
     free(unit);
   }
-  uint32_t r = s ? s->nnative : 0;
+  uint32_t r = s ? s->nnative : 0; /* and those with quick code alone */
+  for (uint32_t d = 0; s && d < s->ndefs; d++) r += s->status[d] != ST_NATIVE && s->qstatus[d] == QK_NATIVE;
   pthread_mutex_unlock(&compile_lock);
   return r;
 }

@@ -169,7 +169,7 @@ typedef struct native_state {
  * differential fuzzer reach those paths however often a loop parks. */
 /* The quick tier (tier.c "quick first"): a request of hot functions whose
  * optimised compile would take at least this many bytes of code gets quick
- * code first (the prune passes and code generation at level 0, jit.h) and
+ * code first (mem2reg and code generation at level 0, jit.h) and
  * then its optimised compile, queued again. TOVA_NATIVE_QUICK=N sets it
  * (off: SIZE_MAX, never). Whole-module requests (small modules) and OSR
  * entries are optimised at once, except with N = 0 (tests: every request
@@ -177,7 +177,15 @@ typedef struct native_state {
  * TOVA_NATIVE_QUICK=only (tests: the quick tier's code alone): every
  * request, whole modules and TOVA_TIER=native's compile included, gets
  * quick code and nothing more (OSR entries are still optimised). */
-#define WASM_NATIVE_QUICK_MIN_BYTES 1024
+/* 2 KB: about 60 ms of the optimised tier, 10 of the quick. Measured
+ * 2026-12-04 (idle; `tova run` of test/programs built by clang -O2, best of
+ * 5, TOVA_NATIVE_QUICK=off against 2048, ms): hashmap 508/436, hashes
+ * 223/187, sorting 154/132, lz 100/88, heap 116/114, bigint 99/94, int64
+ * 110/104, forth 87/90; CoreMark's 3,000 iterations within noise (9.8-13.7K
+ * iterations/s both ways, five interleaved pairs). At 1 KB CoreMark's small
+ * hot functions waited behind quick passes (8.1-9.7K against 9.4-11.4K);
+ * at 4 KB hashes and sorting lost their gain. */
+#define WASM_NATIVE_QUICK_MIN_BYTES 2048
 /* How many times cheaper a quick pass is than the optimised compile of as
  * much code (the compiler's queue weighs requests by it). */
 #define WASM_NATIVE_QUICK_COST 5
