@@ -772,19 +772,23 @@ bool wasm_native_func_is_optimised(const tova_module *m, uint32_t func_index) {
   return cells == &s->tramps[(size_t)d * 3];
 }
 
+/* Quick code for every function that can have it (compile_lock held). */
+static void compile_quick_module(native_state *s) {
+  static const uint32_t all = WASM_NATIVE_ALL;
+  size_t q;
+  if (quick_first(s, &all, 1, &q)) compile_closure(s, &all, 1, true, NULL, NULL);
+}
+
 uint32_t wasm_native_compile_module(tova_module *m) {
   pthread_once(&tier_once, read_tier);
   pthread_mutex_lock(&compile_lock);
   native_state *s = state_get(m);
   if (s) {
     propagate_failures(s);
-    /* TOVA_NATIVE_QUICK=only and =0 (tests): quick code now; with 0 the
-     * optimised code follows from the background (wasm_native_module_compiled). */
-    static const uint32_t all = WASM_NATIVE_ALL;
-    size_t q;
-    bool quick = wasm_native_quick_only() || wasm_native_quick_min() == 0;
-    if (quick && quick_first(s, &all, 1, &q)) compile_closure(s, &all, 1, true, NULL, NULL);
-    bool *unit = quick ? NULL : calloc(s->ndefs + 1, sizeof *unit);
+    /* TOVA_NATIVE_QUICK=only (tests): quick code alone. */
+    bool only = wasm_native_quick_only();
+    if (only) compile_quick_module(s);
+    bool *unit = only ? NULL : calloc(s->ndefs + 1, sizeof *unit);
     uint32_t n = 0;
     for (uint32_t d = 0; unit && d < s->ndefs; d++) n += unit[d] = pending(s, d);
     if (n) compile_unit(s, unit, true, NULL);
@@ -853,17 +857,19 @@ void wasm_native_module_compiled(tova_module *m) {
   wasm_tier tier = wasm_native_tier();
   if (tier == WASM_TIER_INTERP) return;
   if (tier == WASM_TIER_NATIVE) {
-    wasm_native_compile_module(m);
-    /* TOVA_NATIVE_QUICK=0 (tests): the module has quick code; its
-     * optimised code replaces it mid-run. (m is not yet visible to another
-     * thread: no compile_lock.) */
-    native_state *s = m->native;
-    bool left = false;
-    for (uint32_t d = 0; s && d < s->ndefs && !left; d++) left = pending(s, d);
-    if (left && wasm_native_quick_min() == 0 && !wasm_native_quick_only()) {
+    /* TOVA_NATIVE_QUICK=0 (tests): quick code now, and the optimised code
+     * replaces it mid-run, from the background compiler (recursive
+     * functions, never quick, start interpreted). */
+    if (wasm_native_quick_min() == 0 && !wasm_native_quick_only()) {
       wasm_native_compiler_init();
-      wasm_native_queue(m, WASM_NATIVE_ALL, PRIO_HOT, 0);
+      pthread_mutex_lock(&compile_lock);
+      native_state *s = state_get(m);
+      if (s) compile_quick_module(s);
+      pthread_mutex_unlock(&compile_lock);
+      if (s) wasm_native_queue(m, WASM_NATIVE_ALL, PRIO_HOT, 0);
+      return;
     }
+    wasm_native_compile_module(m);
     return;
   }
   /* No compile_lock below: m is not yet visible to any other thread
