@@ -12,6 +12,11 @@
  * (the runtime's helpers by symbol, defined by make_jit). The object is what
  * the on-disk cache keeps (cache.h): a unit found there is linked without
  * running LLVM's optimiser or code generator at all.
+ *
+ * Quick units (jit.h `quick`: the quick tier, tier.c) go into a second
+ * LLJIT of the module, compiled with mem2reg alone on a target machine at
+ * code generation level 0, never cached; the optimised functions they call
+ * are defined there by address (alias_optimised).
  */
 #include <pthread.h>
 #include <stdio.h>

@@ -15,6 +15,12 @@
  * is freed); every later entry runs the native code. In the tiered modes a
  * function first gets the five-cell call counter HOT_COUNT (compile.h) in front
  * of its own cells, which feeds the background compiler (compiler.c).
+ *
+ * QUICK FIRST. A request whose optimised compile would be big gets quick
+ * code first (quick_first: jit.h `quick`, its own LLJIT and trampolines),
+ * then goes back to the queue for the optimised tier, which switches the
+ * functions a second time. Optimised units link only optimised code; quick
+ * units link quick code by name and optimised code by address.
  */
 #include <pthread.h>
 #include <stdio.h>
