@@ -32,7 +32,7 @@ typedef struct wasm_jit {
  *     link to.
  *   wrappers: entries[def] receives each unit function's entry wrapper.
  *   quick: the quick tier: mem2reg alone and code generation at
- *     level 0 (about 5x cheaper to compile, code 1.3-3x slower), into
+ *     level 0 (about 10x cheaper to compile, code about 3x slower), into
  *     quick_jit; never cached, never with OSR entries. done_optimised[def]
  *     (quick only, may be NULL): a done function whose code is the
  *     optimised JIT's (a linkable function of an earlier optimised unit,

@@ -274,6 +274,38 @@ static void publish_osr(native_state *s, uint32_t def, const void *entry) {
   __atomic_store_n(&s->osr_status[def], OSR_READY, __ATOMIC_RELEASE);
 }
 
+/* d's code enters native code at `entry` from now on (compile_lock held,
+ * between wasm_native_publish_begin and _end for the background
+ * compiler): tramp, its three cells (tramps or qtramps), becomes
+ * NATIVE_ENTER wasm_native_enter entry and replaces code->cells
+ * atomically. The OSR test policy leaves calls interpreted: each reaches
+ * native code only through its loops' OSR entries. */
+static void switch_to_native(native_state *s, uint32_t d, wasm_cell *tramp, const void *entry) {
+  tramp[0].h = wasm_interp_handlers()[WASM_IOP_NATIVE_ENTER];
+  tramp[1].p = (const void *)wasm_native_enter;
+  tramp[2].p = entry;
+  if (s->osr_test) return;
+  wasm_code *code = s->m->func_defs[d].code;
+  __atomic_store_n(&code->ncells, 3, __ATOMIC_RELAXED);
+  __atomic_store_n(&code->cells, tramp, __ATOMIC_RELEASE); /* publishes the cells */
+}
+
+/* TOVA_NATIVE_DEBUG: which of a unit's functions got their code. */
+static void print_unit(const native_state *s, const bool *unit, bool quick, uint32_t n) {
+  if (quick)
+    fprintf(stderr, "tova native: quick unit of %u functions (%u quick in the module)", n,
+            __atomic_load_n(&s->nquick, __ATOMIC_RELAXED));
+  else
+    fprintf(stderr, "tova native: unit of %u functions native (%u of %u in the module)", n, s->nnative,
+            s->ndefs);
+  fprintf(stderr, ", %.1f ms after the module was compiled:", now_ms() - s->made_ms);
+  for (uint32_t d = 0; d < s->ndefs; d++) {
+    bool got = quick ? s->qstatus[d] == QK_NATIVE : s->status[d] == ST_NATIVE;
+    if (unit[d]) fprintf(stderr, " %u%s", d, got ? "" : "(failed)");
+  }
+  fprintf(stderr, "\n");
+}
+
 /* Compile the functions with unit[d] set as one unit and switch them
  * (compile_lock held). On failure they are marked failed, never retried.
  * A function that calls imports gets its OSR entry in the same unit: a
@@ -307,7 +339,6 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
   free(osr_entries);
   if (abandoned) return; /* nothing changed */
   if (!ok && debug) fprintf(stderr, "tova native: functions stay interpreted: %s\n", err);
-  const void *handler = wasm_interp_handlers()[WASM_IOP_NATIVE_ENTER];
   uint32_t n = 0;
   for (uint32_t d = 0; d < s->ndefs; d++) {
     if (!unit[d]) continue;
@@ -315,33 +346,15 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
       mark_failed(s, d);
       continue;
     }
-    wasm_cell *c = &s->tramps[(size_t)d * 3];
-    c[0].h = handler;
-    c[1].p = (const void *)wasm_native_enter;
-    c[2].p = s->entries[d];
-    wasm_code *code = m->func_defs[d].code;
     __atomic_store_n(&s->native_ms[d], wasm_native_state_ms(s), __ATOMIC_RELAXED);
-    /* The OSR test policy leaves calls interpreted: each reaches native
-     * code only through its loops' OSR entries. */
-    if (!s->osr_test) {
-      __atomic_store_n(&code->ncells, 3, __ATOMIC_RELAXED);
-      __atomic_store_n(&code->cells, c, __ATOMIC_RELEASE); /* publishes the cells */
-    }
+    switch_to_native(s, d, &s->tramps[(size_t)d * 3], s->entries[d]);
     s->status[d] = ST_NATIVE;
     s->linkable[d] = !internal;
     s->nnative++;
     n++;
   }
   if (stop) wasm_native_publish_end();
-  if (debug) {
-    fprintf(stderr,
-            "tova native: unit of %u functions native (%u of %u in the module), %.1f ms after "
-            "the module was compiled:",
-            n, s->nnative, s->ndefs, now_ms() - s->made_ms);
-    for (uint32_t d = 0; d < s->ndefs; d++)
-      if (unit[d]) fprintf(stderr, " %u%s", d, s->status[d] == ST_NATIVE ? "" : "(failed)");
-    fprintf(stderr, "\n");
-  }
+  if (debug) print_unit(s, unit, false, n);
 }
 
 /* The quick tier's unit (compile_lock held): the functions with unit[d]
@@ -365,7 +378,6 @@ static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(v
   free(opt);
   if ((!ok && stop && stop()) || (stop && !wasm_native_publish_begin())) return; /* abandoned */
   if (!ok && debug) fprintf(stderr, "tova native: no quick code: %s\n", err);
-  const void *handler = wasm_interp_handlers()[WASM_IOP_NATIVE_ENTER];
   uint32_t n = 0;
   for (uint32_t d = 0; d < s->ndefs; d++) {
     if (!unit[d]) continue;
@@ -373,27 +385,13 @@ static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(v
       s->qstatus[d] = QK_FAILED;
       continue;
     }
-    wasm_cell *c = &s->qtramps[(size_t)d * 3];
-    c[0].h = handler;
-    c[1].p = (const void *)wasm_native_enter;
-    c[2].p = s->qentries[d];
-    wasm_code *code = m->func_defs[d].code;
-    if (!s->osr_test) {
-      __atomic_store_n(&code->ncells, 3, __ATOMIC_RELAXED);
-      __atomic_store_n(&code->cells, c, __ATOMIC_RELEASE); /* publishes the cells */
-    }
+    switch_to_native(s, d, &s->qtramps[(size_t)d * 3], s->qentries[d]);
     s->qstatus[d] = QK_NATIVE;
     __atomic_fetch_add(&s->nquick, 1, __ATOMIC_RELAXED);
     n++;
   }
   if (stop) wasm_native_publish_end();
-  if (debug) {
-    fprintf(stderr, "tova native: quick unit of %u functions (%u quick in the module), %.1f ms after the module was compiled:",
-            n, __atomic_load_n(&s->nquick, __ATOMIC_RELAXED), now_ms() - s->made_ms);
-    for (uint32_t d = 0; d < s->ndefs; d++)
-      if (unit[d]) fprintf(stderr, " %u%s", d, s->qstatus[d] == QK_NATIVE ? "" : "(failed)");
-    fprintf(stderr, "\n");
-  }
+  if (debug) print_unit(s, unit, true, n);
 }
 
 /* A function that calls a failed one cannot be compiled either. */
