@@ -274,11 +274,26 @@ static void publish_osr(native_state *s, uint32_t def, const void *entry) {
   __atomic_store_n(&s->osr_status[def], OSR_READY, __ATOMIC_RELEASE);
 }
 
+/* Whether a unit's outcome (ok or failed) may change anything now
+ * (compile_lock held). A unit of the background compiler (stop set) is
+ * abandoned when it failed because stop() asked, and otherwise publishes
+ * only while exit has not begun (wasm_native_publish_begin: true then
+ * holds it until publish_end). A synchronous compile (stop NULL) always
+ * publishes. */
+static bool publish_begin(bool ok, bool (*stop)(void)) {
+  if (!stop) return true;
+  if (!ok && stop()) return false;
+  return wasm_native_publish_begin();
+}
+
+static void publish_end(bool (*stop)(void)) {
+  if (stop) wasm_native_publish_end();
+}
+
 /* d's code enters native code at `entry` from now on (compile_lock held,
- * between wasm_native_publish_begin and _end for the background
- * compiler): tramp, its three cells (tramps or qtramps), becomes
- * NATIVE_ENTER wasm_native_enter entry and replaces code->cells
- * atomically. The OSR test policy leaves calls interpreted: each reaches
+ * between publish_begin and publish_end): tramp, its three cells (tramps
+ * or qtramps), becomes NATIVE_ENTER wasm_native_enter entry and replaces
+ * code->cells atomically. The OSR test policy leaves calls interpreted: each reaches
  * native code only through its loops' OSR entries. */
 static void switch_to_native(native_state *s, uint32_t d, wasm_cell *tramp, const void *entry) {
   tramp[0].h = wasm_interp_handlers()[WASM_IOP_NATIVE_ENTER];
@@ -328,9 +343,7 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
                        .osr_entries = osr_entries, .stop = stop};
     ok = wasm_jit_add_unit(&s->jit, m, &u, err, sizeof err);
   }
-  /* The background compiler's units switch only while exit has not begun
-   * (wasm_native_publish_begin); a synchronous compile (stop NULL) always. */
-  bool abandoned = (!ok && stop && stop()) || (stop && !wasm_native_publish_begin());
+  bool abandoned = !publish_begin(ok, stop);
   if (ok && !abandoned) s->nunits++;
   for (uint32_t d = 0; ok && !abandoned && d < s->ndefs; d++)
     if (osr[d] && osr_entries[d]) publish_osr(s, d, osr_entries[d]);
@@ -353,7 +366,7 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
     s->nnative++;
     n++;
   }
-  if (stop) wasm_native_publish_end();
+  publish_end(stop);
   if (debug) print_unit(s, unit, false, n);
 }
 
@@ -376,7 +389,7 @@ static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(v
   if (ok) ok = wasm_jit_add_unit(&s->jit, m, &u, err, sizeof err);
   free(done);
   free(opt);
-  if ((!ok && stop && stop()) || (stop && !wasm_native_publish_begin())) return; /* abandoned */
+  if (!publish_begin(ok, stop)) return; /* abandoned */
   if (!ok && debug) fprintf(stderr, "tova native: no quick code: %s\n", err);
   uint32_t n = 0;
   for (uint32_t d = 0; d < s->ndefs; d++) {
@@ -390,7 +403,7 @@ static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(v
     __atomic_fetch_add(&s->nquick, 1, __ATOMIC_RELAXED);
     n++;
   }
-  if (stop) wasm_native_publish_end();
+  publish_end(stop);
   if (debug) print_unit(s, unit, true, n);
 }
 
@@ -689,11 +702,11 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
   free(want);
   free(entries);
   free(stack);
-  if ((!ok && stop && stop()) || (stop && !wasm_native_publish_begin())) return true; /* abandoned */
+  if (!publish_begin(ok, stop)) return true; /* abandoned */
   if (ok && s->status[def] != ST_NATIVE) __atomic_fetch_add(&osr_before_own_code, 1, __ATOMIC_RELAXED);
   if (ok) publish_osr(s, def, entry);
   else __atomic_store_n(&s->osr_status[def], OSR_FAILED, __ATOMIC_RELEASE);
-  if (stop) wasm_native_publish_end();
+  publish_end(stop);
   if (debug)
     fprintf(stderr, "tova native: OSR entry of function %u %s in %.1f ms (%.1f ms after the module was compiled)%s%s\n", def,
             ok ? "ready" : "failed", now_ms() - t0, now_ms() - s->made_ms, err[0] ? ": " : "", err);
