@@ -153,9 +153,11 @@ typedef enum wasm_iop {
  * native code: the interpreter calls entry(e, inst, fp, fn, point,
  * &entered); entered false: nothing was done, continue at `after` (just
  * after the import call in the function's own cells); otherwise the call
- * ran to its end as with NATIVE_ENTER's entry (the same statuses). */
+ * ran to its end as with NATIVE_ENTER's entry (the same statuses). fn may
+ * change while the function runs (a better entry replaces it: read it
+ * atomically); point is the tier's own 64-bit tag. */
 typedef tova_status (*wasm_native_resume_entry)(tova_exec *e, tova_instance *inst, uint64_t *fp,
-                                                const void *fn, uint32_t point, bool *entered);
+                                                const void *fn, uint64_t point, bool *entered);
 typedef tova_status (*wasm_native_entry)(tova_exec *e, tova_instance *inst, uint64_t *fp,
                                          const void *fn);
 /* Native tier hook, tiered mode (src/engine/native/tier.c): a function not

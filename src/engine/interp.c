@@ -983,8 +983,8 @@ L_NATIVE_ENTER: { /* entry fn */
 L_NATIVE_RESUME: { /* entry fn point after: see wasm_native_resume_entry */
   bool entered_ = false;
   size_t fo_ = (size_t)(fp - e->stack);
-  native_status = ((wasm_native_resume_entry)pc[1].p)(e, inst, fp, pc[2].p, (uint32_t)pc[3].u,
-                                                       &entered_);
+  native_status = ((wasm_native_resume_entry)pc[1].p)(e, inst, fp, __atomic_load_n(&pc[2].p, __ATOMIC_RELAXED),
+                                                       pc[3].u, &entered_);
   if (UNLIKELY(!entered_)) {
     pc = (const wasm_cell *)pc[4].p;
     NEXT();

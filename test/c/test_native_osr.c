@@ -22,8 +22,11 @@
 #ifdef TOVA_HAVE_NATIVE
 #include "engine/native/native.h"
 #include "engine/native/tiering.h" /* wasm_native_compile_osr_now */
+#include "engine/objects.h"         /* churn's memory */
 
-enum { F_FIB, F_MIX, F_SECOND, F_BELOW, F_DIVTRAP, F_GROW, F_PEEK, F_GROWPEEK, F_SPIN, F_FIBSUM, F_NEST };
+enum { F_FIB, F_MIX, F_SECOND, F_BELOW, F_DIVTRAP, F_GROW, F_PEEK, F_GROWPEEK, F_SPIN, F_FIBSUM, F_CHURN, F_NEST };
+/* churn's multiplier (an LCG's) */
+#define CHURN_K 6364136223846793005ULL
 
 /* while (i < n) { body } with i in local `i` (i32), compared as `ge`. */
 static void while_head(wb *b, uint32_t i, uint32_t n, uint8_t ge) {
@@ -224,6 +227,39 @@ static void build(mod *m) {
   mod_func(m, t_iI, "iI", &b, "fibsum");
   wb_free(&b);
 
+  /* churn(): for (i = 0;; i++) { x = x * K + i; mem64[0] = x; mem64[1] =
+   * i + 1; mem64[2] += 1 } never returns; what it stores says whether
+   * every iteration ran with the locals of the one before (x and i), and
+   * once only (the count in memory: a call taken back to older locals would
+   * repeat iterations). Locals: x 0, i 1 (both i64). */
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 0);
+  e_i64(&b, (int64_t)CHURN_K);
+  e_op(&b, WASM_OP_I64_MUL);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_set(&b, 0);
+  e_get(&b, 1);
+  e_i64(&b, 1);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_set(&b, 1);
+  e_i32(&b, 0);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I64_STORE, 3, 0);
+  e_i32(&b, 0);
+  e_get(&b, 1);
+  e_mem(&b, WASM_OP_I64_STORE, 3, 8);
+  e_i32(&b, 0);
+  e_i32(&b, 0);
+  e_mem(&b, WASM_OP_I64_LOAD, 3, 16);
+  e_i64(&b, 1);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_mem(&b, WASM_OP_I64_STORE, 3, 16);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END);
+  mod_func(m, t_v, "II", &b, "churn");
+  wb_free(&b);
+
   /* nest(n) = sum over i in 1..n of sum of j < i, the inner loop's head
    * test (its first instruction) a `br_if` to the outer loop: the counter
    * moves after it (compile.c count_after_head_test), whose branch is then
@@ -376,11 +412,12 @@ struct spin_call {
   inst_t *t;
   tova_exec *ex;
   tova_status st;
+  const char *name; /* a function that never returns (spin when NULL) */
 };
 static void *run_spin(void *arg) {
   struct spin_call *c = arg;
   uint64_t r;
-  c->st = call(c->ex, c->t, "spin", 0, &r, NULL, 0);
+  c->st = call(c->ex, c->t, c->name ? c->name : "spin", 0, &r, NULL, 0);
   return NULL;
 }
 static void sleep_ms(long ms) {
@@ -392,7 +429,7 @@ static void sleep_ms(long ms) {
 static void test_entered_loop_stops(void) {
   inst_t t;
   if (!make(&t, WASM_TIER_OSR)) return;
-  struct spin_call c = {&t, tova_exec_new(0), TOVA_OK};
+  struct spin_call c = {&t, tova_exec_new(0), TOVA_OK, NULL};
   uint64_t before = wasm_native_osr_count();
   pthread_t th;
   CHECK(pthread_create(&th, NULL, run_spin, &c) == 0);
@@ -405,6 +442,55 @@ static void test_entered_loop_stops(void) {
   CHECK_EQ_I64(c.st, TOVA_ERR_CANCELLED);
   tova_exec_free(c.ex);
   inst_free(&t);
+}
+
+/* A quick OSR entry (tiering.h OSR_QUICK) hands its call to the optimised
+ * entry at a loop header once that is ready, with the call's locals. Under
+ * the test policy with TOVA_NATIVE_QUICK=0, churn's first pass over its
+ * loop header compiles its quick entry and enters it, and the background
+ * compiler makes the optimised entry meanwhile; once the call has moved
+ * (osr.c's count), it runs there a while and is stopped. What it stored
+ * last must be what the interpreter's rule gives for as many iterations:
+ * a local lost or garbled in the move would show. */
+static void test_quick_entry_tiers_up(void) {
+  size_t quick_min = wasm_native_quick_min();
+  bool quick_only = wasm_native_quick_only();
+  wasm_native_set_quick(0, false);
+  inst_t t;
+  if (!make(&t, WASM_TIER_OSR)) {
+    wasm_native_set_quick(quick_min, quick_only);
+    return;
+  }
+  struct spin_call c = {&t, tova_exec_new(0), TOVA_OK, "churn"};
+  uint64_t before = wasm_native_osr_tier_up_count();
+  pthread_t th;
+  CHECK(pthread_create(&th, NULL, run_spin, &c) == 0);
+  /* Until the call has moved (bounded: a broken build fails, not hangs). */
+  for (int i = 0; i < 30000 && wasm_native_osr_tier_up_count() == before; i++) sleep_ms(1);
+  CHECK_EQ_I64(wasm_native_osr_tier_up_count() - before, 1);
+  sleep_ms(20);
+  tova_exec_interrupt(c.ex);
+  pthread_join(th, NULL);
+  CHECK_EQ_I64(c.st, TOVA_ERR_CANCELLED);
+  const uint8_t *mem = t.inst->mem0->base;
+  uint64_t x, n, runs, want = 0, before_last = 0;
+  memcpy(&x, mem, 8);
+  memcpy(&n, mem + 8, 8);
+  memcpy(&runs, mem + 16, 8);
+  for (uint64_t i = 0; i < n; i++) before_last = want, want = want * CHURN_K + i;
+  CHECK(n > 0);
+  /* Where a signal stops native code (preempt.h) it may stop between the
+   * two stores, in either order: x is then one iteration ahead or behind
+   * n. Anything else is a state the interpreter's rule never reaches. */
+  bool match = x == want || x == before_last || x == want * CHURN_K + n;
+  match = match && runs + 1 >= n && runs <= n + 1;
+  CHECK(match);
+  if (!match)
+    fprintf(stderr, "  churn stopped at n = %llu with x = %llu after %llu iterations\n", (unsigned long long)n,
+            (unsigned long long)x, (unsigned long long)runs);
+  tova_exec_free(c.ex);
+  inst_free(&t);
+  wasm_native_set_quick(quick_min, quick_only);
 }
 
 /* The default policy: one long first call does not stay interpreted to its
@@ -500,21 +586,33 @@ static void test_entry_bytes_count_what_is_compiled(void) {
   uint32_t padsum = F_NEST + 1 + 500;
   size_t pads = 0;
   for (uint32_t p = 0; p < 500; p++) pads += m->func_defs[F_NEST + 1 + p].body_len;
-  CHECK_EQ_I64(wasm_native_entry_bytes(s, F_MIX, SIZE_MAX), m->func_defs[F_MIX].body_len);
-  CHECK_EQ_I64(wasm_native_entry_bytes(s, padsum, SIZE_MAX), m->func_defs[padsum].body_len + pads);
-  CHECK(wasm_native_entry_bytes(s, padsum, 1000) > 1000);
-  CHECK(wasm_native_entry_bytes(s, padsum, 1000) < pads); /* it stopped counting */
+  CHECK_EQ_I64(wasm_native_entry_bytes(s, F_MIX, SIZE_MAX, false), m->func_defs[F_MIX].body_len);
+  CHECK_EQ_I64(wasm_native_entry_bytes(s, padsum, SIZE_MAX, false), m->func_defs[padsum].body_len + pads);
+  CHECK(wasm_native_entry_bytes(s, padsum, 1000, false) > 1000);
+  CHECK(wasm_native_entry_bytes(s, padsum, 1000, false) < pads); /* it stopped counting */
   /* padsum's closure compiled (its entry reaches much: the closure goes
    * first, then the entry): now only its body is left to an entry. */
   wasm_native_compile_osr_now(t.module, padsum);
   CHECK(wasm_native_func_is_native(t.module, F_NEST + 1 + t.module->nimported_funcs));
-  CHECK_EQ_I64(wasm_native_entry_bytes(s, padsum, SIZE_MAX), m->func_defs[padsum].body_len);
+  CHECK_EQ_I64(wasm_native_entry_bytes(s, padsum, SIZE_MAX, false), m->func_defs[padsum].body_len);
   inst_free(&t);
 }
 
+/* The two above are about the optimised entries' order and size: run with
+ * the quick tier off, since padsum's entry (5 KB) would otherwise be quick
+ * code first, without its closure (test_quick_entry_tiers_up). */
+static void test_optimised_entries(void) {
+  size_t quick_min = wasm_native_quick_min();
+  bool quick_only = wasm_native_quick_only();
+  wasm_native_set_quick(SIZE_MAX, false);
+  test_entry_bytes_count_what_is_compiled();
+  test_entry_before_its_function();
+  wasm_native_set_quick(quick_min, quick_only);
+}
+
 int main(void) {
-  RUN(test_entry_bytes_count_what_is_compiled);
-  RUN(test_entry_before_its_function);
+  RUN(test_quick_entry_tiers_up);
+  RUN(test_optimised_entries);
   RUN(test_same_as_the_interpreter);
   RUN(test_entered_loop_stops);
   RUN(test_long_first_call_moves);

@@ -33,7 +33,9 @@ typedef struct wasm_jit {
  *   wrappers: entries[def] receives each unit function's entry wrapper.
  *   quick: the quick tier: mem2reg alone and code generation at
  *     level 0 (about 10x cheaper to compile, code about 3x slower), into
- *     quick_jit; never cached, never with OSR entries. done_optimised[def]
+ *     quick_jit; never cached. Its OSR entries leave at their loop headers
+ *     for the optimised entry once there is one (translate.h tier_up).
+ *     done_optimised[def]
  *     (quick only, may be NULL): a done function whose code is the
  *     optimised JIT's (a linkable function of an earlier optimised unit,
  *     without quick code): called through its address.

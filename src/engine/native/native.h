@@ -98,6 +98,9 @@ struct wasm_loop_counters;
 bool wasm_native_loop_counters(const tova_module *m, struct wasm_loop_counters *lc);
 /* How many calls have moved to native code at a loop header so far. */
 uint64_t wasm_native_osr_count(void);
+/* How many calls have moved from a quick OSR entry to their function's
+ * optimised one at a loop header (tiering.h OSR_QUICK). */
+uint64_t wasm_native_osr_tier_up_count(void);
 /* How many OSR entries were compiled before their function's own code (a
  * small module's long first call: tiering.h WASM_NATIVE_OSR_EARLY_MS). */
 uint64_t wasm_native_osr_early_count(void);

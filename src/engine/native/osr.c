@@ -29,16 +29,41 @@
  * (tiering.h); a loop the entry cannot start (one the translator found
  * dead) or a function that cannot be compiled stops counting.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "common/assert.h"
 #include "engine/compile.h"
 #include "engine/native/native.h"
 #include "engine/native/rt.h"
 #include "engine/native/tiering.h"
 
 static uint64_t osr_entered; /* calls continued natively (tests, TOVA_NATIVE_DEBUG) */
+static uint64_t osr_tiered_up; /* calls moved from a quick entry to the optimised one (tests) */
 
 uint64_t wasm_native_osr_count(void) { return __atomic_load_n(&osr_entered, __ATOMIC_RELAXED); }
+uint64_t wasm_native_osr_tier_up_count(void) { return __atomic_load_n(&osr_tiered_up, __ATOMIC_RELAXED); }
+
+/* Both entries start at the same loops (one translator, one rule), so the
+ * optimised one cannot refuse k; if it did, the quick entry would go on at
+ * k, never leaving again. */
+tova_status wasm_native_osr_tier_up(tova_exec *e, tova_instance *inst, uint32_t def, size_t fo, const void *quick,
+                                    uint32_t k, uint32_t *outcome) {
+  native_state *s = inst->module->native;
+  /* Acquire on the flag: the optimised entry was stored before it. */
+  (void)__atomic_load_n(&s->osr_optimised[def], __ATOMIC_ACQUIRE);
+  const void *opt = __atomic_load_n(&s->osr_entries[def], __ATOMIC_ACQUIRE);
+  __atomic_fetch_add(&osr_tiered_up, 1, __ATOMIC_RELAXED);
+  if (wasm_native_debug())
+    fprintf(stderr, "tova native: a call of function %u moved from quick code to its optimised OSR entry at loop %u\n",
+            def, k);
+  tova_status st = wasm_native_enter_osr(e, inst, e->stack + fo, opt, k, NULL, outcome);
+  if (st == TOVA_OK && *outcome == WASM_NATIVE_OSR_NOT_ENTERED) {
+    TOVA_ASSERT(!"an optimised OSR entry refused its quick entry's loop");
+    st = wasm_native_enter_osr(e, inst, e->stack + fo, quick, k, NULL, outcome);
+  }
+  return st;
+}
 
 /* Whether d has been called once only (its call counter, tier.c's
  * install_counters, went from 2 to 1 and has not fired at a second call):
@@ -50,19 +75,31 @@ static bool called_once(const native_state *s, uint32_t d) {
          !__atomic_load_n(&s->called_twice[d], __ATOMIC_RELAXED);
 }
 
-/* What def's entry would compile now (tier.c wasm_native_entry_bytes),
- * kept per def and counted again at most every ENTRY_BYTES_MS (functions
- * going native meanwhile make it smaller): the walk over what def reaches
- * then costs a loop nothing measurable however often it fires. At most
- * ENTRY_BYTES_CAP is counted (an estimate of seconds: no entry for now). */
+/* What def's optimised entry would compile now (tier.c
+ * wasm_native_entry_bytes), and in *quick what its quick entry would
+ * (tier.c quick_osr: 0 when it would have none), kept per def and counted
+ * again at most every ENTRY_BYTES_MS (functions going native meanwhile
+ * make them smaller): the walk over what def reaches then costs a loop
+ * nothing measurable however often it fires. At most ENTRY_BYTES_CAP is
+ * counted (an estimate of seconds: no entry for now). */
 enum { ENTRY_BYTES_MS = 10 };
 #define ENTRY_BYTES_CAP (256u << 10)
-static uint32_t entry_bytes(native_state *s, uint32_t def, uint32_t now_ms) {
+static uint32_t entry_bytes(native_state *s, uint32_t def, uint32_t now_ms, uint32_t *quick) {
   uint32_t at = __atomic_load_n(&s->entry_bytes_ms[def], __ATOMIC_RELAXED);
-  if (at && now_ms + 1 - at < ENTRY_BYTES_MS) return __atomic_load_n(&s->entry_bytes[def], __ATOMIC_RELAXED);
-  size_t b = wasm_native_entry_bytes(s, def, ENTRY_BYTES_CAP);
+  if (at && now_ms + 1 - at < ENTRY_BYTES_MS) {
+    *quick = __atomic_load_n(&s->entry_qbytes[def], __ATOMIC_RELAXED);
+    return __atomic_load_n(&s->entry_bytes[def], __ATOMIC_RELAXED);
+  }
+  size_t b = wasm_native_entry_bytes(s, def, ENTRY_BYTES_CAP, false);
   uint32_t bytes = b > ENTRY_BYTES_CAP ? ENTRY_BYTES_CAP : (uint32_t)b;
+  size_t min = wasm_native_quick_min();
+  *quick = 0;
+  if (min != SIZE_MAX && bytes >= min && !s->recursive[def]) {
+    b = wasm_native_entry_bytes(s, def, ENTRY_BYTES_CAP, true);
+    *quick = b > ENTRY_BYTES_CAP ? ENTRY_BYTES_CAP : (uint32_t)b;
+  }
   __atomic_store_n(&s->entry_bytes[def], bytes, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->entry_qbytes[def], *quick, __ATOMIC_RELAXED);
   __atomic_store_n(&s->entry_bytes_ms[def], now_ms + 1, __ATOMIC_RELAXED);
   return bytes;
 }
@@ -91,14 +128,17 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
           goto out;
         }
       }
-      bool entered = false;
       /* Counted on the way in (a call that never ends has entered too);
        * not each return after leaving (a shared counter on that path
        * would cost every parked message a contended cache line). */
       bool count = stints == 0;
       if (count) __atomic_fetch_add(&osr_entered, 1, __ATOMIC_RELAXED);
-      *st = wasm_native_enter_osr(e, inst, fp, fn, loop, &entered);
-      if (entered) return true;
+      size_t fo = (size_t)(fp - e->stack);
+      uint32_t outcome = WASM_NATIVE_OSR_NOT_ENTERED;
+      *st = wasm_native_enter_osr(e, inst, fp, fn, loop, &s->osr_optimised[def], &outcome);
+      if (*st == TOVA_OK && outcome >= WASM_NATIVE_OSR_AT_LOOP)
+        *st = wasm_native_osr_tier_up(e, inst, def, fo, fn, outcome - WASM_NATIVE_OSR_AT_LOOP, &outcome);
+      if (outcome != WASM_NATIVE_OSR_NOT_ENTERED) return true;
       if (count) __atomic_fetch_sub(&osr_entered, 1, __ATOMIC_RELAXED);
       goto out; /* no entry at this loop: stop counting it */
     }
@@ -116,9 +156,16 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
     /* Weighed below only when the function may still be queued hot or ask
      * for its entry. */
     bool weigh = (!native && !once) || (os == OSR_NONE && (once || native));
-    uint64_t cost = weigh ? WASM_NATIVE_OSR_BASE_MS +
-                                (uint64_t)entry_bytes(s, def, at) * WASM_NATIVE_OSR_PER_KB_MS / 1024
-                          : 0;
+    uint32_t qbytes = 0, bytes = weigh ? entry_bytes(s, def, at, &qbytes) : 0;
+    uint64_t cost = weigh ? WASM_NATIVE_OSR_BASE_MS + (uint64_t)bytes * WASM_NATIVE_OSR_PER_KB_MS / 1024 : 0;
+    /* Where the entry is quick code first (tier.c quick_osr), what it
+     * compiles is its copies alone, at about a fifth of the cost (the
+     * quick tier's weight in the compiler's queue): the call asks that
+     * much sooner, and tiers up to the optimised entry once it is ready. */
+    uint64_t entry_cost = cost;
+    if (qbytes)
+      entry_cost = WASM_NATIVE_OSR_BASE_MS +
+                   (uint64_t)qbytes * WASM_NATIVE_OSR_PER_KB_MS / 1024 / WASM_NATIVE_QUICK_COST;
     /* Its loops have run as long as compiling it would take: hot (the same
      * ski rental as below, so a one-off loop at start-up does not buy a
      * compile). Not for its only call: that one asks for its entry below
@@ -136,9 +183,9 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
         /* A first call of a function cheap to compile that reaches little
          * (tier.c: its entry goes first) asks after a sixteenth of the
          * estimate, at least OSR_EARLY_MS (tiering.h). */
-        bool early = once && cost <= WASM_NATIVE_OSR_EARLY_MAX_MS && wasm_native_entry_first(s, def);
-        uint64_t wait = cost;
-        if (early) wait = cost / WASM_NATIVE_OSR_EARLY_DIV;
+        bool early = once && entry_cost <= WASM_NATIVE_OSR_EARLY_MAX_MS && wasm_native_entry_first(s, def);
+        uint64_t wait = entry_cost;
+        if (early) wait = entry_cost / WASM_NATIVE_OSR_EARLY_DIV;
         if (early && wait < WASM_NATIVE_OSR_EARLY_MS) wait = WASM_NATIVE_OSR_EARLY_MS;
         if (at >= from && at - from >= wait) wasm_native_queue_osr(s, def);
       }

@@ -73,7 +73,8 @@ static uintptr_t thread_stack_low(void) {
 }
 
 /* The body of wasm_native_enter and wasm_native_enter_osr: fn is an entry
- * wrapper, or an OSR entry (osr) asked for loop `loop` that sets *entered.
+ * wrapper, or an OSR entry (osr) asked for loop `loop`, whose answer goes
+ * to *outcome (rt.h WASM_NATIVE_OSR_*).
  * resume: the OSR entry continues a call parked by native code (rt.h
  * wasm_native_leave), which does not stop at its entry for a pending
  * interrupt (the interpreter's rule: what the import did, a value
@@ -81,7 +82,8 @@ static uintptr_t thread_stack_low(void) {
  * is entered and the interpreter continues the call, stopping at its next
  * back-edge or call. */
 static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn, bool osr,
-                         bool resume, uint32_t loop, bool *entered) {
+                         bool resume, uint32_t loop, const uint32_t *tier_up, uint32_t *outcome) {
+  static const uint32_t never = 0;
   sigjmp_buf jb;
   wasm_native_ctx c;
   tova_memory *m = inst->mem0;
@@ -107,6 +109,7 @@ static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const 
   c.leaving = 0;
   c.leave_jmp = 0;
   c.leave_depth = 0;
+  c.tier_up = tier_up ? tier_up : &never;
   /* Where native loops do not poll, a signal stops them (preempt.h): this
    * thread was published in e (by the run) before the flag is read, so an
    * interrupt either is seen here or signals this thread. */
@@ -133,14 +136,14 @@ static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const 
   if (signalled && atomic_load(&e->interrupt)) {
     if (resume) { /* see above; a later interrupt signals this thread */
       wasm_native_preempt_leave(prev);
-      *entered = false;
+      *outcome = WASM_NATIVE_OSR_NOT_ENTERED;
       return TOVA_OK;
     }
     wasm_native_trap(&c, WASM_NT_CANCELLED);
   }
   if (osr) {
     uint32_t (*f)(wasm_native_ctx *, uint64_t *, uint32_t) = (uint32_t (*)(wasm_native_ctx *, uint64_t *, uint32_t))fn;
-    *entered = f(&c, fp, loop) != 0;
+    *outcome = f(&c, fp, loop);
   } else {
     void (*f)(wasm_native_ctx *, uint64_t *) = (void (*)(wasm_native_ctx *, uint64_t *))fn;
     f(&c, fp);
@@ -150,13 +153,14 @@ static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const 
 }
 
 tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn) {
-  return enter(e, inst, fp, fn, false, false, 0, NULL);
+  return enter(e, inst, fp, fn, false, false, 0, NULL, NULL);
 }
 
 tova_status wasm_native_enter_osr(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn,
-                                  uint32_t loop, bool *entered) {
-  *entered = true; /* a trap or a stop: it had entered (the code before the loop cannot trap) */
-  return enter(e, inst, fp, fn, true, false, loop, entered);
+                                  uint32_t loop, const uint32_t *tier_up, uint32_t *outcome) {
+  /* a trap or a stop: it had entered (the code before the loop cannot trap) */
+  *outcome = WASM_NATIVE_OSR_RETURNED;
+  return enter(e, inst, fp, fn, true, false, loop, tier_up, outcome);
 }
 
 _Noreturn void wasm_native_trap(wasm_native_ctx *c, uint32_t kind) {
@@ -405,11 +409,17 @@ void wasm_native_leave_frame(wasm_native_ctx *c, uint32_t def, uint32_t ret_cell
 }
 
 tova_status wasm_native_resume(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn,
-                               uint32_t point, bool *entered) {
+                               uint64_t tag, bool *entered) {
   native_state *s = inst->module->native;
+  uint32_t def = (uint32_t)(tag >> 32);
   __atomic_store_n(&s->resumed, __atomic_load_n(&s->resumed, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
-  *entered = true; /* a trap or a stop: it had entered */
-  return enter(e, inst, fp, fn, true, true, point, entered);
+  uint32_t outcome = WASM_NATIVE_OSR_RETURNED; /* a trap or a stop: it had entered */
+  size_t fo = (size_t)(fp - e->stack);
+  tova_status st = enter(e, inst, fp, fn, true, true, (uint32_t)tag, &s->osr_optimised[def], &outcome);
+  if (st == TOVA_OK && outcome >= WASM_NATIVE_OSR_AT_LOOP)
+    st = wasm_native_osr_tier_up(e, inst, def, fo, fn, outcome - WASM_NATIVE_OSR_AT_LOOP, &outcome);
+  *entered = outcome != WASM_NATIVE_OSR_NOT_ENTERED;
+  return st;
 }
 
 const tova_func *wasm_native_indirect(wasm_native_ctx *c, uint32_t table, uint32_t i,

@@ -44,6 +44,11 @@ typedef struct wasm_native_ctx {
   /* While leaving: how the entry returns (rt.c), and the depth of the
    * frame whose import call left (the interpreter continues there). */
   uint32_t leave_jmp, leave_depth;
+  /* An OSR entry of quick code (translate.h tier_up) tests *tier_up at the
+   * headers of the loops it can start at, and leaves there once it is
+   * nonzero: its function's optimised entry exists (tiering.h
+   * osr_optimised). Points at a zero where nothing may leave so. */
+  const uint32_t *tier_up;
 } wasm_native_ctx;
 
 /* Every native function receives, after the context, its place among the
@@ -79,17 +84,27 @@ typedef enum wasm_native_trap_kind {
 /* The entry every NATIVE_ENTER cell names (wasm_native_entry of compile.h):
  * fn is a JIT-compiled wrapper void fn(ctx *, uint64_t *fp). */
 tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn);
-/* The same for an OSR entry (translate.h WASM_NATIVE_OSR_FMT) at loop
- * `loop`: *entered is false when it had no entry for that loop and did
- * nothing (TOVA_OK then); otherwise the call ran to its end as with
- * wasm_native_enter. */
+/* What an OSR entry (translate.h WASM_NATIVE_OSR_FMT) returns: it had no
+ * entry for the loop asked and did nothing; it ran the call to its end
+ * (the results in the frame); or, AT_LOOP + k, it is quick code that left
+ * at the header of the function's loop k (ordinal as the entry's `loop`)
+ * because *ctx->tier_up was set, with the locals in the frame's slots
+ * 0..nlocals as the interpreter keeps them at that LOOP_HEAD: the caller
+ * continues the call there, in the optimised entry. */
+enum { WASM_NATIVE_OSR_NOT_ENTERED = 0, WASM_NATIVE_OSR_RETURNED = 1, WASM_NATIVE_OSR_AT_LOOP = 2 };
+/* wasm_native_enter for an OSR entry at loop `loop`, with ctx->tier_up =
+ * tier_up (NULL: never set): *outcome is what the entry returned (a trap
+ * or a stop counts as RETURNED); TOVA_OK unless the call ended so. */
 tova_status wasm_native_enter_osr(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn,
-                                  uint32_t loop, bool *entered);
+                                  uint32_t loop, const uint32_t *tier_up, uint32_t *outcome);
 /* The entry every NATIVE_RESUME cell names (wasm_native_resume_entry of
- * compile.h): wasm_native_enter_osr at a resume point (translate.h
- * WASM_NATIVE_RESUME_BASE), counted for tests. */
+ * compile.h): wasm_native_enter_osr of defined function def's entry at a
+ * resume point (translate.h WASM_NATIVE_RESUME_BASE), counted for tests;
+ * tag: def << 32 | point. A quick entry (tiering.h OSR_QUICK) may leave at
+ * its next loop header for the optimised one, which replaces it in the
+ * cells as soon as it exists. */
 tova_status wasm_native_resume(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn,
-                               uint32_t point, bool *entered);
+                               uint64_t tag, bool *entered);
 
 /* Helpers called from native code. Native code names them by symbol, and
  * every module's JIT defines those symbols at their addresses in this

@@ -78,6 +78,11 @@ void wasm_native_set_reenter_always(bool on) {
   __atomic_store_n(&reenter_always, on, __ATOMIC_RELAXED);
 }
 
+bool wasm_native_debug(void) {
+  pthread_once(&tier_once, read_tier);
+  return debug;
+}
+
 size_t wasm_native_quick_min(void) {
   pthread_once(&tier_once, read_tier);
   return __atomic_load_n(&quick_min, __ATOMIC_RELAXED);
@@ -164,9 +169,11 @@ static void state_free(native_state *s) {
   free(s->called_twice);
   free(s->osr_status);
   free(s->osr_entries);
+  free(s->osr_optimised);
   free(s->reach);
   free(s->entry_bytes);
   free(s->entry_bytes_ms);
+  free(s->entry_qbytes);
   free(s);
 }
 
@@ -213,11 +220,13 @@ static native_state *state_get(tova_module *m) {
   s->called_twice = calloc(ndefs + 1, sizeof *s->called_twice);
   s->osr_status = calloc(ndefs + 1, 1);
   s->osr_entries = calloc(ndefs + 1, sizeof *s->osr_entries);
+  s->osr_optimised = calloc(ndefs + 1, sizeof *s->osr_optimised);
   s->entry_bytes = calloc(ndefs + 1, sizeof *s->entry_bytes);
   s->entry_bytes_ms = calloc(ndefs + 1, sizeof *s->entry_bytes_ms);
+  s->entry_qbytes = calloc(ndefs + 1, sizeof *s->entry_qbytes);
   s->reach = calloc(ndefs + 1, 1);
-  if (!s->reach || !s->entry_bytes || !s->entry_bytes_ms || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->resume || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->qstatus || !s->qentries || !s->qtramps || !s->orig ||
-      !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !wasm_native_callgraph(m, s->eligible, s->imports, &s->cg_start, &s->cg_edges)) {
+  if (!s->reach || !s->entry_bytes || !s->entry_bytes_ms || !s->entry_qbytes || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->resume || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->qstatus || !s->qentries || !s->qtramps || !s->orig ||
+      !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !s->osr_optimised || !wasm_native_callgraph(m, s->eligible, s->imports, &s->cg_start, &s->cg_edges)) {
     state_free(s);
     return NULL;
   }
@@ -245,14 +254,19 @@ static void mark_failed(native_state *s, uint32_t d) {
   __atomic_store_n(&code->cells, quick ? &s->qtramps[(size_t)d * 3] : s->orig[d], __ATOMIC_RELEASE);
 }
 
-/* def's OSR entry is ready (compile_lock held): a function that calls
- * imports also gets its resume code first (tiering.h `resume`), where a
- * call its native code left at an import resumes (rt.h
+/* def's OSR entry is ready (compile_lock held, between publish_begin and
+ * publish_end): quick code (OSR_QUICK) or optimised (OSR_READY). A function
+ * that calls imports also gets its resume code first (tiering.h
+ * `resume`), where a call its native code left at an import resumes (rt.h
  * wasm_native_leave; without memory for it, such calls continue
- * interpreted). */
-static void publish_osr(native_state *s, uint32_t def, const void *entry) {
+ * interpreted); the optimised entry replaces a quick one there. */
+static void publish_osr(native_state *s, uint32_t def, const void *entry, bool quick) {
   const wasm_code *code = s->m->func_defs[def].code;
-  if (s->imports[def] && code->nimport_calls && !s->resume[def]) {
+  wasm_cell *have = s->resume[def];
+  for (uint32_t k = 0; have && k < code->nimport_calls; k++) /* read by NATIVE_RESUME (interp.c) */
+    __atomic_store_n(&have[(size_t)k * WASM_NATIVE_RESUME_CELLS + WASM_CELLS_CALL_FUNC + 2].p, entry,
+                     __ATOMIC_RELAXED);
+  if (s->imports[def] && code->nimport_calls && !have) {
     wasm_cell *r = calloc((size_t)code->nimport_calls * WASM_NATIVE_RESUME_CELLS, sizeof *r);
     for (uint32_t k = 0; r && k < code->nimport_calls; k++) {
       wasm_cell *c = r + (size_t)k * WASM_NATIVE_RESUME_CELLS;
@@ -265,13 +279,15 @@ static void publish_osr(native_state *s, uint32_t def, const void *entry) {
       c[0].h = wasm_interp_handlers()[WASM_IOP_NATIVE_RESUME];
       c[1].p = (const void *)wasm_native_resume;
       c[2].p = entry;
-      c[3].u = WASM_NATIVE_RESUME_BASE + k;
+      c[3].u = (uint64_t)def << 32 | (WASM_NATIVE_RESUME_BASE + k); /* rt.h wasm_native_resume's tag */
       c[4].p = call + WASM_CELLS_CALL_FUNC;
     }
     if (r) __atomic_store_n(&s->resume[def], r, __ATOMIC_RELEASE);
   }
   __atomic_store_n(&s->osr_entries[def], entry, __ATOMIC_RELEASE);
-  __atomic_store_n(&s->osr_status[def], OSR_READY, __ATOMIC_RELEASE);
+  __atomic_store_n(&s->osr_status[def], quick ? OSR_QUICK : OSR_READY, __ATOMIC_RELEASE);
+  /* After the entry: a quick entry that sees the flag leaves for it (osr.c). */
+  if (!quick) __atomic_store_n(&s->osr_optimised[def], 1, __ATOMIC_RELEASE);
 }
 
 /* Whether a unit's outcome (ok or failed) may change anything now
@@ -346,7 +362,7 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
   bool abandoned = !publish_begin(ok, stop);
   if (ok && !abandoned) s->nunits++;
   for (uint32_t d = 0; ok && !abandoned && d < s->ndefs; d++)
-    if (osr[d] && osr_entries[d]) publish_osr(s, d, osr_entries[d]);
+    if (osr[d] && osr_entries[d]) publish_osr(s, d, osr_entries[d], false);
   free(done);
   free(osr);
   free(osr_entries);
@@ -606,13 +622,18 @@ uint64_t wasm_native_osr_early_count(void) {
   return __atomic_load_n(&osr_before_own_code, __ATOMIC_RELAXED);
 }
 
+/* Which callees reach_bytes walks past: all; those eligible without
+ * optimised code yet (what an optimised OSR entry compiles); those
+ * eligible without native code of either tier (what a quick one copies).
+ * Read from their code's cells, atomically: no compile_lock, so the
+ * interpreter's loop hook may ask. */
+enum { REACH_ALL, REACH_NOT_OPTIMISED, REACH_NOT_NATIVE };
+
 /* Bytes of code def's calls reach, def included, walking past a callee
  * only while the count is at most cap (the answer is then some value above
- * cap). pending_only: only callees that are eligible and without optimised code yet
- * (read from their code's cells, atomically: no compile_lock, so the
- * interpreter's loop hook may ask); def's body counts always. SIZE_MAX when
- * out of memory. */
-static size_t reach_bytes(native_state *s, uint32_t def, size_t cap, bool pending_only) {
+ * cap), and only past the callees `which` says; def's body counts always.
+ * SIZE_MAX when out of memory. */
+static size_t reach_bytes(native_state *s, uint32_t def, size_t cap, int which) {
   uint32_t nd = s->ndefs, sp = 0;
   const tova_module *m = s->m;
   uint8_t *mark = calloc(nd + 1, 1);
@@ -631,7 +652,10 @@ static size_t reach_bytes(native_state *s, uint32_t def, size_t cap, bool pendin
       uint32_t c = s->cg_edges[k];
       if (mark[c]) continue;
       mark[c] = 1;
-      if (!pending_only || (s->eligible[c] && !wasm_native_func_is_optimised(m, c + m->nimported_funcs)))
+      uint32_t f = c + m->nimported_funcs;
+      if (which == REACH_ALL ||
+          (s->eligible[c] && !(which == REACH_NOT_NATIVE ? wasm_native_func_is_native(m, f)
+                                                         : wasm_native_func_is_optimised(m, f))))
         stack[sp++] = c;
     }
   }
@@ -643,20 +667,116 @@ static size_t reach_bytes(native_state *s, uint32_t def, size_t cap, bool pendin
 bool wasm_native_reaches_little(native_state *s, uint32_t def) {
   uint8_t known = __atomic_load_n(&s->reach[def], __ATOMIC_RELAXED);
   if (known) return known == 1;
-  size_t bytes = reach_bytes(s, def, WASM_NATIVE_ENTRY_FIRST_BYTES, false);
+  size_t bytes = reach_bytes(s, def, WASM_NATIVE_ENTRY_FIRST_BYTES, REACH_ALL);
   if (bytes == SIZE_MAX) return false; /* unknown: the cautious answer, not kept */
   bool little = bytes <= WASM_NATIVE_ENTRY_FIRST_BYTES;
   __atomic_store_n(&s->reach[def], little ? 1 : 2, __ATOMIC_RELAXED);
   return little;
 }
 
-size_t wasm_native_entry_bytes(native_state *s, uint32_t def, size_t cap) {
-  size_t bytes = reach_bytes(s, def, cap, true);
+size_t wasm_native_entry_bytes(native_state *s, uint32_t def, size_t cap, bool quick) {
+  size_t bytes = reach_bytes(s, def, cap, quick ? REACH_NOT_NATIVE : REACH_NOT_OPTIMISED);
   return bytes == SIZE_MAX ? cap + 1 : bytes; /* unknown: the cautious answer */
 }
 
 bool wasm_native_entry_first(native_state *s, uint32_t def) {
   return wasm_native_small_module(s->m) || wasm_native_reaches_little(s, def);
+}
+
+/* The quick unit of def's OSR entry (quick_osr): unit[] gets the
+ * functions it copies (what def reaches, through copies only, that has
+ * neither quick code nor optimised code it can link to), done[] those it
+ * calls, opt[] those of them called at their optimised code's address.
+ * False when a copy cannot be quick: not eligible, failed, or on a cycle
+ * of calls (pending_quick's rule); those on a cycle that are pending go
+ * to rec[0..*nrec) (their optimised code may come first). seen[] and
+ * stack[] are scratch, seen[] all false on entry. */
+static bool quick_osr_plan(const native_state *s, uint32_t def, bool *unit, bool *done, bool *opt, bool *seen,
+                           uint32_t *stack, uint32_t *rec, uint32_t *nrec) {
+  bool quick = true;
+  uint32_t sp = 0;
+  *nrec = 0;
+  stack[sp++] = def;
+  seen[def] = true;
+  while (sp) {
+    uint32_t v = stack[--sp];
+    for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
+      uint32_t c = s->cg_edges[k];
+      if (seen[c]) continue;
+      seen[c] = true;
+      bool linkable = s->status[c] == ST_NATIVE && s->linkable[c];
+      if (s->qstatus[c] == QK_NATIVE || linkable) {
+        done[c] = true;
+        opt[c] = s->qstatus[c] != QK_NATIVE;
+        continue;
+      }
+      if (!s->eligible[c] || s->status[c] == ST_FAILED || s->qstatus[c] == QK_FAILED) quick = false;
+      if (s->recursive[c]) {
+        quick = false;
+        if (pending(s, c)) rec[(*nrec)++] = c;
+      }
+      unit[c] = true;
+      stack[sp++] = c;
+    }
+  }
+  return quick;
+}
+
+/* def's quick OSR entry, where one pays (compile_lock held): the
+ * optimised entry would compile at least the quick tier's threshold
+ * (wasm_native_quick_min) of code, and what it would copy can be copied
+ * quick (quick_osr_plan), after the optimised code of the functions on a
+ * cycle of calls it reaches (hot ones have it already: they never get
+ * quick code). One quick unit: the entry, those copies, and calls by
+ * name to quick code and by address to optimised code (jit.c
+ * alias_optimised). Published as OSR_QUICK. True when def has its quick
+ * entry now (or exit has begun); false when it gets none (then its
+ * optimised entry at once). */
+static bool quick_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
+  size_t min = wasm_native_quick_min();
+  if (min == SIZE_MAX || (s->osr_test && min != 0) || s->recursive[def]) return false;
+  if (min && wasm_native_entry_bytes(s, def, min, false) < min) return false;
+  uint32_t nd = s->ndefs, nrec = 0;
+  bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
+  bool *opt = calloc(nd + 1, sizeof *opt), *want = calloc(nd + 1, sizeof *want);
+  bool *seen = calloc(nd + 1, sizeof *seen);
+  const void **entries = calloc(nd + 1, sizeof *entries);
+  uint32_t *stack = malloc(((size_t)nd + 1) * 2 * sizeof *stack);
+  bool ok = unit && done && opt && want && seen && entries && stack;
+  if (ok) ok = quick_osr_plan(s, def, unit, done, opt, seen, stack, stack + nd + 1, &nrec);
+  if (!ok && nrec) { /* the recursive callees optimised first, then again */
+    compile_closure(s, stack + nd + 1, nrec, false, stop, NULL);
+    for (uint32_t d = 0; d < nd; d++) unit[d] = done[d] = opt[d] = seen[d] = false;
+    ok = !(stop && stop()) && quick_osr_plan(s, def, unit, done, opt, seen, stack, stack + nd + 1, &nrec);
+  }
+  if (ok) {
+    want[def] = true;
+    const void *entry = NULL;
+    char err[256] = "";
+    double t0 = now_ms();
+    wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .osr = want,
+                       .done_optimised = opt, .internal = true, .quick = true, .osr_entries = entries,
+                       .stop = stop};
+    bool made = wasm_jit_add_unit(&s->jit, s->m, &u, err, sizeof err) && (entry = entries[def]);
+    /* A failed quick unit: the optimised entry at once (ok false). */
+    if (!publish_begin(made, stop)) ok = true; /* abandoned: exit has begun */
+    else {
+      ok = made;
+      if (made) publish_osr(s, def, entry, true);
+      publish_end(stop);
+      if (debug)
+        fprintf(stderr, "tova native: quick OSR entry of function %u %s in %.1f ms (%.1f ms after the module was compiled)%s%s\n",
+                def, made ? "ready" : "failed", now_ms() - t0, now_ms() - s->made_ms, err[0] ? ": " : "", err);
+    }
+  }
+  free(unit);
+  free(done);
+  free(opt);
+  free(want);
+  free(seen);
+  free(entries);
+  free(stack);
+  return ok;
 }
 
 /* def's OSR entry (compile_lock held): one unit with the entry and copies
@@ -667,10 +787,17 @@ bool wasm_native_entry_first(native_state *s, uint32_t def) {
  * def's own code and what it calls (then native and mostly linkable: few
  * copies). */
 static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool (*yield)(void)) {
-  if (__atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_READY) return true;
+  uint8_t os = __atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE);
+  if (os == OSR_READY) return true;
   propagate_failures(s);
+  /* A quick entry first where it pays (tiering.h OSR_QUICK): then this
+   * request again for the optimised one, unless quick code alone is wanted. */
+  if (os != OSR_QUICK && os != OSR_FAILED && quick_osr(s, def, stop)) return wasm_native_quick_only();
   if (!wasm_native_entry_first(s, def) && !compile_closure(s, &def, 1, false, stop, yield)) return false;
   if (stop && stop()) return true;
+  /* def's own unit made its entry (a function that calls imports gets one
+   * there: compile_unit) */
+  if (__atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_READY) return true;
   uint32_t nd = s->ndefs;
   bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
   bool *want = calloc(nd + 1, sizeof *want);
@@ -704,7 +831,7 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
   free(stack);
   if (!publish_begin(ok, stop)) return true; /* abandoned */
   if (ok && s->status[def] != ST_NATIVE) __atomic_fetch_add(&osr_before_own_code, 1, __ATOMIC_RELAXED);
-  if (ok) publish_osr(s, def, entry);
+  if (ok) publish_osr(s, def, entry, false);
   else __atomic_store_n(&s->osr_status[def], OSR_FAILED, __ATOMIC_RELEASE);
   publish_end(stop);
   if (debug)
@@ -772,7 +899,10 @@ bool wasm_native_compile_requests(tova_module *m, const uint32_t *defs, uint32_t
 }
 
 void wasm_native_compile_osr_now(tova_module *m, uint32_t def) {
-  wasm_native_compile_request(m, def | WASM_NATIVE_OSR_REQ, NULL, NULL);
+  /* Not done: a quick entry, whose optimised entry the background compiler
+   * makes while the call runs in it (the test of tier-up mid-call). */
+  if (!wasm_native_compile_request(m, def | WASM_NATIVE_OSR_REQ, NULL, NULL))
+    wasm_native_queue(m, def | WASM_NATIVE_OSR_REQ, PRIO_OSR, 0);
 }
 
 uint32_t wasm_native_func_quick_count(const tova_module *m) {
@@ -896,7 +1026,10 @@ void wasm_native_module_compiled(tova_module *m) {
    * LLVM compiles of other modules, which compiling a new module must not
    * wait for (a second module's first call waited for the first module's
    * unit). */
-  if (tier == WASM_TIER_OSR) { /* the state the loop hook needs; no counters, no queue */
+  if (tier == WASM_TIER_OSR) { /* the state the loop hook needs; no counters */
+    /* TOVA_NATIVE_QUICK=0: quick entries, whose optimised entries the
+     * background compiler makes (wasm_native_compile_osr_now) */
+    if (wasm_native_quick_min() == 0 && !wasm_native_quick_only()) wasm_native_compiler_init();
     native_state *s = state_get(m);
     if (s) s->osr_test = true;
     return;

@@ -36,8 +36,14 @@ enum { Q_NONE, Q_WARM, Q_HOT };
 
 /* On-stack replacement per defined function (osr.c): OSR_* in osr_status,
  * written under tier.c's compile lock (or by the queueing CAS), read by the
- * loop hook with atomics. */
-enum { OSR_NONE, OSR_QUEUED, OSR_READY, OSR_FAILED };
+ * loop hook with atomics. OSR_QUICK: its entry is quick code (tier.c
+ * quick_osr: where the optimised entry would compile at least the quick
+ * tier's threshold), and its request is queued again for the optimised
+ * entry (READY), which the quick entry leaves for at its next loop header
+ * (osr_optimised). A call entering meanwhile reaches native code in a
+ * tenth of the optimised entry's compile, and pays about 3x the optimised
+ * code's time only until that is ready. */
+enum { OSR_NONE, OSR_QUEUED, OSR_QUICK, OSR_READY, OSR_FAILED };
 /* A request for def's OSR entry: def | WASM_NATIVE_OSR_REQ. */
 #define WASM_NATIVE_OSR_REQ 0x80000000u
 /* A loop counter (compile.h LOOP_HEAD) first fires after this many
@@ -131,11 +137,15 @@ typedef struct native_state {
   uint8_t *reach;      /* per def: wasm_native_reaches_little's answer (0 not asked yet, 1 yes, 2 no) */
   uint32_t *entry_bytes;    /* per def: osr.c's last count of what its entry compiles (atomics) */
   uint32_t *entry_bytes_ms; /* per def: when that was counted (state ms + 1; 0: never) */
+  uint32_t *entry_qbytes;   /* per def: the same for its quick entry (its copies; atomics) */
   uint32_t *native_ms; /* per def: when it went native, ms after made_ms (written before its cells) */
   uint32_t *loop_ms;   /* per def: 1 + when a loop counter of it first fired (0: not yet) */
   bool *called_twice;  /* per def: its call counter has fired (compiler.c; atomics) */
   uint8_t *osr_status; /* per def: OSR_* (see above) */
-  const void **osr_entries; /* per def: its OSR entry once OSR_READY (release/acquire) */
+  const void **osr_entries; /* per def: its OSR entry once OSR_QUICK or READY (release/acquire) */
+  /* Per def: 1 once its optimised OSR entry exists (set after osr_entries,
+   * release; never cleared): the quick entry's tier_up flag (rt.h). */
+  uint32_t *osr_optimised;
   /* Per def that calls imports: how often its native code left for the
    * interpreter (rt.h wasm_native_leave), and how many import calls those
    * stints completed before leaving; lossy relaxed counts, decayed by
@@ -192,6 +202,7 @@ typedef struct native_state {
  * conservatively). */
 #define WASM_NATIVE_QUICK_COST 5
 size_t wasm_native_quick_min(void);
+bool wasm_native_debug(void); /* TOVA_NATIVE_DEBUG is set */
 bool wasm_native_quick_only(void);
 void wasm_native_set_quick(size_t min_bytes, bool only); /* the same, for C tests */
 bool wasm_native_reenter_always(void);
@@ -252,7 +263,7 @@ bool wasm_native_entry_first(native_state *s, uint32_t def);
  * copied into the entry: tier.c compile_osr). Counting stops past cap (the
  * answer is then some value above cap). No lock: any thread may ask (the
  * loop hook does, at each firing while it weighs asking for an entry). */
-size_t wasm_native_entry_bytes(native_state *s, uint32_t def, size_t cap);
+size_t wasm_native_entry_bytes(native_state *s, uint32_t def, size_t cap, bool quick);
 /* compiler.c: queue a request (retains m). prio: higher first; it may not
  * start before grace_ms have passed. An OSR entry goes before hot code: a
  * call runs interpreted until its entry exists, while a hot function's code
@@ -274,6 +285,12 @@ uint32_t wasm_native_state_ms(const native_state *s);
  * taken), after its function's own code if that is not there yet: osr.c's
  * test policy (WASM_TIER_OSR). */
 void wasm_native_compile_osr_now(tova_module *m, uint32_t def);
+/* osr.c: def's quick OSR entry `quick` left at the header of loop k for
+ * its optimised entry (rt.h WASM_NATIVE_OSR_AT_LOOP): the call goes on
+ * there, from its frame at offset fo in e's stack (which may have moved
+ * while native code ran). Returns as wasm_native_enter_osr. */
+tova_status wasm_native_osr_tier_up(tova_exec *e, tova_instance *inst, uint32_t def, size_t fo, const void *quick,
+                                    uint32_t k, uint32_t *outcome);
 /* compiler.c: the HOT_COUNT hook (wasm_native_hot_hook of compile.h). */
 void wasm_native_hot(wasm_cell *cells);
 /* compiler.c: once per process before the first request: makes LLVM build

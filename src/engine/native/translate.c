@@ -139,6 +139,7 @@ typedef struct tr {
    * on the loop ordinal (osr_switch) to the headers of the loops it may
    * enter; nloops counts the body's `loop` instructions read so far. */
   bool osr;
+  bool tier_up; /* OSR entries leave at their loop headers once *ctx->tier_up is set (translate.h) */
   LLVMValueRef osr_fn, osr_switch;
   LLVMValueRef *osr_fns; /* per defined function: its OSR entry, declared up front */
   uint32_t nloops;
@@ -1163,6 +1164,27 @@ static void emit_end(tr *t) {
   t->nctl--;
 }
 
+/* At the header of loop `ordinal` of a quick OSR entry (translate.h
+ * tier_up): once the function's optimised entry exists (*ctx->tier_up,
+ * set once and never cleared by the compiler thread), the locals go to the
+ * frame and the entry returns WASM_NATIVE_OSR_AT_LOOP + ordinal (rt.h):
+ * osr.c continues the call in the optimised entry from this header. The
+ * operand stack is empty here (an entry starts only at such a header), so
+ * the locals are the call's whole state. A volatile load, as the interrupt
+ * flag's: never hoisted out of the loop. */
+static void leave_for_optimised(tr *t, uint32_t ordinal) {
+  LLVMValueRef flagp = load_inv(t, t->ptr, t->ctx, offsetof(wasm_native_ctx, tier_up));
+  LLVMValueRef flag = LLVMBuildLoad2(t->b, t->i32, flagp, "");
+  LLVMSetVolatile(flag, 1);
+  LLVMSetAlignment(flag, 4);
+  LLVMBasicBlockRef up = new_bb(t, "tier_up"), cont = new_bb(t, "stay");
+  set_unlikely(t, LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, flag, c32(t, 0), ""), up, cont));
+  LLVMPositionBuilderAtEnd(t->b, up);
+  store_frame(t, 0);
+  LLVMBuildRet(t->b, c32(t, WASM_NATIVE_OSR_AT_LOOP + ordinal));
+  LLVMPositionBuilderAtEnd(t->b, cont);
+}
+
 static void emit_block_start(tr *t, const wasm_instr *in) {
   uint32_t np, nr;
   const uint8_t *p, *rs;
@@ -1197,11 +1219,13 @@ static void emit_block_start(tr *t, const wasm_instr *in) {
     LLVMBuildBr(t->b, c->loop_bb);
     /* An OSR entry may start here when the operand stack is empty: then the
      * interpreter's frame is exactly the locals (compile.c's LOOP_HEAD rule). */
-    if (t->osr && np == 0 && c->height == 0) LLVMAddCase(t->osr_switch, c32(t, ordinal), c->loop_bb);
+    bool entry = t->osr && np == 0 && c->height == 0;
+    if (entry) LLVMAddCase(t->osr_switch, c32(t, ordinal), c->loop_bb);
     LLVMPositionBuilderAtEnd(t->b, c->loop_bb);
     t->sp = c->height;
     for (uint32_t i = 0; i < np; i++) push(t, c->phis[i]);
     if (!t->signalled) poll_interrupt(t);
+    if (entry && t->tier_up) leave_for_optimised(t, ordinal);
     t->chk_floor = t->nchk; /* see mem_at: the checks before the loop are not used in it */
     return;
   }
@@ -1709,11 +1733,12 @@ static void emit_entry(tr *t, uint32_t def) {
 
 bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
                            const bool *poll_entry, bool internal, const bool *keep_calls,
-                           const bool *osr, bool wrappers, LLVMContextRef cx, LLVMModuleRef mod, char *err,
-                           size_t errlen) {
+                           const bool *osr, bool wrappers, bool tier_up, LLVMContextRef cx, LLVMModuleRef mod,
+                           char *err, size_t errlen) {
   tr t;
   memset(&t, 0, sizeof t);
   t.m = m;
+  t.tier_up = tier_up;
   t.keep_calls = keep_calls;
   t.poll_entry = poll_entry;
   t.signalled = wasm_native_preempt_active();

@@ -25,8 +25,8 @@
  * keep_calls: see WASM_NATIVE_SELF_TAIL_ATTR below. */
 bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
                            const bool *poll_entry, bool internal, const bool *keep_calls,
-                           const bool *osr, bool wrappers, LLVMContextRef cx, LLVMModuleRef mod,
-                           char *err, size_t errlen);
+                           const bool *osr, bool wrappers, bool tier_up, LLVMContextRef cx,
+                           LLVMModuleRef mod, char *err, size_t errlen);
 
 /* Entry wrappers (WASM_NATIVE_ENTRY_FMT) are added for the unit's functions
  * when `wrappers` is set (a unit of OSR entries alone has none: its
@@ -41,7 +41,10 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
  * empty. It runs the call to its end, leaves the results in fp[0..) as an
  * entry wrapper does, and returns 1; or returns 0 at once, having done
  * nothing, for a loop it has no entry for (one with parameters or values
- * below it on the stack). */
+ * below it on the stack). With tier_up (the quick tier's entries), it also
+ * tests *ctx->tier_up at each loop header it can start at and, once that
+ * is set, leaves there for the optimised entry: the locals into the frame,
+ * and WASM_NATIVE_OSR_AT_LOOP + the loop's ordinal returned (rt.h). */
 #define WASM_NATIVE_OSR_FMT "tova_osr_%u"
 /* An OSR entry of a function that calls imports also continues a call that
  * its native code left where an import parked (rt.h wasm_native_leave):
