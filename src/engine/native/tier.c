@@ -899,8 +899,9 @@ bool wasm_native_compile_requests(tova_module *m, const uint32_t *defs, uint32_t
 }
 
 void wasm_native_compile_osr_now(tova_module *m, uint32_t def) {
-  /* Not done: a quick entry, whose optimised entry the background compiler
-   * makes while the call runs in it (the test of tier-up mid-call). */
+  /* Not done: a quick entry (TOVA_NATIVE_QUICK=0), whose optimised entry
+   * the background compiler makes while calls run in it (osr.c: calls of
+   * even defs also leave at once, for tests). */
   if (!wasm_native_compile_request(m, def | WASM_NATIVE_OSR_REQ, NULL, NULL))
     wasm_native_queue(m, def | WASM_NATIVE_OSR_REQ, PRIO_OSR, 0);
 }

@@ -1220,12 +1220,17 @@ static void emit_block_start(tr *t, const wasm_instr *in) {
     /* An OSR entry may start here when the operand stack is empty: then the
      * interpreter's frame is exactly the locals (compile.c's LOOP_HEAD rule). */
     bool entry = t->osr && np == 0 && c->height == 0;
-    if (entry) LLVMAddCase(t->osr_switch, c32(t, ordinal), c->loop_bb);
+    if (entry && !t->tier_up) LLVMAddCase(t->osr_switch, c32(t, ordinal), c->loop_bb);
     LLVMPositionBuilderAtEnd(t->b, c->loop_bb);
     t->sp = c->height;
     for (uint32_t i = 0; i < np; i++) push(t, c->phis[i]);
     if (!t->signalled) poll_interrupt(t);
-    if (entry && t->tier_up) leave_for_optimised(t, ordinal);
+    if (entry && t->tier_up) {
+      leave_for_optimised(t, ordinal);
+      /* Entered past its own test (the entry polled on entry): a call
+       * leaves at the next header it passes, never where it came in. */
+      LLVMAddCase(t->osr_switch, c32(t, ordinal), LLVMGetInsertBlock(t->b));
+    }
     t->chk_floor = t->nchk; /* see mem_at: the checks before the loop are not used in it */
     return;
   }
