@@ -149,8 +149,12 @@ static void test_small_requests_first(void) {
   inst_t t, blocker;
   native_state *s = busy_compiler(&t, &blocker);
   if (!s) return;
+  /* Queued under compile_lock, which the compiler takes to choose: both
+   * are due when it next chooses, however slow this thread is (TSan). */
+  wasm_native_compile_lock();
   wasm_native_queue(t.module, WASM_NATIVE_ALL, PRIO_OSR, 0);
   wasm_native_queue(t.module, 403, PRIO_WARM, 0);
+  wasm_native_compile_unlock();
   bool done = false;
   for (int i = 0; i < 60000 && !done; i++) { /* 10 minutes at most: a broken build must not hang */
     done = wasm_native_func_is_native(t.module, 4) && wasm_native_func_is_native(t.module, 403);
@@ -180,10 +184,13 @@ static void test_due_requests_share_a_unit(void) {
   inst_t t, blocker;
   native_state *s = busy_compiler(&t, &blocker);
   if (!s) return;
+  /* Queued under compile_lock, which the compiler takes to choose (a
+   * blocker's unit ending between two of them once made two batches, on a
+   * loaded machine under TSan): all four are due when it next chooses. */
   wasm_native_compile_lock();
   uint32_t units_before = s->nunits;
-  wasm_native_compile_unlock();
   for (uint32_t f = 400; f < 404; f++) wasm_native_queue(t.module, f, PRIO_WARM, 0);
+  wasm_native_compile_unlock();
   bool done = false;
   for (int i = 0; i < 60000 && !done; i++) { /* 10 minutes at most: a broken build must not hang */
     done = true;
