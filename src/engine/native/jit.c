@@ -14,7 +14,7 @@
  * running LLVM's optimiser or code generator at all.
  *
  * Quick units (jit.h `quick`: the quick tier, tier.c) go into a second
- * LLJIT of the module, compiled with mem2reg alone on a target machine at
+ * LLJIT of the module, compiled without IR passes (quick_passes) on a target machine at
  * code generation level 0, never cached; the optimised functions they call
  * are defined there by address (alias_optimised).
  */
@@ -97,10 +97,12 @@ static void take_error(LLVMErrorRef e, char *err, size_t errlen, const char *wha
   LLVMDisposeErrorMessage(msg);
 }
 
-/* The code generation level: TOVA_NATIVE_CG (0-3), default 2. */
-static LLVMCodeGenOptLevel cg_level(void) {
-  const char *cg = getenv("TOVA_NATIVE_CG");
-  return cg && *cg >= '0' && *cg <= '3' ? (LLVMCodeGenOptLevel)(*cg - '0') : LLVMCodeGenLevelDefault;
+/* The code generation level: TOVA_NATIVE_CG (0-3), default 2; the quick
+ * tier's, TOVA_NATIVE_QUICK_CG, default 0 (both for measurements). */
+static LLVMCodeGenOptLevel cg_level(bool quick) {
+  const char *cg = getenv(quick ? "TOVA_NATIVE_QUICK_CG" : "TOVA_NATIVE_CG");
+  if (cg && *cg >= '0' && *cg <= '3') return (LLVMCodeGenOptLevel)(*cg - '0');
+  return quick ? LLVMCodeGenLevelNone : LLVMCodeGenLevelDefault;
 }
 
 /* One target machine for every unit of the process, made on first use for
@@ -127,7 +129,7 @@ static LLVMTargetMachineRef host_machine(const char *triple, bool quick, char *e
     return NULL;
   }
   LLVMTargetMachineRef tm =
-      LLVMCreateTargetMachine(target, triple, host_cpu, host_features, quick ? LLVMCodeGenLevelNone : cg_level(),
+      LLVMCreateTargetMachine(target, triple, host_cpu, host_features, cg_level(quick),
                               LLVMRelocPIC, LLVMCodeModelSmall);
   if (!tm) {
     snprintf(err, errlen, "no target machine for %s", triple);
@@ -184,21 +186,26 @@ static const char *passes_override(void) {
   return passes && *passes ? passes : NULL;
 }
 
-/* The quick tier's passes (jit.h): the translation's locals into SSA values
- * and nothing more; TOVA_NATIVE_QUICK_PASSES replaces them (measurements).
- * Level-0 code generation makes poor code of the allocas, but every pass
- * beyond mem2reg cost more compile time than its code saved on programs
- * that then tier up: measured 2026-12-04 (TOVA_TIER=native
- * TOVA_NATIVE_QUICK=only tova run, compile and run of test/programs, best
- * of 5, ms): PRUNE_PASSES hashmap 449, sorting 281, bigint 256, heap 221,
- * hashes 209; sroa,early-cse 395, 250, 216, 169, 189; mem2reg alone 348,
- * 211, 213, 160, 161 (compile of hashmap's 30 KB: optimise 23 ms and code
- * generation 78 against 92 and 70). */
-#define QUICK_PASSES "function(mem2reg)"
-
+/* The quick tier's passes (jit.h): none. TOVA_NATIVE_QUICK_PASSES sets
+ * some (measurements). The translation keeps each local in an alloca, and
+ * level-0 code generation (fast instruction selection and register
+ * allocation) gives each a stack slot: a load or store per use. Promoted
+ * to SSA values (mem2reg), the locals become phis at every loop header,
+ * all of them at an OSR entry's headers (where the entry's values from the
+ * frame meet the loop's), and the fast register allocator moves every phi
+ * through memory on every edge: a C program's main, entered at its loops,
+ * ran 6x slower than without (test/programs-style sieve and hash loops in
+ * a 15 KB main: 3.9 s against 0.67 s per 40M iterations, the interpreter
+ * 1.9, optimised code 0.39; `TOVA_TIER=osr TOVA_NATIVE_QUICK=only`,
+ * 2026-12-04). Elsewhere no worse (CoreMark under TOVA_TIER=osr with quick
+ * code only 14.3K against 13.3K; the default tier on test/programs within
+ * noise, sorting 108 against 124 ms), and it compiles faster (optimise 0
+ * against 8-18 ms per unit). Code generation at level 1 (greedy register
+ * allocation) made that main's loops 6x faster too, but cost 7x the
+ * compile time, as much as the optimised tier's. */
 static const char *quick_passes(void) {
   const char *passes = getenv("TOVA_NATIVE_QUICK_PASSES");
-  return passes && *passes ? passes : QUICK_PASSES;
+  return passes && *passes ? passes : NULL;
 }
 
 /* The whole pipeline as text (the cache key). */
@@ -212,7 +219,7 @@ static void target_text(const char *triple, char *out, size_t cap) {
   unsigned major = 0, minor = 0, patch = 0;
   LLVMGetVersion(&major, &minor, &patch);
   snprintf(out, cap, "llvm %u.%u.%u|%s|%s|%s|cg %d|passes %s|args %s|%s", major, minor, patch, triple,
-           host_cpu, host_features, (int)cg_level(), pipeline(), llvm_default_args,
+           host_cpu, host_features, (int)cg_level(false), pipeline(), llvm_default_args,
            wasm_native_preempt_active() ? "signalled" : "polls");
 }
 
@@ -339,7 +346,7 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit 
     snprintf(err, errlen, "out of memory");
     ok = false;
   }
-  /* The quick tier runs mem2reg alone (QUICK_PASSES): no tailcallelim to turn
+  /* The quick tier runs no passes (quick_passes): no tailcallelim to turn
    * self-calls into loops, so they are kept from the start (keep_calls all
    * set by the caller). */
   const char *over = u->quick ? NULL : passes_override();
@@ -357,7 +364,8 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit 
   if (ok && stopped(u->stop, err, errlen)) ok = false;
   if (timing) *t2 = now_ms();
   LLVMTargetMachineRef tm = ok ? host_machine(triple, u->quick, err, errlen) : NULL;
-  ok = tm && optimise(mod, tm, u->quick ? quick_passes() : over ? over : PRUNE_PASSES, err, errlen);
+  const char *passes = u->quick ? quick_passes() : over ? over : PRUNE_PASSES;
+  ok = tm && (!passes || optimise(mod, tm, passes, err, errlen));
   if (ok && !over && !u->quick) {
     any_flagged = self_tail_flagged(mod, ndefs, flagged);
     ok = optimise(mod, tm, MAIN_PASSES, err, errlen);

@@ -31,7 +31,7 @@ typedef struct wasm_jit {
  *     its own internal copies of the functions they call that no unit can
  *     link to.
  *   wrappers: entries[def] receives each unit function's entry wrapper.
- *   quick: the quick tier: mem2reg alone and code generation at
+ *   quick: the quick tier: no IR passes and code generation at
  *     level 0 (about 10x cheaper to compile, code about 3x slower), into
  *     quick_jit; never cached. Its OSR entries leave at their loop headers
  *     for the optimised entry once there is one (translate.h tier_up).

@@ -152,7 +152,8 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
        * comes (test_native_osr's churn). */
       static const uint32_t leave_now = 1;
       const uint32_t *up = &s->osr_optimised[def];
-      if (s->osr_test && !(def & 1) && __atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_QUICK)
+      if (s->osr_test && !(def & 1) && !wasm_native_quick_only() &&
+          __atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_QUICK)
         up = &leave_now;
       *st = wasm_native_enter_osr(e, inst, fp, fn, loop, up, &outcome);
       if (*st == TOVA_OK && outcome >= WASM_NATIVE_OSR_AT_LOOP)

@@ -179,7 +179,7 @@ typedef struct native_state {
  * differential fuzzer reach those paths however often a loop parks. */
 /* The quick tier (tier.c "quick first"): a request of hot functions whose
  * optimised compile would take at least this many bytes of code gets quick
- * code first (mem2reg and code generation at level 0, jit.h) and
+ * code first (no IR passes, code generation at level 0: jit.h) and
  * then its optimised compile, queued again. TOVA_NATIVE_QUICK=N sets it
  * (off: SIZE_MAX, never). Whole-module requests (small modules) and OSR
  * entries are optimised at once, except with N = 0 (tests: every request
