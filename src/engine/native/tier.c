@@ -790,9 +790,18 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
   uint8_t os = __atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE);
   if (os == OSR_READY) return true;
   propagate_failures(s);
-  /* A quick entry first where it pays (tiering.h OSR_QUICK): then this
-   * request again for the optimised one, unless quick code alone is wanted. */
-  if (os != OSR_QUICK && os != OSR_FAILED && quick_osr(s, def, stop)) return wasm_native_quick_only();
+  /* A quick entry first where it pays (tiering.h OSR_QUICK), then the
+   * optimised one once a call has run in it as long as that takes to
+   * compile (the ski rental of osr.c again, now against quick code: a call
+   * that ends sooner never buys it), after the hot functions due by then.
+   * The test policy (TOVA_TIER=osr) asks at once. */
+  if (os != OSR_QUICK && os != OSR_FAILED && quick_osr(s, def, stop)) {
+    size_t bytes = wasm_native_entry_bytes(s, def, WASM_NATIVE_UNIT_BYTES * 64, false);
+    uint32_t grace = WASM_NATIVE_OSR_BASE_MS + (uint32_t)(bytes * WASM_NATIVE_OSR_PER_KB_MS / 1024);
+    if (!wasm_native_quick_only())
+      wasm_native_queue(s->m, def | WASM_NATIVE_OSR_REQ, s->osr_test ? PRIO_OSR : PRIO_HOT, s->osr_test ? 0 : grace);
+    return true;
+  }
   if (!wasm_native_entry_first(s, def) && !compile_closure(s, &def, 1, false, stop, yield)) return false;
   if (stop && stop()) return true;
   /* def's own unit made its entry (a function that calls imports gets one
@@ -899,11 +908,10 @@ bool wasm_native_compile_requests(tova_module *m, const uint32_t *defs, uint32_t
 }
 
 void wasm_native_compile_osr_now(tova_module *m, uint32_t def) {
-  /* Not done: a quick entry (TOVA_NATIVE_QUICK=0), whose optimised entry
-   * the background compiler makes while calls run in it (osr.c: calls of
-   * even defs also leave at once, for tests). */
-  if (!wasm_native_compile_request(m, def | WASM_NATIVE_OSR_REQ, NULL, NULL))
-    wasm_native_queue(m, def | WASM_NATIVE_OSR_REQ, PRIO_OSR, 0);
+  /* A quick entry (TOVA_NATIVE_QUICK=0) has its optimised entry queued for
+   * the background compiler, which makes it while calls run in the quick
+   * one (osr.c: calls of even defs also leave at once, for tests). */
+  wasm_native_compile_request(m, def | WASM_NATIVE_OSR_REQ, NULL, NULL);
 }
 
 uint32_t wasm_native_func_quick_count(const tova_module *m) {
