@@ -928,11 +928,30 @@ bool wasm_native_func_is_optimised(const tova_module *m, uint32_t func_index) {
   return cells == &s->tramps[(size_t)d * 3];
 }
 
-/* Quick code for every function that can have it (compile_lock held). */
+/* Quick code for every function that can have it (compile_lock held):
+ * those that can, and reach only functions that can or that have code to
+ * link to (quick_closable's rule, function by function: in a C program
+ * the functions on a cycle of calls, printf's machinery through its
+ * function pointers among them, would otherwise leave the whole module
+ * without quick code). */
 static void compile_quick_module(native_state *s) {
-  static const uint32_t all = WASM_NATIVE_ALL;
-  size_t q;
-  if (quick_first(s, &all, 1, &q)) compile_closure(s, &all, 1, true, NULL, NULL);
+  uint32_t nd = s->ndefs, n = 0;
+  bool *bad = calloc(nd + 1, sizeof *bad);
+  uint32_t *roots = malloc(((size_t)nd + 1) * sizeof *roots);
+  for (uint32_t d = 0; bad && roots && d < nd; d++)
+    bad[d] = !pending_quick(s, d) && s->qstatus[d] != QK_NATIVE && !(s->status[d] == ST_NATIVE && s->linkable[d]);
+  for (bool changed = bad && roots; changed;) {
+    changed = false;
+    for (uint32_t d = 0; d < nd; d++) {
+      for (uint32_t k = s->cg_start[d]; !bad[d] && k < s->cg_start[d + 1]; k++)
+        if (bad[s->cg_edges[k]]) bad[d] = changed = true;
+    }
+  }
+  for (uint32_t d = 0; bad && roots && d < nd; d++)
+    if (!bad[d] && pending_quick(s, d)) roots[n++] = d;
+  if (n) compile_closure(s, roots, n, true, NULL, NULL);
+  free(bad);
+  free(roots);
 }
 
 uint32_t wasm_native_compile_module(tova_module *m) {
