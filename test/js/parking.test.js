@@ -159,7 +159,7 @@ describe('cancellation and deadlines', () => {
       { timeout: 25 }));
     expect(p.code).toBe('TOVA_TIMEOUT');
     rt.channelClose(ch);
-  });
+  }, 30000); // a hang guard: about 160 ms under TSan, once over 5 s on a loaded machine
 
   test('spawnWasm handles cancel spinning, deep, parked and sleeping tasks', async () => {
     const ch = rt.channelCreate(0);

@@ -75,7 +75,7 @@ describe('concurrentAll', () => {
     expect(Array.isArray(r)).toBe(true);
     expect(r.length).toBe(n);
     for (let i = 0; i < n; i++) if (r[i] !== i * 7 - 3) throw new Error(`r[${i}] = ${r[i]}`);
-  });
+  }, 60000); // a hang guard, not a time limit: under TSan on a loaded machine this took over 5 s
 
   test('a bad element is named by index', async () => {
     const values = Array.from({ length: 100 }, (_, i) => i);
