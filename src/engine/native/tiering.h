@@ -181,12 +181,13 @@ typedef struct native_state {
  * optimised compile would take at least this many bytes of code gets quick
  * code first (no IR passes, code generation at level 0: jit.h) and
  * then its optimised compile, queued again. TOVA_NATIVE_QUICK=N sets it
- * (off: SIZE_MAX, never). Whole-module requests (small modules) and OSR
- * entries are optimised at once, except with N = 0 (tests: every request
- * but OSR entries' quick first, so that code tiers up mid-run).
+ * (off: SIZE_MAX, never). Whole-module requests (small modules) are
+ * optimised at once, except with N = 0 (tests: every request quick first,
+ * so that code tiers up mid-run). An OSR entry whose optimised compile
+ * would take N bytes or more is quick first too (OSR_QUICK above).
  * TOVA_NATIVE_QUICK=only (tests: the quick tier's code alone): every
- * request, whole modules and TOVA_TIER=native's compile included, gets
- * quick code and nothing more (OSR entries are still optimised). */
+ * request, whole modules, TOVA_TIER=native's compile and OSR entries
+ * included, gets quick code and nothing more. */
 /* 2 KB: about 60 ms of the optimised tier, 10 of the quick. Measured
  * 2026-12-04 (idle; `tova run` of test/programs built by clang -O2, best of
  * 5, TOVA_NATIVE_QUICK=off against 2048, ms): hashmap 508/436, hashes
