@@ -104,6 +104,8 @@ if [ -x build-bench/bench_channels ] && [ -f bench/wasm/out/parking.wasm ]; then
 fi
 say "Real C programs (test/programs), whole processes, beside node:wasi and gcc: bash bench/programs.sh"
 bounded "$LIMIT" bash bench/programs.sh || status=1
+say "A C program whose main runs the loops itself (on-stack replacement): bash bench/long-main.sh"
+bounded "$LIMIT" bash bench/long-main.sh || status=1
 if [ -f bench/coremark.sh ]; then
   say "CoreMark: bash bench/coremark.sh"
   bounded "$LIMIT" bash bench/coremark.sh || status=1

@@ -103,7 +103,7 @@ static uint32_t entry_bytes(native_state *s, uint32_t def, uint32_t now_ms, uint
   uint32_t bytes = b > ENTRY_BYTES_CAP ? ENTRY_BYTES_CAP : (uint32_t)b;
   size_t min = wasm_native_quick_min();
   *quick = 0;
-  if (min != SIZE_MAX && bytes >= min && !s->recursive[def]) {
+  if (min != SIZE_MAX && bytes >= min && !s->recursive[def] && !wasm_native_small_module(s->m)) {
     b = wasm_native_entry_bytes(s, def, ENTRY_BYTES_CAP, true);
     *quick = b > ENTRY_BYTES_CAP ? ENTRY_BYTES_CAP : (uint32_t)b;
   }

@@ -735,6 +735,12 @@ static bool quick_osr_plan(const native_state *s, uint32_t def, bool *unit, bool
 static bool quick_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   size_t min = wasm_native_quick_min();
   if (min == SIZE_MAX || (s->osr_test && min != 0) || s->recursive[def]) return false;
+  /* Not in a small module (Tova's @wasm modules): its optimised entry is
+   * asked for early and compiled first (tiering.h OSR_EARLY_*), so a long
+   * first call is in optimised code within one small compile, where the
+   * quick entry's optimised successor would come only after its ski
+   * rental. */
+  if (min != 0 && wasm_native_small_module(s->m)) return false;
   if (min && wasm_native_entry_bytes(s, def, min, false) < min) return false;
   uint32_t nd = s->ndefs, nrec = 0;
   bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
