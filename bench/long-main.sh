@@ -14,15 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TOVA=${TOVA:-$ROOT/build/tova}
-RUNS=${BENCH_RUNS:-3}
 SRC=$ROOT/bench/long/main_loops.c
-for tool in clang gcc node; do
-  command -v "$tool" >/dev/null || { echo "long-main.sh: $tool not found, skipped"; exit 0; }
-done
-[ -x "$TOVA" ] || { echo "long-main.sh: $TOVA is not built, skipped"; exit 0; }
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tova-bench-long-XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+NAME=long-main.sh
+. bench/lib/processes.sh
 gcc -O2 -std=c11 -o "$WORK/native" "$SRC"
 clang --target=wasm32-wasi -O2 -ffp-contract=off -o "$WORK/main.wasm" "$SRC"
 sizes=("$@")
@@ -30,18 +24,6 @@ if [ ${#sizes[@]} -eq 0 ]; then
   if [ -n "${BENCH_QUICK:-}" ]; then sizes=(2000000); else sizes=(2000000 20000000 200000000); fi
 fi
 
-# best_ms OUT CMD...: best wall time of RUNS runs (ms), stdout of the last in OUT
-best_ms() {
-  local out=$1 best='' t s
-  shift
-  for _ in $(seq "$RUNS"); do
-    s=$(date +%s%N)
-    "$@" >"$out" 2>/dev/null
-    t=$(( ($(date +%s%N) - s) / 1000000 ))
-    if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
-  done
-  echo "$best"
-}
 
 printf '%-10s | %12s | %12s | %12s | %9s | %s\n' N "tova default" "tova interp" "node:wasi" "gcc -O2" check
 printf -- '-----------|--------------|--------------|--------------|-----------|------\n'

@@ -17,15 +17,9 @@
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-TOVA=${TOVA:-$ROOT/build/tova}
-RUNS=${BENCH_RUNS:-3}
 HERE=$ROOT/test/programs
-for tool in clang gcc node; do
-  command -v "$tool" >/dev/null || { echo "programs.sh: $tool not found, skipped"; exit 0; }
-done
-[ -x "$TOVA" ] || { echo "programs.sh: $TOVA is not built, skipped"; exit 0; }
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tova-bench-programs-XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+NAME=programs.sh
+. bench/lib/processes.sh
 ARGS=(alpha "two words" 3)
 
 names=("$@")
@@ -33,21 +27,10 @@ if [ ${#names[@]} -eq 0 ]; then
   for src in "$HERE"/*.c; do names+=("$(basename "$src" .c)"); done
 fi
 
-now_ns() { date +%s%N; }
-# best_ms OUT CMD...: best wall time of RUNS runs (ms), stdout of the last in OUT
-best_ms() {
-  local out=$1 best='' t s e
-  shift
-  for _ in $(seq "$RUNS"); do
-    rm -rf "$WORK/data" && mkdir -p "$WORK/data"
-    s=$(now_ns)
-    (cd "$WORK" && "$@") <"$HERE/input.txt" >"$out" 2>/dev/null
-    e=$(now_ns)
-    t=$(( (e - s) / 1000000 ))
-    if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
-  done
-  echo "$best"
-}
+# Each run: a fresh data directory, in WORK, input.txt on stdin.
+before_run() { rm -rf "$WORK/data" && mkdir -p "$WORK/data"; }
+BENCH_CWD=$WORK
+BENCH_STDIN=$HERE/input.txt
 
 printf '%-10s | %12s | %22s | %12s | %12s | %8s | %s\n' program "tova default" "tova native, compiled" "tova interp" "node:wasi" "gcc -O2" check
 printf -- '-----------|--------------|------------------------|--------------|--------------|----------|------\n'
