@@ -308,6 +308,14 @@ TOVA_EXTERN tova_status tova_set_tier(tova_tier tier);
 /* One line saying which tiers this build has and the policy, e.g.
  * "tiers: interp, native (LLVM 19.1.7); policy interp". */
 TOVA_EXTERN void tova_runtime_info(char *buf, size_t len);
+/* Whether the native tier's backend (LLVM's library, tova_llvm.so) is being
+ * loaded right now, on the compiler thread (it takes ~20 ms). A process
+ * that calls exit() meanwhile waits for the load to end: the dynamic loader
+ * holds its lock for the whole load, and exit() takes it to run the
+ * libraries' destructors. A program with nothing left for those to do (the
+ * CLI, once the WebAssembly program has ended and stdio is flushed) may
+ * _exit instead. Always false without the native tier. */
+TOVA_EXTERN bool tova_native_loading(void);
 
 /* ========================================================================== */
 /* Engine: execution                                                          */

@@ -36,3 +36,11 @@ void tova_runtime_info(char *buf, size_t len) {
   snprintf(buf, len, "tiers: interp (built without LLVM: no native tier); policy interp");
 #endif
 }
+
+bool tova_native_loading(void) {
+#ifdef TOVA_HAVE_NATIVE
+  return wasm_backend_loading();
+#else
+  return false;
+#endif
+}

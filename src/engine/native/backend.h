@@ -37,6 +37,10 @@
  * the first answer). False with the reason in why when there is none. */
 bool wasm_backend_load(char *why, size_t len);
 
+/* Whether the backend is being loaded right now (some thread is inside
+ * wasm_backend_load's first call): tova_native_loading (tova.h). */
+bool wasm_backend_loading(void);
+
 /* Whether LLVM's static objects are never destroyed at exit in this
  * process (backend/exit_dtors.c). Then the compiler's exit handler need not
  * run before them, so LLVM can start up on the compiler thread; else the

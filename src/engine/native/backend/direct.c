@@ -13,6 +13,8 @@ bool wasm_backend_load(char *why, size_t len) {
   return true;
 }
 
+bool wasm_backend_loading(void) { return false; /* linked in: nothing to load */ }
+
 bool wasm_backend_llvm_version(unsigned *major, unsigned *minor, unsigned *patch) {
   LLVMGetVersion(major, minor, patch);
   return true;

@@ -46,6 +46,9 @@ static pthread_once_t load_once = PTHREAD_ONCE_INIT;
  * loading (freeing a module must not load LLVM). */
 static const wasm_backend_ops *_Atomic ops;
 static char load_why[512]; /* why there is none, written by load() only */
+/* True while load() runs (wasm_backend_loading): LLVM's library takes
+ * ~20 ms to map, relocate and construct. */
+static atomic_bool loading;
 
 /* The file this code was loaded from (the addon, or the executable). */
 static bool own_path(char *out, size_t cap) {
@@ -99,7 +102,7 @@ static const wasm_backend_ops *try_open(const char *file) {
   return o; /* the library stays loaded for the rest of the process */
 }
 
-static void load(void) {
+static void find_and_open(void) {
   const char *env = getenv("TOVA_NATIVE_BACKEND");
   if (env && *env) {
     atomic_store(&ops, try_open(env));
@@ -121,6 +124,14 @@ static void load(void) {
   }
   atomic_store(&ops, try_open(file));
 }
+
+static void load(void) {
+  atomic_store(&loading, true);
+  find_and_open();
+  atomic_store(&loading, false);
+}
+
+bool wasm_backend_loading(void) { return atomic_load(&loading); }
 
 bool wasm_backend_load(char *why, size_t len) {
   pthread_once(&load_once, load);
