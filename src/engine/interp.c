@@ -1007,8 +1007,10 @@ native_not_ok: { /* native code (an entry or an OSR entry) did not return normal
     NEXT();
   }
   if (native_status == TOVA_SUSPENDED) { /* an import it called parked, as host_not_ok */
+    /* e->inst: the innermost frame's instance, set by the native side (a
+     * call native code had the interpreter make may have parked in another
+     * instance's function: native/rt.h wasm_native_call_interp) */
     e->nframes = (size_t)(e->fsp - e->frames);
-    e->inst = inst;
     e->state = WASM_EXEC_SUSPENDED_WASM;
     return TOVA_SUSPENDED;
   }

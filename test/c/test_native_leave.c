@@ -74,7 +74,11 @@ static tova_status h_fail(tova_host_call *call, void *ud, const tova_val *a, tov
 
 enum { IMP_GET, IMP_MIX, IMP_TWO, IMP_PEER, IMP_FAIL, NIMPORTS };
 /* Defined functions, by index in the function space. */
-enum { F_WORK = NIMPORTS, F_SPIN, F_CALLER, F_PURE, F_MID, F_OUTER, F_REC, NFUNCS };
+enum { F_WORK = NIMPORTS, F_SPIN, F_CALLER, F_PURE, F_MID, F_OUTER, F_REC, F_RCALL, F_RFAIL, F_QFAIL,
+       F_RSPIN, F_QSPIN, NFUNCS };
+/* Those on a cycle of calls: never quick (tier.c pending_quick), so quick
+ * code calls them through the interpreter (rt.h wasm_native_call_interp). */
+enum { NRECURSIVE = 3 }; /* rec, rfail, rspin */
 
 /* The peer: triple(i32) -> i32, a WebAssembly function another instance imports. */
 static void build_peer(mod *m) {
@@ -317,6 +321,102 @@ static void build_leave(mod *m) {
   e_op(&b, WASM_OP_END);
   mod_func(m, t_iI, "", &b, "rec");
   wb_free(&b);
+  /* rcall(k) -> i64: three calls of rec(k + j) in a loop, an f32 and an
+   * i64 on the operand stack below each: acc = trunc(g) + (acc * 7 ^
+   * rec(k + j)), g *= 2. Locals: 0 k, 1 j, 2 acc (i64), 3 g (f32). */
+  e_f32(&b, 1.25f);
+  e_set(&b, 3);
+  e_block(&b, WASM_OP_BLOCK, 0);
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_get(&b, 1);
+  e_i32(&b, 3);
+  e_op(&b, WASM_OP_I32_GE_U);
+  e_opu(&b, WASM_OP_BR_IF, 1);
+  e_get(&b, 3);
+  e_get(&b, 2);
+  e_i64(&b, 7);
+  e_op(&b, WASM_OP_I64_MUL);
+  e_get(&b, 0);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_opu(&b, WASM_OP_CALL, F_REC);
+  e_op(&b, WASM_OP_I64_XOR);
+  e_set(&b, 2);
+  e_fc(&b, WASM_FC_I64_TRUNC_SAT_F32_S);
+  e_get(&b, 2);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_set(&b, 2);
+  e_get(&b, 3);
+  e_f32(&b, 2.0f);
+  e_op(&b, WASM_OP_F32_MUL);
+  e_set(&b, 3);
+  e_get(&b, 1);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 1);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 2);
+  mod_func(m, t_iI, "iIf", &b, "rcall");
+  wb_free(&b);
+  /* rfail(n) -> i32: n == 50 ? unreachable : n <= 21 ? fail(n - 7) :
+   * rfail(n - 1) + 1: the import traps at 20, fails at 21 (h_fail), and
+   * from 22 on deeper and deeper; from 50 on, a WebAssembly trap. */
+  e_get(&b, 0);
+  e_i32(&b, 50);
+  e_op(&b, WASM_OP_I32_EQ);
+  e_block(&b, WASM_OP_IF, 0);
+  e_op(&b, WASM_OP_UNREACHABLE);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 0);
+  e_i32(&b, 21);
+  e_op(&b, WASM_OP_I32_LE_S);
+  e_block(&b, WASM_OP_IF, 'i');
+  e_get(&b, 0);
+  e_i32(&b, 7);
+  e_op(&b, WASM_OP_I32_SUB);
+  e_opu(&b, WASM_OP_CALL, IMP_FAIL);
+  e_op(&b, WASM_OP_ELSE);
+  e_get(&b, 0);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_SUB);
+  e_opu(&b, WASM_OP_CALL, F_RFAIL);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_op(&b, WASM_OP_END);
+  mod_func(m, t_ii, "", &b, "rfail");
+  wb_free(&b);
+  /* qfail(n) -> i32: (5 + rfail(n)) * 2, the 5 below the call */
+  e_i32(&b, 5);
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL, F_RFAIL);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_i32(&b, 2);
+  e_op(&b, WASM_OP_I32_MUL);
+  mod_func(m, t_ii, "", &b, "qfail");
+  wb_free(&b);
+  /* rspin(n) -> i32: n == 0 ? spins for ever : rspin(n - 1) */
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_EQZ);
+  e_block(&b, WASM_OP_IF, 0);
+  e_block(&b, WASM_OP_LOOP, 0);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 0);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_SUB);
+  e_opu(&b, WASM_OP_CALL, F_RSPIN);
+  mod_func(m, t_ii, "", &b, "rspin");
+  wb_free(&b);
+  /* qspin(n) -> i32: rspin(n) + 1 */
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL, F_RSPIN);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  mod_func(m, t_ii, "", &b, "qspin");
+  wb_free(&b);
 }
 
 typedef struct world {
@@ -327,8 +427,10 @@ typedef struct world {
 } world;
 
 /* An instance of the leave module (and its peer), made under `tier`
- * (whatever TOVA_TIER says), then compiled natively when `native`. */
-static bool world_make(world *w, wasm_tier tier, bool native) {
+ * (whatever TOVA_TIER says), then compiled natively when `native`: in
+ * optimised code, or with `quick`, in quick code alone (the functions on
+ * cycles of calls then stay interpreted). */
+static bool world_make_as(world *w, wasm_tier tier, bool native, bool quick) {
   memset(w, 0, sizeof *w);
   wasm_tier before = wasm_native_tier();
   wasm_native_set_tier(tier);
@@ -363,7 +465,13 @@ static bool world_make(world *w, wasm_tier tier, bool native) {
     fprintf(stderr, "leave: %s\n", err.message);
     return false;
   }
-  if (native) {
+  if (native && quick) {
+    wasm_native_set_quick(0, true);
+    CHECK_EQ_I64(wasm_native_compile_module(w->t.module), NFUNCS - F_WORK - NRECURSIVE);
+    wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
+    for (uint32_t f = F_WORK; f < NFUNCS; f++)
+      CHECK_EQ_I64(wasm_native_func_is_native(w->t.module, f), f != F_REC && f != F_RFAIL && f != F_RSPIN);
+  } else if (native) {
     /* work, spin, caller and rec call imports, mid and outer call
      * functions that do, pure neither: all native */
     CHECK_EQ_I64(wasm_native_compile_module(w->t.module), NFUNCS - F_WORK);
@@ -372,6 +480,8 @@ static bool world_make(world *w, wasm_tier tier, bool native) {
   w->ex = tova_exec_new(0);
   return true;
 }
+
+static bool world_make(world *w, wasm_tier tier, bool native) { return world_make_as(w, tier, native, false); }
 
 static void world_free(world *w) {
   tova_exec_free(w->ex);
@@ -565,12 +675,61 @@ static void test_reenter_policy(void) {
   world_free(&wo);
 }
 
+/* Quick code calls a function on a cycle of calls (never quick) through
+ * the interpreter, nested on the thread (rt.h wasm_native_call_interp):
+ * the same results, traps, failures and statuses as the interpreter's,
+ * with calls parking deep inside the interpreted callee (the quick
+ * callers leave, and the resumed call returns into their interpreted
+ * code), and an interrupt stops a callee spinning in the interpreter. */
+static void test_quick_calls_through_the_interpreter(void) {
+  world wi, wq;
+  if (!world_make(&wi, WASM_TIER_INTERP, false) || !world_make_as(&wq, WASM_TIER_INTERP, true, true)) return;
+  static const int32_t ns[] = {0, 1, 5, 40};
+  /* Never parking: each rcall makes its three calls of rec through the
+   * interpreter. */
+  park_every = 0;
+  uint64_t through = wasm_native_interp_call_count(wq.t.module);
+  for (size_t j = 0; j < sizeof ns / sizeof *ns; j++) same(&wi, &wq, "rcall", ns[j]);
+  CHECK_EQ_I64(wasm_native_interp_call_count(wq.t.module) - through, 3 * 4);
+  /* Parking: once a call parks, its rcall continues interpreted. */
+  static const unsigned every[] = {1, 2, 3, 7};
+  for (size_t k = 0; k < sizeof every / sizeof *every; k++) {
+    park_every = every[k];
+    for (size_t j = 0; j < sizeof ns / sizeof *ns; j++) same(&wi, &wq, "rcall", ns[j]);
+  }
+  /* Parked inside rec, called by quick rcall: rcall left. */
+  park_every = 2;
+  uint64_t left = wasm_native_left_count(wq.t.module);
+  outcome o = call(&wq, "rcall", 10);
+  CHECK(o.parks > 0);
+  CHECK(wasm_native_left_count(wq.t.module) - left >= 1);
+  park_every = 0;
+  static const int32_t fs[] = {5, 19, 20, 21, 30, 60};
+  for (size_t j = 0; j < sizeof fs / sizeof *fs; j++) same(&wi, &wq, "qfail", fs[j]);
+  CHECK_EQ_I64(call(&wq, "qfail", 19).v & 0xffffffff, 36);
+  CHECK_STR_CONTAINS(call(&wq, "qfail", 20).msg, "host says no");
+  CHECK_EQ_I64(call(&wq, "qfail", 30).st, TOVA_ERR_NOMEM);
+  CHECK_STR_CONTAINS(call(&wq, "qfail", 60).msg, "unreachable");
+  /* An interrupt stops rspin's loop, 20 calls deep in the interpreter
+   * under quick qspin; the execution is usable again. */
+  pthread_t th;
+  pthread_create(&th, NULL, interrupt_later, wq.ex);
+  o = call(&wq, "qspin", 20);
+  pthread_join(th, NULL);
+  CHECK_EQ_I64(o.st, TOVA_ERR_CANCELLED);
+  tova_exec_clear_interrupt(wq.ex);
+  same(&wi, &wq, "rcall", 3);
+  world_free(&wi);
+  world_free(&wq);
+}
+
 int main(void) {
   RUN(test_leave_anywhere);
   RUN(test_leave_nested);
   RUN(test_resume_native);
   RUN(test_cancel);
   RUN(test_reenter_policy);
+  RUN(test_quick_calls_through_the_interpreter);
   return CHECK_DONE();
 }
 

@@ -39,9 +39,12 @@ typedef struct wasm_jit {
  *     (quick only, may be NULL): a done function whose code is the
  *     optimised JIT's (a linkable function of an earlier optimised unit,
  *     without quick code): called through its address.
+ *     interp (quick only, may be NULL): functions the unit calls that it
+ *     neither compiles nor finds done: the interpreter makes those calls
+ *     (translate.h interp).
  *   stop (may be NULL): asked between the phases; true abandons the unit. */
 typedef struct wasm_jit_unit {
-  const bool *unit, *done, *poll_entry, *osr, *done_optimised;
+  const bool *unit, *done, *poll_entry, *osr, *done_optimised, *interp;
   bool internal, wrappers, quick;
   const void **entries, **osr_entries;
   bool (*stop)(void);

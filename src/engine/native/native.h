@@ -116,6 +116,9 @@ uint64_t wasm_native_left_count(const tova_module *m);
 /* How many calls parked by native code resumed in native code (rt.h
  * wasm_native_resume); the same caveats. */
 uint64_t wasm_native_resumed_count(const tova_module *m);
+/* How many calls quick code had the interpreter make (rt.h
+ * wasm_native_call_interp); the same caveats. */
+uint64_t wasm_native_interp_call_count(const tova_module *m);
 
 /* Whether function `func_index` (a defined function) currently runs native. */
 bool wasm_native_func_is_native(const tova_module *m, uint32_t func_index);

@@ -337,6 +337,59 @@ uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *sl
   return WASM_NATIVE_CALL_DONE;
 }
 
+uint32_t wasm_native_call_interp(wasm_native_ctx *c, uint32_t def, uint64_t *slots, uint64_t frame) {
+  tova_exec *e = c->exec;
+  tova_instance *inst = c->inst;
+  const wasm_code *cc = inst->module->func_defs[def].code;
+  uint32_t slot = (uint32_t)frame, depth = (uint32_t)(frame >> 32);
+  TOVA_ASSERT(depth >= 1 && cc);
+  native_state *s = inst->module->native;
+  __atomic_store_n(&s->interp_calls, __atomic_load_n(&s->interp_calls, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+  /* Room for the callee's frame and for the record of this call (below). */
+  reserve_frames(c, frame, cc->frame_slots);
+  uint64_t *fp = e->stack + slot;
+  memcpy(fp, slots, sizeof *slots * cc->nparams);
+  for (uint32_t i = cc->nparams; i < cc->nlocals; i++) fp[i] = 0;
+  /* The record the caller's frame would have, at its depth: ret_pc NULL, so
+   * the nested run returns here when the callee does (interp.c do_return).
+   * A caller that leaves rewrites it (wasm_native_leave_frame). */
+  size_t rec = (size_t)c->fbase + depth - 1;
+  e->frames[rec] = (wasm_frame){NULL, 0, inst};
+  e->nframes = (uint32_t)rec + 1;
+  e->pc = __atomic_load_n(&cc->cells, __ATOMIC_ACQUIRE); /* native tier hook: see compile.h */
+  e->fp_off = slot;
+  e->inst = inst;
+  tova_status st = wasm_interp_run(e);
+  switch (st) {
+    case TOVA_OK:
+      /* The entry's interpreter goes on with its frames as they were. */
+      e->state = WASM_EXEC_RUNNING;
+      e->fsp = e->frames + c->fbase;
+      memcpy(slots, e->stack + slot, sizeof *slots * inst->module->types[inst->module->func_defs[def].type_index].nresults);
+      break;
+    case TOVA_SUSPENDED:
+      /* Parked in an import, somewhere in the call: its frames (e->nframes
+       * of them) are the execution's, and e->pc, e->fp_off, e->inst are
+       * where it resumes. The native callers leave down to the entry
+       * (wasm_native_leave_frame), which returns TOVA_SUSPENDED. */
+      __atomic_store_n(&s->left, __atomic_load_n(&s->left, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+      c->leaving = 1;
+      c->leave_jmp = JMP_PARKED;
+      c->leave_depth = e->nframes - c->fbase;
+      return WASM_NATIVE_CALL_PARKED;
+    case TOVA_ERR_TRAP: wasm_native_trap(c, WASM_NT_MESSAGE);
+    case TOVA_ERR_CANCELLED: wasm_native_trap(c, WASM_NT_CANCELLED);
+    default: /* an import failed (out of memory): as wasm_native_call_import */
+      c->host_status = st;
+      siglongjmp(*c->trap_jmp, JMP_FAILED);
+  }
+  tova_memory *m = inst->mem0;
+  c->mem_base = m ? m->base : NULL;
+  c->mem_size = m ? m->size : 0;
+  stop_point(c);
+  return WASM_NATIVE_CALL_DONE;
+}
+
 /* The stint of def's native code ends here (tiering.h): plain relaxed
  * loads and stores, since a count lost to a race only blurs a heuristic.
  * True when its parked calls should resume in native code. */
@@ -375,6 +428,7 @@ void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def, uint32_t 
   if (resume && !pays) resume = NULL;
   if (resume) resume += (size_t)k * WASM_NATIVE_RESUME_CELLS; /* its CALL_FUNC (tiering.h) */
   e->fp_off = fpo;
+  e->inst = c->inst; /* where the execution continues (interp.c native_not_ok) */
   c->leave_depth = (uint32_t)(frame >> 32);
   if (how == WASM_NATIVE_LEAVE_AT_CALL) {
     /* The interpreter makes the call: its arguments where its CALL_FUNC
@@ -456,7 +510,7 @@ static const wasm_native_helper helpers[] = {
     HELPER(wasm_native_table_init),  HELPER(wasm_native_elem_drop),
     HELPER(wasm_native_ref_func),    HELPER(wasm_native_indirect),
     HELPER(wasm_native_call_import), HELPER(wasm_native_leave),
-    HELPER(wasm_native_leave_frame),
+    HELPER(wasm_native_leave_frame), HELPER(wasm_native_call_interp),
     {NULL, NULL}};
 #undef HELPER
 

@@ -153,6 +153,22 @@ void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func);
 enum { WASM_NATIVE_CALL_DONE = 0, WASM_NATIVE_CALL_PARKED = 1, WASM_NATIVE_CALL_INTERP = 2 };
 uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *slots, uint64_t frame,
                                  uint32_t need);
+/* Quick code's call of defined function def, which has no native code the
+ * unit can call (tier.c: on a cycle of calls, so never quick, and not
+ * optimised yet): the interpreter runs the call, nested on this thread,
+ * with its frame at `frame` (the callee's, rt.h WASM_NATIVE_FRAME: depth 1
+ * or more) and the arguments from slots[0..nparams), where the results go
+ * too. The interpreter enters native code on the way as it would anywhere
+ * (the callee may be native by now). Returns WASM_NATIVE_CALL_DONE, or
+ * WASM_NATIVE_CALL_PARKED when the call parked in an import: the
+ * interpreter's frames of the call are on the execution's stacks, waiting,
+ * and the native caller leaves (ctx->leaving is set) with its frame record
+ * where the nested run's bottom one is, so that the call returns into the
+ * caller's interpreted code once resumed (wasm_native_leave_frame). A trap,
+ * a cancellation or a failure does not return. Never on a cycle: quick
+ * code is never recursive, so each nesting is one more quick function on
+ * the C stack, not one per WebAssembly call. */
+uint32_t wasm_native_call_interp(wasm_native_ctx *c, uint32_t def, uint64_t *slots, uint64_t frame);
 /* Leave native code for the interpreter at defined function def's k-th
  * import call (compile.h wasm_code.import_calls: where it is in the
  * function's interpreter cells), made at frame `frame`: at it

@@ -394,17 +394,28 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
 static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(void)) {
   tova_module *m = s->m;
   bool *done = calloc(s->ndefs + 1, sizeof *done), *opt = calloc(s->ndefs + 1, sizeof *opt);
+  bool *interp = calloc(s->ndefs + 1, sizeof *interp);
   char err[256] = "";
-  bool ok = done && opt;
+  bool ok = done && opt && interp;
   for (uint32_t d = 0; ok && d < s->ndefs; d++) {
     opt[d] = s->status[d] == ST_NATIVE && s->linkable[d] && s->qstatus[d] != QK_NATIVE;
     done[d] = s->qstatus[d] == QK_NATIVE || opt[d];
   }
+  /* What the unit calls and can link to nowhere (a function on a cycle of
+   * calls, not optimised yet): the interpreter makes those calls. */
+  for (uint32_t d = 0; ok && d < s->ndefs; d++) {
+    if (!unit[d]) continue;
+    for (uint32_t k = s->cg_start[d]; k < s->cg_start[d + 1]; k++) {
+      uint32_t c = s->cg_edges[k];
+      if (!unit[c] && !done[c]) interp[c] = true;
+    }
+  }
   wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .done_optimised = opt,
-                     .wrappers = true, .quick = true, .entries = s->qentries, .stop = stop};
+                     .interp = interp, .wrappers = true, .quick = true, .entries = s->qentries, .stop = stop};
   if (ok) ok = wasm_jit_add_unit(&s->jit, m, &u, err, sizeof err);
   free(done);
   free(opt);
+  free(interp);
   if (!publish_begin(ok, stop)) return; /* abandoned */
   if (!ok && debug) fprintf(stderr, "tova native: no quick code: %s\n", err);
   uint32_t n = 0;
@@ -450,8 +461,8 @@ static bool pending(const native_state *s, uint32_t d) {
  * frame, so deep recursion would exhaust the native stack budget (rt.c)
  * at a depth the interpreter and the optimised code reach (test_limits'
  * 200,000 frames): whether a program traps must not depend on which tier
- * its calls happened to run in. A closure that reaches such a function
- * before it is optimised is not quick_closable. */
+ * its calls happened to run in. Quick code calls such a function through
+ * the interpreter until it is optimised (compile_quick_unit). */
 static bool pending_quick(const native_state *s, uint32_t d) {
   return pending(s, d) && s->qstatus[d] == QK_NONE && !s->recursive[d];
 }
@@ -493,24 +504,10 @@ static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t n
   return n;
 }
 
-/* Whether a quick unit of the n functions order[] (mark[] set) is closed
- * under calls: each callee is one of them, has quick code, or optimised
- * code it can call (linkable). Not when a callee's quick unit failed. */
-static bool quick_closable(const native_state *s, const uint32_t *order, uint32_t n, const uint8_t *mark) {
-  for (uint32_t i = 0; i < n; i++) {
-    uint32_t v = order[i];
-    for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
-      uint32_t c = s->cg_edges[k];
-      if (!mark[c] && s->qstatus[c] != QK_NATIVE && !(s->status[c] == ST_NATIVE && s->linkable[c])) return false;
-    }
-  }
-  return true;
-}
-
 /* The units the roots need for the tier (compile_lock held; roots as
  * closure()'s); false when yield() asked to stop between units with some
- * left (wasm_native_compile_request). A quick closure that cannot be
- * closed (quick_closable) compiles nothing. */
+ * left (wasm_native_compile_request). A quick unit's calls of what it
+ * cannot link to go through the interpreter (compile_quick_unit). */
 static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nroots, bool quick,
                             bool (*stop)(void), bool (*yield)(void)) {
   tova_module *m = s->m;
@@ -526,7 +523,6 @@ static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nro
   if (!order || !mark || !unit) goto out;
   uint32_t *pos = order + nd + 1, *stack_v = pos + nd + 1, *stack_k = stack_v + nd + 1;
   uint32_t n = closure(s, roots, nroots, quick, order, mark, stack_v, stack_k);
-  if (quick && !quick_closable(s, order, n, mark)) goto out;
   for (uint32_t i = 0; i < n; i++) pos[order[i]] = i;
   /* Cut the post-order into units of about WASM_NATIVE_UNIT_BYTES, each a
    * prefix closed under calls: a cut after i is allowed when no function at
@@ -566,10 +562,9 @@ out:
   return done;
 }
 
-/* Bytes of code the roots' closure for the tier holds (compile_lock held);
- * *closable: for the quick tier, whether that closure can be one quick
- * unit's worth of calls (quick_closable). SIZE_MAX when out of memory. */
-static size_t closure_bytes(native_state *s, const uint32_t *roots, uint32_t nroots, bool quick, bool *closable) {
+/* Bytes of code the roots' closure for the tier holds (compile_lock held).
+ * SIZE_MAX when out of memory. */
+static size_t closure_bytes(native_state *s, const uint32_t *roots, uint32_t nroots, bool quick) {
   uint32_t nd = s->ndefs;
   uint32_t *order = malloc(((size_t)nd + 1) * 3 * sizeof *order);
   uint8_t *mark = calloc(nd + 1, 1);
@@ -578,7 +573,6 @@ static size_t closure_bytes(native_state *s, const uint32_t *roots, uint32_t nro
     uint32_t n = closure(s, roots, nroots, quick, order, mark, order + nd + 1, order + 2 * ((size_t)nd + 1));
     bytes = 0;
     for (uint32_t i = 0; i < n; i++) bytes += s->m->func_defs[order[i]].body_len;
-    if (closable) *closable = quick_closable(s, order, n, mark);
   }
   free(order);
   free(mark);
@@ -593,11 +587,10 @@ static bool quick_first(native_state *s, const uint32_t *roots, uint32_t nroots,
   size_t min = wasm_native_quick_min();
   /* Whole modules only when every request gets quick code (min 0: tests) */
   if (min == SIZE_MAX || s->osr_test || (roots[0] == WASM_NATIVE_ALL && min != 0)) return false;
-  size_t opt = closure_bytes(s, roots, nroots, false, NULL);
+  size_t opt = closure_bytes(s, roots, nroots, false);
   if (opt == SIZE_MAX || opt < min || opt == 0) return false;
-  bool closable = false;
-  size_t q = closure_bytes(s, roots, nroots, true, &closable);
-  if (q == SIZE_MAX || q == 0 || !closable) return false;
+  size_t q = closure_bytes(s, roots, nroots, true);
+  if (q == SIZE_MAX || q == 0) return false;
   *qbytes = q;
   return true;
 }
@@ -612,7 +605,7 @@ size_t wasm_native_request_bytes(tova_module *m, uint32_t root) {
   /* A quick pass costs about a fifth of the optimised compile of as much
    * code: the queue weighs it so (small requests first). */
   if (!osr && quick_first(s, &root, 1, &q)) return q / WASM_NATIVE_QUICK_COST + 1;
-  size_t bytes = closure_bytes(s, &root, 1, false, NULL);
+  size_t bytes = closure_bytes(s, &root, 1, false);
   return bytes == SIZE_MAX ? 0 : bytes;
 }
 
@@ -653,8 +646,9 @@ static size_t reach_bytes(native_state *s, uint32_t def, size_t cap, int which) 
       if (mark[c]) continue;
       mark[c] = 1;
       uint32_t f = c + m->nimported_funcs;
+      /* a quick entry's copies stop at cycles of calls (quick_osr_plan) */
       if (which == REACH_ALL ||
-          (s->eligible[c] && !(which == REACH_NOT_NATIVE ? wasm_native_func_is_native(m, f)
+          (s->eligible[c] && !(which == REACH_NOT_NATIVE ? wasm_native_func_is_native(m, f) || s->recursive[c]
                                                          : wasm_native_func_is_optimised(m, f))))
         stack[sp++] = c;
     }
@@ -686,16 +680,14 @@ bool wasm_native_entry_first(native_state *s, uint32_t def) {
 /* The quick unit of def's OSR entry (quick_osr): unit[] gets the
  * functions it copies (what def reaches, through copies only, that has
  * neither quick code nor optimised code it can link to), done[] those it
- * calls, opt[] those of them called at their optimised code's address.
- * False when a copy cannot be quick: not eligible, failed, or on a cycle
- * of calls (pending_quick's rule); those on a cycle that are pending go
- * to rec[0..*nrec) (their optimised code may come first). seen[] and
- * stack[] are scratch, seen[] all false on entry. */
-static bool quick_osr_plan(const native_state *s, uint32_t def, bool *unit, bool *done, bool *opt, bool *seen,
-                           uint32_t *stack, uint32_t *rec, uint32_t *nrec) {
+ * calls, opt[] those of them called at their optimised code's address,
+ * interp[] those the interpreter calls for it (on a cycle of calls: never
+ * quick, pending_quick). False when a copy cannot be quick: not eligible
+ * or failed. seen[] and stack[] are scratch, seen[] all false on entry. */
+static bool quick_osr_plan(const native_state *s, uint32_t def, bool *unit, bool *done, bool *opt, bool *interp,
+                           bool *seen, uint32_t *stack) {
   bool quick = true;
   uint32_t sp = 0;
-  *nrec = 0;
   stack[sp++] = def;
   seen[def] = true;
   while (sp) {
@@ -712,8 +704,8 @@ static bool quick_osr_plan(const native_state *s, uint32_t def, bool *unit, bool
       }
       if (!s->eligible[c] || s->status[c] == ST_FAILED || s->qstatus[c] == QK_FAILED) quick = false;
       if (s->recursive[c]) {
-        quick = false;
-        if (pending(s, c)) rec[(*nrec)++] = c;
+        interp[c] = true;
+        continue;
       }
       unit[c] = true;
       stack[sp++] = c;
@@ -725,11 +717,10 @@ static bool quick_osr_plan(const native_state *s, uint32_t def, bool *unit, bool
 /* def's quick OSR entry, where one pays (compile_lock held): the
  * optimised entry would compile at least the quick tier's threshold
  * (wasm_native_quick_min) of code, and what it would copy can be copied
- * quick (quick_osr_plan), after the optimised code of the functions on a
- * cycle of calls it reaches (hot ones have it already: they never get
- * quick code). One quick unit: the entry, those copies, and calls by
- * name to quick code and by address to optimised code (jit.c
- * alias_optimised). Published as OSR_QUICK. True when def has its quick
+ * quick (quick_osr_plan). One quick unit: the entry, those copies, calls
+ * by name to quick code and by address to optimised code (jit.c
+ * alias_optimised), and through the interpreter to the functions on
+ * cycles of calls that are not optimised yet. Published as OSR_QUICK. True when def has its quick
  * entry now (or exit has begun); false when it gets none (then its
  * optimised entry at once). */
 static bool quick_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
@@ -742,26 +733,21 @@ static bool quick_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
    * rental. */
   if (min != 0 && wasm_native_small_module(s->m)) return false;
   if (min && wasm_native_entry_bytes(s, def, min, false) < min) return false;
-  uint32_t nd = s->ndefs, nrec = 0;
+  uint32_t nd = s->ndefs;
   bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
   bool *opt = calloc(nd + 1, sizeof *opt), *want = calloc(nd + 1, sizeof *want);
-  bool *seen = calloc(nd + 1, sizeof *seen);
+  bool *seen = calloc(nd + 1, sizeof *seen), *interp = calloc(nd + 1, sizeof *interp);
   const void **entries = calloc(nd + 1, sizeof *entries);
-  uint32_t *stack = malloc(((size_t)nd + 1) * 2 * sizeof *stack);
-  bool ok = unit && done && opt && want && seen && entries && stack;
-  if (ok) ok = quick_osr_plan(s, def, unit, done, opt, seen, stack, stack + nd + 1, &nrec);
-  if (!ok && nrec) { /* the recursive callees optimised first, then again */
-    compile_closure(s, stack + nd + 1, nrec, false, stop, NULL);
-    for (uint32_t d = 0; d < nd; d++) unit[d] = done[d] = opt[d] = seen[d] = false;
-    ok = !(stop && stop()) && quick_osr_plan(s, def, unit, done, opt, seen, stack, stack + nd + 1, &nrec);
-  }
+  uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
+  bool ok = unit && done && opt && want && seen && interp && entries && stack;
+  if (ok) ok = quick_osr_plan(s, def, unit, done, opt, interp, seen, stack);
   if (ok) {
     want[def] = true;
     const void *entry = NULL;
     char err[256] = "";
     double t0 = now_ms();
     wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .osr = want,
-                       .done_optimised = opt, .internal = true, .quick = true, .osr_entries = entries,
+                       .done_optimised = opt, .interp = interp, .internal = true, .quick = true, .osr_entries = entries,
                        .stop = stop};
     bool made = wasm_jit_add_unit(&s->jit, s->m, &u, err, sizeof err) && (entry = entries[def]);
     /* A failed quick unit: the optimised entry at once (ok false). */
@@ -780,6 +766,7 @@ static bool quick_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   free(opt);
   free(want);
   free(seen);
+  free(interp);
   free(entries);
   free(stack);
   return ok;
@@ -934,29 +921,15 @@ bool wasm_native_func_is_optimised(const tova_module *m, uint32_t func_index) {
   return cells == &s->tramps[(size_t)d * 3];
 }
 
-/* Quick code for every function that can have it (compile_lock held):
- * those that can, and reach only functions that can or that have code to
- * link to (quick_closable's rule, function by function: in a C program
- * the functions on a cycle of calls, printf's machinery through its
- * function pointers among them, would otherwise leave the whole module
- * without quick code). */
+/* Quick code for every function that can have it (compile_lock held);
+ * their calls of functions on cycles of calls (printf's machinery through
+ * its function pointers, in a C program) go through the interpreter. */
 static void compile_quick_module(native_state *s) {
   uint32_t nd = s->ndefs, n = 0;
-  bool *bad = calloc(nd + 1, sizeof *bad);
   uint32_t *roots = malloc(((size_t)nd + 1) * sizeof *roots);
-  for (uint32_t d = 0; bad && roots && d < nd; d++)
-    bad[d] = !pending_quick(s, d) && s->qstatus[d] != QK_NATIVE && !(s->status[d] == ST_NATIVE && s->linkable[d]);
-  for (bool changed = bad && roots; changed;) {
-    changed = false;
-    for (uint32_t d = 0; d < nd; d++) {
-      for (uint32_t k = s->cg_start[d]; !bad[d] && k < s->cg_start[d + 1]; k++)
-        if (bad[s->cg_edges[k]]) bad[d] = changed = true;
-    }
-  }
-  for (uint32_t d = 0; bad && roots && d < nd; d++)
-    if (!bad[d] && pending_quick(s, d)) roots[n++] = d;
+  for (uint32_t d = 0; roots && d < nd; d++)
+    if (pending_quick(s, d)) roots[n++] = d;
   if (n) compile_closure(s, roots, n, true, NULL, NULL);
-  free(bad);
   free(roots);
 }
 
@@ -989,6 +962,11 @@ uint64_t wasm_native_left_count(const tova_module *m) {
 uint64_t wasm_native_resumed_count(const tova_module *m) {
   const native_state *s = m->native;
   return s ? __atomic_load_n(&s->resumed, __ATOMIC_RELAXED) : 0;
+}
+
+uint64_t wasm_native_interp_call_count(const tova_module *m) {
+  const native_state *s = m->native;
+  return s ? __atomic_load_n(&s->interp_calls, __ATOMIC_RELAXED) : 0;
 }
 
 bool wasm_native_func_is_native(const tova_module *m, uint32_t func_index) {

@@ -153,6 +153,7 @@ typedef struct native_state {
   uint32_t *stints, *stint_calls;
   uint64_t left;    /* times native code left, all functions (tests; lossy) */
   uint64_t resumed; /* times a parked call resumed in native code (tests; lossy) */
+  uint64_t interp_calls; /* calls quick code had the interpreter make (tests; lossy) */
   /* Per def that calls imports, once its OSR entry exists: per import call
    * k (compile.h import_calls), WASM_NATIVE_RESUME_CELLS cells at
    * k * WASM_NATIVE_RESUME_CELLS: a copy of the call's CALL_FUNC, then a

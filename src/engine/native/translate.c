@@ -139,7 +139,11 @@ typedef struct tr {
    * on the loop ordinal (osr_switch) to the headers of the loops it may
    * enter; nloops counts the body's `loop` instructions read so far. */
   bool osr;
-  bool tier_up; /* OSR entries leave at their loop headers once *ctx->tier_up is set (translate.h) */
+  /* The quick tier (translate.h quick): OSR entries leave at their loop
+   * headers once *ctx->tier_up is set, and every call passes its callee's
+   * frame (a quick callee may call through the interpreter, interp). */
+  bool quick;
+  bool *stub;  /* per defined function: fns[] is its stub (emit_interp_stub), not its code */
   LLVMValueRef osr_fn, osr_switch;
   LLVMValueRef *osr_fns; /* per defined function: its OSR entry, declared up front */
   uint32_t nloops;
@@ -435,9 +439,11 @@ static void return_leaving(tr *t) {
 
 /* The frame of a callee whose arguments start at stack position `below`:
  * at the call's argbase, one deeper (rt.h WASM_NATIVE_FRAME). A callee that
- * cannot leave never uses its frame (nor do its callees): no value then. */
+ * cannot leave never uses its frame (nor do its callees): no value then,
+ * except in quick code, whose callees may have the interpreter make calls
+ * (emit_interp_stub), in their frames. */
 static LLVMValueRef callee_frame(tr *t, uint32_t below, bool may_leave) {
-  if (!may_leave) return LLVMGetUndef(t->i64);
+  if (!may_leave && !t->quick) return LLVMGetUndef(t->i64);
   return LLVMBuildAdd(t->b, t->frame, c64(t, WASM_NATIVE_FRAME((uint64_t)t->nlocals + below, 1)), "");
 }
 
@@ -1220,12 +1226,12 @@ static void emit_block_start(tr *t, const wasm_instr *in) {
     /* An OSR entry may start here when the operand stack is empty: then the
      * interpreter's frame is exactly the locals (compile.c's LOOP_HEAD rule). */
     bool entry = t->osr && np == 0 && c->height == 0;
-    if (entry && !t->tier_up) LLVMAddCase(t->osr_switch, c32(t, ordinal), c->loop_bb);
+    if (entry && !t->quick) LLVMAddCase(t->osr_switch, c32(t, ordinal), c->loop_bb);
     LLVMPositionBuilderAtEnd(t->b, c->loop_bb);
     t->sp = c->height;
     for (uint32_t i = 0; i < np; i++) push(t, c->phis[i]);
     if (!t->signalled) poll_interrupt(t);
-    if (entry && t->tier_up) {
+    if (entry && t->quick) {
       leave_for_optimised(t, ordinal);
       /* Entered past its own test (the entry polled on entry): a call
        * leaves at the next header it passes, never where it came in. */
@@ -1703,6 +1709,50 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
   }
 }
 
+/* The stub through which quick code calls defined function def, which
+ * has no code the unit can call (translate.h interp): the callee's
+ * signature, so that direct calls and call_indirect's table reach it as
+ * they would its code. The interpreter runs the call in the callee's frame
+ * (rt.h wasm_native_call_interp); when it parked, the stub returns at once
+ * with ctx->leaving set, and its caller leaves (leave_after_call: def may
+ * leave, since only a call reaching an import can park). */
+static void emit_interp_stub(tr *t, uint32_t def) {
+  const tova_functype *ft = &t->m->types[t->m->func_defs[def].type_index];
+  LLVMValueRef fn = t->fns[def];
+  LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->cx, fn, "entry"));
+  LLVMValueRef ctx = LLVMGetParam(fn, 0), frame = LLVMGetParam(fn, 1);
+  uint32_t nbuf = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+  LLVMValueRef slots = LLVMBuildAlloca(t->b, LLVMArrayType2(t->i64, nbuf ? nbuf : 1), "slots");
+  for (uint32_t i = 0; i < ft->nparams; i++)
+    LLVMBuildStore(t->b, to_raw(t, LLVMGetParam(fn, i + 2), ft->params[i]), gep8(t, slots, c64(t, (uint64_t)i * 8)));
+  LLVMTypeRef pt[4] = {t->ptr, t->i32, t->ptr, t->i64};
+  LLVMValueRef args[4] = {ctx, c32(t, def), slots, frame};
+  LLVMValueRef st = call_c(t, HELPER(wasm_native_call_interp), t->i32, pt, 4, args);
+  LLVMTypeRef rt = ret_type(t, ft);
+  LLVMBasicBlockRef parked = LLVMAppendBasicBlockInContext(t->cx, fn, "parked"),
+                    done = LLVMAppendBasicBlockInContext(t->cx, fn, "done");
+  set_unlikely(t, LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, st, c32(t, 0), ""), parked, done));
+  LLVMPositionBuilderAtEnd(t->b, parked);
+  if (LLVMGetTypeKind(rt) == LLVMVoidTypeKind) LLVMBuildRetVoid(t->b);
+  else LLVMBuildRet(t->b, LLVMGetUndef(rt));
+  LLVMPositionBuilderAtEnd(t->b, done);
+  uint32_t nres = ft->nresults;
+  if (nres == 0) {
+    LLVMBuildRetVoid(t->b);
+    return;
+  }
+  LLVMValueRef res[nres];
+  for (uint32_t i = 0; i < nres; i++)
+    res[i] = from_raw(t, LLVMBuildLoad2(t->b, t->i64, gep8(t, slots, c64(t, (uint64_t)i * 8)), ""), ft->results[i]);
+  if (nres == 1) {
+    LLVMBuildRet(t->b, res[0]);
+    return;
+  }
+  LLVMValueRef agg = LLVMGetUndef(rt);
+  for (uint32_t i = 0; i < nres; i++) agg = LLVMBuildInsertValue(t->b, agg, res[i], i, "");
+  LLVMBuildRet(t->b, agg);
+}
+
 /* void entry(ctx, uint64_t *fp): arguments from fp[0..), results to fp[0..),
  * the function called as the outermost native call (depth 0, its frame the
  * entry's). The results go to the frame as it is then: the stack may have
@@ -1738,12 +1788,12 @@ static void emit_entry(tr *t, uint32_t def) {
 
 bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
                            const bool *poll_entry, bool internal, const bool *keep_calls,
-                           const bool *osr, bool wrappers, bool tier_up, LLVMContextRef cx, LLVMModuleRef mod,
-                           char *err, size_t errlen) {
+                           const bool *osr, const bool *interp, bool wrappers, bool quick, LLVMContextRef cx,
+                           LLVMModuleRef mod, char *err, size_t errlen) {
   tr t;
   memset(&t, 0, sizeof t);
   t.m = m;
-  t.tier_up = tier_up;
+  t.quick = quick;
   t.keep_calls = keep_calls;
   t.poll_entry = poll_entry;
   t.signalled = wasm_native_preempt_active();
@@ -1766,7 +1816,8 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
   t.fns = calloc(ndefs + 1, sizeof *t.fns);
   t.fntys = calloc(ndefs + 1, sizeof *t.fntys);
   t.osr_fns = calloc(ndefs + 1, sizeof *t.osr_fns);
-  if (!t.fns || !t.fntys || !t.osr_fns) fail(&t, "out of memory");
+  t.stub = calloc(ndefs + 1, sizeof *t.stub);
+  if (!t.fns || !t.fntys || !t.osr_fns || !t.stub) fail(&t, "out of memory");
   /* Which functions may leave (rt.h): those that call imports, and their
    * callers, to any depth. */
   bool *may_leave = calloc(ndefs + 1, sizeof *may_leave);
@@ -1784,20 +1835,25 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
   /* Declare first: bodies call each other in any order. Functions of earlier
    * units are declared only; the JIT links the calls to their code. */
   for (uint32_t d = 0; d < ndefs && !t.failed; d++) {
-    if (!unit[d] && !(done && done[d])) continue;
+    bool stub = interp && interp[d] && !unit[d] && !(done && done[d]);
+    if (!unit[d] && !(done && done[d]) && !stub) continue;
     const tova_functype *ft = &m->types[m->func_defs[d].type_index];
     LLVMTypeRef pt[ft->nparams + 2];
     pt[0] = t.ptr;
     pt[1] = t.i64; /* rt.h WASM_NATIVE_FRAME */
     for (uint32_t i = 0; i < ft->nparams; i++) pt[i + 2] = vt(&t, ft->params[i]);
     char name[32];
-    snprintf(name, sizeof name, WASM_NATIVE_FUNC_FMT, d);
+    snprintf(name, sizeof name, stub ? WASM_NATIVE_STUB_FMT : WASM_NATIVE_FUNC_FMT, d);
     t.fntys[d] = LLVMFunctionType(ret_type(&t, ft), pt, ft->nparams + 2, 0);
     t.fns[d] = LLVMAddFunction(mod, name, t.fntys[d]);
+    t.stub[d] = stub;
+    if (stub) LLVMSetLinkage(t.fns[d], LLVMInternalLinkage);
     /* Internal when no later unit can call it: LLVM may then change its
      * calling convention and drop it once inlined everywhere. */
     if (unit[d] && internal) LLVMSetLinkage(t.fns[d], LLVMInternalLinkage);
   }
+  for (uint32_t d = 0; d < ndefs && !t.failed; d++)
+    if (t.stub[d]) emit_interp_stub(&t, d);
   for (uint32_t d = 0; d < ndefs && !t.failed; d++) {
     if (!unit[d]) continue;
     emit_function(&t, d);
@@ -1815,6 +1871,7 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
     t.nctl = 0;
   }
   free(may_leave);
+  free(t.stub);
   free(t.osr_fns);
   free(t.stack);
   free(t.chks);

@@ -17,16 +17,28 @@
 /* Adds to `mod` (created in `cx`) one function per defined function with
  * unit[def] set, plus its entry wrapper. They may call functions with
  * done[def] set (compiled into the same JIT by an earlier unit: declared
- * here, named "wasm_f<def>", external) and each other; nothing else (done may
- * be NULL). poll_entry[def]: the function polls the interrupt flag on entry
+ * here, named "wasm_f<def>", external), each other, and in quick units the
+ * functions of interp (below) through stubs; nothing else (done may be
+ * NULL). poll_entry[def]: the function polls the interrupt flag on entry
  * (the recursive ones: wasm_native_in_cycle). internal: no later unit will call this unit's functions. False
  * (with a message in err, and `mod` unusable) when a body uses something the
  * translator refuses; the caller then leaves the unit interpreted.
  * keep_calls: see WASM_NATIVE_SELF_TAIL_ATTR below. */
 bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
                            const bool *poll_entry, bool internal, const bool *keep_calls,
-                           const bool *osr, bool wrappers, bool tier_up, LLVMContextRef cx,
+                           const bool *osr, const bool *interp, bool wrappers, bool quick, LLVMContextRef cx,
                            LLVMModuleRef mod, char *err, size_t errlen);
+
+/* quick: the quick tier's code (jit.h quick). Its OSR entries leave for
+ * the optimised entry (tier_up, below), and every call passes its callee's
+ * frame, since quick callees may call through the interpreter.
+ * interp (may be NULL; quick units only): functions that the unit's
+ * functions call and that are neither in the unit nor done: each gets a
+ * stub (WASM_NATIVE_STUB_FMT, internal) with its signature, which has the
+ * interpreter make the call (rt.h wasm_native_call_interp), so that a
+ * quick unit needs no code of the functions on cycles of calls it reaches
+ * (those are never quick, tier.c). */
+#define WASM_NATIVE_STUB_FMT "wasm_i%u"
 
 /* Entry wrappers (WASM_NATIVE_ENTRY_FMT) are added for the unit's functions
  * when `wrappers` is set (a unit of OSR entries alone has none: its
@@ -41,7 +53,7 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
  * empty. It runs the call to its end, leaves the results in fp[0..) as an
  * entry wrapper does, and returns 1; or returns 0 at once, having done
  * nothing, for a loop it has no entry for (one with parameters or values
- * below it on the stack). With tier_up (the quick tier's entries), it also
+ * below it on the stack). With quick (the quick tier's entries), it also
  * tests *ctx->tier_up at each loop header it can start at and, once that
  * is set, leaves there for the optimised entry: the locals into the frame,
  * and WASM_NATIVE_OSR_AT_LOOP + the loop's ordinal returned (rt.h). */
