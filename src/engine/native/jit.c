@@ -561,6 +561,19 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u
     (entry ? entries : osr_entries)[d] = (const void *)(uintptr_t)addr;
     if (!first[0]) memcpy(first, name, sizeof name);
   }
+  for (uint32_t d = 0; u->fns && !u->internal && d < ndefs; d++) {
+    if (!unit[d]) continue;
+    char name[32];
+    snprintf(name, sizeof name, WASM_NATIVE_FUNC_FMT, d);
+    LLVMOrcExecutorAddress addr = 0;
+    e = LLVMOrcLLJITLookup(jit, &addr, name);
+    if (e) {
+      if (copy) LLVMDisposeMemoryBuffer(copy);
+      take_error(e, err, errlen, "lookup");
+      return false;
+    }
+    u->fns[d] = (const void *)(uintptr_t)addr;
+  }
   if (copy) {
     bool ok = !signalled || (first[0] && register_code(j, jit, copy, first));
     if (ok && wasm_native_perfmap_wanted() && first[0]) wasm_native_perfmap_write(jit, copy, first);

@@ -42,11 +42,14 @@ typedef struct wasm_jit {
  *     interp (quick only, may be NULL): functions the unit calls that it
  *     neither compiles nor finds done: the interpreter makes those calls
  *     (translate.h interp).
+ *   fns (may be NULL; not with internal): fns[def] receives the address of
+ *     each unit function's code (WASM_NATIVE_FUNC_FMT), which other units'
+ *     quick code may call through its slot (rt.h wasm_native_ctx.slots).
  *   stop (may be NULL): asked between the phases; true abandons the unit. */
 typedef struct wasm_jit_unit {
   const bool *unit, *done, *poll_entry, *osr, *done_optimised, *interp;
   bool internal, wrappers, quick;
-  const void **entries, **osr_entries;
+  const void **entries, **osr_entries, **fns;
   bool (*stop)(void);
 } wasm_jit_unit;
 

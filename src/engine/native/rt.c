@@ -110,6 +110,7 @@ static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const 
   c.leave_jmp = 0;
   c.leave_depth = 0;
   c.tier_up = tier_up ? tier_up : &never;
+  c.slots = inst->module->native ? ((const native_state *)inst->module->native)->slots : NULL;
   /* Where native loops do not poll, a signal stops them (preempt.h): this
    * thread was published in e (by the run) before the flag is read, so an
    * interrupt either is seen here or signals this thread. */

@@ -49,6 +49,11 @@ typedef struct wasm_native_ctx {
    * nonzero: its function's optimised entry exists (tiering.h
    * osr_optimised). Points at a zero where nothing may leave so. */
   const uint32_t *tier_up;
+  /* Per defined function of the module: the address of code that quick
+   * code may call in its place (its quick code, or its linkable optimised
+   * code), or NULL; read with acquire by quick code's stubs (translate.h
+   * interp), which call the interpreter while it is NULL. */
+  const void *const *slots;
 } wasm_native_ctx;
 
 /* Every native function receives, after the context, its place among the

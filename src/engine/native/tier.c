@@ -156,6 +156,7 @@ static void state_free(native_state *s) {
   free(s->status);
   free(s->queued);
   free(s->entries);
+  free(s->slots);
   free(s->tramps);
   free(s->qstatus);
   free(s->qentries);
@@ -208,6 +209,7 @@ static native_state *state_get(tova_module *m) {
   s->status = calloc(ndefs + 1, 1);
   s->queued = calloc(ndefs + 1, 1);
   s->entries = calloc(ndefs + 1, sizeof *s->entries);
+  s->slots = calloc(ndefs + 1, sizeof *s->slots);
   s->tramps = calloc((size_t)ndefs * 3 + 1, sizeof *s->tramps);
   s->qstatus = calloc(ndefs + 1, 1);
   s->qentries = calloc(ndefs + 1, sizeof *s->qentries);
@@ -225,7 +227,7 @@ static native_state *state_get(tova_module *m) {
   s->entry_bytes_ms = calloc(ndefs + 1, sizeof *s->entry_bytes_ms);
   s->entry_qbytes = calloc(ndefs + 1, sizeof *s->entry_qbytes);
   s->reach = calloc(ndefs + 1, 1);
-  if (!s->reach || !s->entry_bytes || !s->entry_bytes_ms || !s->entry_qbytes || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->resume || !s->recursive || !s->status || !s->queued || !s->entries || !s->tramps || !s->qstatus || !s->qentries || !s->qtramps || !s->orig ||
+  if (!s->reach || !s->entry_bytes || !s->entry_bytes_ms || !s->entry_qbytes || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->resume || !s->recursive || !s->status || !s->queued || !s->entries || !s->slots || !s->tramps || !s->qstatus || !s->qentries || !s->qtramps || !s->orig ||
       !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !s->osr_optimised || !wasm_native_callgraph(m, s->eligible, s->imports, &s->cg_start, &s->cg_edges)) {
     state_free(s);
     return NULL;
@@ -345,8 +347,9 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
   tova_module *m = s->m;
   bool *done = calloc(s->ndefs + 1, sizeof *done), *osr = calloc(s->ndefs + 1, sizeof *osr);
   const void **osr_entries = calloc(s->ndefs + 1, sizeof *osr_entries);
+  const void **fns = internal ? NULL : calloc(s->ndefs + 1, sizeof *fns);
   char err[256] = "";
-  bool ok = done && osr && osr_entries, any_osr = false;
+  bool ok = done && osr && osr_entries && (internal || fns), any_osr = false;
   if (ok) {
     for (uint32_t d = 0; d < s->ndefs; d++) {
       done[d] = s->status[d] == ST_NATIVE;
@@ -356,7 +359,7 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
     }
     wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .osr = any_osr ? osr : NULL,
                        .internal = internal, .wrappers = true, .entries = s->entries,
-                       .osr_entries = osr_entries, .stop = stop};
+                       .osr_entries = osr_entries, .fns = fns, .stop = stop};
     ok = wasm_jit_add_unit(&s->jit, m, &u, err, sizeof err);
   }
   bool abandoned = !publish_begin(ok, stop);
@@ -366,7 +369,10 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
   free(done);
   free(osr);
   free(osr_entries);
-  if (abandoned) return; /* nothing changed */
+  if (abandoned) { /* nothing changed */
+    free(fns);
+    return;
+  }
   if (!ok && debug) fprintf(stderr, "tova native: functions stay interpreted: %s\n", err);
   uint32_t n = 0;
   for (uint32_t d = 0; d < s->ndefs; d++) {
@@ -376,6 +382,7 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
       continue;
     }
     __atomic_store_n(&s->native_ms[d], wasm_native_state_ms(s), __ATOMIC_RELAXED);
+    if (fns && fns[d]) __atomic_store_n(&s->slots[d], fns[d], __ATOMIC_RELEASE);
     switch_to_native(s, d, &s->tramps[(size_t)d * 3], s->entries[d]);
     s->status[d] = ST_NATIVE;
     s->linkable[d] = !internal;
@@ -383,6 +390,7 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
     n++;
   }
   publish_end(stop);
+  free(fns);
   if (debug) print_unit(s, unit, false, n);
 }
 
@@ -395,14 +403,16 @@ static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(v
   tova_module *m = s->m;
   bool *done = calloc(s->ndefs + 1, sizeof *done), *opt = calloc(s->ndefs + 1, sizeof *opt);
   bool *interp = calloc(s->ndefs + 1, sizeof *interp);
+  const void **fns = calloc(s->ndefs + 1, sizeof *fns);
   char err[256] = "";
-  bool ok = done && opt && interp;
+  bool ok = done && opt && interp && fns;
   for (uint32_t d = 0; ok && d < s->ndefs; d++) {
     opt[d] = s->status[d] == ST_NATIVE && s->linkable[d] && s->qstatus[d] != QK_NATIVE;
     done[d] = s->qstatus[d] == QK_NATIVE || opt[d];
   }
-  /* What the unit calls and can link to nowhere (a function on a cycle of
-   * calls, not optimised yet): the interpreter makes those calls. */
+  /* What the unit calls and does not link to: through a stub, which calls
+   * the callee's code once it has some (its slot), and has the interpreter
+   * make the call until then (translate.h interp). */
   for (uint32_t d = 0; ok && d < s->ndefs; d++) {
     if (!unit[d]) continue;
     for (uint32_t k = s->cg_start[d]; k < s->cg_start[d + 1]; k++) {
@@ -411,12 +421,16 @@ static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(v
     }
   }
   wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .done_optimised = opt,
-                     .interp = interp, .wrappers = true, .quick = true, .entries = s->qentries, .stop = stop};
+                     .interp = interp, .wrappers = true, .quick = true, .entries = s->qentries, .fns = fns,
+                     .stop = stop};
   if (ok) ok = wasm_jit_add_unit(&s->jit, m, &u, err, sizeof err);
   free(done);
   free(opt);
   free(interp);
-  if (!publish_begin(ok, stop)) return; /* abandoned */
+  if (!publish_begin(ok, stop)) { /* abandoned */
+    free(fns);
+    return;
+  }
   if (!ok && debug) fprintf(stderr, "tova native: no quick code: %s\n", err);
   uint32_t n = 0;
   for (uint32_t d = 0; d < s->ndefs; d++) {
@@ -425,12 +439,14 @@ static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(v
       s->qstatus[d] = QK_FAILED;
       continue;
     }
+    if (fns[d] && s->status[d] != ST_NATIVE) __atomic_store_n(&s->slots[d], fns[d], __ATOMIC_RELEASE);
     switch_to_native(s, d, &s->qtramps[(size_t)d * 3], s->qentries[d]);
     s->qstatus[d] = QK_NATIVE;
     __atomic_fetch_add(&s->nquick, 1, __ATOMIC_RELAXED);
     n++;
   }
   publish_end(stop);
+  free(fns);
   if (debug) print_unit(s, unit, true, n);
 }
 
@@ -471,10 +487,66 @@ static bool pending_in(const native_state *s, uint32_t d, bool quick) {
   return quick ? pending_quick(s, d) : pending(s, d);
 }
 
+/* Whether d still needs quick code: pending_quick (compile_lock held), or
+ * without the lock (the loop hook's estimates: osr.c) the same read from
+ * what never changes and from its cells, atomically. */
+static bool needs_quick(const native_state *s, uint32_t d, bool locked) {
+  if (locked) return pending_quick(s, d);
+  return s->eligible[d] && !s->recursive[d] && !wasm_native_func_is_native(s->m, d + s->m->nimported_funcs);
+}
+
+/* Bytes of c and of what it reaches through functions that need quick
+ * code (needs_quick), c included, counting past
+ * WASM_NATIVE_QUICK_COPY_BYTES only as far as that is known to be passed
+ * (SIZE_MAX when out of memory). */
+static size_t quick_reach_bytes(const native_state *s, uint32_t c, bool locked) {
+  uint32_t nd = s->ndefs, sp = 0;
+  size_t bytes = 0;
+  uint8_t *mark = calloc(nd + 1, 1);
+  uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
+  if (mark && stack) {
+    mark[c] = 1;
+    stack[sp++] = c;
+  } else {
+    bytes = SIZE_MAX;
+  }
+  while (sp && bytes <= WASM_NATIVE_QUICK_COPY_BYTES) {
+    uint32_t v = stack[--sp];
+    bytes += s->m->func_defs[v].body_len;
+    for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
+      uint32_t w = s->cg_edges[k];
+      if (mark[w] || !needs_quick(s, w, locked)) continue;
+      mark[w] = 1;
+      stack[sp++] = w;
+    }
+  }
+  free(mark);
+  free(stack);
+  return bytes;
+}
+
+/* Whether quick code copies callee c (c and what it reaches that still
+ * needs quick code go into the caller's quick unit) rather than calling it
+ * through a stub (compile_quick_unit): when that is at most
+ * WASM_NATIVE_QUICK_COPY_BYTES. So a quick unit compiles in a few
+ * milliseconds whatever its functions reach (printf's machinery: 14 KB),
+ * while the small functions they call (a sort's helpers, called a few
+ * times each but looping long) are quick with them from the start; a big
+ * callee gets quick code of its own once its calls or its loops are hot. */
+static bool quick_copies(const native_state *s, uint32_t c) {
+  return pending_quick(s, c) && quick_reach_bytes(s, c, true) <= WASM_NATIVE_QUICK_COPY_BYTES;
+}
+
+/* Whether closure() follows the call of c for the tier. */
+static bool follows(const native_state *s, uint32_t c, bool quick) {
+  return quick ? quick_copies(s, c) : pending(s, c);
+}
+
 /* The functions the roots reach that are not compiled yet for the tier
  * (pending_in; the roots included; every function when roots[0] is
  * WASM_NATIVE_ALL), callees before callers (depth-first post-order), into
- * order[]; their count. */
+ * order[]; their count. For the quick tier, what quick_copies says: the
+ * rest is called through stubs (compile_quick_unit). */
 static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t nroots, bool quick,
                         uint32_t *order, uint8_t *mark, uint32_t *stack_v, uint32_t *stack_k) {
   uint32_t n = 0;
@@ -491,7 +563,7 @@ static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t n
       uint32_t v = stack_v[sp - 1];
       if (stack_k[sp - 1] < s->cg_start[v + 1]) {
         uint32_t c = s->cg_edges[stack_k[sp - 1]++];
-        if (mark[c] || !pending_in(s, c, quick)) continue;
+        if (mark[c] || !follows(s, c, quick)) continue;
         mark[c] = 1;
         stack_v[sp] = c;
         stack_k[sp++] = s->cg_start[c];
@@ -616,11 +688,9 @@ uint64_t wasm_native_osr_early_count(void) {
 }
 
 /* Which callees reach_bytes walks past: all; those eligible without
- * optimised code yet (what an optimised OSR entry compiles); those
- * eligible without native code of either tier (what a quick one copies).
- * Read from their code's cells, atomically: no compile_lock, so the
+ * optimised code yet (what an optimised OSR entry compiles). Read from their code's cells, atomically: no compile_lock, so the
  * interpreter's loop hook may ask. */
-enum { REACH_ALL, REACH_NOT_OPTIMISED, REACH_NOT_NATIVE };
+enum { REACH_ALL, REACH_NOT_OPTIMISED };
 
 /* Bytes of code def's calls reach, def included, walking past a callee
  * only while the count is at most cap (the answer is then some value above
@@ -646,10 +716,8 @@ static size_t reach_bytes(native_state *s, uint32_t def, size_t cap, int which) 
       if (mark[c]) continue;
       mark[c] = 1;
       uint32_t f = c + m->nimported_funcs;
-      /* a quick entry's copies stop at cycles of calls (quick_osr_plan) */
       if (which == REACH_ALL ||
-          (s->eligible[c] && !(which == REACH_NOT_NATIVE ? wasm_native_func_is_native(m, f) || s->recursive[c]
-                                                         : wasm_native_func_is_optimised(m, f))))
+          (s->eligible[c] && !wasm_native_func_is_optimised(m, f)))
         stack[sp++] = c;
     }
   }
@@ -668,8 +736,22 @@ bool wasm_native_reaches_little(native_state *s, uint32_t def) {
   return little;
 }
 
+/* What def's quick OSR entry compiles (quick_osr_plan): its body and its
+ * copies (an estimate: copies shared by two callees count twice). No
+ * lock (wasm_native_entry_bytes). */
+static size_t quick_entry_bytes(const native_state *s, uint32_t def) {
+  size_t bytes = s->m->func_defs[def].body_len;
+  for (uint32_t k = s->cg_start[def]; k < s->cg_start[def + 1]; k++) {
+    uint32_t c = s->cg_edges[k];
+    if (c == def || !needs_quick(s, c, false)) continue;
+    size_t b = quick_reach_bytes(s, c, false);
+    if (b <= WASM_NATIVE_QUICK_COPY_BYTES) bytes += b;
+  }
+  return bytes;
+}
+
 size_t wasm_native_entry_bytes(native_state *s, uint32_t def, size_t cap, bool quick) {
-  size_t bytes = reach_bytes(s, def, cap, quick ? REACH_NOT_NATIVE : REACH_NOT_OPTIMISED);
+  size_t bytes = quick ? quick_entry_bytes(s, def) : reach_bytes(s, def, cap, REACH_NOT_OPTIMISED);
   return bytes == SIZE_MAX ? cap + 1 : bytes; /* unknown: the cautious answer */
 }
 
@@ -677,13 +759,13 @@ bool wasm_native_entry_first(native_state *s, uint32_t def) {
   return wasm_native_small_module(s->m) || wasm_native_reaches_little(s, def);
 }
 
-/* The quick unit of def's OSR entry (quick_osr): unit[] gets the
- * functions it copies (what def reaches, through copies only, that has
- * neither quick code nor optimised code it can link to), done[] those it
- * calls, opt[] those of them called at their optimised code's address,
- * interp[] those the interpreter calls for it (on a cycle of calls: never
- * quick, pending_quick). False when a copy cannot be quick: not eligible
- * or failed. seen[] and stack[] are scratch, seen[] all false on entry. */
+/* The quick unit of def's OSR entry (quick_osr): unit[] gets the copies
+ * (quick_copies: small callees, with what they reach that needs quick
+ * code), done[] what they and def call that has quick code or optimised
+ * code they can link to, opt[] those called at their optimised code's
+ * address, interp[] the rest (called through stubs: translate.h interp).
+ * False when a callee can never be native (not eligible, failed). seen[]
+ * and stack[] are scratch, seen[] all false on entry. */
 static bool quick_osr_plan(const native_state *s, uint32_t def, bool *unit, bool *done, bool *opt, bool *interp,
                            bool *seen, uint32_t *stack) {
   bool quick = true;
@@ -700,15 +782,14 @@ static bool quick_osr_plan(const native_state *s, uint32_t def, bool *unit, bool
       if (s->qstatus[c] == QK_NATIVE || linkable) {
         done[c] = true;
         opt[c] = s->qstatus[c] != QK_NATIVE;
-        continue;
-      }
-      if (!s->eligible[c] || s->status[c] == ST_FAILED || s->qstatus[c] == QK_FAILED) quick = false;
-      if (s->recursive[c]) {
+      } else if (!s->eligible[c] || s->status[c] == ST_FAILED) {
+        quick = false;
+      } else if (quick_copies(s, c)) {
+        unit[c] = true;
+        stack[sp++] = c;
+      } else {
         interp[c] = true;
-        continue;
       }
-      unit[c] = true;
-      stack[sp++] = c;
     }
   }
   return quick;
@@ -716,13 +797,12 @@ static bool quick_osr_plan(const native_state *s, uint32_t def, bool *unit, bool
 
 /* def's quick OSR entry, where one pays (compile_lock held): the
  * optimised entry would compile at least the quick tier's threshold
- * (wasm_native_quick_min) of code, and what it would copy can be copied
- * quick (quick_osr_plan). One quick unit: the entry, those copies, calls
- * by name to quick code and by address to optimised code (jit.c
- * alias_optimised), and through the interpreter to the functions on
- * cycles of calls that are not optimised yet. Published as OSR_QUICK. True when def has its quick
- * entry now (or exit has begun); false when it gets none (then its
- * optimised entry at once). */
+ * (wasm_native_quick_min) of code (quick_osr_plan). One quick unit: the
+ * entry, quick copies of its small callees (quick_copies), calls by name
+ * to quick code, by address to optimised code (jit.c alias_optimised),
+ * and through stubs to the rest (translate.h interp). Published as OSR_QUICK. True when def has its quick entry now
+ * (or exit has begun); false when it gets none (then its optimised entry
+ * at once). */
 static bool quick_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   size_t min = wasm_native_quick_min();
   if (min == SIZE_MAX || (s->osr_test && min != 0) || s->recursive[def]) return false;
@@ -736,10 +816,10 @@ static bool quick_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   uint32_t nd = s->ndefs;
   bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
   bool *opt = calloc(nd + 1, sizeof *opt), *want = calloc(nd + 1, sizeof *want);
-  bool *seen = calloc(nd + 1, sizeof *seen), *interp = calloc(nd + 1, sizeof *interp);
+  bool *interp = calloc(nd + 1, sizeof *interp), *seen = calloc(nd + 1, sizeof *seen);
   const void **entries = calloc(nd + 1, sizeof *entries);
   uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
-  bool ok = unit && done && opt && want && seen && interp && entries && stack;
+  bool ok = unit && done && opt && want && interp && seen && entries && stack;
   if (ok) ok = quick_osr_plan(s, def, unit, done, opt, interp, seen, stack);
   if (ok) {
     want[def] = true;
@@ -765,8 +845,8 @@ static bool quick_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   free(done);
   free(opt);
   free(want);
-  free(seen);
   free(interp);
+  free(seen);
   free(entries);
   free(stack);
   return ok;

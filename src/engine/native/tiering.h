@@ -154,6 +154,11 @@ typedef struct native_state {
   uint64_t left;    /* times native code left, all functions (tests; lossy) */
   uint64_t resumed; /* times a parked call resumed in native code (tests; lossy) */
   uint64_t interp_calls; /* calls quick code had the interpreter make (tests; lossy) */
+  /* Per def: what quick code's stubs call (rt.h wasm_native_ctx.slots):
+   * its quick code's address once it has quick code, then its optimised
+   * code's once that is linkable; written under the compile lock with
+   * release, before the function's cells switch. */
+  const void **slots;
   /* Per def that calls imports, once its OSR entry exists: per import call
    * k (compile.h import_calls), WASM_NATIVE_RESUME_CELLS cells at
    * k * WASM_NATIVE_RESUME_CELLS: a copy of the call's CALL_FUNC, then a
@@ -203,6 +208,12 @@ typedef struct native_state {
  * (measured 8-12x, hashmap's 30 KB: 114 ms against 1.2-1.5 s; weighed
  * conservatively). */
 #define WASM_NATIVE_QUICK_COST 5
+/* Quick code copies a callee (tier.c quick_copies: the callee, and what it
+ * reaches that still needs quick code, compiled into the caller's quick
+ * unit) when that is at most this many bytes; it calls a bigger one
+ * through a stub (translate.h interp), which calls the callee's own code
+ * once it has some. */
+#define WASM_NATIVE_QUICK_COPY_BYTES 2048
 size_t wasm_native_quick_min(void);
 bool wasm_native_debug(void); /* TOVA_NATIVE_DEBUG is set */
 bool wasm_native_quick_only(void);

@@ -1710,17 +1710,38 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r) {
 }
 
 /* The stub through which quick code calls defined function def, which
- * has no code the unit can call (translate.h interp): the callee's
+ * has no code the unit can link to (translate.h interp): the callee's
  * signature, so that direct calls and call_indirect's table reach it as
- * they would its code. The interpreter runs the call in the callee's frame
- * (rt.h wasm_native_call_interp); when it parked, the stub returns at once
- * with ctx->leaving set, and its caller leaves (leave_after_call: def may
- * leave, since only a call reaching an import can park). */
+ * they would its code. It calls the code in def's slot (rt.h
+ * wasm_native_ctx.slots) once there is some; until then the interpreter
+ * runs the call in the callee's frame (rt.h wasm_native_call_interp).
+ * When that call parked, the stub returns at once with ctx->leaving set,
+ * and its caller leaves (leave_after_call: def may leave, since only a
+ * call reaching an import can park). */
 static void emit_interp_stub(tr *t, uint32_t def) {
   const tova_functype *ft = &t->m->types[t->m->func_defs[def].type_index];
   LLVMValueRef fn = t->fns[def];
   LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->cx, fn, "entry"));
   LLVMValueRef ctx = LLVMGetParam(fn, 0), frame = LLVMGetParam(fn, 1);
+  LLVMTypeRef rt = ret_type(t, ft);
+  /* Its code, once some unit has made code other units can call (rt.h
+   * wasm_native_ctx.slots): called in its place, the arguments as given. */
+  LLVMValueRef table = load_inv(t, t->ptr, ctx, offsetof(wasm_native_ctx, slots));
+  LLVMValueRef target = LLVMBuildLoad2(t->b, t->ptr, gep8(t, table, c64(t, (uint64_t)def * sizeof(void *))), "");
+  LLVMSetOrdering(target, LLVMAtomicOrderingAcquire);
+  LLVMSetAlignment(target, sizeof(void *));
+  LLVMBasicBlockRef linked = LLVMAppendBasicBlockInContext(t->cx, fn, "linked"),
+                    via = LLVMAppendBasicBlockInContext(t->cx, fn, "interp");
+  LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, target, LLVMConstNull(t->ptr), ""), linked, via);
+  LLVMPositionBuilderAtEnd(t->b, linked);
+  {
+    LLVMValueRef args[ft->nparams + 2];
+    for (uint32_t i = 0; i < ft->nparams + 2; i++) args[i] = LLVMGetParam(fn, i);
+    LLVMValueRef r = LLVMBuildCall2(t->b, t->fntys[def], target, args, ft->nparams + 2, "");
+    if (LLVMGetTypeKind(rt) == LLVMVoidTypeKind) LLVMBuildRetVoid(t->b);
+    else LLVMBuildRet(t->b, r);
+  }
+  LLVMPositionBuilderAtEnd(t->b, via);
   uint32_t nbuf = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
   LLVMValueRef slots = LLVMBuildAlloca(t->b, LLVMArrayType2(t->i64, nbuf ? nbuf : 1), "slots");
   for (uint32_t i = 0; i < ft->nparams; i++)
@@ -1728,7 +1749,6 @@ static void emit_interp_stub(tr *t, uint32_t def) {
   LLVMTypeRef pt[4] = {t->ptr, t->i32, t->ptr, t->i64};
   LLVMValueRef args[4] = {ctx, c32(t, def), slots, frame};
   LLVMValueRef st = call_c(t, HELPER(wasm_native_call_interp), t->i32, pt, 4, args);
-  LLVMTypeRef rt = ret_type(t, ft);
   LLVMBasicBlockRef parked = LLVMAppendBasicBlockInContext(t->cx, fn, "parked"),
                     done = LLVMAppendBasicBlockInContext(t->cx, fn, "done");
   set_unlikely(t, LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, st, c32(t, 0), ""), parked, done));
