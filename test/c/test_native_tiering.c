@@ -345,6 +345,85 @@ static void test_quick_code_calls_optimised_code(void) {
   wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
 }
 
+/* Quick code calls a big callee through a stub (tier.c quick_copies:
+ * more than WASM_NATIVE_QUICK_COPY_BYTES is not copied into the caller's
+ * unit), which has the interpreter make the call until the callee has code
+ * of its own, then calls that code through its slot (rt.h
+ * wasm_native_ctx.slots). In a module too big to compile whole: caller(x)
+ * = x == 0 ? big(x) + 5 : 3x + 1, so the caller turns hot long before big,
+ * whose body is about 3 KB; quick code only (TOVA_NATIVE_QUICK=only). */
+static void test_quick_code_calls_through_slots(void) {
+  wasm_native_set_quick(0, true);
+  wasm_tier before = wasm_native_tier();
+  wasm_native_set_tier(WASM_TIER_AUTO);
+  mod m = {0};
+  build_big(&m, 400, 20);
+  uint32_t t_ii = mod_type(&m, "i", "i");
+  uint32_t big = 4 + 400, caller = big + 1;
+  wb b = {0};
+  e_get(&b, 0);
+  for (uint32_t k = 0; k < 700; k++) { /* big(x) = x + 700 * 7 */
+    e_i32(&b, 7);
+    e_op(&b, WASM_OP_I32_ADD);
+  }
+  mod_func(&m, t_ii, "", &b, "big");
+  wb_free(&b);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_EQZ);
+  e_block(&b, WASM_OP_IF, 'i');
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL, big);
+  e_i32(&b, 5);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_op(&b, WASM_OP_ELSE);
+  e_get(&b, 0);
+  e_i32(&b, 3);
+  e_op(&b, WASM_OP_I32_MUL);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_op(&b, WASM_OP_END);
+  mod_func(&m, t_ii, "", &b, "caller");
+  wb_free(&b);
+  inst_t t;
+  tova_error err = {0};
+  bool made = inst_make(&t, &m, NULL, 0, &err);
+  wasm_native_set_tier(before);
+  if (!made) {
+    fprintf(stderr, "%s\n", err.message);
+    CHECK(made);
+    wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
+    return;
+  }
+  tova_exec *ex = tova_exec_new(0);
+  bool quick = false;
+  for (int i = 0; i < 60000 && !quick; i++) { /* 10 minutes at most */
+    for (uint32_t x = 1; x < 50; x++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "caller", x), 3 * x + 1);
+    quick = wasm_native_func_is_native(t.module, caller);
+    if (!quick) sleep_ms(5);
+  }
+  CHECK(quick);
+  CHECK(!wasm_native_func_is_native(t.module, big));
+  /* big has no code: the interpreter makes each call */
+  uint64_t n0 = wasm_native_interp_call_count(t.module);
+  for (int k = 0; k < 3; k++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "caller", 0), 4900 + 5);
+  CHECK_EQ_I64(wasm_native_interp_call_count(t.module) - n0, 3);
+  /* big turns hot and gets quick code: the stub calls it from then on */
+  bool linked = false;
+  for (int i = 0; i < 60000 && !linked; i++) {
+    for (uint32_t x = 0; x < 50; x++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "big", x), x + 4900);
+    linked = wasm_native_func_is_native(t.module, big);
+    if (!linked) sleep_ms(5);
+  }
+  CHECK(linked);
+  uint64_t n1 = wasm_native_interp_call_count(t.module);
+  for (int k = 0; k < 100; k++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "caller", 0), 4900 + 5);
+  CHECK_EQ_I64(wasm_native_interp_call_count(t.module), n1);
+  CHECK(!wasm_native_func_is_optimised(t.module, caller)); /* quick code throughout */
+  tova_exec_free(ex);
+  inst_free(&t);
+  wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
+}
+
 /* Which functions poll the interrupt flag on entry: those on a cycle of
  * calls. 0 <-> 1 call each other, 2 calls 0 (not on the cycle), 3 calls
  * itself, 4 calls nothing, 5 -> 6 -> 7 -> 5 through call_indirect of a
@@ -512,6 +591,7 @@ int main(int argc, char **argv) {
   RUN(test_due_requests_share_a_unit);
   RUN(test_quick_then_optimised);
   RUN(test_quick_code_calls_optimised_code);
+  RUN(test_quick_code_calls_through_slots);
   test_exit_does_not_wait_for_a_big_compile(argv[0]);
   RUN(test_new_module_does_not_wait_for_a_compile); /* last: A compiles on until exit */
   return CHECK_DONE();
