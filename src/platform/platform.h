@@ -42,8 +42,20 @@ typedef struct tova_plat_thread {
 
 typedef void (*tova_plat_thread_fn)(void *arg);
 
-/* Start a joinable thread running fn(arg). Returns false if the OS refused. */
+/* Start a joinable thread running fn(arg), with a stack of
+ * TOVA_PLAT_THREAD_STACK bytes (or the OS's default where it refuses that
+ * size). Returns false if the OS refused the thread. */
 bool tova_plat_thread_start(tova_plat_thread *t, tova_plat_thread_fn fn, void *arg);
+/* The stack of the threads tova_plat_thread_start makes: the main thread's
+ * usual size on Linux and macOS, so that native code (which runs on the C
+ * stack and traps "call stack exhausted" near its end) reaches the same
+ * depth on a worker as on the main thread, and on macOS, whose threads
+ * otherwise get 512 KB, as on Linux. Only reserved address space until
+ * used. */
+#define TOVA_PLAT_THREAD_STACK ((size_t)8 << 20)
+/* The calling thread's stack: its lowest address and its size. False when
+ * this OS does not say. */
+bool tova_plat_thread_stack(uintptr_t *low, size_t *size);
 void tova_plat_thread_join(tova_plat_thread *t);
 /* Give the CPU to another thread (sched_yield). */
 void tova_plat_thread_yield(void);

@@ -4,6 +4,9 @@
 #if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
 #define _DARWIN_C_SOURCE
 #endif
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* pthread_getattr_np */
+#endif
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -37,11 +40,46 @@ bool tova_plat_thread_start(tova_plat_thread *t, tova_plat_thread_fn fn, void *a
   if (!s) return false;
   s->fn = fn;
   s->arg = arg;
-  if (pthread_create(&t->handle, NULL, thread_trampoline, s) != 0) {
+  pthread_attr_t attr;
+  bool sized = pthread_attr_init(&attr) == 0;
+  if (sized && pthread_attr_setstacksize(&attr, TOVA_PLAT_THREAD_STACK) != 0) {
+    pthread_attr_destroy(&attr);
+    sized = false;
+  }
+  int rc = pthread_create(&t->handle, sized ? &attr : NULL, thread_trampoline, s);
+  if (sized) pthread_attr_destroy(&attr);
+  if (rc != 0) {
     free(s);
     return false;
   }
   return true;
+}
+
+bool tova_plat_thread_stack(uintptr_t *low, size_t *size) {
+#if defined(__APPLE__)
+  pthread_t self = pthread_self();
+  uintptr_t top = (uintptr_t)pthread_get_stackaddr_np(self);
+  size_t n = pthread_get_stacksize_np(self);
+  if (!top || !n) return false;
+  *low = top - n;
+  *size = n;
+  return true;
+#elif defined(__linux__)
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return false;
+  void *addr;
+  size_t n;
+  bool ok = pthread_attr_getstack(&attr, &addr, &n) == 0;
+  pthread_attr_destroy(&attr);
+  if (!ok) return false;
+  *low = (uintptr_t)addr;
+  *size = n;
+  return true;
+#else
+  (void)low;
+  (void)size;
+  return false;
+#endif
 }
 
 void tova_plat_thread_join(tova_plat_thread *t) { pthread_join(t->handle, NULL); }

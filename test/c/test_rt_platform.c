@@ -1,5 +1,5 @@
-/* test_rt_platform.c: the platform layer: threads start and join, mutexes
- * exclude, a timed condvar wait times out when nobody signals and returns
+/* test_rt_platform.c: the platform layer: threads start and join (with
+ * stacks of TOVA_PLAT_THREAD_STACK), mutexes exclude, a timed condvar wait times out when nobody signals and returns
  * early when someone does, the monotonic clock does not go backwards, spin
  * locks exclude also when their holder sleeps inside and waiters yield. */
 #include <time.h>
@@ -31,6 +31,33 @@ static void test_threads_and_mutex(void) {
   tova_plat_mutex_destroy(&g_mu);
   CHECK(tova_plat_cpu_count() >= 1);
   tova_plat_thread_yield();
+}
+
+/* What tova_plat_thread_stack says on the thread it runs on. */
+static uintptr_t g_stack_low;
+static size_t g_stack_size;
+static bool g_stack_known;
+static void read_stack(void *arg) {
+  (void)arg;
+  int here = 0;
+  g_stack_known = tova_plat_thread_stack(&g_stack_low, &g_stack_size);
+  /* the answer holds this frame */
+  if (g_stack_known) CHECK((uintptr_t)&here > g_stack_low && (uintptr_t)&here < g_stack_low + g_stack_size);
+}
+
+/* Threads get TOVA_PLAT_THREAD_STACK bytes of stack, whatever the OS's
+ * default (512 KB on macOS), where the OS says how big a stack is. */
+static void test_thread_stack(void) {
+  tova_plat_thread th;
+  CHECK(tova_plat_thread_start(&th, read_stack, NULL));
+  tova_plat_thread_join(&th);
+#if defined(__linux__) || defined(__APPLE__)
+  CHECK(g_stack_known);
+#endif
+  if (g_stack_known) CHECK(g_stack_size >= TOVA_PLAT_THREAD_STACK);
+  uintptr_t low;
+  size_t size;
+  if (tova_plat_thread_stack(&low, &size)) CHECK(size > 0); /* the main thread's */
 }
 
 static void set_flag(void *arg) {
@@ -116,6 +143,7 @@ static void test_spinlock(void) {
 
 int main(void) {
   RUN(test_threads_and_mutex);
+  RUN(test_thread_stack);
   RUN(test_spinlock);
   RUN(test_timed_wait);
   RUN(test_monotonic);

@@ -5,10 +5,6 @@
  * Each helper checks bounds exactly as the interpreter's handler does and
  * traps with the same message.
  */
-#if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
-#define _DARWIN_C_SOURCE /* pthread_get_stackaddr_np is hidden under strict POSIX on macOS */
-#endif
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,22 +47,9 @@ static uintptr_t thread_stack_low(void) {
   static TOVA_TLS uintptr_t cached;
   static TOVA_TLS int known;
   if (known) return cached;
-  uintptr_t low = 0;
-#if defined(__APPLE__)
-  pthread_t self = pthread_self();
-  uintptr_t top = (uintptr_t)pthread_get_stackaddr_np(self);
-  size_t size = pthread_get_stacksize_np(self);
-  if (top && size > STACK_MARGIN * 2) low = top - size + STACK_MARGIN;
-#elif defined(__linux__)
-  pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-    void *addr;
-    size_t size;
-    if (pthread_attr_getstack(&attr, &addr, &size) == 0 && size > STACK_MARGIN * 2)
-      low = (uintptr_t)addr + STACK_MARGIN;
-    pthread_attr_destroy(&attr);
-  }
-#endif
+  uintptr_t low = 0, base;
+  size_t size;
+  if (tova_plat_thread_stack(&base, &size) && size > STACK_MARGIN * 2) low = base + STACK_MARGIN;
   cached = low;
   known = 1;
   return low;
