@@ -809,8 +809,7 @@ static bool quick_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   /* Not in a small module (Tova's @wasm modules): its optimised entry is
    * asked for early and compiled first (tiering.h OSR_EARLY_*), so a long
    * first call is in optimised code within one small compile, where the
-   * quick entry's optimised successor would come only after its ski
-   * rental. */
+   * quick entry's optimised successor would come only after another. */
   if (min != 0 && wasm_native_small_module(s->m)) return false;
   if (min && wasm_native_entry_bytes(s, def, min, false) < min) return false;
   uint32_t nd = s->ndefs;
@@ -864,15 +863,16 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
   if (os == OSR_READY) return true;
   propagate_failures(s);
   /* A quick entry first where it pays (tiering.h OSR_QUICK), then the
-   * optimised one once a call has run in it as long as that takes to
-   * compile (the ski rental of osr.c again, now against quick code: a call
-   * that ends sooner never buys it), after the hot functions due by then.
-   * The test policy (TOVA_TIER=osr) asks at once. */
+   * optimised one as soon as the compiler has nothing hotter to do
+   * (PRIO_WARM): the call runs its quick code meanwhile, about 3x slower
+   * than the optimised code would, so an idle compiler's time is best
+   * spent on the entry. (It waited before as long as it takes to compile,
+   * a ski rental against the quick code, while the compiler sat idle:
+   * bench/kernels' fannkuch and nbody first calls 353 -> 308 and 396 ->
+   * 325 ms.) The test policy (TOVA_TIER=osr) asks at once. */
   if (os != OSR_QUICK && os != OSR_FAILED && quick_osr(s, def, stop)) {
-    size_t bytes = wasm_native_entry_bytes(s, def, WASM_NATIVE_UNIT_BYTES * 64, false);
-    uint32_t grace = WASM_NATIVE_OSR_BASE_MS + (uint32_t)(bytes * WASM_NATIVE_OSR_PER_KB_MS / 1024);
     if (!wasm_native_quick_only())
-      wasm_native_queue(s->m, def | WASM_NATIVE_OSR_REQ, s->osr_test ? PRIO_OSR : PRIO_HOT, s->osr_test ? 0 : grace);
+      wasm_native_queue(s->m, def | WASM_NATIVE_OSR_REQ, s->osr_test ? PRIO_OSR : PRIO_WARM, 0);
     return true;
   }
   if (!wasm_native_entry_first(s, def) && !compile_closure(s, &def, 1, false, stop, yield)) return false;
