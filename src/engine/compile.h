@@ -128,10 +128,12 @@ typedef enum wasm_iop {
 } wasm_iop;
 
 /* Native tier hook (src/engine/native/native.h). A function compiled to native
- * code gets a two-instruction body NATIVE_ENTER entry fn: the interpreter calls
+ * code gets the body NATIVE_ENTER entry fn cells: the interpreter calls
  * entry(e, inst, fp, fn), which runs the whole function with its arguments in
  * fp[0..nparams) and leaves its results in fp[0..nresults), then returns as
- * RETURN does. TOVA_OK, TOVA_ERR_TRAP (message in e->trap_msg),
+ * RETURN does; or, WASM_NATIVE_NOT_ENTERED, does nothing (too little C
+ * stack is left for native code: native/rt.h), and the interpreter runs the
+ * function's own `cells`. TOVA_OK, TOVA_ERR_TRAP (message in e->trap_msg),
  * TOVA_ERR_CANCELLED, or what a host import it called failed with. Native
  * code never parks, but it may leave (native/rt.h wasm_native_leave): its
  * state is then in the frame at fp, as the interpreter's own code would
@@ -148,6 +150,7 @@ typedef enum wasm_iop {
  * it, so entries read `cells` with an acquire load (interp.c ENTER_WASM,
  * exec.c). */
 #define WASM_NATIVE_LEFT ((tova_status)0x10000)
+#define WASM_NATIVE_NOT_ENTERED ((tova_status)0x10001)
 /* Native tier hook: NATIVE_RESUME entry fn point after, where a call whose
  * native code left at a parking import (e->pc, see above) may resume in
  * native code: the interpreter calls entry(e, inst, fp, fn, point,

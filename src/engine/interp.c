@@ -972,10 +972,16 @@ L_ELEM_DROP: /* elemidx */
   NEXT();
 
   /* ---- native tier hook (src/engine/native): see wasm_native_entry ---- */
-L_NATIVE_ENTER: { /* entry fn */
+L_NATIVE_ENTER: { /* entry fn cells */
   size_t fo_ = (size_t)(fp - e->stack);
   native_status = ((wasm_native_entry)pc[1].p)(e, inst, fp, pc[2].p);
-  if (UNLIKELY(native_status != TOVA_OK)) goto native_not_ok;
+  if (UNLIKELY(native_status != TOVA_OK)) {
+    if (native_status == WASM_NATIVE_NOT_ENTERED) { /* nothing done: run the function here */
+      pc = (const wasm_cell *)pc[3].p;
+      NEXT();
+    }
+    goto native_not_ok;
+  }
   NATIVE_RETURNED(fo_);
   RELOAD_MEM(); /* native code may have grown the memory */
   goto do_return;

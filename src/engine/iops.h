@@ -159,8 +159,8 @@
   X(TABLE_FILL, 5, "idx a b c") X(TABLE_COPY, 6, "idx idx a b c")                            \
   X(TABLE_INIT, 6, "idx idx a b c") X(ELEM_DROP, 2, "idx")                                  \
   /* native tier hook (src/engine/native): the whole body of a function run as \
-   * native code: entry (wasm_native_entry) and its fn */                                    \
-  X(NATIVE_ENTER, 3, "entry fn")                                                             \
+   * native code: entry (wasm_native_entry), its fn, and the function's own cells */         \
+  X(NATIVE_ENTER, 4, "entry fn cells")                                                       \
   /* native tier hook: the call counter a function not yet native starts with (tiered) */    \
   X(HOT_COUNT, 5, "count body hook state")                                                  \
   /* native tier hook: a loop's iteration counter, for on-stack replacement (tiered) */      \

@@ -1,7 +1,9 @@
 /*
  * test_limits.c: the default limits are at least those of V8 and
  * JavaScriptCore, so a program that runs in Bun or Node runs here:
- *   - recursion: deeper than their 10K-50K frames, with the default exec;
+ *   - recursion: deeper than their 10K-50K frames, with the default exec,
+ *     in every tier (quick code too, which hands deep calls to the
+ *     interpreter);
  *   - one operand stack holding 100K values;
  *   - memories up to 4 GiB (65536 pages) with the default store, mapped
  *     lazily (a memory grown past 1 GiB costs only the pages it touches).
@@ -10,6 +12,10 @@
 
 #include "check.h"
 #include "engine/store.h" /* wasm_memory_grow */
+#ifdef TOVA_HAVE_NATIVE
+#include "engine/native/native.h"
+#include "engine/native/tiering.h" /* wasm_native_set_quick */
+#endif
 #include "test_interp_builder.h"
 
 static int64_t call_i32(inst_t *t, const char *name, int32_t arg, tova_status *st,
@@ -23,7 +29,7 @@ static int64_t call_i32(inst_t *t, const char *name, int32_t arg, tova_status *s
 
 /* depth(n) = n == 0 ? 0 : depth(n - 1) + 1, and the same with a frame of
  * 16 extra i64 locals that are all live across the call. */
-static void test_deep_recursion(void) {
+static void build_recursion(mod *mp) {
   mod m = {0};
   uint32_t t_ii = mod_type(&m, "i", "i");
   wb b = {0};
@@ -71,15 +77,12 @@ static void test_deep_recursion(void) {
   e_op(&b, WASM_OP_END);
   mod_func(&m, t_ii, "IIIIIIIIIIIIIIII", &b, "wide");
   wb_free(&b);
+  *mp = m;
+}
 
-  inst_t t;
+static void check_depths(inst_t *tp) {
+  inst_t t = *tp;
   tova_error err = {0};
-  CHECK(inst_make(&t, &m, NULL, 0, &err));
-  if (!t.inst) {
-    fprintf(stderr, "%s\n", err.message);
-    inst_free(&t);
-    return;
-  }
   tova_status st;
   /* 200K frames: 4-20x what V8 allows for a function this small. */
   CHECK_EQ_I64(call_i32(&t, "depth", 200000, &st, &err), 200000);
@@ -91,8 +94,52 @@ static void test_deep_recursion(void) {
   call_i32(&t, "depth", -1, &st, &err);
   CHECK_EQ_I64(st, TOVA_ERR_TRAP);
   CHECK_STR_CONTAINS(err.message, "call stack exhausted");
+}
+
+static void test_deep_recursion(void) {
+  mod m;
+  build_recursion(&m);
+  inst_t t;
+  tova_error err = {0};
+  CHECK(inst_make(&t, &m, NULL, 0, &err));
+  if (!t.inst) {
+    fprintf(stderr, "%s\n", err.message);
+    inst_free(&t);
+    return;
+  }
+  check_depths(&t);
   inst_free(&t);
 }
+
+#ifdef TOVA_HAVE_NATIVE
+/* The same in quick code (level-0 frames, several times optimised ones):
+ * each function hands its call to the interpreter once the C stack runs
+ * low (rt.h WASM_NATIVE_QUICK_STACK_RESERVE), so the depths are the
+ * interpreter's, not the C stack's. */
+static void test_deep_recursion_quick(void) {
+  wasm_tier before = wasm_native_tier();
+  wasm_native_set_tier(WASM_TIER_NATIVE);
+  wasm_native_set_quick(0, true);
+  mod m;
+  build_recursion(&m);
+  inst_t t;
+  tova_error err = {0};
+  bool made = inst_make(&t, &m, NULL, 0, &err);
+  wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
+  wasm_native_set_tier(before);
+  CHECK(made);
+  if (!made) {
+    fprintf(stderr, "%s\n", err.message);
+    return;
+  }
+  for (uint32_t f = 0; f < 2; f++) /* quick code */
+    CHECK(wasm_native_func_is_native(t.module, f) && !wasm_native_func_is_optimised(t.module, f));
+  uint64_t handed = wasm_native_interp_call_count(t.module);
+  check_depths(&t);
+  CHECK(wasm_native_interp_call_count(t.module) > handed); /* 200K frames did not fit */
+  inst_free(&t);
+}
+#endif
 
 /* sum() pushes 100K constants 1..100000 and adds them with 99,999 i32.add:
  * the operand stack holds 100K values at its peak. */
@@ -209,6 +256,9 @@ static void test_memory_4g_max(void) {
 
 int main(void) {
   RUN(test_deep_recursion);
+#ifdef TOVA_HAVE_NATIVE
+  RUN(test_deep_recursion_quick);
+#endif
   RUN(test_operand_stack_100k);
   RUN(test_memory_4g_max);
   return CHECK_DONE();

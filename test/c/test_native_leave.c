@@ -76,8 +76,9 @@ enum { IMP_GET, IMP_MIX, IMP_TWO, IMP_PEER, IMP_FAIL, NIMPORTS };
 /* Defined functions, by index in the function space. */
 enum { F_WORK = NIMPORTS, F_SPIN, F_CALLER, F_PURE, F_MID, F_OUTER, F_REC, F_RCALL, F_RFAIL, F_QFAIL,
        F_RSPIN, F_QSPIN, NFUNCS };
-/* Those on a cycle of calls: never quick (tier.c pending_quick), so quick
- * code calls them through the interpreter (rt.h wasm_native_call_interp). */
+/* Those on a cycle of calls: kept from the quick tier in the quick world
+ * (wasm_native_set_quick_recursive), so quick code calls them through the
+ * interpreter (rt.h wasm_native_call_interp). */
 enum { NRECURSIVE = 3 }; /* rec, rfail, rspin */
 
 /* The peer: triple(i32) -> i32, a WebAssembly function another instance imports. */
@@ -466,8 +467,12 @@ static bool world_make_as(world *w, wasm_tier tier, bool native, bool quick) {
     return false;
   }
   if (native && quick) {
+    /* the recursive functions stay interpreted: quick code calls them
+     * through the interpreter */
     wasm_native_set_quick(0, true);
+    wasm_native_set_quick_recursive(false);
     CHECK_EQ_I64(wasm_native_compile_module(w->t.module), NFUNCS - F_WORK - NRECURSIVE);
+    wasm_native_set_quick_recursive(true);
     wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
     for (uint32_t f = F_WORK; f < NFUNCS; f++)
       CHECK_EQ_I64(wasm_native_func_is_native(w->t.module, f), f != F_REC && f != F_RFAIL && f != F_RSPIN);

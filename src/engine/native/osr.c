@@ -120,6 +120,12 @@ static bool loop_hook(tova_exec *e, tova_instance *inst, uint64_t *fp, wasm_cell
   uint32_t def = (uint32_t)(cells[2].u >> 32), loop = (uint32_t)cells[2].u;
   uint64_t next = WASM_NATIVE_COUNT_NEVER;
   bool ok = s && def < s->ndefs && s->eligible[def];
+  /* Not where the C stack is low (rt.h): the call goes on interpreted,
+   * and the counter asks again later (another call may be higher up). */
+  if (ok && wasm_native_stack_low()) {
+    next = WASM_NATIVE_LOOP_RECHECK;
+    goto out;
+  }
   for (int attempt = 0; ok && attempt < 2; attempt++) {
     const void *fn = __atomic_load_n(&s->osr_entries[def], __ATOMIC_ACQUIRE);
     if (fn) {

@@ -55,6 +55,12 @@ static uintptr_t thread_stack_low(void) {
   return low;
 }
 
+bool wasm_native_stack_low(void) {
+  int here;
+  uintptr_t low = thread_stack_low();
+  return low && (uintptr_t)&here < low + WASM_NATIVE_ENTER_STACK_RESERVE;
+}
+
 /* The body of wasm_native_enter and wasm_native_enter_osr: fn is an entry
  * wrapper, or an OSR entry (osr) asked for loop `loop`, whose answer goes
  * to *outcome (rt.h WASM_NATIVE_OSR_*).
@@ -137,6 +143,7 @@ static tova_status enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const 
 }
 
 tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn) {
+  if (wasm_native_stack_low()) return WASM_NATIVE_NOT_ENTERED; /* the interpreter runs the call */
   return enter(e, inst, fp, fn, false, false, 0, NULL, NULL);
 }
 
@@ -321,7 +328,8 @@ uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *sl
   return WASM_NATIVE_CALL_DONE;
 }
 
-uint32_t wasm_native_call_interp(wasm_native_ctx *c, uint32_t def, uint64_t *slots, uint64_t frame) {
+uint32_t wasm_native_call_interp(wasm_native_ctx *c, uint32_t def, uint64_t *slots, uint64_t frame,
+                                 uint32_t own) {
   tova_exec *e = c->exec;
   tova_instance *inst = c->inst;
   const wasm_code *cc = inst->module->func_defs[def].code;
@@ -340,7 +348,8 @@ uint32_t wasm_native_call_interp(wasm_native_ctx *c, uint32_t def, uint64_t *slo
   size_t rec = (size_t)c->fbase + depth - 1;
   e->frames[rec] = (wasm_frame){NULL, 0, inst};
   e->nframes = (uint32_t)rec + 1;
-  e->pc = __atomic_load_n(&cc->cells, __ATOMIC_ACQUIRE); /* native tier hook: see compile.h */
+  /* native tier hook: see compile.h */
+  e->pc = own ? s->orig[def] : __atomic_load_n(&cc->cells, __ATOMIC_ACQUIRE);
   e->fp_off = slot;
   e->inst = inst;
   tova_status st = wasm_interp_run(e);
@@ -450,6 +459,10 @@ tova_status wasm_native_resume(tova_exec *e, tova_instance *inst, uint64_t *fp, 
                                uint64_t tag, bool *entered) {
   native_state *s = inst->module->native;
   uint32_t def = (uint32_t)(tag >> 32);
+  if (wasm_native_stack_low()) { /* the interpreter continues the call */
+    *entered = false;
+    return TOVA_OK;
+  }
   __atomic_store_n(&s->resumed, __atomic_load_n(&s->resumed, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
   uint32_t outcome = WASM_NATIVE_OSR_RETURNED; /* a trap or a stop: it had entered */
   size_t fo = (size_t)(fp - e->stack);

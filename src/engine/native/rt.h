@@ -86,8 +86,32 @@ typedef enum wasm_native_trap_kind {
   WASM_NT_COUNT
 } wasm_native_trap_kind;
 
+/* How deep native code may go on the C stack. Native code traps "call
+ * stack exhausted" below ctx->stack_limit (rt.c: the execution's stack
+ * budget, or the thread's stack end less a margin for helpers and
+ * signals). Quick code of a function on a cycle of calls (tier.c) hands
+ * its call to the interpreter instead (wasm_native_call_interp, the
+ * function's own cells) once less than QUICK_RESERVE is left above that
+ * limit, and the entries from the interpreter (wasm_native_enter and the
+ * OSR entries) decline while less than ENTER_RESERVE is left above the
+ * thread's stack end: the interpreter then runs the call itself
+ * (WASM_NATIVE_NOT_ENTERED), on its own stacks. So deep recursion in quick
+ * code goes on in the interpreter rather than trap at a depth the
+ * interpreter reaches (quick frames are several times optimised ones).
+ * ENTER_RESERVE exceeds QUICK_RESERVE by more than the helper's and the
+ * interpreter's own frames, so that a call handed over is never entered
+ * natively again on the same low stack. */
+#define WASM_NATIVE_QUICK_STACK_RESERVE (192u << 10)
+#define WASM_NATIVE_ENTER_STACK_RESERVE (256u << 10)
+
+/* Whether this thread's C stack is too low to enter native code from the
+ * interpreter (ENTER_RESERVE above): the entries then decline. False where
+ * the thread's stack is not known. */
+bool wasm_native_stack_low(void);
+
 /* The entry every NATIVE_ENTER cell names (wasm_native_entry of compile.h):
- * fn is a JIT-compiled wrapper void fn(ctx *, uint64_t *fp). */
+ * fn is a JIT-compiled wrapper void fn(ctx *, uint64_t *fp). It declines
+ * (WASM_NATIVE_NOT_ENTERED, compile.h) where the C stack is low (above). */
 tova_status wasm_native_enter(tova_exec *e, tova_instance *inst, uint64_t *fp, const void *fn);
 /* What an OSR entry (translate.h WASM_NATIVE_OSR_FMT) returns: it had no
  * entry for the loop asked and did nothing; it ran the call to its end
@@ -158,22 +182,24 @@ void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func);
 enum { WASM_NATIVE_CALL_DONE = 0, WASM_NATIVE_CALL_PARKED = 1, WASM_NATIVE_CALL_INTERP = 2 };
 uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *slots, uint64_t frame,
                                  uint32_t need);
-/* Quick code's call of defined function def, which has no native code the
- * unit can call (tier.c: on a cycle of calls, so never quick, and not
- * optimised yet): the interpreter runs the call, nested on this thread,
- * with its frame at `frame` (the callee's, rt.h WASM_NATIVE_FRAME: depth 1
- * or more) and the arguments from slots[0..nparams), where the results go
- * too. The interpreter enters native code on the way as it would anywhere
- * (the callee may be native by now). Returns WASM_NATIVE_CALL_DONE, or
+/* Quick code's call of defined function def through the interpreter: def
+ * has no code the caller can link to (translate.h interp), or (own) def is
+ * the caller itself, a quick function on a cycle of calls whose C stack is
+ * running low (WASM_NATIVE_QUICK_STACK_RESERVE above). The interpreter runs
+ * the call, nested on this thread, with its frame at `frame` (the
+ * callee's, rt.h WASM_NATIVE_FRAME: depth 1 or more) and the arguments
+ * from slots[0..nparams), where the results go too; from def's current
+ * cells, or with own from its own interpreter cells. The interpreter enters
+ * native code on the way as it would anywhere (the callee may be native by
+ * now; where the stack is low the entries decline). Returns WASM_NATIVE_CALL_DONE, or
  * WASM_NATIVE_CALL_PARKED when the call parked in an import: the
  * interpreter's frames of the call are on the execution's stacks, waiting,
  * and the native caller leaves (ctx->leaving is set) with its frame record
  * where the nested run's bottom one is, so that the call returns into the
  * caller's interpreted code once resumed (wasm_native_leave_frame). A trap,
- * a cancellation or a failure does not return. Never on a cycle: quick
- * code is never recursive, so each nesting is one more quick function on
- * the C stack, not one per WebAssembly call. */
-uint32_t wasm_native_call_interp(wasm_native_ctx *c, uint32_t def, uint64_t *slots, uint64_t frame);
+ * a cancellation or a failure does not return. */
+uint32_t wasm_native_call_interp(wasm_native_ctx *c, uint32_t def, uint64_t *slots, uint64_t frame,
+                                 uint32_t own);
 /* Leave native code for the interpreter at defined function def's k-th
  * import call (compile.h wasm_code.import_calls: where it is in the
  * function's interpreter cells), made at frame `frame`: at it

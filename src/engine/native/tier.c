@@ -10,7 +10,7 @@
  * in an earlier one), so native code only ever calls native code.
  *
  * Switching a function: code->cells is replaced (atomically, release) by a
- * three-cell body NATIVE_ENTER wasm_native_enter fn. Executions already inside
+ * body NATIVE_ENTER wasm_native_enter fn cells. Executions already inside
  * the old body finish it there (the old cells stay allocated until the module
  * is freed); every later entry runs the native code. In the tiered modes a
  * function first gets the five-cell call counter HOT_COUNT (compile.h) in front
@@ -44,6 +44,7 @@ static bool debug;
 static bool reenter_always; /* TOVA_NATIVE_REENTER=always (tiering.h); atomics */
 static size_t quick_min; /* TOVA_NATIVE_QUICK (tiering.h); atomics */
 static bool quick_only;  /* TOVA_NATIVE_QUICK=only (tiering.h): tests; atomics */
+static bool quick_recursive = true; /* wasm_native_set_quick_recursive (tests); atomics */
 
 static void read_tier(void) {
   const char *s = getenv("TOVA_TIER");
@@ -98,6 +99,8 @@ void wasm_native_set_quick(size_t min_bytes, bool only) {
   __atomic_store_n(&quick_min, only ? 0 : min_bytes, __ATOMIC_RELAXED);
   __atomic_store_n(&quick_only, only, __ATOMIC_RELAXED);
 }
+
+void wasm_native_set_quick_recursive(bool on) { __atomic_store_n(&quick_recursive, on, __ATOMIC_RELAXED); }
 
 wasm_tier wasm_native_tier(void) {
   pthread_once(&tier_once, read_tier);
@@ -210,10 +213,10 @@ static native_state *state_get(tova_module *m) {
   s->queued = calloc(ndefs + 1, 1);
   s->entries = calloc(ndefs + 1, sizeof *s->entries);
   s->slots = calloc(ndefs + 1, sizeof *s->slots);
-  s->tramps = calloc((size_t)ndefs * 3 + 1, sizeof *s->tramps);
+  s->tramps = calloc((size_t)ndefs * WASM_CELLS_NATIVE_ENTER + 1, sizeof *s->tramps);
   s->qstatus = calloc(ndefs + 1, 1);
   s->qentries = calloc(ndefs + 1, sizeof *s->qentries);
-  s->qtramps = calloc((size_t)ndefs * 3 + 1, sizeof *s->qtramps);
+  s->qtramps = calloc((size_t)ndefs * WASM_CELLS_NATIVE_ENTER + 1, sizeof *s->qtramps);
   s->orig = calloc(ndefs + 1, sizeof *s->orig);
   s->orig_ncells = calloc(ndefs + 1, sizeof *s->orig_ncells);
   s->linkable = calloc(ndefs + 1, sizeof *s->linkable);
@@ -253,7 +256,7 @@ static void mark_failed(native_state *s, uint32_t d) {
   wasm_code *code = s->m->func_defs[d].code;
   bool quick = s->qstatus[d] == QK_NATIVE;
   __atomic_store_n(&code->ncells, quick ? 3 : s->orig_ncells[d], __ATOMIC_RELAXED);
-  __atomic_store_n(&code->cells, quick ? &s->qtramps[(size_t)d * 3] : s->orig[d], __ATOMIC_RELEASE);
+  __atomic_store_n(&code->cells, quick ? &s->qtramps[(size_t)d * WASM_CELLS_NATIVE_ENTER] : s->orig[d], __ATOMIC_RELEASE);
 }
 
 /* def's OSR entry is ready (compile_lock held, between publish_begin and
@@ -309,17 +312,18 @@ static void publish_end(bool (*stop)(void)) {
 }
 
 /* d's code enters native code at `entry` from now on (compile_lock held,
- * between publish_begin and publish_end): tramp, its three cells (tramps
- * or qtramps), becomes NATIVE_ENTER wasm_native_enter entry and replaces
+ * between publish_begin and publish_end): tramp, its cells (tramps or
+ * qtramps), becomes NATIVE_ENTER wasm_native_enter entry cells and replaces
  * code->cells atomically. The OSR test policy leaves calls interpreted: each reaches
  * native code only through its loops' OSR entries. */
 static void switch_to_native(native_state *s, uint32_t d, wasm_cell *tramp, const void *entry) {
   tramp[0].h = wasm_interp_handlers()[WASM_IOP_NATIVE_ENTER];
   tramp[1].p = (const void *)wasm_native_enter;
   tramp[2].p = entry;
+  tramp[3].p = s->orig[d]; /* where the interpreter runs d when the entry declines (rt.c) */
   if (s->osr_test) return;
   wasm_code *code = s->m->func_defs[d].code;
-  __atomic_store_n(&code->ncells, 3, __ATOMIC_RELAXED);
+  __atomic_store_n(&code->ncells, WASM_CELLS_NATIVE_ENTER, __ATOMIC_RELAXED);
   __atomic_store_n(&code->cells, tramp, __ATOMIC_RELEASE); /* publishes the cells */
 }
 
@@ -383,7 +387,7 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
     }
     __atomic_store_n(&s->native_ms[d], wasm_native_state_ms(s), __ATOMIC_RELAXED);
     if (fns && fns[d]) __atomic_store_n(&s->slots[d], fns[d], __ATOMIC_RELEASE);
-    switch_to_native(s, d, &s->tramps[(size_t)d * 3], s->entries[d]);
+    switch_to_native(s, d, &s->tramps[(size_t)d * WASM_CELLS_NATIVE_ENTER], s->entries[d]);
     s->status[d] = ST_NATIVE;
     s->linkable[d] = !internal;
     s->nnative++;
@@ -440,7 +444,7 @@ static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(v
       continue;
     }
     if (fns[d] && s->status[d] != ST_NATIVE) __atomic_store_n(&s->slots[d], fns[d], __ATOMIC_RELEASE);
-    switch_to_native(s, d, &s->qtramps[(size_t)d * 3], s->qentries[d]);
+    switch_to_native(s, d, &s->qtramps[(size_t)d * WASM_CELLS_NATIVE_ENTER], s->qentries[d]);
     s->qstatus[d] = QK_NATIVE;
     __atomic_fetch_add(&s->nquick, 1, __ATOMIC_RELAXED);
     n++;
@@ -472,15 +476,16 @@ static bool pending(const native_state *s, uint32_t d) {
 }
 
 /* Still to compile for the quick tier: no optimised code and no quick code
- * (nor a failed quick unit) yet. Never a function on a cycle of calls:
+ * (nor a failed quick unit) yet. A function on a cycle of calls too:
  * level-0 code keeps every value in its frame, several times the optimised
  * frame, so deep recursion would exhaust the native stack budget (rt.c)
  * at a depth the interpreter and the optimised code reach (test_limits'
- * 200,000 frames): whether a program traps must not depend on which tier
- * its calls happened to run in. Quick code calls such a function through
- * the interpreter until it is optimised (compile_quick_unit). */
+ * 200,000 frames), but its quick code hands its call to the interpreter
+ * once the C stack runs low (rt.h WASM_NATIVE_QUICK_STACK_RESERVE), so
+ * whether a program traps does not depend on the tier its calls ran in. */
 static bool pending_quick(const native_state *s, uint32_t d) {
-  return pending(s, d) && s->qstatus[d] == QK_NONE && !s->recursive[d];
+  return pending(s, d) && s->qstatus[d] == QK_NONE &&
+         (!s->recursive[d] || __atomic_load_n(&quick_recursive, __ATOMIC_RELAXED));
 }
 
 static bool pending_in(const native_state *s, uint32_t d, bool quick) {
@@ -492,7 +497,8 @@ static bool pending_in(const native_state *s, uint32_t d, bool quick) {
  * what never changes and from its cells, atomically. */
 static bool needs_quick(const native_state *s, uint32_t d, bool locked) {
   if (locked) return pending_quick(s, d);
-  return s->eligible[d] && !s->recursive[d] && !wasm_native_func_is_native(s->m, d + s->m->nimported_funcs);
+  return s->eligible[d] && (!s->recursive[d] || __atomic_load_n(&quick_recursive, __ATOMIC_RELAXED)) &&
+         !wasm_native_func_is_native(s->m, d + s->m->nimported_funcs);
 }
 
 /* Bytes of c and of what it reaches through functions that need quick
@@ -998,7 +1004,7 @@ bool wasm_native_func_is_optimised(const tova_module *m, uint32_t func_index) {
   uint32_t d = func_index - m->nimported_funcs;
   if (!m->func_defs[d].code) return false;
   wasm_cell *cells = __atomic_load_n(&m->func_defs[d].code->cells, __ATOMIC_ACQUIRE);
-  return cells == &s->tramps[(size_t)d * 3];
+  return cells == &s->tramps[(size_t)d * WASM_CELLS_NATIVE_ENTER];
 }
 
 /* Quick code for every function that can have it (compile_lock held);

@@ -118,8 +118,9 @@ typedef struct native_state {
   bool any_failed;     /* a unit failed: closures must avoid its functions */
   const void **entries; /* per def: its entry wrapper once native */
   /* The quick tier (tier.c "quick first"): per def QK_*, under the compile
-   * lock; its entry wrapper; 3 cells NATIVE_ENTER wasm_native_enter fn that
-   * code->cells points to while the quick code runs. */
+   * lock; its entry wrapper; the cells NATIVE_ENTER wasm_native_enter fn
+   * cells (WASM_CELLS_NATIVE_ENTER of them) that code->cells points to
+   * while the quick code runs. */
   uint8_t *qstatus;
   const void **qentries;
   wasm_cell *qtramps;
@@ -128,7 +129,7 @@ typedef struct native_state {
   uint32_t nnative;
   uint32_t nunits;     /* units compiled (not OSR entries'), under the compile lock */
   double made_ms;      /* when the state was made (TOVA_NATIVE_DEBUG's times) */
-  wasm_cell *tramps;   /* 3 cells per def: NATIVE_ENTER wasm_native_enter fn */
+  wasm_cell *tramps;   /* per def: NATIVE_ENTER wasm_native_enter fn cells */
   wasm_cell *counters; /* 5 cells per def: HOT_COUNT count body hook state, or NULL */
   wasm_cell **orig;    /* per def: its interpreter cells (eligible defs with code) */
   uint32_t *orig_ncells;
@@ -218,6 +219,10 @@ size_t wasm_native_quick_min(void);
 bool wasm_native_debug(void); /* TOVA_NATIVE_DEBUG is set */
 bool wasm_native_quick_only(void);
 void wasm_native_set_quick(size_t min_bytes, bool only); /* the same, for C tests */
+/* C tests: whether functions on a cycle of calls get quick code (the
+ * default), or, off, stay interpreted until optimised, so that quick code
+ * calls them through the interpreter (rt.h wasm_native_call_interp). */
+void wasm_native_set_quick_recursive(bool on);
 bool wasm_native_reenter_always(void);
 void wasm_native_set_reenter_always(bool on); /* the same, for C tests */
 /* Whether leaving native code pays for a function whose stints are

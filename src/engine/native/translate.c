@@ -992,6 +992,51 @@ static bool allow_self_tail_calls(const tova_module *m, const wasm_func_def *fd,
 
 static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r);
 
+/* The rest of function fn (a quick function, or a stub, with def's
+ * signature: ctx, frame, def's parameters): the interpreter runs a call
+ * of def in fn's frame (rt.h wasm_native_call_interp; own: from def's own
+ * interpreter cells) and fn returns its results, or at once, with
+ * ctx->leaving set, when the call parked (the caller then leaves). */
+static void ret_through_interp(tr *t, LLVMValueRef fn, uint32_t def, bool own) {
+  const tova_functype *ft = &t->m->types[t->m->func_defs[def].type_index];
+  LLVMTypeRef rt = ret_type(t, ft);
+  LLVMValueRef ctx = LLVMGetParam(fn, 0), frame = LLVMGetParam(fn, 1);
+  uint32_t nbuf = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+  LLVMBasicBlockRef here = LLVMGetInsertBlock(t->b), entry = LLVMGetEntryBasicBlock(fn);
+  LLVMValueRef first = LLVMGetFirstInstruction(entry);
+  if (first) LLVMPositionBuilderBefore(t->b, first);
+  else LLVMPositionBuilderAtEnd(t->b, entry);
+  LLVMValueRef slots = LLVMBuildAlloca(t->b, LLVMArrayType2(t->i64, nbuf ? nbuf : 1), "interp_slots");
+  LLVMPositionBuilderAtEnd(t->b, here);
+  for (uint32_t i = 0; i < ft->nparams; i++)
+    LLVMBuildStore(t->b, to_raw(t, LLVMGetParam(fn, i + 2), ft->params[i]), gep8(t, slots, c64(t, (uint64_t)i * 8)));
+  LLVMTypeRef pt[5] = {t->ptr, t->i32, t->ptr, t->i64, t->i32};
+  LLVMValueRef args[5] = {ctx, c32(t, def), slots, frame, c32(t, own)};
+  LLVMValueRef st = call_c(t, HELPER(wasm_native_call_interp), t->i32, pt, 5, args);
+  LLVMBasicBlockRef parked = LLVMAppendBasicBlockInContext(t->cx, fn, "parked"),
+                    done = LLVMAppendBasicBlockInContext(t->cx, fn, "done");
+  set_unlikely(t, LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, st, c32(t, 0), ""), parked, done));
+  LLVMPositionBuilderAtEnd(t->b, parked);
+  if (LLVMGetTypeKind(rt) == LLVMVoidTypeKind) LLVMBuildRetVoid(t->b);
+  else LLVMBuildRet(t->b, LLVMGetUndef(rt));
+  LLVMPositionBuilderAtEnd(t->b, done);
+  uint32_t nres = ft->nresults;
+  if (nres == 0) {
+    LLVMBuildRetVoid(t->b);
+    return;
+  }
+  LLVMValueRef res[nres];
+  for (uint32_t i = 0; i < nres; i++)
+    res[i] = from_raw(t, LLVMBuildLoad2(t->b, t->i64, gep8(t, slots, c64(t, (uint64_t)i * 8)), ""), ft->results[i]);
+  if (nres == 1) {
+    LLVMBuildRet(t->b, res[0]);
+    return;
+  }
+  LLVMValueRef agg = LLVMGetUndef(rt);
+  for (uint32_t i = 0; i < nres; i++) agg = LLVMBuildInsertValue(t->b, agg, res[i], i, "");
+  LLVMBuildRet(t->b, agg);
+}
+
 static void emit_function(tr *t, uint32_t def) {
   const tova_module *m = t->m;
   const wasm_func_def *fd = &m->func_defs[def];
@@ -1060,6 +1105,23 @@ static void emit_function(tr *t, uint32_t def) {
   t->frame_checked = false;
   /* An OSR entry checks on entry: the checks of the code before its loops
    * are not on its paths. */
+  /* Quick code of a function on a cycle of calls hands its call to the
+   * interpreter where the C stack is running low (rt.h
+   * WASM_NATIVE_QUICK_STACK_RESERVE): deep recursion goes on there instead
+   * of trapping at a depth the interpreter reaches. Not at depth 0 (the
+   * outermost native call: its entry declines first, rt.c). */
+  if (t->quick && !t->osr && t->poll_entry[def]) {
+    LLVMValueRef sp = LLVMBuildPtrToInt(t->b, intrinsic(t, "llvm.stacksave", &t->ptr, 1, NULL, 0), t->i64, "");
+    LLVMValueRef limit = load_inv(t, t->i64, t->ctx, offsetof(wasm_native_ctx, stack_limit));
+    LLVMValueRef low = LLVMBuildICmp(t->b, LLVMIntULT, sp,
+                                     LLVMBuildAdd(t->b, limit, c64(t, WASM_NATIVE_QUICK_STACK_RESERVE), ""), "");
+    LLVMValueRef deep = LLVMBuildICmp(t->b, LLVMIntNE, LLVMBuildLShr(t->b, t->frame, c64(t, 32), ""), c64(t, 0), "");
+    LLVMBasicBlockRef handover = new_bb(t, "to_interp"), body = new_bb(t, "body");
+    set_unlikely(t, LLVMBuildCondBr(t->b, LLVMBuildAnd(t->b, low, deep, ""), handover, body));
+    LLVMPositionBuilderAtEnd(t->b, handover);
+    ret_through_interp(t, t->fn, def, true);
+    LLVMPositionBuilderAtEnd(t->b, body);
+  }
   if (t->osr || t->nlocals > FRAME_CHECK_LOCALS || fd->body_len > FRAME_CHECK_BYTES) frame_check(t);
   if (t->osr) {
     /* Loop ordinal -> loop header (cases added as the loops are emitted);
@@ -1722,7 +1784,7 @@ static void emit_interp_stub(tr *t, uint32_t def) {
   const tova_functype *ft = &t->m->types[t->m->func_defs[def].type_index];
   LLVMValueRef fn = t->fns[def];
   LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->cx, fn, "entry"));
-  LLVMValueRef ctx = LLVMGetParam(fn, 0), frame = LLVMGetParam(fn, 1);
+  LLVMValueRef ctx = LLVMGetParam(fn, 0);
   LLVMTypeRef rt = ret_type(t, ft);
   /* Its code, once some unit has made code other units can call (rt.h
    * wasm_native_ctx.slots): called in its place, the arguments as given. */
@@ -1742,35 +1804,7 @@ static void emit_interp_stub(tr *t, uint32_t def) {
     else LLVMBuildRet(t->b, r);
   }
   LLVMPositionBuilderAtEnd(t->b, via);
-  uint32_t nbuf = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
-  LLVMValueRef slots = LLVMBuildAlloca(t->b, LLVMArrayType2(t->i64, nbuf ? nbuf : 1), "slots");
-  for (uint32_t i = 0; i < ft->nparams; i++)
-    LLVMBuildStore(t->b, to_raw(t, LLVMGetParam(fn, i + 2), ft->params[i]), gep8(t, slots, c64(t, (uint64_t)i * 8)));
-  LLVMTypeRef pt[4] = {t->ptr, t->i32, t->ptr, t->i64};
-  LLVMValueRef args[4] = {ctx, c32(t, def), slots, frame};
-  LLVMValueRef st = call_c(t, HELPER(wasm_native_call_interp), t->i32, pt, 4, args);
-  LLVMBasicBlockRef parked = LLVMAppendBasicBlockInContext(t->cx, fn, "parked"),
-                    done = LLVMAppendBasicBlockInContext(t->cx, fn, "done");
-  set_unlikely(t, LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, st, c32(t, 0), ""), parked, done));
-  LLVMPositionBuilderAtEnd(t->b, parked);
-  if (LLVMGetTypeKind(rt) == LLVMVoidTypeKind) LLVMBuildRetVoid(t->b);
-  else LLVMBuildRet(t->b, LLVMGetUndef(rt));
-  LLVMPositionBuilderAtEnd(t->b, done);
-  uint32_t nres = ft->nresults;
-  if (nres == 0) {
-    LLVMBuildRetVoid(t->b);
-    return;
-  }
-  LLVMValueRef res[nres];
-  for (uint32_t i = 0; i < nres; i++)
-    res[i] = from_raw(t, LLVMBuildLoad2(t->b, t->i64, gep8(t, slots, c64(t, (uint64_t)i * 8)), ""), ft->results[i]);
-  if (nres == 1) {
-    LLVMBuildRet(t->b, res[0]);
-    return;
-  }
-  LLVMValueRef agg = LLVMGetUndef(rt);
-  for (uint32_t i = 0; i < nres; i++) agg = LLVMBuildInsertValue(t->b, agg, res[i], i, "");
-  LLVMBuildRet(t->b, agg);
+  ret_through_interp(t, fn, def, false);
 }
 
 /* void entry(ctx, uint64_t *fp): arguments from fp[0..), results to fp[0..),
