@@ -470,6 +470,19 @@ static bool alias_optimised(wasm_jit *j, uint32_t ndefs, const bool *wanted, cha
   return true;
 }
 
+/* The address of symbol `name` of jit into *out (false with the reason in
+ * err). The unit's first lookup generates its machine code. */
+static bool lookup_code(LLVMOrcLLJITRef jit, const char *name, const void **out, char *err, size_t errlen) {
+  LLVMOrcExecutorAddress addr = 0;
+  LLVMErrorRef e = LLVMOrcLLJITLookup(jit, &addr, name);
+  if (e) {
+    take_error(e, err, errlen, "lookup");
+    return false;
+  }
+  *out = (const void *)(uintptr_t)addr;
+  return true;
+}
+
 bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u, char *err, size_t errlen) {
   const bool *unit = u->unit, *osr = u->osr;
   bool wrappers = u->wrappers;
@@ -551,28 +564,20 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u
     if (entry ? !(wrappers && unit[d]) : !(osr && osr[d])) continue;
     char name[32];
     snprintf(name, sizeof name, entry ? WASM_NATIVE_ENTRY_FMT : WASM_NATIVE_OSR_FMT, d);
-    LLVMOrcExecutorAddress addr = 0;
-    e = LLVMOrcLLJITLookup(jit, &addr, name);
-    if (e) {
+    if (!lookup_code(jit, name, &(entry ? entries : osr_entries)[d], err, errlen)) {
       if (copy) LLVMDisposeMemoryBuffer(copy);
-      take_error(e, err, errlen, "lookup");
       return false;
     }
-    (entry ? entries : osr_entries)[d] = (const void *)(uintptr_t)addr;
     if (!first[0]) memcpy(first, name, sizeof name);
   }
   for (uint32_t d = 0; u->fns && !u->internal && d < ndefs; d++) {
     if (!unit[d]) continue;
     char name[32];
     snprintf(name, sizeof name, WASM_NATIVE_FUNC_FMT, d);
-    LLVMOrcExecutorAddress addr = 0;
-    e = LLVMOrcLLJITLookup(jit, &addr, name);
-    if (e) {
+    if (!lookup_code(jit, name, &u->fns[d], err, errlen)) {
       if (copy) LLVMDisposeMemoryBuffer(copy);
-      take_error(e, err, errlen, "lookup");
       return false;
     }
-    u->fns[d] = (const void *)(uintptr_t)addr;
   }
   if (copy) {
     bool ok = !signalled || (first[0] && register_code(j, jit, copy, first));

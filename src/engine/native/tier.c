@@ -501,29 +501,45 @@ static bool needs_quick(const native_state *s, uint32_t d, bool locked) {
          !wasm_native_func_is_native(s->m, d + s->m->nimported_funcs);
 }
 
-/* Bytes of c and of what it reaches through functions that need quick
- * code (needs_quick), c included, counting past
- * WASM_NATIVE_QUICK_COPY_BYTES only as far as that is known to be passed
- * (SIZE_MAX when out of memory). */
-static size_t quick_reach_bytes(const native_state *s, uint32_t c, bool locked) {
+/* Which callees reach_bytes walks past: all; those eligible without
+ * optimised code yet (what an optimised OSR entry compiles); those that
+ * still need quick code (needs_quick), compile_lock held or not. Without
+ * the lock what it reads comes from code cells, atomically, so the
+ * interpreter's loop hook may ask. */
+enum { REACH_ALL, REACH_NOT_OPTIMISED, REACH_QUICK_LOCKED, REACH_QUICK };
+
+static bool walks_past(const native_state *s, uint32_t c, int which) {
+  switch (which) {
+    case REACH_ALL: return true;
+    case REACH_NOT_OPTIMISED:
+      return s->eligible[c] && !wasm_native_func_is_optimised(s->m, c + s->m->nimported_funcs);
+    default: return needs_quick(s, c, which == REACH_QUICK_LOCKED);
+  }
+}
+
+/* Bytes of code def's calls reach, def included, walking past a callee
+ * only while the count is at most cap (the answer is then some value above
+ * cap), and only past the callees `which` says; def's body counts always.
+ * SIZE_MAX when out of memory. */
+static size_t reach_bytes(const native_state *s, uint32_t def, size_t cap, int which) {
   uint32_t nd = s->ndefs, sp = 0;
-  size_t bytes = 0;
   uint8_t *mark = calloc(nd + 1, 1);
   uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
+  size_t bytes = 0;
   if (mark && stack) {
-    mark[c] = 1;
-    stack[sp++] = c;
+    mark[def] = 1;
+    stack[sp++] = def;
   } else {
     bytes = SIZE_MAX;
   }
-  while (sp && bytes <= WASM_NATIVE_QUICK_COPY_BYTES) {
+  while (sp && bytes <= cap) {
     uint32_t v = stack[--sp];
     bytes += s->m->func_defs[v].body_len;
     for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
-      uint32_t w = s->cg_edges[k];
-      if (mark[w] || !needs_quick(s, w, locked)) continue;
-      mark[w] = 1;
-      stack[sp++] = w;
+      uint32_t c = s->cg_edges[k];
+      if (mark[c]) continue;
+      mark[c] = 1;
+      if (walks_past(s, c, which)) stack[sp++] = c;
     }
   }
   free(mark);
@@ -540,7 +556,8 @@ static size_t quick_reach_bytes(const native_state *s, uint32_t c, bool locked) 
  * times each but looping long) are quick with them from the start; a big
  * callee gets quick code of its own once its calls or its loops are hot. */
 static bool quick_copies(const native_state *s, uint32_t c) {
-  return pending_quick(s, c) && quick_reach_bytes(s, c, true) <= WASM_NATIVE_QUICK_COPY_BYTES;
+  return pending_quick(s, c) &&
+         reach_bytes(s, c, WASM_NATIVE_QUICK_COPY_BYTES, REACH_QUICK_LOCKED) <= WASM_NATIVE_QUICK_COPY_BYTES;
 }
 
 /* Whether closure() follows the call of c for the tier. */
@@ -693,45 +710,6 @@ uint64_t wasm_native_osr_early_count(void) {
   return __atomic_load_n(&osr_before_own_code, __ATOMIC_RELAXED);
 }
 
-/* Which callees reach_bytes walks past: all; those eligible without
- * optimised code yet (what an optimised OSR entry compiles). Read from their code's cells, atomically: no compile_lock, so the
- * interpreter's loop hook may ask. */
-enum { REACH_ALL, REACH_NOT_OPTIMISED };
-
-/* Bytes of code def's calls reach, def included, walking past a callee
- * only while the count is at most cap (the answer is then some value above
- * cap), and only past the callees `which` says; def's body counts always.
- * SIZE_MAX when out of memory. */
-static size_t reach_bytes(native_state *s, uint32_t def, size_t cap, int which) {
-  uint32_t nd = s->ndefs, sp = 0;
-  const tova_module *m = s->m;
-  uint8_t *mark = calloc(nd + 1, 1);
-  uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
-  size_t bytes = 0;
-  if (mark && stack) {
-    mark[def] = 1;
-    stack[sp++] = def;
-  } else {
-    bytes = SIZE_MAX;
-  }
-  while (sp && bytes <= cap) {
-    uint32_t v = stack[--sp];
-    bytes += m->func_defs[v].body_len;
-    for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
-      uint32_t c = s->cg_edges[k];
-      if (mark[c]) continue;
-      mark[c] = 1;
-      uint32_t f = c + m->nimported_funcs;
-      if (which == REACH_ALL ||
-          (s->eligible[c] && !wasm_native_func_is_optimised(m, f)))
-        stack[sp++] = c;
-    }
-  }
-  free(mark);
-  free(stack);
-  return bytes;
-}
-
 bool wasm_native_reaches_little(native_state *s, uint32_t def) {
   uint8_t known = __atomic_load_n(&s->reach[def], __ATOMIC_RELAXED);
   if (known) return known == 1;
@@ -750,7 +728,7 @@ static size_t quick_entry_bytes(const native_state *s, uint32_t def) {
   for (uint32_t k = s->cg_start[def]; k < s->cg_start[def + 1]; k++) {
     uint32_t c = s->cg_edges[k];
     if (c == def || !needs_quick(s, c, false)) continue;
-    size_t b = quick_reach_bytes(s, c, false);
+    size_t b = reach_bytes(s, c, WASM_NATIVE_QUICK_COPY_BYTES, REACH_QUICK);
     if (b <= WASM_NATIVE_QUICK_COPY_BYTES) bytes += b;
   }
   return bytes;
