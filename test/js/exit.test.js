@@ -74,9 +74,11 @@ describe('a referenced spinning task keeps the process alive', () => {
         console.warn('node not on PATH: skipped');
         return;
       }
+      // 6 s: the script's own work takes a few hundred ms, but CI once
+      // saw it print nothing within 2 s on a loaded machine.
       const r = spawnSync(bin, [join(__dirname, 'exit-unref.js'), 'keep'], {
         encoding: 'utf8',
-        timeout: 2000,
+        timeout: 6000,
         killSignal: 'SIGKILL',
         env: { ...process.env },
       });
