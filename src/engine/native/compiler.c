@@ -143,26 +143,79 @@ static bool mergeable(const request *r) {
   return r->def != WASM_NATIVE_ALL && !(r->def & WASM_NATIVE_OSR_REQ);
 }
 
-/* q_lock and compile_lock held: takes queue[best] (its closure
- * best_bytes) out of the queue into batch[0], and with it the other due
- * requests of the same module that it may merge with (mergeable, within
- * MERGE_BYTES); their count. */
-static size_t take_batch(size_t best, size_t best_bytes, uint64_t now, request *batch) {
-  size_t n = 0, total = best_bytes;
-  batch[n++] = queue[best];
-  queue[best] = queue[--qlen];
-  if (!mergeable(&batch[0]) || total >= MERGE_BYTES) return n;
-  for (size_t i = 0; i < qlen && n < MERGE_MAX;) {
+/* A due request the compiler weighs in one choice: sized (its closure's
+ * bytes: wasm_native_request_bytes) with compile_lock held and q_lock
+ * not, so that the interpreter's counters, which queue and raise requests
+ * under q_lock, never wait for the sizing (a big module's queue holds
+ * thousands of requests). Its module is retained meanwhile. */
+typedef struct {
+  request r;
+  size_t bytes;
+} candidate;
+
+/* At most this many due requests are weighed per choice: the highest
+ * priority ones, the oldest first among equals. A program's queue holds a
+ * few dozen at most; a big module's thousands, each sized by a walk of the
+ * call graph. */
+enum { WEIGH_MAX = 64 };
+
+static bool weighs_before(const request *a, const request *b) {
+  return a->prio != b->prio ? a->prio > b->prio : a->seq < b->seq;
+}
+
+/* q_lock held: the due requests to weigh (at most WEIGH_MAX, by
+ * weighs_before), each module retained, into c[]; their count, and in
+ * *first_due when the first of the others will be due. */
+static size_t pick_candidates(uint64_t now, candidate *c, uint64_t *first_due) {
+  size_t n = 0;
+  *first_due = UINT64_MAX;
+  for (size_t i = 0; i < qlen; i++) {
     const request *q = &queue[i];
-    size_t bytes = q->m == batch[0].m && q->due_ns <= now && mergeable(q)
-                       ? wasm_native_request_bytes(q->m, q->def)
-                       : SIZE_MAX;
-    if (bytes <= MERGE_BYTES - total) {
-      total += bytes;
-      batch[n++] = *q;
-      queue[i] = queue[--qlen];
-    } else {
-      i++;
+    if (q->due_ns > now) {
+      if (q->due_ns < *first_due) *first_due = q->due_ns;
+      continue;
+    }
+    size_t at = n < WEIGH_MAX ? n++ : WEIGH_MAX;
+    if (at == WEIGH_MAX) { /* full: replace the last if q goes before it */
+      size_t last = 0;
+      for (size_t k = 1; k < WEIGH_MAX; k++)
+        if (weighs_before(&c[last].r, &c[k].r)) last = k;
+      if (!weighs_before(q, &c[last].r)) continue;
+      at = last;
+    }
+    c[at].r = *q;
+  }
+  for (size_t k = 0; k < n; k++) tova_module_retain(c[k].r.m);
+  return n;
+}
+
+/* q_lock held: removes the request with sequence number seq from the
+ * queue into *out (its priority may have been raised meanwhile); false
+ * when it is gone. */
+static bool take_seq(uint64_t seq, request *out) {
+  for (size_t i = 0; i < qlen; i++) {
+    if (queue[i].seq != seq) continue;
+    *out = queue[i];
+    queue[i] = queue[--qlen];
+    return true;
+  }
+  return false;
+}
+
+/* q_lock held: takes candidate c[best] out of the queue into batch[0],
+ * and with it the other weighed requests of the same module that it may
+ * merge with (mergeable, within MERGE_BYTES); their count (0 when the
+ * chosen one is gone from the queue). */
+static size_t take_batch(const candidate *c, size_t nc, size_t best, request *batch) {
+  size_t n = 0, total = c[best].bytes;
+  if (!take_seq(c[best].r.seq, &batch[n])) return 0;
+  n++;
+  if (!mergeable(&batch[0]) || total >= MERGE_BYTES) return n;
+  for (size_t i = 0; i < nc && n < MERGE_MAX; i++) {
+    if (i == best || c[i].r.m != batch[0].m || !mergeable(&c[i].r) || c[i].bytes > MERGE_BYTES - total) continue;
+    if (take_seq(c[i].r.seq, &batch[n])) {
+      total += c[i].bytes;
+      n++;
     }
   }
   return n;
@@ -194,45 +247,41 @@ static void *compiler_main(void *arg) {
   int nice = compiler_nice();
   if (nice > 0 && !tova_plat_thread_set_background(nice) && debug)
     fprintf(stderr, "tova native: TOVA_NATIVE_NICE: this OS refused to lower the compiler's priority\n");
+  candidate *cands = malloc(WEIGH_MAX * sizeof *cands);
   tova_plat_mutex_lock(&q_lock);
   for (;;) {
-    while (!stopping && qlen == 0) tova_plat_cond_wait(&q_cond, &q_lock);
+    while (!stopping && (qlen == 0 || !cands)) tova_plat_cond_wait(&q_cond, &q_lock);
     if (stopping) break;
-    /* Sizing the requests reads the modules' state: compile_lock first. */
-    tova_plat_mutex_unlock(&q_lock);
-    wasm_native_compile_lock();
-    tova_plat_mutex_lock(&q_lock);
-    if (stopping) {
-      wasm_native_compile_unlock();
-      break;
-    }
-    /* The best request whose grace is over (goes_before); none: wait for
-     * the first to be due, or for new work. */
-    uint64_t now = mono_ns(), first_due = UINT64_MAX;
-    size_t best = SIZE_MAX, best_bytes = 0;
-    for (size_t i = 0; i < qlen; i++) {
-      if (queue[i].due_ns > now) {
-        if (queue[i].due_ns < first_due) first_due = queue[i].due_ns;
-        continue;
-      }
-      size_t bytes = wasm_native_request_bytes(queue[i].m, queue[i].def);
-      if (best == SIZE_MAX || goes_before(&queue[i], bytes, &queue[best], best_bytes)) {
-        best = i;
-        best_bytes = bytes;
-      }
-    }
-    if (best == SIZE_MAX) {
-      wasm_native_compile_unlock();
-      if (qlen) tova_plat_cond_timedwait(&q_cond, &q_lock, first_due - now);
+    /* The requests to weigh (pick_candidates), then their sizes without
+     * q_lock (sizing reads the modules' state: compile_lock). */
+    uint64_t now = mono_ns(), first_due;
+    size_t nc = pick_candidates(now, cands, &first_due);
+    if (nc == 0) {
+      tova_plat_cond_timedwait(&q_cond, &q_lock, first_due - now);
       continue;
     }
+    tova_plat_mutex_unlock(&q_lock);
+    wasm_native_compile_lock();
+    size_t best = 0;
+    for (size_t i = 0; i < nc; i++) {
+      cands[i].bytes = wasm_native_request_bytes(cands[i].r.m, cands[i].r.def);
+      if (i && goes_before(&cands[i].r, cands[i].bytes, &cands[best].r, cands[best].bytes)) best = i;
+    }
+    tova_plat_mutex_lock(&q_lock);
     request batch[MERGE_MAX];
     uint32_t defs[MERGE_MAX];
-    size_t n = take_batch(best, best_bytes, now, batch);
-    if (debug) print_batch(batch, n, best_bytes, (double)(now - born) / 1e6);
+    size_t n = stopping ? 0 : take_batch(cands, nc, best, batch);
+    if (n && debug) print_batch(batch, n, cands[best].bytes, (double)(now - born) / 1e6);
     wasm_native_compile_unlock();
-    busy = true;
+    busy = n > 0; /* from here: the exit handler waits for it (stop_at_exit) */
     tova_plat_mutex_unlock(&q_lock);
+    /* the candidates' own references (never released under q_lock: see
+     * module free); the batch holds the queue's */
+    for (size_t i = 0; i < nc; i++) tova_module_release(cands[i].r.m);
+    if (n == 0) { /* the chosen one went meanwhile (or exit began): again */
+      tova_plat_mutex_lock(&q_lock);
+      continue;
+    }
     /* Only the queue holds the module: nobody can call it any more. */
     tova_module *m = batch[0].m;
     bool finished = true;
@@ -253,6 +302,7 @@ static void *compiler_main(void *arg) {
     tova_plat_cond_broadcast(&q_idle);
   }
   tova_plat_mutex_unlock(&q_lock);
+  free(cands);
   return NULL;
 }
 

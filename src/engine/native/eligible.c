@@ -93,12 +93,51 @@ static void closed_tables(const tova_module *m, bool *closed, uint32_t **targets
   }
 }
 
-/* Scan one body: *bad when it does call_indirect through an open table,
- * *imports when it calls an import; the module's own callees go to
- * callees[0..*ncallees). */
-static void scan_body(const tova_module *m, const wasm_func_def *fd, const bool *closed,
-                      const uint32_t *targets, uint32_t ntargets, bool *bad, bool *imports,
-                      uint32_t **callees, uint32_t *ncallees, uint32_t *cap) {
+/* The call graph's group nodes. A call_indirect through a closed table may
+ * reach every segment function of its type, so it counts as calls to
+ * those; but as edges from each caller to each of them it would hold
+ * callers x targets edges (a program with 3,000 functions of one type in
+ * its table and a call through it in each: 9M edges, and every walk of
+ * the graph as long). So each type (up to equality) that some segment
+ * function has is one node, after the defined functions: its edges are
+ * those functions, and a call_indirect of that type is one edge to it. */
+typedef struct {
+  uint32_t *group_of; /* type index -> group, UINT32_MAX: none (such a call always traps) */
+  uint32_t ngroups;
+} groups;
+
+static bool make_groups(const tova_module *m, const uint32_t *targets, uint32_t ntargets, groups *g) {
+  g->ngroups = 0;
+  g->group_of = malloc(((size_t)m->ntypes + 1) * sizeof *g->group_of);
+  if (!g->group_of) return false;
+  for (uint32_t t = 0; t < m->ntypes; t++) g->group_of[t] = UINT32_MAX;
+  for (uint32_t k = 0; k < ntargets; k++) {
+    uint32_t ti = m->func_defs[targets[k]].type_index;
+    if (g->group_of[ti] != UINT32_MAX) continue;
+    /* A new group for ti and every type equal to it. */
+    for (uint32_t t = 0; t < m->ntypes; t++)
+      if (g->group_of[t] == UINT32_MAX && wasm_functype_equal(&m->types[t], &m->types[ti]))
+        g->group_of[t] = g->ngroups;
+    g->ngroups++;
+  }
+  return true;
+}
+
+/* Adds edge v -> c unless v has it already (last[c] == v: v's edges are
+ * pushed together). */
+static bool push_edge(uint32_t **edges, uint32_t *nedges, uint32_t *cap, uint32_t *last, uint32_t v, uint32_t c) {
+  if (last[c] == v) return true;
+  last[c] = v;
+  return push_callee(edges, nedges, cap, c);
+}
+
+/* Scan one body (defined function v): *bad when it does call_indirect
+ * through an open table, *imports when it calls an import; its edges (the
+ * module's own callees, and the groups of its call_indirects) pushed. */
+static void scan_body(const tova_module *m, uint32_t v, const bool *closed, const groups *g, bool *bad,
+                      bool *imports, uint32_t **edges, uint32_t *nedges, uint32_t *cap, uint32_t *last) {
+  const wasm_func_def *fd = &m->func_defs[v];
+  uint32_t n = m->nfuncs - m->nimported_funcs;
   wasm_reader r;
   wasm_reader_init(&r, m->bytes, fd->body, fd->body + fd->body_len);
   wasm_instr in;
@@ -112,94 +151,120 @@ static void scan_body(const tova_module *m, const wasm_func_def *fd, const bool 
         *bad = true;
         continue;
       }
-      const tova_functype *want = &m->types[in.a];
-      for (uint32_t k = 0; k < ntargets; k++) {
-        const tova_functype *ft = &m->types[m->func_defs[targets[k]].type_index];
-        if (wasm_functype_equal(ft, want) && !push_callee(callees, ncallees, cap, targets[k]))
-          *bad = true;
-      }
+      uint32_t grp = in.a < m->ntypes ? g->group_of[in.a] : UINT32_MAX;
+      if (grp != UINT32_MAX && !push_edge(edges, nedges, cap, last, v, n + grp)) *bad = true;
     }
     if (in.op == WASM_OP_CALL) {
       if (in.a < m->nimported_funcs) *imports = true;
-      else if (!push_callee(callees, ncallees, cap, in.a - m->nimported_funcs)) *bad = true;
+      else if (!push_edge(edges, nedges, cap, last, v, in.a - m->nimported_funcs)) *bad = true;
     }
   }
 }
 
-bool wasm_native_callgraph(const tova_module *m, bool *out, bool *imports_out,
-                           uint32_t **start_out, uint32_t **edges_out) {
-  uint32_t n = m->nfuncs - m->nimported_funcs;
-  /* Call edges as one flat array: callees of function i at [start[i], start[i+1]). */
-  uint32_t *start = calloc((size_t)n + 1, sizeof *start);
-  uint32_t *edges = NULL, nedges = 0, cap = 0;
-  uint32_t *targets = NULL, ntargets = 0, tcap = 0;
-  bool *closed = calloc((size_t)m->ntables + 1, sizeof *closed);
-  bool *imports = imports_out ? imports_out : calloc((size_t)n + 1, sizeof *imports);
-  *start_out = NULL;
-  *edges_out = NULL;
-  if (!start || !closed || !imports) {
-    for (uint32_t i = 0; i < n; i++) out[i] = false;
-    free(start);
-    free(closed);
-    if (imports != imports_out) free(imports);
-    return false;
-  }
-  closed_tables(m, closed, &targets, &ntargets, &tcap);
-  for (uint32_t i = 0; i < n; i++) {
-    bool bad = false;
-    imports[i] = false;
-    start[i] = nedges;
-    scan_body(m, &m->func_defs[i], closed, targets, ntargets, &bad, &imports[i], &edges, &nedges,
-              &cap);
-    out[i] = !bad;
-  }
-  start[n] = nedges;
-  /* Fixed point: a caller of an ineligible function is ineligible. Each
-   * pass is linear; at most n passes change anything. */
+/* Fixed point over every node: out[v] becomes `to` when v has an edge to a
+ * node whose out[] is `to` already. Each pass is linear; at most nnodes
+ * passes change anything. */
+static void spread(uint32_t nnodes, const uint32_t *start, const uint32_t *edges, bool *out, bool to) {
   for (bool changed = true; changed;) {
     changed = false;
-    for (uint32_t i = 0; i < n; i++) {
-      if (!out[i]) continue;
+    for (uint32_t i = 0; i < nnodes; i++) {
+      if (out[i] == to) continue;
       for (uint32_t k = start[i]; k < start[i + 1]; k++) {
-        if (!out[edges[k]]) {
-          out[i] = false;
+        if (out[edges[k]] == to) {
+          out[i] = to;
           changed = true;
           break;
         }
       }
     }
   }
+}
+
+bool wasm_native_callgraph(const tova_module *m, bool *out, bool *imports_out, uint32_t *nnodes_out,
+                           uint32_t **start_out, uint32_t **edges_out) {
+  uint32_t n = m->nfuncs - m->nimported_funcs;
+  uint32_t *edges = NULL, nedges = 0, cap = 0;
+  uint32_t *targets = NULL, ntargets = 0, tcap = 0;
+  bool *closed = calloc((size_t)m->ntables + 1, sizeof *closed);
+  groups g = {NULL, 0};
+  uint32_t *start = NULL, *last = NULL;
+  bool *elig = NULL, ok = false;
+  *start_out = NULL;
+  *edges_out = NULL;
+  if (nnodes_out) *nnodes_out = n;
+  if (closed) {
+    closed_tables(m, closed, &targets, &ntargets, &tcap);
+    ok = make_groups(m, targets, ntargets, &g);
+  }
+  uint32_t nnodes = n + g.ngroups;
+  if (ok) {
+    start = calloc((size_t)nnodes + 1, sizeof *start);
+    last = malloc(((size_t)nnodes + 1) * sizeof *last);
+    elig = calloc((size_t)nnodes + 1, sizeof *elig);
+    ok = start && last && elig;
+  }
+  for (uint32_t i = 0; ok && i < nnodes; i++) last[i] = UINT32_MAX;
+  for (uint32_t i = 0; ok && i < n; i++) {
+    bool bad = false, imp = false;
+    start[i] = nedges;
+    scan_body(m, i, closed, &g, &bad, &imp, &edges, &nedges, &cap, last);
+    elig[i] = !bad;
+    if (imports_out) imports_out[i] = imp;
+  }
+  /* The groups' edges: their functions, each once. */
+  for (uint32_t grp = 0; ok && grp < g.ngroups; grp++) {
+    uint32_t v = n + grp;
+    start[v] = nedges;
+    elig[v] = true;
+    for (uint32_t k = 0; k < ntargets; k++)
+      if (g.group_of[m->func_defs[targets[k]].type_index] == grp && !push_edge(&edges, &nedges, &cap, last, v, targets[k]))
+        ok = false;
+  }
+  if (ok) {
+    start[nnodes] = nedges;
+    /* A caller of an ineligible function is ineligible. */
+    spread(nnodes, start, edges, elig, false);
+    for (uint32_t i = 0; i < n; i++) out[i] = elig[i];
+    if (nnodes_out) *nnodes_out = nnodes;
+    *start_out = start;
+    *edges_out = edges;
+  } else {
+    for (uint32_t i = 0; i < n; i++) out[i] = false;
+    free(start);
+    free(edges);
+  }
+  free(g.group_of);
+  free(last);
+  free(elig);
   free(targets);
   free(closed);
-  if (imports != imports_out) free(imports);
-  *start_out = start;
-  *edges_out = edges;
-  return true;
+  return ok;
 }
 
 void wasm_native_eligible(const tova_module *m, bool *out) {
   uint32_t *start, *edges;
-  wasm_native_callgraph(m, out, NULL, &start, &edges);
+  wasm_native_callgraph(m, out, NULL, NULL, &start, &edges);
   free(start);
   free(edges);
 }
 
 bool wasm_native_may_leave(const tova_module *m, bool *out) {
-  uint32_t n = m->nfuncs - m->nimported_funcs;
+  uint32_t n = m->nfuncs - m->nimported_funcs, nnodes = n;
   bool *eligible = calloc((size_t)n + 1, sizeof *eligible);
   uint32_t *start = NULL, *edges = NULL;
-  bool ok = eligible && wasm_native_callgraph(m, eligible, out, &start, &edges);
-  /* Fixed point, as above: a caller of a function that may leave may. */
-  for (bool changed = ok; changed;) {
-    changed = false;
-    for (uint32_t i = 0; i < n; i++)
-      for (uint32_t k = start[i]; k < start[i + 1] && !out[i]; k++)
-        if (out[edges[k]]) out[i] = changed = true;
+  bool ok = eligible && wasm_native_callgraph(m, eligible, out, &nnodes, &start, &edges);
+  bool *leave = ok ? calloc((size_t)nnodes + 1, sizeof *leave) : NULL;
+  if (leave) {
+    for (uint32_t i = 0; i < n; i++) leave[i] = out[i];
+    /* A caller of a function that may leave may. */
+    spread(nnodes, start, edges, leave, true);
+    for (uint32_t i = 0; i < n; i++) out[i] = leave[i];
   }
+  free(leave);
   free(eligible);
   free(start);
   free(edges);
-  return ok;
+  return ok && leave;
 }
 
 void wasm_native_closed_tables(const tova_module *m, bool *out) {

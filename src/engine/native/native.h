@@ -137,15 +137,19 @@ void wasm_native_module_free(tova_module *m);
 void wasm_native_eligible(const tova_module *m, bool *out);
 /* The same, plus which functions call imports (imports may be NULL; such a
  * function gets its OSR entry with the unit that compiles it, for its resume
- * points) and the call graph
- * among defined functions (call, and call_indirect through closed tables to
- * the functions it may reach): callees of d at (*edges)[(*start)[d] ..
- * (*start)[d+1]). The caller frees both; false (both NULL, nothing
- * eligible) when out of memory. */
-bool wasm_native_callgraph(const tova_module *m, bool *out, bool *imports, uint32_t **start,
+ * points) and the call graph: nodes 0..n-1 are the defined functions, the
+ * rest (up to *nnodes, which may be NULL) are GROUPS, one per function type
+ * (up to equality) that the closed tables' segments hold, whose edges are
+ * those functions; a call is an edge to its callee, a call_indirect through
+ * a closed table an edge to its type's group (none when no segment function
+ * has the type: the call always traps). Successors of node v at
+ * (*edges)[(*start)[v] .. (*start)[v+1]), each once. The caller frees both;
+ * false (both NULL, nothing eligible) when out of memory. */
+bool wasm_native_callgraph(const tova_module *m, bool *out, bool *imports, uint32_t *nnodes, uint32_t **start,
                            uint32_t **edges);
-/* out[v] for v < n: whether v lies on a cycle of the graph (start, edges) as
- * wasm_native_callgraph gives it: the recursive functions. */
+/* out[v] for v < n (every node of the graph): whether v lies on a cycle of
+ * the graph (start, edges) as wasm_native_callgraph gives it: for the
+ * defined functions, the recursive ones. */
 void wasm_native_in_cycle(uint32_t n, const uint32_t *start, const uint32_t *edges, bool *out);
 /* out[t] (ntables entries): whether only this module's own functions can ever
  * be in table t (eligible.c). */

@@ -88,14 +88,16 @@ static bool called_once(const native_state *s, uint32_t d) {
  * wasm_native_entry_bytes), and in *quick what its quick entry would
  * (tier.c quick_osr: 0 when it would have none), kept per def and counted
  * again at most every ENTRY_BYTES_MS (functions going native meanwhile
- * make them smaller): the walk over what def reaches then costs a loop
- * nothing measurable however often it fires. At most ENTRY_BYTES_CAP is
- * counted (an estimate of seconds: no entry for now). */
-enum { ENTRY_BYTES_MS = 10 };
+ * make them smaller), and no sooner than ENTRY_BYTES_COST times what the
+ * count took (a big module's walks over thousands of functions a loop
+ * reaches through call_indirect): the walks then cost a loop a few per
+ * cent at most however often it fires. At most ENTRY_BYTES_CAP is counted
+ * (an estimate of seconds: no entry for now). */
+enum { ENTRY_BYTES_MS = 10, ENTRY_BYTES_COST = 30 };
 #define ENTRY_BYTES_CAP (256u << 10)
 static uint32_t entry_bytes(native_state *s, uint32_t def, uint32_t now_ms, uint32_t *quick) {
-  uint32_t at = __atomic_load_n(&s->entry_bytes_ms[def], __ATOMIC_RELAXED);
-  if (at && now_ms + 1 - at < ENTRY_BYTES_MS) {
+  uint32_t due = __atomic_load_n(&s->entry_bytes_ms[def], __ATOMIC_RELAXED);
+  if (due && now_ms + 1 < due) {
     *quick = __atomic_load_n(&s->entry_qbytes[def], __ATOMIC_RELAXED);
     return __atomic_load_n(&s->entry_bytes[def], __ATOMIC_RELAXED);
   }
@@ -107,9 +109,11 @@ static uint32_t entry_bytes(native_state *s, uint32_t def, uint32_t now_ms, uint
     b = wasm_native_entry_bytes(s, def, ENTRY_BYTES_CAP, true);
     *quick = b > ENTRY_BYTES_CAP ? ENTRY_BYTES_CAP : (uint32_t)b;
   }
+  uint32_t took = wasm_native_state_ms(s) - now_ms, wait = ENTRY_BYTES_MS;
+  if (took > ENTRY_BYTES_MS / ENTRY_BYTES_COST) wait = took > UINT32_MAX / ENTRY_BYTES_COST ? UINT32_MAX / 2 : took * ENTRY_BYTES_COST;
   __atomic_store_n(&s->entry_bytes[def], bytes, __ATOMIC_RELAXED);
   __atomic_store_n(&s->entry_qbytes[def], *quick, __ATOMIC_RELAXED);
-  __atomic_store_n(&s->entry_bytes_ms[def], now_ms + 1, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->entry_bytes_ms[def], now_ms + 1 + wait, __ATOMIC_RELAXED);
   return bytes;
 }
 

@@ -54,6 +54,10 @@ typedef struct wasm_native_ctx {
    * code), or NULL; read with acquire by quick code's stubs (translate.h
    * interp), which call the interpreter while it is NULL. */
   const void *const *slots;
+  /* The defined function a quick call_indirect calls through its type's
+   * stub (translate.c emit_indirect_stub), which reads it first thing:
+   * written just before that call, on this thread. */
+  uint32_t indirect_def;
 } wasm_native_ctx;
 
 /* Every native function receives, after the context, its place among the

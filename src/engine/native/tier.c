@@ -208,7 +208,6 @@ static native_state *state_get(tova_module *m) {
   s->stints = calloc(ndefs + 1, sizeof *s->stints);
   s->stint_calls = calloc(ndefs + 1, sizeof *s->stint_calls);
   s->resume = calloc(ndefs + 1, sizeof *s->resume);
-  s->recursive = calloc(ndefs + 1, sizeof *s->recursive);
   s->status = calloc(ndefs + 1, 1);
   s->queued = calloc(ndefs + 1, 1);
   s->entries = calloc(ndefs + 1, sizeof *s->entries);
@@ -230,12 +229,13 @@ static native_state *state_get(tova_module *m) {
   s->entry_bytes_ms = calloc(ndefs + 1, sizeof *s->entry_bytes_ms);
   s->entry_qbytes = calloc(ndefs + 1, sizeof *s->entry_qbytes);
   s->reach = calloc(ndefs + 1, 1);
-  if (!s->reach || !s->entry_bytes || !s->entry_bytes_ms || !s->entry_qbytes || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->resume || !s->recursive || !s->status || !s->queued || !s->entries || !s->slots || !s->tramps || !s->qstatus || !s->qentries || !s->qtramps || !s->orig ||
-      !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !s->osr_optimised || !wasm_native_callgraph(m, s->eligible, s->imports, &s->cg_start, &s->cg_edges)) {
+  if (!s->reach || !s->entry_bytes || !s->entry_bytes_ms || !s->entry_qbytes || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->resume || !s->status || !s->queued || !s->entries || !s->slots || !s->tramps || !s->qstatus || !s->qentries || !s->qtramps || !s->orig ||
+      !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !s->osr_optimised || !wasm_native_callgraph(m, s->eligible, s->imports, &s->nnodes, &s->cg_start, &s->cg_edges) ||
+      !(s->recursive = calloc((size_t)s->nnodes + 1, sizeof *s->recursive))) {
     state_free(s);
     return NULL;
   }
-  wasm_native_in_cycle(ndefs, s->cg_start, s->cg_edges, s->recursive);
+  wasm_native_in_cycle(s->nnodes, s->cg_start, s->cg_edges, s->recursive);
   for (uint32_t d = 0; d < ndefs; d++) {
     wasm_code *code = m->func_defs[d].code;
     if (!code) s->eligible[d] = false;
@@ -416,12 +416,13 @@ static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(v
   }
   /* What the unit calls and does not link to: through a stub, which calls
    * the callee's code once it has some (its slot), and has the interpreter
-   * make the call until then (translate.h interp). */
+   * make the call until then (translate.h interp). Its call_indirects (the
+   * groups) find their callees by slot (translate.c emit_call_indirect). */
   for (uint32_t d = 0; ok && d < s->ndefs; d++) {
     if (!unit[d]) continue;
     for (uint32_t k = s->cg_start[d]; k < s->cg_start[d + 1]; k++) {
       uint32_t c = s->cg_edges[k];
-      if (!unit[c] && !done[c]) interp[c] = true;
+      if (c < s->ndefs && !unit[c] && !done[c]) interp[c] = true;
     }
   }
   wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .done_optimised = opt,
@@ -454,6 +455,14 @@ static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(v
   if (debug) print_unit(s, unit, true, n);
 }
 
+/* Whether node c is a failed function, or a group holding one. */
+static bool node_failed(const native_state *s, uint32_t c) {
+  if (c < s->ndefs) return s->status[c] == ST_FAILED;
+  for (uint32_t k = s->cg_start[c]; k < s->cg_start[c + 1]; k++)
+    if (s->status[s->cg_edges[k]] == ST_FAILED) return true;
+  return false;
+}
+
 /* A function that calls a failed one cannot be compiled either. */
 static void propagate_failures(native_state *s) {
   for (bool changed = s->any_failed; changed;) {
@@ -461,7 +470,7 @@ static void propagate_failures(native_state *s) {
     for (uint32_t d = 0; d < s->ndefs; d++) {
       if (s->status[d] != ST_NONE || !s->eligible[d]) continue;
       for (uint32_t k = s->cg_start[d]; k < s->cg_start[d + 1]; k++) {
-        if (s->status[s->cg_edges[k]] == ST_FAILED) {
+        if (node_failed(s, s->cg_edges[k])) {
           mark_failed(s, d);
           changed = true;
           break;
@@ -505,7 +514,9 @@ static bool needs_quick(const native_state *s, uint32_t d, bool locked) {
  * optimised code yet (what an optimised OSR entry compiles); those that
  * still need quick code (needs_quick), compile_lock held or not. Without
  * the lock what it reads comes from code cells, atomically, so the
- * interpreter's loop hook may ask. */
+ * interpreter's loop hook may ask. The first two walk through the groups
+ * (call_indirect) to their functions, the quick ones not: quick code finds
+ * those by their slots (translate.c emit_call_indirect). */
 enum { REACH_ALL, REACH_NOT_OPTIMISED, REACH_QUICK_LOCKED, REACH_QUICK };
 
 static bool walks_past(const native_state *s, uint32_t c, int which) {
@@ -517,33 +528,65 @@ static bool walks_past(const native_state *s, uint32_t c, int which) {
   }
 }
 
+/* Scratch of the graph's walks, one allocation for many walks: a stamp
+ * per node (seen by the walk whose stamp it holds), a stack, and for the
+ * quick tier's closures what quick_copies said of each function (0:
+ * not asked yet; valid while the compile lock is held). */
+typedef struct {
+  uint32_t *seen, *stack, stamp;
+  uint8_t *copies;
+} walk_scratch;
+
+static bool scratch_init(const native_state *s, walk_scratch *w) {
+  w->seen = calloc((size_t)s->nnodes + 1, sizeof *w->seen);
+  w->stack = malloc(((size_t)s->nnodes + 1) * sizeof *w->stack);
+  w->copies = calloc((size_t)s->ndefs + 1, 1);
+  w->stamp = 0;
+  return w->seen && w->stack && w->copies;
+}
+
+static void scratch_free(walk_scratch *w) {
+  free(w->seen);
+  free(w->stack);
+  free(w->copies);
+}
+
 /* Bytes of code def's calls reach, def included, walking past a callee
  * only while the count is at most cap (the answer is then some value above
- * cap), and only past the callees `which` says; def's body counts always.
- * SIZE_MAX when out of memory. */
-static size_t reach_bytes(const native_state *s, uint32_t def, size_t cap, int which) {
-  uint32_t nd = s->ndefs, sp = 0;
-  uint8_t *mark = calloc(nd + 1, 1);
-  uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
-  size_t bytes = 0;
-  if (mark && stack) {
-    mark[def] = 1;
-    stack[sp++] = def;
-  } else {
-    bytes = SIZE_MAX;
+ * cap), and only past the callees `which` says (and through every group);
+ * def's body counts always. */
+static size_t reach_walk(const native_state *s, uint32_t def, size_t cap, int which, walk_scratch *w) {
+  if (++w->stamp == 0) { /* wrapped: every mark is stale */
+    memset(w->seen, 0, ((size_t)s->nnodes + 1) * sizeof *w->seen);
+    w->stamp = 1;
   }
+  uint32_t nd = s->ndefs, sp = 0, stamp = w->stamp;
+  size_t bytes = 0;
+  w->seen[def] = stamp;
+  w->stack[sp++] = def;
+  /* Which callees to walk past is asked when they come off the stack, not
+   * as they go on: a group of thousands of functions then costs a walk
+   * that the cap stops early thousands of stores, not thousands of
+   * questions. */
   while (sp && bytes <= cap) {
-    uint32_t v = stack[--sp];
-    bytes += s->m->func_defs[v].body_len;
+    uint32_t v = w->stack[--sp];
+    if (v != def && (v < nd ? !walks_past(s, v, which) : which >= REACH_QUICK_LOCKED)) continue;
+    if (v < nd) bytes += s->m->func_defs[v].body_len;
     for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
       uint32_t c = s->cg_edges[k];
-      if (mark[c]) continue;
-      mark[c] = 1;
-      if (walks_past(s, c, which)) stack[sp++] = c;
+      if (w->seen[c] == stamp) continue;
+      w->seen[c] = stamp;
+      w->stack[sp++] = c;
     }
   }
-  free(mark);
-  free(stack);
+  return bytes;
+}
+
+/* reach_walk with scratch of its own; SIZE_MAX when out of memory. */
+static size_t reach_bytes(const native_state *s, uint32_t def, size_t cap, int which) {
+  walk_scratch w;
+  size_t bytes = scratch_init(s, &w) ? reach_walk(s, def, cap, which, &w) : SIZE_MAX;
+  scratch_free(&w);
   return bytes;
 }
 
@@ -554,44 +597,57 @@ static size_t reach_bytes(const native_state *s, uint32_t def, size_t cap, int w
  * milliseconds whatever its functions reach (printf's machinery: 14 KB),
  * while the small functions they call (a sort's helpers, called a few
  * times each but looping long) are quick with them from the start; a big
- * callee gets quick code of its own once its calls or its loops are hot. */
-static bool quick_copies(const native_state *s, uint32_t c) {
-  return pending_quick(s, c) &&
-         reach_bytes(s, c, WASM_NATIVE_QUICK_COPY_BYTES, REACH_QUICK_LOCKED) <= WASM_NATIVE_QUICK_COPY_BYTES;
+ * callee gets quick code of its own once its calls or its loops are hot.
+ * Asked once per function and scratch (w->copies). */
+static bool quick_copies(const native_state *s, uint32_t c, walk_scratch *w) {
+  if (!w->copies[c])
+    w->copies[c] = pending_quick(s, c) && reach_walk(s, c, WASM_NATIVE_QUICK_COPY_BYTES, REACH_QUICK_LOCKED, w) <=
+                                              WASM_NATIVE_QUICK_COPY_BYTES
+                       ? 1
+                       : 2;
+  return w->copies[c] == 1;
 }
 
-/* Whether closure() follows the call of c for the tier. */
-static bool follows(const native_state *s, uint32_t c, bool quick) {
-  return quick ? quick_copies(s, c) : pending(s, c);
+/* Whether closure() follows the call of function c for the tier. */
+static bool follows(const native_state *s, uint32_t c, bool quick, walk_scratch *w) {
+  return quick ? quick_copies(s, c, w) : pending(s, c);
 }
 
 /* The functions the roots reach that are not compiled yet for the tier
  * (pending_in; the roots included; every function when roots[0] is
  * WASM_NATIVE_ALL), callees before callers (depth-first post-order), into
  * order[]; their count. For the quick tier, what quick_copies says: the
- * rest is called through stubs (compile_quick_unit). */
+ * rest is called through stubs (compile_quick_unit). mark[] (nnodes
+ * entries, zero on entry) gets the functions of order[] and the groups
+ * walked through; stack_v[] and stack_k[] have nnodes entries. *bytes:
+ * the bytes of code of the functions reached; once that passes cap, the
+ * walk stops there (order[] incomplete: for sizes only). */
 static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t nroots, bool quick,
-                        uint32_t *order, uint8_t *mark, uint32_t *stack_v, uint32_t *stack_k) {
-  uint32_t n = 0;
+                        uint32_t *order, uint8_t *mark, uint32_t *stack_v, uint32_t *stack_k, walk_scratch *w,
+                        size_t cap, size_t *bytes) {
+  uint32_t n = 0, nd = s->ndefs;
+  *bytes = 0;
   bool all = roots[0] == WASM_NATIVE_ALL;
-  uint32_t count = all ? s->ndefs : nroots;
+  uint32_t count = all ? nd : nroots;
   for (uint32_t i = 0; i < count; i++) {
     uint32_t r = all ? i : roots[i];
-    if (r >= s->ndefs || mark[r] || !pending_in(s, r, quick)) continue;
+    if (r >= nd || mark[r] || !pending_in(s, r, quick)) continue;
     uint32_t sp = 0;
     mark[r] = 1;
+    if ((*bytes += s->m->func_defs[r].body_len) > cap) return n;
     stack_v[sp] = r;
     stack_k[sp++] = s->cg_start[r];
     while (sp) {
       uint32_t v = stack_v[sp - 1];
       if (stack_k[sp - 1] < s->cg_start[v + 1]) {
         uint32_t c = s->cg_edges[stack_k[sp - 1]++];
-        if (mark[c] || !follows(s, c, quick)) continue;
+        if (mark[c] || (c < nd ? !follows(s, c, quick, w) : quick)) continue;
         mark[c] = 1;
+        if (c < nd && (*bytes += s->m->func_defs[c].body_len) > cap) return n;
         stack_v[sp] = c;
         stack_k[sp++] = s->cg_start[c];
       } else {
-        order[n++] = v;
+        if (v < nd) order[n++] = v;
         sp--;
       }
     }
@@ -611,14 +667,26 @@ static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nro
   for (uint32_t i = 0; i < nroots && !any; i++) any = roots[i] < s->ndefs && pending_in(s, roots[i], quick);
   if (!any) return true;
   propagate_failures(s);
-  uint32_t nd = s->ndefs;
-  uint32_t *order = malloc(((size_t)nd + 1) * 4 * sizeof *order);
-  uint8_t *mark = calloc(nd + 1, 1);
+  uint32_t nd = s->ndefs, nn = s->nnodes;
+  uint32_t *order = malloc(((size_t)nn + 1) * 4 * sizeof *order);
+  uint8_t *mark = calloc(nn + 1, 1);
   bool *unit = calloc(nd + 1, sizeof *unit);
-  if (!order || !mark || !unit) goto out;
-  uint32_t *pos = order + nd + 1, *stack_v = pos + nd + 1, *stack_k = stack_v + nd + 1;
-  uint32_t n = closure(s, roots, nroots, quick, order, mark, stack_v, stack_k);
+  walk_scratch w;
+  bool ok = scratch_init(s, &w) && order && mark && unit;
+  if (!ok) goto out;
+  uint32_t *pos = order + nn + 1, *stack_v = pos + nn + 1, *stack_k = stack_v + nn + 1;
+  size_t total;
+  uint32_t n = closure(s, roots, nroots, quick, order, mark, stack_v, stack_k, &w, SIZE_MAX, &total);
   for (uint32_t i = 0; i < n; i++) pos[order[i]] = i;
+  /* A group walked through stands for the latest of its functions in the
+   * order (the cut below). */
+  for (uint32_t g = nd; g < nn; g++) {
+    pos[g] = 0;
+    for (uint32_t k = s->cg_start[g]; mark[g] && k < s->cg_start[g + 1]; k++) {
+      uint32_t c = s->cg_edges[k];
+      if (mark[c] && pending_in(s, c, quick) && pos[c] > pos[g]) pos[g] = pos[c];
+    }
+  }
   /* Cut the post-order into units of about WASM_NATIVE_UNIT_BYTES, each a
    * prefix closed under calls: a cut after i is allowed when no function at
    * or before i calls one after it (recursion reaches up the order). */
@@ -629,7 +697,7 @@ static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nro
     bytes += m->func_defs[v].body_len;
     for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
       uint32_t c = s->cg_edges[k];
-      if (mark[c] && pending_in(s, c, quick) && pos[c] > reach) reach = pos[c];
+      if (mark[c] && (c >= nd || pending_in(s, c, quick)) && pos[c] > reach) reach = pos[c];
     }
     if (i + 1 < n && (bytes < WASM_NATIVE_UNIT_BYTES || reach > i)) continue;
     if (stop && stop()) break;
@@ -651,28 +719,35 @@ static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nro
     }
   }
 out:
+  scratch_free(&w);
   free(order);
   free(mark);
   free(unit);
   return done;
 }
 
-/* Bytes of code the roots' closure for the tier holds (compile_lock held).
- * SIZE_MAX when out of memory. */
-static size_t closure_bytes(native_state *s, const uint32_t *roots, uint32_t nroots, bool quick) {
-  uint32_t nd = s->ndefs;
-  uint32_t *order = malloc(((size_t)nd + 1) * 3 * sizeof *order);
-  uint8_t *mark = calloc(nd + 1, 1);
+/* Bytes of code the roots' closure for the tier holds (compile_lock held),
+ * or some value above cap. SIZE_MAX when out of memory. */
+static size_t closure_bytes(native_state *s, const uint32_t *roots, uint32_t nroots, bool quick, size_t cap) {
+  uint32_t nn = s->nnodes;
+  uint32_t *order = malloc(((size_t)nn + 1) * 3 * sizeof *order);
+  uint8_t *mark = calloc(nn + 1, 1);
+  walk_scratch w;
   size_t bytes = SIZE_MAX;
-  if (order && mark) {
-    uint32_t n = closure(s, roots, nroots, quick, order, mark, order + nd + 1, order + 2 * ((size_t)nd + 1));
-    bytes = 0;
-    for (uint32_t i = 0; i < n; i++) bytes += s->m->func_defs[order[i]].body_len;
-  }
+  if (scratch_init(s, &w) && order && mark)
+    closure(s, roots, nroots, quick, order, mark, order + nn + 1, order + 2 * ((size_t)nn + 1), &w, cap, &bytes);
+  scratch_free(&w);
   free(order);
   free(mark);
   return bytes;
 }
+
+/* How far the queue's sizes are counted (wasm_native_request_bytes): past
+ * it, only which request is older decides among those of a priority. A
+ * request's closure may be a whole big module (call_indirect reaching
+ * thousands of functions), and the compiler sizes every queued request
+ * each time it chooses. */
+#define SIZING_CAP (WASM_NATIVE_MAX_CLOSURE_BYTES + 1)
 
 /* Whether a request of the roots (hot functions, not WASM_NATIVE_ALL)
  * gets its quick pass now (compile_lock held): the quick tier is on, what
@@ -682,9 +757,9 @@ static bool quick_first(native_state *s, const uint32_t *roots, uint32_t nroots,
   size_t min = wasm_native_quick_min();
   /* Whole modules only when every request gets quick code (min 0: tests) */
   if (min == SIZE_MAX || s->osr_test || (roots[0] == WASM_NATIVE_ALL && min != 0)) return false;
-  size_t opt = closure_bytes(s, roots, nroots, false);
+  size_t opt = closure_bytes(s, roots, nroots, false, min);
   if (opt == SIZE_MAX || opt < min || opt == 0) return false;
-  size_t q = closure_bytes(s, roots, nroots, true);
+  size_t q = closure_bytes(s, roots, nroots, true, SIZING_CAP);
   if (q == SIZE_MAX || q == 0) return false;
   *qbytes = q;
   return true;
@@ -700,7 +775,7 @@ size_t wasm_native_request_bytes(tova_module *m, uint32_t root) {
   /* A quick pass costs about a fifth of the optimised compile of as much
    * code: the queue weighs it so (small requests first). */
   if (!osr && quick_first(s, &root, 1, &q)) return q / WASM_NATIVE_QUICK_COST + 1;
-  size_t bytes = closure_bytes(s, &root, 1, false);
+  size_t bytes = closure_bytes(s, &root, 1, false, SIZING_CAP);
   return bytes == SIZE_MAX ? 0 : bytes;
 }
 
@@ -721,21 +796,38 @@ bool wasm_native_reaches_little(native_state *s, uint32_t def) {
 }
 
 /* What def's quick OSR entry compiles (quick_osr_plan): its body and its
- * copies (an estimate: copies shared by two callees count twice). No
- * lock (wasm_native_entry_bytes). */
-static size_t quick_entry_bytes(const native_state *s, uint32_t def) {
+ * copies (an estimate: copies shared by two callees count twice), or
+ * some value above cap. No lock (wasm_native_entry_bytes); SIZE_MAX when out of
+ * memory. */
+static size_t quick_entry_bytes(const native_state *s, uint32_t def, size_t cap) {
+  walk_scratch w;
+  if (!scratch_init(s, &w)) {
+    scratch_free(&w);
+    return SIZE_MAX;
+  }
   size_t bytes = s->m->func_defs[def].body_len;
+  uint32_t sp = 0; /* def's callees, groups opened: at w.stack[0..sp), marked in w.copies */
   for (uint32_t k = s->cg_start[def]; k < s->cg_start[def + 1]; k++) {
     uint32_t c = s->cg_edges[k];
+    if (c < s->ndefs && !w.copies[c]) w.copies[c] = 1, w.stack[sp++] = c;
+  }
+  /* reach_walk uses the stack from its bottom: the callees move above it */
+  uint32_t *callees = malloc(((size_t)sp + 1) * sizeof *callees);
+  if (!callees) bytes = SIZE_MAX;
+  for (uint32_t i = 0; callees && i < sp; i++) callees[i] = w.stack[i];
+  for (uint32_t i = 0; callees && i < sp && bytes <= cap; i++) {
+    uint32_t c = callees[i];
     if (c == def || !needs_quick(s, c, false)) continue;
-    size_t b = reach_bytes(s, c, WASM_NATIVE_QUICK_COPY_BYTES, REACH_QUICK);
+    size_t b = reach_walk(s, c, WASM_NATIVE_QUICK_COPY_BYTES, REACH_QUICK, &w);
     if (b <= WASM_NATIVE_QUICK_COPY_BYTES) bytes += b;
   }
+  free(callees);
+  scratch_free(&w);
   return bytes;
 }
 
 size_t wasm_native_entry_bytes(native_state *s, uint32_t def, size_t cap, bool quick) {
-  size_t bytes = quick ? quick_entry_bytes(s, def) : reach_bytes(s, def, cap, REACH_NOT_OPTIMISED);
+  size_t bytes = quick ? quick_entry_bytes(s, def, cap) : reach_bytes(s, def, cap, REACH_NOT_OPTIMISED);
   return bytes == SIZE_MAX ? cap + 1 : bytes; /* unknown: the cautious answer */
 }
 
@@ -751,7 +843,7 @@ bool wasm_native_entry_first(native_state *s, uint32_t def) {
  * False when a callee can never be native (not eligible, failed). seen[]
  * and stack[] are scratch, seen[] all false on entry. */
 static bool quick_osr_plan(const native_state *s, uint32_t def, bool *unit, bool *done, bool *opt, bool *interp,
-                           bool *seen, uint32_t *stack) {
+                           bool *seen, uint32_t *stack, walk_scratch *w) {
   bool quick = true;
   uint32_t sp = 0;
   stack[sp++] = def;
@@ -762,13 +854,14 @@ static bool quick_osr_plan(const native_state *s, uint32_t def, bool *unit, bool
       uint32_t c = s->cg_edges[k];
       if (seen[c]) continue;
       seen[c] = true;
+      if (c >= s->ndefs) continue; /* a group: found by slot (emit_call_indirect) */
       bool linkable = s->status[c] == ST_NATIVE && s->linkable[c];
       if (s->qstatus[c] == QK_NATIVE || linkable) {
         done[c] = true;
         opt[c] = s->qstatus[c] != QK_NATIVE;
       } else if (!s->eligible[c] || s->status[c] == ST_FAILED) {
         quick = false;
-      } else if (quick_copies(s, c)) {
+      } else if (quick_copies(s, c, w)) {
         unit[c] = true;
         stack[sp++] = c;
       } else {
@@ -799,11 +892,13 @@ static bool quick_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
   uint32_t nd = s->ndefs;
   bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
   bool *opt = calloc(nd + 1, sizeof *opt), *want = calloc(nd + 1, sizeof *want);
-  bool *interp = calloc(nd + 1, sizeof *interp), *seen = calloc(nd + 1, sizeof *seen);
+  bool *interp = calloc(nd + 1, sizeof *interp), *seen = calloc(s->nnodes + 1, sizeof *seen);
   const void **entries = calloc(nd + 1, sizeof *entries);
   uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
-  bool ok = unit && done && opt && want && interp && seen && entries && stack;
-  if (ok) ok = quick_osr_plan(s, def, unit, done, opt, interp, seen, stack);
+  walk_scratch w;
+  bool ok = scratch_init(s, &w) && unit && done && opt && want && interp && seen && entries && stack;
+  if (ok) ok = quick_osr_plan(s, def, unit, done, opt, interp, seen, stack, &w);
+  scratch_free(&w);
   if (ok) {
     want[def] = true;
     const void *entry = NULL;
@@ -859,16 +954,24 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
       wasm_native_queue(s->m, def | WASM_NATIVE_OSR_REQ, s->osr_test ? PRIO_OSR : PRIO_WARM, 0);
     return true;
   }
-  if (!wasm_native_entry_first(s, def) && !compile_closure(s, &def, 1, false, stop, yield)) return false;
+  bool first = wasm_native_entry_first(s, def);
+  if (!first && closure_bytes(s, &def, 1, false, WASM_NATIVE_MAX_CLOSURE_BYTES) > WASM_NATIVE_MAX_CLOSURE_BYTES) {
+    /* too big (tiering.h WASM_NATIVE_MAX_CLOSURE_BYTES): a quick entry stays */
+    if (os != OSR_QUICK) __atomic_store_n(&s->osr_status[def], OSR_FAILED, __ATOMIC_RELEASE);
+    if (debug) fprintf(stderr, "tova native: no optimised OSR entry of function %u: its closure is too big\n", def);
+    return true;
+  }
+  if (!first && !compile_closure(s, &def, 1, false, stop, yield)) return false;
   if (stop && stop()) return true;
   /* def's own unit made its entry (a function that calls imports gets one
    * there: compile_unit) */
   if (__atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_READY) return true;
   uint32_t nd = s->ndefs;
-  bool *unit = calloc(nd + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
+  /* unit[] has an entry per node: a group's marks it walked through */
+  bool *unit = calloc(s->nnodes + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
   bool *want = calloc(nd + 1, sizeof *want);
   const void **entries = calloc(nd + 1, sizeof *entries);
-  uint32_t *stack = malloc(((size_t)nd + 1) * sizeof *stack);
+  uint32_t *stack = malloc(((size_t)s->nnodes + 1) * sizeof *stack);
   bool ok = unit && done && want && entries && stack && (s->status[def] == ST_NATIVE || pending(s, def));
   if (want) want[def] = true;
   uint32_t sp = 0;
@@ -877,6 +980,10 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
     uint32_t v = stack[--sp];
     for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1] && ok; k++) {
       uint32_t c = s->cg_edges[k];
+      if (c >= nd) { /* a group: through to its functions, once */
+        if (!unit[c]) unit[c] = true, stack[sp++] = c;
+        continue;
+      }
       if (unit[c] || done[c]) continue;
       /* def's closure is native (compiled first) or native or compilable (entry first) */
       ok = s->status[c] == ST_NATIVE || pending(s, c);
@@ -933,6 +1040,16 @@ static bool compile_hot(native_state *s, const uint32_t *roots, uint32_t n, bool
              s->qstatus[quick[i]] == QK_NATIVE;
     done = done && wasm_native_quick_only();
   }
+  /* Past the most an optimised request compiles (tiering.h): not at all. */
+  uint32_t nkeep = 0;
+  for (uint32_t i = 0; opt && i < no; i++) {
+    size_t bytes = opt[i] < s->ndefs ? closure_bytes(s, &opt[i], 1, false, WASM_NATIVE_MAX_CLOSURE_BYTES) : 0;
+    if (bytes == SIZE_MAX || bytes <= WASM_NATIVE_MAX_CLOSURE_BYTES) opt[nkeep++] = opt[i];
+    else if (debug)
+      fprintf(stderr, "tova native: function %u keeps %s: its optimised closure is over %u bytes\n", opt[i],
+              s->qstatus[opt[i]] == QK_NATIVE ? "its quick code" : "to the interpreter", WASM_NATIVE_MAX_CLOSURE_BYTES);
+  }
+  no = nkeep;
   if (no && !(stop && stop())) done = compile_closure(s, opt, no, false, stop, yield) && done;
   else if (!opt) done = compile_closure(s, roots, n, false, stop, yield); /* no memory: as before */
   free(quick);

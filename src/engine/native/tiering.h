@@ -110,8 +110,13 @@ typedef struct native_state {
   uint32_t ndefs;
   bool *eligible;      /* eligible.c's rule */
   bool *imports;       /* per def: calls imports (its OSR entry has resume points) */
-  bool *recursive;     /* on a cycle of calls: polls the interrupt flag on entry */
-  uint32_t *cg_start;  /* the call graph (wasm_native_callgraph) */
+  bool *recursive;     /* per node: on a cycle of calls: a def polls the interrupt flag on entry */
+  /* The call graph (wasm_native_callgraph): nodes [0, ndefs) the defined
+   * functions, [ndefs, nnodes) the groups of call_indirect's targets; every
+   * walk of it goes through a group to its functions, and arrays of its
+   * marks have nnodes entries. */
+  uint32_t nnodes;
+  uint32_t *cg_start;
   uint32_t *cg_edges;
   uint8_t *status;     /* ST_*, under the compile lock */
   uint8_t *queued;     /* Q_*, under compiler.c's lock */
@@ -137,7 +142,7 @@ typedef struct native_state {
   bool *linkable;      /* per def: native in a unit later units may call (not internal) */
   uint8_t *reach;      /* per def: wasm_native_reaches_little's answer (0 not asked yet, 1 yes, 2 no) */
   uint32_t *entry_bytes;    /* per def: osr.c's last count of what its entry compiles (atomics) */
-  uint32_t *entry_bytes_ms; /* per def: when that was counted (state ms + 1; 0: never) */
+  uint32_t *entry_bytes_ms; /* per def: when it may be counted again (state ms + 1; 0: now) */
   uint32_t *entry_qbytes;   /* per def: the same for its quick entry (its copies; atomics) */
   uint32_t *native_ms; /* per def: when it went native, ms after made_ms (written before its cells) */
   uint32_t *loop_ms;   /* per def: 1 + when a loop counter of it first fired (0: not yet) */
@@ -204,6 +209,15 @@ typedef struct native_state {
  * hot functions waited behind quick passes (8.1-9.7K against 9.4-11.4K);
  * at 4 KB hashes and sorting lost their gain. */
 #define WASM_NATIVE_QUICK_MIN_BYTES 2048
+/* The most code one optimised request compiles in the tiered modes (the
+ * closure of its functions, or of an OSR entry's): a bigger one is not
+ * compiled, and its functions keep their quick code (or stay interpreted).
+ * Units are closed under calls, and call_indirect reaches every function
+ * of its type in the table, so a big program's function pointers can make
+ * most of it one strongly connected closure: a 400 KB one took LLVM 19 s
+ * and 550 MB (a generated program of 3,000 functions calling each other
+ * through one table, `TOVA_TIER=native`). 128 KB is a few seconds. */
+#define WASM_NATIVE_MAX_CLOSURE_BYTES (128u << 10)
 /* How many times cheaper the compiler's queue takes a quick pass to be
  * than the optimised compile of as much code, when it weighs requests
  * (measured 8-12x, hashmap's 30 KB: 114 ms against 1.2-1.5 s; weighed

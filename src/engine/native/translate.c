@@ -102,6 +102,7 @@ typedef struct tr {
   LLVMValueRef *fns;    /* per defined function (NULL when not eligible) */
   const bool *poll_entry; /* per defined function: poll the interrupt flag on entry */
   LLVMValueRef fntab;   /* [ndefs x ptr] of fns, made on first call_indirect */
+  LLVMValueRef *istubs; /* per type: quick code's call_indirect stub (indirect_stub), or NULL */
   bool *closed;         /* per table, computed on first call_indirect */
   LLVMTypeRef *fntys;
   unsigned md_invariant;
@@ -992,13 +993,13 @@ static bool allow_self_tail_calls(const tova_module *m, const wasm_func_def *fd,
 
 static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r);
 
-/* The rest of function fn (a quick function, or a stub, with def's
- * signature: ctx, frame, def's parameters): the interpreter runs a call
- * of def in fn's frame (rt.h wasm_native_call_interp; own: from def's own
- * interpreter cells) and fn returns its results, or at once, with
- * ctx->leaving set, when the call parked (the caller then leaves). */
-static void ret_through_interp(tr *t, LLVMValueRef fn, uint32_t def, bool own) {
-  const tova_functype *ft = &t->m->types[t->m->func_defs[def].type_index];
+/* The rest of function fn (a quick function, or a stub, of signature ft:
+ * ctx, frame, ft's parameters): the interpreter runs a call of defined
+ * function def (a value) in fn's frame (rt.h wasm_native_call_interp; own:
+ * from def's own interpreter cells) and fn returns its results, or at
+ * once, with ctx->leaving set, when the call parked (the caller then
+ * leaves). */
+static void ret_through_interp_of(tr *t, LLVMValueRef fn, const tova_functype *ft, LLVMValueRef def, bool own) {
   LLVMTypeRef rt = ret_type(t, ft);
   LLVMValueRef ctx = LLVMGetParam(fn, 0), frame = LLVMGetParam(fn, 1);
   uint32_t nbuf = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
@@ -1011,7 +1012,7 @@ static void ret_through_interp(tr *t, LLVMValueRef fn, uint32_t def, bool own) {
   for (uint32_t i = 0; i < ft->nparams; i++)
     LLVMBuildStore(t->b, to_raw(t, LLVMGetParam(fn, i + 2), ft->params[i]), gep8(t, slots, c64(t, (uint64_t)i * 8)));
   LLVMTypeRef pt[5] = {t->ptr, t->i32, t->ptr, t->i64, t->i32};
-  LLVMValueRef args[5] = {ctx, c32(t, def), slots, frame, c32(t, own)};
+  LLVMValueRef args[5] = {ctx, def, slots, frame, c32(t, own)};
   LLVMValueRef st = call_c(t, HELPER(wasm_native_call_interp), t->i32, pt, 5, args);
   LLVMBasicBlockRef parked = LLVMAppendBasicBlockInContext(t->cx, fn, "parked"),
                     done = LLVMAppendBasicBlockInContext(t->cx, fn, "done");
@@ -1035,6 +1036,10 @@ static void ret_through_interp(tr *t, LLVMValueRef fn, uint32_t def, bool own) {
   LLVMValueRef agg = LLVMGetUndef(rt);
   for (uint32_t i = 0; i < nres; i++) agg = LLVMBuildInsertValue(t->b, agg, res[i], i, "");
   LLVMBuildRet(t->b, agg);
+}
+
+static void ret_through_interp(tr *t, LLVMValueRef fn, uint32_t def, bool own) {
+  ret_through_interp_of(t, fn, &t->m->types[t->m->func_defs[def].type_index], c32(t, def), own);
 }
 
 static void emit_function(tr *t, uint32_t def) {
@@ -1392,9 +1397,40 @@ static LLVMValueRef fn_table(tr *t) {
   return t->fntab;
 }
 
+/* Quick code's stub for call_indirect of the functions of type_index's
+ * type that the unit does not link to and that have no code in their slot
+ * yet: the interpreter makes the call (ret_through_interp_of), of the
+ * function the caller left in ctx->indirect_def. One per type and unit,
+ * internal. */
+static LLVMValueRef indirect_stub(tr *t, uint32_t type_index, LLVMTypeRef fty) {
+  if (!t->istubs) t->istubs = calloc((size_t)t->m->ntypes + 1, sizeof *t->istubs);
+  if (!t->istubs) {
+    fail(t, "out of memory");
+    return NULL;
+  }
+  if (t->istubs[type_index]) return t->istubs[type_index];
+  char name[32];
+  snprintf(name, sizeof name, "wasm_it%u", type_index);
+  LLVMValueRef fn = LLVMAddFunction(t->mod, name, fty);
+  LLVMSetLinkage(fn, LLVMInternalLinkage);
+  t->istubs[type_index] = fn;
+  LLVMBasicBlockRef here = LLVMGetInsertBlock(t->b);
+  LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->cx, fn, "entry"));
+  LLVMValueRef def = LLVMBuildLoad2(t->b, t->i32, gep8(t, LLVMGetParam(fn, 0), c64(t, offsetof(wasm_native_ctx, indirect_def))), "");
+  ret_through_interp_of(t, fn, &t->m->types[type_index], def, false);
+  LLVMPositionBuilderAtEnd(t->b, here);
+  return fn;
+}
+
 /* call_indirect through a closed table (eligible.c): the helper checks the
- * element and the type, and every possible callee is a native function of
- * this instance, found by its index. */
+ * element and the type; in optimised code every possible callee is a
+ * native function of this instance, found by its index (units are closed
+ * under calls, call_indirect's targets included: eligible.c's groups).
+ * Quick code links only its unit's functions and its direct callees: any
+ * other callee is called at the code in its slot (rt.h
+ * wasm_native_ctx.slots) or, with none yet, through the interpreter
+ * (indirect_stub), so that a unit does not hold a declaration, or a stub,
+ * of every function a big table holds. */
 static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
   if (!t->closed) {
     t->closed = calloc((size_t)t->m->ntables + 1, sizeof *t->closed);
@@ -1431,6 +1467,19 @@ static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
   uint32_t below = t->sp;
   args[1] = callee_frame(t, below, t->any_may_leave);
   LLVMTypeRef fty = LLVMFunctionType(ret_type(t, ft), pt, ft->nparams + 2, 0);
+  if (t->quick) { /* not linked here: its slot, else the type's stub */
+    LLVMValueRef stub = indirect_stub(t, type_index, fty);
+    if (!stub) return;
+    LLVMValueRef table = load_inv(t, t->ptr, t->ctx, offsetof(wasm_native_ctx, slots));
+    LLVMValueRef inslot = LLVMBuildLoad2(t->b, t->ptr, LLVMBuildInBoundsGEP2(t->b, t->ptr, table, &def, 1, ""), "");
+    LLVMSetOrdering(inslot, LLVMAtomicOrderingAcquire);
+    LLVMSetAlignment(inslot, sizeof(void *));
+    LLVMValueRef null = LLVMConstNull(t->ptr);
+    LLVMValueRef other = LLVMBuildSelect(t->b, LLVMBuildICmp(t->b, LLVMIntNE, inslot, null, ""), inslot, stub, "");
+    callee = LLVMBuildSelect(t->b, LLVMBuildICmp(t->b, LLVMIntNE, callee, null, ""), callee, other, "");
+    LLVMBuildStore(t->b, LLVMBuildTrunc(t->b, def, t->i32, ""),
+                   gep8(t, t->ctx, c64(t, offsetof(wasm_native_ctx, indirect_def))));
+  }
   LLVMValueRef r = LLVMBuildCall2(t->b, fty, callee, args, ft->nparams + 2, "");
   LLVMSetTailCallKind(r, LLVMTailCallKindNoTail);
   /* Any callee of the type may leave when any function of the module may
@@ -1925,6 +1974,7 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
     t.nctl = 0;
   }
   free(may_leave);
+  free(t.istubs);
   free(t.stub);
   free(t.osr_fns);
   free(t.stack);
