@@ -17,7 +17,8 @@
  * while the functions that turn hot a moment later wait behind it
  * (CoreMark: its hot functions went native 674 ms after the start behind
  * dlmalloc's unit). A request retains its module; one whose module nobody
- * else holds any more is dropped.
+ * else holds any more is dropped. Each choice weighs at most WEIGH_MAX due
+ * requests, sized without the queue's lock (pick_candidates).
  *
  * EXIT. A process must not wait for LLVM (a big module takes seconds), yet
  * LLVM's static destructors must not run under a thread still inside LLVM.

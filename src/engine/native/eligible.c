@@ -26,7 +26,8 @@
  * ref.func of defined functions or ref.null (table.init may copy any segment
  * into it). A call_indirect through a closed table can then only reach the
  * segments' functions of its type (others trap), so it counts as calls to
- * those. This is what a C program's function pointers look like (wasm-ld
+ * those (one edge to its type's group node: native.h wasm_native_callgraph).
+ * This is what a C program's function pointers look like (wasm-ld
  * does not export the table by default).
  */
 #include <stdlib.h>

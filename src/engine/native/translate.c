@@ -1447,9 +1447,37 @@ static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
   const tova_functype *ft = &t->m->types[type_index];
   if (!t->frame_checked) frame_check(t);
   LLVMValueRef idx = pop(t);
+  /* The element, checked inline: in the table, not null, and of the very
+   * type the call names (its tova_functype). Anything else (a trap, or a
+   * structurally equal type of another index) is the helper's. */
+  LLVMValueRef inst = load_inv(t, t->ptr, t->ctx, offsetof(wasm_native_ctx, inst));
+  LLVMValueRef tables = load_inv(t, t->ptr, inst, offsetof(tova_instance, tables));
+  LLVMValueRef wt = load_inv(t, t->ptr, tables, (size_t)table * sizeof(void *));
+  LLVMValueRef size = LLVMBuildLoad2(t->b, t->i32, gep8(t, wt, c64(t, offsetof(tova_table, size))), "");
+  LLVMBasicBlockRef in_table = new_bb(t, "in_table"),
+                    not_null = new_bb(t, "elem"), slow = new_bb(t, "indirect_slow"), found = new_bb(t, "callee");
+  LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntULT, idx, size, ""), in_table, slow);
+  LLVMPositionBuilderAtEnd(t->b, in_table);
+  LLVMValueRef elems = LLVMBuildLoad2(t->b, t->ptr, gep8(t, wt, c64(t, offsetof(tova_table, elems))), "");
+  LLVMValueRef eoff = LLVMBuildShl(t->b, LLVMBuildZExt(t->b, idx, t->i64, ""), c64(t, 3), "");
+  LLVMValueRef elem = LLVMBuildLoad2(t->b, t->ptr, gep8(t, elems, eoff), "");
+  LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, elem, LLVMConstNull(t->ptr), ""), not_null, slow);
+  LLVMPositionBuilderAtEnd(t->b, not_null);
+  LLVMValueRef module = load_inv(t, t->ptr, inst, offsetof(tova_instance, module));
+  LLVMValueRef types = load_inv(t, t->ptr, module, offsetof(tova_module, types));
+  LLVMValueRef want = gep8(t, types, c64(t, (uint64_t)type_index * sizeof(tova_functype)));
+  LLVMValueRef has = LLVMBuildLoad2(t->b, t->ptr, gep8(t, elem, c64(t, offsetof(tova_func, type))), "");
+  LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntEQ, has, want, ""), found, slow);
+  LLVMPositionBuilderAtEnd(t->b, slow);
   LLVMTypeRef hpt[4] = {t->ptr, t->i32, t->i32, t->i32};
   LLVMValueRef hargs[4] = {t->ctx, c32(t, table), idx, c32(t, type_index)};
-  LLVMValueRef f = call_c(t, HELPER(wasm_native_indirect), t->ptr, hpt, 4, hargs);
+  LLVMValueRef fslow = call_c(t, HELPER(wasm_native_indirect), t->ptr, hpt, 4, hargs);
+  LLVMBuildBr(t->b, found);
+  LLVMPositionBuilderAtEnd(t->b, found);
+  LLVMValueRef f = LLVMBuildPhi(t->b, t->ptr, "");
+  LLVMValueRef fv[2] = {elem, fslow};
+  LLVMBasicBlockRef fb[2] = {not_null, slow};
+  LLVMAddIncoming(f, fv, fb, 2);
   LLVMValueRef fi = LLVMBuildLoad2(t->b, t->i32, gep8(t, f, c64(t, offsetof(tova_func, index))), "");
   LLVMValueRef def = LLVMBuildZExt(t->b, LLVMBuildSub(t->b, fi, c32(t, t->m->nimported_funcs), ""),
                                    t->i64, "");
