@@ -106,6 +106,8 @@ say "Real C programs (test/programs), whole processes, beside node:wasi and gcc:
 bounded "$LIMIT" bash bench/programs.sh || status=1
 say "A C program whose main runs the loops itself (on-stack replacement): bash bench/long-main.sh"
 bounded "$LIMIT" bash bench/long-main.sh || status=1
+say "A big program whose functions call each other through one table: bash bench/big-module.sh"
+bounded "$LIMIT" bash bench/big-module.sh || status=1
 if [ -f bench/coremark.sh ]; then
   say "CoreMark: bash bench/coremark.sh"
   bounded "$LIMIT" bash bench/coremark.sh || status=1
