@@ -24,19 +24,8 @@ if [ ${#sizes[@]} -eq 0 ]; then
   if [ -n "${BENCH_QUICK:-}" ]; then sizes=(2000000); else sizes=(2000000 20000000 200000000); fi
 fi
 
-
-printf '%-10s | %12s | %12s | %12s | %9s | %s\n' N "tova default" "tova interp" "node:wasi" "gcc -O2" check
-printf -- '-----------|--------------|--------------|--------------|-----------|------\n'
-status=0
+compare_header N
 for n in "${sizes[@]}"; do
-  g=$(best_ms "$WORK/gcc.out" "$WORK/native" "$n")
-  d=$(best_ms "$WORK/default.out" "$TOVA" run "$WORK/main.wasm" "$n")
-  i=$(TOVA_TIER=interp best_ms "$WORK/interp.out" "$TOVA" run "$WORK/main.wasm" "$n")
-  o=$(best_ms "$WORK/node.out" node --no-warnings "$ROOT/test/programs/node_wasi.mjs" "$WORK/main.wasm" "$n")
-  check="ok $(cat "$WORK/gcc.out")"
-  for who in default interp node; do
-    cmp -s "$WORK/gcc.out" "$WORK/$who.out" || { check="DIFFERS ($who)"; status=1; }
-  done
-  printf '%-10s | %9s ms | %9s ms | %9s ms | %6s ms | %s\n' "$n" "$d" "$i" "$o" "$g" "$check"
+  compare_row "$n" "$WORK/native" "$WORK/main.wasm" "$n"
 done
 exit $status

@@ -30,3 +30,27 @@ best_ms() {
   done
   echo "$best"
 }
+
+# compare_header LABEL, compare_row LABEL NATIVE WASM ARGS...: a table of
+# one program per row: the gcc -O2 build NATIVE, `tova run WASM` in its
+# default tier and interpreted, and Node's WebAssembly (node:wasi), each
+# given ARGS, best of RUNS (ms), and whether each output is gcc's
+# (status=1 when one is not).
+status=0
+compare_header() {
+  printf '%-13s | %12s | %12s | %12s | %9s | %s\n' "$1" "tova default" "tova interp" "node:wasi" "gcc -O2" check
+  printf -- '--------------|--------------|--------------|--------------|-----------|------\n'
+}
+compare_row() {
+  local label=$1 native=$2 wasm=$3 g d i o check who
+  shift 3
+  g=$(best_ms "$WORK/gcc.out" "$native" "$@")
+  d=$(best_ms "$WORK/default.out" "$TOVA" run "$wasm" "$@")
+  i=$(TOVA_TIER=interp best_ms "$WORK/interp.out" "$TOVA" run "$wasm" "$@")
+  o=$(best_ms "$WORK/node.out" node --no-warnings "$PWD/test/programs/node_wasi.mjs" "$wasm" "$@")
+  check="ok $(cat "$WORK/gcc.out")"
+  for who in default interp node; do
+    cmp -s "$WORK/gcc.out" "$WORK/$who.out" || { check="DIFFERS ($who)"; status=1; }
+  done
+  printf '%-13s | %9s ms | %9s ms | %9s ms | %6s ms | %s\n' "$label" "$d" "$i" "$o" "$g" "$check"
+}

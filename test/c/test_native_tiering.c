@@ -351,8 +351,12 @@ static void test_quick_code_calls_optimised_code(void) {
  * of its own, then calls that code through its slot (rt.h
  * wasm_native_ctx.slots). In a module too big to compile whole: caller(x)
  * = x == 0 ? big(x) + 5 : 3x + 1, so the caller turns hot long before big,
- * whose body is about 3 KB; quick code only (TOVA_NATIVE_QUICK=only). */
-static void test_quick_code_calls_through_slots(void) {
+ * whose body is about 3 KB; quick code only (TOVA_NATIVE_QUICK=only).
+ * indirect: the caller calls big through a table (table[0] = big), which
+ * quick code never links to (translate.c emit_call_indirect: the slot,
+ * else the interpreter through the type's stub), so that a unit holds no
+ * declaration of a big table's functions. */
+static void check_quick_calls_through_slots(bool indirect) {
   wasm_native_set_quick(0, true);
   wasm_tier before = wasm_native_tier();
   wasm_native_set_tier(WASM_TIER_AUTO);
@@ -360,6 +364,7 @@ static void test_quick_code_calls_through_slots(void) {
   build_big(&m, 400, 20);
   uint32_t t_ii = mod_type(&m, "i", "i");
   uint32_t big = 4 + 400, caller = big + 1;
+  if (indirect) mod_table(&m, 1);
   wb b = {0};
   e_get(&b, 0);
   for (uint32_t k = 0; k < 700; k++) { /* big(x) = x + 700 * 7 */
@@ -372,7 +377,13 @@ static void test_quick_code_calls_through_slots(void) {
   e_op(&b, WASM_OP_I32_EQZ);
   e_block(&b, WASM_OP_IF, 'i');
   e_get(&b, 0);
-  e_opu(&b, WASM_OP_CALL, big);
+  if (indirect) {
+    e_i32(&b, 0);
+    e_opu(&b, WASM_OP_CALL_INDIRECT, t_ii);
+    wb_byte(&b, 0);
+  } else {
+    e_opu(&b, WASM_OP_CALL, big);
+  }
   e_i32(&b, 5);
   e_op(&b, WASM_OP_I32_ADD);
   e_op(&b, WASM_OP_ELSE);
@@ -384,6 +395,8 @@ static void test_quick_code_calls_through_slots(void) {
   e_op(&b, WASM_OP_END);
   mod_func(&m, t_ii, "", &b, "caller");
   wb_free(&b);
+  const uint32_t elems[1] = {big};
+  if (indirect) mod_elem(&m, 0, 1, elems);
   inst_t t;
   tova_error err = {0};
   bool made = inst_make(&t, &m, NULL, 0, &err);
@@ -407,7 +420,7 @@ static void test_quick_code_calls_through_slots(void) {
   uint64_t n0 = wasm_native_interp_call_count(t.module);
   for (int k = 0; k < 3; k++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "caller", 0), 4900 + 5);
   CHECK_EQ_I64(wasm_native_interp_call_count(t.module) - n0, 3);
-  /* big turns hot and gets quick code: the stub calls it from then on */
+  /* big turns hot and gets quick code: the caller calls it from then on */
   bool linked = false;
   for (int i = 0; i < 60000 && !linked; i++) {
     for (uint32_t x = 0; x < 50; x++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "big", x), x + 4900);
@@ -424,84 +437,8 @@ static void test_quick_code_calls_through_slots(void) {
   wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
 }
 
-/* Quick code's call_indirect of a function it does not link to (neither
- * in its unit nor a direct callee): through the interpreter while the
- * callee has no code, then at the code in its slot. The unit holds no
- * declaration of the table's functions (a big program's table holds
- * thousands: translate.c emit_call_indirect). */
-static void test_quick_call_indirect_through_slots(void) {
-  wasm_native_set_quick(0, true);
-  wasm_tier before = wasm_native_tier();
-  wasm_native_set_tier(WASM_TIER_AUTO);
-  mod m = {0};
-  build_big(&m, 400, 20);
-  uint32_t t_ii = mod_type(&m, "i", "i");
-  uint32_t big = 4 + 400, caller = big + 1;
-  mod_table(&m, 1);
-  wb b = {0};
-  e_get(&b, 0);
-  for (uint32_t k = 0; k < 700; k++) { /* big(x) = x + 700 * 7 */
-    e_i32(&b, 7);
-    e_op(&b, WASM_OP_I32_ADD);
-  }
-  mod_func(&m, t_ii, "", &b, "big");
-  wb_free(&b);
-  e_get(&b, 0);
-  e_op(&b, WASM_OP_I32_EQZ);
-  e_block(&b, WASM_OP_IF, 'i');
-  e_get(&b, 0);
-  e_i32(&b, 0);
-  e_opu(&b, WASM_OP_CALL_INDIRECT, t_ii); /* table[0](x) = big(x) */
-  wb_byte(&b, 0);
-  e_i32(&b, 5);
-  e_op(&b, WASM_OP_I32_ADD);
-  e_op(&b, WASM_OP_ELSE);
-  e_get(&b, 0);
-  e_i32(&b, 3);
-  e_op(&b, WASM_OP_I32_MUL);
-  e_i32(&b, 1);
-  e_op(&b, WASM_OP_I32_ADD);
-  e_op(&b, WASM_OP_END);
-  mod_func(&m, t_ii, "", &b, "caller");
-  wb_free(&b);
-  const uint32_t elems[1] = {big};
-  mod_elem(&m, 0, 1, elems);
-  inst_t t;
-  tova_error err = {0};
-  bool made = inst_make(&t, &m, NULL, 0, &err);
-  wasm_native_set_tier(before);
-  if (!made) {
-    fprintf(stderr, "%s\n", err.message);
-    CHECK(made);
-    wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
-    return;
-  }
-  tova_exec *ex = tova_exec_new(0);
-  bool quick = false;
-  for (int i = 0; i < 60000 && !quick; i++) { /* 10 minutes at most */
-    for (uint32_t x = 1; x < 50; x++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "caller", x), 3 * x + 1);
-    quick = wasm_native_func_is_native(t.module, caller);
-    if (!quick) sleep_ms(5);
-  }
-  CHECK(quick);
-  CHECK(!wasm_native_func_is_native(t.module, big));
-  uint64_t n0 = wasm_native_interp_call_count(t.module);
-  for (int k = 0; k < 3; k++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "caller", 0), 4900 + 5);
-  CHECK_EQ_I64(wasm_native_interp_call_count(t.module) - n0, 3);
-  bool linked = false;
-  for (int i = 0; i < 60000 && !linked; i++) {
-    for (uint32_t x = 0; x < 50; x++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "big", x), x + 4900);
-    linked = wasm_native_func_is_native(t.module, big);
-    if (!linked) sleep_ms(5);
-  }
-  CHECK(linked);
-  uint64_t n1 = wasm_native_interp_call_count(t.module);
-  for (int k = 0; k < 100; k++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "caller", 0), 4900 + 5);
-  CHECK_EQ_I64(wasm_native_interp_call_count(t.module), n1);
-  tova_exec_free(ex);
-  inst_free(&t);
-  wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
-}
+static void test_quick_code_calls_through_slots(void) { check_quick_calls_through_slots(false); }
+static void test_quick_call_indirect_through_slots(void) { check_quick_calls_through_slots(true); }
 
 /* The call graph of call_indirect: one group node per type the table's
  * segments hold, so that n callers of a table of n functions make about

@@ -806,7 +806,7 @@ static size_t quick_entry_bytes(const native_state *s, uint32_t def, size_t cap)
     return SIZE_MAX;
   }
   size_t bytes = s->m->func_defs[def].body_len;
-  uint32_t sp = 0; /* def's callees, groups opened: at w.stack[0..sp), marked in w.copies */
+  uint32_t sp = 0; /* def's callees (functions: quick code finds a group's by slot), once each */
   for (uint32_t k = s->cg_start[def]; k < s->cg_start[def + 1]; k++) {
     uint32_t c = s->cg_edges[k];
     if (c < s->ndefs && !w.copies[c]) w.copies[c] = 1, w.stack[sp++] = c;
