@@ -440,6 +440,86 @@ static void check_quick_calls_through_slots(bool indirect) {
 static void test_quick_code_calls_through_slots(void) { check_quick_calls_through_slots(false); }
 static void test_quick_call_indirect_through_slots(void) { check_quick_calls_through_slots(true); }
 
+/* A hot function whose optimised closure is over wasm_native_max_closure
+ * (tier.c W_SPLIT: a big program's functions on one cycle through its
+ * table) is compiled apart, calling the rest through the interpreter until
+ * they have code, then at their code (their slots). f_k(x) = x == 0 ? 7 :
+ * table[x % 4](x - 1) * 2 for k < 4: a cycle through the table. Quick tier
+ * off; a module too big to compile whole. */
+static void test_split_closure(void) {
+  wasm_native_set_quick(SIZE_MAX, false);
+  wasm_native_set_max_closure(0);
+  wasm_tier before = wasm_native_tier();
+  wasm_native_set_tier(WASM_TIER_AUTO);
+  mod m = {0};
+  build_big(&m, 400, 20);
+  uint32_t t_ii = mod_type(&m, "i", "i");
+  uint32_t f0 = 4 + 400;
+  mod_table(&m, 4);
+  static const char *names[4] = {"f0", "f1", "f2", "f3"};
+  wb b = {0};
+  for (uint32_t k = 0; k < 4; k++) {
+    e_get(&b, 0);
+    e_op(&b, WASM_OP_I32_EQZ);
+    e_block(&b, WASM_OP_IF, 'i');
+    e_i32(&b, 7);
+    e_op(&b, WASM_OP_ELSE);
+    e_get(&b, 0);
+    e_i32(&b, 1);
+    e_op(&b, WASM_OP_I32_SUB);
+    e_get(&b, 0);
+    e_i32(&b, 4);
+    e_op(&b, WASM_OP_I32_REM_U);
+    e_opu(&b, WASM_OP_CALL_INDIRECT, t_ii);
+    wb_byte(&b, 0);
+    e_i32(&b, 2);
+    e_op(&b, WASM_OP_I32_MUL);
+    e_op(&b, WASM_OP_END);
+    mod_func(&m, t_ii, "", &b, names[k]);
+    wb_free(&b);
+  }
+  const uint32_t elems[4] = {f0, f0 + 1, f0 + 2, f0 + 3};
+  mod_elem(&m, 0, 4, elems);
+  inst_t t;
+  tova_error err = {0};
+  bool made = inst_make(&t, &m, NULL, 0, &err);
+  wasm_native_set_tier(before);
+  if (!made) {
+    fprintf(stderr, "%s\n", err.message);
+    CHECK(made);
+  } else {
+    tova_exec *ex = tova_exec_new(0);
+    bool hot = false;
+    for (int i = 0; i < 60000 && !hot; i++) { /* 10 minutes at most */
+      for (int k = 0; k < 50; k++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "f0", 0), 7);
+      hot = wasm_native_func_is_optimised(t.module, f0);
+      if (!hot) sleep_ms(5);
+    }
+    CHECK(hot);
+    CHECK(!wasm_native_func_is_native(t.module, f0 + 1));
+    /* f0(1) = f1(0) * 2, f1 through the interpreter */
+    uint64_t n0 = wasm_native_interp_call_count(t.module);
+    CHECK_EQ_I64((uint32_t)call1(ex, &t, "f0", 1), 14);
+    CHECK_EQ_I64(wasm_native_interp_call_count(t.module) - n0, 1);
+    /* f0(5) = f1(4) * 2 = f0(3) * 4 = f3(2) * 8 = f2(1) * 16 = f1(0) * 32 */
+    CHECK_EQ_I64((uint32_t)call1(ex, &t, "f0", 5), 7 * 32);
+    bool linked = false;
+    for (int i = 0; i < 60000 && !linked; i++) {
+      for (int k = 0; k < 50; k++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "f1", 0), 7);
+      linked = wasm_native_func_is_optimised(t.module, f0 + 1);
+      if (!linked) sleep_ms(5);
+    }
+    CHECK(linked);
+    uint64_t n1 = wasm_native_interp_call_count(t.module);
+    for (int k = 0; k < 10; k++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "f0", 1), 14);
+    CHECK_EQ_I64(wasm_native_interp_call_count(t.module), n1);
+    tova_exec_free(ex);
+    inst_free(&t);
+  }
+  wasm_native_set_max_closure(WASM_NATIVE_MAX_CLOSURE_BYTES);
+  wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
+}
+
 /* The call graph of call_indirect: one group node per type the table's
  * segments hold, so that n callers of a table of n functions make about
  * 2n edges, not n * n; the cycle through the table is still found. */
@@ -665,6 +745,7 @@ int main(int argc, char **argv) {
   RUN(test_quick_code_calls_through_slots);
   RUN(test_quick_call_indirect_through_slots);
   RUN(test_callgraph_groups);
+  RUN(test_split_closure);
   test_exit_does_not_wait_for_a_big_compile(argv[0]);
   RUN(test_new_module_does_not_wait_for_a_compile); /* last: A compiles on until exit */
   return CHECK_DONE();

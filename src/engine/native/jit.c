@@ -340,7 +340,7 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit 
   LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr((LLVMOrcLLJITRef)(u->quick ? j->quick_jit : j->jit)));
   if (timing) *t1 = now_ms();
   bool ok = wasm_native_translate(m, u->unit, u->done, u->poll_entry, u->internal, keep_calls, u->osr,
-                                  u->quick ? u->interp : NULL, u->wrappers, u->quick, cx, mod, err, errlen);
+                                  u->interp, u->wrappers, u->quick, cx, mod, err, errlen);
   bool *flagged = ok ? calloc((size_t)ndefs + 1, sizeof *flagged) : NULL;
   if (ok && !flagged) {
     snprintf(err, errlen, "out of memory");
@@ -506,7 +506,8 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u
 
   /* The unit's object: from the cache, or compiled (and then cached). */
   wasm_native_cache_key key;
-  bool cached = !u->quick && wasm_native_cache_dir() != NULL;
+  /* Not a unit that calls through stubs (its key does not say which). */
+  bool cached = !u->quick && !u->interp && wasm_native_cache_dir() != NULL;
   if (cached) {
     char target[4096];
     target_text(triple, target, sizeof target);

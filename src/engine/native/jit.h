@@ -39,9 +39,9 @@ typedef struct wasm_jit {
  *     (quick only, may be NULL): a done function whose code is the
  *     optimised JIT's (a linkable function of an earlier optimised unit,
  *     without quick code): called through its address.
- *     interp (quick only, may be NULL): functions the unit calls that it
- *     neither compiles nor finds done: the interpreter makes those calls
- *     (translate.h interp).
+ *   interp (may be NULL): functions the unit calls that it neither
+ *     compiles nor finds done: called through stubs (translate.h interp);
+ *     such a unit is never cached.
  *   fns (may be NULL; not with internal): fns[def] receives the address of
  *     each unit function's code (WASM_NATIVE_FUNC_FMT), which other units'
  *     quick code may call through its slot (rt.h wasm_native_ctx.slots).

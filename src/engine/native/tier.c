@@ -45,6 +45,7 @@ static bool reenter_always; /* TOVA_NATIVE_REENTER=always (tiering.h); atomics *
 static size_t quick_min; /* TOVA_NATIVE_QUICK (tiering.h); atomics */
 static bool quick_only;  /* TOVA_NATIVE_QUICK=only (tiering.h): tests; atomics */
 static bool quick_recursive = true; /* wasm_native_set_quick_recursive (tests); atomics */
+static size_t max_closure = WASM_NATIVE_MAX_CLOSURE_BYTES; /* TOVA_NATIVE_MAX_CLOSURE (tiering.h); atomics */
 
 static void read_tier(void) {
   const char *s = getenv("TOVA_TIER");
@@ -65,6 +66,9 @@ static void read_tier(void) {
   else if (q && strcmp(q, "off") == 0) qmin = SIZE_MAX;
   else if (q && *q >= '0' && *q <= '9') qmin = (size_t)strtoull(q, NULL, 10);
   __atomic_store_n(&quick_min, qmin, __ATOMIC_RELAXED);
+  const char *mc = getenv("TOVA_NATIVE_MAX_CLOSURE");
+  if (mc && *mc >= '0' && *mc <= '9')
+    __atomic_store_n(&max_closure, (size_t)strtoull(mc, NULL, 10), __ATOMIC_RELAXED);
   const char *r = getenv("TOVA_NATIVE_REENTER");
   __atomic_store_n(&reenter_always, r && strcmp(r, "always") == 0, __ATOMIC_RELAXED);
 }
@@ -101,6 +105,16 @@ void wasm_native_set_quick(size_t min_bytes, bool only) {
 }
 
 void wasm_native_set_quick_recursive(bool on) { __atomic_store_n(&quick_recursive, on, __ATOMIC_RELAXED); }
+
+size_t wasm_native_max_closure(void) {
+  pthread_once(&tier_once, read_tier);
+  return __atomic_load_n(&max_closure, __ATOMIC_RELAXED);
+}
+
+void wasm_native_set_max_closure(size_t bytes) {
+  pthread_once(&tier_once, read_tier);
+  __atomic_store_n(&max_closure, bytes, __ATOMIC_RELAXED);
+}
 
 wasm_tier wasm_native_tier(void) {
   pthread_once(&tier_once, read_tier);
@@ -347,25 +361,37 @@ static void print_unit(const native_state *s, const bool *unit, bool quick, uint
  * (compile_lock held). On failure they are marked failed, never retried.
  * A function that calls imports gets its OSR entry in the same unit: a
  * call its native code left where an import parked resumes there. */
-static void compile_unit(native_state *s, const bool *unit, bool internal, bool (*stop)(void)) {
+static void compile_unit(native_state *s, const bool *unit, bool internal, bool split, bool (*stop)(void)) {
   tova_module *m = s->m;
   bool *done = calloc(s->ndefs + 1, sizeof *done), *osr = calloc(s->ndefs + 1, sizeof *osr);
+  bool *interp = split ? calloc(s->ndefs + 1, sizeof *interp) : NULL;
   const void **osr_entries = calloc(s->ndefs + 1, sizeof *osr_entries);
   const void **fns = internal ? NULL : calloc(s->ndefs + 1, sizeof *fns);
   char err[256] = "";
-  bool ok = done && osr && osr_entries && (internal || fns), any_osr = false;
+  bool ok = done && osr && osr_entries && (internal || fns) && (!split || interp), any_osr = false;
   if (ok) {
     for (uint32_t d = 0; d < s->ndefs; d++) {
-      done[d] = s->status[d] == ST_NATIVE;
+      /* a W_SPLIT unit links only code it may call by name (linkable) */
+      done[d] = s->status[d] == ST_NATIVE && (!split || s->linkable[d]);
       osr[d] = unit[d] && s->imports[d] &&
                __atomic_load_n(&s->osr_status[d], __ATOMIC_ACQUIRE) != OSR_READY;
       any_osr |= osr[d];
     }
+    /* W_SPLIT: what it calls and does not link to, through stubs (as
+     * compile_quick_unit) */
+    for (uint32_t d = 0; split && d < s->ndefs; d++) {
+      if (!unit[d]) continue;
+      for (uint32_t k = s->cg_start[d]; k < s->cg_start[d + 1]; k++) {
+        uint32_t c = s->cg_edges[k];
+        if (c < s->ndefs && !unit[c] && !done[c]) interp[c] = true;
+      }
+    }
     wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .osr = any_osr ? osr : NULL,
-                       .internal = internal, .wrappers = true, .entries = s->entries,
+                       .interp = interp, .internal = internal, .wrappers = true, .entries = s->entries,
                        .osr_entries = osr_entries, .fns = fns, .stop = stop};
     ok = wasm_jit_add_unit(&s->jit, m, &u, err, sizeof err);
   }
+  free(interp);
   bool abandoned = !publish_begin(ok, stop);
   if (ok && !abandoned) s->nunits++;
   for (uint32_t d = 0; ok && !abandoned && d < s->ndefs; d++)
@@ -497,8 +523,18 @@ static bool pending_quick(const native_state *s, uint32_t d) {
          (!s->recursive[d] || __atomic_load_n(&quick_recursive, __ATOMIC_RELAXED));
 }
 
-static bool pending_in(const native_state *s, uint32_t d, bool quick) {
-  return quick ? pending_quick(s, d) : pending(s, d);
+/* What a closure is taken for (closure()): the optimised tier's units,
+ * closed under calls (W_OPT); the quick tier's, which copy their small
+ * callees and call the rest through stubs (W_QUICK); or the optimised
+ * tier's where the closed closure would be too big to compile
+ * (wasm_native_max_closure: a big program's functions on one cycle
+ * through its table), which copy and call through stubs as quick units do
+ * (W_SPLIT: optimised code for the hot functions of a cycle that is never
+ * compiled whole). */
+enum { W_OPT, W_QUICK, W_SPLIT };
+
+static bool pending_in(const native_state *s, uint32_t d, int wt) {
+  return wt == W_QUICK ? pending_quick(s, d) : pending(s, d);
 }
 
 /* Whether d still needs quick code: pending_quick (compile_lock held), or
@@ -514,16 +550,19 @@ static bool needs_quick(const native_state *s, uint32_t d, bool locked) {
  * optimised code yet (what an optimised OSR entry compiles); those that
  * still need quick code (needs_quick), compile_lock held or not. Without
  * the lock what it reads comes from code cells, atomically, so the
- * interpreter's loop hook may ask. The first two walk through the groups
- * (call_indirect) to their functions, the quick ones not: quick code finds
- * those by their slots (translate.c emit_call_indirect). */
-enum { REACH_ALL, REACH_NOT_OPTIMISED, REACH_QUICK_LOCKED, REACH_QUICK };
+ * interpreter's loop hook may ask; those an optimised copy would compile
+ * (pending, compile_lock held: W_SPLIT). The first two walk through the
+ * groups (call_indirect) to their functions, the others not: quick code
+ * and W_SPLIT units find those by their slots (translate.c
+ * emit_call_indirect). */
+enum { REACH_ALL, REACH_NOT_OPTIMISED, REACH_QUICK_LOCKED, REACH_QUICK, REACH_SPLIT };
 
 static bool walks_past(const native_state *s, uint32_t c, int which) {
   switch (which) {
     case REACH_ALL: return true;
     case REACH_NOT_OPTIMISED:
       return s->eligible[c] && !wasm_native_func_is_optimised(s->m, c + s->m->nimported_funcs);
+    case REACH_SPLIT: return pending(s, c); /* compile_lock held */
     default: return needs_quick(s, c, which == REACH_QUICK_LOCKED);
   }
 }
@@ -608,9 +647,20 @@ static bool quick_copies(const native_state *s, uint32_t c, walk_scratch *w) {
   return w->copies[c] == 1;
 }
 
+/* The same rule for a W_SPLIT unit: c and what it reaches without
+ * optimised code, at most WASM_NATIVE_QUICK_COPY_BYTES. */
+static bool split_copies(const native_state *s, uint32_t c, walk_scratch *w) {
+  if (!w->copies[c])
+    w->copies[c] = pending(s, c) && reach_walk(s, c, WASM_NATIVE_QUICK_COPY_BYTES, REACH_SPLIT, w) <=
+                                        WASM_NATIVE_QUICK_COPY_BYTES
+                       ? 1
+                       : 2;
+  return w->copies[c] == 1;
+}
+
 /* Whether closure() follows the call of function c for the tier. */
-static bool follows(const native_state *s, uint32_t c, bool quick, walk_scratch *w) {
-  return quick ? quick_copies(s, c, w) : pending(s, c);
+static bool follows(const native_state *s, uint32_t c, int wt, walk_scratch *w) {
+  return wt == W_QUICK ? quick_copies(s, c, w) : wt == W_SPLIT ? split_copies(s, c, w) : pending(s, c);
 }
 
 /* The functions the roots reach that are not compiled yet for the tier
@@ -622,7 +672,7 @@ static bool follows(const native_state *s, uint32_t c, bool quick, walk_scratch 
  * walked through; stack_v[] and stack_k[] have nnodes entries. *bytes:
  * the bytes of code of the functions reached; once that passes cap, the
  * walk stops there (order[] incomplete: for sizes only). */
-static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t nroots, bool quick,
+static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t nroots, int wt,
                         uint32_t *order, uint8_t *mark, uint32_t *stack_v, uint32_t *stack_k, walk_scratch *w,
                         size_t cap, size_t *bytes) {
   uint32_t n = 0, nd = s->ndefs;
@@ -631,7 +681,7 @@ static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t n
   uint32_t count = all ? nd : nroots;
   for (uint32_t i = 0; i < count; i++) {
     uint32_t r = all ? i : roots[i];
-    if (r >= nd || mark[r] || !pending_in(s, r, quick)) continue;
+    if (r >= nd || mark[r] || !pending_in(s, r, wt)) continue;
     uint32_t sp = 0;
     mark[r] = 1;
     if ((*bytes += s->m->func_defs[r].body_len) > cap) return n;
@@ -641,7 +691,7 @@ static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t n
       uint32_t v = stack_v[sp - 1];
       if (stack_k[sp - 1] < s->cg_start[v + 1]) {
         uint32_t c = s->cg_edges[stack_k[sp - 1]++];
-        if (mark[c] || (c < nd ? !follows(s, c, quick, w) : quick)) continue;
+        if (mark[c] || (c < nd ? !follows(s, c, wt, w) : wt != W_OPT)) continue;
         mark[c] = 1;
         if (c < nd && (*bytes += s->m->func_defs[c].body_len) > cap) return n;
         stack_v[sp] = c;
@@ -659,12 +709,12 @@ static uint32_t closure(const native_state *s, const uint32_t *roots, uint32_t n
  * closure()'s); false when yield() asked to stop between units with some
  * left (wasm_native_compile_request). A quick unit's calls of what it
  * cannot link to go through the interpreter (compile_quick_unit). */
-static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nroots, bool quick,
+static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nroots, int wt,
                             bool (*stop)(void), bool (*yield)(void)) {
   tova_module *m = s->m;
   bool done = true;
   bool any = roots[0] == WASM_NATIVE_ALL;
-  for (uint32_t i = 0; i < nroots && !any; i++) any = roots[i] < s->ndefs && pending_in(s, roots[i], quick);
+  for (uint32_t i = 0; i < nroots && !any; i++) any = roots[i] < s->ndefs && pending_in(s, roots[i], wt);
   if (!any) return true;
   propagate_failures(s);
   uint32_t nd = s->ndefs, nn = s->nnodes;
@@ -676,7 +726,7 @@ static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nro
   if (!ok) goto out;
   uint32_t *pos = order + nn + 1, *stack_v = pos + nn + 1, *stack_k = stack_v + nn + 1;
   size_t total;
-  uint32_t n = closure(s, roots, nroots, quick, order, mark, stack_v, stack_k, &w, SIZE_MAX, &total);
+  uint32_t n = closure(s, roots, nroots, wt, order, mark, stack_v, stack_k, &w, SIZE_MAX, &total);
   for (uint32_t i = 0; i < n; i++) pos[order[i]] = i;
   /* A group walked through stands for the latest of its functions in the
    * order (the cut below). */
@@ -684,7 +734,7 @@ static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nro
     pos[g] = 0;
     for (uint32_t k = s->cg_start[g]; mark[g] && k < s->cg_start[g + 1]; k++) {
       uint32_t c = s->cg_edges[k];
-      if (mark[c] && pending_in(s, c, quick) && pos[c] > pos[g]) pos[g] = pos[c];
+      if (mark[c] && pending_in(s, c, wt) && pos[c] > pos[g]) pos[g] = pos[c];
     }
   }
   /* Cut the post-order into units of about WASM_NATIVE_UNIT_BYTES, each a
@@ -697,18 +747,20 @@ static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nro
     bytes += m->func_defs[v].body_len;
     for (uint32_t k = s->cg_start[v]; k < s->cg_start[v + 1]; k++) {
       uint32_t c = s->cg_edges[k];
-      if (mark[c] && (c >= nd || pending_in(s, c, quick)) && pos[c] > reach) reach = pos[c];
+      if (mark[c] && (c >= nd || pending_in(s, c, wt)) && pos[c] > reach) reach = pos[c];
     }
-    if (i + 1 < n && (bytes < WASM_NATIVE_UNIT_BYTES || reach > i)) continue;
+    /* W_SPLIT units call what is not compiled yet through stubs: no
+     * need to be closed, so a cut anywhere */
+    if (i + 1 < n && (bytes < WASM_NATIVE_UNIT_BYTES || (reach > i && wt != W_SPLIT))) continue;
     if (stop && stop()) break;
     for (uint32_t k = start; k <= i; k++) unit[order[k]] = true;
-    if (quick) {
+    if (wt == W_QUICK) {
       compile_quick_unit(s, unit, stop);
     } else {
       /* Internal linkage when this unit completes the module. */
-      bool last = true;
+      bool last = wt == W_OPT;
       for (uint32_t d = 0; d < nd && last; d++) last = !pending(s, d) || unit[d];
-      compile_unit(s, unit, last, stop);
+      compile_unit(s, unit, last, wt == W_SPLIT, stop);
     }
     for (uint32_t k = start; k <= i; k++) unit[order[k]] = false;
     start = i + 1;
@@ -728,14 +780,14 @@ out:
 
 /* Bytes of code the roots' closure for the tier holds (compile_lock held),
  * or some value above cap. SIZE_MAX when out of memory. */
-static size_t closure_bytes(native_state *s, const uint32_t *roots, uint32_t nroots, bool quick, size_t cap) {
+static size_t closure_bytes(native_state *s, const uint32_t *roots, uint32_t nroots, int wt, size_t cap) {
   uint32_t nn = s->nnodes;
   uint32_t *order = malloc(((size_t)nn + 1) * 3 * sizeof *order);
   uint8_t *mark = calloc(nn + 1, 1);
   walk_scratch w;
   size_t bytes = SIZE_MAX;
   if (scratch_init(s, &w) && order && mark)
-    closure(s, roots, nroots, quick, order, mark, order + nn + 1, order + 2 * ((size_t)nn + 1), &w, cap, &bytes);
+    closure(s, roots, nroots, wt, order, mark, order + nn + 1, order + 2 * ((size_t)nn + 1), &w, cap, &bytes);
   scratch_free(&w);
   free(order);
   free(mark);
@@ -757,9 +809,9 @@ static bool quick_first(native_state *s, const uint32_t *roots, uint32_t nroots,
   size_t min = wasm_native_quick_min();
   /* Whole modules only when every request gets quick code (min 0: tests) */
   if (min == SIZE_MAX || s->osr_test || (roots[0] == WASM_NATIVE_ALL && min != 0)) return false;
-  size_t opt = closure_bytes(s, roots, nroots, false, min);
+  size_t opt = closure_bytes(s, roots, nroots, W_OPT, min);
   if (opt == SIZE_MAX || opt < min || opt == 0) return false;
-  size_t q = closure_bytes(s, roots, nroots, true, SIZING_CAP);
+  size_t q = closure_bytes(s, roots, nroots, W_QUICK, SIZING_CAP);
   if (q == SIZE_MAX || q == 0) return false;
   *qbytes = q;
   return true;
@@ -775,7 +827,9 @@ size_t wasm_native_request_bytes(tova_module *m, uint32_t root) {
   /* A quick pass costs about a fifth of the optimised compile of as much
    * code: the queue weighs it so (small requests first). */
   if (!osr && quick_first(s, &root, 1, &q)) return q / WASM_NATIVE_QUICK_COST + 1;
-  size_t bytes = closure_bytes(s, &root, 1, false, SIZING_CAP);
+  size_t bytes = closure_bytes(s, &root, 1, W_OPT, SIZING_CAP);
+  /* too big to compile closed: what its W_SPLIT unit compiles (compile_hot) */
+  if (bytes != SIZE_MAX && bytes > wasm_native_max_closure()) bytes = closure_bytes(s, &root, 1, W_SPLIT, SIZING_CAP);
   return bytes == SIZE_MAX ? 0 : bytes;
 }
 
@@ -955,13 +1009,14 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
     return true;
   }
   bool first = wasm_native_entry_first(s, def);
-  if (!first && closure_bytes(s, &def, 1, false, WASM_NATIVE_MAX_CLOSURE_BYTES) > WASM_NATIVE_MAX_CLOSURE_BYTES) {
-    /* too big (tiering.h WASM_NATIVE_MAX_CLOSURE_BYTES): a quick entry stays */
+  size_t max = wasm_native_max_closure();
+  if (!first && closure_bytes(s, &def, 1, W_OPT, max) > max) {
+    /* too big (tiering.h wasm_native_max_closure): a quick entry stays */
     if (os != OSR_QUICK) __atomic_store_n(&s->osr_status[def], OSR_FAILED, __ATOMIC_RELEASE);
     if (debug) fprintf(stderr, "tova native: no optimised OSR entry of function %u: its closure is too big\n", def);
     return true;
   }
-  if (!first && !compile_closure(s, &def, 1, false, stop, yield)) return false;
+  if (!first && !compile_closure(s, &def, 1, W_OPT, stop, yield)) return false;
   if (stop && stop()) return true;
   /* def's own unit made its entry (a function that calls imports gets one
    * there: compile_unit) */
@@ -1032,7 +1087,7 @@ static bool compile_hot(native_state *s, const uint32_t *roots, uint32_t n, bool
   }
   bool done = true;
   if (nq) {
-    done = compile_closure(s, quick, nq, true, stop, yield);
+    done = compile_closure(s, quick, nq, W_QUICK, stop, yield);
     /* TOVA_NATIVE_QUICK=only: done, unless a root's quick unit failed
      * (then optimised, as always). */
     for (uint32_t i = 0; i < nq && done; i++)
@@ -1040,18 +1095,22 @@ static bool compile_hot(native_state *s, const uint32_t *roots, uint32_t n, bool
              s->qstatus[quick[i]] == QK_NATIVE;
     done = done && wasm_native_quick_only();
   }
-  /* Past the most an optimised request compiles (tiering.h): not at all. */
-  uint32_t nkeep = 0;
+  /* Past the most an optimised closure compiles (tiering.h): the roots
+   * alone, with copies of their small callees, calling the rest through
+   * stubs (W_SPLIT). */
+  uint32_t nkeep = 0, nsplit = 0;
+  size_t max = wasm_native_max_closure();
   for (uint32_t i = 0; opt && i < no; i++) {
-    size_t bytes = opt[i] < s->ndefs ? closure_bytes(s, &opt[i], 1, false, WASM_NATIVE_MAX_CLOSURE_BYTES) : 0;
-    if (bytes == SIZE_MAX || bytes <= WASM_NATIVE_MAX_CLOSURE_BYTES) opt[nkeep++] = opt[i];
-    else if (debug)
-      fprintf(stderr, "tova native: function %u keeps %s: its optimised closure is over %u bytes\n", opt[i],
-              s->qstatus[opt[i]] == QK_NATIVE ? "its quick code" : "to the interpreter", WASM_NATIVE_MAX_CLOSURE_BYTES);
+    size_t bytes = opt[i] < s->ndefs ? closure_bytes(s, &opt[i], 1, W_OPT, max) : 0;
+    if (!quick || bytes == SIZE_MAX || bytes <= max) opt[nkeep++] = opt[i];
+    else quick[nsplit++] = opt[i]; /* quick[] is free again */
   }
   no = nkeep;
-  if (no && !(stop && stop())) done = compile_closure(s, opt, no, false, stop, yield) && done;
-  else if (!opt) done = compile_closure(s, roots, n, false, stop, yield); /* no memory: as before */
+  if (nsplit && debug)
+    fprintf(stderr, "tova native: %u functions' closures are over %zu bytes: compiled apart\n", nsplit, max);
+  if (nsplit && !(stop && stop())) done = compile_closure(s, quick, nsplit, W_SPLIT, stop, yield) && done;
+  if (no && !(stop && stop())) done = compile_closure(s, opt, no, W_OPT, stop, yield) && done;
+  else if (!opt) done = compile_closure(s, roots, n, W_OPT, stop, yield); /* no memory: as before */
   free(quick);
   free(opt);
   return done;
@@ -1110,7 +1169,7 @@ static void compile_quick_module(native_state *s) {
   uint32_t *roots = malloc(((size_t)nd + 1) * sizeof *roots);
   for (uint32_t d = 0; roots && d < nd; d++)
     if (pending_quick(s, d)) roots[n++] = d;
-  if (n) compile_closure(s, roots, n, true, NULL, NULL);
+  if (n) compile_closure(s, roots, n, W_QUICK, NULL, NULL);
   free(roots);
 }
 
@@ -1125,8 +1184,14 @@ uint32_t wasm_native_compile_module(tova_module *m) {
     if (only) compile_quick_module(s);
     bool *unit = only ? NULL : calloc(s->ndefs + 1, sizeof *unit);
     uint32_t n = 0;
-    for (uint32_t d = 0; unit && d < s->ndefs; d++) n += unit[d] = pending(s, d);
-    if (n) compile_unit(s, unit, true, NULL);
+    size_t bytes = 0;
+    for (uint32_t d = 0; unit && d < s->ndefs; d++)
+      if ((unit[d] = pending(s, d))) n++, bytes += m->func_defs[d].body_len;
+    /* More than wasm_native_max_closure (TOVA_NATIVE_MAX_CLOSURE: tests):
+     * in W_SPLIT units, each calling the others through stubs. */
+    uint32_t all = WASM_NATIVE_ALL;
+    if (n && bytes > wasm_native_max_closure()) compile_closure(s, &all, 1, W_SPLIT, NULL, NULL);
+    else if (n) compile_unit(s, unit, true, false, NULL);
     free(unit);
   }
   uint32_t r = s ? s->nnative : 0; /* and those with quick code alone */

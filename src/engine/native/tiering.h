@@ -209,15 +209,21 @@ typedef struct native_state {
  * hot functions waited behind quick passes (8.1-9.7K against 9.4-11.4K);
  * at 4 KB hashes and sorting lost their gain. */
 #define WASM_NATIVE_QUICK_MIN_BYTES 2048
-/* The most code one optimised request compiles in the tiered modes (the
- * closure of its functions, or of an OSR entry's): a bigger one is not
- * compiled, and its functions keep their quick code (or stay interpreted).
- * Units are closed under calls, and call_indirect reaches every function
- * of its type in the table, so a big program's function pointers can make
- * most of it one strongly connected closure: a 400 KB one took LLVM 19 s
- * and 550 MB (a generated program of 3,000 functions calling each other
- * through one table, `TOVA_TIER=native`). 128 KB is a few seconds. */
+/* The most code one optimised request compiles closed under calls in the
+ * tiered modes (the closure of its functions, or of an OSR entry's).
+ * Optimised units are closed under calls, and call_indirect reaches every
+ * function of its type in the table, so a big program's function pointers
+ * can make most of it one strongly connected closure: a 400 KB one took
+ * LLVM 19 s and 550 MB (a generated program of 3,000 functions calling
+ * each other through one table, `TOVA_TIER=native`). 128 KB is a few
+ * seconds. A request over it compiles its functions apart (tier.c
+ * W_SPLIT): with copies of their small callees, calling the rest through
+ * stubs and slots as quick code does; an OSR entry over it keeps its quick
+ * entry. TOVA_NATIVE_MAX_CLOSURE=N in the environment sets it (tests and
+ * the differential fuzzer: 0 compiles every hot request apart). */
 #define WASM_NATIVE_MAX_CLOSURE_BYTES (128u << 10)
+size_t wasm_native_max_closure(void);
+void wasm_native_set_max_closure(size_t bytes); /* tests */
 /* How many times cheaper the compiler's queue takes a quick pass to be
  * than the optimised compile of as much code, when it weighs requests
  * (measured 8-12x, hashmap's 30 KB: 114 ms against 1.2-1.5 s; weighed

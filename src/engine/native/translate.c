@@ -144,6 +144,11 @@ typedef struct tr {
    * headers once *ctx->tier_up is set, and every call passes its callee's
    * frame (a quick callee may call through the interpreter, interp). */
   bool quick;
+  /* The unit calls some functions through stubs (interp: quick units, and
+   * optimised units of a closure too big to compile whole, tier.c
+   * W_SPLIT), and finds call_indirect's callees it does not link to by
+   * their slots (emit_call_indirect). */
+  bool by_slot;
   bool *stub;  /* per defined function: fns[] is its stub (emit_interp_stub), not its code */
   LLVMValueRef osr_fn, osr_switch;
   LLVMValueRef *osr_fns; /* per defined function: its OSR entry, declared up front */
@@ -439,12 +444,12 @@ static void return_leaving(tr *t) {
 }
 
 /* The frame of a callee whose arguments start at stack position `below`:
- * at the call's argbase, one deeper (rt.h WASM_NATIVE_FRAME). A callee that
- * cannot leave never uses its frame (nor do its callees): no value then,
- * except in quick code, whose callees may have the interpreter make calls
- * (emit_interp_stub), in their frames. */
-static LLVMValueRef callee_frame(tr *t, uint32_t below, bool may_leave) {
-  if (!may_leave && !t->quick) return LLVMGetUndef(t->i64);
+ * at the call's argbase, one deeper (rt.h WASM_NATIVE_FRAME). Every callee
+ * gets it, also one that cannot leave: the callee may be the code of a
+ * unit that calls through the interpreter (emit_interp_stub), in its
+ * callees' frames (quick code, and optimised units of a closure too big to
+ * compile whole), and its callers cannot know. */
+static LLVMValueRef callee_frame(tr *t, uint32_t below) {
   return LLVMBuildAdd(t->b, t->frame, c64(t, WASM_NATIVE_FRAME((uint64_t)t->nlocals + below, 1)), "");
 }
 
@@ -1426,8 +1431,9 @@ static LLVMValueRef indirect_stub(tr *t, uint32_t type_index, LLVMTypeRef fty) {
  * element and the type; in optimised code every possible callee is a
  * native function of this instance, found by its index (units are closed
  * under calls, call_indirect's targets included: eligible.c's groups).
- * Quick code links only its unit's functions and its direct callees: any
- * other callee is called at the code in its slot (rt.h
+ * Quick code (and an optimised unit that calls through stubs, by_slot)
+ * links only its unit's functions and its direct callees: any other callee
+ * is called at the code in its slot (rt.h
  * wasm_native_ctx.slots) or, with none yet, through the interpreter
  * (indirect_stub), so that a unit does not hold a declaration, or a stub,
  * of every function a big table holds. */
@@ -1493,9 +1499,9 @@ static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
   for (uint32_t i = 0; i < ft->nparams; i++) pt[i + 2] = vt(t, ft->params[i]);
   for (uint32_t i = ft->nparams; i > 0; i--) args[i + 1] = pop(t);
   uint32_t below = t->sp;
-  args[1] = callee_frame(t, below, t->any_may_leave);
+  args[1] = callee_frame(t, below);
   LLVMTypeRef fty = LLVMFunctionType(ret_type(t, ft), pt, ft->nparams + 2, 0);
-  if (t->quick) { /* not linked here: its slot, else the type's stub */
+  if (t->by_slot) { /* not linked here: its slot, else the type's stub */
     LLVMValueRef stub = indirect_stub(t, type_index, fty);
     if (!stub) return;
     LLVMValueRef table = load_inv(t, t->ptr, t->ctx, offsetof(wasm_native_ctx, slots));
@@ -1639,7 +1645,7 @@ static void emit_call(tr *t, uint32_t func) {
   args[0] = t->ctx;
   for (uint32_t i = ft->nparams; i > 0; i--) args[i + 1] = pop(t);
   uint32_t below = t->sp;
-  args[1] = callee_frame(t, below, t->may_leave[def]);
+  args[1] = callee_frame(t, below);
   LLVMValueRef r = LLVMBuildCall2(t->b, t->fntys[def], t->fns[def], args, ft->nparams + 2, "");
   /* Not a tail call (allow_self_tail_calls says when a self-call may be):
    * tail-recursion elimination would turn runaway recursion into an endless
@@ -1925,6 +1931,7 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
   memset(&t, 0, sizeof t);
   t.m = m;
   t.quick = quick;
+  t.by_slot = quick || interp;
   t.keep_calls = keep_calls;
   t.poll_entry = poll_entry;
   t.signalled = wasm_native_preempt_active();

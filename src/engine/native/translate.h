@@ -30,14 +30,16 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
                            LLVMModuleRef mod, char *err, size_t errlen);
 
 /* quick: the quick tier's code (jit.h quick). Its OSR entries leave for
- * the optimised entry (tier_up, below), and every call passes its callee's
- * frame, since quick callees may call through the interpreter.
- * interp (may be NULL; quick units only): functions that the unit's
+ * the optimised entry (tier_up, below). Every call passes its callee's
+ * frame, since a callee may call through the interpreter.
+ * interp (may be NULL: quick units, and optimised units of a closure too
+ * big to compile whole, tier.c W_SPLIT): functions that the unit's
  * functions call and that are neither in the unit nor done: each gets a
- * stub (WASM_NATIVE_STUB_FMT, internal) with its signature, which has the
- * interpreter make the call (rt.h wasm_native_call_interp), so that a
- * quick unit needs no code of the functions on cycles of calls it reaches
- * (those are never quick, tier.c). */
+ * stub (WASM_NATIVE_STUB_FMT, internal) with its signature, which calls the
+ * code in the function's slot, or has the interpreter make the call (rt.h
+ * wasm_native_call_interp), so that the unit needs no code of the rest of
+ * its closure; such a unit finds call_indirect's callees by their slots
+ * too. */
 #define WASM_NATIVE_STUB_FMT "wasm_i%u"
 
 /* Entry wrappers (WASM_NATIVE_ENTRY_FMT) are added for the unit's functions
