@@ -42,15 +42,19 @@ if [ -d build/CMakeFiles/tova_native.dir ]; then  # built with LLVM: the native 
   TOVA_TIER=osr node scripts/conformance.js --baseline test/conformance/baseline.txt
   step "Tiered (background compiles): C tests"
   TOVA_TIER=tiered ctest --test-dir build --output-on-failure -j"$JOBS"
-  # The quick tier's code (mem2reg, level-0 code generation) for every
-  # function it takes (recursive ones are never quick: tier.c
-  # pending_quick), then every module quick first and optimised mid-run.
+  # The quick tier's code (no IR passes, level-0 code generation) for
+  # every function it takes (tier.c pending_quick), then every module quick
+  # first and optimised mid-run.
   # Under TOVA_TIER=osr with QUICK=0, every loop is entered through a quick
   # OSR entry that hands its call to the optimised entry mid-loop.
   step "Quick tier: conformance with quick code only, and tiering up from it (calls and loops)"
   TOVA_TIER=native TOVA_NATIVE_QUICK=only node scripts/conformance.js --baseline test/conformance/baseline.txt
   TOVA_TIER=tiered TOVA_NATIVE_QUICK=0 node scripts/conformance.js --baseline test/conformance/baseline.txt
   TOVA_TIER=osr TOVA_NATIVE_QUICK=0 node scripts/conformance.js --baseline test/conformance/baseline.txt
+  # Optimised units that call through stubs and slots, as a closure too big
+  # to compile whole is compiled (tier.c W_SPLIT): every module so.
+  step "Optimised units compiled apart: conformance with every module over TOVA_NATIVE_MAX_CLOSURE"
+  TOVA_TIER=native TOVA_NATIVE_MAX_CLOSURE=0 node scripts/conformance.js --baseline test/conformance/baseline.txt
 fi
 
 step "Without LLVM: the interpreter-only build and its C tests"
@@ -64,12 +68,13 @@ if [ -d build/CMakeFiles/tova_native.dir ]; then
   # The default tier leaves most of a short program interpreted: the same
   # programs with every function native, with every loop entered through
   # on-stack replacement, and clang's other code shapes native.
-  step "C programs under the native tier, under OSR (optimised, and quick then optimised), in quick code, quick then optimised, and at clang -O0/-O3/-Os native"
+  step "C programs under the native tier, under OSR (optimised, and quick then optimised), in quick code, quick then optimised, in optimised units compiled apart, and at clang -O0/-O3/-Os native"
   TOVA_TIER=native bash test/programs/run.sh
   TOVA_TIER=osr bash test/programs/run.sh
   TOVA_TIER=osr TOVA_NATIVE_QUICK=0 bash test/programs/run.sh
   TOVA_TIER=native TOVA_NATIVE_QUICK=only bash test/programs/run.sh
   TOVA_TIER=native TOVA_NATIVE_QUICK=0 bash test/programs/run.sh
+  TOVA_TIER=native TOVA_NATIVE_MAX_CLOSURE=0 bash test/programs/run.sh
   for o in -O0 -O3 -Os; do WASM_OPT=$o TOVA_TIER=native bash test/programs/run.sh; done
 fi
 

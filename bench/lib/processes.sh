@@ -38,8 +38,8 @@ best_ms() {
 # (status=1 when one is not).
 status=0
 compare_header() {
-  printf '%-13s | %12s | %12s | %12s | %9s | %s\n' "$1" "tova default" "tova interp" "node:wasi" "gcc -O2" check
-  printf -- '--------------|--------------|--------------|--------------|-----------|------\n'
+  printf '%-16s | %12s | %12s | %12s | %9s | %s\n' "$1" "tova default" "tova interp" "node:wasi" "gcc -O2" check
+  printf -- '-----------------|--------------|--------------|--------------|-----------|------\n'
 }
 compare_row() {
   local label=$1 native=$2 wasm=$3 g d i o check who
@@ -52,5 +52,5 @@ compare_row() {
   for who in default interp node; do
     cmp -s "$WORK/gcc.out" "$WORK/$who.out" || { check="DIFFERS ($who)"; status=1; }
   done
-  printf '%-13s | %9s ms | %9s ms | %9s ms | %6s ms | %s\n' "$label" "$d" "$i" "$o" "$g" "$check"
+  printf '%-16s | %9s ms | %9s ms | %9s ms | %6s ms | %s\n' "$label" "$d" "$i" "$o" "$g" "$check"
 }
