@@ -6,8 +6,11 @@
  * A module's native state (eligibility, call graph, the LLJIT owning the
  * code, the original cells to restore) hangs off tova_module.native and lives
  * until the module is freed. Functions are compiled in UNITS into that one
- * LLJIT; a unit is always closed under calls (every callee is in the unit or
- * in an earlier one), so native code only ever calls native code.
+ * LLJIT; an optimised unit is closed under calls (every callee is in the
+ * unit or in an earlier one), except where that closure is too big to
+ * compile (W_SPLIT below), and quick units: those call what they do not
+ * link to through stubs, at the code in its slot or through the
+ * interpreter.
  *
  * Switching a function: code->cells is replaced (atomically, release) by a
  * body NATIVE_ENTER wasm_native_enter fn cells. Executions already inside
@@ -19,8 +22,9 @@
  * QUICK FIRST. A request whose optimised compile would be big gets quick
  * code first (quick_first: jit.h `quick`, its own LLJIT and trampolines),
  * then goes back to the queue for the optimised tier, which switches the
- * functions a second time. Optimised units link only optimised code; quick
- * units link quick code by name and optimised code by address.
+ * functions a second time. Optimised units link only optimised code (by
+ * name); quick units link quick code by name and optimised code by
+ * address.
  */
 #include <pthread.h>
 #include <stdio.h>
