@@ -72,18 +72,24 @@ static uint64_t call1(tova_exec *ex, inst_t *t, const char *name, uint64_t a) {
   return res.raw;
 }
 
-/* An instance of build_big(400, 20) (about 40 KB: above AUTO's whole-module
- * limit) made under the default policy, AUTO. False (reported) on failure. */
-static bool make_big_auto(inst_t *t) {
+/* An instance of m made under the default policy, AUTO. False (reported)
+ * on failure. */
+static bool make_auto(inst_t *t, mod *m) {
   wasm_tier before = wasm_native_tier();
   wasm_native_set_tier(WASM_TIER_AUTO);
-  mod m = {0};
-  build_big(&m, 400, 20);
   tova_error err = {0};
-  CHECK(inst_make(t, &m, NULL, 0, &err));
+  CHECK(inst_make(t, m, NULL, 0, &err));
   wasm_native_set_tier(before);
   if (!t->inst) fprintf(stderr, "%s\n", err.message);
   return t->inst != NULL;
+}
+
+/* The same of build_big(400, 20) (about 40 KB: above AUTO's whole-module
+ * limit). */
+static bool make_big_auto(inst_t *t) {
+  mod m = {0};
+  build_big(&m, 400, 20);
+  return make_auto(t, &m);
 }
 
 /* The default policy on a module too big to compile whole at once: what is
@@ -358,8 +364,6 @@ static void test_quick_code_calls_optimised_code(void) {
  * declaration of a big table's functions. */
 static void check_quick_calls_through_slots(bool indirect) {
   wasm_native_set_quick(0, true);
-  wasm_tier before = wasm_native_tier();
-  wasm_native_set_tier(WASM_TIER_AUTO);
   mod m = {0};
   build_big(&m, 400, 20);
   uint32_t t_ii = mod_type(&m, "i", "i");
@@ -398,12 +402,7 @@ static void check_quick_calls_through_slots(bool indirect) {
   const uint32_t elems[1] = {big};
   if (indirect) mod_elem(&m, 0, 1, elems);
   inst_t t;
-  tova_error err = {0};
-  bool made = inst_make(&t, &m, NULL, 0, &err);
-  wasm_native_set_tier(before);
-  if (!made) {
-    fprintf(stderr, "%s\n", err.message);
-    CHECK(made);
+  if (!make_auto(&t, &m)) {
     wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
     return;
   }
@@ -449,8 +448,6 @@ static void test_quick_call_indirect_through_slots(void) { check_quick_calls_thr
 static void test_split_closure(void) {
   wasm_native_set_quick(SIZE_MAX, false);
   wasm_native_set_max_closure(0);
-  wasm_tier before = wasm_native_tier();
-  wasm_native_set_tier(WASM_TIER_AUTO);
   mod m = {0};
   build_big(&m, 400, 20);
   uint32_t t_ii = mod_type(&m, "i", "i");
@@ -481,13 +478,7 @@ static void test_split_closure(void) {
   const uint32_t elems[4] = {f0, f0 + 1, f0 + 2, f0 + 3};
   mod_elem(&m, 0, 4, elems);
   inst_t t;
-  tova_error err = {0};
-  bool made = inst_make(&t, &m, NULL, 0, &err);
-  wasm_native_set_tier(before);
-  if (!made) {
-    fprintf(stderr, "%s\n", err.message);
-    CHECK(made);
-  } else {
+  if (make_auto(&t, &m)) {
     tova_exec *ex = tova_exec_new(0);
     bool hot = false;
     for (int i = 0; i < 60000 && !hot; i++) { /* 10 minutes at most */
