@@ -102,7 +102,7 @@ typedef struct tr {
   LLVMValueRef *fns;    /* per defined function (NULL when not eligible) */
   const bool *poll_entry; /* per defined function: poll the interrupt flag on entry */
   LLVMValueRef fntab;   /* [ndefs x ptr] of fns, made on first call_indirect */
-  LLVMValueRef *istubs; /* per type: quick code's call_indirect stub (indirect_stub), or NULL */
+  LLVMValueRef *istubs; /* per type: a by_slot unit's call_indirect stub (indirect_stub), or NULL */
   bool *closed;         /* per table, computed on first call_indirect */
   LLVMTypeRef *fntys;
   unsigned md_invariant;
@@ -1402,9 +1402,9 @@ static LLVMValueRef fn_table(tr *t) {
   return t->fntab;
 }
 
-/* Quick code's stub for call_indirect of the functions of type_index's
- * type that the unit does not link to and that have no code in their slot
- * yet: the interpreter makes the call (ret_through_interp_of), of the
+/* A by_slot unit's stub for call_indirect of the functions of
+ * type_index's type that the unit does not link to and that have no code
+ * in their slot yet: the interpreter makes the call (ret_through_interp_of), of the
  * function the caller left in ctx->indirect_def. One per type and unit,
  * internal. */
 static LLVMValueRef indirect_stub(tr *t, uint32_t type_index, LLVMTypeRef fty) {
