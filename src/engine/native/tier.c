@@ -864,22 +864,14 @@ static size_t quick_entry_bytes(const native_state *s, uint32_t def, size_t cap)
     return SIZE_MAX;
   }
   size_t bytes = s->m->func_defs[def].body_len;
-  uint32_t sp = 0; /* def's callees (functions: quick code finds a group's by slot), once each */
-  for (uint32_t k = s->cg_start[def]; k < s->cg_start[def + 1]; k++) {
+  /* def's callees, each once (the graph's edges are: eligible.c); a
+   * group's functions quick code finds by slot */
+  for (uint32_t k = s->cg_start[def]; k < s->cg_start[def + 1] && bytes <= cap; k++) {
     uint32_t c = s->cg_edges[k];
-    if (c < s->ndefs && !w.copies[c]) w.copies[c] = 1, w.stack[sp++] = c;
-  }
-  /* reach_walk uses the stack from its bottom: the callees move above it */
-  uint32_t *callees = malloc(((size_t)sp + 1) * sizeof *callees);
-  if (!callees) bytes = SIZE_MAX;
-  for (uint32_t i = 0; callees && i < sp; i++) callees[i] = w.stack[i];
-  for (uint32_t i = 0; callees && i < sp && bytes <= cap; i++) {
-    uint32_t c = callees[i];
-    if (c == def || !needs_quick(s, c, false)) continue;
+    if (c >= s->ndefs || c == def || !needs_quick(s, c, false)) continue;
     size_t b = reach_walk(s, c, WASM_NATIVE_QUICK_COPY_BYTES, REACH_QUICK, &w);
     if (b <= WASM_NATIVE_QUICK_COPY_BYTES) bytes += b;
   }
-  free(callees);
   scratch_free(&w);
   return bytes;
 }
