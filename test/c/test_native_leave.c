@@ -61,11 +61,14 @@ static tova_status h_two(tova_host_call *call, void *ud, const tova_val *a, tova
   return parking() ? TOVA_SUSPENDED : TOVA_OK;
 }
 
-/* fail(i32) -> i32: traps at 13, fails (out of memory) at 14 */
+/* fail(i32) -> i32: traps at 13, fails (out of memory) at 14; from 1000
+ * on it interrupts its own execution and completes (a deadline that passes
+ * while an import completes: what it returns must reach the code). */
 static tova_status h_fail(tova_host_call *call, void *ud, const tova_val *a, tova_val *r) {
   (void)ud;
   if (a[0].i32 == 13) return tova_host_trap(call, "host says no");
   if (a[0].i32 == 14) return TOVA_ERR_NOMEM;
+  if (a[0].i32 >= 1000) tova_exec_interrupt(tova_host_call_exec(call));
   r[0].i32 = a[0].i32 + 1;
   return TOVA_OK;
 }
@@ -75,11 +78,11 @@ static tova_status h_fail(tova_host_call *call, void *ud, const tova_val *a, tov
 enum { IMP_GET, IMP_MIX, IMP_TWO, IMP_PEER, IMP_FAIL, NIMPORTS };
 /* Defined functions, by index in the function space. */
 enum { F_WORK = NIMPORTS, F_SPIN, F_CALLER, F_PURE, F_MID, F_OUTER, F_REC, F_RCALL, F_RFAIL, F_QFAIL,
-       F_RSPIN, F_QSPIN, NFUNCS };
+       F_RSPIN, F_QSPIN, F_TOOK, F_RTOOK, F_QTOOK, NFUNCS };
 /* Those on a cycle of calls: kept from the quick tier in the quick world
  * (wasm_native_set_quick_recursive), so quick code calls them through the
  * interpreter (rt.h wasm_native_call_interp). */
-enum { NRECURSIVE = 3 }; /* rec, rfail, rspin */
+enum { NRECURSIVE = 4 }; /* rec, rfail, rspin, rtook */
 
 /* The peer: triple(i32) -> i32, a WebAssembly function another instance imports. */
 static void build_peer(mod *m) {
@@ -418,6 +421,37 @@ static void build_leave(mod *m) {
   e_op(&b, WASM_OP_I32_ADD);
   mod_func(m, t_ii, "", &b, "qspin");
   wb_free(&b);
+  /* took(k) -> i32: fail(k) * 2, nothing after the import that stops an
+   * interrupted execution before the function returns */
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL, IMP_FAIL);
+  e_i32(&b, 2);
+  e_op(&b, WASM_OP_I32_MUL);
+  mod_func(m, t_ii, "", &b, "took");
+  wb_free(&b);
+  /* rtook(n) -> i32: n == 0 ? fail(1000) : rtook(n - 1) */
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_EQZ);
+  e_block(&b, WASM_OP_IF, 'i');
+  e_i32(&b, 1000);
+  e_opu(&b, WASM_OP_CALL, IMP_FAIL);
+  e_op(&b, WASM_OP_ELSE);
+  e_get(&b, 0);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_SUB);
+  e_opu(&b, WASM_OP_CALL, F_RTOOK);
+  e_op(&b, WASM_OP_END);
+  mod_func(m, t_ii, "", &b, "rtook");
+  wb_free(&b);
+  /* qtook(n) -> i32: rtook(n) * 2 + 1 */
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL, F_RTOOK);
+  e_i32(&b, 2);
+  e_op(&b, WASM_OP_I32_MUL);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  mod_func(m, t_ii, "", &b, "qtook");
+  wb_free(&b);
 }
 
 typedef struct world {
@@ -475,7 +509,8 @@ static bool world_make_as(world *w, wasm_tier tier, bool native, bool quick) {
     wasm_native_set_quick_recursive(true);
     wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
     for (uint32_t f = F_WORK; f < NFUNCS; f++)
-      CHECK_EQ_I64(wasm_native_func_is_native(w->t.module, f), f != F_REC && f != F_RFAIL && f != F_RSPIN);
+      CHECK_EQ_I64(wasm_native_func_is_native(w->t.module, f),
+                   f != F_REC && f != F_RFAIL && f != F_RSPIN && f != F_RTOOK);
   } else if (native) {
     /* work, spin, caller and rec call imports, mid and outer call
      * functions that do, pure neither: all native */
@@ -728,6 +763,43 @@ static void test_quick_calls_through_the_interpreter(void) {
   world_free(&wq);
 }
 
+/* An import that completes while its execution is being interrupted (a
+ * deadline passing as a channel receive completes): what it returned
+ * reaches the code, in native code as in the interpreter, which stops
+ * only at the next back-edge or call (interp.c CALL_FUNC). Native code
+ * leaves after the call (rt.h WASM_NATIVE_CALL_STOPPED), and quick code
+ * whose callee ran in the interpreter leaves after that call
+ * (WASM_NATIVE_INTERP_CALLER_LEAVES): here the functions return, so the
+ * calls end with their values; a loop stops at its back-edge. */
+static void test_interrupt_as_import_completes(void) {
+  world wi, wn, wq;
+  if (!world_make(&wi, WASM_TIER_INTERP, false) || !world_make(&wn, WASM_TIER_INTERP, true) ||
+      !world_make_as(&wq, WASM_TIER_INTERP, true, true))
+    return;
+  world *ws[] = {&wi, &wn, &wq};
+  park_every = 0;
+  for (size_t k = 0; k < 3; k++) {
+    outcome o = call(ws[k], "took", 1000);
+    CHECK(tova_exec_interrupted(ws[k]->ex));
+    tova_exec_clear_interrupt(ws[k]->ex);
+    CHECK_EQ_I64(o.st, TOVA_OK);
+    CHECK_EQ_I64(o.v & 0xffffffff, 2002);
+    o = call(ws[k], "qtook", 3);
+    tova_exec_clear_interrupt(ws[k]->ex);
+    CHECK_EQ_I64(o.st, TOVA_OK);
+    CHECK_EQ_I64(o.v & 0xffffffff, 2003);
+    /* The loop's next back-edge stops it. */
+    o = call(ws[k], "spin", 1000);
+    tova_exec_clear_interrupt(ws[k]->ex);
+    CHECK_EQ_I64(o.st, TOVA_ERR_CANCELLED);
+    /* The execution is usable again. */
+    CHECK_EQ_I64(call(ws[k], "took", 4).v & 0xffffffff, 10);
+  }
+  world_free(&wi);
+  world_free(&wn);
+  world_free(&wq);
+}
+
 int main(void) {
   RUN(test_leave_anywhere);
   RUN(test_leave_nested);
@@ -735,6 +807,7 @@ int main(void) {
   RUN(test_cancel);
   RUN(test_reenter_policy);
   RUN(test_quick_calls_through_the_interpreter);
+  RUN(test_interrupt_as_import_completes);
   return CHECK_DONE();
 }
 

@@ -18,7 +18,12 @@
 enum {
   JMP_PARKED = WASM_NT_COUNT + 1, /* wasm_native_leave: TOVA_SUSPENDED */
   JMP_AT_CALL,                    /* wasm_native_leave: WASM_NATIVE_LEFT */
-  JMP_FAILED                      /* an import failed: ctx->host_status */
+  JMP_FAILED,                     /* an import failed: ctx->host_status */
+  /* While leaving only, never jumped to: the interpreter is to continue
+   * the innermost native caller just after its call (the callee returned
+   * while the execution was interrupted, wasm_native_call_interp); its
+   * wasm_native_leave_frame makes it JMP_AT_CALL. */
+  JMP_AFTER_CALL
 };
 
 static const char *const trap_messages[WASM_NT_COUNT] = {
@@ -324,12 +329,17 @@ uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *sl
   c->mem_base = m ? m->base : NULL;
   c->mem_size = m ? m->size : 0;
   c->calls++;
-  stop_point(c);
+  /* Not stop_point: the import's effect must reach the code (rt.h). */
+  if (atomic_load_explicit(c->interrupt, memory_order_relaxed)) {
+    c->leaving = 1;
+    return WASM_NATIVE_CALL_STOPPED;
+  }
   return WASM_NATIVE_CALL_DONE;
 }
 
 uint32_t wasm_native_call_interp(wasm_native_ctx *c, uint32_t def, uint64_t *slots, uint64_t frame,
-                                 uint32_t own) {
+                                 uint32_t flags) {
+  bool own = flags & WASM_NATIVE_INTERP_OWN;
   tova_exec *e = c->exec;
   tova_instance *inst = c->inst;
   const wasm_code *cc = inst->module->func_defs[def].code;
@@ -379,6 +389,16 @@ uint32_t wasm_native_call_interp(wasm_native_ctx *c, uint32_t def, uint64_t *slo
   tova_memory *m = inst->mem0;
   c->mem_base = m ? m->base : NULL;
   c->mem_size = m ? m->size : 0;
+  if ((flags & WASM_NATIVE_INTERP_CALLER_LEAVES) &&
+      atomic_load_explicit(c->interrupt, memory_order_relaxed)) {
+    /* The caller continues in the interpreter after this call (rt.h); the
+     * results stay in the callee's frame, where the interpreter's return
+     * left them. */
+    c->leaving = 1;
+    c->leave_jmp = JMP_AFTER_CALL;
+    c->leave_depth = depth - 1;
+    return WASM_NATIVE_CALL_PARKED;
+  }
   stop_point(c);
   return WASM_NATIVE_CALL_DONE;
 }
@@ -423,7 +443,15 @@ void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def, uint32_t 
   e->fp_off = fpo;
   e->inst = c->inst; /* where the execution continues (interp.c native_not_ok) */
   c->leave_depth = (uint32_t)(frame >> 32);
-  if (how == WASM_NATIVE_LEAVE_AT_CALL) {
+  if (how == WASM_NATIVE_LEAVE_AFTER) {
+    /* The import completed: the interpreter goes on after it, in def's own
+     * cells (the execution is stopping: no resume in native code), with
+     * its results where the interpreter's CALL_FUNC puts them. */
+    const tova_functype *ft = c->inst->funcs[cells[cell + 2].u]->type;
+    memcpy(e->stack + fpo + argbase, slots, sizeof *slots * ft->nresults);
+    e->pc = cells + cell + WASM_CELLS_CALL_FUNC;
+    c->leave_jmp = JMP_AT_CALL;
+  } else if (how == WASM_NATIVE_LEAVE_AT_CALL) {
     /* The interpreter makes the call: its arguments where its CALL_FUNC
      * reads them (the room was made by wasm_native_call_import). */
     const tova_functype *ft = c->inst->funcs[cells[cell + 2].u]->type;
@@ -443,9 +471,20 @@ void wasm_native_leave_frame(wasm_native_ctx *c, uint32_t def, uint32_t ret_cell
   tova_exec *e = c->exec;
   native_state *s = c->inst->module->native;
   uint32_t depth = (uint32_t)(frame >> 32);
+  (void)end_stint(c, s, def);
+  if (c->leave_jmp == JMP_AFTER_CALL) {
+    /* The innermost frame now (its callee returned): the interpreter
+     * continues def's code after the call (rt.h). */
+    TOVA_ASSERT(c->leaving && depth == c->leave_depth);
+    e->pc = s->orig[def] + ret_cell;
+    e->fp_off = (uint32_t)frame;
+    e->inst = c->inst;
+    c->leave_jmp = JMP_AT_CALL;
+    if (!depth) left(c);
+    return;
+  }
   TOVA_ASSERT(c->leaving && depth < c->leave_depth);
   TOVA_ASSERT((size_t)c->fbase + depth < e->frames_cap);
-  (void)end_stint(c, s, def);
   /* As the interpreter's PUSH_FRAME at that call: its callee returns into
    * def's interpreter code after the call, with def's frame. */
   wasm_frame *f = &e->frames[c->fbase + depth];

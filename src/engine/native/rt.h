@@ -182,34 +182,58 @@ void *wasm_native_ref_func(wasm_native_ctx *c, uint32_t func);
  * WASM_NATIVE_LEAVE_PARKED), or WASM_NATIVE_CALL_INTERP when the import
  * is a WebAssembly function of another instance, which native code does
  * not call (it leaves with WASM_NATIVE_LEAVE_AT_CALL, and the interpreter
- * makes the call). A trap, a cancellation or a failure does not return. */
-enum { WASM_NATIVE_CALL_DONE = 0, WASM_NATIVE_CALL_PARKED = 1, WASM_NATIVE_CALL_INTERP = 2 };
+ * makes the call), or WASM_NATIVE_CALL_STOPPED when the import completed
+ * but the execution has been interrupted meanwhile: what the import did (a
+ * value received, a send taken) must reach the code, as in the interpreter
+ * (interp.c CALL_FUNC), so native code does not stop there; it leaves
+ * (WASM_NATIVE_LEAVE_AFTER) and the interpreter continues after the call,
+ * stopping at its next back-edge or call. A trap, a cancellation (an
+ * import that refused) or a failure does not return. */
+enum {
+  WASM_NATIVE_CALL_DONE = 0,
+  WASM_NATIVE_CALL_PARKED = 1,
+  WASM_NATIVE_CALL_INTERP = 2,
+  WASM_NATIVE_CALL_STOPPED = 3
+};
 uint32_t wasm_native_call_import(wasm_native_ctx *c, uint32_t func, uint64_t *slots, uint64_t frame,
                                  uint32_t need);
 /* Quick code's call of defined function def through the interpreter: def
- * has no code the caller can link to (translate.h interp), or (own) def is
- * the caller itself, a quick function on a cycle of calls whose C stack is
- * running low (WASM_NATIVE_QUICK_STACK_RESERVE above). The interpreter runs
- * the call, nested on this thread, with its frame at `frame` (the
- * callee's, rt.h WASM_NATIVE_FRAME: depth 1 or more) and the arguments
- * from slots[0..nparams), where the results go too; from def's current
- * cells, or with own from its own interpreter cells. The interpreter enters
+ * has no code the caller can link to (translate.h interp), or
+ * (WASM_NATIVE_INTERP_OWN in flags) def is the caller itself, a quick
+ * function on a cycle of calls whose C stack is running low
+ * (WASM_NATIVE_QUICK_STACK_RESERVE above). The interpreter runs the call,
+ * nested on this thread, with its frame at `frame` (the callee's, rt.h
+ * WASM_NATIVE_FRAME: depth 1 or more) and the arguments from
+ * slots[0..nparams), where the results go too; from def's current cells,
+ * or with OWN from its own interpreter cells. The interpreter enters
  * native code on the way as it would anywhere (the callee may be native by
- * now; where the stack is low the entries decline). Returns WASM_NATIVE_CALL_DONE, or
- * WASM_NATIVE_CALL_PARKED when the call parked in an import: the
- * interpreter's frames of the call are on the execution's stacks, waiting,
- * and the native caller leaves (ctx->leaving is set) with its frame record
- * where the nested run's bottom one is, so that the call returns into the
- * caller's interpreted code once resumed (wasm_native_leave_frame). A trap,
- * a cancellation or a failure does not return. */
+ * now; where the stack is low the entries decline). Returns
+ * WASM_NATIVE_CALL_DONE, or WASM_NATIVE_CALL_PARKED when the call parked
+ * in an import: the interpreter's frames of the call are on the
+ * execution's stacks, waiting, and the native caller leaves (ctx->leaving
+ * is set) with its frame record where the nested run's bottom one is, so
+ * that the call returns into the caller's interpreted code once resumed
+ * (wasm_native_leave_frame).
+ * WASM_NATIVE_INTERP_CALLER_LEAVES in flags: the caller has the code to
+ * leave after this call (def may leave: translate.c leave_after_call).
+ * Then a call that returned while the execution was interrupted answers
+ * WASM_NATIVE_CALL_PARKED too, and the caller leaves to continue in the
+ * interpreter just after the call, the results in the callee's frame
+ * where the interpreter's return puts them: what the call's imports did
+ * must reach the code (WASM_NATIVE_CALL_STOPPED above). Without it, def
+ * reaches no import, and stopping at once loses nothing. A trap, a
+ * cancellation or a failure does not return. */
+enum { WASM_NATIVE_INTERP_OWN = 1, WASM_NATIVE_INTERP_CALLER_LEAVES = 2 };
 uint32_t wasm_native_call_interp(wasm_native_ctx *c, uint32_t def, uint64_t *slots, uint64_t frame,
-                                 uint32_t own);
+                                 uint32_t flags);
 /* Leave native code for the interpreter at defined function def's k-th
  * import call (compile.h wasm_code.import_calls: where it is in the
  * function's interpreter cells), made at frame `frame`: at it
  * (WASM_NATIVE_LEAVE_AT_CALL: the interpreter makes the call, with the
  * arguments copied from slots into the frame), or just after it when it
- * parked (WASM_NATIVE_LEAVE_PARKED). The native code has written its
+ * parked (WASM_NATIVE_LEAVE_PARKED), or just after it with its results
+ * copied from slots into the frame when it completed but the execution was
+ * interrupted (WASM_NATIVE_LEAVE_AFTER). The native code has written its
  * locals and operand stack into its frame's slots first (compile.h VALUES:
  * locals in 0..nlocals, stack position p in nlocals + p), so the frame is
  * what the interpreter's own code would have there. A parked call resumes
@@ -221,14 +245,17 @@ uint32_t wasm_native_call_interp(wasm_native_ctx *c, uint32_t def, uint64_t *slo
  * TOVA_SUSPENDED or WASM_NATIVE_LEFT (compile.h). Deeper it returns, with
  * ctx->leaving set, and the native code returns to its caller, which
  * leaves in turn (wasm_native_leave_frame). */
-enum { WASM_NATIVE_LEAVE_PARKED = 1, WASM_NATIVE_LEAVE_AT_CALL = 2 };
+enum { WASM_NATIVE_LEAVE_PARKED = 1, WASM_NATIVE_LEAVE_AT_CALL = 2, WASM_NATIVE_LEAVE_AFTER = 3 };
 void wasm_native_leave(wasm_native_ctx *c, uint32_t how, uint32_t def, uint32_t k, uint64_t frame,
                        const uint64_t *slots);
 /* A native call of defined function def, at frame `frame`, whose callee
  * left (ctx->leaving): it has written its locals and its operand stack
  * below the call's arguments into its frame, and this writes its frame
  * record, so that the callee's frame returns into the interpreter's code of
- * def just after that call (ret_cell: compile.h call_sites). At depth 0
+ * def just after that call (ret_cell: compile.h call_sites); or, when the
+ * callee returned while the execution was interrupted
+ * (wasm_native_call_interp), the interpreter continues def's code there
+ * itself, with the callee's results where its return put them. At depth 0
  * it unwinds to the entry as wasm_native_leave does; deeper it returns and
  * the native code returns to its own caller. */
 void wasm_native_leave_frame(wasm_native_ctx *c, uint32_t def, uint32_t ret_cell, uint64_t frame);

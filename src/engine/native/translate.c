@@ -1003,8 +1003,11 @@ static bool emit_instr(tr *t, const wasm_instr *in, wasm_reader *r);
  * function def (a value) in fn's frame (rt.h wasm_native_call_interp; own:
  * from def's own interpreter cells) and fn returns its results, or at
  * once, with ctx->leaving set, when the call parked (the caller then
- * leaves). */
-static void ret_through_interp_of(tr *t, LLVMValueRef fn, const tova_functype *ft, LLVMValueRef def, bool own) {
+ * leaves). caller_leaves: fn's callers leave after calling it when
+ * ctx->leaving is set (leave_after_call), so fn may also leave when the
+ * call returned to an interrupted execution (rt.h). */
+static void ret_through_interp_of(tr *t, LLVMValueRef fn, const tova_functype *ft, LLVMValueRef def, bool own,
+                                  bool caller_leaves) {
   LLVMTypeRef rt = ret_type(t, ft);
   LLVMValueRef ctx = LLVMGetParam(fn, 0), frame = LLVMGetParam(fn, 1);
   uint32_t nbuf = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
@@ -1017,7 +1020,8 @@ static void ret_through_interp_of(tr *t, LLVMValueRef fn, const tova_functype *f
   for (uint32_t i = 0; i < ft->nparams; i++)
     LLVMBuildStore(t->b, to_raw(t, LLVMGetParam(fn, i + 2), ft->params[i]), gep8(t, slots, c64(t, (uint64_t)i * 8)));
   LLVMTypeRef pt[5] = {t->ptr, t->i32, t->ptr, t->i64, t->i32};
-  LLVMValueRef args[5] = {ctx, def, slots, frame, c32(t, own)};
+  uint32_t flags = (own ? WASM_NATIVE_INTERP_OWN : 0u) | (caller_leaves ? WASM_NATIVE_INTERP_CALLER_LEAVES : 0u);
+  LLVMValueRef args[5] = {ctx, def, slots, frame, c32(t, flags)};
   LLVMValueRef st = call_c(t, HELPER(wasm_native_call_interp), t->i32, pt, 5, args);
   LLVMBasicBlockRef parked = LLVMAppendBasicBlockInContext(t->cx, fn, "parked"),
                     done = LLVMAppendBasicBlockInContext(t->cx, fn, "done");
@@ -1043,8 +1047,10 @@ static void ret_through_interp_of(tr *t, LLVMValueRef fn, const tova_functype *f
   LLVMBuildRet(t->b, agg);
 }
 
+/* Direct calls of def leave after it when def may leave (emit_call). */
 static void ret_through_interp(tr *t, LLVMValueRef fn, uint32_t def, bool own) {
-  ret_through_interp_of(t, fn, &t->m->types[t->m->func_defs[def].type_index], c32(t, def), own);
+  ret_through_interp_of(t, fn, &t->m->types[t->m->func_defs[def].type_index], c32(t, def), own,
+                        t->may_leave[def]);
 }
 
 static void emit_function(tr *t, uint32_t def) {
@@ -1422,7 +1428,9 @@ static LLVMValueRef indirect_stub(tr *t, uint32_t type_index, LLVMTypeRef fty) {
   LLVMBasicBlockRef here = LLVMGetInsertBlock(t->b);
   LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->cx, fn, "entry"));
   LLVMValueRef def = LLVMBuildLoad2(t->b, t->i32, gep8(t, LLVMGetParam(fn, 0), c64(t, offsetof(wasm_native_ctx, indirect_def))), "");
-  ret_through_interp_of(t, fn, &t->m->types[type_index], def, false);
+  /* Its callers are call_indirects, which leave after the call whenever
+   * any function may (emit_call_indirect). */
+  ret_through_interp_of(t, fn, &t->m->types[type_index], def, false, t->any_may_leave);
   LLVMPositionBuilderAtEnd(t->b, here);
   return fn;
 }
@@ -1535,7 +1543,8 @@ static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
  * (wasm_code.import_calls): at depth 0 it unwinds to the entry, deeper the
  * code returns to its caller, which leaves in turn (leave_after_call). */
 _Static_assert((unsigned)WASM_NATIVE_CALL_PARKED == (unsigned)WASM_NATIVE_LEAVE_PARKED &&
-                   (unsigned)WASM_NATIVE_CALL_INTERP == (unsigned)WASM_NATIVE_LEAVE_AT_CALL,
+                   (unsigned)WASM_NATIVE_CALL_INTERP == (unsigned)WASM_NATIVE_LEAVE_AT_CALL &&
+                   (unsigned)WASM_NATIVE_CALL_STOPPED == (unsigned)WASM_NATIVE_LEAVE_AFTER,
                "wasm_native_call_import's answer is how to leave");
 static void emit_import_call(tr *t, uint32_t func) {
   const tova_module *m = t->m;
