@@ -205,9 +205,15 @@ static napi_value channel_select(napi_env env, napi_callback_info info) {
   op->parked.op = &op->op;
   op->parked.status = &op->status;
   tova_napi_cq_park(st->cq, &op->parked);
+  /* A select with a timeout settles by itself, as a setTimeout does, so it
+   * keeps the process alive until it fires (settle_one ends that); one that
+   * only channels can fire does not (completion.c). Begun before the start:
+   * the select may fire on another thread as soon as it is queued. */
+  if (timeout_ms > 0) tova_napi_keepalive_begin(st, &op->op);
   int index = -1;
   tova_status s = tova_select_start(rt, op->cases, n, timeout_ms, select_done, op, &index, &op->sel);
   if (s == TOVA_PENDING) return promise;
+  tova_napi_keepalive_end(st, &op->op);
   if (s == TOVA_OK) {
     op->index = index;
     select_resolve(env, op->op.deferred, op);

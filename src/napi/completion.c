@@ -8,8 +8,10 @@
  *
  * Liveness: the threadsafe function is unref'd whenever no task work is
  * pending, so an idle environment never keeps the process alive. Channel waits
- * (channelRecv/channelSendAsync) never ref it: a promise nobody can settle
- * must not stop the process from exiting, just like a plain JS promise. */
+ * (channelRecv/channelSendAsync, a select without timeout) never ref it: a
+ * promise nobody can settle must not stop the process from exiting, just
+ * like a plain JS promise. A select with a timeout does, until it settles:
+ * it fires by itself, as a setTimeout (channel_select.c). */
 #include <stdlib.h>
 
 #include "addon.h"

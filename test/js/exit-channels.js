@@ -18,7 +18,13 @@ tova.concurrentAll(Array.from({ length: 100000 }, (_, i) => i));
 tova.spawnTask(7).then((v) => console.log(`late spawnTask ${v}`));
 tova.concurrentAll([1, 2, 3]).then((v) => console.log(`late concurrentAll ${v.join(',')}`));
 
+// A select with a timeout fires by itself, as a setTimeout does: it keeps the
+// process alive until then, with nothing else pending.
+tova.channelSelect([{ chan: tova.channelCreate(0), op: 'recv' }], { timeout: 50 })
+  .then((r) => console.log(`late select ${r.index}`));
+
 // Waits that can never complete: they must not keep the process alive.
+tova.channelSelect([{ chan: tova.channelCreate(0), op: 'recv' }]);
 tova.channelRecv(tova.channelCreate(1));
 const full = tova.channelCreate(1);
 tova.channelSend(full, 1);

@@ -58,6 +58,7 @@ describe('processes exit by themselves', () => {
         if (script === 'exit-channels.js') {
           expect(r.stdout).toContain('late spawnTask 7');
           expect(r.stdout).toContain('late concurrentAll 1,2,3');
+          expect(r.stdout).toContain('late select -1');
         }
       }, SAFETY_NET_MS + 5000);
     }
