@@ -552,7 +552,7 @@ static void test_callgraph_groups(void) {
   }
   bool eligible[N], cyc[N + 1];
   uint32_t *start, *edges, nnodes = 0;
-  CHECK(wasm_native_callgraph(mo, eligible, NULL, &nnodes, &start, &edges));
+  CHECK(wasm_native_callgraph(mo, eligible, NULL, &nnodes, &start, &edges, NULL));
   CHECK_EQ_I64(nnodes, N + 1);
   if (nnodes == N + 1) {
     CHECK_EQ_I64(start[nnodes], 2 * N);
@@ -595,7 +595,7 @@ static void test_recursive_functions(void) {
   if (!mo) return;
   bool eligible[8], cyc[16];
   uint32_t *start, *edges, nnodes = 0;
-  CHECK(wasm_native_callgraph(mo, eligible, NULL, &nnodes, &start, &edges));
+  CHECK(wasm_native_callgraph(mo, eligible, NULL, &nnodes, &start, &edges, NULL));
   CHECK(nnodes >= 8 && nnodes <= 16);
   if (nnodes < 8 || nnodes > 16) return;
   wasm_native_in_cycle(nnodes, start, edges, cyc);

@@ -182,7 +182,7 @@ static void spread(uint32_t nnodes, const uint32_t *start, const uint32_t *edges
 }
 
 bool wasm_native_callgraph(const tova_module *m, bool *out, bool *imports_out, uint32_t *nnodes_out,
-                           uint32_t **start_out, uint32_t **edges_out) {
+                           uint32_t **start_out, uint32_t **edges_out, bool *closed_out) {
   uint32_t n = m->nfuncs - m->nimported_funcs;
   uint32_t *edges = NULL, nedges = 0, cap = 0;
   uint32_t *targets = NULL, ntargets = 0, tcap = 0;
@@ -229,6 +229,7 @@ bool wasm_native_callgraph(const tova_module *m, bool *out, bool *imports_out, u
     if (nnodes_out) *nnodes_out = nnodes;
     *start_out = start;
     *edges_out = edges;
+    for (uint32_t t = 0; closed_out && t < m->ntables; t++) closed_out[t] = closed[t];
   } else {
     for (uint32_t i = 0; i < n; i++) out[i] = false;
     free(start);
@@ -244,28 +245,33 @@ bool wasm_native_callgraph(const tova_module *m, bool *out, bool *imports_out, u
 
 void wasm_native_eligible(const tova_module *m, bool *out) {
   uint32_t *start, *edges;
-  wasm_native_callgraph(m, out, NULL, NULL, &start, &edges);
+  wasm_native_callgraph(m, out, NULL, NULL, &start, &edges, NULL);
   free(start);
   free(edges);
+}
+
+bool wasm_native_may_leave_of(uint32_t n, uint32_t nnodes, const uint32_t *start, const uint32_t *edges,
+                              const bool *imports, bool *out) {
+  bool *leave = calloc((size_t)nnodes + 1, sizeof *leave);
+  if (!leave) return false;
+  for (uint32_t i = 0; i < n; i++) leave[i] = imports[i];
+  /* A caller of a function that may leave may. */
+  spread(nnodes, start, edges, leave, true);
+  for (uint32_t i = 0; i < n; i++) out[i] = leave[i];
+  free(leave);
+  return true;
 }
 
 bool wasm_native_may_leave(const tova_module *m, bool *out) {
   uint32_t n = m->nfuncs - m->nimported_funcs, nnodes = n;
   bool *eligible = calloc((size_t)n + 1, sizeof *eligible);
   uint32_t *start = NULL, *edges = NULL;
-  bool ok = eligible && wasm_native_callgraph(m, eligible, out, &nnodes, &start, &edges);
-  bool *leave = ok ? calloc((size_t)nnodes + 1, sizeof *leave) : NULL;
-  if (leave) {
-    for (uint32_t i = 0; i < n; i++) leave[i] = out[i];
-    /* A caller of a function that may leave may. */
-    spread(nnodes, start, edges, leave, true);
-    for (uint32_t i = 0; i < n; i++) out[i] = leave[i];
-  }
-  free(leave);
+  bool ok = eligible && wasm_native_callgraph(m, eligible, out, &nnodes, &start, &edges, NULL) &&
+            wasm_native_may_leave_of(n, nnodes, start, edges, out, out);
   free(eligible);
   free(start);
   free(edges);
-  return ok && leave;
+  return ok;
 }
 
 void wasm_native_closed_tables(const tova_module *m, bool *out) {

@@ -340,7 +340,7 @@ static bool compile_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit 
   LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr((LLVMOrcLLJITRef)(u->quick ? j->quick_jit : j->jit)));
   if (timing) *t1 = now_ms();
   bool ok = wasm_native_translate(m, u->unit, u->done, u->poll_entry, u->internal, keep_calls, u->osr,
-                                  u->interp, u->wrappers, u->quick, cx, mod, err, errlen);
+                                  u->interp, u->may_leave, u->closed_tables, u->wrappers, u->quick, cx, mod, err, errlen);
   bool *flagged = ok ? calloc((size_t)ndefs + 1, sizeof *flagged) : NULL;
   if (ok && !flagged) {
     snprintf(err, errlen, "out of memory");

@@ -172,6 +172,8 @@ static void state_free(native_state *s) {
   for (uint32_t d = 0; s->resume && d < s->ndefs; d++) free(s->resume[d]);
   free(s->resume);
   free(s->recursive);
+  free(s->may_leave);
+  free(s->closed_tables);
   free(s->cg_start);
   free(s->cg_edges);
   free(s->status);
@@ -248,8 +250,11 @@ static native_state *state_get(tova_module *m) {
   s->entry_qbytes = calloc(ndefs + 1, sizeof *s->entry_qbytes);
   s->reach = calloc(ndefs + 1, 1);
   if (!s->reach || !s->entry_bytes || !s->entry_bytes_ms || !s->entry_qbytes || !s->eligible || !s->imports || !s->stints || !s->stint_calls || !s->resume || !s->status || !s->queued || !s->entries || !s->slots || !s->tramps || !s->qstatus || !s->qentries || !s->qtramps || !s->orig ||
-      !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !s->osr_optimised || !wasm_native_callgraph(m, s->eligible, s->imports, &s->nnodes, &s->cg_start, &s->cg_edges) ||
-      !(s->recursive = calloc((size_t)s->nnodes + 1, sizeof *s->recursive))) {
+      !s->orig_ncells || !s->linkable || !s->native_ms || !s->loop_ms || !s->called_twice || !s->osr_status || !s->osr_entries || !s->osr_optimised || !(s->closed_tables = calloc((size_t)m->ntables + 1, sizeof *s->closed_tables)) ||
+      !wasm_native_callgraph(m, s->eligible, s->imports, &s->nnodes, &s->cg_start, &s->cg_edges, s->closed_tables) ||
+      !(s->recursive = calloc((size_t)s->nnodes + 1, sizeof *s->recursive)) ||
+      !(s->may_leave = calloc(ndefs + 1, sizeof *s->may_leave)) ||
+      !wasm_native_may_leave_of(ndefs, s->nnodes, s->cg_start, s->cg_edges, s->imports, s->may_leave)) {
     state_free(s);
     return NULL;
   }
@@ -390,7 +395,8 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
         if (c < s->ndefs && !unit[c] && !done[c]) interp[c] = true;
       }
     }
-    wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .osr = any_osr ? osr : NULL,
+    wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive,
+                       .may_leave = s->may_leave, .closed_tables = s->closed_tables, .osr = any_osr ? osr : NULL,
                        .interp = interp, .internal = internal, .wrappers = true, .entries = s->entries,
                        .osr_entries = osr_entries, .fns = fns, .stop = stop};
     ok = wasm_jit_add_unit(&s->jit, m, &u, err, sizeof err);
@@ -455,7 +461,8 @@ static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(v
       if (c < s->ndefs && !unit[c] && !done[c]) interp[c] = true;
     }
   }
-  wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .done_optimised = opt,
+  wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive,
+                     .may_leave = s->may_leave, .closed_tables = s->closed_tables, .done_optimised = opt,
                      .interp = interp, .wrappers = true, .quick = true, .entries = s->qentries, .fns = fns,
                      .stop = stop};
   if (ok) ok = wasm_jit_add_unit(&s->jit, m, &u, err, sizeof err);
@@ -954,7 +961,8 @@ static bool quick_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
     const void *entry = NULL;
     char err[256] = "";
     double t0 = now_ms();
-    wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .osr = want,
+    wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive,
+                       .may_leave = s->may_leave, .closed_tables = s->closed_tables, .osr = want,
                        .done_optimised = opt, .interp = interp, .internal = true, .quick = true, .osr_entries = entries,
                        .stop = stop};
     bool made = wasm_jit_add_unit(&s->jit, s->m, &u, err, sizeof err) && (entry = entries[def]);
@@ -1045,7 +1053,8 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
   const void *entry = NULL;
   char err[256] = "";
   double t0 = now_ms();
-  wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive, .osr = want, .internal = true,
+  wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive,
+                     .may_leave = s->may_leave, .closed_tables = s->closed_tables, .osr = want, .internal = true,
                      .osr_entries = entries, .stop = stop};
   if (ok) ok = wasm_jit_add_unit(&s->jit, s->m, &u, err, sizeof err) && (entry = entries[def]);
   free(unit);

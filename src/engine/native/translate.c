@@ -103,7 +103,8 @@ typedef struct tr {
   const bool *poll_entry; /* per defined function: poll the interrupt flag on entry */
   LLVMValueRef fntab;   /* [ndefs x ptr] of fns, made on first call_indirect */
   LLVMValueRef *istubs; /* per type: a by_slot unit's call_indirect stub (indirect_stub), or NULL */
-  bool *closed;         /* per table, computed on first call_indirect */
+  const bool *closed;   /* per table: given, or computed on first call_indirect (own_closed) */
+  bool *own_closed;
   LLVMTypeRef *fntys;
   unsigned md_invariant;
   LLVMValueRef md_empty;
@@ -1447,12 +1448,13 @@ static LLVMValueRef indirect_stub(tr *t, uint32_t type_index, LLVMTypeRef fty) {
  * of every function a big table holds. */
 static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
   if (!t->closed) {
-    t->closed = calloc((size_t)t->m->ntables + 1, sizeof *t->closed);
-    if (!t->closed) {
+    t->own_closed = calloc((size_t)t->m->ntables + 1, sizeof *t->own_closed);
+    if (!t->own_closed) {
       fail(t, "out of memory");
       return;
     }
-    wasm_native_closed_tables(t->m, t->closed);
+    wasm_native_closed_tables(t->m, t->own_closed);
+    t->closed = t->own_closed;
   }
   if (table >= t->m->ntables || !t->closed[table]) {
     fail(t, "call_indirect through an open table");
@@ -1934,7 +1936,8 @@ static void emit_entry(tr *t, uint32_t def) {
 
 bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
                            const bool *poll_entry, bool internal, const bool *keep_calls,
-                           const bool *osr, const bool *interp, bool wrappers, bool quick, LLVMContextRef cx,
+                           const bool *osr, const bool *interp, const bool *may_leave,
+                           const bool *closed_tables, bool wrappers, bool quick, LLVMContextRef cx,
                            LLVMModuleRef mod, char *err, size_t errlen) {
   tr t;
   memset(&t, 0, sizeof t);
@@ -1943,6 +1946,7 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
   t.by_slot = quick || interp;
   t.keep_calls = keep_calls;
   t.poll_entry = poll_entry;
+  t.closed = closed_tables;
   t.signalled = wasm_native_preempt_active();
   t.cx = cx;
   t.mod = mod;
@@ -1967,8 +1971,12 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
   if (!t.fns || !t.fntys || !t.osr_fns || !t.stub) fail(&t, "out of memory");
   /* Which functions may leave (rt.h): those that call imports, and their
    * callers, to any depth. */
-  bool *may_leave = calloc(ndefs + 1, sizeof *may_leave);
-  if (!may_leave || !wasm_native_may_leave(m, may_leave)) fail(&t, "out of memory");
+  bool *own_leave = NULL;
+  if (!may_leave) {
+    own_leave = calloc(ndefs + 1, sizeof *own_leave);
+    if (!own_leave || !wasm_native_may_leave(m, own_leave)) fail(&t, "out of memory");
+    may_leave = own_leave;
+  }
   t.may_leave = may_leave;
   for (uint32_t d = 0; may_leave && d < ndefs; d++) t.any_may_leave |= may_leave[d];
   /* OSR entries: uint32_t osr(ctx, uint64_t *fp, uint32_t loop) */
@@ -2017,13 +2025,13 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
     for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
     t.nctl = 0;
   }
-  free(may_leave);
+  free(own_leave);
   free(t.istubs);
   free(t.stub);
   free(t.osr_fns);
   free(t.stack);
   free(t.chks);
-  free(t.closed);
+  free(t.own_closed);
   free(t.ctls);
   free(t.fns);
   free(t.fntys);

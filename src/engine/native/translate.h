@@ -23,10 +23,15 @@
  * (the recursive ones: wasm_native_in_cycle). internal: no later unit will call this unit's functions. False
  * (with a message in err, and `mod` unusable) when a body uses something the
  * translator refuses; the caller then leaves the unit interpreted.
- * keep_calls: see WASM_NATIVE_SELF_TAIL_ATTR below. */
+ * keep_calls: see WASM_NATIVE_SELF_TAIL_ATTR below. may_leave (per defined
+ * function, wasm_native_may_leave) and closed_tables (per table,
+ * wasm_native_closed_tables) are the module's, computed once by the
+ * caller for all its units (each is a walk of every body); NULL: computed
+ * here. */
 bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
                            const bool *poll_entry, bool internal, const bool *keep_calls,
-                           const bool *osr, const bool *interp, bool wrappers, bool quick, LLVMContextRef cx,
+                           const bool *osr, const bool *interp, const bool *may_leave,
+                           const bool *closed_tables, bool wrappers, bool quick, LLVMContextRef cx,
                            LLVMModuleRef mod, char *err, size_t errlen);
 
 /* quick: the quick tier's code (jit.h quick). Its OSR entries leave for
