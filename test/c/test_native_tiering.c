@@ -445,14 +445,14 @@ static void test_quick_call_indirect_through_slots(void) { check_quick_calls_thr
  * they have code, then at their code (their slots). f_k(x) = x == 0 ? 7 :
  * table[x % 4](x - 1) * 2 for k < 4: a cycle through the table. Quick tier
  * off; a module too big to compile whole. */
-static void test_split_closure(void) {
-  wasm_native_set_quick(SIZE_MAX, false);
-  wasm_native_set_max_closure(0);
-  mod m = {0};
-  build_big(&m, 400, 20);
-  uint32_t t_ii = mod_type(&m, "i", "i");
+/* f0..f3 (after build_big's functions): fk(n) = n == 0 ? 7 :
+ * table[n % 4](n - 1) * 2, a cycle through the table, which holds them and
+ * then `extra` of build_big's padding functions (same type, never called). */
+static uint32_t build_split(mod *m, uint32_t extra) {
+  build_big(m, 400, 20);
+  uint32_t t_ii = mod_type(m, "i", "i");
   uint32_t f0 = 4 + 400;
-  mod_table(&m, 4);
+  mod_table(m, 4 + extra);
   static const char *names[4] = {"f0", "f1", "f2", "f3"};
   wb b = {0};
   for (uint32_t k = 0; k < 4; k++) {
@@ -472,11 +472,20 @@ static void test_split_closure(void) {
     e_i32(&b, 2);
     e_op(&b, WASM_OP_I32_MUL);
     e_op(&b, WASM_OP_END);
-    mod_func(&m, t_ii, "", &b, names[k]);
+    mod_func(m, t_ii, "", &b, names[k]);
     wb_free(&b);
   }
-  const uint32_t elems[4] = {f0, f0 + 1, f0 + 2, f0 + 3};
-  mod_elem(&m, 0, 4, elems);
+  uint32_t elems[4 + 64];
+  for (uint32_t k = 0; k < 4 + extra && k < 4 + 64; k++) elems[k] = k < 4 ? f0 + k : 4 + k;
+  mod_elem(m, 0, 4 + extra, elems);
+  return f0;
+}
+
+static void test_split_closure(void) {
+  wasm_native_set_quick(SIZE_MAX, false);
+  wasm_native_set_max_closure(0);
+  mod m = {0};
+  uint32_t f0 = build_split(&m, 0);
   inst_t t;
   if (make_auto(&t, &m)) {
     tova_exec *ex = tova_exec_new(0);
@@ -509,6 +518,34 @@ static void test_split_closure(void) {
   }
   wasm_native_set_max_closure(WASM_NATIVE_MAX_CLOSURE_BYTES);
   wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
+}
+
+/* A small function on a cycle too big to compile closed is optimised at
+ * once, as any small request is: what its optimised compile costs is its
+ * split unit (the function alone here), not the closure through the table
+ * (f0..f3 and 40 padding functions, over the quick tier's threshold), so
+ * it gets no quick pass first (tier.c quick_first). */
+static void test_split_small_skips_quick(void) {
+  wasm_native_set_quick(WASM_NATIVE_QUICK_MIN_BYTES, false);
+  wasm_native_set_max_closure(0);
+  mod m = {0};
+  uint32_t f0 = build_split(&m, 40);
+  inst_t t;
+  if (make_auto(&t, &m)) {
+    tova_exec *ex = tova_exec_new(0);
+    bool hot = false;
+    for (int i = 0; i < 60000 && !hot; i++) { /* 10 minutes at most */
+      for (int k = 0; k < 50; k++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "f0", 0), 7);
+      hot = wasm_native_func_is_optimised(t.module, f0);
+      if (!hot) sleep_ms(5);
+    }
+    CHECK(hot);
+    CHECK_EQ_I64(wasm_native_func_quick_count(t.module), 0);
+    CHECK_EQ_I64((uint32_t)call1(ex, &t, "f0", 5), 7 * 32);
+    tova_exec_free(ex);
+    inst_free(&t);
+  }
+  wasm_native_set_max_closure(WASM_NATIVE_MAX_CLOSURE_BYTES);
 }
 
 /* The call graph of call_indirect: one group node per type the table's
@@ -737,6 +774,7 @@ int main(int argc, char **argv) {
   RUN(test_quick_call_indirect_through_slots);
   RUN(test_callgraph_groups);
   RUN(test_split_closure);
+  RUN(test_split_small_skips_quick);
   test_exit_does_not_wait_for_a_big_compile(argv[0]);
   RUN(test_new_module_does_not_wait_for_a_compile); /* last: A compiles on until exit */
   return CHECK_DONE();

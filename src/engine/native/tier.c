@@ -815,13 +815,21 @@ static size_t closure_bytes(native_state *s, const uint32_t *roots, uint32_t nro
 /* Whether a request of the roots (hot functions, not WASM_NATIVE_ALL)
  * gets its quick pass now (compile_lock held): the quick tier is on, what
  * the optimised tier would compile is at least quick_min bytes, and some
- * of it can get quick code. *qbytes: the quick pass's bytes. */
+ * of it can get quick code. What the optimised tier compiles for a root
+ * whose closure is over the limit is its split unit (compile_hot), so that
+ * is what is weighed then: a small function on a big cycle is optimised
+ * at once, as any small request is. *qbytes: the quick pass's bytes. */
 static bool quick_first(native_state *s, const uint32_t *roots, uint32_t nroots, size_t *qbytes) {
   size_t min = wasm_native_quick_min();
   /* Whole modules only when every request gets quick code (min 0: tests) */
   if (min == SIZE_MAX || s->osr_test || (roots[0] == WASM_NATIVE_ALL && min != 0)) return false;
   size_t opt = closure_bytes(s, roots, nroots, W_OPT, min);
   if (opt == SIZE_MAX || opt < min || opt == 0) return false;
+  size_t max = wasm_native_max_closure();
+  if (nroots == 1 && roots[0] < s->ndefs && closure_bytes(s, roots, 1, W_OPT, max) > max) {
+    size_t split = closure_bytes(s, roots, 1, W_SPLIT, min);
+    if (split == SIZE_MAX || split < min) return false;
+  }
   size_t q = closure_bytes(s, roots, nroots, W_QUICK, SIZING_CAP);
   if (q == SIZE_MAX || q == 0) return false;
   *qbytes = q;
