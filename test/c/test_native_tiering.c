@@ -481,6 +481,17 @@ static uint32_t build_split(mod *m, uint32_t extra) {
   return f0;
 }
 
+/* Calls name(0) (build_split: 7) until func, its index, runs optimised
+ * code: 10 minutes at most. */
+static bool heat_until_optimised(tova_exec *ex, inst_t *t, const char *name, uint32_t func) {
+  for (int i = 0; i < 60000; i++) {
+    for (int k = 0; k < 50; k++) CHECK_EQ_I64((uint32_t)call1(ex, t, name, 0), 7);
+    if (wasm_native_func_is_optimised(t->module, func)) return true;
+    sleep_ms(5);
+  }
+  return false;
+}
+
 static void test_split_closure(void) {
   wasm_native_set_quick(SIZE_MAX, false);
   wasm_native_set_max_closure(0);
@@ -489,13 +500,7 @@ static void test_split_closure(void) {
   inst_t t;
   if (make_auto(&t, &m)) {
     tova_exec *ex = tova_exec_new(0);
-    bool hot = false;
-    for (int i = 0; i < 60000 && !hot; i++) { /* 10 minutes at most */
-      for (int k = 0; k < 50; k++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "f0", 0), 7);
-      hot = wasm_native_func_is_optimised(t.module, f0);
-      if (!hot) sleep_ms(5);
-    }
-    CHECK(hot);
+    CHECK(heat_until_optimised(ex, &t, "f0", f0));
     CHECK(!wasm_native_func_is_native(t.module, f0 + 1));
     /* f0(1) = f1(0) * 2, f1 through the interpreter */
     uint64_t n0 = wasm_native_interp_call_count(t.module);
@@ -503,13 +508,7 @@ static void test_split_closure(void) {
     CHECK_EQ_I64(wasm_native_interp_call_count(t.module) - n0, 1);
     /* f0(5) = f1(4) * 2 = f0(3) * 4 = f3(2) * 8 = f2(1) * 16 = f1(0) * 32 */
     CHECK_EQ_I64((uint32_t)call1(ex, &t, "f0", 5), 7 * 32);
-    bool linked = false;
-    for (int i = 0; i < 60000 && !linked; i++) {
-      for (int k = 0; k < 50; k++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "f1", 0), 7);
-      linked = wasm_native_func_is_optimised(t.module, f0 + 1);
-      if (!linked) sleep_ms(5);
-    }
-    CHECK(linked);
+    CHECK(heat_until_optimised(ex, &t, "f1", f0 + 1));
     uint64_t n1 = wasm_native_interp_call_count(t.module);
     for (int k = 0; k < 10; k++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "f0", 1), 14);
     CHECK_EQ_I64(wasm_native_interp_call_count(t.module), n1);
@@ -533,13 +532,7 @@ static void test_split_small_skips_quick(void) {
   inst_t t;
   if (make_auto(&t, &m)) {
     tova_exec *ex = tova_exec_new(0);
-    bool hot = false;
-    for (int i = 0; i < 60000 && !hot; i++) { /* 10 minutes at most */
-      for (int k = 0; k < 50; k++) CHECK_EQ_I64((uint32_t)call1(ex, &t, "f0", 0), 7);
-      hot = wasm_native_func_is_optimised(t.module, f0);
-      if (!hot) sleep_ms(5);
-    }
-    CHECK(hot);
+    CHECK(heat_until_optimised(ex, &t, "f0", f0));
     CHECK_EQ_I64(wasm_native_func_quick_count(t.module), 0);
     CHECK_EQ_I64((uint32_t)call1(ex, &t, "f0", 5), 7 * 32);
     tova_exec_free(ex);
