@@ -73,8 +73,6 @@ typedef struct wasm_backend_host {
   bool (*preempt_add_code)(uintptr_t start, size_t size, uint32_t *id);
   void (*preempt_remove_code)(uint32_t id);
   const wasm_native_helper *(*helper_list)(void);
-  void (*closed_tables)(const tova_module *m, bool *out);
-  bool (*may_leave)(const tova_module *m, bool *out);
   bool (*read_instr)(wasm_reader *r, wasm_instr *in);
 } wasm_backend_host;
 

@@ -250,7 +250,7 @@ void wasm_native_eligible(const tova_module *m, bool *out) {
   free(edges);
 }
 
-bool wasm_native_may_leave_of(uint32_t n, uint32_t nnodes, const uint32_t *start, const uint32_t *edges,
+bool wasm_native_may_leave(uint32_t n, uint32_t nnodes, const uint32_t *start, const uint32_t *edges,
                               const bool *imports, bool *out) {
   bool *leave = calloc((size_t)nnodes + 1, sizeof *leave);
   if (!leave) return false;
@@ -260,24 +260,6 @@ bool wasm_native_may_leave_of(uint32_t n, uint32_t nnodes, const uint32_t *start
   for (uint32_t i = 0; i < n; i++) out[i] = leave[i];
   free(leave);
   return true;
-}
-
-bool wasm_native_may_leave(const tova_module *m, bool *out) {
-  uint32_t n = m->nfuncs - m->nimported_funcs, nnodes = n;
-  bool *eligible = calloc((size_t)n + 1, sizeof *eligible);
-  uint32_t *start = NULL, *edges = NULL;
-  bool ok = eligible && wasm_native_callgraph(m, eligible, out, &nnodes, &start, &edges, NULL) &&
-            wasm_native_may_leave_of(n, nnodes, start, edges, out, out);
-  free(eligible);
-  free(start);
-  free(edges);
-  return ok;
-}
-
-void wasm_native_closed_tables(const tova_module *m, bool *out) {
-  uint32_t *targets = NULL, ntargets = 0, tcap = 0;
-  closed_tables(m, out, &targets, &ntargets, &tcap);
-  free(targets);
 }
 
 /* Tarjan's strongly connected components, iteratively: out[v] is true when v

@@ -48,7 +48,7 @@ typedef struct wasm_jit {
  *   stop (may be NULL): asked between the phases; true abandons the unit. */
 typedef struct wasm_jit_unit {
   const bool *unit, *done, *poll_entry, *osr, *done_optimised, *interp;
-  const bool *may_leave, *closed_tables; /* the module's (translate.h), or NULL */
+  const bool *may_leave, *closed_tables; /* the module's (translate.h) */
   bool internal, wrappers, quick;
   const void **entries, **osr_entries, **fns;
   bool (*stop)(void);

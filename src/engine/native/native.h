@@ -145,25 +145,21 @@ void wasm_native_eligible(const tova_module *m, bool *out);
  * has the type: the call always traps). Successors of node v at
  * (*edges)[(*start)[v] .. (*start)[v+1]), each once. The caller frees both;
  * false (both NULL, nothing eligible) when out of memory. closed (may be
- * NULL, else ntables entries): wasm_native_closed_tables's answer, which
- * the graph is built from. */
+ * NULL, else ntables entries): which tables are closed, which
+ * the graph is built from: out[t] whether only this module's own
+ * functions can ever be in table t (the top of eligible.c). */
 bool wasm_native_callgraph(const tova_module *m, bool *out, bool *imports, uint32_t *nnodes, uint32_t **start,
                            uint32_t **edges, bool *closed);
 /* out[v] for v < n (every node of the graph): whether v lies on a cycle of
  * the graph (start, edges) as wasm_native_callgraph gives it: for the
  * defined functions, the recursive ones. */
 void wasm_native_in_cycle(uint32_t n, const uint32_t *start, const uint32_t *edges, bool *out);
-/* out[t] (ntables entries): whether only this module's own functions can ever
- * be in table t (eligible.c). */
-void wasm_native_closed_tables(const tova_module *m, bool *out);
 /* out[d] for each defined function: whether its native code may leave for
  * the interpreter (rt.h): it calls an import, or calls (directly or through
- * a closed table) a function that may. False when out of memory. */
-bool wasm_native_may_leave(const tova_module *m, bool *out);
-/* The same from a graph already made (wasm_native_callgraph: nnodes nodes,
- * the first n the defined functions, imports[d] its per-function answer).
- * False when out of memory. */
-bool wasm_native_may_leave_of(uint32_t n, uint32_t nnodes, const uint32_t *start, const uint32_t *edges,
-                              const bool *imports, bool *out);
+ * a closed table) a function that may. From the graph wasm_native_callgraph
+ * made (nnodes nodes, the first n the defined functions; imports[d] its
+ * per-function answer). False when out of memory. */
+bool wasm_native_may_leave(uint32_t n, uint32_t nnodes, const uint32_t *start, const uint32_t *edges,
+                           const bool *imports, bool *out);
 
 #endif /* TOVA_ENGINE_NATIVE_NATIVE_H */

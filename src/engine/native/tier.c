@@ -254,7 +254,7 @@ static native_state *state_get(tova_module *m) {
       !wasm_native_callgraph(m, s->eligible, s->imports, &s->nnodes, &s->cg_start, &s->cg_edges, s->closed_tables) ||
       !(s->recursive = calloc((size_t)s->nnodes + 1, sizeof *s->recursive)) ||
       !(s->may_leave = calloc(ndefs + 1, sizeof *s->may_leave)) ||
-      !wasm_native_may_leave_of(ndefs, s->nnodes, s->cg_start, s->cg_edges, s->imports, s->may_leave)) {
+      !wasm_native_may_leave(ndefs, s->nnodes, s->cg_start, s->cg_edges, s->imports, s->may_leave)) {
     state_free(s);
     return NULL;
   }

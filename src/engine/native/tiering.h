@@ -113,7 +113,7 @@ typedef struct native_state {
   bool *recursive;     /* per node: on a cycle of calls: a def polls the interrupt flag on entry */
   /* The module's, for every unit's translation (translate.h): per def, it
    * may leave native code (wasm_native_may_leave); per table, closed
-   * (wasm_native_closed_tables). */
+   * (wasm_native_callgraph). */
   bool *may_leave, *closed_tables;
   /* The call graph (wasm_native_callgraph): nodes [0, ndefs) the defined
    * functions, [ndefs, nnodes) the groups of call_indirect's targets; every

@@ -103,8 +103,7 @@ typedef struct tr {
   const bool *poll_entry; /* per defined function: poll the interrupt flag on entry */
   LLVMValueRef fntab;   /* [ndefs x ptr] of fns, made on first call_indirect */
   LLVMValueRef *istubs; /* per type: a by_slot unit's call_indirect stub (indirect_stub), or NULL */
-  const bool *closed;   /* per table: given, or computed on first call_indirect (own_closed) */
-  bool *own_closed;
+  const bool *closed;   /* per table: only the module's functions can be in it (translate.h) */
   LLVMTypeRef *fntys;
   unsigned md_invariant;
   LLVMValueRef md_empty;
@@ -1447,15 +1446,6 @@ static LLVMValueRef indirect_stub(tr *t, uint32_t type_index, LLVMTypeRef fty) {
  * (indirect_stub), so that a unit does not hold a declaration, or a stub,
  * of every function a big table holds. */
 static void emit_call_indirect(tr *t, uint32_t type_index, uint32_t table) {
-  if (!t->closed) {
-    t->own_closed = calloc((size_t)t->m->ntables + 1, sizeof *t->own_closed);
-    if (!t->own_closed) {
-      fail(t, "out of memory");
-      return;
-    }
-    wasm_native_closed_tables(t->m, t->own_closed);
-    t->closed = t->own_closed;
-  }
   if (table >= t->m->ntables || !t->closed[table]) {
     fail(t, "call_indirect through an open table");
     return;
@@ -1971,14 +1961,8 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
   if (!t.fns || !t.fntys || !t.osr_fns || !t.stub) fail(&t, "out of memory");
   /* Which functions may leave (rt.h): those that call imports, and their
    * callers, to any depth. */
-  bool *own_leave = NULL;
-  if (!may_leave) {
-    own_leave = calloc(ndefs + 1, sizeof *own_leave);
-    if (!own_leave || !wasm_native_may_leave(m, own_leave)) fail(&t, "out of memory");
-    may_leave = own_leave;
-  }
   t.may_leave = may_leave;
-  for (uint32_t d = 0; may_leave && d < ndefs; d++) t.any_may_leave |= may_leave[d];
+  for (uint32_t d = 0; d < ndefs; d++) t.any_may_leave |= may_leave[d];
   /* OSR entries: uint32_t osr(ctx, uint64_t *fp, uint32_t loop) */
   for (uint32_t d = 0; osr && d < ndefs && !t.failed; d++) {
     if (!osr[d]) continue;
@@ -2025,13 +2009,11 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
     for (uint32_t i = 0; i < t.nctl; i++) free_ctl(&t.ctls[i]);
     t.nctl = 0;
   }
-  free(own_leave);
   free(t.istubs);
   free(t.stub);
   free(t.osr_fns);
   free(t.stack);
   free(t.chks);
-  free(t.own_closed);
   free(t.ctls);
   free(t.fns);
   free(t.fntys);

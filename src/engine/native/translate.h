@@ -25,9 +25,8 @@
  * translator refuses; the caller then leaves the unit interpreted.
  * keep_calls: see WASM_NATIVE_SELF_TAIL_ATTR below. may_leave (per defined
  * function, wasm_native_may_leave) and closed_tables (per table,
- * wasm_native_closed_tables) are the module's, computed once by the
- * caller for all its units (each is a walk of every body); NULL: computed
- * here. */
+ * wasm_native_callgraph's closed) are the module's, computed once for all
+ * its units (tiering.h native_state). */
 bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *done,
                            const bool *poll_entry, bool internal, const bool *keep_calls,
                            const bool *osr, const bool *interp, const bool *may_leave,

@@ -26,8 +26,6 @@ bool wasm_native_preempt_add_code(uintptr_t start, size_t size, uint32_t *id) {
 }
 void wasm_native_preempt_remove_code(uint32_t id) { host->preempt_remove_code(id); }
 const wasm_native_helper *wasm_native_helper_list(void) { return host->helper_list(); }
-void wasm_native_closed_tables(const tova_module *m, bool *out) { host->closed_tables(m, out); }
-bool wasm_native_may_leave(const tova_module *m, bool *out) { return host->may_leave(m, out); }
 bool wasm_read_instr(wasm_reader *r, wasm_instr *in) { return host->read_instr(r, in); }
 
 static void llvm_version(unsigned *major, unsigned *minor, unsigned *patch) {

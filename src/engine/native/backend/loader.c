@@ -36,8 +36,6 @@ static const wasm_backend_host host = {
     .preempt_add_code = wasm_native_preempt_add_code,
     .preempt_remove_code = wasm_native_preempt_remove_code,
     .helper_list = wasm_native_helper_list,
-    .closed_tables = wasm_native_closed_tables,
-    .may_leave = wasm_native_may_leave,
     .read_instr = wasm_read_instr,
 };
 
