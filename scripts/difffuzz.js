@@ -11,7 +11,11 @@
 //                                          test command given to wasm-reduce)
 // Options: --bin PATH (diff_run; default build/diff_run, built if absent),
 //   --no-reduce (keep mismatching modules unminimized), --keep-going,
-//   --timeout-ms N (per call, tova side; default 2000).
+//   --timeout-ms N (per call, tova side; default 2000),
+//   --interrupt N|random (the Nth import call of every exported call, or a
+//   random one per module from 1 to 4, interrupts its own execution: the
+//   run under the environment's TOVA_TIER is compared with the interpreter's,
+//   not with Node, which has no such stop; test/diff/README.md).
 // Exit status: 0 when every compared module agrees, 1 on any mismatch.
 // A mismatching module is saved as fuzz-crashes/diff-<seed>-<i>.wasm and
 // minimized with wasm-reduce into test/diff/regressions/ (commit it with the fix).
@@ -32,7 +36,7 @@ const FEATURES = ['--enable-sign-ext', '--enable-mutable-globals',
 const OPT_FLAVORS = [[], ['-O2'], [], ['-O3'], ['-Os'], [], ['--flatten', '--rereloop', '-O1'], []];
 
 const opts = { bin: path.join(root, 'build', 'diff_run'), reduce: true, keepGoing: false,
-  timeoutMs: 2000, mode: 'random', n: 0, seed: 1, files: [] };
+  timeoutMs: 2000, mode: 'random', n: 0, seed: 1, files: [], interrupt: null };
 {
   const a = process.argv.slice(2);
   const pos = [];
@@ -41,6 +45,11 @@ const opts = { bin: path.join(root, 'build', 'diff_run'), reduce: true, keepGoin
     else if (a[i] === '--no-reduce') opts.reduce = false;
     else if (a[i] === '--keep-going') opts.keepGoing = true;
     else if (a[i] === '--timeout-ms') opts.timeoutMs = Number(a[++i]);
+    else if (a[i] === '--interrupt') {
+      const v = a[++i];
+      opts.interrupt = v === 'random' ? 'random' : Number(v);
+      if (v !== 'random' && !(opts.interrupt >= 1)) { console.error('difffuzz: --interrupt N (N >= 1) or random'); process.exit(2); }
+    }
     else if (a[i] === '--dir') { opts.mode = 'files'; opts.dir = a[++i]; }
     else if (a[i] === '--regressions') {
       opts.mode = 'files'; opts.reduce = false; opts.keepGoing = true; opts.regressions = true;
@@ -73,34 +82,52 @@ function ensureBin() {
   if (!run('cmake', ['--build', build, '--target', 'diff_run', '--parallel', '2'])) process.exit(2);
 }
 
-function lines(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120000, maxBuffer: 64 << 20 });
+function lines(cmd, args, env) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120000, maxBuffer: 64 << 20, env });
   if (r.error || r.status !== 0) return null; // crashed or hung: reported by the caller
   return r.stdout.split('\n').filter((l) => l.length);
 }
 
+// The reference run of one module: Node's lines, or under --interrupt the
+// interpreter's (diff_run with TOVA_TIER=interp); null when it failed.
+function reference(file, interruptAt) {
+  if (!interruptAt) return lines(process.execPath, [path.join(root, 'test', 'diff', 'node_run.js'), file]);
+  const env = { ...process.env, TOVA_TIER: 'interp', TOVA_DIFF_INTERRUPT: String(interruptAt) };
+  return lines(opts.bin, ['--timeout-ms', String(opts.timeoutMs), file], env);
+}
+
 // Compare the two runs of one module: returns { skip } or { diffs: [...] }.
-function compare(file) {
-  const n = lines(process.execPath, [path.join(root, 'test', 'diff', 'node_run.js'), file]);
-  if (!n) return { skip: 'node failed or hung' };
-  if (n[0] !== 'compile ok') return { skip: 'node rejects the module' };
+// interruptAt: see --interrupt (0: none, compared with Node).
+function compare(file, interruptAt = 0) {
+  const peer = interruptAt ? 'interp' : 'node';
+  const n = reference(file, interruptAt);
+  if (!n) return { skip: `${peer} failed or hung` };
+  if (n[0] !== 'compile ok') return { skip: `${peer} rejects the module` };
   if (n[1] === 'imports unsupported') return { skip: 'imports unsupported' };
-  const t = lines(opts.bin, ['--timeout-ms', String(opts.timeoutMs), file]);
+  const env = interruptAt ? { ...process.env, TOVA_DIFF_INTERRUPT: String(interruptAt) } : process.env;
+  const t = lines(opts.bin, ['--timeout-ms', String(opts.timeoutMs), file], env);
   if (!t) return { diffs: ['diff_run crashed or hung'] };
   const diffs = [];
   const timedOut = new Set();
-  for (const l of t) {
+  for (const l of [...t, ...(interruptAt ? n : [])]) { // the interpreter may time out too
     const m = /^call (\S+) \d+ timeout/.exec(l);
     if (m) timedOut.add(m[1]);
   }
-  if (t.length !== n.length) diffs.push(`line count: tova ${t.length}, node ${n.length}`);
+  if (t.length !== n.length) diffs.push(`line count: tova ${t.length}, ${peer} ${n.length}`);
   for (let i = 0; i < Math.min(t.length, n.length); i++) {
     if (t[i] === n[i]) continue;
     const m = /^call (\S+) /.exec(t[i]);
     if (m && timedOut.has(m[1])) continue;
-    diffs.push(`tova: ${t[i]}\nnode: ${n[i]}`);
+    diffs.push(`tova: ${t[i]}\n${peer}: ${n[i]}`);
   }
   return { diffs, timeouts: timedOut.size };
+}
+
+// The import call that interrupts (--interrupt) for module i of the run.
+function interruptAt(i) {
+  if (opts.interrupt === null) return 0;
+  if (opts.interrupt !== 'random') return opts.interrupt;
+  return 1 + ((Math.imul(opts.seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(i + 1, 0x85ebca6b)) >>> 0) % 4;
 }
 
 // A mismatch may come only from NaN bits, which the spec leaves open (an
@@ -108,11 +135,11 @@ function compare(file) {
 // memory hash, and a NaN reinterpreted as an integer changes results. If the
 // same module with every float result de-NaN-ed (binaryen --denan: a NaN
 // becomes 0) agrees, the mismatch was NaN bits only and is not counted.
-function nanOnly(file) {
+function nanOnly(file, at = 0) {
   const d = file.replace(/(\.wasm)?$/, '.denan.wasm');
   const g = spawnSync('wasm-opt', [file, '--denan', '-o', d, ...FEATURES], { encoding: 'utf8' });
   if (g.status !== 0) return false;
-  const r = compare(d);
+  const r = compare(d, at);
   fs.rmSync(d, { force: true });
   return !r.skip && r.diffs.length === 0;
 }
@@ -128,13 +155,13 @@ function randomBytes(seed, i) {
   return b;
 }
 
-function reduce(file, name) {
+function reduce(file, name, at) {
   const out = path.join(root, 'test', 'diff', 'regressions', name);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const work = path.join(root, 'fuzz-crashes', 'reduce-' + process.pid);
   fs.mkdirSync(work, { recursive: true });
   const t = path.join(work, 't.wasm'), w = path.join(work, 'w.wasm');
-  const cmd = `${process.execPath} ${__filename} --bin ${opts.bin} --check ${t}`;
+  const cmd = `${process.execPath} ${__filename} --bin ${opts.bin}${at ? ` --interrupt ${at}` : ''} --check ${t}`;
   // -b: where wasm-reduce finds wasm-opt (it runs it on every candidate)
   const binDir = path.dirname(spawnSync('sh', ['-c', 'command -v wasm-opt'], { encoding: 'utf8' }).stdout.trim());
   const r = spawnSync('wasm-reduce', [file, `--command=${cmd}`, '-t', t, '-w', w, '-b', binDir + '/',
@@ -187,8 +214,9 @@ function generate(i, input, file) {
 function main() {
   ensureBin();
   if (opts.mode === 'check') {
-    const r = compare(opts.files[0]);
-    console.log(r.diffs && r.diffs.length && !nanOnly(opts.files[0]) ? 'mismatch' : 'same');
+    const at = interruptAt(0);
+    const r = compare(opts.files[0], at);
+    console.log(r.diffs && r.diffs.length && !nanOnly(opts.files[0], at) ? 'mismatch' : 'same');
     return 0;
   }
   let ran = 0, skipped = 0, bad = 0, timeouts = 0, nanDiffs = 0;
@@ -206,21 +234,22 @@ function main() {
       it.name = `diff-${opts.seed}-${it.i}.wasm`;
       if (!generate(it.i, input, file)) { skipped++; continue; }
     }
-    const r = compare(file);
+    const at = interruptAt(it.i !== undefined ? it.i : items.indexOf(it));
+    const r = compare(file, at);
     if (items.length >= 1000 && (ran + skipped) % 500 === 499) // long offline runs: a sign of life
       console.error(`difffuzz: ${ran + skipped + 1} of ${items.length}, ${bad} mismatching so far`);
     if (r.skip) { skipped++; continue; }
     ran++;
     timeouts += r.timeouts || 0;
     if (!r.diffs.length) continue;
-    if (nanOnly(file)) { nanDiffs++; continue; }
+    if (nanOnly(file, at)) { nanDiffs++; continue; }
     bad++;
     fs.mkdirSync(path.join(root, 'fuzz-crashes'), { recursive: true });
     const saved = path.join(root, 'fuzz-crashes', it.name);
     if (path.resolve(file) !== path.resolve(saved)) fs.copyFileSync(file, saved);
-    console.log(`MISMATCH ${it.name}: saved ${path.relative(root, saved)}`);
+    console.log(`MISMATCH ${it.name}${at ? ` (--interrupt ${at})` : ''}: saved ${path.relative(root, saved)}`);
     for (const d of r.diffs.slice(0, 4)) console.log('  ' + d.replace(/\n/g, '\n  '));
-    if (opts.reduce) reduce(saved, it.name);
+    if (opts.reduce) reduce(saved, it.name, at);
     if (!opts.keepGoing) break;
   }
   fs.rmSync(tmp, { recursive: true, force: true });

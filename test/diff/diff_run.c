@@ -25,7 +25,13 @@
  * (TOVA_SUSPENDED) and the call is resumed with the same zeros: the output
  * must not change, which tests that an execution parked anywhere, native
  * code included (it leaves for the interpreter: native/rt.h), continues
- * exactly where it was. Other import kinds are not supported:
+ * exactly where it was. With TOVA_DIFF_INTERRUPT=N, the Nth stub call of
+ * each exported call interrupts the call's own execution before it returns
+ * (`cancelled` is then an outcome): what the stub returned must still reach
+ * the code, which runs on to its next loop back-edge or call (tova.h,
+ * tova_exec_interrupt); no other engine has that rule, so the driver compares
+ * such runs with the interpreter's (scripts/difffuzz.js --interrupt).
+ * Other import kinds are not supported:
  * `compile error` is not printed for them, `imports unsupported` is, and the
  * driver skips the module.
  *
@@ -64,9 +70,12 @@ typedef struct stub {
 } stub;
 
 /* TOVA_DIFF_PARK: park every park_every-th stub call (0: never), while
- * parking_on (an exported call runs, not the start function). */
-static unsigned long park_every, park_count;
-static bool parking_on;
+ * in_call (an exported call runs, not the start function).
+ * TOVA_DIFF_INTERRUPT: the interrupt_at-th stub call of each exported call
+ * (0: none) interrupts its own execution (`calling`) before it returns. */
+static unsigned long park_every, park_count, interrupt_at, interrupt_count;
+static bool in_call;
+static tova_exec *calling;
 
 static tova_status stub_call(tova_host_call *call, void *userdata, const tova_val *args,
                              tova_val *results) {
@@ -82,7 +91,8 @@ static tova_status stub_call(tova_host_call *call, void *userdata, const tova_va
   if (n < sizeof text) snprintf(text + n, sizeof text - n, ")");
   log_entry(s->log, text);
   for (uint32_t i = 0; i < s->type.nresults; i++) results[i].raw = 0;
-  if (parking_on && park_every && ++park_count % park_every == 0) return TOVA_SUSPENDED;
+  if (in_call && interrupt_at && ++interrupt_count == interrupt_at) tova_exec_interrupt(calling);
+  if (in_call && park_every && ++park_count % park_every == 0) return TOVA_SUSPENDED;
   return TOVA_OK;
 }
 
@@ -105,9 +115,9 @@ static void *watchdog_main(void *p) {
       continue;
     }
     int rc = pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline);
-    /* Interrupting under the lock: the caller disarms under it too, so an
-     * interrupt never reaches a later call (and the next tova_exec_call
-     * clears a late one anyway). */
+    /* Interrupting under the lock: the caller disarms under it too (and
+     * then clears the sticky flag), so an interrupt never reaches a later
+     * call. */
     if (rc == ETIMEDOUT && w->armed) {
       tova_exec_interrupt(w->armed);
       w->fired = true;
@@ -241,13 +251,17 @@ static void run_call(runner *r, const char *name, const tova_functype *ft, unsig
   tova_error err = {0};
   r->log = (call_log){0, DIFF_FNV_INIT}; /* the start function's calls are not this call's */
   watchdog_arm(&r->wd, r->exec, r->timeout_ms);
-  parking_on = true;
+  calling = r->exec;
+  interrupt_count = 0;
+  in_call = true;
   tova_status st = tova_exec_call(r->exec, ext.of.func, args, res, &err);
   /* Parked in a stub: resume with the zeros it would have returned. */
   tova_val zeros[64] = {{0}};
   while (st == TOVA_SUSPENDED) st = tova_exec_resume(r->exec, zeros, res, &err);
-  parking_on = false;
+  in_call = false;
   bool fired = watchdog_disarm(&r->wd);
+  /* The flag is sticky (tova.h): the next call starts clear. */
+  tova_exec_clear_interrupt(r->exec);
   printf("call %s %u ", name, set);
   if (st == TOVA_OK) {
     printf("ok ");
@@ -261,6 +275,8 @@ static void run_call(runner *r, const char *name, const tova_functype *ft, unsig
     printf("trap %s", diff_trap_class(err.message));
   } else if (st == TOVA_ERR_CANCELLED && fired) {
     printf("timeout");
+  } else if (st == TOVA_ERR_CANCELLED && interrupt_at && interrupt_count >= interrupt_at) {
+    printf("cancelled"); /* by its own import (TOVA_DIFF_INTERRUPT) */
   } else {
     printf("error %s", tova_status_code(st));
   }
@@ -276,6 +292,8 @@ int main(int argc, char **argv) {
   runner r = {0};
   const char *pe = getenv("TOVA_DIFF_PARK");
   if (pe) park_every = strtoul(pe, NULL, 10);
+  const char *ie = getenv("TOVA_DIFF_INTERRUPT");
+  if (ie) interrupt_at = strtoul(ie, NULL, 10);
   r.timeout_ms = 2000;
   const char *path = NULL;
   for (int i = 1; i < argc; i++) {
