@@ -62,8 +62,12 @@ cmake -S . -B build-nollvm -DTOVA_NATIVE=OFF -DTOVA_BUILD_ADDON=OFF >/dev/null
 cmake --build build-nollvm -j"$JOBS" >/dev/null
 ctest --test-dir build-nollvm --output-on-failure -j"$JOBS"
 
-step "C programs: native vs node:wasi vs tova run"
-bash test/programs/run.sh
+step "C programs: native vs node:wasi vs tova run, and tova run again linking what the first run compiled"
+# (TOVA_CACHE_DIR: the second process replays the first one's units from
+# the cache, docs/native-tier.md "Keeping compiled code between processes")
+programs_cache=$(mktemp -d "${TMPDIR:-/tmp}/tova-programs-cache-XXXXXX")
+TOVA_CACHE_DIR=$programs_cache TOVA_AGAIN=1 bash test/programs/run.sh
+rm -rf "$programs_cache"
 if [ -d build/CMakeFiles/tova_native.dir ]; then
   # The default tier leaves most of a short program interpreted: the same
   # programs with every function native, with every loop entered through

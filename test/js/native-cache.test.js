@@ -145,6 +145,66 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
     expect(r.stderr).toContain('optimise');
     expect(entries().length).toBe(before);
   });
+  // The tiered modes (the default): which units a run compiles depends on
+  // when its functions turned hot, so a run lists the cached units it
+  // compiled, in order (src/engine/native/manifest.h), and the next process
+  // links them from the cache before anything runs hot.
+  test('a tiered run lists its units; the next process links them at once, and a stale list costs nothing', () => {
+    const c = join(dir, 'replay');
+    const lp = join(dir, 'loop.wasm');
+    const w = join(dir, 'loop.wat');
+    // A loop called once (an OSR entry's unit) beside a recursive function.
+    writeFileSync(w, `(module
+      (func $fib (export "fib") (param $n i64) (result i64)
+        (if (result i64) (i64.lt_s (local.get $n) (i64.const 2)) (then (local.get $n))
+          (else (i64.add (call $fib (i64.sub (local.get $n) (i64.const 1)))
+                         (call $fib (i64.sub (local.get $n) (i64.const 2)))))))
+      (func (export "sum") (param $n i64) (result i64) (local $i i64) (local $acc i64)
+        (loop $l
+          (local.set $acc (i64.add (local.get $acc)
+            (i64.rem_u (i64.mul (local.get $i) (local.get $i)) (i64.const 1000003))))
+          (local.set $i (i64.add (local.get $i) (i64.const 1)))
+          (br_if $l (i64.lt_s (local.get $i) (local.get $n))))
+        (local.get $acc)))`);
+    expect(spawnSync('wat2wasm', [w, '-o', lp]).status).toBe(0);
+    const tiered = (...args) => {
+      const env = { ...process.env, TOVA_CACHE_DIR: c, TOVA_NATIVE_DEBUG: '1' };
+      delete env.TOVA_TIER;
+      const r = spawnSync(CLI, ['run', lp, '--invoke', ...args], { encoding: 'utf8', env, timeout: 60000 });
+      return { out: r.stdout.trim(), err: r.stderr };
+    };
+    const linked = (err) => /(\d+) of the (\d+) units of the module's last run linked from the cache/.exec(err);
+    // Long enough, interpreted, for the background compiler to finish.
+    const first = tiered('sum', '40000000');
+    expect(first.out).toBe('19995899404300');
+    expect(first.err).toContain('optimise');
+    expect(linked(first.err)).toBe(null); // nothing listed yet
+    const second = tiered('sum', '40000000');
+    expect(second.out).toBe('19995899404300');
+    const m = linked(second.err);
+    expect(m).not.toBe(null);
+    expect(Number(m[1])).toBeGreaterThan(0);
+    expect(m[1]).toBe(m[2]);
+    expect(second.err).toContain('OSR entry of function 1 ready'); // the loop's entry, linked
+    expect(second.err).not.toContain('optimise'); // nothing compiled
+    // The recursive function was in the module's unit: native from the start.
+    expect(tiered('fib', '30').out).toBe('832040');
+    // Units gone from the cache (evicted) while the list stays: the replay
+    // stops at the first missing one and the run compiles as usual.
+    const files = readdirSync(c).filter((f) => f.endsWith('.o'));
+    const lists = files.filter((f) => statSync(join(c, f)).size < 200); // a list: a few bytes per unit
+    expect(lists.length).toBe(1);
+    for (const f of files) if (!lists.includes(f)) rmSync(join(c, f));
+    const stale = tiered('sum', '40000000');
+    expect(stale.out).toBe('19995899404300');
+    expect(linked(stale.err)[1]).toBe('0');
+    expect(stale.err).toContain('optimise');
+    // ... and lists what it compiled instead, for the next run.
+    const again = linked(tiered('sum', '40000000').err);
+    expect(Number(again[1])).toBeGreaterThan(0);
+    expect(again[1]).toBe(again[2]);
+  });
+
   // TOVA_NATIVE_PERFMAP (src/engine/native/perfmap.c): where each linked
   // function landed, for `perf report`, whether compiled or from the cache.
   test('TOVA_NATIVE_PERFMAP writes /tmp/perf-<pid>.map with every function of the unit', () => {

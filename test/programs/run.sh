@@ -8,7 +8,9 @@
 #   bash test/programs/run.sh [NAME...]      (default: every *.c here)
 # Environment: TOVA (default build/tova), WASM_OPT (clang's optimisation level
 # for the .wasm, default -O2: other levels give other code shapes), KEEP=1
-# keeps the work directory.
+# keeps the work directory, TOVA_AGAIN=1 runs `tova run` a second time
+# (compared the same way: with TOVA_CACHE_DIR set, the second process links
+# what the first compiled, docs/native-tier.md).
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -40,20 +42,22 @@ for name in "${names[@]}"; do
      ! clang --target=wasm32-wasi "${WASM_OPT:--O2}" -ffp-contract=off -Wl,-z,stack-size=8388608 -o "$w/prog.wasm" "$src" 2>>"$w/build.log"; then
     echo "FAIL $name (build)"; sed 's/^/    /' "$w/build.log"; failed=$((failed + 1)); continue
   fi
-  for how in native node tova; do
+  hows="native node tova"
+  [ "${TOVA_AGAIN:-0}" = 1 ] && hows="$hows tova2"
+  for how in $hows; do
     mkdir -p "$w/$how.data"
     case $how in
       native) (cd "$w" && env -i GREETING=hello "$w/native" "$w/$how.data" "${ARGS[@]}") ;;
       node) node --no-warnings "$HERE/node_wasi.mjs" --dir "$w/$how.data::/data" --env GREETING=hello \
               "$w/prog.wasm" /data "${ARGS[@]}" ;;
-      tova) "$TOVA" run --dir "$w/$how.data::/data" --env GREETING=hello --timeout 120000 \
+      tova|tova2) "$TOVA" run --dir "$w/$how.data::/data" --env GREETING=hello --timeout 120000 \
               "$w/prog.wasm" /data "${ARGS[@]}" ;;
     esac <"$INPUT" >"$w/$how.out" 2>"$w/$how.err"
     echo $? >"$w/$how.status"
     (cd "$w/$how.data" && find . -type f -exec cksum {} + | sort) >"$w/$how.files"
   done
   diffs=""
-  for how in node tova; do
+  for how in ${hows#native }; do
     for part in out err status files; do
       cmp -s "$w/native.$part" "$w/$how.$part" || diffs="$diffs $how.$part"
     done

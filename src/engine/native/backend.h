@@ -1,11 +1,12 @@
 /*
  * backend.h: where the part of the native tier that runs LLVM lives.
  *
- * The backend is jit.c, translate.c, widen.c, code_range.c, perfmap.c and
- * cache.c with LLVM itself (tens of megabytes). The rest of the tier (tier.c,
+ * The backend is jit.c, translate.c, widen.c, code_range.c and perfmap.c
+ * with LLVM itself (tens of megabytes). The rest of the tier (tier.c,
  * compiler.c, osr.c, eligible.c, preempt.c, rt.c: when to compile, entering
- * and leaving native code, stopping it) only calls wasm_jit_add_unit and
- * wasm_jit_free (jit.h) and the functions below. The backend is either
+ * and leaving native code, stopping it; cache.c and manifest.c: the files of
+ * the on-disk cache) only calls wasm_jit_add_unit and wasm_jit_free (jit.h)
+ * and the functions below. The backend is either
  *
  *   DIRECT (backend/direct.c, backend/direct_exit.c): linked into the same
  *     binary, as the library the C tests link (with LLVM's shared library);
@@ -30,6 +31,7 @@
 
 #include "engine/instr.h"
 #include "engine/module.h"
+#include "engine/native/cache.h"
 #include "engine/native/jit.h"
 #include "engine/native/rt.h"
 
@@ -74,6 +76,12 @@ typedef struct wasm_backend_host {
   void (*preempt_remove_code)(uint32_t id);
   const wasm_native_helper *(*helper_list)(void);
   bool (*read_instr)(wasm_reader *r, wasm_instr *in);
+  /* the on-disk cache (cache.h): files, no LLVM, so the loader's */
+  const char *(*cache_dir)(void);
+  void (*cache_key_of)(const tova_module *m, const bool *unit, const bool *done, const bool *poll_entry,
+                       bool internal, const char *target, wasm_native_cache_key *out);
+  uint8_t *(*cache_load)(const wasm_native_cache_key *key, size_t *size);
+  void (*cache_store)(const wasm_native_cache_key *key, const uint8_t *obj, size_t size);
 } wasm_backend_host;
 
 /* What the backend gives the loader: jit.h's two functions and LLVM's

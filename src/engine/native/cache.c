@@ -173,6 +173,19 @@ void wasm_native_cache_key_of(const tova_module *m, const bool *unit, const bool
   put_u64(out->bytes + 8, h.b);
 }
 
+void wasm_native_cache_key_named(const tova_module *m, const char *name, wasm_native_cache_key *out) {
+  hasher h;
+  h_init(&h);
+  h_str(&h, MAGIC);
+  h_str(&h, TOVA_NATIVE_BUILD_ID);
+  h_str(&h, "named"); /* never a unit's: those hash a target string here */
+  h_str(&h, name);
+  h_u64(&h, m->len);
+  h_bytes(&h, m->bytes, m->len);
+  put_u64(out->bytes, h.a);
+  put_u64(out->bytes + 8, h.b);
+}
+
 uint8_t *wasm_native_cache_load(const wasm_native_cache_key *key, size_t *size) {
   if (!wasm_native_cache_dir()) return NULL;
   char path[4096];

@@ -35,6 +35,10 @@ void wasm_native_cache_key_of(const tova_module *m, const bool *unit, const bool
                               const bool *poll_entry, bool internal, const char *target,
                               wasm_native_cache_key *out);
 
+/* The key of something else kept for module m (not a unit: `name` says
+ * what, e.g. manifest.h's list of units), for this build of the tier. */
+void wasm_native_cache_key_named(const tova_module *m, const char *name, wasm_native_cache_key *out);
+
 /* The cached object of key: malloc'd bytes (*size of them), or NULL. */
 uint8_t *wasm_native_cache_load(const wasm_native_cache_key *key, size_t *size);
 

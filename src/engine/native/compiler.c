@@ -141,7 +141,7 @@ static bool goes_before(const request *a, size_t abytes, const request *b, size_
 enum { MERGE_MAX = 32, MERGE_BYTES = 2048 };
 
 static bool mergeable(const request *r) {
-  return r->def != WASM_NATIVE_ALL && !(r->def & WASM_NATIVE_OSR_REQ);
+  return r->def != WASM_NATIVE_ALL && r->def != WASM_NATIVE_REPLAY && !(r->def & WASM_NATIVE_OSR_REQ);
 }
 
 /* A due request the compiler weighs in one choice: sized (its closure's
@@ -225,12 +225,13 @@ static size_t take_batch(const candidate *c, size_t nc, size_t best, request *ba
 /* TOVA_NATIVE_DEBUG: what the compiler starts on, and when. */
 static void print_batch(const request *batch, size_t n, size_t bytes, double ms) {
   uint32_t def = batch[0].def;
-  const char *what = def == WASM_NATIVE_ALL ? "the module"
+  const char *what = def == WASM_NATIVE_ALL      ? "the module"
+                     : def == WASM_NATIVE_REPLAY ? "the units of the module's last run"
                      : def & WASM_NATIVE_OSR_REQ ? "the OSR entry of function"
                                                  : "function";
   fprintf(stderr, "tova native: %.1f ms after the compiler started: compiling %zu request%s (%s", ms, n,
           n == 1 ? "" : "s", what);
-  if (def != WASM_NATIVE_ALL) fprintf(stderr, " %u", def & ~WASM_NATIVE_OSR_REQ);
+  if (def != WASM_NATIVE_ALL && def != WASM_NATIVE_REPLAY) fprintf(stderr, " %u", def & ~WASM_NATIVE_OSR_REQ);
   fprintf(stderr, ", priority %d, %zu bytes of code)\n", batch[0].prio, bytes);
 }
 

@@ -527,6 +527,9 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u
     buf = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)obj, obj_size, "tova-cached-unit");
     free(obj);
     if (timing) t1 = t2 = t3 = now_ms();
+  } else if (u->cache_only) {
+    snprintf(err, errlen, "not in the cache");
+    return false;
   } else {
     bool *keep = NULL; /* quick: every self-call kept (compile_unit) */
     if (u->quick && !(keep = malloc((size_t)ndefs + 1))) {

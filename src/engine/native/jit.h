@@ -45,11 +45,14 @@ typedef struct wasm_jit {
  *   fns (may be NULL; not with internal): fns[def] receives the address of
  *     each unit function's code (WASM_NATIVE_FUNC_FMT), which other units'
  *     quick code may call through its slot (rt.h wasm_native_ctx.slots).
+ *   cache_only: link the unit's object from the on-disk cache (cache.h) or
+ *     fail with "not in the cache": nothing is compiled (tier.c's replay of
+ *     a module's earlier runs, manifest.h).
  *   stop (may be NULL): asked between the phases; true abandons the unit. */
 typedef struct wasm_jit_unit {
   const bool *unit, *done, *poll_entry, *osr, *done_optimised, *interp;
   const bool *may_leave, *closed_tables; /* the module's (translate.h) */
-  bool internal, wrappers, quick;
+  bool internal, wrappers, quick, cache_only;
   const void **entries, **osr_entries, **fns;
   bool (*stop)(void);
 } wasm_jit_unit;

@@ -34,6 +34,7 @@
 
 #include "engine/compile.h"
 #include "engine/native/backend.h"
+#include "engine/native/cache.h"
 #include "engine/native/jit.h"
 #include "engine/native/native.h"
 #include "engine/native/rt.h"
@@ -198,6 +199,8 @@ static void state_free(native_state *s) {
   free(s->entry_bytes);
   free(s->entry_bytes_ms);
   free(s->entry_qbytes);
+  wasm_native_manifest_free(&s->manifest);
+  wasm_native_manifest_free(&s->replay);
   free(s);
 }
 
@@ -370,7 +373,16 @@ static void print_unit(const native_state *s, const bool *unit, bool quick, uint
  * (compile_lock held). On failure they are marked failed, never retried.
  * A function that calls imports gets its OSR entry in the same unit: a
  * call its native code left where an import parked resumes there. */
-static void compile_unit(native_state *s, const bool *unit, bool internal, bool split, bool (*stop)(void)) {
+/* A unit the cache holds was linked (compile_lock held): listed in the
+ * module's manifest (manifest.h), which is saved again unless the unit was
+ * the last run's, replayed (its list is saved when something new follows). */
+static void note_cached_unit(native_state *s, uint8_t kind, bool internal, const bool *set, bool replayed) {
+  if (!s->keeps_manifest || !wasm_native_manifest_add(&s->manifest, kind, internal, set, s->ndefs)) return;
+  if (!replayed) wasm_native_manifest_save(s->m, &s->manifest);
+}
+
+static bool compile_unit(native_state *s, const bool *unit, bool internal, bool split, bool cache_only,
+                         bool (*stop)(void)) {
   tova_module *m = s->m;
   bool *done = calloc(s->ndefs + 1, sizeof *done), *osr = calloc(s->ndefs + 1, sizeof *osr);
   bool *interp = split ? calloc(s->ndefs + 1, sizeof *interp) : NULL;
@@ -397,11 +409,18 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
     }
     wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive,
                        .may_leave = s->may_leave, .closed_tables = s->closed_tables, .osr = any_osr ? osr : NULL,
-                       .interp = interp, .internal = internal, .wrappers = true, .entries = s->entries,
-                       .osr_entries = osr_entries, .fns = fns, .stop = stop};
+                       .interp = interp, .internal = internal, .wrappers = true, .cache_only = cache_only,
+                       .entries = s->entries, .osr_entries = osr_entries, .fns = fns, .stop = stop};
     ok = wasm_jit_add_unit(&s->jit, m, &u, err, sizeof err);
   }
   free(interp);
+  if (!ok && cache_only) { /* not in the cache: nothing changed, nothing failed */
+    free(done);
+    free(osr);
+    free(osr_entries);
+    free(fns);
+    return false;
+  }
   bool abandoned = !publish_begin(ok, stop);
   if (ok && !abandoned) s->nunits++;
   for (uint32_t d = 0; ok && !abandoned && d < s->ndefs; d++)
@@ -411,7 +430,7 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
   free(osr_entries);
   if (abandoned) { /* nothing changed */
     free(fns);
-    return;
+    return false;
   }
   if (!ok && debug) fprintf(stderr, "tova native: functions stay interpreted: %s\n", err);
   uint32_t n = 0;
@@ -431,7 +450,9 @@ static void compile_unit(native_state *s, const bool *unit, bool internal, bool 
   }
   publish_end(stop);
   free(fns);
+  if (ok && !split) note_cached_unit(s, WASM_MANIFEST_UNIT, internal, unit, cache_only);
   if (debug) print_unit(s, unit, false, n);
+  return ok;
 }
 
 /* The quick tier's unit (compile_lock held): the functions with unit[d]
@@ -771,7 +792,7 @@ static bool compile_closure(native_state *s, const uint32_t *roots, uint32_t nro
       /* Internal linkage when this unit completes the module. */
       bool last = wt == W_OPT;
       for (uint32_t d = 0; d < nd && last; d++) last = !pending(s, d) || unit[d];
-      compile_unit(s, unit, last, wt == W_SPLIT, stop);
+      compile_unit(s, unit, last, wt == W_SPLIT, false, stop);
     }
     for (uint32_t k = start; k <= i; k++) unit[order[k]] = false;
     start = i + 1;
@@ -838,7 +859,7 @@ static bool quick_first(native_state *s, const uint32_t *roots, uint32_t nroots,
 
 size_t wasm_native_request_bytes(tova_module *m, uint32_t root) {
   native_state *s = m->native;
-  if (!s) return 0;
+  if (!s || root == WASM_NATIVE_REPLAY) return 0; /* linking only: first */
   bool osr = root != WASM_NATIVE_ALL && (root & WASM_NATIVE_OSR_REQ);
   if (root != WASM_NATIVE_ALL) root &= ~WASM_NATIVE_OSR_REQ;
   if (root != WASM_NATIVE_ALL && root >= s->ndefs) return 0;
@@ -1003,6 +1024,8 @@ static bool quick_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
  * compile sooner, and def's own code waits for a second call); else after
  * def's own code and what it calls (then native and mostly linkable: few
  * copies). */
+static bool osr_unit(native_state *s, uint32_t def, bool cache_only, bool (*stop)(void));
+
 static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool (*yield)(void)) {
   uint8_t os = __atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE);
   if (os == OSR_READY) return true;
@@ -1033,6 +1056,15 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
   /* def's own unit made its entry (a function that calls imports gets one
    * there: compile_unit) */
   if (__atomic_load_n(&s->osr_status[def], __ATOMIC_ACQUIRE) == OSR_READY) return true;
+  osr_unit(s, def, false, stop);
+  return true;
+}
+
+/* The unit of def's optimised OSR entry (compile_lock held; def's closure
+ * native or compilable): copies of what it calls that no unit links to.
+ * False when it was not made (failed: OSR_FAILED; or with cache_only, not
+ * in the cache: nothing changes). */
+static bool osr_unit(native_state *s, uint32_t def, bool cache_only, bool (*stop)(void)) {
   uint32_t nd = s->ndefs;
   /* unit[] has an entry per node: a group's marks it walked through */
   bool *unit = calloc(s->nnodes + 1, sizeof *unit), *done = calloc(nd + 1, sizeof *done);
@@ -1063,22 +1095,30 @@ static bool compile_osr(native_state *s, uint32_t def, bool (*stop)(void), bool 
   double t0 = now_ms();
   wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive,
                      .may_leave = s->may_leave, .closed_tables = s->closed_tables, .osr = want, .internal = true,
-                     .osr_entries = entries, .stop = stop};
+                     .cache_only = cache_only, .osr_entries = entries, .stop = stop};
   if (ok) ok = wasm_jit_add_unit(&s->jit, s->m, &u, err, sizeof err) && (entry = entries[def]);
   free(unit);
   free(done);
-  free(want);
   free(entries);
   free(stack);
-  if (!publish_begin(ok, stop)) return true; /* abandoned */
+  if (!ok && cache_only) {
+    free(want);
+    return false;
+  }
+  if (!publish_begin(ok, stop)) { /* abandoned */
+    free(want);
+    return false;
+  }
   if (ok && s->status[def] != ST_NATIVE) __atomic_fetch_add(&osr_before_own_code, 1, __ATOMIC_RELAXED);
   if (ok) publish_osr(s, def, entry, false);
   else __atomic_store_n(&s->osr_status[def], OSR_FAILED, __ATOMIC_RELEASE);
   publish_end(stop);
+  if (ok) note_cached_unit(s, WASM_MANIFEST_OSR, true, want, cache_only);
+  free(want);
   if (debug)
     fprintf(stderr, "tova native: OSR entry of function %u %s in %.1f ms (%.1f ms after the module was compiled)%s%s\n", def,
             ok ? "ready" : "failed", now_ms() - t0, now_ms() - s->made_ms, err[0] ? ": " : "", err);
-  return true;
+  return ok;
 }
 
 /* A request of hot functions (compile_lock held; several when the
@@ -1129,11 +1169,51 @@ static bool compile_hot(native_state *s, const uint32_t *roots, uint32_t n, bool
   return done;
 }
 
+/* The units of the module's last run (manifest.h), linked from the cache
+ * in their order (compile_lock held), each only while the state matches
+ * the record (its functions still to compile, its entry not made): a
+ * unit's cache key covers what it depends on, so the first one missing
+ * ends the replay, and the functions it would have held are compiled as
+ * usual once hot. */
+static void replay(native_state *s, bool (*stop)(void)) {
+  wasm_native_manifest mf = s->replay;
+  memset(&s->replay, 0, sizeof s->replay);
+  bool *unit = calloc(s->ndefs + 1, sizeof *unit);
+  size_t pos = 0;
+  uint32_t linked = 0, listed = 0;
+  wasm_native_manifest_record rec;
+  for (size_t p = 0; wasm_native_manifest_next(&mf, &p, &rec);) listed++;
+  while (unit && !(stop && stop()) && wasm_native_manifest_next(&mf, &pos, &rec)) {
+    bool fits = rec.n > 0 && (rec.kind == WASM_MANIFEST_UNIT || (rec.kind == WASM_MANIFEST_OSR && rec.n == 1));
+    for (uint32_t i = 0; i < rec.n && fits; i++) {
+      uint32_t d = wasm_native_manifest_def(&rec, i);
+      fits = d < s->ndefs && (rec.kind == WASM_MANIFEST_OSR
+                                  ? __atomic_load_n(&s->osr_status[d], __ATOMIC_ACQUIRE) != OSR_READY &&
+                                        (s->status[d] == ST_NATIVE || pending(s, d))
+                                  : pending(s, d) && !unit[d]);
+      if (rec.kind == WASM_MANIFEST_UNIT && fits) unit[d] = true;
+    }
+    bool ok = fits && (rec.kind == WASM_MANIFEST_OSR
+                           ? osr_unit(s, wasm_native_manifest_def(&rec, 0), true, stop)
+                           : compile_unit(s, unit, rec.internal, false, true, stop));
+    memset(unit, 0, (s->ndefs + 1) * sizeof *unit);
+    if (!ok) break;
+    linked++;
+  }
+  if (debug)
+    fprintf(stderr, "tova native: %u of the %u units of the module's last run linked from the cache\n", linked,
+            listed);
+  free(unit);
+  wasm_native_manifest_free(&mf);
+}
+
 bool wasm_native_compile_request(tova_module *m, uint32_t root, bool (*stop)(void), bool (*yield)(void)) {
   bool done = true;
   pthread_mutex_lock(&compile_lock);
   native_state *s = state_get(m);
-  if (s && root != WASM_NATIVE_ALL && (root & WASM_NATIVE_OSR_REQ)) {
+  if (s && root == WASM_NATIVE_REPLAY) {
+    replay(s, stop);
+  } else if (s && root != WASM_NATIVE_ALL && (root & WASM_NATIVE_OSR_REQ)) {
     uint32_t def = root & ~WASM_NATIVE_OSR_REQ;
     if (def < s->ndefs) done = compile_osr(s, def, stop, yield);
   } else if (s) {
@@ -1204,7 +1284,7 @@ uint32_t wasm_native_compile_module(tova_module *m) {
      * in W_SPLIT units, each calling the others through stubs. */
     uint32_t all = WASM_NATIVE_ALL;
     if (n && bytes > wasm_native_max_closure()) compile_closure(s, &all, 1, W_SPLIT, NULL, NULL);
-    else if (n) compile_unit(s, unit, true, false, NULL);
+    else if (n) compile_unit(s, unit, true, false, false, NULL);
     free(unit);
   }
   uint32_t r = s ? s->nnative : 0; /* and those with quick code alone */
@@ -1311,6 +1391,13 @@ void wasm_native_module_compiled(tova_module *m) {
   for (uint32_t d = 0; s && d < s->ndefs; d++) n += pending(s, d);
   if (n) install_counters(s);
   if (!n) return;
+  /* What the module's last run compiled, from the cache, before anything
+   * runs hot (manifest.h); the requests below find those units done. Only
+   * here: in the tiered modes, which units a run compiles depends on
+   * timing (under `native` it is the same every run, and the units'
+   * own keys find them). */
+  s->keeps_manifest = wasm_native_cache_dir() != NULL;
+  if (wasm_native_manifest_load(m, &s->replay)) wasm_native_queue(m, WASM_NATIVE_REPLAY, PRIO_OSR, 0);
   /* Small modules (Tova's @wasm modules, kernels) compile whole at once, so
    * their first calls go native soonest; `tiered` does so for every module,
    * behind whatever is hot. */

@@ -8,6 +8,7 @@
 
 #include "engine/compile.h"
 #include "engine/native/jit.h"
+#include "engine/native/manifest.h"
 
 /* Per defined function, changed under tier.c's compile lock. */
 enum { ST_NONE, ST_NATIVE, ST_FAILED };
@@ -177,6 +178,12 @@ typedef struct native_state {
    * for the interpreter to make the call, at the CALL_FUNC, so that it too
    * goes on natively once the call returns). NULL before (release/acquire). */
   wasm_cell **resume;
+  /* The units this run compiled that the cache holds, in order (manifest.h;
+   * under the compile lock), saved after each one compiled; and, from the
+   * module's compile until the compiler replays it (WASM_NATIVE_REPLAY),
+   * the last run's. */
+  wasm_native_manifest manifest, replay;
+  bool keeps_manifest; /* a tiered mode's module, with a cache (set before any request) */
 } native_state;
 /* A function that calls imports and left native code STINTS_MIN times,
  * completing fewer than STINT_CALLS import calls per stint on average (it
@@ -266,6 +273,10 @@ static inline bool wasm_native_stints_pay(uint32_t stints, uint32_t calls) {
  * machinery: tens of KB, a second of LLVM) does not hold up the small units
  * of hot functions. True when the request is done (or failed). */
 #define WASM_NATIVE_ALL UINT32_MAX
+/* The request that links the units of the module's last run from the
+ * on-disk cache (manifest.h), queued when the module is compiled: before
+ * anything else of it, so neither an OSR request nor an ordinary def. */
+#define WASM_NATIVE_REPLAY (UINT32_MAX - 1)
 bool wasm_native_compile_request(tova_module *m, uint32_t def, bool (*stop)(void), bool (*yield)(void));
 /* tier.c: the requests of several functions of m (defs[0..n), never
  * WASM_NATIVE_ALL nor an OSR entry's) compiled together: their closures cut

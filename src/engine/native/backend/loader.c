@@ -37,6 +37,10 @@ static const wasm_backend_host host = {
     .preempt_remove_code = wasm_native_preempt_remove_code,
     .helper_list = wasm_native_helper_list,
     .read_instr = wasm_read_instr,
+    .cache_dir = wasm_native_cache_dir,
+    .cache_key_of = wasm_native_cache_key_of,
+    .cache_load = wasm_native_cache_load,
+    .cache_store = wasm_native_cache_store,
 };
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
