@@ -305,6 +305,27 @@ typedef enum tova_tier {
  * LLVM backend (tova_llvm.so beside the addon or the CLI) cannot be loaded:
  * tova_runtime_info says why. */
 TOVA_EXTERN tova_status tova_set_tier(tova_tier tier);
+/* The on-disk cache of native code: compiled units kept between processes,
+ * so that a program run again links its code instead of compiling it
+ * (docs/native-tier.md "Keeping compiled code between processes"; bounded by
+ * TOVA_CACHE_MAX, default 512M). Process-wide, fixed when first used (the
+ * first module with native code): TOVA_ERR_BAD_ARGUMENT after that.
+ *   TOVA_CODE_CACHE_NONE  nothing read or written (the library's default);
+ *   TOVA_CODE_CACHE_USER  the user's cache directory: $XDG_CACHE_HOME/tova_runtime,
+ *                         else ~/.cache/tova_runtime (macOS: ~/Library/Caches/
+ *                         tova_runtime); what the tova command and the Bun/Node
+ *                         package choose;
+ *   TOVA_CODE_CACHE_DIR   the directory dir.
+ * TOVA_CACHE_DIR in the environment wins when set (empty: no cache). A
+ * directory is made (0700) if missing and used only if this user owns it
+ * and nobody else may write to it (its files are code this process runs).
+ * Without the native tier: TOVA_OK, nothing to keep. */
+typedef enum tova_code_cache {
+  TOVA_CODE_CACHE_NONE = 0,
+  TOVA_CODE_CACHE_USER = 1,
+  TOVA_CODE_CACHE_DIR = 2
+} tova_code_cache;
+TOVA_EXTERN tova_status tova_set_code_cache(tova_code_cache where, const char *dir);
 /* One line saying which tiers this build has and the policy, e.g.
  * "tiers: interp, native (LLVM 19.1.7); policy interp". */
 TOVA_EXTERN void tova_runtime_info(char *buf, size_t len);

@@ -87,6 +87,10 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *cmd = argv[1];
+  /* Compiled code is kept in the user's cache directory, so that a program
+   * run again links its code instead of compiling it (tova.h; TOVA_CACHE_DIR
+   * overrides, empty for none). */
+  tova_set_code_cache(TOVA_CODE_CACHE_USER, NULL);
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
     usage(stdout);
     return 0;

@@ -5,6 +5,7 @@
 #include "tova.h"
 #ifdef TOVA_HAVE_NATIVE
 #include "engine/native/backend.h"
+#include "engine/native/cache.h"
 #include "engine/native/native.h"
 #endif
 
@@ -25,6 +26,18 @@ tova_status tova_set_tier(tova_tier tier) {
 #else
   /* Only the interpreter is built in. */
   return tier == TOVA_TIER_INTERP || tier == TOVA_TIER_AUTO ? TOVA_OK : TOVA_ERR_UNSUPPORTED;
+#endif
+}
+
+tova_status tova_set_code_cache(tova_code_cache where, const char *dir) {
+  if (where != TOVA_CODE_CACHE_NONE && where != TOVA_CODE_CACHE_USER && where != TOVA_CODE_CACHE_DIR)
+    return TOVA_ERR_BAD_ARGUMENT;
+  if (where == TOVA_CODE_CACHE_DIR && (!dir || !*dir)) return TOVA_ERR_BAD_ARGUMENT;
+#ifdef TOVA_HAVE_NATIVE
+  return wasm_native_cache_choose((int)where, dir) ? TOVA_OK : TOVA_ERR_BAD_ARGUMENT;
+#else
+  (void)dir;
+  return TOVA_OK; /* no native code to keep */
 #endif
 }
 

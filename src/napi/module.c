@@ -182,6 +182,10 @@ NAPI_MODULE_INIT() {
   /* Loading a second copy of the addon into the same environment reuses the
    * state of the first, so one env never has two pools or two queues. */
   tova_napi_env *st = tova_napi_state(env);
+  /* As the tova command: compiled code kept in the user's cache directory
+   * (tova.h tova_set_code_cache; TOVA_CACHE_DIR overrides, empty for none).
+   * Refused, harmlessly, once a module of another environment has fixed it. */
+  tova_set_code_cache(TOVA_CODE_CACHE_USER, NULL);
   if (!st) {
     st = env_state_new(env);
     if (!st) return tova_napi_throwf(env, TOVA_ERR_NOMEM, "tova_runtime: out of memory at load");

@@ -4,7 +4,7 @@
 // truncated or foreign entry is recompiled, never trusted.
 import { describe, test, expect, beforeAll, afterAll, setDefaultTimeout } from 'bun:test';
 import { spawnSync } from 'child_process';
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, truncateSync, statSync, utimesSync, mkdirSync, existsSync } from 'fs';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync, truncateSync, statSync, utimesSync, mkdirSync, existsSync, chmodSync } from 'fs';
 import { join } from 'path';
 import { tmpdir } from 'os';
 
@@ -136,14 +136,49 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
     expect(listed().length).toBe(2);
   });
 
-  test('without TOVA_CACHE_DIR nothing is read or written', () => {
-    const env = { ...process.env, TOVA_TIER: 'native', TOVA_NATIVE_DEBUG: '1' };
-    delete env.TOVA_CACHE_DIR;
+  test('TOVA_CACHE_DIR empty: nothing is read or written', () => {
+    const home = join(dir, 'home-none');
+    mkdirSync(home);
+    const env = { ...process.env, TOVA_TIER: 'native', TOVA_NATIVE_DEBUG: '1', TOVA_CACHE_DIR: '',
+                  HOME: home, XDG_CACHE_HOME: join(home, 'xdg') };
     const before = entries().length;
-    const r = spawnSync(CLI, ['run', mod, '--invoke', 'fib', '12'], { encoding: 'utf8', env });
-    expect(r.stdout.trim()).toBe('144');
-    expect(r.stderr).toContain('optimise');
+    for (let i = 0; i < 2; i++) {
+      const r = spawnSync(CLI, ['run', mod, '--invoke', 'fib', '12'], { encoding: 'utf8', env });
+      expect(r.stdout.trim()).toBe('144');
+      expect(r.stderr).toContain('optimise');
+    }
     expect(entries().length).toBe(before);
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  // The tova command (as the Bun/Node package) keeps code in the user's
+  // cache directory unless TOVA_CACHE_DIR says otherwise (tova.h
+  // tova_set_code_cache), and only in a directory nobody else may write to.
+  test('unset: the user cache directory ($XDG_CACHE_HOME, else ~/.cache), never a directory others may write', () => {
+    const home = join(dir, 'home');
+    mkdirSync(home);
+    const env = { ...process.env, TOVA_TIER: 'native', TOVA_NATIVE_DEBUG: '1', HOME: home };
+    delete env.TOVA_CACHE_DIR;
+    delete env.XDG_CACHE_HOME;
+    const once = (e) => spawnSync(CLI, ['run', mod, '--invoke', 'fib', '12'], { encoding: 'utf8', env: e });
+    const user = join(home, process.platform === 'darwin' ? 'Library/Caches' : '.cache', 'tova_runtime');
+    expect(once(env).stderr).toContain('optimise');
+    expect(readdirSync(user).filter((f) => f.endsWith('.o')).length).toBe(1);
+    expect(statSync(user).mode & 0o777).toBe(0o700);
+    const again = once(env);
+    expect(again.stdout.trim()).toBe('144');
+    expect(again.stderr).toContain('from the cache');
+    // XDG_CACHE_HOME first (an absolute one)
+    const xdg = join(dir, 'xdg');
+    expect(once({ ...env, XDG_CACHE_HOME: xdg }).stderr).toContain('optimise');
+    expect(readdirSync(join(xdg, 'tova_runtime')).filter((f) => f.endsWith('.o')).length).toBe(1);
+    // A directory others may write to is not trusted: nothing read or written.
+    const open = join(dir, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const o = once({ ...env, TOVA_CACHE_DIR: open });
+    expect(o.stdout.trim()).toBe('144');
+    expect(readdirSync(open)).toEqual([]);
   });
   // The tiered modes (the default): which units a run compiles depends on
   // when its functions turned hot, so a run lists the cached units it

@@ -116,14 +116,62 @@ static bool make_dirs(char *path) {
   return mkdir(path, 0700) == 0 || errno == EEXIST;
 }
 
+/* tova_set_code_cache's choice, until the directory is decided. */
+static pthread_mutex_t choice_lock = PTHREAD_MUTEX_INITIALIZER;
+static int choice = TOVA_CODE_CACHE_NONE; /* tova_code_cache (tova.h) */
+static char *choice_dir;   /* for _DIR */
+static bool decided;
+
+bool wasm_native_cache_choose(int where, const char *d) {
+  pthread_mutex_lock(&choice_lock);
+  bool ok = !decided;
+  char *copy = ok && d ? strdup(d) : NULL;
+  if (ok && (!d || copy)) {
+    free(choice_dir);
+    choice = where;
+    choice_dir = copy;
+  }
+  pthread_mutex_unlock(&choice_lock);
+  return ok && (!d || copy);
+}
+
+/* The user's cache directory for this library: $XDG_CACHE_HOME/tova_runtime
+ * (an absolute XDG_CACHE_HOME only, as the XDG spec says), else under
+ * $HOME (~/Library/Caches on macOS, ~/.cache elsewhere); NULL without a
+ * home. */
+static char *user_dir(void) {
+  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  char path[3600];
+  if (xdg && xdg[0] == '/' && strlen(xdg) < 3400) snprintf(path, sizeof path, "%s/tova_runtime", xdg);
+#ifdef __APPLE__
+  else if (home && home[0] == '/' && strlen(home) < 3400) snprintf(path, sizeof path, "%s/Library/Caches/tova_runtime", home);
+#else
+  else if (home && home[0] == '/' && strlen(home) < 3400) snprintf(path, sizeof path, "%s/.cache/tova_runtime", home);
+#endif
+  else return NULL;
+  return strdup(path);
+}
+
+/* The directory's files are code this process will run: only a directory
+ * of this user's that nobody else may write to (as ssh treats ~/.ssh). */
+static bool trusted(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
 static void read_dir(void) {
-  const char *d = getenv("TOVA_CACHE_DIR");
-  if (!d || !*d || strlen(d) > 3500) return;
-  char *copy = strdup(d);
+  pthread_mutex_lock(&choice_lock);
+  decided = true;
+  const char *env = getenv("TOVA_CACHE_DIR");
+  char *copy = env ? (*env ? strdup(env) : NULL)
+               : choice == TOVA_CODE_CACHE_DIR ? (choice_dir ? strdup(choice_dir) : NULL)
+               : choice == TOVA_CODE_CACHE_USER ? user_dir()
+                             : NULL;
+  pthread_mutex_unlock(&choice_lock);
   if (!copy) return;
   size_t n = strlen(copy);
   while (n > 1 && copy[n - 1] == '/') copy[--n] = 0;
-  if (make_dirs(copy)) dir = copy;
+  if (n <= 3500 && make_dirs(copy) && trusted(copy)) dir = copy;
   else free(copy);
   max_bytes = parse_size(getenv("TOVA_CACHE_MAX"));
 }

@@ -3,8 +3,9 @@
  * (cache.c), so that a module LLVM compiled once is not compiled again by
  * the next process that runs it.
  *
- * Opt-in: the cache is the directory named by TOVA_CACHE_DIR (see
- * docs/native-tier.md); unset or empty, nothing is read or written. A unit's entry is keyed by everything its code depends
+ * Where: TOVA_CACHE_DIR when set (empty: none), else what the embedder
+ * chose (tova_set_code_cache: none by default, the user's cache directory
+ * for the CLI and the addon); see docs/native-tier.md. A unit's entry is keyed by everything its code depends
  * on: the module's bytes, which functions the unit holds and which it may
  * call in earlier units, the translator's version, LLVM's version, the
  * target triple, the host CPU and its features, and the code generation
@@ -26,8 +27,12 @@ typedef struct wasm_native_cache_key {
   uint8_t bytes[16];
 } wasm_native_cache_key;
 
-/* The directory (TOVA_CACHE_DIR, read once), or NULL when there is none. */
+/* The directory (decided once, on first use), or NULL when there is none. */
 const char *wasm_native_cache_dir(void);
+
+/* tova_set_code_cache (where: its tova_code_cache value); false once the
+ * directory has been decided. */
+bool wasm_native_cache_choose(int where, const char *dir);
 
 /* The key of a unit (see above); `target` names the code generator's
  * settings (triple, CPU, features, options) as one string. */
