@@ -14,6 +14,7 @@
 // tier and in this JS engine (firstCalls below).
 const { spawnSync } = require('child_process');
 const { loadWasm } = require('./lib/wasm');
+require('./lib/report'); // a cold start: no code cache unless TOVA_CACHE_DIR is set (lib/report.js)
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const RUNS = Number(process.env.BENCH_RUNS || 3);

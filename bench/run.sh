@@ -10,6 +10,10 @@
 # (Go peers), cmake + a C compiler (C instantiation benchmark and the CLI,
 # built here into build-bench/), the tova addon (npm run build) for the tova side.
 set -uo pipefail
+# Every tova figure is a cold start (no code cache from earlier runs) unless
+# the caller sets TOVA_CACHE_DIR; the columns that measure a program run
+# again (bench/programs.sh, bench/kernels.js) use caches of their own.
+export TOVA_CACHE_DIR="${TOVA_CACHE_DIR-}"
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 LIMIT=${BENCH_LIMIT_SECONDS:-900}   # per benchmark program

@@ -6,6 +6,10 @@
 #   gcc, node or the tova CLI is missing.
 TOVA=${TOVA:-$PWD/build/tova}
 RUNS=${BENCH_RUNS:-3}
+# A process's first run, as on a machine that never ran the program: no
+# code cache unless the caller names one (the columns that measure a
+# program run again use their own, filled by earlier runs).
+export TOVA_CACHE_DIR="${TOVA_CACHE_DIR-}"
 for tool in clang gcc node; do
   command -v "$tool" >/dev/null || { echo "$NAME: $tool not found, skipped"; exit 0; }
 done
