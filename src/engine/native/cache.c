@@ -1,7 +1,8 @@
 /*
  * cache.c: the on-disk cache of compiled units (cache.h).
  *
- * An entry is one file, <dir>/<32 hex digits of the key>.o:
+ * An entry is one file, <dir>/<32 hex digits of the key>.o (a unit's
+ * object; .list: a module's manifest.h):
  *   "TOVAJIT1" | key (16 bytes) | object size (u64 LE) | checksum (u64 LE) | object
  * The checksum (FNV-1a 64 of the object) catches a truncated or damaged
  * file; the key inside catches a file renamed by hand.
@@ -181,7 +182,7 @@ const char *wasm_native_cache_dir(void) {
   return dir;
 }
 
-static void entry_path(const wasm_native_cache_key *key, char *out, size_t cap) {
+static void entry_path(const wasm_native_cache_key *key, const char *suffix, char *out, size_t cap) {
   static const char hex[] = "0123456789abcdef";
   char name[33];
   for (int i = 0; i < 16; i++) {
@@ -189,7 +190,7 @@ static void entry_path(const wasm_native_cache_key *key, char *out, size_t cap) 
     name[2 * i + 1] = hex[key->bytes[i] & 15];
   }
   name[32] = 0;
-  snprintf(out, cap, "%s/%s.o", dir, name);
+  snprintf(out, cap, "%s/%s%s", dir, name, suffix);
 }
 
 /* ---- keys, loads, stores ------------------------------------------------------ */
@@ -235,9 +236,13 @@ void wasm_native_cache_key_named(const tova_module *m, const char *name, wasm_na
 }
 
 uint8_t *wasm_native_cache_load(const wasm_native_cache_key *key, size_t *size) {
+  return wasm_native_cache_load_as(key, WASM_NATIVE_CACHE_UNIT, size);
+}
+
+uint8_t *wasm_native_cache_load_as(const wasm_native_cache_key *key, const char *suffix, size_t *size) {
   if (!wasm_native_cache_dir()) return NULL;
   char path[4096];
-  entry_path(key, path, sizeof path);
+  entry_path(key, suffix, path, sizeof path);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return NULL;
   uint8_t head[HEADER_BYTES];
@@ -279,7 +284,8 @@ static bool write_all(int fd, const uint8_t *p, size_t n) {
 
 /* ---- the bound ---------------------------------------------------------------- */
 
-/* Entry names are 34 bytes ("<32 hex>.o"); temporary ones add ".<pid>.<hex>.tmp". */
+/* Entry names are 34 or 37 bytes ("<32 hex>.o", "<32 hex>.list"); temporary
+ * ones add ".<pid>.<hex>.tmp". */
 #define NAME_MAX_BYTES 96
 
 typedef struct entry_info {
@@ -310,7 +316,8 @@ static void sweep(void) {
   time_t now = time(NULL);
   char path[4200];
   for (struct dirent *de; (de = readdir(d)) != NULL;) {
-    bool entry = has_suffix(de->d_name, ".o"), tmp = has_suffix(de->d_name, ".tmp");
+    bool entry = has_suffix(de->d_name, WASM_NATIVE_CACHE_UNIT) || has_suffix(de->d_name, WASM_NATIVE_CACHE_LIST),
+         tmp = has_suffix(de->d_name, ".tmp");
     size_t len = strlen(de->d_name);
     if ((!entry && !tmp) || len >= NAME_MAX_BYTES) continue;
     snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
@@ -346,9 +353,14 @@ static void sweep(void) {
 }
 
 void wasm_native_cache_store(const wasm_native_cache_key *key, const uint8_t *obj, size_t size) {
+  wasm_native_cache_store_as(key, WASM_NATIVE_CACHE_UNIT, obj, size);
+}
+
+void wasm_native_cache_store_as(const wasm_native_cache_key *key, const char *suffix, const uint8_t *obj,
+                                size_t size) {
   if (!wasm_native_cache_dir() || !obj || !size || size > MAX_OBJECT_BYTES) return;
   char path[4096], tmp[4200];
-  entry_path(key, path, sizeof path);
+  entry_path(key, suffix, path, sizeof path);
   /* Another process may be writing the same entry: each writes its own
    * temporary file and the renames replace one whole file by another. */
   snprintf(tmp, sizeof tmp, "%s.%ld.%lx.tmp", path, (long)getpid(),

@@ -50,4 +50,12 @@ uint8_t *wasm_native_cache_load(const wasm_native_cache_key *key, size_t *size);
 /* Keep an object under key (best effort: failures are silent). */
 void wasm_native_cache_store(const wasm_native_cache_key *key, const uint8_t *obj, size_t size);
 
+/* The same for entries of another kind, told apart by the file's suffix
+ * (bounded together with the units). */
+#define WASM_NATIVE_CACHE_UNIT ".o"
+#define WASM_NATIVE_CACHE_LIST ".list" /* manifest.h */
+uint8_t *wasm_native_cache_load_as(const wasm_native_cache_key *key, const char *suffix, size_t *size);
+void wasm_native_cache_store_as(const wasm_native_cache_key *key, const char *suffix, const uint8_t *obj,
+                                size_t size);
+
 #endif /* TOVA_ENGINE_NATIVE_CACHE_H */

@@ -67,7 +67,7 @@ bool wasm_native_manifest_load(const tova_module *m, wasm_native_manifest *out) 
   wasm_native_cache_key key;
   wasm_native_cache_key_named(m, MANIFEST_NAME, &key);
   size_t size = 0;
-  uint8_t *bytes = wasm_native_cache_load(&key, &size);
+  uint8_t *bytes = wasm_native_cache_load_as(&key, WASM_NATIVE_CACHE_LIST, &size);
   if (!bytes) return false;
   out->bytes = bytes;
   out->len = out->cap = size;
@@ -78,7 +78,7 @@ void wasm_native_manifest_save(const tova_module *m, const wasm_native_manifest 
   if (!mf->len || !wasm_native_cache_dir()) return;
   wasm_native_cache_key key;
   wasm_native_cache_key_named(m, MANIFEST_NAME, &key);
-  wasm_native_cache_store(&key, mf->bytes, mf->len);
+  wasm_native_cache_store_as(&key, WASM_NATIVE_CACHE_LIST, mf->bytes, mf->len);
 }
 
 void wasm_native_manifest_free(wasm_native_manifest *mf) {

@@ -262,6 +262,7 @@ static native_state *state_get(tova_module *m) {
     return NULL;
   }
   wasm_native_in_cycle(s->nnodes, s->cg_start, s->cg_edges, s->recursive);
+  s->keeps_manifest = wasm_native_cache_dir() != NULL;
   for (uint32_t d = 0; d < ndefs; d++) {
     wasm_code *code = m->func_defs[d].code;
     if (!code) s->eligible[d] = false;
@@ -1393,10 +1394,9 @@ void wasm_native_module_compiled(tova_module *m) {
   if (!n) return;
   /* What the module's last run compiled, from the cache, before anything
    * runs hot (manifest.h); the requests below find those units done. Only
-   * here: in the tiered modes, which units a run compiles depends on
-   * timing (under `native` it is the same every run, and the units'
-   * own keys find them). */
-  s->keeps_manifest = wasm_native_cache_dir() != NULL;
+   * in the tiered modes, where which units a run compiles depends on
+   * timing (under `native` it is the same every run, and the units' own
+   * keys find them; its list serves a later tiered run). */
   if (wasm_native_manifest_load(m, &s->replay)) wasm_native_queue(m, WASM_NATIVE_REPLAY, PRIO_OSR, 0);
   /* Small modules (Tova's @wasm modules, kernels) compile whole at once, so
    * their first calls go native soonest; `tiered` does so for every module,

@@ -183,7 +183,7 @@ typedef struct native_state {
    * module's compile until the compiler replays it (WASM_NATIVE_REPLAY),
    * the last run's. */
   wasm_native_manifest manifest, replay;
-  bool keeps_manifest; /* a tiered mode's module, with a cache (set before any request) */
+  bool keeps_manifest; /* there is a cache (set when the state is made) */
 } native_state;
 /* A function that calls imports and left native code STINTS_MIN times,
  * completing fewer than STINT_CALLS import calls per stint on average (it
