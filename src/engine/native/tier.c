@@ -370,10 +370,6 @@ static void print_unit(const native_state *s, const bool *unit, bool quick, uint
   fprintf(stderr, "\n");
 }
 
-/* Compile the functions with unit[d] set as one unit and switch them
- * (compile_lock held). On failure they are marked failed, never retried.
- * A function that calls imports gets its OSR entry in the same unit: a
- * call its native code left where an import parked resumes there. */
 /* A unit the cache holds was linked (compile_lock held): listed in the
  * module's manifest (manifest.h), which is saved again unless the unit was
  * the last run's, replayed (its list is saved when something new follows). */
@@ -382,6 +378,12 @@ static void note_cached_unit(native_state *s, uint8_t kind, bool internal, const
   if (!replayed) wasm_native_manifest_save(s->m, &s->manifest);
 }
 
+/* Compile the functions with unit[d] set as one unit and switch them
+ * (compile_lock held). On failure they are marked failed, never retried.
+ * A function that calls imports gets its OSR entry in the same unit: a
+ * call its native code left where an import parked resumes there.
+ * cache_only (the replay): link the unit from the cache or change nothing
+ * (false), never compile. True when the functions went native. */
 static bool compile_unit(native_state *s, const bool *unit, bool internal, bool split, bool cache_only,
                          bool (*stop)(void)) {
   tova_module *m = s->m;
