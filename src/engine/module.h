@@ -177,6 +177,10 @@ struct tova_module {
 
   /* Native tier hook: its state for this module (src/engine/native), or NULL. */
   void *native;
+  /* The on-disk cache's digest of bytes (native/cache.c), computed once,
+   * when first needed, under the native tier's compile lock. */
+  uint8_t cache_digest[16];
+  bool cache_digest_known;
 };
 
 /* Decoder: binary -> module (no body validation). Allocates *out with

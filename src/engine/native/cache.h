@@ -35,7 +35,8 @@ const char *wasm_native_cache_dir(void);
 bool wasm_native_cache_choose(int where, const char *dir);
 
 /* The key of a unit (see above); `target` names the code generator's
- * settings (triple, CPU, features, options) as one string. */
+ * settings (triple, CPU, features, options) as one string. Called with the
+ * native tier's compile lock held (the module's digest is computed once). */
 void wasm_native_cache_key_of(const tova_module *m, const bool *unit, const bool *done,
                               const bool *poll_entry, bool internal, const char *target,
                               wasm_native_cache_key *out);

@@ -200,7 +200,6 @@ static void state_free(native_state *s) {
   free(s->entry_bytes_ms);
   free(s->entry_qbytes);
   wasm_native_manifest_free(&s->manifest);
-  wasm_native_manifest_free(&s->replay);
   free(s);
 }
 
@@ -1179,8 +1178,8 @@ static bool compile_hot(native_state *s, const uint32_t *roots, uint32_t n, bool
  * ends the replay, and the functions it would have held are compiled as
  * usual once hot. */
 static void replay(native_state *s, bool (*stop)(void)) {
-  wasm_native_manifest mf = s->replay;
-  memset(&s->replay, 0, sizeof s->replay);
+  wasm_native_manifest mf;
+  if (!wasm_native_manifest_load(s->m, &mf)) return; /* a module never run before */
   bool *unit = calloc(s->ndefs + 1, sizeof *unit);
   size_t pos = 0;
   uint32_t linked = 0, listed = 0;
@@ -1395,11 +1394,13 @@ void wasm_native_module_compiled(tova_module *m) {
   if (n) install_counters(s);
   if (!n) return;
   /* What the module's last run compiled, from the cache, before anything
-   * runs hot (manifest.h); the requests below find those units done. Only
+   * runs hot (manifest.h); the requests below find those units done. Its
+   * list is read (and the module's bytes hashed for its key) on the
+   * compiler thread, which loads LLVM only if there is a unit to link. Only
    * in the tiered modes, where which units a run compiles depends on
    * timing (under `native` it is the same every run, and the units' own
    * keys find them; its list serves a later tiered run). */
-  if (wasm_native_manifest_load(m, &s->replay)) wasm_native_queue(m, WASM_NATIVE_REPLAY, PRIO_OSR, 0);
+  if (s->keeps_manifest) wasm_native_queue(m, WASM_NATIVE_REPLAY, PRIO_OSR, 0);
   /* Small modules (Tova's @wasm modules, kernels) compile whole at once, so
    * their first calls go native soonest; `tiered` does so for every module,
    * behind whatever is hot. */

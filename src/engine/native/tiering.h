@@ -179,10 +179,8 @@ typedef struct native_state {
    * goes on natively once the call returns). NULL before (release/acquire). */
   wasm_cell **resume;
   /* The units this run compiled that the cache holds, in order (manifest.h;
-   * under the compile lock), saved after each one compiled; and, from the
-   * module's compile until the compiler replays it (WASM_NATIVE_REPLAY),
-   * the last run's. */
-  wasm_native_manifest manifest, replay;
+   * under the compile lock), saved after each one compiled. */
+  wasm_native_manifest manifest;
   bool keeps_manifest; /* there is a cache (set when the state is made) */
 } native_state;
 /* A function that calls imports and left native code STINTS_MIN times,
