@@ -60,6 +60,7 @@ tova_status tova_module_compile(const uint8_t *bytes, size_t len, tova_module **
   if (wasm_native_loop_counters(m, &counters)) lc = &counters;
 #endif
   st = wasm_compile(m, lc, err);
+  m->loop_counters = lc != NULL;
 #ifdef TOVA_HAVE_NATIVE
   if (lc) free((void *)counters.want);
 #endif

@@ -177,6 +177,10 @@ struct tova_module {
 
   /* Native tier hook: its state for this module (src/engine/native), or NULL. */
   void *native;
+  /* Compiled with loop counters (compile.h LOOP_HEAD: the tiered modes),
+   * which move every later cell: native code holds offsets into the cells
+   * (where it leaves for the interpreter), so the cache keys it. */
+  bool loop_counters;
   /* The on-disk cache's digest of bytes (native/cache.c), computed once,
    * when first needed, under the native tier's compile lock. */
   uint8_t cache_digest[16];

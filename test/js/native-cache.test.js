@@ -236,20 +236,35 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
     const again = linked(tiered('sum', '40000000').err);
     expect(Number(again[1])).toBeGreaterThan(0);
     expect(again[1]).toBe(again[2]);
-    // A run with every function compiled up front (TOVA_TIER=native) lists
-    // its units too: a later tiered run links the whole module at once.
+    // A TOVA_TIER=native run lists nothing: its code was made for another
+    // layout of the interpreter's cells (no loop counters), which a tiered
+    // run must not link (the next test).
     rmSync(c, { recursive: true });
     const env = { ...process.env, TOVA_CACHE_DIR: c, TOVA_TIER: 'native', TOVA_NATIVE_DEBUG: '1' };
     const ahead = spawnSync(CLI, ['run', lp, '--invoke', 'fib', '20'], { encoding: 'utf8', env });
     expect(ahead.stdout.trim()).toBe('6765');
-    const later = tiered('sum', '40000000'); // long enough for the replay to happen
+    expect(readdirSync(c).filter((f) => f.endsWith('.list'))).toEqual([]);
+    const later = tiered('sum', '40000000');
     expect(later.out).toBe('19995899404300');
-    const whole = linked(later.err);
-    expect(Number(whole[1])).toBeGreaterThan(0);
-    expect(whole[1]).toBe(whole[2]);
-    expect(later.err).toContain('unit of 2 functions native (2 of 2 in the module)');
-    // (the call already running interpreted still moves over through an OSR
-    // entry of its own: `native` compiled none)
+    expect(later.err).toContain('optimise');
+  });
+
+  // Native code leaves for the interpreter at offsets into the
+  // interpreter's cells, whose layout depends on the tier (the tiered modes
+  // put loop counters in: compile.h LOOP_HEAD). A unit compiled under the
+  // default tier, linked by a TOVA_TIER=native process over the same cache,
+  // resumed parked calls at wrong cells (CI, session 32: wasi.test.js's
+  // sleeping program summed wrong); the key now says which layout.
+  test('code compiled for one interpreter layout is never linked under another', () => {
+    const c = join(dir, 'layouts');
+    const wasiTest = join(__dirname, 'wasi.test.js');
+    for (const tier of ['auto', 'native', 'auto', 'native']) {
+      const env = { ...process.env, TOVA_CACHE_DIR: c, TOVA_TIER: tier };
+      const r = spawnSync(process.execPath, ['test', wasiTest, '-t', 'nested calls sleep'],
+        { encoding: 'utf8', env, timeout: 60000 });
+      expect(`${tier}: ${r.status} ${/\d+ fail/.exec(r.stderr)}`).toBe(`${tier}: 0 0 fail`);
+    }
+    expect(readdirSync(c).filter((f) => f.endsWith('.o')).length).toBeGreaterThan(1); // one per layout at least
   });
 
   // TOVA_NATIVE_PERFMAP (src/engine/native/perfmap.c): where each linked

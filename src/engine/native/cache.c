@@ -249,6 +249,8 @@ void wasm_native_cache_key_of(const tova_module *m, const bool *unit, const bool
   h_flags(&h, done, ndefs);
   h_flags(&h, poll_entry, ndefs);
   h_u64(&h, internal);
+  /* the interpreter's layout, which leave points refer to (module.h) */
+  h_u64(&h, m->loop_counters);
   h_bytes(&h, module_digest(m), 16);
   put_u64(out->bytes, h.a);
   put_u64(out->bytes + 8, h.b);

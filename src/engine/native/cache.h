@@ -6,8 +6,10 @@
  * Where: TOVA_CACHE_DIR when set (empty: none), else what the embedder
  * chose (tova_set_code_cache: none by default, the user's cache directory
  * for the CLI and the addon); see docs/native-tier.md. A unit's entry is keyed by everything its code depends
- * on: the module's bytes, which functions the unit holds and which it may
- * call in earlier units, the translator's version, LLVM's version, the
+ * on: the module's bytes and the layout of its interpreter code (loop
+ * counters or not: native code leaves for the interpreter at offsets into
+ * it), which functions the unit holds and which it may call in earlier
+ * units, the translator's version, LLVM's version, the
  * target triple, the host CPU and its features, and the code generation
  * options. Entries are written atomically (a temporary file, then rename)
  * and checked when read (magic, key, size, checksum): a damaged or foreign

@@ -261,7 +261,6 @@ static native_state *state_get(tova_module *m) {
     return NULL;
   }
   wasm_native_in_cycle(s->nnodes, s->cg_start, s->cg_edges, s->recursive);
-  s->keeps_manifest = wasm_native_cache_dir() != NULL;
   for (uint32_t d = 0; d < ndefs; d++) {
     wasm_code *code = m->func_defs[d].code;
     if (!code) s->eligible[d] = false;
@@ -1399,7 +1398,9 @@ void wasm_native_module_compiled(tova_module *m) {
    * compiler thread, which loads LLVM only if there is a unit to link. Only
    * in the tiered modes, where which units a run compiles depends on
    * timing (under `native` it is the same every run, and the units' own
-   * keys find them; its list serves a later tiered run). */
+   * keys find them; its units could not serve a tiered run anyway: the
+   * interpreter's layout differs, module.h loop_counters). */
+  s->keeps_manifest = wasm_native_cache_dir() != NULL;
   if (s->keeps_manifest) wasm_native_queue(m, WASM_NATIVE_REPLAY, PRIO_OSR, 0);
   /* Small modules (Tova's @wasm modules, kernels) compile whole at once, so
    * their first calls go native soonest; `tiered` does so for every module,

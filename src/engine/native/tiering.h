@@ -181,7 +181,7 @@ typedef struct native_state {
   /* The units this run compiled that the cache holds, in order (manifest.h;
    * under the compile lock), saved after each one compiled. */
   wasm_native_manifest manifest;
-  bool keeps_manifest; /* there is a cache (set when the state is made) */
+  bool keeps_manifest; /* a tiered mode's module, with a cache (set before any request) */
 } native_state;
 /* A function that calls imports and left native code STINTS_MIN times,
  * completing fewer than STINT_CALLS import calls per stint on average (it
