@@ -66,8 +66,8 @@ static void h_str(hasher *h, const char *s) {
 static void h_words(hasher *h, const uint8_t *p, size_t n) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    uint64_t w = 0;
-    for (int k = 7; k >= 0; k--) w = (w << 8) | p[i + (size_t)k]; /* little-endian on every host */
+    uint64_t w;
+    memcpy(&w, p + i, 8); /* one load; the host's byte order (a digest of this machine's cache) */
     h->a = (h->a ^ w) * 0x9e3779b97f4a7c15ull;
     h->a ^= h->a >> 32;
     h->b = (h->b ^ w) * 0xc2b2ae3d27d4eb4full + 0x165667b19e3779f9ull;
