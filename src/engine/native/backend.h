@@ -5,8 +5,8 @@
  * with LLVM itself (tens of megabytes). The rest of the tier (tier.c,
  * compiler.c, osr.c, eligible.c, preempt.c, rt.c: when to compile, entering
  * and leaving native code, stopping it; cache.c and manifest.c: the files of
- * the on-disk cache) only calls wasm_jit_add_unit and wasm_jit_free (jit.h)
- * and the functions below. The backend is either
+ * the on-disk cache; link.c and objlink.c: linking cached units without
+ * LLVM) only calls jit.h's backend functions and the functions below. The backend is either
  *
  *   DIRECT (backend/direct.c, backend/direct_exit.c): linked into the same
  *     binary, as the library the C tests link (with LLVM's shared library);
@@ -53,6 +53,15 @@ bool wasm_backend_exit_safe(void);
 /* LLVM's version (loads the backend; false when there is none). */
 bool wasm_backend_llvm_version(unsigned *major, unsigned *minor, unsigned *patch);
 
+/* Whether the backend is loaded (never loads it). */
+bool wasm_backend_loaded(void);
+
+/* Which backend this process would load, as text that changes whenever
+ * its file does (path, device, inode, size, modification time), without
+ * loading it: part of what link.c remembers the target text under. False
+ * when there is no such file (the direct backend: it is always loaded). */
+bool wasm_backend_identity(char *out, size_t cap);
+
 /* ---- the split backend's interface (loader.c <-> entry.c) ---- */
 
 /* The hash of the native tier's sources and the engine's headers (CMake
@@ -77,18 +86,16 @@ typedef struct wasm_backend_host {
   const wasm_native_helper *(*helper_list)(void);
   bool (*read_instr)(wasm_reader *r, wasm_instr *in);
   /* the on-disk cache (cache.h): files, no LLVM, so the loader's */
-  const char *(*cache_dir)(void);
-  void (*cache_key_of)(const tova_module *m, const bool *unit, const bool *done, const bool *poll_entry,
-                       bool internal, const char *target, wasm_native_cache_key *out);
-  uint8_t *(*cache_load)(const wasm_native_cache_key *key, size_t *size);
   void (*cache_store)(const wasm_native_cache_key *key, const uint8_t *obj, size_t size);
 } wasm_backend_host;
 
-/* What the backend gives the loader: jit.h's two functions and LLVM's
+/* What the backend gives the loader: jit.h's backend functions and LLVM's
  * version. */
 typedef struct wasm_backend_ops {
   bool (*add_unit)(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u, char *err, size_t errlen);
   void (*free)(wasm_jit *j);
+  bool (*target_text)(wasm_jit *j, char *out, size_t cap);
+  bool (*lookup)(wasm_jit *j, const char *name, uintptr_t *addr);
   void (*llvm_version)(unsigned *major, unsigned *minor, unsigned *patch);
 } wasm_backend_ops;
 

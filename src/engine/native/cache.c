@@ -333,6 +333,17 @@ static int older_first(const void *a, const void *b) {
   return strcmp(x->name, y->name);
 }
 
+void wasm_native_cache_key_text(const char *name, wasm_native_cache_key *out) {
+  hasher h;
+  h_init(&h);
+  h_str(&h, MAGIC);
+  h_str(&h, TOVA_NATIVE_BUILD_ID);
+  h_str(&h, "of no module"); /* never a unit's nor a module's */
+  h_str(&h, name);
+  put_u64(out->bytes, h.a);
+  put_u64(out->bytes + 8, h.b);
+}
+
 static bool has_suffix(const char *s, const char *suffix) {
   size_t n = strlen(s), k = strlen(suffix);
   return n >= k && strcmp(s + n - k, suffix) == 0;
@@ -349,7 +360,8 @@ static void sweep(void) {
   time_t now = time(NULL);
   char path[4200];
   for (struct dirent *de; (de = readdir(d)) != NULL;) {
-    bool entry = has_suffix(de->d_name, WASM_NATIVE_CACHE_UNIT) || has_suffix(de->d_name, WASM_NATIVE_CACHE_LIST),
+    bool entry = has_suffix(de->d_name, WASM_NATIVE_CACHE_UNIT) || has_suffix(de->d_name, WASM_NATIVE_CACHE_LIST) ||
+                 has_suffix(de->d_name, WASM_NATIVE_CACHE_TARGET),
          tmp = has_suffix(de->d_name, ".tmp");
     size_t len = strlen(de->d_name);
     if ((!entry && !tmp) || len >= NAME_MAX_BYTES) continue;

@@ -47,6 +47,10 @@ void wasm_native_cache_key_of(const tova_module *m, const bool *unit, const bool
  * what, e.g. manifest.h's list of units), for this build of the tier. */
 void wasm_native_cache_key_named(const tova_module *m, const char *name, wasm_native_cache_key *out);
 
+/* The key of something kept for no module (`name` says what: link.c's
+ * target text of a machine), for this build of the tier. */
+void wasm_native_cache_key_text(const char *name, wasm_native_cache_key *out);
+
 /* The cached object of key: malloc'd bytes (*size of them), or NULL. */
 uint8_t *wasm_native_cache_load(const wasm_native_cache_key *key, size_t *size);
 
@@ -56,7 +60,8 @@ void wasm_native_cache_store(const wasm_native_cache_key *key, const uint8_t *ob
 /* The same for entries of another kind, told apart by the file's suffix
  * (bounded together with the units). */
 #define WASM_NATIVE_CACHE_UNIT ".o"
-#define WASM_NATIVE_CACHE_LIST ".list" /* manifest.h */
+#define WASM_NATIVE_CACHE_LIST ".list"     /* manifest.h */
+#define WASM_NATIVE_CACHE_TARGET ".target" /* link.c */
 uint8_t *wasm_native_cache_load_as(const wasm_native_cache_key *key, const char *suffix, size_t *size);
 void wasm_native_cache_store_as(const wasm_native_cache_key *key, const char *suffix, const uint8_t *obj,
                                 size_t size);

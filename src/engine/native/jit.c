@@ -438,6 +438,36 @@ static bool register_code(wasm_jit *j, LLVMOrcLLJITRef jit, LLVMMemoryBufferRef 
   return true;
 }
 
+/* The function of a unit our own linker linked (jit.h `linked`), or 0.
+ * (Reads objlink.h's structures: its functions are the host's, which the
+ * split backend cannot call.) */
+static uintptr_t linked_function(const wasm_jit *j, const char *name) {
+  for (uint32_t i = 0; i < j->nlinked; i++)
+    for (uint32_t k = 0; k < j->linked[i]->nsyms; k++)
+      if (j->linked[i]->syms[k].global && strcmp(j->linked[i]->syms[k].name, name) == 0)
+        return j->linked[i]->syms[k].addr;
+  return 0;
+}
+
+/* Tells the optimised LLJIT where the functions of the units linked
+ * without it are (absolute symbols), so that its units may call them. */
+static bool tell_linked(wasm_jit *j, LLVMOrcLLJITRef jit, char *err, size_t errlen) {
+  static const char prefix[] = WASM_NATIVE_FUNC_PREFIX;
+  for (; j->told < j->nlinked; j->told++) {
+    const wasm_objlink_code *c = j->linked[j->told];
+    for (uint32_t i = 0; i < c->nsyms; i++) {
+      if (!c->syms[i].global || strncmp(c->syms[i].name, prefix, sizeof prefix - 1) != 0) continue;
+      LLVMOrcCSymbolMapPair pair = code_symbol(jit, c->syms[i].name, (LLVMOrcExecutorAddress)c->syms[i].addr);
+      LLVMErrorRef e = LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(jit), LLVMOrcAbsoluteSymbols(&pair, 1));
+      if (e) {
+        take_error(e, err, errlen, "a linked unit's function");
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 /* Defines, in the quick JIT, each optimised function quick code calls that
  * it has no symbol for yet: an absolute symbol at the address the
  * optimised JIT gave that function (it is linkable: external there). */
@@ -452,8 +482,8 @@ static bool alias_optimised(wasm_jit *j, uint32_t ndefs, const bool *wanted, cha
     if (!wanted[d] || j->aliased[d]) continue;
     char name[32];
     snprintf(name, sizeof name, WASM_NATIVE_FUNC_FMT, d);
-    LLVMOrcExecutorAddress addr = 0;
-    LLVMErrorRef e = opt ? LLVMOrcLLJITLookup(opt, &addr, name) : NULL;
+    LLVMOrcExecutorAddress addr = linked_function(j, name);
+    LLVMErrorRef e = !addr && opt ? LLVMOrcLLJITLookup(opt, &addr, name) : NULL;
     if (e || !addr) {
       if (e) take_error(e, err, errlen, "optimised callee");
       else snprintf(err, errlen, "optimised callee %s: no code", name);
@@ -504,28 +534,11 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u
 
   const char *triple = LLVMOrcLLJITGetTripleString(jit);
 
-  /* The unit's object: from the cache, or compiled (and then cached). */
-  wasm_native_cache_key key;
-  /* Not a unit that calls through stubs (its key does not say which). */
-  bool cached = !u->quick && !u->interp && wasm_native_cache_dir() != NULL;
-  if (cached) {
-    char target[4096];
-    target_text(triple, target, sizeof target);
-    size_t tl = strlen(target);
-    snprintf(target + tl, sizeof target - tl, "|%s osr", wrappers ? "wrappers" : "copies");
-    for (uint32_t d = 0; osr && d < ndefs; d++) {
-      tl = strlen(target);
-      if (osr[d] && tl + 12 < sizeof target) snprintf(target + tl, sizeof target - tl, " %u", d);
-    }
-    wasm_native_cache_key_of(m, unit, u->done, u->poll_entry, u->internal, target, &key);
-  }
-  size_t obj_size = 0;
-  uint8_t *obj = cached ? wasm_native_cache_load(&key, &obj_size) : NULL;
+  /* The unit's object: from the cache (link.c found it), or compiled. */
   LLVMMemoryBufferRef buf = NULL;
-  bool hit = obj != NULL;
+  bool hit = u->object != NULL;
   if (hit) {
-    buf = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)obj, obj_size, "tova-cached-unit");
-    free(obj);
+    buf = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)u->object, u->object_size, "tova-cached-unit");
     if (timing) t1 = t2 = t3 = now_ms();
   } else if (u->cache_only) {
     snprintf(err, errlen, "not in the cache");
@@ -544,8 +557,11 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u
     if (!made) return false;
   }
   double t4 = timing ? now_ms() : 0; /* the object is made: codegen ends, linking begins */
-  if (!hit && cached) {
-    wasm_native_cache_store(&key, (const uint8_t *)LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
+  if (!hit && u->cache_key)
+    wasm_native_cache_store(u->cache_key, (const uint8_t *)LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
+  if (!u->quick && !tell_linked(j, jit, err, errlen)) {
+    LLVMDisposeMemoryBuffer(buf);
+    return false;
   }
   /* The LLJIT takes the object; the code range (preempt.h) and the perf map
    * are read from a copy once it is linked. */
@@ -610,15 +626,31 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u
 }
 
 void wasm_jit_free(wasm_jit *j) {
-  /* Before the code is unmapped with the LLJIT. */
-  for (uint32_t i = 0; i < j->nranges; i++) wasm_native_preempt_remove_code(j->ranges[i]);
-  free(j->ranges);
+  /* link.c removed the code ranges first (preempt.h). */
   free(j->aliased);
+  j->aliased = NULL;
   void *jits[2] = {j->quick_jit, j->jit}; /* quick code calls optimised code: gone together */
   for (int i = 0; i < 2; i++) {
     if (!jits[i]) continue;
     LLVMErrorRef e = LLVMOrcDisposeLLJIT((LLVMOrcLLJITRef)jits[i]);
     if (e) LLVMConsumeError(e);
   }
-  memset(j, 0, sizeof *j);
+  j->jit = j->quick_jit = NULL;
+}
+
+bool wasm_jit_target_text(wasm_jit *j, char *out, size_t cap) {
+  pthread_once(&init_once, init_llvm);
+  char err[256];
+  if (!init_ok || (!j->jit && !(j->jit = make_jit(err, sizeof err)))) return false;
+  target_text(LLVMOrcLLJITGetTripleString(j->jit), out, cap);
+  return true;
+}
+
+bool wasm_jit_lookup(wasm_jit *j, const char *name, uintptr_t *addr) {
+  LLVMOrcExecutorAddress a = 0;
+  LLVMErrorRef e = j->jit ? LLVMOrcLLJITLookup(j->jit, &a, name) : NULL;
+  if (e) LLVMConsumeError(e);
+  if (e || !a) return false;
+  *addr = (uintptr_t)a;
+  return true;
 }

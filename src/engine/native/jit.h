@@ -6,6 +6,8 @@
 #define TOVA_ENGINE_NATIVE_JIT_H
 
 #include "engine/module.h"
+#include "engine/native/cache.h"
+#include "engine/native/objlink.h"
 
 typedef struct wasm_jit {
   void *jit; /* LLVMOrcLLJITRef, made by the first unit: owns every optimised unit's code */
@@ -18,6 +20,12 @@ typedef struct wasm_jit {
   bool *aliased;
   uint32_t *ranges; /* the units' code ranges registered for preemption (preempt.h) */
   uint32_t nranges, cap_ranges;
+  /* Units linked from the cache by our own linker (objlink.h, link.c),
+   * which no LLJIT has seen: their code and symbols. The optimised LLJIT
+   * has been told where the functions of the first `told` are (absolute
+   * symbols, jit.c tell_linked), so that later units may call them. */
+  wasm_objlink_code **linked;
+  uint32_t nlinked, cap_linked, told;
 } wasm_jit;
 
 /* One unit to compile (wasm_jit_add_unit). Arrays are indexed by defined
@@ -55,11 +63,26 @@ typedef struct wasm_jit_unit {
   bool internal, wrappers, quick, cache_only;
   const void **entries, **osr_entries, **fns;
   bool (*stop)(void);
+  /* Set by link.c (the tier calls wasm_native_link_unit, never the
+   * backend directly): the unit's object from the cache, to link instead
+   * of compiling (NULL: compile); the key to keep a compiled object under
+   * (NULL: not cached). */
+  const uint8_t *object;
+  size_t object_size;
+  const wasm_native_cache_key *cache_key;
 } wasm_jit_unit;
 
-/* Translate, verify, optimise (jit.c's pipeline) and compile unit u of m.
- * False with a reason in err: the unit's functions have no code then. */
+/* The backend (backend.h): translate, verify, optimise (jit.c's pipeline)
+ * and compile unit u of m, or link u->object. False with a reason in err:
+ * the unit's functions have no code then. */
 bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u, char *err, size_t errlen);
+/* Frees the LLJITs (and their code); link.c frees the rest of j. */
 void wasm_jit_free(wasm_jit *j);
+/* What the code depends on besides the module, as text (the cache key's
+ * `target`: LLVM's version, the triple, the host CPU and its features,
+ * the options); false when there is no backend. */
+bool wasm_jit_target_text(wasm_jit *j, char *out, size_t cap);
+/* The address of `name` in j's optimised LLJIT; false when it has none. */
+bool wasm_jit_lookup(wasm_jit *j, const char *name, uintptr_t *addr);
 
 #endif /* TOVA_ENGINE_NATIVE_JIT_H */

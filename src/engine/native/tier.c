@@ -36,6 +36,7 @@
 #include "engine/native/backend.h"
 #include "engine/native/cache.h"
 #include "engine/native/jit.h"
+#include "engine/native/link.h"
 #include "engine/native/native.h"
 #include "engine/native/rt.h"
 #include "engine/native/tiering.h"
@@ -165,7 +166,7 @@ void wasm_native_compile_unlock(void) { pthread_mutex_unlock(&compile_lock); }
 
 static void state_free(native_state *s) {
   if (!s) return;
-  wasm_jit_free(&s->jit);
+  wasm_native_link_free(&s->jit);
   free(s->eligible);
   free(s->imports);
   free(s->stints);
@@ -412,7 +413,7 @@ static bool compile_unit(native_state *s, const bool *unit, bool internal, bool 
                        .may_leave = s->may_leave, .closed_tables = s->closed_tables, .osr = any_osr ? osr : NULL,
                        .interp = interp, .internal = internal, .wrappers = true, .cache_only = cache_only,
                        .entries = s->entries, .osr_entries = osr_entries, .fns = fns, .stop = stop};
-    ok = wasm_jit_add_unit(&s->jit, m, &u, err, sizeof err);
+    ok = wasm_native_link_unit(&s->jit, m, &u, err, sizeof err);
   }
   free(interp);
   if (!ok && cache_only) { /* not in the cache: nothing changed, nothing failed */
@@ -487,7 +488,7 @@ static void compile_quick_unit(native_state *s, const bool *unit, bool (*stop)(v
                      .may_leave = s->may_leave, .closed_tables = s->closed_tables, .done_optimised = opt,
                      .interp = interp, .wrappers = true, .quick = true, .entries = s->qentries, .fns = fns,
                      .stop = stop};
-  if (ok) ok = wasm_jit_add_unit(&s->jit, m, &u, err, sizeof err);
+  if (ok) ok = wasm_native_link_unit(&s->jit, m, &u, err, sizeof err);
   free(done);
   free(opt);
   free(interp);
@@ -995,7 +996,7 @@ static bool quick_osr(native_state *s, uint32_t def, bool (*stop)(void)) {
                        .may_leave = s->may_leave, .closed_tables = s->closed_tables, .osr = want,
                        .done_optimised = opt, .interp = interp, .internal = true, .quick = true, .osr_entries = entries,
                        .stop = stop};
-    bool made = wasm_jit_add_unit(&s->jit, s->m, &u, err, sizeof err) && (entry = entries[def]);
+    bool made = wasm_native_link_unit(&s->jit, s->m, &u, err, sizeof err) && (entry = entries[def]);
     /* A failed quick unit: the optimised entry at once (ok false). */
     if (!publish_begin(made, stop)) ok = true; /* abandoned: exit has begun */
     else {
@@ -1097,7 +1098,7 @@ static bool osr_unit(native_state *s, uint32_t def, bool cache_only, bool (*stop
   wasm_jit_unit u = {.unit = unit, .done = done, .poll_entry = s->recursive,
                      .may_leave = s->may_leave, .closed_tables = s->closed_tables, .osr = want, .internal = true,
                      .cache_only = cache_only, .osr_entries = entries, .stop = stop};
-  if (ok) ok = wasm_jit_add_unit(&s->jit, s->m, &u, err, sizeof err) && (entry = entries[def]);
+  if (ok) ok = wasm_native_link_unit(&s->jit, s->m, &u, err, sizeof err) && (entry = entries[def]);
   free(unit);
   free(done);
   free(entries);

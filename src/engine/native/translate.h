@@ -7,12 +7,7 @@
 #include <llvm-c/Core.h>
 
 #include "engine/module.h"
-
-/* Name of the entry wrapper of defined function `def` (index minus the
- * imported functions): void name(wasm_native_ctx *, uint64_t *fp). */
-#define WASM_NATIVE_ENTRY_FMT "tova_entry_%u"
-/* The LLVM name of defined function def ("wasm_f%u"): its native code. */
-#define WASM_NATIVE_FUNC_FMT "wasm_f%u"
+#include "engine/native/names.h" /* the names of entry wrappers, functions and OSR entries */
 
 /* Adds to `mod` (created in `cx`) one function per defined function with
  * unit[def] set, plus its entry wrapper. They may call functions with
@@ -63,7 +58,7 @@ bool wasm_native_translate(const tova_module *m, const bool *unit, const bool *d
  * tests *ctx->tier_up at each loop header it can start at and, once that
  * is set, leaves there for the optimised entry: the locals into the frame,
  * and WASM_NATIVE_OSR_AT_LOOP + the loop's ordinal returned (rt.h). */
-#define WASM_NATIVE_OSR_FMT "tova_osr_%u"
+/* (its name: names.h WASM_NATIVE_OSR_FMT) */
 /* An OSR entry of a function that calls imports also continues a call that
  * its native code left where an import parked (rt.h wasm_native_leave):
  * `loop` = WASM_NATIVE_RESUME_BASE (rt.h) + k resumes just after the function's

@@ -15,6 +15,14 @@ bool wasm_backend_load(char *why, size_t len) {
 
 bool wasm_backend_loading(void) { return false; /* linked in: nothing to load */ }
 
+bool wasm_backend_loaded(void) { return true; }
+
+bool wasm_backend_identity(char *out, size_t cap) {
+  (void)out;
+  (void)cap;
+  return false; /* linked in: always loaded, its target text asked directly */
+}
+
 bool wasm_backend_llvm_version(unsigned *major, unsigned *minor, unsigned *patch) {
   LLVMGetVersion(major, minor, patch);
   return true;

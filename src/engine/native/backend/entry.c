@@ -27,14 +27,6 @@ bool wasm_native_preempt_add_code(uintptr_t start, size_t size, uint32_t *id) {
 void wasm_native_preempt_remove_code(uint32_t id) { host->preempt_remove_code(id); }
 const wasm_native_helper *wasm_native_helper_list(void) { return host->helper_list(); }
 bool wasm_read_instr(wasm_reader *r, wasm_instr *in) { return host->read_instr(r, in); }
-const char *wasm_native_cache_dir(void) { return host->cache_dir(); }
-void wasm_native_cache_key_of(const tova_module *m, const bool *unit, const bool *done, const bool *poll_entry,
-                              bool internal, const char *target, wasm_native_cache_key *out) {
-  host->cache_key_of(m, unit, done, poll_entry, internal, target, out);
-}
-uint8_t *wasm_native_cache_load(const wasm_native_cache_key *key, size_t *size) {
-  return host->cache_load(key, size);
-}
 void wasm_native_cache_store(const wasm_native_cache_key *key, const uint8_t *obj, size_t size) {
   host->cache_store(key, obj, size);
 }
@@ -43,7 +35,8 @@ static void llvm_version(unsigned *major, unsigned *minor, unsigned *patch) {
   LLVMGetVersion(major, minor, patch);
 }
 
-static const wasm_backend_ops ops = {wasm_jit_add_unit, wasm_jit_free, llvm_version};
+static const wasm_backend_ops ops = {wasm_jit_add_unit, wasm_jit_free, wasm_jit_target_text, wasm_jit_lookup,
+                                     llvm_version};
 
 __attribute__((visibility("default"))) const wasm_backend_ops *
 tova_llvm_backend_open(const wasm_backend_host *h, char *why, size_t len);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #if defined(__APPLE__)
 #include <mach-o/dyld.h>
@@ -37,9 +38,6 @@ static const wasm_backend_host host = {
     .preempt_remove_code = wasm_native_preempt_remove_code,
     .helper_list = wasm_native_helper_list,
     .read_instr = wasm_read_instr,
-    .cache_dir = wasm_native_cache_dir,
-    .cache_key_of = wasm_native_cache_key_of,
-    .cache_load = wasm_native_cache_load,
     .cache_store = wasm_native_cache_store,
 };
 
@@ -87,7 +85,7 @@ static const wasm_backend_ops *try_open(const char *file) {
   void *h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     const char *e = dlerror();
-    snprintf(load_why, sizeof load_why, "%s", e ? e : file);
+    snprintf(load_why, sizeof load_why, "%.500s", e ? e : file);
     return NULL;
   }
   wasm_backend_open_fn open_fn;
@@ -96,7 +94,7 @@ static const wasm_backend_ops *try_open(const char *file) {
   char why[256] = "";
   const wasm_backend_ops *o = open_fn ? open_fn(&host, why, sizeof why) : NULL;
   if (!o) {
-    snprintf(load_why, sizeof load_why, "%s: %s", file, open_fn ? why : "not a tova_runtime LLVM backend");
+    snprintf(load_why, sizeof load_why, "%.240s: %.250s", file, open_fn ? why : "not a tova_runtime LLVM backend");
     /* A backend that refused stays mapped: LLVM's constructors have run,
      * and what they registered must not point into unmapped code. */
     if (!open_fn) dlclose(h);
@@ -104,28 +102,51 @@ static const wasm_backend_ops *try_open(const char *file) {
   return o; /* the library stays loaded for the rest of the process */
 }
 
-static void find_and_open(void) {
+/* The backend's file into file (see WHERE); false with the reason in
+ * load_why when there is none. */
+static bool find(char *file, size_t cap) {
   const char *env = getenv("TOVA_NATIVE_BACKEND");
   if (env && *env) {
-    atomic_store(&ops, try_open(env));
-    return;
+    snprintf(file, cap, "%s", env);
+    return true;
   }
-  char self[PATH_MAX], file[PATH_MAX + 64];
+  char self[PATH_MAX];
   if (!own_path(self, sizeof self)) {
     snprintf(load_why, sizeof load_why, "cannot tell where this binary is, so where tova_llvm.so is");
-    return;
+    return false;
   }
   *strrchr(self, '/') = 0; /* own_path gives an absolute path */
-  snprintf(file, sizeof file, "%s/tova_llvm.so", self);
-  if (access(file, F_OK) != 0 && libc_tag())
-    snprintf(file, sizeof file, "%s/tova_llvm.%s.so", self, libc_tag());
+  snprintf(file, cap, "%s/tova_llvm.so", self);
+  if (access(file, F_OK) != 0 && libc_tag()) snprintf(file, cap, "%s/tova_llvm.%s.so", self, libc_tag());
   if (access(file, F_OK) != 0) {
     snprintf(load_why, sizeof load_why, "no tova_llvm.so beside %.400s/ (the LLVM backend is a file of its own)",
              self);
-    return;
+    return false;
   }
-  atomic_store(&ops, try_open(file));
+  return true;
 }
+
+static void find_and_open(void) {
+  char file[PATH_MAX + 64];
+  if (find(file, sizeof file)) atomic_store(&ops, try_open(file));
+}
+
+bool wasm_backend_identity(char *out, size_t cap) {
+  char file[PATH_MAX + 64];
+  struct stat st;
+  if (!find(file, sizeof file) || stat(file, &st) != 0) return false;
+  snprintf(out, cap, "%s|%llu|%llu|%lld|%lld.%09ld", file, (unsigned long long)st.st_dev,
+           (unsigned long long)st.st_ino, (long long)st.st_size, (long long)st.st_mtime,
+#if defined(__APPLE__)
+           (long)st.st_mtimespec.tv_nsec
+#else
+           (long)st.st_mtim.tv_nsec
+#endif
+  );
+  return true;
+}
+
+bool wasm_backend_loaded(void) { return atomic_load(&ops) != NULL; }
 
 static void load(void) {
   atomic_store(&loading, true);
@@ -179,7 +200,21 @@ bool wasm_jit_add_unit(wasm_jit *j, const tova_module *m, const wasm_jit_unit *u
 }
 
 void wasm_jit_free(wasm_jit *j) {
-  /* Without a backend no unit was ever compiled: nothing to free. */
+  /* Without a backend no LLJIT was ever made: nothing to free. */
   const wasm_backend_ops *o = atomic_load(&ops);
   if (o) o->free(j);
+}
+
+bool wasm_jit_target_text(wasm_jit *j, char *out, size_t cap) {
+  char why[600];
+  if (!wasm_backend_load(why, sizeof why)) {
+    warn_once(why);
+    return false;
+  }
+  return atomic_load(&ops)->target_text(j, out, cap);
+}
+
+bool wasm_jit_lookup(wasm_jit *j, const char *name, uintptr_t *addr) {
+  const wasm_backend_ops *o = atomic_load(&ops);
+  return o && o->lookup(j, name, addr); /* no backend: no LLJIT */
 }

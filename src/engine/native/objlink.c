@@ -1,0 +1,395 @@
+/*
+ * objlink.c: an ELF relocatable object -> executable memory (objlink.h).
+ *
+ * Layout of one mapping, each part page-aligned so that each gets its own
+ * protection (code is never writable once linked):
+ *   code   the executable sections, then a 16-byte stub per far symbol
+ *          (jmp *slot(%rip)): calls reach helpers anywhere in the
+ *          address space through them            read-execute
+ *   rodata the read-only sections, then the GOT (one 8-byte slot per
+ *          symbol a GOT relocation names)         read-only
+ *   data   the writable sections                  read-write
+ * Every read of the object is bounds-checked first: a cache entry is
+ * checksummed (cache.c), but a linker that trusts its input would turn a
+ * bug elsewhere into a wild write.
+ */
+#include "engine/native/objlink.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__ELF__) && defined(__x86_64__)
+#define OBJLINK_X86_64 1
+#include <elf.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+uintptr_t wasm_objlink_symbol_addr(const wasm_objlink_code *c, const char *name) {
+  for (uint32_t i = 0; i < c->nsyms; i++)
+    if (c->syms[i].global && strcmp(c->syms[i].name, name) == 0) return c->syms[i].addr;
+  return 0;
+}
+
+void wasm_objlink_free(wasm_objlink_code *c) {
+  if (!c) return;
+#ifdef OBJLINK_X86_64
+  if (c->map) munmap(c->map, c->map_size);
+#endif
+  free(c->syms);
+  free(c->names);
+  free(c);
+}
+
+#ifndef OBJLINK_X86_64
+
+wasm_objlink_code *wasm_objlink(const uint8_t *obj, size_t size, wasm_objlink_resolve resolve, void *cx,
+                                char *err, size_t errlen) {
+  (void)obj, (void)size, (void)resolve, (void)cx;
+  snprintf(err, errlen, "no linker of our own for this machine's objects");
+  return NULL;
+}
+
+#else
+
+#define STUB_BYTES 16
+#define SLOT_NONE UINT32_MAX
+
+/* What the link works with: the object's tables, checked, and where each
+ * section and symbol landed. */
+typedef struct linker {
+  const uint8_t *obj;
+  size_t size;
+  const Elf64_Shdr *sh;
+  uint32_t nsh;
+  const char *shstr;
+  size_t shstr_size;
+  const Elf64_Sym *sym;
+  uint32_t nsym;
+  const char *str;
+  size_t str_size;
+  uint32_t symtab; /* its section index */
+  uintptr_t *sec_addr;  /* [nsh]: 0 when the section is not loaded */
+  uintptr_t *sym_addr;  /* [nsym]: undefined symbols' resolved addresses */
+  uint32_t *got;        /* [nsym]: GOT slot index or SLOT_NONE */
+  uint32_t *stub;       /* [nsym]: stub index or SLOT_NONE */
+  uint32_t ngot, nstub;
+  char *err;
+  size_t errlen;
+} linker;
+
+static bool fail(linker *l, const char *fmt, const char *what, long n) {
+  snprintf(l->err, l->errlen, fmt, what, n);
+  return false;
+}
+
+static bool in_bounds(const linker *l, uint64_t off, uint64_t len) {
+  return off <= l->size && len <= l->size - off;
+}
+
+static const char *sec_name(const linker *l, uint32_t i) {
+  uint32_t at = l->sh[i].sh_name;
+  if (!l->shstr || at >= l->shstr_size || !memchr(l->shstr + at, 0, l->shstr_size - at)) return "";
+  return l->shstr + at;
+}
+
+static const char *sym_name(const linker *l, uint32_t i) {
+  uint32_t at = l->sym[i].st_name;
+  if (at >= l->str_size || !memchr(l->str + at, 0, l->str_size - at)) return NULL;
+  return l->str + at;
+}
+
+/* Sections the code needs: allocated, not unwind tables (see objlink.h). */
+static bool loaded(const linker *l, uint32_t i) {
+  const Elf64_Shdr *s = &l->sh[i];
+  if (!(s->sh_flags & SHF_ALLOC) || s->sh_size == 0) return false;
+  return s->sh_type != SHT_X86_64_UNWIND && strcmp(sec_name(l, i), ".eh_frame") != 0;
+}
+
+static bool read_tables(linker *l) {
+  const Elf64_Ehdr *eh = (const Elf64_Ehdr *)l->obj;
+  if (l->size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+    return fail(l, "%s (%ld)", "not an ELF object", 0);
+  if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_type != ET_REL ||
+      eh->e_machine != EM_X86_64)
+    return fail(l, "%s (machine %ld)", "not a relocatable x86-64 ELF object", eh->e_machine);
+  if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shnum == 0 || eh->e_shstrndx >= eh->e_shnum ||
+      !in_bounds(l, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)) || eh->e_shoff % 8)
+    return fail(l, "%s (%ld)", "bad section table", eh->e_shnum);
+  l->sh = (const Elf64_Shdr *)(l->obj + eh->e_shoff);
+  l->nsh = eh->e_shnum;
+  for (uint32_t i = 0; i < l->nsh; i++) {
+    const Elf64_Shdr *s = &l->sh[i];
+    if (s->sh_type != SHT_NOBITS && s->sh_type != SHT_NULL && !in_bounds(l, s->sh_offset, s->sh_size))
+      return fail(l, "%s %ld out of the file", "section", i);
+    if (s->sh_addralign > 4096) return fail(l, "%s %ld aligned past a page", "section", i);
+    if ((s->sh_flags & SHF_TLS) && s->sh_size) return fail(l, "%s %ld is thread-local", "section", i);
+  }
+  const Elf64_Shdr *ss = &l->sh[eh->e_shstrndx];
+  l->shstr = ss->sh_type == SHT_STRTAB ? (const char *)l->obj + ss->sh_offset : NULL;
+  l->shstr_size = l->shstr ? ss->sh_size : 0;
+  l->symtab = 0;
+  for (uint32_t i = 0; i < l->nsh; i++)
+    if (l->sh[i].sh_type == SHT_SYMTAB) {
+      if (l->symtab) return fail(l, "%s (%ld)", "two symbol tables", i);
+      l->symtab = i;
+    }
+  if (!l->symtab) return fail(l, "%s (%ld)", "no symbol table", 0);
+  const Elf64_Shdr *st = &l->sh[l->symtab];
+  if (st->sh_entsize != sizeof(Elf64_Sym) || st->sh_offset % 8 || st->sh_link >= l->nsh ||
+      l->sh[st->sh_link].sh_type != SHT_STRTAB)
+    return fail(l, "%s (%ld)", "bad symbol table", l->symtab);
+  l->sym = (const Elf64_Sym *)(l->obj + st->sh_offset);
+  l->nsym = (uint32_t)(st->sh_size / sizeof(Elf64_Sym));
+  l->str = (const char *)l->obj + l->sh[st->sh_link].sh_offset;
+  l->str_size = l->sh[st->sh_link].sh_size;
+  for (uint32_t i = 0; i < l->nsh; i++) {
+    const Elf64_Shdr *r = &l->sh[i];
+    if (r->sh_type == SHT_REL) return fail(l, "%s (section %ld)", "REL relocations", i);
+    if (r->sh_type != SHT_RELA) continue;
+    if (r->sh_entsize != sizeof(Elf64_Rela) || r->sh_offset % 8 || r->sh_link != l->symtab || r->sh_info >= l->nsh)
+      return fail(l, "%s (section %ld)", "bad relocation table", i);
+  }
+  return true;
+}
+
+/* Which symbols need a GOT slot (a GOT relocation names them) or a stub
+ * (an undefined symbol a call names: it may be too far for 32 bits). */
+static bool count_slots(linker *l) {
+  for (uint32_t i = 0; i < l->nsh; i++) {
+    const Elf64_Shdr *r = &l->sh[i];
+    if (r->sh_type != SHT_RELA || !loaded(l, r->sh_info)) continue;
+    const Elf64_Rela *rel = (const Elf64_Rela *)(l->obj + r->sh_offset);
+    for (uint64_t k = 0; k < r->sh_size / sizeof *rel; k++) {
+      uint32_t s = (uint32_t)ELF64_R_SYM(rel[k].r_info), type = (uint32_t)ELF64_R_TYPE(rel[k].r_info);
+      if (s >= l->nsym) return fail(l, "%s %ld", "relocation of a symbol past the table", s);
+      bool undef = s && l->sym[s].st_shndx == SHN_UNDEF;
+      if ((type == R_X86_64_GOTPCREL || type == R_X86_64_GOTPCRELX || type == R_X86_64_REX_GOTPCRELX) &&
+          l->got[s] == SLOT_NONE)
+        l->got[s] = l->ngot++;
+      if (undef && type == R_X86_64_PLT32 && l->stub[s] == SLOT_NONE)
+        l->stub[s] = l->nstub++;
+    }
+  }
+  return true;
+}
+
+static size_t align_up(size_t v, size_t a) { return a ? (v + a - 1) / a * a : v; }
+
+/* Where each loaded section goes: offsets within its part (code, rodata,
+ * data) into sec_addr (made absolute once mapped), the parts' sizes. */
+static void lay_out(linker *l, size_t part_size[3]) {
+  memset(part_size, 0, 3 * sizeof *part_size);
+  for (uint32_t i = 0; i < l->nsh; i++) {
+    if (!loaded(l, i)) continue;
+    const Elf64_Shdr *s = &l->sh[i];
+    int part = (s->sh_flags & SHF_EXECINSTR) ? 0 : (s->sh_flags & SHF_WRITE) ? 2 : 1;
+    size_t at = align_up(part_size[part], s->sh_addralign);
+    l->sec_addr[i] = at;
+    part_size[part] = at + s->sh_size;
+  }
+}
+
+static int part_of(const Elf64_Shdr *s) {
+  return (s->sh_flags & SHF_EXECINSTR) ? 0 : (s->sh_flags & SHF_WRITE) ? 2 : 1;
+}
+
+/* Every symbol's address: defined ones from their sections, undefined ones
+ * from resolve. */
+static bool place_symbols(linker *l, wasm_objlink_resolve resolve, void *cx) {
+  for (uint32_t s = 1; s < l->nsym; s++) {
+    const Elf64_Sym *y = &l->sym[s];
+    if (y->st_shndx == SHN_UNDEF) {
+      const char *name = sym_name(l, s);
+      if (!name || !*name) return fail(l, "%s %ld", "undefined symbol without a name", s);
+      if (!resolve(cx, name, &l->sym_addr[s])) return fail(l, "unknown symbol %s (%ld)", name, s);
+    } else if (y->st_shndx == SHN_ABS) {
+      l->sym_addr[s] = y->st_value;
+    } else if (y->st_shndx == SHN_COMMON || y->st_shndx >= l->nsh) {
+      return fail(l, "%s %ld in no section we load", "symbol", s);
+    } else if (loaded(l, y->st_shndx)) {
+      if (y->st_value > l->sh[y->st_shndx].sh_size) return fail(l, "%s %ld past its section", "symbol", s);
+      l->sym_addr[s] = l->sec_addr[y->st_shndx] + y->st_value;
+    } else {
+      l->sym_addr[s] = 0; /* in a section not loaded (.eh_frame): no relocation we apply names it */
+    }
+  }
+  return true;
+}
+
+static bool fits32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
+
+/* Applies every relocation of the loaded sections. */
+static bool relocate(linker *l, uintptr_t got_base, uintptr_t stub_base) {
+  for (uint32_t i = 0; i < l->nsh; i++) {
+    const Elf64_Shdr *r = &l->sh[i];
+    if (r->sh_type != SHT_RELA || !loaded(l, r->sh_info)) continue;
+    const Elf64_Shdr *t = &l->sh[r->sh_info];
+    if (t->sh_type == SHT_NOBITS) return fail(l, "%s %ld", "relocations in a section without bytes", i);
+    uintptr_t base = l->sec_addr[r->sh_info];
+    const Elf64_Rela *rel = (const Elf64_Rela *)(l->obj + r->sh_offset);
+    for (uint64_t k = 0; k < r->sh_size / sizeof *rel; k++) {
+      uint32_t s = (uint32_t)ELF64_R_SYM(rel[k].r_info), type = (uint32_t)ELF64_R_TYPE(rel[k].r_info);
+      uint64_t off = rel[k].r_offset;
+      int64_t a = rel[k].r_addend;
+      size_t width = type == R_X86_64_64 || type == R_X86_64_PC64 ? 8 : 4;
+      if (type == R_X86_64_NONE) continue;
+      if (off > t->sh_size || width > t->sh_size - off) return fail(l, "%s %ld past its section", "relocation", (long)k);
+      if (s && l->sym[s].st_shndx != SHN_UNDEF && l->sym[s].st_shndx != SHN_ABS && !loaded(l, l->sym[s].st_shndx))
+        return fail(l, "%s %ld names a section not loaded", "relocation", (long)k);
+      uintptr_t p = base + off;
+      uintptr_t sv = l->sym_addr[s];
+      int64_t v;
+      switch (type) {
+        case R_X86_64_64: {
+          uint64_t abs = sv + (uint64_t)a;
+          memcpy((void *)p, &abs, 8);
+          continue;
+        }
+        case R_X86_64_PC64:
+          v = (int64_t)(sv + (uint64_t)a - p);
+          memcpy((void *)p, &v, 8);
+          continue;
+        case R_X86_64_PC32:
+        case R_X86_64_PLT32:
+          v = (int64_t)(sv + (uint64_t)a - p);
+          if (!fits32(v) && l->stub[s] != SLOT_NONE) v = (int64_t)(stub_base + l->stub[s] * STUB_BYTES + (uint64_t)a - p);
+          break;
+        case R_X86_64_GOTPCREL:
+        case R_X86_64_GOTPCRELX:
+        case R_X86_64_REX_GOTPCRELX:
+          v = (int64_t)(got_base + l->got[s] * 8 + (uint64_t)a - p);
+          break;
+        default:
+          return fail(l, "%s %ld", "relocation type", (long)type);
+      }
+      if (!fits32(v)) return fail(l, "%s %ld out of 32-bit reach", "relocation", (long)k);
+      int32_t v32 = (int32_t)v;
+      memcpy((void *)p, &v32, 4);
+    }
+  }
+  return true;
+}
+
+/* The symbols kept: global ones, and local functions (named, not the
+ * assembler's .L labels), defined in loaded sections. */
+static bool kept(const linker *l, uint32_t s) {
+  const Elf64_Sym *y = &l->sym[s];
+  const char *name = sym_name(l, s);
+  if (y->st_shndx == SHN_UNDEF || !name || !*name || !l->sym_addr[s]) return false;
+  if (ELF64_ST_BIND(y->st_info) != STB_LOCAL) return true;
+  return ELF64_ST_TYPE(y->st_info) == STT_FUNC && strncmp(name, ".L", 2) != 0;
+}
+
+/* The kept symbols, with their names copied. */
+static bool keep_symbols(linker *l, wasm_objlink_code *c) {
+  size_t n = 0, bytes = 0;
+  for (uint32_t s = 1; s < l->nsym; s++) {
+    if (!kept(l, s)) continue;
+    const char *name = sym_name(l, s);
+    n++;
+    bytes += strlen(name) + 1;
+  }
+  c->syms = calloc(n ? n : 1, sizeof *c->syms);
+  c->names = malloc(bytes ? bytes : 1);
+  if (!c->syms || !c->names) return fail(l, "%s (%ld)", "out of memory", 0);
+  char *at = c->names;
+  for (uint32_t s = 1; s < l->nsym; s++) {
+    if (!kept(l, s)) continue;
+    const Elf64_Sym *y = &l->sym[s];
+    const char *name = sym_name(l, s);
+    size_t len = strlen(name) + 1;
+    memcpy(at, name, len);
+    c->syms[c->nsyms++] =
+        (wasm_objlink_symbol){at, l->sym_addr[s], (size_t)y->st_size, ELF64_ST_BIND(y->st_info) != STB_LOCAL};
+    at += len;
+  }
+  return true;
+}
+
+wasm_objlink_code *wasm_objlink(const uint8_t *obj, size_t size, wasm_objlink_resolve resolve, void *cx,
+                                char *err, size_t errlen) {
+  linker l = {.obj = obj, .size = size, .err = err, .errlen = errlen};
+  wasm_objlink_code *c = calloc(1, sizeof *c);
+  bool ok = c && ((uintptr_t)obj % 8 == 0 || (snprintf(err, errlen, "object not aligned"), false)) &&
+            read_tables(&l);
+  if (c && !ok && !*err) snprintf(err, errlen, "out of memory");
+  if (ok) {
+    l.sec_addr = calloc(l.nsh, sizeof *l.sec_addr);
+    l.sym_addr = calloc(l.nsym ? l.nsym : 1, sizeof *l.sym_addr);
+    l.got = malloc((l.nsym ? l.nsym : 1) * sizeof *l.got);
+    l.stub = malloc((l.nsym ? l.nsym : 1) * sizeof *l.stub);
+    ok = l.sec_addr && l.sym_addr && l.got && l.stub;
+    if (!ok) snprintf(err, errlen, "out of memory");
+  }
+  if (ok) {
+    memset(l.got, 0xff, (l.nsym ? l.nsym : 1) * sizeof *l.got);
+    memset(l.stub, 0xff, (l.nsym ? l.nsym : 1) * sizeof *l.stub);
+    ok = count_slots(&l);
+  }
+  size_t page = (size_t)sysconf(_SC_PAGESIZE), part[3], start[3];
+  uintptr_t got_base = 0, stub_base = 0;
+  if (ok) {
+    lay_out(&l, part);
+    size_t code_end = part[0];
+    part[0] = align_up(part[0], STUB_BYTES) + (size_t)l.nstub * STUB_BYTES;
+    size_t got_off = align_up(part[1], 8);
+    part[1] = got_off + (size_t)l.ngot * 8;
+    start[0] = 0;
+    start[1] = align_up(part[0], page);
+    start[2] = start[1] + align_up(part[1], page);
+    c->map_size = start[2] + align_up(part[2], page);
+    if (c->map_size == 0) c->map_size = page;
+    c->map = mmap(NULL, c->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (c->map == MAP_FAILED) {
+      c->map = NULL;
+      snprintf(err, errlen, "no memory for the code");
+      ok = false;
+    } else {
+      uintptr_t base = (uintptr_t)c->map;
+      for (uint32_t i = 0; i < l.nsh; i++) {
+        if (!loaded(&l, i)) continue;
+        l.sec_addr[i] += base + start[part_of(&l.sh[i])];
+        if (l.sh[i].sh_type != SHT_NOBITS)
+          memcpy((void *)l.sec_addr[i], obj + l.sh[i].sh_offset, l.sh[i].sh_size);
+      }
+      c->text = base;
+      c->text_size = code_end;
+      stub_base = base + align_up(code_end, STUB_BYTES);
+      got_base = base + start[1] + got_off;
+    }
+  }
+  if (ok) ok = place_symbols(&l, resolve, cx);
+  if (ok) {
+    for (uint32_t s = 0; s < l.nsym; s++) {
+      if (l.got[s] != SLOT_NONE) memcpy((void *)(got_base + l.got[s] * 8), &l.sym_addr[s], 8);
+      if (l.stub[s] == SLOT_NONE) continue;
+      /* jmp *0(%rip), then the target's address (read by that jump) */
+      uint8_t *st = (uint8_t *)(stub_base + l.stub[s] * STUB_BYTES);
+      static const uint8_t jmp[6] = {0xff, 0x25, 0, 0, 0, 0};
+      memcpy(st, jmp, sizeof jmp);
+      memcpy(st + 6, &l.sym_addr[s], 8);
+      memset(st + 14, 0xcc, STUB_BYTES - 14);
+    }
+    ok = relocate(&l, got_base, stub_base) && keep_symbols(&l, c);
+  }
+  if (ok) {
+    uint8_t *base = c->map;
+    __builtin___clear_cache((char *)base, (char *)base + start[1]);
+    ok = (start[1] == 0 || mprotect(base, start[1], PROT_READ | PROT_EXEC) == 0) &&
+         (start[2] == start[1] || mprotect(base + start[1], start[2] - start[1], PROT_READ) == 0);
+    if (!ok) snprintf(err, errlen, "cannot make the code executable");
+  }
+  free(l.sec_addr);
+  free(l.sym_addr);
+  free(l.got);
+  free(l.stub);
+  if (!ok) {
+    wasm_objlink_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+#endif /* OBJLINK_X86_64 */
