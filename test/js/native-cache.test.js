@@ -259,6 +259,65 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
   // default tier, linked by a TOVA_TIER=native process over the same cache,
   // resumed parked calls at wrong cells (CI, session 32: wasi.test.js's
   // sleeping program summed wrong); the key now says which layout.
+  test('a program whose units are all in the cache links them itself: LLVM is never loaded', () => {
+    // The addon, as Tova loads it. The units come from the cache; the key's
+    // target text (LLVM's description of this CPU) is remembered beside them
+    // (src/engine/native/link.h), so nothing needs LLVM. Our own linker
+    // knows ELF x86-64 objects; elsewhere LLVM links them (and is loaded).
+    const c = join(dir, 'no-llvm');
+    const w = join(dir, 'sum32.wat'), wasm = join(dir, 'sum32.wasm'), probe = join(dir, 'probe.js');
+    writeFileSync(w, `(module
+      (func (export "sum") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+        (loop $l
+          (local.set $acc (i32.add (local.get $acc)
+            (i32.rem_u (i32.mul (local.get $i) (local.get $i)) (i32.const 1000003))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_s (local.get $i) (local.get $n))))
+        (local.get $acc)))`);
+    expect(spawnSync('wat2wasm', [w, '-o', wasm]).status).toBe(0);
+    writeFileSync(probe, `const fs = require('fs');
+      const tova = require(${JSON.stringify(join(__dirname, '..', '..'))});
+      Promise.resolve(tova.execWasm(fs.readFileSync(${JSON.stringify(wasm)}), 'sum', [40000000])).then((v) => {
+        const maps = fs.existsSync('/proc/self/maps') ? fs.readFileSync('/proc/self/maps', 'utf8') : null;
+        console.log(JSON.stringify({ v: String(v), llvm: maps === null ? null : maps.includes('tova_llvm') }));
+      });`);
+    const runProbe = () => {
+      const env = { ...process.env, TOVA_CACHE_DIR: c, TOVA_NATIVE_DEBUG: '1' };
+      delete env.TOVA_TIER;
+      const r = spawnSync(process.execPath, [probe], { encoding: 'utf8', env, timeout: 60000 });
+      expect(r.status).toBe(0);
+      return { ...JSON.parse(r.stdout.trim().split('\n').pop()), err: r.stderr };
+    };
+    const first = runProbe(); // compiles the loop's OSR entry (and the module's unit, if in time)
+    expect(first.v).toBe('1933684410');
+    expect(first.err).toContain('optimise');
+    expect(readdirSync(c).filter((f) => f.endsWith('.target')).length).toBe(1);
+    // Runs until one compiles nothing (a process may exit before its
+    // module's unit is compiled; the next one compiles it and lists it).
+    let second = null;
+    for (let i = 0; i < 5 && !second; i++) {
+      const r = runProbe();
+      expect(r.v).toBe('1933684410');
+      if (!r.err.includes('optimise')) second = r;
+    }
+    expect(second).not.toBe(null);
+    if (process.platform === 'linux' && process.arch === 'x64') {
+      expect(second.err).toContain('linked without LLVM');
+      expect(second.llvm).toBe(false);
+    }
+    // The remembered text gone: LLVM is loaded to say it again, and the
+    // units are still found (the same key), and linked by our linker.
+    for (const f of readdirSync(c)) if (f.endsWith('.target')) rmSync(join(c, f));
+    const third = runProbe();
+    expect(third.v).toBe('1933684410');
+    expect(third.err).not.toContain('optimise');
+    if (process.platform === 'linux' && process.arch === 'x64') {
+      expect(third.llvm).toBe(true);
+      expect(third.err).toContain('linked without LLVM');
+    }
+    expect(readdirSync(c).filter((f) => f.endsWith('.target')).length).toBe(1);
+  });
+
   test('code compiled for one interpreter layout is never linked under another', () => {
     const c = join(dir, 'layouts');
     const wasiTest = join(__dirname, 'wasi.test.js');
