@@ -124,6 +124,10 @@ static bool read_tables(linker *l) {
     if (s->sh_type != SHT_NOBITS && s->sh_type != SHT_NULL && !in_bounds(l, s->sh_offset, s->sh_size))
       return fail(l, "%s %ld out of the file", "section", i);
     if (s->sh_addralign > 4096) return fail(l, "%s %ld aligned past a page", "section", i);
+    /* (sections with bytes are bounded by the file; these by this, so that
+     * the layout's sums never wrap) */
+    if (s->sh_type == SHT_NOBITS && s->sh_size > ((uint64_t)1 << 30))
+      return fail(l, "%s %ld bigger than a gigabyte", "section", i);
     if ((s->sh_flags & SHF_TLS) && s->sh_size) return fail(l, "%s %ld is thread-local", "section", i);
   }
   const Elf64_Shdr *ss = &l->sh[eh->e_shstrndx];
