@@ -10,8 +10,9 @@
  * host CPU (then widen.c's rewrite of address phis for the code generator)
  * and compiled here to a position-independent object, which the LLJIT links
  * (the runtime's helpers by symbol, defined by make_jit). The object is what
- * the on-disk cache keeps (cache.h): a unit found there is linked without
- * running LLVM's optimiser or code generator at all.
+ * the on-disk cache keeps (cache.h): link.c looks a unit up there first and
+ * links what it finds itself (objlink.h), or hands it to this LLJIT
+ * (u->object) without running LLVM's optimiser or code generator.
  *
  * Quick units (jit.h `quick`: the quick tier, tier.c) go into a second
  * LLJIT of the module, compiled without IR passes (quick_passes) on a target machine at
