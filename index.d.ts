@@ -101,6 +101,11 @@ export interface WasmTask {
 
 /** Compiles (or fetches from the content-keyed cache) a module. Throws TOVA_INVALID_MODULE. */
 export function compile(wasm: WasmSource): WasmModule;
+/** Compiles the module's functions to native code now (blocking), into the
+ *  code cache, so later processes running the same bytes are native from
+ *  their first call; the number of units of code later runs will link.
+ *  Throws TOVA_UNSUPPORTED without a native tier or a code cache. */
+export function precompileWasm(wasm: WasmSource | WasmModule): number;
 /** Per-call options: a deadline after which the task is cancelled with TOVA_TIMEOUT. */
 export interface WasmOptions {
   timeout?: number;

@@ -242,6 +242,14 @@ function compile(wasm) {
   return rt().compile(wasmArg(wasm, 'compile'));
 }
 
+/** Compiles the module's functions to native code now, into the code cache,
+ *  so that every later process running the same bytes is native from its
+ *  first call without compiling (a build step's call: it blocks while LLVM
+ *  compiles). Returns how many units of code later runs will link. */
+function precompileWasm(wasm) {
+  return rt().precompileWasm(wasmArg(wasm, 'precompileWasm'));
+}
+
 // Promise-returning calls reject, never throw (bad input included).
 function asPromise(call, fn) {
   try {
@@ -356,6 +364,7 @@ module.exports = {
   channelRecv: guardSync(channelRecv, 'channelRecv'),
   channelValues,
   compile: guardSync(compile, 'compile'),
+  precompileWasm: guardSync(precompileWasm, 'precompileWasm'),
   execWasm,
   concurrentWasm,
   concurrentWasmShared,

@@ -326,6 +326,19 @@ typedef enum tova_code_cache {
   TOVA_CODE_CACHE_DIR = 2
 } tova_code_cache;
 TOVA_EXTERN tova_status tova_set_code_cache(tova_code_cache where, const char *dir);
+/* Compiles every function of m that may run native, now, on the calling
+ * thread (LLVM: about 10 ms + 25 ms per KB of code), and keeps the code in
+ * the code cache (tova_set_code_cache) with the list of m's units and an
+ * entry into the middle of each function's loops: every later process that
+ * compiles the same bytes under the default policy links it at once, with
+ * no LLVM (docs/native-tier.md "Compiling ahead"), so its first call runs
+ * native code instead of starting interpreted. A build step's tool (`tova
+ * compile`, precompileWasm in JS). m must have been compiled under the
+ * default (auto) or tiered policy; *units (may be NULL) receives how many
+ * units of code later runs will link (compiled now or found in the cache). TOVA_ERR_UNSUPPORTED
+ * with the reason: no native tier, no code cache, another policy, or the
+ * compile failed. */
+TOVA_EXTERN tova_status tova_module_precompile(tova_module *m, uint32_t *units, tova_error *err);
 /* One line saying which tiers this build has and the policy, e.g.
  * "tiers: interp, native (LLVM 19.1.7); policy interp". */
 TOVA_EXTERN void tova_runtime_info(char *buf, size_t len);

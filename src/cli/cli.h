@@ -16,6 +16,7 @@
 /* Subcommands; return the process exit code. */
 int cli_run(int argc, char **argv);      /* tova run [OPTIONS] FILE.wasm [ARGS...] */
 int cli_validate(int argc, char **argv); /* tova validate FILE.wasm */
+int cli_compile(int argc, char **argv);  /* tova compile FILE.wasm... */
 
 /* Read a module file: only a regular file of at most CLI_MAX_MODULE_BYTES.
  * On failure returns NULL and prints why (directory, device, too large,

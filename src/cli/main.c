@@ -53,6 +53,10 @@ static void usage(FILE *to) {
         "                           running), tiered or auto (the default: start\n"
         "                           interpreted, hot code native); overrides TOVA_TIER\n"
         "      --invoke NAME        as above\n"
+        "  compile FILE.wasm...\n"
+        "      Compile each module's functions to native code now, into the code cache\n"
+        "      (TOVA_CACHE_DIR, else the user's cache directory), so that its later runs\n"
+        "      are native from their first call, without compiling anything.\n"
         "  validate FILE.wasm\n"
         "      Decode and validate FILE.wasm; print \"ok\" or the error (exit status 1).\n"
         "  version, --version\n"
@@ -103,6 +107,7 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(cmd, "run")) return run_done(cli_run(argc - 2, argv + 2));
   if (!strcmp(cmd, "validate")) return cli_validate(argc - 2, argv + 2);
+  if (!strcmp(cmd, "compile")) return cli_compile(argc - 2, argv + 2);
   fprintf(stderr, "tova: unknown command '%s'\n\n", cmd);
   usage(stderr);
   return 2;

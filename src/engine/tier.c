@@ -57,3 +57,19 @@ bool tova_native_loading(void) {
   return false;
 #endif
 }
+
+tova_status tova_module_precompile(tova_module *m, uint32_t *units, tova_error *err) {
+  uint32_t none;
+  if (!units) units = &none;
+  *units = 0;
+  if (!m) return tova_error_set(err, TOVA_ERR_BAD_ARGUMENT, "precompile: no module");
+#ifdef TOVA_HAVE_NATIVE
+  char why[300];
+  if (!wasm_backend_load(why, sizeof why)) return tova_error_set(err, TOVA_ERR_UNSUPPORTED, "precompile: %s", why);
+  if (!wasm_native_precompile(m, units, why, sizeof why))
+    return tova_error_set(err, TOVA_ERR_UNSUPPORTED, "precompile: %s", why);
+  return TOVA_OK;
+#else
+  return tova_error_set(err, TOVA_ERR_UNSUPPORTED, "precompile: built without LLVM: no native tier");
+#endif
+}

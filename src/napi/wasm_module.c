@@ -169,7 +169,26 @@ static napi_value compile(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* precompile(wasm): tova_module_precompile (tova.h) on the module; the
+ * number of units later runs will link. Blocks while LLVM compiles: a build step's
+ * call, not a running program's. */
+static napi_value precompile(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  tova_error err;
+  tova_module *m;
+  uint32_t units = 0;
+  TOVA_NAPI_CALL(env, tova_napi_args(env, info, &argc, argv), "precompileWasm");
+  if (tova_napi_module_arg(env, argv[0], &m, &err, "precompileWasm") != TOVA_OK) return tova_napi_throw(env, &err);
+  tova_status st = tova_module_precompile(m, &units, &err);
+  tova_module_release(m);
+  if (st != TOVA_OK) return tova_napi_throw(env, &err);
+  TOVA_NAPI_CALL(env, napi_create_uint32(env, units, &out), "precompileWasm");
+  return out;
+}
+
 napi_status tova_napi_register_module(napi_env env, napi_value exports) {
-  static const tova_napi_export list[] = {{"compile", compile, false}, {NULL, NULL, false}};
+  static const tova_napi_export list[] = {
+      {"compile", compile, false}, {"precompileWasm", precompile, false}, {NULL, NULL, false}};
   return tova_napi_define(env, exports, list);
 }

@@ -169,6 +169,59 @@ static void test_cached_unit_runs_the_same(void) {
   for (int i = 0; i < 3; i++) inst_free(&t[i]);
 }
 
+/* ---- compiling ahead (tova_module_precompile) -------------------------------------- */
+
+static tova_module *compile_built(void) {
+  mod m = {0};
+  build(&m);
+  return compile_mod(&m);
+}
+
+static void test_precompile(void) {
+  wasm_tier before = wasm_native_tier();
+  /* Under the native policy there is no list for runs to link: refused. */
+  wasm_native_set_tier(WASM_TIER_NATIVE);
+  tova_module *native = compile_built();
+  tova_error err = {0};
+  uint32_t units = 99;
+  CHECK(tova_module_precompile(native, &units, &err) == TOVA_ERR_UNSUPPORTED);
+  CHECK_STR_CONTAINS(err.message, "policy");
+  CHECK_EQ_I64(units, 0);
+  tova_module_release(native);
+  /* The default policy: every function compiled now, and the loops'
+   * entries (sum has one). */
+  wasm_native_set_tier(WASM_TIER_TIERED);
+  tova_module *first = compile_built();
+  CHECK(tova_module_precompile(first, &units, &err) == TOVA_OK);
+  CHECK_EQ_I64(units, 2); /* the module's unit, sum's OSR entry */
+  uint32_t compiled = wasm_native_units_compiled();
+  CHECK(tova_module_precompile(first, &units, &err) == TOVA_OK);
+  CHECK_EQ_I64(units, 2);
+  CHECK_EQ_I64(wasm_native_units_compiled(), compiled); /* nothing left to compile */
+  tova_module_release(first);
+  /* The same bytes again, as a later process compiles them: everything is
+   * linked from the cache, nothing compiled, before anything runs hot. */
+  uint32_t linked = wasm_native_linked_without_llvm();
+  inst_t t[3];
+  bool ok = make(&t[0], WASM_TIER_INTERP) && make(&t[2], WASM_TIER_TIERED);
+  wasm_native_set_tier(before);
+  for (int i = 0; ok && i < 500 && !wasm_native_func_is_native(t[2].module, 1); i++) usleep(10000);
+  CHECK(ok && wasm_native_func_is_native(t[2].module, 0) && wasm_native_func_is_native(t[2].module, 1));
+  CHECK_EQ_I64(wasm_native_units_compiled(), compiled);
+  if (LINKS_ITSELF) CHECK(wasm_native_linked_without_llvm() >= linked + 2);
+  t[1] = t[2]; /* two views of the precompiled one: same() compares three */
+  if (ok) {
+    for (uint64_t n = 0; n < 25; n += 4) same(t, "fib", n, 0, ~0ull);
+    for (uint64_t n = 0; n < 20000; n = n * 3 + 1) same(t, "sum", n, 0, 0xffffffffu);
+    for (uint64_t k = 0; k < 5; k++) same(t, "pick", k, 30, 0xffffffffu);
+  }
+  CHECK(tova_module_precompile(t[2].module, &units, &err) == TOVA_OK);
+  CHECK_EQ_I64(units, 2);
+  CHECK_EQ_I64(wasm_native_units_compiled(), compiled);
+  inst_free(&t[0]);
+  inst_free(&t[2]);
+}
+
 /* ---- the linker on whole, cut and damaged objects ------------------------------------ */
 
 static bool resolve_any(void *cx, const char *name, uintptr_t *addr) {
@@ -266,6 +319,7 @@ int main(void) {
   setenv("TOVA_CACHE_DIR", cache_dir, 1);
   ex = tova_exec_new(0);
   RUN(test_cached_unit_runs_the_same);
+  RUN(test_precompile);
   RUN(test_damaged_objects);
   tova_exec_free(ex);
   remove_dir();

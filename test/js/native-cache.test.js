@@ -318,6 +318,58 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
     expect(readdirSync(c).filter((f) => f.endsWith('.target')).length).toBe(1);
   });
 
+  test('compiled ahead (tova compile, precompileWasm): later runs compile nothing', () => {
+    const c = join(dir, 'ahead');
+    const w = join(dir, 'ahead.wat'), wasm = join(dir, 'ahead.wasm');
+    // A loop that runs long in the first call, and a recursive function.
+    writeFileSync(w, `(module
+      (func $fib (export "fib") (param $n i64) (result i64)
+        (if (result i64) (i64.lt_s (local.get $n) (i64.const 2)) (then (local.get $n))
+          (else (i64.add (call $fib (i64.sub (local.get $n) (i64.const 1)))
+                         (call $fib (i64.sub (local.get $n) (i64.const 2)))))))
+      (func (export "sum") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+        (loop $l
+          (local.set $acc (i32.add (local.get $acc)
+            (i32.rem_u (i32.mul (local.get $i) (local.get $i)) (i32.const 1000003))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_s (local.get $i) (local.get $n))))
+        (local.get $acc)))`);
+    expect(spawnSync('wat2wasm', [w, '-o', wasm]).status).toBe(0);
+    const env = { ...process.env, TOVA_CACHE_DIR: c, TOVA_NATIVE_DEBUG: '1' };
+    delete env.TOVA_TIER;
+    const compile = () => spawnSync(CLI, ['compile', wasm], { encoding: 'utf8', env });
+    const made = compile();
+    expect(made.status).toBe(0);
+    // the module's unit and the loop's entry
+    expect(made.stdout).toMatch(/ahead\.wasm: 2 units of native code in the code cache/);
+    const again = compile(); // all there already: linked, nothing compiled
+    expect(again.stdout).toMatch(/ahead\.wasm: 2 units of native code in the code cache/);
+    expect(again.stderr).not.toContain('optimise');
+    for (const [fn, arg, want] of [['sum', '40000000', '1933684410'], ['fib', '27', '196418']]) {
+      const r = spawnSync(CLI, ['run', wasm, '--invoke', fn, arg], { encoding: 'utf8', env });
+      expect(r.stdout.trim()).toBe(want);
+      expect(r.stderr).not.toContain('optimise'); // nothing compiled
+      expect(r.stderr).toMatch(/units of the module's last run linked from the cache/);
+      if (process.platform === 'linux' && process.arch === 'x64') expect(r.stderr).toContain('linked without LLVM');
+    }
+    // Without a cache, or under another policy, it says why and fails.
+    const none = spawnSync(CLI, ['compile', wasm], { encoding: 'utf8', env: { ...env, TOVA_CACHE_DIR: '' } });
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('no code cache');
+    // The same from JS: precompileWasm, in a process of its own (the cache
+    // directory is fixed at the first compile).
+    const js = join(dir, 'ahead.js'), c2 = join(dir, 'ahead-js');
+    writeFileSync(js, `const t = require(${JSON.stringify(join(__dirname, '..', '..'))});
+      const b = require('fs').readFileSync(${JSON.stringify(wasm)});
+      console.log(t.precompileWasm(b), t.precompileWasm(t.compile(b)));`);
+    const r = spawnSync(process.execPath, [js], { encoding: 'utf8', env: { ...env, TOVA_CACHE_DIR: c2 } });
+    expect(r.status).toBe(0);
+    const [n1, n2] = r.stdout.trim().split(' ').map(Number);
+    expect(n1).toBe(2);
+    expect(n2).toBe(2);
+    expect(readdirSync(c2).filter((f) => f.endsWith('.list')).length).toBe(1);
+  });
+
   test('code compiled for one interpreter layout is never linked under another', () => {
     const c = join(dir, 'layouts');
     const wasiTest = join(__dirname, 'wasi.test.js');

@@ -28,9 +28,10 @@
 
 #define TARGET_CAP 4096
 
-static atomic_uint linked_count;
+static atomic_uint linked_count, compiled_count;
 
 uint32_t wasm_native_linked_without_llvm(void) { return atomic_load(&linked_count); }
+uint32_t wasm_native_units_compiled(void) { return atomic_load(&compiled_count); }
 
 static bool debug_on(void) {
   const char *d = getenv("TOVA_NATIVE_DEBUG");
@@ -300,6 +301,7 @@ bool wasm_native_link_unit(wasm_jit *j, const tova_module *m, const wasm_jit_uni
     return false;
   }
   bool ok = wasm_jit_add_unit(j, m, &u, err, errlen);
+  if (ok && !u.object) atomic_fetch_add(&compiled_count, 1);
   free(obj);
   return ok;
 }

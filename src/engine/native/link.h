@@ -29,7 +29,9 @@ bool wasm_native_link_unit(wasm_jit *j, const tova_module *m, const wasm_jit_uni
 /* Frees everything j holds: its code is unmapped (nothing may run it). */
 void wasm_native_link_free(wasm_jit *j);
 
-/* How many units this process linked with its own linker (tests). */
+/* How many units this process linked with its own linker (tests), and how
+ * many LLVM compiled (not found in the cache). */
 uint32_t wasm_native_linked_without_llvm(void);
+uint32_t wasm_native_units_compiled(void);
 
 #endif /* TOVA_ENGINE_NATIVE_LINK_H */

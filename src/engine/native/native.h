@@ -109,6 +109,14 @@ uint64_t wasm_native_osr_early_count(void);
  * to native code. Returns the number of functions switched. Idempotent. */
 uint32_t wasm_native_compile_module(tova_module *m);
 
+/* tova_module_precompile (tova.h): every function of m that may run
+ * native compiled now, on this thread, into the code cache, and listed
+ * (manifest.h) with an OSR entry for each function with a loop; *units:
+ * how many units the module's list holds now (what later runs link). False with the reason in why (m compiled under
+ * the interp or native policy, no cache, nothing that may run native, a
+ * failed compile). */
+bool wasm_native_precompile(tova_module *m, uint32_t *units, char *why, size_t len);
+
 /* How many times native code of the module left for the interpreter (an
  * import parked, or was another instance's function: rt.h); for tests, and
  * approximate when several threads run the module. */

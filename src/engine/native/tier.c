@@ -1295,6 +1295,65 @@ uint32_t wasm_native_compile_module(tova_module *m) {
   return r;
 }
 
+/* Whether defined function d's body has a `loop` (an OSR entry has a
+ * header to enter at). */
+static bool has_loop(const tova_module *m, uint32_t d) {
+  const wasm_func_def *fd = &m->func_defs[d];
+  wasm_reader r;
+  wasm_reader_init(&r, m->bytes, fd->body, fd->body + fd->body_len);
+  wasm_instr in;
+  while (r.p < r.end && wasm_read_instr(&r, &in))
+    if (in.op == WASM_OP_LOOP) return true;
+  return false;
+}
+
+bool wasm_native_precompile(tova_module *m, uint32_t *units, char *why, size_t len) {
+  *units = 0;
+  if (!m->loop_counters) {
+    snprintf(why, len, "the module was compiled under the %s policy; its runs keep no list of units: "
+             "precompile under the default (auto) or tiered policy",
+             wasm_native_tier_name(wasm_native_tier()));
+    return false;
+  }
+  if (!wasm_native_cache_dir()) {
+    snprintf(why, len, "no code cache to keep the code in (tova_set_code_cache, TOVA_CACHE_DIR)");
+    return false;
+  }
+  pthread_mutex_lock(&compile_lock);
+  native_state *s = state_get(m);
+  bool ok = s != NULL && s->keeps_manifest;
+  if (!ok) snprintf(why, len, "the module has no function that may run native");
+  bool *unit = ok ? calloc(s->ndefs + 1, sizeof *unit) : NULL;
+  if (ok && !unit) snprintf(why, len, "out of memory"), ok = false;
+  /* What the cache lists already first (as a later run would), so that
+   * only what is missing is compiled. */
+  if (ok) replay(s, NULL);
+  uint32_t n = 0;
+  /* The module's pending functions in one unit, linkable (the OSR entries
+   * below call them): what a later run replays first. Whole, whatever its
+   * size: this is the ahead-of-time compile, where LLVM's time is spent
+   * once (a run's closures over wasm_native_max_closure are split and call
+   * each other through stubs, which the cache cannot hold). */
+  for (uint32_t d = 0; ok && d < s->ndefs; d++) n += unit[d] = pending(s, d);
+  if (ok && n && !compile_unit(s, unit, false, false, false, NULL)) {
+    snprintf(why, len, "the module's functions did not compile (TOVA_NATIVE_DEBUG=1 says why)");
+    ok = false;
+  }
+  /* An OSR entry for every native function with a loop, so that a call a
+   * later run started interpreted (before its list was linked) moves to
+   * native code at its next loop header. */
+  for (uint32_t d = 0; ok && d < s->ndefs; d++)
+    if (s->status[d] == ST_NATIVE && __atomic_load_n(&s->osr_status[d], __ATOMIC_ACQUIRE) != OSR_READY &&
+        has_loop(m, d))
+      osr_unit(s, d, false, NULL);
+  /* What later runs link: every record of the module's list. */
+  wasm_native_manifest_record rec;
+  for (size_t pos = 0; ok && wasm_native_manifest_next(&s->manifest, &pos, &rec);) (*units)++;
+  free(unit);
+  pthread_mutex_unlock(&compile_lock);
+  return ok;
+}
+
 uint64_t wasm_native_left_count(const tova_module *m) {
   const native_state *s = m->native;
   return s ? __atomic_load_n(&s->left, __ATOMIC_RELAXED) : 0;
