@@ -4,7 +4,9 @@
 # ...) as whole processes: tova run in its default tier, the same again with
 # a TOVA_CACHE_DIR that earlier runs of the program filled (a program run
 # again: its last run's units are linked from the cache at the start,
-# docs/native-tier.md), tova run with every
+# docs/native-tier.md), the same after `tova compile` of the program (its
+# code compiled ahead into the cache: every run links all of it at once),
+# tova run with every
 # function native and its code already compiled (TOVA_TIER=native with a warm
 # TOVA_CACHE_DIR: what the program's code costs once LLVM is out of the way),
 # tova run interpreted, Node's WebAssembly (node:wasi) and the gcc -O2 build,
@@ -35,8 +37,8 @@ before_run() { rm -rf "$WORK/data" && mkdir -p "$WORK/data"; }
 BENCH_CWD=$WORK
 BENCH_STDIN=$HERE/input.txt
 
-printf '%-10s | %12s | %13s | %22s | %12s | %12s | %8s | %s\n' program "tova default" "default again" "tova native, compiled" "tova interp" "node:wasi" "gcc -O2" check
-printf -- '-----------|--------------|---------------|------------------------|--------------|--------------|----------|------\n'
+printf '%-10s | %12s | %13s | %14s | %22s | %12s | %12s | %8s | %s\n' program "tova default" "default again" "compiled ahead" "tova native, compiled" "tova interp" "node:wasi" "gcc -O2" check
+printf -- '-----------|--------------|---------------|----------------|------------------------|--------------|--------------|----------|------\n'
 status=0
 for name in "${names[@]}"; do
   src=$HERE/$name.c
@@ -52,15 +54,17 @@ for name in "${names[@]}"; do
   # linked); the timed runs are later runs of the program.
   for k in 1 2 3; do TOVA_CACHE_DIR="$WORK/again" "${run_tova[@]}" <"$HERE/input.txt" >/dev/null 2>&1; done
   a=$(TOVA_CACHE_DIR="$WORK/again" best_ms "$WORK/again.out" "${run_tova[@]}")
+  TOVA_CACHE_DIR="$WORK/ahead" "$TOVA" compile "$w" >/dev/null
+  p=$(TOVA_CACHE_DIR="$WORK/ahead" best_ms "$WORK/ahead.out" "${run_tova[@]}")
   # The first run fills the cache; the timed runs find every unit there.
   TOVA_TIER=native TOVA_CACHE_DIR="$WORK/cache" "${run_tova[@]}" <"$HERE/input.txt" >/dev/null 2>&1
   n=$(TOVA_TIER=native TOVA_CACHE_DIR="$WORK/cache" best_ms "$WORK/native.out" "${run_tova[@]}")
   i=$(TOVA_TIER=interp best_ms "$WORK/interp.out" "${run_tova[@]}")
   o=$(best_ms "$WORK/node.out" node --no-warnings "$HERE/node_wasi.mjs" --dir "$WORK/data::/data" --env GREETING=hello "$w" /data "${ARGS[@]}")
   check=ok
-  for who in default again native interp node; do
+  for who in default again ahead native interp node; do
     cmp -s "$WORK/gcc.out" "$WORK/$who.out" || { check="DIFFERS ($who)"; status=1; }
   done
-  printf '%-10s | %9s ms | %10s ms | %19s ms | %9s ms | %9s ms | %5s ms | %s\n' "$name" "$d" "$a" "$n" "$i" "$o" "$g" "$check"
+  printf '%-10s | %9s ms | %10s ms | %11s ms | %19s ms | %9s ms | %9s ms | %5s ms | %s\n' "$name" "$d" "$a" "$p" "$n" "$i" "$o" "$g" "$check"
 done
 exit $status
