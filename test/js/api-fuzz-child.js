@@ -696,6 +696,7 @@ const CASES = {
   channelSendBatch: [{ slots: [G.chan, G.batchValues] }],
   channelReceiveBatch: [{ slots: [G.chan, G.max] }],
   compile: [{ slots: [G.wasm] }],
+  precompileWasm: [{ slots: [G.wasm] }],
   execWasm: exec,
   execWasmWithChannels: exec,
   spawnWasm: exec,
