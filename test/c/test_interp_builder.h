@@ -134,6 +134,26 @@ static inline void e_fib_i64(wb *b, uint32_t self) {
   e_op(b, WASM_OP_END);
 }
 
+/* A counted i32 loop: for (; local i < local n; i++) { body }, as
+ * e_for_head, the body, e_for_tail (i and n are locals' indexes). */
+static inline void e_for_head(wb *b, uint32_t i, uint32_t n) {
+  e_block(b, WASM_OP_BLOCK, 0);
+  e_block(b, WASM_OP_LOOP, 0);
+  e_get(b, i);
+  e_get(b, n);
+  e_op(b, WASM_OP_I32_GE_S);
+  e_opu(b, WASM_OP_BR_IF, 1);
+}
+static inline void e_for_tail(wb *b, uint32_t i) {
+  e_get(b, i);
+  e_i32(b, 1);
+  e_op(b, WASM_OP_I32_ADD);
+  e_set(b, i);
+  e_opu(b, WASM_OP_BR, 0);
+  e_op(b, WASM_OP_END);
+  e_op(b, WASM_OP_END);
+}
+
 static inline void e_mem(wb *b, uint8_t op, uint32_t align, uint32_t offset) {
   wb_byte(b, op);
   wb_u(b, align);

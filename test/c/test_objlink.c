@@ -45,12 +45,7 @@ static void build(mod *m) {
   mod_func(m, t_II, "", &b, "fib");
   wb_free(&b);
   /* 1 sum(n): for i < n: mem[4i] = i*i + acc; acc ^= mem[4i] */
-  e_block(&b, WASM_OP_BLOCK, 0);
-  e_block(&b, WASM_OP_LOOP, 0);
-  e_get(&b, 1);
-  e_get(&b, 0);
-  e_op(&b, WASM_OP_I32_GE_S);
-  e_opu(&b, WASM_OP_BR_IF, 1);
+  e_for_head(&b, 1, 0);
   e_get(&b, 1);
   e_i32(&b, 2);
   e_op(&b, WASM_OP_I32_SHL);
@@ -67,13 +62,7 @@ static void build(mod *m) {
   e_mem(&b, WASM_OP_I32_LOAD, 2, 0);
   e_op(&b, WASM_OP_I32_XOR);
   e_set(&b, 2);
-  e_get(&b, 1);
-  e_i32(&b, 1);
-  e_op(&b, WASM_OP_I32_ADD);
-  e_set(&b, 1);
-  e_opu(&b, WASM_OP_BR, 0);
-  e_op(&b, WASM_OP_END);
-  e_op(&b, WASM_OP_END);
+  e_for_tail(&b, 1);
   e_get(&b, 2);
   mod_func(m, t_ii, "ii", &b, "sum");
   wb_free(&b);

@@ -33,6 +33,28 @@ function run(...args) {
 }
 const entries = () => readdirSync(cache).filter((f) => f.endsWith('.o'));
 
+// What the tests below build modules of: fib over i64 (recursive), and a
+// loop summing n squares mod 1000003 over i32 or i64 (called once, it runs
+// long: an OSR entry's unit).
+const FIB_FUNC = `(func $fib (export "fib") (param $n i64) (result i64)
+  (if (result i64) (i64.lt_s (local.get $n) (i64.const 2)) (then (local.get $n))
+    (else (i64.add (call $fib (i64.sub (local.get $n) (i64.const 1)))
+                   (call $fib (i64.sub (local.get $n) (i64.const 2)))))))`;
+const sumFunc = (t) => `(func (export "sum") (param $n ${t}) (result ${t}) (local $i ${t}) (local $acc ${t})
+  (loop $l
+    (local.set $acc (${t}.add (local.get $acc)
+      (${t}.rem_u (${t}.mul (local.get $i) (local.get $i)) (${t}.const 1000003))))
+    (local.set $i (${t}.add (local.get $i) (${t}.const 1)))
+    (br_if $l (${t}.lt_s (local.get $i) (local.get $n))))
+  (local.get $acc))`;
+// A module of these functions, assembled into dir/<name>.wasm.
+function assemble(name, ...funcs) {
+  const w = join(dir, `${name}.wat`), out = join(dir, `${name}.wasm`);
+  writeFileSync(w, `(module ${funcs.join('\n')})`);
+  expect(spawnSync('wat2wasm', [w, '-o', out]).status).toBe(0);
+  return out;
+}
+
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tova-cache-test-'));
   cache = join(dir, 'cache', 'nested'); // made by the runtime, levels and all
@@ -190,22 +212,8 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
   // links them from the cache before anything runs hot.
   test('a tiered run lists its units; the next process links them at once, and a stale list costs nothing', () => {
     const c = join(dir, 'replay');
-    const lp = join(dir, 'loop.wasm');
-    const w = join(dir, 'loop.wat');
     // A loop called once (an OSR entry's unit) beside a recursive function.
-    writeFileSync(w, `(module
-      (func $fib (export "fib") (param $n i64) (result i64)
-        (if (result i64) (i64.lt_s (local.get $n) (i64.const 2)) (then (local.get $n))
-          (else (i64.add (call $fib (i64.sub (local.get $n) (i64.const 1)))
-                         (call $fib (i64.sub (local.get $n) (i64.const 2)))))))
-      (func (export "sum") (param $n i64) (result i64) (local $i i64) (local $acc i64)
-        (loop $l
-          (local.set $acc (i64.add (local.get $acc)
-            (i64.rem_u (i64.mul (local.get $i) (local.get $i)) (i64.const 1000003))))
-          (local.set $i (i64.add (local.get $i) (i64.const 1)))
-          (br_if $l (i64.lt_s (local.get $i) (local.get $n))))
-        (local.get $acc)))`);
-    expect(spawnSync('wat2wasm', [w, '-o', lp]).status).toBe(0);
+    const lp = assemble('loop', FIB_FUNC, sumFunc('i64'));
     const tiered = (...args) => {
       const env = { ...process.env, TOVA_CACHE_DIR: c, TOVA_NATIVE_DEBUG: '1' };
       delete env.TOVA_TIER;
@@ -265,16 +273,7 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
     // (src/engine/native/link.h), so nothing needs LLVM. Our own linker
     // knows ELF x86-64 objects; elsewhere LLVM links them (and is loaded).
     const c = join(dir, 'no-llvm');
-    const w = join(dir, 'sum32.wat'), wasm = join(dir, 'sum32.wasm'), probe = join(dir, 'probe.js');
-    writeFileSync(w, `(module
-      (func (export "sum") (param $n i32) (result i32) (local $i i32) (local $acc i32)
-        (loop $l
-          (local.set $acc (i32.add (local.get $acc)
-            (i32.rem_u (i32.mul (local.get $i) (local.get $i)) (i32.const 1000003))))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br_if $l (i32.lt_s (local.get $i) (local.get $n))))
-        (local.get $acc)))`);
-    expect(spawnSync('wat2wasm', [w, '-o', wasm]).status).toBe(0);
+    const wasm = assemble('sum32', sumFunc('i32')), probe = join(dir, 'probe.js');
     writeFileSync(probe, `const fs = require('fs');
       const tova = require(${JSON.stringify(join(__dirname, '..', '..'))});
       Promise.resolve(tova.execWasm(fs.readFileSync(${JSON.stringify(wasm)}), 'sum', [40000000])).then((v) => {
@@ -320,21 +319,8 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
 
   test('compiled ahead (tova compile, precompileWasm): later runs compile nothing', () => {
     const c = join(dir, 'ahead');
-    const w = join(dir, 'ahead.wat'), wasm = join(dir, 'ahead.wasm');
     // A loop that runs long in the first call, and a recursive function.
-    writeFileSync(w, `(module
-      (func $fib (export "fib") (param $n i64) (result i64)
-        (if (result i64) (i64.lt_s (local.get $n) (i64.const 2)) (then (local.get $n))
-          (else (i64.add (call $fib (i64.sub (local.get $n) (i64.const 1)))
-                         (call $fib (i64.sub (local.get $n) (i64.const 2)))))))
-      (func (export "sum") (param $n i32) (result i32) (local $i i32) (local $acc i32)
-        (loop $l
-          (local.set $acc (i32.add (local.get $acc)
-            (i32.rem_u (i32.mul (local.get $i) (local.get $i)) (i32.const 1000003))))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br_if $l (i32.lt_s (local.get $i) (local.get $n))))
-        (local.get $acc)))`);
-    expect(spawnSync('wat2wasm', [w, '-o', wasm]).status).toBe(0);
+    const wasm = assemble('ahead', FIB_FUNC, sumFunc('i32'));
     const env = { ...process.env, TOVA_CACHE_DIR: c, TOVA_NATIVE_DEBUG: '1' };
     delete env.TOVA_TIER;
     const compile = () => spawnSync(CLI, ['compile', wasm], { encoding: 'utf8', env });
