@@ -4,6 +4,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* RTLD_DEFAULT */
 #endif
+#if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
+#define _DARWIN_C_SOURCE /* RTLD_DEFAULT is hidden under strict POSIX on macOS */
+#endif
 #include "engine/native/link.h"
 
 #include <dlfcn.h>
