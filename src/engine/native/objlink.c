@@ -13,6 +13,9 @@
  * checksummed (cache.c), but a linker that trusts its input would turn a
  * bug elsewhere into a wild write.
  */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#endif
 #include "engine/native/objlink.h"
 
 #include <stdio.h>
