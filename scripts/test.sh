@@ -72,13 +72,14 @@ if [ -d build/CMakeFiles/tova_native.dir ]; then
   # The default tier leaves most of a short program interpreted: the same
   # programs with every function native, with every loop entered through
   # on-stack replacement, and clang's other code shapes native.
-  step "C programs under the native tier, under OSR (optimised, and quick then optimised), in quick code, quick then optimised, in optimised units compiled apart, and at clang -O0/-O3/-Os native"
+  # (optimised units compiled apart, TOVA_NATIVE_MAX_CLOSURE=0: the same
+  # programs through the differential fuzzer's --c-programs in .ci/run)
+  step "C programs under the native tier, under OSR (optimised, and quick then optimised), in quick code, quick then optimised, and at clang -O0/-O3/-Os native"
   TOVA_TIER=native bash test/programs/run.sh
   TOVA_TIER=osr bash test/programs/run.sh
   TOVA_TIER=osr TOVA_NATIVE_QUICK=0 bash test/programs/run.sh
   TOVA_TIER=native TOVA_NATIVE_QUICK=only bash test/programs/run.sh
   TOVA_TIER=native TOVA_NATIVE_QUICK=0 bash test/programs/run.sh
-  TOVA_TIER=native TOVA_NATIVE_MAX_CLOSURE=0 bash test/programs/run.sh
   for o in -O0 -O3 -Os; do WASM_OPT=$o TOVA_TIER=native bash test/programs/run.sh; done
 fi
 
