@@ -135,13 +135,14 @@ static inline void e_fib_i64(wb *b, uint32_t self) {
 }
 
 /* A counted i32 loop: for (; local i < local n; i++) { body }, as
- * e_for_head, the body, e_for_tail (i and n are locals' indexes). */
-static inline void e_for_head(wb *b, uint32_t i, uint32_t n) {
+ * e_for_head, the body, e_for_tail (i and n are locals' indexes; `ge` the
+ * comparison that leaves: WASM_OP_I32_GE_S or _GE_U). */
+static inline void e_for_head(wb *b, uint32_t i, uint32_t n, uint8_t ge) {
   e_block(b, WASM_OP_BLOCK, 0);
   e_block(b, WASM_OP_LOOP, 0);
   e_get(b, i);
   e_get(b, n);
-  e_op(b, WASM_OP_I32_GE_S);
+  e_op(b, ge);
   e_opu(b, WASM_OP_BR_IF, 1);
 }
 static inline void e_for_tail(wb *b, uint32_t i) {

@@ -58,7 +58,7 @@ static void build_pure(mod *m) {
   mod_func(m, t_II, "", &b, "fib");
   wb_free(&b);
   /* 1 sumsq(n): for i < n: mem[4i] = i*i; acc += mem[4i] (traps past the memory) */
-  e_for_head(&b, 1, 0);
+  e_for_head(&b, 1, 0, WASM_OP_I32_GE_S);
   e_get(&b, 1);
   e_i32(&b, 2);
   e_op(&b, WASM_OP_I32_SHL);

@@ -28,25 +28,6 @@ enum { F_FIB, F_MIX, F_SECOND, F_BELOW, F_DIVTRAP, F_GROW, F_PEEK, F_GROWPEEK, F
 /* churn's multiplier (an LCG's) */
 #define CHURN_K 6364136223846793005ULL
 
-/* while (i < n) { body } with i in local `i` (i32), compared as `ge`. */
-static void while_head(wb *b, uint32_t i, uint32_t n, uint8_t ge) {
-  e_block(b, WASM_OP_BLOCK, 0);
-  e_block(b, WASM_OP_LOOP, 0);
-  e_get(b, i);
-  e_get(b, n);
-  e_op(b, ge);
-  e_opu(b, WASM_OP_BR_IF, 1);
-}
-static void while_tail(wb *b, uint32_t i) {
-  e_get(b, i);
-  e_i32(b, 1);
-  e_op(b, WASM_OP_I32_ADD);
-  e_set(b, i);
-  e_opu(b, WASM_OP_BR, 0);
-  e_op(b, WASM_OP_END);
-  e_op(b, WASM_OP_END);
-}
-
 static void build(mod *m) {
   uint32_t t_II = mod_type(m, "I", "I"), t_iI = mod_type(m, "i", "I"), t_ii = mod_type(m, "i", "i"),
            t_v = mod_type(m, "", "");
@@ -58,7 +39,7 @@ static void build(mod *m) {
   wb_free(&b);
 
   /* mix(n): one loop carrying i32, i64, f32 and f64 locals. */
-  while_head(&b, 1, 0, WASM_OP_I32_GE_U);
+  e_for_head(&b, 1, 0, WASM_OP_I32_GE_U);
   e_get(&b, 2);
   e_i64(&b, 6364136223846793005LL);
   e_op(&b, WASM_OP_I64_MUL);
@@ -76,7 +57,7 @@ static void build(mod *m) {
   e_f64(&b, 0.25);
   e_op(&b, WASM_OP_F64_ADD);
   e_set(&b, 4);
-  while_tail(&b, 1);
+  e_for_tail(&b, 1);
   e_get(&b, 2);
   e_get(&b, 4);
   e_op(&b, WASM_OP_I64_REINTERPRET_F64);
@@ -104,14 +85,14 @@ static void build(mod *m) {
   e_opu(&b, WASM_OP_BR_IF, 0);
   e_op(&b, WASM_OP_END);
   e_op(&b, WASM_OP_END);
-  while_head(&b, 1, 0, WASM_OP_I32_GE_S);
+  e_for_head(&b, 1, 0, WASM_OP_I32_GE_S);
   e_get(&b, 2);
   e_get(&b, 1);
   e_get(&b, 1);
   e_op(&b, WASM_OP_I32_MUL);
   e_op(&b, WASM_OP_I32_ADD);
   e_set(&b, 2);
-  while_tail(&b, 1);
+  e_for_tail(&b, 1);
   e_get(&b, 2);
   mod_func(m, t_ii, "ii", &b, "second");
   wb_free(&b);
@@ -157,7 +138,7 @@ static void build(mod *m) {
 
   /* grow(n): n times, grow the memory a page and store 1000 + i at the new
    * page's start; returns the size in pages. */
-  while_head(&b, 1, 0, WASM_OP_I32_GE_U);
+  e_for_head(&b, 1, 0, WASM_OP_I32_GE_U);
   e_i32(&b, 1);
   e_opu(&b, WASM_OP_MEMORY_GROW, 0);
   e_op(&b, WASM_OP_DROP);
@@ -170,7 +151,7 @@ static void build(mod *m) {
   e_i32(&b, 1000);
   e_op(&b, WASM_OP_I32_ADD);
   e_mem(&b, WASM_OP_I32_STORE, 2, 0);
-  while_tail(&b, 1);
+  e_for_tail(&b, 1);
   e_opu(&b, WASM_OP_MEMORY_SIZE, 0);
   mod_func(m, t_ii, "i", &b, "grow");
   wb_free(&b);
@@ -236,14 +217,14 @@ static void build(mod *m) {
 
   /* fibsum(n) = sum of fib(k) for k < n, plus fibsum(n / 2) when n > 1:
    * the entry calls another function and its own function. */
-  while_head(&b, 1, 0, WASM_OP_I32_GE_S);
+  e_for_head(&b, 1, 0, WASM_OP_I32_GE_S);
   e_get(&b, 2);
   e_get(&b, 1);
   e_op(&b, WASM_OP_I64_EXTEND_I32_U);
   e_opu(&b, WASM_OP_CALL, F_FIB);
   e_op(&b, WASM_OP_I64_ADD);
   e_set(&b, 2);
-  while_tail(&b, 1);
+  e_for_tail(&b, 1);
   e_get(&b, 2);
   e_get(&b, 0);
   e_i32(&b, 1);
@@ -318,7 +299,7 @@ static void pad(mod *m, uint32_t npad) {
   }
   if (!npad) return;
   /* locals: 0 n, 1 i, 2 sum */
-  while_head(&b, 1, 0, WASM_OP_I32_GE_U);
+  e_for_head(&b, 1, 0, WASM_OP_I32_GE_U);
   for (uint32_t p = 0; p < npad; p++) {
     e_get(&b, 1);
     e_opu(&b, WASM_OP_CALL, F_NEST + 1 + p);
@@ -326,7 +307,7 @@ static void pad(mod *m, uint32_t npad) {
     e_op(&b, WASM_OP_I32_ADD);
     e_set(&b, 2);
   }
-  while_tail(&b, 1);
+  e_for_tail(&b, 1);
   e_get(&b, 2);
   mod_func(m, t_ii, "ii", &b, "padsum");
   wb_free(&b);
