@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
 #include <sys/auxv.h>
@@ -28,6 +27,8 @@
 #include "engine/native/preempt.h"
 #include "engine/native/rt.h"
 #include "engine/native/names.h"
+#include "engine/native/tiering.h" /* wasm_native_debug */
+#include "platform/platform.h"
 
 #define TARGET_CAP 4096
 
@@ -36,16 +37,7 @@ static atomic_uint linked_count, compiled_count;
 uint32_t wasm_native_linked_without_llvm(void) { return atomic_load(&linked_count); }
 uint32_t wasm_native_units_compiled(void) { return atomic_load(&compiled_count); }
 
-static bool debug_on(void) {
-  const char *d = getenv("TOVA_NATIVE_DEBUG");
-  return d && *d && strcmp(d, "0") != 0;
-}
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+static double now_ms(void) { return (double)tova_plat_monotonic_ns() / 1e6; }
 
 /* ---- the target text, remembered (link.h) ---------------------------------- */
 
@@ -147,7 +139,7 @@ static bool target_text(wasm_jit *j, char *out, size_t cap) {
     ok = wasm_jit_target_text(j, text, sizeof text);
     if (ok) {
       bool changed = strcmp(text, target) != 0;
-      if (changed && target_from == TARGET_REMEMBERED && debug_on())
+      if (changed && target_from == TARGET_REMEMBERED && wasm_native_debug())
         fprintf(stderr, "tova native: the remembered target text was not LLVM's: %s\n", target);
       memcpy(target, text, sizeof text);
       target_from = TARGET_FROM_BACKEND;
@@ -276,7 +268,7 @@ bool wasm_native_link_unit(wasm_jit *j, const tova_module *m, const wasm_jit_uni
   wasm_native_cache_key key;
   uint8_t *obj = NULL;
   size_t size = 0;
-  double t0 = debug_on() ? now_ms() : 0;
+  double t0 = wasm_native_debug() ? now_ms() : 0;
   if (cacheable && unit_key(j, m, &u, &key)) {
     obj = wasm_native_cache_load(&key, &size);
     if (obj) {
