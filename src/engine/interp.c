@@ -27,6 +27,7 @@
 #include "engine/compile.h"
 #include "engine/exec.h"
 #include "engine/numeric.h"
+#include "engine/stencil/stencil.h"
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF /* gcc ignores this pragma: CMake adds -ffp-contract=off */
@@ -457,6 +458,20 @@ L_ELEM_DROP: /* elemidx */
   wasm_elem_dropped(inst)[U(1)] = 1;
   pc += WASM_CELLS_ELEM_DROP;
   NEXT();
+
+  /* ---- stencil tier (src/engine/stencil): see stencil.h ---- */
+L_JIT_AT: { /* native */
+  uintptr_t r_ = ((wasm_stencil_entry)pc[1].p)(fp, mbase, msize, e, inst);
+  if (LIKELY(r_ >= WASM_STENCIL_LIMIT)) {
+    pc = (const wasm_cell *)r_; /* an instruction the interpreter runs itself */
+    NEXT();
+  }
+  if (r_ == WASM_STENCIL_CANCELLED) goto cancelled;
+  TRAP(r_ == WASM_STENCIL_TRAP_OOB_MEM    ? MSG_OOB_MEM
+       : r_ == WASM_STENCIL_TRAP_DIV_ZERO ? MSG_DIV_ZERO
+       : r_ == WASM_STENCIL_TRAP_OVERFLOW ? MSG_OVERFLOW
+                                          : MSG_BAD_CONV);
+}
 
   /* ---- native tier hook (src/engine/native): see wasm_native_entry ---- */
 L_NATIVE_ENTER: { /* entry fn cells */

@@ -12,6 +12,7 @@
  *     o     a memarg offset           n               a count
  *     idx   an index (function, global, type, table, data, element)
  *     code  a callee's wasm_code pointer              argbase  a slot
+ *     native  machine code to run (the stencil tier's JIT_AT)
  * Everything that walks code is derived from this list: the enum and the
  * WASM_CELLS_<op> lengths (compile.h), the interpreter's handler table and
  * every handler's advance (`pc += WASM_CELLS_<op>`, interp.c), the dump and
@@ -165,6 +166,11 @@
   X(HOT_COUNT, 5, "count body hook state")                                                  \
   /* native tier hook: a loop's iteration counter, for on-stack replacement (tiered) */      \
   X(LOOP_HEAD, 4, "count tag hook")                                                          \
+  /* stencil tier (stencil/stencil.h): written over the first two cells of an instruction \
+   * the tier compiled, once its code exists; never emitted by the compiler, so no code   \
+   * walker sees it. Runs the function's compiled code from that instruction            \
+   * (wasm_stencil_entry) and continues at the cell it returns */                          \
+  X(JIT_AT, 2, "native")                                                                     \
   /* native tier hook: where a call parked by native code resumes natively; `after` is     \
    * where the interpreter continues it when the entry cannot */                             \
   X(NATIVE_RESUME, 5, "entry fn point after")

@@ -10,11 +10,17 @@
 #ifdef TOVA_HAVE_NATIVE
 #include "native/native.h" /* native tier hook */
 #endif
+#ifdef TOVA_HAVE_STENCILS
+#include "stencil/stencil.h"
+#endif
 
 void wasm_module_free(tova_module *m) {
   if (!m) return;
 #ifdef TOVA_HAVE_NATIVE
   wasm_native_module_free(m); /* native tier hook: before the codes it patched */
+#endif
+#ifdef TOVA_HAVE_STENCILS
+  wasm_stencil_module_free(m);
 #endif
   uint32_t ndefs = m->nfuncs >= m->nimported_funcs ? m->nfuncs - m->nimported_funcs : 0;
   if (m->func_defs) {
@@ -68,6 +74,9 @@ tova_status tova_module_compile(const uint8_t *bytes, size_t len, tova_module **
     wasm_module_free(m);
     return st;
   }
+#ifdef TOVA_HAVE_STENCILS
+  wasm_stencil_module(m); /* before the native tier saves the cells it switches */
+#endif
 #ifdef TOVA_HAVE_NATIVE
   wasm_native_module_compiled(m); /* native tier hook: per TOVA_TIER */
 #endif

@@ -177,6 +177,10 @@ struct tova_module {
 
   /* Native tier hook: its state for this module (src/engine/native), or NULL. */
   void *native;
+  /* The stencil tier's code for the module's functions (stencil/emit.c), or
+   * NULL: one read-execute mapping, unmapped with the module. */
+  void *stencil_code;
+  size_t stencil_code_len;
   /* Compiled with loop counters (compile.h LOOP_HEAD: the tiered modes),
    * which move every later cell: native code holds offsets into the cells
    * (where it leaves for the interpreter), so the cache keys it. */

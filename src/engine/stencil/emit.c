@@ -1,0 +1,311 @@
+/*
+ * emit.c: a module's functions compiled by copy-and-patch (stencil.h).
+ *
+ * Once per module, right after its bodies were compiled and before anything
+ * runs them: every function's instructions are laid out, one stencil each,
+ * in one mapping of the module's own; holes are patched; the mapping
+ * becomes read-execute (it is never writable and executable at once); and
+ * only then are the functions' cells rewritten to enter it (JIT_AT). Until
+ * that last step the cells are untouched, so a function the tier refuses
+ * (a hole its value does not fit, code that ends in a compiled instruction)
+ * runs in the interpreter exactly as without the tier.
+ *
+ * Layout of the mapping: the stencils' read-only data, the shared exits
+ * (cancel, the traps), then per function its code and its pool (8-byte
+ * constants the code reads relative to its own address).
+ */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS under strict C11 */
+#endif
+#include <elf.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "common/assert.h"
+#include "engine/compile.h"
+#include "engine/module.h"
+#include "engine/stencil/stencil_internal.h"
+
+/* ---- which op a handler is (the cells name handlers, not ops) ---- */
+typedef struct handler_op {
+  const void *h;
+  int op;
+} handler_op;
+static handler_op by_handler[WASM_IOP_COUNT];
+static pthread_once_t by_handler_once = PTHREAD_ONCE_INIT;
+
+static int cmp_handler(const void *a, const void *b) {
+  uintptr_t x = (uintptr_t)((const handler_op *)a)->h, y = (uintptr_t)((const handler_op *)b)->h;
+  return x < y ? -1 : x > y;
+}
+static void sort_handlers(void) {
+  const void *const *h = wasm_interp_handlers();
+  for (int k = 0; k < WASM_IOP_COUNT; k++) by_handler[k] = (handler_op){h[k], k};
+  qsort(by_handler, WASM_IOP_COUNT, sizeof *by_handler, cmp_handler);
+}
+static int op_of(const void *h) {
+  handler_op key = {h, 0};
+  const handler_op *f = bsearch(&key, by_handler, WASM_IOP_COUNT, sizeof *by_handler, cmp_handler);
+  return f ? f->op : -1;
+}
+
+/* ---- one function ---- */
+typedef struct instr {
+  uint32_t at;  /* first cell */
+  uint32_t n;   /* cells */
+  int op;
+  const wasm_stencil *st;
+  uint32_t code_at; /* offset of its code in the function's code */
+  uint32_t pool_at; /* its first pool entry (index) */
+  uint8_t npool;
+} instr;
+
+typedef struct fn_plan {
+  instr *in;
+  uint32_t nin;
+  uint32_t *code_of_cell; /* per cell: code offset of the instruction starting there */
+  uint32_t code_len, npool;
+} fn_plan;
+
+static void plan_free(fn_plan *p) {
+  free(p->in);
+  free(p->code_of_cell);
+  memset(p, 0, sizeof *p);
+}
+
+/* The pool entry of (hole, k) of instruction i: one per distinct pair. */
+typedef struct pool_key {
+  uint8_t hole, k;
+} pool_key;
+static unsigned pool_keys(const wasm_stencil *st, uint32_t limit, pool_key *keys) {
+  unsigned n = 0;
+  for (uint32_t r = 0; r < st->nrelocs; r++) {
+    const wasm_st_reloc *rl = &st->relocs[r];
+    if (rl->at >= limit) continue;
+    if (rl->hole != WASM_HOLE_U && rl->hole != WASM_HOLE_PC && rl->hole != WASM_HOLE_CELL) continue;
+    unsigned j = 0;
+    while (j < n && !(keys[j].hole == rl->hole && keys[j].k == rl->k)) j++;
+    if (j == n) keys[n++] = (pool_key){rl->hole, rl->k};
+  }
+  return n;
+}
+
+/* Slot operands must fit a 32-bit displacement; a stencil whose slot does
+ * not fit is not used (the interpreter runs that instruction). */
+static bool operands_fit(const wasm_stencil *st, const wasm_cell *cells, uint32_t ncells, uint32_t at,
+                         uint32_t n) {
+  for (uint32_t r = 0; r < st->nrelocs; r++) {
+    const wasm_st_reloc *rl = &st->relocs[r];
+    if (rl->hole != WASM_HOLE_SLOT && rl->hole != WASM_HOLE_U && rl->hole != WASM_HOLE_TARGET &&
+        rl->hole != WASM_HOLE_CELL)
+      continue;
+    if (rl->k >= n) return false; /* a stencil naming an operand its op lacks */
+    if (rl->hole == WASM_HOLE_SLOT && cells[at + rl->k].u >= (1u << 27)) return false;
+    if (rl->hole == WASM_HOLE_TARGET) {
+      int64_t t = (int64_t)at + cells[at + rl->k].i;
+      if (t < 0 || t >= (int64_t)ncells) return false; /* and an instruction's start: wasm_code_check */
+    }
+  }
+  return true;
+}
+
+/* Lays a function out; false: the tier leaves it alone. */
+static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) {
+  const wasm_cell *cells = code->cells;
+  uint32_t ncells = code->ncells;
+  memset(p, 0, sizeof *p);
+  if (!ncells) return false;
+  p->in = malloc(sizeof *p->in * ncells);
+  p->code_of_cell = malloc(sizeof *p->code_of_cell * ncells);
+  if (!p->in || !p->code_of_cell) return false;
+  uint32_t at = 0, code_len = 0, npool = 0;
+  bool any = false;
+  while (at < ncells) {
+    int op = op_of(cells[at].h);
+    uint32_t n = op < 0 ? 0 : wasm_code_instr_cells(cells, at);
+    if (op < 0 || n == 0 || n > ncells - at) return false;
+    const wasm_stencil *st = &lib->op[op];
+    if (!st->code || !st->usable || !operands_fit(st, cells, ncells, at, n)) st = &lib->special[WASM_ST_EXIT];
+    else any |= op != WASM_IOP_LOOP_HEAD;
+    /* The last instruction must not continue past the end. */
+    bool last = at + n == ncells;
+    if (last && st != &lib->special[WASM_ST_EXIT]) return false;
+    pool_key keys[16];
+    instr *in = &p->in[p->nin++];
+    *in = (instr){at, n, op, st, code_len, npool, 0};
+    in->npool = (uint8_t)pool_keys(st, st->body_len, keys);
+    p->code_of_cell[at] = code_len;
+    code_len += st->body_len;
+    npool += in->npool;
+    if (code_len > (1u << 30)) return false;
+    at += n;
+  }
+  p->code_len = code_len;
+  p->npool = npool;
+  return any;
+}
+
+static bool put32(uint8_t *field, int64_t v, bool is_signed) {
+  if (is_signed ? (v < INT32_MIN || v > INT32_MAX) : (v < 0 || v > (int64_t)UINT32_MAX)) return false;
+  uint32_t u = (uint32_t)v;
+  memcpy(field, &u, 4);
+  return true;
+}
+
+typedef struct arena {
+  uint8_t *base;
+  size_t len;
+  uint8_t *rodata;
+  uint8_t *shared[WASM_ST_NSPECIAL];
+} arena;
+
+/* Copies and patches a planned function at `out`; its pool follows the
+ * code, 8-aligned. Returns false if a hole does not fit. */
+static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint8_t *out) {
+  uint64_t *pool = (uint64_t *)(out + ((p->code_len + 7u) & ~7u));
+  for (uint32_t i = 0; i < p->nin; i++) {
+    const instr *in = &p->in[i];
+    const wasm_stencil *st = in->st;
+    uint8_t *dst = out + in->code_at;
+    memcpy(dst, st->code, st->body_len);
+    pool_key keys[16];
+    unsigned nk = pool_keys(st, st->body_len, keys);
+    for (unsigned j = 0; j < nk; j++) {
+      uint64_t v = 0;
+      if (keys[j].hole == WASM_HOLE_U) v = cells[in->at + keys[j].k].u;
+      else if (keys[j].hole == WASM_HOLE_PC) v = (uint64_t)(uintptr_t)&cells[in->at];
+      else v = (uint64_t)(uintptr_t)&cells[in->at + keys[j].k];
+      pool[in->pool_at + j] = v;
+    }
+    for (uint32_t r = 0; r < st->nrelocs; r++) {
+      const wasm_st_reloc *rl = &st->relocs[r];
+      if (rl->at >= st->body_len) continue; /* the dropped `jmp next` */
+      uintptr_t s = 0;
+      switch (rl->hole) {
+        case WASM_HOLE_SLOT: s = (uintptr_t)cells[in->at + rl->k].u * 8; break;
+        case WASM_HOLE_U:
+        case WASM_HOLE_PC:
+        case WASM_HOLE_CELL: {
+          unsigned j = 0;
+          while (keys[j].hole != rl->hole || keys[j].k != rl->k) j++;
+          s = (uintptr_t)&pool[in->pool_at + j];
+          break;
+        }
+        case WASM_HOLE_TARGET: {
+          uint32_t t = (uint32_t)((int64_t)in->at + cells[in->at + rl->k].i);
+          s = (uintptr_t)(out + p->code_of_cell[t]);
+          break;
+        }
+        case WASM_HOLE_NEXT: s = (uintptr_t)(dst + st->body_len); break;
+        case WASM_HOLE_SHARED: s = (uintptr_t)a->shared[rl->k]; break;
+        case WASM_HOLE_RODATA: s = (uintptr_t)(a->rodata + rl->data_at); break;
+        default: return false;
+      }
+      uint8_t *field = dst + rl->at;
+      int64_t v = (int64_t)s + rl->addend;
+      bool ok;
+      if (rl->type == R_X86_64_32) ok = put32(field, v, false);
+      else if (rl->type == R_X86_64_32S) ok = put32(field, v, true);
+      else ok = put32(field, v - (int64_t)(uintptr_t)field, true);
+      if (!ok) return false;
+    }
+  }
+  return true;
+}
+
+static size_t fn_bytes(const fn_plan *p) { return ((p->code_len + 7u) & ~(size_t)7u) + (size_t)p->npool * 8; }
+
+static bool tier_enabled(void) {
+  static int enabled = -1;
+  int v = __atomic_load_n(&enabled, __ATOMIC_RELAXED);
+  if (v < 0) {
+    const char *s = getenv("TOVA_STENCIL");
+    v = !(s && (!strcmp(s, "off") || !strcmp(s, "0")));
+    __atomic_store_n(&enabled, v, __ATOMIC_RELAXED);
+  }
+  return v;
+}
+
+bool wasm_stencil_available(void) { return tier_enabled() && wasm_stencil_library() != NULL; }
+
+void wasm_stencil_module(tova_module *m) {
+  if (!tier_enabled()) return;
+  const wasm_st_library *lib = wasm_stencil_library();
+  if (!lib) return;
+  pthread_once(&by_handler_once, sort_handlers);
+  uint32_t ndefs = m->nfuncs - m->nimported_funcs;
+  if (!ndefs) return;
+  fn_plan *plans = calloc(ndefs, sizeof *plans);
+  if (!plans) return;
+  size_t total = (lib->rodata_len + 63u) & ~(size_t)63u;
+  size_t shared_at[WASM_ST_NSPECIAL];
+  for (int i = WASM_ST_CANCEL; i < WASM_ST_NSPECIAL; i++) {
+    shared_at[i] = total;
+    total += lib->special[i].len;
+  }
+  total = (total + 15u) & ~(size_t)15u;
+  for (uint32_t d = 0; d < ndefs; d++) {
+    if (!plan(lib, m->func_defs[d].code, &plans[d])) {
+      plan_free(&plans[d]);
+      continue;
+    }
+    total += (fn_bytes(&plans[d]) + 15u) & ~(size_t)15u;
+  }
+  arena a = {0};
+  a.len = total;
+  void *map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED) goto done;
+  a.base = map;
+  a.rodata = a.base;
+  memcpy(a.rodata, lib->rodata, lib->rodata_len);
+  for (int i = WASM_ST_CANCEL; i < WASM_ST_NSPECIAL; i++) {
+    a.shared[i] = a.base + shared_at[i];
+    memcpy(a.shared[i], lib->special[i].code, lib->special[i].len);
+  }
+  size_t at = (shared_at[WASM_ST_NSPECIAL - 1] + lib->special[WASM_ST_NSPECIAL - 1].len + 15u) & ~(size_t)15u;
+  uint8_t **fn_code = calloc(ndefs, sizeof *fn_code);
+  if (!fn_code) {
+    munmap(map, total);
+    goto done;
+  }
+  bool any = false;
+  for (uint32_t d = 0; d < ndefs; d++) {
+    if (!plans[d].in) continue;
+    if (emit(&a, &plans[d], m->func_defs[d].code->cells, a.base + at)) {
+      fn_code[d] = a.base + at;
+      any = true;
+    }
+    at += (fn_bytes(&plans[d]) + 15u) & ~(size_t)15u;
+  }
+  TOVA_ASSERT(at <= total);
+  if (!any || mprotect(map, total, PROT_READ | PROT_EXEC) != 0) {
+    munmap(map, total);
+    free(fn_code);
+    goto done;
+  }
+  /* The code is in place: now the cells may lead into it. */
+  const void *jit_at = wasm_interp_handlers()[WASM_IOP_JIT_AT];
+  for (uint32_t d = 0; d < ndefs; d++) {
+    if (!fn_code[d]) continue;
+    wasm_cell *cells = m->func_defs[d].code->cells;
+    for (uint32_t i = 0; i < plans[d].nin; i++) {
+      const instr *in = &plans[d].in[i];
+      if (in->st == &lib->special[WASM_ST_EXIT] || in->op == WASM_IOP_LOOP_HEAD || in->n < 2) continue;
+      cells[in->at].h = jit_at;
+      cells[in->at + 1].p = fn_code[d] + in->code_at;
+    }
+  }
+  free(fn_code);
+  m->stencil_code = map;
+  m->stencil_code_len = total;
+done:
+  for (uint32_t d = 0; d < ndefs; d++) plan_free(&plans[d]);
+  free(plans);
+}
+
+void wasm_stencil_module_free(tova_module *m) {
+  if (m->stencil_code) munmap(m->stencil_code, m->stencil_code_len);
+  m->stencil_code = NULL;
+}

@@ -1,0 +1,70 @@
+/*
+ * stencil.h: the stencil tier, the interpreter's code compiled by copying.
+ *
+ * WHAT. When a module is compiled, every function's internal code
+ * (compile.h) is also turned into machine code by copy-and-patch: each
+ * instruction's body (iop_bodies.h) was compiled by clang at build time into
+ * a stencil (stencils.c), a few instructions with holes for its operands;
+ * emit.c copies one stencil per instruction of the function, one after the
+ * other, and patches the holes: frame slots become displacements, constants
+ * go to a pool beside the code, branches jump to their target's stencil.
+ * What the interpreter spends on every instruction (the dispatch jump,
+ * reading operand cells) disappears; what is left reads and writes the
+ * frame as the interpreter does.
+ *
+ * WHY IT IS SAFE TO MIX WITH THE INTERPRETER. The code runs in the
+ * interpreter's own frame (fp, the same slots), on the interpreter's stack
+ * of frames: it is the interpreter's state with the dispatch compiled away,
+ * not a native frame. So everything the interpreter owns stays its own:
+ *   - An instruction the tier has no stencil for (calls, returns,
+ *     br_table, memory.grow, tables, the native tier's hooks, ...) is left
+ *     to the interpreter: the code returns that instruction's cell and the
+ *     interpreter runs it there, then continues at the next instruction.
+ *     Calls therefore push interpreter frames, a callee may park, a task
+ *     may move to another thread: nothing of the call lives on the C stack.
+ *   - Each instruction the tier compiled gets its first two cells replaced
+ *     by JIT_AT native (iops.h): wherever the interpreter arrives (the
+ *     instruction after a call, a branch target, a parked call resumed, a
+ *     native-tier frame handed back), it jumps into the code there.
+ *   - A trap or an interrupt ends the run: the code returns one of the
+ *     WASM_STENCIL_* codes below and the interpreter traps with the same
+ *     message its own handler gives (the body is the same text).
+ * Functions and modules the tier cannot compile run as before.
+ *
+ * Built where clang can make ELF x86-64 stencils (Linux x86-64): elsewhere
+ * wasm_stencil_module does nothing and the interpreter runs the code.
+ */
+#ifndef TOVA_ENGINE_STENCIL_H
+#define TOVA_ENGINE_STENCIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What compiled code returns when it does not hand back a cell address
+ * (every address is above WASM_STENCIL_LIMIT). */
+enum wasm_stencil_exit {
+  WASM_STENCIL_CANCELLED = 1, /* the execution was interrupted */
+  WASM_STENCIL_TRAP_OOB_MEM,  /* "out of bounds memory access" */
+  WASM_STENCIL_TRAP_DIV_ZERO, /* "integer divide by zero" */
+  WASM_STENCIL_TRAP_OVERFLOW, /* "integer overflow" */
+  WASM_STENCIL_TRAP_BAD_CONV, /* "invalid conversion to integer" */
+  WASM_STENCIL_LIMIT = 64
+};
+
+/* Entry into compiled code at one instruction (JIT_AT's operand): runs until
+ * an instruction it leaves to the interpreter (returns that instruction's
+ * first cell) or a WASM_STENCIL_* exit. Never changes memory's size. */
+typedef uintptr_t (*wasm_stencil_entry)(uint64_t *fp, uint8_t *mbase, uint64_t msize,
+                                        struct tova_exec *e, struct tova_instance *inst);
+
+struct tova_module;
+/* Compiles every function of a module just compiled (before anything runs
+ * it) and points its cells at the code; does nothing when the tier is off
+ * (TOVA_STENCIL=off), not built, or refuses the module. */
+void wasm_stencil_module(struct tova_module *m);
+/* Unmaps a module's code (wasm_module_free). */
+void wasm_stencil_module_free(struct tova_module *m);
+/* Built, readable, and not turned off. */
+bool wasm_stencil_available(void);
+
+#endif /* TOVA_ENGINE_STENCIL_H */

@@ -1,0 +1,66 @@
+/*
+ * stencil_internal.h: the stencils as library.c reads them and emit.c uses
+ * them (stencil.h says what the tier is).
+ */
+#ifndef TOVA_ENGINE_STENCIL_INTERNAL_H
+#define TOVA_ENGINE_STENCIL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/compile.h"
+#include "engine/stencil/stencil.h"
+
+/* What a hole is filled with (stencils.c names them). */
+enum wasm_hole_kind {
+  WASM_HOLE_SLOT,   /* k: operand cell k's slot, as a byte offset from fp */
+  WASM_HOLE_U,      /* k: a pool entry holding operand cell k's value */
+  WASM_HOLE_TARGET, /* k: the code of the instruction operand k branches to */
+  WASM_HOLE_NEXT,   /* the code of the next instruction */
+  WASM_HOLE_PC,     /* a pool entry holding the instruction's first cell's address */
+  WASM_HOLE_CELL,   /* k: a pool entry holding operand cell k's address */
+  WASM_HOLE_SHARED, /* k: the shared exit stencil k (wasm_st_special) */
+  WASM_HOLE_RODATA  /* the stencils' read-only data, at data_at */
+};
+
+/* The stencils that are not an instruction's. */
+enum wasm_st_special {
+  WASM_ST_EXIT, /* hand the instruction to the interpreter */
+  WASM_ST_CANCEL,
+  WASM_ST_TRAP_OOB_MEM,
+  WASM_ST_TRAP_DIV_ZERO,
+  WASM_ST_TRAP_OVERFLOW,
+  WASM_ST_TRAP_BAD_CONV,
+  WASM_ST_NSPECIAL
+};
+
+typedef struct wasm_st_reloc {
+  uint32_t at;     /* byte offset of the 4-byte field in the stencil */
+  uint8_t type;    /* R_X86_64_32, _32S, _PC32 or _PLT32 */
+  uint8_t hole;    /* wasm_hole_kind */
+  uint8_t k;       /* operand cell, or wasm_st_special */
+  int32_t addend;
+  uint32_t data_at; /* WASM_HOLE_RODATA: offset in the library's rodata */
+} wasm_st_reloc;
+
+typedef struct wasm_stencil {
+  const uint8_t *code; /* NULL: no such stencil */
+  uint32_t len;
+  uint32_t body_len; /* len without a final `jmp next` */
+  wasm_st_reloc *relocs;
+  uint32_t nrelocs;
+  bool usable;
+} wasm_stencil;
+
+typedef struct wasm_st_library {
+  wasm_stencil op[WASM_IOP_COUNT];
+  wasm_stencil special[WASM_ST_NSPECIAL];
+  uint8_t *rodata; /* every read-only data section, laid out */
+  uint32_t rodata_len;
+  uint32_t *rodata_at; /* per object section: its offset in rodata, or UINT32_MAX */
+} wasm_st_library;
+
+/* The stencils, read on first use; NULL when the object cannot be read. */
+const wasm_st_library *wasm_stencil_library(void);
+
+#endif /* TOVA_ENGINE_STENCIL_INTERNAL_H */
