@@ -217,15 +217,23 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint8
 
 static size_t fn_bytes(const fn_plan *p) { return ((p->code_len + 7u) & ~(size_t)7u) + (size_t)p->npool * 8; }
 
+/* TOVA_STENCIL=off (or 0) turns the tier off, read once. */
+static int tier_enabled_flag = -1;
 static bool tier_enabled(void) {
-  static int enabled = -1;
-  int v = __atomic_load_n(&enabled, __ATOMIC_RELAXED);
+  int v = __atomic_load_n(&tier_enabled_flag, __ATOMIC_RELAXED);
   if (v < 0) {
     const char *s = getenv("TOVA_STENCIL");
     v = !(s && (!strcmp(s, "off") || !strcmp(s, "0")));
-    __atomic_store_n(&enabled, v, __ATOMIC_RELAXED);
+    int unread = -1;
+    if (!__atomic_compare_exchange_n(&tier_enabled_flag, &unread, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+      v = unread;
   }
   return v;
+}
+
+void wasm_stencil_set_enabled(bool on) {
+  (void)tier_enabled(); /* read the environment first, so it cannot undo this later */
+  __atomic_store_n(&tier_enabled_flag, on ? 1 : 0, __ATOMIC_RELAXED);
 }
 
 bool wasm_stencil_available(void) { return tier_enabled() && wasm_stencil_library() != NULL; }

@@ -64,6 +64,8 @@ struct tova_module;
 void wasm_stencil_module(struct tova_module *m);
 /* Unmaps a module's code (wasm_module_free). */
 void wasm_stencil_module_free(struct tova_module *m);
+/* Tests: compile later modules with the tier or without it. */
+void wasm_stencil_set_enabled(bool on);
 /* Built, readable, and not turned off. */
 bool wasm_stencil_available(void);
 

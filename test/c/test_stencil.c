@@ -1,0 +1,430 @@
+/*
+ * test_stencil.c: the stencil tier (src/engine/stencil, stencil.h).
+ *
+ * The same module is compiled twice, with the tier and without, and every
+ * call must give the same results and the same trap messages: integer,
+ * float and memory code in loops, a loop that leaves its compiled code for
+ * calls, memory.grow, br_table and memory.size and comes back, traps of
+ * every kind the stencils raise, an interrupt that stops a loop running in
+ * compiled code, and an import that parks in the middle of a compiled loop
+ * and resumes. The tier must really have compiled the code (JIT_AT cells),
+ * or the comparison would prove nothing.
+ * Without the tier (not Linux x86-64, or no clang) there is nothing to test.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "test_interp_builder.h"
+
+#ifdef TOVA_HAVE_STENCILS
+#include "engine/compile.h"
+#include "engine/module.h"
+#include "engine/stencil/stencil.h"
+
+static tova_exec *ex;
+
+/* Locals: 0 n (param), then as each body says. */
+static void body_mix(wb *b) { /* (n i32) -> i64: integer arithmetic of every kind */
+  /* locals: 1 i (i32), 2 x (i32), 3 acc (i64) */
+  e_i32(b, 0x1234567);
+  e_set(b, 2);
+  e_for_head(b, 1, 0, WASM_OP_I32_GE_S);
+  e_get(b, 2);
+  e_i32(b, 13);
+  e_op(b, WASM_OP_I32_ROTL);
+  e_get(b, 1);
+  e_op(b, WASM_OP_I32_XOR);
+  e_i32(b, -7);
+  e_op(b, WASM_OP_I32_MUL);
+  e_get(b, 2);
+  e_i32(b, 3);
+  e_op(b, WASM_OP_I32_SHR_U);
+  e_op(b, WASM_OP_I32_ADD);
+  e_tee(b, 2);
+  e_op(b, WASM_OP_I32_POPCNT);
+  e_get(b, 2);
+  e_op(b, WASM_OP_I32_CLZ);
+  e_get(b, 2);
+  e_get(b, 1);
+  e_i32(b, 3);
+  e_op(b, WASM_OP_I32_AND);
+  e_op(b, WASM_OP_SELECT);
+  e_op(b, WASM_OP_I64_EXTEND_I32_S);
+  e_get(b, 3);
+  e_i64(b, 0x9E3779B97F4A7C15LL);
+  e_op(b, WASM_OP_I64_MUL);
+  e_i64(b, 29);
+  e_op(b, WASM_OP_I64_ROTR);
+  e_op(b, WASM_OP_I64_XOR);
+  e_get(b, 2);
+  e_op(b, WASM_OP_I64_EXTEND_I32_U);
+  e_get(b, 1);
+  e_i32(b, 5);
+  e_op(b, WASM_OP_I32_REM_U);
+  e_op(b, WASM_OP_I64_EXTEND_I32_U);
+  e_op(b, WASM_OP_I64_SHL);
+  e_op(b, WASM_OP_I64_SUB);
+  e_get(b, 2);
+  e_i32(b, 100);
+  e_op(b, WASM_OP_I32_LT_S);
+  e_op(b, WASM_OP_I64_EXTEND_I32_U);
+  e_op(b, WASM_OP_I64_ADD);
+  e_set(b, 3);
+  e_for_tail(b, 1);
+  e_get(b, 3);
+}
+
+static void body_mem(wb *b) { /* (n i32) -> i32: stores and loads of every width */
+  /* locals: 1 i, 2 sum; addresses i * 8 */
+#define ADDR()      \
+  e_get(b, 1);      \
+  e_i32(b, 8);      \
+  e_op(b, WASM_OP_I32_MUL)
+  e_for_head(b, 1, 0, WASM_OP_I32_GE_U);
+  ADDR();
+  e_get(b, 1);
+  e_i32(b, 0x01010101);
+  e_op(b, WASM_OP_I32_MUL);
+  e_mem(b, WASM_OP_I32_STORE, 2, 16);
+  ADDR();
+  e_get(b, 1);
+  e_op(b, WASM_OP_I64_EXTEND_I32_S);
+  e_i64(b, -3);
+  e_op(b, WASM_OP_I64_MUL);
+  e_mem(b, WASM_OP_I64_STORE16, 1, 20);
+  e_get(b, 2);
+  ADDR();
+  e_mem(b, WASM_OP_I32_LOAD8_S, 0, 17);
+  e_op(b, WASM_OP_I32_ADD);
+  ADDR();
+  e_mem(b, WASM_OP_I32_LOAD16_U, 1, 20);
+  e_op(b, WASM_OP_I32_ADD);
+  ADDR();
+  e_mem(b, WASM_OP_I64_LOAD32_S, 2, 16);
+  e_op(b, WASM_OP_I32_WRAP_I64);
+  e_op(b, WASM_OP_I32_XOR);
+  e_set(b, 2);
+  e_for_tail(b, 1);
+  e_get(b, 2);
+#undef ADDR
+}
+
+static void body_flt(wb *b) { /* (n i32) -> f64: f64 and f32 arithmetic, conversions */
+  /* locals: 1 i (i32), 2 x (f64), 3 y (f32) */
+  e_f64(b, 0.5);
+  e_set(b, 2);
+  e_f32(b, 1.25f);
+  e_set(b, 3);
+  e_for_head(b, 1, 0, WASM_OP_I32_GE_S);
+  e_get(b, 2);
+  e_f64(b, 1.0001);
+  e_op(b, WASM_OP_F64_MUL);
+  e_get(b, 2);
+  e_get(b, 1);
+  e_op(b, WASM_OP_F64_CONVERT_I32_S);
+  e_op(b, WASM_OP_F64_SUB);
+  e_op(b, WASM_OP_F64_ABS);
+  e_op(b, WASM_OP_F64_SQRT);
+  e_op(b, WASM_OP_F64_ADD);
+  e_get(b, 1);
+  e_op(b, WASM_OP_F64_CONVERT_I32_U);
+  e_f64(b, 3.0);
+  e_op(b, WASM_OP_F64_DIV);
+  e_op(b, WASM_OP_F64_MIN);
+  e_f64(b, -0.0);
+  e_op(b, WASM_OP_F64_COPYSIGN);
+  e_op(b, WASM_OP_F64_NEG);
+  e_tee(b, 2);
+  e_get(b, 2);
+  e_op(b, WASM_OP_I64_TRUNC_F64_S);
+  e_i64(b, 1);
+  e_op(b, WASM_OP_I64_AND);
+  e_op(b, WASM_OP_F64_CONVERT_I64_U);
+  e_op(b, WASM_OP_F64_ADD);
+  e_set(b, 2);
+  e_get(b, 2);
+  e_op(b, WASM_OP_F32_DEMOTE_F64);
+  e_f32(b, 0.5f);
+  e_op(b, WASM_OP_F32_MUL);
+  e_get(b, 3);
+  e_f32(b, 0.25f);
+  e_op(b, WASM_OP_F32_MUL);
+  e_op(b, WASM_OP_F32_ADD);
+  e_f32(b, 1.0f);
+  e_op(b, WASM_OP_F32_MAX);
+  e_set(b, 3);
+  e_for_tail(b, 1);
+  e_get(b, 2);
+  e_get(b, 3);
+  e_op(b, WASM_OP_F64_PROMOTE_F32);
+  e_op(b, WASM_OP_F64_ADD);
+}
+
+/* (n i32) -> i32: a loop whose compiled code leaves for the interpreter
+ * (a call, memory.grow, br_table) and comes back at the next instruction. */
+static void body_calls(wb *b, uint32_t pure) {
+  /* locals: 1 i, 2 acc */
+  e_for_head(b, 1, 0, WASM_OP_I32_GE_S);
+  e_get(b, 2);
+  e_get(b, 1);
+  e_opu(b, WASM_OP_CALL, pure);
+  e_op(b, WASM_OP_I32_ADD);
+  e_i32(b, 0);
+  e_opu(b, WASM_OP_MEMORY_GROW, 0);
+  e_op(b, WASM_OP_I32_ADD);
+  e_opu(b, WASM_OP_MEMORY_SIZE, 0);
+  e_op(b, WASM_OP_I32_ADD);
+  e_set(b, 2);
+  e_block(b, WASM_OP_BLOCK, 0); /* out */
+  e_block(b, WASM_OP_BLOCK, 0); /* c */
+  e_block(b, WASM_OP_BLOCK, 0); /* b */
+  e_get(b, 1);
+  e_i32(b, 3);
+  e_op(b, WASM_OP_I32_AND);
+  e_opu(b, WASM_OP_BR_TABLE, 2);
+  wb_u(b, 0);
+  wb_u(b, 1);
+  wb_u(b, 2);
+  e_op(b, WASM_OP_END); /* b: acc *= 3 */
+  e_get(b, 2);
+  e_i32(b, 3);
+  e_op(b, WASM_OP_I32_MUL);
+  e_set(b, 2);
+  e_opu(b, WASM_OP_BR, 1);
+  e_op(b, WASM_OP_END); /* c: acc += 7 */
+  e_get(b, 2);
+  e_i32(b, 7);
+  e_op(b, WASM_OP_I32_ADD);
+  e_set(b, 2);
+  e_op(b, WASM_OP_END); /* out */
+  e_for_tail(b, 1);
+  e_get(b, 2);
+}
+
+/* (n i32) -> i32: a compiled loop calling an import that may park. */
+static void body_park(wb *b, uint32_t park) {
+  /* locals: 1 i, 2 acc */
+  e_for_head(b, 1, 0, WASM_OP_I32_GE_S);
+  e_get(b, 2);
+  e_i32(b, 31);
+  e_op(b, WASM_OP_I32_MUL);
+  e_get(b, 1);
+  e_op(b, WASM_OP_I32_ADD);
+  e_set(b, 2);
+  e_opu(b, WASM_OP_CALL, park);
+  e_get(b, 2);
+  e_get(b, 1);
+  e_op(b, WASM_OP_I32_XOR);
+  e_set(b, 2);
+  e_for_tail(b, 1);
+  e_get(b, 2);
+}
+
+static void build(mod *m) {
+  uint32_t t_v = mod_type(m, "", ""), t_ii = mod_type(m, "i", "i"), t_iI = mod_type(m, "i", "I"),
+           t_iF = mod_type(m, "i", "F"), t_iii = mod_type(m, "ii", "i"), t_Fi = mod_type(m, "F", "i"),
+           t_i = mod_type(m, "", "i");
+  uint32_t park = mod_import_func(m, "env", "park", t_v);
+  mod_memory(m, 1, 4);
+  wb b = {0};
+  body_mix(&b);
+  mod_func(m, t_iI, "iiI", &b, "mix");
+  wb_free(&b);
+  body_mem(&b);
+  mod_func(m, t_ii, "ii", &b, "memops");
+  wb_free(&b);
+  body_flt(&b);
+  mod_func(m, t_iF, "iFf", &b, "flt");
+  wb_free(&b);
+  e_get(&b, 0); /* pure(i) = i * 5 + 1 */
+  e_i32(&b, 5);
+  e_op(&b, WASM_OP_I32_MUL);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  uint32_t pure = mod_func(m, t_ii, "", &b, "pure");
+  wb_free(&b);
+  body_calls(&b, pure);
+  mod_func(m, t_ii, "ii", &b, "calls");
+  wb_free(&b);
+  body_park(&b, park);
+  mod_func(m, t_ii, "ii", &b, "park_loop");
+  wb_free(&b);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD, 2, 0);
+  mod_func(m, t_ii, "", &b, "load_at");
+  wb_free(&b);
+  e_get(&b, 0);
+  e_get(&b, 1);
+  e_op(&b, WASM_OP_I32_DIV_S);
+  mod_func(m, t_iii, "", &b, "div_s");
+  wb_free(&b);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_TRUNC_F64_S);
+  mod_func(m, t_Fi, "", &b, "trunc");
+  wb_free(&b);
+  e_block(&b, WASM_OP_LOOP, 0); /* spin: x += 1 forever */
+  e_get(&b, 0);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 0);
+  e_opu(&b, WASM_OP_BR, 0);
+  e_op(&b, WASM_OP_END);
+  e_get(&b, 0);
+  mod_func(m, t_i, "i", &b, "spin");
+  wb_free(&b);
+}
+
+/* Parks on every third call. */
+static int park_calls;
+static tova_status host_park(tova_host_call *call, void *ud, const tova_val *args, tova_val *results) {
+  (void)call, (void)ud, (void)args, (void)results;
+  return park_calls++ % 3 == 0 ? TOVA_SUSPENDED : TOVA_OK;
+}
+
+typedef struct outcome {
+  tova_status st;
+  uint64_t bits;
+  char msg[TOVA_ERROR_MAX];
+} outcome;
+
+static outcome call(inst_t *t, const char *name, const tova_val *args) {
+  outcome o = {0};
+  tova_error err = {0};
+  tova_val res = {0};
+  o.st = tova_exec_call(ex, inst_func(t, name), args, &res, &err);
+  while (o.st == TOVA_SUSPENDED) o.st = tova_exec_resume(ex, NULL, &res, &err);
+  if (o.st != TOVA_OK) snprintf(o.msg, sizeof o.msg, "%s", err.message);
+  o.bits = res.raw;
+  if (o.st == TOVA_OK && (!strcmp(name, "memops") || !strcmp(name, "calls") || !strcmp(name, "park_loop") ||
+                          !strcmp(name, "pure")))
+    o.bits = (uint32_t)res.i32;
+  return o;
+}
+
+/* The compiled instructions of a module: JIT_AT cells. */
+static unsigned jit_cells(const tova_module *m) {
+  const void *jit_at = wasm_interp_handlers()[WASM_IOP_JIT_AT];
+  unsigned n = 0;
+  for (uint32_t d = 0; d < m->nfuncs - m->nimported_funcs; d++) {
+    const wasm_code *c = m->func_defs[d].code;
+    for (uint32_t i = 0; i < c->ncells; i++) n += c->cells[i].h == jit_at;
+  }
+  return n;
+}
+
+static bool make(inst_t *t, tova_store *hs, bool stencils) {
+  wasm_stencil_set_enabled(stencils);
+  mod m = {0};
+  build(&m);
+  tova_functype ft = {0, 0, NULL, NULL};
+  tova_extern imp = {.kind = TOVA_EXTERN_FUNC, .of.func = tova_func_new_host(hs, &ft, host_park, NULL)};
+  tova_error err = {0};
+  bool ok = inst_make(t, &m, &imp, 1, &err);
+  if (!ok) fprintf(stderr, "instantiate: %s\n", err.message);
+  wasm_stencil_set_enabled(true);
+  return ok;
+}
+
+static void test_same_as_interpreter(void) {
+  tova_store *hs = tova_store_new(NULL);
+  inst_t on, off;
+  CHECK(make(&on, hs, true));
+  CHECK(make(&off, hs, false));
+  if (!on.inst || !off.inst) goto out;
+  CHECK(jit_cells(on.module) > 40);
+  CHECK_EQ_I64(jit_cells(off.module), 0);
+  static const struct {
+    const char *name;
+    char kind; /* i: i32 argument, F: f64, 2: two i32 */
+    int64_t a, b;
+    double f;
+  } cases[] = {
+      {"mix", 'i', 0, 0, 0},          {"mix", 'i', 1, 0, 0},          {"mix", 'i', 100, 0, 0},
+      {"mix", 'i', 20000, 0, 0},      {"memops", 'i', 0, 0, 0},          {"memops", 'i', 1, 0, 0},
+      {"memops", 'i', 1000, 0, 0},       {"memops", 'i', 8000, 0, 0},       {"flt", 'i', 0, 0, 0},
+      {"flt", 'i', 1, 0, 0},          {"flt", 'i', 3000, 0, 0},       {"calls", 'i', 0, 0, 0},
+      {"calls", 'i', 1, 0, 0},        {"calls", 'i', 300, 0, 0},      {"park_loop", 'i', 0, 0, 0},
+      {"park_loop", 'i', 1, 0, 0},    {"park_loop", 'i', 50, 0, 0},   {"load_at", 'i', 0, 0, 0},
+      {"load_at", 'i', 65532, 0, 0},  {"load_at", 'i', 65533, 0, 0},  {"load_at", 'i', -1, 0, 0},
+      {"div_s", '2', 7, 2, 0},        {"div_s", '2', 1, 0, 0},        {"div_s", '2', INT32_MIN, -1, 0},
+      {"trunc", 'F', 0, 0, -3.75},    {"trunc", 'F', 0, 0, 0.0 / 0.0}, {"trunc", 'F', 0, 0, 3e9},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    tova_val args[2] = {{0}, {0}};
+    if (cases[i].kind == 'F') memcpy(&args[0].f64_bits, &cases[i].f, 8);
+    else args[0].i32 = (int32_t)cases[i].a;
+    args[1].i32 = (int32_t)cases[i].b;
+    park_calls = 0;
+    outcome x = call(&on, cases[i].name, args);
+    int parked_on = park_calls;
+    park_calls = 0;
+    outcome y = call(&off, cases[i].name, args);
+    if (x.st != y.st || x.bits != y.bits || strcmp(x.msg, y.msg) || parked_on != park_calls) {
+      fprintf(stderr, "%s(%lld): stencils %d %llx \"%s\" (%d import calls), interpreter %d %llx \"%s\" (%d)\n",
+              cases[i].name, (long long)cases[i].a, x.st, (unsigned long long)x.bits, x.msg, parked_on,
+              y.st, (unsigned long long)y.bits, y.msg, park_calls);
+      CHECK(0);
+    }
+  }
+  /* The trap cases did trap, and the loops did run. */
+  tova_val a = {.i32 = 65533};
+  CHECK_STR_CONTAINS(call(&on, "load_at", &a).msg, "out of bounds memory access");
+  double nan = 0.0 / 0.0;
+  memcpy(&a.f64_bits, &nan, 8);
+  CHECK_STR_CONTAINS(call(&on, "trunc", &a).msg, "invalid conversion to integer");
+  tova_val d[2] = {{.i32 = 1}, {.i32 = 0}};
+  CHECK_STR_CONTAINS(call(&on, "div_s", d).msg, "integer divide by zero");
+  a.i32 = 50;
+  park_calls = 0;
+  CHECK_EQ_I64(call(&on, "park_loop", &a).st, TOVA_OK);
+  CHECK_EQ_I64(park_calls, 50);
+out:
+  inst_free(&on);
+  inst_free(&off);
+  tova_store_free(hs);
+}
+
+/* A loop running in compiled code is stopped by an interrupt. */
+static void test_interrupt(void) {
+  tova_store *hs = tova_store_new(NULL);
+  inst_t t;
+  CHECK(make(&t, hs, true));
+  if (t.inst) {
+    pthread_t th;
+    pthread_create(&th, NULL, interrupt_later, ex);
+    tova_error err = {0};
+    tova_val res = {0};
+    CHECK_EQ_I64(tova_exec_call(ex, inst_func(&t, "spin"), NULL, &res, &err), TOVA_ERR_CANCELLED);
+    pthread_join(th, NULL);
+    CHECK_STR_CONTAINS(err.message, "cancelled");
+  }
+  inst_free(&t);
+  tova_store_free(hs);
+}
+
+int main(void) {
+  /* The interpreter's own tier only: what is compared is the stencil
+   * tier against the interpreter, not the native tier. */
+  tova_set_tier(TOVA_TIER_INTERP);
+  if (!wasm_stencil_available()) {
+    printf("test_stencil: the stencil object could not be read\n");
+    return 1;
+  }
+  ex = tova_exec_new(0);
+  RUN(test_same_as_interpreter);
+  RUN(test_interrupt);
+  tova_exec_free(ex);
+  return CHECK_DONE();
+}
+
+#else
+
+int main(void) {
+  printf("test_stencil: no stencil tier in this build (Linux x86-64 with clang only)\n");
+  return CHECK_DONE();
+}
+
+#endif
