@@ -1,8 +1,12 @@
 /* tier.c: the public face of the execution tiers (tova_set_tier,
  * tova_runtime_info), with or without the LLVM native tier compiled in. */
 #include <stdio.h>
+#include <string.h>
 
 #include "tova.h"
+#ifdef TOVA_HAVE_STENCILS
+#include "engine/stencil/stencil.h"
+#endif
 #ifdef TOVA_HAVE_NATIVE
 #include "engine/native/backend.h"
 #include "engine/native/cache.h"
@@ -48,6 +52,14 @@ void tova_runtime_info(char *buf, size_t len) {
 #else
   snprintf(buf, len, "tiers: interp (built without LLVM: no native tier); policy interp");
 #endif
+  /* The interpreter's code compiled by copy-and-patch (stencil/stencil.h). */
+  size_t used = strlen(buf);
+#ifdef TOVA_HAVE_STENCILS
+  const char *st = wasm_stencil_available() ? "; stencils on" : "; stencils off";
+#else
+  const char *st = "; stencils not built";
+#endif
+  if (used < len) snprintf(buf + used, len - used, "%s", st);
 }
 
 bool tova_native_loading(void) {
