@@ -33,6 +33,12 @@ bash scripts/sanitize-js.sh
 
 step "WebAssembly conformance"
 node scripts/conformance.js --baseline test/conformance/baseline.txt
+# The interpreter policy runs every function in the stencil tier's code
+# (src/engine/stencil/stencil.h), with nothing native; TOVA_STENCIL=off is
+# the interpreter's own loop alone.
+step "Stencil tier: conformance with the interpreter's code compiled by copy-and-patch, and without it"
+TOVA_TIER=interp node scripts/conformance.js --baseline test/conformance/baseline.txt
+TOVA_STENCIL=off TOVA_TIER=interp node scripts/conformance.js --baseline test/conformance/baseline.txt
 
 if [ -d build/CMakeFiles/tova_native.dir ]; then  # built with LLVM: the native tier exists
   step "Native tier: C tests and conformance with every function native"
@@ -68,6 +74,8 @@ step "C programs: native vs node:wasi vs tova run, and tova run again linking wh
 programs_cache=$(mktemp -d "${TMPDIR:-/tmp}/tova-programs-cache-XXXXXX")
 TOVA_CACHE_DIR=$programs_cache TOVA_AGAIN=1 bash test/programs/run.sh
 rm -rf "$programs_cache"
+step "C programs in the stencil tier alone (interpreter policy)"
+TOVA_TIER=interp bash test/programs/run.sh
 if [ -d build/CMakeFiles/tova_native.dir ]; then
   # The default tier leaves most of a short program interpreted: the same
   # programs with every function native, with every loop entered through
