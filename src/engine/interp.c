@@ -463,7 +463,8 @@ L_ELEM_DROP: /* elemidx */
 L_JIT_AT: { /* native */
   uintptr_t r_ = ((wasm_stencil_entry)pc[1].p)(fp, mbase, msize, e, inst);
   if (LIKELY(r_ >= WASM_STENCIL_LIMIT)) {
-    pc = (const wasm_cell *)r_; /* an instruction the interpreter runs itself */
+    pc = (const wasm_cell *)r_; /* an instruction the interpreter runs itself, */
+    fp = e->stack + e->fp_off;  /* in the frame the code left it in (calls, returns) */
     NEXT();
   }
   if (r_ == WASM_STENCIL_CANCELLED) goto cancelled;

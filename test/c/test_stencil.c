@@ -23,6 +23,7 @@
 #include "engine/compile.h"
 #include "engine/module.h"
 #include "engine/stencil/stencil.h"
+#include "engine/stencil/stencil_internal.h"
 
 static tova_exec *ex;
 
@@ -405,6 +406,28 @@ static void test_interrupt(void) {
   tova_store_free(hs);
 }
 
+/* The stencils every program needs were made usable by the build: one that
+ * is not (a libc call clang made of a loop, an unknown relocation) would
+ * silently leave its instruction to the interpreter and pass every
+ * comparison above. */
+static void test_library(void) {
+  const wasm_st_library *lib = wasm_stencil_library();
+  static const int ops[] = {WASM_IOP_CALL, WASM_IOP_CALL_ADDI32, WASM_IOP_CALL_ADDI64, WASM_IOP_RETURN0,
+                            WASM_IOP_RETURN1, WASM_IOP_RETURN, WASM_IOP_I32_ADD, WASM_IOP_I64_MUL_I,
+                            WASM_IOP_I32_LOAD, WASM_IOP_I64_STORE, WASM_IOP_BR_I32_LT_S, WASM_IOP_BR_I64_NE_I,
+                            WASM_IOP_ADDI_BR_I32_LT_S, WASM_IOP_F64_ADD, WASM_IOP_F32_MIN, WASM_IOP_I32_DIV_S,
+                            WASM_IOP_I64_TRUNC_F64_U, WASM_IOP_LOOP_HEAD, WASM_IOP_SELECT, WASM_IOP_GLOBAL_GET};
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+    if (!lib->op[ops[i]].usable) fprintf(stderr, "stencil of op %d unusable\n", ops[i]);
+    CHECK(lib->op[ops[i]].usable);
+  }
+  CHECK(lib->special[WASM_ST_EXIT].usable);
+  CHECK(lib->op[WASM_IOP_CALL].leaves_at_self && lib->op[WASM_IOP_RETURN1].leaves_at_self);
+  CHECK(!lib->op[WASM_IOP_I32_ADD].leaves_at_self && lib->op[WASM_IOP_I32_ADD].continues);
+  /* Most stencils end in the jump to the next one, which is left out. */
+  CHECK(lib->op[WASM_IOP_I32_ADD].body_len + 5 == lib->op[WASM_IOP_I32_ADD].len);
+}
+
 int main(void) {
   /* The interpreter's own tier only: what is compared is the stencil
    * tier against the interpreter, not the native tier. */
@@ -414,6 +437,7 @@ int main(void) {
     return 1;
   }
   ex = tova_exec_new(0);
+  RUN(test_library);
   RUN(test_same_as_interpreter);
   RUN(test_interrupt);
   tova_exec_free(ex);

@@ -19,6 +19,7 @@
 #endif
 #include <elf.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -75,20 +76,34 @@ static void plan_free(fn_plan *p) {
   memset(p, 0, sizeof *p);
 }
 
-/* The pool entry of (hole, k) of instruction i: one per distinct pair. */
+/* The pool entries of instruction i: one per distinct (hole, k), at slot
+ * offset `at` from the instruction's first entry. A call's return address
+ * (WASM_HOLE_RET) takes three: the address of the next two, which are a cell
+ * pair JIT_AT <code of the next instruction> the call's frame returns to
+ * (clang makes a symbol's own address an absolute 32-bit immediate, which a
+ * pool entry's address does not fit; its value it reads relative to the
+ * code), so that the return
+ * (interpreted or compiled) goes straight on in compiled code even when the
+ * next instruction is itself one that keeps its handler (another call). */
 typedef struct pool_key {
-  uint8_t hole, k;
+  uint8_t hole, k, at;
 } pool_key;
-static unsigned pool_keys(const wasm_stencil *st, uint32_t limit, pool_key *keys) {
-  unsigned n = 0;
+static unsigned pool_keys(const wasm_stencil *st, uint32_t limit, pool_key *keys, unsigned *slots) {
+  unsigned n = 0, used = 0;
   for (uint32_t r = 0; r < st->nrelocs; r++) {
     const wasm_st_reloc *rl = &st->relocs[r];
     if (rl->at >= limit) continue;
-    if (rl->hole != WASM_HOLE_U && rl->hole != WASM_HOLE_PC && rl->hole != WASM_HOLE_CELL) continue;
+    if (rl->hole != WASM_HOLE_U && rl->hole != WASM_HOLE_PC && rl->hole != WASM_HOLE_CELL &&
+        rl->hole != WASM_HOLE_RET && rl->hole != WASM_HOLE_HANDLER)
+      continue;
     unsigned j = 0;
     while (j < n && !(keys[j].hole == rl->hole && keys[j].k == rl->k)) j++;
-    if (j == n) keys[n++] = (pool_key){rl->hole, rl->k};
+    if (j == n) {
+      keys[n++] = (pool_key){rl->hole, rl->k, (uint8_t)used};
+      used += rl->hole == WASM_HOLE_RET ? 3 : 1;
+    }
   }
+  *slots = used;
   return n;
 }
 
@@ -128,14 +143,15 @@ static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) 
     if (op < 0 || n == 0 || n > ncells - at) return false;
     const wasm_stencil *st = &lib->op[op];
     if (!st->code || !st->usable || !operands_fit(st, cells, ncells, at, n)) st = &lib->special[WASM_ST_EXIT];
-    else any |= op != WASM_IOP_LOOP_HEAD;
+    else any |= !st->leaves_at_self;
     /* The last instruction must not continue past the end. */
-    bool last = at + n == ncells;
-    if (last && st != &lib->special[WASM_ST_EXIT]) return false;
+    if (at + n == ncells && st->continues) return false;
     pool_key keys[16];
+    unsigned slots;
     instr *in = &p->in[p->nin++];
     *in = (instr){at, n, op, st, code_len, npool, 0};
-    in->npool = (uint8_t)pool_keys(st, st->body_len, keys);
+    pool_keys(st, st->body_len, keys, &slots);
+    in->npool = (uint8_t)slots;
     p->code_of_cell[at] = code_len;
     code_len += st->body_len;
     npool += in->npool;
@@ -163,7 +179,7 @@ typedef struct arena {
 
 /* Copies and patches a planned function at `out`; its pool follows the
  * code, 8-aligned. Returns false if a hole does not fit. */
-static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint8_t *out) {
+static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint32_t ncells, uint8_t *out) {
   uint64_t *pool = (uint64_t *)(out + ((p->code_len + 7u) & ~7u));
   for (uint32_t i = 0; i < p->nin; i++) {
     const instr *in = &p->in[i];
@@ -171,13 +187,23 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint8
     uint8_t *dst = out + in->code_at;
     memcpy(dst, st->code, st->body_len);
     pool_key keys[16];
-    unsigned nk = pool_keys(st, st->body_len, keys);
+    unsigned slots, nk = pool_keys(st, st->body_len, keys, &slots);
     for (unsigned j = 0; j < nk; j++) {
-      uint64_t v = 0;
-      if (keys[j].hole == WASM_HOLE_U) v = cells[in->at + keys[j].k].u;
-      else if (keys[j].hole == WASM_HOLE_PC) v = (uint64_t)(uintptr_t)&cells[in->at];
-      else v = (uint64_t)(uintptr_t)&cells[in->at + keys[j].k];
-      pool[in->pool_at + j] = v;
+      uint64_t *e = &pool[in->pool_at + keys[j].at];
+      switch (keys[j].hole) {
+        case WASM_HOLE_U: e[0] = cells[in->at + keys[j].k].u; break;
+        case WASM_HOLE_PC: e[0] = (uint64_t)(uintptr_t)&cells[in->at]; break;
+        case WASM_HOLE_CELL: e[0] = (uint64_t)(uintptr_t)&cells[in->at + keys[j].k]; break;
+        case WASM_HOLE_HANDLER:
+          e[0] = (uint64_t)(uintptr_t)wasm_interp_handlers()[keys[j].k ? WASM_IOP_HOT_COUNT : WASM_IOP_JIT_AT];
+          break;
+        case WASM_HOLE_RET: /* &e[1], then JIT_AT <next instruction's code> as cells */
+          if (in->at + in->n >= ncells) return false;
+          e[0] = (uint64_t)(uintptr_t)&e[1];
+          e[1] = (uint64_t)(uintptr_t)wasm_interp_handlers()[WASM_IOP_JIT_AT];
+          e[2] = (uint64_t)(uintptr_t)(out + p->code_of_cell[in->at + in->n]);
+          break;
+      }
     }
     for (uint32_t r = 0; r < st->nrelocs; r++) {
       const wasm_st_reloc *rl = &st->relocs[r];
@@ -187,10 +213,12 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint8
         case WASM_HOLE_SLOT: s = (uintptr_t)cells[in->at + rl->k].u * 8; break;
         case WASM_HOLE_U:
         case WASM_HOLE_PC:
+        case WASM_HOLE_RET:
+        case WASM_HOLE_HANDLER:
         case WASM_HOLE_CELL: {
           unsigned j = 0;
           while (keys[j].hole != rl->hole || keys[j].k != rl->k) j++;
-          s = (uintptr_t)&pool[in->pool_at + j];
+          s = (uintptr_t)&pool[in->pool_at + keys[j].at];
           break;
         }
         case WASM_HOLE_TARGET: {
@@ -281,7 +309,7 @@ void wasm_stencil_module(tova_module *m) {
   bool any = false;
   for (uint32_t d = 0; d < ndefs; d++) {
     if (!plans[d].in) continue;
-    if (emit(&a, &plans[d], m->func_defs[d].code->cells, a.base + at)) {
+    if (emit(&a, &plans[d], m->func_defs[d].code->cells, m->func_defs[d].code->ncells, a.base + at)) {
       fn_code[d] = a.base + at;
       any = true;
     }
@@ -300,9 +328,25 @@ void wasm_stencil_module(tova_module *m) {
     wasm_cell *cells = m->func_defs[d].code->cells;
     for (uint32_t i = 0; i < plans[d].nin; i++) {
       const instr *in = &plans[d].in[i];
-      if (in->st == &lib->special[WASM_ST_EXIT] || in->op == WASM_IOP_LOOP_HEAD || in->n < 2) continue;
+      if (in->st->leaves_at_self || in->n < 2) continue;
       cells[in->at].h = jit_at;
       cells[in->at + 1].p = fn_code[d] + in->code_at;
+    }
+  }
+  /* TOVA_STENCIL_DEBUG=1: per function, how much of it runs as stencil code
+   * and which instructions are left to the interpreter. */
+  const char *dbg = getenv("TOVA_STENCIL_DEBUG");
+  if (dbg && *dbg && strcmp(dbg, "0")) {
+    for (uint32_t d = 0; d < ndefs; d++) {
+      if (!plans[d].in) continue;
+      unsigned left = 0;
+      for (uint32_t i = 0; i < plans[d].nin; i++) left += plans[d].in[i].st == &lib->special[WASM_ST_EXIT];
+      fprintf(stderr, "tova stencils: function %u: %u instructions, %u bytes of code%s, left to the interpreter: %u",
+              m->nimported_funcs + d, plans[d].nin, plans[d].code_len, fn_code[d] ? "" : " (refused)", left);
+      for (uint32_t i = 0; i < plans[d].nin; i++)
+        if (plans[d].in[i].st == &lib->special[WASM_ST_EXIT])
+          fprintf(stderr, " %s", wasm_stencil_op_name(plans[d].in[i].op));
+      fprintf(stderr, "\n");
     }
   }
   free(fn_code);

@@ -49,6 +49,9 @@ static bool hole_of(const char *name, wasm_st_reloc *r) {
   } named[] = {{"next", WASM_HOLE_NEXT, 0},
                {"pc", WASM_HOLE_PC, 0},
                {"cell1", WASM_HOLE_CELL, 1},
+               {"ret", WASM_HOLE_RET, 0},
+               {"h_jit", WASM_HOLE_HANDLER, 0},
+               {"h_hot", WASM_HOLE_HANDLER, 1},
                {"cancel", WASM_HOLE_SHARED, WASM_ST_CANCEL},
                {"trap_oob_mem", WASM_HOLE_SHARED, WASM_ST_TRAP_OOB_MEM},
                {"trap_div_zero", WASM_HOLE_SHARED, WASM_ST_TRAP_DIV_ZERO},
@@ -204,12 +207,18 @@ static void load(void) {
     s->len = (uint32_t)sec->sh_size;
     s->usable = read_relocs(s, sh, nsec, sym->st_shndx, syms, nsyms, strs, strs_len);
     if (s->usable) find_tail_jump(s);
+    for (uint32_t r = 0; r < s->nrelocs; r++) {
+      s->leaves_at_self |= s->relocs[r].hole == WASM_HOLE_PC;
+      s->continues |= s->relocs[r].hole == WASM_HOLE_NEXT;
+    }
   }
   /* The shared exits and the exit itself are what everything else needs. */
   for (int i = 0; i < WASM_ST_NSPECIAL; i++)
     if (!lib.special[i].usable || lib.special[i].nrelocs > (i == WASM_ST_EXIT ? 1u : 0u)) return;
   lib_ok = true;
 }
+
+const char *wasm_stencil_op_name(int op) { return op >= 0 && op < WASM_IOP_COUNT ? iop_names[op] : "?"; }
 
 const wasm_st_library *wasm_stencil_library(void) {
   pthread_once(&lib_once, load);

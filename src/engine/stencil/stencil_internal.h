@@ -20,7 +20,9 @@ enum wasm_hole_kind {
   WASM_HOLE_PC,     /* a pool entry holding the instruction's first cell's address */
   WASM_HOLE_CELL,   /* k: a pool entry holding operand cell k's address */
   WASM_HOLE_SHARED, /* k: the shared exit stencil k (wasm_st_special) */
-  WASM_HOLE_RODATA  /* the stencils' read-only data, at data_at */
+  WASM_HOLE_RODATA, /* the stencils' read-only data, at data_at */
+  WASM_HOLE_RET,    /* a pool entry holding the next instruction's first cell's address */
+  WASM_HOLE_HANDLER /* k: a pool entry holding the interpreter's handler of op k */
 };
 
 /* The stencils that are not an instruction's. */
@@ -50,6 +52,10 @@ typedef struct wasm_stencil {
   wasm_st_reloc *relocs;
   uint32_t nrelocs;
   bool usable;
+  /* It may hand its own instruction to the interpreter (a hole for its own
+   * cell): that instruction keeps its handler, it never becomes JIT_AT. */
+  bool leaves_at_self;
+  bool continues; /* it may go on to the next instruction */
 } wasm_stencil;
 
 typedef struct wasm_st_library {
@@ -60,6 +66,8 @@ typedef struct wasm_st_library {
   uint32_t *rodata_at; /* per object section: its offset in rodata, or UINT32_MAX */
 } wasm_st_library;
 
+/* An internal op's name (iops.h), for TOVA_STENCIL_DEBUG. */
+const char *wasm_stencil_op_name(int op);
 /* The stencils, read on first use; NULL when the object cannot be read. */
 const wasm_st_library *wasm_stencil_library(void);
 

@@ -16,6 +16,10 @@
  *                    last instruction is that jump, emit.c drops it);
  *   wasm_hole_pc     (pool) the instruction's first cell, for an exit;
  *   wasm_hole_cell1  (pool) the address of operand cell 1;
+ *   wasm_hole_ret    (pool) the address of a call's return cells, two
+ *                    more pool entries: JIT_AT <the next instruction's code>;
+ *   wasm_hole_h_jit, wasm_hole_h_hot (pool) the interpreter's JIT_AT and
+ *                    HOT_COUNT handlers, which cells are compared with;
  *   wasm_hole_cancel, wasm_hole_trap_*: the shared exits (the stencils of
  *                    the same names, placed once per module).
  * A stencil whose object code needs anything else (a libm call clang did
@@ -30,6 +34,10 @@
 #include "engine/numeric.h"
 #include "engine/stencil/stencil.h"
 
+/* The build turns memset and memmove off as library functions, so that a
+ * loop clang recognises (zeroing a callee's locals) never becomes a call no
+ * hole can reach. memcpy stays: fixed-size copies are expanded inline. */
+
 #define ARGS fp, mbase, msize, e, inst
 #define PARAMS uint64_t *fp, uint8_t *mbase, uint64_t msize, tova_exec *e, tova_instance *inst
 typedef uintptr_t stencil_fn(PARAMS);
@@ -38,7 +46,8 @@ typedef uintptr_t stencil_fn(PARAMS);
 extern char wasm_hole_s1[], wasm_hole_s2[], wasm_hole_s3[], wasm_hole_s4[], wasm_hole_s5[],
     wasm_hole_s6[], wasm_hole_s7[], wasm_hole_s8[];
 extern const uint64_t wasm_hole_u1, wasm_hole_u2, wasm_hole_u3, wasm_hole_u4, wasm_hole_u5,
-    wasm_hole_u6, wasm_hole_u7, wasm_hole_u8, wasm_hole_pc, wasm_hole_cell1;
+    wasm_hole_u6, wasm_hole_u7, wasm_hole_u8, wasm_hole_pc, wasm_hole_cell1, wasm_hole_ret,
+    wasm_hole_h_jit, wasm_hole_h_hot;
 extern stencil_fn wasm_hole_t1, wasm_hole_t2, wasm_hole_t3, wasm_hole_t4, wasm_hole_t5, wasm_hole_t8,
     wasm_hole_next, wasm_hole_cancel, wasm_hole_trap_oob_mem, wasm_hole_trap_div_zero,
     wasm_hole_trap_overflow, wasm_hole_trap_bad_conv;
@@ -71,10 +80,88 @@ extern stencil_fn wasm_hole_t1, wasm_hole_t2, wasm_hole_t3, wasm_hole_t4, wasm_h
   }
 #include "engine/iop_bodies.h"
 
+/* Leaving for the interpreter: code that made calls or returned runs in
+ * another frame than the one it was entered with, so the frame goes back in
+ * e->fp_off (free while the interpreter runs: it holds a parked call's
+ * frame) and JIT_AT's handler takes it from there. */
+#define LEAVE(cell)                          \
+  do {                                       \
+    e->fp_off = (uint32_t)(fp - e->stack);   \
+    return (uintptr_t)(cell);                \
+  } while (0)
+
 /* An instruction left to the interpreter: hand it its first cell. */
 uintptr_t wasm_stencil_EXIT(PARAMS) {
-  (void)fp, (void)mbase, (void)msize, (void)e, (void)inst;
-  return (uintptr_t)wasm_hole_pc;
+  (void)mbase, (void)msize, (void)inst;
+  LEAVE(wasm_hole_pc);
+}
+
+/* Calls of a function of the same instance (CALL argbase code, and
+ * CALL_ADDI32/64 argbase code d src imm, which first do fp[d] = fp[src] +
+ * imm), as the interpreter's ENTER_WASM makes them: the caller's frame is
+ * pushed on the execution's frames and the callee's code entered with its
+ * frame at fp + argbase. Anything else (no room for the frame or its slots,
+ * a callee not entered through JIT_AT: native code, a tier hook) is left to
+ * the interpreter. The HOT_COUNT call counter of a function not yet native
+ * (compile.h) is counted here as the interpreter counts it. */
+static inline __attribute__((always_inline)) const wasm_cell *callee_entry(const wasm_code *cc) {
+  wasm_cell *cells = __atomic_load_n(&cc->cells, __ATOMIC_ACQUIRE);
+  if ((uintptr_t)cells[0].h == wasm_hole_h_hot) {
+    uint64_t n = __atomic_load_n(&cells[1].u, __ATOMIC_RELAXED);
+    if (n <= 1) return NULL;
+    wasm_cell *body = (wasm_cell *)cells[2].p;
+    if ((uintptr_t)body[0].h != wasm_hole_h_jit) return NULL;
+    __atomic_store_n(&cells[1].u, n - 1, __ATOMIC_RELAXED);
+    return body;
+  }
+  return (uintptr_t)cells[0].h == wasm_hole_h_jit ? cells : NULL;
+}
+#define DO_CALL()                                                                   \
+  do {                                                                              \
+    const wasm_code *cc = (const wasm_code *)(uintptr_t)U(2);                       \
+    uint64_t *nfp = (uint64_t *)((char *)fp + (uintptr_t)wasm_hole_s1);             \
+    const wasm_cell *body = callee_entry(cc);                                       \
+    if (UNLIKELY(!body || nfp + cc->frame_slots > e->slimit || e->fsp == e->fend)) \
+      LEAVE(wasm_hole_pc);                                                          \
+    wasm_frame *f = e->fsp++;                                                       \
+    f->ret_pc = (const wasm_cell *)(uintptr_t)wasm_hole_ret;                         \
+    f->fp_off = (size_t)(fp - e->stack);                                            \
+    f->inst = inst;                                                                 \
+    /* few locals as a rule: a plain loop (vectorised, it needs callee-saved \
+     * registers, so every call would save and restore six) */                   \
+    _Pragma("clang loop vectorize(disable) interleave(disable) unroll(disable)")    \
+    for (uint32_t i = cc->nparams; i < cc->nlocals; i++) nfp[i] = 0;                \
+    CHECK_INTR();                                                                   \
+    __attribute__((musttail)) return ((stencil_fn *)body[1].p)(nfp, mbase, msize, e, inst); \
+  } while (0)
+uintptr_t wasm_stencil_CALL(PARAMS) { DO_CALL(); }
+uintptr_t wasm_stencil_CALL_ADDI32(PARAMS) {
+  S(3) = (uint32_t)(S(4) + U(5));
+  DO_CALL();
+}
+uintptr_t wasm_stencil_CALL_ADDI64(PARAMS) {
+  S(3) = S(4) + U(5);
+  DO_CALL();
+}
+
+/* Returns to a caller of the same instance whose code continues through
+ * JIT_AT; anything else (the call's outermost frame, another instance, a
+ * caller running in the interpreter) is left to the interpreter. */
+#define DO_RETURN(copy)                                                        \
+  do {                                                                         \
+    wasm_frame *f = e->fsp - 1;                                                \
+    const wasm_cell *ret = f->ret_pc;                                          \
+    if (UNLIKELY(!ret || f->inst != inst || (uintptr_t)ret[0].h != wasm_hole_h_jit)) \
+      LEAVE(wasm_hole_pc);                                                     \
+    copy;                                                                      \
+    e->fsp = f;                                                                \
+    uint64_t *cfp = e->stack + f->fp_off;                                      \
+    __attribute__((musttail)) return ((stencil_fn *)ret[1].p)(cfp, mbase, msize, e, inst); \
+  } while (0)
+uintptr_t wasm_stencil_RETURN0(PARAMS) { DO_RETURN((void)0); }
+uintptr_t wasm_stencil_RETURN1(PARAMS) { DO_RETURN(fp[0] = S(1)); }
+uintptr_t wasm_stencil_RETURN(PARAMS) {
+  DO_RETURN(for (uint64_t i = 0, n = U(2); i < n; i++) fp[i] = ((uint64_t *)((char *)fp + (uintptr_t)wasm_hole_s1))[i]);
 }
 
 /* LOOP_HEAD count tag hook (compile.h): the count lives in the cells, where
@@ -84,7 +171,7 @@ uintptr_t wasm_stencil_EXIT(PARAMS) {
 uintptr_t wasm_stencil_LOOP_HEAD(PARAMS) {
   uint64_t *count = (uint64_t *)(uintptr_t)wasm_hole_cell1;
   uint64_t n = __atomic_load_n(count, __ATOMIC_RELAXED);
-  if (UNLIKELY(n <= 1)) return (uintptr_t)wasm_hole_pc;
+  if (UNLIKELY(n <= 1)) LEAVE(wasm_hole_pc);
   __atomic_store_n(count, n - 1, __ATOMIC_RELAXED);
   TAIL(wasm_hole_next);
 }
