@@ -88,6 +88,7 @@ static void plan_free(fn_plan *p) {
 typedef struct pool_key {
   uint8_t hole, k, at;
 } pool_key;
+#define WASM_ST_MAX_POOL_KEYS 16
 static unsigned pool_keys(const wasm_stencil *st, uint32_t limit, pool_key *keys, unsigned *slots) {
   unsigned n = 0, used = 0;
   for (uint32_t r = 0; r < st->nrelocs; r++) {
@@ -98,6 +99,7 @@ static unsigned pool_keys(const wasm_stencil *st, uint32_t limit, pool_key *keys
       continue;
     unsigned j = 0;
     while (j < n && !(keys[j].hole == rl->hole && keys[j].k == rl->k)) j++;
+    if (j == n && n == WASM_ST_MAX_POOL_KEYS) return UINT32_MAX; /* no stencil has that many */
     if (j == n) {
       keys[n++] = (pool_key){rl->hole, rl->k, (uint8_t)used};
       used += rl->hole == WASM_HOLE_RET ? 3 : 1;
@@ -135,6 +137,7 @@ static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) 
   p->in = malloc(sizeof *p->in * ncells);
   p->code_of_cell = malloc(sizeof *p->code_of_cell * ncells);
   if (!p->in || !p->code_of_cell) return false;
+  memset(p->code_of_cell, 0xff, sizeof *p->code_of_cell * ncells); /* UINT32_MAX: not an instruction's start */
   uint32_t at = 0, code_len = 0, npool = 0;
   bool any = false;
   while (at < ncells) {
@@ -146,11 +149,15 @@ static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) 
     else any |= !st->leaves_at_self;
     /* The last instruction must not continue past the end. */
     if (at + n == ncells && st->continues) return false;
-    pool_key keys[16];
+    pool_key keys[WASM_ST_MAX_POOL_KEYS];
     unsigned slots;
     instr *in = &p->in[p->nin++];
     *in = (instr){at, n, op, st, code_len, npool, 0};
-    pool_keys(st, st->body_len, keys, &slots);
+    if (pool_keys(st, st->body_len, keys, &slots) == UINT32_MAX) { /* left to the interpreter */
+      st = &lib->special[WASM_ST_EXIT];
+      in->st = st;
+      pool_keys(st, st->body_len, keys, &slots);
+    }
     in->npool = (uint8_t)slots;
     p->code_of_cell[at] = code_len;
     code_len += st->body_len;
@@ -186,7 +193,7 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint3
     const wasm_stencil *st = in->st;
     uint8_t *dst = out + in->code_at;
     memcpy(dst, st->code, st->body_len);
-    pool_key keys[16];
+    pool_key keys[WASM_ST_MAX_POOL_KEYS];
     unsigned slots, nk = pool_keys(st, st->body_len, keys, &slots);
     for (unsigned j = 0; j < nk; j++) {
       uint64_t *e = &pool[in->pool_at + keys[j].at];
@@ -223,6 +230,7 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint3
         }
         case WASM_HOLE_TARGET: {
           uint32_t t = (uint32_t)((int64_t)in->at + cells[in->at + rl->k].i);
+          if (p->code_of_cell[t] == UINT32_MAX) return false;
           s = (uintptr_t)(out + p->code_of_cell[t]);
           break;
         }
