@@ -26,7 +26,7 @@ step "C tests of the pool, channels and cross-thread executions under TSan"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTOVA_BUILD_ADDON=OFF \
   -DTOVA_SANITIZE=thread >/dev/null
 cmake --build build-tsan -j"$JOBS" >/dev/null
-TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R 'test_(pool|chan|rt_|exec|wasm_task|memory_pool|native|parked_task_state|wasi_park)'
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R 'test_(pool|chan|rt_|exec|wasm_task|memory_pool|native|parked_task_state|wasi_park|stencil)'
 
 step "test/js under ASan+UBSan and TSan (Node, the addon built with -fsanitize)"
 bash scripts/sanitize-js.sh
