@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 
 #include "common/assert.h"
+#include "platform/platform.h"
 #include "engine/compile.h"
 #include "engine/module.h"
 #include "engine/stencil/stencil_internal.h"
@@ -35,6 +36,7 @@ typedef struct handler_op {
   int op;
 } handler_op;
 static handler_op by_handler[WASM_IOP_COUNT];
+static const void *const *handlers; /* the interpreter's, set with by_handler */
 static pthread_once_t by_handler_once = PTHREAD_ONCE_INIT;
 
 static int cmp_handler(const void *a, const void *b) {
@@ -43,9 +45,16 @@ static int cmp_handler(const void *a, const void *b) {
 }
 static void sort_handlers(void) {
   const void *const *h = wasm_interp_handlers();
+  handlers = h;
   for (int k = 0; k < WASM_IOP_COUNT; k++) by_handler[k] = (handler_op){h[k], k};
   qsort(by_handler, WASM_IOP_COUNT, sizeof *by_handler, cmp_handler);
 }
+static const uint8_t op_cells[WASM_IOP_COUNT] = {
+#define WASM_IOP_CELLS(name, cells, operands) cells,
+    WASM_IOP_LIST(WASM_IOP_CELLS)
+#undef WASM_IOP_CELLS
+};
+
 static int op_of(const void *h) {
   handler_op key = {h, 0};
   const handler_op *f = bsearch(&key, by_handler, WASM_IOP_COUNT, sizeof *by_handler, cmp_handler);
@@ -63,18 +72,13 @@ typedef struct instr {
   uint8_t npool;
 } instr;
 
+/* One function's layout. The instruction array is scratch, reused from one
+ * function to the next (a module's functions are planned one at a time). */
 typedef struct fn_plan {
   instr *in;
-  uint32_t nin;
-  uint32_t *code_of_cell; /* per cell: code offset of the instruction starting there */
+  uint32_t nin, cap;
   uint32_t code_len, npool;
 } fn_plan;
-
-static void plan_free(fn_plan *p) {
-  free(p->in);
-  free(p->code_of_cell);
-  memset(p, 0, sizeof *p);
-}
 
 /* The pool entries of instruction i: one per distinct (hole, k), at slot
  * offset `at` from the instruction's first entry. A call's return address
@@ -132,18 +136,23 @@ static bool operands_fit(const wasm_stencil *st, const wasm_cell *cells, uint32_
 static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) {
   const wasm_cell *cells = code->cells;
   uint32_t ncells = code->ncells;
-  memset(p, 0, sizeof *p);
+  p->nin = p->code_len = p->npool = 0;
   if (!ncells) return false;
-  p->in = malloc(sizeof *p->in * ncells);
-  p->code_of_cell = malloc(sizeof *p->code_of_cell * ncells);
-  if (!p->in || !p->code_of_cell) return false;
-  memset(p->code_of_cell, 0xff, sizeof *p->code_of_cell * ncells); /* UINT32_MAX: not an instruction's start */
   uint32_t at = 0, code_len = 0, npool = 0;
   bool any = false;
   while (at < ncells) {
     int op = op_of(cells[at].h);
-    uint32_t n = op < 0 ? 0 : wasm_code_instr_cells(cells, at);
-    if (op < 0 || n == 0 || n > ncells - at) return false;
+    if (op < 0) return false;
+    uint32_t n = op_cells[op];
+    if (op == WASM_IOP_BR_TABLE) n = at + 2 < ncells && cells[at + 2].u < ncells ? 3 + (uint32_t)cells[at + 2].u + 1 : 0;
+    if (n == 0 || n > ncells - at) return false;
+    if (p->nin == p->cap) {
+      uint32_t cap = p->cap ? p->cap * 2 : 256;
+      instr *grown = realloc(p->in, sizeof *p->in * cap);
+      if (!grown) return false;
+      p->in = grown;
+      p->cap = cap;
+    }
     const wasm_stencil *st = &lib->op[op];
     if (!st->code || !st->usable || !operands_fit(st, cells, ncells, at, n)) st = &lib->special[WASM_ST_EXIT];
     else any |= !st->leaves_at_self;
@@ -159,7 +168,6 @@ static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) 
       pool_keys(st, st->body_len, keys, &slots);
     }
     in->npool = (uint8_t)slots;
-    p->code_of_cell[at] = code_len;
     code_len += st->body_len;
     npool += in->npool;
     if (code_len > (1u << 30)) return false;
@@ -168,6 +176,18 @@ static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) 
   p->code_len = code_len;
   p->npool = npool;
   return any;
+}
+
+/* The code offset of the instruction starting at cell t, or UINT32_MAX. */
+static uint32_t code_at_cell(const fn_plan *p, uint32_t t) {
+  uint32_t lo = 0, hi = p->nin;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (p->in[mid].at == t) return p->in[mid].code_at;
+    if (p->in[mid].at < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return UINT32_MAX;
 }
 
 static bool put32(uint8_t *field, int64_t v, bool is_signed) {
@@ -202,13 +222,13 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint3
         case WASM_HOLE_PC: e[0] = (uint64_t)(uintptr_t)&cells[in->at]; break;
         case WASM_HOLE_CELL: e[0] = (uint64_t)(uintptr_t)&cells[in->at + keys[j].k]; break;
         case WASM_HOLE_HANDLER:
-          e[0] = (uint64_t)(uintptr_t)wasm_interp_handlers()[keys[j].k ? WASM_IOP_HOT_COUNT : WASM_IOP_JIT_AT];
+          e[0] = (uint64_t)(uintptr_t)handlers[keys[j].k ? WASM_IOP_HOT_COUNT : WASM_IOP_JIT_AT];
           break;
         case WASM_HOLE_RET: /* &e[1], then JIT_AT <next instruction's code> as cells */
-          if (in->at + in->n >= ncells) return false;
+          if (in->at + in->n >= ncells || i + 1 >= p->nin) return false;
           e[0] = (uint64_t)(uintptr_t)&e[1];
-          e[1] = (uint64_t)(uintptr_t)wasm_interp_handlers()[WASM_IOP_JIT_AT];
-          e[2] = (uint64_t)(uintptr_t)(out + p->code_of_cell[in->at + in->n]);
+          e[1] = (uint64_t)(uintptr_t)handlers[WASM_IOP_JIT_AT];
+          e[2] = (uint64_t)(uintptr_t)(out + p->in[i + 1].code_at);
           break;
       }
     }
@@ -230,8 +250,9 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint3
         }
         case WASM_HOLE_TARGET: {
           uint32_t t = (uint32_t)((int64_t)in->at + cells[in->at + rl->k].i);
-          if (p->code_of_cell[t] == UINT32_MAX) return false;
-          s = (uintptr_t)(out + p->code_of_cell[t]);
+          uint32_t c = code_at_cell(p, t);
+          if (c == UINT32_MAX) return false;
+          s = (uintptr_t)(out + c);
           break;
         }
         case WASM_HOLE_NEXT: s = (uintptr_t)(dst + st->body_len); break;
@@ -274,33 +295,49 @@ void wasm_stencil_set_enabled(bool on) {
 
 bool wasm_stencil_available(void) { return tier_enabled() && wasm_stencil_library() != NULL; }
 
+/* The most code a module gets (see wasm_stencil_module). */
+#define WASM_STENCIL_MAX_CODE ((size_t)256 << 20)
+
+/* Where a compiled instruction's JIT_AT goes, once the code is executable. */
+typedef struct cell_patch {
+  wasm_cell *cell;
+  const uint8_t *code;
+} cell_patch;
+
 void wasm_stencil_module(tova_module *m) {
   if (!tier_enabled()) return;
   const wasm_st_library *lib = wasm_stencil_library();
   if (!lib) return;
   pthread_once(&by_handler_once, sort_handlers);
+  uint64_t t0 = tova_plat_monotonic_ns();
   uint32_t ndefs = m->nfuncs - m->nimported_funcs;
   if (!ndefs) return;
-  fn_plan *plans = calloc(ndefs, sizeof *plans);
-  if (!plans) return;
+  fn_plan p = {0};
+  size_t *bytes = calloc(ndefs, sizeof *bytes); /* per function: code and pool, 0: left alone */
+  cell_patch *patches = NULL;
+  size_t npatches = 0, patch_cap = 0;
+  void *map = MAP_FAILED;
+  if (!bytes) goto done;
+  /* Pass 1: sizes. */
   size_t total = (lib->rodata_len + 63u) & ~(size_t)63u;
-  size_t shared_at[WASM_ST_NSPECIAL];
+  size_t shared_at[WASM_ST_NSPECIAL] = {0};
   for (int i = WASM_ST_CANCEL; i < WASM_ST_NSPECIAL; i++) {
     shared_at[i] = total;
     total += lib->special[i].len;
   }
   total = (total + 15u) & ~(size_t)15u;
+  size_t first_fn = total;
   for (uint32_t d = 0; d < ndefs; d++) {
-    if (!plan(lib, m->func_defs[d].code, &plans[d])) {
-      plan_free(&plans[d]);
-      continue;
-    }
-    total += (fn_bytes(&plans[d]) + 15u) & ~(size_t)15u;
+    if (!plan(lib, m->func_defs[d].code, &p)) continue;
+    bytes[d] = fn_bytes(&p);
+    total += (bytes[d] + 15u) & ~(size_t)15u;
   }
-  arena a = {0};
-  a.len = total;
-  void *map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  /* A module this big (tens of MB of wasm) would cost a second per compile
+   * and as much memory as its data: the interpreter runs it as it is. */
+  if (total == first_fn || total > WASM_STENCIL_MAX_CODE) goto done;
+  map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (map == MAP_FAILED) goto done;
+  arena a = {0};
   a.base = map;
   a.rodata = a.base;
   memcpy(a.rodata, lib->rodata, lib->rodata_len);
@@ -308,61 +345,65 @@ void wasm_stencil_module(tova_module *m) {
     a.shared[i] = a.base + shared_at[i];
     memcpy(a.shared[i], lib->special[i].code, lib->special[i].len);
   }
-  size_t at = (shared_at[WASM_ST_NSPECIAL - 1] + lib->special[WASM_ST_NSPECIAL - 1].len + 15u) & ~(size_t)15u;
-  uint8_t **fn_code = calloc(ndefs, sizeof *fn_code);
-  if (!fn_code) {
-    munmap(map, total);
-    goto done;
-  }
-  bool any = false;
+  /* Pass 2: the same layouts again (plan is deterministic), emitted. */
+  size_t at = first_fn;
   for (uint32_t d = 0; d < ndefs; d++) {
-    if (!plans[d].in) continue;
-    if (emit(&a, &plans[d], m->func_defs[d].code->cells, m->func_defs[d].code->ncells, a.base + at)) {
-      fn_code[d] = a.base + at;
-      any = true;
+    if (!bytes[d]) continue;
+    uint8_t *out = a.base + at;
+    at += (bytes[d] + 15u) & ~(size_t)15u;
+    wasm_code *code = m->func_defs[d].code;
+    if (!plan(lib, code, &p) || fn_bytes(&p) != bytes[d] || !emit(&a, &p, code->cells, code->ncells, out)) {
+      bytes[d] = 0;
+      continue;
     }
-    at += (fn_bytes(&plans[d]) + 15u) & ~(size_t)15u;
+    for (uint32_t i = 0; i < p.nin; i++) {
+      const instr *in = &p.in[i];
+      if (in->st->leaves_at_self || in->n < 2) continue;
+      if (npatches == patch_cap) {
+        patch_cap = patch_cap ? patch_cap * 2 : 1024;
+        cell_patch *grown = realloc(patches, sizeof *patches * patch_cap);
+        if (!grown) goto unmap;
+        patches = grown;
+      }
+      patches[npatches++] = (cell_patch){&code->cells[in->at], out + in->code_at};
+    }
   }
   TOVA_ASSERT(at <= total);
-  if (!any || mprotect(map, total, PROT_READ | PROT_EXEC) != 0) {
-    munmap(map, total);
-    free(fn_code);
-    goto done;
+  if (!npatches || mprotect(map, total, PROT_READ | PROT_EXEC) != 0) goto unmap;
+  /* The code is executable: now the cells may lead into it. */
+  const void *jit_at = handlers[WASM_IOP_JIT_AT];
+  for (size_t i = 0; i < npatches; i++) {
+    patches[i].cell[0].h = jit_at;
+    patches[i].cell[1].p = patches[i].code;
   }
-  /* The code is in place: now the cells may lead into it. */
-  const void *jit_at = wasm_interp_handlers()[WASM_IOP_JIT_AT];
-  for (uint32_t d = 0; d < ndefs; d++) {
-    if (!fn_code[d]) continue;
-    wasm_cell *cells = m->func_defs[d].code->cells;
-    for (uint32_t i = 0; i < plans[d].nin; i++) {
-      const instr *in = &plans[d].in[i];
-      if (in->st->leaves_at_self || in->n < 2) continue;
-      cells[in->at].h = jit_at;
-      cells[in->at + 1].p = fn_code[d] + in->code_at;
-    }
-  }
+  m->stencil_code = map;
+  m->stencil_code_len = total;
+  map = MAP_FAILED;
   /* TOVA_STENCIL_DEBUG=1: per function, how much of it runs as stencil code
-   * and which instructions are left to the interpreter. */
+   * and which instructions are left to the interpreter (=module: the
+   * module's totals only). */
   const char *dbg = getenv("TOVA_STENCIL_DEBUG");
-  if (dbg && *dbg && strcmp(dbg, "0")) {
+  if (dbg && *dbg && strcmp(dbg, "0"))
+    fprintf(stderr, "tova stencils: module of %u functions: %zu bytes of code and pools, %.2f ms\n", ndefs,
+            total, (double)(tova_plat_monotonic_ns() - t0) / 1e6);
+  if (dbg && *dbg && strcmp(dbg, "0") && strcmp(dbg, "module")) {
     for (uint32_t d = 0; d < ndefs; d++) {
-      if (!plans[d].in) continue;
+      if (!plan(lib, m->func_defs[d].code, &p)) continue;
       unsigned left = 0;
-      for (uint32_t i = 0; i < plans[d].nin; i++) left += plans[d].in[i].st == &lib->special[WASM_ST_EXIT];
+      for (uint32_t i = 0; i < p.nin; i++) left += p.in[i].st == &lib->special[WASM_ST_EXIT];
       fprintf(stderr, "tova stencils: function %u: %u instructions, %u bytes of code%s, left to the interpreter: %u",
-              m->nimported_funcs + d, plans[d].nin, plans[d].code_len, fn_code[d] ? "" : " (refused)", left);
-      for (uint32_t i = 0; i < plans[d].nin; i++)
-        if (plans[d].in[i].st == &lib->special[WASM_ST_EXIT])
-          fprintf(stderr, " %s", wasm_stencil_op_name(plans[d].in[i].op));
+              m->nimported_funcs + d, p.nin, p.code_len, bytes[d] ? "" : " (refused)", left);
+      for (uint32_t i = 0; i < p.nin; i++)
+        if (p.in[i].st == &lib->special[WASM_ST_EXIT]) fprintf(stderr, " %s", wasm_stencil_op_name(p.in[i].op));
       fprintf(stderr, "\n");
     }
   }
-  free(fn_code);
-  m->stencil_code = map;
-  m->stencil_code_len = total;
+unmap:
+  if (map != MAP_FAILED) munmap(map, total);
 done:
-  for (uint32_t d = 0; d < ndefs; d++) plan_free(&plans[d]);
-  free(plans);
+  free(p.in);
+  free(patches);
+  free(bytes);
 }
 
 void wasm_stencil_module_free(tova_module *m) {
