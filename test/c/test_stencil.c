@@ -266,6 +266,36 @@ static void build(mod *m) {
   e_op(&b, WASM_OP_I32_TRUNC_F64_S);
   mod_func(m, t_Fi, "", &b, "trunc");
   wb_free(&b);
+  /* table: [pure, twice, mix (another type)]; call_indirect in a loop, and
+   * at one index (traps: out of the table, another type) */
+  e_get(&b, 0);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_ADD);
+  uint32_t twice = mod_func(m, t_ii, "", &b, "twice");
+  wb_free(&b);
+  mod_table(m, 3);
+  uint32_t elems[3] = {pure, twice, 1}; /* 1: mix, (i) -> I, another type */
+  mod_elem(m, 0, 3, elems);
+  e_for_head(&b, 1, 0, WASM_OP_I32_GE_S); /* locals: 1 i, 2 acc */
+  e_get(&b, 2);
+  e_get(&b, 1);
+  e_get(&b, 1);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_AND);
+  e_opu(&b, WASM_OP_CALL_INDIRECT, t_ii);
+  wb_byte(&b, 0);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_set(&b, 2);
+  e_for_tail(&b, 1);
+  e_get(&b, 2);
+  mod_func(m, t_ii, "ii", &b, "indirect");
+  wb_free(&b);
+  e_get(&b, 1);
+  e_get(&b, 0);
+  e_opu(&b, WASM_OP_CALL_INDIRECT, t_ii);
+  wb_byte(&b, 0);
+  mod_func(m, t_iii, "", &b, "indirect_at");
+  wb_free(&b);
   e_block(&b, WASM_OP_LOOP, 0); /* spin: x += 1 forever */
   e_get(&b, 0);
   e_i32(&b, 1);
@@ -300,7 +330,7 @@ static outcome call(inst_t *t, const char *name, const tova_val *args) {
   if (o.st != TOVA_OK) snprintf(o.msg, sizeof o.msg, "%s", err.message);
   o.bits = res.raw;
   if (o.st == TOVA_OK && (!strcmp(name, "memops") || !strcmp(name, "calls") || !strcmp(name, "park_loop") ||
-                          !strcmp(name, "pure")))
+                          !strcmp(name, "pure") || !strcmp(name, "indirect") || !strcmp(name, "indirect_at")))
     o.bits = (uint32_t)res.i32;
   return o;
 }
@@ -351,6 +381,8 @@ static void test_same_as_interpreter(void) {
       {"park_loop", 'i', 1, 0, 0},    {"park_loop", 'i', 50, 0, 0},   {"load_at", 'i', 0, 0, 0},
       {"load_at", 'i', 65532, 0, 0},  {"load_at", 'i', 65533, 0, 0},  {"load_at", 'i', -1, 0, 0},
       {"div_s", '2', 7, 2, 0},        {"div_s", '2', 1, 0, 0},        {"div_s", '2', INT32_MIN, -1, 0},
+      {"indirect", 'i', 0, 0, 0},     {"indirect", 'i', 1000, 0, 0},  {"indirect_at", '2', 1, 7, 0},
+      {"indirect_at", '2', 2, 7, 0},  {"indirect_at", '2', 3, 7, 0},  {"indirect_at", '2', -1, 7, 0},
       {"trunc", 'F', 0, 0, -3.75},    {"trunc", 'F', 0, 0, 0.0 / 0.0}, {"trunc", 'F', 0, 0, 3e9},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -378,6 +410,12 @@ static void test_same_as_interpreter(void) {
   CHECK_STR_CONTAINS(call(&on, "trunc", &a).msg, "invalid conversion to integer");
   tova_val d[2] = {{.i32 = 1}, {.i32 = 0}};
   CHECK_STR_CONTAINS(call(&on, "div_s", d).msg, "integer divide by zero");
+  tova_val ia[2] = {{.i32 = 2}, {.i32 = 7}};
+  CHECK_STR_CONTAINS(call(&on, "indirect_at", ia).msg, "indirect call type mismatch");
+  ia[0].i32 = 3;
+  CHECK_STR_CONTAINS(call(&on, "indirect_at", ia).msg, "element 3");
+  ia[0].i32 = 1;
+  CHECK_EQ_I64(call(&on, "indirect_at", ia).bits, 14);
   a.i32 = 50;
   park_calls = 0;
   CHECK_EQ_I64(call(&on, "park_loop", &a).st, TOVA_OK);
@@ -416,7 +454,8 @@ static void test_library(void) {
                             WASM_IOP_RETURN1, WASM_IOP_RETURN, WASM_IOP_I32_ADD, WASM_IOP_I64_MUL_I,
                             WASM_IOP_I32_LOAD, WASM_IOP_I64_STORE, WASM_IOP_BR_I32_LT_S, WASM_IOP_BR_I64_NE_I,
                             WASM_IOP_ADDI_BR_I32_LT_S, WASM_IOP_F64_ADD, WASM_IOP_F32_MIN, WASM_IOP_I32_DIV_S,
-                            WASM_IOP_I64_TRUNC_F64_U, WASM_IOP_LOOP_HEAD, WASM_IOP_SELECT, WASM_IOP_GLOBAL_GET};
+                            WASM_IOP_I64_TRUNC_F64_U, WASM_IOP_LOOP_HEAD, WASM_IOP_SELECT, WASM_IOP_GLOBAL_GET,
+                            WASM_IOP_BR_TABLE, WASM_IOP_CALL_INDIRECT};
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
     if (!lib->op[ops[i]].usable) fprintf(stderr, "stencil of op %d unusable\n", ops[i]);
     CHECK(lib->op[ops[i]].usable);

@@ -69,7 +69,7 @@ typedef struct instr {
   const wasm_stencil *st;
   uint32_t code_at; /* offset of its code in the function's code */
   uint32_t pool_at; /* its first pool entry (index) */
-  uint8_t npool;
+  uint32_t npool;
 } instr;
 
 /* One function's layout. The instruction array is scratch, reused from one
@@ -90,23 +90,25 @@ typedef struct fn_plan {
  * (interpreted or compiled) goes straight on in compiled code even when the
  * next instruction is itself one that keeps its handler (another call). */
 typedef struct pool_key {
-  uint8_t hole, k, at;
+  uint8_t hole, k;
+  uint32_t at;
 } pool_key;
 #define WASM_ST_MAX_POOL_KEYS 16
-static unsigned pool_keys(const wasm_stencil *st, uint32_t limit, pool_key *keys, unsigned *slots) {
+static unsigned pool_keys(const wasm_stencil *st, uint32_t limit, uint32_t table_n, pool_key *keys,
+                          unsigned *slots) {
   unsigned n = 0, used = 0;
   for (uint32_t r = 0; r < st->nrelocs; r++) {
     const wasm_st_reloc *rl = &st->relocs[r];
     if (rl->at >= limit) continue;
     if (rl->hole != WASM_HOLE_U && rl->hole != WASM_HOLE_PC && rl->hole != WASM_HOLE_CELL &&
-        rl->hole != WASM_HOLE_RET && rl->hole != WASM_HOLE_HANDLER)
+        rl->hole != WASM_HOLE_RET && rl->hole != WASM_HOLE_HANDLER && rl->hole != WASM_HOLE_TABLE)
       continue;
     unsigned j = 0;
     while (j < n && !(keys[j].hole == rl->hole && keys[j].k == rl->k)) j++;
     if (j == n && n == WASM_ST_MAX_POOL_KEYS) return UINT32_MAX; /* no stencil has that many */
     if (j == n) {
-      keys[n++] = (pool_key){rl->hole, rl->k, (uint8_t)used};
-      used += rl->hole == WASM_HOLE_RET ? 3 : 1;
+      keys[n++] = (pool_key){rl->hole, rl->k, used};
+      used += rl->hole == WASM_HOLE_RET ? 3 : rl->hole == WASM_HOLE_TABLE ? 2 + table_n : 1;
     }
   }
   *slots = used;
@@ -162,12 +164,13 @@ static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) 
     unsigned slots;
     instr *in = &p->in[p->nin++];
     *in = (instr){at, n, op, st, code_len, npool, 0};
-    if (pool_keys(st, st->body_len, keys, &slots) == UINT32_MAX) { /* left to the interpreter */
+    uint32_t table_n = op == WASM_IOP_BR_TABLE ? (uint32_t)cells[at + 2].u : 0;
+    if (pool_keys(st, st->body_len, table_n, keys, &slots) == UINT32_MAX) { /* left to the interpreter */
       st = &lib->special[WASM_ST_EXIT];
       in->st = st;
-      pool_keys(st, st->body_len, keys, &slots);
+      pool_keys(st, st->body_len, 0, keys, &slots);
     }
-    in->npool = (uint8_t)slots;
+    in->npool = slots;
     code_len += st->body_len;
     npool += in->npool;
     if (code_len > (1u << 30)) return false;
@@ -214,7 +217,8 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint3
     uint8_t *dst = out + in->code_at;
     memcpy(dst, st->code, st->body_len);
     pool_key keys[WASM_ST_MAX_POOL_KEYS];
-    unsigned slots, nk = pool_keys(st, st->body_len, keys, &slots);
+    uint32_t table_n = in->op == WASM_IOP_BR_TABLE ? (uint32_t)cells[in->at + 2].u : 0;
+    unsigned slots, nk = pool_keys(st, st->body_len, table_n, keys, &slots);
     for (unsigned j = 0; j < nk; j++) {
       uint64_t *e = &pool[in->pool_at + keys[j].at];
       switch (keys[j].hole) {
@@ -223,6 +227,14 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint3
         case WASM_HOLE_CELL: e[0] = (uint64_t)(uintptr_t)&cells[in->at + keys[j].k]; break;
         case WASM_HOLE_HANDLER:
           e[0] = (uint64_t)(uintptr_t)handlers[keys[j].k ? WASM_IOP_HOT_COUNT : WASM_IOP_JIT_AT];
+          break;
+        case WASM_HOLE_TABLE: /* &e[1], then the code of each target, the default last */
+          e[0] = (uint64_t)(uintptr_t)&e[1];
+          for (uint32_t k = 0; k <= table_n; k++) {
+            uint32_t c = code_at_cell(p, (uint32_t)((int64_t)in->at + cells[in->at + 3 + k].i));
+            if (c == UINT32_MAX) return false;
+            e[1 + k] = (uint64_t)(uintptr_t)(out + c);
+          }
           break;
         case WASM_HOLE_RET: /* &e[1], then JIT_AT <next instruction's code> as cells */
           if (in->at + in->n >= ncells || i + 1 >= p->nin) return false;
@@ -242,6 +254,7 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint3
         case WASM_HOLE_PC:
         case WASM_HOLE_RET:
         case WASM_HOLE_HANDLER:
+        case WASM_HOLE_TABLE:
         case WASM_HOLE_CELL: {
           unsigned j = 0;
           while (keys[j].hole != rl->hole || keys[j].k != rl->k) j++;
@@ -298,6 +311,16 @@ bool wasm_stencil_available(void) { return tier_enabled() && wasm_stencil_librar
 /* The most code a module gets (see wasm_stencil_module). */
 #define WASM_STENCIL_MAX_CODE ((size_t)256 << 20)
 
+static void debug_function(const wasm_st_library *lib, uint32_t func, const fn_plan *p) {
+  unsigned left = 0;
+  for (uint32_t i = 0; i < p->nin; i++) left += p->in[i].st == &lib->special[WASM_ST_EXIT];
+  fprintf(stderr, "tova stencils: function %u: %u instructions, %u bytes of code, left to the interpreter: %u", func,
+          p->nin, p->code_len, left);
+  for (uint32_t i = 0; i < p->nin; i++)
+    if (p->in[i].st == &lib->special[WASM_ST_EXIT]) fprintf(stderr, " %s", wasm_stencil_op_name(p->in[i].op));
+  fprintf(stderr, "\n");
+}
+
 /* Where a compiled instruction's JIT_AT goes, once the code is executable. */
 typedef struct cell_patch {
   wasm_cell *cell;
@@ -345,6 +368,11 @@ void wasm_stencil_module(tova_module *m) {
     a.shared[i] = a.base + shared_at[i];
     memcpy(a.shared[i], lib->special[i].code, lib->special[i].len);
   }
+  /* TOVA_STENCIL_DEBUG=1: per function, how much of it runs as stencil code
+   * and which instructions are left to the interpreter (=module: the
+   * module's totals only). */
+  const char *dbg = getenv("TOVA_STENCIL_DEBUG");
+  bool debug = dbg && *dbg && strcmp(dbg, "0"), debug_functions = debug && strcmp(dbg, "module");
   /* Pass 2: the same layouts again (plan is deterministic), emitted. */
   size_t at = first_fn;
   for (uint32_t d = 0; d < ndefs; d++) {
@@ -356,6 +384,7 @@ void wasm_stencil_module(tova_module *m) {
       bytes[d] = 0;
       continue;
     }
+    if (debug_functions) debug_function(lib, m->nimported_funcs + d, &p);
     for (uint32_t i = 0; i < p.nin; i++) {
       const instr *in = &p.in[i];
       if (in->st->leaves_at_self || in->n < 2) continue;
@@ -379,25 +408,9 @@ void wasm_stencil_module(tova_module *m) {
   m->stencil_code = map;
   m->stencil_code_len = total;
   map = MAP_FAILED;
-  /* TOVA_STENCIL_DEBUG=1: per function, how much of it runs as stencil code
-   * and which instructions are left to the interpreter (=module: the
-   * module's totals only). */
-  const char *dbg = getenv("TOVA_STENCIL_DEBUG");
-  if (dbg && *dbg && strcmp(dbg, "0"))
+  if (debug)
     fprintf(stderr, "tova stencils: module of %u functions: %zu bytes of code and pools, %.2f ms\n", ndefs,
             total, (double)(tova_plat_monotonic_ns() - t0) / 1e6);
-  if (dbg && *dbg && strcmp(dbg, "0") && strcmp(dbg, "module")) {
-    for (uint32_t d = 0; d < ndefs; d++) {
-      if (!plan(lib, m->func_defs[d].code, &p)) continue;
-      unsigned left = 0;
-      for (uint32_t i = 0; i < p.nin; i++) left += p.in[i].st == &lib->special[WASM_ST_EXIT];
-      fprintf(stderr, "tova stencils: function %u: %u instructions, %u bytes of code%s, left to the interpreter: %u",
-              m->nimported_funcs + d, p.nin, p.code_len, bytes[d] ? "" : " (refused)", left);
-      for (uint32_t i = 0; i < p.nin; i++)
-        if (p.in[i].st == &lib->special[WASM_ST_EXIT]) fprintf(stderr, " %s", wasm_stencil_op_name(p.in[i].op));
-      fprintf(stderr, "\n");
-    }
-  }
 unmap:
   if (map != MAP_FAILED) munmap(map, total);
 done:

@@ -52,6 +52,7 @@ static bool hole_of(const char *name, wasm_st_reloc *r) {
                {"ret", WASM_HOLE_RET, 0},
                {"h_jit", WASM_HOLE_HANDLER, 0},
                {"h_hot", WASM_HOLE_HANDLER, 1},
+               {"table", WASM_HOLE_TABLE, 0},
                {"cancel", WASM_HOLE_SHARED, WASM_ST_CANCEL},
                {"trap_oob_mem", WASM_HOLE_SHARED, WASM_ST_TRAP_OOB_MEM},
                {"trap_div_zero", WASM_HOLE_SHARED, WASM_ST_TRAP_DIV_ZERO},

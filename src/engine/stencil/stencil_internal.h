@@ -22,7 +22,8 @@ enum wasm_hole_kind {
   WASM_HOLE_SHARED, /* k: the shared exit stencil k (wasm_st_special) */
   WASM_HOLE_RODATA, /* the stencils' read-only data, at data_at */
   WASM_HOLE_RET,    /* a pool entry holding the next instruction's first cell's address */
-  WASM_HOLE_HANDLER /* k: a pool entry holding the interpreter's handler of op k */
+  WASM_HOLE_HANDLER, /* k: a pool entry holding the interpreter's handler of op k */
+  WASM_HOLE_TABLE    /* a pool entry holding the address of the br_table targets' code that follows */
 };
 
 /* The stencils that are not an instruction's. */

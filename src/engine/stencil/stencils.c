@@ -18,6 +18,8 @@
  *   wasm_hole_cell1  (pool) the address of operand cell 1;
  *   wasm_hole_ret    (pool) the address of a call's return cells, two
  *                    more pool entries: JIT_AT <the next instruction's code>;
+ *   wasm_hole_table  (pool) the address of a br_table's targets' code, n + 1
+ *                    more pool entries;
  *   wasm_hole_h_jit, wasm_hole_h_hot (pool) the interpreter's JIT_AT and
  *                    HOT_COUNT handlers, which cells are compared with;
  *   wasm_hole_cancel, wasm_hole_trap_*: the shared exits (the stencils of
@@ -47,7 +49,7 @@ extern char wasm_hole_s1[], wasm_hole_s2[], wasm_hole_s3[], wasm_hole_s4[], wasm
     wasm_hole_s6[], wasm_hole_s7[], wasm_hole_s8[];
 extern const uint64_t wasm_hole_u1, wasm_hole_u2, wasm_hole_u3, wasm_hole_u4, wasm_hole_u5,
     wasm_hole_u6, wasm_hole_u7, wasm_hole_u8, wasm_hole_pc, wasm_hole_cell1, wasm_hole_ret,
-    wasm_hole_h_jit, wasm_hole_h_hot;
+    wasm_hole_h_jit, wasm_hole_h_hot, wasm_hole_table;
 extern stencil_fn wasm_hole_t1, wasm_hole_t2, wasm_hole_t3, wasm_hole_t4, wasm_hole_t5, wasm_hole_t8,
     wasm_hole_next, wasm_hole_cancel, wasm_hole_trap_oob_mem, wasm_hole_trap_div_zero,
     wasm_hole_trap_overflow, wasm_hole_trap_bad_conv;
@@ -116,9 +118,9 @@ static inline __attribute__((always_inline)) const wasm_cell *callee_entry(const
   }
   return (uintptr_t)cells[0].h == wasm_hole_h_jit ? cells : NULL;
 }
-#define DO_CALL()                                                                   \
+#define DO_CALL_CODE(code_)                                                         \
   do {                                                                              \
-    const wasm_code *cc = (const wasm_code *)(uintptr_t)U(2);                       \
+    const wasm_code *cc = (code_);                                                  \
     uint64_t *nfp = (uint64_t *)((char *)fp + (uintptr_t)wasm_hole_s1);             \
     const wasm_cell *body = callee_entry(cc);                                       \
     if (UNLIKELY(!body || nfp + cc->frame_slots > e->slimit || e->fsp == e->fend)) \
@@ -134,6 +136,7 @@ static inline __attribute__((always_inline)) const wasm_cell *callee_entry(const
     CHECK_INTR();                                                                   \
     __attribute__((musttail)) return ((stencil_fn *)body[1].p)(nfp, mbase, msize, e, inst); \
   } while (0)
+#define DO_CALL() DO_CALL_CODE((const wasm_code *)(uintptr_t)U(2))
 uintptr_t wasm_stencil_CALL(PARAMS) { DO_CALL(); }
 uintptr_t wasm_stencil_CALL_ADDI32(PARAMS) {
   S(3) = (uint32_t)(S(4) + U(5));
@@ -142,6 +145,32 @@ uintptr_t wasm_stencil_CALL_ADDI32(PARAMS) {
 uintptr_t wasm_stencil_CALL_ADDI64(PARAMS) {
   S(3) = S(4) + U(5);
   DO_CALL();
+}
+
+/* CALL_INDIRECT argbase i type table: the callee found in the table is
+ * called here when it is a function of this instance whose type is the very
+ * one expected (the same functype of the module); everything else (out of
+ * the table, null, another type that may still be equal, an import, another
+ * instance) goes to the interpreter, which traps with its messages or makes
+ * the call. */
+uintptr_t wasm_stencil_CALL_INDIRECT(PARAMS) {
+  const tova_table *t = inst->tables[U(4)];
+  uint32_t i = I32(2);
+  if (UNLIKELY(i >= t->size)) LEAVE(wasm_hole_pc);
+  const tova_func *cf = (const tova_func *)t->elems[i];
+  if (UNLIKELY(!cf || cf->type != &inst->module->types[U(3)] || cf->host || cf->instance != inst))
+    LEAVE(wasm_hole_pc);
+  DO_CALL_CODE(cf->code);
+}
+
+/* BR_TABLE a n off_0 .. off_{n-1} off_default: the targets' code is a table
+ * in the pool (wasm_hole_table holds its address). */
+uintptr_t wasm_stencil_BR_TABLE(PARAMS) {
+  uint64_t i = I32(1), n = U(2);
+  if (i > n) i = n;
+  CHECK_INTR();
+  const uintptr_t *targets = (const uintptr_t *)(uintptr_t)wasm_hole_table;
+  __attribute__((musttail)) return ((stencil_fn *)targets[i])(ARGS);
 }
 
 /* Returns to a caller of the same instance whose code continues through
