@@ -402,6 +402,9 @@ void wasm_stencil_module(tova_module *m) {
   /* The code is executable: now the cells may lead into it. */
   const void *jit_at = handlers[WASM_IOP_JIT_AT];
   for (size_t i = 0; i < npatches; i++) {
+    /* only an instruction the interpreter never has to run itself, into
+     * this module's code */
+    TOVA_ASSERT(patches[i].code >= (const uint8_t *)map + first_fn && patches[i].code < (const uint8_t *)map + total);
     patches[i].cell[0].h = jit_at;
     patches[i].cell[1].p = patches[i].code;
   }

@@ -16,12 +16,17 @@
  * interpreter's own frame (fp, the same slots), on the interpreter's stack
  * of frames: it is the interpreter's state with the dispatch compiled away,
  * not a native frame. So everything the interpreter owns stays its own:
- *   - An instruction the tier has no stencil for (calls, returns,
- *     br_table, memory.grow, tables, the native tier's hooks, ...) is left
- *     to the interpreter: the code returns that instruction's cell and the
- *     interpreter runs it there, then continues at the next instruction.
- *     Calls therefore push interpreter frames, a callee may park, a task
- *     may move to another thread: nothing of the call lives on the C stack.
+ *   - Calls within the instance and returns into stencil code are made by
+ *     the code as the interpreter makes them: a wasm_frame pushed on the
+ *     execution's frames, the callee entered in its own frame. An
+ *     instruction the tier has no stencil for (imports, memory.grow, table
+ *     operations, the native tier's hooks, ...), and every slow case of
+ *     one it has (no room for a frame, a callee that is native or of
+ *     another instance), is left to the interpreter: the code returns that
+ *     instruction's cell, and the frame it is in, and the interpreter runs
+ *     it there, then continues at the next instruction. Nothing of a call
+ *     lives on the C stack: a callee may park, a task may move to another
+ *     thread.
  *   - Each instruction the tier compiled gets its first two cells replaced
  *     by JIT_AT native (iops.h): wherever the interpreter arrives (the
  *     instruction after a call, a branch target, a parked call resumed, a
