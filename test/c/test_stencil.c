@@ -296,6 +296,24 @@ static void build(mod *m) {
   wb_byte(&b, 0);
   mod_func(m, t_iii, "", &b, "indirect_at");
   wb_free(&b);
+  /* deep(n) = n == 0 ? 0 : n + deep(n - 1): frames pushed by the code until
+   * the interpreter must grow the stacks, or trap when they are at their
+   * limit */
+  uint32_t deep_idx = m->nimport_funcs + m->nfunc;
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I32_EQZ);
+  e_block(&b, WASM_OP_IF, 'i');
+  e_i32(&b, 0);
+  e_op(&b, WASM_OP_ELSE);
+  e_get(&b, 0);
+  e_get(&b, 0);
+  e_i32(&b, 1);
+  e_op(&b, WASM_OP_I32_SUB);
+  e_opu(&b, WASM_OP_CALL, deep_idx);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_op(&b, WASM_OP_END);
+  mod_func(m, t_ii, "", &b, "deep");
+  wb_free(&b);
   e_block(&b, WASM_OP_LOOP, 0); /* spin: x += 1 forever */
   e_get(&b, 0);
   e_i32(&b, 1);
@@ -330,7 +348,8 @@ static outcome call(inst_t *t, const char *name, const tova_val *args) {
   if (o.st != TOVA_OK) snprintf(o.msg, sizeof o.msg, "%s", err.message);
   o.bits = res.raw;
   if (o.st == TOVA_OK && (!strcmp(name, "memops") || !strcmp(name, "calls") || !strcmp(name, "park_loop") ||
-                          !strcmp(name, "pure") || !strcmp(name, "indirect") || !strcmp(name, "indirect_at")))
+                          !strcmp(name, "pure") || !strcmp(name, "indirect") || !strcmp(name, "indirect_at") ||
+                          !strcmp(name, "deep")))
     o.bits = (uint32_t)res.i32;
   return o;
 }
@@ -383,6 +402,8 @@ static void test_same_as_interpreter(void) {
       {"div_s", '2', 7, 2, 0},        {"div_s", '2', 1, 0, 0},        {"div_s", '2', INT32_MIN, -1, 0},
       {"indirect", 'i', 0, 0, 0},     {"indirect", 'i', 1000, 0, 0},  {"indirect_at", '2', 1, 7, 0},
       {"indirect_at", '2', 2, 7, 0},  {"indirect_at", '2', 3, 7, 0},  {"indirect_at", '2', -1, 7, 0},
+      {"deep", 'i', 0, 0, 0},         {"deep", 'i', 1000, 0, 0},      {"deep", 'i', 200000, 0, 0},
+      {"deep", 'i', 100000000, 0, 0},
       {"trunc", 'F', 0, 0, -3.75},    {"trunc", 'F', 0, 0, 0.0 / 0.0}, {"trunc", 'F', 0, 0, 3e9},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -416,6 +437,10 @@ static void test_same_as_interpreter(void) {
   CHECK_STR_CONTAINS(call(&on, "indirect_at", ia).msg, "element 3");
   ia[0].i32 = 1;
   CHECK_EQ_I64(call(&on, "indirect_at", ia).bits, 14);
+  a.i32 = 100000000;
+  CHECK_STR_CONTAINS(call(&on, "deep", &a).msg, "call stack exhausted");
+  a.i32 = 200000;
+  CHECK_EQ_I64(call(&on, "deep", &a).bits, (uint32_t)(200000ull * 200001ull / 2));
   a.i32 = 50;
   park_calls = 0;
   CHECK_EQ_I64(call(&on, "park_loop", &a).st, TOVA_OK);
