@@ -314,6 +314,22 @@ static void build(mod *m) {
   e_op(&b, WASM_OP_END);
   mod_func(m, t_ii, "", &b, "deep");
   wb_free(&b);
+  /* rounding, one instruction each (SSE4.1 stencils where the CPU has it) */
+  static const struct {
+    const char *name;
+    uint8_t op;
+    bool f32;
+  } rounding[] = {{"floor64", WASM_OP_F64_FLOOR, false}, {"ceil64", WASM_OP_F64_CEIL, false},
+                  {"trunc64", WASM_OP_F64_TRUNC, false}, {"nearest64", WASM_OP_F64_NEAREST, false},
+                  {"floor32", WASM_OP_F32_FLOOR, true},  {"ceil32", WASM_OP_F32_CEIL, true},
+                  {"trunc32", WASM_OP_F32_TRUNC, true},  {"nearest32", WASM_OP_F32_NEAREST, true}};
+  uint32_t t_FF = mod_type(m, "F", "F"), t_ff = mod_type(m, "f", "f");
+  for (size_t k = 0; k < sizeof rounding / sizeof rounding[0]; k++) {
+    e_get(&b, 0);
+    e_op(&b, rounding[k].op);
+    mod_func(m, rounding[k].f32 ? t_ff : t_FF, "", &b, rounding[k].name);
+    wb_free(&b);
+  }
   e_block(&b, WASM_OP_LOOP, 0); /* spin: x += 1 forever */
   e_get(&b, 0);
   e_i32(&b, 1);
@@ -406,6 +422,28 @@ static void test_same_as_interpreter(void) {
       {"deep", 'i', 100000000, 0, 0},
       {"trunc", 'F', 0, 0, -3.75},    {"trunc", 'F', 0, 0, 0.0 / 0.0}, {"trunc", 'F', 0, 0, 3e9},
   };
+  /* Rounding: every function at values on both sides of each edge. */
+  static const char *const rnames[] = {"floor64", "ceil64", "trunc64", "nearest64",
+                                       "floor32", "ceil32", "trunc32", "nearest32"};
+  static const double rvals[] = {-0.5, 0.5, 2.5, -2.5, 3.7, -3.7, -0.0, 1e300, 0.49999999999999994,
+                                 4503599627370497.0, 1.0 / 0.0, -1.0 / 0.0, 0.0 / 0.0};
+  for (size_t f = 0; f < sizeof rnames / sizeof rnames[0]; f++)
+    for (size_t v = 0; v < sizeof rvals / sizeof rvals[0]; v++) {
+      tova_val arg = {0};
+      if (f >= 4) {
+        float x = (float)rvals[v];
+        memcpy(&arg.f32_bits, &x, 4);
+      } else {
+        memcpy(&arg.f64_bits, &rvals[v], 8);
+      }
+      outcome x = call(&on, rnames[f], &arg), y = call(&off, rnames[f], &arg);
+      if (f >= 4) x.bits = (uint32_t)x.bits, y.bits = (uint32_t)y.bits;
+      if (x.st != y.st || x.bits != y.bits) {
+        fprintf(stderr, "%s(%g): stencils %llx, interpreter %llx\n", rnames[f], rvals[v],
+                (unsigned long long)x.bits, (unsigned long long)y.bits);
+        CHECK(0);
+      }
+    }
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     tova_val args[2] = {{0}, {0}};
     if (cases[i].kind == 'F') memcpy(&args[0].f64_bits, &cases[i].f, 8);
@@ -486,6 +524,9 @@ static void test_library(void) {
     CHECK(lib->op[ops[i]].usable);
   }
   CHECK(lib->special[WASM_ST_EXIT].usable);
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("sse4.1")) /* the SSE4.1 stencils took these */
+    CHECK(lib->op[WASM_IOP_F64_FLOOR].usable && lib->op[WASM_IOP_F32_CEIL].usable);
   CHECK(lib->op[WASM_IOP_CALL].leaves_at_self && lib->op[WASM_IOP_RETURN1].leaves_at_self);
   CHECK(!lib->op[WASM_IOP_I32_ADD].leaves_at_self && lib->op[WASM_IOP_I32_ADD].continues);
   /* Most stencils end in the jump to the next one, which is left out. */

@@ -67,11 +67,19 @@ static bool hole_of(const char *name, wasm_st_reloc *r) {
   return false;
 }
 
+/* Stencils made for SSE4.1 machines (stencils.c), by op. */
+static wasm_stencil sse41[WASM_IOP_COUNT];
+
 /* The stencil a function symbol named `name` is, or NULL. */
 static wasm_stencil *stencil_named(const char *name) {
-  static const char pre[] = "wasm_stencil_";
+  static const char pre[] = "wasm_stencil_", sse41_pre[] = "SSE41_";
   if (strncmp(name, pre, sizeof pre - 1)) return NULL;
   const char *n = name + sizeof pre - 1;
+  if (!strncmp(n, sse41_pre, sizeof sse41_pre - 1)) {
+    for (int op = 0; op < WASM_IOP_COUNT; op++)
+      if (!strcmp(n + sizeof sse41_pre - 1, iop_names[op])) return &sse41[op];
+    return NULL;
+  }
   for (int i = 0; i < WASM_ST_NSPECIAL; i++)
     if (!strcmp(n, special_names[i])) return &lib.special[i];
   for (int op = 0; op < WASM_IOP_COUNT; op++)
@@ -213,6 +221,11 @@ static void load(void) {
       s->continues |= s->relocs[r].hole == WASM_HOLE_NEXT;
     }
   }
+  /* Where the CPU has SSE4.1, its variants replace the plain stencils. */
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("sse4.1"))
+    for (int op = 0; op < WASM_IOP_COUNT; op++)
+      if (sse41[op].usable) lib.op[op] = sse41[op];
   /* The shared exits and the exit itself are what everything else needs. */
   for (int i = 0; i < WASM_ST_NSPECIAL; i++)
     if (!lib.special[i].usable || lib.special[i].nrelocs > (i == WASM_ST_EXIT ? 1u : 0u)) return;

@@ -82,6 +82,18 @@ extern stencil_fn wasm_hole_t1, wasm_hole_t2, wasm_hole_t3, wasm_hole_t4, wasm_h
   }
 #include "engine/iop_bodies.h"
 
+/* The rounding instructions again, for machines with SSE4.1 (library.c
+ * takes these when the CPU has it): one instruction each instead of a libm
+ * call, which would leave them to the interpreter. */
+#pragma clang attribute push(__attribute__((target("sse4.1"))), apply_to = function)
+#define SSE41_STENCIL(name, expr)                 \
+  uintptr_t wasm_stencil_SSE41_##name(PARAMS) { \
+    S(1) = (expr);                                \
+    TAIL(wasm_hole_next);                         \
+  }
+IOP_ROUNDING(SSE41_STENCIL)
+#pragma clang attribute pop
+
 /* Leaving for the interpreter: code that made calls or returned runs in
  * another frame than the one it was entered with, so the frame goes back in
  * e->fp_off (free while the interpreter runs: it holds a parked call's
