@@ -130,13 +130,18 @@ static inline __attribute__((always_inline)) const wasm_cell *callee_entry(const
   }
   return (uintptr_t)cells[0].h == wasm_hole_h_jit ? cells : NULL;
 }
-#define DO_CALL_CODE(code_)                                                         \
+/* `before` (CALL_ADDI's fp[d] = fp[src] + imm) runs once every check has
+ * passed: when the call is left to the interpreter, the interpreter runs the
+ * whole instruction, and d may be src (a value on the stack decremented in
+ * place as the argument). */
+#define DO_CALL_CODE(code_, before)                                                 \
   do {                                                                              \
     const wasm_code *cc = (code_);                                                  \
     uint64_t *nfp = (uint64_t *)((char *)fp + (uintptr_t)wasm_hole_s1);             \
     const wasm_cell *body = callee_entry(cc);                                       \
     if (UNLIKELY(!body || nfp + cc->frame_slots > e->slimit || e->fsp == e->fend)) \
       LEAVE(wasm_hole_pc);                                                          \
+    before;                                                                         \
     wasm_frame *f = e->fsp++;                                                       \
     f->ret_pc = (const wasm_cell *)(uintptr_t)wasm_hole_ret;                         \
     f->fp_off = (size_t)(fp - e->stack);                                            \
@@ -148,16 +153,10 @@ static inline __attribute__((always_inline)) const wasm_cell *callee_entry(const
     CHECK_INTR();                                                                   \
     __attribute__((musttail)) return ((stencil_fn *)body[1].p)(nfp, mbase, msize, e, inst); \
   } while (0)
-#define DO_CALL() DO_CALL_CODE((const wasm_code *)(uintptr_t)U(2))
-uintptr_t wasm_stencil_CALL(PARAMS) { DO_CALL(); }
-uintptr_t wasm_stencil_CALL_ADDI32(PARAMS) {
-  S(3) = (uint32_t)(S(4) + U(5));
-  DO_CALL();
-}
-uintptr_t wasm_stencil_CALL_ADDI64(PARAMS) {
-  S(3) = S(4) + U(5);
-  DO_CALL();
-}
+#define DO_CALL(before) DO_CALL_CODE((const wasm_code *)(uintptr_t)U(2), before)
+uintptr_t wasm_stencil_CALL(PARAMS) { DO_CALL((void)0); }
+uintptr_t wasm_stencil_CALL_ADDI32(PARAMS) { DO_CALL(S(3) = (uint32_t)(S(4) + U(5))); }
+uintptr_t wasm_stencil_CALL_ADDI64(PARAMS) { DO_CALL(S(3) = S(4) + U(5)); }
 
 /* CALL_INDIRECT argbase i type table: the callee found in the table is
  * called here when it is a function of this instance whose type is the very
@@ -172,7 +171,7 @@ uintptr_t wasm_stencil_CALL_INDIRECT(PARAMS) {
   const tova_func *cf = (const tova_func *)t->elems[i];
   if (UNLIKELY(!cf || cf->type != &inst->module->types[U(3)] || cf->host || cf->instance != inst))
     LEAVE(wasm_hole_pc);
-  DO_CALL_CODE(cf->code);
+  DO_CALL_CODE(cf->code, (void)0);
 }
 
 /* BR_TABLE a n off_0 .. off_{n-1} off_default: the targets' code is a table
