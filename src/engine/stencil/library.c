@@ -225,7 +225,11 @@ static void load(void) {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("sse4.1"))
     for (int op = 0; op < WASM_IOP_COUNT; op++)
-      if (sse41[op].usable) lib.op[op] = sse41[op];
+      if (sse41[op].usable) { /* swapped, not copied: both stay reachable (their relocations) */
+        wasm_stencil plain = lib.op[op];
+        lib.op[op] = sse41[op];
+        sse41[op] = plain;
+      }
   /* The shared exits and the exit itself are what everything else needs. */
   for (int i = 0; i < WASM_ST_NSPECIAL; i++)
     if (!lib.special[i].usable || lib.special[i].nrelocs > (i == WASM_ST_EXIT ? 1u : 0u)) return;
