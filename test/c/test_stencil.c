@@ -541,6 +541,7 @@ static void test_library(void) {
  * callee has a call counter; when it fires, the call is left to the
  * interpreter, which runs the whole instruction: the code must not have
  * done the subtraction first (it did, and fac-ssa hung or went wrong). */
+#ifdef TOVA_HAVE_NATIVE
 static void build_fac_ssa(mod *m) {
   uint32_t t_I_II = mod_type(m, "I", "II"), t_II_III = mod_type(m, "II", "III"), t_II = mod_type(m, "I", "I"),
            t_loop = mod_type(m, "II", "I");
@@ -574,7 +575,6 @@ static void build_fac_ssa(mod *m) {
   wb_free(&b);
 }
 
-#ifdef TOVA_HAVE_NATIVE
 /* Interrupts the execution it watches after 10 s unless told it is done:
  * a wrong decrement makes fac_ssa loop for ever, which must fail the test,
  * not hang it. */
