@@ -11,6 +11,7 @@
  * or the comparison would prove nothing.
  * Without the tier (not Linux x86-64, or no clang) there is nothing to test.
  */
+#include <elf.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -526,13 +527,70 @@ static void test_library(void) {
     CHECK(lib->op[ops[i]].usable);
   }
   CHECK(lib->special[WASM_ST_EXIT].usable);
+#if defined(__x86_64__)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("sse4.1")) /* the SSE4.1 stencils took these */
     CHECK(lib->op[WASM_IOP_F64_FLOOR].usable && lib->op[WASM_IOP_F32_CEIL].usable);
+  const uint32_t tail_jump = 5; /* jmp rel32 */
+#else
+  /* AArch64 rounds in one instruction (FRINTM...): no libm call to refuse. */
+  CHECK(lib->op[WASM_IOP_F64_FLOOR].usable && lib->op[WASM_IOP_F32_CEIL].usable &&
+        lib->op[WASM_IOP_F64_NEAREST].usable);
+  const uint32_t tail_jump = 4; /* B */
+#endif
   CHECK(lib->op[WASM_IOP_CALL].leaves_at_self && lib->op[WASM_IOP_RETURN1].leaves_at_self);
   CHECK(!lib->op[WASM_IOP_I32_ADD].leaves_at_self && lib->op[WASM_IOP_I32_ADD].continues);
   /* Most stencils end in the jump to the next one, which is left out. */
-  CHECK(lib->op[WASM_IOP_I32_ADD].body_len + 5 == lib->op[WASM_IOP_I32_ADD].len);
+  CHECK(lib->op[WASM_IOP_I32_ADD].body_len + tail_jump == lib->op[WASM_IOP_I32_ADD].len);
+}
+
+/* reloc.c's patching, field by field: what fits is encoded so that the
+ * instruction decodes to it, and what does not fit is refused (the function
+ * is then left to the interpreter), never truncated. */
+static uint32_t word(const uint8_t *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+static void test_reloc(void) {
+  static uint8_t buf[64];
+  uint8_t *f = buf + 16;
+  uintptr_t at = (uintptr_t)f;
+#if defined(__x86_64__)
+  CHECK(wasm_st_patch(f, R_X86_64_32S, (uint64_t)-8) && word(f) == 0xfffffff8u);
+  CHECK(!wasm_st_patch(f, R_X86_64_32, (uint64_t)-8));
+  CHECK(wasm_st_patch(f, R_X86_64_PC32, at + 0x1000) && word(f) == 0x1000u);
+  CHECK(wasm_st_patch(f, R_X86_64_PLT32, at - 4) && word(f) == 0xfffffffcu);
+  CHECK(!wasm_st_patch(f, R_X86_64_PC32, at + ((uint64_t)1 << 33)));
+  CHECK(!wasm_st_reloc_known(R_X86_64_64));
+#else
+  uint32_t w;
+  w = 0xd2800008u; /* movz x8, #0 */
+  memcpy(f, &w, 4);
+  CHECK(wasm_st_patch(f, R_AARCH64_MOVW_UABS_G0, 0x1238) && word(f) == (0xd2800008u | (0x1238u << 5)));
+  CHECK(!wasm_st_patch(f, R_AARCH64_MOVW_UABS_G0, 0x10000));
+  w = 0x14000000u; /* b . */
+  memcpy(f, &w, 4);
+  CHECK(wasm_st_patch(f, R_AARCH64_JUMP26, at - 8) && word(f) == (0x14000000u | 0x3fffffeu));
+  CHECK(!wasm_st_patch(f, R_AARCH64_JUMP26, at + ((uint64_t)128 << 20)));
+  CHECK(!wasm_st_patch(f, R_AARCH64_JUMP26, at + 2)); /* not an instruction's address */
+  w = 0x54000001u; /* b.ne . */
+  memcpy(f, &w, 4);
+  CHECK(wasm_st_patch(f, R_AARCH64_CONDBR19, at + 0x40) && word(f) == (0x54000001u | (0x10u << 5)));
+  CHECK(!wasm_st_patch(f, R_AARCH64_CONDBR19, at + ((uint64_t)1 << 20)));
+  w = 0x9000000au; /* adrp x10, . */
+  memcpy(f, &w, 4);
+  uint64_t target = (at & ~(uint64_t)0xfff) + 5 * 4096 + 0x123;
+  CHECK(wasm_st_patch(f, R_AARCH64_ADR_PREL_PG_HI21, target));
+  w = word(f);
+  int64_t pages = (int64_t)((((w >> 5) & 0x7ffff) << 2) | ((w >> 29) & 3));
+  CHECK(pages == 5 && (w & 0x9f00001fu) == 0x9000000au);
+  w = 0xf9400148u; /* ldr x8, [x10] */
+  memcpy(f, &w, 4);
+  CHECK(wasm_st_patch(f, R_AARCH64_LDST64_ABS_LO12_NC, 0x5ff8) && ((word(f) >> 10) & 0xfff) == 0xff8 / 8);
+  CHECK(!wasm_st_patch(f, R_AARCH64_LDST64_ABS_LO12_NC, 0x5ff4)); /* misaligned for an 8-byte load */
+  CHECK(!wasm_st_reloc_known(R_AARCH64_ABS64));
+#endif
 }
 
 /* fac-ssa of the spec suite (fac.wast): values passed through calls of
@@ -638,6 +696,7 @@ int main(void) {
   }
   ex = tova_exec_new(0);
   RUN(test_library);
+  RUN(test_reloc);
   RUN(test_same_as_interpreter);
   RUN(test_interrupt);
   RUN(test_tiered_call_counters);
@@ -648,7 +707,7 @@ int main(void) {
 #else
 
 int main(void) {
-  printf("test_stencil: no stencil tier in this build (Linux x86-64 with clang only)\n");
+  printf("test_stencil: no stencil tier in this build (Linux on x86-64 or AArch64, with clang)\n");
   return CHECK_DONE();
 }
 

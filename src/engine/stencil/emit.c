@@ -17,7 +17,6 @@
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS under strict C11 */
 #endif
-#include <elf.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,8 +114,9 @@ static unsigned pool_keys(const wasm_stencil *st, uint32_t limit, uint32_t table
   return n;
 }
 
-/* Slot operands must fit a 32-bit displacement; a stencil whose slot does
- * not fit is not used (the interpreter runs that instruction). */
+/* Slot operands must fit the machine's slot field (reloc.c); a stencil
+ * whose slot does not fit is not used (the interpreter runs that
+ * instruction). */
 static bool operands_fit(const wasm_stencil *st, const wasm_cell *cells, uint32_t ncells, uint32_t at,
                          uint32_t n) {
   for (uint32_t r = 0; r < st->nrelocs; r++) {
@@ -125,7 +125,7 @@ static bool operands_fit(const wasm_stencil *st, const wasm_cell *cells, uint32_
         rl->hole != WASM_HOLE_CELL)
       continue;
     if (rl->k >= n) return false; /* a stencil naming an operand its op lacks */
-    if (rl->hole == WASM_HOLE_SLOT && cells[at + rl->k].u >= (1u << 27)) return false;
+    if (rl->hole == WASM_HOLE_SLOT && cells[at + rl->k].u >= wasm_st_max_slot_bytes / 8) return false;
     if (rl->hole == WASM_HOLE_TARGET) {
       int64_t t = (int64_t)at + cells[at + rl->k].i;
       if (t < 0 || t >= (int64_t)ncells) return false; /* and an instruction's start: wasm_code_check */
@@ -191,13 +191,6 @@ static uint32_t code_at_cell(const fn_plan *p, uint32_t t) {
     else hi = mid;
   }
   return UINT32_MAX;
-}
-
-static bool put32(uint8_t *field, int64_t v, bool is_signed) {
-  if (is_signed ? (v < INT32_MIN || v > INT32_MAX) : (v < 0 || v > (int64_t)UINT32_MAX)) return false;
-  uint32_t u = (uint32_t)v;
-  memcpy(field, &u, 4);
-  return true;
 }
 
 typedef struct arena {
@@ -273,13 +266,7 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint3
         case WASM_HOLE_RODATA: s = (uintptr_t)(a->rodata + rl->data_at); break;
         default: return false;
       }
-      uint8_t *field = dst + rl->at;
-      int64_t v = (int64_t)s + rl->addend;
-      bool ok;
-      if (rl->type == R_X86_64_32) ok = put32(field, v, false);
-      else if (rl->type == R_X86_64_32S) ok = put32(field, v, true);
-      else ok = put32(field, v - (int64_t)(uintptr_t)field, true);
-      if (!ok) return false;
+      if (!wasm_st_patch(dst + rl->at, rl->type, (uint64_t)s + (uint64_t)(int64_t)rl->addend)) return false;
     }
   }
   return true;
@@ -307,9 +294,6 @@ void wasm_stencil_set_enabled(bool on) {
 }
 
 bool wasm_stencil_available(void) { return tier_enabled() && wasm_stencil_library() != NULL; }
-
-/* The most code a module gets (see wasm_stencil_module). */
-#define WASM_STENCIL_MAX_CODE ((size_t)256 << 20)
 
 static void debug_function(const wasm_st_library *lib, uint32_t func, const fn_plan *p) {
   unsigned left = 0;
@@ -357,7 +341,7 @@ void wasm_stencil_module(tova_module *m) {
   }
   /* A module this big (tens of MB of wasm) would cost a second per compile
    * and as much memory as its data: the interpreter runs it as it is. */
-  if (total == first_fn || total > WASM_STENCIL_MAX_CODE) goto done;
+  if (total == first_fn || total > wasm_st_max_code) goto done;
   map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (map == MAP_FAILED) goto done;
   arena a = {0};
@@ -399,6 +383,7 @@ void wasm_stencil_module(tova_module *m) {
   }
   TOVA_ASSERT(at <= total);
   if (!npatches || mprotect(map, total, PROT_READ | PROT_EXEC) != 0) goto unmap;
+  wasm_st_flush_code(map, total);
   /* The code is executable: now the cells may lead into it. */
   const void *jit_at = handlers[WASM_IOP_JIT_AT];
   for (size_t i = 0; i < npatches; i++) {

@@ -4,8 +4,8 @@
  *
  * The object is ours, built with the library, but it is read as any input
  * is: every offset, size and index is checked, and a stencil that needs what
- * emit.c cannot give (an unknown symbol, a relocation kind other than the
- * four below, writable data) is marked unusable, so its instruction is left
+ * emit.c cannot give (an unknown symbol, a relocation kind reloc.c does not
+ * know, writable data) is marked unusable, so its instruction is left
  * to the interpreter. An object that cannot be read at all leaves the tier
  * off.
  */
@@ -133,14 +133,11 @@ static bool read_relocs(wasm_stencil *s, const Elf64_Shdr *sh, uint16_t nsec, ui
       uint32_t type = ELF64_R_TYPE(ra[j].r_info);
       size_t si = ELF64_R_SYM(ra[j].r_info);
       if (si >= nsyms) return false;
-      switch (type) {
-        case R_X86_64_32: case R_X86_64_32S: case R_X86_64_PC32: case R_X86_64_PLT32: break;
-        default: return false;
-      }
+      if (!wasm_st_reloc_known(type)) return false;
       if (ra[j].r_offset > s->len || s->len - ra[j].r_offset < 4) return false;
       if (ra[j].r_addend < INT32_MIN || ra[j].r_addend > INT32_MAX) return false;
       r->at = (uint32_t)ra[j].r_offset;
-      r->type = (uint8_t)type;
+      r->type = (uint16_t)type;
       r->addend = (int32_t)ra[j].r_addend;
       const Elf64_Sym *sym = &syms[si];
       if (sym->st_shndx == SHN_UNDEF) {
@@ -160,25 +157,14 @@ static bool read_relocs(wasm_stencil *s, const Elf64_Shdr *sh, uint16_t nsec, ui
 
 /* A stencil's last instruction is often `jmp next`: emit.c leaves it out and
  * lets the next stencil follow. */
-static void find_tail_jump(wasm_stencil *s) {
-  s->body_len = s->len;
-  if (s->len < 5 || s->code[s->len - 5] != 0xe9) return;
-  for (uint32_t i = 0; i < s->nrelocs; i++) {
-    const wasm_st_reloc *r = &s->relocs[i];
-    if (r->at == s->len - 4 && r->hole == WASM_HOLE_NEXT && r->addend == -4 &&
-        (r->type == R_X86_64_PLT32 || r->type == R_X86_64_PC32)) {
-      s->body_len = s->len - 5;
-      return;
-    }
-  }
-}
+static void find_tail_jump(wasm_stencil *s) { s->body_len = s->len - wasm_st_tail_jump_len(s); }
 
 static void load(void) {
   const unsigned char *o = wasm_stencil_object;
   if (wasm_stencil_object_len < sizeof(Elf64_Ehdr)) return;
   const Elf64_Ehdr *eh = (const Elf64_Ehdr *)o;
   if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-      eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_type != ET_REL || eh->e_machine != EM_X86_64 ||
+      eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_type != ET_REL || eh->e_machine != wasm_st_elf_machine ||
       eh->e_shentsize != sizeof(Elf64_Shdr) || !in_object(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
     return;
   const Elf64_Shdr *sh = (const Elf64_Shdr *)(o + eh->e_shoff);
@@ -222,6 +208,7 @@ static void load(void) {
     }
   }
   /* Where the CPU has SSE4.1, its variants replace the plain stencils. */
+#if defined(__x86_64__)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("sse4.1"))
     for (int op = 0; op < WASM_IOP_COUNT; op++)
@@ -230,9 +217,13 @@ static void load(void) {
         lib.op[op] = sse41[op];
         sse41[op] = plain;
       }
+#endif
   /* The shared exits and the exit itself are what everything else needs. */
-  for (int i = 0; i < WASM_ST_NSPECIAL; i++)
-    if (!lib.special[i].usable || lib.special[i].nrelocs > (i == WASM_ST_EXIT ? 1u : 0u)) return;
+  for (int i = 0; i < WASM_ST_NSPECIAL; i++) {
+    if (!lib.special[i].usable) return;
+    for (uint32_t r = 0; r < lib.special[i].nrelocs; r++) /* the exit's own cell (one or two fields) */
+      if (i != WASM_ST_EXIT || lib.special[i].relocs[r].hole != WASM_HOLE_PC) return;
+  }
   lib_ok = true;
 }
 

@@ -6,6 +6,7 @@
 #define TOVA_ENGINE_STENCIL_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine/compile.h"
@@ -39,7 +40,7 @@ enum wasm_st_special {
 
 typedef struct wasm_st_reloc {
   uint32_t at;     /* byte offset of the 4-byte field in the stencil */
-  uint8_t type;    /* R_X86_64_32, _32S, _PC32 or _PLT32 */
+  uint16_t type;   /* the machine's relocation type (reloc.c) */
   uint8_t hole;    /* wasm_hole_kind */
   uint8_t k;       /* operand cell, or wasm_st_special */
   int32_t addend;
@@ -66,6 +67,21 @@ typedef struct wasm_st_library {
   uint32_t rodata_len;
   uint32_t *rodata_at; /* per object section: its offset in rodata, or UINT32_MAX */
 } wasm_st_library;
+
+/* The machine's relocations (reloc.c). */
+extern const uint16_t wasm_st_elf_machine;  /* the object's e_machine */
+extern const uint32_t wasm_st_max_slot_bytes; /* a slot hole holds a byte offset below this */
+extern const size_t wasm_st_max_code;         /* the most code a module's mapping may hold */
+/* Whether emit.c can patch relocations of this type. */
+bool wasm_st_reloc_known(uint32_t type);
+/* The length of a stencil's final jump to the next instruction (which emit.c
+ * drops, letting the next stencil follow), or 0. */
+uint32_t wasm_st_tail_jump_len(const wasm_stencil *s);
+/* Patches the field a relocation of this type points at so that it refers to
+ * `value` (the hole's address plus the addend); false when it does not fit. */
+bool wasm_st_patch(uint8_t *field, uint16_t type, uint64_t value);
+/* Makes freshly written code visible to instruction fetch. */
+void wasm_st_flush_code(void *start, size_t len);
 
 /* An internal op's name (iops.h), for TOVA_STENCIL_DEBUG. */
 const char *wasm_stencil_op_name(int op);

@@ -9,7 +9,7 @@
  * between jumps, each continuing on the same stack. Its holes are undefined
  * symbols emit.c resolves per instruction:
  *   wasm_hole_s<k>   operand cell k as a frame slot: the slot's byte offset,
- *                    used as a displacement from fp;
+ *                    the symbol's own address (SLOT_OFF below);
  *   wasm_hole_u<k>   operand cell k's 64-bit value, read from the pool;
  *   wasm_hole_t<k>   the code of the instruction operand k branches to;
  *   wasm_hole_next   the code of the next instruction (when this stencil's
@@ -57,7 +57,25 @@ extern stencil_fn wasm_hole_t1, wasm_hole_t2, wasm_hole_t3, wasm_hole_t4, wasm_h
 /* iop_bodies.h's vocabulary */
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define S(k) (*(uint64_t *)((char *)fp + (uintptr_t)wasm_hole_s##k))
+/* A slot's byte offset from fp. On x86-64 clang makes a symbol's address an
+ * absolute 32-bit immediate (the small code model, no PIC), which is the
+ * displacement of the access itself. On AArch64 a symbol's address is
+ * always PC-relative (ADRP), which cannot be a small constant: there the
+ * offset is one MOVZ whose 16-bit immediate is the hole (offsets up to 64 KB,
+ * 8,192 slots; wasm_st_max_slot_bytes), and the access adds it to fp. */
+#if defined(__x86_64__)
+#define SLOT_OFF(k) ((uintptr_t)wasm_hole_s##k)
+#elif defined(__aarch64__)
+#define SLOT_OFF(k)                                                      \
+  __extension__({                                                        \
+    uintptr_t off_;                                                      \
+    __asm__("movz %x0, #:abs_g0:wasm_hole_s" #k : "=r"(off_));           \
+    off_;                                                                \
+  })
+#else
+#error "stencils are made for x86-64 and AArch64"
+#endif
+#define S(k) (*(uint64_t *)((char *)fp + SLOT_OFF(k)))
 #define U(k) (wasm_hole_u##k)
 #define I32(k) ((uint32_t)S(k))
 #define F32(k) wasm_f32_from_bits((uint32_t)S(k))
@@ -84,7 +102,9 @@ extern stencil_fn wasm_hole_t1, wasm_hole_t2, wasm_hole_t3, wasm_hole_t4, wasm_h
 
 /* The rounding instructions again, for machines with SSE4.1 (library.c
  * takes these when the CPU has it): one instruction each instead of a libm
- * call, which would leave them to the interpreter. */
+ * call, which would leave them to the interpreter. (AArch64 has them in its
+ * base instruction set: the plain stencils are one instruction there.) */
+#if defined(__x86_64__)
 #pragma clang attribute push(__attribute__((target("sse4.1"))), apply_to = function)
 #define SSE41_STENCIL(name, expr)                 \
   uintptr_t wasm_stencil_SSE41_##name(PARAMS) { \
@@ -93,6 +113,7 @@ extern stencil_fn wasm_hole_t1, wasm_hole_t2, wasm_hole_t3, wasm_hole_t4, wasm_h
   }
 IOP_ROUNDING(SSE41_STENCIL)
 #pragma clang attribute pop
+#endif
 
 /* Leaving for the interpreter: code that made calls or returned runs in
  * another frame than the one it was entered with, so the frame goes back in
@@ -137,7 +158,7 @@ static inline __attribute__((always_inline)) const wasm_cell *callee_entry(const
 #define DO_CALL_CODE(code_, before)                                                 \
   do {                                                                              \
     const wasm_code *cc = (code_);                                                  \
-    uint64_t *nfp = (uint64_t *)((char *)fp + (uintptr_t)wasm_hole_s1);             \
+    uint64_t *nfp = (uint64_t *)((char *)fp + SLOT_OFF(1));                         \
     const wasm_cell *body = callee_entry(cc);                                       \
     if (UNLIKELY(!body || nfp + cc->frame_slots > e->slimit || e->fsp == e->fend)) \
       LEAVE(wasm_hole_pc);                                                          \
@@ -201,7 +222,7 @@ uintptr_t wasm_stencil_BR_TABLE(PARAMS) {
 uintptr_t wasm_stencil_RETURN0(PARAMS) { DO_RETURN((void)0); }
 uintptr_t wasm_stencil_RETURN1(PARAMS) { DO_RETURN(fp[0] = S(1)); }
 uintptr_t wasm_stencil_RETURN(PARAMS) {
-  DO_RETURN(for (uint64_t i = 0, n = U(2); i < n; i++) fp[i] = ((uint64_t *)((char *)fp + (uintptr_t)wasm_hole_s1))[i]);
+  DO_RETURN(for (uint64_t i = 0, n = U(2); i < n; i++) fp[i] = ((uint64_t *)((char *)fp + SLOT_OFF(1)))[i]);
 }
 
 /* LOOP_HEAD count tag hook (compile.h): the count lives in the cells, where
