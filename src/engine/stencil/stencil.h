@@ -36,7 +36,8 @@
  *     message its own handler gives (the body is the same text).
  * Functions and modules the tier cannot compile run as before.
  *
- * Built where clang can make ELF x86-64 stencils (Linux x86-64): elsewhere
+ * Built where clang can make ELF stencils for the machine (Linux on x86-64
+ * and AArch64; reloc.c holds what differs between them): elsewhere
  * wasm_stencil_module does nothing and the interpreter runs the code.
  */
 #ifndef TOVA_ENGINE_STENCIL_H
