@@ -255,35 +255,49 @@ static tova_task *find_work(tova_rt_worker *w, bool take_next) {
 }
 
 /* Searching: a short bounded spin before sleeping, so that work arriving
- * within microseconds is picked up without a sleep/wake round trip. */
+ * within microseconds is picked up without a sleep/wake round trip. Returns
+ * a task, or NULL only when the runtime is stopping.
+ *
+ * The hand-off (Go's "spinning" Ms): wakers skip the wake-up while some
+ * worker searches, so a searcher stops searching only by finding a task
+ * (and, the last searcher with more queued, waking a sleeper, who searches
+ * in turn) or by going to sleep with nothing queued (the Dekker order in
+ * sched.h: a later waker then sees no searcher and wakes it). A searcher
+ * whose re-check before sleeping sees work, and a sleeper woken, search
+ * again: each once returned to take a task outside the search, skipping
+ * the hand-off, and tasks queued behind a long one waited for ever while
+ * the other workers slept (test_pool's test_searcher_hands_off_queued_work;
+ * seen as an occasional hang of test/js exit-unref.js). */
 static tova_task *search(tova_rt_worker *w) {
   tova_runtime *rt = w->rt;
-  atomic_fetch_add(&rt->searching, 1);
-  tova_task *t = NULL;
-  for (int round = 0; round < SPIN_ROUNDS && !t; round++) {
-    if (atomic_load(&rt->stopping)) break;
-    /* Another worker's runnext only in the second half of the spin: its
-     * owner usually runs it first. */
-    t = find_work(w, round >= SPIN_ROUNDS / 2);
-    if (!t)
-      for (int i = 0; i < SPIN_PAUSES; i++) tova_plat_cpu_relax();
+  for (;;) {
+    atomic_fetch_add(&rt->searching, 1);
+    tova_task *t = NULL;
+    for (int round = 0; round < SPIN_ROUNDS && !t; round++) {
+      if (atomic_load(&rt->stopping)) break;
+      /* Another worker's runnext only in the second half of the spin: its
+       * owner usually runs it first. */
+      t = find_work(w, round >= SPIN_ROUNDS / 2);
+      if (!t)
+        for (int i = 0; i < SPIN_PAUSES; i++) tova_plat_cpu_relax();
+    }
+    if (t) {
+      /* We stop searching. If we were the last searcher and more work is
+       * queued, wake a sleeper to take over (ramps up parallelism). */
+      if (atomic_fetch_sub(&rt->searching, 1) == 1 && atomic_load(&rt->queued) > 0) notify(rt, false);
+      return t;
+    }
+    /* Going to sleep. Order matters (sched.h): become a sleeper, stop being
+     * a searcher, then re-read `queued`, all seq_cst. */
+    tova_plat_mutex_lock(&rt->sleep_mu);
+    atomic_fetch_add(&rt->sleepers, 1);
+    atomic_fetch_sub(&rt->searching, 1);
+    if (atomic_load(&rt->queued) == 0 && !atomic_load(&rt->stopping))
+      tova_plat_cond_wait(&rt->sleep_cv, &rt->sleep_mu);
+    atomic_fetch_sub(&rt->sleepers, 1);
+    tova_plat_mutex_unlock(&rt->sleep_mu);
+    if (atomic_load(&rt->stopping)) return NULL;
   }
-  if (t) {
-    /* We stop searching. If we were the last searcher and more work is
-     * queued, wake a sleeper to take over (ramps up parallelism). */
-    if (atomic_fetch_sub(&rt->searching, 1) == 1 && atomic_load(&rt->queued) > 0) notify(rt, false);
-    return t;
-  }
-  /* Going to sleep. Order matters (sched.h): become a sleeper, stop being a
-   * searcher, then re-read `queued`, all seq_cst. */
-  tova_plat_mutex_lock(&rt->sleep_mu);
-  atomic_fetch_add(&rt->sleepers, 1);
-  atomic_fetch_sub(&rt->searching, 1);
-  if (atomic_load(&rt->queued) == 0 && !atomic_load(&rt->stopping))
-    tova_plat_cond_wait(&rt->sleep_cv, &rt->sleep_mu);
-  atomic_fetch_sub(&rt->sleepers, 1);
-  tova_plat_mutex_unlock(&rt->sleep_mu);
-  return NULL;
 }
 
 static void worker_main(void *arg) {

@@ -27,6 +27,11 @@
  * or the sleeper sees `queued > 0` and does not sleep. The same argument
  * covers "producer saw a searcher and did not signal": that searcher
  * decrements `searching` before it reads `queued`, so it sees the work.
+ * Seeing it, it must go on searching (pool.c search), not take a task
+ * outside the search: a searcher hands the rest of the queued work on
+ * when it stops (the last searcher that finds a task with more queued
+ * wakes a sleeper, who searches in turn), and the producers that did not
+ * signal counted on that.
  *
  * Lifetime: rt->refs counts one reference for the owner (dropped by
  * tova_runtime_free) plus one per live task. So a task parked when the

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "check.h"
 #include "rt_test_util.h"
@@ -551,6 +552,87 @@ static void test_several_runtimes(void) {
   latch_destroy(&g_done);
 }
 
+
+/* A searching worker that gives up while work is queued must not leave it
+ * to a sleeper nobody wakes. Wakers skip the wake-up while some worker is
+ * searching (it will find the work); the searcher then takes one task, and
+ * if more are queued and it was the last searcher, it wakes a sleeper. The
+ * pool once lost that hand-off when the searcher's last look came up empty
+ * but its re-check before sleeping saw the work: it stopped searching,
+ * took the first task outside the search, and the rest stayed queued behind
+ * it while the other worker slept (seen as a hang of test/js exit-unref.js:
+ * a spinning task took one worker, the tasks spawned with it never ran).
+ * Here a hog holds one worker while three tasks spawned with it must run on
+ * the other, right after the runtime starts (its workers are searching or
+ * going to sleep), many times over; a lost hand-off leaves them queued
+ * until the hog gives up (10 s), which fails the check. */
+static _Atomic int g_release, g_quick_ran, g_hog_done;
+
+static tova_status spin_hog_step(tova_task *t, void *ud) {
+  (void)t;
+  (void)ud;
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  while (!atomic_load(&g_release) && atomic_load(&g_quick_ran) < 3) { /* bounded: 10 s */
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    if (b.tv_sec - a.tv_sec > 10) break;
+  }
+  atomic_store(&g_hog_done, 1);
+  return TOVA_OK;
+}
+
+static tova_status quick_step(tova_task *t, void *ud) {
+  (void)t;
+  (void)ud;
+  atomic_fetch_add(&g_quick_ran, 1);
+  return TOVA_OK;
+}
+
+static tova_status noop_step(tova_task *t, void *ud) {
+  (void)t;
+  (void)ud;
+  return TOVA_OK;
+}
+
+static void spin_us(long us) {
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  do clock_gettime(CLOCK_MONOTONIC, &b);
+  while ((b.tv_sec - a.tv_sec) * 1000000L + (b.tv_nsec - a.tv_nsec) / 1000 < us);
+}
+
+static void test_searcher_hands_off_queued_work(void) {
+  tova_runtime_config cfg = {.workers = 2};
+  tova_runtime *rt = NULL;
+  CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
+  if (!rt) return;
+  int lost = 0;
+  for (int iter = 0; iter < 5000 && !lost; iter++) {
+    atomic_store(&g_release, 0);
+    atomic_store(&g_quick_ran, 0);
+    atomic_store(&g_hog_done, 0);
+    /* Both workers asleep (white-box), then one woken: after its no-op it
+     * searches for a few microseconds before sleeping again, and the burst
+     * lands somewhere in that search (wakers skip the wake-up then). */
+    while (atomic_load(&rt->sleepers) < 2) sched_yield();
+    CHECK(tova_task_spawn(rt, noop_step, NULL, NULL, NULL) == TOVA_OK);
+    spin_us(iter % 40);
+    CHECK(tova_task_spawn(rt, spin_hog_step, NULL, NULL, NULL) == TOVA_OK);
+    for (int i = 0; i < 3; i++) CHECK(tova_task_spawn(rt, quick_step, NULL, NULL, NULL) == TOVA_OK);
+    /* The hog ends when the three have run beside it. Not within 5 s (they
+     * take microseconds): lost, and the hog is released. */
+    for (long us = 0; us < 5000000 && atomic_load(&g_quick_ran) < 3; us += 20) spin_us(20);
+    if (atomic_load(&g_quick_ran) < 3) {
+      lost = 1;
+      fprintf(stderr, "iteration %d: queued tasks never ran beside the hog\n", iter);
+    }
+    atomic_store(&g_release, 1);
+    while (!atomic_load(&g_hog_done)) sched_yield();
+  }
+  CHECK(!lost);
+  tova_runtime_free(rt);
+}
+
 int main(void) {
   RUN(test_free_idle_runtime);
   RUN(test_million_tasks);
@@ -559,6 +641,7 @@ int main(void) {
   RUN(test_park_woken_before_step_returns);
   RUN(test_concurrent_wakers);
   RUN(test_woken_tasks_reach_an_idle_worker);
+  RUN(test_searcher_hands_off_queued_work);
   RUN(test_yielding_task_does_not_starve_inject);
   RUN(test_shutdown_with_queued_tasks);
   RUN(test_shutdown_with_parked_task);
