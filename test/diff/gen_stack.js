@@ -58,7 +58,7 @@ function generate(seed) {
     };
     const top = () => st[st.length - 1];
     function step(budget) {
-      const k = r(27);
+      const k = r(28);
       if (st.length > 8) { emit('drop'); st.pop(); return; }
       switch (k) {
         case 0: case 1: case 2: push32(); break;
@@ -277,6 +277,10 @@ function generate(seed) {
           need('i32', 2);
           if (r(2)) { emit(`i32.const ${pick(I32K)}`); emit('i32.add'); } // `f(a, b + k, ...)`
           need('i64', 1);
+          // the last argument computed on the stack first (a value in its
+          // slot, not a pending local.get), then `z + k` in place: the
+          // compiler's fused call whose addition writes its own source
+          if (r(2)) { emit(`i64.const ${pick(I64K)}`); emit('i64.xor'); }
           if (r(2)) { emit(`i64.const ${pick(I64K)}`); emit('i64.add'); } // the last argument `z + k`
           emit(`call ${callee}`);
           st.pop(); st.pop(); st.pop();
@@ -302,6 +306,11 @@ function generate(seed) {
           break;
         }
         case 22: if (top() === 'i32') emit(pick(['i32.extend8_s', 'i32.extend16_s', 'i32.clz', 'i32.ctz'])); break;
+        case 23: { // a bounded recursion: $rec32 / $rec64 (below) of a masked argument
+          if (r(2)) { need('i32', 1); emit('i32.const 31'); emit('i32.and'); emit('call $rec32'); }
+          else { need('i64', 1); emit('i64.const 31'); emit('i64.and'); emit('call $rec64'); st.pop(); st.push('i64'); }
+          break;
+        }
         default: { // a constant under a unary/binary chain
           need('i32', 1); emit(`i32.const ${pick(I32K)}`); emit('i32.add');
           break;
@@ -329,6 +338,27 @@ function generate(seed) {
     out.push(...lines);
     out.push('  )');
   });
+  // Recursions as fac-ssa of the spec suite writes them (d <= 31 deep, the
+  // argument masked by the caller): the argument is computed on the stack,
+  // then decremented in place as the recursive call's argument (a fused
+  // call whose addition's destination is its source), and the value kept
+  // under the call is added after it. In the tiered policies a callee's call
+  // counter sends such a call to the interpreter mid-recursion, which must
+  // not see the argument decremented twice.
+  for (const [w, name] of [['i32', '$rec32'], ['i64', '$rec64']]) {
+    out.push(`  (func ${name} (param ${w}) (result ${w})`,
+      `    local.get 0  ${w}.const 0  ${w}.le_s`,
+      `    if (result ${w})`,
+      `      ${w}.const 1`,
+      '    else',
+      `      local.get 0`,
+      `      local.get 0  ${w}.const 3  ${w}.mul  ${w}.const 3  ${w}.div_s`,
+      `      ${w}.const -1  ${w}.add`,
+      `      call ${name}`,
+      `      ${w}.add`,
+      '    end',
+      '  )');
+  }
   out.push(')');
   return out.join('\n') + '\n';
 }
