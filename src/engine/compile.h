@@ -51,7 +51,9 @@
 #ifndef TOVA_ENGINE_COMPILE_H
 #define TOVA_ENGINE_COMPILE_H
 
+#ifndef TOVA_STENCIL_FREESTANDING /* stencil/layout.h: no C library headers there */
 #include <stdio.h>
+#endif
 
 #include "engine/iops.h"
 #include "engine/module.h"
@@ -209,7 +211,9 @@ uint32_t wasm_code_instr_cells(const wasm_cell *code, uint32_t at);
 
 /* Debugging aid: print a compiled body, one instruction per line, operands
  * named as in iops.h (compile_dump.c). */
+#ifndef TOVA_STENCIL_FREESTANDING
 void wasm_code_dump(const wasm_code *code, FILE *out);
+#endif
 
 /* Walk cells[0..ncells) instruction by instruction by the lengths of iops.h:
  * every instruction must start with a handler, the last must end exactly at

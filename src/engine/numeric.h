@@ -11,9 +11,29 @@
 #ifndef TOVA_ENGINE_NUMERIC_H
 #define TOVA_ENGINE_NUMERIC_H
 
-#include <math.h>
 #include <stdint.h>
+#ifdef TOVA_STENCIL_FREESTANDING
+/* The stencil tier's object is compiled without the C library's headers
+ * (stencil/layout.h says why): the few functions used here, as the
+ * compiler's builtins, which is what the headers give anyway. */
+#define memcpy __builtin_memcpy
+#define ceil __builtin_ceil
+#define ceilf __builtin_ceilf
+#define floor __builtin_floor
+#define floorf __builtin_floorf
+#define trunc __builtin_trunc
+#define truncf __builtin_truncf
+#define sqrt __builtin_sqrt
+#define sqrtf __builtin_sqrtf
+#define fabs __builtin_fabs
+#define fabsf __builtin_fabsf
+#define copysign __builtin_copysign
+#define copysignf __builtin_copysignf
+#define signbit(x) __builtin_signbit(x)
+#else
+#include <math.h>
 #include <string.h>
+#endif
 
 /* Floats must be computed in their own precision, one IEEE operation at a
  * time: a fused multiply-add would round once where WebAssembly rounds twice. */

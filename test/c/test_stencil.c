@@ -11,7 +11,6 @@
  * or the comparison would prove nothing.
  * Without the tier (not Linux x86-64, or no clang) there is nothing to test.
  */
-#include <elf.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -557,39 +556,39 @@ static void test_reloc(void) {
   uint8_t *f = buf + 16;
   uintptr_t at = (uintptr_t)f;
 #if defined(__x86_64__)
-  CHECK(wasm_st_patch(f, R_X86_64_32S, (uint64_t)-8) && word(f) == 0xfffffff8u);
-  CHECK(!wasm_st_patch(f, R_X86_64_32, (uint64_t)-8));
-  CHECK(wasm_st_patch(f, R_X86_64_PC32, at + 0x1000) && word(f) == 0x1000u);
-  CHECK(wasm_st_patch(f, R_X86_64_PLT32, at - 4) && word(f) == 0xfffffffcu);
-  CHECK(!wasm_st_patch(f, R_X86_64_PC32, at + ((uint64_t)1 << 33)));
-  CHECK(!wasm_st_reloc_known(R_X86_64_64));
+  CHECK(wasm_st_patch(f, WASM_R_X86_64_32S, (uint64_t)-8) && word(f) == 0xfffffff8u);
+  CHECK(!wasm_st_patch(f, WASM_R_X86_64_32, (uint64_t)-8));
+  CHECK(wasm_st_patch(f, WASM_R_X86_64_PC32, at + 0x1000) && word(f) == 0x1000u);
+  CHECK(wasm_st_patch(f, WASM_R_X86_64_PLT32, at - 4) && word(f) == 0xfffffffcu);
+  CHECK(!wasm_st_patch(f, WASM_R_X86_64_PC32, at + ((uint64_t)1 << 33)));
+  CHECK(!wasm_st_reloc_known(WASM_R_X86_64_64));
 #else
   uint32_t w;
   w = 0xd2800008u; /* movz x8, #0 */
   memcpy(f, &w, 4);
-  CHECK(wasm_st_patch(f, R_AARCH64_MOVW_UABS_G0, 0x1238) && word(f) == (0xd2800008u | (0x1238u << 5)));
-  CHECK(!wasm_st_patch(f, R_AARCH64_MOVW_UABS_G0, 0x10000));
+  CHECK(wasm_st_patch(f, WASM_R_AARCH64_MOVW_UABS_G0, 0x1238) && word(f) == (0xd2800008u | (0x1238u << 5)));
+  CHECK(!wasm_st_patch(f, WASM_R_AARCH64_MOVW_UABS_G0, 0x10000));
   w = 0x14000000u; /* b . */
   memcpy(f, &w, 4);
-  CHECK(wasm_st_patch(f, R_AARCH64_JUMP26, at - 8) && word(f) == (0x14000000u | 0x3fffffeu));
-  CHECK(!wasm_st_patch(f, R_AARCH64_JUMP26, at + ((uint64_t)128 << 20)));
-  CHECK(!wasm_st_patch(f, R_AARCH64_JUMP26, at + 2)); /* not an instruction's address */
+  CHECK(wasm_st_patch(f, WASM_R_AARCH64_JUMP26, at - 8) && word(f) == (0x14000000u | 0x3fffffeu));
+  CHECK(!wasm_st_patch(f, WASM_R_AARCH64_JUMP26, at + ((uint64_t)128 << 20)));
+  CHECK(!wasm_st_patch(f, WASM_R_AARCH64_JUMP26, at + 2)); /* not an instruction's address */
   w = 0x54000001u; /* b.ne . */
   memcpy(f, &w, 4);
-  CHECK(wasm_st_patch(f, R_AARCH64_CONDBR19, at + 0x40) && word(f) == (0x54000001u | (0x10u << 5)));
-  CHECK(!wasm_st_patch(f, R_AARCH64_CONDBR19, at + ((uint64_t)1 << 20)));
+  CHECK(wasm_st_patch(f, WASM_R_AARCH64_CONDBR19, at + 0x40) && word(f) == (0x54000001u | (0x10u << 5)));
+  CHECK(!wasm_st_patch(f, WASM_R_AARCH64_CONDBR19, at + ((uint64_t)1 << 20)));
   w = 0x9000000au; /* adrp x10, . */
   memcpy(f, &w, 4);
   uint64_t target = (at & ~(uint64_t)0xfff) + 5 * 4096 + 0x123;
-  CHECK(wasm_st_patch(f, R_AARCH64_ADR_PREL_PG_HI21, target));
+  CHECK(wasm_st_patch(f, WASM_R_AARCH64_ADR_PREL_PG_HI21, target));
   w = word(f);
   int64_t pages = (int64_t)((((w >> 5) & 0x7ffff) << 2) | ((w >> 29) & 3));
   CHECK(pages == 5 && (w & 0x9f00001fu) == 0x9000000au);
   w = 0xf9400148u; /* ldr x8, [x10] */
   memcpy(f, &w, 4);
-  CHECK(wasm_st_patch(f, R_AARCH64_LDST64_ABS_LO12_NC, 0x5ff8) && ((word(f) >> 10) & 0xfff) == 0xff8 / 8);
-  CHECK(!wasm_st_patch(f, R_AARCH64_LDST64_ABS_LO12_NC, 0x5ff4)); /* misaligned for an 8-byte load */
-  CHECK(!wasm_st_reloc_known(R_AARCH64_ABS64));
+  CHECK(wasm_st_patch(f, WASM_R_AARCH64_LDST64_ABS_LO12_NC, 0x5ff8) && ((word(f) >> 10) & 0xfff) == 0xff8 / 8);
+  CHECK(!wasm_st_patch(f, WASM_R_AARCH64_LDST64_ABS_LO12_NC, 0x5ff4)); /* misaligned for an 8-byte load */
+  CHECK(!wasm_st_reloc_known(WASM_R_AARCH64_ABS64));
 #endif
 }
 
@@ -707,7 +706,7 @@ int main(void) {
 #else
 
 int main(void) {
-  printf("test_stencil: no stencil tier in this build (Linux on x86-64 or AArch64, with clang)\n");
+  printf("test_stencil: no stencil tier in this build (Linux on x86-64 or AArch64, macOS on arm64, with clang)\n");
   return CHECK_DONE();
 }
 

@@ -9,13 +9,18 @@
  * to the interpreter. An object that cannot be read at all leaves the tier
  * off.
  */
-#include <elf.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/compile.h"
+#include "engine/stencil/layout.h"
 #include "engine/stencil/stencil_internal.h"
+
+_Static_assert(sizeof(wasm_elf_ehdr) == 64 && sizeof(wasm_elf_shdr) == 64 && sizeof(wasm_elf_sym) == 24 &&
+                   sizeof(wasm_elf_rela) == 24,
+               "ELF-64 records as the format defines them");
 
 extern const unsigned char wasm_stencil_object[];
 extern const size_t wasm_stencil_object_len;
@@ -92,60 +97,60 @@ static bool in_object(uint64_t off, uint64_t size) {
 }
 
 /* Read-only data sections, laid out one after the other in lib.rodata. */
-static bool gather_rodata(const Elf64_Shdr *sh, uint16_t nsec) {
+static bool gather_rodata(const wasm_elf_shdr *sh, uint16_t nsec) {
   size_t total = 0;
   for (uint16_t i = 0; i < nsec; i++) {
     lib.rodata_at[i] = UINT32_MAX;
-    if (sh[i].sh_type != SHT_PROGBITS || !(sh[i].sh_flags & SHF_ALLOC) ||
-        (sh[i].sh_flags & (SHF_EXECINSTR | SHF_WRITE)))
+    if (sh[i].type != WASM_ELF_SHT_PROGBITS || !(sh[i].flags & WASM_ELF_SHF_ALLOC) ||
+        (sh[i].flags & (WASM_ELF_SHF_EXECINSTR | WASM_ELF_SHF_WRITE)))
       continue;
-    if (!in_object(sh[i].sh_offset, sh[i].sh_size) || sh[i].sh_addralign > 64) return false;
-    size_t align = sh[i].sh_addralign ? (size_t)sh[i].sh_addralign : 1;
+    if (!in_object(sh[i].offset, sh[i].size) || sh[i].addralign > 64) return false;
+    size_t align = sh[i].addralign ? (size_t)sh[i].addralign : 1;
     total = (total + align - 1) & ~(align - 1);
-    if (total + sh[i].sh_size > (1u << 20)) return false;
+    if (total + sh[i].size > (1u << 20)) return false;
     lib.rodata_at[i] = (uint32_t)total;
-    total += (size_t)sh[i].sh_size;
+    total += (size_t)sh[i].size;
   }
   lib.rodata = calloc(total ? total : 1, 1);
   if (!lib.rodata) return false;
   for (uint16_t i = 0; i < nsec; i++)
     if (lib.rodata_at[i] != UINT32_MAX)
-      memcpy(lib.rodata + lib.rodata_at[i], wasm_stencil_object + sh[i].sh_offset, (size_t)sh[i].sh_size);
+      memcpy(lib.rodata + lib.rodata_at[i], wasm_stencil_object + sh[i].offset, (size_t)sh[i].size);
   lib.rodata_len = (uint32_t)total;
   return true;
 }
 
 /* The relocations of section `target` into s; false marks s unusable. */
-static bool read_relocs(wasm_stencil *s, const Elf64_Shdr *sh, uint16_t nsec, uint16_t target,
-                        const Elf64_Sym *syms, size_t nsyms, const char *strs, size_t strs_len) {
+static bool read_relocs(wasm_stencil *s, const wasm_elf_shdr *sh, uint16_t nsec, uint16_t target,
+                        const wasm_elf_sym *syms, size_t nsyms, const char *strs, size_t strs_len) {
   size_t n = 0;
   for (uint16_t i = 0; i < nsec; i++)
-    if (sh[i].sh_type == SHT_RELA && sh[i].sh_info == target) n += (size_t)(sh[i].sh_size / sizeof(Elf64_Rela));
+    if (sh[i].type == WASM_ELF_SHT_RELA && sh[i].info == target) n += (size_t)(sh[i].size / sizeof(wasm_elf_rela));
   s->relocs = calloc(n ? n : 1, sizeof *s->relocs);
   if (!s->relocs) return false;
   for (uint16_t i = 0; i < nsec; i++) {
-    if (sh[i].sh_type != SHT_RELA || sh[i].sh_info != target) continue;
-    if (!in_object(sh[i].sh_offset, sh[i].sh_size)) return false;
-    const Elf64_Rela *ra = (const Elf64_Rela *)(wasm_stencil_object + sh[i].sh_offset);
-    size_t m = (size_t)(sh[i].sh_size / sizeof(Elf64_Rela));
+    if (sh[i].type != WASM_ELF_SHT_RELA || sh[i].info != target) continue;
+    if (!in_object(sh[i].offset, sh[i].size)) return false;
+    const wasm_elf_rela *ra = (const wasm_elf_rela *)(wasm_stencil_object + sh[i].offset);
+    size_t m = (size_t)(sh[i].size / sizeof(wasm_elf_rela));
     for (size_t j = 0; j < m; j++) {
       wasm_st_reloc *r = &s->relocs[s->nrelocs];
-      uint32_t type = ELF64_R_TYPE(ra[j].r_info);
-      size_t si = ELF64_R_SYM(ra[j].r_info);
+      uint32_t type = WASM_ELF_RELA_TYPE(ra[j].info);
+      size_t si = WASM_ELF_RELA_SYM(ra[j].info);
       if (si >= nsyms) return false;
       if (!wasm_st_reloc_known(type)) return false;
-      if (ra[j].r_offset > s->len || s->len - ra[j].r_offset < 4) return false;
-      if (ra[j].r_addend < INT32_MIN || ra[j].r_addend > INT32_MAX) return false;
-      r->at = (uint32_t)ra[j].r_offset;
+      if (ra[j].offset > s->len || s->len - ra[j].offset < 4) return false;
+      if (ra[j].addend < INT32_MIN || ra[j].addend > INT32_MAX) return false;
+      r->at = (uint32_t)ra[j].offset;
       r->type = (uint16_t)type;
-      r->addend = (int32_t)ra[j].r_addend;
-      const Elf64_Sym *sym = &syms[si];
-      if (sym->st_shndx == SHN_UNDEF) {
-        if (sym->st_name >= strs_len || !hole_of(strs + sym->st_name, r)) return false;
-      } else if (sym->st_shndx < nsec && lib.rodata_at[sym->st_shndx] != UINT32_MAX) {
+      r->addend = (int32_t)ra[j].addend;
+      const wasm_elf_sym *sym = &syms[si];
+      if (sym->shndx == WASM_ELF_SHN_UNDEF) {
+        if (sym->name >= strs_len || !hole_of(strs + sym->name, r)) return false;
+      } else if (sym->shndx < nsec && lib.rodata_at[sym->shndx] != UINT32_MAX) {
         r->hole = WASM_HOLE_RODATA;
-        if (sym->st_value > lib.rodata_len) return false;
-        r->data_at = lib.rodata_at[sym->st_shndx] + (uint32_t)sym->st_value;
+        if (sym->value > lib.rodata_len) return false;
+        r->data_at = lib.rodata_at[sym->shndx] + (uint32_t)sym->value;
       } else {
         return false; /* writable data, another stencil, a common symbol... */
       }
@@ -159,48 +164,74 @@ static bool read_relocs(wasm_stencil *s, const Elf64_Shdr *sh, uint16_t nsec, ui
  * lets the next stencil follow. */
 static void find_tail_jump(wasm_stencil *s) { s->body_len = s->len - wasm_st_tail_jump_len(s); }
 
+/* The object's wasm_stencil_layout must be the library's own numbers
+ * (layout.h): false when it is missing or differs. */
+static bool layout_matches(const wasm_elf_shdr *sh, uint16_t nsec, const wasm_elf_sym *syms, size_t nsyms,
+                           const char *strs, size_t strs_len) {
+  static const uint32_t mine[] = {WASM_STENCIL_LAYOUT(WASM_STENCIL_LAYOUT_ENTRY)};
+  for (size_t i = 0; i < nsyms; i++) {
+    const wasm_elf_sym *sym = &syms[i];
+    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_OBJECT || sym->name >= strs_len ||
+        strcmp(strs + sym->name, "wasm_stencil_layout"))
+      continue;
+    if (sym->shndx == WASM_ELF_SHN_UNDEF || sym->shndx >= nsec || sym->size != sizeof mine ||
+        sh[sym->shndx].type != WASM_ELF_SHT_PROGBITS || sym->value > sh[sym->shndx].size ||
+        sh[sym->shndx].size - sym->value < sizeof mine ||
+        !in_object(sh[sym->shndx].offset + sym->value, sizeof mine))
+      return false;
+    return !memcmp(wasm_stencil_object + sh[sym->shndx].offset + sym->value, mine, sizeof mine);
+  }
+  return false;
+}
+
 static void load(void) {
   const unsigned char *o = wasm_stencil_object;
-  if (wasm_stencil_object_len < sizeof(Elf64_Ehdr)) return;
-  const Elf64_Ehdr *eh = (const Elf64_Ehdr *)o;
-  if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-      eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_type != ET_REL || eh->e_machine != wasm_st_elf_machine ||
-      eh->e_shentsize != sizeof(Elf64_Shdr) || !in_object(eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
+  if (wasm_stencil_object_len < sizeof(wasm_elf_ehdr)) return;
+  const wasm_elf_ehdr *eh = (const wasm_elf_ehdr *)o;
+  if (memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != WASM_ELF_CLASS64 ||
+      eh->ident[5] != WASM_ELF_DATA_LSB || eh->type != WASM_ELF_REL || eh->machine != wasm_st_elf_machine ||
+      eh->shentsize != sizeof(wasm_elf_shdr) || !in_object(eh->shoff, (uint64_t)eh->shnum * sizeof(wasm_elf_shdr)))
     return;
-  const Elf64_Shdr *sh = (const Elf64_Shdr *)(o + eh->e_shoff);
-  uint16_t nsec = eh->e_shnum;
-  const Elf64_Sym *syms = NULL;
+  const wasm_elf_shdr *sh = (const wasm_elf_shdr *)(o + eh->shoff);
+  uint16_t nsec = eh->shnum;
+  const wasm_elf_sym *syms = NULL;
   size_t nsyms = 0;
   const char *strs = NULL;
   size_t strs_len = 0;
   for (uint16_t i = 0; i < nsec; i++) {
-    if (sh[i].sh_type != SHT_SYMTAB) continue;
-    if (!in_object(sh[i].sh_offset, sh[i].sh_size) || sh[i].sh_link >= nsec ||
-        !in_object(sh[sh[i].sh_link].sh_offset, sh[sh[i].sh_link].sh_size))
+    if (sh[i].type != WASM_ELF_SHT_SYMTAB) continue;
+    if (!in_object(sh[i].offset, sh[i].size) || sh[i].link >= nsec ||
+        !in_object(sh[sh[i].link].offset, sh[sh[i].link].size))
       return;
-    syms = (const Elf64_Sym *)(o + sh[i].sh_offset);
-    nsyms = (size_t)(sh[i].sh_size / sizeof(Elf64_Sym));
-    strs = (const char *)(o + sh[sh[i].sh_link].sh_offset);
-    strs_len = (size_t)sh[sh[i].sh_link].sh_size;
+    syms = (const wasm_elf_sym *)(o + sh[i].offset);
+    nsyms = (size_t)(sh[i].size / sizeof(wasm_elf_sym));
+    strs = (const char *)(o + sh[sh[i].link].offset);
+    strs_len = (size_t)sh[sh[i].link].size;
   }
   if (!syms || !strs_len || strs[strs_len - 1] != '\0') return;
+  if (!layout_matches(sh, nsec, syms, nsyms, strs, strs_len)) {
+    if (getenv("TOVA_STENCIL_DEBUG"))
+      fprintf(stderr, "tova stencils: the stencils were built for another layout of the runtime's "
+                      "structures: tier off\n");
+    return;
+  }
   lib.rodata_at = calloc(nsec, sizeof *lib.rodata_at);
   if (!lib.rodata_at || !gather_rodata(sh, nsec)) return;
   for (size_t i = 0; i < nsyms; i++) {
-    const Elf64_Sym *sym = &syms[i];
-    if (ELF64_ST_TYPE(sym->st_info) != STT_FUNC || sym->st_shndx == SHN_UNDEF || sym->st_shndx >= nsec ||
-        sym->st_name >= strs_len)
+    const wasm_elf_sym *sym = &syms[i];
+    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_FUNC || sym->shndx == WASM_ELF_SHN_UNDEF || sym->shndx >= nsec ||
+        sym->name >= strs_len)
       continue;
-    wasm_stencil *s = stencil_named(strs + sym->st_name);
-    const Elf64_Shdr *sec = &sh[sym->st_shndx];
+    wasm_stencil *s = stencil_named(strs + sym->name);
+    const wasm_elf_shdr *sec = &sh[sym->shndx];
     /* One function per section (-ffunction-sections), starting it. */
-    if (!s || s->code || sym->st_value != 0 || sec->sh_type != SHT_PROGBITS ||
-        !(sec->sh_flags & SHF_EXECINSTR) || !in_object(sec->sh_offset, sec->sh_size) ||
-        sec->sh_size == 0 || sec->sh_size > 4096)
+    if (!s || s->code || sym->value != 0 || sec->type != WASM_ELF_SHT_PROGBITS ||
+        !(sec->flags & WASM_ELF_SHF_EXECINSTR) || !in_object(sec->offset, sec->size) ||
+        sec->size == 0 || sec->size > 4096)
       continue;
-    s->code = o + sec->sh_offset;
-    s->len = (uint32_t)sec->sh_size;
-    s->usable = read_relocs(s, sh, nsec, sym->st_shndx, syms, nsyms, strs, strs_len);
+    s->code = o + sec->offset;
+    s->len = (uint32_t)sec->size;
+    s->usable = read_relocs(s, sh, nsec, sym->shndx, syms, nsyms, strs, strs_len);
     if (s->usable) find_tail_jump(s);
     for (uint32_t r = 0; r < s->nrelocs; r++) {
       s->leaves_at_self |= s->relocs[r].hole == WASM_HOLE_PC;

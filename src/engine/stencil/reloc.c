@@ -7,7 +7,7 @@
  * function to the interpreter, never writes a truncated address.
  *
  * x86-64 (clang's small code model, no PIC): 32-bit fields, absolute
- * (R_X86_64_32/32S: slot offsets as displacements) or PC-relative (PC32,
+ * (WASM_R_X86_64_32/32S: slot offsets as displacements) or PC-relative (PC32,
  * PLT32: jumps, pool entries, read-only data).
  *
  * AArch64 (the small code model, no PIC): 32-bit instructions whose
@@ -25,7 +25,6 @@
  * (wasm_st_flush_code): AArch64's instruction cache is not coherent with
  * data writes.
  */
-#include <elf.h>
 #include <string.h>
 
 #include "engine/stencil/stencil_internal.h"
@@ -34,7 +33,7 @@ static void set32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
 #if defined(__x86_64__)
 
-const uint16_t wasm_st_elf_machine = EM_X86_64;
+const uint16_t wasm_st_elf_machine = WASM_ELF_X86_64;
 /* A displacement is signed 32-bit; the compiler's slot numbers stay far
  * below (2^27 bytes). */
 const uint32_t wasm_st_max_slot_bytes = 1u << 30;
@@ -42,7 +41,7 @@ const uint32_t wasm_st_max_slot_bytes = 1u << 30;
 const size_t wasm_st_max_code = (size_t)256 << 20;
 
 bool wasm_st_reloc_known(uint32_t type) {
-  return type == R_X86_64_32 || type == R_X86_64_32S || type == R_X86_64_PC32 || type == R_X86_64_PLT32;
+  return type == WASM_R_X86_64_32 || type == WASM_R_X86_64_32S || type == WASM_R_X86_64_PC32 || type == WASM_R_X86_64_PLT32;
 }
 
 uint32_t wasm_st_tail_jump_len(const wasm_stencil *s) {
@@ -50,7 +49,7 @@ uint32_t wasm_st_tail_jump_len(const wasm_stencil *s) {
   for (uint32_t i = 0; i < s->nrelocs; i++) {
     const wasm_st_reloc *r = &s->relocs[i];
     if (r->at == s->len - 4 && r->hole == WASM_HOLE_NEXT && r->addend == -4 &&
-        (r->type == R_X86_64_PLT32 || r->type == R_X86_64_PC32))
+        (r->type == WASM_R_X86_64_PLT32 || r->type == WASM_R_X86_64_PC32))
       return 5;
   }
   return 0;
@@ -65,10 +64,10 @@ static bool put32(uint8_t *field, int64_t v, bool is_signed) {
 bool wasm_st_patch(uint8_t *field, uint16_t type, uint64_t value) {
   int64_t v = (int64_t)value;
   switch (type) {
-    case R_X86_64_32: return put32(field, v, false);
-    case R_X86_64_32S: return put32(field, v, true);
-    case R_X86_64_PC32:
-    case R_X86_64_PLT32: return put32(field, v - (int64_t)(uintptr_t)field, true);
+    case WASM_R_X86_64_32: return put32(field, v, false);
+    case WASM_R_X86_64_32S: return put32(field, v, true);
+    case WASM_R_X86_64_PC32:
+    case WASM_R_X86_64_PLT32: return put32(field, v - (int64_t)(uintptr_t)field, true);
     default: return false;
   }
 }
@@ -83,25 +82,25 @@ static uint32_t get32(const uint8_t *p) {
   return v;
 }
 
-const uint16_t wasm_st_elf_machine = EM_AARCH64;
+const uint16_t wasm_st_elf_machine = WASM_ELF_AARCH64;
 const uint32_t wasm_st_max_slot_bytes = 1u << 16; /* a MOVZ's immediate */
 /* B reaches +-128 MB, and the shared exits sit at the start of the mapping. */
 const size_t wasm_st_max_code = (size_t)120 << 20;
 
 bool wasm_st_reloc_known(uint32_t type) {
   switch (type) {
-    case R_AARCH64_MOVW_UABS_G0:
-    case R_AARCH64_JUMP26:
-    case R_AARCH64_CALL26:
-    case R_AARCH64_CONDBR19:
-    case R_AARCH64_TSTBR14:
-    case R_AARCH64_ADR_PREL_PG_HI21:
-    case R_AARCH64_ADD_ABS_LO12_NC:
-    case R_AARCH64_LDST8_ABS_LO12_NC:
-    case R_AARCH64_LDST16_ABS_LO12_NC:
-    case R_AARCH64_LDST32_ABS_LO12_NC:
-    case R_AARCH64_LDST64_ABS_LO12_NC:
-    case R_AARCH64_LDST128_ABS_LO12_NC: return true;
+    case WASM_R_AARCH64_MOVW_UABS_G0:
+    case WASM_R_AARCH64_JUMP26:
+    case WASM_R_AARCH64_CALL26:
+    case WASM_R_AARCH64_CONDBR19:
+    case WASM_R_AARCH64_TSTBR14:
+    case WASM_R_AARCH64_ADR_PREL_PG_HI21:
+    case WASM_R_AARCH64_ADD_ABS_LO12_NC:
+    case WASM_R_AARCH64_LDST8_ABS_LO12_NC:
+    case WASM_R_AARCH64_LDST16_ABS_LO12_NC:
+    case WASM_R_AARCH64_LDST32_ABS_LO12_NC:
+    case WASM_R_AARCH64_LDST64_ABS_LO12_NC:
+    case WASM_R_AARCH64_LDST128_ABS_LO12_NC: return true;
     default: return false;
   }
 }
@@ -110,7 +109,7 @@ uint32_t wasm_st_tail_jump_len(const wasm_stencil *s) {
   if (s->len < 4 || (get32(s->code + s->len - 4) & 0xfc000000u) != 0x14000000u) return 0; /* B */
   for (uint32_t i = 0; i < s->nrelocs; i++) {
     const wasm_st_reloc *r = &s->relocs[i];
-    if (r->at == s->len - 4 && r->hole == WASM_HOLE_NEXT && r->addend == 0 && r->type == R_AARCH64_JUMP26)
+    if (r->at == s->len - 4 && r->hole == WASM_HOLE_NEXT && r->addend == 0 && r->type == WASM_R_AARCH64_JUMP26)
       return 4;
   }
   return 0;
@@ -139,17 +138,17 @@ static bool put_lo12(uint8_t *field, uint64_t v, unsigned scale) {
 bool wasm_st_patch(uint8_t *field, uint16_t type, uint64_t value) {
   int64_t d = (int64_t)value - (int64_t)(uintptr_t)field;
   switch (type) {
-    case R_AARCH64_MOVW_UABS_G0: {
+    case WASM_R_AARCH64_MOVW_UABS_G0: {
       if (value > 0xffff) return false;
       uint32_t mask = 0xffffu << 5;
       set32(field, (get32(field) & ~mask) | ((uint32_t)value << 5));
       return true;
     }
-    case R_AARCH64_JUMP26:
-    case R_AARCH64_CALL26: return put_branch(field, d, 26, 0);
-    case R_AARCH64_CONDBR19: return put_branch(field, d, 19, 5);
-    case R_AARCH64_TSTBR14: return put_branch(field, d, 14, 5);
-    case R_AARCH64_ADR_PREL_PG_HI21: {
+    case WASM_R_AARCH64_JUMP26:
+    case WASM_R_AARCH64_CALL26: return put_branch(field, d, 26, 0);
+    case WASM_R_AARCH64_CONDBR19: return put_branch(field, d, 19, 5);
+    case WASM_R_AARCH64_TSTBR14: return put_branch(field, d, 14, 5);
+    case WASM_R_AARCH64_ADR_PREL_PG_HI21: {
       int64_t pages = (int64_t)(value >> 12) - (int64_t)((uintptr_t)field >> 12);
       if (pages < -((int64_t)1 << 20) || pages >= ((int64_t)1 << 20)) return false;
       uint32_t imm = (uint32_t)pages & 0x1fffff;
@@ -157,12 +156,12 @@ bool wasm_st_patch(uint8_t *field, uint16_t type, uint64_t value) {
       set32(field, (get32(field) & ~mask) | ((imm & 3) << 29) | ((imm >> 2) << 5));
       return true;
     }
-    case R_AARCH64_ADD_ABS_LO12_NC:
-    case R_AARCH64_LDST8_ABS_LO12_NC: return put_lo12(field, value, 0);
-    case R_AARCH64_LDST16_ABS_LO12_NC: return put_lo12(field, value, 1);
-    case R_AARCH64_LDST32_ABS_LO12_NC: return put_lo12(field, value, 2);
-    case R_AARCH64_LDST64_ABS_LO12_NC: return put_lo12(field, value, 3);
-    case R_AARCH64_LDST128_ABS_LO12_NC: return put_lo12(field, value, 4);
+    case WASM_R_AARCH64_ADD_ABS_LO12_NC:
+    case WASM_R_AARCH64_LDST8_ABS_LO12_NC: return put_lo12(field, value, 0);
+    case WASM_R_AARCH64_LDST16_ABS_LO12_NC: return put_lo12(field, value, 1);
+    case WASM_R_AARCH64_LDST32_ABS_LO12_NC: return put_lo12(field, value, 2);
+    case WASM_R_AARCH64_LDST64_ABS_LO12_NC: return put_lo12(field, value, 3);
+    case WASM_R_AARCH64_LDST128_ABS_LO12_NC: return put_lo12(field, value, 4);
     default: return false;
   }
 }

@@ -30,11 +30,14 @@
  */
 #include <stdatomic.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "engine/exec.h"
 #include "engine/numeric.h"
+#include "engine/stencil/layout.h"
 #include "engine/stencil/stencil.h"
+
+/* What these stencils assume of the runtime's structures (layout.h). */
+const uint32_t wasm_stencil_layout[] = {WASM_STENCIL_LAYOUT(WASM_STENCIL_LAYOUT_ENTRY)};
 
 /* The build turns memset and memmove off as library functions, so that a
  * loop clang recognises (zeroing a callee's locals) never becomes a call no
