@@ -24,6 +24,7 @@
 #ifdef TOVA_HAVE_STENCILS
 #include "engine/compile.h"
 #include "engine/module.h"
+#include "engine/stencil/layout.h"
 #include "engine/stencil/stencil.h"
 #include "engine/stencil/stencil_internal.h"
 
@@ -685,6 +686,33 @@ static void test_tiered_call_counters(void) {
 #endif
 }
 
+/* layout.h's check: the embedded object carries the library's structure
+ * layout and is accepted; the same object with one of those numbers changed
+ * (as a stencil object built for another ABI would have) is refused. */
+extern const unsigned char wasm_stencil_object[];
+extern const size_t wasm_stencil_object_len;
+static void test_layout_check(void) {
+  static const uint32_t mine[] = {WASM_STENCIL_LAYOUT(WASM_STENCIL_LAYOUT_ENTRY)};
+  CHECK(wasm_stencil_layout_matches(wasm_stencil_object, wasm_stencil_object_len));
+  unsigned char *copy = malloc(wasm_stencil_object_len);
+  CHECK(copy != NULL);
+  if (!copy) return;
+  memcpy(copy, wasm_stencil_object, wasm_stencil_object_len);
+  size_t at = SIZE_MAX;
+  for (size_t i = 0; i + sizeof mine <= wasm_stencil_object_len && at == SIZE_MAX; i++)
+    if (!memcmp(copy + i, mine, sizeof mine)) at = i;
+  CHECK(at != SIZE_MAX); /* the numbers are in the object */
+  if (at != SIZE_MAX) {
+    uint32_t moved = mine[6] + 8; /* an offset of tova_exec shifted by a word */
+    memcpy(copy + at + 6 * sizeof(uint32_t), &moved, sizeof moved);
+    CHECK(!wasm_stencil_layout_matches(copy, wasm_stencil_object_len));
+    memcpy(copy + at, mine, sizeof mine);
+    CHECK(wasm_stencil_layout_matches(copy, wasm_stencil_object_len));
+  }
+  CHECK(!wasm_stencil_layout_matches(copy, 40)); /* cut short: not an object */
+  free(copy);
+}
+
 int main(void) {
   /* The interpreter's own tier only: what is compared is the stencil
    * tier against the interpreter, not the native tier. */
@@ -696,6 +724,7 @@ int main(void) {
   ex = tova_exec_new(0);
   RUN(test_library);
   RUN(test_reloc);
+  RUN(test_layout_check);
   RUN(test_same_as_interpreter);
   RUN(test_interrupt);
   RUN(test_tiered_call_counters);

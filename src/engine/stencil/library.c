@@ -164,52 +164,83 @@ static bool read_relocs(wasm_stencil *s, const wasm_elf_shdr *sh, uint16_t nsec,
  * lets the next stencil follow. */
 static void find_tail_jump(wasm_stencil *s) { s->body_len = s->len - wasm_st_tail_jump_len(s); }
 
+/* An ELF object's section headers and symbol table, checked to lie inside
+ * it. */
+typedef struct elf_view {
+  const unsigned char *o;
+  size_t len;
+  const wasm_elf_shdr *sh;
+  uint16_t nsec;
+  const wasm_elf_sym *syms;
+  size_t nsyms;
+  const char *strs;
+  size_t strs_len;
+} elf_view;
+
+static bool view_has(const elf_view *v, uint64_t off, uint64_t size) {
+  return off <= v->len && size <= v->len - off;
+}
+
+static bool view_open(elf_view *v, const unsigned char *o, size_t len) {
+  *v = (elf_view){.o = o, .len = len};
+  if (len < sizeof(wasm_elf_ehdr)) return false;
+  const wasm_elf_ehdr *eh = (const wasm_elf_ehdr *)o;
+  if (memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != WASM_ELF_CLASS64 ||
+      eh->ident[5] != WASM_ELF_DATA_LSB || eh->type != WASM_ELF_REL || eh->machine != wasm_st_elf_machine ||
+      eh->shentsize != sizeof(wasm_elf_shdr) || !view_has(v, eh->shoff, (uint64_t)eh->shnum * sizeof(wasm_elf_shdr)))
+    return false;
+  v->sh = (const wasm_elf_shdr *)(o + eh->shoff);
+  v->nsec = eh->shnum;
+  for (uint16_t i = 0; i < v->nsec; i++) {
+    const wasm_elf_shdr *sh = v->sh;
+    if (sh[i].type != WASM_ELF_SHT_SYMTAB) continue;
+    if (!view_has(v, sh[i].offset, sh[i].size) || sh[i].link >= v->nsec ||
+        !view_has(v, sh[sh[i].link].offset, sh[sh[i].link].size))
+      return false;
+    v->syms = (const wasm_elf_sym *)(o + sh[i].offset);
+    v->nsyms = (size_t)(sh[i].size / sizeof(wasm_elf_sym));
+    v->strs = (const char *)(o + sh[sh[i].link].offset);
+    v->strs_len = (size_t)sh[sh[i].link].size;
+  }
+  return v->syms && v->strs_len && v->strs[v->strs_len - 1] == '\0';
+}
+
 /* The object's wasm_stencil_layout must be the library's own numbers
  * (layout.h): false when it is missing or differs. */
-static bool layout_matches(const wasm_elf_shdr *sh, uint16_t nsec, const wasm_elf_sym *syms, size_t nsyms,
-                           const char *strs, size_t strs_len) {
+static bool layout_matches(const elf_view *v) {
   static const uint32_t mine[] = {WASM_STENCIL_LAYOUT(WASM_STENCIL_LAYOUT_ENTRY)};
-  for (size_t i = 0; i < nsyms; i++) {
-    const wasm_elf_sym *sym = &syms[i];
-    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_OBJECT || sym->name >= strs_len ||
-        strcmp(strs + sym->name, "wasm_stencil_layout"))
+  for (size_t i = 0; i < v->nsyms; i++) {
+    const wasm_elf_sym *sym = &v->syms[i];
+    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_OBJECT || sym->name >= v->strs_len ||
+        strcmp(v->strs + sym->name, "wasm_stencil_layout"))
       continue;
-    if (sym->shndx == WASM_ELF_SHN_UNDEF || sym->shndx >= nsec || sym->size != sizeof mine ||
-        sh[sym->shndx].type != WASM_ELF_SHT_PROGBITS || sym->value > sh[sym->shndx].size ||
-        sh[sym->shndx].size - sym->value < sizeof mine ||
-        !in_object(sh[sym->shndx].offset + sym->value, sizeof mine))
+    if (sym->shndx == WASM_ELF_SHN_UNDEF || sym->shndx >= v->nsec || sym->size != sizeof mine)
       return false;
-    return !memcmp(wasm_stencil_object + sh[sym->shndx].offset + sym->value, mine, sizeof mine);
+    const wasm_elf_shdr *sec = &v->sh[sym->shndx];
+    if (sec->type != WASM_ELF_SHT_PROGBITS || sym->value > sec->size || sec->size - sym->value < sizeof mine ||
+        !view_has(v, sec->offset, sec->size))
+      return false;
+    return !memcmp(v->o + sec->offset + sym->value, mine, sizeof mine);
   }
   return false;
 }
 
+bool wasm_stencil_layout_matches(const unsigned char *object, size_t len) {
+  elf_view v;
+  return view_open(&v, object, len) && layout_matches(&v);
+}
+
 static void load(void) {
-  const unsigned char *o = wasm_stencil_object;
-  if (wasm_stencil_object_len < sizeof(wasm_elf_ehdr)) return;
-  const wasm_elf_ehdr *eh = (const wasm_elf_ehdr *)o;
-  if (memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != WASM_ELF_CLASS64 ||
-      eh->ident[5] != WASM_ELF_DATA_LSB || eh->type != WASM_ELF_REL || eh->machine != wasm_st_elf_machine ||
-      eh->shentsize != sizeof(wasm_elf_shdr) || !in_object(eh->shoff, (uint64_t)eh->shnum * sizeof(wasm_elf_shdr)))
-    return;
-  const wasm_elf_shdr *sh = (const wasm_elf_shdr *)(o + eh->shoff);
-  uint16_t nsec = eh->shnum;
-  const wasm_elf_sym *syms = NULL;
-  size_t nsyms = 0;
-  const char *strs = NULL;
-  size_t strs_len = 0;
-  for (uint16_t i = 0; i < nsec; i++) {
-    if (sh[i].type != WASM_ELF_SHT_SYMTAB) continue;
-    if (!in_object(sh[i].offset, sh[i].size) || sh[i].link >= nsec ||
-        !in_object(sh[sh[i].link].offset, sh[sh[i].link].size))
-      return;
-    syms = (const wasm_elf_sym *)(o + sh[i].offset);
-    nsyms = (size_t)(sh[i].size / sizeof(wasm_elf_sym));
-    strs = (const char *)(o + sh[sh[i].link].offset);
-    strs_len = (size_t)sh[sh[i].link].size;
-  }
-  if (!syms || !strs_len || strs[strs_len - 1] != '\0') return;
-  if (!layout_matches(sh, nsec, syms, nsyms, strs, strs_len)) {
+  elf_view v;
+  if (!view_open(&v, wasm_stencil_object, wasm_stencil_object_len)) return;
+  const unsigned char *o = v.o;
+  const wasm_elf_shdr *sh = v.sh;
+  uint16_t nsec = v.nsec;
+  const wasm_elf_sym *syms = v.syms;
+  size_t nsyms = v.nsyms;
+  const char *strs = v.strs;
+  size_t strs_len = v.strs_len;
+  if (!layout_matches(&v)) {
     if (getenv("TOVA_STENCIL_DEBUG"))
       fprintf(stderr, "tova stencils: the stencils were built for another layout of the runtime's "
                       "structures: tier off\n");

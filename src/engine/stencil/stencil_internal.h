@@ -86,6 +86,9 @@ void wasm_st_flush_code(void *start, size_t len);
 
 /* An internal op's name (iops.h), for TOVA_STENCIL_DEBUG. */
 const char *wasm_stencil_op_name(int op);
+/* Whether an ELF object of stencils was built for this library's structure
+ * layout (layout.h); the embedded object is checked so before any use. */
+bool wasm_stencil_layout_matches(const unsigned char *object, size_t len);
 /* The stencils, read on first use; NULL when the object cannot be read. */
 const wasm_st_library *wasm_stencil_library(void);
 
