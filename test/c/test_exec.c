@@ -152,18 +152,7 @@ static bool fixture_make(fixture *fx) {
   e_op(&b, WASM_OP_END);
   mod_func(&m, t_v, "", &b, "spin");
   wb_free(&b);
-  e_get(&b, 0);
-  e_op(&b, WASM_OP_I32_EQZ);
-  e_block(&b, WASM_OP_IF, 'i');
-  e_i32(&b, 0);
-  e_op(&b, WASM_OP_ELSE);
-  e_get(&b, 0);
-  e_i32(&b, 1);
-  e_op(&b, WASM_OP_I32_SUB);
-  e_opu(&b, WASM_OP_CALL, m.nimport_funcs + m.nfunc);
-  e_i32(&b, 1);
-  e_op(&b, WASM_OP_I32_ADD);
-  e_op(&b, WASM_OP_END);
+  e_rec_i32(&b, m.nimport_funcs + m.nfunc, false);
   mod_func(&m, t_ii, "", &b, "depth");
   wb_free(&b);
 

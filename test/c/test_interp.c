@@ -719,18 +719,7 @@ static void test_calls(void) {
   mod_func(&m, t_iii, "", &b, "dispatch");
   wb_free(&b);
   /* deep but finite recursion: depth(n) = n == 0 ? 0 : 1 + depth(n - 1) */
-  e_get(&b, 0);
-  e_op(&b, WASM_OP_I32_EQZ);
-  e_block(&b, WASM_OP_IF, 'i');
-  e_i32(&b, 0);
-  e_op(&b, WASM_OP_ELSE);
-  e_get(&b, 0);
-  e_i32(&b, 1);
-  e_op(&b, WASM_OP_I32_SUB);
-  e_opu(&b, WASM_OP_CALL, m.nfunc);
-  e_i32(&b, 1);
-  e_op(&b, WASM_OP_I32_ADD);
-  e_op(&b, WASM_OP_END);
+  e_rec_i32(&b, m.nfunc, false);
   mod_func(&m, t_ii, "", &b, "depth");
   wb_free(&b);
   mod_table(&m, 5);

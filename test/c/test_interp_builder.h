@@ -134,6 +134,25 @@ static inline void e_fib_i64(wb *b, uint32_t self) {
   e_op(b, WASM_OP_END);
 }
 
+/* The body of a deep but finite i32 recursion calling itself as function
+ * `self`: depth(n) = n == 0 ? 0 : depth(n - 1) + 1, or with `sum`,
+ * n == 0 ? 0 : n + f(n - 1) (n stays on the stack under the call). */
+static inline void e_rec_i32(wb *b, uint32_t self, bool sum) {
+  e_get(b, 0);
+  e_op(b, WASM_OP_I32_EQZ);
+  e_block(b, WASM_OP_IF, 'i');
+  e_i32(b, 0);
+  e_op(b, WASM_OP_ELSE);
+  if (sum) e_get(b, 0);
+  e_get(b, 0);
+  e_i32(b, 1);
+  e_op(b, WASM_OP_I32_SUB);
+  e_opu(b, WASM_OP_CALL, self);
+  if (!sum) e_i32(b, 1);
+  e_op(b, WASM_OP_I32_ADD);
+  e_op(b, WASM_OP_END);
+}
+
 /* A counted i32 loop: for (; local i < local n; i++) { body }, as
  * e_for_head, the body, e_for_tail (i and n are locals' indexes; `ge` the
  * comparison that leaves: WASM_OP_I32_GE_S or _GE_U). */

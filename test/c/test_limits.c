@@ -33,18 +33,7 @@ static void build_recursion(mod *mp) {
   mod m = {0};
   uint32_t t_ii = mod_type(&m, "i", "i");
   wb b = {0};
-  e_get(&b, 0);
-  e_op(&b, WASM_OP_I32_EQZ);
-  e_block(&b, WASM_OP_IF, 'i');
-  e_i32(&b, 0);
-  e_op(&b, WASM_OP_ELSE);
-  e_get(&b, 0);
-  e_i32(&b, 1);
-  e_op(&b, WASM_OP_I32_SUB);
-  e_opu(&b, WASM_OP_CALL, 0);
-  e_i32(&b, 1);
-  e_op(&b, WASM_OP_I32_ADD);
-  e_op(&b, WASM_OP_END);
+  e_rec_i32(&b, 0, false);
   mod_func(&m, t_ii, "", &b, "depth");
   wb_free(&b);
 

@@ -303,18 +303,7 @@ static void build(mod *m) {
    * the interpreter must grow the stacks, or trap when they are at their
    * limit */
   uint32_t deep_idx = m->nimport_funcs + m->nfunc;
-  e_get(&b, 0);
-  e_op(&b, WASM_OP_I32_EQZ);
-  e_block(&b, WASM_OP_IF, 'i');
-  e_i32(&b, 0);
-  e_op(&b, WASM_OP_ELSE);
-  e_get(&b, 0);
-  e_get(&b, 0);
-  e_i32(&b, 1);
-  e_op(&b, WASM_OP_I32_SUB);
-  e_opu(&b, WASM_OP_CALL, deep_idx);
-  e_op(&b, WASM_OP_I32_ADD);
-  e_op(&b, WASM_OP_END);
+  e_rec_i32(&b, deep_idx, true);
   mod_func(m, t_ii, "", &b, "deep");
   wb_free(&b);
   /* rounding, one instruction each (SSE4.1 stencils where the CPU has it) */
