@@ -724,7 +724,7 @@ int main(void) {
 #else
 
 int main(void) {
-  printf("test_stencil: no stencil tier in this build (Linux on x86-64 or AArch64, macOS on arm64, with clang)\n");
+  printf("test_stencil: no stencil tier in this build (Linux or macOS on x86-64 or AArch64, with clang)\n");
   return CHECK_DONE();
 }
 

@@ -36,8 +36,8 @@
  *     message its own handler gives (the body is the same text).
  * Functions and modules the tier cannot compile run as before.
  *
- * Built where clang can make ELF stencils for the machine (Linux on x86-64
- * and AArch64, macOS on arm64; reloc.c holds what differs between the two
+ * Built where clang can make ELF stencils for the machine (Linux and macOS
+ * on x86-64 and AArch64; reloc.c holds what differs between the two
  * machines, layout.h why the object may be made for another system): elsewhere
  * wasm_stencil_module does nothing and the interpreter runs the code.
  */
