@@ -92,8 +92,27 @@ static wasm_stencil *stencil_named(const char *name) {
   return NULL;
 }
 
+/* An ELF object's section headers and symbol table, checked to lie inside
+ * it. */
+typedef struct elf_view {
+  const unsigned char *o;
+  size_t len;
+  const wasm_elf_shdr *sh;
+  uint16_t nsec;
+  const wasm_elf_sym *syms;
+  size_t nsyms;
+  const char *strs;
+  size_t strs_len;
+} elf_view;
+
+static bool view_has(const elf_view *v, uint64_t off, uint64_t size) {
+  return off <= v->len && size <= v->len - off;
+}
+
+/* Bounds within the embedded object. */
 static bool in_object(uint64_t off, uint64_t size) {
-  return off <= wasm_stencil_object_len && size <= wasm_stencil_object_len - off;
+  const elf_view v = {.o = wasm_stencil_object, .len = wasm_stencil_object_len};
+  return view_has(&v, off, size);
 }
 
 /* Read-only data sections, laid out one after the other in lib.rodata. */
@@ -163,23 +182,6 @@ static bool read_relocs(wasm_stencil *s, const wasm_elf_shdr *sh, uint16_t nsec,
 /* A stencil's last instruction is often `jmp next`: emit.c leaves it out and
  * lets the next stencil follow. */
 static void find_tail_jump(wasm_stencil *s) { s->body_len = s->len - wasm_st_tail_jump_len(s); }
-
-/* An ELF object's section headers and symbol table, checked to lie inside
- * it. */
-typedef struct elf_view {
-  const unsigned char *o;
-  size_t len;
-  const wasm_elf_shdr *sh;
-  uint16_t nsec;
-  const wasm_elf_sym *syms;
-  size_t nsyms;
-  const char *strs;
-  size_t strs_len;
-} elf_view;
-
-static bool view_has(const elf_view *v, uint64_t off, uint64_t size) {
-  return off <= v->len && size <= v->len - off;
-}
 
 static bool view_open(elf_view *v, const unsigned char *o, size_t len) {
   *v = (elf_view){.o = o, .len = len};
