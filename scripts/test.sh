@@ -11,7 +11,9 @@ JOBS=$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
 
 bash scripts/setup.sh
 
-step() { printf '\n=== %s ===\n' "$*"; }
+# Each heading carries the seconds since this script started, so a slow CI
+# run shows where its time went.
+step() { printf '\n=== %s === [%ds]\n' "$*" "$SECONDS"; }
 
 step "C tests (Release)"
 ctest --test-dir build --output-on-failure -j"$JOBS"

@@ -38,6 +38,23 @@ static int check_failures;
     }                                                                                    \
   } while (0)
 
+/* TEST_HEAVY(n): a count for a load test, smaller under ThreadSanitizer,
+ * which makes every memory access and lock several times slower. The races
+ * it looks for show up in a few thousand rounds; the full counts are still
+ * run by the Release and ASan builds. */
+#if defined(__SANITIZE_THREAD__)
+#define TEST_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TEST_UNDER_TSAN 1
+#endif
+#endif
+#ifdef TEST_UNDER_TSAN
+#define TEST_HEAVY(n) ((n) / 5)
+#else
+#define TEST_HEAVY(n) (n)
+#endif
+
 /* Run a named test function; report at the end with CHECK_DONE(). */
 #define RUN(fn)                          \
   do {                                   \

@@ -683,7 +683,7 @@ static void test_woken_task_not_starved_by_spinning_waker(void) {
  * far less than one per memory), and every value sent reaches exactly one
  * of them. */
 static void test_100k_parked_with_memories(void) {
-  enum { N = 100000 };
+  enum { N = TEST_HEAVY(100000) };
   tova_runtime *rt = new_rt(2);
   tova_chan_id ch;
   CHECK(tova_chan_create(0, &ch) == TOVA_OK);
