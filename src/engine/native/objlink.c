@@ -18,13 +18,14 @@
 #endif
 #include "engine/native/objlink.h"
 
+#include "engine/elf_reader.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #if defined(__ELF__) && defined(__x86_64__)
 #define OBJLINK_X86_64 1
-#include <elf.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #endif
@@ -62,17 +63,11 @@ wasm_objlink_code *wasm_objlink(const uint8_t *obj, size_t size, wasm_objlink_re
 /* What the link works with: the object's tables, checked, and where each
  * section and symbol landed. */
 typedef struct linker {
+  wasm_elf_view v;      /* the object, its tables checked (elf_reader.h) */
+  const wasm_elf_shdr *sh; /* = v.sh */
+  const wasm_elf_sym *sym; /* = v.syms */
+  uint32_t nsh, nsym;
   const uint8_t *obj;
-  size_t size;
-  const Elf64_Shdr *sh;
-  uint32_t nsh;
-  const char *shstr;
-  size_t shstr_size;
-  const Elf64_Sym *sym;
-  uint32_t nsym;
-  const char *str;
-  size_t str_size;
-  uint32_t symtab; /* its section index */
   uintptr_t *sec_addr;  /* [nsh]: 0 when the section is not loaded */
   uintptr_t *sym_addr;  /* [nsym]: undefined symbols' resolved addresses */
   uint32_t *got;        /* [nsym]: GOT slot index or SLOT_NONE */
@@ -87,76 +82,31 @@ static bool fail(linker *l, const char *fmt, const char *what, long n) {
   return false;
 }
 
-static bool in_bounds(const linker *l, uint64_t off, uint64_t len) {
-  return off <= l->size && len <= l->size - off;
-}
-
-static const char *sec_name(const linker *l, uint32_t i) {
-  uint32_t at = l->sh[i].sh_name;
-  if (!l->shstr || at >= l->shstr_size || !memchr(l->shstr + at, 0, l->shstr_size - at)) return "";
-  return l->shstr + at;
-}
-
-static const char *sym_name(const linker *l, uint32_t i) {
-  uint32_t at = l->sym[i].st_name;
-  if (at >= l->str_size || !memchr(l->str + at, 0, l->str_size - at)) return NULL;
-  return l->str + at;
-}
+static const char *sym_name(const linker *l, uint32_t i) { return wasm_elf_symbol_name(&l->v, i); }
 
 /* Sections the code needs: allocated, not unwind tables (see objlink.h). */
 static bool loaded(const linker *l, uint32_t i) {
-  const Elf64_Shdr *s = &l->sh[i];
-  if (!(s->sh_flags & SHF_ALLOC) || s->sh_size == 0) return false;
-  return s->sh_type != SHT_X86_64_UNWIND && strcmp(sec_name(l, i), ".eh_frame") != 0;
+  const wasm_elf_shdr *s = &l->sh[i];
+  if (!(s->flags & WASM_ELF_SHF_ALLOC) || s->size == 0) return false;
+  return s->type != WASM_ELF_SHT_X86_64_UNWIND && strcmp(wasm_elf_section_name(&l->v, i), ".eh_frame") != 0;
 }
 
-static bool read_tables(linker *l) {
-  const Elf64_Ehdr *eh = (const Elf64_Ehdr *)l->obj;
-  if (l->size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
-    return fail(l, "%s (%ld)", "not an ELF object", 0);
-  if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_type != ET_REL ||
-      eh->e_machine != EM_X86_64)
-    return fail(l, "%s (machine %ld)", "not a relocatable x86-64 ELF object", eh->e_machine);
-  if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shnum == 0 || eh->e_shstrndx >= eh->e_shnum ||
-      !in_bounds(l, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)) || eh->e_shoff % 8)
-    return fail(l, "%s (%ld)", "bad section table", eh->e_shnum);
-  l->sh = (const Elf64_Shdr *)(l->obj + eh->e_shoff);
-  l->nsh = eh->e_shnum;
+/* The object's tables (checked by the shared reader), and what this linker
+ * also refuses: sections aligned past a page, huge zero-filled sections
+ * (so that the layout's sums never wrap), thread-local data. */
+static bool read_tables(linker *l, const uint8_t *obj, size_t size) {
+  if (!wasm_elf_view_open(&l->v, obj, size, WASM_ELF_X86_64, l->err, l->errlen)) return false;
+  l->obj = obj;
+  l->sh = l->v.sh;
+  l->nsh = l->v.nsec;
+  l->sym = l->v.syms;
+  l->nsym = l->v.nsyms;
   for (uint32_t i = 0; i < l->nsh; i++) {
-    const Elf64_Shdr *s = &l->sh[i];
-    if (s->sh_type != SHT_NOBITS && s->sh_type != SHT_NULL && !in_bounds(l, s->sh_offset, s->sh_size))
-      return fail(l, "%s %ld out of the file", "section", i);
-    if (s->sh_addralign > 4096) return fail(l, "%s %ld aligned past a page", "section", i);
-    /* (sections with bytes are bounded by the file; these by this, so that
-     * the layout's sums never wrap) */
-    if (s->sh_type == SHT_NOBITS && s->sh_size > ((uint64_t)1 << 30))
+    const wasm_elf_shdr *s = &l->sh[i];
+    if (s->addralign > 4096) return fail(l, "%s %ld aligned past a page", "section", i);
+    if (s->type == WASM_ELF_SHT_NOBITS && s->size > ((uint64_t)1 << 30))
       return fail(l, "%s %ld bigger than a gigabyte", "section", i);
-    if ((s->sh_flags & SHF_TLS) && s->sh_size) return fail(l, "%s %ld is thread-local", "section", i);
-  }
-  const Elf64_Shdr *ss = &l->sh[eh->e_shstrndx];
-  l->shstr = ss->sh_type == SHT_STRTAB ? (const char *)l->obj + ss->sh_offset : NULL;
-  l->shstr_size = l->shstr ? ss->sh_size : 0;
-  l->symtab = 0;
-  for (uint32_t i = 0; i < l->nsh; i++)
-    if (l->sh[i].sh_type == SHT_SYMTAB) {
-      if (l->symtab) return fail(l, "%s (%ld)", "two symbol tables", i);
-      l->symtab = i;
-    }
-  if (!l->symtab) return fail(l, "%s (%ld)", "no symbol table", 0);
-  const Elf64_Shdr *st = &l->sh[l->symtab];
-  if (st->sh_entsize != sizeof(Elf64_Sym) || st->sh_offset % 8 || st->sh_link >= l->nsh ||
-      l->sh[st->sh_link].sh_type != SHT_STRTAB)
-    return fail(l, "%s (%ld)", "bad symbol table", l->symtab);
-  l->sym = (const Elf64_Sym *)(l->obj + st->sh_offset);
-  l->nsym = (uint32_t)(st->sh_size / sizeof(Elf64_Sym));
-  l->str = (const char *)l->obj + l->sh[st->sh_link].sh_offset;
-  l->str_size = l->sh[st->sh_link].sh_size;
-  for (uint32_t i = 0; i < l->nsh; i++) {
-    const Elf64_Shdr *r = &l->sh[i];
-    if (r->sh_type == SHT_REL) return fail(l, "%s (section %ld)", "REL relocations", i);
-    if (r->sh_type != SHT_RELA) continue;
-    if (r->sh_entsize != sizeof(Elf64_Rela) || r->sh_offset % 8 || r->sh_link != l->symtab || r->sh_info >= l->nsh)
-      return fail(l, "%s (section %ld)", "bad relocation table", i);
+    if ((s->flags & WASM_ELF_SHF_TLS) && s->size) return fail(l, "%s %ld is thread-local", "section", i);
   }
   return true;
 }
@@ -165,17 +115,17 @@ static bool read_tables(linker *l) {
  * (an undefined symbol a call names: it may be too far for 32 bits). */
 static bool count_slots(linker *l) {
   for (uint32_t i = 0; i < l->nsh; i++) {
-    const Elf64_Shdr *r = &l->sh[i];
-    if (r->sh_type != SHT_RELA || !loaded(l, r->sh_info)) continue;
-    const Elf64_Rela *rel = (const Elf64_Rela *)(l->obj + r->sh_offset);
-    for (uint64_t k = 0; k < r->sh_size / sizeof *rel; k++) {
-      uint32_t s = (uint32_t)ELF64_R_SYM(rel[k].r_info), type = (uint32_t)ELF64_R_TYPE(rel[k].r_info);
+    const wasm_elf_shdr *r = &l->sh[i];
+    if (r->type != WASM_ELF_SHT_RELA || !loaded(l, r->info)) continue;
+    const wasm_elf_rela *rel = (const wasm_elf_rela *)(l->obj + r->offset);
+    for (uint64_t k = 0; k < r->size / sizeof *rel; k++) {
+      uint32_t s = (uint32_t)WASM_ELF_RELA_SYM(rel[k].info), type = (uint32_t)WASM_ELF_RELA_TYPE(rel[k].info);
       if (s >= l->nsym) return fail(l, "%s %ld", "relocation of a symbol past the table", s);
-      bool undef = s && l->sym[s].st_shndx == SHN_UNDEF;
-      if ((type == R_X86_64_GOTPCREL || type == R_X86_64_GOTPCRELX || type == R_X86_64_REX_GOTPCRELX) &&
+      bool undef = s && l->sym[s].shndx == WASM_ELF_SHN_UNDEF;
+      if ((type == WASM_R_X86_64_GOTPCREL || type == WASM_R_X86_64_GOTPCRELX || type == WASM_R_X86_64_REX_GOTPCRELX) &&
           l->got[s] == SLOT_NONE)
         l->got[s] = l->ngot++;
-      if (undef && type == R_X86_64_PLT32 && l->stub[s] == SLOT_NONE)
+      if (undef && type == WASM_R_X86_64_PLT32 && l->stub[s] == SLOT_NONE)
         l->stub[s] = l->nstub++;
     }
   }
@@ -190,34 +140,34 @@ static void lay_out(linker *l, size_t part_size[3]) {
   memset(part_size, 0, 3 * sizeof *part_size);
   for (uint32_t i = 0; i < l->nsh; i++) {
     if (!loaded(l, i)) continue;
-    const Elf64_Shdr *s = &l->sh[i];
-    int part = (s->sh_flags & SHF_EXECINSTR) ? 0 : (s->sh_flags & SHF_WRITE) ? 2 : 1;
-    size_t at = align_up(part_size[part], s->sh_addralign);
+    const wasm_elf_shdr *s = &l->sh[i];
+    int part = (s->flags & WASM_ELF_SHF_EXECINSTR) ? 0 : (s->flags & WASM_ELF_SHF_WRITE) ? 2 : 1;
+    size_t at = align_up(part_size[part], s->addralign);
     l->sec_addr[i] = at;
-    part_size[part] = at + s->sh_size;
+    part_size[part] = at + s->size;
   }
 }
 
-static int part_of(const Elf64_Shdr *s) {
-  return (s->sh_flags & SHF_EXECINSTR) ? 0 : (s->sh_flags & SHF_WRITE) ? 2 : 1;
+static int part_of(const wasm_elf_shdr *s) {
+  return (s->flags & WASM_ELF_SHF_EXECINSTR) ? 0 : (s->flags & WASM_ELF_SHF_WRITE) ? 2 : 1;
 }
 
 /* Every symbol's address: defined ones from their sections, undefined ones
  * from resolve. */
 static bool place_symbols(linker *l, wasm_objlink_resolve resolve, void *cx) {
   for (uint32_t s = 1; s < l->nsym; s++) {
-    const Elf64_Sym *y = &l->sym[s];
-    if (y->st_shndx == SHN_UNDEF) {
+    const wasm_elf_sym *y = &l->sym[s];
+    if (y->shndx == WASM_ELF_SHN_UNDEF) {
       const char *name = sym_name(l, s);
       if (!name || !*name) return fail(l, "%s %ld", "undefined symbol without a name", s);
       if (!resolve(cx, name, &l->sym_addr[s])) return fail(l, "unknown symbol %s (%ld)", name, s);
-    } else if (y->st_shndx == SHN_ABS) {
-      l->sym_addr[s] = y->st_value;
-    } else if (y->st_shndx == SHN_COMMON || y->st_shndx >= l->nsh) {
+    } else if (y->shndx == WASM_ELF_SHN_ABS) {
+      l->sym_addr[s] = y->value;
+    } else if (y->shndx == WASM_ELF_SHN_COMMON || y->shndx >= l->nsh) {
       return fail(l, "%s %ld in no section we load", "symbol", s);
-    } else if (loaded(l, y->st_shndx)) {
-      if (y->st_value > l->sh[y->st_shndx].sh_size) return fail(l, "%s %ld past its section", "symbol", s);
-      l->sym_addr[s] = l->sec_addr[y->st_shndx] + y->st_value;
+    } else if (loaded(l, y->shndx)) {
+      if (y->value > l->sh[y->shndx].size) return fail(l, "%s %ld past its section", "symbol", s);
+      l->sym_addr[s] = l->sec_addr[y->shndx] + y->value;
     } else {
       l->sym_addr[s] = 0; /* in a section not loaded (.eh_frame): no relocation we apply names it */
     }
@@ -230,42 +180,42 @@ static bool fits32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
 /* Applies every relocation of the loaded sections. */
 static bool relocate(linker *l, uintptr_t got_base, uintptr_t stub_base) {
   for (uint32_t i = 0; i < l->nsh; i++) {
-    const Elf64_Shdr *r = &l->sh[i];
-    if (r->sh_type != SHT_RELA || !loaded(l, r->sh_info)) continue;
-    const Elf64_Shdr *t = &l->sh[r->sh_info];
-    if (t->sh_type == SHT_NOBITS) return fail(l, "%s %ld", "relocations in a section without bytes", i);
-    uintptr_t base = l->sec_addr[r->sh_info];
-    const Elf64_Rela *rel = (const Elf64_Rela *)(l->obj + r->sh_offset);
-    for (uint64_t k = 0; k < r->sh_size / sizeof *rel; k++) {
-      uint32_t s = (uint32_t)ELF64_R_SYM(rel[k].r_info), type = (uint32_t)ELF64_R_TYPE(rel[k].r_info);
-      uint64_t off = rel[k].r_offset;
-      int64_t a = rel[k].r_addend;
-      size_t width = type == R_X86_64_64 || type == R_X86_64_PC64 ? 8 : 4;
-      if (type == R_X86_64_NONE) continue;
-      if (off > t->sh_size || width > t->sh_size - off) return fail(l, "%s %ld past its section", "relocation", (long)k);
-      if (s && l->sym[s].st_shndx != SHN_UNDEF && l->sym[s].st_shndx != SHN_ABS && !loaded(l, l->sym[s].st_shndx))
+    const wasm_elf_shdr *r = &l->sh[i];
+    if (r->type != WASM_ELF_SHT_RELA || !loaded(l, r->info)) continue;
+    const wasm_elf_shdr *t = &l->sh[r->info];
+    if (t->type == WASM_ELF_SHT_NOBITS) return fail(l, "%s %ld", "relocations in a section without bytes", i);
+    uintptr_t base = l->sec_addr[r->info];
+    const wasm_elf_rela *rel = (const wasm_elf_rela *)(l->obj + r->offset);
+    for (uint64_t k = 0; k < r->size / sizeof *rel; k++) {
+      uint32_t s = (uint32_t)WASM_ELF_RELA_SYM(rel[k].info), type = (uint32_t)WASM_ELF_RELA_TYPE(rel[k].info);
+      uint64_t off = rel[k].offset;
+      int64_t a = rel[k].addend;
+      size_t width = type == WASM_R_X86_64_64 || type == WASM_R_X86_64_PC64 ? 8 : 4;
+      if (type == WASM_R_X86_64_NONE) continue;
+      if (off > t->size || width > t->size - off) return fail(l, "%s %ld past its section", "relocation", (long)k);
+      if (s && l->sym[s].shndx != WASM_ELF_SHN_UNDEF && l->sym[s].shndx != WASM_ELF_SHN_ABS && !loaded(l, l->sym[s].shndx))
         return fail(l, "%s %ld names a section not loaded", "relocation", (long)k);
       uintptr_t p = base + off;
       uintptr_t sv = l->sym_addr[s];
       int64_t v;
       switch (type) {
-        case R_X86_64_64: {
+        case WASM_R_X86_64_64: {
           uint64_t abs = sv + (uint64_t)a;
           memcpy((void *)p, &abs, 8);
           continue;
         }
-        case R_X86_64_PC64:
+        case WASM_R_X86_64_PC64:
           v = (int64_t)(sv + (uint64_t)a - p);
           memcpy((void *)p, &v, 8);
           continue;
-        case R_X86_64_PC32:
-        case R_X86_64_PLT32:
+        case WASM_R_X86_64_PC32:
+        case WASM_R_X86_64_PLT32:
           v = (int64_t)(sv + (uint64_t)a - p);
           if (!fits32(v) && l->stub[s] != SLOT_NONE) v = (int64_t)(stub_base + l->stub[s] * STUB_BYTES + (uint64_t)a - p);
           break;
-        case R_X86_64_GOTPCREL:
-        case R_X86_64_GOTPCRELX:
-        case R_X86_64_REX_GOTPCRELX:
+        case WASM_R_X86_64_GOTPCREL:
+        case WASM_R_X86_64_GOTPCRELX:
+        case WASM_R_X86_64_REX_GOTPCRELX:
           v = (int64_t)(got_base + l->got[s] * 8 + (uint64_t)a - p);
           break;
         default:
@@ -282,11 +232,11 @@ static bool relocate(linker *l, uintptr_t got_base, uintptr_t stub_base) {
 /* The symbols kept: global ones, and local functions (named, not the
  * assembler's .L labels), defined in loaded sections. */
 static bool kept(const linker *l, uint32_t s) {
-  const Elf64_Sym *y = &l->sym[s];
+  const wasm_elf_sym *y = &l->sym[s];
   const char *name = sym_name(l, s);
-  if (y->st_shndx == SHN_UNDEF || !name || !*name || !l->sym_addr[s]) return false;
-  if (ELF64_ST_BIND(y->st_info) != STB_LOCAL) return true;
-  return ELF64_ST_TYPE(y->st_info) == STT_FUNC && strncmp(name, ".L", 2) != 0;
+  if (y->shndx == WASM_ELF_SHN_UNDEF || !name || !*name || !l->sym_addr[s]) return false;
+  if (WASM_ELF_SYM_BIND(y->info) != WASM_ELF_STB_LOCAL) return true;
+  return WASM_ELF_SYM_TYPE(y->info) == WASM_ELF_STT_FUNC && strncmp(name, ".L", 2) != 0;
 }
 
 /* The kept symbols, with their names copied. */
@@ -304,12 +254,12 @@ static bool keep_symbols(linker *l, wasm_objlink_code *c) {
   char *at = c->names;
   for (uint32_t s = 1; s < l->nsym; s++) {
     if (!kept(l, s)) continue;
-    const Elf64_Sym *y = &l->sym[s];
+    const wasm_elf_sym *y = &l->sym[s];
     const char *name = sym_name(l, s);
     size_t len = strlen(name) + 1;
     memcpy(at, name, len);
     c->syms[c->nsyms++] =
-        (wasm_objlink_symbol){at, l->sym_addr[s], (size_t)y->st_size, ELF64_ST_BIND(y->st_info) != STB_LOCAL};
+        (wasm_objlink_symbol){at, l->sym_addr[s], (size_t)y->size, WASM_ELF_SYM_BIND(y->info) != WASM_ELF_STB_LOCAL};
     at += len;
   }
   return true;
@@ -317,10 +267,9 @@ static bool keep_symbols(linker *l, wasm_objlink_code *c) {
 
 wasm_objlink_code *wasm_objlink(const uint8_t *obj, size_t size, wasm_objlink_resolve resolve, void *cx,
                                 char *err, size_t errlen) {
-  linker l = {.obj = obj, .size = size, .err = err, .errlen = errlen};
+  linker l = {.err = err, .errlen = errlen};
   wasm_objlink_code *c = calloc(1, sizeof *c);
-  bool ok = c && ((uintptr_t)obj % 8 == 0 || (snprintf(err, errlen, "object not aligned"), false)) &&
-            read_tables(&l);
+  bool ok = c && read_tables(&l, obj, size);
   if (c && !ok && !*err) snprintf(err, errlen, "out of memory");
   if (ok) {
     l.sec_addr = calloc(l.nsh, sizeof *l.sec_addr);
@@ -358,8 +307,8 @@ wasm_objlink_code *wasm_objlink(const uint8_t *obj, size_t size, wasm_objlink_re
       for (uint32_t i = 0; i < l.nsh; i++) {
         if (!loaded(&l, i)) continue;
         l.sec_addr[i] += base + start[part_of(&l.sh[i])];
-        if (l.sh[i].sh_type != SHT_NOBITS)
-          memcpy((void *)l.sec_addr[i], obj + l.sh[i].sh_offset, l.sh[i].sh_size);
+        if (l.sh[i].type != WASM_ELF_SHT_NOBITS)
+          memcpy((void *)l.sec_addr[i], obj + l.sh[i].offset, l.sh[i].size);
       }
       c->text = base;
       c->text_size = code_end;

@@ -15,12 +15,9 @@
 #include <string.h>
 
 #include "engine/compile.h"
+#include "engine/elf_reader.h"
 #include "engine/stencil/layout.h"
 #include "engine/stencil/stencil_internal.h"
-
-_Static_assert(sizeof(wasm_elf_ehdr) == 64 && sizeof(wasm_elf_shdr) == 64 && sizeof(wasm_elf_sym) == 24 &&
-                   sizeof(wasm_elf_rela) == 24,
-               "ELF-64 records as the format defines them");
 
 extern const unsigned char wasm_stencil_object[];
 extern const size_t wasm_stencil_object_len;
@@ -92,38 +89,15 @@ static wasm_stencil *stencil_named(const char *name) {
   return NULL;
 }
 
-/* An ELF object's section headers and symbol table, checked to lie inside
- * it. */
-typedef struct elf_view {
-  const unsigned char *o;
-  size_t len;
-  const wasm_elf_shdr *sh;
-  uint16_t nsec;
-  const wasm_elf_sym *syms;
-  size_t nsyms;
-  const char *strs;
-  size_t strs_len;
-} elf_view;
-
-static bool view_has(const elf_view *v, uint64_t off, uint64_t size) {
-  return off <= v->len && size <= v->len - off;
-}
-
-/* Bounds within the embedded object. */
-static bool in_object(uint64_t off, uint64_t size) {
-  const elf_view v = {.o = wasm_stencil_object, .len = wasm_stencil_object_len};
-  return view_has(&v, off, size);
-}
-
 /* Read-only data sections, laid out one after the other in lib.rodata. */
-static bool gather_rodata(const wasm_elf_shdr *sh, uint16_t nsec) {
+static bool gather_rodata(const wasm_elf_shdr *sh, uint32_t nsec) {
   size_t total = 0;
-  for (uint16_t i = 0; i < nsec; i++) {
+  for (uint32_t i = 0; i < nsec; i++) {
     lib.rodata_at[i] = UINT32_MAX;
     if (sh[i].type != WASM_ELF_SHT_PROGBITS || !(sh[i].flags & WASM_ELF_SHF_ALLOC) ||
         (sh[i].flags & (WASM_ELF_SHF_EXECINSTR | WASM_ELF_SHF_WRITE)))
       continue;
-    if (!in_object(sh[i].offset, sh[i].size) || sh[i].addralign > 64) return false;
+    if (sh[i].addralign > 64) return false; /* (inside the object: the view checked every section) */
     size_t align = sh[i].addralign ? (size_t)sh[i].addralign : 1;
     total = (total + align - 1) & ~(align - 1);
     if (total + sh[i].size > (1u << 20)) return false;
@@ -132,7 +106,7 @@ static bool gather_rodata(const wasm_elf_shdr *sh, uint16_t nsec) {
   }
   lib.rodata = calloc(total ? total : 1, 1);
   if (!lib.rodata) return false;
-  for (uint16_t i = 0; i < nsec; i++)
+  for (uint32_t i = 0; i < nsec; i++)
     if (lib.rodata_at[i] != UINT32_MAX)
       memcpy(lib.rodata + lib.rodata_at[i], wasm_stencil_object + sh[i].offset, (size_t)sh[i].size);
   lib.rodata_len = (uint32_t)total;
@@ -140,33 +114,34 @@ static bool gather_rodata(const wasm_elf_shdr *sh, uint16_t nsec) {
 }
 
 /* The relocations of section `target` into s; false marks s unusable. */
-static bool read_relocs(wasm_stencil *s, const wasm_elf_shdr *sh, uint16_t nsec, uint16_t target,
-                        const wasm_elf_sym *syms, size_t nsyms, const char *strs, size_t strs_len) {
+static bool read_relocs(wasm_stencil *s, const wasm_elf_view *v, uint32_t target) {
   size_t n = 0;
-  for (uint16_t i = 0; i < nsec; i++)
-    if (sh[i].type == WASM_ELF_SHT_RELA && sh[i].info == target) n += (size_t)(sh[i].size / sizeof(wasm_elf_rela));
+  for (uint32_t i = 0; i < v->nsec; i++)
+    if (v->sh[i].type == WASM_ELF_SHT_RELA && v->sh[i].info == target)
+      n += (size_t)(v->sh[i].size / sizeof(wasm_elf_rela));
   s->relocs = calloc(n ? n : 1, sizeof *s->relocs);
   if (!s->relocs) return false;
-  for (uint16_t i = 0; i < nsec; i++) {
-    if (sh[i].type != WASM_ELF_SHT_RELA || sh[i].info != target) continue;
-    if (!in_object(sh[i].offset, sh[i].size)) return false;
-    const wasm_elf_rela *ra = (const wasm_elf_rela *)(wasm_stencil_object + sh[i].offset);
-    size_t m = (size_t)(sh[i].size / sizeof(wasm_elf_rela));
+  for (uint32_t i = 0; i < v->nsec; i++) {
+    const wasm_elf_shdr *rs = &v->sh[i];
+    if (rs->type != WASM_ELF_SHT_RELA || rs->info != target) continue;
+    const wasm_elf_rela *ra = (const wasm_elf_rela *)(v->o + rs->offset);
+    size_t m = (size_t)(rs->size / sizeof(wasm_elf_rela));
     for (size_t j = 0; j < m; j++) {
       wasm_st_reloc *r = &s->relocs[s->nrelocs];
       uint32_t type = WASM_ELF_RELA_TYPE(ra[j].info);
-      size_t si = WASM_ELF_RELA_SYM(ra[j].info);
-      if (si >= nsyms) return false;
+      uint32_t si = WASM_ELF_RELA_SYM(ra[j].info);
+      if (si >= v->nsyms) return false;
       if (!wasm_st_reloc_known(type)) return false;
       if (ra[j].offset > s->len || s->len - ra[j].offset < 4) return false;
       if (ra[j].addend < INT32_MIN || ra[j].addend > INT32_MAX) return false;
       r->at = (uint32_t)ra[j].offset;
       r->type = (uint16_t)type;
       r->addend = (int32_t)ra[j].addend;
-      const wasm_elf_sym *sym = &syms[si];
+      const wasm_elf_sym *sym = &v->syms[si];
       if (sym->shndx == WASM_ELF_SHN_UNDEF) {
-        if (sym->name >= strs_len || !hole_of(strs + sym->name, r)) return false;
-      } else if (sym->shndx < nsec && lib.rodata_at[sym->shndx] != UINT32_MAX) {
+        const char *name = wasm_elf_symbol_name(v, si);
+        if (!name || !hole_of(name, r)) return false;
+      } else if (sym->shndx < v->nsec && lib.rodata_at[sym->shndx] != UINT32_MAX) {
         r->hole = WASM_HOLE_RODATA;
         if (sym->value > lib.rodata_len) return false;
         r->data_at = lib.rodata_at[sym->shndx] + (uint32_t)sym->value;
@@ -183,44 +158,28 @@ static bool read_relocs(wasm_stencil *s, const wasm_elf_shdr *sh, uint16_t nsec,
  * lets the next stencil follow. */
 static void find_tail_jump(wasm_stencil *s) { s->body_len = s->len - wasm_st_tail_jump_len(s); }
 
-static bool view_open(elf_view *v, const unsigned char *o, size_t len) {
-  *v = (elf_view){.o = o, .len = len};
-  if (len < sizeof(wasm_elf_ehdr)) return false;
-  const wasm_elf_ehdr *eh = (const wasm_elf_ehdr *)o;
-  if (memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != WASM_ELF_CLASS64 ||
-      eh->ident[5] != WASM_ELF_DATA_LSB || eh->type != WASM_ELF_REL || eh->machine != wasm_st_elf_machine ||
-      eh->shentsize != sizeof(wasm_elf_shdr) || !view_has(v, eh->shoff, (uint64_t)eh->shnum * sizeof(wasm_elf_shdr)))
-    return false;
-  v->sh = (const wasm_elf_shdr *)(o + eh->shoff);
-  v->nsec = eh->shnum;
-  for (uint16_t i = 0; i < v->nsec; i++) {
-    const wasm_elf_shdr *sh = v->sh;
-    if (sh[i].type != WASM_ELF_SHT_SYMTAB) continue;
-    if (!view_has(v, sh[i].offset, sh[i].size) || sh[i].link >= v->nsec ||
-        !view_has(v, sh[sh[i].link].offset, sh[sh[i].link].size))
-      return false;
-    v->syms = (const wasm_elf_sym *)(o + sh[i].offset);
-    v->nsyms = (size_t)(sh[i].size / sizeof(wasm_elf_sym));
-    v->strs = (const char *)(o + sh[sh[i].link].offset);
-    v->strs_len = (size_t)sh[sh[i].link].size;
-  }
-  return v->syms && v->strs_len && v->strs[v->strs_len - 1] == '\0';
+/* The embedded object, or another one (the layout test), opened for this
+ * machine; a reason under TOVA_STENCIL_DEBUG when it cannot be. */
+static bool view_open(wasm_elf_view *v, const unsigned char *o, size_t len) {
+  char err[128];
+  if (wasm_elf_view_open(v, o, len, wasm_st_elf_machine, err, sizeof err)) return true;
+  if (getenv("TOVA_STENCIL_DEBUG")) fprintf(stderr, "tova stencils: the stencils' object: %s: tier off\n", err);
+  return false;
 }
 
 /* The object's wasm_stencil_layout must be the library's own numbers
  * (layout.h): false when it is missing or differs. */
-static bool layout_matches(const elf_view *v) {
+static bool layout_matches(const wasm_elf_view *v) {
   static const uint32_t mine[] = {WASM_STENCIL_LAYOUT(WASM_STENCIL_LAYOUT_ENTRY)};
-  for (size_t i = 0; i < v->nsyms; i++) {
+  for (uint32_t i = 0; i < v->nsyms; i++) {
     const wasm_elf_sym *sym = &v->syms[i];
-    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_OBJECT || sym->name >= v->strs_len ||
-        strcmp(v->strs + sym->name, "wasm_stencil_layout"))
+    const char *name = wasm_elf_symbol_name(v, i);
+    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_OBJECT || !name || strcmp(name, "wasm_stencil_layout"))
       continue;
     if (sym->shndx == WASM_ELF_SHN_UNDEF || sym->shndx >= v->nsec || sym->size != sizeof mine)
       return false;
     const wasm_elf_shdr *sec = &v->sh[sym->shndx];
-    if (sec->type != WASM_ELF_SHT_PROGBITS || sym->value > sec->size || sec->size - sym->value < sizeof mine ||
-        !view_has(v, sec->offset, sec->size))
+    if (sec->type != WASM_ELF_SHT_PROGBITS || sym->value > sec->size || sec->size - sym->value < sizeof mine)
       return false;
     return !memcmp(v->o + sec->offset + sym->value, mine, sizeof mine);
   }
@@ -228,43 +187,37 @@ static bool layout_matches(const elf_view *v) {
 }
 
 bool wasm_stencil_layout_matches(const unsigned char *object, size_t len) {
-  elf_view v;
+  wasm_elf_view v;
   return view_open(&v, object, len) && layout_matches(&v);
 }
 
 static void load(void) {
-  elf_view v;
+  wasm_elf_view v;
   if (!view_open(&v, wasm_stencil_object, wasm_stencil_object_len)) return;
-  const unsigned char *o = v.o;
-  const wasm_elf_shdr *sh = v.sh;
-  uint16_t nsec = v.nsec;
-  const wasm_elf_sym *syms = v.syms;
-  size_t nsyms = v.nsyms;
-  const char *strs = v.strs;
-  size_t strs_len = v.strs_len;
   if (!layout_matches(&v)) {
     if (getenv("TOVA_STENCIL_DEBUG"))
       fprintf(stderr, "tova stencils: the stencils were built for another layout of the runtime's "
                       "structures: tier off\n");
     return;
   }
-  lib.rodata_at = calloc(nsec, sizeof *lib.rodata_at);
-  if (!lib.rodata_at || !gather_rodata(sh, nsec)) return;
-  for (size_t i = 0; i < nsyms; i++) {
-    const wasm_elf_sym *sym = &syms[i];
-    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_FUNC || sym->shndx == WASM_ELF_SHN_UNDEF || sym->shndx >= nsec ||
-        sym->name >= strs_len)
+  lib.rodata_at = calloc(v.nsec, sizeof *lib.rodata_at);
+  if (!lib.rodata_at || !gather_rodata(v.sh, v.nsec)) return;
+  for (uint32_t i = 0; i < v.nsyms; i++) {
+    const wasm_elf_sym *sym = &v.syms[i];
+    const char *name = wasm_elf_symbol_name(&v, i);
+    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_FUNC || sym->shndx == WASM_ELF_SHN_UNDEF || sym->shndx >= v.nsec ||
+        !name)
       continue;
-    wasm_stencil *s = stencil_named(strs + sym->name);
-    const wasm_elf_shdr *sec = &sh[sym->shndx];
-    /* One function per section (-ffunction-sections), starting it. */
+    wasm_stencil *s = stencil_named(name);
+    const wasm_elf_shdr *sec = &v.sh[sym->shndx];
+    /* One function per section (-ffunction-sections), starting it (the
+     * view has checked that the section lies inside the object). */
     if (!s || s->code || sym->value != 0 || sec->type != WASM_ELF_SHT_PROGBITS ||
-        !(sec->flags & WASM_ELF_SHF_EXECINSTR) || !in_object(sec->offset, sec->size) ||
-        sec->size == 0 || sec->size > 4096)
+        !(sec->flags & WASM_ELF_SHF_EXECINSTR) || sec->size == 0 || sec->size > 4096)
       continue;
-    s->code = o + sec->offset;
+    s->code = v.o + sec->offset;
     s->len = (uint32_t)sec->size;
-    s->usable = read_relocs(s, sh, nsec, sym->shndx, syms, nsyms, strs, strs_len);
+    s->usable = read_relocs(s, &v, sym->shndx);
     if (s->usable) find_tail_jump(s);
     for (uint32_t r = 0; r < s->nrelocs; r++) {
       s->leaves_at_self |= s->relocs[r].hole == WASM_HOLE_PC;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "engine/compile.h"
-#include "engine/stencil/elf_object.h"
+#include "engine/elf_format.h"
 #include "engine/stencil/stencil.h"
 
 /* What a hole is filled with (stencils.c names them). */

@@ -1,12 +1,13 @@
 /*
- * elf_object.h: the parts of the ELF-64 format (the System V gABI, little
- * endian) that library.c reads and reloc.c patches: the stencils are always
- * an ELF relocatable object, also where the system's own objects are not
- * (macOS: layout.h), so these are spelled out here instead of taken from a
- * system <elf.h> some systems lack.
+ * elf_format.h: the parts of the ELF-64 format (the System V gABI, little
+ * endian) that the engine reads (elf_reader.h) and patches: the stencil
+ * tier's object (stencil/library.c, stencil/reloc.c) and the native tier's
+ * compiled units (native/objlink.c). The stencils are an ELF object also
+ * where the system's own objects are not (macOS), so the format is spelled
+ * out here instead of taken from a system <elf.h> some systems lack.
  */
-#ifndef TOVA_ENGINE_STENCIL_ELF_OBJECT_H
-#define TOVA_ENGINE_STENCIL_ELF_OBJECT_H
+#ifndef TOVA_ENGINE_ELF_FORMAT_H
+#define TOVA_ENGINE_ELF_FORMAT_H
 
 #include <stdint.h>
 
@@ -44,26 +45,41 @@ typedef struct wasm_elf_rela {
 #define WASM_ELF_X86_64 62  /* machine */
 #define WASM_ELF_AARCH64 183
 
+#define WASM_ELF_SHT_NULL 0
 #define WASM_ELF_SHT_PROGBITS 1
 #define WASM_ELF_SHT_SYMTAB 2
+#define WASM_ELF_SHT_STRTAB 3
 #define WASM_ELF_SHT_RELA 4
+#define WASM_ELF_SHT_NOBITS 8
+#define WASM_ELF_SHT_REL 9
+#define WASM_ELF_SHT_X86_64_UNWIND 0x70000001u
 #define WASM_ELF_SHF_WRITE 0x1u
 #define WASM_ELF_SHF_ALLOC 0x2u
 #define WASM_ELF_SHF_EXECINSTR 0x4u
+#define WASM_ELF_SHF_TLS 0x400u
 #define WASM_ELF_SHN_UNDEF 0
+#define WASM_ELF_SHN_ABS 0xfff1u
+#define WASM_ELF_SHN_COMMON 0xfff2u
+#define WASM_ELF_STB_LOCAL 0
 #define WASM_ELF_STT_OBJECT 1
 #define WASM_ELF_STT_FUNC 2
 
 #define WASM_ELF_SYM_TYPE(info) ((info) & 0xfu)
+#define WASM_ELF_SYM_BIND(info) ((info) >> 4)
 #define WASM_ELF_RELA_SYM(info) ((uint32_t)((info) >> 32))
 #define WASM_ELF_RELA_TYPE(info) ((uint32_t)(info))
 
 /* Relocation types (the psABIs of the two machines). */
+#define WASM_R_X86_64_NONE 0
 #define WASM_R_X86_64_64 1
 #define WASM_R_X86_64_PC32 2
 #define WASM_R_X86_64_PLT32 4
+#define WASM_R_X86_64_GOTPCREL 9
 #define WASM_R_X86_64_32 10
 #define WASM_R_X86_64_32S 11
+#define WASM_R_X86_64_PC64 24
+#define WASM_R_X86_64_GOTPCRELX 41
+#define WASM_R_X86_64_REX_GOTPCRELX 42
 
 #define WASM_R_AARCH64_ABS64 257
 #define WASM_R_AARCH64_MOVW_UABS_G0 263
@@ -79,4 +95,4 @@ typedef struct wasm_elf_rela {
 #define WASM_R_AARCH64_LDST64_ABS_LO12_NC 286
 #define WASM_R_AARCH64_LDST128_ABS_LO12_NC 299
 
-#endif /* TOVA_ENGINE_STENCIL_ELF_OBJECT_H */
+#endif /* TOVA_ENGINE_ELF_FORMAT_H */
