@@ -23,9 +23,11 @@
  * Operands and lengths are iops.h's; the comment on each family names them.
  * A body reads all its operands before it writes its destination (d may be a
  * source slot), and traps before it writes anything.
+ *
+ * No include guard: stencils.c includes it once per stencil variant (the
+ * same bodies with an operand read from, or the result also passed in, a
+ * register); its helper macros are redefined identically each time.
  */
-#ifndef TOVA_ENGINE_IOP_BODIES_H
-#define TOVA_ENGINE_IOP_BODIES_H
 
 /* ---------------- branches ---------------- */
 OP(BR) /* off */
@@ -445,5 +447,3 @@ IOP_STORE(I32_STORE16_I, uint16_t, U)
 OP(MEMORY_SIZE) /* d */
   S(1) = inst->mem0->pages;
 END(MEMORY_SIZE)
-
-#endif /* TOVA_ENGINE_IOP_BODIES_H */

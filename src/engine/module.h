@@ -181,6 +181,7 @@ struct tova_module {
    * NULL: one read-execute mapping, unmapped with the module. */
   void *stencil_code;
   size_t stencil_code_len;
+  uint32_t stencil_passed; /* values its code passes in a register (stencils.c acc) */
   /* Compiled with loop counters (compile.h LOOP_HEAD: the tiered modes),
    * which move every later cell: native code holds offsets into the cells
    * (where it leaves for the interpreter), so the cache keys it. */

@@ -81,6 +81,36 @@ static void body_mix(wb *b) { /* (n i32) -> i64: integer arithmetic of every kin
   e_get(b, 3);
 }
 
+/* (n i32) -> i32, n >= 1: a loop whose first instruction reads the local
+ * the instruction before the loop computed, while the back edge is taken
+ * with another value just computed (n - 1, which the branch reads): the
+ * loop's first instruction is entered by falling in once and by the branch
+ * every other time, so it must not read what the instruction before it
+ * passed in a register (stencils.c acc; emit.c leaves branch targets out). */
+static void body_fall_and_branch_in(wb *b) {
+  /* locals: 1 x, 2 y */
+  e_get(b, 0); /* x = n * 3 */
+  e_i32(b, 3);
+  e_op(b, WASM_OP_I32_MUL);
+  e_set(b, 1);
+  e_block(b, WASM_OP_LOOP, 0);
+  e_get(b, 1); /* y = x + 7 */
+  e_i32(b, 7);
+  e_op(b, WASM_OP_I32_ADD);
+  e_set(b, 2);
+  e_get(b, 2); /* x = y ^ 0x55 */
+  e_i32(b, 0x55);
+  e_op(b, WASM_OP_I32_XOR);
+  e_set(b, 1);
+  e_get(b, 0); /* n = n - 1 */
+  e_i32(b, 1);
+  e_op(b, WASM_OP_I32_SUB);
+  e_tee(b, 0);
+  e_opu(b, WASM_OP_BR_IF, 0); /* while n != 0 */
+  e_op(b, WASM_OP_END);
+  e_get(b, 1);
+}
+
 static void body_mem(wb *b) { /* (n i32) -> i32: stores and loads of every width */
   /* locals: 1 i, 2 sum; addresses i * 8 */
 #define ADDR()      \
@@ -240,6 +270,9 @@ static void build(mod *m) {
   body_mem(&b);
   mod_func(m, t_ii, "ii", &b, "memops");
   wb_free(&b);
+  body_fall_and_branch_in(&b);
+  mod_func(m, t_ii, "ii", &b, "fall_and_branch_in");
+  wb_free(&b);
   body_flt(&b);
   mod_func(m, t_iF, "iFf", &b, "flt");
   wb_free(&b);
@@ -394,6 +427,7 @@ static void test_same_as_interpreter(void) {
   if (!on.inst || !off.inst) goto out;
   CHECK(jit_cells(on.module) > 40);
   CHECK_EQ_I64(jit_cells(off.module), 0);
+  CHECK(on.module->stencil_passed > 20); /* values passed in a register (stencils.c) */
   static const struct {
     const char *name;
     char kind; /* i: i32 argument, F: f64, 2: two i32 */
@@ -412,6 +446,8 @@ static void test_same_as_interpreter(void) {
       {"indirect_at", '2', 2, 7, 0},  {"indirect_at", '2', 3, 7, 0},  {"indirect_at", '2', -1, 7, 0},
       {"deep", 'i', 0, 0, 0},         {"deep", 'i', 1000, 0, 0},      {"deep", 'i', 200000, 0, 0},
       {"deep", 'i', 100000000, 0, 0},
+      {"fall_and_branch_in", 'i', 1, 0, 0}, {"fall_and_branch_in", 'i', 2, 0, 0},
+      {"fall_and_branch_in", 'i', 1000, 0, 0},
       {"trunc", 'F', 0, 0, -3.75},    {"trunc", 'F', 0, 0, 0.0 / 0.0}, {"trunc", 'F', 0, 0, 3e9},
   };
   /* Rounding: every function at values on both sides of each edge. */
@@ -471,6 +507,11 @@ static void test_same_as_interpreter(void) {
   CHECK_STR_CONTAINS(call(&on, "deep", &a).msg, "call stack exhausted");
   a.i32 = 200000;
   CHECK_EQ_I64(call(&on, "deep", &a).bits, (uint32_t)(200000ull * 200001ull / 2));
+  /* n = 3: x = 9, then x -> (x + 7) ^ 0x55 three times */
+  a.i32 = 3;
+  int32_t x = 9;
+  for (int i = 0; i < 3; i++) x = (x + 7) ^ 0x55;
+  CHECK_EQ_I64(call(&on, "fall_and_branch_in", &a).bits, (uint32_t)x);
   a.i32 = 50;
   park_calls = 0;
   CHECK_EQ_I64(call(&on, "park_loop", &a).st, TOVA_OK);
@@ -527,6 +568,26 @@ static void test_library(void) {
         lib->op[WASM_IOP_F64_NEAREST].usable);
   const uint32_t tail_jump = 4; /* B */
 #endif
+  /* The variants that pass values in a register (stencils.c): usable, and
+   * an operand read from acc has no slot hole left. */
+  static const struct {
+    int variant, op;
+    unsigned reads;
+  } vars[] = {{WASM_ST_W, WASM_IOP_I32_ADD, 0},        {WASM_ST_R2, WASM_IOP_I32_ADD, 2},
+              {WASM_ST_R3, WASM_IOP_I64_MUL, 3},       {WASM_ST_WR2, WASM_IOP_I32_XOR_I, 2},
+              {WASM_ST_WR3, WASM_IOP_I64_SUB, 3},      {WASM_ST_R1, WASM_IOP_BR_I32_LT_S, 1},
+              {WASM_ST_R1, WASM_IOP_BR_NEZ, 1},        {WASM_ST_W, WASM_IOP_F64_MUL, 0},
+              {WASM_ST_R2, WASM_IOP_I32_LOAD, 2},      {WASM_ST_R1, WASM_IOP_I64_STORE, 1}};
+  for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+    const wasm_stencil *st = &lib->variant[vars[i].variant][vars[i].op];
+    CHECK(st->usable && st->continues && !st->leaves_at_self);
+    bool slot_hole = false;
+    for (uint32_t r = 0; r < st->nrelocs; r++)
+      slot_hole |= st->relocs[r].hole == WASM_HOLE_SLOT && st->relocs[r].k == vars[i].reads;
+    if (slot_hole) fprintf(stderr, "variant %d of op %d still reads operand %u from its slot\n", vars[i].variant,
+                           vars[i].op, vars[i].reads);
+    CHECK(!slot_hole);
+  }
   CHECK(lib->op[WASM_IOP_CALL].leaves_at_self && lib->op[WASM_IOP_RETURN1].leaves_at_self);
   CHECK(!lib->op[WASM_IOP_I32_ADD].leaves_at_self && lib->op[WASM_IOP_I32_ADD].continues);
   /* Most stencils end in the jump to the next one, which is left out. */

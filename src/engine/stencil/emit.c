@@ -41,6 +41,44 @@ static handler_op by_handler[WASM_IOP_COUNT];
 static const void *const *handlers; /* the interpreter's, set with by_handler */
 static pthread_once_t by_handler_once = PTHREAD_ONCE_INIT;
 
+static const uint8_t op_cells[WASM_IOP_COUNT] = {
+#define WASM_IOP_CELLS(name, cells, operands) cells,
+    WASM_IOP_LIST(WASM_IOP_CELLS)
+#undef WASM_IOP_CELLS
+};
+static const char *const op_operands[WASM_IOP_COUNT] = {
+#define WASM_IOP_OPERANDS(name, cells, operands) operands,
+    WASM_IOP_LIST(WASM_IOP_OPERANDS)
+#undef WASM_IOP_OPERANDS
+};
+
+/* What an op's operand cells are, from iops.h's words: bit k set for
+ * operand cell k. */
+typedef struct op_shape {
+  uint32_t src;  /* a source slot (a b c x y s v src) */
+  uint32_t off;  /* a branch offset */
+  bool dest1;    /* operand 1 is a destination slot (d) */
+} op_shape;
+static op_shape shapes[WASM_IOP_COUNT];
+
+static void read_shapes(void) {
+  static const char *const src_words[] = {"a", "b", "c", "x", "y", "s", "v", "src"};
+  for (int op = 0; op < WASM_IOP_COUNT; op++) {
+    const char *p = op_operands[op];
+    for (unsigned k = 1; *p && k < 32; k++) {
+      while (*p == ' ') p++;
+      const char *w = p;
+      while (*p && *p != ' ') p++;
+      size_t len = (size_t)(p - w);
+      if (!len) break;
+      if (len == 3 && !strncmp(w, "off", 3)) shapes[op].off |= 1u << k;
+      if (k == 1 && len == 1 && *w == 'd') shapes[op].dest1 = true;
+      for (size_t j = 0; j < sizeof src_words / sizeof *src_words; j++)
+        if (strlen(src_words[j]) == len && !strncmp(w, src_words[j], len)) shapes[op].src |= 1u << k;
+    }
+  }
+}
+
 static int cmp_handler(const void *a, const void *b) {
   uintptr_t x = (uintptr_t)((const handler_op *)a)->h, y = (uintptr_t)((const handler_op *)b)->h;
   return x < y ? -1 : x > y;
@@ -50,13 +88,8 @@ static void sort_handlers(void) {
   handlers = h;
   for (int k = 0; k < WASM_IOP_COUNT; k++) by_handler[k] = (handler_op){h[k], k};
   qsort(by_handler, WASM_IOP_COUNT, sizeof *by_handler, cmp_handler);
+  read_shapes();
 }
-static const uint8_t op_cells[WASM_IOP_COUNT] = {
-#define WASM_IOP_CELLS(name, cells, operands) cells,
-    WASM_IOP_LIST(WASM_IOP_CELLS)
-#undef WASM_IOP_CELLS
-};
-
 static int op_of(const void *h) {
   handler_op key = {h, 0};
   const handler_op *f = bsearch(&key, by_handler, WASM_IOP_COUNT, sizeof *by_handler, cmp_handler);
@@ -69,6 +102,8 @@ typedef struct instr {
   uint32_t n;   /* cells */
   int op;
   const wasm_stencil *st;
+  uint8_t reads;  /* the operand it reads from acc (0: none): entered only by falling in */
+  bool writes;    /* it passes its result on in acc */
   uint32_t code_at; /* offset of its code in the function's code */
   uint32_t pool_at; /* its first pool entry (index) */
   uint32_t npool;
@@ -80,6 +115,9 @@ typedef struct fn_plan {
   instr *in;
   uint32_t nin, cap;
   uint32_t code_len, npool;
+  uint8_t *target; /* a bit per cell: some branch lands there */
+  uint32_t target_cap;
+  uint32_t passed; /* values passed in acc */
 } fn_plan;
 
 /* The pool entries of instruction i: one per distinct (hole, k), at slot
@@ -137,14 +175,62 @@ static bool operands_fit(const wasm_stencil *st, const wasm_cell *cells, uint32_
   return true;
 }
 
+/* Whether stencil st can be instruction `in`'s: it exists, its operands fit
+ * their holes, its pool entries are few enough. */
+static bool fits(const wasm_stencil *st, const wasm_cell *cells, uint32_t ncells, const instr *in) {
+  if (!st->code || !st->usable || !operands_fit(st, cells, ncells, in->at, in->n)) return false;
+  pool_key keys[WASM_ST_MAX_POOL_KEYS];
+  unsigned slots;
+  uint32_t table_n = in->op == WASM_IOP_BR_TABLE ? (uint32_t)cells[in->at + 2].u : 0;
+  return pool_keys(st, st->body_len, table_n, keys, &slots) != UINT32_MAX;
+}
+
+static bool is_target(const fn_plan *p, uint32_t cell) { return p->target[cell / 8] >> (cell % 8) & 1; }
+
+/* Values passed in acc (stencils.c): instruction i-1 computes a slot that
+ * instruction i reads, and i is reached only by falling through from i-1
+ * (no branch lands on it, and its cells keep their handler: emit_module),
+ * so i-1 may use its W variant and i read that operand from acc. The slot
+ * is written all the same: nothing else ever depends on acc. */
+static void pass_values(const wasm_st_library *lib, const wasm_cell *cells, uint32_t ncells, fn_plan *p) {
+  for (uint32_t i = 1; i < p->nin; i++) {
+    instr *prev = &p->in[i - 1], *cur = &p->in[i];
+    if (prev->st != &lib->op[prev->op] && !prev->reads) continue; /* an exit, or a call/return... */
+    if (!shapes[prev->op].dest1 || !prev->st->continues || is_target(p, cur->at)) continue;
+    if (cur->st != &lib->op[cur->op]) continue;
+    uint64_t d = cells[prev->at + 1].u;
+    unsigned k = 1;
+    while (k < cur->n && k <= 3 && !((shapes[cur->op].src >> k & 1) && cells[cur->at + k].u == d)) k++;
+    if (k >= cur->n || k > 3) continue;
+    int pv = wasm_st_variant(true, prev->reads), cv = wasm_st_variant(false, k);
+    if (pv < 0 || cv < 0) continue;
+    const wasm_stencil *pst = &lib->variant[pv][prev->op], *cst = &lib->variant[cv][cur->op];
+    if (!fits(pst, cells, ncells, prev) || !pst->continues || pst->leaves_at_self || !fits(cst, cells, ncells, cur))
+      continue;
+    prev->st = pst;
+    prev->writes = true;
+    cur->st = cst;
+    cur->reads = (uint8_t)k;
+    p->passed++;
+  }
+}
+
 /* Lays a function out; false: the tier leaves it alone. */
 static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) {
   const wasm_cell *cells = code->cells;
   uint32_t ncells = code->ncells;
-  p->nin = p->code_len = p->npool = 0;
+  p->nin = p->code_len = p->npool = p->passed = 0;
   if (!ncells) return false;
-  uint32_t at = 0, code_len = 0, npool = 0;
-  bool any = false;
+  uint32_t tbytes = ncells / 8 + 1;
+  if (tbytes > p->target_cap) {
+    uint8_t *grown = realloc(p->target, tbytes);
+    if (!grown) return false;
+    p->target = grown;
+    p->target_cap = tbytes;
+  }
+  memset(p->target, 0, tbytes);
+  /* The instructions, each with its plain stencil or the exit. */
+  uint32_t at = 0;
   while (at < ncells) {
     int op = op_of(cells[at].h);
     if (op < 0) return false;
@@ -158,26 +244,38 @@ static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) 
       p->in = grown;
       p->cap = cap;
     }
-    const wasm_stencil *st = &lib->op[op];
-    if (!st->code || !st->usable || !operands_fit(st, cells, ncells, at, n)) st = &lib->special[WASM_ST_EXIT];
-    else any |= !st->leaves_at_self;
+    instr *in = &p->in[p->nin++];
+    *in = (instr){.at = at, .n = n, .op = op};
+    in->st = fits(&lib->op[op], cells, ncells, in) ? &lib->op[op] : &lib->special[WASM_ST_EXIT];
+    /* Where branches land (an offset that lands nowhere is refused by
+     * operands_fit or code_at_cell). */
+    for (uint32_t k = 1; k < n; k++) {
+      bool off = op == WASM_IOP_BR_TABLE ? k >= 3 : (k < 32 && (shapes[op].off >> k & 1));
+      int64_t t = (int64_t)at + cells[at + k].i;
+      if (off && t >= 0 && t < (int64_t)ncells) p->target[t / 8] |= (uint8_t)(1u << (t % 8));
+    }
+    at += n;
+  }
+  pass_values(lib, cells, ncells, p);
+  /* The layout. */
+  uint32_t code_len = 0, npool = 0;
+  bool any = false;
+  for (uint32_t i = 0; i < p->nin; i++) {
+    instr *in = &p->in[i];
+    const wasm_stencil *st = in->st;
+    any |= !st->leaves_at_self && st != &lib->special[WASM_ST_EXIT];
     /* The last instruction must not continue past the end. */
-    if (at + n == ncells && st->continues) return false;
+    if (in->at + in->n == ncells && st->continues) return false;
     pool_key keys[WASM_ST_MAX_POOL_KEYS];
     unsigned slots;
-    instr *in = &p->in[p->nin++];
-    *in = (instr){at, n, op, st, code_len, npool, 0};
-    uint32_t table_n = op == WASM_IOP_BR_TABLE ? (uint32_t)cells[at + 2].u : 0;
-    if (pool_keys(st, st->body_len, table_n, keys, &slots) == UINT32_MAX) { /* left to the interpreter */
-      st = &lib->special[WASM_ST_EXIT];
-      in->st = st;
-      pool_keys(st, st->body_len, 0, keys, &slots);
-    }
+    uint32_t table_n = in->op == WASM_IOP_BR_TABLE ? (uint32_t)cells[in->at + 2].u : 0;
+    pool_keys(st, st->body_len, table_n, keys, &slots);
+    in->code_at = code_len;
+    in->pool_at = npool;
     in->npool = slots;
     code_len += st->body_len;
     npool += in->npool;
     if (code_len > (1u << 30)) return false;
-    at += n;
   }
   p->code_len = code_len;
   p->npool = npool;
@@ -301,8 +399,10 @@ bool wasm_stencil_available(void) { return tier_enabled() && wasm_stencil_librar
 static void debug_function(const wasm_st_library *lib, uint32_t func, const fn_plan *p) {
   unsigned left = 0;
   for (uint32_t i = 0; i < p->nin; i++) left += p->in[i].st == &lib->special[WASM_ST_EXIT];
-  fprintf(stderr, "tova stencils: function %u: %u instructions, %u bytes of code, left to the interpreter: %u", func,
-          p->nin, p->code_len, left);
+  fprintf(stderr,
+          "tova stencils: function %u: %u instructions, %u bytes of code, %u values passed in a register, "
+          "left to the interpreter: %u",
+          func, p->nin, p->code_len, p->passed, left);
   for (uint32_t i = 0; i < p->nin; i++)
     if (p->in[i].st == &lib->special[WASM_ST_EXIT]) fprintf(stderr, " %s", wasm_stencil_op_name(p->in[i].op));
   fprintf(stderr, "\n");
@@ -326,6 +426,7 @@ void wasm_stencil_module(tova_module *m) {
   size_t *bytes = calloc(ndefs, sizeof *bytes); /* per function: code and pool, 0: left alone */
   cell_patch *patches = NULL;
   size_t npatches = 0, patch_cap = 0;
+  uint32_t passed = 0;
   void *map = MAP_FAILED;
   if (!bytes) goto done;
   /* Pass 1: sizes. */
@@ -372,9 +473,12 @@ void wasm_stencil_module(tova_module *m) {
       continue;
     }
     if (debug_functions) debug_function(lib, m->nimported_funcs + d, &p);
+    passed += p.passed;
     for (uint32_t i = 0; i < p.nin; i++) {
       const instr *in = &p.in[i];
-      if (in->st->leaves_at_self || in->n < 2) continue;
+      /* (an instruction that reads acc keeps its handler: entered from the
+       * interpreter it would find anything there; the interpreter runs it) */
+      if (in->st->leaves_at_self || in->n < 2 || in->reads) continue;
       if (npatches == patch_cap) {
         patch_cap = patch_cap ? patch_cap * 2 : 1024;
         cell_patch *grown = realloc(patches, sizeof *patches * patch_cap);
@@ -398,14 +502,18 @@ void wasm_stencil_module(tova_module *m) {
   }
   m->stencil_code = map;
   m->stencil_code_len = total;
+  m->stencil_passed = passed;
   map = MAP_FAILED;
   if (debug)
-    fprintf(stderr, "tova stencils: module of %u functions: %zu bytes of code and pools, %.2f ms\n", ndefs,
-            total, (double)(tova_plat_monotonic_ns() - t0) / 1e6);
+    fprintf(stderr,
+            "tova stencils: module of %u functions: %zu bytes of code and pools, %u values passed in a "
+            "register, %.2f ms\n",
+            ndefs, total, passed, (double)(tova_plat_monotonic_ns() - t0) / 1e6);
 unmap:
   if (map != MAP_FAILED) munmap(map, total);
 done:
   free(p.in);
+  free(p.target);
   free(patches);
   free(bytes);
 }

@@ -72,20 +72,40 @@ static bool hole_of(const char *name, wasm_st_reloc *r) {
 /* Stencils made for SSE4.1 machines (stencils.c), by op. */
 static wasm_stencil sse41[WASM_IOP_COUNT];
 
-/* The stencil a function symbol named `name` is, or NULL. */
+/* The ops by name, sorted, for the thousands of stencil symbols. */
+typedef struct named_op {
+  const char *name;
+  int op;
+} named_op;
+static named_op ops_by_name[WASM_IOP_COUNT];
+
+static int cmp_named(const void *a, const void *b) {
+  return strcmp(((const named_op *)a)->name, ((const named_op *)b)->name);
+}
+
+static int op_named(const char *name) {
+  named_op key = {name, 0};
+  const named_op *f = bsearch(&key, ops_by_name, WASM_IOP_COUNT, sizeof *ops_by_name, cmp_named);
+  return f ? f->op : -1;
+}
+
+/* The stencil a function symbol named `name` is, or NULL:
+ * wasm_stencil_<op>, wasm_stencil_<variant>_<op> (stencils.c),
+ * wasm_stencil_SSE41_<op>, wasm_stencil_<special>. */
 static wasm_stencil *stencil_named(const char *name) {
-  static const char pre[] = "wasm_stencil_", sse41_pre[] = "SSE41_";
+  static const char pre[] = "wasm_stencil_";
+  static const char *const variant_pre[WASM_ST_NVARIANTS] = {"W_", "R1_", "R2_", "R3_", "WR2_", "WR3_"};
   if (strncmp(name, pre, sizeof pre - 1)) return NULL;
   const char *n = name + sizeof pre - 1;
-  if (!strncmp(n, sse41_pre, sizeof sse41_pre - 1)) {
-    for (int op = 0; op < WASM_IOP_COUNT; op++)
-      if (!strcmp(n + sizeof sse41_pre - 1, iop_names[op])) return &sse41[op];
-    return NULL;
+  int op = op_named(n);
+  if (op >= 0) return &lib.op[op];
+  if (!strncmp(n, "SSE41_", 6)) return (op = op_named(n + 6)) >= 0 ? &sse41[op] : NULL;
+  for (int v = 0; v < WASM_ST_NVARIANTS; v++) {
+    size_t len = strlen(variant_pre[v]);
+    if (!strncmp(n, variant_pre[v], len) && (op = op_named(n + len)) >= 0) return &lib.variant[v][op];
   }
   for (int i = 0; i < WASM_ST_NSPECIAL; i++)
     if (!strcmp(n, special_names[i])) return &lib.special[i];
-  for (int op = 0; op < WASM_IOP_COUNT; op++)
-    if (!strcmp(n, iop_names[op])) return &lib.op[op];
   return NULL;
 }
 
@@ -194,6 +214,8 @@ bool wasm_stencil_layout_matches(const unsigned char *object, size_t len) {
 static void load(void) {
   wasm_elf_view v;
   if (!view_open(&v, wasm_stencil_object, wasm_stencil_object_len)) return;
+  for (int op = 0; op < WASM_IOP_COUNT; op++) ops_by_name[op] = (named_op){iop_names[op], op};
+  qsort(ops_by_name, WASM_IOP_COUNT, sizeof *ops_by_name, cmp_named);
   if (!layout_matches(&v)) {
     if (getenv("TOVA_STENCIL_DEBUG"))
       fprintf(stderr, "tova stencils: the stencils were built for another layout of the runtime's "

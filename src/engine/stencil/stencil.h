@@ -60,9 +60,12 @@ enum wasm_stencil_exit {
 
 /* Entry into compiled code at one instruction (JIT_AT's operand): runs until
  * an instruction it leaves to the interpreter (returns that instruction's
- * first cell) or a WASM_STENCIL_* exit. Never changes memory's size. */
+ * first cell) or a WASM_STENCIL_* exit. Never changes memory's size. acc
+ * is the register the code passes a value in from one instruction to the
+ * next (stencils.c): an entry from outside passes anything (0); no
+ * instruction that reads it is ever entered but by falling into it. */
 typedef uintptr_t (*wasm_stencil_entry)(uint64_t *fp, uint8_t *mbase, uint64_t msize,
-                                        struct tova_exec *e, struct tova_instance *inst);
+                                        struct tova_exec *e, struct tova_instance *inst, uint64_t acc);
 
 struct tova_module;
 /* Compiles every function of a module just compiled (before anything runs

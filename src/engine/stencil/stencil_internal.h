@@ -61,8 +61,20 @@ typedef struct wasm_stencil {
   bool continues; /* it may go on to the next instruction */
 } wasm_stencil;
 
+/* The variants of an instruction's stencil (stencils.c): W passes the
+ * result (operand 1) on in acc, R<k> reads operand k from acc, WR<k> both. */
+enum wasm_st_variant { WASM_ST_W, WASM_ST_R1, WASM_ST_R2, WASM_ST_R3, WASM_ST_WR2, WASM_ST_WR3, WASM_ST_NVARIANTS };
+
+/* The variant that writes acc or not and reads operand `reads` (0: none)
+ * from it; -1 when there is none (the plain stencil: -1 too). */
+static inline int wasm_st_variant(bool writes, unsigned reads) {
+  if (!writes) return reads >= 1 && reads <= 3 ? WASM_ST_R1 + (int)reads - 1 : -1;
+  return reads == 0 ? WASM_ST_W : reads == 2 ? WASM_ST_WR2 : reads == 3 ? WASM_ST_WR3 : -1;
+}
+
 typedef struct wasm_st_library {
   wasm_stencil op[WASM_IOP_COUNT];
+  wasm_stencil variant[WASM_ST_NVARIANTS][WASM_IOP_COUNT];
   wasm_stencil special[WASM_ST_NSPECIAL];
   uint8_t *rodata; /* every read-only data section, laid out */
   uint32_t rodata_len;

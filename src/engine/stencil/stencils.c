@@ -27,6 +27,19 @@
  * A stencil whose object code needs anything else (a libm call clang did
  * not inline, a table in .rodata with absolute addresses, ...) is refused by
  * emit.c, and its instruction is left to the interpreter.
+ *
+ * The sixth argument, acc, carries a value from one instruction to the next
+ * in a register. Every body of iop_bodies.h is made in variants besides its
+ * plain stencil (VARIANTS below):
+ *   W_<op>    also passes its result (operand 1, a destination) in acc;
+ *   R<k>_<op> reads operand k from acc instead of its slot;
+ *   WR<k>_<op> both.
+ * A result is always stored in its slot too, so a slot never lacks its
+ * value: acc only spares the next instruction the load of what was just
+ * stored (a dependency through memory, store-to-load forwarding's latency,
+ * on every step of a chain). emit.c pairs them (a W before an R reading the
+ * same slot, the R reached only by falling through from the W) and passes
+ * acc through everything else untouched.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -43,8 +56,8 @@ const uint32_t wasm_stencil_layout[] = {WASM_STENCIL_LAYOUT(WASM_STENCIL_LAYOUT_
  * loop clang recognises (zeroing a callee's locals) never becomes a call no
  * hole can reach. memcpy stays: fixed-size copies are expanded inline. */
 
-#define ARGS fp, mbase, msize, e, inst
-#define PARAMS uint64_t *fp, uint8_t *mbase, uint64_t msize, tova_exec *e, tova_instance *inst
+#define ARGS fp, mbase, msize, e, inst, acc
+#define PARAMS uint64_t *fp, uint8_t *mbase, uint64_t msize, tova_exec *e, tova_instance *inst, uint64_t acc
 typedef uintptr_t stencil_fn(PARAMS);
 #define TAIL(f) __attribute__((musttail)) return f(ARGS)
 
@@ -78,7 +91,10 @@ extern stencil_fn wasm_hole_t1, wasm_hole_t2, wasm_hole_t3, wasm_hole_t4, wasm_h
 #else
 #error "stencils are made for x86-64 and AArch64"
 #endif
-#define S(k) (*(uint64_t *)((char *)fp + SLOT_OFF(k)))
+#define SLOT(k) (*(uint64_t *)((char *)fp + SLOT_OFF(k)))
+/* Operand k: acc in the variant that reads it from there (ACC_READS == k,
+ * a constant: the other arm, its hole included, is folded away). */
+#define S(k) (*((k) == ACC_READS ? &acc : &SLOT(k)))
 #define U(k) (wasm_hole_u##k)
 #define I32(k) ((uint32_t)S(k))
 #define F32(k) wasm_f32_from_bits((uint32_t)S(k))
@@ -96,12 +112,66 @@ extern stencil_fn wasm_hole_t1, wasm_hole_t2, wasm_hole_t3, wasm_hole_t4, wasm_h
 #define MSG_DIV_ZERO wasm_hole_trap_div_zero
 #define MSG_OVERFLOW wasm_hole_trap_overflow
 #define MSG_BAD_CONV wasm_hole_trap_bad_conv
+/* One stencil per body and variant: VARIANT is the name's prefix (empty
+ * for the plain one), ACC_READS the operand read from acc (0: none),
+ * ACC_WRITES whether the result also goes on in acc (read back from the
+ * slot just written: clang forwards the stored value, no load). */
+#define STENCIL_NAME_(v, name) wasm_stencil_##v##name
+#define STENCIL_NAME(v, name) STENCIL_NAME_(v, name)
 #define OP(name) \
-  uintptr_t wasm_stencil_##name(PARAMS) {
-#define END(name)         \
-  TAIL(wasm_hole_next); \
+  uintptr_t STENCIL_NAME(VARIANT, name)(PARAMS) {
+#define END(name)                   \
+  if (ACC_WRITES) acc = SLOT(1);    \
+  TAIL(wasm_hole_next);             \
   }
+#define ACC_READS 0
+#define ACC_WRITES 0
+#define VARIANT
 #include "engine/iop_bodies.h"
+/* The variants (library.c reads the prefixes; emit.c chooses). */
+#undef VARIANT
+#undef ACC_READS
+#undef ACC_WRITES
+#define VARIANT W_
+#define ACC_READS 0
+#define ACC_WRITES 1
+#include "engine/iop_bodies.h"
+#undef VARIANT
+#undef ACC_READS
+#define VARIANT R1_
+#define ACC_READS 1
+#undef ACC_WRITES
+#define ACC_WRITES 0
+#include "engine/iop_bodies.h"
+#undef VARIANT
+#undef ACC_READS
+#define VARIANT R2_
+#define ACC_READS 2
+#include "engine/iop_bodies.h"
+#undef VARIANT
+#undef ACC_READS
+#define VARIANT R3_
+#define ACC_READS 3
+#include "engine/iop_bodies.h"
+#undef VARIANT
+#undef ACC_READS
+#undef ACC_WRITES
+#define ACC_WRITES 1
+#define VARIANT WR2_
+#define ACC_READS 2
+#include "engine/iop_bodies.h"
+#undef VARIANT
+#undef ACC_READS
+#define VARIANT WR3_
+#define ACC_READS 3
+#include "engine/iop_bodies.h"
+/* Everything below is plain. */
+#undef VARIANT
+#undef ACC_READS
+#undef ACC_WRITES
+#define VARIANT
+#define ACC_READS 0
+#define ACC_WRITES 0
 
 /* The rounding instructions again, for machines with SSE4.1 (library.c
  * takes these when the CPU has it): one instruction each instead of a libm
@@ -175,7 +245,7 @@ static inline __attribute__((always_inline)) const wasm_cell *callee_entry(const
     _Pragma("clang loop vectorize(disable) interleave(disable) unroll(disable)")    \
     for (uint32_t i = cc->nparams; i < cc->nlocals; i++) nfp[i] = 0;                \
     CHECK_INTR();                                                                   \
-    __attribute__((musttail)) return ((stencil_fn *)body[1].p)(nfp, mbase, msize, e, inst); \
+    __attribute__((musttail)) return ((stencil_fn *)body[1].p)(nfp, mbase, msize, e, inst, acc); \
   } while (0)
 #define DO_CALL(before) DO_CALL_CODE((const wasm_code *)(uintptr_t)U(2), before)
 uintptr_t wasm_stencil_CALL(PARAMS) { DO_CALL((void)0); }
@@ -220,7 +290,7 @@ uintptr_t wasm_stencil_BR_TABLE(PARAMS) {
     copy;                                                                      \
     e->fsp = f;                                                                \
     uint64_t *cfp = e->stack + f->fp_off;                                      \
-    __attribute__((musttail)) return ((stencil_fn *)ret[1].p)(cfp, mbase, msize, e, inst); \
+    __attribute__((musttail)) return ((stencil_fn *)ret[1].p)(cfp, mbase, msize, e, inst, acc); \
   } while (0)
 uintptr_t wasm_stencil_RETURN0(PARAMS) { DO_RETURN((void)0); }
 uintptr_t wasm_stencil_RETURN1(PARAMS) { DO_RETURN(fp[0] = S(1)); }
