@@ -84,13 +84,15 @@ if [ -d build/CMakeFiles/tova_native.dir ]; then
   # on-stack replacement, and clang's other code shapes native.
   # (optimised units compiled apart, TOVA_NATIVE_MAX_CLOSURE=0: the same
   # programs through the differential fuzzer's --c-programs in .ci/run)
-  step "C programs under the native tier, under OSR (optimised, and quick then optimised), in quick code, quick then optimised, and at clang -O0/-O3/-Os native"
+  # (Quick code tiered up by calls, TOVA_NATIVE_QUICK=0: the conformance
+  # runs above and the differential fuzzer's modules; clang -Os code shapes:
+  # the fuzzer's C programs, .ci/run.)
+  step "C programs under the native tier, under OSR (optimised, and quick then optimised), in quick code, and at clang -O0/-O3 native"
   TOVA_TIER=native bash test/programs/run.sh
   TOVA_TIER=osr bash test/programs/run.sh
   TOVA_TIER=osr TOVA_NATIVE_QUICK=0 bash test/programs/run.sh
   TOVA_TIER=native TOVA_NATIVE_QUICK=only bash test/programs/run.sh
-  TOVA_TIER=native TOVA_NATIVE_QUICK=0 bash test/programs/run.sh
-  for o in -O0 -O3 -Os; do WASM_OPT=$o TOVA_TIER=native bash test/programs/run.sh; done
+  for o in -O0 -O3; do WASM_OPT=$o TOVA_TIER=native bash test/programs/run.sh; done
 fi
 
 step "CoreMark correctness under tova, Node and Bun"

@@ -319,7 +319,7 @@ static void test_100k_live_then_empty(void) {
  * dirty them with its own pattern, sometimes grow them (across slot sizes),
  * check the pattern survived, free. A slot handed to two users at once or
  * handed out dirty shows up as a wrong byte. */
-enum { THREADS = 4, ROUNDS = TEST_HEAVY(1500) };
+enum { THREADS = 4, ROUNDS = TEST_HEAVY(600) };
 
 typedef struct worker {
   int id;

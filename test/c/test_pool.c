@@ -607,7 +607,7 @@ static void test_searcher_hands_off_queued_work(void) {
   CHECK(tova_runtime_new(&cfg, &rt) == TOVA_OK);
   if (!rt) return;
   int lost = 0;
-  for (int iter = 0; iter < 5000 && !lost; iter++) {
+  for (int iter = 0; iter < 2000 && !lost; iter++) {
     atomic_store(&g_release, 0);
     atomic_store(&g_quick_ran, 0);
     atomic_store(&g_hog_done, 0);

@@ -193,6 +193,12 @@ static bool is_target(const fn_plan *p, uint32_t cell) { return p->target[cell /
  * so i-1 may use its W variant and i read that operand from acc. The slot
  * is written all the same: nothing else ever depends on acc. */
 static void pass_values(const wasm_st_library *lib, const wasm_cell *cells, uint32_t ncells, fn_plan *p) {
+  static int off = -1; /* TOVA_STENCIL_ACC=off: every value through its slot (measurements) */
+  if (__atomic_load_n(&off, __ATOMIC_RELAXED) < 0) {
+    const char *v = getenv("TOVA_STENCIL_ACC");
+    __atomic_store_n(&off, v && (!strcmp(v, "off") || !strcmp(v, "0")), __ATOMIC_RELAXED);
+  }
+  if (__atomic_load_n(&off, __ATOMIC_RELAXED)) return;
   for (uint32_t i = 1; i < p->nin; i++) {
     instr *prev = &p->in[i - 1], *cur = &p->in[i];
     if (prev->st != &lib->op[prev->op] && !prev->reads) continue; /* an exit, or a call/return... */
