@@ -315,6 +315,9 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint3
     const instr *in = &p->in[i];
     const wasm_stencil *st = in->st;
     uint8_t *dst = out + in->code_at;
+    /* acc is read only right after the instruction that wrote it, falling in */
+    TOVA_ASSERT(!in->reads || (i > 0 && p->in[i - 1].writes && !is_target(p, in->at) &&
+                               p->in[i - 1].code_at + p->in[i - 1].st->body_len == in->code_at));
     memcpy(dst, st->code, st->body_len);
     pool_key keys[WASM_ST_MAX_POOL_KEYS];
     uint32_t table_n = in->op == WASM_IOP_BR_TABLE ? (uint32_t)cells[in->at + 2].u : 0;

@@ -3,11 +3,11 @@
  * build time into an object file the library embeds and emit.c reads; never
  * linked as code.
  *
- * Every stencil is a function of the same five arguments (the registers the
- * interpreter's state lives in while compiled code runs) that ends by
- * tail-calling the next one, so a run of stencils is straight-line code
- * between jumps, each continuing on the same stack. Its holes are undefined
- * symbols emit.c resolves per instruction:
+ * Every stencil is a function of the same six arguments (five registers the
+ * interpreter's state lives in while compiled code runs, and acc, below)
+ * that ends by tail-calling the next one, so a run of stencils is
+ * straight-line code between jumps, each continuing on the same stack. Its
+ * holes are undefined symbols emit.c resolves per instruction:
  *   wasm_hole_s<k>   operand cell k as a frame slot: the slot's byte offset,
  *                    the symbol's own address (SLOT_OFF below);
  *   wasm_hole_u<k>   operand cell k's 64-bit value, read from the pool;
