@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform/platform.h"
 #include "engine/compile.h"
 #include "engine/elf_reader.h"
 #include "engine/stencil/layout.h"
@@ -133,43 +134,47 @@ static bool gather_rodata(const wasm_elf_shdr *sh, uint32_t nsec) {
   return true;
 }
 
-/* The relocations of section `target` into s; false marks s unusable. */
-static bool read_relocs(wasm_stencil *s, const wasm_elf_view *v, uint32_t target) {
-  size_t n = 0;
-  for (uint32_t i = 0; i < v->nsec; i++)
-    if (v->sh[i].type == WASM_ELF_SHT_RELA && v->sh[i].info == target)
-      n += (size_t)(v->sh[i].size / sizeof(wasm_elf_rela));
-  s->relocs = calloc(n ? n : 1, sizeof *s->relocs);
+/* What each undefined symbol stands for, decoded once: tens of thousands
+ * of relocations name a few dozen holes. */
+typedef struct hole_name {
+  bool known;
+  uint8_t hole, k;
+} hole_name;
+static hole_name *holes_by_sym;
+
+/* The relocations of section `target` into s, from its RELA section `rs`
+ * (UINT32_MAX: none); false marks s unusable. */
+static bool read_relocs(wasm_stencil *s, const wasm_elf_view *v, uint32_t rs_index) {
+  if (rs_index == UINT32_MAX) return true;
+  const wasm_elf_shdr *rs = &v->sh[rs_index];
+  size_t m = (size_t)(rs->size / sizeof(wasm_elf_rela));
+  s->relocs = calloc(m ? m : 1, sizeof *s->relocs);
   if (!s->relocs) return false;
-  for (uint32_t i = 0; i < v->nsec; i++) {
-    const wasm_elf_shdr *rs = &v->sh[i];
-    if (rs->type != WASM_ELF_SHT_RELA || rs->info != target) continue;
-    const wasm_elf_rela *ra = (const wasm_elf_rela *)(v->o + rs->offset);
-    size_t m = (size_t)(rs->size / sizeof(wasm_elf_rela));
-    for (size_t j = 0; j < m; j++) {
-      wasm_st_reloc *r = &s->relocs[s->nrelocs];
-      uint32_t type = WASM_ELF_RELA_TYPE(ra[j].info);
-      uint32_t si = WASM_ELF_RELA_SYM(ra[j].info);
-      if (si >= v->nsyms) return false;
-      if (!wasm_st_reloc_known(type)) return false;
-      if (ra[j].offset > s->len || s->len - ra[j].offset < 4) return false;
-      if (ra[j].addend < INT32_MIN || ra[j].addend > INT32_MAX) return false;
-      r->at = (uint32_t)ra[j].offset;
-      r->type = (uint16_t)type;
-      r->addend = (int32_t)ra[j].addend;
-      const wasm_elf_sym *sym = &v->syms[si];
-      if (sym->shndx == WASM_ELF_SHN_UNDEF) {
-        const char *name = wasm_elf_symbol_name(v, si);
-        if (!name || !hole_of(name, r)) return false;
-      } else if (sym->shndx < v->nsec && lib.rodata_at[sym->shndx] != UINT32_MAX) {
-        r->hole = WASM_HOLE_RODATA;
-        if (sym->value > lib.rodata_len) return false;
-        r->data_at = lib.rodata_at[sym->shndx] + (uint32_t)sym->value;
-      } else {
-        return false; /* writable data, another stencil, a common symbol... */
-      }
-      s->nrelocs++;
+  const wasm_elf_rela *ra = (const wasm_elf_rela *)(v->o + rs->offset);
+  for (size_t j = 0; j < m; j++) {
+    wasm_st_reloc *r = &s->relocs[s->nrelocs];
+    uint32_t type = WASM_ELF_RELA_TYPE(ra[j].info);
+    uint32_t si = WASM_ELF_RELA_SYM(ra[j].info);
+    if (si >= v->nsyms) return false;
+    if (!wasm_st_reloc_known(type)) return false;
+    if (ra[j].offset > s->len || s->len - ra[j].offset < 4) return false;
+    if (ra[j].addend < INT32_MIN || ra[j].addend > INT32_MAX) return false;
+    r->at = (uint32_t)ra[j].offset;
+    r->type = (uint16_t)type;
+    r->addend = (int32_t)ra[j].addend;
+    const wasm_elf_sym *sym = &v->syms[si];
+    if (sym->shndx == WASM_ELF_SHN_UNDEF) {
+      if (!holes_by_sym[si].known) return false;
+      r->hole = holes_by_sym[si].hole;
+      r->k = holes_by_sym[si].k;
+    } else if (sym->shndx < v->nsec && lib.rodata_at[sym->shndx] != UINT32_MAX) {
+      r->hole = WASM_HOLE_RODATA;
+      if (sym->value > lib.rodata_len) return false;
+      r->data_at = lib.rodata_at[sym->shndx] + (uint32_t)sym->value;
+    } else {
+      return false; /* writable data, another stencil, a common symbol... */
     }
+    s->nrelocs++;
   }
   return true;
 }
@@ -212,6 +217,7 @@ bool wasm_stencil_layout_matches(const unsigned char *object, size_t len) {
 }
 
 static void load(void) {
+  uint64_t t0 = tova_plat_monotonic_ns();
   wasm_elf_view v;
   if (!view_open(&v, wasm_stencil_object, wasm_stencil_object_len)) return;
   for (int op = 0; op < WASM_IOP_COUNT; op++) ops_by_name[op] = (named_op){iop_names[op], op};
@@ -224,6 +230,30 @@ static void load(void) {
   }
   lib.rodata_at = calloc(v.nsec, sizeof *lib.rodata_at);
   if (!lib.rodata_at || !gather_rodata(v.sh, v.nsec)) return;
+  holes_by_sym = calloc(v.nsyms ? v.nsyms : 1, sizeof *holes_by_sym);
+  if (!holes_by_sym) return;
+  for (uint32_t i = 0; i < v.nsyms; i++) {
+    const char *name = wasm_elf_symbol_name(&v, i);
+    wasm_st_reloc r = {0};
+    if (v.syms[i].shndx == WASM_ELF_SHN_UNDEF && name && hole_of(name, &r))
+      holes_by_sym[i] = (hole_name){true, r.hole, r.k};
+  }
+  /* Each code section's RELA section (clang makes at most one per section),
+   * found in one pass: thousands of stencils, a section each. */
+  uint32_t *rela_of = malloc(v.nsec * sizeof *rela_of);
+  bool two = false; /* two RELA sections for one section: not what clang makes, refused whole */
+  for (uint32_t i = 0; rela_of && i < v.nsec; i++) rela_of[i] = UINT32_MAX;
+  for (uint32_t i = 0; rela_of && i < v.nsec; i++)
+    if (v.sh[i].type == WASM_ELF_SHT_RELA) {
+      two |= rela_of[v.sh[i].info] != UINT32_MAX;
+      rela_of[v.sh[i].info] = i;
+    }
+  if (!rela_of || two) {
+    free(rela_of);
+    free(holes_by_sym);
+    holes_by_sym = NULL;
+    return;
+  }
   for (uint32_t i = 0; i < v.nsyms; i++) {
     const wasm_elf_sym *sym = &v.syms[i];
     const char *name = wasm_elf_symbol_name(&v, i);
@@ -239,13 +269,16 @@ static void load(void) {
       continue;
     s->code = v.o + sec->offset;
     s->len = (uint32_t)sec->size;
-    s->usable = read_relocs(s, &v, sym->shndx);
+    s->usable = read_relocs(s, &v, rela_of[sym->shndx]);
     if (s->usable) find_tail_jump(s);
     for (uint32_t r = 0; r < s->nrelocs; r++) {
       s->leaves_at_self |= s->relocs[r].hole == WASM_HOLE_PC;
       s->continues |= s->relocs[r].hole == WASM_HOLE_NEXT;
     }
   }
+  free(rela_of);
+  free(holes_by_sym);
+  holes_by_sym = NULL;
   /* Where the CPU has SSE4.1, its variants replace the plain stencils. */
 #if defined(__x86_64__)
   __builtin_cpu_init();
@@ -264,6 +297,9 @@ static void load(void) {
       if (i != WASM_ST_EXIT || lib.special[i].relocs[r].hole != WASM_HOLE_PC) return;
   }
   lib_ok = true;
+  if (getenv("TOVA_STENCIL_DEBUG"))
+    fprintf(stderr, "tova stencils: the stencils' object read in %.2f ms\n",
+            (double)(tova_plat_monotonic_ns() - t0) / 1e6);
 }
 
 const char *wasm_stencil_op_name(int op) { return op >= 0 && op < WASM_IOP_COUNT ? iop_names[op] : "?"; }
