@@ -375,19 +375,13 @@ static uint64_t pop_slot(compiler *c) {
 
 static bool top_is_const(const compiler *c) { return c->nvs && c->vs[c->nvs - 1].kind == SV_CONST; }
 
-static const char *const iop_operands[WASM_IOP_COUNT] = {
-#define WASM_IOP_OPERANDS(name, cells, operands) operands,
-    WASM_IOP_LIST(WASM_IOP_OPERANDS)
-#undef WASM_IOP_OPERANDS
-};
-
 /* The last instruction, if it computed the value of stack position pos into
  * pos's home slot (its first operand is a destination, iops.h): its result
  * can be redirected, or the instruction folded into the one consuming it. */
 static const struct win *last_result_into(const compiler *c, uint32_t pos) {
   const struct win *w = last_instr(c, 0);
   if (!w || pos >= c->nvs || c->vs[pos].kind != SV_HOME) return NULL;
-  const char *ops = iop_operands[w->op];
+  const char *ops = wasm_iop_operands(w->op);
   if (ops[0] != 'd' || (ops[1] != ' ' && ops[1] != 0)) return NULL;
   return operand(c, w, 1) == home(c, pos) ? w : NULL;
 }

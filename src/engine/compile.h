@@ -205,6 +205,13 @@ void wasm_find_memory_writers(tova_module *m);
 /* Handler addresses of the interpreter, indexed by wasm_iop (interp.c). */
 const void *const *wasm_interp_handlers(void);
 
+/* iops.h's table by op, derived once (compile_dump.c): the op's name, its
+ * length in cells (0 for BR_TABLE, whose length varies) and its operand
+ * words. op must be below WASM_IOP_COUNT. */
+const char *wasm_iop_name(int op);
+uint32_t wasm_iop_cells(int op);
+const char *wasm_iop_operands(int op);
+
 /* Length in cells of the instruction starting at code[at] (handler cell
  * included), from iops.h; 0 if code[at] is not a handler. */
 uint32_t wasm_code_instr_cells(const wasm_cell *code, uint32_t at);

@@ -25,6 +25,10 @@ static const char *const iop_operands[WASM_IOP_COUNT] = {
 #undef WASM_IOP_OPERANDS
 };
 
+const char *wasm_iop_name(int op) { return iop_names[op]; }
+uint32_t wasm_iop_cells(int op) { return iop_cells[op]; }
+const char *wasm_iop_operands(int op) { return iop_operands[op]; }
+
 /* The op whose handler is h, or -1. */
 static int op_of(const void *h) {
   const void *const *handlers = wasm_interp_handlers();

@@ -41,16 +41,6 @@ static handler_op by_handler[WASM_IOP_COUNT];
 static const void *const *handlers; /* the interpreter's, set with by_handler */
 static pthread_once_t by_handler_once = PTHREAD_ONCE_INIT;
 
-static const uint8_t op_cells[WASM_IOP_COUNT] = {
-#define WASM_IOP_CELLS(name, cells, operands) cells,
-    WASM_IOP_LIST(WASM_IOP_CELLS)
-#undef WASM_IOP_CELLS
-};
-static const char *const op_operands[WASM_IOP_COUNT] = {
-#define WASM_IOP_OPERANDS(name, cells, operands) operands,
-    WASM_IOP_LIST(WASM_IOP_OPERANDS)
-#undef WASM_IOP_OPERANDS
-};
 
 /* What an op's operand cells are, from iops.h's words: bit k set for
  * operand cell k. */
@@ -64,7 +54,7 @@ static op_shape shapes[WASM_IOP_COUNT];
 static void read_shapes(void) {
   static const char *const src_words[] = {"a", "b", "c", "x", "y", "s", "v", "src"};
   for (int op = 0; op < WASM_IOP_COUNT; op++) {
-    const char *p = op_operands[op];
+    const char *p = wasm_iop_operands(op);
     for (unsigned k = 1; *p && k < 32; k++) {
       while (*p == ' ') p++;
       const char *w = p;
@@ -240,7 +230,7 @@ static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) 
   while (at < ncells) {
     int op = op_of(cells[at].h);
     if (op < 0) return false;
-    uint32_t n = op_cells[op];
+    uint32_t n = wasm_iop_cells(op);
     if (op == WASM_IOP_BR_TABLE) n = at + 2 < ncells && cells[at + 2].u < ncells ? 3 + (uint32_t)cells[at + 2].u + 1 : 0;
     if (n == 0 || n > ncells - at) return false;
     if (p->nin == p->cap) {

@@ -23,11 +23,6 @@
 extern const unsigned char wasm_stencil_object[];
 extern const size_t wasm_stencil_object_len;
 
-static const char *const iop_names[WASM_IOP_COUNT] = {
-#define WASM_IOP_NAME(name, cells, operands) #name,
-    WASM_IOP_LIST(WASM_IOP_NAME)
-#undef WASM_IOP_NAME
-};
 static const char *const special_names[WASM_ST_NSPECIAL] = {"EXIT", "CANCEL", "TRAP_OOB_MEM",
                                                             "TRAP_DIV_ZERO", "TRAP_OVERFLOW",
                                                             "TRAP_BAD_CONV"};
@@ -220,7 +215,7 @@ static void load(void) {
   uint64_t t0 = tova_plat_monotonic_ns();
   wasm_elf_view v;
   if (!view_open(&v, wasm_stencil_object, wasm_stencil_object_len)) return;
-  for (int op = 0; op < WASM_IOP_COUNT; op++) ops_by_name[op] = (named_op){iop_names[op], op};
+  for (int op = 0; op < WASM_IOP_COUNT; op++) ops_by_name[op] = (named_op){wasm_iop_name(op), op};
   qsort(ops_by_name, WASM_IOP_COUNT, sizeof *ops_by_name, cmp_named);
   if (!layout_matches(&v)) {
     if (getenv("TOVA_STENCIL_DEBUG"))
@@ -302,7 +297,7 @@ static void load(void) {
             (double)(tova_plat_monotonic_ns() - t0) / 1e6);
 }
 
-const char *wasm_stencil_op_name(int op) { return op >= 0 && op < WASM_IOP_COUNT ? iop_names[op] : "?"; }
+const char *wasm_stencil_op_name(int op) { return op >= 0 && op < WASM_IOP_COUNT ? wasm_iop_name(op) : "?"; }
 
 const wasm_st_library *wasm_stencil_library(void) {
   pthread_once(&lib_once, load);
