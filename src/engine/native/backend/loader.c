@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__APPLE__)
 #include <mach-o/dyld.h>
@@ -150,8 +151,14 @@ bool wasm_backend_loaded(void) { return atomic_load(&ops) != NULL; }
 
 static void load(void) {
   atomic_store(&loading, true);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   find_and_open();
+  clock_gettime(CLOCK_MONOTONIC, &t1);
   atomic_store(&loading, false);
+  if (getenv("TOVA_NATIVE_DEBUG"))
+    fprintf(stderr, "tova native: the backend %s in %.1f ms\n", ops ? "loaded" : "failed to load",
+            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 }
 
 bool wasm_backend_loading(void) { return atomic_load(&loading); }
