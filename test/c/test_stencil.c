@@ -273,6 +273,12 @@ static void build(mod *m) {
   body_fall_and_branch_in(&b);
   mod_func(m, t_ii, "ii", &b, "fall_and_branch_in");
   wb_free(&b);
+  e_get(&b, 0); /* big(i) = i + INT64_MAX: an operand no offset (emit.c reads offsets only) */
+  e_op(&b, WASM_OP_I64_EXTEND_I32_S);
+  e_i64(&b, INT64_MAX);
+  e_op(&b, WASM_OP_I64_ADD);
+  mod_func(m, t_iI, "", &b, "big");
+  wb_free(&b);
   body_flt(&b);
   mod_func(m, t_iF, "iFf", &b, "flt");
   wb_free(&b);
@@ -448,6 +454,7 @@ static void test_same_as_interpreter(void) {
       {"deep", 'i', 100000000, 0, 0},
       {"fall_and_branch_in", 'i', 1, 0, 0}, {"fall_and_branch_in", 'i', 2, 0, 0},
       {"fall_and_branch_in", 'i', 1000, 0, 0},
+      {"big", 'i', 0, 0, 0},          {"big", 'i', 1, 0, 0},          {"big", 'i', -5, 0, 0},
       {"trunc", 'F', 0, 0, -3.75},    {"trunc", 'F', 0, 0, 0.0 / 0.0}, {"trunc", 'F', 0, 0, 3e9},
   };
   /* Rounding: every function at values on both sides of each edge. */

@@ -247,8 +247,12 @@ static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) 
      * operands_fit or code_at_cell). */
     for (uint32_t k = 1; k < n; k++) {
       bool off = op == WASM_IOP_BR_TABLE ? k >= 3 : (k < 32 && (shapes[op].off >> k & 1));
-      int64_t t = (int64_t)at + cells[at + k].i;
-      if (off && t >= 0 && t < (int64_t)ncells) p->target[t / 8] |= (uint8_t)(1u << (t % 8));
+      /* (only an offset is added to `at`: other operands are any 64-bit
+       * value, an i64 constant among them) */
+      int64_t o = cells[at + k].i;
+      if (!off || o < -(int64_t)ncells || o > (int64_t)ncells) continue;
+      int64_t t = (int64_t)at + o;
+      if (t >= 0 && t < (int64_t)ncells) p->target[t / 8] |= (uint8_t)(1u << (t % 8));
     }
     at += n;
   }
