@@ -381,8 +381,7 @@ static bool top_is_const(const compiler *c) { return c->nvs && c->vs[c->nvs - 1]
 static const struct win *last_result_into(const compiler *c, uint32_t pos) {
   const struct win *w = last_instr(c, 0);
   if (!w || pos >= c->nvs || c->vs[pos].kind != SV_HOME) return NULL;
-  const char *ops = wasm_iop_operands(w->op);
-  if (ops[0] != 'd' || (ops[1] != ' ' && ops[1] != 0)) return NULL;
+  if (!wasm_iop_shape_of(w->op)->dest1) return NULL;
   return operand(c, w, 1) == home(c, pos) ? w : NULL;
 }
 

@@ -211,6 +211,15 @@ const void *const *wasm_interp_handlers(void);
 const char *wasm_iop_name(int op);
 uint32_t wasm_iop_cells(int op);
 const char *wasm_iop_operands(int op);
+/* An op's operand cells by kind, from its operand words (bit k: operand
+ * cell k, 1-based as the cells follow the handler): source slots (a b c x
+ * y s v src), branch offsets (off; BR_TABLE's first three cells only), and
+ * whether operand 1 is a destination (d). */
+typedef struct wasm_iop_shape {
+  uint32_t src, off;
+  bool dest1;
+} wasm_iop_shape;
+const wasm_iop_shape *wasm_iop_shape_of(int op); /* read once per process */
 
 /* Length in cells of the instruction starting at code[at] (handler cell
  * included), from iops.h; 0 if code[at] is not a handler. */

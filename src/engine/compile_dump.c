@@ -3,6 +3,7 @@
  * dump (for reading what a body turned into, and for the tests that check a
  * fusion fired) and the code checker (run on every body in Debug builds).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,30 @@ static void operand_word(const char *ops, unsigned k, char *out, size_t n) {
   if (lastlen >= n) lastlen = n - 1;
   memcpy(out, last, lastlen);
   out[lastlen] = 0;
+}
+
+static wasm_iop_shape shapes[WASM_IOP_COUNT];
+static pthread_once_t shapes_once = PTHREAD_ONCE_INIT;
+
+static void read_shapes(void) {
+  static const char *const src_words[] = {"a", "b", "c", "x", "y", "s", "v", "src"};
+  for (int op = 0; op < WASM_IOP_COUNT; op++) {
+    wasm_iop_shape *sh = &shapes[op];
+    uint32_t cells = iop_cells[op] ? iop_cells[op] : 4; /* BR_TABLE: a n off... */
+    for (unsigned k = 1; k < cells && k < 32; k++) {
+      char w[16];
+      operand_word(iop_operands[op], k - 1, w, sizeof w);
+      if (!strcmp(w, "off")) sh->off |= 1u << k;
+      if (k == 1 && !strcmp(w, "d")) sh->dest1 = true;
+      for (size_t j = 0; j < sizeof src_words / sizeof *src_words; j++)
+        if (!strcmp(w, src_words[j])) sh->src |= 1u << k;
+    }
+  }
+}
+
+const wasm_iop_shape *wasm_iop_shape_of(int op) {
+  pthread_once(&shapes_once, read_shapes);
+  return &shapes[op];
 }
 
 void wasm_code_dump(const wasm_code *code, FILE *out) {

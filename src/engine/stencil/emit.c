@@ -41,34 +41,6 @@ static handler_op by_handler[WASM_IOP_COUNT];
 static const void *const *handlers; /* the interpreter's, set with by_handler */
 static pthread_once_t by_handler_once = PTHREAD_ONCE_INIT;
 
-
-/* What an op's operand cells are, from iops.h's words: bit k set for
- * operand cell k. */
-typedef struct op_shape {
-  uint32_t src;  /* a source slot (a b c x y s v src) */
-  uint32_t off;  /* a branch offset */
-  bool dest1;    /* operand 1 is a destination slot (d) */
-} op_shape;
-static op_shape shapes[WASM_IOP_COUNT];
-
-static void read_shapes(void) {
-  static const char *const src_words[] = {"a", "b", "c", "x", "y", "s", "v", "src"};
-  for (int op = 0; op < WASM_IOP_COUNT; op++) {
-    const char *p = wasm_iop_operands(op);
-    for (unsigned k = 1; *p && k < 32; k++) {
-      while (*p == ' ') p++;
-      const char *w = p;
-      while (*p && *p != ' ') p++;
-      size_t len = (size_t)(p - w);
-      if (!len) break;
-      if (len == 3 && !strncmp(w, "off", 3)) shapes[op].off |= 1u << k;
-      if (k == 1 && len == 1 && *w == 'd') shapes[op].dest1 = true;
-      for (size_t j = 0; j < sizeof src_words / sizeof *src_words; j++)
-        if (strlen(src_words[j]) == len && !strncmp(w, src_words[j], len)) shapes[op].src |= 1u << k;
-    }
-  }
-}
-
 static int cmp_handler(const void *a, const void *b) {
   uintptr_t x = (uintptr_t)((const handler_op *)a)->h, y = (uintptr_t)((const handler_op *)b)->h;
   return x < y ? -1 : x > y;
@@ -78,7 +50,6 @@ static void sort_handlers(void) {
   handlers = h;
   for (int k = 0; k < WASM_IOP_COUNT; k++) by_handler[k] = (handler_op){h[k], k};
   qsort(by_handler, WASM_IOP_COUNT, sizeof *by_handler, cmp_handler);
-  read_shapes();
 }
 static int op_of(const void *h) {
   handler_op key = {h, 0};
@@ -165,6 +136,12 @@ static bool operands_fit(const wasm_stencil *st, const wasm_cell *cells, uint32_
   return true;
 }
 
+/* Whether environment variable `name` says "off" (or "0"). */
+static bool env_off(const char *name) {
+  const char *v = getenv(name);
+  return v && (!strcmp(v, "off") || !strcmp(v, "0"));
+}
+
 /* Whether stencil st can be instruction `in`'s: it exists, its operands fit
  * their holes, its pool entries are few enough. */
 static bool fits(const wasm_stencil *st, const wasm_cell *cells, uint32_t ncells, const instr *in) {
@@ -184,19 +161,16 @@ static bool is_target(const fn_plan *p, uint32_t cell) { return p->target[cell /
  * is written all the same: nothing else ever depends on acc. */
 static void pass_values(const wasm_st_library *lib, const wasm_cell *cells, uint32_t ncells, fn_plan *p) {
   static int off = -1; /* TOVA_STENCIL_ACC=off: every value through its slot (measurements) */
-  if (__atomic_load_n(&off, __ATOMIC_RELAXED) < 0) {
-    const char *v = getenv("TOVA_STENCIL_ACC");
-    __atomic_store_n(&off, v && (!strcmp(v, "off") || !strcmp(v, "0")), __ATOMIC_RELAXED);
-  }
+  if (__atomic_load_n(&off, __ATOMIC_RELAXED) < 0) __atomic_store_n(&off, env_off("TOVA_STENCIL_ACC"), __ATOMIC_RELAXED);
   if (__atomic_load_n(&off, __ATOMIC_RELAXED)) return;
   for (uint32_t i = 1; i < p->nin; i++) {
     instr *prev = &p->in[i - 1], *cur = &p->in[i];
     if (prev->st != &lib->op[prev->op] && !prev->reads) continue; /* an exit, or a call/return... */
-    if (!shapes[prev->op].dest1 || !prev->st->continues || is_target(p, cur->at)) continue;
+    if (!wasm_iop_shape_of(prev->op)->dest1 || !prev->st->continues || is_target(p, cur->at)) continue;
     if (cur->st != &lib->op[cur->op]) continue;
     uint64_t d = cells[prev->at + 1].u;
     unsigned k = 1;
-    while (k < cur->n && k <= 3 && !((shapes[cur->op].src >> k & 1) && cells[cur->at + k].u == d)) k++;
+    while (k < cur->n && k <= 3 && !((wasm_iop_shape_of(cur->op)->src >> k & 1) && cells[cur->at + k].u == d)) k++;
     if (k >= cur->n || k > 3) continue;
     int pv = wasm_st_variant(true, prev->reads), cv = wasm_st_variant(false, k);
     if (pv < 0 || cv < 0) continue;
@@ -245,8 +219,9 @@ static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) 
     in->st = fits(&lib->op[op], cells, ncells, in) ? &lib->op[op] : &lib->special[WASM_ST_EXIT];
     /* Where branches land (an offset that lands nowhere is refused by
      * operands_fit or code_at_cell). */
+    uint32_t offs = wasm_iop_shape_of(op)->off;
     for (uint32_t k = 1; k < n; k++) {
-      bool off = op == WASM_IOP_BR_TABLE ? k >= 3 : (k < 32 && (shapes[op].off >> k & 1));
+      bool off = op == WASM_IOP_BR_TABLE ? k >= 3 : (k < 32 && (offs >> k & 1));
       /* (only an offset is added to `at`: other operands are any 64-bit
        * value, an i64 constant among them) */
       int64_t o = cells[at + k].i;
@@ -383,8 +358,7 @@ static int tier_enabled_flag = -1;
 static bool tier_enabled(void) {
   int v = __atomic_load_n(&tier_enabled_flag, __ATOMIC_RELAXED);
   if (v < 0) {
-    const char *s = getenv("TOVA_STENCIL");
-    v = !(s && (!strcmp(s, "off") || !strcmp(s, "0")));
+    v = !env_off("TOVA_STENCIL");
     int unread = -1;
     if (!__atomic_compare_exchange_n(&tier_enabled_flag, &unread, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
       v = unread;
