@@ -86,10 +86,11 @@ if [ -d build/CMakeFiles/tova_native.dir ]; then
   # programs through the differential fuzzer's --c-programs in .ci/run)
   # (Quick code tiered up by calls, TOVA_NATIVE_QUICK=0: the conformance
   # runs above and the differential fuzzer's modules; clang -Os code shapes:
-  # the fuzzer's C programs, .ci/run.)
-  step "C programs under the native tier, under OSR (optimised, and quick then optimised), in quick code, and at clang -O0/-O3 native"
+  # the fuzzer's C programs; every loop entered straight into optimised
+  # code, TOVA_TIER=osr: the conformance run above and the fuzzer's osr
+  # steps, .ci/run. Here OSR goes through quick code, then optimised.)
+  step "C programs under the native tier, under OSR (quick then optimised), in quick code, and at clang -O0/-O3 native"
   TOVA_TIER=native bash test/programs/run.sh
-  TOVA_TIER=osr bash test/programs/run.sh
   TOVA_TIER=osr TOVA_NATIVE_QUICK=0 bash test/programs/run.sh
   TOVA_TIER=native TOVA_NATIVE_QUICK=only bash test/programs/run.sh
   for o in -O0 -O3; do WASM_OPT=$o TOVA_TIER=native bash test/programs/run.sh; done
