@@ -12,14 +12,15 @@ endif()
 set(undefined "")
 foreach(flags "-u" "-D;-u")
   execute_process(COMMAND ${NM} ${flags} ${LIB} OUTPUT_VARIABLE out ERROR_QUIET RESULT_VARIABLE rc)
-  # The listing is read right: a symbol the backend surely imports is in it.
-  if(rc EQUAL 0 AND out MATCHES "(^|[\n ])_?pthread_create(@|\n|$)")
+  # The listing is read right: a symbol the backend surely imports (LLVM's
+  # locks) is in it.
+  if(rc EQUAL 0 AND out MATCHES "(^|[\n ])_?pthread_mutex_lock(@|\n|$)")
     set(undefined "${out}")
     break()
   endif()
 endforeach()
 if(undefined STREQUAL "")
-  message(FATAL_ERROR "backend_imports: pthread_create not among the imports of ${LIB}: cannot read ${NM}'s listing")
+  message(FATAL_ERROR "backend_imports: pthread_mutex_lock not among the imports of ${LIB}: cannot read ${NM}'s listing")
 endif()
 if(undefined MATCHES "(^|[\n ])_?__cxa_atexit(@|\n|$)")
   message(FATAL_ERROR "backend_imports: ${LIB} imports __cxa_atexit: some of LLVM's exit-time destructors would run at exit (backend/exit_dtors.c)")

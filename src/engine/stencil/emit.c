@@ -81,39 +81,17 @@ typedef struct fn_plan {
   uint32_t passed; /* values passed in acc */
 } fn_plan;
 
-/* The pool entries of instruction i: one per distinct (hole, k), at slot
- * offset `at` from the instruction's first entry. A call's return address
- * (WASM_HOLE_RET) takes three: the address of the next two, which are a cell
- * pair JIT_AT <code of the next instruction> the call's frame returns to
- * (clang makes a symbol's own address an absolute 32-bit immediate, which a
- * pool entry's address does not fit; its value it reads relative to the
- * code), so that the return
- * (interpreted or compiled) goes straight on in compiled code even when the
- * next instruction is itself one that keeps its handler (another call). */
-typedef struct pool_key {
-  uint8_t hole, k;
-  uint32_t at;
-} pool_key;
-#define WASM_ST_MAX_POOL_KEYS 16
-static unsigned pool_keys(const wasm_stencil *st, uint32_t limit, uint32_t table_n, pool_key *keys,
-                          unsigned *slots) {
-  unsigned n = 0, used = 0;
-  for (uint32_t r = 0; r < st->nrelocs; r++) {
-    const wasm_st_reloc *rl = &st->relocs[r];
-    if (rl->at >= limit) continue;
-    if (rl->hole != WASM_HOLE_U && rl->hole != WASM_HOLE_PC && rl->hole != WASM_HOLE_CELL &&
-        rl->hole != WASM_HOLE_RET && rl->hole != WASM_HOLE_HANDLER && rl->hole != WASM_HOLE_TABLE)
-      continue;
-    unsigned j = 0;
-    while (j < n && !(keys[j].hole == rl->hole && keys[j].k == rl->k)) j++;
-    if (j == n && n == WASM_ST_MAX_POOL_KEYS) return UINT32_MAX; /* no stencil has that many */
-    if (j == n) {
-      keys[n++] = (pool_key){rl->hole, rl->k, used};
-      used += rl->hole == WASM_HOLE_RET ? 3 : rl->hole == WASM_HOLE_TABLE ? 2 + table_n : 1;
-    }
-  }
-  *slots = used;
-  return n;
+/* The pool of an instruction: its stencil's (stencil_internal.h, numbered
+ * by library.c). A call's return address (WASM_HOLE_RET) takes three
+ * entries: the address of the next two, which are a cell pair JIT_AT <code
+ * of the next instruction> the call's frame returns to (clang makes a
+ * symbol's own address an absolute 32-bit immediate, which a pool entry's
+ * address does not fit; its value it reads relative to the code), so that
+ * the return (interpreted or compiled) goes straight on in compiled code
+ * even when the next instruction is itself one that keeps its handler
+ * (another call). */
+static uint32_t table_len(const instr *in, const wasm_cell *cells) {
+  return in->op == WASM_IOP_BR_TABLE ? (uint32_t)cells[in->at + 2].u : 0;
 }
 
 /* Slot operands must fit the machine's slot field (reloc.c); a stencil
@@ -142,14 +120,10 @@ static bool env_off(const char *name) {
   return v && (!strcmp(v, "off") || !strcmp(v, "0"));
 }
 
-/* Whether stencil st can be instruction `in`'s: it exists, its operands fit
- * their holes, its pool entries are few enough. */
+/* Whether stencil st can be instruction `in`'s: it exists and its operands
+ * fit their holes. */
 static bool fits(const wasm_stencil *st, const wasm_cell *cells, uint32_t ncells, const instr *in) {
-  if (!st->code || !st->usable || !operands_fit(st, cells, ncells, in->at, in->n)) return false;
-  pool_key keys[WASM_ST_MAX_POOL_KEYS];
-  unsigned slots;
-  uint32_t table_n = in->op == WASM_IOP_BR_TABLE ? (uint32_t)cells[in->at + 2].u : 0;
-  return pool_keys(st, st->body_len, table_n, keys, &slots) != UINT32_MAX;
+  return st->code && st->usable && operands_fit(st, cells, ncells, in->at, in->n);
 }
 
 static bool is_target(const fn_plan *p, uint32_t cell) { return p->target[cell / 8] >> (cell % 8) & 1; }
@@ -241,13 +215,9 @@ static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) 
     any |= !st->leaves_at_self && st != &lib->special[WASM_ST_EXIT];
     /* The last instruction must not continue past the end. */
     if (in->at + in->n == ncells && st->continues) return false;
-    pool_key keys[WASM_ST_MAX_POOL_KEYS];
-    unsigned slots;
-    uint32_t table_n = in->op == WASM_IOP_BR_TABLE ? (uint32_t)cells[in->at + 2].u : 0;
-    pool_keys(st, st->body_len, table_n, keys, &slots);
     in->code_at = code_len;
     in->pool_at = npool;
-    in->npool = slots;
+    in->npool = wasm_st_pool_len(st, table_len(in, cells));
     code_len += st->body_len;
     npool += in->npool;
     if (code_len > (1u << 30)) return false;
@@ -288,17 +258,21 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint3
     TOVA_ASSERT(!in->reads || (i > 0 && p->in[i - 1].writes && !is_target(p, in->at) &&
                                p->in[i - 1].code_at + p->in[i - 1].st->body_len == in->code_at));
     memcpy(dst, st->code, st->body_len);
-    pool_key keys[WASM_ST_MAX_POOL_KEYS];
-    uint32_t table_n = in->op == WASM_IOP_BR_TABLE ? (uint32_t)cells[in->at + 2].u : 0;
-    unsigned slots, nk = pool_keys(st, st->body_len, table_n, keys, &slots);
-    for (unsigned j = 0; j < nk; j++) {
-      uint64_t *e = &pool[in->pool_at + keys[j].at];
-      switch (keys[j].hole) {
-        case WASM_HOLE_U: e[0] = cells[in->at + keys[j].k].u; break;
+    uint32_t table_n = table_len(in, cells);
+    for (uint32_t r = 0; r < st->nrelocs; r++) {
+      const wasm_st_reloc *rl = &st->relocs[r];
+      if (rl->at >= st->body_len) continue; /* the dropped `jmp next` */
+      uintptr_t s = 0;
+      /* a pool hole: its entry (filled again, with the same value, by each
+       * relocation of the same hole) */
+      uint64_t *e = wasm_st_pool_hole(rl->hole) ? &pool[in->pool_at + wasm_st_reloc_slot(rl, table_n)] : NULL;
+      switch (rl->hole) {
+        case WASM_HOLE_SLOT: s = (uintptr_t)cells[in->at + rl->k].u * 8; break;
+        case WASM_HOLE_U: e[0] = cells[in->at + rl->k].u; break;
         case WASM_HOLE_PC: e[0] = (uint64_t)(uintptr_t)&cells[in->at]; break;
-        case WASM_HOLE_CELL: e[0] = (uint64_t)(uintptr_t)&cells[in->at + keys[j].k]; break;
+        case WASM_HOLE_CELL: e[0] = (uint64_t)(uintptr_t)&cells[in->at + rl->k]; break;
         case WASM_HOLE_HANDLER:
-          e[0] = (uint64_t)(uintptr_t)handlers[keys[j].k ? WASM_IOP_HOT_COUNT : WASM_IOP_JIT_AT];
+          e[0] = (uint64_t)(uintptr_t)handlers[rl->k ? WASM_IOP_HOT_COUNT : WASM_IOP_JIT_AT];
           break;
         case WASM_HOLE_TABLE: /* &e[1], then the code of each target, the default last */
           e[0] = (uint64_t)(uintptr_t)&e[1];
@@ -314,25 +288,6 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint3
           e[1] = (uint64_t)(uintptr_t)handlers[WASM_IOP_JIT_AT];
           e[2] = (uint64_t)(uintptr_t)(out + p->in[i + 1].code_at);
           break;
-      }
-    }
-    for (uint32_t r = 0; r < st->nrelocs; r++) {
-      const wasm_st_reloc *rl = &st->relocs[r];
-      if (rl->at >= st->body_len) continue; /* the dropped `jmp next` */
-      uintptr_t s = 0;
-      switch (rl->hole) {
-        case WASM_HOLE_SLOT: s = (uintptr_t)cells[in->at + rl->k].u * 8; break;
-        case WASM_HOLE_U:
-        case WASM_HOLE_PC:
-        case WASM_HOLE_RET:
-        case WASM_HOLE_HANDLER:
-        case WASM_HOLE_TABLE:
-        case WASM_HOLE_CELL: {
-          unsigned j = 0;
-          while (keys[j].hole != rl->hole || keys[j].k != rl->k) j++;
-          s = (uintptr_t)&pool[in->pool_at + keys[j].at];
-          break;
-        }
         case WASM_HOLE_TARGET: {
           uint32_t t = (uint32_t)((int64_t)in->at + cells[in->at + rl->k].i);
           uint32_t c = code_at_cell(p, t);
@@ -345,6 +300,7 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint3
         case WASM_HOLE_RODATA: s = (uintptr_t)(a->rodata + rl->data_at); break;
         default: return false;
       }
+      if (e) s = (uintptr_t)e;
       if (!wasm_st_patch(dst + rl->at, rl->type, (uint64_t)s + (uint64_t)(int64_t)rl->addend)) return false;
     }
   }
@@ -406,7 +362,9 @@ void wasm_stencil_module(tova_module *m) {
   uint32_t passed = 0;
   void *map = MAP_FAILED;
   if (!bytes) goto done;
-  /* Pass 1: sizes. */
+  /* Pass 1: sizes. (Planning every function again in pass 2 is cheaper than
+   * keeping the plans: that memory is touched once, and a 480 KB module's
+   * 6 MB of plans cost more page faults than planning twice takes.) */
   size_t total = (lib->rodata_len + 63u) & ~(size_t)63u;
   size_t shared_at[WASM_ST_NSPECIAL] = {0};
   for (int i = WASM_ST_CANCEL; i < WASM_ST_NSPECIAL; i++) {
@@ -423,7 +381,14 @@ void wasm_stencil_module(tova_module *m) {
   /* A module this big (tens of MB of wasm) would cost a second per compile
    * and as much memory as its data: the interpreter runs it as it is. */
   if (total == first_fn || total > wasm_st_max_code) goto done;
-  map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  /* Every page of it is written next: faulted in at once where the system
+   * can (a page fault each cost more than the copying, measured on a 480 KB
+   * module's 4 MB of code). */
+  int populate = 0;
+#ifdef MAP_POPULATE
+  populate = MAP_POPULATE;
+#endif
+  map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0);
   if (map == MAP_FAILED) goto done;
   arena a = {0};
   a.base = map;

@@ -178,6 +178,35 @@ static bool read_relocs(wasm_stencil *s, const wasm_elf_view *v, uint32_t rs_ind
  * lets the next stencil follow. */
 static void find_tail_jump(wasm_stencil *s) { s->body_len = s->len - wasm_st_tail_jump_len(s); }
 
+/* Numbers s's pool once (stencil_internal.h), for every instruction emit.c
+ * lays out with it: each pool hole of its body gets its entry's slot, shared
+ * by every relocation of the same (hole, k). False: a pool too long to
+ * number (no stencil clang makes has more than a few entries). */
+static bool number_pool(wasm_stencil *s) {
+  uint32_t used = 0;
+  bool table = false;
+  for (uint32_t r = 0; r < s->nrelocs; r++) {
+    wasm_st_reloc *rl = &s->relocs[r];
+    if (rl->at >= s->body_len || !wasm_st_pool_hole(rl->hole)) continue;
+    uint32_t q = 0;
+    while (q < r && !(s->relocs[q].at < s->body_len && s->relocs[q].hole == rl->hole && s->relocs[q].k == rl->k))
+      q++;
+    if (q < r) {
+      rl->slot = s->relocs[q].slot;
+      rl->after_table = s->relocs[q].after_table;
+      continue;
+    }
+    if (used > UINT16_MAX - 3) return false;
+    rl->slot = (uint16_t)used;
+    rl->after_table = table;
+    used += rl->hole == WASM_HOLE_RET ? 3 : rl->hole == WASM_HOLE_TABLE ? 2 : 1;
+    table |= rl->hole == WASM_HOLE_TABLE;
+  }
+  s->pool_slots = (uint16_t)used;
+  s->has_table = table;
+  return true;
+}
+
 /* The embedded object, or another one (the layout test), opened for this
  * machine; a reason under TOVA_STENCIL_DEBUG when it cannot be. */
 static bool view_open(wasm_elf_view *v, const unsigned char *o, size_t len) {
@@ -193,9 +222,9 @@ static bool layout_matches(const wasm_elf_view *v) {
   static const uint32_t mine[] = {WASM_STENCIL_LAYOUT(WASM_STENCIL_LAYOUT_ENTRY)};
   for (uint32_t i = 0; i < v->nsyms; i++) {
     const wasm_elf_sym *sym = &v->syms[i];
+    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_OBJECT) continue; /* (names cost: thousands) */
     const char *name = wasm_elf_symbol_name(v, i);
-    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_OBJECT || !name || strcmp(name, "wasm_stencil_layout"))
-      continue;
+    if (!name || strcmp(name, "wasm_stencil_layout")) continue;
     if (sym->shndx == WASM_ELF_SHN_UNDEF || sym->shndx >= v->nsec || sym->size != sizeof mine)
       return false;
     const wasm_elf_shdr *sec = &v->sh[sym->shndx];
@@ -228,10 +257,10 @@ static void load(void) {
   holes_by_sym = calloc(v.nsyms ? v.nsyms : 1, sizeof *holes_by_sym);
   if (!holes_by_sym) return;
   for (uint32_t i = 0; i < v.nsyms; i++) {
+    if (v.syms[i].shndx != WASM_ELF_SHN_UNDEF) continue;
     const char *name = wasm_elf_symbol_name(&v, i);
     wasm_st_reloc r = {0};
-    if (v.syms[i].shndx == WASM_ELF_SHN_UNDEF && name && hole_of(name, &r))
-      holes_by_sym[i] = (hole_name){true, r.hole, r.k};
+    if (name && hole_of(name, &r)) holes_by_sym[i] = (hole_name){true, r.hole, r.k};
   }
   /* Each code section's RELA section (clang makes at most one per section),
    * found in one pass: thousands of stencils, a section each. */
@@ -251,10 +280,10 @@ static void load(void) {
   }
   for (uint32_t i = 0; i < v.nsyms; i++) {
     const wasm_elf_sym *sym = &v.syms[i];
-    const char *name = wasm_elf_symbol_name(&v, i);
-    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_FUNC || sym->shndx == WASM_ELF_SHN_UNDEF || sym->shndx >= v.nsec ||
-        !name)
+    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_FUNC || sym->shndx == WASM_ELF_SHN_UNDEF || sym->shndx >= v.nsec)
       continue;
+    const char *name = wasm_elf_symbol_name(&v, i);
+    if (!name) continue;
     wasm_stencil *s = stencil_named(name);
     const wasm_elf_shdr *sec = &v.sh[sym->shndx];
     /* One function per section (-ffunction-sections), starting it (the
@@ -265,7 +294,10 @@ static void load(void) {
     s->code = v.o + sec->offset;
     s->len = (uint32_t)sec->size;
     s->usable = read_relocs(s, &v, rela_of[sym->shndx]);
-    if (s->usable) find_tail_jump(s);
+    if (s->usable) {
+      find_tail_jump(s);
+      s->usable = number_pool(s);
+    }
     for (uint32_t r = 0; r < s->nrelocs; r++) {
       s->leaves_at_self |= s->relocs[r].hole == WASM_HOLE_PC;
       s->continues |= s->relocs[r].hole == WASM_HOLE_NEXT;

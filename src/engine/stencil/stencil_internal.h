@@ -44,9 +44,22 @@ typedef struct wasm_st_reloc {
   uint16_t type;   /* the machine's relocation type (reloc.c) */
   uint8_t hole;    /* wasm_hole_kind */
   uint8_t k;       /* operand cell, or wasm_st_special */
+  bool after_table; /* a pool hole after the TABLE entry: its slot moves by the table's length */
+  uint16_t slot;    /* a pool hole's first slot in its stencil's pool (for a table of length 0) */
   int32_t addend;
   uint32_t data_at; /* WASM_HOLE_RODATA: offset in the library's rodata */
 } wasm_st_reloc;
+
+/* Whether a hole of this kind is filled through an entry of the pool beside
+ * the code (emit.c) rather than in the instruction itself. A stencil's pool
+ * has one entry per distinct (hole, k) among its body's relocations, in the
+ * order they first appear (library.c numbers them once): a RET takes three
+ * slots, a TABLE two plus the table's length (known per instruction only),
+ * the others one. */
+static inline bool wasm_st_pool_hole(uint8_t hole) {
+  return hole == WASM_HOLE_U || hole == WASM_HOLE_PC || hole == WASM_HOLE_CELL || hole == WASM_HOLE_RET ||
+         hole == WASM_HOLE_HANDLER || hole == WASM_HOLE_TABLE;
+}
 
 typedef struct wasm_stencil {
   const uint8_t *code; /* NULL: no such stencil */
@@ -59,7 +72,18 @@ typedef struct wasm_stencil {
    * cell): that instruction keeps its handler, it never becomes JIT_AT. */
   bool leaves_at_self;
   bool continues; /* it may go on to the next instruction */
+  bool has_table;      /* its pool holds a br_table's targets */
+  uint16_t pool_slots; /* its pool's length, for a table of length 0 */
 } wasm_stencil;
+
+/* A pool hole's slot, and a stencil's pool length, for an instruction whose
+ * table (br_table) has table_n entries (0: none). */
+static inline uint32_t wasm_st_reloc_slot(const wasm_st_reloc *r, uint32_t table_n) {
+  return r->slot + (r->after_table ? table_n : 0);
+}
+static inline uint32_t wasm_st_pool_len(const wasm_stencil *st, uint32_t table_n) {
+  return st->pool_slots + (st->has_table ? table_n : 0);
+}
 
 /* The variants of an instruction's stencil (stencils.c): W passes the
  * result (operand 1) on in acc, R<k> reads operand k from acc, WR<k> both. */
