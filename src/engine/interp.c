@@ -141,6 +141,7 @@ INTERP_NOCLONE static tova_status interp(tova_exec *e, const void *const **table
   } while (0)
 #define NEXT() goto *pc->h
 #define U(k) (pc[k].u)
+#define OFF(k) U(k)
 #define S(k) fp[pc[k].u]
 #define I32(k) ((uint32_t)S(k))
 #define F32(k) wasm_f32_from_bits((uint32_t)S(k))

@@ -15,6 +15,10 @@
  *   S(k), U(k)              operand cell k as a frame slot fp[cell] or as
  *                           the cell's own 64-bit value; I32(k), F32(k),
  *                           F64(k) the slot read as that type;
+ *   OFF(k)                  operand cell k's value where it is a memory
+ *                           access's constant offset (U(k) to the
+ *                           interpreter; the stencils may make it the
+ *                           access's own displacement);
  *   TAKE(k)                 jump by the branch offset in cell k (and stop if
  *                           interrupted, as every taken branch does);
  *   TRAP(msg)               trap with one of the MSG_* messages;
@@ -140,7 +144,7 @@ WASM_CMP_LIST(IOP_ADDI_BR64)
  * local and polls the interrupt flag, as the back-edge would. */
 #define IOP_ST8I_STEP(name, c, rhs, rhs_slot)                              \
   OP(name##_##c)                                                           \
-    uint64_t ea_ = (uint64_t)I32(1) + U(3);                                \
+    uint64_t ea_ = (uint64_t)I32(1) + OFF(3);                              \
     if (UNLIKELY(ea_ + 1 > msize)) TRAP(MSG_OOB_MEM);                      \
     mbase[ea_] = (uint8_t)U(2);                                            \
     uint32_t v_ = (uint32_t)(S(5) + rhs);                                  \
@@ -149,7 +153,7 @@ WASM_CMP_LIST(IOP_ADDI_BR64)
       if ((int64_t)U(8) == 0 && U(1) == U(4) && U(5) == U(4) && U(7) != U(4) && \
           (rhs_slot) != U(4)) {                                            \
         const uint32_t step_ = (uint32_t)(rhs);                            \
-        const uint64_t bound_ = S(7), off_ = U(3);                         \
+        const uint64_t bound_ = S(7), off_ = OFF(3);                       \
         const uint8_t byte_ = (uint8_t)U(2);                               \
         uint64_t *lp_ = &S(4);                                             \
         do {                                                               \
@@ -179,7 +183,7 @@ WASM_CMP_LIST(IOP_ST8I_ADDI)
   END(ADD32_ADDI_BR_I32_##c)
 WASM_CMP_LIST(IOP_ADD32_ADDI)
 OP(LD8U_EQZ) /* d a offset */
-  uint64_t ea_ = (uint64_t)I32(2) + U(3);
+  uint64_t ea_ = (uint64_t)I32(2) + OFF(3);
   if (UNLIKELY(ea_ + 1 > msize)) TRAP(MSG_OOB_MEM);
   S(1) = mbase[ea_] == 0;
 END(LD8U_EQZ)
@@ -191,7 +195,7 @@ END(ADDI_BR_NEZ)
 /* BR_LD*_NEZ/EQZ a offset off: a load whose only use is a branch test */
 #define IOP_BR_LOAD(name, T, test)                             \
   OP(name)                                                     \
-    uint64_t ea_ = (uint64_t)I32(1) + U(2);                    \
+    uint64_t ea_ = (uint64_t)I32(1) + OFF(2);                  \
     if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
     T v_;                                                      \
     memcpy(&v_, mbase + ea_, sizeof(T));                       \
@@ -404,7 +408,7 @@ IOP_UNARY(F64_PROMOTE_F32, B64((double)F32(2)))
  * base + offset + size cannot wrap. */
 #define IOP_LOAD(name, T, conv)                                \
   OP(name)                                                     \
-    uint64_t ea_ = (uint64_t)I32(2) + U(3);                    \
+    uint64_t ea_ = (uint64_t)I32(2) + OFF(3);                  \
     if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
     T v_;                                                      \
     memcpy(&v_, mbase + ea_, sizeof(T));                       \
@@ -428,7 +432,7 @@ IOP_LOAD(I64_LOAD32_U, uint32_t, CV_U)
 /* store: OP addr value offset; store of a constant: OP addr imm offset */
 #define IOP_STORE(name, T, val)                                \
   OP(name)                                                     \
-    uint64_t ea_ = (uint64_t)I32(1) + U(3);                    \
+    uint64_t ea_ = (uint64_t)I32(1) + OFF(3);                  \
     if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
     T v_ = (T)val(2);                                          \
     memcpy(mbase + ea_, &v_, sizeof(T));                       \

@@ -257,10 +257,12 @@ static void body_park(wb *b, uint32_t park) {
   e_get(b, 2);
 }
 
+static uint32_t load_huge_index; /* its function index (build) */
+
 static void build(mod *m) {
   uint32_t t_v = mod_type(m, "", ""), t_ii = mod_type(m, "i", "i"), t_iI = mod_type(m, "i", "I"),
            t_iF = mod_type(m, "i", "F"), t_iii = mod_type(m, "ii", "i"), t_Fi = mod_type(m, "F", "i"),
-           t_i = mod_type(m, "", "i");
+           t_i = mod_type(m, "", "i"), t_iv = mod_type(m, "i", "");
   uint32_t park = mod_import_func(m, "env", "park", t_v);
   mod_memory(m, 1, 4);
   wb b = {0};
@@ -298,6 +300,29 @@ static void build(mod *m) {
   e_get(&b, 0);
   e_mem(&b, WASM_OP_I32_LOAD, 2, 0);
   mod_func(m, t_ii, "", &b, "load_at");
+  wb_free(&b);
+  /* Offsets: on x86-64 the access's own 32-bit displacement (stencils.c
+   * OFF), sign-extended, so one of 2 GB or more must not be patched in
+   * (0xfffffff0 would read 16 bytes below the address): its stencil is not
+   * used, and the interpreter traps; so does a store at 2 GB. A store and a
+   * load at an offset that fits. */
+  e_get(&b, 0);
+  e_i32(&b, 3);
+  e_op(&b, WASM_OP_I32_MUL);
+  e_mem(&b, WASM_OP_I32_LOAD, 2, 0xfffffff0u);
+  load_huge_index = mod_func(m, t_ii, "", &b, "load_huge");
+  wb_free(&b);
+  e_get(&b, 0);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_STORE8, 0, 0x80000000u);
+  mod_func(m, t_iv, "", &b, "store_huge");
+  wb_free(&b);
+  e_get(&b, 0);
+  e_i32(&b, 0x5a5a);
+  e_mem(&b, WASM_OP_I32_STORE16, 1, 65000);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD16_U, 1, 65000);
+  mod_func(m, t_ii, "", &b, "store_off");
   wb_free(&b);
   e_get(&b, 0);
   e_get(&b, 1);
@@ -402,6 +427,15 @@ static outcome call(inst_t *t, const char *name, const tova_val *args) {
 }
 
 /* The compiled instructions of a module: JIT_AT cells. */
+/* Compiled instructions (JIT_AT) of function index f. */
+static unsigned jit_cells_of(const tova_module *m, uint32_t f) {
+  const void *jit_at = wasm_interp_handlers()[WASM_IOP_JIT_AT];
+  const wasm_code *c = m->func_defs[f - m->nimported_funcs].code;
+  unsigned n = 0;
+  for (uint32_t i = 0; i < c->ncells; i++) n += c->cells[i].h == jit_at;
+  return n;
+}
+
 static unsigned jit_cells(const tova_module *m) {
   const void *jit_at = wasm_interp_handlers()[WASM_IOP_JIT_AT];
   unsigned n = 0;
@@ -434,6 +468,9 @@ static void test_same_as_interpreter(void) {
   CHECK(jit_cells(on.module) > 40);
   CHECK_EQ_I64(jit_cells(off.module), 0);
   CHECK(on.module->stencil_passed > 20); /* values passed in a register (stencils.c) */
+  /* an offset no stencil can take leaves that access to the interpreter,
+   * not the function */
+  CHECK(jit_cells_of(on.module, load_huge_index) > 0);
   static const struct {
     const char *name;
     char kind; /* i: i32 argument, F: f64, 2: two i32 */
@@ -447,6 +484,10 @@ static void test_same_as_interpreter(void) {
       {"calls", 'i', 1, 0, 0},        {"calls", 'i', 300, 0, 0},      {"park_loop", 'i', 0, 0, 0},
       {"park_loop", 'i', 1, 0, 0},    {"park_loop", 'i', 50, 0, 0},   {"load_at", 'i', 0, 0, 0},
       {"load_at", 'i', 65532, 0, 0},  {"load_at", 'i', 65533, 0, 0},  {"load_at", 'i', -1, 0, 0},
+      {"load_huge", 'i', 0, 0, 0},    {"load_huge", 'i', 100, 0, 0},  {"load_huge", 'i', -1, 0, 0},
+      {"store_off", 'i', 0, 0, 0},    {"store_off", 'i', 100, 0, 0},  {"store_off", 'i', 534, 0, 0},
+      {"store_off", 'i', 535, 0, 0},  {"store_off", 'i', -1, 0, 0},   {"store_huge", 'i', 0, 0, 0},
+      {"store_huge", 'i', 100, 0, 0},
       {"div_s", '2', 7, 2, 0},        {"div_s", '2', 1, 0, 0},        {"div_s", '2', INT32_MIN, -1, 0},
       {"indirect", 'i', 0, 0, 0},     {"indirect", 'i', 1000, 0, 0},  {"indirect_at", '2', 1, 7, 0},
       {"indirect_at", '2', 2, 7, 0},  {"indirect_at", '2', 3, 7, 0},  {"indirect_at", '2', -1, 7, 0},
@@ -499,6 +540,12 @@ static void test_same_as_interpreter(void) {
   /* The trap cases did trap, and the loops did run. */
   tova_val a = {.i32 = 65533};
   CHECK_STR_CONTAINS(call(&on, "load_at", &a).msg, "out of bounds memory access");
+  a.i32 = 100;
+  CHECK_STR_CONTAINS(call(&on, "load_huge", &a).msg, "out of bounds memory access");
+  CHECK_STR_CONTAINS(call(&on, "store_huge", &a).msg, "out of bounds memory access");
+  CHECK_EQ_I64(call(&on, "store_off", &a).bits, 0x5a5a);
+  a.i32 = 535;
+  CHECK_STR_CONTAINS(call(&on, "store_off", &a).msg, "out of bounds memory access");
   double nan = 0.0 / 0.0;
   memcpy(&a.f64_bits, &nan, 8);
   CHECK_STR_CONTAINS(call(&on, "trunc", &a).msg, "invalid conversion to integer");
@@ -620,12 +667,18 @@ static void test_reloc(void) {
   CHECK(wasm_st_patch(f, WASM_R_X86_64_PLT32, at - 4) && word(f) == 0xfffffffcu);
   CHECK(!wasm_st_patch(f, WASM_R_X86_64_PC32, at + ((uint64_t)1 << 33)));
   CHECK(!wasm_st_reloc_known(WASM_R_X86_64_64));
+  /* an IMM hole's value (a memory offset plus the addend) */
+  CHECK(wasm_st_abs_fits(WASM_R_X86_64_32S, 0x7fffffff) && !wasm_st_abs_fits(WASM_R_X86_64_32S, 0x80000000u));
+  CHECK(wasm_st_abs_fits(WASM_R_X86_64_32S, (uint64_t)-4) && !wasm_st_abs_fits(WASM_R_X86_64_32, (uint64_t)-4));
+  CHECK(wasm_st_abs_fits(WASM_R_X86_64_32, 0xffffffffu) && !wasm_st_abs_fits(WASM_R_X86_64_PC32, 0));
 #else
   uint32_t w;
   w = 0xd2800008u; /* movz x8, #0 */
   memcpy(f, &w, 4);
   CHECK(wasm_st_patch(f, WASM_R_AARCH64_MOVW_UABS_G0, 0x1238) && word(f) == (0xd2800008u | (0x1238u << 5)));
   CHECK(!wasm_st_patch(f, WASM_R_AARCH64_MOVW_UABS_G0, 0x10000));
+  CHECK(wasm_st_abs_fits(WASM_R_AARCH64_MOVW_UABS_G0, 0xffff) && !wasm_st_abs_fits(WASM_R_AARCH64_MOVW_UABS_G0, 0x10000));
+  CHECK(!wasm_st_abs_fits(WASM_R_AARCH64_JUMP26, 0));
   w = 0x14000000u; /* b . */
   memcpy(f, &w, 4);
   CHECK(wasm_st_patch(f, WASM_R_AARCH64_JUMP26, at - 8) && word(f) == (0x14000000u | 0x3fffffeu));

@@ -102,10 +102,12 @@ static bool operands_fit(const wasm_stencil *st, const wasm_cell *cells, uint32_
   for (uint32_t r = 0; r < st->nrelocs; r++) {
     const wasm_st_reloc *rl = &st->relocs[r];
     if (rl->hole != WASM_HOLE_SLOT && rl->hole != WASM_HOLE_U && rl->hole != WASM_HOLE_TARGET &&
-        rl->hole != WASM_HOLE_CELL)
+        rl->hole != WASM_HOLE_CELL && rl->hole != WASM_HOLE_IMM)
       continue;
     if (rl->k >= n) return false; /* a stencil naming an operand its op lacks */
     if (rl->hole == WASM_HOLE_SLOT && cells[at + rl->k].u >= wasm_st_max_slot_bytes / 8) return false;
+    if (rl->hole == WASM_HOLE_IMM && !wasm_st_abs_fits(rl->type, cells[at + rl->k].u + (uint64_t)(int64_t)rl->addend))
+      return false;
     if (rl->hole == WASM_HOLE_TARGET) {
       int64_t t = (int64_t)at + cells[at + rl->k].i;
       if (t < 0 || t >= (int64_t)ncells) return false; /* and an instruction's start: wasm_code_check */
@@ -268,6 +270,7 @@ static bool emit(const arena *a, const fn_plan *p, const wasm_cell *cells, uint3
       uint64_t *e = wasm_st_pool_hole(rl->hole) ? &pool[in->pool_at + wasm_st_reloc_slot(rl, table_n)] : NULL;
       switch (rl->hole) {
         case WASM_HOLE_SLOT: s = (uintptr_t)cells[in->at + rl->k].u * 8; break;
+        case WASM_HOLE_IMM: s = (uintptr_t)cells[in->at + rl->k].u; break;
         case WASM_HOLE_U: e[0] = cells[in->at + rl->k].u; break;
         case WASM_HOLE_PC: e[0] = (uint64_t)(uintptr_t)&cells[in->at]; break;
         case WASM_HOLE_CELL: e[0] = (uint64_t)(uintptr_t)&cells[in->at + rl->k]; break;

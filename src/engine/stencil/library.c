@@ -36,8 +36,11 @@ static bool hole_of(const char *name, wasm_st_reloc *r) {
   static const char pre[] = "wasm_hole_";
   if (strncmp(name, pre, sizeof pre - 1)) return false;
   const char *h = name + sizeof pre - 1;
-  if ((h[0] == 's' || h[0] == 'u' || h[0] == 't') && h[1] >= '1' && h[1] <= '8' && !h[2]) {
-    r->hole = h[0] == 's' ? WASM_HOLE_SLOT : h[0] == 'u' ? WASM_HOLE_U : WASM_HOLE_TARGET;
+  if ((h[0] == 's' || h[0] == 'u' || h[0] == 't' || h[0] == 'i') && h[1] >= '1' && h[1] <= '8' && !h[2]) {
+    r->hole = h[0] == 's'   ? WASM_HOLE_SLOT
+              : h[0] == 'u' ? WASM_HOLE_U
+              : h[0] == 'i' ? WASM_HOLE_IMM
+                            : WASM_HOLE_TARGET;
     r->k = (uint8_t)(h[1] - '0');
     return true;
   }

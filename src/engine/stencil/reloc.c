@@ -61,6 +61,15 @@ static bool put32(uint8_t *field, int64_t v, bool is_signed) {
   return true;
 }
 
+bool wasm_st_abs_fits(uint16_t type, uint64_t value) {
+  int64_t v = (int64_t)value;
+  switch (type) {
+    case WASM_R_X86_64_32: return v >= 0 && v <= (int64_t)UINT32_MAX;
+    case WASM_R_X86_64_32S: return v >= INT32_MIN && v <= INT32_MAX;
+    default: return false;
+  }
+}
+
 bool wasm_st_patch(uint8_t *field, uint16_t type, uint64_t value) {
   int64_t v = (int64_t)value;
   switch (type) {
@@ -133,6 +142,10 @@ static bool put_lo12(uint8_t *field, uint64_t v, unsigned scale) {
   uint32_t mask = 0xfffu << 10;
   set32(field, (get32(field) & ~mask) | ((uint32_t)(lo >> scale) << 10));
   return true;
+}
+
+bool wasm_st_abs_fits(uint16_t type, uint64_t value) {
+  return type == WASM_R_AARCH64_MOVW_UABS_G0 && value <= 0xffff;
 }
 
 bool wasm_st_patch(uint8_t *field, uint16_t type, uint64_t value) {

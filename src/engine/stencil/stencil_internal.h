@@ -25,7 +25,8 @@ enum wasm_hole_kind {
   WASM_HOLE_RODATA, /* the stencils' read-only data, at data_at */
   WASM_HOLE_RET,    /* a pool entry holding the next instruction's first cell's address */
   WASM_HOLE_HANDLER, /* k: a pool entry holding the interpreter's handler of op k */
-  WASM_HOLE_TABLE    /* a pool entry holding the address of the br_table targets' code that follows */
+  WASM_HOLE_TABLE,   /* a pool entry holding the address of the br_table targets' code that follows */
+  WASM_HOLE_IMM      /* k: operand cell k's value, in the instruction's own field (when it fits) */
 };
 
 /* The stencils that are not an instruction's. */
@@ -117,6 +118,9 @@ uint32_t wasm_st_tail_jump_len(const wasm_stencil *s);
 /* Patches the field a relocation of this type points at so that it refers to
  * `value` (the hole's address plus the addend); false when it does not fit. */
 bool wasm_st_patch(uint8_t *field, uint16_t type, uint64_t value);
+/* Whether `value` fits the field of an absolute (not PC-relative)
+ * relocation of this type: an IMM hole's operand plus the addend. */
+bool wasm_st_abs_fits(uint16_t type, uint64_t value);
 /* Makes freshly written code visible to instruction fetch. */
 void wasm_st_flush_code(void *start, size_t len);
 

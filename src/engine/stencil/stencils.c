@@ -11,6 +11,8 @@
  *   wasm_hole_s<k>   operand cell k as a frame slot: the slot's byte offset,
  *                    the symbol's own address (SLOT_OFF below);
  *   wasm_hole_u<k>   operand cell k's 64-bit value, read from the pool;
+ *   wasm_hole_i<k>   operand cell k's value as the instruction's own
+ *                    immediate field (x86-64: memory offsets, OFF below);
  *   wasm_hole_t<k>   the code of the instruction operand k branches to;
  *   wasm_hole_next   the code of the next instruction (when this stencil's
  *                    last instruction is that jump, emit.c drops it);
@@ -63,6 +65,8 @@ typedef uintptr_t stencil_fn(PARAMS);
 
 extern char wasm_hole_s1[], wasm_hole_s2[], wasm_hole_s3[], wasm_hole_s4[], wasm_hole_s5[],
     wasm_hole_s6[], wasm_hole_s7[], wasm_hole_s8[];
+extern char wasm_hole_i1[], wasm_hole_i2[], wasm_hole_i3[], wasm_hole_i4[], wasm_hole_i5[],
+    wasm_hole_i6[], wasm_hole_i7[], wasm_hole_i8[];
 extern const uint64_t wasm_hole_u1, wasm_hole_u2, wasm_hole_u3, wasm_hole_u4, wasm_hole_u5,
     wasm_hole_u6, wasm_hole_u7, wasm_hole_u8, wasm_hole_pc, wasm_hole_cell1, wasm_hole_ret,
     wasm_hole_h_jit, wasm_hole_h_hot, wasm_hole_table;
@@ -96,6 +100,17 @@ extern stencil_fn wasm_hole_t1, wasm_hole_t2, wasm_hole_t3, wasm_hole_t4, wasm_h
  * a constant: the other arm, its hole included, is folded away). */
 #define S(k) (*((k) == ACC_READS ? &acc : &SLOT(k)))
 #define U(k) (wasm_hole_u##k)
+/* A memory access's constant offset. On x86-64 it is the instruction's own
+ * 32-bit displacement, as a slot's is (an access reads no pool entry, and
+ * its bounds check and the access itself each fold it in); emit.c uses such
+ * a stencil only for an offset that fits the field (below 2 GB: every
+ * offset clang's code has), the interpreter runs the others. On AArch64 an
+ * immediate that large takes several instructions: a pool entry. */
+#if defined(__x86_64__)
+#define OFF(k) ((uint64_t)(uintptr_t)wasm_hole_i##k)
+#else
+#define OFF(k) U(k)
+#endif
 #define I32(k) ((uint32_t)S(k))
 #define F32(k) wasm_f32_from_bits((uint32_t)S(k))
 #define F64(k) wasm_f64_from_bits(S(k))
