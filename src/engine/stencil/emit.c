@@ -106,7 +106,11 @@ static bool operands_fit(const wasm_stencil *st, const wasm_cell *cells, uint32_
       continue;
     if (rl->k >= n) return false; /* a stencil naming an operand its op lacks */
     if (rl->hole == WASM_HOLE_SLOT && cells[at + rl->k].u >= wasm_st_max_slot_bytes / 8) return false;
-    if (rl->hole == WASM_HOLE_IMM && !wasm_st_abs_fits(rl->type, cells[at + rl->k].u + (uint64_t)(int64_t)rl->addend))
+    /* an immediate: the value itself as clang may assume a symbol's address
+     * is (below 2 GB), and with the addend, what the field holds */
+    if (rl->hole == WASM_HOLE_IMM &&
+        (cells[at + rl->k].u > INT32_MAX ||
+         !wasm_st_abs_fits(rl->type, cells[at + rl->k].u + (uint64_t)(int64_t)rl->addend)))
       return false;
     if (rl->hole == WASM_HOLE_TARGET) {
       int64_t t = (int64_t)at + cells[at + rl->k].i;

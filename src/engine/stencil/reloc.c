@@ -61,10 +61,14 @@ static bool put32(uint8_t *field, int64_t v, bool is_signed) {
   return true;
 }
 
+/* Within what clang may assume of a symbol's address under the small code
+ * model (below 2 GB), not merely what the field holds: a stencil compiled
+ * on that assumption may, for one, zero-extend an address it sign-extends
+ * elsewhere. */
 bool wasm_st_abs_fits(uint16_t type, uint64_t value) {
   int64_t v = (int64_t)value;
   switch (type) {
-    case WASM_R_X86_64_32: return v >= 0 && v <= (int64_t)UINT32_MAX;
+    case WASM_R_X86_64_32: return v >= 0 && v <= INT32_MAX;
     case WASM_R_X86_64_32S: return v >= INT32_MIN && v <= INT32_MAX;
     default: return false;
   }
