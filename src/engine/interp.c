@@ -462,7 +462,7 @@ L_ELEM_DROP: /* elemidx */
 
   /* ---- stencil tier (src/engine/stencil): see stencil.h ---- */
 L_JIT_AT: { /* native */
-  uintptr_t r_ = ((wasm_stencil_entry)pc[1].p)(fp, mbase, msize, e, inst, 0);
+  uintptr_t r_ = ((wasm_stencil_entry)pc[1].p)(fp, mbase, msize, e, inst, 0, (wasm_stencil_facc){0, 0});
   if (LIKELY(r_ >= WASM_STENCIL_LIMIT)) {
     pc = (const wasm_cell *)r_; /* an instruction the interpreter runs itself, */
     fp = e->stack + e->fp_off;  /* in the frame the code left it in (calls, returns) */

@@ -329,8 +329,14 @@ IOP_UNARY(F64_LT, F64(2) < F64(3))
 IOP_UNARY(F64_GT, F64(2) > F64(3))
 IOP_UNARY(F64_LE, F64(2) <= F64(3))
 IOP_UNARY(F64_GE, F64(2) >= F64(3))
+/* A float result's bits (the includer may define these first, to take the
+ * value itself too: stencils.c). */
+#ifndef B32
 #define B32(f) ((uint64_t)wasm_f32_bits(f))
+#endif
+#ifndef B64
 #define B64(f) wasm_f64_bits(f)
+#endif
 IOP_UNARY(F32_ABS, I32(2) & ~WASM_F32_SIGN)
 IOP_UNARY(F32_NEG, I32(2) ^ WASM_F32_SIGN)
 /* Rounding to an integer: a list of its own, which stencils.c also makes

@@ -275,6 +275,25 @@ static void build(mod *m) {
   body_fall_and_branch_in(&b);
   mod_func(m, t_ii, "ii", &b, "fall_and_branch_in");
   wb_free(&b);
+  /* reinterp(i) = f64(bits(i + 0x3ff0000000000000)) * 1.5, then the same
+   * through f32: an integer result read as a float by the next instruction
+   * (the reinterpretation moves nothing), which must not take it from facc
+   * (stencils.c: integer results go on in acc only) */
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_I64_EXTEND_I32_S);
+  e_i64(&b, 0x3ff0000000000000);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_op(&b, WASM_OP_F64_REINTERPRET_I64);
+  e_f64(&b, 1.5);
+  e_op(&b, WASM_OP_F64_MUL);
+  e_get(&b, 0);
+  e_i32(&b, 0x3f800000);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_op(&b, WASM_OP_F32_REINTERPRET_I32);
+  e_op(&b, WASM_OP_F64_PROMOTE_F32);
+  e_op(&b, WASM_OP_F64_ADD);
+  mod_func(m, t_iF, "", &b, "reinterp");
+  wb_free(&b);
   e_get(&b, 0); /* big(i) = i + INT64_MAX: an operand no offset (emit.c reads offsets only) */
   e_op(&b, WASM_OP_I64_EXTEND_I32_S);
   e_i64(&b, INT64_MAX);
@@ -496,6 +515,7 @@ static void test_same_as_interpreter(void) {
       {"fall_and_branch_in", 'i', 1, 0, 0}, {"fall_and_branch_in", 'i', 2, 0, 0},
       {"fall_and_branch_in", 'i', 1000, 0, 0},
       {"big", 'i', 0, 0, 0},          {"big", 'i', 1, 0, 0},          {"big", 'i', -5, 0, 0},
+      {"reinterp", 'i', 0, 0, 0},     {"reinterp", 'i', 1, 0, 0},     {"reinterp", 'i', 12345, 0, 0},
       {"trunc", 'F', 0, 0, -3.75},    {"trunc", 'F', 0, 0, 0.0 / 0.0}, {"trunc", 'F', 0, 0, 3e9},
   };
   /* Rounding: every function at values on both sides of each edge. */
@@ -566,6 +586,19 @@ static void test_same_as_interpreter(void) {
   int32_t x = 9;
   for (int i = 0; i < 3; i++) x = (x + 7) ^ 0x55;
   CHECK_EQ_I64(call(&on, "fall_and_branch_in", &a).bits, (uint32_t)x);
+  /* reinterp(2): 1.0 + 2 ulps, times 1.5; plus 1.0f + 2 ulps */
+  a.i32 = 2;
+  double one_up = 0, one_up_f = 0;
+  uint64_t bits = 0x3ff0000000000002ull;
+  memcpy(&one_up, &bits, 8);
+  uint32_t fbits = 0x3f800002u;
+  float f1;
+  memcpy(&f1, &fbits, 4);
+  one_up_f = (double)f1;
+  double want = one_up * 1.5 + one_up_f, got;
+  uint64_t gb = call(&on, "reinterp", &a).bits;
+  memcpy(&got, &gb, 8);
+  CHECK(got == want);
   a.i32 = 50;
   park_calls = 0;
   CHECK_EQ_I64(call(&on, "park_loop", &a).st, TOVA_OK);
@@ -644,6 +677,13 @@ static void test_library(void) {
   }
   CHECK(lib->op[WASM_IOP_CALL].leaves_at_self && lib->op[WASM_IOP_RETURN1].leaves_at_self);
   CHECK(!lib->op[WASM_IOP_I32_ADD].leaves_at_self && lib->op[WASM_IOP_I32_ADD].continues);
+  /* what the bodies read and make as floats (stencils.c KIND_) */
+  CHECK(lib->kind_known[WASM_IOP_I32_ADD] && lib->kind_known[WASM_IOP_F64_ADD]);
+  CHECK(lib->float_result[WASM_IOP_F64_ADD] && lib->float_reads[WASM_IOP_F64_ADD] == ((1u << 2) | (1u << 3)));
+  CHECK(!lib->float_result[WASM_IOP_I32_ADD] && lib->float_reads[WASM_IOP_I32_ADD] == 0);
+  CHECK(!lib->float_result[WASM_IOP_F64_LT] && lib->float_reads[WASM_IOP_F64_LT] == ((1u << 2) | (1u << 3)));
+  CHECK(lib->float_result[WASM_IOP_F64_CONVERT_I32_S] && lib->float_reads[WASM_IOP_F64_CONVERT_I32_S] == 0);
+  CHECK(lib->float_result[WASM_IOP_F32_DEMOTE_F64] && lib->float_reads[WASM_IOP_F32_DEMOTE_F64] == (1u << 2));
   /* Most stencils end in the jump to the next one, which is left out. */
   CHECK(lib->op[WASM_IOP_I32_ADD].body_len + tail_jump == lib->op[WASM_IOP_I32_ADD].len);
 }

@@ -177,6 +177,27 @@ static bool read_relocs(wasm_stencil *s, const wasm_elf_view *v, uint32_t rs_ind
   return true;
 }
 
+/* stencils.c's KIND_<op> functions: what body op reads as a float and
+ * whether its result is one, from the marks it calls (relocations of its
+ * section, RELA section rs_index). */
+static const char kind_pre[] = "wasm_stencil_KIND_";
+static void read_kind(const wasm_elf_view *v, int op, uint32_t rs_index) {
+  if (op < 0 || lib.kind_known[op]) return;
+  lib.kind_known[op] = true;
+  if (rs_index == UINT32_MAX) return;
+  const wasm_elf_shdr *rs = &v->sh[rs_index];
+  const wasm_elf_rela *ra = (const wasm_elf_rela *)(v->o + rs->offset);
+  static const char mark[] = "wasm_mark_f";
+  for (size_t j = 0; j < (size_t)(rs->size / sizeof(wasm_elf_rela)); j++) {
+    uint32_t si = WASM_ELF_RELA_SYM(ra[j].info);
+    const char *n = si < v->nsyms && v->syms[si].shndx == WASM_ELF_SHN_UNDEF ? wasm_elf_symbol_name(v, si) : NULL;
+    if (!n || strncmp(n, mark, sizeof mark - 1)) continue;
+    const char *rest = n + sizeof mark - 1;
+    if (!strcmp(rest, "res")) lib.float_result[op] = true;
+    else if (rest[0] >= '1' && rest[0] <= '8' && !rest[1]) lib.float_reads[op] |= (uint16_t)(1u << (rest[0] - '0'));
+  }
+}
+
 /* A stencil's last instruction is often `jmp next`: emit.c leaves it out and
  * lets the next stencil follow. */
 static void find_tail_jump(wasm_stencil *s) { s->body_len = s->len - wasm_st_tail_jump_len(s); }
@@ -287,6 +308,10 @@ static void load(void) {
       continue;
     const char *name = wasm_elf_symbol_name(&v, i);
     if (!name) continue;
+    if (!strncmp(name, kind_pre, sizeof kind_pre - 1)) {
+      read_kind(&v, op_named(name + sizeof kind_pre - 1), rela_of[sym->shndx]);
+      continue;
+    }
     wasm_stencil *s = stencil_named(name);
     const wasm_elf_shdr *sec = &v.sh[sym->shndx];
     /* One function per section (-ffunction-sections), starting it (the

@@ -58,14 +58,21 @@ enum wasm_stencil_exit {
   WASM_STENCIL_LIMIT = 64
 };
 
+/* The same value as acc (below), in a floating-point register (xmm0, v0),
+ * where floating-point instructions take it: its first lane holds the bits
+ * of acc, an f64 as it is, an f32 in its low half. */
+typedef double wasm_stencil_facc __attribute__((vector_size(16)));
+
 /* Entry into compiled code at one instruction (JIT_AT's operand): runs until
  * an instruction it leaves to the interpreter (returns that instruction's
  * first cell) or a WASM_STENCIL_* exit. Never changes memory's size. acc
- * is the register the code passes a value in from one instruction to the
- * next (stencils.c): an entry from outside passes anything (0); no
- * instruction that reads it is ever entered but by falling into it. */
+ * and facc are the registers the code passes a value in from one
+ * instruction to the next (stencils.c): an entry from outside passes
+ * anything (0); no instruction that reads them is ever entered but by
+ * falling into it. */
 typedef uintptr_t (*wasm_stencil_entry)(uint64_t *fp, uint8_t *mbase, uint64_t msize,
-                                        struct tova_exec *e, struct tova_instance *inst, uint64_t acc);
+                                        struct tova_exec *e, struct tova_instance *inst, uint64_t acc,
+                                        wasm_stencil_facc facc);
 
 struct tova_module;
 /* Compiles every function of a module just compiled (before anything runs

@@ -58,8 +58,10 @@ const uint32_t wasm_stencil_layout[] = {WASM_STENCIL_LAYOUT(WASM_STENCIL_LAYOUT_
  * loop clang recognises (zeroing a callee's locals) never becomes a call no
  * hole can reach. memcpy stays: fixed-size copies are expanded inline. */
 
-#define ARGS fp, mbase, msize, e, inst, acc
-#define PARAMS uint64_t *fp, uint8_t *mbase, uint64_t msize, tova_exec *e, tova_instance *inst, uint64_t acc
+#define ARGS fp, mbase, msize, e, inst, acc, facc
+#define PARAMS                                                                                   \
+  uint64_t *fp, uint8_t *mbase, uint64_t msize, tova_exec *e, tova_instance *inst, uint64_t acc, \
+      wasm_stencil_facc facc
 typedef uintptr_t stencil_fn(PARAMS);
 #define TAIL(f) __attribute__((musttail)) return f(ARGS)
 
@@ -112,8 +114,13 @@ extern stencil_fn wasm_hole_t1, wasm_hole_t2, wasm_hole_t3, wasm_hole_t4, wasm_h
 #define OFF(k) U(k)
 #endif
 #define I32(k) ((uint32_t)S(k))
-#define F32(k) wasm_f32_from_bits((uint32_t)S(k))
-#define F64(k) wasm_f64_from_bits(S(k))
+/* A floating-point operand read from acc comes from facc, the same bits
+ * already in a floating-point register: between two f64 instructions the
+ * value never goes through an integer register (a move each way costs
+ * about what the load it spares does). */
+typedef float stencil_facc32 __attribute__((vector_size(16)));
+#define F32(k) ((k) == ACC_READS ? ((stencil_facc32)facc)[0] : wasm_f32_from_bits((uint32_t)SLOT(k)))
+#define F64(k) ((k) == ACC_READS ? facc[0] : wasm_f64_from_bits(SLOT(k)))
 #define INTERRUPTED() UNLIKELY(atomic_load_explicit(&e->interrupt, memory_order_relaxed))
 #define CHECK_INTR() \
   if (INTERRUPTED()) TAIL(wasm_hole_cancel)
@@ -135,9 +142,32 @@ extern stencil_fn wasm_hole_t1, wasm_hole_t2, wasm_hole_t3, wasm_hole_t4, wasm_h
 #define STENCIL_NAME(v, name) STENCIL_NAME_(v, name)
 #define OP(name) \
   uintptr_t STENCIL_NAME(VARIANT, name)(PARAMS) {
-#define END(name)                   \
-  if (ACC_WRITES) acc = SLOT(1);    \
-  TAIL(wasm_hole_next);             \
+/* A W variant passes its result in acc (read back from the slot just
+ * written: clang forwards the value from the register it is in) and, where
+ * the result is a float (B32/B64), in facc too, from the float itself (no
+ * move through an integer register). An integer result leaves facc as it
+ * was: a move into it would cost every integer W an instruction (measured:
+ * SHA-256 13% slower), so emit.c pairs such a W only with a reader of the
+ * operand as an integer (the KIND_ functions below say which is which).
+ * Both lanes of facc are written, never merged: a write of the first alone
+ * would make the instruction computing it wait for facc's last value, one
+ * chain through every W (what the clearance flags of CMake's stencil build
+ * prevent within a stencil). */
+static inline __attribute__((always_inline)) uint64_t stencil_b64(double f, bool w, wasm_stencil_facc *facc) {
+  if (w) *facc = __builtin_shufflevector((wasm_stencil_facc){f, 0}, (wasm_stencil_facc){f, 0}, 0, -1);
+  return wasm_f64_bits(f);
+}
+static inline __attribute__((always_inline)) uint64_t stencil_b32(float f, bool w, wasm_stencil_facc *facc) {
+  if (w)
+    *facc = (wasm_stencil_facc)__builtin_shufflevector((stencil_facc32){f, 0, 0, 0}, (stencil_facc32){f, 0, 0, 0}, 0,
+                                                        -1, -1, -1);
+  return (uint64_t)wasm_f32_bits(f);
+}
+#define B64(f) stencil_b64((f), ACC_WRITES, &facc)
+#define B32(f) stencil_b32((f), ACC_WRITES, &facc)
+#define END(name)                \
+  if (ACC_WRITES) acc = SLOT(1); \
+  TAIL(wasm_hole_next);          \
   }
 #define ACC_READS 0
 #define ACC_WRITES 0
@@ -264,7 +294,7 @@ static inline __attribute__((always_inline)) const wasm_cell *callee_entry(const
     _Pragma("clang loop vectorize(disable) interleave(disable) unroll(disable)")    \
     for (uint32_t i = cc->nparams; i < cc->nlocals; i++) nfp[i] = 0;                \
     CHECK_INTR();                                                                   \
-    __attribute__((musttail)) return ((stencil_fn *)body[1].p)(nfp, mbase, msize, e, inst, acc); \
+    __attribute__((musttail)) return ((stencil_fn *)body[1].p)(nfp, mbase, msize, e, inst, acc, facc); \
   } while (0)
 #define DO_CALL(before) DO_CALL_CODE((const wasm_code *)(uintptr_t)U(2), before)
 uintptr_t wasm_stencil_CALL(PARAMS) { DO_CALL((void)0); }
@@ -309,7 +339,7 @@ uintptr_t wasm_stencil_BR_TABLE(PARAMS) {
     copy;                                                                      \
     e->fsp = f;                                                                \
     uint64_t *cfp = e->stack + f->fp_off;                                      \
-    __attribute__((musttail)) return ((stencil_fn *)ret[1].p)(cfp, mbase, msize, e, inst, acc); \
+    __attribute__((musttail)) return ((stencil_fn *)ret[1].p)(cfp, mbase, msize, e, inst, acc, facc); \
   } while (0)
 uintptr_t wasm_stencil_RETURN0(PARAMS) { DO_RETURN((void)0); }
 uintptr_t wasm_stencil_RETURN1(PARAMS) { DO_RETURN(fp[0] = S(1)); }
@@ -340,3 +370,26 @@ EXIT_STENCIL(TRAP_OOB_MEM, WASM_STENCIL_TRAP_OOB_MEM)
 EXIT_STENCIL(TRAP_DIV_ZERO, WASM_STENCIL_TRAP_DIV_ZERO)
 EXIT_STENCIL(TRAP_OVERFLOW, WASM_STENCIL_TRAP_OVERFLOW)
 EXIT_STENCIL(TRAP_BAD_CONV, WASM_STENCIL_TRAP_BAD_CONV)
+
+/* What each body reads as a float and whether its result is one, for
+ * emit.c's pairing (library.c reads these functions' relocations; they are
+ * never run): wasm_stencil_KIND_<op> calls wasm_mark_f<k> where the body
+ * reads operand k as a float (F32/F64: from facc in an R variant) and
+ * wasm_mark_fres where its result is a float (B32/B64: a W variant passes
+ * it in facc too). From the bodies' own text, so they cannot disagree. */
+#ifndef TOVA_STENCIL_PROBE
+extern double wasm_mark_f1(void), wasm_mark_f2(void), wasm_mark_f3(void), wasm_mark_f4(void),
+    wasm_mark_f5(void), wasm_mark_f6(void), wasm_mark_f7(void), wasm_mark_f8(void);
+extern void wasm_mark_fres(void);
+#undef F32
+#undef F64
+#undef B32
+#undef B64
+#define F32(k) ((float)wasm_mark_f##k())
+#define F64(k) (wasm_mark_f##k())
+#define B32(f) (wasm_mark_fres(), (uint64_t)wasm_f32_bits(f))
+#define B64(f) (wasm_mark_fres(), wasm_f64_bits(f))
+#undef VARIANT
+#define VARIANT KIND_
+#include "engine/iop_bodies.h"
+#endif /* TOVA_STENCIL_PROBE */
