@@ -330,7 +330,10 @@ IOP_UNARY(F64_GT, F64(2) > F64(3))
 IOP_UNARY(F64_LE, F64(2) <= F64(3))
 IOP_UNARY(F64_GE, F64(2) >= F64(3))
 /* A float result's bits (the includer may define these first, to take the
- * value itself too: stencils.c). */
+ * value itself too: stencils.c passes it on in a floating-point register
+ * from there). A body whose result is a float makes it through B32/B64 on
+ * every path that completes: stencils.c's KIND_ functions take one use
+ * for all of them. */
 #ifndef B32
 #define B32(f) ((uint64_t)wasm_f32_bits(f))
 #endif

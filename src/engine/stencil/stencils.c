@@ -31,7 +31,8 @@
  * emit.c, and its instruction is left to the interpreter.
  *
  * The sixth argument, acc, carries a value from one instruction to the next
- * in a register. Every body of iop_bodies.h is made in variants besides its
+ * in a register (and the seventh, facc, the same value where it is a float,
+ * in a floating-point register: END below). Every body of iop_bodies.h is made in variants besides its
  * plain stencil (VARIANTS below):
  *   W_<op>    also passes its result (operand 1, a destination) in acc;
  *   R<k>_<op> reads operand k from acc instead of its slot;
@@ -149,10 +150,11 @@ typedef float stencil_facc32 __attribute__((vector_size(16)));
  * was: a move into it would cost every integer W an instruction (measured:
  * SHA-256 13% slower), so emit.c pairs such a W only with a reader of the
  * operand as an integer (the KIND_ functions below say which is which).
- * Both lanes of facc are written, never merged: a write of the first alone
- * would make the instruction computing it wait for facc's last value, one
- * chain through every W (what the clearance flags of CMake's stencil build
- * prevent within a stencil). */
+ * facc is written whole, its second lane left undefined: never merged into
+ * (a write of the first lane alone would make the instruction computing it
+ * wait for facc's last value, one chain through every W, what the
+ * clearance flags of CMake's stencil build prevent within a stencil), so
+ * clang computes the result in facc's register itself. */
 static inline __attribute__((always_inline)) uint64_t stencil_b64(double f, bool w, wasm_stencil_facc *facc) {
   if (w) *facc = __builtin_shufflevector((wasm_stencil_facc){f, 0}, (wasm_stencil_facc){f, 0}, 0, -1);
   return wasm_f64_bits(f);
