@@ -947,8 +947,10 @@ static void local_set(compiler *c, uint32_t l, bool tee) {
 
 static wasm_iop load_op(uint8_t op) {
   switch (op) {
-    case WASM_OP_I32_LOAD: case WASM_OP_F32_LOAD: return WASM_IOP_I32_LOAD;
-    case WASM_OP_I64_LOAD: case WASM_OP_F64_LOAD: return WASM_IOP_I64_LOAD;
+    case WASM_OP_I32_LOAD: return WASM_IOP_I32_LOAD;
+    case WASM_OP_I64_LOAD: return WASM_IOP_I64_LOAD;
+    case WASM_OP_F32_LOAD: return WASM_IOP_F32_LOAD;
+    case WASM_OP_F64_LOAD: return WASM_IOP_F64_LOAD;
     case WASM_OP_I32_LOAD8_S: return WASM_IOP_I32_LOAD8_S;
     case WASM_OP_I32_LOAD8_U: return WASM_IOP_I32_LOAD8_U;
     case WASM_OP_I32_LOAD16_S: return WASM_IOP_I32_LOAD16_S;

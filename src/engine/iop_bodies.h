@@ -438,6 +438,11 @@ IOP_LOAD(I64_LOAD16_S, int16_t, CV_S64)
 IOP_LOAD(I64_LOAD16_U, uint16_t, CV_U)
 IOP_LOAD(I64_LOAD32_S, int32_t, CV_S64)
 IOP_LOAD(I64_LOAD32_U, uint32_t, CV_U)
+/* the same bits, loaded as a float (B32/B64: the stencils pass it on in a
+ * floating-point register); only moved, never computed with, so a NaN's
+ * bits stay as they are */
+IOP_LOAD(F32_LOAD, float, B32)
+IOP_LOAD(F64_LOAD, double, B64)
 /* store: OP addr value offset; store of a constant: OP addr imm offset */
 #define IOP_STORE(name, T, val)                                \
   OP(name)                                                     \

@@ -147,6 +147,9 @@
   X(I32_LOAD8_U, 4, "d a o") X(I32_LOAD16_S, 4, "d a o") X(I32_LOAD16_U, 4, "d a o")         \
   X(I64_LOAD8_S, 4, "d a o") X(I64_LOAD8_U, 4, "d a o") X(I64_LOAD16_S, 4, "d a o")          \
   X(I64_LOAD16_U, 4, "d a o") X(I64_LOAD32_S, 4, "d a o") X(I64_LOAD32_U, 4, "d a o")        \
+  /* f32/f64.load: the bits I32/I64_LOAD would load, as a float (the stencil tier            \
+   * passes it on in a floating-point register) */                                           \
+  X(F32_LOAD, 4, "d a o") X(F64_LOAD, 4, "d a o")                                            \
   X(I32_STORE, 4, "a v o") X(I64_STORE, 4, "a v o") X(I32_STORE8, 4, "a v o")                \
   X(I32_STORE16, 4, "a v o") X(I64_STORE8, 4, "a v o") X(I64_STORE16, 4, "a v o")           \
   X(I64_STORE32, 4, "a v o")                                                                 \

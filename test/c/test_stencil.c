@@ -294,6 +294,17 @@ static void build(mod *m) {
   e_op(&b, WASM_OP_F64_ADD);
   mod_func(m, t_iF, "", &b, "reinterp");
   wb_free(&b);
+  /* reinterp_back(i) = bits(f64(i) + 0.5) + 1: a float result read as an
+   * integer, which must not take it from acc (float results go on in facc) */
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_F64_CONVERT_I32_S);
+  e_f64(&b, 0.5);
+  e_op(&b, WASM_OP_F64_ADD);
+  e_op(&b, WASM_OP_I64_REINTERPRET_F64);
+  e_i64(&b, 1);
+  e_op(&b, WASM_OP_I64_ADD);
+  mod_func(m, t_iI, "", &b, "reinterp_back");
+  wb_free(&b);
   e_get(&b, 0); /* big(i) = i + INT64_MAX: an operand no offset (emit.c reads offsets only) */
   e_op(&b, WASM_OP_I64_EXTEND_I32_S);
   e_i64(&b, INT64_MAX);
@@ -516,6 +527,7 @@ static void test_same_as_interpreter(void) {
       {"fall_and_branch_in", 'i', 1000, 0, 0},
       {"big", 'i', 0, 0, 0},          {"big", 'i', 1, 0, 0},          {"big", 'i', -5, 0, 0},
       {"reinterp", 'i', 0, 0, 0},     {"reinterp", 'i', 1, 0, 0},     {"reinterp", 'i', 12345, 0, 0},
+      {"reinterp_back", 'i', 0, 0, 0}, {"reinterp_back", 'i', 7, 0, 0}, {"reinterp_back", 'i', -3, 0, 0},
       {"trunc", 'F', 0, 0, -3.75},    {"trunc", 'F', 0, 0, 0.0 / 0.0}, {"trunc", 'F', 0, 0, 3e9},
   };
   /* Rounding: every function at values on both sides of each edge. */
@@ -599,6 +611,10 @@ static void test_same_as_interpreter(void) {
   uint64_t gb = call(&on, "reinterp", &a).bits;
   memcpy(&got, &gb, 8);
   CHECK(got == want);
+  double back = 2.5;
+  uint64_t back_bits;
+  memcpy(&back_bits, &back, 8);
+  CHECK_EQ_I64(call(&on, "reinterp_back", &a).bits, back_bits + 1);
   a.i32 = 50;
   park_calls = 0;
   CHECK_EQ_I64(call(&on, "park_loop", &a).st, TOVA_OK);
@@ -681,6 +697,9 @@ static void test_library(void) {
   CHECK(lib->kind_known[WASM_IOP_I32_ADD] && lib->kind_known[WASM_IOP_F64_ADD]);
   CHECK(lib->float_result[WASM_IOP_F64_ADD] && lib->float_reads[WASM_IOP_F64_ADD] == ((1u << 2) | (1u << 3)));
   CHECK(!lib->float_result[WASM_IOP_I32_ADD] && lib->float_reads[WASM_IOP_I32_ADD] == 0);
+  CHECK((lib->int_reads[WASM_IOP_I32_ADD] & 0xc) == 0xc && (lib->int_reads[WASM_IOP_F64_ADD] & 0xc) == 0);
+  CHECK(lib->float_result[WASM_IOP_F64_LOAD] && !lib->float_result[WASM_IOP_I64_LOAD]);
+  CHECK((lib->int_reads[WASM_IOP_I64_STORE] & (1u << 2)) && !(lib->float_reads[WASM_IOP_I64_STORE] & (1u << 2)));
   CHECK(!lib->float_result[WASM_IOP_F64_LT] && lib->float_reads[WASM_IOP_F64_LT] == ((1u << 2) | (1u << 3)));
   CHECK(lib->float_result[WASM_IOP_F64_CONVERT_I32_S] && lib->float_reads[WASM_IOP_F64_CONVERT_I32_S] == 0);
   CHECK(lib->float_result[WASM_IOP_F32_DEMOTE_F64] && lib->float_reads[WASM_IOP_F32_DEMOTE_F64] == (1u << 2));

@@ -137,7 +137,7 @@ static bool is_target(const fn_plan *p, uint32_t cell) { return p->target[cell /
 /* Values passed in acc (stencils.c): instruction i-1 computes a slot that
  * instruction i reads, and i is reached only by falling through from i-1
  * (no branch lands on it, and its cells keep their handler: emit_module),
- * so i-1 may use its W variant and i read that operand from acc (or, as a
+ * so i-1 may use its W variant and i read that operand from acc (or, a
  * float, from facc). The slot is written all the same: nothing else ever
  * depends on acc. */
 static void pass_values(const wasm_st_library *lib, const wasm_cell *cells, uint32_t ncells, fn_plan *p) {
@@ -153,10 +153,11 @@ static void pass_values(const wasm_st_library *lib, const wasm_cell *cells, uint
     unsigned k = 1;
     while (k < cur->n && k <= 3 && !((wasm_iop_shape_of(cur->op)->src >> k & 1) && cells[cur->at + k].u == d)) k++;
     if (k >= cur->n || k > 3) continue;
-    /* An integer result goes on in acc only (stencils.c END): a reader of
-     * the operand as a float would take facc, which does not hold it. */
-    if (!lib->float_result[prev->op] && (!lib->kind_known[cur->op] || (lib->float_reads[cur->op] >> k & 1)))
-      continue;
+    /* An integer result goes on in acc, a float one in facc (stencils.c
+     * END): the reader must take operand k from that register only. */
+    if (!lib->kind_known[prev->op] || !lib->kind_known[cur->op]) continue;
+    bool reads_f = lib->float_reads[cur->op] >> k & 1, reads_i = lib->int_reads[cur->op] >> k & 1;
+    if (lib->float_result[prev->op] ? !reads_f || reads_i : reads_f) continue;
     int pv = wasm_st_variant(true, prev->reads), cv = wasm_st_variant(false, k);
     if (pv < 0 || cv < 0) continue;
     const wasm_stencil *pst = &lib->variant[pv][prev->op], *cst = &lib->variant[cv][cur->op];

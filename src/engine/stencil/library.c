@@ -177,9 +177,9 @@ static bool read_relocs(wasm_stencil *s, const wasm_elf_view *v, uint32_t rs_ind
   return true;
 }
 
-/* stencils.c's KIND_<op> functions: what body op reads as a float and
- * whether its result is one, from the marks it calls (relocations of its
- * section, RELA section rs_index). */
+/* stencils.c's KIND_<op> functions: which operands body op reads as floats
+ * and as integers and whether its result is a float, from the marks it
+ * calls (relocations of its section, RELA section rs_index). */
 static const char kind_pre[] = "wasm_stencil_KIND_";
 static void read_kind(const wasm_elf_view *v, int op, uint32_t rs_index) {
   if (op < 0 || lib.kind_known[op]) return;
@@ -187,14 +187,15 @@ static void read_kind(const wasm_elf_view *v, int op, uint32_t rs_index) {
   if (rs_index == UINT32_MAX) return;
   const wasm_elf_shdr *rs = &v->sh[rs_index];
   const wasm_elf_rela *ra = (const wasm_elf_rela *)(v->o + rs->offset);
-  static const char mark[] = "wasm_mark_f";
+  static const char mark[] = "wasm_mark_";
   for (size_t j = 0; j < (size_t)(rs->size / sizeof(wasm_elf_rela)); j++) {
     uint32_t si = WASM_ELF_RELA_SYM(ra[j].info);
     const char *n = si < v->nsyms && v->syms[si].shndx == WASM_ELF_SHN_UNDEF ? wasm_elf_symbol_name(v, si) : NULL;
     if (!n || strncmp(n, mark, sizeof mark - 1)) continue;
-    const char *rest = n + sizeof mark - 1;
-    if (!strcmp(rest, "res")) lib.float_result[op] = true;
-    else if (rest[0] >= '1' && rest[0] <= '8' && !rest[1]) lib.float_reads[op] |= (uint16_t)(1u << (rest[0] - '0'));
+    const char *rest = n + sizeof mark - 1; /* "fres", "f<k>" or "i<k>" */
+    if (!strcmp(rest, "fres")) lib.float_result[op] = true;
+    else if ((rest[0] == 'f' || rest[0] == 'i') && rest[1] >= '1' && rest[1] <= '8' && !rest[2])
+      (rest[0] == 'f' ? lib.float_reads : lib.int_reads)[op] |= (uint16_t)(1u << (rest[1] - '0'));
   }
 }
 

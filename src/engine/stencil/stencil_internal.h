@@ -99,11 +99,12 @@ static inline int wasm_st_variant(bool writes, unsigned reads) {
 
 typedef struct wasm_st_library {
   /* What stencils.c's KIND_ functions say of each body: which operands it
-   * reads as floats (bit k: from facc in an R variant) and whether its
-   * result is one (a W variant passes it in facc too; an integer result in
-   * acc only). kind_known: the body has such a function (without one, emit.c
-   * assumes the worst). */
+   * reads as floats (bit k: from facc in an R variant) and as integers
+   * (from acc), and whether its result is a float (a W variant passes it
+   * in facc; an integer result in acc). kind_known: the body has such a
+   * function (without one, emit.c pairs nothing with it). */
   uint16_t float_reads[WASM_IOP_COUNT];
+  uint16_t int_reads[WASM_IOP_COUNT];
   bool float_result[WASM_IOP_COUNT];
   bool kind_known[WASM_IOP_COUNT];
   wasm_stencil op[WASM_IOP_COUNT];

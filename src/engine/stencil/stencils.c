@@ -141,35 +141,45 @@ typedef float stencil_facc32 __attribute__((vector_size(16)));
  * slot just written: clang forwards the stored value, no load). */
 #define STENCIL_NAME_(v, name) wasm_stencil_##v##name
 #define STENCIL_NAME(v, name) STENCIL_NAME_(v, name)
-#define OP(name) \
-  uintptr_t STENCIL_NAME(VARIANT, name)(PARAMS) {
-/* A W variant passes its result in acc (read back from the slot just
- * written: clang forwards the value from the register it is in) and, where
- * the result is a float (B32/B64), in facc too, from the float itself (no
- * move through an integer register). An integer result leaves facc as it
- * was: a move into it would cost every integer W an instruction (measured:
- * SHA-256 13% slower), so emit.c pairs such a W only with a reader of the
- * operand as an integer (the KIND_ functions below say which is which).
+#define OP(name)                                 \
+  uintptr_t STENCIL_NAME(VARIANT, name)(PARAMS) { \
+    bool fres_ = false; /* the result went on in facc (B32/B64) */
+/* A W variant passes its result on in one register: an integer result in
+ * acc (read back from the slot just written: clang forwards the value from
+ * the register it is in), a float result (B32/B64) in facc, where clang
+ * computes it, never moved through an integer register (a move each way
+ * costs about what the load it spares does). emit.c pairs a W only with a
+ * reader of that operand as the same kind (the KIND_ functions below say
+ * which is which); writing both registers cost every W a move (measured:
+ * SHA-256 13% slower with facc written from integer results, saxpy's f32
+ * loads slower with acc written from float ones).
  * facc is written whole, its second lane left undefined: never merged into
  * (a write of the first lane alone would make the instruction computing it
  * wait for facc's last value, one chain through every W, what the
  * clearance flags of CMake's stencil build prevent within a stencil), so
  * clang computes the result in facc's register itself. */
-static inline __attribute__((always_inline)) uint64_t stencil_b64(double f, bool w, wasm_stencil_facc *facc) {
-  if (w) *facc = __builtin_shufflevector((wasm_stencil_facc){f, 0}, (wasm_stencil_facc){f, 0}, 0, -1);
+static inline __attribute__((always_inline)) uint64_t stencil_b64(double f, bool w, wasm_stencil_facc *facc,
+                                                                  bool *fres) {
+  if (w) {
+    *facc = __builtin_shufflevector((wasm_stencil_facc){f, 0}, (wasm_stencil_facc){f, 0}, 0, -1);
+    *fres = true;
+  }
   return wasm_f64_bits(f);
 }
-static inline __attribute__((always_inline)) uint64_t stencil_b32(float f, bool w, wasm_stencil_facc *facc) {
-  if (w)
+static inline __attribute__((always_inline)) uint64_t stencil_b32(float f, bool w, wasm_stencil_facc *facc,
+                                                                  bool *fres) {
+  if (w) {
     *facc = (wasm_stencil_facc)__builtin_shufflevector((stencil_facc32){f, 0, 0, 0}, (stencil_facc32){f, 0, 0, 0}, 0,
                                                         -1, -1, -1);
+    *fres = true;
+  }
   return (uint64_t)wasm_f32_bits(f);
 }
-#define B64(f) stencil_b64((f), ACC_WRITES, &facc)
-#define B32(f) stencil_b32((f), ACC_WRITES, &facc)
-#define END(name)                \
-  if (ACC_WRITES) acc = SLOT(1); \
-  TAIL(wasm_hole_next);          \
+#define B64(f) stencil_b64((f), ACC_WRITES, &facc, &fres_)
+#define B32(f) stencil_b32((f), ACC_WRITES, &facc, &fres_)
+#define END(name)                            \
+  if (ACC_WRITES && !fres_) acc = SLOT(1);   \
+  TAIL(wasm_hole_next);                      \
   }
 #define ACC_READS 0
 #define ACC_WRITES 0
@@ -232,6 +242,7 @@ static inline __attribute__((always_inline)) uint64_t stencil_b32(float f, bool 
 #pragma clang attribute push(__attribute__((target("sse4.1"))), apply_to = function)
 #define SSE41_STENCIL(name, expr)                 \
   uintptr_t wasm_stencil_SSE41_##name(PARAMS) { \
+    bool fres_ = false;                           \
     S(1) = (expr);                                \
     TAIL(wasm_hole_next);                         \
   }
@@ -373,16 +384,22 @@ EXIT_STENCIL(TRAP_DIV_ZERO, WASM_STENCIL_TRAP_DIV_ZERO)
 EXIT_STENCIL(TRAP_OVERFLOW, WASM_STENCIL_TRAP_OVERFLOW)
 EXIT_STENCIL(TRAP_BAD_CONV, WASM_STENCIL_TRAP_BAD_CONV)
 
-/* What each body reads as a float and whether its result is one, for
- * emit.c's pairing (library.c reads these functions' relocations; they are
- * never run): wasm_stencil_KIND_<op> calls wasm_mark_f<k> where the body
- * reads operand k as a float (F32/F64: from facc in an R variant) and
+/* How each body reads its operands and what its result is, for emit.c's
+ * pairing (library.c reads these functions' relocations; they are never
+ * run): wasm_stencil_KIND_<op> calls wasm_mark_f<k> where the body reads
+ * operand k as a float (F32/F64: from facc in an R variant), wasm_mark_i<k>
+ * where it reads or writes slot k as an integer (S, I32: from acc), and
  * wasm_mark_fres where its result is a float (B32/B64: a W variant passes
- * it in facc too). From the bodies' own text, so they cannot disagree. */
+ * it in facc, not acc). From the bodies' own text, so they cannot
+ * disagree. */
 #ifndef TOVA_STENCIL_PROBE
 extern double wasm_mark_f1(void), wasm_mark_f2(void), wasm_mark_f3(void), wasm_mark_f4(void),
     wasm_mark_f5(void), wasm_mark_f6(void), wasm_mark_f7(void), wasm_mark_f8(void);
 extern void wasm_mark_fres(void);
+extern void wasm_mark_i1(void), wasm_mark_i2(void), wasm_mark_i3(void), wasm_mark_i4(void), wasm_mark_i5(void),
+    wasm_mark_i6(void), wasm_mark_i7(void), wasm_mark_i8(void);
+#undef S
+#define S(k) (*(wasm_mark_i##k(), &SLOT(k)))
 #undef F32
 #undef F64
 #undef B32
