@@ -33,6 +33,19 @@ static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 
 /* What an undefined symbol named `name` stands for; false: nothing we know. */
 static bool hole_of(const char *name, wasm_st_reloc *r) {
+  static const char mark[] = "wasm_mark_"; /* stencils.c's KIND_ functions */
+  if (!strncmp(name, mark, sizeof mark - 1)) {
+    const char *m = name + sizeof mark - 1;
+    if (!strcmp(m, "fres")) {
+      r->hole = WASM_MARK_FLOAT_RESULT;
+      r->k = 0;
+      return true;
+    }
+    if ((m[0] != 'f' && m[0] != 'i') || m[1] < '1' || m[1] > '8' || m[2]) return false;
+    r->hole = m[0] == 'f' ? WASM_MARK_FLOAT_READ : WASM_MARK_INT_READ;
+    r->k = (uint8_t)(m[1] - '0');
+    return true;
+  }
   static const char pre[] = "wasm_hole_";
   if (strncmp(name, pre, sizeof pre - 1)) return false;
   const char *h = name + sizeof pre - 1;
@@ -162,7 +175,7 @@ static bool read_relocs(wasm_stencil *s, const wasm_elf_view *v, uint32_t rs_ind
     r->addend = (int32_t)ra[j].addend;
     const wasm_elf_sym *sym = &v->syms[si];
     if (sym->shndx == WASM_ELF_SHN_UNDEF) {
-      if (!holes_by_sym[si].known) return false;
+      if (!holes_by_sym[si].known || holes_by_sym[si].hole >= WASM_MARK_FLOAT_READ) return false; /* marks: KIND_ only */
       r->hole = holes_by_sym[si].hole;
       r->k = holes_by_sym[si].k;
     } else if (sym->shndx < v->nsec && lib.rodata_at[sym->shndx] != UINT32_MAX) {
@@ -179,7 +192,8 @@ static bool read_relocs(wasm_stencil *s, const wasm_elf_view *v, uint32_t rs_ind
 
 /* stencils.c's KIND_<op> functions: which operands body op reads as floats
  * and as integers and whether its result is a float, from the marks it
- * calls (relocations of its section, RELA section rs_index). */
+ * calls (relocations of its section, RELA section rs_index; each symbol's
+ * name decoded once, in holes_by_sym, as the holes' are). */
 static const char kind_pre[] = "wasm_stencil_KIND_";
 static void read_kind(const wasm_elf_view *v, int op, uint32_t rs_index) {
   if (op < 0 || lib.kind_known[op]) return;
@@ -187,15 +201,13 @@ static void read_kind(const wasm_elf_view *v, int op, uint32_t rs_index) {
   if (rs_index == UINT32_MAX) return;
   const wasm_elf_shdr *rs = &v->sh[rs_index];
   const wasm_elf_rela *ra = (const wasm_elf_rela *)(v->o + rs->offset);
-  static const char mark[] = "wasm_mark_";
   for (size_t j = 0; j < (size_t)(rs->size / sizeof(wasm_elf_rela)); j++) {
     uint32_t si = WASM_ELF_RELA_SYM(ra[j].info);
-    const char *n = si < v->nsyms && v->syms[si].shndx == WASM_ELF_SHN_UNDEF ? wasm_elf_symbol_name(v, si) : NULL;
-    if (!n || strncmp(n, mark, sizeof mark - 1)) continue;
-    const char *rest = n + sizeof mark - 1; /* "fres", "f<k>" or "i<k>" */
-    if (!strcmp(rest, "fres")) lib.float_result[op] = true;
-    else if ((rest[0] == 'f' || rest[0] == 'i') && rest[1] >= '1' && rest[1] <= '8' && !rest[2])
-      (rest[0] == 'f' ? lib.float_reads : lib.int_reads)[op] |= (uint16_t)(1u << (rest[1] - '0'));
+    if (si >= v->nsyms || !holes_by_sym[si].known) continue;
+    const hole_name *h = &holes_by_sym[si];
+    if (h->hole == WASM_MARK_FLOAT_RESULT) lib.float_result[op] = true;
+    else if (h->hole == WASM_MARK_FLOAT_READ) lib.float_reads[op] |= (uint16_t)(1u << h->k);
+    else if (h->hole == WASM_MARK_INT_READ) lib.int_reads[op] |= (uint16_t)(1u << h->k);
   }
 }
 

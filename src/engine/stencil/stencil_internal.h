@@ -26,7 +26,13 @@ enum wasm_hole_kind {
   WASM_HOLE_RET,    /* a pool entry holding the next instruction's first cell's address */
   WASM_HOLE_HANDLER, /* k: a pool entry holding the interpreter's handler of op k */
   WASM_HOLE_TABLE,   /* a pool entry holding the address of the br_table targets' code that follows */
-  WASM_HOLE_IMM      /* k: operand cell k's value, in the instruction's own field (when it fits) */
+  WASM_HOLE_IMM,     /* k: operand cell k's value, in the instruction's own field (when it fits) */
+  /* Marks of stencils.c's KIND_ functions, read by library.c, never in a
+   * stencil (emit.c refuses any it does not know): operand k read as a
+   * float, operand k read as an integer, a float result. */
+  WASM_MARK_FLOAT_READ,
+  WASM_MARK_INT_READ,
+  WASM_MARK_FLOAT_RESULT
 };
 
 /* The stencils that are not an instruction's. */
