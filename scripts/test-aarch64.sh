@@ -58,7 +58,7 @@ step "differential fuzzing against Node's WebAssembly"
 export TOVA_TIER=interp
 node scripts/difffuzz.js --regressions --bin "$BUILD/diff_run.qemu"
 node scripts/difffuzz.js --c-programs --bin "$BUILD/diff_run.qemu"
-TOVA_DIFF_PARK=3 node scripts/difffuzz.js "${TOVA_AARCH64_FUZZ:-40}" 31 --no-reduce --bin "$BUILD/diff_run.qemu"
-node scripts/difffuzz.js "${TOVA_AARCH64_FUZZ:-40}" 32 --no-reduce --interrupt random --bin "$BUILD/diff_run.qemu"
+TOVA_DIFF_PARK=3 node scripts/difffuzz.js "${TOVA_AARCH64_FUZZ:-25}" 31 --no-reduce --bin "$BUILD/diff_run.qemu"
+node scripts/difffuzz.js "${TOVA_AARCH64_FUZZ:-25}" 32 --no-reduce --interrupt random --bin "$BUILD/diff_run.qemu"
 echo
 echo "test-aarch64: all passed"
