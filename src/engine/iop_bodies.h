@@ -373,6 +373,19 @@ IOP_UNARY(F64_DIV, B64(F64(2) / F64(3)))
 IOP_UNARY(F64_MIN, B64(wasm_f64_min(F64(2), F64(3))))
 IOP_UNARY(F64_MAX, B64(wasm_f64_max(F64(2), F64(3))))
 IOP_UNARY(F64_COPYSIGN, (S(2) & ~WASM_F64_SIGN) | (S(3) & WASM_F64_SIGN))
+/* with a constant: its bits are the operand cell itself */
+#define F32_IMM(k) wasm_f32_from_bits((uint32_t)U(k))
+#define F64_IMM(k) wasm_f64_from_bits(U(k))
+IOP_UNARY(F32_ADD_I, B32(F32(2) + F32_IMM(3)))
+IOP_UNARY(F32_SUB_I, B32(F32(2) - F32_IMM(3)))
+IOP_UNARY(F32_MUL_I, B32(F32(2) * F32_IMM(3)))
+IOP_UNARY(F32_DIV_I, B32(F32(2) / F32_IMM(3)))
+IOP_UNARY(F64_ADD_I, B64(F64(2) + F64_IMM(3)))
+IOP_UNARY(F64_SUB_I, B64(F64(2) - F64_IMM(3)))
+IOP_UNARY(F64_MUL_I, B64(F64(2) * F64_IMM(3)))
+IOP_UNARY(F64_DIV_I, B64(F64(2) / F64_IMM(3)))
+#undef F32_IMM
+#undef F64_IMM
 
 /* trapping truncations: OP d a */
 #define IOP_TRUNC(name, fn, T, arg)                   \
@@ -458,6 +471,11 @@ IOP_STORE(I32_STORE16, uint16_t, S)
 IOP_STORE(I64_STORE8, uint8_t, S)
 IOP_STORE(I64_STORE16, uint16_t, S)
 IOP_STORE(I64_STORE32, uint32_t, S)
+/* the value read as a float (F32/F64: in the stencil tier, from the
+ * floating-point register a float result before it is passed on in); only
+ * moved, so a NaN's bits stay as they are */
+IOP_STORE(F32_STORE, float, F32)
+IOP_STORE(F64_STORE, double, F64)
 IOP_STORE(I32_STORE_I, uint32_t, U)
 IOP_STORE(I64_STORE_I, uint64_t, U)
 IOP_STORE(I32_STORE8_I, uint8_t, U)

@@ -128,6 +128,13 @@
   X(F64_TRUNC, 3, "d a") X(F64_NEAREST, 3, "d a") X(F64_SQRT, 3, "d a")                      \
   X(F64_ADD, 4, "d a b") X(F64_SUB, 4, "d a b") X(F64_MUL, 4, "d a b") X(F64_DIV, 4, "d a b") \
   X(F64_MIN, 4, "d a b") X(F64_MAX, 4, "d a b") X(F64_COPYSIGN, 4, "d a b")                  \
+  /* float arithmetic with a constant right operand (its bits in imm): a                 \
+   * constant in a loop is then no instruction of its own, and the value            \
+   * computed just before reaches the op directly */                                   \
+  X(F32_ADD_I, 4, "d a imm") X(F32_SUB_I, 4, "d a imm") X(F32_MUL_I, 4, "d a imm")        \
+  X(F32_DIV_I, 4, "d a imm")                                                              \
+  X(F64_ADD_I, 4, "d a imm") X(F64_SUB_I, 4, "d a imm") X(F64_MUL_I, 4, "d a imm")        \
+  X(F64_DIV_I, 4, "d a imm")                                                              \
   X(I32_TRUNC_F32_S, 3, "d a") X(I32_TRUNC_F32_U, 3, "d a") X(I32_TRUNC_F64_S, 3, "d a")     \
   X(I32_TRUNC_F64_U, 3, "d a")                                                               \
   X(I64_TRUNC_F32_S, 3, "d a") X(I64_TRUNC_F32_U, 3, "d a") X(I64_TRUNC_F64_S, 3, "d a")     \
@@ -153,6 +160,9 @@
   X(I32_STORE, 4, "a v o") X(I64_STORE, 4, "a v o") X(I32_STORE8, 4, "a v o")                \
   X(I32_STORE16, 4, "a v o") X(I64_STORE8, 4, "a v o") X(I64_STORE16, 4, "a v o")           \
   X(I64_STORE32, 4, "a v o")                                                                 \
+  /* f32/f64.store: the bits I32/I64_STORE would store, read as a float (a float      \
+   * computed just before reaches it in a floating-point register) */                 \
+  X(F32_STORE, 4, "a v o") X(F64_STORE, 4, "a v o")                                          \
   X(I32_STORE_I, 4, "a imm o") X(I64_STORE_I, 4, "a imm o") X(I32_STORE8_I, 4, "a imm o")    \
   X(I32_STORE16_I, 4, "a imm o")                                                             \
   X(MEMORY_SIZE, 2, "d") X(MEMORY_GROW, 3, "d a") X(MEMORY_INIT, 5, "idx a b c")             \

@@ -305,6 +305,32 @@ static void build(mod *m) {
   e_op(&b, WASM_OP_I64_ADD);
   mod_func(m, t_iI, "", &b, "reinterp_back");
   wb_free(&b);
+  /* fstore(i): f64.store of f64(i) * 1.5 at 16 (a float result the store
+   * reads as a float, from facc), f32.store at 24 of the bits i + 0x7f800001
+   * reinterpreted (an integer result a float store reads: it must not take
+   * it from facc; a signalling NaN for small i, whose bits must stay), then
+   * the two read back as integers: i64.load(16) ^ i32.load(24). The
+   * address is local 1 (zero): a constant one would be made into its slot
+   * between the value and the store. */
+  e_get(&b, 1);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_F64_CONVERT_I32_S);
+  e_f64(&b, 1.5);
+  e_op(&b, WASM_OP_F64_MUL);
+  e_mem(&b, WASM_OP_F64_STORE, 3, 16);
+  e_get(&b, 1);
+  e_get(&b, 0);
+  e_i32(&b, 0x7f800001);
+  e_op(&b, WASM_OP_I32_ADD);
+  e_op(&b, WASM_OP_F32_REINTERPRET_I32);
+  e_mem(&b, WASM_OP_F32_STORE, 2, 24);
+  e_i32(&b, 0);
+  e_mem(&b, WASM_OP_I64_LOAD, 3, 16);
+  e_i32(&b, 0);
+  e_mem(&b, WASM_OP_I64_LOAD32_U, 2, 24);
+  e_op(&b, WASM_OP_I64_XOR);
+  mod_func(m, t_iI, "i", &b, "fstore");
+  wb_free(&b);
   e_get(&b, 0); /* big(i) = i + INT64_MAX: an operand no offset (emit.c reads offsets only) */
   e_op(&b, WASM_OP_I64_EXTEND_I32_S);
   e_i64(&b, INT64_MAX);
@@ -528,6 +554,7 @@ static void test_same_as_interpreter(void) {
       {"big", 'i', 0, 0, 0},          {"big", 'i', 1, 0, 0},          {"big", 'i', -5, 0, 0},
       {"reinterp", 'i', 0, 0, 0},     {"reinterp", 'i', 1, 0, 0},     {"reinterp", 'i', 12345, 0, 0},
       {"reinterp_back", 'i', 0, 0, 0}, {"reinterp_back", 'i', 7, 0, 0}, {"reinterp_back", 'i', -3, 0, 0},
+      {"fstore", 'i', 0, 0, 0},       {"fstore", 'i', 5, 0, 0},       {"fstore", 'i', -9, 0, 0},
       {"trunc", 'F', 0, 0, -3.75},    {"trunc", 'F', 0, 0, 0.0 / 0.0}, {"trunc", 'F', 0, 0, 3e9},
   };
   /* Rounding: every function at values on both sides of each edge. */
@@ -615,6 +642,12 @@ static void test_same_as_interpreter(void) {
   uint64_t back_bits;
   memcpy(&back_bits, &back, 8);
   CHECK_EQ_I64(call(&on, "reinterp_back", &a).bits, back_bits + 1);
+  /* fstore(5): the bits of 7.5, and 0x7f800006 kept as it was */
+  a.i32 = 5;
+  double fs = 7.5;
+  uint64_t fs_bits;
+  memcpy(&fs_bits, &fs, 8);
+  CHECK_EQ_I64(call(&on, "fstore", &a).bits, fs_bits ^ 0x7f800006u);
   a.i32 = 50;
   park_calls = 0;
   CHECK_EQ_I64(call(&on, "park_loop", &a).st, TOVA_OK);
@@ -700,6 +733,8 @@ static void test_library(void) {
   CHECK((lib->int_reads[WASM_IOP_I32_ADD] & 0xc) == 0xc && (lib->int_reads[WASM_IOP_F64_ADD] & 0xc) == 0);
   CHECK(lib->float_result[WASM_IOP_F64_LOAD] && !lib->float_result[WASM_IOP_I64_LOAD]);
   CHECK((lib->int_reads[WASM_IOP_I64_STORE] & (1u << 2)) && !(lib->float_reads[WASM_IOP_I64_STORE] & (1u << 2)));
+  CHECK((lib->float_reads[WASM_IOP_F64_STORE] & (1u << 2)) && !(lib->int_reads[WASM_IOP_F64_STORE] & (1u << 2)));
+  CHECK((lib->int_reads[WASM_IOP_F32_STORE] & (1u << 1)) && !lib->float_result[WASM_IOP_F32_STORE]);
   CHECK(!lib->float_result[WASM_IOP_F64_LT] && lib->float_reads[WASM_IOP_F64_LT] == ((1u << 2) | (1u << 3)));
   CHECK(lib->float_result[WASM_IOP_F64_CONVERT_I32_S] && lib->float_reads[WASM_IOP_F64_CONVERT_I32_S] == 0);
   CHECK(lib->float_result[WASM_IOP_F32_DEMOTE_F64] && lib->float_reads[WASM_IOP_F32_DEMOTE_F64] == (1u << 2));

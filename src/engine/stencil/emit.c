@@ -342,7 +342,7 @@ void wasm_stencil_set_enabled(bool on) {
 
 bool wasm_stencil_available(void) { return tier_enabled() && wasm_stencil_library() != NULL; }
 
-static void debug_function(const wasm_st_library *lib, uint32_t func, const fn_plan *p) {
+static void debug_function(const wasm_st_library *lib, uint32_t func, const fn_plan *p, bool ops) {
   unsigned left = 0;
   for (uint32_t i = 0; i < p->nin; i++) left += p->in[i].st == &lib->special[WASM_ST_EXIT];
   fprintf(stderr,
@@ -352,6 +352,15 @@ static void debug_function(const wasm_st_library *lib, uint32_t func, const fn_p
   for (uint32_t i = 0; i < p->nin; i++)
     if (p->in[i].st == &lib->special[WASM_ST_EXIT]) fprintf(stderr, " %s", wasm_stencil_op_name(p->in[i].op));
   fprintf(stderr, "\n");
+  if (!ops) return;
+  /* =ops: each instruction, ">" when its result goes on in a register,
+   * "<k" when it reads operand k from one */
+  for (uint32_t i = 0; i < p->nin; i++) {
+    const instr *in = &p->in[i];
+    fprintf(stderr, "  %s%s", wasm_stencil_op_name(in->op), in->writes ? ">" : "");
+    if (in->reads) fprintf(stderr, "<%u", in->reads);
+    fprintf(stderr, "%s", i + 1 == p->nin || (i + 1) % 8 == 0 ? "\n" : "");
+  }
 }
 
 /* Where a compiled instruction's JIT_AT goes, once the code is executable. */
@@ -413,7 +422,8 @@ void wasm_stencil_module(tova_module *m) {
   }
   /* TOVA_STENCIL_DEBUG=1: per function, how much of it runs as stencil code
    * and which instructions are left to the interpreter (=module: the
-   * module's totals only). */
+   * module's totals only; =ops: also each instruction, and which pass
+   * their values in a register). */
   const char *dbg = getenv("TOVA_STENCIL_DEBUG");
   bool debug = dbg && *dbg && strcmp(dbg, "0"), debug_functions = debug && strcmp(dbg, "module");
   /* Pass 2: the same layouts again (plan is deterministic), emitted. */
@@ -427,7 +437,7 @@ void wasm_stencil_module(tova_module *m) {
       bytes[d] = 0;
       continue;
     }
-    if (debug_functions) debug_function(lib, m->nimported_funcs + d, &p);
+    if (debug_functions) debug_function(lib, m->nimported_funcs + d, &p, !strcmp(dbg, "ops"));
     passed += p.passed;
     for (uint32_t i = 0; i < p.nin; i++) {
       const instr *in = &p.in[i];
