@@ -442,6 +442,31 @@ static void build(mod *m) {
     mod_func(m, rounding[k].f32 ? t_ff : t_FF, "", &b, rounding[k].name);
     wb_free(&b);
   }
+  /* fimm64(x) = (x * 1.5 + 0.25 - 3) / 4 and fimm32(x) = (x * 2 - 1) / 0.5 +
+   * 0.75: float arithmetic with constant operands (the _I forms), each
+   * result passed on to the next */
+  e_get(&b, 0);
+  e_f64(&b, 1.5);
+  e_op(&b, WASM_OP_F64_MUL);
+  e_f64(&b, 0.25);
+  e_op(&b, WASM_OP_F64_ADD);
+  e_f64(&b, 3.0);
+  e_op(&b, WASM_OP_F64_SUB);
+  e_f64(&b, 4.0);
+  e_op(&b, WASM_OP_F64_DIV);
+  mod_func(m, t_FF, "", &b, "fimm64");
+  wb_free(&b);
+  e_get(&b, 0);
+  e_f32(&b, 2.0f);
+  e_op(&b, WASM_OP_F32_MUL);
+  e_f32(&b, 1.0f);
+  e_op(&b, WASM_OP_F32_SUB);
+  e_f32(&b, 0.5f);
+  e_op(&b, WASM_OP_F32_DIV);
+  e_f32(&b, 0.75f);
+  e_op(&b, WASM_OP_F32_ADD);
+  mod_func(m, t_ff, "", &b, "fimm32");
+  wb_free(&b);
   e_block(&b, WASM_OP_LOOP, 0); /* spin: x += 1 forever */
   e_get(&b, 0);
   e_i32(&b, 1);
@@ -558,21 +583,22 @@ static void test_same_as_interpreter(void) {
       {"trunc", 'F', 0, 0, -3.75},    {"trunc", 'F', 0, 0, 0.0 / 0.0}, {"trunc", 'F', 0, 0, 3e9},
   };
   /* Rounding: every function at values on both sides of each edge. */
-  static const char *const rnames[] = {"floor64", "ceil64", "trunc64", "nearest64",
-                                       "floor32", "ceil32", "trunc32", "nearest32"};
+  static const char *const rnames[] = {"floor64", "ceil64", "trunc64", "nearest64", "fimm64",
+                                       "floor32", "ceil32", "trunc32", "nearest32", "fimm32"};
   static const double rvals[] = {-0.5, 0.5, 2.5, -2.5, 3.7, -3.7, -0.0, 1e300, 0.49999999999999994,
                                  4503599627370497.0, 1.0 / 0.0, -1.0 / 0.0, 0.0 / 0.0};
   for (size_t f = 0; f < sizeof rnames / sizeof rnames[0]; f++)
     for (size_t v = 0; v < sizeof rvals / sizeof rvals[0]; v++) {
       tova_val arg = {0};
-      if (f >= 4) {
+      bool f32 = f >= 5;
+      if (f32) {
         float x = (float)rvals[v];
         memcpy(&arg.f32_bits, &x, 4);
       } else {
         memcpy(&arg.f64_bits, &rvals[v], 8);
       }
       outcome x = call(&on, rnames[f], &arg), y = call(&off, rnames[f], &arg);
-      if (f >= 4) x.bits = (uint32_t)x.bits, y.bits = (uint32_t)y.bits;
+      if (f32) x.bits = (uint32_t)x.bits, y.bits = (uint32_t)y.bits;
       if (x.st != y.st || x.bits != y.bits) {
         fprintf(stderr, "%s(%g): stencils %llx, interpreter %llx\n", rnames[f], rvals[v],
                 (unsigned long long)x.bits, (unsigned long long)y.bits);
@@ -642,6 +668,17 @@ static void test_same_as_interpreter(void) {
   uint64_t back_bits;
   memcpy(&back_bits, &back, 8);
   CHECK_EQ_I64(call(&on, "reinterp_back", &a).bits, back_bits + 1);
+  /* the constants' arithmetic, as C does it */
+  double fx = 3.7, fr;
+  memcpy(&a.f64_bits, &fx, 8);
+  uint64_t fr_bits = call(&on, "fimm64", &a).bits;
+  memcpy(&fr, &fr_bits, 8);
+  CHECK(fr == (fx * 1.5 + 0.25 - 3.0) / 4.0);
+  float fx32 = -2.5f, fr32;
+  memcpy(&a.f32_bits, &fx32, 4);
+  uint32_t fr32_bits = (uint32_t)call(&on, "fimm32", &a).bits;
+  memcpy(&fr32, &fr32_bits, 4);
+  CHECK(fr32 == (fx32 * 2.0f - 1.0f) / 0.5f + 0.75f);
   /* fstore(5): the bits of 7.5, and 0x7f800006 kept as it was */
   a.i32 = 5;
   double fs = 7.5;
