@@ -1184,7 +1184,8 @@ static void replay(native_state *s, bool (*stop)(void)) {
   size_t pos = 0;
   uint32_t linked = 0, listed = 0;
   wasm_native_manifest_record rec;
-  for (size_t p = 0; wasm_native_manifest_next(&mf, &p, &rec);) listed++;
+  /* (the records counted only for the debug line: replaying walks them once) */
+  for (size_t p = 0; debug && wasm_native_manifest_next(&mf, &p, &rec);) listed++;
   while (unit && !(stop && stop()) && wasm_native_manifest_next(&mf, &pos, &rec)) {
     bool fits = rec.n > 0 && (rec.kind == WASM_MANIFEST_UNIT || (rec.kind == WASM_MANIFEST_OSR && rec.n == 1));
     for (uint32_t i = 0; i < rec.n && fits; i++) {
