@@ -126,8 +126,14 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
     const listed = () => readdirSync(small).filter((f) => f.endsWith('.o'));
     const old = new Date(Date.now() - 3 * 3600 * 1000);
     // Two entries of one module: the default options and TOVA_NATIVE_CG=1's.
-    expect(runIn(0, 'fib', '10').out.trim()).toBe('55');
+    const first = runIn(0, 'fib', '10');
+    expect(first.out.trim()).toBe('55');
     const [a] = listed();
+    // That process stored two files (the unit, and this machine's target
+    // text) and swept once, at its first store: a sweep reads every entry,
+    // so later stores only add to what it counted (cache.c BOUNDED).
+    expect(readdirSync(small).filter((f) => f.endsWith('.target')).length).toBe(1);
+    expect(first.err.match(/the code cache swept/g)?.length).toBe(1);
     const size = statSync(join(small, a)).size;
     // A load marks the entry used: its time moves from three hours ago to now.
     utimesSync(join(small, a), old, old);
@@ -240,12 +246,14 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
     // stops at the first missing one and the run compiles as usual.
     expect(readdirSync(c).filter((f) => f.endsWith('.list')).length).toBe(1); // the module's list
     for (const f of readdirSync(c)) if (f.endsWith('.o')) rmSync(join(c, f));
-    const stale = tiered('sum', '40000000');
-    expect(stale.out).toBe('19995899404300');
+    // (120M squares: long enough, even on a loaded machine, that the loop's
+    // compile lands before the call ends; Node's WebAssembly gives the sum)
+    const stale = tiered('sum', '120000000');
+    expect(stale.out).toBe('59987684345700');
     expect(linked(stale.err)[1]).toBe('0');
     expect(stale.err).toContain('optimise');
     // ... and lists what it compiled instead, for the next run.
-    const again = linked(tiered('sum', '40000000').err);
+    const again = linked(tiered('sum', '120000000').err);
     expect(Number(again[1])).toBeGreaterThan(0);
     expect(again[1]).toBe(again[2]);
     // A TOVA_TIER=native run lists nothing: its code was made for another
@@ -256,8 +264,8 @@ describe.skipIf(!hasNative)('native code cached on disk', () => {
     const ahead = spawnSync(CLI, ['run', lp, '--invoke', 'fib', '20'], { encoding: 'utf8', env });
     expect(ahead.stdout.trim()).toBe('6765');
     expect(readdirSync(c).filter((f) => f.endsWith('.list'))).toEqual([]);
-    const later = tiered('sum', '40000000');
-    expect(later.out).toBe('19995899404300');
+    const later = tiered('sum', '120000000');
+    expect(later.out).toBe('59987684345700');
     expect(later.err).toContain('optimise');
   });
 

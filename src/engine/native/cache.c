@@ -8,10 +8,16 @@
  * file; the key inside catches a file renamed by hand.
  *
  * BOUNDED. The directory holds at most TOVA_CACHE_MAX bytes of entries
- * (bytes, or with a K, M or G suffix; default 512M): after each store, the
- * least recently used entries go until the rest fit in 90% of it. Use is
- * the file's modification time, which a load sets to now. Temporary files
- * left by a process that died mid-store go once an hour old. Several
+ * (bytes, or with a K, M or G suffix; default 512M): a sweep removes the
+ * least recently used entries until the rest fit in 90% of it. Use is the
+ * file's modification time, which a load sets to now. A process sweeps at
+ * its first store, then when what it has stored since would take the
+ * directory past the bound, and at its first store ten minutes after its
+ * last sweep (other processes' stores): not after every store, since a
+ * sweep reads every entry's size and a user's cache may hold thousands,
+ * and stores happen on the compiler thread, ahead of what it compiles
+ * next. Temporary files left by a process that died mid-store go once an
+ * hour old. Several
  * processes may sweep at once: a file another removed first is skipped, and
  * an entry removed while one reads it is still read whole (the open file
  * outlives its name).
@@ -350,10 +356,11 @@ static bool has_suffix(const char *s, const char *suffix) {
 }
 
 /* Remove the least recently used entries while the directory holds more than
- * max_bytes, down to 90% of it, and temporary files an hour old. */
-static void sweep(void) {
+ * max_bytes, down to 90% of it, and temporary files an hour old; the bytes
+ * of the entries left. */
+static uint64_t sweep(void) {
   DIR *d = opendir(dir);
-  if (!d) return;
+  if (!d) return 0;
   entry_info *v = NULL;
   size_t n = 0, cap = 0;
   uint64_t total = 0;
@@ -395,6 +402,30 @@ static void sweep(void) {
     }
   }
   free(v);
+  return total;
+}
+
+#define SWEEP_AGAIN_SECONDS 600
+
+/* After a store of bytes: sweep when BOUNDED says (sweep_lock guards the
+ * estimate of the directory's bytes and when it was last swept). */
+static void after_store(uint64_t bytes) {
+  static pthread_mutex_t sweep_lock = PTHREAD_MUTEX_INITIALIZER;
+  static bool swept;
+  static uint64_t estimate;
+  static time_t last;
+  time_t now = time(NULL);
+  pthread_mutex_lock(&sweep_lock);
+  if (!swept || estimate + bytes > max_bytes || now - last >= SWEEP_AGAIN_SECONDS) {
+    estimate = sweep();
+    swept = true;
+    last = now;
+    if (getenv("TOVA_NATIVE_DEBUG"))
+      fprintf(stderr, "tova native: the code cache swept: %llu bytes of entries left\n", (unsigned long long)estimate);
+  } else {
+    estimate += bytes;
+  }
+  pthread_mutex_unlock(&sweep_lock);
 }
 
 void wasm_native_cache_store(const wasm_native_cache_key *key, const uint8_t *obj, size_t size) {
@@ -420,5 +451,5 @@ void wasm_native_cache_store_as(const wasm_native_cache_key *key, const char *su
   bool ok = write_all(fd, head, sizeof head) && write_all(fd, obj, size);
   ok = close(fd) == 0 && ok;
   if (!ok || rename(tmp, path) != 0) unlink(tmp);
-  else sweep();
+  else after_store(HEADER_BYTES + (uint64_t)size);
 }
