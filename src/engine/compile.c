@@ -432,10 +432,47 @@ static int last_shift_into(const compiler *c, uint32_t pos, bool w64) {
   return -1;
 }
 
+/* The form of op taking constant k as its LEFT operand, or -1: c - x and
+ * c / x reversed (negation, reciprocals), and c OP x for a commutative OP
+ * as x OP c (op_i), a float constant only when it is no NaN (of two NaNs,
+ * which one a sum returns depends on their order). */
+static int left_const_form(wasm_iop op, int op_i, uint64_t k) {
+  switch (op) {
+    case WASM_IOP_I32_SUB: return WASM_IOP_I32_RSUB_I;
+    case WASM_IOP_I64_SUB: return WASM_IOP_I64_RSUB_I;
+    case WASM_IOP_F32_SUB: return WASM_IOP_F32_RSUB_I;
+    case WASM_IOP_F32_DIV: return WASM_IOP_F32_RDIV_I;
+    case WASM_IOP_F64_SUB: return WASM_IOP_F64_RSUB_I;
+    case WASM_IOP_F64_DIV: return WASM_IOP_F64_RDIV_I;
+    case WASM_IOP_I32_ADD: case WASM_IOP_I32_MUL: case WASM_IOP_I32_AND: case WASM_IOP_I32_OR:
+    case WASM_IOP_I32_XOR: case WASM_IOP_I64_ADD: case WASM_IOP_I64_MUL: case WASM_IOP_I64_AND:
+    case WASM_IOP_I64_OR: case WASM_IOP_I64_XOR:
+      return op_i;
+    case WASM_IOP_F32_ADD: case WASM_IOP_F32_MUL: return (k & 0x7fffffffu) > 0x7f800000u ? -1 : op_i;
+    case WASM_IOP_F64_ADD: case WASM_IOP_F64_MUL:
+      return (k & 0x7fffffffffffffffull) > 0x7ff0000000000000ull ? -1 : op_i;
+    default: return -1;
+  }
+}
+
 /* Binary op; op_i (or -1) is its constant-right-operand form. */
 static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
   uint64_t a, b;
   bool imm = false;
+  if (!top_is_const(c) && c->nvs >= 2 && c->vs[c->nvs - 2].kind == SV_CONST) {
+    uint64_t k = c->vs[c->nvs - 2].value;
+    int form = left_const_form(op, op_i, k);
+    if (form >= 0) { /* the constant is then no instruction of its own */
+      a = pop_slot(c);
+      c->nvs--; /* the constant */
+      uint64_t d = push_home(c);
+      emit_op(c, (wasm_iop)form);
+      emit_u(c, d);
+      emit_u(c, a);
+      emit_u(c, w64 ? k : (uint32_t)k);
+      return;
+    }
+  }
   if (op_i >= 0 && top_is_const(c) && divisor_ok(op, c->vs[c->nvs - 1].value, w64)) {
     b = c->vs[--c->nvs].value;
     if (!w64) b = (uint32_t)b;
@@ -496,17 +533,27 @@ static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
 
 /* Integer comparison idx (WASM_CMP_LIST order); remembered for branch fusion. */
 static void compare(compiler *c, bool w64, unsigned idx) {
+  /* c CMP x is x CMP' c, CMP' the mirrored comparison (WASM_CMP_LIST order) */
+  static const uint8_t mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7};
+  bool left = !top_is_const(c) && c->nvs >= 2 && c->vs[c->nvs - 2].kind == SV_CONST;
+  if (left) idx = mirror[idx];
   wasm_iop op = (wasm_iop)((w64 ? WASM_IOP_I64_EQ : WASM_IOP_I32_EQ) + idx);
   wasm_iop op_i = (wasm_iop)((w64 ? WASM_IOP_I64_EQ_I : WASM_IOP_I32_EQ_I) + idx);
-  bool imm = top_is_const(c);
-  uint64_t b = imm ? c->vs[c->nvs - 1].value : 0;
-  if (imm) {
-    c->nvs--;
+  bool imm = left || top_is_const(c);
+  uint64_t a, b;
+  if (left) {
+    a = pop_slot(c);
+    b = c->vs[--c->nvs].value;
     if (!w64) b = (uint32_t)b;
   } else {
-    b = pop_slot(c);
+    if (imm) {
+      b = c->vs[--c->nvs].value;
+      if (!w64) b = (uint32_t)b;
+    } else {
+      b = pop_slot(c);
+    }
+    a = pop_slot(c);
   }
-  uint64_t a = pop_slot(c);
   uint64_t d = push_home(c);
   emit_op(c, imm ? op_i : op);
   emit_u(c, d);

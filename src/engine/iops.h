@@ -135,6 +135,12 @@
   X(F32_DIV_I, 4, "d a imm")                                                              \
   X(F64_ADD_I, 4, "d a imm") X(F64_SUB_I, 4, "d a imm") X(F64_MUL_I, 4, "d a imm")        \
   X(F64_DIV_I, 4, "d a imm")                                                              \
+  /* a constant left operand of a subtraction or division (imm - a, imm / a:    \
+   * negation, reciprocals); an add or multiply by one swaps it to the right          \
+   * (compile.c binary) */                                                               \
+  X(I32_RSUB_I, 4, "d a imm") X(I64_RSUB_I, 4, "d a imm")                                  \
+  X(F32_RSUB_I, 4, "d a imm") X(F32_RDIV_I, 4, "d a imm")                                  \
+  X(F64_RSUB_I, 4, "d a imm") X(F64_RDIV_I, 4, "d a imm")                                  \
   X(I32_TRUNC_F32_S, 3, "d a") X(I32_TRUNC_F32_U, 3, "d a") X(I32_TRUNC_F64_S, 3, "d a")     \
   X(I32_TRUNC_F64_U, 3, "d a")                                                               \
   X(I64_TRUNC_F32_S, 3, "d a") X(I64_TRUNC_F32_U, 3, "d a") X(I64_TRUNC_F64_S, 3, "d a")     \

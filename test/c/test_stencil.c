@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -467,6 +468,34 @@ static void build(mod *m) {
   e_op(&b, WASM_OP_F32_ADD);
   mod_func(m, t_ff, "", &b, "fimm32");
   wb_free(&b);
+  /* A constant LEFT operand (compile.c left_const_form, compare's mirror):
+   * c - x, c / x reversed, c + x and c * x swapped, c CMP x mirrored. */
+  static const struct {
+    const char *name;
+    char type; /* i: i32 -> i32, I: i32 -> i64 (extended), F: f64, f: f32 */
+    uint8_t op;
+    double k;
+  } lefts[] = {{"rsub32", 'i', WASM_OP_I32_SUB, 10},      {"rsub64", 'I', WASM_OP_I64_SUB, 1000},
+               {"lmul32", 'i', WASM_OP_I32_MUL, 7},       {"lt_left", 'i', WASM_OP_I32_LT_S, 100},
+               {"ltu_left", 'i', WASM_OP_I32_LT_U, 100},  {"ge_left", 'i', WASM_OP_I32_GE_S, -5},
+               {"gtu_left64", 'I', WASM_OP_I64_GT_U, 3},  {"rdiv64", 'F', WASM_OP_F64_DIV, 1.0},
+               {"rsub64f", 'F', WASM_OP_F64_SUB, 0.5},    {"ladd64f", 'F', WASM_OP_F64_ADD, 2.5},
+               {"rdiv32f", 'f', WASM_OP_F32_DIV, 3.0},    {"rsub32f", 'f', WASM_OP_F32_SUB, -0.0},
+               {"lmul32f", 'f', WASM_OP_F32_MUL, 1.5}};
+  uint32_t t_iI2 = mod_type(m, "i", "I");
+  for (size_t k = 0; k < sizeof lefts / sizeof lefts[0]; k++) {
+    char ty = lefts[k].type;
+    if (ty == 'F') e_f64(&b, lefts[k].k);
+    else if (ty == 'f') e_f32(&b, (float)lefts[k].k);
+    else if (ty == 'I') e_i64(&b, (int64_t)lefts[k].k);
+    else e_i32(&b, (int32_t)lefts[k].k);
+    e_get(&b, 0);
+    if (ty == 'I') e_op(&b, WASM_OP_I64_EXTEND_I32_S);
+    e_op(&b, lefts[k].op);
+    if (ty == 'I' && lefts[k].op == WASM_OP_I64_GT_U) e_op(&b, WASM_OP_I64_EXTEND_I32_U);
+    mod_func(m, ty == 'F' ? t_FF : ty == 'f' ? t_ff : ty == 'I' ? t_iI2 : t_ii, "", &b, lefts[k].name);
+    wb_free(&b);
+  }
   e_block(&b, WASM_OP_LOOP, 0); /* spin: x += 1 forever */
   e_get(&b, 0);
   e_i32(&b, 1);
@@ -583,14 +612,15 @@ static void test_same_as_interpreter(void) {
       {"trunc", 'F', 0, 0, -3.75},    {"trunc", 'F', 0, 0, 0.0 / 0.0}, {"trunc", 'F', 0, 0, 3e9},
   };
   /* Rounding: every function at values on both sides of each edge. */
-  static const char *const rnames[] = {"floor64", "ceil64", "trunc64", "nearest64", "fimm64",
-                                       "floor32", "ceil32", "trunc32", "nearest32", "fimm32"};
+  static const char *const rnames[] = {"floor64", "ceil64", "trunc64", "nearest64", "fimm64", "rdiv64", "rsub64f",
+                                       "ladd64f", "floor32", "ceil32", "trunc32", "nearest32", "fimm32", "rdiv32f",
+                                       "rsub32f", "lmul32f"};
   static const double rvals[] = {-0.5, 0.5, 2.5, -2.5, 3.7, -3.7, -0.0, 1e300, 0.49999999999999994,
                                  4503599627370497.0, 1.0 / 0.0, -1.0 / 0.0, 0.0 / 0.0};
   for (size_t f = 0; f < sizeof rnames / sizeof rnames[0]; f++)
     for (size_t v = 0; v < sizeof rvals / sizeof rvals[0]; v++) {
       tova_val arg = {0};
-      bool f32 = f >= 5;
+      bool f32 = f >= 8;
       if (f32) {
         float x = (float)rvals[v];
         memcpy(&arg.f32_bits, &x, 4);
@@ -679,6 +709,40 @@ static void test_same_as_interpreter(void) {
   uint32_t fr32_bits = (uint32_t)call(&on, "fimm32", &a).bits;
   memcpy(&fr32, &fr32_bits, 4);
   CHECK(fr32 == (fx32 * 2.0f - 1.0f) / 0.5f + 0.75f);
+  /* the constant-left forms, as C computes them */
+  static const int32_t ints[] = {0, 1, -1, 5, 99, 100, 101, -6, -5, -4, INT32_MIN, INT32_MAX, 1000, -1000};
+  for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+    int32_t x = ints[i];
+    a.i32 = x;
+    CHECK_EQ_I64((uint32_t)call(&on, "rsub32", &a).bits, (uint32_t)(10u - (uint32_t)x));
+    CHECK_EQ_I64((uint32_t)call(&on, "lmul32", &a).bits, (uint32_t)(7u * (uint32_t)x));
+    CHECK_EQ_I64(call(&on, "lt_left", &a).bits, 100 < x);
+    CHECK_EQ_I64(call(&on, "ltu_left", &a).bits, 100u < (uint32_t)x);
+    CHECK_EQ_I64(call(&on, "ge_left", &a).bits, -5 >= x);
+    CHECK_EQ_I64(call(&on, "rsub64", &a).bits, (uint64_t)(1000 - (int64_t)x));
+    CHECK_EQ_I64(call(&on, "gtu_left64", &a).bits, 3u > (uint64_t)(int64_t)x);
+  }
+  static const double fl[] = {3.7, -0.5, 0.0, -0.0, 2.0, 1e300, -7.25};
+  for (size_t i = 0; i < sizeof fl / sizeof fl[0]; i++) {
+    double x = fl[i], r;
+    uint64_t rb;
+    memcpy(&a.f64_bits, &x, 8);
+    rb = call(&on, "rdiv64", &a).bits, memcpy(&r, &rb, 8);
+    CHECK(r == 1.0 / x && signbit(r) == signbit(1.0 / x));
+    rb = call(&on, "rsub64f", &a).bits, memcpy(&r, &rb, 8);
+    CHECK(r == 0.5 - x);
+    rb = call(&on, "ladd64f", &a).bits, memcpy(&r, &rb, 8);
+    CHECK(r == 2.5 + x);
+    float xf = (float)x, rf;
+    uint32_t rfb;
+    memcpy(&a.f32_bits, &xf, 4);
+    rfb = (uint32_t)call(&on, "rdiv32f", &a).bits, memcpy(&rf, &rfb, 4);
+    CHECK(rf == 3.0f / xf && signbit(rf) == signbit(3.0f / xf));
+    rfb = (uint32_t)call(&on, "rsub32f", &a).bits, memcpy(&rf, &rfb, 4);
+    CHECK(rf == -0.0f - xf && signbit(rf) == signbit(-0.0f - xf));
+    rfb = (uint32_t)call(&on, "lmul32f", &a).bits, memcpy(&rf, &rfb, 4);
+    CHECK(rf == 1.5f * xf);
+  }
   /* fstore(5): the bits of 7.5, and 0x7f800006 kept as it was */
   a.i32 = 5;
   double fs = 7.5;
