@@ -1035,6 +1035,16 @@ static wasm_iop store_imm_op(uint8_t op) {
   }
 }
 
+/* The _A forms are listed in the order of the forms they stand for. */
+_Static_assert(WASM_IOP_F64_LOAD_A - WASM_IOP_I32_LOAD_A == WASM_IOP_F64_LOAD - WASM_IOP_I32_LOAD &&
+                   WASM_IOP_I64_LOAD32_U_A - WASM_IOP_I32_LOAD_A == WASM_IOP_I64_LOAD32_U - WASM_IOP_I32_LOAD,
+               "loads at a constant address: iops.h order");
+_Static_assert(WASM_IOP_F64_STORE_A - WASM_IOP_I32_STORE_A == WASM_IOP_F64_STORE - WASM_IOP_I32_STORE &&
+                   WASM_IOP_I64_STORE32_A - WASM_IOP_I32_STORE_A == WASM_IOP_I64_STORE32 - WASM_IOP_I32_STORE &&
+                   WASM_IOP_I32_STORE16_I_A - WASM_IOP_I32_STORE_I_A ==
+                       WASM_IOP_I32_STORE16_I - WASM_IOP_I32_STORE_I,
+               "stores at a constant address: iops.h order");
+
 /* Plain numeric opcodes (0x45..0xC4) that map one to one; 0 = not plain. */
 static int numeric_op(uint8_t op, int *op_i, bool *w64, int *kind) {
   /* kind: 1 unary, 2 binary, 3 compare (idx in *op_i), 4 eqz, 5 nothing (reinterpret) */
@@ -1388,9 +1398,16 @@ static void instr(compiler *c, const wasm_instr *in) {
     case WASM_OP_I32_LOAD16_U: case WASM_OP_I64_LOAD8_S: case WASM_OP_I64_LOAD8_U:
     case WASM_OP_I64_LOAD16_S: case WASM_OP_I64_LOAD16_U: case WASM_OP_I64_LOAD32_S:
     case WASM_OP_I64_LOAD32_U: {
+      wasm_iop op = load_op(in->op);
+      if (top_is_const(c)) { /* a constant address: the _A form (iops.h) */
+        uint64_t ea = (uint32_t)c->vs[--c->nvs].value + in->offset;
+        uint64_t d = push_home(c);
+        emit_op(c, (wasm_iop)(WASM_IOP_I32_LOAD_A + (op - WASM_IOP_I32_LOAD)));
+        emit_u(c, d), emit_u(c, ea);
+        break;
+      }
       uint64_t a = pop_slot(c);
       uint64_t d = push_home(c);
-      wasm_iop op = load_op(in->op);
       emit_op(c, op);
       emit_u(c, d), emit_u(c, a), emit_u(c, in->offset);
       break;
@@ -1398,6 +1415,15 @@ static void instr(compiler *c, const wasm_instr *in) {
     case WASM_OP_I32_STORE: case WASM_OP_I64_STORE: case WASM_OP_F32_STORE:
     case WASM_OP_F64_STORE: case WASM_OP_I32_STORE8: case WASM_OP_I32_STORE16:
     case WASM_OP_I64_STORE8: case WASM_OP_I64_STORE16: case WASM_OP_I64_STORE32: {
+      if (c->vs[c->nvs - 2].kind == SV_CONST) { /* a constant address: the _A forms (iops.h) */
+        bool imm = top_is_const(c);
+        uint64_t v = imm ? c->vs[--c->nvs].value : pop_slot(c);
+        uint64_t ea = (uint32_t)c->vs[--c->nvs].value + in->offset;
+        emit_op(c, imm ? (wasm_iop)(WASM_IOP_I32_STORE_I_A + (store_imm_op(in->op) - WASM_IOP_I32_STORE_I))
+                       : (wasm_iop)(WASM_IOP_I32_STORE_A + (store_op(in->op) - WASM_IOP_I32_STORE)));
+        emit_u(c, v), emit_u(c, ea);
+        break;
+      }
       if (top_is_const(c)) { /* constant value: the _I form, no slot needed */
         uint64_t v = c->vs[--c->nvs].value;
         uint64_t a = pop_slot(c);

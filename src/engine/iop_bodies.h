@@ -486,6 +486,49 @@ IOP_STORE(I32_STORE_I, uint32_t, U)
 IOP_STORE(I64_STORE_I, uint64_t, U)
 IOP_STORE(I32_STORE8_I, uint8_t, U)
 IOP_STORE(I32_STORE16_I, uint16_t, U)
+/* the same at a constant address (OFF(2): the address plus the offset) */
+#define IOP_LOAD_A(name, T, conv)                              \
+  OP(name)                                                     \
+    uint64_t ea_ = OFF(2);                                     \
+    if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
+    T v_;                                                      \
+    memcpy(&v_, mbase + ea_, sizeof(T));                       \
+    S(1) = conv(v_);                                           \
+  END(name)
+#define IOP_STORE_A(name, T, val)                              \
+  OP(name)                                                     \
+    uint64_t ea_ = OFF(2);                                     \
+    if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
+    T v_ = (T)val(1);                                          \
+    memcpy(mbase + ea_, &v_, sizeof(T));                       \
+  END(name)
+IOP_LOAD_A(I32_LOAD_A, uint32_t, CV_U)
+IOP_LOAD_A(I64_LOAD_A, uint64_t, CV_U)
+IOP_LOAD_A(I32_LOAD8_S_A, int8_t, CV_S32)
+IOP_LOAD_A(I32_LOAD8_U_A, uint8_t, CV_U)
+IOP_LOAD_A(I32_LOAD16_S_A, int16_t, CV_S32)
+IOP_LOAD_A(I32_LOAD16_U_A, uint16_t, CV_U)
+IOP_LOAD_A(I64_LOAD8_S_A, int8_t, CV_S64)
+IOP_LOAD_A(I64_LOAD8_U_A, uint8_t, CV_U)
+IOP_LOAD_A(I64_LOAD16_S_A, int16_t, CV_S64)
+IOP_LOAD_A(I64_LOAD16_U_A, uint16_t, CV_U)
+IOP_LOAD_A(I64_LOAD32_S_A, int32_t, CV_S64)
+IOP_LOAD_A(I64_LOAD32_U_A, uint32_t, CV_U)
+IOP_LOAD_A(F32_LOAD_A, float, B32)
+IOP_LOAD_A(F64_LOAD_A, double, B64)
+IOP_STORE_A(I32_STORE_A, uint32_t, S)
+IOP_STORE_A(I64_STORE_A, uint64_t, S)
+IOP_STORE_A(I32_STORE8_A, uint8_t, S)
+IOP_STORE_A(I32_STORE16_A, uint16_t, S)
+IOP_STORE_A(I64_STORE8_A, uint8_t, S)
+IOP_STORE_A(I64_STORE16_A, uint16_t, S)
+IOP_STORE_A(I64_STORE32_A, uint32_t, S)
+IOP_STORE_A(F32_STORE_A, float, F32)
+IOP_STORE_A(F64_STORE_A, double, F64)
+IOP_STORE_A(I32_STORE_I_A, uint32_t, U)
+IOP_STORE_A(I64_STORE_I_A, uint64_t, U)
+IOP_STORE_A(I32_STORE8_I_A, uint8_t, U)
+IOP_STORE_A(I32_STORE16_I_A, uint16_t, U)
 OP(MEMORY_SIZE) /* d */
   S(1) = inst->mem0->pages;
 END(MEMORY_SIZE)

@@ -171,6 +171,19 @@
   X(F32_STORE, 4, "a v o") X(F64_STORE, 4, "a v o")                                          \
   X(I32_STORE_I, 4, "a imm o") X(I64_STORE_I, 4, "a imm o") X(I32_STORE8_I, 4, "a imm o")    \
   X(I32_STORE16_I, 4, "a imm o")                                                             \
+  /* at a constant address (the address and the offset added, o: clang reaches    \
+   * a global as `i32.const 0` with its address as the offset): loads d o, stores   \
+   * v o, stores of a constant imm o; no CONST makes the address into a slot */      \
+  X(I32_LOAD_A, 3, "d o") X(I64_LOAD_A, 3, "d o") X(I32_LOAD8_S_A, 3, "d o")                \
+  X(I32_LOAD8_U_A, 3, "d o") X(I32_LOAD16_S_A, 3, "d o") X(I32_LOAD16_U_A, 3, "d o")        \
+  X(I64_LOAD8_S_A, 3, "d o") X(I64_LOAD8_U_A, 3, "d o") X(I64_LOAD16_S_A, 3, "d o")         \
+  X(I64_LOAD16_U_A, 3, "d o") X(I64_LOAD32_S_A, 3, "d o") X(I64_LOAD32_U_A, 3, "d o")       \
+  X(F32_LOAD_A, 3, "d o") X(F64_LOAD_A, 3, "d o")                                           \
+  X(I32_STORE_A, 3, "v o") X(I64_STORE_A, 3, "v o") X(I32_STORE8_A, 3, "v o")               \
+  X(I32_STORE16_A, 3, "v o") X(I64_STORE8_A, 3, "v o") X(I64_STORE16_A, 3, "v o")           \
+  X(I64_STORE32_A, 3, "v o") X(F32_STORE_A, 3, "v o") X(F64_STORE_A, 3, "v o")              \
+  X(I32_STORE_I_A, 3, "imm o") X(I64_STORE_I_A, 3, "imm o") X(I32_STORE8_I_A, 3, "imm o")   \
+  X(I32_STORE16_I_A, 3, "imm o")                                                            \
   X(MEMORY_SIZE, 2, "d") X(MEMORY_GROW, 3, "d a") X(MEMORY_INIT, 5, "idx a b c")             \
   X(DATA_DROP, 2, "idx") X(MEMORY_COPY, 4, "a b c") X(MEMORY_FILL, 4, "a b c")               \
   /* references and tables */                                                                \

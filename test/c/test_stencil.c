@@ -332,6 +332,45 @@ static void build(mod *m) {
   e_op(&b, WASM_OP_I64_XOR);
   mod_func(m, t_iI, "i", &b, "fstore");
   wb_free(&b);
+  /* gmem(i): stores and loads at constant addresses (the _A forms):
+   * u32(i) + 7 + trunc(f64(i) * 2) through mem[104], mem[200] and mem[64] */
+  e_i32(&b, 100);
+  e_get(&b, 0);
+  e_mem(&b, WASM_OP_I32_STORE, 2, 4);
+  e_i32(&b, 0);
+  e_i32(&b, 7);
+  e_mem(&b, WASM_OP_I32_STORE8, 0, 200);
+  e_i32(&b, 64);
+  e_get(&b, 0);
+  e_op(&b, WASM_OP_F64_CONVERT_I32_S);
+  e_mem(&b, WASM_OP_F64_STORE, 3, 0);
+  e_i32(&b, 100);
+  e_mem(&b, WASM_OP_I64_LOAD32_U, 2, 4);
+  e_i32(&b, 0);
+  e_mem(&b, WASM_OP_I32_LOAD8_U, 0, 200);
+  e_op(&b, WASM_OP_I64_EXTEND_I32_U);
+  e_op(&b, WASM_OP_I64_ADD);
+  e_i32(&b, 64);
+  e_mem(&b, WASM_OP_F64_LOAD, 3, 0);
+  e_f64(&b, 2.0);
+  e_op(&b, WASM_OP_F64_MUL);
+  e_op(&b, WASM_OP_I64_TRUNC_F64_S);
+  e_op(&b, WASM_OP_I64_ADD);
+  mod_func(m, t_iI, "", &b, "gmem");
+  wb_free(&b);
+  /* gedge(i): the last word of the page at a constant address, and one
+   * byte further (a trap), and at 0x7fffffff + 16 (over 2 GB: no stencil
+   * takes that address, the interpreter runs that access and traps) */
+  static const struct { const char *name; int32_t addr; uint32_t off; } edges[] = {
+      {"gedge_ok", 65532, 0}, {"gedge_oob", 65530, 3}, {"gedge_far", 0x7fffffff, 16}};
+  for (size_t k = 0; k < sizeof edges / sizeof edges[0]; k++) {
+    e_i32(&b, edges[k].addr);
+    e_mem(&b, WASM_OP_I32_LOAD, 2, edges[k].off);
+    e_get(&b, 0);
+    e_op(&b, WASM_OP_I32_ADD);
+    mod_func(m, t_ii, "", &b, edges[k].name);
+    wb_free(&b);
+  }
   e_get(&b, 0); /* big(i) = i + INT64_MAX: an operand no offset (emit.c reads offsets only) */
   e_op(&b, WASM_OP_I64_EXTEND_I32_S);
   e_i64(&b, INT64_MAX);
@@ -609,6 +648,8 @@ static void test_same_as_interpreter(void) {
       {"reinterp", 'i', 0, 0, 0},     {"reinterp", 'i', 1, 0, 0},     {"reinterp", 'i', 12345, 0, 0},
       {"reinterp_back", 'i', 0, 0, 0}, {"reinterp_back", 'i', 7, 0, 0}, {"reinterp_back", 'i', -3, 0, 0},
       {"fstore", 'i', 0, 0, 0},       {"fstore", 'i', 5, 0, 0},       {"fstore", 'i', -9, 0, 0},
+      {"gmem", 'i', 0, 0, 0},         {"gmem", 'i', 5, 0, 0},         {"gmem", 'i', -9, 0, 0},
+      {"gedge_ok", 'i', 1, 0, 0},     {"gedge_oob", 'i', 1, 0, 0},    {"gedge_far", 'i', 1, 0, 0},
       {"trunc", 'F', 0, 0, -3.75},    {"trunc", 'F', 0, 0, 0.0 / 0.0}, {"trunc", 'F', 0, 0, 3e9},
   };
   /* Rounding: every function at values on both sides of each edge. */
@@ -743,6 +784,15 @@ static void test_same_as_interpreter(void) {
     rfb = (uint32_t)call(&on, "lmul32f", &a).bits, memcpy(&rf, &rfb, 4);
     CHECK(rf == 1.5f * xf);
   }
+  /* constant addresses: the values, and the traps */
+  for (int32_t x = -9; x <= 9; x += 6) {
+    a.i32 = x;
+    CHECK_EQ_I64(call(&on, "gmem", &a).bits, (uint64_t)(uint32_t)x + 7 + (uint64_t)(int64_t)(2.0 * x));
+  }
+  a.i32 = 1;
+  CHECK_EQ_I64(call(&on, "gedge_ok", &a).st, TOVA_OK);
+  CHECK_STR_CONTAINS(call(&on, "gedge_oob", &a).msg, "out of bounds memory access");
+  CHECK_STR_CONTAINS(call(&on, "gedge_far", &a).msg, "out of bounds memory access");
   /* fstore(5): the bits of 7.5, and 0x7f800006 kept as it was */
   a.i32 = 5;
   double fs = 7.5;
