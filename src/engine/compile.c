@@ -1400,7 +1400,7 @@ static void instr(compiler *c, const wasm_instr *in) {
     case WASM_OP_I64_LOAD32_U: {
       wasm_iop op = load_op(in->op);
       if (top_is_const(c)) { /* a constant address: the _A form (iops.h) */
-        uint64_t ea = (uint32_t)c->vs[--c->nvs].value + in->offset;
+        uint64_t ea = (uint64_t)(uint32_t)c->vs[--c->nvs].value + in->offset;
         uint64_t d = push_home(c);
         emit_op(c, (wasm_iop)(WASM_IOP_I32_LOAD_A + (op - WASM_IOP_I32_LOAD)));
         emit_u(c, d), emit_u(c, ea);
@@ -1418,7 +1418,7 @@ static void instr(compiler *c, const wasm_instr *in) {
       if (c->vs[c->nvs - 2].kind == SV_CONST) { /* a constant address: the _A forms (iops.h) */
         bool imm = top_is_const(c);
         uint64_t v = imm ? c->vs[--c->nvs].value : pop_slot(c);
-        uint64_t ea = (uint32_t)c->vs[--c->nvs].value + in->offset;
+        uint64_t ea = (uint64_t)(uint32_t)c->vs[--c->nvs].value + in->offset;
         emit_op(c, imm ? (wasm_iop)(WASM_IOP_I32_STORE_I_A + (store_imm_op(in->op) - WASM_IOP_I32_STORE_I))
                        : (wasm_iop)(WASM_IOP_I32_STORE_A + (store_op(in->op) - WASM_IOP_I32_STORE)));
         emit_u(c, v), emit_u(c, ea);

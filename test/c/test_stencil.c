@@ -362,7 +362,8 @@ static void build(mod *m) {
    * byte further (a trap), and at 0x7fffffff + 16 (over 2 GB: no stencil
    * takes that address, the interpreter runs that access and traps) */
   static const struct { const char *name; int32_t addr; uint32_t off; } edges[] = {
-      {"gedge_ok", 65532, 0}, {"gedge_oob", 65530, 3}, {"gedge_far", 0x7fffffff, 16}};
+      {"gedge_ok", 65532, 0}, {"gedge_oob", 65530, 3}, {"gedge_far", 0x7fffffff, 16},
+      {"gedge_wrap", -2, 22}}; /* 0xfffffffe + 22: past 4 GB, not 20 */
   for (size_t k = 0; k < sizeof edges / sizeof edges[0]; k++) {
     e_i32(&b, edges[k].addr);
     e_mem(&b, WASM_OP_I32_LOAD, 2, edges[k].off);
@@ -650,6 +651,7 @@ static void test_same_as_interpreter(void) {
       {"fstore", 'i', 0, 0, 0},       {"fstore", 'i', 5, 0, 0},       {"fstore", 'i', -9, 0, 0},
       {"gmem", 'i', 0, 0, 0},         {"gmem", 'i', 5, 0, 0},         {"gmem", 'i', -9, 0, 0},
       {"gedge_ok", 'i', 1, 0, 0},     {"gedge_oob", 'i', 1, 0, 0},    {"gedge_far", 'i', 1, 0, 0},
+      {"gedge_wrap", 'i', 1, 0, 0},
       {"trunc", 'F', 0, 0, -3.75},    {"trunc", 'F', 0, 0, 0.0 / 0.0}, {"trunc", 'F', 0, 0, 3e9},
   };
   /* Rounding: every function at values on both sides of each edge. */
@@ -793,6 +795,8 @@ static void test_same_as_interpreter(void) {
   CHECK_EQ_I64(call(&on, "gedge_ok", &a).st, TOVA_OK);
   CHECK_STR_CONTAINS(call(&on, "gedge_oob", &a).msg, "out of bounds memory access");
   CHECK_STR_CONTAINS(call(&on, "gedge_far", &a).msg, "out of bounds memory access");
+  CHECK_STR_CONTAINS(call(&on, "gedge_wrap", &a).msg, "out of bounds memory access");
+  CHECK_STR_CONTAINS(call(&off, "gedge_wrap", &a).msg, "out of bounds memory access");
   /* fstore(5): the bits of 7.5, and 0x7f800006 kept as it was */
   a.i32 = 5;
   double fs = 7.5;
