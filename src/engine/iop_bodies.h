@@ -434,14 +434,16 @@ IOP_UNARY(F64_PROMOTE_F32, B64((double)F32(2)))
 /* ---------------- memory ---------------- */
 /* load: OP d addr offset. The effective address is computed in 64 bits so
  * base + offset + size cannot wrap. */
-#define IOP_LOAD(name, T, conv)                                \
+/* a load from ea (its bounds checked), its value conv'd into slot 1 */
+#define IOP_LOAD_AT(name, T, conv, ea)                         \
   OP(name)                                                     \
-    uint64_t ea_ = (uint64_t)I32(2) + OFF(3);                  \
+    uint64_t ea_ = (ea);                                       \
     if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
     T v_;                                                      \
     memcpy(&v_, mbase + ea_, sizeof(T));                       \
     S(1) = conv(v_);                                           \
   END(name)
+#define IOP_LOAD(name, T, conv) IOP_LOAD_AT(name, T, conv, (uint64_t)I32(2) + OFF(3))
 #define CV_U(v) ((uint64_t)(v))
 #define CV_S32(v) ((uint64_t)(uint32_t)(int32_t)(v))
 #define CV_S64(v) ((uint64_t)(int64_t)(v))
@@ -463,13 +465,15 @@ IOP_LOAD(I64_LOAD32_U, uint32_t, CV_U)
 IOP_LOAD(F32_LOAD, float, B32)
 IOP_LOAD(F64_LOAD, double, B64)
 /* store: OP addr value offset; store of a constant: OP addr imm offset */
-#define IOP_STORE(name, T, val)                                \
+/* a store of val(k) to ea (its bounds checked) */
+#define IOP_STORE_AT(name, T, val, k, ea)                      \
   OP(name)                                                     \
-    uint64_t ea_ = (uint64_t)I32(1) + OFF(3);                  \
+    uint64_t ea_ = (ea);                                       \
     if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
-    T v_ = (T)val(2);                                          \
+    T v_ = (T)val(k);                                          \
     memcpy(mbase + ea_, &v_, sizeof(T));                       \
   END(name)
+#define IOP_STORE(name, T, val) IOP_STORE_AT(name, T, val, 2, (uint64_t)I32(1) + OFF(3))
 IOP_STORE(I32_STORE, uint32_t, S)
 IOP_STORE(I64_STORE, uint64_t, S)
 IOP_STORE(I32_STORE8, uint8_t, S)
@@ -487,21 +491,8 @@ IOP_STORE(I64_STORE_I, uint64_t, U)
 IOP_STORE(I32_STORE8_I, uint8_t, U)
 IOP_STORE(I32_STORE16_I, uint16_t, U)
 /* the same at a constant address (OFF(2): the address plus the offset) */
-#define IOP_LOAD_A(name, T, conv)                              \
-  OP(name)                                                     \
-    uint64_t ea_ = OFF(2);                                     \
-    if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
-    T v_;                                                      \
-    memcpy(&v_, mbase + ea_, sizeof(T));                       \
-    S(1) = conv(v_);                                           \
-  END(name)
-#define IOP_STORE_A(name, T, val)                              \
-  OP(name)                                                     \
-    uint64_t ea_ = OFF(2);                                     \
-    if (UNLIKELY(ea_ + sizeof(T) > msize)) TRAP(MSG_OOB_MEM);  \
-    T v_ = (T)val(1);                                          \
-    memcpy(mbase + ea_, &v_, sizeof(T));                       \
-  END(name)
+#define IOP_LOAD_A(name, T, conv) IOP_LOAD_AT(name, T, conv, OFF(2))
+#define IOP_STORE_A(name, T, val) IOP_STORE_AT(name, T, val, 1, OFF(2))
 IOP_LOAD_A(I32_LOAD_A, uint32_t, CV_U)
 IOP_LOAD_A(I64_LOAD_A, uint64_t, CV_U)
 IOP_LOAD_A(I32_LOAD8_S_A, int8_t, CV_S32)
