@@ -374,6 +374,15 @@ static uint64_t pop_slot(compiler *c) {
 }
 
 static bool top_is_const(const compiler *c) { return c->nvs && c->vs[c->nvs - 1].kind == SV_CONST; }
+static bool below_top_is_const(const compiler *c) { return c->nvs >= 2 && c->vs[c->nvs - 2].kind == SV_CONST; }
+/* A constant left operand under a value that is none (c OP x). */
+static bool left_is_const(const compiler *c) { return !top_is_const(c) && below_top_is_const(c); }
+
+/* Pops a constant address; with offset, the access's effective address,
+ * added in 64 bits (beyond 4 GB it traps, never wraps). */
+static uint64_t pop_const_address(compiler *c, uint32_t offset) {
+  return (uint64_t)(uint32_t)c->vs[--c->nvs].value + offset;
+}
 
 /* The last instruction, if it computed the value of stack position pos into
  * pos's home slot (its first operand is a destination, iops.h): its result
@@ -457,23 +466,16 @@ static int left_const_form(wasm_iop op, int op_i, uint64_t k) {
 
 /* Binary op; op_i (or -1) is its constant-right-operand form. */
 static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
-  uint64_t a, b;
+  uint64_t a = 0, b;
   bool imm = false;
-  if (!top_is_const(c) && c->nvs >= 2 && c->vs[c->nvs - 2].kind == SV_CONST) {
-    uint64_t k = c->vs[c->nvs - 2].value;
-    int form = left_const_form(op, op_i, k);
-    if (form >= 0) { /* the constant is then no instruction of its own */
-      a = pop_slot(c);
-      c->nvs--; /* the constant */
-      uint64_t d = push_home(c);
-      emit_op(c, (wasm_iop)form);
-      emit_u(c, d);
-      emit_u(c, a);
-      emit_u(c, w64 ? k : (uint32_t)k);
-      return;
-    }
-  }
-  if (op_i >= 0 && top_is_const(c) && divisor_ok(op, c->vs[c->nvs - 1].value, w64)) {
+  int left = left_is_const(c) ? left_const_form(op, op_i, c->vs[c->nvs - 2].value) : -1;
+  if (left >= 0) { /* c OP x: the constant is then no instruction of its own */
+    a = pop_slot(c);
+    b = c->vs[--c->nvs].value;
+    if (!w64) b = (uint32_t)b;
+    op_i = left;
+    imm = true;
+  } else if (op_i >= 0 && top_is_const(c) && divisor_ok(op, c->vs[c->nvs - 1].value, w64)) {
     b = c->vs[--c->nvs].value;
     if (!w64) b = (uint32_t)b;
     imm = true;
@@ -523,7 +525,7 @@ static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
     }
     b = pop_slot(c);
   }
-  a = pop_slot(c);
+  if (left < 0) a = pop_slot(c);
   uint64_t d = push_home(c);
   emit_op(c, imm ? (wasm_iop)op_i : op);
   emit_u(c, d);
@@ -535,25 +537,19 @@ static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
 static void compare(compiler *c, bool w64, unsigned idx) {
   /* c CMP x is x CMP' c, CMP' the mirrored comparison (WASM_CMP_LIST order) */
   static const uint8_t mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7};
-  bool left = !top_is_const(c) && c->nvs >= 2 && c->vs[c->nvs - 2].kind == SV_CONST;
+  bool left = left_is_const(c);
   if (left) idx = mirror[idx];
   wasm_iop op = (wasm_iop)((w64 ? WASM_IOP_I64_EQ : WASM_IOP_I32_EQ) + idx);
   wasm_iop op_i = (wasm_iop)((w64 ? WASM_IOP_I64_EQ_I : WASM_IOP_I32_EQ_I) + idx);
   bool imm = left || top_is_const(c);
-  uint64_t a, b;
-  if (left) {
-    a = pop_slot(c);
+  uint64_t a = left ? pop_slot(c) : 0, b;
+  if (imm) {
     b = c->vs[--c->nvs].value;
     if (!w64) b = (uint32_t)b;
   } else {
-    if (imm) {
-      b = c->vs[--c->nvs].value;
-      if (!w64) b = (uint32_t)b;
-    } else {
-      b = pop_slot(c);
-    }
-    a = pop_slot(c);
+    b = pop_slot(c);
   }
+  if (!left) a = pop_slot(c);
   uint64_t d = push_home(c);
   emit_op(c, imm ? op_i : op);
   emit_u(c, d);
@@ -1400,7 +1396,7 @@ static void instr(compiler *c, const wasm_instr *in) {
     case WASM_OP_I64_LOAD32_U: {
       wasm_iop op = load_op(in->op);
       if (top_is_const(c)) { /* a constant address: the _A form (iops.h) */
-        uint64_t ea = (uint64_t)(uint32_t)c->vs[--c->nvs].value + in->offset;
+        uint64_t ea = pop_const_address(c, in->offset);
         uint64_t d = push_home(c);
         emit_op(c, (wasm_iop)(WASM_IOP_I32_LOAD_A + (op - WASM_IOP_I32_LOAD)));
         emit_u(c, d), emit_u(c, ea);
@@ -1415,10 +1411,10 @@ static void instr(compiler *c, const wasm_instr *in) {
     case WASM_OP_I32_STORE: case WASM_OP_I64_STORE: case WASM_OP_F32_STORE:
     case WASM_OP_F64_STORE: case WASM_OP_I32_STORE8: case WASM_OP_I32_STORE16:
     case WASM_OP_I64_STORE8: case WASM_OP_I64_STORE16: case WASM_OP_I64_STORE32: {
-      if (c->vs[c->nvs - 2].kind == SV_CONST) { /* a constant address: the _A forms (iops.h) */
+      if (below_top_is_const(c)) { /* a constant address: the _A forms (iops.h) */
         bool imm = top_is_const(c);
         uint64_t v = imm ? c->vs[--c->nvs].value : pop_slot(c);
-        uint64_t ea = (uint64_t)(uint32_t)c->vs[--c->nvs].value + in->offset;
+        uint64_t ea = pop_const_address(c, in->offset);
         emit_op(c, imm ? (wasm_iop)(WASM_IOP_I32_STORE_I_A + (store_imm_op(in->op) - WASM_IOP_I32_STORE_I))
                        : (wasm_iop)(WASM_IOP_I32_STORE_A + (store_op(in->op) - WASM_IOP_I32_STORE)));
         emit_u(c, v), emit_u(c, ea);

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "engine/native/backend.h" /* TOVA_NATIVE_BUILD_ID */
+#include "engine/native/tiering.h" /* wasm_native_debug */
 
 #define MAGIC "TOVAJIT1"
 #define HEADER_BYTES (8 + 16 + 8 + 8)
@@ -420,7 +421,7 @@ static void after_store(uint64_t bytes) {
     estimate = sweep();
     swept = true;
     last = now;
-    if (getenv("TOVA_NATIVE_DEBUG"))
+    if (wasm_native_debug())
       fprintf(stderr, "tova native: the code cache swept: %llu bytes of entries left\n", (unsigned long long)estimate);
   } else {
     estimate += bytes;
