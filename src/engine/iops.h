@@ -43,6 +43,24 @@
   X(I##W##_OR##S, N, O) X(I##W##_XOR##S, N, O) X(I##W##_SHL##S, N, O)                        \
   X(I##W##_SHR_S##S, N, O) X(I##W##_SHR_U##S, N, O) X(I##W##_ROTL##S, N, O)                  \
   X(I##W##_ROTR##S, N, O)
+/* Loads, stores, and stores of a constant, in one order for every form of
+ * them (compile.c finds a load's or store's other form by its place).
+ * f32/f64.load load the bits I32/I64_LOAD would, as a float, and f32/f64.store
+ * read their value as a float: the stencil tier passes a float on in a
+ * floating-point register. */
+#define WASM_LOAD_OPS(X, S, N, O)                                                      \
+  X(I32_LOAD##S, N, O) X(I64_LOAD##S, N, O) X(I32_LOAD8_S##S, N, O)                   \
+  X(I32_LOAD8_U##S, N, O) X(I32_LOAD16_S##S, N, O) X(I32_LOAD16_U##S, N, O)           \
+  X(I64_LOAD8_S##S, N, O) X(I64_LOAD8_U##S, N, O) X(I64_LOAD16_S##S, N, O)            \
+  X(I64_LOAD16_U##S, N, O) X(I64_LOAD32_S##S, N, O) X(I64_LOAD32_U##S, N, O)          \
+  X(F32_LOAD##S, N, O) X(F64_LOAD##S, N, O)
+#define WASM_STORE_OPS(X, S, N, O)                                                     \
+  X(I32_STORE##S, N, O) X(I64_STORE##S, N, O) X(I32_STORE8##S, N, O)                  \
+  X(I32_STORE16##S, N, O) X(I64_STORE8##S, N, O) X(I64_STORE16##S, N, O)              \
+  X(I64_STORE32##S, N, O) X(F32_STORE##S, N, O) X(F64_STORE##S, N, O)
+#define WASM_STORE_I_OPS(X, S, N, O)                                                   \
+  X(I32_STORE_I##S, N, O) X(I64_STORE_I##S, N, O) X(I32_STORE8_I##S, N, O)            \
+  X(I32_STORE16_I##S, N, O)
 /* Shifted-operand forms OP_<SHIFT> d x s k: fp[d] = fp[x] OP (fp[s] SHIFT k)
  * (as ARM's shifted register operand). Order: by shift (SHL, SHR_S, SHR_U),
  * then by op (ADD, SUB, AND, OR, XOR). */
@@ -156,34 +174,13 @@
   X(F32_DEMOTE_F64, 3, "d a") X(F64_PROMOTE_F32, 3, "d a")                                   \
   /* memory: loads d a o (from fp[a] + o), stores a v o (v a slot; in _I forms the      \
    * constant itself) */                                                                     \
-  X(I32_LOAD, 4, "d a o") X(I64_LOAD, 4, "d a o") X(I32_LOAD8_S, 4, "d a o")                 \
-  X(I32_LOAD8_U, 4, "d a o") X(I32_LOAD16_S, 4, "d a o") X(I32_LOAD16_U, 4, "d a o")         \
-  X(I64_LOAD8_S, 4, "d a o") X(I64_LOAD8_U, 4, "d a o") X(I64_LOAD16_S, 4, "d a o")          \
-  X(I64_LOAD16_U, 4, "d a o") X(I64_LOAD32_S, 4, "d a o") X(I64_LOAD32_U, 4, "d a o")        \
-  /* f32/f64.load: the bits I32/I64_LOAD would load, as a float (the stencil tier            \
-   * passes it on in a floating-point register) */                                           \
-  X(F32_LOAD, 4, "d a o") X(F64_LOAD, 4, "d a o")                                            \
-  X(I32_STORE, 4, "a v o") X(I64_STORE, 4, "a v o") X(I32_STORE8, 4, "a v o")                \
-  X(I32_STORE16, 4, "a v o") X(I64_STORE8, 4, "a v o") X(I64_STORE16, 4, "a v o")           \
-  X(I64_STORE32, 4, "a v o")                                                                 \
-  /* f32/f64.store: the bits I32/I64_STORE would store, read as a float (a float      \
-   * computed just before reaches it in a floating-point register) */                 \
-  X(F32_STORE, 4, "a v o") X(F64_STORE, 4, "a v o")                                          \
-  X(I32_STORE_I, 4, "a imm o") X(I64_STORE_I, 4, "a imm o") X(I32_STORE8_I, 4, "a imm o")    \
-  X(I32_STORE16_I, 4, "a imm o")                                                             \
-  /* at a constant address (the address and the offset added, o: clang reaches    \
-   * a global as `i32.const 0` with its address as the offset): loads d o, stores   \
-   * v o, stores of a constant imm o; no CONST makes the address into a slot */      \
-  X(I32_LOAD_A, 3, "d o") X(I64_LOAD_A, 3, "d o") X(I32_LOAD8_S_A, 3, "d o")                \
-  X(I32_LOAD8_U_A, 3, "d o") X(I32_LOAD16_S_A, 3, "d o") X(I32_LOAD16_U_A, 3, "d o")        \
-  X(I64_LOAD8_S_A, 3, "d o") X(I64_LOAD8_U_A, 3, "d o") X(I64_LOAD16_S_A, 3, "d o")         \
-  X(I64_LOAD16_U_A, 3, "d o") X(I64_LOAD32_S_A, 3, "d o") X(I64_LOAD32_U_A, 3, "d o")       \
-  X(F32_LOAD_A, 3, "d o") X(F64_LOAD_A, 3, "d o")                                           \
-  X(I32_STORE_A, 3, "v o") X(I64_STORE_A, 3, "v o") X(I32_STORE8_A, 3, "v o")               \
-  X(I32_STORE16_A, 3, "v o") X(I64_STORE8_A, 3, "v o") X(I64_STORE16_A, 3, "v o")           \
-  X(I64_STORE32_A, 3, "v o") X(F32_STORE_A, 3, "v o") X(F64_STORE_A, 3, "v o")              \
-  X(I32_STORE_I_A, 3, "imm o") X(I64_STORE_I_A, 3, "imm o") X(I32_STORE8_I_A, 3, "imm o")   \
-  X(I32_STORE16_I_A, 3, "imm o")                                                            \
+  WASM_LOAD_OPS(X, , 4, "d a o") WASM_STORE_OPS(X, , 4, "a v o")                            \
+  WASM_STORE_I_OPS(X, , 4, "a imm o")                                                        \
+  /* at a constant address (the address and the offset added, o: clang reaches     \
+   * a global as `i32.const 0` with its address as the offset): loads d o, stores    \
+   * v o, stores of a constant imm o; no CONST makes the address into a slot */       \
+  WASM_LOAD_OPS(X, _A, 3, "d o") WASM_STORE_OPS(X, _A, 3, "v o")                             \
+  WASM_STORE_I_OPS(X, _A, 3, "imm o")                                                        \
   X(MEMORY_SIZE, 2, "d") X(MEMORY_GROW, 3, "d a") X(MEMORY_INIT, 5, "idx a b c")             \
   X(DATA_DROP, 2, "idx") X(MEMORY_COPY, 4, "a b c") X(MEMORY_FILL, 4, "a b c")               \
   /* references and tables */                                                                \
