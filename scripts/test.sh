@@ -100,6 +100,10 @@ fi
 
 step "CoreMark correctness under tova, Node and Bun"
 bash bench/coremark.sh --check
+if [ -d build/CMakeFiles/tova_native.dir ]; then
+  step "CoreMark correctness with every function native"
+  TOVA_TIER=native COREMARK_RUNNERS="native tova" bash bench/coremark.sh --check
+fi
 
 step "C kernels (bench/kernels): tova, Bun's WebAssembly and gcc -O2 give the same answers"
 BENCH_QUICK=1 BENCH_RUNS=1 node_modules/.bin/bun bench/kernels.js
