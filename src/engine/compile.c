@@ -98,12 +98,13 @@ typedef struct sv {
 } sv;
 
 /* A branch condition, possibly a fused comparison. */
-enum { COND_SLOT, COND_CMP, COND_EQZ, COND_LOAD };
+enum { COND_SLOT, COND_CMP, COND_EQZ, COND_LOAD, COND_FCMP };
 typedef struct cond {
   uint8_t kind;
-  bool w64, imm;
-  uint16_t idx; /* comparison index in WASM_CMP_LIST order; COND_LOAD: the
-                   BR_LD*_NEZ op, and imm means "taken when zero" instead */
+  bool w64, imm; /* COND_FCMP: w64 is f64, imm a constant's bits in b */
+  uint16_t idx; /* comparison index in WASM_CMP_LIST order (COND_FCMP:
+                   WASM_FBR_LIST's); COND_LOAD: the BR_LD*_NEZ op, and imm
+                   means "taken when zero" instead */
   uint64_t a, b; /* COND_LOAD: address slot, memarg offset */
 } cond;
 
@@ -557,6 +558,39 @@ static void compare(compiler *c, bool w64, unsigned idx) {
   emit_u(c, b);
 }
 
+/* Float comparison idx (WASM_FCMP_LIST order); remembered for branch
+ * fusion. A constant operand, left or right, is an immediate (c CMP x is
+ * x CMP' c exactly, NaNs included); any constant, a NaN too: a comparison
+ * returns no NaN whose bits could depend on the order. */
+static void fcompare(compiler *c, bool w64, unsigned idx) {
+  static const uint8_t mirror[6] = {0, 1, 3, 2, 5, 4};
+  bool left = left_is_const(c);
+  if (left) idx = mirror[idx];
+  bool imm = left || top_is_const(c);
+  wasm_iop op = (wasm_iop)((w64 ? (imm ? WASM_IOP_F64_EQ_I : WASM_IOP_F64_EQ)
+                                : (imm ? WASM_IOP_F32_EQ_I : WASM_IOP_F32_EQ)) + idx);
+  uint64_t a = left ? pop_slot(c) : 0, b;
+  if (imm) {
+    b = c->vs[--c->nvs].value;
+    if (!w64) b = (uint32_t)b;
+  } else {
+    b = pop_slot(c);
+  }
+  if (!left) a = pop_slot(c);
+  uint64_t d = push_home(c);
+  emit_op(c, op);
+  emit_u(c, d);
+  emit_u(c, a);
+  emit_u(c, b);
+}
+_Static_assert(WASM_IOP_F32_GE == WASM_IOP_F32_EQ + 5 && WASM_IOP_F32_GE_I == WASM_IOP_F32_EQ_I + 5 &&
+                   WASM_IOP_F64_GE == WASM_IOP_F64_EQ + 5 && WASM_IOP_F64_GE_I == WASM_IOP_F64_EQ_I + 5 &&
+                   WASM_IOP_F32_EQ_I == WASM_IOP_F32_EQ + 6 && WASM_IOP_F64_EQ_I == WASM_IOP_F64_EQ + 6,
+               "fcompare, cond_of_last: float comparisons in WASM_FCMP_LIST order, _I forms six after");
+_Static_assert(WASM_IOP_BR_F32_NGE == WASM_IOP_BR_F32_EQ + 9 && WASM_IOP_BR_F32_NGE_I == WASM_IOP_BR_F32_EQ_I + 9 &&
+                   WASM_IOP_BR_F64_NGE == WASM_IOP_BR_F64_EQ + 9 && WASM_IOP_BR_F64_NGE_I == WASM_IOP_BR_F64_EQ_I + 9,
+               "emit_cond_jump: float branches in WASM_FBR_LIST order");
+
 static void eqz(compiler *c, bool w64) {
   const struct win *ld = w64 ? NULL : last_result_into(c, c->nvs - 1);
   uint64_t a = pop_slot(c);
@@ -576,21 +610,54 @@ static void eqz(compiler *c, bool w64) {
   emit_u(c, a);
 }
 
+/* WASM_FBR_LIST: EQ and NE negate each other, LT and NLT, ... */
+static const uint8_t fcmp_negate[10] = {1, 0, 6, 7, 8, 9, 2, 3, 4, 5};
+
+/* The float comparison w is, as a condition (COND_SLOT if it is none). */
+static cond fcmp_cond(const compiler *c, const struct win *w) {
+  wasm_iop op = w->op;
+  uint64_t a = operand(c, w, 2), b = operand(c, w, 3);
+  if (op >= WASM_IOP_F32_EQ && op <= WASM_IOP_F32_GE_I) /* slot forms, then _I forms */
+    return (cond){COND_FCMP, false, op >= WASM_IOP_F32_EQ_I, (uint16_t)((op - WASM_IOP_F32_EQ) % 6), a, b};
+  if (op >= WASM_IOP_F64_EQ && op <= WASM_IOP_F64_GE_I)
+    return (cond){COND_FCMP, true, op >= WASM_IOP_F64_EQ_I, (uint16_t)((op - WASM_IOP_F64_EQ) % 6), a, b};
+  return (cond){COND_SLOT, false, false, 0, 0, 0};
+}
+
+/* The i32.eqz just emitted, if it tests the result of the float comparison
+ * emitted right before it into a home slot (`f64.gt; i32.eqz; if`: clang
+ * cannot invert a float comparison, NaNs being unordered): NULL if not. */
+static const struct win *eqz_of_fcmp(const compiler *c, const struct win *w) {
+  const struct win *f = last_instr(c, 1);
+  if (w->op != WASM_IOP_I32_EQZ || !f) return NULL;
+  uint64_t a = operand(c, w, 2);
+  if (a < c->nlocals || operand(c, f, 1) != a) return NULL; /* a local has other readers */
+  return fcmp_cond(c, f).kind == COND_FCMP ? f : NULL;
+}
+
 /* The condition the last instruction computed into the top entry's home, if
- * it is a comparison, an eqz or an LD8U_EQZ (COND_SLOT if none). */
+ * it is a comparison, an eqz (of a float comparison: its negation, the
+ * two instructions taken back by pop_cond) or an LD8U_EQZ (COND_SLOT if
+ * none). */
 static cond cond_of_last(const compiler *c) {
   const struct win *w = last_result_into(c, c->nvs - 1);
   cond k = {COND_SLOT, false, false, 0, 0, 0};
   if (!w) return k;
   wasm_iop op = w->op;
   uint64_t a = operand(c, w, 2);
+  const struct win *f;
   if (op >= WASM_IOP_I32_EQ && op <= WASM_IOP_I32_GE_U_I) /* slot forms, then _I forms */
     k = (cond){COND_CMP, false, op >= WASM_IOP_I32_EQ_I, (uint16_t)((op - WASM_IOP_I32_EQ) % 10), a,
                operand(c, w, 3)};
   else if (op >= WASM_IOP_I64_EQ && op <= WASM_IOP_I64_GE_U_I)
     k = (cond){COND_CMP, true, op >= WASM_IOP_I64_EQ_I, (uint16_t)((op - WASM_IOP_I64_EQ) % 10), a,
                operand(c, w, 3)};
-  else if (op == WASM_IOP_I32_EQZ || op == WASM_IOP_I64_EQZ)
+  else if ((k = fcmp_cond(c, w)).kind == COND_FCMP)
+    ;
+  else if ((f = eqz_of_fcmp(c, w)) != NULL) {
+    k = fcmp_cond(c, f);
+    k.idx = fcmp_negate[k.idx];
+  } else if (op == WASM_IOP_I32_EQZ || op == WASM_IOP_I64_EQZ)
     k = (cond){COND_EQZ, op == WASM_IOP_I64_EQZ, false, 0, a, 0};
   else if (op == WASM_IOP_LD8U_EQZ) /* imm: taken when the byte is zero */
     k = (cond){COND_LOAD, false, true, (uint16_t)WASM_IOP_BR_LD8U_NEZ, a, operand(c, w, 3)};
@@ -603,6 +670,7 @@ _Static_assert(WASM_IOP_I32_EQ_I == WASM_IOP_I32_EQ + 10 && WASM_IOP_I64_EQ_I ==
 static cond pop_cond(compiler *c) {
   cond k = cond_of_last(c);
   if (k.kind != COND_SLOT) {
+    if (eqz_of_fcmp(c, last_instr(c, 0))) take_back(c); /* the eqz, then its comparison */
     take_back(c);
     c->nvs--;
     return k;
@@ -626,6 +694,15 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool negate) {
                            : (negate ? WASM_IOP_BR_NEZ : WASM_IOP_BR_EQZ);
       start = emit_op(c, op);
       emit_u(c, k->a);
+      break;
+    }
+    case COND_FCMP: {
+      unsigned idx = negate ? fcmp_negate[k->idx] : k->idx;
+      wasm_iop base = k->w64 ? (k->imm ? WASM_IOP_BR_F64_EQ_I : WASM_IOP_BR_F64_EQ)
+                             : (k->imm ? WASM_IOP_BR_F32_EQ_I : WASM_IOP_BR_F32_EQ);
+      start = emit_op(c, (wasm_iop)(base + idx));
+      emit_u(c, k->a);
+      emit_u(c, k->b);
       break;
     }
     case COND_LOAD: { /* NEZ and EQZ forms are adjacent: op + 1 tests zero */
@@ -1043,13 +1120,15 @@ _Static_assert(WASM_IOP_F64_STORE_A - WASM_IOP_I32_STORE_A == WASM_IOP_F64_STORE
 
 /* Plain numeric opcodes (0x45..0xC4) that map one to one; 0 = not plain. */
 static int numeric_op(uint8_t op, int *op_i, bool *w64, int *kind) {
-  /* kind: 1 unary, 2 binary, 3 compare (idx in *op_i), 4 eqz, 5 nothing (reinterpret) */
+  /* kind: 1 unary, 2 binary, 3 compare (idx in *op_i), 4 eqz, 5 nothing (reinterpret),
+   * 6 float compare (idx in *op_i) */
   *op_i = -1;
   *w64 = false;
 #define UN(o, io) case WASM_OP_##o: *kind = 1; return WASM_IOP_##io;
 #define BI(o, io) case WASM_OP_##o: *kind = 2; return WASM_IOP_##io;
 #define BII(o, io, w) case WASM_OP_##o: *kind = 2; *w64 = w; *op_i = WASM_IOP_##io##_I; return WASM_IOP_##io;
 #define CM(o, w, i) case WASM_OP_##o: *kind = 3; *w64 = w; *op_i = i; return 0;
+#define FC(o, w, i) case WASM_OP_##o: *kind = 6; *w64 = w; *op_i = i; return 0;
   switch (op) {
     case WASM_OP_I32_EQZ: *kind = 4; return 0;
     case WASM_OP_I64_EQZ: *kind = 4; *w64 = true; return 0;
@@ -1059,10 +1138,10 @@ static int numeric_op(uint8_t op, int *op_i, bool *w64, int *kind) {
     CM(I64_EQ, true, 0) CM(I64_NE, true, 1) CM(I64_LT_S, true, 2) CM(I64_LT_U, true, 3)
     CM(I64_GT_S, true, 4) CM(I64_GT_U, true, 5) CM(I64_LE_S, true, 6) CM(I64_LE_U, true, 7)
     CM(I64_GE_S, true, 8) CM(I64_GE_U, true, 9)
-    BI(F32_EQ, F32_EQ) BI(F32_NE, F32_NE) BI(F32_LT, F32_LT) BI(F32_GT, F32_GT)
-    BI(F32_LE, F32_LE) BI(F32_GE, F32_GE)
-    BI(F64_EQ, F64_EQ) BI(F64_NE, F64_NE) BI(F64_LT, F64_LT) BI(F64_GT, F64_GT)
-    BI(F64_LE, F64_LE) BI(F64_GE, F64_GE)
+    FC(F32_EQ, false, 0) FC(F32_NE, false, 1) FC(F32_LT, false, 2) FC(F32_GT, false, 3)
+    FC(F32_LE, false, 4) FC(F32_GE, false, 5)
+    FC(F64_EQ, true, 0) FC(F64_NE, true, 1) FC(F64_LT, true, 2) FC(F64_GT, true, 3)
+    FC(F64_LE, true, 4) FC(F64_GE, true, 5)
     UN(I32_CLZ, I32_CLZ) UN(I32_CTZ, I32_CTZ) UN(I32_POPCNT, I32_POPCNT)
     BII(I32_ADD, I32_ADD, false) BII(I32_SUB, I32_SUB, false) BII(I32_MUL, I32_MUL, false)
     BII(I32_DIV_S, I32_DIV_S, false) BII(I32_DIV_U, I32_DIV_U, false)
@@ -1116,6 +1195,7 @@ static int numeric_op(uint8_t op, int *op_i, bool *w64, int *kind) {
 #undef BI
 #undef BII
 #undef CM
+#undef FC
 }
 
 static void fc_instr(compiler *c, const wasm_instr *in) {
@@ -1475,6 +1555,7 @@ static void instr(compiler *c, const wasm_instr *in) {
         case 2: binary(c, (wasm_iop)op, op_i, w64); break;
         case 3: compare(c, w64, (unsigned)op_i); break;
         case 4: eqz(c, w64); break;
+        case 6: fcompare(c, w64, (unsigned)op_i); break;
         default: break; /* reinterpret: same bits, nothing to do */
       }
     }

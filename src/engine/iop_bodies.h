@@ -316,19 +316,40 @@ IOP_UNARY(I64_EXTEND_I32_S, (uint64_t)(int64_t)(int32_t)I32(2))
 IOP_UNARY(I64_EXTEND_I32_U, (uint64_t)I32(2))
 
 /* ---------------- floats ---------------- */
-/* comparisons and binary ops: OP d a b */
-IOP_UNARY(F32_EQ, F32(2) == F32(3))
-IOP_UNARY(F32_NE, F32(2) != F32(3))
-IOP_UNARY(F32_LT, F32(2) < F32(3))
-IOP_UNARY(F32_GT, F32(2) > F32(3))
-IOP_UNARY(F32_LE, F32(2) <= F32(3))
-IOP_UNARY(F32_GE, F32(2) >= F32(3))
-IOP_UNARY(F64_EQ, F64(2) == F64(3))
-IOP_UNARY(F64_NE, F64(2) != F64(3))
-IOP_UNARY(F64_LT, F64(2) < F64(3))
-IOP_UNARY(F64_GT, F64(2) > F64(3))
-IOP_UNARY(F64_LE, F64(2) <= F64(3))
-IOP_UNARY(F64_GE, F64(2) >= F64(3))
+/* comparisons: OP d a b | OP_I d a imm | BR_OP a b off | BR_OP_I a imm off,
+ * imm the constant's bits. C's comparisons are IEEE's, as WebAssembly's:
+ * false with a NaN operand but for NE; the N forms negate the whole
+ * comparison, so they are true then. */
+#define FC_EQ(x, y) ((x) == (y))
+#define FC_NE(x, y) ((x) != (y))
+#define FC_LT(x, y) ((x) < (y))
+#define FC_GT(x, y) ((x) > (y))
+#define FC_LE(x, y) ((x) <= (y))
+#define FC_GE(x, y) ((x) >= (y))
+#define FC_NLT(x, y) (!((x) < (y)))
+#define FC_NGT(x, y) (!((x) > (y)))
+#define FC_NLE(x, y) (!((x) <= (y)))
+#define FC_NGE(x, y) (!((x) >= (y)))
+#define FC_IMM32(k) wasm_f32_from_bits((uint32_t)U(k))
+#define FC_IMM64(k) wasm_f64_from_bits(U(k))
+#define IOP_FCMP(W, c)                                          \
+  OP(F##W##_##c) S(1) = FC_##c(F##W(2), F##W(3));               \
+  END(F##W##_##c)                                               \
+  OP(F##W##_##c##_I) S(1) = FC_##c(F##W(2), FC_IMM##W(3));      \
+  END(F##W##_##c##_I)
+#define IOP_FBR(W, c)                                           \
+  OP(BR_F##W##_##c) if (FC_##c(F##W(1), F##W(2))) TAKE(3);      \
+  END(BR_F##W##_##c)                                            \
+  OP(BR_F##W##_##c##_I) if (FC_##c(F##W(1), FC_IMM##W(2))) TAKE(3); \
+  END(BR_F##W##_##c##_I)
+#define IOP_FCMP32(c) IOP_FCMP(32, c)
+#define IOP_FCMP64(c) IOP_FCMP(64, c)
+#define IOP_FBR32(c) IOP_FBR(32, c)
+#define IOP_FBR64(c) IOP_FBR(64, c)
+WASM_FCMP_LIST(IOP_FCMP32)
+WASM_FCMP_LIST(IOP_FCMP64)
+WASM_FBR_LIST(IOP_FBR32)
+WASM_FBR_LIST(IOP_FBR64)
 /* A float result's bits (the includer may define these first, to take the
  * value itself too: stencils.c passes it on in a floating-point register
  * from there). A body whose result is a float makes it through B32/B64 on

@@ -35,6 +35,17 @@
   X(P##EQ##S, N, O) X(P##NE##S, N, O) X(P##LT_S##S, N, O) X(P##LT_U##S, N, O)          \
   X(P##GT_S##S, N, O) X(P##GT_U##S, N, O) X(P##LE_S##S, N, O) X(P##LE_U##S, N, O)      \
   X(P##GE_S##S, N, O) X(P##GE_U##S, N, O)
+/* Float comparisons, in the order of every float comparison family; a
+ * branch also has the negations (N<cmp>: the comparison is false, as it is
+ * when an operand is a NaN, so NLT is not GE). */
+#define WASM_FCMP_LIST(X) X(EQ) X(NE) X(LT) X(GT) X(LE) X(GE)
+#define WASM_FBR_LIST(X) WASM_FCMP_LIST(X) X(NLT) X(NGT) X(NLE) X(NGE)
+#define WASM_FCMP_OPS(X, P, S, N, O)                                                    \
+  X(P##EQ##S, N, O) X(P##NE##S, N, O) X(P##LT##S, N, O) X(P##GT##S, N, O)             \
+  X(P##LE##S, N, O) X(P##GE##S, N, O)
+#define WASM_FBR_OPS(X, P, S, N, O)                                                     \
+  WASM_FCMP_OPS(X, P, S, N, O) X(P##NLT##S, N, O) X(P##NGT##S, N, O)                   \
+  X(P##NLE##S, N, O) X(P##NGE##S, N, O)
 /* Binary integer ops that never trap and have a constant-right-operand form. */
 #define WASM_IBIN_LIST(X) \
   X(ADD) X(SUB) X(MUL) X(AND) X(OR) X(XOR) X(SHL) X(SHR_S) X(SHR_U) X(ROTL) X(ROTR)
@@ -133,11 +144,13 @@
   X(I32_EXTEND8_S, 3, "d a") X(I32_EXTEND16_S, 3, "d a") X(I64_EXTEND8_S, 3, "d a")          \
   X(I64_EXTEND16_S, 3, "d a") X(I64_EXTEND32_S, 3, "d a")                                    \
   X(I32_WRAP_I64, 3, "d a") X(I64_EXTEND_I32_S, 3, "d a") X(I64_EXTEND_I32_U, 3, "d a")      \
-  /* floats: comparisons and binary ops d a b, unary ops and conversions d a */             \
-  X(F32_EQ, 4, "d a b") X(F32_NE, 4, "d a b") X(F32_LT, 4, "d a b") X(F32_GT, 4, "d a b")    \
-  X(F32_LE, 4, "d a b") X(F32_GE, 4, "d a b")                                                \
-  X(F64_EQ, 4, "d a b") X(F64_NE, 4, "d a b") X(F64_LT, 4, "d a b") X(F64_GT, 4, "d a b")    \
-  X(F64_LE, 4, "d a b") X(F64_GE, 4, "d a b")                                                \
+  /* floats: comparisons fp[d] = fp[a] cmp fp[b] (or the constant whose bits are imm); \
+   * fused with a branch: jump when fp[a] cmp fp[b] (or imm) holds (N forms: does not) */  \
+  WASM_FCMP_OPS(X, F32_, , 4, "d a b") WASM_FCMP_OPS(X, F32_, _I, 4, "d a imm")              \
+  WASM_FCMP_OPS(X, F64_, , 4, "d a b") WASM_FCMP_OPS(X, F64_, _I, 4, "d a imm")              \
+  WASM_FBR_OPS(X, BR_F32_, , 4, "a b off") WASM_FBR_OPS(X, BR_F32_, _I, 4, "a imm off")      \
+  WASM_FBR_OPS(X, BR_F64_, , 4, "a b off") WASM_FBR_OPS(X, BR_F64_, _I, 4, "a imm off")      \
+  /* binary ops d a b, unary ops and conversions d a */                                     \
   X(F32_ABS, 3, "d a") X(F32_NEG, 3, "d a") X(F32_CEIL, 3, "d a") X(F32_FLOOR, 3, "d a")     \
   X(F32_TRUNC, 3, "d a") X(F32_NEAREST, 3, "d a") X(F32_SQRT, 3, "d a")                      \
   X(F32_ADD, 4, "d a b") X(F32_SUB, 4, "d a b") X(F32_MUL, 4, "d a b") X(F32_DIV, 4, "d a b") \

@@ -1074,6 +1074,216 @@ static void test_layout_check(void) {
   free(copy);
 }
 
+/* ---- float comparisons: values, branches, constants ----
+ * Every float comparison in every shape compile.c fuses (a value, with a
+ * constant on either side; br_if, if, and the eqz of the comparison, which
+ * negates it; a while loop's head test, which a `br` back runs negated),
+ * against C's own comparisons, with and without the stencil tier, on
+ * operands that include both zeros, the infinities and NaN: a negation that
+ * mistook NLT for GE gives another answer exactly when an operand is NaN. */
+enum { FS_V, FS_VK, FS_KV, FS_BRIF, FS_IF, FS_EQZ_IF, FS_EQZ_BRIF, FS_BRIF_K, FS_IF_KV, FS_EQZ_IF_K, FS_LOOP,
+       FS_LOOP_EQZ, FS_N };
+static const uint8_t fcmp_ops64[6] = {WASM_OP_F64_EQ, WASM_OP_F64_NE, WASM_OP_F64_LT,
+                                      WASM_OP_F64_GT, WASM_OP_F64_LE, WASM_OP_F64_GE};
+static const uint8_t fcmp_ops32[6] = {WASM_OP_F32_EQ, WASM_OP_F32_NE, WASM_OP_F32_LT,
+                                      WASM_OP_F32_GT, WASM_OP_F32_LE, WASM_OP_F32_GE};
+
+static bool fcmp_c(int c, double x, double y) {
+  switch (c) {
+    case 0: return x == y;
+    case 1: return x != y;
+    case 2: return x < y;
+    case 3: return x > y;
+    case 4: return x <= y;
+    default: return x >= y;
+  }
+}
+
+static bool fshape_has_k(int s) { return s == FS_VK || s == FS_KV || s == FS_BRIF_K || s == FS_IF_KV || s == FS_EQZ_IF_K; }
+
+/* What function (w64, c, shape, k) returns for (x, y), as C computes it
+ * (f32 operands are exact as doubles, and so are their comparisons). */
+static int32_t fshape_expect(bool w64, int c, int s, double k, double x, double y) {
+  if (!w64) k = (float)k;
+  switch (s) {
+    case FS_VK: case FS_BRIF_K: return fcmp_c(c, x, k);
+    case FS_KV: case FS_IF_KV: return fcmp_c(c, k, x);
+    case FS_EQZ_IF_K: return !fcmp_c(c, x, k);
+    case FS_EQZ_IF: case FS_EQZ_BRIF: return !fcmp_c(c, x, y);
+    case FS_LOOP: case FS_LOOP_EQZ: {
+      int32_t n = 0;
+      for (;;) {
+        bool exit = fcmp_c(c, x, y);
+        if (s == FS_LOOP_EQZ) exit = !exit;
+        if (exit) break;
+        x = w64 ? x + 1.0 : (double)((float)x + 1.0f);
+        if (++n >= 8) break;
+      }
+      return n;
+    }
+    default: return fcmp_c(c, x, y);
+  }
+}
+
+static void e_fconst(wb *b, bool w64, double k) {
+  if (w64) e_f64(b, k);
+  else e_f32(b, (float)k);
+}
+
+/* (x, y) -> i32, the shapes but the branches' (body_fbranch); locals: 2 n
+ * (i32) */
+static void body_fshape(wb *b, bool w64, int c, int s, double k) {
+  uint8_t op = (w64 ? fcmp_ops64 : fcmp_ops32)[c];
+  switch (s) {
+    case FS_V: case FS_IF: case FS_EQZ_IF:
+      e_get(b, 0), e_get(b, 1), e_op(b, op);
+      break;
+    case FS_VK: case FS_EQZ_IF_K:
+      e_get(b, 0), e_fconst(b, w64, k), e_op(b, op);
+      break;
+    case FS_KV: case FS_IF_KV:
+      e_fconst(b, w64, k), e_get(b, 0), e_op(b, op);
+      break;
+    default: break;
+  }
+  if (s == FS_EQZ_IF || s == FS_EQZ_IF_K) e_op(b, WASM_OP_I32_EQZ);
+  switch (s) {
+    case FS_IF: case FS_EQZ_IF: case FS_IF_KV: case FS_EQZ_IF_K:
+      e_block(b, WASM_OP_IF, 'i');
+      e_i32(b, 1);
+      e_op(b, WASM_OP_ELSE);
+      e_i32(b, 0);
+      e_op(b, WASM_OP_END);
+      break;
+    case FS_LOOP: case FS_LOOP_EQZ:
+      e_block(b, WASM_OP_BLOCK, 0); /* out */
+      e_block(b, WASM_OP_LOOP, 0);  /* l */
+      e_get(b, 0), e_get(b, 1), e_op(b, op);
+      if (s == FS_LOOP_EQZ) e_op(b, WASM_OP_I32_EQZ);
+      e_opu(b, WASM_OP_BR_IF, 1);
+      e_get(b, 0), e_fconst(b, w64, 1.0), e_op(b, w64 ? WASM_OP_F64_ADD : WASM_OP_F32_ADD), e_set(b, 0);
+      e_get(b, 2), e_i32(b, 1), e_op(b, WASM_OP_I32_ADD), e_tee(b, 2);
+      e_i32(b, 8), e_op(b, WASM_OP_I32_GE_S), e_opu(b, WASM_OP_BR_IF, 1);
+      e_opu(b, WASM_OP_BR, 0);
+      e_op(b, WASM_OP_END);
+      e_op(b, WASM_OP_END);
+      e_get(b, 2);
+      break;
+    default: break;
+  }
+}
+
+/* The branch shapes with the comparison inside the block, as compilers
+ * emit them: block { x CMP y; br_if 0; return 0 } return 1. */
+static void body_fbranch(wb *b, bool w64, int c, int s, double k) {
+  uint8_t op = (w64 ? fcmp_ops64 : fcmp_ops32)[c];
+  e_block(b, WASM_OP_BLOCK, 0);
+  e_get(b, 0);
+  if (s == FS_BRIF_K) e_fconst(b, w64, k);
+  else e_get(b, 1);
+  e_op(b, op);
+  if (s == FS_EQZ_BRIF) e_op(b, WASM_OP_I32_EQZ);
+  e_opu(b, WASM_OP_BR_IF, 0);
+  e_i32(b, 0);
+  e_op(b, WASM_OP_RETURN);
+  e_op(b, WASM_OP_END);
+  e_i32(b, 1);
+}
+
+static const double fshape_ks[3] = {1.5, 0.0 / 0.0, -0.0};
+
+static void build_fcmp(mod *m) {
+  uint32_t t64 = mod_type(m, "FF", "i"), t32 = mod_type(m, "ff", "i");
+  wb b = {0};
+  char name[48];
+  for (int w = 0; w < 2; w++)
+    for (int c = 0; c < 6; c++)
+      for (int s = 0; s < FS_N; s++)
+        for (int ki = 0; ki < (fshape_has_k(s) ? 3 : 1); ki++) {
+          bool branch = s == FS_BRIF || s == FS_EQZ_BRIF || s == FS_BRIF_K;
+          if (branch) body_fbranch(&b, w == 1, c, s, fshape_ks[ki]);
+          else body_fshape(&b, w == 1, c, s, fshape_ks[ki]);
+          snprintf(name, sizeof name, "f%d_%d_%d_%d", w, c, s, ki);
+          mod_func(m, w ? t64 : t32, "i", &b, name);
+          wb_free(&b);
+        }
+}
+
+/* Whether function `name`'s own code (no stencils: the interpreter's
+ * cells) holds op. */
+static bool code_has(inst_t *t, const char *name, int op) {
+  const tova_module *m = t->module;
+  const void *h = wasm_interp_handlers()[op];
+  for (uint32_t e = 0; e < m->nexports; e++) {
+    const wasm_export *x = &m->exports[e];
+    if (x->name_len != strlen(name) || memcmp(x->name, name, x->name_len)) continue;
+    const wasm_code *code = m->func_defs[x->index - m->nimported_funcs].code;
+    for (uint32_t i = 0, n; i < code->ncells; i += n) {
+      n = wasm_code_instr_cells(code->cells, i);
+      if (!n) return false; /* not an instruction's start: cannot be */
+      if (code->cells[i].h == h) return true;
+    }
+  }
+  return false;
+}
+
+static void test_float_compares(void) {
+  static const double vals[] = {-1.0 / 0.0, -1.5, -0.0, 0.0, 1.5, 3.0, 1.0 / 0.0, 0.0 / 0.0};
+  enum { NV = sizeof vals / sizeof vals[0] };
+  inst_t on, off;
+  tova_error err = {0};
+  mod m1 = {0}, m2 = {0};
+  build_fcmp(&m1);
+  build_fcmp(&m2);
+  wasm_stencil_set_enabled(true);
+  CHECK(inst_make(&on, &m1, NULL, 0, &err));
+  wasm_stencil_set_enabled(false);
+  CHECK(inst_make(&off, &m2, NULL, 0, &err));
+  wasm_stencil_set_enabled(true);
+  if (!on.inst || !off.inst) goto out;
+  CHECK(jit_cells(on.module) > 200);
+  /* The fusions happened: one branch instruction, no eqz; a constant is
+   * the instruction's immediate (the _I forms). */
+  CHECK(code_has(&off, "f1_2_5_0", WASM_IOP_BR_F64_LT));     /* lt; eqz; if: jump when lt */
+  CHECK(!code_has(&off, "f1_2_5_0", WASM_IOP_I32_EQZ));
+  CHECK(code_has(&off, "f0_4_6_0", WASM_IOP_BR_F32_NLE));    /* le; eqz; br_if */
+  CHECK(code_has(&off, "f1_3_7_0", WASM_IOP_BR_F64_GT_I));   /* gt k; br_if */
+  CHECK(code_has(&off, "f1_2_8_0", WASM_IOP_BR_F64_NGT_I));  /* k lt x = x gt k; if: jump when not */
+  CHECK(code_has(&off, "f0_5_2_1", WASM_IOP_F32_LE_I));      /* k ge x = x le k, k a NaN */
+  char name[48];
+  unsigned checked = 0;
+  for (int w = 0; w < 2; w++)
+    for (int c = 0; c < 6; c++)
+      for (int s = 0; s < FS_N; s++)
+        for (int ki = 0; ki < (fshape_has_k(s) ? 3 : 1); ki++) {
+          snprintf(name, sizeof name, "f%d_%d_%d_%d", w, c, s, ki);
+          for (int i = 0; i < NV; i++)
+            for (int j = 0; j < NV; j++) {
+              tova_val args[2] = {{0}, {0}};
+              if (w) {
+                memcpy(&args[0].f64_bits, &vals[i], 8);
+                memcpy(&args[1].f64_bits, &vals[j], 8);
+              } else {
+                float x = (float)vals[i], y = (float)vals[j];
+                memcpy(&args[0].f32_bits, &x, 4);
+                memcpy(&args[1].f32_bits, &y, 4);
+              }
+              int32_t want = fshape_expect(w == 1, c, s, fshape_ks[ki], vals[i], vals[j]);
+              outcome x = call(&on, name, args), y = call(&off, name, args);
+              if (x.st != TOVA_OK || y.st != TOVA_OK || (int32_t)x.bits != want || (int32_t)y.bits != want) {
+                fprintf(stderr, "%s(%g, %g): stencils %d %d, interpreter %d %d, C %d\n", name, vals[i], vals[j],
+                        x.st, (int32_t)x.bits, y.st, (int32_t)y.bits, want);
+                CHECK(0);
+              }
+              checked++;
+            }
+        }
+  CHECK(checked > 10000);
+out:
+  inst_free(&on);
+  inst_free(&off);
+}
+
 int main(void) {
   /* The interpreter's own tier only: what is compared is the stencil
    * tier against the interpreter, not the native tier. */
@@ -1087,6 +1297,7 @@ int main(void) {
   RUN(test_reloc);
   RUN(test_layout_check);
   RUN(test_same_as_interpreter);
+  RUN(test_float_compares);
   RUN(test_interrupt);
   RUN(test_tiered_call_counters);
   tova_exec_free(ex);
