@@ -844,19 +844,19 @@ static void test_library(void) {
                             WASM_IOP_I64_TRUNC_F64_U, WASM_IOP_LOOP_HEAD, WASM_IOP_SELECT, WASM_IOP_GLOBAL_GET,
                             WASM_IOP_BR_TABLE, WASM_IOP_CALL_INDIRECT};
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-    if (!lib->op[ops[i]].usable) fprintf(stderr, "stencil of op %d unusable\n", ops[i]);
-    CHECK(lib->op[ops[i]].usable);
+    if (!wasm_st_op(lib, ops[i])->usable) fprintf(stderr, "stencil of op %d unusable\n", ops[i]);
+    CHECK(wasm_st_op(lib, ops[i])->usable);
   }
   CHECK(lib->special[WASM_ST_EXIT].usable);
 #if defined(__x86_64__)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("sse4.1")) /* the SSE4.1 stencils took these */
-    CHECK(lib->op[WASM_IOP_F64_FLOOR].usable && lib->op[WASM_IOP_F32_CEIL].usable);
+    CHECK(wasm_st_op(lib, WASM_IOP_F64_FLOOR)->usable && wasm_st_op(lib, WASM_IOP_F32_CEIL)->usable);
   const uint32_t tail_jump = 5; /* jmp rel32 */
 #else
   /* AArch64 rounds in one instruction (FRINTM...): no libm call to refuse. */
-  CHECK(lib->op[WASM_IOP_F64_FLOOR].usable && lib->op[WASM_IOP_F32_CEIL].usable &&
-        lib->op[WASM_IOP_F64_NEAREST].usable);
+  CHECK(wasm_st_op(lib, WASM_IOP_F64_FLOOR)->usable && wasm_st_op(lib, WASM_IOP_F32_CEIL)->usable &&
+        wasm_st_op(lib, WASM_IOP_F64_NEAREST)->usable);
   const uint32_t tail_jump = 4; /* B */
 #endif
   /* The variants that pass values in a register (stencils.c): usable, and
@@ -870,7 +870,7 @@ static void test_library(void) {
               {WASM_ST_R1, WASM_IOP_BR_NEZ, 1},        {WASM_ST_W, WASM_IOP_F64_MUL, 0},
               {WASM_ST_R2, WASM_IOP_I32_LOAD, 2},      {WASM_ST_R1, WASM_IOP_I64_STORE, 1}};
   for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-    const wasm_stencil *st = &lib->variant[vars[i].variant][vars[i].op];
+    const wasm_stencil *st = wasm_st_variant_of(lib, vars[i].variant, vars[i].op);
     CHECK(st->usable && st->continues && !st->leaves_at_self);
     bool slot_hole = false;
     for (uint32_t r = 0; r < st->nrelocs; r++)
@@ -879,8 +879,8 @@ static void test_library(void) {
                            vars[i].op, vars[i].reads);
     CHECK(!slot_hole);
   }
-  CHECK(lib->op[WASM_IOP_CALL].leaves_at_self && lib->op[WASM_IOP_RETURN1].leaves_at_self);
-  CHECK(!lib->op[WASM_IOP_I32_ADD].leaves_at_self && lib->op[WASM_IOP_I32_ADD].continues);
+  CHECK(wasm_st_op(lib, WASM_IOP_CALL)->leaves_at_self && wasm_st_op(lib, WASM_IOP_RETURN1)->leaves_at_self);
+  CHECK(!wasm_st_op(lib, WASM_IOP_I32_ADD)->leaves_at_self && wasm_st_op(lib, WASM_IOP_I32_ADD)->continues);
   /* what the bodies read and make as floats (stencils.c KIND_) */
   CHECK(lib->kind_known[WASM_IOP_I32_ADD] && lib->kind_known[WASM_IOP_F64_ADD]);
   CHECK(lib->float_result[WASM_IOP_F64_ADD] && lib->float_reads[WASM_IOP_F64_ADD] == ((1u << 2) | (1u << 3)));
@@ -894,7 +894,13 @@ static void test_library(void) {
   CHECK(lib->float_result[WASM_IOP_F64_CONVERT_I32_S] && lib->float_reads[WASM_IOP_F64_CONVERT_I32_S] == 0);
   CHECK(lib->float_result[WASM_IOP_F32_DEMOTE_F64] && lib->float_reads[WASM_IOP_F32_DEMOTE_F64] == (1u << 2));
   /* Most stencils end in the jump to the next one, which is left out. */
-  CHECK(lib->op[WASM_IOP_I32_ADD].body_len + tail_jump == lib->op[WASM_IOP_I32_ADD].len);
+  CHECK(wasm_st_op(lib, WASM_IOP_I32_ADD)->body_len + tail_jump == wasm_st_op(lib, WASM_IOP_I32_ADD)->len);
+  /* Read lazily (library.c LAZY): an op nothing has asked for is not read
+   * yet, and is the same once asked for. */
+  const wasm_stencil *raw = &lib->variant[WASM_ST_WR3][WASM_IOP_I64_ROTR];
+  CHECK(raw->code && !__atomic_load_n(&raw->ready, __ATOMIC_ACQUIRE) && raw->nrelocs == 0);
+  const wasm_stencil *asked = wasm_st_variant_of(lib, WASM_ST_WR3, WASM_IOP_I64_ROTR);
+  CHECK(asked == raw && asked->ready && asked->usable && asked->nrelocs > 0);
 }
 
 /* reloc.c's patching, field by field: what fits is encoded so that the
@@ -1284,6 +1290,63 @@ out:
   inst_free(&off);
 }
 
+/* Stencils are read on their first use (library.c LAZY), and modules are
+ * compiled on any thread: four threads compile the float-comparison module
+ * at once, each the first to ask for its stencils (no module used them
+ * before this test), and each must run it right (TSan: scripts/test.sh). */
+typedef struct first_use {
+  unsigned jit, wrong;
+} first_use;
+
+static void *compile_and_run(void *arg) {
+  first_use *r = arg;
+  mod m = {0};
+  build_fcmp(&m);
+  inst_t t;
+  tova_error err = {0};
+  if (!inst_make(&t, &m, NULL, 0, &err)) {
+    r->wrong = 1;
+    inst_free(&t);
+    return NULL;
+  }
+  r->jit = jit_cells(t.module);
+  tova_exec *x = tova_exec_new(0);
+  static const double vals[] = {-1.5, 0.0, 1.5, 0.0 / 0.0};
+  char name[48];
+  for (int c = 0; c < 6; c++)
+    for (int s = 0; s < FS_N; s++) {
+      snprintf(name, sizeof name, "f1_%d_%d_0", c, s);
+      for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+          tova_val args[2] = {{0}, {0}}, res = {0};
+          memcpy(&args[0].f64_bits, &vals[i], 8);
+          memcpy(&args[1].f64_bits, &vals[j], 8);
+          tova_status st = tova_exec_call(x, inst_func(&t, name), args, &res, &err);
+          if (st != TOVA_OK || res.i32 != fshape_expect(true, c, s, fshape_ks[0], vals[i], vals[j])) r->wrong++;
+        }
+    }
+  tova_exec_free(x);
+  inst_free(&t);
+  return NULL;
+}
+
+static void test_concurrent_first_use(void) {
+  enum { N = 4 };
+  pthread_t th[N];
+  first_use r[N];
+  memset(r, 0, sizeof r);
+  const wasm_st_library *lib = wasm_stencil_library();
+  /* not read yet: this test is their first use */
+  CHECK(!__atomic_load_n(&lib->op[WASM_IOP_BR_F64_NGT_I].ready, __ATOMIC_ACQUIRE));
+  for (int i = 0; i < N; i++) CHECK(pthread_create(&th[i], NULL, compile_and_run, &r[i]) == 0);
+  for (int i = 0; i < N; i++) pthread_join(th[i], NULL);
+  for (int i = 0; i < N; i++) {
+    CHECK(r[i].jit > 200);
+    CHECK_EQ_I64(r[i].wrong, 0);
+  }
+  CHECK(wasm_st_op(lib, WASM_IOP_BR_F64_NGT_I)->usable);
+}
+
 int main(void) {
   /* The interpreter's own tier only: what is compared is the stencil
    * tier against the interpreter, not the native tier. */
@@ -1296,6 +1359,7 @@ int main(void) {
   RUN(test_library);
   RUN(test_reloc);
   RUN(test_layout_check);
+  RUN(test_concurrent_first_use);
   RUN(test_same_as_interpreter);
   RUN(test_float_compares);
   RUN(test_interrupt);

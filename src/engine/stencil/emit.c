@@ -146,9 +146,9 @@ static void pass_values(const wasm_st_library *lib, const wasm_cell *cells, uint
   if (__atomic_load_n(&off, __ATOMIC_RELAXED)) return;
   for (uint32_t i = 1; i < p->nin; i++) {
     instr *prev = &p->in[i - 1], *cur = &p->in[i];
-    if (prev->st != &lib->op[prev->op] && !prev->reads) continue; /* an exit, or a call/return... */
+    if (prev->st != wasm_st_op(lib, prev->op) && !prev->reads) continue; /* an exit, or a call/return... */
     if (!wasm_iop_shape_of(prev->op)->dest1 || !prev->st->continues || is_target(p, cur->at)) continue;
-    if (cur->st != &lib->op[cur->op]) continue;
+    if (cur->st != wasm_st_op(lib, cur->op)) continue;
     uint64_t d = cells[prev->at + 1].u;
     unsigned k = 1;
     while (k < cur->n && k <= 3 && !((wasm_iop_shape_of(cur->op)->src >> k & 1) && cells[cur->at + k].u == d)) k++;
@@ -160,7 +160,7 @@ static void pass_values(const wasm_st_library *lib, const wasm_cell *cells, uint
     if (lib->float_result[prev->op] ? !reads_f || reads_i : reads_f) continue;
     int pv = wasm_st_variant(true, prev->reads), cv = wasm_st_variant(false, k);
     if (pv < 0 || cv < 0) continue;
-    const wasm_stencil *pst = &lib->variant[pv][prev->op], *cst = &lib->variant[cv][cur->op];
+    const wasm_stencil *pst = wasm_st_variant_of(lib, pv, prev->op), *cst = wasm_st_variant_of(lib, cv, cur->op);
     if (!fits(pst, cells, ncells, prev) || !pst->continues || pst->leaves_at_self || !fits(cst, cells, ncells, cur))
       continue;
     prev->st = pst;
@@ -202,7 +202,8 @@ static bool plan(const wasm_st_library *lib, const wasm_code *code, fn_plan *p) 
     }
     instr *in = &p->in[p->nin++];
     *in = (instr){.at = at, .n = n, .op = op};
-    in->st = fits(&lib->op[op], cells, ncells, in) ? &lib->op[op] : &lib->special[WASM_ST_EXIT];
+    const wasm_stencil *st = wasm_st_op(lib, op);
+    in->st = fits(st, cells, ncells, in) ? st : &lib->special[WASM_ST_EXIT];
     /* Where branches land (an offset that lands nowhere is refused by
      * operands_fit or code_at_cell). */
     uint32_t offs = wasm_iop_shape_of(op)->off;

@@ -8,12 +8,23 @@
  * know, writable data) is marked unusable, so its instruction is left
  * to the interpreter. An object that cannot be read at all leaves the tier
  * off.
+ *
+ * LAZY. The object holds thousands of stencils (every op in every variant)
+ * with tens of thousands of relocations, and a module uses a few hundred of
+ * them: reading them all cost every process 4-5 ms and 2 MB before its
+ * first call. So load() only finds each stencil's code and relocation
+ * section; a stencil's relocations are read the first time emit.c asks for
+ * it (wasm_st_op, wasm_st_variant_of), under parse_lock, and published by
+ * its `ready` flag (release; readers acquire). The shared exits, the SSE4.1
+ * forms (whose usability decides a swap) and the KIND_ marks are read at
+ * once.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/assert.h"
 #include "platform/platform.h"
 #include "engine/compile.h"
 #include "engine/elf_reader.h"
@@ -84,21 +95,33 @@ static bool hole_of(const char *name, wasm_st_reloc *r) {
 /* Stencils made for SSE4.1 machines (stencils.c), by op. */
 static wasm_stencil sse41[WASM_IOP_COUNT];
 
-/* The ops by name, sorted, for the thousands of stencil symbols. */
-typedef struct named_op {
-  const char *name;
-  int op;
-} named_op;
-static named_op ops_by_name[WASM_IOP_COUNT];
+/* The ops by name, hashed (open addressing, linear probing) for the
+ * thousands of stencil symbols: one string comparison each. */
+enum { OP_HASH_SIZE = 4096 };
+_Static_assert(OP_HASH_SIZE >= 2 * WASM_IOP_COUNT, "the op-name hash is at most half full");
+static int16_t op_hash[OP_HASH_SIZE]; /* op + 1, 0 when free */
 
-static int cmp_named(const void *a, const void *b) {
-  return strcmp(((const named_op *)a)->name, ((const named_op *)b)->name);
+/* FNV-1a of name's first len bytes. */
+static uint32_t name_hash(const char *name, size_t len) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)name[i]) * 16777619u;
+  return h;
+}
+
+static void hash_ops(void) {
+  for (int op = 0; op < WASM_IOP_COUNT; op++) {
+    const char *n = wasm_iop_name(op);
+    uint32_t i = name_hash(n, strlen(n)) & (OP_HASH_SIZE - 1);
+    while (op_hash[i]) i = (i + 1) & (OP_HASH_SIZE - 1);
+    op_hash[i] = (int16_t)(op + 1);
+  }
 }
 
 static int op_named(const char *name) {
-  named_op key = {name, 0};
-  const named_op *f = bsearch(&key, ops_by_name, WASM_IOP_COUNT, sizeof *ops_by_name, cmp_named);
-  return f ? f->op : -1;
+  size_t len = strlen(name);
+  for (uint32_t i = name_hash(name, len) & (OP_HASH_SIZE - 1); op_hash[i]; i = (i + 1) & (OP_HASH_SIZE - 1))
+    if (!strcmp(wasm_iop_name(op_hash[i] - 1), name)) return op_hash[i] - 1;
+  return -1;
 }
 
 /* The stencil a function symbol named `name` is, or NULL:
@@ -109,13 +132,15 @@ static wasm_stencil *stencil_named(const char *name) {
   static const char *const variant_pre[WASM_ST_NVARIANTS] = {"W_", "R1_", "R2_", "R3_", "WR2_", "WR3_"};
   if (strncmp(name, pre, sizeof pre - 1)) return NULL;
   const char *n = name + sizeof pre - 1;
-  int op = op_named(n);
-  if (op >= 0) return &lib.op[op];
+  int op;
+  /* a variant's prefix first (no op's name starts with one) */
+  if (n[0] == 'W' || n[0] == 'R' || n[0] == 'S')
+    for (int v = 0; v < WASM_ST_NVARIANTS; v++) {
+      size_t len = strlen(variant_pre[v]);
+      if (!strncmp(n, variant_pre[v], len) && (op = op_named(n + len)) >= 0) return &lib.variant[v][op];
+    }
+  if ((op = op_named(n)) >= 0) return &lib.op[op];
   if (!strncmp(n, "SSE41_", 6)) return (op = op_named(n + 6)) >= 0 ? &sse41[op] : NULL;
-  for (int v = 0; v < WASM_ST_NVARIANTS; v++) {
-    size_t len = strlen(variant_pre[v]);
-    if (!strncmp(n, variant_pre[v], len) && (op = op_named(n + len)) >= 0) return &lib.variant[v][op];
-  }
   for (int i = 0; i < WASM_ST_NSPECIAL; i++)
     if (!strcmp(n, special_names[i])) return &lib.special[i];
   return NULL;
@@ -146,12 +171,15 @@ static bool gather_rodata(const wasm_elf_shdr *sh, uint32_t nsec) {
 }
 
 /* What each undefined symbol stands for, decoded once: tens of thousands
- * of relocations name a few dozen holes. */
+ * of relocations name a few dozen holes. Kept with the object's view for
+ * the stencils read later (parse). */
 typedef struct hole_name {
   bool known;
   uint8_t hole, k;
 } hole_name;
 static hole_name *holes_by_sym;
+static wasm_elf_view view;
+static tova_plat_mutex parse_lock = {PTHREAD_MUTEX_INITIALIZER};
 
 /* The relocations of section `target` into s, from its RELA section `rs`
  * (UINT32_MAX: none); false marks s unusable. */
@@ -244,6 +272,45 @@ static bool number_pool(wasm_stencil *s) {
   return true;
 }
 
+/* Reads stencil s's relocations (its code was found by load): usable or
+ * not, and what emit.c needs to lay it out. */
+static void parse(wasm_stencil *s) {
+  s->usable = read_relocs(s, &view, s->rela);
+  if (s->usable) {
+    find_tail_jump(s);
+    s->usable = number_pool(s);
+  }
+  for (uint32_t r = 0; r < s->nrelocs; r++) {
+    s->leaves_at_self |= s->relocs[r].hole == WASM_HOLE_PC;
+    s->continues |= s->relocs[r].hole == WASM_HOLE_NEXT;
+  }
+}
+
+/* s, read if it was not yet (LAZY above). A stencil without code (no such
+ * symbol) is never usable and needs no reading. */
+static const wasm_stencil *ready(wasm_stencil *s) {
+  if (!s->code || __atomic_load_n(&s->ready, __ATOMIC_ACQUIRE)) return s;
+  tova_plat_mutex_lock(&parse_lock);
+  if (!__atomic_load_n(&s->ready, __ATOMIC_RELAXED)) {
+    parse(s);
+    __atomic_store_n(&s->ready, true, __ATOMIC_RELEASE);
+  }
+  tova_plat_mutex_unlock(&parse_lock);
+  return s;
+}
+
+const wasm_stencil *wasm_st_op(const wasm_st_library *l, int op) {
+  TOVA_ASSERT(l == &lib && op >= 0 && op < WASM_IOP_COUNT);
+  (void)l;
+  return ready(&lib.op[op]);
+}
+
+const wasm_stencil *wasm_st_variant_of(const wasm_st_library *l, int variant, int op) {
+  TOVA_ASSERT(l == &lib && variant >= 0 && variant < WASM_ST_NVARIANTS && op >= 0 && op < WASM_IOP_COUNT);
+  (void)l;
+  return ready(&lib.variant[variant][op]);
+}
+
 /* The embedded object, or another one (the layout test), opened for this
  * machine; a reason under TOVA_STENCIL_DEBUG when it cannot be. */
 static bool view_open(wasm_elf_view *v, const unsigned char *o, size_t len) {
@@ -279,80 +346,68 @@ bool wasm_stencil_layout_matches(const unsigned char *object, size_t len) {
 
 static void load(void) {
   uint64_t t0 = tova_plat_monotonic_ns();
-  wasm_elf_view v;
-  if (!view_open(&v, wasm_stencil_object, wasm_stencil_object_len)) return;
-  for (int op = 0; op < WASM_IOP_COUNT; op++) ops_by_name[op] = (named_op){wasm_iop_name(op), op};
-  qsort(ops_by_name, WASM_IOP_COUNT, sizeof *ops_by_name, cmp_named);
-  if (!layout_matches(&v)) {
+  wasm_elf_view *v = &view;
+  if (!view_open(v, wasm_stencil_object, wasm_stencil_object_len)) return;
+  hash_ops();
+  if (!layout_matches(v)) {
     if (getenv("TOVA_STENCIL_DEBUG"))
       fprintf(stderr, "tova stencils: the stencils were built for another layout of the runtime's "
                       "structures: tier off\n");
     return;
   }
-  lib.rodata_at = calloc(v.nsec, sizeof *lib.rodata_at);
-  if (!lib.rodata_at || !gather_rodata(v.sh, v.nsec)) return;
-  holes_by_sym = calloc(v.nsyms ? v.nsyms : 1, sizeof *holes_by_sym);
+  lib.rodata_at = calloc(v->nsec, sizeof *lib.rodata_at);
+  if (!lib.rodata_at || !gather_rodata(v->sh, v->nsec)) return;
+  holes_by_sym = calloc(v->nsyms ? v->nsyms : 1, sizeof *holes_by_sym);
   if (!holes_by_sym) return;
-  for (uint32_t i = 0; i < v.nsyms; i++) {
-    if (v.syms[i].shndx != WASM_ELF_SHN_UNDEF) continue;
-    const char *name = wasm_elf_symbol_name(&v, i);
+  for (uint32_t i = 0; i < v->nsyms; i++) {
+    if (v->syms[i].shndx != WASM_ELF_SHN_UNDEF) continue;
+    const char *name = wasm_elf_symbol_name(v, i);
     wasm_st_reloc r = {0};
     if (name && hole_of(name, &r)) holes_by_sym[i] = (hole_name){true, r.hole, r.k};
   }
   /* Each code section's RELA section (clang makes at most one per section),
    * found in one pass: thousands of stencils, a section each. */
-  uint32_t *rela_of = malloc(v.nsec * sizeof *rela_of);
+  uint32_t *rela_of = malloc(v->nsec * sizeof *rela_of);
   bool two = false; /* two RELA sections for one section: not what clang makes, refused whole */
-  for (uint32_t i = 0; rela_of && i < v.nsec; i++) rela_of[i] = UINT32_MAX;
-  for (uint32_t i = 0; rela_of && i < v.nsec; i++)
-    if (v.sh[i].type == WASM_ELF_SHT_RELA) {
-      two |= rela_of[v.sh[i].info] != UINT32_MAX;
-      rela_of[v.sh[i].info] = i;
+  for (uint32_t i = 0; rela_of && i < v->nsec; i++) rela_of[i] = UINT32_MAX;
+  for (uint32_t i = 0; rela_of && i < v->nsec; i++)
+    if (v->sh[i].type == WASM_ELF_SHT_RELA) {
+      two |= rela_of[v->sh[i].info] != UINT32_MAX;
+      rela_of[v->sh[i].info] = i;
     }
   if (!rela_of || two) {
     free(rela_of);
-    free(holes_by_sym);
-    holes_by_sym = NULL;
     return;
   }
-  for (uint32_t i = 0; i < v.nsyms; i++) {
-    const wasm_elf_sym *sym = &v.syms[i];
-    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_FUNC || sym->shndx == WASM_ELF_SHN_UNDEF || sym->shndx >= v.nsec)
+  for (uint32_t i = 0; i < v->nsyms; i++) {
+    const wasm_elf_sym *sym = &v->syms[i];
+    if (WASM_ELF_SYM_TYPE(sym->info) != WASM_ELF_STT_FUNC || sym->shndx == WASM_ELF_SHN_UNDEF || sym->shndx >= v->nsec)
       continue;
-    const char *name = wasm_elf_symbol_name(&v, i);
+    const char *name = wasm_elf_symbol_name(v, i);
     if (!name) continue;
     if (!strncmp(name, kind_pre, sizeof kind_pre - 1)) {
-      read_kind(&v, op_named(name + sizeof kind_pre - 1), rela_of[sym->shndx]);
+      read_kind(v, op_named(name + sizeof kind_pre - 1), rela_of[sym->shndx]);
       continue;
     }
     wasm_stencil *s = stencil_named(name);
-    const wasm_elf_shdr *sec = &v.sh[sym->shndx];
+    const wasm_elf_shdr *sec = &v->sh[sym->shndx];
     /* One function per section (-ffunction-sections), starting it (the
      * view has checked that the section lies inside the object). */
     if (!s || s->code || sym->value != 0 || sec->type != WASM_ELF_SHT_PROGBITS ||
         !(sec->flags & WASM_ELF_SHF_EXECINSTR) || sec->size == 0 || sec->size > 4096)
       continue;
-    s->code = v.o + sec->offset;
+    s->code = v->o + sec->offset;
     s->len = (uint32_t)sec->size;
-    s->usable = read_relocs(s, &v, rela_of[sym->shndx]);
-    if (s->usable) {
-      find_tail_jump(s);
-      s->usable = number_pool(s);
-    }
-    for (uint32_t r = 0; r < s->nrelocs; r++) {
-      s->leaves_at_self |= s->relocs[r].hole == WASM_HOLE_PC;
-      s->continues |= s->relocs[r].hole == WASM_HOLE_NEXT;
-    }
+    s->rela = rela_of[sym->shndx];
   }
   free(rela_of);
-  free(holes_by_sym);
-  holes_by_sym = NULL;
-  /* Where the CPU has SSE4.1, its variants replace the plain stencils. */
+  /* Read at once: the SSE4.1 forms (usable ones replace the plain stencils
+   * where the CPU has SSE4.1) and the shared exits. */
 #if defined(__x86_64__)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("sse4.1"))
     for (int op = 0; op < WASM_IOP_COUNT; op++)
-      if (sse41[op].usable) { /* swapped, not copied: both stay reachable (their relocations) */
+      if (ready(&sse41[op])->usable) { /* swapped, not copied: both stay reachable (their relocations) */
         wasm_stencil plain = lib.op[op];
         lib.op[op] = sse41[op];
         sse41[op] = plain;
@@ -360,7 +415,7 @@ static void load(void) {
 #endif
   /* The shared exits and the exit itself are what everything else needs. */
   for (int i = 0; i < WASM_ST_NSPECIAL; i++) {
-    if (!lib.special[i].usable) return;
+    if (!ready(&lib.special[i])->usable) return;
     for (uint32_t r = 0; r < lib.special[i].nrelocs; r++) /* the exit's own cell (one or two fields) */
       if (i != WASM_ST_EXIT || lib.special[i].relocs[r].hole != WASM_HOLE_PC) return;
   }

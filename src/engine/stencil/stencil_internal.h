@@ -81,6 +81,12 @@ typedef struct wasm_stencil {
   bool continues; /* it may go on to the next instruction */
   bool has_table;      /* its pool holds a br_table's targets */
   uint16_t pool_slots; /* its pool's length, for a table of length 0 */
+  /* library.c's lazy reading: the object's RELA section of this stencil
+   * (UINT32_MAX: none), and whether everything above it has been read
+   * (atomic; library.c LAZY). Only wasm_st_op and wasm_st_variant_of hand
+   * out a stencil of an op, and only once it is read. */
+  uint32_t rela;
+  bool ready;
 } wasm_stencil;
 
 /* A pool hole's slot, and a stencil's pool length, for an instruction whose
@@ -144,7 +150,11 @@ const char *wasm_stencil_op_name(int op);
 /* Whether an ELF object of stencils was built for this library's structure
  * layout (layout.h); the embedded object is checked so before any use. */
 bool wasm_stencil_layout_matches(const unsigned char *object, size_t len);
-/* The stencils, read on first use; NULL when the object cannot be read. */
+/* The stencils, read on first use; NULL when the object cannot be read.
+ * An op's stencils are read on first use too: take them through these
+ * (never lib->op[...] or lib->variant[...] directly); special[] is read. */
 const wasm_st_library *wasm_stencil_library(void);
+const wasm_stencil *wasm_st_op(const wasm_st_library *lib, int op);
+const wasm_stencil *wasm_st_variant_of(const wasm_st_library *lib, int variant, int op);
 
 #endif /* TOVA_ENGINE_STENCIL_INTERNAL_H */
