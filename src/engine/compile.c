@@ -534,14 +534,10 @@ static void binary(compiler *c, wasm_iop op, int op_i, bool w64) {
   emit_u(c, b);
 }
 
-/* Integer comparison idx (WASM_CMP_LIST order); remembered for branch fusion. */
-static void compare(compiler *c, bool w64, unsigned idx) {
-  /* c CMP x is x CMP' c, CMP' the mirrored comparison (WASM_CMP_LIST order) */
-  static const uint8_t mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7};
-  bool left = left_is_const(c);
-  if (left) idx = mirror[idx];
-  wasm_iop op = (wasm_iop)((w64 ? WASM_IOP_I64_EQ : WASM_IOP_I32_EQ) + idx);
-  wasm_iop op_i = (wasm_iop)((w64 ? WASM_IOP_I64_EQ_I : WASM_IOP_I32_EQ_I) + idx);
+/* A comparison into a new home slot: op, or op_i with the constant operand
+ * as its immediate when there is one, on the right or (left: the caller
+ * mirrored the comparison) on the left. */
+static void emit_compare(compiler *c, bool w64, bool left, wasm_iop op, wasm_iop op_i) {
   bool imm = left || top_is_const(c);
   uint64_t a = left ? pop_slot(c) : 0, b;
   if (imm) {
@@ -558,6 +554,16 @@ static void compare(compiler *c, bool w64, unsigned idx) {
   emit_u(c, b);
 }
 
+/* Integer comparison idx (WASM_CMP_LIST order); remembered for branch fusion. */
+static void compare(compiler *c, bool w64, unsigned idx) {
+  /* c CMP x is x CMP' c, CMP' the mirrored comparison (WASM_CMP_LIST order) */
+  static const uint8_t mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7};
+  bool left = left_is_const(c);
+  if (left) idx = mirror[idx];
+  emit_compare(c, w64, left, (wasm_iop)((w64 ? WASM_IOP_I64_EQ : WASM_IOP_I32_EQ) + idx),
+               (wasm_iop)((w64 ? WASM_IOP_I64_EQ_I : WASM_IOP_I32_EQ_I) + idx));
+}
+
 /* Float comparison idx (WASM_FCMP_LIST order); remembered for branch
  * fusion. A constant operand, left or right, is an immediate (c CMP x is
  * x CMP' c exactly, NaNs included); any constant, a NaN too: a comparison
@@ -566,22 +572,8 @@ static void fcompare(compiler *c, bool w64, unsigned idx) {
   static const uint8_t mirror[6] = {0, 1, 3, 2, 5, 4};
   bool left = left_is_const(c);
   if (left) idx = mirror[idx];
-  bool imm = left || top_is_const(c);
-  wasm_iop op = (wasm_iop)((w64 ? (imm ? WASM_IOP_F64_EQ_I : WASM_IOP_F64_EQ)
-                                : (imm ? WASM_IOP_F32_EQ_I : WASM_IOP_F32_EQ)) + idx);
-  uint64_t a = left ? pop_slot(c) : 0, b;
-  if (imm) {
-    b = c->vs[--c->nvs].value;
-    if (!w64) b = (uint32_t)b;
-  } else {
-    b = pop_slot(c);
-  }
-  if (!left) a = pop_slot(c);
-  uint64_t d = push_home(c);
-  emit_op(c, op);
-  emit_u(c, d);
-  emit_u(c, a);
-  emit_u(c, b);
+  emit_compare(c, w64, left, (wasm_iop)((w64 ? WASM_IOP_F64_EQ : WASM_IOP_F32_EQ) + idx),
+               (wasm_iop)((w64 ? WASM_IOP_F64_EQ_I : WASM_IOP_F32_EQ_I) + idx));
 }
 _Static_assert(WASM_IOP_F32_GE == WASM_IOP_F32_EQ + 5 && WASM_IOP_F32_GE_I == WASM_IOP_F32_EQ_I + 5 &&
                    WASM_IOP_F64_GE == WASM_IOP_F64_EQ + 5 && WASM_IOP_F64_GE_I == WASM_IOP_F64_EQ_I + 5 &&
@@ -696,25 +688,19 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool negate) {
       emit_u(c, k->a);
       break;
     }
-    case COND_FCMP: {
-      unsigned idx = negate ? fcmp_negate[k->idx] : k->idx;
-      wasm_iop base = k->w64 ? (k->imm ? WASM_IOP_BR_F64_EQ_I : WASM_IOP_BR_F64_EQ)
-                             : (k->imm ? WASM_IOP_BR_F32_EQ_I : WASM_IOP_BR_F32_EQ);
-      start = emit_op(c, (wasm_iop)(base + idx));
-      emit_u(c, k->a);
-      emit_u(c, k->b);
-      break;
-    }
     case COND_LOAD: { /* NEZ and EQZ forms are adjacent: op + 1 tests zero */
       start = emit_op(c, (wasm_iop)(k->idx + (k->imm != negate ? 1 : 0)));
       emit_u(c, k->a);
       emit_u(c, k->b);
       break;
     }
-    default: {
-      unsigned idx = negate ? cmp_negate[k->idx] : k->idx;
-      wasm_iop base = k->w64 ? (k->imm ? WASM_IOP_BR_I64_EQ_I : WASM_IOP_BR_I64_EQ)
-                             : (k->imm ? WASM_IOP_BR_I32_EQ_I : WASM_IOP_BR_I32_EQ);
+    default: { /* COND_CMP, COND_FCMP */
+      bool f = k->kind == COND_FCMP;
+      unsigned idx = negate ? (f ? fcmp_negate : cmp_negate)[k->idx] : k->idx;
+      wasm_iop base = f ? (k->w64 ? (k->imm ? WASM_IOP_BR_F64_EQ_I : WASM_IOP_BR_F64_EQ)
+                                  : (k->imm ? WASM_IOP_BR_F32_EQ_I : WASM_IOP_BR_F32_EQ))
+                        : (k->w64 ? (k->imm ? WASM_IOP_BR_I64_EQ_I : WASM_IOP_BR_I64_EQ)
+                                  : (k->imm ? WASM_IOP_BR_I32_EQ_I : WASM_IOP_BR_I32_EQ));
       start = emit_op(c, (wasm_iop)(base + idx));
       emit_u(c, k->a);
       emit_u(c, k->b);
