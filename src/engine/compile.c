@@ -98,10 +98,12 @@ typedef struct sv {
 } sv;
 
 /* A branch condition, possibly a fused comparison. */
-enum { COND_SLOT, COND_CMP, COND_EQZ, COND_LOAD, COND_FCMP };
+enum { COND_SLOT, COND_CMP, COND_EQZ, COND_LOAD, COND_FCMP, COND_MASK };
 typedef struct cond {
   uint8_t kind;
-  bool w64, imm; /* COND_FCMP: w64 is f64, imm a constant's bits in b */
+  bool w64, imm; /* COND_FCMP: w64 is f64, imm a constant's bits in b;
+                    COND_MASK (i32 a & b, b the mask): imm is "taken when
+                    zero" */
   uint16_t idx; /* comparison index in WASM_CMP_LIST order (COND_FCMP:
                    WASM_FBR_LIST's); COND_LOAD: the BR_LD*_NEZ op, and imm
                    means "taken when zero" instead */
@@ -602,67 +604,68 @@ static void eqz(compiler *c, bool w64) {
   emit_u(c, a);
 }
 
+static const uint8_t cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
 /* WASM_FBR_LIST: EQ and NE negate each other, LT and NLT, ... */
 static const uint8_t fcmp_negate[10] = {1, 0, 6, 7, 8, 9, 2, 3, 4, 5};
 
-/* The float comparison w is, as a condition (COND_SLOT if it is none). */
-static cond fcmp_cond(const compiler *c, const struct win *w) {
+/* The condition instruction w computes into its destination: a comparison,
+ * a mask test (i32.and with a constant), an eqz or an LD8U_EQZ (COND_SLOT
+ * if none). */
+static cond cond_of(const compiler *c, const struct win *w) {
   wasm_iop op = w->op;
-  uint64_t a = operand(c, w, 2), b = operand(c, w, 3);
-  if (op >= WASM_IOP_F32_EQ && op <= WASM_IOP_F32_GE_I) /* slot forms, then _I forms */
+  uint64_t a = operand(c, w, 2), b = wasm_iop_cells(op) > 3 ? operand(c, w, 3) : 0;
+  if (op >= WASM_IOP_I32_EQ && op <= WASM_IOP_I32_GE_U_I) /* slot forms, then _I forms */
+    return (cond){COND_CMP, false, op >= WASM_IOP_I32_EQ_I, (uint16_t)((op - WASM_IOP_I32_EQ) % 10), a, b};
+  if (op >= WASM_IOP_I64_EQ && op <= WASM_IOP_I64_GE_U_I)
+    return (cond){COND_CMP, true, op >= WASM_IOP_I64_EQ_I, (uint16_t)((op - WASM_IOP_I64_EQ) % 10), a, b};
+  if (op >= WASM_IOP_F32_EQ && op <= WASM_IOP_F32_GE_I)
     return (cond){COND_FCMP, false, op >= WASM_IOP_F32_EQ_I, (uint16_t)((op - WASM_IOP_F32_EQ) % 6), a, b};
   if (op >= WASM_IOP_F64_EQ && op <= WASM_IOP_F64_GE_I)
     return (cond){COND_FCMP, true, op >= WASM_IOP_F64_EQ_I, (uint16_t)((op - WASM_IOP_F64_EQ) % 6), a, b};
+  if (op == WASM_IOP_I32_AND_I) return (cond){COND_MASK, false, false, 0, a, b};
+  if (op == WASM_IOP_I32_EQZ || op == WASM_IOP_I64_EQZ) return (cond){COND_EQZ, op == WASM_IOP_I64_EQZ, false, 0, a, 0};
+  if (op == WASM_IOP_LD8U_EQZ) /* imm: taken when the byte is zero */
+    return (cond){COND_LOAD, false, true, (uint16_t)WASM_IOP_BR_LD8U_NEZ, a, b};
   return (cond){COND_SLOT, false, false, 0, 0, 0};
 }
 
-/* The i32.eqz just emitted, if it tests the result of the float comparison
+/* The i32.eqz w, if it tests the result of the comparison or mask test
  * emitted right before it into a home slot (`f64.gt; i32.eqz; if`: clang
- * cannot invert a float comparison, NaNs being unordered): NULL if not. */
-static const struct win *eqz_of_fcmp(const compiler *c, const struct win *w) {
+ * cannot invert a float comparison, NaNs being unordered; `x & m; i32.eqz`):
+ * that instruction, whose negated condition the eqz is; NULL if not. */
+static const struct win *eqz_of_cond(const compiler *c, const struct win *w) {
   const struct win *f = last_instr(c, 1);
   if (w->op != WASM_IOP_I32_EQZ || !f) return NULL;
   uint64_t a = operand(c, w, 2);
-  if (a < c->nlocals || operand(c, f, 1) != a) return NULL; /* a local has other readers */
-  return fcmp_cond(c, f).kind == COND_FCMP ? f : NULL;
+  if (a < c->nlocals || !wasm_iop_shape_of(f->op)->dest1 || operand(c, f, 1) != a)
+    return NULL; /* a local has other readers */
+  uint8_t kind = cond_of(c, f).kind;
+  return kind == COND_CMP || kind == COND_FCMP || kind == COND_MASK ? f : NULL;
 }
 
 /* The condition the last instruction computed into the top entry's home, if
- * it is a comparison, an eqz (of a float comparison: its negation, the
- * two instructions taken back by pop_cond) or an LD8U_EQZ (COND_SLOT if
- * none). */
+ * it is one (cond_of; an eqz of a comparison or a mask test: its negation,
+ * the two instructions taken back by pop_cond), COND_SLOT if none. */
 static cond cond_of_last(const compiler *c) {
   const struct win *w = last_result_into(c, c->nvs - 1);
-  cond k = {COND_SLOT, false, false, 0, 0, 0};
-  if (!w) return k;
-  wasm_iop op = w->op;
-  uint64_t a = operand(c, w, 2);
-  const struct win *f;
-  if (op >= WASM_IOP_I32_EQ && op <= WASM_IOP_I32_GE_U_I) /* slot forms, then _I forms */
-    k = (cond){COND_CMP, false, op >= WASM_IOP_I32_EQ_I, (uint16_t)((op - WASM_IOP_I32_EQ) % 10), a,
-               operand(c, w, 3)};
-  else if (op >= WASM_IOP_I64_EQ && op <= WASM_IOP_I64_GE_U_I)
-    k = (cond){COND_CMP, true, op >= WASM_IOP_I64_EQ_I, (uint16_t)((op - WASM_IOP_I64_EQ) % 10), a,
-               operand(c, w, 3)};
-  else if ((k = fcmp_cond(c, w)).kind == COND_FCMP)
-    ;
-  else if ((f = eqz_of_fcmp(c, w)) != NULL) {
-    k = fcmp_cond(c, f);
-    k.idx = fcmp_negate[k.idx];
-  } else if (op == WASM_IOP_I32_EQZ || op == WASM_IOP_I64_EQZ)
-    k = (cond){COND_EQZ, op == WASM_IOP_I64_EQZ, false, 0, a, 0};
-  else if (op == WASM_IOP_LD8U_EQZ) /* imm: taken when the byte is zero */
-    k = (cond){COND_LOAD, false, true, (uint16_t)WASM_IOP_BR_LD8U_NEZ, a, operand(c, w, 3)};
+  if (!w) return (cond){COND_SLOT, false, false, 0, 0, 0};
+  const struct win *f = eqz_of_cond(c, w);
+  if (!f) return cond_of(c, w);
+  cond k = cond_of(c, f);
+  if (k.kind == COND_CMP) k.idx = cmp_negate[k.idx];
+  else if (k.kind == COND_FCMP) k.idx = fcmp_negate[k.idx];
+  else k.imm = !k.imm; /* COND_MASK */
   return k;
 }
 _Static_assert(WASM_IOP_I32_EQ_I == WASM_IOP_I32_EQ + 10 && WASM_IOP_I64_EQ_I == WASM_IOP_I64_EQ + 10,
-               "cond_of_last: _I compare forms follow the slot forms");
+               "cond_of: _I compare forms follow the slot forms");
+_Static_assert(WASM_IOP_BR_AND_EQZ_I == WASM_IOP_BR_AND_NEZ_I + 1, "emit_cond_jump: BR_AND_EQZ_I follows NEZ");
 
 /* Pop a branch condition, taking back a just-emitted comparison to fuse it. */
 static cond pop_cond(compiler *c) {
   cond k = cond_of_last(c);
   if (k.kind != COND_SLOT) {
-    if (eqz_of_fcmp(c, last_instr(c, 0))) take_back(c); /* the eqz, then its comparison */
+    if (eqz_of_cond(c, last_instr(c, 0))) take_back(c); /* the eqz, then its condition */
     take_back(c);
     c->nvs--;
     return k;
@@ -670,7 +673,6 @@ static cond pop_cond(compiler *c) {
   return (cond){COND_SLOT, false, false, 0, pop_slot(c), 0};
 }
 
-static const uint8_t cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
 
 /* Emit "jump if k (or !k)"; returns the instruction start, the offset is the
  * last cell written. */
@@ -688,6 +690,11 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool negate) {
       emit_u(c, k->a);
       break;
     }
+    case COND_MASK: /* NEZ and EQZ forms are adjacent: op + 1 tests zero */
+      start = emit_op(c, (wasm_iop)(WASM_IOP_BR_AND_NEZ_I + (k->imm != negate ? 1 : 0)));
+      emit_u(c, k->a);
+      emit_u(c, k->b);
+      break;
     case COND_LOAD: { /* NEZ and EQZ forms are adjacent: op + 1 tests zero */
       start = emit_op(c, (wasm_iop)(k->idx + (k->imm != negate ? 1 : 0)));
       emit_u(c, k->a);

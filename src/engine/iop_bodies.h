@@ -201,6 +201,12 @@ END(ADDI_BR_NEZ)
     memcpy(&v_, mbase + ea_, sizeof(T));                       \
     if (test v_) TAKE(3);                                      \
   END(name)
+OP(BR_AND_NEZ_I) /* a imm off */
+  if (I32(1) & (uint32_t)U(2)) TAKE(3);
+END(BR_AND_NEZ_I)
+OP(BR_AND_EQZ_I)
+  if (!(I32(1) & (uint32_t)U(2))) TAKE(3);
+END(BR_AND_EQZ_I)
 IOP_BR_LOAD(BR_LD8U_NEZ, uint8_t, )
 IOP_BR_LOAD(BR_LD8U_EQZ, uint8_t, !)
 IOP_BR_LOAD(BR_LD32_NEZ, uint32_t, )

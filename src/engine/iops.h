@@ -112,6 +112,9 @@
   WASM_CMP_OPS(X, ADDI_BR_I64_, _I, 6, "l src imm imm off")                                  \
   X(ADDI_BR_NEZ, 5, "l src imm off")                                                         \
   X(BR_LD8U_NEZ, 4, "a o off") X(BR_LD8U_EQZ, 4, "a o off")                                 \
+  /* BR_AND_*: jump when the i32 fp[a] & imm is nonzero (NEZ) or zero (EQZ, the NEZ op + 1): \
+   * a bit test (`if (flags & F)`) */                                                         \
+  X(BR_AND_NEZ_I, 4, "a imm off") X(BR_AND_EQZ_I, 4, "a imm off")                            \
   X(BR_LD32_NEZ, 4, "a o off") X(BR_LD32_EQZ, 4, "a o off")                                 \
   WASM_CMP_OPS(X, ADD_BR_I32_, , 6, "l src x b off")                                         \
   WASM_CMP_OPS(X, ADD_BR_I32_, _I, 6, "l src x imm off")                                     \

@@ -1290,6 +1290,136 @@ out:
   inst_free(&off);
 }
 
+/* ---- bit tests and negated integer comparisons as branches ----
+ * `x & m` branched on (BR_AND_NEZ_I/EQZ_I), directly and through i32.eqz,
+ * in br_if, if and a while loop's head test; and the eqz of an integer
+ * comparison (its negation, one branch): against C, with and without the
+ * stencil tier. */
+enum { MS_BRIF, MS_IF, MS_EQZ_IF, MS_EQZ_BRIF, MS_LOOP, MS_N };
+static const uint32_t masks[] = {1, 0x80, 0x80000000u, 0xffffffffu, 0x0ff0};
+static const uint8_t icmp_ops[] = {WASM_OP_I32_LT_S, WASM_OP_I32_LT_U, WASM_OP_I32_GE_U, WASM_OP_I32_EQ};
+
+static bool icmp_c(int c, int32_t x, int32_t y) {
+  switch (c) {
+    case 0: return x < y;
+    case 1: return (uint32_t)x < (uint32_t)y;
+    case 2: return (uint32_t)x >= (uint32_t)y;
+    default: return x == y;
+  }
+}
+
+/* cond: `x & mask` (mask_i >= 0) or `x CMP y` (cmp); then the shape. */
+static void body_test(wb *b, int mask_i, int cmp, int shape) {
+  if (shape == MS_LOOP) { /* while (!cond) { x += 1; n++ < 8 }: the head test exits */
+    e_block(b, WASM_OP_BLOCK, 0);
+    e_block(b, WASM_OP_LOOP, 0);
+  } else if (shape == MS_BRIF || shape == MS_EQZ_BRIF) {
+    e_block(b, WASM_OP_BLOCK, 0);
+  }
+  e_get(b, 0);
+  if (mask_i >= 0) e_i32(b, (int32_t)masks[mask_i]), e_op(b, WASM_OP_I32_AND);
+  else e_get(b, 1), e_op(b, icmp_ops[cmp]);
+  if (shape == MS_EQZ_IF || shape == MS_EQZ_BRIF) e_op(b, WASM_OP_I32_EQZ);
+  switch (shape) {
+    case MS_BRIF: case MS_EQZ_BRIF:
+      e_opu(b, WASM_OP_BR_IF, 0);
+      e_i32(b, 0);
+      e_op(b, WASM_OP_RETURN);
+      e_op(b, WASM_OP_END);
+      e_i32(b, 1);
+      break;
+    case MS_IF: case MS_EQZ_IF:
+      e_block(b, WASM_OP_IF, 'i');
+      e_i32(b, 1);
+      e_op(b, WASM_OP_ELSE);
+      e_i32(b, 0);
+      e_op(b, WASM_OP_END);
+      break;
+    default: /* MS_LOOP */
+      e_opu(b, WASM_OP_BR_IF, 1);
+      e_get(b, 0), e_i32(b, 1), e_op(b, WASM_OP_I32_ADD), e_set(b, 0);
+      e_get(b, 2), e_i32(b, 1), e_op(b, WASM_OP_I32_ADD), e_tee(b, 2);
+      e_i32(b, 8), e_op(b, WASM_OP_I32_GE_S), e_opu(b, WASM_OP_BR_IF, 1);
+      e_opu(b, WASM_OP_BR, 0);
+      e_op(b, WASM_OP_END);
+      e_op(b, WASM_OP_END);
+      e_get(b, 2);
+  }
+}
+
+static int32_t test_expect(int mask_i, int cmp, int shape, int32_t x, int32_t y) {
+  if (shape == MS_LOOP) {
+    int32_t n = 0;
+    for (;;) {
+      bool cond = mask_i >= 0 ? (x & masks[mask_i]) != 0 : icmp_c(cmp, x, y);
+      if (cond) break;
+      x = (int32_t)((uint32_t)x + 1);
+      if (++n >= 8) break;
+    }
+    return n;
+  }
+  bool cond = mask_i >= 0 ? (x & masks[mask_i]) != 0 : icmp_c(cmp, x, y);
+  return shape == MS_EQZ_IF || shape == MS_EQZ_BRIF ? !cond : cond;
+}
+
+static void build_tests(mod *m) {
+  uint32_t t = mod_type(m, "ii", "i");
+  wb b = {0};
+  char name[32];
+  for (int k = 0; k < (int)(sizeof masks / sizeof masks[0]) + (int)sizeof icmp_ops; k++)
+    for (int s = 0; s < MS_N; s++) {
+      bool mask = k < (int)(sizeof masks / sizeof masks[0]);
+      if (!mask && s != MS_EQZ_IF && s != MS_EQZ_BRIF) continue; /* plain comparisons: test_same_as_interpreter */
+      body_test(&b, mask ? k : -1, mask ? 0 : k - (int)(sizeof masks / sizeof masks[0]), s);
+      snprintf(name, sizeof name, "t%d_%d", k, s);
+      mod_func(m, t, "i", &b, name);
+      wb_free(&b);
+    }
+}
+
+static void test_bit_tests(void) {
+  static const int32_t vals[] = {0, 1, -1, 0x80, 0x7f, INT32_MIN, 12345, 0x0ff0, 0x1000, -2};
+  enum { NV = sizeof vals / sizeof vals[0], NM = sizeof masks / sizeof masks[0] };
+  inst_t on, off;
+  tova_error err = {0};
+  mod m1 = {0}, m2 = {0};
+  build_tests(&m1);
+  build_tests(&m2);
+  wasm_stencil_set_enabled(true);
+  CHECK(inst_make(&on, &m1, NULL, 0, &err));
+  wasm_stencil_set_enabled(false);
+  CHECK(inst_make(&off, &m2, NULL, 0, &err));
+  wasm_stencil_set_enabled(true);
+  if (!on.inst || !off.inst) goto out;
+  CHECK(jit_cells(on.module) > 30);
+  /* The fusions happened. */
+  CHECK(code_has(&off, "t1_0", WASM_IOP_BR_AND_NEZ_I) && !code_has(&off, "t1_0", WASM_IOP_I32_AND_I));
+  CHECK(code_has(&off, "t1_2", WASM_IOP_BR_AND_NEZ_I) && !code_has(&off, "t1_2", WASM_IOP_I32_EQZ)); /* if: jump when not */
+  CHECK(code_has(&off, "t0_3", WASM_IOP_BR_AND_EQZ_I));
+  CHECK(code_has(&off, "t5_2", WASM_IOP_BR_I32_LT_S) && !code_has(&off, "t5_2", WASM_IOP_I32_EQZ));
+  char name[32];
+  for (int k = 0; k < NM + (int)sizeof icmp_ops; k++)
+    for (int s = 0; s < MS_N; s++) {
+      bool mask = k < NM;
+      if (!mask && s != MS_EQZ_IF && s != MS_EQZ_BRIF) continue;
+      snprintf(name, sizeof name, "t%d_%d", k, s);
+      for (int i = 0; i < NV; i++)
+        for (int j = 0; j < NV; j++) {
+          tova_val args[2] = {{.i32 = vals[i]}, {.i32 = vals[j]}};
+          int32_t want = test_expect(mask ? k : -1, mask ? 0 : k - NM, s, vals[i], vals[j]);
+          outcome x = call(&on, name, args), y = call(&off, name, args);
+          if (x.st != TOVA_OK || y.st != TOVA_OK || (int32_t)x.bits != want || (int32_t)y.bits != want) {
+            fprintf(stderr, "%s(%d, %d): stencils %d %d, interpreter %d %d, C %d\n", name, vals[i], vals[j], x.st,
+                    (int32_t)x.bits, y.st, (int32_t)y.bits, want);
+            CHECK(0);
+          }
+        }
+    }
+out:
+  inst_free(&on);
+  inst_free(&off);
+}
+
 /* Stencils are read on their first use (library.c LAZY), and modules are
  * compiled on any thread: four threads compile the float-comparison module
  * at once, each the first to ask for its stencils (no module used them
@@ -1362,6 +1492,7 @@ int main(void) {
   RUN(test_concurrent_first_use);
   RUN(test_same_as_interpreter);
   RUN(test_float_compares);
+  RUN(test_bit_tests);
   RUN(test_interrupt);
   RUN(test_tiered_call_counters);
   tova_exec_free(ex);
