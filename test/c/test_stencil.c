@@ -1131,6 +1131,26 @@ static int32_t fshape_expect(bool w64, int c, int s, double k, double x, double 
   }
 }
 
+/* The shapes' shared pieces: `if (result i32) 1 else 0`, and a counted
+ * loop's end (n = local 2: n += 1, out when n >= 8, else again; closes the
+ * loop and its block, returns n). */
+static void e_if_one_else_zero(wb *b) {
+  e_block(b, WASM_OP_IF, 'i');
+  e_i32(b, 1);
+  e_op(b, WASM_OP_ELSE);
+  e_i32(b, 0);
+  e_op(b, WASM_OP_END);
+}
+
+static void e_count_tail(wb *b) {
+  e_get(b, 2), e_i32(b, 1), e_op(b, WASM_OP_I32_ADD), e_tee(b, 2);
+  e_i32(b, 8), e_op(b, WASM_OP_I32_GE_S), e_opu(b, WASM_OP_BR_IF, 1);
+  e_opu(b, WASM_OP_BR, 0);
+  e_op(b, WASM_OP_END);
+  e_op(b, WASM_OP_END);
+  e_get(b, 2);
+}
+
 static void e_fconst(wb *b, bool w64, double k) {
   if (w64) e_f64(b, k);
   else e_f32(b, (float)k);
@@ -1155,11 +1175,7 @@ static void body_fshape(wb *b, bool w64, int c, int s, double k) {
   if (s == FS_EQZ_IF || s == FS_EQZ_IF_K) e_op(b, WASM_OP_I32_EQZ);
   switch (s) {
     case FS_IF: case FS_EQZ_IF: case FS_IF_KV: case FS_EQZ_IF_K:
-      e_block(b, WASM_OP_IF, 'i');
-      e_i32(b, 1);
-      e_op(b, WASM_OP_ELSE);
-      e_i32(b, 0);
-      e_op(b, WASM_OP_END);
+      e_if_one_else_zero(b);
       break;
     case FS_LOOP: case FS_LOOP_EQZ:
       e_block(b, WASM_OP_BLOCK, 0); /* out */
@@ -1168,12 +1184,7 @@ static void body_fshape(wb *b, bool w64, int c, int s, double k) {
       if (s == FS_LOOP_EQZ) e_op(b, WASM_OP_I32_EQZ);
       e_opu(b, WASM_OP_BR_IF, 1);
       e_get(b, 0), e_fconst(b, w64, 1.0), e_op(b, w64 ? WASM_OP_F64_ADD : WASM_OP_F32_ADD), e_set(b, 0);
-      e_get(b, 2), e_i32(b, 1), e_op(b, WASM_OP_I32_ADD), e_tee(b, 2);
-      e_i32(b, 8), e_op(b, WASM_OP_I32_GE_S), e_opu(b, WASM_OP_BR_IF, 1);
-      e_opu(b, WASM_OP_BR, 0);
-      e_op(b, WASM_OP_END);
-      e_op(b, WASM_OP_END);
-      e_get(b, 2);
+      e_count_tail(b);
       break;
     default: break;
   }
@@ -1233,20 +1244,26 @@ static bool code_has(inst_t *t, const char *name, int op) {
   return false;
 }
 
+/* The module `build` makes, instantiated twice: with the stencil tier (on)
+ * and without it (off). False if either failed. */
+static bool make_on_off(void (*build)(mod *), inst_t *on, inst_t *off) {
+  tova_error err = {0};
+  mod m1 = {0}, m2 = {0};
+  build(&m1);
+  build(&m2);
+  wasm_stencil_set_enabled(true);
+  CHECK(inst_make(on, &m1, NULL, 0, &err));
+  wasm_stencil_set_enabled(false);
+  CHECK(inst_make(off, &m2, NULL, 0, &err));
+  wasm_stencil_set_enabled(true);
+  return on->inst && off->inst;
+}
+
 static void test_float_compares(void) {
   static const double vals[] = {-1.0 / 0.0, -1.5, -0.0, 0.0, 1.5, 3.0, 1.0 / 0.0, 0.0 / 0.0};
   enum { NV = sizeof vals / sizeof vals[0] };
   inst_t on, off;
-  tova_error err = {0};
-  mod m1 = {0}, m2 = {0};
-  build_fcmp(&m1);
-  build_fcmp(&m2);
-  wasm_stencil_set_enabled(true);
-  CHECK(inst_make(&on, &m1, NULL, 0, &err));
-  wasm_stencil_set_enabled(false);
-  CHECK(inst_make(&off, &m2, NULL, 0, &err));
-  wasm_stencil_set_enabled(true);
-  if (!on.inst || !off.inst) goto out;
+  if (!make_on_off(build_fcmp, &on, &off)) goto out;
   CHECK(jit_cells(on.module) > 200);
   /* The fusions happened: one branch instruction, no eqz; a constant is
    * the instruction's immediate (the _I forms). */
@@ -1329,21 +1346,12 @@ static void body_test(wb *b, int mask_i, int cmp, int shape) {
       e_i32(b, 1);
       break;
     case MS_IF: case MS_EQZ_IF:
-      e_block(b, WASM_OP_IF, 'i');
-      e_i32(b, 1);
-      e_op(b, WASM_OP_ELSE);
-      e_i32(b, 0);
-      e_op(b, WASM_OP_END);
+      e_if_one_else_zero(b);
       break;
     default: /* MS_LOOP */
       e_opu(b, WASM_OP_BR_IF, 1);
       e_get(b, 0), e_i32(b, 1), e_op(b, WASM_OP_I32_ADD), e_set(b, 0);
-      e_get(b, 2), e_i32(b, 1), e_op(b, WASM_OP_I32_ADD), e_tee(b, 2);
-      e_i32(b, 8), e_op(b, WASM_OP_I32_GE_S), e_opu(b, WASM_OP_BR_IF, 1);
-      e_opu(b, WASM_OP_BR, 0);
-      e_op(b, WASM_OP_END);
-      e_op(b, WASM_OP_END);
-      e_get(b, 2);
+      e_count_tail(b);
   }
 }
 
@@ -1381,16 +1389,7 @@ static void test_bit_tests(void) {
   static const int32_t vals[] = {0, 1, -1, 0x80, 0x7f, INT32_MIN, 12345, 0x0ff0, 0x1000, -2};
   enum { NV = sizeof vals / sizeof vals[0], NM = sizeof masks / sizeof masks[0] };
   inst_t on, off;
-  tova_error err = {0};
-  mod m1 = {0}, m2 = {0};
-  build_tests(&m1);
-  build_tests(&m2);
-  wasm_stencil_set_enabled(true);
-  CHECK(inst_make(&on, &m1, NULL, 0, &err));
-  wasm_stencil_set_enabled(false);
-  CHECK(inst_make(&off, &m2, NULL, 0, &err));
-  wasm_stencil_set_enabled(true);
-  if (!on.inst || !off.inst) goto out;
+  if (!make_on_off(build_tests, &on, &off)) goto out;
   CHECK(jit_cells(on.module) > 30);
   /* The fusions happened. */
   CHECK(code_has(&off, "t1_0", WASM_IOP_BR_AND_NEZ_I) && !code_has(&off, "t1_0", WASM_IOP_I32_AND_I));
