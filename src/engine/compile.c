@@ -673,7 +673,6 @@ static cond pop_cond(compiler *c) {
   return (cond){COND_SLOT, false, false, 0, pop_slot(c), 0};
 }
 
-
 /* Emit "jump if k (or !k)"; returns the instruction start, the offset is the
  * last cell written. */
 static uint32_t emit_cond_jump(compiler *c, const cond *k, bool negate) {

@@ -336,17 +336,18 @@ IOP_UNARY(I64_EXTEND_I32_U, (uint64_t)I32(2))
 #define FC_NGT(x, y) (!((x) > (y)))
 #define FC_NLE(x, y) (!((x) <= (y)))
 #define FC_NGE(x, y) (!((x) >= (y)))
-#define FC_IMM32(k) wasm_f32_from_bits((uint32_t)U(k))
-#define FC_IMM64(k) wasm_f64_from_bits(U(k))
+/* a float constant: its bits are the operand cell itself */
+#define F32_IMM(k) wasm_f32_from_bits((uint32_t)U(k))
+#define F64_IMM(k) wasm_f64_from_bits(U(k))
 #define IOP_FCMP(W, c)                                          \
   OP(F##W##_##c) S(1) = FC_##c(F##W(2), F##W(3));               \
   END(F##W##_##c)                                               \
-  OP(F##W##_##c##_I) S(1) = FC_##c(F##W(2), FC_IMM##W(3));      \
+  OP(F##W##_##c##_I) S(1) = FC_##c(F##W(2), F##W##_IMM(3));      \
   END(F##W##_##c##_I)
 #define IOP_FBR(W, c)                                           \
   OP(BR_F##W##_##c) if (FC_##c(F##W(1), F##W(2))) TAKE(3);      \
   END(BR_F##W##_##c)                                            \
-  OP(BR_F##W##_##c##_I) if (FC_##c(F##W(1), FC_IMM##W(2))) TAKE(3); \
+  OP(BR_F##W##_##c##_I) if (FC_##c(F##W(1), F##W##_IMM(2))) TAKE(3); \
   END(BR_F##W##_##c##_I)
 #define IOP_FCMP32(c) IOP_FCMP(32, c)
 #define IOP_FCMP64(c) IOP_FCMP(64, c)
@@ -400,9 +401,7 @@ IOP_UNARY(F64_DIV, B64(F64(2) / F64(3)))
 IOP_UNARY(F64_MIN, B64(wasm_f64_min(F64(2), F64(3))))
 IOP_UNARY(F64_MAX, B64(wasm_f64_max(F64(2), F64(3))))
 IOP_UNARY(F64_COPYSIGN, (S(2) & ~WASM_F64_SIGN) | (S(3) & WASM_F64_SIGN))
-/* with a constant: its bits are the operand cell itself */
-#define F32_IMM(k) wasm_f32_from_bits((uint32_t)U(k))
-#define F64_IMM(k) wasm_f64_from_bits(U(k))
+/* with a constant (F32_IMM, F64_IMM above) */
 IOP_UNARY(F32_ADD_I, B32(F32(2) + F32_IMM(3)))
 IOP_UNARY(F32_SUB_I, B32(F32(2) - F32_IMM(3)))
 IOP_UNARY(F32_MUL_I, B32(F32(2) * F32_IMM(3)))
@@ -474,23 +473,19 @@ IOP_UNARY(F64_PROMOTE_F32, B64((double)F32(2)))
 #define CV_U(v) ((uint64_t)(v))
 #define CV_S32(v) ((uint64_t)(uint32_t)(int32_t)(v))
 #define CV_S64(v) ((uint64_t)(int64_t)(v))
-IOP_LOAD(I32_LOAD, uint32_t, CV_U)
-IOP_LOAD(I64_LOAD, uint64_t, CV_U)
-IOP_LOAD(I32_LOAD8_S, int8_t, CV_S32)
-IOP_LOAD(I32_LOAD8_U, uint8_t, CV_U)
-IOP_LOAD(I32_LOAD16_S, int16_t, CV_S32)
-IOP_LOAD(I32_LOAD16_U, uint16_t, CV_U)
-IOP_LOAD(I64_LOAD8_S, int8_t, CV_S64)
-IOP_LOAD(I64_LOAD8_U, uint8_t, CV_U)
-IOP_LOAD(I64_LOAD16_S, int16_t, CV_S64)
-IOP_LOAD(I64_LOAD16_U, uint16_t, CV_U)
-IOP_LOAD(I64_LOAD32_S, int32_t, CV_S64)
-IOP_LOAD(I64_LOAD32_U, uint32_t, CV_U)
-/* the same bits, loaded as a float (B32/B64: the stencils pass it on in a
- * floating-point register); only moved, never computed with, so a NaN's
- * bits stay as they are */
-IOP_LOAD(F32_LOAD, float, B32)
-IOP_LOAD(F64_LOAD, double, B64)
+/* Every load with its type and conversion, in iops.h's WASM_LOAD_OPS
+ * order; F32/F64: the same bits, loaded as a float (B32/B64: the stencils
+ * pass it on in a floating-point register); only moved, never computed
+ * with, so a NaN's bits stay as they are. */
+#define IOP_LOADS(X, SUF)                                                          \
+  X(I32_LOAD##SUF, uint32_t, CV_U) X(I64_LOAD##SUF, uint64_t, CV_U)                  \
+  X(I32_LOAD8_S##SUF, int8_t, CV_S32) X(I32_LOAD8_U##SUF, uint8_t, CV_U)             \
+  X(I32_LOAD16_S##SUF, int16_t, CV_S32) X(I32_LOAD16_U##SUF, uint16_t, CV_U)         \
+  X(I64_LOAD8_S##SUF, int8_t, CV_S64) X(I64_LOAD8_U##SUF, uint8_t, CV_U)             \
+  X(I64_LOAD16_S##SUF, int16_t, CV_S64) X(I64_LOAD16_U##SUF, uint16_t, CV_U)         \
+  X(I64_LOAD32_S##SUF, int32_t, CV_S64) X(I64_LOAD32_U##SUF, uint32_t, CV_U)         \
+  X(F32_LOAD##SUF, float, B32) X(F64_LOAD##SUF, double, B64)
+IOP_LOADS(IOP_LOAD, )
 /* store: OP addr value offset; store of a constant: OP addr imm offset */
 /* a store of val(k) to ea (its bounds checked) */
 #define IOP_STORE_AT(name, T, val, k, ea)                      \
@@ -501,52 +496,25 @@ IOP_LOAD(F64_LOAD, double, B64)
     memcpy(mbase + ea_, &v_, sizeof(T));                       \
   END(name)
 #define IOP_STORE(name, T, val) IOP_STORE_AT(name, T, val, 2, (uint64_t)I32(1) + OFF(3))
-IOP_STORE(I32_STORE, uint32_t, S)
-IOP_STORE(I64_STORE, uint64_t, S)
-IOP_STORE(I32_STORE8, uint8_t, S)
-IOP_STORE(I32_STORE16, uint16_t, S)
-IOP_STORE(I64_STORE8, uint8_t, S)
-IOP_STORE(I64_STORE16, uint16_t, S)
-IOP_STORE(I64_STORE32, uint32_t, S)
-/* the value read as a float (F32/F64: in the stencil tier, from the
- * floating-point register a float result before it is passed on in); only
- * moved, so a NaN's bits stay as they are */
-IOP_STORE(F32_STORE, float, F32)
-IOP_STORE(F64_STORE, double, F64)
-IOP_STORE(I32_STORE_I, uint32_t, U)
-IOP_STORE(I64_STORE_I, uint64_t, U)
-IOP_STORE(I32_STORE8_I, uint8_t, U)
-IOP_STORE(I32_STORE16_I, uint16_t, U)
+/* Every store with its type and how its value is read, in iops.h's
+ * WASM_STORE_OPS and WASM_STORE_I_OPS order; F32/F64: the value read as a
+ * float (in the stencil tier, from the floating-point register a float
+ * result before it is passed on in); only moved, so a NaN's bits stay as
+ * they are; U: the _I forms' constant. */
+#define IOP_STORES(X, SUF)                                                         \
+  X(I32_STORE##SUF, uint32_t, S) X(I64_STORE##SUF, uint64_t, S)                      \
+  X(I32_STORE8##SUF, uint8_t, S) X(I32_STORE16##SUF, uint16_t, S)                    \
+  X(I64_STORE8##SUF, uint8_t, S) X(I64_STORE16##SUF, uint16_t, S)                    \
+  X(I64_STORE32##SUF, uint32_t, S) X(F32_STORE##SUF, float, F32)                     \
+  X(F64_STORE##SUF, double, F64) X(I32_STORE_I##SUF, uint32_t, U)                    \
+  X(I64_STORE_I##SUF, uint64_t, U) X(I32_STORE8_I##SUF, uint8_t, U)                  \
+  X(I32_STORE16_I##SUF, uint16_t, U)
+IOP_STORES(IOP_STORE, )
 /* the same at a constant address (OFF(2): the address plus the offset) */
 #define IOP_LOAD_A(name, T, conv) IOP_LOAD_AT(name, T, conv, OFF(2))
 #define IOP_STORE_A(name, T, val) IOP_STORE_AT(name, T, val, 1, OFF(2))
-IOP_LOAD_A(I32_LOAD_A, uint32_t, CV_U)
-IOP_LOAD_A(I64_LOAD_A, uint64_t, CV_U)
-IOP_LOAD_A(I32_LOAD8_S_A, int8_t, CV_S32)
-IOP_LOAD_A(I32_LOAD8_U_A, uint8_t, CV_U)
-IOP_LOAD_A(I32_LOAD16_S_A, int16_t, CV_S32)
-IOP_LOAD_A(I32_LOAD16_U_A, uint16_t, CV_U)
-IOP_LOAD_A(I64_LOAD8_S_A, int8_t, CV_S64)
-IOP_LOAD_A(I64_LOAD8_U_A, uint8_t, CV_U)
-IOP_LOAD_A(I64_LOAD16_S_A, int16_t, CV_S64)
-IOP_LOAD_A(I64_LOAD16_U_A, uint16_t, CV_U)
-IOP_LOAD_A(I64_LOAD32_S_A, int32_t, CV_S64)
-IOP_LOAD_A(I64_LOAD32_U_A, uint32_t, CV_U)
-IOP_LOAD_A(F32_LOAD_A, float, B32)
-IOP_LOAD_A(F64_LOAD_A, double, B64)
-IOP_STORE_A(I32_STORE_A, uint32_t, S)
-IOP_STORE_A(I64_STORE_A, uint64_t, S)
-IOP_STORE_A(I32_STORE8_A, uint8_t, S)
-IOP_STORE_A(I32_STORE16_A, uint16_t, S)
-IOP_STORE_A(I64_STORE8_A, uint8_t, S)
-IOP_STORE_A(I64_STORE16_A, uint16_t, S)
-IOP_STORE_A(I64_STORE32_A, uint32_t, S)
-IOP_STORE_A(F32_STORE_A, float, F32)
-IOP_STORE_A(F64_STORE_A, double, F64)
-IOP_STORE_A(I32_STORE_I_A, uint32_t, U)
-IOP_STORE_A(I64_STORE_I_A, uint64_t, U)
-IOP_STORE_A(I32_STORE8_I_A, uint8_t, U)
-IOP_STORE_A(I32_STORE16_I_A, uint16_t, U)
+IOP_LOADS(IOP_LOAD_A, _A)
+IOP_STORES(IOP_STORE_A, _A)
 OP(MEMORY_SIZE) /* d */
   S(1) = inst->mem0->pages;
 END(MEMORY_SIZE)

@@ -101,25 +101,23 @@ enum { OP_HASH_SIZE = 4096 };
 _Static_assert(OP_HASH_SIZE >= 2 * WASM_IOP_COUNT, "the op-name hash is at most half full");
 static int16_t op_hash[OP_HASH_SIZE]; /* op + 1, 0 when free */
 
-/* FNV-1a of name's first len bytes. */
-static uint32_t name_hash(const char *name, size_t len) {
+/* FNV-1a of a name. */
+static uint32_t name_hash(const char *name) {
   uint32_t h = 2166136261u;
-  for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)name[i]) * 16777619u;
+  for (; *name; name++) h = (h ^ (uint8_t)*name) * 16777619u;
   return h;
 }
 
 static void hash_ops(void) {
   for (int op = 0; op < WASM_IOP_COUNT; op++) {
-    const char *n = wasm_iop_name(op);
-    uint32_t i = name_hash(n, strlen(n)) & (OP_HASH_SIZE - 1);
+    uint32_t i = name_hash(wasm_iop_name(op)) & (OP_HASH_SIZE - 1);
     while (op_hash[i]) i = (i + 1) & (OP_HASH_SIZE - 1);
     op_hash[i] = (int16_t)(op + 1);
   }
 }
 
 static int op_named(const char *name) {
-  size_t len = strlen(name);
-  for (uint32_t i = name_hash(name, len) & (OP_HASH_SIZE - 1); op_hash[i]; i = (i + 1) & (OP_HASH_SIZE - 1))
+  for (uint32_t i = name_hash(name) & (OP_HASH_SIZE - 1); op_hash[i]; i = (i + 1) & (OP_HASH_SIZE - 1))
     if (!strcmp(wasm_iop_name(op_hash[i] - 1), name)) return op_hash[i] - 1;
   return -1;
 }
@@ -134,7 +132,7 @@ static wasm_stencil *stencil_named(const char *name) {
   const char *n = name + sizeof pre - 1;
   int op;
   /* a variant's prefix first (no op's name starts with one) */
-  if (n[0] == 'W' || n[0] == 'R' || n[0] == 'S')
+  if (n[0] == 'W' || n[0] == 'R')
     for (int v = 0; v < WASM_ST_NVARIANTS; v++) {
       size_t len = strlen(variant_pre[v]);
       if (!strncmp(n, variant_pre[v], len) && (op = op_named(n + len)) >= 0) return &lib.variant[v][op];
