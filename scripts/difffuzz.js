@@ -278,7 +278,11 @@ function main() {
     ran++;
     timeouts += r.timeouts || 0;
     if (!r.diffs.length) continue;
-    if (nanOnly(file, at)) { nanDiffs++; continue; }
+    if (nanOnly(file, at)) { // named, so that a campaign's can be looked at again
+      nanDiffs++;
+      console.log(`NaN bits only: ${it.name}${at ? ` (--interrupt ${at})` : ''}`);
+      continue;
+    }
     bad++;
     fs.mkdirSync(path.join(root, 'fuzz-crashes'), { recursive: true });
     const saved = path.join(root, 'fuzz-crashes', it.name);
