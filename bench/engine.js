@@ -1,6 +1,7 @@
 'use strict';
-// Engine benchmark: the same .wasm run by tova's interpreter and by Bun's own
-// WebAssembly (JavaScriptCore's JIT tiers) in one process.
+// Engine benchmark: the same .wasm run by tova and by Bun's own WebAssembly
+// (JavaScriptCore's JIT tiers) in one process, with Node's WebAssembly and
+// the kernels in C built by gcc -O2 (wasm/engine_kernels.c) beside them.
 //
 //   bun bench/engine.js            (BENCH_QUICK=1 for small sizes)
 //
@@ -97,6 +98,43 @@ const CASES = [
     ref: matmulRef, label: 'sum*16', target: '' },
 ];
 
+// ---- the other peers: Node's WebAssembly and gcc -O2 -------------------------
+
+// The same .wasm in Node (V8), in a child process: { ms, value } or { skip }.
+function nodeRun(wasmName, func, arg) {
+  const r = spawnSync('node', [path.join(__dirname, 'lib', 'node_call.js'), buildWasm(wasmName), func, String(arg),
+    String(PEER_RUNS)], { encoding: 'utf8', timeout: TOVA_CALL_LIMIT_MS });
+  if (r.error) return { skip: `node: ${r.error.code === 'ENOENT' ? 'not installed' : r.error.message}` };
+  if (r.status !== 0) return { skip: `node exited ${r.status}: ${firstLine(r.stderr || r.stdout)}` };
+  const [ms, value] = r.stdout.trim().split(/\s+/);
+  return { ms: Number(ms), value: BigInt(value) };
+}
+
+// bench/wasm/engine_kernels.c, the kernels in C, built once by gcc -O2:
+// the path of the binary or { skip }.
+let gccBuilt = null;
+function gccBinary() {
+  if (gccBuilt) return gccBuilt;
+  const src = path.join(__dirname, 'wasm', 'engine_kernels.c');
+  const out = path.join(__dirname, 'wasm', 'out', 'engine_kernels');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  // -ffp-contract=off: no fused multiply-add (arm64 has it), as in WebAssembly
+  const r = spawnSync('gcc', ['-O2', '-ffp-contract=off', src, '-o', out], { encoding: 'utf8' });
+  if (r.error) gccBuilt = { skip: `gcc: ${r.error.code === 'ENOENT' ? 'not installed' : r.error.message}` };
+  else if (r.status !== 0) gccBuilt = { skip: `gcc failed: ${firstLine(r.stderr)}` };
+  else gccBuilt = { path: out };
+  return gccBuilt;
+}
+
+function gccRun(func, arg) {
+  const bin = gccBinary();
+  if (bin.skip) return bin;
+  const r = spawnSync(bin.path, [func, String(arg), String(PEER_RUNS)], { encoding: 'utf8', timeout: TOVA_CALL_LIMIT_MS });
+  if (r.error || r.status !== 0) return { skip: `engine_kernels: ${firstLine((r.error && r.error.message) || r.stderr)}` };
+  const [ms, value] = r.stdout.trim().split(/\s+/);
+  return { ms: Number(ms), value: BigInt(value) };
+}
+
 // ---- the two sides ---------------------------------------------------------
 
 function bunSide(bytes, func, arg) {
@@ -162,9 +200,18 @@ async function computeRows(table, tova, cli) {
         row.tova = { skip: `${side.how} failed: ${firstLine(e.message)}` };
       }
     }
+    // Node's WebAssembly and gcc -O2, each checked like the others
+    row.others = [];
+    for (const [name, label, r] of [['Node', 'node', nodeRun(c.wasm, c.func, c.arg)],
+      ['gcc -O2', 'gcc', gccRun(c.func, c.arg)]]) {
+      row.others.push(r.skip ? { name, skip: r.skip } : { name, ms: r.ms });
+      if (!r.skip) checks.push(check(label + ' ' + c.label, r.value, expected));
+    }
     row.check = checks.join(', ');
     table.add(row);
   }
+  table.note('Node: the same .wasm in a child process (bench/lib/node_call.js), warmed by one call; gcc -O2: ' +
+    'bench/wasm/engine_kernels.c, the same kernels in C; best of ' + PEER_RUNS + ' each.');
   if (!FORCE_CLI && tova.api && typeof tova.api.execWasm === 'function') {
     const where = typeof tova.api.runtimePath === 'function' ? tova.api.runtimePath() : null;
     table.note(`tova side: execWasm from the JS API${where ? ' (addon ' + where + ')' : ''}; its time includes compiling and instantiating the module.`);

@@ -58,7 +58,11 @@ class Table {
   add(row) { this.rows.push(row); }
   note(text) { this.notes.push(text); }
   print() {
-    const head = ['benchmark', 'tova', 'peer', 'ratio tova/peer', 'target', 'check'];
+    // Rows may carry more peers (r.others: [{ name, ms } or { name, skip }]),
+    // shown in one column after the ratio.
+    const more = this.rows.some((r) => r.others && r.others.length);
+    const head = ['benchmark', 'tova', 'peer', 'ratio tova/peer', ...(more ? ['other peers'] : []), 'target', 'check'];
+    const others = (r) => (r.others || []).map((o) => `${o.name} ${o.skip ? 'skipped' : fmtMs(o.ms)}`).join(', ') || '-';
     const lines = this.rows.map((r) => {
       const cell = (side) => {
         if (!side) return '-';
@@ -69,7 +73,7 @@ class Table {
       const peer = r.peer && !r.peer.skip ? `${r.peer.name}: ${cell(r.peer)}` : cell(r.peer);
       let ratio = '-';
       if (r.tova && !r.tova.skip && r.peer && !r.peer.skip) ratio = (r.tova.ms / r.peer.ms).toFixed(2) + 'x';
-      return [r.name, cell(r.tova), peer, ratio, r.target || '', r.check || ''];
+      return [r.name, cell(r.tova), peer, ratio, ...(more ? [others(r)] : []), r.target || '', r.check || ''];
     });
     const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
     const fmt = (cols) => cols.map((c, i) => String(c).padEnd(widths[i])).join(' | ').trimEnd();
@@ -80,7 +84,7 @@ class Table {
     // One line per distinct reason, naming the rows it applies to.
     const skips = new Map();
     for (const r of this.rows) {
-      for (const [who, side] of [['tova', r.tova], ['peer', r.peer]]) {
+      for (const [who, side] of [['tova', r.tova], ['peer', r.peer], ...(r.others || []).map((o) => [o.name, o])]) {
         if (!side || !side.skip) continue;
         const key = `${who} skipped: ${side.skip}`;
         if (!skips.has(key)) skips.set(key, new Set());
